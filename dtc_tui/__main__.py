@@ -1,0 +1,3 @@
+from dtc_tui.cli import main
+
+main()

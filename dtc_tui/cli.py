@@ -1,0 +1,124 @@
+"""The ``dtc-tui`` command. Bare ``dtc-tui`` opens the app; subcommands work headless.
+
+Headless commands import no Textual (a test checks it), so cron jobs start fast: the app
+module is imported only when the app is opened.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+from dtc_tui.config import ConfigError, load_settings, normalise_db_argument
+
+# Command groups by module; each module keeps its own imports lazy.
+COMMAND_MODULES = [
+    ("dtc_tui.commands.database", "db_group"),
+]
+
+
+def _resolve_database(db: str | None, demo: bool, settings) -> tuple[str, str]:  # noqa: ANN001
+    if db:
+        return normalise_db_argument(db), "--db"
+    if demo:
+        return settings.resolved_demo_database_url(), "--demo"
+    if settings.database_url:
+        return settings.database_url, settings.sources.get("database_url", "config")
+    return settings.resolved_database_url(), "default (user data directory)"
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db_arg", metavar="PATH|URL", help="Database file or SQLAlchemy URL.")
+@click.option("--demo", is_flag=True, help="Use the built-in demo database (built on first use).")
+@click.version_option(package_name="dtc-tui")
+@click.pass_context
+def main_group(click_ctx: click.Context, db_arg: str | None, demo: bool) -> None:
+    """dtc-tui: tickets with SLA timers, reorder board, ad ROAS and team matrix in one terminal."""
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    url, source = _resolve_database(db_arg, demo, settings)
+    ctx = CliContext(settings=settings, database_url=url, database_source=source)
+    click_ctx.obj = ctx
+    if click_ctx.invoked_subcommand is None:
+        _open_app(ctx, demo=demo)
+
+
+def _open_app(ctx: CliContext, *, demo: bool) -> None:
+    engine = ctx.engine()
+    if demo:
+        from dtc_tui.services import dbinfo
+        from dtc_tui.services import demo as demo_data
+
+        if dbinfo.is_empty(engine):
+            click.echo("Building the demo database (first run only)...", err=True)
+            demo_data.build(engine, now=ctx.now())
+    from dtc_tui.ui.app import DtcApp
+
+    app = DtcApp(engine=engine, settings=ctx.settings, clock=ctx.clock, demo=demo,
+                 database_label=ctx.database_url)
+    app.run()
+
+
+@main_group.command("demo")
+@click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same data).")
+@click.option("--scale", type=click.Choice(["small", "large"]), default="small", show_default=True)
+@click.option("--tickets", type=int, default=None, help="Override the number of tickets (benchmarks).")
+@pass_ctx
+def demo_command(ctx: CliContext, seed: int, scale: str, tickets: int | None) -> None:
+    """Fill an empty database with realistic demo data relative to now."""
+    from dtc_tui.services import demo as demo_data
+
+    try:
+        counts = demo_data.build(ctx.engine(), now=ctx.now(), seed=seed, scale=scale, tickets=tickets)
+    except demo_data.DemoError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"demo data written to {ctx.database_url}: {counts['ticket']:,} tickets, "
+               f"{counts['sku']:,} SKUs, {counts['campaign']:,} campaigns, {counts['person']} people")
+
+
+@main_group.group("config")
+def config_group() -> None:
+    """Configuration in force."""
+
+
+@config_group.command("show")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def config_show(ctx: CliContext, as_json: bool) -> None:
+    """Every setting, its value and where it came from."""
+    from dataclasses import fields
+
+    values = {f.name: getattr(ctx.settings, f.name) for f in fields(ctx.settings) if f.name != "sources"}
+    values["database_url"] = ctx.database_url
+    sources = dict(ctx.settings.sources)
+    sources["database_url"] = ctx.database_source
+    if as_json:
+        echo_json({name: {"value": value, "source": sources.get(name, "default")}
+                   for name, value in values.items()})
+        return
+    for name, value in values.items():
+        click.echo(f"{name:<26} {value!s:<50} ({sources.get(name, 'default')})")
+
+
+def _register() -> None:
+    for module_name, attribute in COMMAND_MODULES:
+        module = importlib.import_module(module_name)
+        main_group.add_command(getattr(module, attribute))
+
+
+_register()
+
+
+def main() -> None:
+    try:
+        main_group(prog_name="dtc-tui")
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+__all__ = ["main", "main_group", "pass_ctx", "echo_json"]

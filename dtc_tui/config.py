@@ -1,0 +1,123 @@
+"""One typed settings object: defaults < TOML file < DTC_TUI_* environment < command line.
+
+The file is ``dtc-tui.toml`` in the working directory, else ``config.toml`` in the user's
+config directory, else the file named by ``DTC_TUI_CONFIG``. ``dtc-tui config show`` prints
+every value with the place it came from.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+APP_NAME = "dtc-tui"
+ENV_PREFIX = "DTC_TUI_"
+
+
+def user_data_dir() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def user_config_dir() -> Path:
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME, appauthor=False)
+
+
+def _default_operator() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry (containers): still need a name for the audit log
+        return "operator"
+
+
+@dataclass
+class Settings:
+    database_url: str = ""
+    demo_database_url: str = ""
+    operator: str = field(default_factory=_default_operator)
+    theme: str = "textual-dark"
+    tick_seconds: float = 1.0
+    sync_seconds: float = 1.0
+    default_escalation_owner: str = ""
+    keymap: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or path_to_url(user_data_dir() / "dtc.db")
+
+    def resolved_demo_database_url(self) -> str:
+        return self.demo_database_url or path_to_url(user_data_dir() / "demo.db")
+
+
+_SETTING_NAMES = [f.name for f in fields(Settings) if f.name != "sources"]
+
+
+def path_to_url(path: Path | str) -> str:
+    return f"sqlite:///{Path(path).expanduser().resolve()}"
+
+
+def normalise_db_argument(value: str) -> str:
+    """``--db`` takes a SQLAlchemy URL or a plain file path."""
+    if "://" in value:
+        return value
+    return path_to_url(value)
+
+
+def config_file_candidates(cwd: Path | None = None) -> list[Path]:
+    env_file = os.environ.get(f"{ENV_PREFIX}CONFIG")
+    if env_file:
+        return [Path(env_file)]
+    cwd = cwd or Path.cwd()
+    return [cwd / "dtc-tui.toml", user_config_dir() / "config.toml"]
+
+
+class ConfigError(Exception):
+    pass
+
+
+def _coerce(name: str, raw: Any) -> Any:
+    default = getattr(Settings(), name)
+    if isinstance(default, bool):
+        return raw if isinstance(raw, bool) else str(raw).lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError as exc:
+            raise ConfigError(f"setting {name!r}: {raw!r} is not a number") from exc
+    if isinstance(default, dict):
+        if not isinstance(raw, dict):
+            raise ConfigError(f"setting {name!r} must be a table")
+        return {str(k): str(v) for k, v in raw.items()}
+    return str(raw)
+
+
+def load_settings(cwd: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    environ = dict(os.environ) if environ is None else environ
+    settings = Settings()
+    sources = {name: "default" for name in _SETTING_NAMES}
+    for candidate in config_file_candidates(cwd):
+        if candidate.is_file():
+            try:
+                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{candidate}: {exc}") from exc
+            for key, raw in data.items():
+                if key not in _SETTING_NAMES:
+                    raise ConfigError(f"{candidate}: unknown setting {key!r}")
+                setattr(settings, key, _coerce(key, raw))
+                sources[key] = str(candidate)
+            break
+    for name in _SETTING_NAMES:
+        env_name = f"{ENV_PREFIX}{name.upper()}"
+        if env_name in environ and name != "keymap":
+            setattr(settings, name, _coerce(name, environ[env_name]))
+            sources[name] = f"env {env_name}"
+    settings.sources = sources
+    return settings

@@ -1,0 +1,209 @@
+"""Engine, sessions, SQLite pragmas and migrations.
+
+SQLite choices (why):
+- WAL: readers never block the writer, so several operators' sessions can share one file.
+- ``synchronous=FULL``: in WAL mode NORMAL may lose the last commits on power loss; a change
+  the screen reports as saved must survive a machine crash, so we pay one fsync per commit.
+- ``busy_timeout``: a writer waits for the lock instead of failing with "database is locked".
+- Write sessions start with ``BEGIN IMMEDIATE`` so the write lock is taken up front; a deferred
+  transaction that later upgrades to a writer can fail with SQLITE_BUSY without waiting.
+- ``trusted_schema=OFF``: views and triggers in a file someone else handed us cannot call
+  application functions.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+BUSY_TIMEOUT_MS = 10_000
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class DatabaseError(Exception):
+    """A problem the operator can fix (wrong path, newer schema...): shown as one line."""
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def sqlite_path(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def _install_sqlite_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred-only).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA trusted_schema=OFF")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    path = sqlite_path(url)
+    if path is not None:
+        directory = path.parent
+        if not directory.exists():
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(f"cannot create directory {directory}: {exc.strerror}") from exc
+        if path.exists() and not _writable(path):
+            raise DatabaseError(
+                f"database {path} is not writable by this user; ask its owner to run "
+                f"'chmod g+w {path}' and add you to its group"
+            )
+        engine = create_engine(url, echo=echo, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        _install_sqlite_hooks(engine)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _writable(path: Path) -> bool:
+    import os
+
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A short read transaction (deferred on SQLite)."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """A write transaction that takes the write lock at BEGIN and commits on success."""
+    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
+    with Session(bind, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+# --- migrations -------------------------------------------------------------------------------
+
+
+def _alembic_config(engine: Engine, connection: Any | None = None) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # configparser treats % as interpolation: escape it (URL-encoded passwords, options).
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    cfg.attributes["engine"] = engine
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    heads = script.get_heads()
+    if len(heads) != 1:
+        raise DatabaseError(f"migrations have {len(heads)} heads; merge them ({', '.join(heads)})")
+    return heads[0]
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+@dataclass
+class MigrationResult:
+    before: str | None
+    after: str
+    backup: Path | None
+
+
+def backup_sqlite(engine: Engine, destination: Path) -> Path:
+    """A consistent copy of a live SQLite database (VACUUM INTO), synced to disk."""
+    destination = destination.expanduser().resolve()
+    if destination.exists():
+        raise DatabaseError(f"{destination} already exists; choose another name")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    raw = engine.raw_connection()  # VACUUM cannot run inside the transaction SQLAlchemy opens
+    try:
+        raw.driver_connection.execute("VACUUM INTO ?", (str(destination),))  # type: ignore[union-attr]
+    finally:
+        raw.close()
+    with open(destination, "rb+") as handle:
+        import os
+
+        os.fsync(handle.fileno())
+    return destination
+
+
+def upgrade(engine: Engine) -> MigrationResult:
+    """Bring the database to the newest schema; back up an existing SQLite file first.
+
+    Refuses a database whose revision this code does not know (it is newer than the code).
+    """
+    from alembic import command
+
+    before = current_revision(engine)
+    head = head_revision()
+    if before is not None and before not in known_revisions():
+        raise DatabaseError(
+            f"database schema {before} is newer than this dtc-tui knows (head {head}); "
+            "upgrade dtc-tui before opening it"
+        )
+    if before == head:
+        return MigrationResult(before, head, None)
+    backup = None
+    path = sqlite_path(engine.url.render_as_string(hide_password=False))
+    if before is not None and path is not None and path.exists():
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        backup = backup_sqlite(engine, path.with_name(f"{path.name}.before-{head}-{stamp}.bak"))
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(engine, connection), "head")
+    return MigrationResult(before, head, backup)
+
+
+def ensure_current(engine: Engine) -> MigrationResult:
+    """Called by the app and every CLI command before they touch data."""
+    return upgrade(engine)
+
+
+def copy_file_database(source: Path, destination: Path) -> None:
+    shutil.copy2(source, destination)

@@ -1,0 +1,54 @@
+"""Alembic environment: runs inside the caller's transaction.
+
+``dtc_tui.db.upgrade`` opens one transaction and passes its connection here, so on SQLite
+(whose DDL is transactional once pysqlite's implicit commits are off) and on PostgreSQL a
+failed migration leaves the schema as it was. On PostgreSQL an advisory lock keeps two
+instances from migrating at once.
+"""
+
+from alembic import context
+from sqlalchemy import create_engine
+from sqlmodel import SQLModel
+
+import dtc_tui.models  # noqa: F401  (registers every table)
+
+config = context.config
+target_metadata = SQLModel.metadata
+MIGRATION_LOCK_KEY = 0x5D7C7017
+
+
+def _configure(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        transactional_ddl=True,
+        compare_type=True,
+    )
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _configure(connection)
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
+        context.run_migrations()
+        return
+    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.begin() as conn:
+        _configure(conn)
+        context.run_migrations()
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
+                      literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

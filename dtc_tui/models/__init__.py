@@ -1,0 +1,37 @@
+"""SQLModel tables. Import this package to register every table on ``SQLModel.metadata``."""
+
+from sqlmodel import SQLModel
+
+from dtc_tui.models.ads import AdChannel, AdStatDaily, Campaign, PeakPeriod, StoreDaily
+from dtc_tui.models.inventory import (
+    DailySales,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Sku,
+    StockLevel,
+    StockTransfer,
+    Supplier,
+    Warehouse,
+)
+from dtc_tui.models.system import AuditLog, ChangeCounter, Presence, Setting
+from dtc_tui.models.team import Assignment, Duty, Person, RoutingRule
+from dtc_tui.models.tickets import (
+    BusinessCalendar,
+    Customer,
+    Holiday,
+    SlaBreach,
+    SlaPolicy,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+)
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "AdChannel", "AdStatDaily", "Assignment", "AuditLog", "BusinessCalendar", "Campaign",
+    "ChangeCounter", "Customer", "DailySales", "Duty", "Holiday", "PeakPeriod", "Person",
+    "Presence", "PurchaseOrder", "PurchaseOrderLine", "RoutingRule", "Setting", "Sku",
+    "SlaBreach", "SlaPolicy", "StockLevel", "StockTransfer", "StoreDaily", "Supplier", "Ticket",
+    "TicketEvent", "TicketMessage", "Warehouse", "metadata",
+]

@@ -1,0 +1,56 @@
+"""Settings (domain defaults the operator may change), the audit log and presence."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from dtc_tui.models.base import UTCDateTime, utc_field
+
+
+class Setting(SQLModel, table=True):
+    """A domain default overridden by the operator; the value is JSON text."""
+
+    __tablename__ = "setting"
+    key: str = Field(primary_key=True, max_length=100)
+    value: str
+    updated_at: datetime | None = utc_field()
+    updated_by: str | None = Field(default=None, max_length=100)
+
+
+class AuditLog(SQLModel, table=True):
+    """Every change: who, when, what, before and after (JSON text)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    actor: str = Field(max_length=100)
+    entity: str = Field(max_length=50)
+    entity_id: str = Field(max_length=100)
+    action: str = Field(max_length=50)
+    before: str | None = None
+    after: str | None = None
+
+
+class Presence(SQLModel, table=True):
+    """Who has which record open, refreshed by a heartbeat; stale rows are ignored."""
+
+    __tablename__ = "presence"
+    __table_args__ = (Index("ix_presence_entity", "entity", "entity_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    operator: str = Field(max_length=100)
+    entity: str = Field(max_length=50)
+    entity_id: str = Field(max_length=100)
+    state: str = Field(default="viewing", max_length=20)
+    seen_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ChangeCounter(SQLModel, table=True):
+    """One row per area, bumped on every write, so other instances can poll cheaply."""
+
+    __tablename__ = "change_counter"
+    area: str = Field(primary_key=True, max_length=30)
+    counter: int = 0

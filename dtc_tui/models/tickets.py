@@ -1,0 +1,151 @@
+"""Support tickets, their messages and events, SLA policies and business calendars."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from dtc_tui.models.base import UTCDateTime, utc_field
+
+CHANNELS = ("email", "chat", "whatsapp", "messenger", "phone")
+PRIORITIES = ("low", "normal", "high", "urgent")
+STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
+CATEGORIES = ("logistics", "returns", "payment", "product", "site_incident", "presales")
+LANGUAGES = ("en", "de", "es", "fr", "ar")
+SLA_STATES = ("ok", "at_risk", "breached", "met", "paused")
+METRICS = ("first_response", "next_response", "resolution")
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customer"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=200, index=True)
+    tier: str = Field(default="standard", max_length=20)
+    tags: str = ""
+    country: str | None = Field(default=None, max_length=2)
+    external_id: str | None = Field(default=None, max_length=64, index=True)
+
+
+class Ticket(SQLModel, table=True):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        # The queue's default order is "time to next breach": the keyset index behind it.
+        Index("ix_ticket_open_due", "is_open", "due_sort_at", "id"),
+        Index("ix_ticket_assignee_open", "assignee_id", "is_open", "due_sort_at"),
+        Index("ix_ticket_status", "status"),
+        UniqueConstraint("source", "external_id", name="uq_ticket_source_external"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(default="dtc", max_length=20)
+    external_id: str | None = Field(default=None, max_length=64)
+    subject: str = Field(max_length=500)
+    channel: str = Field(max_length=20)
+    language: str = Field(default="en", max_length=8)
+    category: str = Field(default="product", max_length=30, index=True)
+    priority: str = Field(default="normal", max_length=10)
+    status: str = Field(default="new", max_length=12)
+    is_open: bool = True
+    tags: str = ""
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    assignee_id: int | None = Field(default=None, foreign_key="person.id")
+    order_ref: str | None = Field(default=None, max_length=40)
+    sku_id: int | None = Field(default=None, foreign_key="sku.id", index=True)
+    logistics_status: str | None = Field(default=None, max_length=40)
+    refund_status: str | None = Field(default=None, max_length=20)  # none, pending, synced
+    promised_delivery_at: datetime | None = utc_field()
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    first_response_at: datetime | None = utc_field()
+    # Oldest customer message not yet answered: the start of the current next-response cycle.
+    awaiting_since: datetime | None = utc_field()
+    last_customer_message_at: datetime | None = utc_field()
+    last_agent_reply_at: datetime | None = utc_field()
+    agent_replies: int = 0
+    solved_at: datetime | None = utc_field(index=True)
+    paused_since: datetime | None = utc_field()
+    paused_minutes: float = 0.0
+    csat: int | None = None
+    escalated_to_id: int | None = Field(default=None, foreign_key="person.id")
+    escalated_at: datetime | None = utc_field()
+    policy_id: int | None = Field(default=None, foreign_key="sla_policy.id")
+    # Denormalised SLA summary, recomputed on every change, so the queue sorts in SQL.
+    # next_due_at: the earliest running clock's due time (None when none runs: solved, paused).
+    # next_risk_at: when that clock turns "at risk". due_sort_at: next_due_at, or a far-future
+    # sentinel, never NULL, so one index orders the queue the same way on every backend.
+    next_due_at: datetime | None = utc_field()
+    next_due_metric: str | None = Field(default=None, max_length=20)
+    next_risk_at: datetime | None = utc_field()
+    due_sort_at: datetime = Field(sa_type=UTCDateTime)
+    version: int = 1
+
+
+class TicketMessage(SQLModel, table=True):
+    __tablename__ = "ticket_message"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    kind: str = Field(max_length=10)  # customer, reply, note
+    author: str = Field(max_length=120)
+    body: str
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class TicketEvent(SQLModel, table=True):
+    __tablename__ = "ticket_event"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    kind: str = Field(max_length=30)
+    actor: str = Field(max_length=120)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    data: str = "{}"
+
+
+class SlaBreach(SQLModel, table=True):
+    """A breach recorded when it happened, so reports do not depend on when someone looked."""
+
+    __tablename__ = "sla_breach"
+    __table_args__ = (UniqueConstraint("ticket_id", "metric", "due_at", name="uq_breach_ticket_metric_due"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    metric: str = Field(max_length=20)
+    due_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class BusinessCalendar(SQLModel, table=True):
+    __tablename__ = "business_calendar"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, unique=True)
+    timezone: str = Field(default="UTC", max_length=64)
+    # JSON: {"1": [["09:00", "12:30"], ["13:30", "18:00"]], ...} keyed by ISO weekday.
+    weekly_hours: str = "{}"
+
+
+class Holiday(SQLModel, table=True):
+    __tablename__ = "holiday"
+    __table_args__ = (UniqueConstraint("calendar_id", "day", name="uq_holiday_calendar_day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    calendar_id: int = Field(foreign_key="business_calendar.id", index=True)
+    day: date
+    name: str = Field(default="", max_length=80)
+
+
+class SlaPolicy(SQLModel, table=True):
+    """Ordered, first match wins. Empty match fields match anything; lists are comma-separated."""
+
+    __tablename__ = "sla_policy"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, unique=True)
+    position: int = 0
+    active: bool = True
+    match_priority: str = ""
+    match_channel: str = ""
+    match_category: str = ""
+    match_tier: str = ""
+    first_response_minutes: int | None = None
+    next_response_minutes: int | None = None
+    resolution_minutes: int | None = None
+    business_hours: bool = False
+    calendar_id: int | None = Field(default=None, foreign_key="business_calendar.id")

@@ -1,0 +1,92 @@
+"""The audit log and the change counters that keep several app instances in sync."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from dtc_tui.models import AuditLog, ChangeCounter
+
+AREAS = ("tickets", "inventory", "ads", "team", "setting")
+ENTITY_AREA = {
+    "ticket": "tickets", "sla_policy": "tickets", "customer": "tickets",
+    "sku": "inventory", "stock_level": "inventory", "purchase_order": "inventory",
+    "stock_transfer": "inventory", "supplier": "inventory", "warehouse": "inventory",
+    "campaign": "ads", "ad_stat": "ads", "peak_period": "ads",
+    "person": "team", "duty": "team", "assignment": "team", "routing_rule": "team",
+    "setting": "setting",
+}
+
+
+def _json(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, default=_default, sort_keys=True, ensure_ascii=False)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def bump(session: Session, area: str) -> None:
+    """Tell other instances that ``area`` changed (one cheap row to poll)."""
+    result = session.execute(
+        update(ChangeCounter).where(col(ChangeCounter.area) == area).values(counter=ChangeCounter.counter + 1)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(ChangeCounter(area=area, counter=1))
+        session.flush()
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    now: datetime,
+    entity: str,
+    entity_id: Any,
+    action: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    session.add(AuditLog(at=now, actor=actor, entity=entity, entity_id=str(entity_id), action=action,
+                         before=_json(before), after=_json(after)))
+    bump(session, ENTITY_AREA.get(entity, entity))
+
+
+def counters(session: Session) -> dict[str, int]:
+    return {row.area: row.counter for row in session.exec(select(ChangeCounter))}
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    entity: str
+    entity_id: str
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+def entries(session: Session, *, since: datetime | None = None, entity: str | None = None,
+            limit: int = 500) -> list[AuditEntry]:
+    query = select(AuditLog).order_by(col(AuditLog.id).desc()).limit(limit)
+    if since is not None:
+        query = query.where(col(AuditLog.at) >= since)
+    if entity is not None:
+        query = query.where(col(AuditLog.entity) == entity)
+    return [
+        AuditEntry(row.id or 0, row.at, row.actor, row.entity, row.entity_id, row.action,
+                   json.loads(row.before) if row.before else None,
+                   json.loads(row.after) if row.after else None)
+        for row in session.exec(query)
+    ]

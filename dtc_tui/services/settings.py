@@ -1,0 +1,92 @@
+"""Domain defaults (from shared/domain.md), overridable per database in the ``setting`` table.
+
+Every threshold a rule uses is read through ``get``; no rule hard-codes its number.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from dtc_tui.models import Setting
+
+DEFAULTS: dict[str, Any] = {
+    # Tickets and SLA (domain.md section 2)
+    "sla.at_risk_fraction": 0.25,
+    "sla.first_response_hours": 12,
+    "sla.presales_first_response_hours": 2,
+    "sla.ceiling_hours": 24,
+    "kpi.resolution_rate_target": 0.85,
+    "kpi.fsr_target": 0.75,
+    "kpi.csat_target": 4.2,
+    "kpi.csat_satisfied_target": 0.85,
+    "kpi.breach_rate_target": 0.05,
+    "kpi.speed_gain_warning": 0.20,
+    "kpi.csat_drop_warning": 0.15,
+    "cs.compensation_limit": 200.0,
+    # Inventory (section 3)
+    "inventory.velocity_window_days": 28,
+    "inventory.buffer_days": 7,
+    "inventory.aged_days": 180,
+    "inventory.aged_share_target": 0.05,
+    "inventory.turnover_target": 6.0,
+    "inventory.core_stockout_target": 0.03,
+    "inventory.slow_share_target": 0.10,
+    "inventory.storage_cost_monthly": 0.18,
+    "inventory.abc_a_share": 0.80,
+    "inventory.abc_b_share": 0.15,
+    "inventory.class_a_days": 30,
+    "inventory.overstock_days": 120,
+    # Ads (section 4)
+    "ads.target_roas": 2.5,
+    "ads.pause_roas": 2.0,
+    "ads.pause_days": 7,
+    "ads.cpa_tolerance": 0.20,
+    "ads.contribution_margin": 0.40,
+    "ads.budget_share_new": [0.25, 0.30],
+    "ads.budget_share_steady": [0.10, 0.15],
+    # Team (section 5)
+    "team.max_accountable": 6,
+    "team.max_functions": 3,
+}
+
+
+class UnknownSetting(KeyError):
+    pass
+
+
+def get(session: Session, key: str) -> Any:
+    if key not in DEFAULTS:
+        raise UnknownSetting(key)
+    row = session.get(Setting, key)
+    return json.loads(row.value) if row is not None else DEFAULTS[key]
+
+
+def all_settings(session: Session) -> dict[str, tuple[Any, str]]:
+    """Every setting with its value and where it came from ("default" or "database")."""
+    stored = {row.key: json.loads(row.value) for row in session.exec(select(Setting))}
+    return {key: (stored.get(key, default), "database" if key in stored else "default")
+            for key, default in DEFAULTS.items()}
+
+
+def put(session: Session, key: str, value: Any, *, actor: str, now: datetime) -> None:
+    from dtc_tui.services.audit import record
+
+    if key not in DEFAULTS:
+        raise UnknownSetting(key)
+    default = DEFAULTS[key]
+    if isinstance(default, int | float) and not isinstance(value, int | float):
+        raise ValueError(f"setting {key} takes a number, not {value!r}")
+    row = session.get(Setting, key)
+    before = json.loads(row.value) if row else DEFAULTS[key]
+    if row is None:
+        row = Setting(key=key, value=json.dumps(value))
+    row.value = json.dumps(value)
+    row.updated_at = now
+    row.updated_by = actor
+    session.add(row)
+    record(session, actor=actor, now=now, entity="setting", entity_id=key, action="update",
+           before={"value": before}, after={"value": value})

@@ -1,0 +1,1 @@
+"""The Textual app. Screens call services; they never build SQL."""

@@ -1,0 +1,152 @@
+"""The Textual app: one mode per area, keys 1-4, ``?`` for keys, ``q`` to quit.
+
+The app owns the engine, the clock and the operator's name; screens reach them through
+``self.dtc``. A one-second tick redraws live widgets (SLA timers), and a cheap change check
+(``change_counter`` rows) reloads the visible screen when another operator changed its area.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from sqlalchemy import Engine
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from dtc_tui import db
+from dtc_tui.clock import Clock, SystemClock
+from dtc_tui.config import Settings
+from dtc_tui.ui.commands import AreaCommands
+from dtc_tui.ui.safe import safe
+from dtc_tui.ui.screens.help import HelpScreen, format_key
+
+
+def _screen_factory(module: str, name: str) -> Callable[[], Any]:
+    def build() -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)()
+
+    return build
+
+
+class DtcApp(App[None]):
+    TITLE = "dtc-tui"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    COMMANDS: ClassVar = {AreaCommands}
+    AREA_TITLES: ClassVar[dict[str, str]] = {
+        "tickets": "Tickets",
+        "inventory": "Inventory",
+        "ads": "Ads",
+        "team": "Team",
+    }
+    MODES: ClassVar = {
+        "tickets": _screen_factory("dtc_tui.ui.screens.tickets", "TicketsScreen"),
+        "inventory": _screen_factory("dtc_tui.ui.screens.inventory", "InventoryScreen"),
+        "ads": _screen_factory("dtc_tui.ui.screens.ads", "AdsScreen"),
+        "team": _screen_factory("dtc_tui.ui.screens.team", "TeamScreen"),
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "switch_area('tickets')", "Tickets", id="app.tickets"),
+        Binding("2", "switch_area('inventory')", "Stock", id="app.inventory"),
+        Binding("3", "switch_area('ads')", "Ads", id="app.ads"),
+        Binding("4", "switch_area('team')", "Team", id="app.team"),
+        Binding("question_mark,f1", "help", "Keys", id="app.help"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(self, *, engine: Engine, settings: Settings | None = None, clock: Clock | None = None,
+                 demo: bool = False, database_label: str = "", start_area: str = "tickets") -> None:
+        super().__init__()
+        self.engine = engine
+        self.settings = settings or Settings()
+        self.clock = clock or SystemClock()
+        self.demo = demo
+        self.database_label = _short_label(database_label or engine.url.render_as_string(hide_password=True))
+        self.start_area = start_area
+        self._counters: dict[str, int] = {}
+
+    @property
+    def operator(self) -> str:
+        return self.settings.operator
+
+    def on_mount(self) -> None:
+        if self.settings.theme and self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        self._counters = self._read_counters()
+        self.switch_mode(self.start_area)
+        self.set_interval(self.settings.tick_seconds, self.tick, name="tick")
+        self.set_interval(self.settings.sync_seconds, self.check_for_changes, name="sync")
+        if not self.demo:
+            from dtc_tui.services import dbinfo
+
+            if dbinfo.is_empty(self.engine):
+                self.notify("This database is empty. Import data with 'dtc-tui import KIND FILE', "
+                            "or try the demo with 'dtc-tui --demo'.", title="No data yet", timeout=15)
+
+    # --- navigation ---------------------------------------------------------------------------
+
+    def action_switch_area(self, area: str) -> None:
+        if area in self.MODES and self.current_mode != area:
+            self.switch_mode(area)
+
+    def action_help(self) -> None:
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for key, active in self.screen.active_bindings.items():
+            binding = active.binding
+            if binding.description:
+                grouped.setdefault((binding.action, binding.description), []).append(format_key(key))
+        rows = [(", ".join(sorted(keys, key=len)), description) for (_a, description), keys in grouped.items()]
+        rows.extend(getattr(self.screen, "HELP_EXTRA", []))
+        self.push_screen(HelpScreen(getattr(self.screen, "AREA_TITLE", "dtc-tui"), rows))
+
+    def extra_commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        """Commands of the current screen that have no key (screens override ``palette_commands``)."""
+        provider = getattr(self.screen, "palette_commands", None)
+        return list(provider()) if provider else []
+
+    # --- live updates -------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        on_tick = getattr(self.screen, "on_tick", None)
+        if on_tick is not None:
+            on_tick()
+
+    def _read_counters(self) -> dict[str, int]:
+        from dtc_tui.services.audit import counters
+
+        with db.read_session(self.engine) as session:
+            return counters(session)
+
+    def check_for_changes(self) -> None:
+        """Reload the visible screen when its area changed in the database (another operator)."""
+        current = self._read_counters()
+        changed = {area for area, value in current.items() if self._counters.get(area) != value}
+        self._counters = current
+        if not changed:
+            return
+        area = getattr(self.screen, "AREA", "")
+        if area in changed or area == "overview" or not area:
+            reload = getattr(self.screen, "reload_data", None)
+            if reload is not None:
+                reload()
+
+    def mark_seen(self) -> None:
+        """After our own write: take the new counters so we do not reload for our own change."""
+        self._counters = self._read_counters()
+
+    def notify_safe(self, message: str, *, title: str = "", severity: str = "information") -> None:
+        """Notifications carry untrusted text (subjects, names): never parsed as markup."""
+        self.notify(safe(message).plain, title=title, severity=severity, markup=False)  # type: ignore[arg-type]
+
+
+def _short_label(url: str) -> str:
+    if url.startswith("sqlite:///"):
+        from pathlib import Path
+
+        return Path(url.removeprefix("sqlite:///")).name
+    return url.split("@")[-1]

@@ -1,0 +1,61 @@
+"""What every area screen shares: the app's services handle, a title bar, the footer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+if TYPE_CHECKING:
+    from dtc_tui.ui.app import DtcApp
+
+
+class TitleBar(Static):
+    """One line: area name, what is shown, operator and database (no clock: snapshots stay stable)."""
+
+    DEFAULT_CSS = """
+    TitleBar { height: 1; background: $primary; color: $text; padding: 0 1; }
+    """
+
+
+class AreaScreen(Screen[Any]):
+    """Base of the four area screens (and the overview).
+
+    Subclasses set ``AREA`` and ``AREA_TITLE``, compose their body in ``compose_body`` and
+    reload their data in ``reload_data`` (called on show and when another operator changed
+    the area: see ``DtcApp.check_for_changes``).
+    """
+
+    AREA: ClassVar[str] = ""
+    AREA_TITLE: ClassVar[str] = ""
+
+    @property
+    def dtc(self) -> DtcApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar(id="title-bar")
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def set_title_text(self, detail: str = "") -> None:
+        text = Text(self.AREA_TITLE, style="bold")
+        if detail:
+            text.append("  " + detail)
+        text.append(f"   {self.dtc.operator}@{self.dtc.database_label}", style="dim")
+        self.query_one(TitleBar).update(text)
+
+    def on_mount(self) -> None:
+        self.set_title_text()
+
+    def on_screen_resume(self) -> None:
+        self.reload_data()
+
+    def reload_data(self) -> None:
+        """Re-read what the screen shows (cheap: windowed tables fetch one page)."""

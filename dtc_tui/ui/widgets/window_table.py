@@ -1,0 +1,368 @@
+"""A table that fetches only the visible window from a data source and draws only the lines
+on screen (Textual's line API), so it costs the same at 1k and 1M rows.
+
+- The data source does the sorting, filtering and paging (in SQL); the widget keeps a small
+  cache of rows around the visible window and asks for more when the cursor leaves it.
+- Cells are rendered from the row at draw time with the current time, so a live timer
+  column needs only ``refresh()`` once a second: nothing is rebuilt, only visible lines redraw.
+- Row text is untrusted: a column's ``render`` returns ``rich.text.Text`` built with
+  ``dtc_tui.ui.safe.safe``, never a markup string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, Protocol
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+from dtc_tui.clock import Clock, SystemClock
+
+
+class WindowSource(Protocol):
+    """What the table needs from a query: a row count, a window of rows, a stable row key."""
+
+    def count(self) -> int: ...
+
+    def fetch(self, offset: int, limit: int) -> Sequence[Any]: ...
+
+    def key_of(self, row: Any) -> Hashable: ...
+
+
+class ListSource:
+    """A source over an in-memory list (small tables: POs, people, campaigns)."""
+
+    def __init__(self, rows: Sequence[Any], key: Callable[[Any], Hashable] = id) -> None:
+        self.rows = list(rows)
+        self._key = key
+
+    def count(self) -> int:
+        return len(self.rows)
+
+    def fetch(self, offset: int, limit: int) -> Sequence[Any]:
+        return self.rows[offset:offset + limit]
+
+    def key_of(self, row: Any) -> Hashable:
+        return self._key(row)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    width: int
+    render: Callable[[Any, datetime], Text]
+    flex: int = 0  # columns with flex share the spare width
+    align: str = "left"  # left | right
+
+
+class WindowTable(Widget, can_focus=True):
+    DEFAULT_CSS = """
+    WindowTable { height: 1fr; }
+    WindowTable > .window-table--header { text-style: bold; background: $panel; }
+    WindowTable > .window-table--cursor { background: $accent 60%; }
+    WindowTable:focus > .window-table--cursor { background: $accent; }
+    WindowTable > .window-table--marked { background: $secondary 35%; }
+    WindowTable > .window-table--empty { color: $text-muted; }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "window-table--header", "window-table--cursor", "window-table--marked", "window-table--empty",
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "cursor_down", "Down", show=False, id="table.down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="table.up"),
+        Binding("g,home", "cursor_first", "First", show=False, id="table.first"),
+        Binding("G,end", "cursor_last", "Last", show=False, id="table.last"),
+        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="table.page_down"),
+        Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="table.page_up"),
+        Binding("space", "toggle_mark", "Mark", show=False, id="table.mark"),
+        Binding("V", "mark_all_visible", "Mark page", show=False, id="table.mark_page"),
+        Binding("enter", "select", "Open", show=False, id="table.select"),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
+
+    class CursorMoved(Message):
+        def __init__(self, table: WindowTable, row: Any | None, index: int) -> None:
+            super().__init__()
+            self.table = table
+            self.row = row
+            self.index = index
+
+    class RowSelected(Message):
+        def __init__(self, table: WindowTable, row: Any) -> None:
+            super().__init__()
+            self.table = table
+            self.row = row
+
+    class MarksChanged(Message):
+        def __init__(self, table: WindowTable, keys: frozenset[Hashable]) -> None:
+            super().__init__()
+            self.table = table
+            self.keys = keys
+
+    def __init__(self, columns: Sequence[Column], source: WindowSource | None = None, *,
+                 clock: Clock | None = None, empty_text: str = "Nothing here.",
+                 row_style: Callable[[Any, datetime], str] | None = None,
+                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.columns = list(columns)
+        self.source: WindowSource | None = source
+        self.clock = clock or SystemClock()
+        self.empty_text = empty_text
+        self.row_style = row_style
+        self.top = 0
+        self.marked: set[Hashable] = set()
+        self._count: int | None = None
+        self._cache_start = 0
+        self._cache: list[Any] = []
+        self._widths: list[int] = []
+        self._width_for = -1
+        self.fetches = 0  # for benchmarks and tests: how often the source was queried
+
+    # --- data ---------------------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        if self._count is None:
+            self._count = self.source.count() if self.source is not None else 0
+        return self._count
+
+    @property
+    def page_height(self) -> int:
+        return max(self.size.height - 1, 1)
+
+    def set_source(self, source: WindowSource, *, keep_cursor: bool = False) -> None:
+        key = self.cursor_key if keep_cursor else None
+        self.source = source
+        self._invalidate()
+        if key is None:
+            self.top = 0
+            self.cursor = 0
+        else:
+            self._restore_cursor(key)
+        self.refresh()
+
+    def reload(self) -> None:
+        """Re-read count and rows (after a change), keeping the cursor on the same row if it exists."""
+        key = self.cursor_key
+        self._invalidate()
+        if key is not None:
+            self._restore_cursor(key)
+        self.cursor = min(self.cursor, max(self.row_count - 1, 0))
+        self.refresh()
+
+    def _restore_cursor(self, key: Hashable) -> None:
+        # The row usually stays near where it was: look in the window around the old cursor.
+        around = max(self.cursor - self.page_height, 0)
+        rows = self._rows(around, self.page_height * 3)
+        for offset, row in enumerate(rows):
+            if self.source is not None and self.source.key_of(row) == key:
+                self.cursor = around + offset
+                return
+
+    def _invalidate(self) -> None:
+        self._count = None
+        self._cache = []
+        self._cache_start = 0
+
+    def _rows(self, start: int, length: int) -> list[Any]:
+        """Rows [start, start+length), fetched with a margin when the cache does not hold them."""
+        if self.source is None or length <= 0:
+            return []
+        end = min(start + length, self.row_count)
+        cache_end = self._cache_start + len(self._cache)
+        if not (self._cache_start <= start and end <= cache_end) or not self._cache:
+            margin = self.page_height
+            fetch_start = max(start - margin, 0)
+            self._cache = list(self.source.fetch(fetch_start, (end - fetch_start) + margin * 2))
+            self._cache_start = fetch_start
+            self.fetches += 1
+        return self._cache[start - self._cache_start:end - self._cache_start]
+
+    def row_at(self, index: int) -> Any | None:
+        rows = self._rows(index, 1)
+        return rows[0] if rows else None
+
+    @property
+    def cursor_row(self) -> Any | None:
+        if self.row_count == 0:
+            return None
+        return self.row_at(self.cursor)
+
+    @property
+    def cursor_key(self) -> Hashable | None:
+        row = self.cursor_row
+        return self.source.key_of(row) if row is not None and self.source is not None else None
+
+    def marked_or_cursor_keys(self) -> list[Hashable]:
+        if self.marked:
+            return list(self.marked)
+        key = self.cursor_key
+        return [key] if key is not None else []
+
+    def clear_marks(self) -> None:
+        self.marked.clear()
+        self.post_message(self.MarksChanged(self, frozenset()))
+        self.refresh()
+
+    # --- cursor -------------------------------------------------------------------------------
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, max(self.row_count - 1, 0)))
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        if new < self.top:
+            self.top = new
+        elif new >= self.top + self.page_height:
+            self.top = new - self.page_height + 1
+        self.post_message(self.CursorMoved(self, self.cursor_row, new))
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._width_for = -1
+        if self.cursor >= self.top + self.page_height:
+            self.top = max(self.cursor - self.page_height + 1, 0)
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+
+    def action_cursor_up(self) -> None:
+        self.cursor -= 1
+
+    def action_cursor_first(self) -> None:
+        self.cursor = 0
+
+    def action_cursor_last(self) -> None:
+        self.cursor = self.row_count - 1
+
+    def action_page_down(self) -> None:
+        self.top = min(self.top + self.page_height, max(self.row_count - self.page_height, 0))
+        self.cursor += self.page_height
+
+    def action_page_up(self) -> None:
+        self.top = max(self.top - self.page_height, 0)
+        self.cursor -= self.page_height
+
+    def action_toggle_mark(self) -> None:
+        key = self.cursor_key
+        if key is None:
+            return
+        self.marked.symmetric_difference_update({key})
+        self.post_message(self.MarksChanged(self, frozenset(self.marked)))
+        self.cursor += 1
+
+    def action_mark_all_visible(self) -> None:
+        if self.source is None:
+            return
+        for row in self._rows(self.top, self.page_height):
+            self.marked.add(self.source.key_of(row))
+        self.post_message(self.MarksChanged(self, frozenset(self.marked)))
+        self.refresh()
+
+    def action_select(self) -> None:
+        row = self.cursor_row
+        if row is not None:
+            self.post_message(self.RowSelected(self, row))
+
+    # --- drawing ------------------------------------------------------------------------------
+
+    def _column_widths(self, width: int) -> list[int]:
+        if self._width_for == width:
+            return self._widths
+        widths = [c.width for c in self.columns]
+        spare = width - 2 - sum(widths) - (len(widths) - 1)
+        flex_total = sum(c.flex for c in self.columns)
+        if spare > 0 and flex_total:
+            for i, column in enumerate(self.columns):
+                widths[i] += spare * column.flex // flex_total
+        elif spare < 0:
+            # Too narrow: shrink flexible columns first, down to 6 cells each.
+            for i, column in enumerate(self.columns):
+                if spare >= 0:
+                    break
+                if column.flex:
+                    give = min(widths[i] - 6, -spare)
+                    widths[i] -= give
+                    spare += give
+        self._widths, self._width_for = widths, width
+        return widths
+
+    def _line(self, cells: list[Text], widths: list[int], prefix: str) -> Text:
+        line = Text(prefix, no_wrap=True, end="")
+        for i, (cell, width) in enumerate(zip(cells, widths, strict=False)):
+            if i:
+                line.append(" ")
+            cell = cell.copy()
+            cell.truncate(width, overflow="ellipsis")
+            pad = width - cell.cell_len
+            if self.columns[i].align == "right":
+                line.append(" " * pad)
+                line.append_text(cell)
+            else:
+                line.append_text(cell)
+                line.append(" " * pad)
+        return line
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        widths = self._column_widths(width)
+        console = self.app.console
+        if y == 0:
+            header = self._line([Text(c.label) for c in self.columns], widths, "  ")
+            style = self.get_component_rich_style("window-table--header")
+            strip = Strip(list(header.render(console)), header.cell_len).adjust_cell_length(width, style)
+            return strip.apply_style(style)
+        index = self.top + y - 1
+        if self.row_count == 0:
+            if y == 1:
+                style = self.get_component_rich_style("window-table--empty")
+                text = Text("  " + self.empty_text)
+                return Strip(list(text.render(console))).adjust_cell_length(width).apply_style(style)
+            return Strip.blank(width, self.rich_style)
+        if index >= self.row_count:
+            return Strip.blank(width, self.rich_style)
+        row = self.row_at(index)
+        if row is None:
+            return Strip.blank(width, self.rich_style)
+        now = self.clock.now()
+        key = self.source.key_of(row) if self.source is not None else None
+        marked = key in self.marked
+        cells = [column.render(row, now) for column in self.columns]
+        text = self._line(cells, widths, "● " if marked else "  ")
+        if self.row_style is not None:
+            extra = self.row_style(row, now)
+            if extra:
+                text.stylize(extra)
+        segments = list(text.render(console))
+        strip = Strip(segments).adjust_cell_length(width, self.rich_style)
+        if index == self.cursor:
+            strip = strip.apply_style(self.get_component_rich_style("window-table--cursor"))
+        elif marked:
+            strip = strip.apply_style(self.get_component_rich_style("window-table--marked"))
+        else:
+            strip = strip.apply_style(self.rich_style)
+        return strip
+
+    def position_text(self) -> str:
+        total = self.row_count
+        if total == 0:
+            return "0 rows"
+        marked = f"  {len(self.marked)} marked" if self.marked else ""
+        return f"{self.cursor + 1:,}/{total:,}{marked}"
+
+
+def style_text(value: str, style: str | Style = "") -> Text:
+    return Text(value, style=style, no_wrap=True)
+
+
+__all__ = ["Column", "ListSource", "WindowSource", "WindowTable", "Segment", "style_text"]

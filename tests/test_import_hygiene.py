@@ -1,0 +1,39 @@
+"""The service layer and headless commands never import Textual or Rich (cron stays fast)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+SERVICE_MODULES = [
+    "dtc_tui.services.sla", "dtc_tui.services.sla_store", "dtc_tui.services.business_hours",
+    "dtc_tui.services.ticket_queue", "dtc_tui.services.demo", "dtc_tui.services.audit",
+    "dtc_tui.models", "dtc_tui.db", "dtc_tui.cli",
+]
+
+
+def test_services_do_not_import_textual_or_rich() -> None:
+    code = (
+        "import importlib, sys\n"
+        f"for name in {SERVICE_MODULES!r}: importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_headless_command_does_not_import_textual(tmp_path: Path) -> None:
+    db_path = tmp_path / "h.db"
+    code = (
+        "import sys\n"
+        "from dtc_tui.cli import main_group\n"
+        f"try:\n    main_group(['--db', {str(db_path)!r}, 'db', 'info', '--json'])\n"
+        "except SystemExit as exc:\n    assert exc.code in (0, None), exc.code\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
+        "print('IMPORTED:' + ','.join(bad), file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert '"revision"' in out.stdout
+    assert "IMPORTED:\n" in out.stderr or out.stderr.strip().endswith("IMPORTED:")

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from dtc_tui import db
+from dtc_tui.models import metadata
+
+
+def test_fresh_database_upgrades_to_head(database_url: str) -> None:
+    engine = db.make_engine(database_url)
+    result = db.upgrade(engine)
+    assert result.before is None
+    assert result.after == db.head_revision()
+    assert db.current_revision(engine) == db.head_revision()
+    # A second upgrade is a no-op.
+    assert db.upgrade(engine).before == db.head_revision()
+
+
+def test_models_and_migrations_agree(database_url: str) -> None:
+    engine = db.make_engine(database_url)
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, metadata)
+    assert diff == [], f"models differ from migrations; add a migration: {diff}"
+
+
+def test_database_newer_than_code_is_refused(database_url: str) -> None:
+    engine = db.make_engine(database_url)
+    db.upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'ffff_from_the_future'"))
+    with pytest.raises(db.DatabaseError, match="newer than this dtc-tui"):
+        db.upgrade(engine)
+
+
+def test_sqlite_pragmas_are_set(tmp_path: Path) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'p.db'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == db.BUSY_TIMEOUT_MS
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA trusted_schema").scalar() == 0
+
+
+def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
+    from dtc_tui.services.defaults import ensure_defaults
+
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'live.db'}")
+    db.upgrade(engine)
+    with db.write_session(engine) as session:
+        ensure_defaults(session)
+    copy = db.backup_sqlite(engine, tmp_path / "copy.db")
+    other = db.make_engine(f"sqlite:///{copy}")
+    with other.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        assert conn.exec_driver_sql("SELECT count(*) FROM sla_policy").scalar() == 5
+    assert db.current_revision(other) == db.head_revision()
+    with pytest.raises(db.DatabaseError, match="already exists"):
+        db.backup_sqlite(engine, copy)
+
+
+def test_unwritable_database_names_the_path(tmp_path: Path) -> None:
+    path = tmp_path / "ro.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    db.upgrade(engine)
+    engine.dispose()
+    path.chmod(0o444)
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root can write a read-only file; the check cannot fail here")
+    with pytest.raises(db.DatabaseError, match=str(path)):
+        db.make_engine(f"sqlite:///{path}")
