@@ -113,7 +113,7 @@ def record_breach(session: Session, ticket_id: int, metric: str, due_at: datetim
 
 
 def record_due_breaches(session: Session, now: datetime) -> int:
-    """The SLA tick's write side: one INSERT..SELECT for running clocks past their due time."""
+    """The SLA tick's write side: record running clocks that passed their due time (one indexed query)."""
     breach = SlaBreach.__table__  # type: ignore[attr-defined]
     ticket = Ticket.__table__  # type: ignore[attr-defined]
     already = (
@@ -122,12 +122,12 @@ def record_due_breaches(session: Session, now: datetime) -> int:
                breach.c.due_at == ticket.c.next_due_at)
         .exists()
     )
-    source = select(ticket.c.id, ticket.c.next_due_metric, ticket.c.next_due_at,
-                    literal(now, UTCDateTime)).where(
+    due = select(ticket.c.id, ticket.c.next_due_metric, ticket.c.next_due_at).where(
         ticket.c.is_open, ticket.c.due_sort_at <= literal(now, UTCDateTime),
         ticket.c.next_due_at.is_not(None), ~already,
     )
-    result = session.execute(
-        insert(breach).from_select(["ticket_id", "metric", "due_at", "recorded_at"], source)
-    )
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    rows = [{"ticket_id": r[0], "metric": r[1], "due_at": r[2], "recorded_at": now}
+            for r in session.execute(due)]
+    if rows:
+        session.execute(insert(breach), rows)
+    return len(rows)
