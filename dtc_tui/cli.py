@@ -17,6 +17,9 @@ from dtc_tui.config import ConfigError, load_settings, normalise_db_argument
 # Command groups by module; each module keeps its own imports lazy.
 COMMAND_MODULES = [
     ("dtc_tui.commands.database", "db_group"),
+    ("dtc_tui.commands.tickets", "tickets_group"),
+    ("dtc_tui.commands.tickets", "sla_group"),
+    ("dtc_tui.commands.ads", "ads_group"),
 ]
 
 

@@ -147,3 +147,13 @@ def make_app(engine: Engine, clock: FixedClock, settings: Settings, **kwargs: ob
     from dtc_tui.ui.app import DtcApp
 
     return DtcApp(engine=engine, settings=settings, clock=clock, database_label="test.db", **kwargs)  # type: ignore[arg-type]
+
+
+def screen_text(app) -> str:  # noqa: ANN001
+    """What the terminal shows, as plain text (from Textual's own screenshot export)."""
+    import html
+    import re
+
+    svg = app.export_screenshot()
+    runs = re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.S)
+    return html.unescape("".join(runs)).replace("\xa0", " ")

@@ -193,3 +193,15 @@ def test_reply_without_text_and_unknown_values_are_refused(engine: Engine, now: 
         ops.set_priority(engine, ticket_id, "asap", "ana", now)
     with pytest.raises(ops.TicketNotFound):
         ops.set_status(engine, 424242, "open", "ana", now)
+
+
+def test_escalation_follows_the_role_matrix(demo_engine: Engine, now: datetime) -> None:
+    # Demo routing: site incidents -> duty site_build -> dana (Lisbon, 10:00-19:00, on duty at 14:00 UTC).
+    ticket_id = new_ticket(demo_engine, now, category="site_incident", subject="Checkout returns 500")
+    change = ops.escalate(demo_engine, ticket_id, "ana", now)
+    ticket = get(demo_engine, ticket_id)
+    with db.read_session(demo_engine) as session:
+        dana = session.execute(select(Person).where(Person.handle == "dana")).scalars().one()
+    assert ticket.escalated_to_id == dana.id
+    assert ticket.assignee_id == dana.id
+    assert "dana is accountable for site_build" in change.message

@@ -318,22 +318,22 @@ class EscalationTarget:
 
 
 def escalation_target(session: Session, category: str, now: datetime, default_owner: str = "") -> EscalationTarget:
-    """Who gets an escalated ticket: the routing of the role matrix (services.team.route)."""
+    """Who gets an escalated ticket: the role matrix's routing (``services.team.route``).
+
+    A site incident goes to the tech owner at once, a payment dispute to whoever owns payments
+    (domain.md); when routing finds nobody, the configured ``default_escalation_owner`` does.
+    An owner who is off duty with no backup still gets it, and the reason says so.
+    """
     from dtc_tui.services import team
 
-    route_fn = getattr(team, "route", None)
-    if route_fn is not None:
-        route = route_fn(session, category, now)
-        if route.person_id is not None:
-            return EscalationTarget(route.person_id, route.person_handle, route.reason)
-        reason = route.reason
-    else:
-        reason = "no routing rules yet"
+    route = team.route(session, category, now)
+    if route.person_id is not None:
+        return EscalationTarget(route.person_id, route.person_handle, route.reason)
     if default_owner:
         person = session.execute(select(Person).where(Person.handle == default_owner)).scalars().first()
         if person is not None:
-            return EscalationTarget(person.id, person.handle, f"{reason}; default escalation owner {person.handle}")
-    return EscalationTarget(None, None, reason)
+            return EscalationTarget(person.id, person.handle, f"{route.reason}; default escalation owner")
+    return EscalationTarget(None, None, route.reason)
 
 
 def escalate(engine: Engine, ticket_id: int, operator: str, now: datetime, expected_version: int | None = None,
@@ -439,3 +439,15 @@ def create_ticket(engine: Engine, *, subject: str, channel: str, now: datetime, 
         audit.record(session, actor=actor, now=now, entity="ticket", entity_id=ticket.id, action="create",
                      after={"subject": ticket.subject, "channel": channel, "priority": priority})
         return ticket.id or 0
+
+
+@dataclass(frozen=True)
+class PersonChoice:
+    id: int
+    handle: str
+    name: str
+
+
+def assignable_people(session: Session) -> list[PersonChoice]:
+    rows = session.execute(select(Person.id, Person.handle, Person.name).where(Person.active).order_by(Person.handle))
+    return [PersonChoice(int(r[0]), r[1], r[2]) for r in rows]

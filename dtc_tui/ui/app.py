@@ -67,6 +67,7 @@ class DtcApp(App[None]):
         self.database_label = _short_label(database_label or engine.url.render_as_string(hide_password=True))
         self.start_area = start_area
         self._counters: dict[str, int] = {}
+        self.undo_stack: list[Any] = []  # ticket changes this operator can undo, newest last
 
     @property
     def operator(self) -> str:

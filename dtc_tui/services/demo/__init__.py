@@ -30,7 +30,7 @@ class DemoSize:
 
 
 SIZES = {
-    "small": DemoSize(tickets_open=300, tickets_closed=900, customers=400, skus=150, sales_days=180,
+    "small": DemoSize(tickets_open=300, tickets_closed=2400, customers=400, skus=150, sales_days=180,
                       campaigns=15, ad_days=90),
     "large": DemoSize(tickets_open=10_000, tickets_closed=90_000, customers=20_000, skus=10_000,
                       sales_days=90, campaigns=50, ad_days=730),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, insert, text
@@ -17,7 +18,7 @@ from sqlmodel import Session
 from dtc_tui import db
 from dtc_tui.models import Customer, SlaBreach, Ticket, TicketEvent, TicketMessage
 from dtc_tui.services.demo.inventory import HERO_CODE
-from dtc_tui.services.sla import FAR_FUTURE, TicketTimes, clocks, next_due, select_policy
+from dtc_tui.services.sla import FAR_FUTURE, Policy, TicketTimes, clocks, next_due, select_policy
 from dtc_tui.services.sla_store import load_policies
 
 CATEGORY_MIX = [("logistics", 62), ("returns", 23), ("payment", 5), ("product", 5), ("site_incident", 2),
@@ -79,10 +80,10 @@ def build(engine: Engine, rng: random.Random, now: datetime, size: object, peopl
         total = n_open + n_closed
         for ticket_id in range(1, total + 1):
             is_open = ticket_id <= n_open
-            row, msgs = _ticket(rng, ticket_id, is_open, now, customers, agents, sku_ids, skus)
-            customer_tier = customers[row["customer_id"] - 1]["tier"]
-            policy = select_policy(policies, priority=row["priority"], channel=row["channel"],
-                                   category=row["category"], tier=customer_tier)
+            def lookup(priority: str, channel: str, category: str, tier: str):  # noqa: ANN202
+                return select_policy(policies, priority=priority, channel=channel, category=category, tier=tier)
+
+            row, msgs, policy = _ticket(rng, ticket_id, is_open, now, customers, agents, sku_ids, skus, lookup)
             row["policy_id"] = policy.id if policy else None
             times = TicketTimes(created_at=row["created_at"], status=row["status"],
                                 first_response_at=row["first_response_at"], awaiting_since=row["awaiting_since"],
@@ -121,7 +122,8 @@ def _fix_sequences(session: Session) -> None:
 
 
 def _ticket(rng: random.Random, ticket_id: int, is_open: bool, now: datetime, customers: list[dict],
-            agents: list[int], sku_ids: list[int], skus: dict[str, int]) -> tuple[dict, list[dict]]:
+            agents: list[int], sku_ids: list[int], skus: dict[str, int],
+            lookup: Callable[[str, str, str, str], Policy | None]) -> tuple[dict, list[dict], Policy | None]:
     category = _pick(rng, CATEGORY_MIX)
     language = _pick(rng, LANGUAGE_MIX)
     customer = customers[rng.randrange(len(customers))]
@@ -132,15 +134,20 @@ def _ticket(rng: random.Random, ticket_id: int, is_open: bool, now: datetime, cu
     if category == "logistics" and is_open and rng.random() < 0.15:
         sku_id = skus.get(HERO_CODE, sku_id)  # tickets piling up about the SKU that runs out
     priority = "urgent" if category == "site_incident" else _pick(rng, PRIORITY_MIX)
+    channel = _pick(rng, CHANNEL_MIX)
+    policy = lookup(priority, channel, category, customer["tier"])
+    first_target = float(policy.first_response_minutes or 720) if policy else 720.0
     if is_open:
-        created = now - timedelta(minutes=rng.uniform(5, 60 * 40))
+        # Most of the queue is young; a tail of older tickets is what breaches.
+        hours = rng.choices([rng.uniform(0.1, 8), rng.uniform(8, 20), rng.uniform(20, 40)], weights=[70, 22, 8])[0]
+        created = now - timedelta(hours=hours)
         status = _pick(rng, OPEN_STATUS_MIX)
     else:
         created = now - timedelta(minutes=rng.uniform(60 * 42, 60 * 24 * 30))
         status = "solved" if rng.random() < 0.7 else "closed"
     row = {
         "id": ticket_id, "source": "dtc", "external_id": None, "subject": subject,
-        "channel": _pick(rng, CHANNEL_MIX), "language": language, "category": category,
+        "channel": channel, "language": language, "category": category,
         "priority": priority, "status": status, "is_open": is_open, "tags": "",
         "customer_id": customer["id"], "assignee_id": rng.choice(agents) if (not is_open or rng.random() < 0.6)
         else None, "order_ref": f"#{order}", "sku_id": sku_id,
@@ -159,7 +166,9 @@ def _ticket(rng: random.Random, ticket_id: int, is_open: bool, now: datetime, cu
     if status == "new":
         row["awaiting_since"] = created
     else:
-        first = created + timedelta(minutes=rng.uniform(10, 60 * (14 if rng.random() < 0.15 else 9)))
+        # First replies mostly well inside the policy's target; about one in twelve is late.
+        late = rng.random() < 0.08
+        first = created + timedelta(minutes=first_target * (rng.uniform(1.0, 1.6) if late else rng.uniform(0.1, 0.85)))
         if is_open:
             first = min(first, now - timedelta(minutes=1))
         row.update(first_response_at=first, last_agent_reply_at=first, agent_replies=1, updated_at=first)
@@ -182,4 +191,4 @@ def _ticket(rng: random.Random, ticket_id: int, is_open: bool, now: datetime, cu
                 row["refund_status"] = "synced" if rng.random() < 0.9 else "pending"
     if category == "returns" and is_open:
         row["refund_status"] = "pending"
-    return row, messages
+    return row, messages, policy

@@ -11,7 +11,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
-from dtc_tui.services import sla
+from dtc_tui import db
+from dtc_tui.services import sla, ticket_ops
 from dtc_tui.services.ticket_queue import (
     SORTS,
     VIEWS,
@@ -23,6 +24,7 @@ from dtc_tui.services.ticket_queue import (
 )
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import AreaScreen
+from dtc_tui.ui.screens.ticket_actions import TICKET_BINDINGS, TicketActions
 from dtc_tui.ui.widgets.window_table import Column, WindowTable
 
 PRIORITY_STYLE = {"urgent": "bold red", "high": "yellow", "normal": "", "low": "dim"}
@@ -52,14 +54,16 @@ QUEUE_COLUMNS = [
 ]
 
 
-class TicketsScreen(AreaScreen):
+class TicketsScreen(TicketActions, AreaScreen):
     AREA = "tickets"
     AREA_TITLE = "Tickets"
     DEFAULT_CSS = """
     TicketsScreen #queue-status { height: 1; padding: 0 1; background: $panel; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
+        *TICKET_BINDINGS,
         Binding("slash", "filter", "Filter", id="tickets.filter"),
+        Binding("K", "kpis", "KPIs", id="tickets.kpis"),
         Binding("v", "next_view", "View", id="tickets.view"),
         Binding("o", "next_sort", "Sort", id="tickets.sort"),
         Binding("escape", "clear_filter", "Clear", show=False, id="tickets.clear"),
@@ -67,6 +71,7 @@ class TicketsScreen(AreaScreen):
     HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [
         ("j/k, g/G, PgUp/PgDn", "Move in the queue"),
         ("Enter", "Open the ticket"),
+        ("space / V", "Mark a ticket / the page; then a, p or s change all marked"),
         ("/ then field:value", "Filter: channel: lang: prio: status: cat: assignee: tag: and free text"),
     ]
 
@@ -75,6 +80,7 @@ class TicketsScreen(AreaScreen):
         self.view = "all_open"
         self.sort = "due"
         self.filter = QueueFilter()
+        self._me: int | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder="filter: channel:whatsapp lang:de prio:high  or text", id="queue-filter",
@@ -94,7 +100,10 @@ class TicketsScreen(AreaScreen):
     def build_query(self) -> QueueQuery:
         now = self.dtc.clock.now()
         local_midnight = now.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
-        return QueueQuery(view=self.view, filter=self.filter, sort=self.sort, me=None, now=now,
+        if self._me is None:
+            with db.read_session(self.dtc.engine) as session:
+                self._me = ticket_ops.find_operator_id(session, self.dtc.operator)
+        return QueueQuery(view=self.view, filter=self.filter, sort=self.sort, me=self._me, now=now,
                           today_start=local_midnight)
 
     def reload_data(self) -> None:
@@ -116,8 +125,37 @@ class TicketsScreen(AreaScreen):
         self.table.refresh()
 
     @on(WindowTable.CursorMoved)
+    @on(WindowTable.MarksChanged)
     def _cursor_moved(self) -> None:
         self.update_status()
+
+    @on(WindowTable.RowSelected)
+    def _open_ticket(self, event: WindowTable.RowSelected) -> None:
+        from dtc_tui.ui.screens.ticket_view import TicketScreen
+
+        self.app.push_screen(TicketScreen(event.row.id))
+
+    # --- TicketActions hooks --------------------------------------------------------------------
+
+    def target_tickets(self) -> list[tuple[int, int | None]]:
+        table = self.table
+        if table.marked:
+            return [(int(key), None) for key in sorted(table.marked)]  # type: ignore[call-overload]
+        row = table.cursor_row
+        return [(row.id, row.version)] if row is not None else []
+
+    def after_ticket_change(self) -> None:
+        self._me = None
+        self.table.reload()
+        self.update_status()
+
+    def clear_ticket_marks(self) -> None:
+        self.table.clear_marks()
+
+    def action_kpis(self) -> None:
+        from dtc_tui.ui.screens.ticket_kpis import KpiScreen
+
+        self.app.push_screen(KpiScreen())
 
     def action_next_view(self) -> None:
         views = list(VIEWS)

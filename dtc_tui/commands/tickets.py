@@ -1,0 +1,153 @@
+"""``dtc-tui tickets ...`` and ``dtc-tui sla ...``: the queue and SLA checks, headless."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+
+import click
+
+from dtc_tui.commands.common import CliContext, echo_json, parse_period, pass_ctx
+
+
+@click.group("tickets")
+def tickets_group() -> None:
+    """The ticket queue."""
+
+
+@tickets_group.command("list")
+@click.option("--view", default="all_open", show_default=True,
+              help="all_open, mine, unassigned, at_risk, breached, waiting, solved_today, all (or with dashes).")
+@click.option("--filter", "filter_text", default="", help="Filter as in the app: 'channel:whatsapp lang:de refund'.")
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def list_tickets(ctx: CliContext, view: str, filter_text: str, limit: int, as_json: bool) -> None:
+    """List the queue, soonest breach first."""
+    from dtc_tui import db
+    from dtc_tui.services import sla, ticket_ops
+    from dtc_tui.services.text import one_line
+    from dtc_tui.services.ticket_queue import FilterError, QueueFilter, QueueQuery, TicketQueueSource
+
+    engine = ctx.engine()
+    now = ctx.now()
+    try:
+        query_filter = QueueFilter.parse(filter_text)
+        with db.read_session(engine) as session:
+            me = ticket_ops.find_operator_id(session, ctx.operator)
+        source = TicketQueueSource(engine, QueueQuery(view=view.replace("-", "_"), filter=query_filter, now=now, me=me,
+                                                      today_start=now.replace(hour=0, minute=0, second=0)))
+        rows = source.fetch(0, limit)
+        total = source.count()
+    except FilterError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        echo_json({"total": total, "tickets": [
+            {**row.__dict__, "sla_state": sla.display_state(now, row.next_due_at, row.next_risk_at, row.status),
+             "sla_left": sla.format_remaining(now, row.next_due_at)} for row in rows]})
+        return
+    for row in rows:
+        state = sla.display_state(now, row.next_due_at, row.next_risk_at, row.status)
+        left = sla.format_remaining(now, row.next_due_at) or state
+        click.echo(f"{row.id:>7} {left:>8} {state:<9} {row.priority:<7} {row.channel:<9} {row.assignee or '-':<8} "
+                   f"{one_line(row.subject, 60)}")
+    click.echo(f"{len(rows)} of {total} tickets", err=True)
+
+
+@tickets_group.command("show")
+@click.argument("ticket_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def show_ticket(ctx: CliContext, ticket_id: int, as_json: bool) -> None:
+    """One ticket with its SLA clocks and conversation."""
+    from dtc_tui import db
+    from dtc_tui.services import sla
+    from dtc_tui.services.text import clean_text, one_line
+    from dtc_tui.services.ticket_detail import ticket_detail
+
+    now = ctx.now()
+    with db.read_session(ctx.engine()) as session:
+        detail = ticket_detail(session, ticket_id, now)
+    if detail is None:
+        raise click.ClickException(f"ticket {ticket_id} does not exist")
+    if as_json:
+        echo_json(detail)
+        return
+    click.echo(f"#{detail.id} {one_line(detail.subject)}")
+    click.echo(f"  {detail.status} / {detail.priority} / {detail.channel} / {detail.language} / {detail.category}")
+    click.echo(f"  customer {one_line(detail.customer)}  owner {detail.assignee or '-'}  policy {detail.policy}")
+    for clock in detail.clocks:
+        left = sla.format_remaining(now, clock.due_at) if clock.due_at and not clock.stopped_at else ""
+        click.echo(f"  {clock.metric:<15} {clock.state:<9} {left}")
+    for message in detail.messages:
+        click.echo(f"--- {message.created_at:%Y-%m-%d %H:%M} {message.kind} {one_line(message.author)}")
+        click.echo(clean_text(message.body))
+
+
+@click.group("sla")
+def sla_group() -> None:
+    """SLA reports and checks (for cron and monitoring)."""
+
+
+@sla_group.command("check")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--limit", default=100, show_default=True, help="How many tickets to list per state.")
+@pass_ctx
+def sla_check(ctx: CliContext, as_json: bool, limit: int) -> None:
+    """Record new breaches, print breached and at-risk tickets; exit 1 when there are any."""
+    from dtc_tui import db
+    from dtc_tui.services import sla
+    from dtc_tui.services.sla_store import record_due_breaches
+    from dtc_tui.services.text import one_line
+    from dtc_tui.services.ticket_queue import QueueQuery, TicketQueueSource
+
+    engine = ctx.engine()
+    now = ctx.now()
+    with db.write_session(engine) as session:
+        recorded = record_due_breaches(session, now)
+    found = {}
+    for view in ("breached", "at_risk"):
+        source = TicketQueueSource(engine, QueueQuery(view=view, now=now))
+        found[view] = (source.count(), source.fetch(0, limit))
+    if as_json:
+        echo_json({"now": now, "new_breaches_recorded": recorded,
+                   **{view: {"count": count, "tickets": [r.__dict__ for r in rows]}
+                      for view, (count, rows) in found.items()}})
+    else:
+        for view, (count, rows) in found.items():
+            click.echo(f"{view.replace('_', ' ')}: {count}")
+            for row in rows:
+                click.echo(f"  #{row.id:<7} {sla.format_remaining(now, row.next_due_at):>8} "
+                           f"{row.next_due_metric or '':<15} {row.assignee or '-':<8} {one_line(row.subject, 60)}")
+    sys.exit(1 if any(count for count, _ in found.values()) else 0)
+
+
+@sla_group.command("report")
+@click.option("--period", default="7d", show_default=True, help="today, 7d, 30d, 4w ...")
+@click.option("--by", "group", type=click.Choice(["agent", "channel", "category"]), default=None)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def sla_report(ctx: CliContext, period: str, group: str | None, as_json: bool) -> None:
+    """SLA achievement, response times, resolution, FSR, CSAT and breach rate against targets."""
+    from dtc_tui import db
+    from dtc_tui.services.ticket_kpis import report
+
+    days = parse_period(period)
+    now = ctx.now()
+    start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    with db.read_session(ctx.engine()) as session:
+        result = report(session, start=start, end=now, now=now, group_by=(group,) if group else ())
+    if as_json:
+        echo_json(result.as_dict())
+        return
+    click.echo(f"Support KPIs {start:%Y-%m-%d} .. {now:%Y-%m-%d %H:%M} UTC "
+               f"({result.overall.tickets_created} created, {result.overall.tickets_solved} solved)")
+    for kpi, prev in zip(result.overall.kpis, result.previous.kpis, strict=True):
+        mark = {True: "ok ", False: "!! ", None: "   "}[kpi.ok]
+        click.echo(f"  {mark}{kpi.label:<26} {kpi.text():>9}  target {kpi.target_text():<10} previous {prev.text()}")
+    for warning in result.warnings:
+        click.echo(f"WARNING: {warning}")
+    if group:
+        for name, kpis in result.groups[group].items():
+            values = "  ".join(f"{k.label}={k.text()}" for k in kpis.kpis[:3])
+            click.echo(f"  {name:<14} created {kpis.tickets_created:>5}  {values}")

@@ -1,0 +1,26 @@
+"""The look of the ticket screens at 80x24 and 160x48, with a fixed clock."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine
+
+from dtc_tui.clock import FixedClock
+from dtc_tui.config import Settings
+from tests.conftest import make_app
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+def test_queue_snapshot(snap_compare, sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings,  # noqa: ANN001
+                        size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(sqlite_demo_engine, clock, settings), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+def test_ticket_view_snapshot(snap_compare, sqlite_demo_engine: Engine, clock: FixedClock,  # noqa: ANN001
+                              settings: Settings, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(sqlite_demo_engine, clock, settings), press=["enter"], terminal_size=size)
+
+
+def test_kpi_snapshot(snap_compare, sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings) -> None:  # noqa: ANN001
+    assert snap_compare(make_app(sqlite_demo_engine, clock, settings), press=["K"], terminal_size=(120, 40))
