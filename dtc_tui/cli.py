@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     ("dtc_tui.commands.tickets", "tickets_group"),
     ("dtc_tui.commands.tickets", "sla_group"),
     ("dtc_tui.commands.ads", "ads_group"),
+    ("dtc_tui.commands.team", "team_group"),
 ]
 
 

@@ -51,6 +51,8 @@ DEFAULTS: dict[str, Any] = {
     # Team (section 5)
     "team.max_accountable": 6,
     "team.max_functions": 3,
+    # Ticket categories that escalate at once (domain.md section 2): someone must be on duty for them.
+    "team.escalation_categories": ["site_incident", "payment"],
 }
 
 

@@ -22,8 +22,8 @@ from dtc_tui.services import team_hours
 from dtc_tui.services.team_hours import describe, is_on_duty, local_moment
 
 __all__ = [
-    "DutyInfo", "Matrix", "PersonInfo", "Route", "RouteRow", "function_label", "is_on_duty", "matrix",
-    "route", "route_all", "routing_table",
+    "DutyInfo", "Matrix", "PersonInfo", "Route", "RouteRow", "RuleInfo", "function_label", "is_on_duty", "matrix",
+    "route", "route_all", "routing_table", "rules",
 ]
 
 FUNCTION_LABELS = {
@@ -124,6 +124,19 @@ def matrix(session: Session, *, include_inactive: bool = False) -> Matrix:
     roles = {(a.duty_id, a.person_id): a.role for a in session.exec(select(Assignment))
              if a.person_id in shown_people and a.duty_id in shown_duties}
     return Matrix(people, duties, roles)
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    id: int
+    category: str
+    duty_id: int | None
+    backup_person_id: int | None
+
+
+def rules(session: Session) -> list[RuleInfo]:
+    return [RuleInfo(r.id or 0, r.category, r.duty_id, r.backup_person_id)
+            for r in session.exec(select(RoutingRule).order_by(col(RoutingRule.category)))]
 
 
 # --- routing -----------------------------------------------------------------------------------
