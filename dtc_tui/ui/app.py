@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from sqlalchemy import Engine
+from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 
@@ -20,6 +21,8 @@ from dtc_tui.config import Settings
 from dtc_tui.ui.commands import AreaCommands
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.help import HelpScreen, format_key
+
+BREACH_RECORD_SECONDS = 30.0
 
 
 def _screen_factory(module: str, name: str) -> Callable[[], Any]:
@@ -82,6 +85,8 @@ class DtcApp(App[None]):
         self.switch_mode(self.start_area)
         self.set_interval(self.settings.tick_seconds, self.tick, name="tick")
         self.set_interval(self.settings.sync_seconds, self.check_for_changes, name="sync")
+        # Breaches are recorded when they happen even if nobody runs `dtc-tui sla check` from cron.
+        self.set_interval(BREACH_RECORD_SECONDS, self.record_breaches, name="breaches")
         if not self.demo:
             from dtc_tui.services import dbinfo
 
@@ -116,6 +121,13 @@ class DtcApp(App[None]):
         on_tick = getattr(self.screen, "on_tick", None)
         if on_tick is not None:
             on_tick()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="breaches")
+    def record_breaches(self) -> int:
+        from dtc_tui.services.sla_store import record_due_breaches
+
+        with db.write_session(self.engine) as session:
+            return record_due_breaches(session, self.clock.now())
 
     def _read_counters(self) -> dict[str, int]:
         from dtc_tui.services.audit import counters
