@@ -53,7 +53,7 @@ async def measure(path: Path, repeat: int) -> dict[str, list[float]]:
             assert table.row_count > 0
             record("queue usable after app start", time.perf_counter() - started)
 
-            async def timed(key: str) -> float:
+            async def timed(key: str, frames: list[float] = frames) -> float:
                 """From sending the key to the end of the next frame Textual composes."""
                 frames.clear()
                 t0 = time.perf_counter()
