@@ -57,6 +57,11 @@ DEFAULTS: dict[str, Any] = {
 
 
 class UnknownSetting(KeyError):
+    "ads.store_stage": "steady",  # new | steady: which spend-share band the store is judged by
+    "ads.cpc_warning": 1.5,  # Facebook CPC averages $0.8-$1.5: above this the CPC shows in yellow
+    "ads.budget_move_fraction": 0.5,  # share of a below-break-even campaign's daily budget to move
+    "ads.budget_move_max_increase": 0.5,  # a campaign above target grows by at most this share
+    "ads.budget_move_step": 5.0,  # suggested amounts are rounded down to this many dollars
     pass
 
 

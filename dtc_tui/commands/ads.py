@@ -1,0 +1,222 @@
+"""``dtc-tui ads ...``: the ROAS report and the alert check, headless.
+
+``ads check`` exits 1 when any alert is open, so a cron job or CI step can act on it.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from dtc_tui.commands.common import CliContext, echo_json, parse_period, pass_ctx
+
+if TYPE_CHECKING:
+    from dtc_tui.services.ads import AdsReport, ReportRow
+
+BY_CHOICES = ("channel", "campaign", "day")
+
+
+@click.group("ads")
+def ads_group() -> None:
+    """Ad spend vs ROAS: report and alert check."""
+
+
+def _period(ctx: CliContext, period: str, start: date | None, end: date | None) -> Any:
+    from dtc_tui.services import ads_metrics
+
+    if (start is None) != (end is None):
+        raise click.ClickException("give both --from and --to for a custom period")
+    try:
+        if start is not None and end is not None:
+            return ads_metrics.custom(start, end)
+        return ads_metrics.last_days(parse_period(period), ctx.now())
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _load(ctx: CliContext, period: Any) -> AdsReport:
+    from dtc_tui import db
+    from dtc_tui.services import ads
+
+    with db.read_session(ctx.engine()) as session:
+        return ads.load_report(session, period, ctx.now())
+
+
+def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-10-31") from exc
+
+
+period_options = [
+    click.option("--period", default=None, metavar="7d|14d|30d|90d|Nd",
+                 help="The last N complete days (today is left out)."),
+    click.option("--from", "start", callback=_date, metavar="YYYY-MM-DD", help="Custom period start (with --to)."),
+    click.option("--to", "end", callback=_date, metavar="YYYY-MM-DD", help="Custom period end, included."),
+]
+
+
+def with_period(function: Any) -> Any:
+    for option in reversed(period_options):
+        function = option(function)
+    return function
+
+
+@ads_group.command("report")
+@with_period
+@click.option("--by", "by", type=click.Choice(BY_CHOICES), default="channel", show_default=True)
+@click.option("--channel", help="Only this channel (code, e.g. meta).")
+@click.option("--campaign", "campaign_id", type=int, help="Only this campaign (id); with --by day.")
+@click.option("--sort", "sort_key", default=None, help="Sort column: spend, revenue, roas, cpa, ...")
+@click.option("--desc", is_flag=True, help="Sort descending.")
+@click.option("--only-alerts", is_flag=True, help="Only rows with an alert.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (empty cell where a ratio is undefined).")
+@pass_ctx
+def report(ctx: CliContext, period: str | None, start: date | None, end: date | None, by: str, channel: str | None,
+           campaign_id: int | None, sort_key: str | None, desc: bool, only_alerts: bool, as_json: bool,
+           as_csv: bool) -> None:
+    """Spend, revenue, ROAS, CPA, CPC, CPM, CTR and conversion rate against the previous period."""
+    from dtc_tui import db
+    from dtc_tui.services import ads
+
+    if as_json and as_csv:
+        raise click.ClickException("choose one of --json and --csv")
+    if sort_key is not None and sort_key not in ads.SORT_KEYS:
+        raise click.ClickException(f"unknown sort column {sort_key!r}; choose one of {', '.join(ads.SORT_KEYS)}")
+    report_data = _load(ctx, _period(ctx, period or "30d", start, end))
+    if channel is not None and report_data.channel_row(channel) is None:
+        known = ", ".join(row.channel for row in report_data.channels) or "none"
+        raise click.ClickException(f"unknown channel {channel!r}; channels: {known}")
+    if campaign_id is not None and report_data.campaign_row(campaign_id) is None:
+        raise click.ClickException(f"no campaign with id {campaign_id}")
+    if by == "channel":
+        rows = [row for row in report_data.channels if channel is None or row.channel == channel]
+    elif by == "campaign":
+        rows = [row for row in report_data.campaigns_of(channel)
+                if campaign_id is None or row.campaign_id == campaign_id]
+    else:
+        with db.read_session(ctx.engine()) as session:
+            rows = ads.load_days(session, report_data, channel=channel, campaign_id=campaign_id)
+    if only_alerts:
+        rows = [row for row in rows if row.has_alert]
+    if sort_key is not None:
+        rows = ads.sort_rows(rows, sort_key, desc)
+    if as_json:
+        data = report_data.as_dict()
+        data.pop("channels")
+        data.pop("campaigns")
+        data["by"] = by
+        data["rows"] = [row.as_dict() for row in rows]
+        echo_json(data)
+    elif as_csv:
+        _write_csv(rows, by)
+    else:
+        _print_text(report_data, rows, by)
+
+
+def _print_text(report_data: AdsReport, rows: list[ReportRow], by: str) -> None:
+    from dtc_tui.services.ads_metrics import fmt_money, fmt_percent, fmt_ratio, fmt_signed_percent
+
+    blended = report_data.blended
+    click.echo(f"{report_data.period.label}, against {report_data.previous_period.start} - "
+               f"{report_data.previous_period.end}")
+    if report_data.peak is not None:
+        click.echo(f"Peak period in force: {report_data.peak.name} (relaxed targets)")
+    low, high = blended.band
+    click.echo(f"Ad spend {fmt_money(blended.ad_spend)} ({fmt_signed_percent(report_data.total.spend_change)})   "
+               f"Attributed ROAS (platform revenue / ad spend) {fmt_ratio(report_data.total.roas)}")
+    click.echo(f"Blended ROAS (store revenue / ad spend, = MER) {fmt_ratio(blended.blended_roas)}   "
+               f"Ad spend share of store revenue {fmt_percent(blended.spend_share)} "
+               f"({blended.stage} target {low * 100:.0f}-{high * 100:.0f}%)")
+    click.echo("")
+    for line in table_lines(rows, by):
+        click.echo(line)
+    if by != "day" and report_data.moves:
+        from dtc_tui.services.text import one_line
+
+        click.echo("")
+        click.echo("Budget suggestions (never applied automatically):")
+        for move in report_data.moves:
+            click.echo(f"  {one_line(move.text)}")
+
+
+def table_lines(rows: list[ReportRow], by: str) -> list[str]:
+    """Fixed-width text columns; "-" where a ratio is undefined."""
+    from dtc_tui.services.ads_metrics import fmt_money, fmt_percent, fmt_ratio, fmt_signed, fmt_signed_percent
+    from dtc_tui.services.text import one_line
+
+    columns: list[tuple[str, int, Any]] = [
+        ("Day" if by == "day" else ("Campaign" if by == "campaign" else "Channel"), 28 if by != "day" else 10,
+         lambda r: one_line(r.label if by != "campaign" else f"{r.channel}/{r.label}", 28)),
+        ("Spend", 10, lambda r: fmt_money(r.current.spend)),
+        ("Revenue", 10, lambda r: fmt_money(r.current.revenue)),
+        ("ROAS", 5, lambda r: fmt_ratio(r.roas)),
+    ]
+    if by != "day":
+        columns += [("dSpend", 6, lambda r: fmt_signed_percent(r.spend_change)),
+                    ("dROAS", 6, lambda r: fmt_signed(r.roas_change)),
+                    ("BE", 5, lambda r: fmt_ratio(r.break_even))]
+    columns += [
+        ("Conv", 7, lambda r: f"{r.current.conversions:,.1f}"),
+        ("CPA", 8, lambda r: fmt_money(r.current.cpa, 2)),
+        ("CPC", 6, lambda r: fmt_money(r.current.cpc, 2)),
+        ("CPM", 7, lambda r: fmt_money(r.current.cpm, 2)),
+        ("CTR", 6, lambda r: fmt_percent(r.current.ctr, 2)),
+        ("CVR", 6, lambda r: fmt_percent(r.current.conversion_rate, 2)),
+        ("Alerts", 0, lambda r: ", ".join(a.kind for a in r.alerts) + ("below pause line" if r.below_pause else "")),
+    ]
+    lines = ["  ".join(label.ljust(width) if i == 0 else label.rjust(width) for i, (label, width, _) in
+                       enumerate(columns)).rstrip()]
+    for row in rows:
+        cells = [str(render(row)) for _, _, render in columns]
+        lines.append("  ".join(cell.ljust(width) if i == 0 else cell.rjust(width)
+                               for i, (cell, (_, width, _)) in enumerate(zip(cells, columns, strict=True))).rstrip())
+    if not rows:
+        lines.append("(no rows)")
+    return lines
+
+
+CSV_FIELDS = ["level", "label", "channel", "campaign_id", "day", "spend", "impressions", "clicks", "conversions",
+              "revenue", "roas", "cpa", "cpc", "cpm", "ctr", "conversion_rate", "spend_change", "roas_change",
+              "target_roas", "target_cpa", "break_even_roas", "losing_streak_days", "alerts"]
+
+
+def _write_csv(rows: list[ReportRow], by: str) -> None:
+    from dtc_tui.services.text import neutralise_formula
+
+    writer = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        data = row.as_dict()
+        data["label"] = neutralise_formula(str(data["label"]))
+        data["alerts"] = "; ".join(f"{a.kind}: {a.message}" for a in row.alerts)
+        writer.writerow({key: "" if data.get(key) is None else data.get(key) for key in CSV_FIELDS})
+
+
+@ads_group.command("check")
+@with_period
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def check(ctx: CliContext, period: str | None, start: date | None, end: date | None, as_json: bool) -> None:
+    """Print the ad alerts (pause, CPA, spend share, stock); exit 1 when there are any."""
+    report_data = _load(ctx, _period(ctx, period or "7d", start, end))
+    alerts = report_data.alerts
+    if as_json:
+        echo_json({"period": report_data.period.as_dict(), "alerts": [alert.as_dict() for alert in alerts]})
+    elif not alerts:
+        click.echo(f"no ad alerts ({report_data.period.label})")
+    else:
+        click.echo(f"{len(alerts)} ad alert{'s' if len(alerts) != 1 else ''} ({report_data.period.label}):")
+        from dtc_tui.services.text import one_line
+
+        for alert in alerts:
+            click.echo(f"  [{alert.kind}] {one_line(alert.subject)}: {one_line(alert.message)}")
+    sys.exit(1 if alerts else 0)
