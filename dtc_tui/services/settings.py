@@ -48,6 +48,11 @@ DEFAULTS: dict[str, Any] = {
     "ads.contribution_margin": 0.40,
     "ads.budget_share_new": [0.25, 0.30],
     "ads.budget_share_steady": [0.10, 0.15],
+    "ads.store_stage": "steady",  # new | steady: which spend-share band the store is judged by
+    "ads.cpc_warning": 1.5,  # Facebook CPC averages $0.8-$1.5: above this the CPC shows in yellow
+    "ads.budget_move_fraction": 0.5,  # share of a below-break-even campaign's daily budget to move
+    "ads.budget_move_max_increase": 0.5,  # a campaign above target grows by at most this share
+    "ads.budget_move_step": 5.0,  # suggested amounts are rounded down to this many dollars
     # Team (section 5)
     "team.max_accountable": 6,
     "team.max_functions": 3,
@@ -57,11 +62,6 @@ DEFAULTS: dict[str, Any] = {
 
 
 class UnknownSetting(KeyError):
-    "ads.store_stage": "steady",  # new | steady: which spend-share band the store is judged by
-    "ads.cpc_warning": 1.5,  # Facebook CPC averages $0.8-$1.5: above this the CPC shows in yellow
-    "ads.budget_move_fraction": 0.5,  # share of a below-break-even campaign's daily budget to move
-    "ads.budget_move_max_increase": 0.5,  # a campaign above target grows by at most this share
-    "ads.budget_move_step": 5.0,  # suggested amounts are rounded down to this many dollars
     pass
 
 
