@@ -12,6 +12,7 @@ SERVICE_MODULES = [
     "dtc_tui.models", "dtc_tui.db", "dtc_tui.cli",
     "dtc_tui.services.team", "dtc_tui.services.team_hours", "dtc_tui.services.team_checks",
     "dtc_tui.services.team_ops", "dtc_tui.services.team_templates",
+    "dtc_tui.services.ads", "dtc_tui.services.ads_metrics", "dtc_tui.services.ads_rules", "dtc_tui.commands.ads",
 ]
 
 

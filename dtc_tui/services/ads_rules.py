@@ -251,7 +251,7 @@ def suggest_moves(candidates: Iterable[MoveCandidate], rules: RuleSettings) -> l
     """Greedy: the worst donors give first, to the best recipients first.
 
     A donor (active, spending, ROAS below its break-even) offers ``budget_move_fraction`` of its
-    daily budget; a recipient (active, ROAS at or above its target) takes at most
+    daily budget; a recipient (active, ROAS at or above its target and its break-even) takes at most
     ``budget_move_max_increase`` of its own daily budget. Amounts are rounded down to
     ``budget_move_step``; nothing smaller than one step is suggested.
     """
@@ -260,8 +260,7 @@ def suggest_moves(candidates: Iterable[MoveCandidate], rules: RuleSettings) -> l
     donors = sorted((c for c in items if c.active and c.roas is not None and c.break_even is not None
                      and c.roas < c.break_even and c.daily_budget > 0), key=lambda c: (c.roas, c.campaign_id))
     recipients = [_Recipient(c, _floor(c.daily_budget * rules.budget_move_max_increase, step))
-                  for c in sorted((c for c in items if c.active and c.roas is not None and c.roas >= c.target_roas
-                                   and c.daily_budget > 0), key=lambda c: (-(c.roas or 0), c.campaign_id))]
+                  for c in sorted((c for c in items if _earns(c)), key=lambda c: (-(c.roas or 0), c.campaign_id))]
     moves: list[BudgetMove] = []
     for donor in donors:
         offer = _floor(donor.daily_budget * rules.budget_move_fraction, step)
@@ -277,6 +276,14 @@ def suggest_moves(candidates: Iterable[MoveCandidate], rules: RuleSettings) -> l
                                     recipient.candidate.campaign_id, recipient.candidate.label,
                                     recipient.candidate.roas or 0.0, amount))
     return moves
+
+
+def _earns(candidate: MoveCandidate) -> bool:
+    """At or above its target ROAS and not below its break-even (a low-margin SKU can be both)."""
+    value = candidate.roas
+    if not candidate.active or value is None or candidate.daily_budget <= 0 or value < candidate.target_roas:
+        return False
+    return candidate.break_even is None or value >= candidate.break_even
 
 
 def _floor(value: float, step: float) -> float:
