@@ -19,8 +19,11 @@ COMMAND_MODULES = [
     ("dtc_tui.commands.database", "db_group"),
     ("dtc_tui.commands.tickets", "tickets_group"),
     ("dtc_tui.commands.tickets", "sla_group"),
+    ("dtc_tui.commands.audit", "audit_command"),
     ("dtc_tui.commands.ads", "ads_group"),
     ("dtc_tui.commands.team", "team_group"),
+    ("dtc_tui.commands.transfer", "import_command"),
+    ("dtc_tui.commands.transfer", "export_command"),
 ]
 
 

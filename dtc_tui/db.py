@@ -74,13 +74,31 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
                 raise DatabaseError(f"cannot create directory {directory}: {exc.strerror}") from exc
         if path.exists() and not _writable(path):
             raise DatabaseError(
-                f"database {path} is not writable by this user; ask its owner to run "
-                f"'chmod g+w {path}' and add you to its group"
+                f"database {path} (or its directory {directory}) is not writable by this user; ask its owner "
+                f"to run 'dtc-tui --db {path} db init --group TEAM' or 'chmod g+w' on both, and add you to the group"
             )
+        if not path.exists():
+            _create_private_file(path)
         engine = create_engine(url, echo=echo, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         _install_sqlite_hooks(engine)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _create_private_file(path: Path, mode: int = 0o660) -> None:
+    """Create the database file readable by owner and group only, never by everyone.
+
+    SQLite gives its -wal and -shm files the database file's permissions, so they follow.
+    """
+    import os
+
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode & ~0o007)
+        os.close(fd)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise DatabaseError(f"cannot create database {path}: {exc.strerror}") from exc
 
 
 def _writable(path: Path) -> bool:
@@ -162,6 +180,7 @@ def backup_sqlite(engine: Engine, destination: Path) -> Path:
     if destination.exists():
         raise DatabaseError(f"{destination} already exists; choose another name")
     destination.parent.mkdir(parents=True, exist_ok=True)
+    _create_private_file(destination)  # VACUUM INTO accepts an empty file; ours is never world-readable
     raw = engine.raw_connection()  # VACUUM cannot run inside the transaction SQLAlchemy opens
     try:
         raw.driver_connection.execute("VACUUM INTO ?", (str(destination),))  # type: ignore[union-attr]

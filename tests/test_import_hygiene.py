@@ -9,6 +9,8 @@ from pathlib import Path
 SERVICE_MODULES = [
     "dtc_tui.services.sla", "dtc_tui.services.sla_store", "dtc_tui.services.business_hours",
     "dtc_tui.services.ticket_queue", "dtc_tui.services.demo", "dtc_tui.services.audit",
+    "dtc_tui.services.ticket_ops", "dtc_tui.services.ticket_detail", "dtc_tui.services.ticket_kpis",
+    "dtc_tui.services.presence", "dtc_tui.services.maintenance",
     "dtc_tui.models", "dtc_tui.db", "dtc_tui.cli",
     "dtc_tui.services.team", "dtc_tui.services.team_hours", "dtc_tui.services.team_checks",
     "dtc_tui.services.team_ops", "dtc_tui.services.team_templates",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
@@ -47,3 +49,76 @@ def info(ctx: CliContext, as_json: bool) -> None:
     click.echo(f"schema:   {result.revision} (code head {result.head})")
     for table, count in result.row_counts.items():
         click.echo(f"  {table:<22} {count:>10,}")
+
+
+@db_group.command("check")
+@pass_ctx
+def check(ctx: CliContext) -> None:
+    """Integrity check (SQLite) and schema check; exit 1 when anything is wrong."""
+    import sys
+
+    from dtc_tui.services import maintenance
+
+    result = maintenance.check(ctx.engine())
+    for message in result.messages:
+        click.echo(message)
+    sys.exit(0 if result.ok else 1)
+
+
+@db_group.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@pass_ctx
+def backup(ctx: CliContext, destination: Path) -> None:
+    """A consistent copy of the live SQLite database (VACUUM INTO, synced to disk)."""
+    from dtc_tui import db
+    from dtc_tui.services import maintenance
+
+    try:
+        written = maintenance.backup(ctx.engine(), destination)
+    except db.DatabaseError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backup written to {written} ({written.stat().st_size:,} bytes)")
+
+
+@db_group.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_ctx
+def restore(ctx: CliContext, source: Path, yes: bool) -> None:
+    """Replace the database with a backup (the current data is kept in a safety copy first)."""
+    from dtc_tui import db
+    from dtc_tui.services import maintenance
+
+    engine = ctx.engine()
+    try:
+        plan = maintenance.plan_restore(engine, source, ctx.now())
+    except db.DatabaseError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"This replaces ALL data in {plan.target} with {plan.source} (schema {plan.source_revision}).")
+    click.echo("Every change made since that backup is lost for everyone using this database.")
+    click.echo(f"The current database is first copied to {plan.safety_copy}.")
+    if not yes and not click.confirm("Restore now?", default=False):
+        raise click.ClickException("restore cancelled; nothing changed")
+    maintenance.restore(engine, plan)
+    click.echo(f"restored {plan.target} from {plan.source}; safety copy {plan.safety_copy}")
+
+
+@db_group.command("init")
+@click.option("--group", "group", required=True, help="The OS group of the team (every member must be in it).")
+@pass_ctx
+def init(ctx: CliContext, group: str) -> None:
+    """Create or fix a shared SQLite database: setgid group directory (2770), files 0660, migrated."""
+    from dtc_tui import db
+    from dtc_tui.services import maintenance
+
+    path = db.sqlite_path(ctx.database_url)
+    if path is None:
+        raise click.ClickException("db init sets up SQLite files; a PostgreSQL database needs no file permissions")
+    try:
+        setup = maintenance.init_shared(path, group)
+    except db.DatabaseError as exc:
+        raise click.ClickException(str(exc)) from exc
+    ctx.engine()  # migrates and writes the defaults
+    maintenance.init_shared(path, group)  # the -wal/-shm files now exist: give them the group too
+    click.echo(f"{setup.database} is ready for group {group}: directory {setup.directory} is 2770 (setgid), "
+               "database files are 0660")

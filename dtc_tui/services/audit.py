@@ -90,3 +90,50 @@ def entries(session: Session, *, since: datetime | None = None, entity: str | No
                    json.loads(row.after) if row.after else None)
         for row in session.exec(query)
     ]
+
+
+class AuditSource:
+    """The audit log as a windowed source for the app's audit view (newest first)."""
+
+    def __init__(self, engine: Any, *, entity: str | None = None, actor: str | None = None) -> None:
+        self.engine = engine
+        self.entity = entity
+        self.actor = actor
+
+    def _where(self, query: Any) -> Any:
+        if self.entity:
+            query = query.where(col(AuditLog.entity) == self.entity)
+        if self.actor:
+            query = query.where(col(AuditLog.actor) == self.actor)
+        return query
+
+    def count(self) -> int:
+        from sqlalchemy import func
+
+        from dtc_tui import db
+
+        with db.read_session(self.engine) as session:
+            return int(session.execute(self._where(select(func.count()).select_from(AuditLog))).scalar_one())
+
+    def fetch(self, offset: int, limit: int) -> list[AuditEntry]:
+        from dtc_tui import db
+
+        query = self._where(select(AuditLog)).order_by(col(AuditLog.id).desc()).offset(offset).limit(limit)
+        with db.read_session(self.engine) as session:
+            return [
+                AuditEntry(row.id or 0, row.at, row.actor, row.entity, row.entity_id, row.action,
+                           json.loads(row.before) if row.before else None,
+                           json.loads(row.after) if row.after else None)
+                for row in session.exec(query)
+            ]
+
+    def key_of(self, row: AuditEntry) -> int:
+        return row.id
+
+
+def describe_change(entry: AuditEntry) -> str:
+    """'priority: normal -> urgent, tags: '' -> vip' for one audit entry."""
+    after = entry.after or {}
+    before = entry.before or {}
+    keys = list(dict.fromkeys([*before, *after]))
+    return ", ".join(f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in keys)

@@ -23,6 +23,7 @@ from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.help import HelpScreen, format_key
 
 BREACH_RECORD_SECONDS = 30.0
+CHECKPOINT_SECONDS = 60.0
 
 
 def _screen_factory(module: str, name: str) -> Callable[[], Any]:
@@ -44,18 +45,21 @@ class DtcApp(App[None]):
         "inventory": "Inventory",
         "ads": "Ads",
         "team": "Team",
+        "audit": "Audit log",
     }
     MODES: ClassVar = {
         "tickets": _screen_factory("dtc_tui.ui.screens.tickets", "TicketsScreen"),
         "inventory": _screen_factory("dtc_tui.ui.screens.inventory", "InventoryScreen"),
         "ads": _screen_factory("dtc_tui.ui.screens.ads", "AdsScreen"),
         "team": _screen_factory("dtc_tui.ui.screens.team", "TeamScreen"),
+        "audit": _screen_factory("dtc_tui.ui.screens.audit", "AuditScreen"),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "switch_area('tickets')", "Tickets", id="app.tickets"),
         Binding("2", "switch_area('inventory')", "Stock", id="app.inventory"),
         Binding("3", "switch_area('ads')", "Ads", id="app.ads"),
         Binding("4", "switch_area('team')", "Team", id="app.team"),
+        Binding("5", "switch_area('audit')", "Audit", show=False, id="app.audit"),
         Binding("question_mark,f1", "help", "Keys", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
@@ -87,6 +91,7 @@ class DtcApp(App[None]):
         self.set_interval(self.settings.sync_seconds, self.check_for_changes, name="sync")
         # Breaches are recorded when they happen even if nobody runs `dtc-tui sla check` from cron.
         self.set_interval(BREACH_RECORD_SECONDS, self.record_breaches, name="breaches")
+        self.set_interval(CHECKPOINT_SECONDS, self.checkpoint_wal, name="checkpoint")
         if not self.demo:
             from dtc_tui.services import dbinfo
 
@@ -128,6 +133,13 @@ class DtcApp(App[None]):
 
         with db.write_session(self.engine) as session:
             return record_due_breaches(session, self.clock.now())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="checkpoint")
+    def checkpoint_wal(self) -> None:
+        """Keep the WAL short on a shared box (PASSIVE never waits for other sessions)."""
+        from dtc_tui.services.maintenance import checkpoint
+
+        checkpoint(self.engine)
 
     def _read_counters(self) -> dict[str, int]:
         from dtc_tui.services.audit import counters

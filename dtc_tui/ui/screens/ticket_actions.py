@@ -234,7 +234,14 @@ class TicketActions:
         self.after_ticket_change()
 
     def set_presence(self, ticket_id: int, state: str) -> None:
-        """Tell other operators what we are doing with a ticket (see the ticket view)."""
+        """Tell other operators we are replying (from the queue; the ticket view also says "viewing")."""
+        from dtc_tui.services import presence
+
+        if state == "replying":
+            presence.beat(self._dtc.engine, operator=self._dtc.operator, entity="ticket", entity_id=ticket_id,
+                          state=state, now=self._now())
+        else:
+            presence.leave(self._dtc.engine, operator=self._dtc.operator, entity="ticket", entity_id=ticket_id)
 
     @staticmethod
     def _label(targets: list[tuple[int, int | None]]) -> str:

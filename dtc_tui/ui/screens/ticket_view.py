@@ -14,12 +14,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from dtc_tui import db
-from dtc_tui.services import sla
+from dtc_tui.services import presence, sla
 from dtc_tui.services.ticket_detail import TicketDetail, ticket_detail
 from dtc_tui.ui.safe import safe, safe_block
 from dtc_tui.ui.screens.base import TitleBar
 from dtc_tui.ui.screens.ticket_actions import TICKET_BINDINGS, TicketActions
 
+PRESENCE_SECONDS = 5.0
 CLOCK_STYLE = {"ok": "green", "at_risk": "bold yellow", "breached": "bold red", "met": "dim green", "paused": "dim"}
 METRIC_LABEL = {"first_response": "First response", "next_response": "Next response", "resolution": "Resolution"}
 KIND_STYLE = {"customer": "bold cyan", "reply": "bold green", "note": "bold yellow"}
@@ -62,6 +63,30 @@ class TicketScreen(TicketActions, Screen[None]):
     def on_mount(self) -> None:
         self.reload_data()
         self.query_one("#ticket-body").focus()
+        self.presence_state = "viewing"
+        self.beat()
+        self.set_interval(PRESENCE_SECONDS, self.beat, name="presence")
+
+    def on_unmount(self) -> None:
+        presence.leave(self.app.engine, operator=self.app.operator, entity="ticket", entity_id=self.ticket_id)
+
+    def beat(self) -> None:
+        """Heartbeat our presence and show who else has this ticket open."""
+        now = self.app.clock.now()
+        presence.beat(self.app.engine, operator=self.app.operator, entity="ticket", entity_id=self.ticket_id,
+                      state=self.presence_state, now=now)
+        self.show_others()
+
+    def show_others(self) -> None:
+        viewers = presence.others(self.app.engine, operator=self.app.operator, entity="ticket",
+                                  entity_id=self.ticket_id, now=self.app.clock.now())
+        text = safe("Also here: " + presence.describe(viewers)) if viewers else Text("")
+        self.query_one("#presence", Static).update(text)
+
+    def set_presence(self, ticket_id: int, state: str) -> None:
+        self.presence_state = state
+        if self.is_mounted:
+            self.beat()
 
     def on_tick(self) -> None:
         self.render_clocks()

@@ -1,0 +1,75 @@
+"""Child-process work for the stress and crash tests (run with ``python -m tests.stress_worker``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import UTC, datetime
+
+
+def stress(url: str, worker: int, seconds: float, ticket_ids: list[int], claim_ids: list[int]) -> dict:
+    """Write and read as fast as possible for ``seconds``; count successes and errors."""
+    from dtc_tui import db
+    from dtc_tui.services import ticket_ops as ops
+    from dtc_tui.services.ticket_queue import QueueQuery, TicketQueueSource
+
+    engine = db.make_engine(url)
+    now = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+    stats = {"notes": 0, "claims_won": 0, "claims_lost": 0, "reads": 0, "errors": [], "claimed": []}
+    deadline = time.monotonic() + seconds
+    i = 0
+    while time.monotonic() < deadline:
+        i += 1
+        try:
+            ticket_id = ticket_ids[(worker + i) % len(ticket_ids)]
+            ops.add_note(engine, ticket_id, f"w{worker} #{i}", f"worker{worker}", now)
+            stats["notes"] += 1
+            if i % 3 == 0 and claim_ids:
+                claim = claim_ids[(i // 3 + worker) % len(claim_ids)]
+                try:
+                    ops.claim(engine, claim, f"worker{worker}", now)
+                    stats["claims_won"] += 1
+                    stats["claimed"].append(claim)
+                except ops.ClaimConflict:
+                    stats["claims_lost"] += 1
+            source = TicketQueueSource(engine, QueueQuery(view="all_open", now=now))
+            source.count()
+            source.fetch(0, 40)
+            stats["reads"] += 1
+        except Exception as exc:  # the point of the test: there must be none
+            stats["errors"].append(f"{type(exc).__name__}: {exc}"[:300])
+    engine.dispose()
+    return stats
+
+
+def slow_bulk(url: str, ticket_ids: list[int], pause_after: int) -> None:
+    """A bulk status change that announces itself mid-transaction and then waits to be killed."""
+    from dtc_tui import db
+    from dtc_tui.services import ticket_ops as ops
+
+    engine = db.make_engine(url)
+    original = ops._apply
+    done = {"n": 0}
+
+    def apply_and_maybe_stall(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        change = original(*args, **kwargs)
+        done["n"] += 1
+        if done["n"] == pause_after:
+            args[0].flush()  # the rows are written into the open transaction...
+            print("IN-TRANSACTION", flush=True)
+            time.sleep(60)  # ...and we are killed here, before the commit
+        return change
+
+    ops._apply = apply_and_maybe_stall
+    ops.bulk(engine, ticket_ids, operator="crash", now=datetime(2026, 11, 20, 14, 0, tzinfo=UTC), status="on_hold")
+    print("COMMITTED", flush=True)
+    time.sleep(60)
+
+
+if __name__ == "__main__":
+    command, payload = sys.argv[1], json.loads(sys.argv[2])
+    if command == "stress":
+        print(json.dumps(stress(**payload)), flush=True)
+    elif command == "slow_bulk":
+        slow_bulk(**payload)
