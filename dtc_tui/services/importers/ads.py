@@ -1,0 +1,293 @@
+"""Ad platform exports -> campaigns and daily ad stats: Meta Ads Manager, Google Ads, TikTok Ads.
+
+Rules where the exports are silent:
+- Rows are summed per campaign and day (Meta and TikTok exports often break a campaign down by
+  ad set or ad); a file's figures for a campaign and day replace what is stored for that day.
+- A row covering several days (no ``Day`` column: Meta's ``Reporting starts/ends``, the date
+  range line of a Google Ads report) is spread evenly over its days, to the cent, with the
+  remainder on the first days (a warning says so). Totals over the range are exact.
+- ``Total:`` rows are skipped. Campaigns are matched on (channel, name) and created when new;
+  the currency comes from the export (a ``Currency code`` column, or Meta's ``(USD)`` header
+  suffix). Amounts are stored in that currency, not converted.
+- Clicks are link / destination clicks where the export has them; conversions and revenue are
+  purchases and purchase value (Google: conversions and conversion value).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable
+from datetime import date, timedelta
+from typing import Any, ClassVar
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from dtc_tui.models import AdChannel, AdStatDaily, Campaign
+from dtc_tui.services.importers.base import Importer, RowCheck
+from dtc_tui.services.importers.columns import Columns, field
+from dtc_tui.services.importers.errors import ImportFailed, RowError, ValueProblem
+from dtc_tui.services.importers.upsert import upsert
+from dtc_tui.services.importers.values import parse_date
+
+CHANNEL = AdChannel.__table__  # type: ignore[attr-defined]
+CAMPAIGN = Campaign.__table__  # type: ignore[attr-defined]
+STAT = AdStatDaily.__table__  # type: ignore[attr-defined]
+CHANNEL_NAMES = {"google": "Google Ads", "meta": "Meta (Facebook / Instagram)", "tiktok": "TikTok Ads"}
+STATUS_WORDS = {"enabled": "active", "active": "active", "delivering": "active", "not delivering": "active",
+                "paused": "paused", "inactive": "paused", "off": "paused", "disabled": "paused",
+                "removed": "removed", "deleted": "removed", "completed": "ended", "ended": "ended"}
+MEASURES = ("spend", "impressions", "clicks", "conversions", "revenue")
+SCALE = {"spend": 100, "impressions": 1, "clicks": 1, "conversions": 100, "revenue": 100}  # integer units
+MAX_RANGE_DAYS = 366 * 3
+_RANGE = re.compile(r"^(.+?)\s+[-–—]\s+(.+)$")
+
+
+def spread(total: float, scale: int, days: int) -> list[float]:
+    """``total`` split over ``days`` in units of 1/scale; the parts add up exactly."""
+    units = round(total * scale)
+    base, remainder = divmod(units, days)
+    return [(base + (1 if index < remainder else 0)) / scale for index in range(days)]
+
+
+def parse_range(text: str) -> tuple[date, date] | None:
+    found = _RANGE.match(text.strip())
+    if not found:
+        return None
+    try:
+        start, end = parse_date(found.group(1)), parse_date(found.group(2))
+    except ValueProblem:
+        return None
+    if start is None or end is None:
+        return None
+    return start, end
+
+
+class _AdImporter(Importer):
+    entity = "ad stat day"
+    area = "ads"
+    channel: ClassVar[str] = ""
+
+    def begin(self, source: Any, *, writing: bool) -> None:
+        super().begin(source, writing=writing)
+        self.period: tuple[date, date] | None = None
+        header = source.header
+        if not header.has("day") and not header.has("start"):
+            self.period = self._period_from_preamble(source.preamble)
+            if self.period is None:
+                raise ImportFailed([RowError(source.name, header.line, "header",
+                                             "no Day column and no reporting period: cannot tell which days "
+                                             "these figures cover (export with a daily breakdown)")])
+
+    def _period_from_preamble(self, preamble: list[list[str]]) -> tuple[date, date] | None:
+        for cells in preamble:
+            for cell in cells:
+                found = parse_range(cell)
+                if found:
+                    return found
+        return None
+
+    def _is_total(self, row: Any) -> bool:
+        return any(cell.strip().lower().startswith("total") for cell in row.cells[:3])
+
+    def currency(self, check: RowCheck) -> str | None:
+        code = check.raw("currency") or (self.header.captures.get("currency", "") if self.header else "")
+        code = code.strip().upper()
+        if code and not re.fullmatch(r"[A-Z]{3}", code):
+            check.problem("currency", f"{code!r} is not a currency code")
+            return None
+        return code or None
+
+    def status(self, check: RowCheck) -> str | None:
+        return STATUS_WORDS.get(check.raw("status").lower())
+
+    def revenue(self, check: RowCheck, spend: float) -> float:
+        value = check.number("revenue")
+        return value or 0.0
+
+    def clicks(self, check: RowCheck) -> int:
+        return check.integer("clicks") or 0
+
+    def parse(self, row: Any, check: RowCheck) -> dict[str, Any] | None:
+        if self._is_total(row):
+            self.ignore("total rows")
+            return None
+        name = check.text("campaign", required=True, max_length=200)
+        if row.has("day"):
+            start = end = check.day("day", required=True)
+        elif row.has("start"):
+            start = check.day("start", required=True)
+            end = check.day("end") if row.has("end") else start
+            end = end or start
+        else:
+            start, end = self.period  # type: ignore[misc]
+        if start is not None and end is not None:
+            if end < start:
+                check.problem("end", "before the start of the reporting period")
+            elif (end - start).days >= MAX_RANGE_DAYS:
+                check.problem("end", f"a reporting period longer than {MAX_RANGE_DAYS} days")
+            elif end != start and not self.writing:
+                self.warn(f"no daily breakdown: figures for {start} to {end} spread evenly over "
+                          f"{(end - start).days + 1} days")
+        spend = check.number("spend") or 0.0
+        record = {
+            "campaign": name, "start": start, "end": end,
+            "detail": tuple(check.text(name_) for name_ in ("ad_set", "ad")),
+            "spend": spend, "impressions": check.integer("impressions") or 0, "clicks": self.clicks(check),
+            "conversions": check.number("conversions") or 0.0, "revenue": self.revenue(check, spend),
+            "currency": self.currency(check), "status": self.status(check),
+            "external_id": check.text("campaign_id", max_length=64) or None,
+            "daily_budget": self.daily_budget(check),
+        }
+        for measure in MEASURES:
+            if record[measure] < 0:
+                check.problem(measure, "negative")
+        return record
+
+    def daily_budget(self, check: RowCheck) -> float | None:
+        return None
+
+    def key(self, record: dict[str, Any]) -> Hashable | None:
+        return (record["campaign"], record["detail"], record["start"], record["end"])
+
+    def describe_key(self, key: Hashable) -> str:
+        campaign, detail, start, end = key  # type: ignore[misc]
+        where = " / ".join(part for part in detail if part)
+        days = str(start) if start == end else f"{start} to {end}"
+        return f"campaign {campaign!r}{' ' + where if where else ''} on {days}"
+
+    # --- writing: sum per campaign and day, write at the end ---------------------------------
+
+    def prepare(self, session: Session) -> None:
+        self.totals: dict[tuple[str, date], list[float]] = {}
+        self.campaigns: dict[str, dict[str, Any]] = {}
+
+    def write(self, session: Session, batch: list[tuple[int, dict[str, Any]]]) -> None:
+        for _line, record in batch:
+            days = (record["end"] - record["start"]).days + 1
+            shares = {m: spread(record[m], SCALE[m], days) for m in MEASURES}
+            for offset in range(days):
+                total = self.totals.setdefault((record["campaign"], record["start"] + timedelta(days=offset)),
+                                               [0.0] * len(MEASURES))
+                for index, measure in enumerate(MEASURES):
+                    total[index] += shares[measure][offset]
+            attributes = self.campaigns.setdefault(record["campaign"], {"name": record["campaign"]})
+            for name in ("currency", "status", "external_id", "daily_budget"):
+                if record[name] is not None:
+                    attributes[name] = record[name]
+
+    def finish(self, session: Session) -> None:
+        channel_id = self._channel(session)
+        campaign_ids = self._write_campaigns(session, channel_id)
+        rows = [{"campaign_id": campaign_ids[name], "day": day, "spend": round(t[0], 2), "impressions": round(t[1]),
+                 "clicks": round(t[2]), "conversions": round(t[3], 2), "revenue": round(t[4], 2)}
+                for (name, day), t in sorted(self.totals.items())]
+        for start in range(0, len(rows), 2000):
+            outcome = upsert(session, STAT, ("campaign_id", "day"), rows[start:start + 2000], compare=MEASURES)
+            self.inserted += len(outcome.inserted)
+            self.updated += len(outcome.updated)
+            self.unchanged += outcome.unchanged
+
+    def _channel(self, session: Session) -> int:
+        found = session.execute(select(CHANNEL.c.id).where(CHANNEL.c.code == self.channel)).scalar()
+        if found is None:
+            session.execute(CHANNEL.insert(), [{"code": self.channel, "name": CHANNEL_NAMES[self.channel]}])
+            found = session.execute(select(CHANNEL.c.id).where(CHANNEL.c.code == self.channel)).scalar_one()
+            self.created["channel"] += 1
+        return found
+
+    def _write_campaigns(self, session: Session, channel_id: int) -> dict[str, int]:
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for attributes in self.campaigns.values():
+            row = {**attributes, "channel_id": channel_id}
+            groups.setdefault(tuple(sorted(row)), []).append(row)
+        for columns, rows in groups.items():
+            compare = [c for c in columns if c not in ("channel_id", "name")]
+            outcome = upsert(session, CAMPAIGN, ("channel_id", "name"), rows, compare=compare,
+                             insert_defaults={"version": 1, "status": "active", "currency": "USD",
+                                              "daily_budget": 0.0})
+            self.created["campaign"] += len(outcome.inserted)
+            self.touched += len(outcome.updated)
+        names = list(self.campaigns)
+        ids: dict[str, int] = {}
+        for start in range(0, len(names), 500):
+            query = select(CAMPAIGN.c.name, CAMPAIGN.c.id).where(
+                CAMPAIGN.c.channel_id == channel_id, CAMPAIGN.c.name.in_(names[start:start + 500]))
+            ids.update(dict(session.execute(query).all()))
+        return ids
+
+
+_MEASURE_FIELDS = (
+    field("impressions", "Impressions", "Impr."),
+    field("ad_set", "Ad set name", "Ad group name", "Ad group"),
+    field("ad", "Ad name", "Ad"),
+    field("campaign_id", "Campaign ID"),
+    field("currency", "Currency code", "Currency"),
+)
+
+
+class MetaAds(_AdImporter):
+    kind = "meta-ads"
+    title = "Meta Ads Manager export (CSV)"
+    channel = "meta"
+    columns = Columns((
+        field("campaign", "Campaign name", required=True),
+        field("spend", re.compile(r"amount spent \((?P<currency>[a-z]{3})\)"), "Amount spent", required=True),
+        field("day", "Day", "Date"),
+        field("start", "Reporting starts"),
+        field("end", "Reporting ends"),
+        field("clicks", "Link clicks", "Clicks (all)", "Clicks"),
+        field("conversions", "Purchases", "Website purchases"),
+        field("revenue", "Purchases conversion value", "Purchase conversion value",
+              "Website purchases conversion value"),
+        field("status", "Campaign delivery", "Delivery status", "Delivery"),
+        *_MEASURE_FIELDS,
+    ))
+
+
+class GoogleAds(_AdImporter):
+    kind = "google-ads"
+    title = "Google Ads campaign report (CSV)"
+    channel = "google"
+    columns = Columns((
+        field("campaign", "Campaign", "Campaign name", required=True),
+        field("spend", "Cost", required=True),
+        field("day", "Day", "Date"),
+        field("clicks", "Clicks", "Interactions"),
+        field("conversions", "Conversions", "Conv."),
+        field("revenue", "Conv. value", "Conversion value", "Total conv. value"),
+        field("value_per_cost", "Conv. value / cost", "Conv. value / Cost (Platform Comparable)"),
+        field("status", "Campaign status"),
+        field("budget", "Budget"),
+        field("budget_type", "Budget type"),
+        *_MEASURE_FIELDS,
+    ))
+
+    def revenue(self, check: RowCheck, spend: float) -> float:
+        if check.row.has("revenue"):
+            return check.number("revenue") or 0.0
+        ratio = check.number("value_per_cost")  # only a rounded ratio in this report: value = cost x ratio
+        return round(spend * ratio, 2) if ratio else 0.0
+
+    def daily_budget(self, check: RowCheck) -> float | None:
+        kind = check.raw("budget_type").lower()
+        if kind and kind != "daily":
+            return None
+        return check.number("budget")
+
+
+class TikTokAds(_AdImporter):
+    kind = "tiktok-ads"
+    title = "TikTok Ads export (CSV)"
+    channel = "tiktok"
+    columns = Columns((
+        field("campaign", "Campaign name", "Campaign", required=True),
+        field("spend", "Cost", "Spend", "Total cost", required=True),
+        field("day", "Date", "By Day", "Day", "Stat time day"),
+        field("clicks", "Clicks (destination)", "Clicks (all)", "Clicks"),
+        field("conversions", "Complete payment", "Purchases", "Conversions"),
+        field("revenue", "Total complete payment value", "Complete payment value", "Total purchase value",
+              "Purchase value"),
+        field("status", "Campaign status", "Primary status", "Status"),
+        *_MEASURE_FIELDS,
+    ))

@@ -1,0 +1,257 @@
+"""What every importer shares: the row checker, the importer base class and the summary.
+
+An importer turns a row into a record (a dict) in ``parse`` without touching the database,
+names the record's natural key in ``key`` (duplicates inside the file are caught with it), may
+check a batch of records against the database in ``check_batch`` (references), and writes
+batches in ``write`` / ``finish``. ``pipeline.run_import`` drives the two passes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Hashable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from sqlmodel import Session
+
+from dtc_tui.services.importers.columns import Columns, Header
+from dtc_tui.services.importers.errors import RowError, ValueProblem
+from dtc_tui.services.importers.reader import CsvSource
+from dtc_tui.services.importers.values import parse_bool, parse_date, parse_datetime, parse_int, parse_number
+from dtc_tui.services.text import clean_text, one_line
+
+MAX_LINES_SHOWN = 10
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+class RowLike(Protocol):
+    line: int
+
+    def get(self, name: str) -> str: ...
+    def has(self, name: str) -> bool: ...
+    def label(self, name: str) -> str: ...
+
+
+class Source(Protocol):
+    name: str
+    size: int
+    position: int
+    decimal_comma: bool
+
+    def rows(self) -> Iterator[Any]: ...
+
+
+class RowCheck:
+    """Reads typed values from one row and collects every problem (not only the first)."""
+
+    __slots__ = ("decimal_comma", "problems", "row", "tz")
+
+    def __init__(self, row: RowLike, tz: tzinfo, decimal_comma: bool = False) -> None:
+        self.row = row
+        self.tz = tz
+        self.decimal_comma = decimal_comma
+        self.problems: list[tuple[str, str]] = []
+
+    def problem(self, name: str, message: str) -> None:
+        self.problems.append((self.row.label(name), message))
+
+    def raw(self, name: str) -> str:
+        return self.row.get(name).strip()
+
+    def text(self, name: str, *, required: bool = False, limit: int | None = None,
+             max_length: int | None = None, multiline: bool = False) -> str:
+        """Untrusted text, control characters removed; ``limit`` shortens, ``max_length`` refuses."""
+        value = self.row.get(name)
+        cleaned = clean_text(value).strip() if multiline else one_line(value)
+        if required and not cleaned:
+            self.problem(name, "empty; a value is required")
+        if max_length is not None and len(cleaned) > max_length:
+            self.problem(name, f"longer than {max_length} characters")
+        if limit is not None and len(cleaned) > limit:
+            cleaned = one_line(cleaned, limit) if not multiline else cleaned[:limit]
+        return cleaned
+
+    def _typed(self, name: str, parser: Any, required: bool, *args: Any, **kwargs: Any) -> Any:
+        value = self.row.get(name)
+        try:
+            result = parser(value, *args, **kwargs)
+        except ValueProblem as exc:
+            self.problem(name, str(exc))
+            return None
+        if result is None and required:
+            self.problem(name, "empty; a value is required")
+        return result
+
+    def number(self, name: str, *, required: bool = False) -> float | None:
+        return self._typed(name, parse_number, required, decimal_comma=self.decimal_comma)
+
+    def integer(self, name: str, *, required: bool = False) -> int | None:
+        return self._typed(name, parse_int, required, decimal_comma=self.decimal_comma)
+
+    def boolean(self, name: str, *, required: bool = False) -> bool | None:
+        return self._typed(name, parse_bool, required)
+
+    def day(self, name: str, *, required: bool = False) -> date | None:
+        return self._typed(name, parse_date, required)
+
+    def moment(self, name: str, *, required: bool = False) -> datetime | None:
+        return self._typed(name, parse_datetime, required, self.tz)
+
+
+@dataclass
+class ImportSummary:
+    kind: str
+    file: str
+    entity: str
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    ignored: int = 0
+    created: dict[str, int] = field(default_factory=dict)
+    ignored_reasons: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    warning_count: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    written: bool = False
+    dry_run: bool = False
+    rejects_file: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        """Errors and no rejects file: nothing was written."""
+        return bool(self.errors) and not self.written and not self.rejects_file
+
+    def counts(self) -> dict[str, int]:
+        return {"inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged,
+                "rejected": self.rejected, "ignored": self.ignored}
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["errors"] = [str(error) for error in self.errors]
+        return data
+
+    def lines(self) -> list[str]:
+        """The closing summary, as plain lines (CLI and in-app dialog)."""
+        out = [f"{self.file} ({self.kind}): {plural(self.rows, 'row')} read in {self.seconds:.2f} s",
+               f"  {self.entity}s: {self.inserted:,} inserted, {self.updated:,} updated, "
+               f"{self.unchanged:,} unchanged; rows rejected: {self.rejected:,}, ignored: {self.ignored:,}"]
+        if self.ignored_reasons:
+            out.append("  ignored: " + "; ".join(f"{reason}: {count:,}"
+                                                  for reason, count in self.ignored_reasons.items()))
+        if self.created:
+            out.append("  created: " + ", ".join(plural(count, name) for name, count in self.created.items()))
+        out.extend(f"  warning: {warning}" for warning in self.warnings)
+        if self.rejects_file and self.rejected:
+            out.append(f"  rejected rows written to {self.rejects_file}")
+        if self.rows == 0:
+            out.append("  the file holds no data rows")
+        if self.dry_run and not self.failed:
+            out.append("  dry run: nothing was written")
+        elif self.failed:
+            out.append(f"  {plural(len(self.errors), 'problem')}: nothing was written")
+        elif self.written:
+            out.append("  written in one transaction")
+        return out
+
+
+class Importer:
+    """Base class; subclasses set the class attributes and implement ``parse`` and ``write``."""
+
+    kind: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    entity: ClassVar[str] = "row"
+    area: ClassVar[str] = ""
+    columns: ClassVar[Columns] = Columns(())
+
+    def __init__(self, *, tz: tzinfo, now: datetime, actor: str) -> None:
+        self.tz = tz
+        self.now = now
+        self.actor = actor
+        self.writing = False
+        self.inserted = self.updated = self.unchanged = 0
+        self.touched = 0  # related records updated (a campaign's status...): counts as a change
+        self.created: Counter[str] = Counter()
+        self.ignored_reasons: Counter[str] = Counter()
+        self._warnings: dict[str, list[Any]] = {}
+        self.source: Any = None
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def open(self, path: Path, name: str) -> Source:
+        return CsvSource(path, self.columns, name=name)
+
+    def begin(self, source: Any, *, writing: bool) -> None:
+        """Called before each pass; reset any state carried from row to row."""
+        self.source = source
+        self.writing = writing
+
+    def parse(self, row: Any, check: RowCheck) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def key(self, record: dict[str, Any]) -> Hashable | None:
+        return None
+
+    def describe_key(self, key: Hashable) -> str:
+        return str(key)
+
+    def check_batch(self, session: Session, items: list[tuple[int, dict[str, Any]]]
+                    ) -> dict[int, list[tuple[str, str]]]:
+        """Checks against the database (references); returns problems by line."""
+        return {}
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def prepare(self, session: Session) -> None:
+        """Start of the write pass: load lookups once."""
+
+    def write(self, session: Session, batch: list[tuple[int, dict[str, Any]]]) -> None:
+        raise NotImplementedError
+
+    def finish(self, session: Session) -> None:
+        """End of the write pass (importers that aggregate write here)."""
+
+    # --- reporting -------------------------------------------------------------------------
+
+    def ignore(self, reason: str) -> None:
+        """A row that carries nothing this app stores (image rows, totals...)."""
+        if not self.writing:
+            self.ignored_reasons[reason] += 1
+
+    def warn(self, message: str, *, line: int | None = None) -> None:
+        """A warning; the same message on many rows is reported once with its lines."""
+        if self.writing and line is not None:
+            return  # row warnings are collected in the checking pass only
+        if line is None and message in self._warnings:
+            return  # a file-level warning is reported once
+        entry = self._warnings.setdefault(message, [0, []])
+        entry[0] += 1
+        if line is not None and len(entry[1]) < MAX_LINES_SHOWN:
+            entry[1].append(line)
+
+    def warning_lines(self) -> list[str]:
+        lines = []
+        for message, (count, where) in self._warnings.items():
+            if not where:
+                lines.append(message)
+                continue
+            shown = ", ".join(str(line) for line in where)
+            more = f" and {count - len(where)} more" if count > len(where) else ""
+            lines.append(f"{message} (line{'s' if count > 1 else ''} {shown}{more})")
+        return lines
+
+    @property
+    def warning_count(self) -> int:
+        return sum(count for count, _lines in self._warnings.values())
+
+    @property
+    def header(self) -> Header | None:
+        return getattr(self.source, "header", None)

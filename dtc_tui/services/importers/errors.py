@@ -1,0 +1,28 @@
+"""Import problems, reported as ``file:line: column: problem`` (the shape editors and CI jump to)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RowError:
+    file: str
+    line: int
+    column: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.column}: {self.problem}"
+
+
+class ImportFailed(Exception):
+    """The file cannot be imported at all: unreadable, empty, no header, required columns missing."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("; ".join(str(error) for error in errors))
+        self.errors = errors
+
+
+class ValueProblem(ValueError):
+    """A cell that does not parse; the message is the ``problem`` part of a RowError."""

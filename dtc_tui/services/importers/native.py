@@ -1,0 +1,256 @@
+"""This app's own CSV / JSON export, one table per file: what ``dtc-tui export KIND`` writes.
+
+Rows are keyed on the table's primary key (ids are kept), so an export imports back into the
+same database as "unchanged", and a set of exports imported in dependency order (channels
+before campaigns, tickets before messages) rebuilds another database. References are checked
+before writing (``ticket_id: no ticket with id 7``), and so are unique values held by another
+row. Columns missing from the file are left alone on update and take their defaults on insert.
+
+Text is cleaned of control characters like any import. A CSV cell the exporter protected
+against formula injection (a leading ``'``) has that quote removed. A ticket's SLA summary is
+recomputed with the current policies rather than trusted from the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Column, Table, select, text, tuple_
+from sqlmodel import Session
+
+from dtc_tui.services.importers.base import Importer, RowCheck
+from dtc_tui.services.importers.columns import Columns, field
+from dtc_tui.services.importers.errors import ImportFailed, RowError
+from dtc_tui.services.importers.jsonstream import header_members
+from dtc_tui.services.importers.tables import DERIVED, TABLE_AREAS, kind_of, table
+from dtc_tui.services.importers.tickets import JsonRow, JsonSource, looks_like_json
+from dtc_tui.services.importers.upsert import column_default, upsert
+from dtc_tui.services.text import clean_text
+
+_BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False}
+
+
+def table_importer(kind: str, table_name: str) -> type[Importer]:
+    tbl = table(table_name)
+    fields = tuple(field(col.name, col.name, required=_required(col)) for col in tbl.columns)
+    return type(f"{table_name.title().replace('_', '')}Import", (TableImporter,), {
+        "kind": kind, "title": f"dtc-tui {table_name} export", "entity": table_name,
+        "area": TABLE_AREAS.get(table_name, ""), "columns": Columns(fields), "table_name": table_name,
+    })
+
+
+def _required(col: Column) -> bool:
+    return bool(col.primary_key) or (not col.nullable and column_default(col.table, col.name) is None  # type: ignore[arg-type]
+                                     and col.name != "version")
+
+
+class TableImporter(Importer):
+    table_name = ""
+
+    @property
+    def tbl(self) -> Table:
+        return table(self.table_name)
+
+    def open(self, path: Path, name: str) -> Any:
+        if looks_like_json(path):
+            members = header_members(path, name)
+            found = members.get("table")
+            if found is not None and found != self.table_name:
+                raise ImportFailed([RowError(name, 1, "table", f"this file holds the {found!r} table, "
+                                             f"not {self.table_name!r}")])
+            self.from_json = True
+            return JsonSource(path, name, {col.name: (col.name,) for col in self.tbl.columns})
+        self.from_json = False
+        return super().open(path, name)
+
+    def _present(self) -> list[Column]:
+        if self.from_json:
+            return list(self.tbl.columns)
+        header = self.source.header
+        return [col for col in self.tbl.columns if header.has(col.name)]
+
+    def begin(self, source: Any, *, writing: bool) -> None:
+        super().begin(source, writing=writing)
+        self.present = self._present()
+        self.pk = [col.name for col in self.tbl.primary_key.columns]
+
+    def parse(self, row: Any, check: RowCheck) -> dict[str, Any] | None:
+        if isinstance(row, JsonRow) and not isinstance(row.obj, dict):
+            check.problems.append(("record", "not a JSON object"))
+            return None
+        record: dict[str, Any] = {}
+        for col in self.present:
+            if isinstance(row, JsonRow):
+                if col.name not in row.obj:
+                    if col.primary_key or _required(col):
+                        check.problem(col.name, "missing; a value is required")
+                    continue
+                value = self._from_json(check, col, row.obj[col.name])
+            else:
+                value = self._from_text(check, col, row.get(col.name))
+            if value is None and not col.nullable and not col.primary_key:
+                default = column_default(self.tbl, col.name)
+                if default is None and kind_of(col) != "str":
+                    check.problem(col.name, "empty; a value is required")
+                    continue
+                value = default if default is not None else ""
+            record[col.name] = value
+        pk_missing = any(record.get(name) is None for name in self.pk)
+        if pk_missing and not any(column in self.pk for column, _ in check.problems):
+            check.problem(self.pk[0], "empty; a value is required")
+        return record
+
+    def _from_text(self, check: RowCheck, col: Column, raw: str) -> Any:
+        kind = kind_of(col)
+        if kind == "str":
+            value = raw[1:] if raw.startswith("'") else raw  # undo the exporter's formula guard
+            if value == "" and col.nullable:
+                return None
+            return self._text(check, col, value)
+        value = raw.strip()
+        if value == "":
+            return None
+        try:
+            if kind == "int":
+                return int(value)
+            if kind == "float":
+                return float(value)
+            if kind == "bool":
+                return _BOOL_TEXT[value.lower()]
+            if kind == "date":
+                return date.fromisoformat(value)
+            return _utc(datetime.fromisoformat(value), self.tz)
+        except (ValueError, KeyError):
+            check.problem(col.name, f"{value!r} is not a{'n' if kind == 'int' else ''} {_KIND_WORDS[kind]}")
+            return None
+
+    def _from_json(self, check: RowCheck, col: Column, raw: Any) -> Any:
+        if raw is None:
+            return None
+        kind = kind_of(col)
+        ok = {"str": isinstance(raw, str), "int": isinstance(raw, int) and not isinstance(raw, bool),
+              "float": isinstance(raw, int | float) and not isinstance(raw, bool), "bool": isinstance(raw, bool),
+              "date": isinstance(raw, str), "datetime": isinstance(raw, str)}[kind]
+        if not ok:
+            check.problem(col.name, f"{raw!r} is not a{'n' if kind == 'int' else ''} {_KIND_WORDS[kind]}")
+            return None
+        if kind == "str":
+            return self._text(check, col, raw)
+        if kind in ("date", "datetime"):
+            return self._from_text(check, col, raw)
+        return float(raw) if kind == "float" else raw
+
+    def _text(self, check: RowCheck, col: Column, value: str) -> str:
+        cleaned = clean_text(value)
+        limit = getattr(col.type, "length", None)
+        if limit and len(cleaned) > limit:
+            check.problem(col.name, f"longer than {limit} characters")
+        return cleaned
+
+    def key(self, record: dict[str, Any]) -> Hashable | None:
+        return tuple(record.get(name) for name in self.pk)
+
+    def describe_key(self, key: Hashable) -> str:
+        return f"{self.table_name} {', '.join(str(part) for part in key)}"  # type: ignore[union-attr]
+
+    # --- checks against the database ---------------------------------------------------------
+
+    def check_batch(self, session: Session, items: list[tuple[int, dict[str, Any]]]
+                    ) -> dict[int, list[tuple[str, str]]]:
+        problems: dict[int, list[tuple[str, str]]] = {}
+        for col in self.present:
+            for foreign in col.foreign_keys:
+                target = foreign.column
+                values = {record[col.name] for _line, record in items if record.get(col.name) is not None}
+                if not values:
+                    continue
+                found = set(session.execute(select(target).where(target.in_(list(values)))).scalars())
+                for line, record in items:
+                    value = record.get(col.name)
+                    if value is not None and value not in found:
+                        problems.setdefault(line, []).append(
+                            (col.name, f"no {target.table.name} with {target.name} {value!r}"))
+        for names in self._unique_sets():
+            self._check_unique(session, names, items, problems)
+        return problems
+
+    def _unique_sets(self) -> list[tuple[str, ...]]:
+        present = {col.name for col in self.present}
+        sets = [(col.name,) for col in self.tbl.columns if col.unique and not col.primary_key]
+        for constraint in self.tbl.constraints:
+            names = tuple(col.name for col in getattr(constraint, "columns", []))
+            if constraint.__class__.__name__ == "UniqueConstraint" and names:
+                sets.append(names)
+        return [names for names in sets if set(names) <= present]
+
+    def _check_unique(self, session: Session, names: tuple[str, ...], items: list[tuple[int, dict[str, Any]]],
+                      problems: dict[int, list[tuple[str, str]]]) -> None:
+        wanted = {tuple(record[n] for n in names): record for _line, record in items
+                  if all(record.get(n) is not None for n in names)}
+        if not wanted:
+            return
+        cols = [self.tbl.c[n] for n in names]
+        target = cols[0] if len(cols) == 1 else tuple_(*cols)
+        pk_cols = [self.tbl.c[n] for n in self.pk]
+        owners: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        keys = list(wanted)
+        for start in range(0, len(keys), 500):
+            part = keys[start:start + 500]
+            values = [k[0] for k in part] if len(cols) == 1 else part
+            for row in session.execute(select(*pk_cols, *cols).where(target.in_(values))):
+                owners[tuple(row[len(pk_cols):])] = tuple(row[:len(pk_cols)])
+        for line, record in items:
+            value = tuple(record.get(n) for n in names)
+            owner = owners.get(value)
+            if owner is not None and owner != tuple(record[n] for n in self.pk):
+                shown = ", ".join(str(v) for v in value)
+                problems.setdefault(line, []).append(
+                    ("+".join(names), f"{shown!r} already belongs to {self.table_name} {', '.join(map(str, owner))}"))
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def prepare(self, session: Session) -> None:
+        self.sla = None
+        if self.table_name == "ticket":
+            from dtc_tui.services.importers.ticket_writer import _BulkSla
+
+            self.sla = _BulkSla(session)
+            self.customer_tiers = dict(session.execute(text("SELECT id, tier FROM customer")).all())
+            self.sla.tiers = self.customer_tiers
+
+    def write(self, session: Session, batch: list[tuple[int, dict[str, Any]]]) -> None:
+        derived = DERIVED.get(self.table_name, frozenset())
+        compare = [col.name for col in self.present
+                   if col.name not in self.pk and col.name != "version" and col.name not in derived]
+        rows = [{k: v for k, v in record.items() if k not in derived} for _line, record in batch]
+        outcome = upsert(session, self.tbl, self.pk, rows, compare=compare,
+                         prepare=self._apply_sla if self.sla is not None else None,
+                         insert_defaults={"version": 1} if "version" in self.tbl.c else None)
+        self.inserted += len(outcome.inserted)
+        self.updated += len(outcome.updated)
+        self.unchanged += outcome.unchanged
+
+    def _apply_sla(self, row: dict[str, Any], existing: dict[str, Any] | None) -> None:
+        from types import SimpleNamespace
+
+        view = SimpleNamespace(**{**row, "id": None})  # id None: breaches belong to sla_breach's own export
+        self.sla.apply(view, self.now)  # type: ignore[union-attr]
+        for name in DERIVED["ticket"]:
+            row[name] = getattr(view, name)
+
+    def finish(self, session: Session) -> None:
+        if self.inserted and session.get_bind().dialect.name == "postgresql" and self.pk == ["id"]:
+            name = self.table_name
+            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608 - table name from metadata
+                                 f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"))
+
+
+_KIND_WORDS = {"int": "integer", "float": "number", "bool": "true/false", "date": "date (YYYY-MM-DD)",
+               "datetime": "date and time (ISO 8601)", "str": "text"}
+
+
+def _utc(moment: datetime, tz: Any) -> datetime:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).astimezone(UTC)

@@ -1,0 +1,223 @@
+"""Shopify product CSV (legacy and current columns) -> SKUs; inventory CSV -> stock levels.
+
+Products: one SKU per variant row, keyed on the SKU code. A row with an empty ``Title`` and the
+same handle continues the product above (its title and status apply). Rows without a SKU
+cannot be keyed: image-only rows are skipped quietly, variants without a SKU with a warning.
+A barcode in scientific notation (``3.65275E+11``) lost its digits in a spreadsheet: it is not
+imported (warning) rather than stored wrong.
+
+Inventory: one stock record per SKU and location, keyed on (SKU, warehouse). A location is
+matched to a warehouse by name or code and created when new; a SKU unknown here is created
+from the row's title and options. ``not stocked`` means no stock record: nothing is created
+(an existing record is left as it is). Negative on-hand is kept and flagged (warning).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from dtc_tui.models import Sku, StockLevel, Warehouse
+from dtc_tui.services.importers.base import Importer, RowCheck
+from dtc_tui.services.importers.columns import Columns, field
+from dtc_tui.services.importers.upsert import upsert
+
+SKU = Sku.__table__  # type: ignore[attr-defined]
+STOCK = StockLevel.__table__  # type: ignore[attr-defined]
+WAREHOUSE = Warehouse.__table__  # type: ignore[attr-defined]
+STATUSES = ("active", "draft", "archived")
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?e\+?\d+$", re.IGNORECASE)
+_OPTIONS = tuple(field(f"option{n}", f"Option{n} Value") for n in (1, 2, 3))
+
+
+def variant_name(check: RowCheck) -> str:
+    values = [check.text(f"option{n}", limit=60) for n in (1, 2, 3)]
+    values = [value for value in values if value and value.lower() != "default title"]
+    return " / ".join(values)[:200]
+
+
+class ShopifyProducts(Importer):
+    kind = "shopify-products"
+    title = "Shopify products (CSV)"
+    entity = "sku"
+    area = "inventory"
+    columns = Columns((
+        field("handle", "Handle", "URL handle", required=True),
+        field("title", "Title", required=True),
+        field("sku", "Variant SKU", "SKU"),
+        *_OPTIONS,
+        field("grams", "Variant Grams", "Weight value (grams)"),
+        field("price", "Variant Price", "Price"),
+        field("cost", "Cost per item"),
+        field("barcode", "Variant Barcode", "Barcode"),
+        field("status", "Status"),
+    ))
+
+    def begin(self, source: Any, *, writing: bool) -> None:
+        super().begin(source, writing=writing)
+        self.product: dict[str, Any] | None = None
+
+    def parse(self, row: Any, check: RowCheck) -> dict[str, Any] | None:
+        handle = check.text("handle", required=True, max_length=200)
+        title = check.text("title", limit=300)
+        if title:
+            status = check.raw("status").lower() or "active"
+            if status not in STATUSES:
+                check.problem("status", f"unknown status {check.raw('status')!r} (expected {', '.join(STATUSES)})")
+            self.product = {"handle": handle, "name": title, "status": status}
+        elif self.product is None or self.product["handle"] != handle:
+            check.problem("title", f"empty on the first row of product {handle!r}")
+            return None
+        product = self.product
+        code = check.text("sku", max_length=64)
+        variant = variant_name(check)
+        price = check.number("price")
+        if not code:
+            if variant or price is not None:
+                self.warn("variant without a SKU: not imported (SKUs are keyed on their code)", line=row.line)
+                self.ignore("variants without a SKU")
+            else:
+                self.ignore("image-only rows")
+            return None
+        record: dict[str, Any] = {"code": code, "name": product["name"], "product_handle": product["handle"],
+                                  "variant": variant, "status": product["status"]}
+        for name, column in (("price", "price"), ("cost", "cost"), ("weight_grams", "grams")):
+            value = price if column == "price" else check.number(column)
+            if value is not None:
+                if value < 0:
+                    check.problem(column, "negative")
+                record[name] = value
+        barcode = check.text("barcode", max_length=64)
+        if barcode and _SCIENTIFIC.match(barcode):
+            self.warn("barcode in scientific notation (a spreadsheet dropped its digits): not imported",
+                      line=row.line)
+        elif barcode:
+            record["barcode"] = barcode
+        return record
+
+    def key(self, record: dict[str, Any]) -> Hashable | None:
+        return record["code"]
+
+    def describe_key(self, key: Hashable) -> str:
+        return f"SKU {key}"
+
+    def write(self, session: Session, batch: list[tuple[int, dict[str, Any]]]) -> None:
+        # Group by the columns carried: a blank cost on one row must not overwrite a stored cost.
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for _line, record in batch:
+            groups.setdefault(tuple(sorted(record)), []).append(record)
+        for columns, rows in groups.items():
+            outcome = upsert(session, SKU, ("code",), rows, compare=[c for c in columns if c != "code"],
+                             insert_defaults={"version": 1})
+            self.inserted += len(outcome.inserted)
+            self.updated += len(outcome.updated)
+            self.unchanged += outcome.unchanged
+
+
+class ShopifyInventory(Importer):
+    kind = "shopify-inventory"
+    title = "Shopify inventory (CSV)"
+    entity = "stock record"
+    area = "inventory"
+    columns = Columns((
+        field("sku", "SKU", "Variant SKU", required=True),
+        field("location", "Location", required=True),
+        field("on_hand", "On hand (current)", "On hand", required=True),
+        field("committed", "Committed"),
+        field("handle", "Handle"),
+        field("title", "Title"),
+        *_OPTIONS,
+        field("available", "Available"),
+        field("incoming", "Incoming"),
+    ))
+
+    def parse(self, row: Any, check: RowCheck) -> dict[str, Any] | None:
+        if check.raw("on_hand").lower() == "not stocked":
+            self.ignore("not stocked at the location (no stock record)")
+            return None
+        code = check.text("sku", max_length=64)
+        location = check.text("location", required=True, limit=120)
+        if not code:
+            self.warn("no SKU: the row cannot be matched to a SKU (not imported)", line=row.line)
+            self.ignore("rows without a SKU")
+            return None
+        on_hand = check.integer("on_hand", required=True)
+        committed = 0 if check.raw("committed").lower() == "not stocked" else check.integer("committed") or 0
+        if on_hand is not None and on_hand < 0:
+            self.warn("negative on hand kept (sold before it was received, or a count error)", line=row.line)
+        return {"code": code, "location": location, "on_hand": on_hand, "committed": committed,
+                "name": check.text("title", limit=300) or code, "handle": check.text("handle", limit=200) or None,
+                "variant": variant_name(check)}
+
+    def key(self, record: dict[str, Any]) -> Hashable | None:
+        return (record["code"], record["location"].lower())
+
+    def describe_key(self, key: Hashable) -> str:
+        code, location = key  # type: ignore[misc]
+        return f"SKU {code} at {location}"
+
+    def prepare(self, session: Session) -> None:
+        self.warehouses: dict[str, int] = {}
+        self.warehouse_codes: set[str] = set()
+        for warehouse_id, code, name in session.execute(select(WAREHOUSE.c.id, WAREHOUSE.c.code, WAREHOUSE.c.name)):
+            self.warehouses.setdefault(name.strip().lower(), warehouse_id)
+            self.warehouses.setdefault(code.strip().lower(), warehouse_id)
+            self.warehouse_codes.add(code.upper())
+        self.sku_ids: dict[str, int] = {}
+
+    def _warehouse(self, session: Session, location: str) -> int:
+        key = location.strip().lower()
+        if key not in self.warehouses:
+            code = warehouse_code(location, self.warehouse_codes)
+            session.execute(WAREHOUSE.insert(), [{"code": code, "name": location, "region": "", "delivery_days": 3}])
+            warehouse_id = session.execute(select(WAREHOUSE.c.id).where(WAREHOUSE.c.code == code)).scalar_one()
+            self.warehouses[key] = warehouse_id
+            self.warehouse_codes.add(code)
+            self.created["warehouse"] += 1
+        return self.warehouses[key]
+
+    def _skus(self, session: Session, records: list[dict[str, Any]]) -> None:
+        wanted = {r["code"]: r for r in records if r["code"] not in self.sku_ids}
+        if not wanted:
+            return
+        codes = list(wanted)
+        self._load_skus(session, codes)
+        missing = [wanted[code] for code in codes if code not in self.sku_ids]
+        if missing:
+            session.execute(SKU.insert(), [
+                {"code": r["code"], "name": r["name"], "product_handle": r["handle"], "variant": r["variant"],
+                 "status": "active", "version": 1} for r in missing])
+            self.created["sku"] += len(missing)
+            self._load_skus(session, [r["code"] for r in missing])
+
+    def _load_skus(self, session: Session, codes: list[str]) -> None:
+        for start in range(0, len(codes), 500):
+            query = select(SKU.c.code, SKU.c.id).where(SKU.c.code.in_(codes[start:start + 500]))
+            self.sku_ids.update(dict(session.execute(query).all()))
+
+    def write(self, session: Session, batch: list[tuple[int, dict[str, Any]]]) -> None:
+        records = [record for _line, record in batch]
+        self._skus(session, records)
+        rows = [{"sku_id": self.sku_ids[r["code"]], "warehouse_id": self._warehouse(session, r["location"]),
+                 "on_hand": r["on_hand"], "committed": r["committed"]} for r in records]
+        outcome = upsert(session, STOCK, ("sku_id", "warehouse_id"), rows, compare=("on_hand", "committed"),
+                         insert_defaults={"version": 1})
+        self.inserted += len(outcome.inserted)
+        self.updated += len(outcome.updated)
+        self.unchanged += outcome.unchanged
+
+
+def warehouse_code(name: str, taken: set[str]) -> str:
+    """A short unique code for a new warehouse: the location's name in capitals."""
+    base = re.sub(r"[^A-Z0-9]+", "-", name.upper()).strip("-")[:18].rstrip("-") or "WH"
+    code, suffix = base, 2
+    while code in taken:
+        code = f"{base}-{suffix}"
+        suffix += 1
+    return code
+
+

@@ -1,0 +1,228 @@
+"""Writing help-desk tickets in bulk: customers, the upsert on (source, external id), SLA, breaches.
+
+Rules where the exports are silent:
+- A requester becomes a ``customer`` keyed on ``<source>:<requester id>`` (or the e-mail
+  address when there is no id). Existing customers are matched, never renamed by an import.
+- The assignee is matched to a team member by name, handle or OS user (case-insensitive);
+  an unknown name leaves the ticket unassigned (one warning per name). People are not created:
+  the team matrix is kept by hand.
+- The SLA summary of every inserted or changed ticket is computed with the same code the app
+  uses (``SlaContext.apply``, policies loaded once per import); breaches that already happened
+  are recorded in ``sla_breach`` with ``recorded_at`` = the import time.
+- A solved ticket whose export has no first-reply time is taken as answered when it was
+  solved (otherwise its first-response clock would run forever).
+- A ticket's description (when the export has one) becomes its first customer message, on
+  insert only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from dtc_tui.models import Customer, Person, SlaBreach, Ticket, TicketMessage
+from dtc_tui.services.importers.upsert import UpsertOutcome, upsert
+from dtc_tui.services.sla_store import SlaContext
+
+CLOSED = frozenset({"solved", "closed"})
+PAUSING = frozenset({"pending", "on_hold"})
+SUMMARY_COLUMNS = ("policy_id", "next_due_at", "next_due_metric", "next_risk_at", "due_sort_at")
+# The columns an import owns: a re-import compares these, and leaves the rest (escalation,
+# refund status, logistics...) to the people working the ticket.
+OWNED = ("subject", "channel", "language", "category", "priority", "status", "is_open", "tags", "customer_id",
+         "assignee_id", "order_ref", "created_at", "updated_at", "first_response_at", "awaiting_since",
+         "last_customer_message_at", "last_agent_reply_at", "agent_replies", "solved_at", "paused_since",
+         "paused_minutes", "csat")
+
+TICKET = Ticket.__table__  # type: ignore[attr-defined]
+CUSTOMER = Customer.__table__  # type: ignore[attr-defined]
+
+
+def derive_times(record: dict[str, Any]) -> dict[str, Any]:
+    """The clock-driving timestamps from what an export tells (status, created, updated, first reply).
+
+    An open ticket that was answered is taken to await the team since its last update (the
+    export has no message log); a pending / on-hold ticket to be paused since then.
+    """
+    status = record["status"]
+    created: datetime = record["created_at"]
+    updated: datetime = record.get("updated_at") or created
+    first: datetime | None = record.get("first_response_at")
+    is_open = status not in CLOSED
+    solved = record.get("solved_at")
+    if is_open:
+        solved = None
+    elif solved is None:
+        solved = updated
+    if not is_open and first is None:
+        first = solved  # answered by the time it was solved; the export does not say when
+    awaiting = paused = None
+    if status == "new" or (status == "open" and first is None):
+        awaiting = created
+    elif status == "open":
+        awaiting = max(updated, first) if first else updated
+    elif status in PAUSING:
+        paused = updated
+    replies = record.get("agent_replies")
+    return {
+        "is_open": is_open, "solved_at": solved, "updated_at": updated, "awaiting_since": awaiting,
+        "paused_since": paused, "last_customer_message_at": awaiting or created, "last_agent_reply_at": first,
+        "first_response_at": first,
+        "agent_replies": replies if replies is not None else (1 if first else 0),
+    }
+
+
+class _BulkSla(SlaContext):
+    """SlaContext with customer tiers filled in bulk (no query per customer)."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self.tiers: dict[int, str] = {}
+
+    def tier_of(self, customer_id: int | None) -> str:
+        if customer_id is not None and customer_id in self.tiers:
+            return self.tiers[customer_id]
+        return super().tier_of(customer_id)
+
+
+class TicketWriter:
+    """Mixed into the ticket importers; expects ``source_name``, ``now`` and the Importer counters."""
+
+    source_name: str
+    now: datetime
+    inserted: int
+    updated: int
+    unchanged: int
+    created: Counter[str]
+
+    def prepare(self, session: Session) -> None:
+        self.sla = _BulkSla(session)
+        self.people: dict[str, int] = {}
+        person_table = Person.__table__  # type: ignore[attr-defined]
+        for person in session.execute(select(person_table.c.id, person_table.c.name, person_table.c.handle,
+                                             person_table.c.os_user)):
+            for name in (person.os_user, person.handle, person.name):
+                if name:
+                    self.people[name.strip().lower()] = person.id
+        self.customer_ids: dict[tuple[str, str], tuple[int, str]] = {}
+        self.unknown_assignees: Counter[str] = Counter()
+
+    def finish(self, session: Session) -> None:
+        for name, count in sorted(self.unknown_assignees.items()):
+            tickets = f"{count} ticket{'' if count == 1 else 's'}"
+            self.warn(f"assignee {name!r} is not in the team ({tickets} left unassigned)")  # type: ignore[attr-defined]
+
+    # --- customers -------------------------------------------------------------------------
+
+    def _customer_key(self, record: dict[str, Any]) -> tuple[str, str] | None:
+        if record.get("requester_id"):
+            return ("external_id", f"{self.source_name}:{record['requester_id']}"[:64])
+        if record.get("requester_email"):
+            return ("email", record["requester_email"].lower())
+        return None
+
+    def _resolve_customers(self, session: Session, records: list[dict[str, Any]]) -> None:
+        wanted: dict[tuple[str, str], dict[str, Any]] = {}
+        for record in records:
+            key = self._customer_key(record)
+            if key is not None and key not in self.customer_ids:
+                wanted.setdefault(key, record)
+        if not wanted:
+            return
+        self._load_customers(session, list(wanted))
+        missing = [key for key in wanted if key not in self.customer_ids]
+        if missing:
+            rows = []
+            for key in missing:
+                record = wanted[key]
+                email = (record.get("requester_email") or "").lower() or None
+                rows.append({"name": record.get("requester_name") or email or f"{self.source_name} user "
+                             f"{record.get('requester_id')}", "email": email, "tier": "standard", "tags": "",
+                             "country": None, "external_id": key[1] if key[0] == "external_id" else None})
+            session.execute(CUSTOMER.insert(), rows)
+            self.created["customer"] += len(rows)
+            self._load_customers(session, missing)
+        for key in wanted:
+            customer_id, tier = self.customer_ids[key]
+            self.sla.tiers[customer_id] = tier
+
+    def _load_customers(self, session: Session, keys: list[tuple[str, str]]) -> None:
+        for column in ("external_id", "email"):
+            values = [value for kind, value in keys if kind == column]
+            for start in range(0, len(values), 500):
+                query = select(CUSTOMER.c.id, CUSTOMER.c[column], CUSTOMER.c.tier).where(
+                    CUSTOMER.c[column].in_(values[start:start + 500])).order_by(CUSTOMER.c.id)
+                for row in session.execute(query):
+                    self.customer_ids.setdefault((column, row[1]), (row[0], row[2]))
+
+    # --- tickets ---------------------------------------------------------------------------
+
+    def write(self, session: Session, batch: list[tuple[int, dict[str, Any]]]) -> None:
+        records = [record for _line, record in batch]
+        self._resolve_customers(session, records)
+        rows = []
+        for record in records:
+            key = self._customer_key(record)
+            assignee_id = None
+            if record.get("assignee"):
+                assignee_id = self.people.get(record["assignee"].lower())
+                if assignee_id is None:
+                    self.unknown_assignees[record["assignee"]] += 1
+            row = {name: record.get(name) for name in OWNED if name in record}
+            row.update(derive_times(record))
+            row.update(source=self.source_name, external_id=record["external_id"],
+                       customer_id=self.customer_ids[key][0] if key else None, assignee_id=assignee_id)
+            row["_description"] = record.get("description") or ""
+            row["_author"] = record.get("requester_name") or record.get("requester_email") or "customer"
+            rows.append(row)
+        outcome = upsert(session, TICKET, ("source", "external_id"), rows, compare=OWNED,
+                         where=TICKET.c.source == self.source_name, prepare=self._apply_sla,
+                         insert_defaults={"version": 1})
+        self.inserted += len(outcome.inserted)
+        self.updated += len(outcome.updated)
+        self.unchanged += outcome.unchanged
+        self._after_write(session, outcome)
+
+    def _apply_sla(self, row: dict[str, Any], existing: dict[str, Any] | None) -> None:
+        view = SimpleNamespace(**{**row, "id": None})  # id None: breaches are written in bulk below
+        clocks = self.sla.apply(view, self.now)  # type: ignore[arg-type]
+        for name in SUMMARY_COLUMNS:
+            row[name] = getattr(view, name)
+        row["_breaches"] = [(c.metric, c.due_at) for c in clocks
+                            if c.state == "breached" and c.due_at is not None and c.due_at <= self.now]
+
+    def _after_write(self, session: Session, outcome: UpsertOutcome) -> None:
+        ids: dict[str, int] = {row["external_id"]: row["id"] for row in outcome.updated}
+        new_ids = [row["external_id"] for row in outcome.inserted]
+        for start in range(0, len(new_ids), 500):
+            query = select(TICKET.c.external_id, TICKET.c.id).where(
+                TICKET.c.source == self.source_name, TICKET.c.external_id.in_(new_ids[start:start + 500]))
+            ids.update({external_id: ticket_id for external_id, ticket_id in session.execute(query)})
+        messages = [{"ticket_id": ids[row["external_id"]], "kind": "customer", "author": row["_author"][:120],
+                     "body": row["_description"], "created_at": row["created_at"]}
+                    for row in outcome.inserted if row["_description"]]
+        if messages:
+            session.execute(TicketMessage.__table__.insert(), messages)  # type: ignore[attr-defined]
+        self._record_breaches(session, outcome, ids)
+
+    def _record_breaches(self, session: Session, outcome: UpsertOutcome, ids: dict[str, int]) -> None:
+        wanted = [(ids[row["external_id"]], metric, due) for row in outcome.inserted + outcome.updated
+                  for metric, due in row.get("_breaches", [])]
+        if not wanted:
+            return
+        breach = SlaBreach.__table__  # type: ignore[attr-defined]
+        known: set[tuple[int, str, datetime]] = set()
+        updated_ids = [ids[row["external_id"]] for row in outcome.updated]
+        for start in range(0, len(updated_ids), 500):
+            query = select(breach.c.ticket_id, breach.c.metric, breach.c.due_at).where(
+                breach.c.ticket_id.in_(updated_ids[start:start + 500]))
+            known.update((t, m, d) for t, m, d in session.execute(query))
+        rows = [{"ticket_id": t, "metric": m, "due_at": d, "recorded_at": self.now}
+                for t, m, d in dict.fromkeys(wanted) if (t, m, d) not in known]
+        if rows:
+            session.execute(breach.insert(), rows)
