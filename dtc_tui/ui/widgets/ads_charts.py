@@ -1,0 +1,166 @@
+"""Two terminal charts for the ads screen: spend vs revenue per day, and ROAS per day against
+its target and break-even lines.
+
+Why plotext and not Sparkline: at 80x24 the charts get about 8 rows each. A Sparkline has no
+axis, so "is this above 2.5?" cannot be read from it; plotext draws a y axis with values and
+horizontal target / break-even lines, which is the one thing the operator looks for. Braille
+markers give 2x4 dots per cell, so 90 days fit in 35 columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Static
+from textual_plotext import PlotextPlot
+from textual_plotext.plot import Plot
+
+# plotext colour names, and the Rich styles of the captions that act as legends
+SPEND_COLOR, SPEND_STYLE = "orange", "dark_orange"
+REVENUE_COLOR, REVENUE_STYLE = "green", "green"
+ROAS_COLOR, ROAS_STYLE = "cyan", "cyan"
+TARGET_COLOR, TARGET_STYLE = "green", "green"
+BREAK_EVEN_COLOR, BREAK_EVEN_STYLE = "red", "red"
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    """One scope's days (oldest first) with what the two charts draw."""
+
+    scope: str
+    days: Sequence[date]
+    spend: Sequence[float]
+    revenue: Sequence[float]
+    roas: Sequence[float | None]
+    target: float
+    break_even: float | None
+
+
+def tick_positions(count: int, wanted: int) -> list[int]:
+    """Up to ``wanted`` evenly spread indexes, first and last included."""
+    if count <= 0:
+        return []
+    if count <= wanted:
+        return list(range(count))
+    step = (count - 1) / max(wanted - 1, 1)
+    return sorted({round(i * step) for i in range(wanted)})
+
+
+def _x_ticks(plt: Plot, days: Sequence[date], width: int) -> None:
+    positions = tick_positions(len(days), max(2, min(5, width // 14)))
+    plt.xticks(positions, [f"{days[i]:%b %d}" for i in positions])
+
+
+def _money_ticks(plt: Plot, top: float) -> None:
+    if top <= 0:
+        plt.yticks([0], ["$0"])
+        return
+    values = [0.0, top / 2, top]
+    plt.yticks(values, [_short_money(v) for v in values])
+
+
+def _short_money(value: float) -> str:
+    if value >= 1_000_000:
+        return f"${value / 1_000_000:.1f}M"
+    if value >= 10_000:
+        return f"${value / 1000:.0f}k"
+    if value >= 1000:
+        return f"${value / 1000:.1f}k"
+    return f"${value:.0f}"
+
+
+def draw_spend_revenue(plt: Plot, series: ChartSeries, width: int) -> None:
+    plt.clear_figure()
+    xs = list(range(len(series.days)))
+    if xs:
+        plt.plot(xs, list(series.spend), marker="braille", color=SPEND_COLOR)
+        plt.plot(xs, list(series.revenue), marker="braille", color=REVENUE_COLOR)
+        _x_ticks(plt, series.days, width)
+        top = max([*series.spend, *series.revenue, 0.0])
+        plt.ylim(0, top * 1.05 if top > 0 else 1)
+        _money_ticks(plt, top)
+
+
+def draw_roas(plt: Plot, series: ChartSeries, width: int) -> None:
+    plt.clear_figure()
+    points = [(i, value) for i, value in enumerate(series.roas) if value is not None]
+    if not series.days:
+        return
+    top = max([value for _, value in points] + [series.target, 0.0])
+    if _has_break_even(series):
+        top = max(top, series.break_even or 0.0)
+    plt.xlim(0, max(len(series.days) - 1, 1))
+    plt.ylim(0, top * 1.1)
+    plt.horizontal_line(series.target, color=TARGET_COLOR)
+    if _has_break_even(series):
+        plt.horizontal_line(series.break_even, color=BREAK_EVEN_COLOR)
+    if points:
+        plt.plot([i for i, _ in points], [v for _, v in points], marker="braille", color=ROAS_COLOR)
+    _x_ticks(plt, series.days, width)
+    plt.yticks([0, series.target, round(top, 1)], ["0", f"{series.target:.1f}", f"{top:.1f}"])
+
+
+def _has_break_even(series: ChartSeries) -> bool:
+    return series.break_even is not None and series.break_even != float("inf")
+
+
+def spend_caption(series: ChartSeries) -> Text:
+    text = Text.assemble(("Spend", SPEND_STYLE), " vs ", ("revenue", REVENUE_STYLE), ": ")
+    text.append(series.scope)
+    return text
+
+
+def roas_caption(series: ChartSeries) -> Text:
+    text = Text.assemble(("ROAS", ROAS_STYLE), "  ", (f"target {series.target:.2f}", TARGET_STYLE))
+    if _has_break_even(series):
+        text.append(f"  break-even {series.break_even:.2f}", style=BREAK_EVEN_STYLE)
+    return text
+
+
+class SeriesPlot(PlotextPlot):
+    """A plotext plot that redraws itself from a ``ChartSeries`` at its current size."""
+
+    def __init__(self, kind: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.kind = kind
+        self.series: ChartSeries | None = None
+
+    def show(self, series: ChartSeries) -> None:
+        self.series = series
+        self.refresh()
+
+    def render(self):  # noqa: ANN201 - a plotext Text
+        if self.series is not None:
+            draw = draw_spend_revenue if self.kind == "spend" else draw_roas
+            draw(self.plt, self.series, self.size.width)
+        return super().render()
+
+
+class AdsCharts(Horizontal):
+    """Spend vs revenue on the left, ROAS on the right; a caption line above each is its legend."""
+
+    DEFAULT_CSS = """
+    AdsCharts { height: 38%; min-height: 8; }
+    AdsCharts > Vertical { width: 1fr; height: 1fr; }
+    AdsCharts .ads-chart-caption { height: 1; padding: 0 1; }
+    AdsCharts SeriesPlot { height: 1fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(classes="ads-chart-caption", id="ads-caption-spend")
+            yield SeriesPlot("spend", id="ads-chart-spend")
+        with Vertical():
+            yield Static(classes="ads-chart-caption", id="ads-caption-roas")
+            yield SeriesPlot("roas", id="ads-chart-roas")
+
+    def show(self, series: ChartSeries) -> None:
+        self.query_one("#ads-caption-spend", Static).update(spend_caption(series))
+        self.query_one("#ads-caption-roas", Static).update(roas_caption(series))
+        for plot in self.query(SeriesPlot):
+            plot.show(series)
