@@ -13,7 +13,7 @@ SERVICE_MODULES = [
     "dtc_tui.services.presence", "dtc_tui.services.maintenance",
     "dtc_tui.models", "dtc_tui.db", "dtc_tui.cli",
     "dtc_tui.services.team", "dtc_tui.services.team_hours", "dtc_tui.services.team_checks",
-    "dtc_tui.services.team_ops", "dtc_tui.services.team_templates",
+    "dtc_tui.services.team_ops", "dtc_tui.services.team_templates", "dtc_tui.services.team_view",
     "dtc_tui.services.ads", "dtc_tui.services.ads_metrics", "dtc_tui.services.ads_rules", "dtc_tui.commands.ads",
     "dtc_tui.services.importers.pipeline", "dtc_tui.services.importers.tickets", "dtc_tui.services.importers.shopify",
     "dtc_tui.services.importers.ads", "dtc_tui.services.importers.native", "dtc_tui.services.exporters",

@@ -158,6 +158,7 @@ class RouteRow:
     """One line of the routing table: the rule as configured, and where a ticket goes at ``at``."""
 
     category: str
+    has_rule: bool
     duty_id: int | None
     duty_code: str | None
     duty_name: str | None
@@ -253,7 +254,8 @@ def routing_table(session: Session, at: datetime, categories: Iterable[str] | No
         decision = decide(category, rule is not None, duty, owners, backup, at)
         owner = _pick_accountable(owners, at)
         rows.append(RouteRow(
-            category=category, duty_id=duty.id if duty else None, duty_code=duty.code if duty else None,
+            category=category, has_rule=rule is not None, duty_id=duty.id if duty else None,
+            duty_code=duty.code if duty else None,
             duty_name=duty.name if duty else None, owner_id=owner.id if owner else None,
             owner_handle=owner.handle if owner else None, owner_on_duty=bool(owner and is_on_duty(owner, at)),
             backup_id=backup.id if backup else None, backup_handle=backup.handle if backup else None,

@@ -46,6 +46,17 @@ CHECKS: dict[str, str] = {  # in the order the screen lists them: the most urgen
     "bad_schedule": "a person whose working hours, days or time zone cannot be read",
 }
 
+# How loud each check is on the screen: errors break ownership or routing, warnings break a rule of
+# domain.md, notices are the single points of failure a small team often accepts for a while.
+SEVERITY = {code: "error" for code in ("no_accountable", "two_accountable", "no_responsible",
+                                       "escalation_uncovered", "unrouted", "bad_schedule")}
+SEVERITY.update(no_backup="notice")
+
+
+def severity(code: str) -> str:
+    return SEVERITY.get(code, "warning")
+
+
 DELIVERY_COPY, WAREHOUSE = "delivery_copy", "warehouse"
 SITE_RELEASE = "site_release"
 REFUND_STATUS, ORDER_PROCESSING, CS_MANAGER = "refund_status", "order_processing", "cs_manager"
