@@ -184,7 +184,7 @@ class TableImporter(Importer):
             names = tuple(col.name for col in getattr(constraint, "columns", []))
             if constraint.__class__.__name__ == "UniqueConstraint" and names:
                 sets.append(names)
-        return [names for names in sets if set(names) <= present]
+        return [names for names in dict.fromkeys(sets) if set(names) <= present]
 
     def _check_unique(self, session: Session, names: tuple[str, ...], items: list[tuple[int, dict[str, Any]]],
                       problems: dict[int, list[tuple[str, str]]]) -> None:
