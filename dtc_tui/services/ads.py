@@ -39,7 +39,6 @@ from dtc_tui.services.ads_rules import (
     Targets,
     cpa_message,
     cpa_over_target,
-    day_roas_below_pause,
     losing_streak,
     pause_message,
     peak_on,
@@ -279,12 +278,17 @@ class AdsReport:
 # --- queries ----------------------------------------------------------------------------------
 
 
+def _read(session: Session, stmt: Any) -> Any:
+    """Run a read on the session's connection: plain rows, without the ORM's per-row overhead."""
+    return session.connection().execute(stmt)
+
+
 def rule_settings(session: Session) -> RuleSettings:
     return RuleSettings.from_values(lambda key: settings.get(session, key))
 
 
 def load_peaks(session: Session) -> tuple[Peak, ...]:
-    rows = session.execute(select(PeakPeriod.name, PeakPeriod.starts_on, PeakPeriod.ends_on, PeakPeriod.target_roas,
+    rows = _read(session, select(PeakPeriod.name, PeakPeriod.starts_on, PeakPeriod.ends_on, PeakPeriod.target_roas,
                                   PeakPeriod.cpa_tolerance).order_by(PeakPeriod.starts_on))
     return tuple(Peak(*row) for row in rows)
 
@@ -298,7 +302,7 @@ def load_campaigns(session: Session, rules: RuleSettings) -> list[CampaignInfo]:
             .order_by(AdChannel.code, Campaign.name, Campaign.id))
     result = []
     for (cid, channel, channel_name, name, status, budget, t_roas, t_cpa, sku_code, price, cost, promise,
-         version) in session.execute(stmt):
+         version) in _read(session, stmt):
         margin = contribution_margin(price, cost) if sku_code is not None and price else None
         source = "sku" if margin is not None else "setting"
         result.append(CampaignInfo(cid, channel, channel_name, name, status, float(budget or 0), t_roas, t_cpa,
@@ -312,7 +316,7 @@ def _totals_by_campaign(session: Session, period: Period) -> dict[int, Totals]:
                    func.sum(AdStatDaily.clicks), func.sum(AdStatDaily.conversions), func.sum(AdStatDaily.revenue))
             .where(AdStatDaily.day >= period.start, AdStatDaily.day <= period.end)
             .group_by(AdStatDaily.campaign_id))
-    return {cid: _totals(row) for cid, *row in session.execute(stmt)}
+    return {cid: _totals(row) for cid, *row in _read(session, stmt)}
 
 
 def _totals(row: Sequence[Any]) -> Totals:
@@ -321,11 +325,14 @@ def _totals(row: Sequence[Any]) -> Totals:
                   float(revenue or 0))
 
 
-def _daily_by_campaign(session: Session, start: date, end: date) -> dict[int, dict[date, Totals]]:
+def _daily_by_campaign(session: Session, start: date, end: date,
+                       campaign_ids: list[int] | None = None) -> dict[int, dict[date, Totals]]:
     stmt = (select(AdStatDaily.campaign_id, AdStatDaily.day, AdStatDaily.spend, AdStatDaily.revenue)
             .where(AdStatDaily.day >= start, AdStatDaily.day <= end))
+    if campaign_ids is not None:
+        stmt = stmt.where(AdStatDaily.campaign_id.in_(campaign_ids))
     result: dict[int, dict[date, Totals]] = {}
-    for cid, day, spend, revenue in session.execute(stmt):
+    for cid, day, spend, revenue in _read(session, stmt):
         result.setdefault(cid, {})[day] = Totals(spend=float(spend or 0), revenue=float(revenue or 0))
     return result
 
@@ -333,7 +340,7 @@ def _daily_by_campaign(session: Session, start: date, end: date) -> dict[int, di
 def _store(session: Session, period: Period) -> tuple[float, int, float]:
     stmt = select(func.sum(StoreDaily.revenue), func.sum(StoreDaily.orders), func.sum(StoreDaily.refunds)).where(
         StoreDaily.day >= period.start, StoreDaily.day <= period.end)
-    revenue, orders, refunds = session.execute(stmt).one()
+    revenue, orders, refunds = _read(session, stmt).one()
     return float(revenue or 0), int(orders or 0), float(refunds or 0)
 
 
@@ -345,7 +352,7 @@ def promoted_stock(session: Session, sku_codes: Iterable[str], now: datetime) ->
     stmt = (select(Sku.code, func.coalesce(func.sum(StockLevel.on_hand), 0),
                    func.coalesce(func.sum(StockLevel.on_hand - StockLevel.committed), 0))
             .outerjoin(StockLevel, StockLevel.sku_id == Sku.id).where(Sku.code.in_(codes)).group_by(Sku.code))
-    return {code: StockInfo(code, int(on_hand), int(available)) for code, on_hand, available in session.execute(stmt)}
+    return {code: StockInfo(code, int(on_hand), int(available)) for code, on_hand, available in _read(session, stmt)}
 
 
 def _weighted_break_even(rows: Iterable[tuple[Totals, CampaignInfo]], fallback: float) -> float | None:
@@ -371,15 +378,14 @@ def load_report(session: Session, period: Period, now: datetime) -> AdsReport:
     infos = load_campaigns(session, rules)
     current = _totals_by_campaign(session, period)
     previous = _totals_by_campaign(session, previous_period)
-    lookback = max(rules.pause_days, STREAK_LOOKBACK_DAYS)
-    daily = _daily_by_campaign(session, period.end - timedelta(days=lookback - 1), period.end)
+    streaks = _losing_streaks(session, period.end, rules, peaks)
     stock = promoted_stock(session, [c.sku_code for c in infos if c.sku_code], now)
 
     campaigns: list[ReportRow] = []
     for info in infos:
         totals = current.get(info.id, Totals())
         targets = targets_in_force(rules, info.target_roas, info.target_cpa, peak)
-        streak = losing_streak(daily.get(info.id, {}), period.end, rules, peaks, lookback)
+        streak = streaks.get(info.id, 0)
         sku_stock = stock.get(info.sku_code) if info.sku_code else None
         row = ReportRow("campaign", ("campaign", info.id), info.name, info.channel, totals,
                         previous.get(info.id, Totals()), targets, break_even_roas(info.margin), campaign_id=info.id,
@@ -410,10 +416,27 @@ def load_report(session: Session, period: Period, now: datetime) -> AdsReport:
                      alerts, moves, {info.id: info for info in infos})
 
 
+def _losing_streaks(session: Session, end: date, rules: RuleSettings, peaks: tuple[Peak, ...]) -> dict[int, int]:
+    """Each campaign's run of losing days ending on ``end``, counted up to STREAK_LOOKBACK_DAYS.
+
+    The rule needs only ``pause_days``: read that window for every campaign, and look further
+    back only for the few campaigns that lost on every day of it.
+    """
+    window = max(rules.pause_days, 1)
+    daily = _daily_by_campaign(session, end - timedelta(days=window - 1), end)
+    streaks = {cid: losing_streak(days, end, rules, peaks, window) for cid, days in daily.items()}
+    longer = sorted(cid for cid, streak in streaks.items() if streak >= window)
+    if longer and window < STREAK_LOOKBACK_DAYS:
+        history = _daily_by_campaign(session, end - timedelta(days=STREAK_LOOKBACK_DAYS - 1), end, longer)
+        for cid in longer:
+            streaks[cid] = losing_streak(history.get(cid, {}), end, rules, peaks, STREAK_LOOKBACK_DAYS)
+    return streaks
+
+
 def _campaign_alerts(row: ReportRow, info: CampaignInfo, rules: RuleSettings) -> list[Alert]:
     alerts = []
     if info.active and row.streak >= rules.pause_days:
-        message = pause_message(row.streak, rules, row.roas, capped=row.streak >= STREAK_LOOKBACK_DAYS)
+        message = pause_message(row.streak, row.targets, row.roas, capped=row.streak >= STREAK_LOOKBACK_DAYS)
         alerts.append(Alert("pause", message, info.id, info.channel, info.name))
     if cpa_over_target(row.current, row.targets):
         alerts.append(Alert("cpa", cpa_message(row.current, row.targets), info.id, info.channel, info.name))
@@ -456,16 +479,25 @@ def load_days(session: Session, report: AdsReport, *, channel: str | None = None
         scope = report.channel_row(channel)
     else:
         scope = report.total
-    by_day = {day: _totals(row) for day, *row in session.execute(stmt)}
+    by_day = {day: _totals(row) for day, *row in _read(session, stmt)}
     rules, peaks = report.rules, report.peaks
+    targets_by_peak: dict[str | None, Targets] = {}  # one Targets per peak (or none), not per day
+    label = channel or (info.channel if info else "")
+    break_even = scope.break_even if scope else None
     rows = []
     for day in report.period.each_day():
         totals = by_day.get(day, Totals())
-        peak = peak_on(day, peaks)
-        targets = targets_in_force(rules, info.target_roas if info else None, info.target_cpa if info else None, peak)
-        rows.append(ReportRow("day", ("day", day), day.isoformat(), channel or (info.channel if info else ""), totals,
-                              None, targets, scope.break_even if scope else None, campaign_id=campaign_id, day=day,
-                              below_pause=day_roas_below_pause(totals, day, rules, peaks), campaign=info))
+        peak = peak_on(day, peaks) if peaks else None
+        key = peak.name if peak else None
+        targets = targets_by_peak.get(key)
+        if targets is None:
+            targets = targets_in_force(rules, info.target_roas if info else None, info.target_cpa if info else None,
+                                       peak)
+            targets_by_peak[key] = targets
+        value = totals.roas
+        rows.append(ReportRow("day", ("day", day), day.isoformat(), label, totals, None, targets, break_even,
+                              campaign_id=campaign_id, day=day, campaign=info,
+                              below_pause=value is not None and value < targets.pause_roas))
     return rows
 
 

@@ -188,7 +188,8 @@ class Period:
 
     @property
     def label(self) -> str:
-        span = f"{self.start:%b %d} - {self.end:%b %d %Y}"
+        span = (f"{self.start:%b %d} - {self.end:%b %d %Y}" if self.start.year == self.end.year
+                else f"{self.start:%b %d %Y} - {self.end:%b %d %Y}")
         return f"Last {self.preset} days ({span})" if self.preset else f"{span} ({self.days} days)"
 
     def as_dict(self) -> dict[str, object]:

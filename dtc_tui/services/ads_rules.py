@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from dtc_tui.services.ads_metrics import Totals, fmt_money, fmt_ratio, roas
+from dtc_tui.services.ads_metrics import Totals, fmt_money, fmt_ratio
 
 SETTING_KEYS = (
     "ads.target_roas", "ads.pause_roas", "ads.pause_days", "ads.cpa_tolerance", "ads.contribution_margin",
@@ -183,9 +183,10 @@ class Alert:
         return "store"
 
 
-def pause_message(streak: int, rules: RuleSettings, period_roas: float | None, capped: bool = False) -> str:
+def pause_message(streak: int, targets: Targets, period_roas: float | None, capped: bool = False) -> str:
     days = f"{streak}+" if capped else str(streak)
-    return (f"ROAS below {fmt_ratio(rules.pause_roas)} for {days} days in a row "
+    line = fmt_ratio(targets.pause_roas) + (f" (relaxed for {targets.peak})" if targets.peak else "")
+    return (f"ROAS below {line} for {days} days in a row "
             f"(period ROAS {fmt_ratio(period_roas)}): recommend pausing it and fixing the landing page")
 
 
@@ -289,7 +290,3 @@ def _earns(candidate: MoveCandidate) -> bool:
 def _floor(value: float, step: float) -> float:
     return math.floor(value / step + 1e-9) * step
 
-
-def day_roas_below_pause(totals: Totals, day: date, rules: RuleSettings, peaks: Iterable[Peak]) -> bool:
-    value = roas(totals.revenue, totals.spend)
-    return value is not None and value < pause_threshold(day, rules, peaks)

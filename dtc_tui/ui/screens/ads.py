@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -60,6 +60,13 @@ def short_money(value: float | None) -> str:
     if value >= 100_000:
         return f"${value / 1000:,.0f}k"
     return f"${value:,.0f}"
+
+
+def span(start: date, end: date, *, year: bool = True) -> str:
+    """'Oct 21 - Nov 19 2026'; both years when the range crosses one."""
+    if start.year != end.year:
+        return f"{start:%b %d %Y} - {end:%b %d %Y}"
+    return f"{start:%b %d} - {end:%b %d}" + (f" {end:%Y}" if year else "")
 
 
 def _dash_or(value: str, style: str = "") -> Text:
@@ -289,8 +296,9 @@ class AdsScreen(AreaScreen):
         blended, total, period = report.blended, report.total, report.period
         first = Text()
         first.append(f" {f'{period.preset} days' if period.preset else 'custom'} ", style="reverse")
-        first.append(f" {period.start:%b %d} - {period.end:%b %d %Y}")
-        first.append(f"  vs {report.previous_period.start:%b %d} - {report.previous_period.end:%b %d}", style="dim")
+        first.append(f" {span(period.start, period.end)}")
+        first.append(f"  vs {span(report.previous_period.start, report.previous_period.end, year=False)}",
+                     style="dim")
         count = len(report.alerts)
         first.append(f"  {count} alert{'s' if count != 1 else ''}", style="bold red" if count else "green")
         if self.only_alerts:

@@ -9,6 +9,7 @@ markers give 2x4 dots per cell, so 90 days fit in 35 columns.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -39,6 +40,29 @@ class ChartSeries:
     roas: Sequence[float | None]
     target: float
     break_even: float | None
+
+
+def bucketed(series: ChartSeries, max_points: int) -> tuple[ChartSeries, int]:
+    """At most ``max_points`` points: consecutive days averaged in buckets of k days.
+
+    A braille chart has 2 dots per cell, so 730 days on 35 cells would overdraw ten times;
+    averaging keeps the y axis "per day" and ROAS is recomputed from the sums (never an
+    average of ratios). Returns the series and k (1 = untouched).
+    """
+    count = len(series.days)
+    if max_points <= 0 or count <= max_points:
+        return series, 1
+    size = math.ceil(count / max_points)
+    days, spend, revenue, roas = [], [], [], []
+    for start in range(0, count, size):
+        chunk = slice(start, min(start + size, count))
+        n = len(series.days[chunk])
+        total_spend, total_revenue = sum(series.spend[chunk]), sum(series.revenue[chunk])
+        days.append(series.days[start])
+        spend.append(total_spend / n)
+        revenue.append(total_revenue / n)
+        roas.append(total_revenue / total_spend if total_spend else None)
+    return ChartSeries(series.scope, days, spend, revenue, roas, series.target, series.break_even), size
 
 
 def tick_positions(count: int, wanted: int) -> list[int]:
@@ -76,6 +100,7 @@ def _short_money(value: float) -> str:
 
 def draw_spend_revenue(plt: Plot, series: ChartSeries, width: int) -> None:
     plt.clear_figure()
+    series, _ = bucketed(series, width * 2)
     xs = list(range(len(series.days)))
     if xs:
         plt.plot(xs, list(series.spend), marker="braille", color=SPEND_COLOR)
@@ -88,6 +113,7 @@ def draw_spend_revenue(plt: Plot, series: ChartSeries, width: int) -> None:
 
 def draw_roas(plt: Plot, series: ChartSeries, width: int) -> None:
     plt.clear_figure()
+    series, _ = bucketed(series, width * 2)
     points = [(i, value) for i, value in enumerate(series.roas) if value is not None]
     if not series.days:
         return
@@ -109,17 +135,22 @@ def _has_break_even(series: ChartSeries) -> bool:
     return series.break_even is not None and series.break_even != float("inf")
 
 
-def spend_caption(series: ChartSeries) -> Text:
-    text = Text.assemble(("Spend", SPEND_STYLE), " vs ", ("revenue", REVENUE_STYLE), ": ")
+def spend_caption(series: ChartSeries, note: str = "") -> Text:
+    text = Text.assemble(("Spend", SPEND_STYLE), " vs ", ("revenue", REVENUE_STYLE), (note, "dim"), ": ")
     text.append(series.scope)
     return text
 
 
-def roas_caption(series: ChartSeries) -> Text:
-    text = Text.assemble(("ROAS", ROAS_STYLE), "  ", (f"target {series.target:.2f}", TARGET_STYLE))
+def roas_caption(series: ChartSeries, note: str = "") -> Text:
+    text = Text.assemble(("ROAS", ROAS_STYLE), (note, "dim"), "  ", (f"target {series.target:.2f}", TARGET_STYLE))
     if _has_break_even(series):
         text.append(f"  break-even {series.break_even:.2f}", style=BREAK_EVEN_STYLE)
     return text
+
+
+def _averaged_note(series: ChartSeries, width: int) -> str:
+    _, size = bucketed(series, width * 2)
+    return f" ({size}-day avg)" if size > 1 else ""
 
 
 class SeriesPlot(PlotextPlot):
@@ -159,8 +190,16 @@ class AdsCharts(Horizontal):
             yield Static(classes="ads-chart-caption", id="ads-caption-roas")
             yield SeriesPlot("roas", id="ads-chart-roas")
 
+    series: ChartSeries | None = None
+
+    def on_resize(self) -> None:
+        if self.series is not None:  # the caption says whether days are averaged, which depends on width
+            self.show(self.series)
+
     def show(self, series: ChartSeries) -> None:
-        self.query_one("#ads-caption-spend", Static).update(spend_caption(series))
-        self.query_one("#ads-caption-roas", Static).update(roas_caption(series))
+        self.series = series
+        note = _averaged_note(series, self.query_one("#ads-chart-spend", SeriesPlot).size.width)
+        self.query_one("#ads-caption-spend", Static).update(spend_caption(series, note))
+        self.query_one("#ads-caption-roas", Static).update(roas_caption(series, note))
         for plot in self.query(SeriesPlot):
             plot.show(series)
