@@ -163,3 +163,20 @@ async def test_add_a_person_and_deactivate_a_duty(sqlite_demo_engine: Engine, cl
         assert (duty.active, duty.version) == (False, 2)
         audit = session.exec(select(AuditLog).where(col(AuditLog.entity) == "duty")).one()
         assert (audit.action, json.loads(audit.after or "{}")) == ("deactivate", {"active": False})
+
+
+async def test_empty_team_says_how_to_start_and_keys_do_nothing(engine: Engine, clock: FixedClock,
+                                                                 settings: Settings) -> None:
+    app = make_app(engine, clock, settings, start_area="team")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        grid = app.screen.query_one(TeamGrid)
+        assert grid.cursor_duty is None and grid.cursor_person is None
+        assert "No duties" in str(app.screen.query_one("#team-status").render())
+        await pilot.press("a", "space", "down", "right", "e", "E")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "TeamScreen"
+        # With no rules at all every ticket category is unrouted.
+        assert {c.code for c in app.screen.view.checks} == {"unrouted"}
+    with db.read_session(engine) as session:
+        assert session.exec(select(Assignment)).all() == []
