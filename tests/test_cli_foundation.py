@@ -20,7 +20,7 @@ def test_demo_then_db_info_json_counts_rows(database_url: str) -> None:
     assert info.exit_code == 0, info.output
     data = json.loads(info.output)
     assert data["up_to_date"] is True
-    assert data["row_counts"]["ticket"] == 1200
+    assert data["row_counts"]["ticket"] == 2700
     assert data["row_counts"]["sku"] == 150
     assert data["row_counts"]["person"] == 6
     assert data["row_counts"]["campaign"] == 15
