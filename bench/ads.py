@@ -44,12 +44,16 @@ def build_database(path: Path, *, campaigns: int = 50, days: int = 730, seed: in
     """Write the ads demo data at scale; returns the number of ad_stat_daily rows."""
     from dtc_tui.services.defaults import ensure_defaults
     from dtc_tui.services.demo import ads as ads_demo
+    from dtc_tui.services.demo import inventory as inventory_demo
 
     engine = db.make_engine(f"sqlite:///{path}")
     db.upgrade(engine)
+    rng = random.Random(seed)
     with db.write_session(engine) as session:
         ensure_defaults(session)
-        ads_demo.build(session, random.Random(seed), NOW, SimpleNamespace(ad_days=days, campaigns=campaigns), {})
+        # A small catalogue, so the promoted SKU's stock state is part of what is measured.
+        skus = inventory_demo.build(session, rng, NOW, SimpleNamespace(skus=150, sales_days=180))
+        ads_demo.build(session, rng, NOW, SimpleNamespace(ad_days=days, campaigns=campaigns), skus)
     engine.dispose()
     return campaigns * days
 

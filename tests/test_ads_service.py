@@ -26,6 +26,7 @@ from dtc_tui.models import (
     AdStatDaily,
     AuditLog,
     Campaign,
+    DailySales,
     PeakPeriod,
     Sku,
     StockLevel,
@@ -201,11 +202,36 @@ def test_promoted_sku_stock_from_stock_levels(engine: Engine, account: dict[str,
     assert hero.campaign is not None and hero.campaign.promise_days == 3
 
 
-def test_stock_alert_when_the_promoted_sku_has_nothing_available(engine: Engine, account: dict[str, int],
-                                                                 now: datetime) -> None:
+def sell_out_hero(engine: Engine, now: datetime) -> None:
+    """The hero sold 3 a day for four weeks and has nothing left."""
     with db.write_session(engine) as session:
         for level in session.execute(select(StockLevel)).scalars():
             level.on_hand = 0
+        sku_id, warehouse_id = session.execute(select(StockLevel.sku_id, StockLevel.warehouse_id)).first()
+        session.add_all([DailySales(sku_id=sku_id, warehouse_id=warehouse_id, day=now.date() - timedelta(days=d),
+                                    units=3, revenue=120.0) for d in range(1, 29)])
+
+
+def test_stock_alert_when_the_promoted_sku_runs_out(engine: Engine, account: dict[str, int], now: datetime) -> None:
+    sell_out_hero(engine, now)
+    report = report_for(engine, now)
+    alerts = [a for a in report.alerts if a.kind == "stock"]
+    assert [a.campaign for a in alerts] == ["Hero promo"]
+    assert alerts[0].message.startswith("promotes HERO (out of stock)")
+    assert "while the ad promises 3-day delivery" in alerts[0].message
+    stock = report.campaign_row(account["Hero promo"]).stock  # type: ignore[union-attr]
+    assert stock is not None and stock.at_risk and stock.state == "out of stock"
+
+
+def test_stock_from_stock_levels_without_the_inventory_service(engine: Engine, account: dict[str, int],
+                                                               now: datetime, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dtc_tui.services import inventory
+
+    monkeypatch.delattr(inventory, "sku_stock_states", raising=False)
+    hero = report_for(engine, now).campaign_row(account["Hero promo"])
+    assert hero is not None and hero.stock is not None
+    assert (hero.stock.on_hand, hero.stock.available, hero.stock.state, hero.stock.at_risk) == (12, 10, None, False)
+    sell_out_hero(engine, now)
     kinds = {(a.kind, a.campaign) for a in report_for(engine, now).alerts}
     assert ("stock", "Hero promo") in kinds
 
@@ -307,4 +333,8 @@ def test_demo_has_the_promised_cases(demo_engine: Engine, now: datetime) -> None
     assert any("Black Friday" in name for name in peaks)
     promoted = report.campaign_row(first or 0)
     assert promoted is not None and promoted.stock is not None and promoted.stock.sku_code == "DEMO-HERO-1"
+    # The inventory service projects the hero's stock-out while the ad promises 3-day delivery.
+    stock_alerts = [a for a in report.alerts if a.kind == "stock"]
+    assert [a.campaign_id for a in stock_alerts] == [first]
+    assert "DEMO-HERO-1" in stock_alerts[0].message and "3-day delivery" in stock_alerts[0].message
     assert report.moves, "the demo should suggest at least one budget move"

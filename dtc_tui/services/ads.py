@@ -56,13 +56,17 @@ UPCOMING_PEAK_DAYS = 30  # a peak starting within this many days after the perio
 
 @dataclass(frozen=True)
 class StockInfo:
-    """The promoted SKU's stock: on hand from stock_level, or the inventory service's state."""
+    """The promoted SKU's stock as of now (whatever the period): from the inventory service
+    (state, projected stock-out, next arrival), else the on-hand total of stock_level."""
 
     sku_code: str
     on_hand: int
     available: int
-    state: str | None = None  # from the inventory service when it offers one
+    state: str | None = None  # inventory's label: "out of stock", "reorder now", ...
+    at_risk: bool = False  # out of stock, or running out before a new order could land
     stockout_on: date | None = None
+    next_inbound_on: date | None = None
+    days_without_stock: int | None = None
 
     @property
     def text(self) -> str:
@@ -75,7 +79,12 @@ class StockInfo:
 
     def as_dict(self) -> dict[str, object]:
         return {"sku": self.sku_code, "on_hand": self.on_hand, "available": self.available, "state": self.state,
-                "stockout_on": self.stockout_on.isoformat() if self.stockout_on else None}
+                "at_risk": self.at_risk, "stockout_on": _iso(self.stockout_on),
+                "next_inbound_on": _iso(self.next_inbound_on), "days_without_stock": self.days_without_stock}
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 @dataclass(frozen=True)
@@ -345,14 +354,27 @@ def _store(session: Session, period: Period) -> tuple[float, int, float]:
 
 
 def promoted_stock(session: Session, sku_codes: Iterable[str], now: datetime) -> dict[str, StockInfo]:
-    """The promoted SKUs' stock: total on hand and available over every warehouse."""
+    """The promoted SKUs' stock, by SKU code.
+
+    The inventory service's ``sku_stock_states`` gives the state and the projected stock-out;
+    without it (an older inventory module) the on-hand total over every warehouse is shown.
+    """
     codes = sorted(set(sku_codes))
     if not codes:
         return {}
+    from dtc_tui.services import inventory
+
+    states = getattr(inventory, "sku_stock_states", None)
+    if states is not None:
+        ids = dict(_read(session, select(Sku.id, Sku.code).where(Sku.code.in_(codes))).all())
+        return {state.code: StockInfo(state.code, state.on_hand, state.available, state.state_label, state.at_risk,
+                                      state.stockout_date, state.next_inbound_date, state.days_without_stock)
+                for state in states(session, list(ids), now).values()}
     stmt = (select(Sku.code, func.coalesce(func.sum(StockLevel.on_hand), 0),
                    func.coalesce(func.sum(StockLevel.on_hand - StockLevel.committed), 0))
             .outerjoin(StockLevel, StockLevel.sku_id == Sku.id).where(Sku.code.in_(codes)).group_by(Sku.code))
-    return {code: StockInfo(code, int(on_hand), int(available)) for code, on_hand, available in _read(session, stmt)}
+    return {code: StockInfo(code, int(on_hand), int(available), at_risk=int(available) <= 0)
+            for code, on_hand, available in _read(session, stmt)}
 
 
 def _weighted_break_even(rows: Iterable[tuple[Totals, CampaignInfo]], fallback: float) -> float | None:
@@ -440,11 +462,23 @@ def _campaign_alerts(row: ReportRow, info: CampaignInfo, rules: RuleSettings) ->
         alerts.append(Alert("pause", message, info.id, info.channel, info.name))
     if cpa_over_target(row.current, row.targets):
         alerts.append(Alert("cpa", cpa_message(row.current, row.targets), info.id, info.channel, info.name))
-    if info.active and row.stock is not None and row.stock.available <= 0 and row.current.spend > 0:
-        alerts.append(Alert("stock", f"promotes {row.stock.sku_code}, which has no stock available "
-                                     f"({row.stock.on_hand:,} on hand): pause or switch the product",
-                            info.id, info.channel, info.name))
+    if info.active and row.stock is not None and row.stock.at_risk and row.current.spend > 0:
+        alerts.append(Alert("stock", stock_message(row.stock, info.promise_days), info.id, info.channel, info.name))
     return alerts
+
+
+def stock_message(stock: StockInfo, promise_days: int | None) -> str:
+    """Marketing promotes what the warehouse is about to run out of: say when, and the promise."""
+    text = f"promotes {stock.sku_code} ({stock.state or 'no stock available'})"
+    if stock.stockout_on:
+        text += f": stock-out {stock.stockout_on:%b %d}"
+    if stock.next_inbound_on:
+        text += f", next arrival {stock.next_inbound_on:%b %d}"
+        if stock.days_without_stock:
+            text += f", {stock.days_without_stock} days without stock"
+    if promise_days:
+        text += f", while the ad promises {promise_days}-day delivery"
+    return text + ": pause or switch the product"
 
 
 def _group_row(level: str, key: tuple[Any, ...], label: str, channel: str, members: list[ReportRow],

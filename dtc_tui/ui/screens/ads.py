@@ -361,9 +361,15 @@ class AdsScreen(AreaScreen):
         self.query_one("#ads-detail", Static).update(text)
 
     def _campaign_detail(self, row: ReportRow) -> Text:
+        """Its alert first (what to do), then targets, break-even, budget and the promoted SKU."""
         info = row.campaign
         assert info is not None
         text = Text()
+        if row.alerts:
+            text.append_text(safe("⚠ " + row.alerts[0].message, style="bold red"))
+            if len(row.alerts) > 1:
+                text.append(f" (+{len(row.alerts) - 1} more: b)", style="red")
+            text.append("\n")
         own = "own" if info.target_roas is not None else "default"
         text.append(f"Target ROAS {fmt_ratio(row.targets.target_roas)} ({own}) · break-even "
                     f"{fmt_ratio(row.break_even)} (margin {fmt_percent(info.margin, 0)} from "
@@ -373,14 +379,9 @@ class AdsScreen(AreaScreen):
             text.append(f" · {one_line(info.status)}", style="dim")
         if row.stock is not None:
             text.append(" · promotes ")
-            text.append_text(safe(row.stock.text, style="bold" if row.stock.available > 0 else "bold red"))
+            text.append_text(safe(row.stock.text, style="bold red" if row.stock.at_risk else "bold"))
         if info.promise_days:
             text.append(f", {info.promise_days}-day delivery promised")
-        if row.alerts:
-            text.append("\n")
-            text.append_text(safe("⚠ " + row.alerts[0].message, style="bold red"))
-            if len(row.alerts) > 1:
-                text.append(f" (+{len(row.alerts) - 1} more: b)", style="red")
         return text
 
     # --- charts -------------------------------------------------------------------------------
