@@ -63,6 +63,7 @@ class Column:
     render: Callable[[Any, datetime], Text]
     flex: int = 0  # columns with flex share the spare width
     align: str = "left"  # left | right
+    drop: int = 0  # when the table is too narrow, columns with the highest drop go first (0: never)
 
 
 class WindowTable(Widget, can_focus=True):
@@ -126,6 +127,7 @@ class WindowTable(Widget, can_focus=True):
         self._cache_start = 0
         self._cache: list[Any] = []
         self._widths: list[int] = []
+        self._shown: list[int] = []
         self._width_for = -1
         self.fetches = 0  # for benchmarks and tests: how often the source was queried
 
@@ -150,6 +152,12 @@ class WindowTable(Widget, can_focus=True):
             self.cursor = 0
         else:
             self._restore_cursor(key)
+        self.refresh()
+
+    def set_columns(self, columns: Sequence[Column]) -> None:
+        """Swap the columns (e.g. fewer on a narrow terminal); rows, cursor and marks stay."""
+        self.columns = list(columns)
+        self._width_for = -1
         self.refresh()
 
     def reload(self) -> None:
@@ -276,36 +284,54 @@ class WindowTable(Widget, can_focus=True):
 
     # --- drawing ------------------------------------------------------------------------------
 
-    def _column_widths(self, width: int) -> list[int]:
+    def _layout(self, width: int) -> tuple[list[int], list[int]]:
+        """Indexes of the columns that fit and their widths.
+
+        Columns marked ``drop`` are left out, highest first, until the rest fit; then flexible
+        columns share the spare width, or shrink to 6 cells each when it is still too narrow.
+        """
         if self._width_for == width:
-            return self._widths
-        widths = [c.width for c in self.columns]
-        spare = width - 2 - sum(widths) - (len(widths) - 1)
-        flex_total = sum(c.flex for c in self.columns)
+            return self._shown, self._widths
+        shown = list(range(len(self.columns)))
+
+        def needed(indexes: list[int]) -> int:
+            return 2 + sum(self.columns[i].width for i in indexes) + max(len(indexes) - 1, 0)
+
+        droppable = sorted((i for i in shown if self.columns[i].drop), key=lambda i: -self.columns[i].drop)
+        for index in droppable:
+            if needed(shown) <= width:
+                break
+            shown.remove(index)
+        widths = [self.columns[i].width for i in shown]
+        spare = width - needed(shown)
+        flex_total = sum(self.columns[i].flex for i in shown)
         if spare > 0 and flex_total:
-            for i, column in enumerate(self.columns):
-                widths[i] += spare * column.flex // flex_total
+            for pos, i in enumerate(shown):
+                widths[pos] += spare * self.columns[i].flex // flex_total
         elif spare < 0:
-            # Too narrow: shrink flexible columns first, down to 6 cells each.
-            for i, column in enumerate(self.columns):
+            for pos, i in enumerate(shown):
                 if spare >= 0:
                     break
-                if column.flex:
-                    give = min(widths[i] - 6, -spare)
-                    widths[i] -= give
+                if self.columns[i].flex:
+                    give = min(widths[pos] - 6, -spare)
+                    widths[pos] -= give
                     spare += give
-        self._widths, self._width_for = widths, width
-        return widths
+        self._shown, self._widths, self._width_for = shown, widths, width
+        return shown, widths
+
+    def _column_widths(self, width: int) -> list[int]:
+        return self._layout(width)[1]
 
     def _line(self, cells: list[Text], widths: list[int], prefix: str) -> Text:
+        """One line of the given (shown) columns' cells, each cut or padded to its width."""
         line = Text(prefix, no_wrap=True, end="")
-        for i, (cell, width) in enumerate(zip(cells, widths, strict=False)):
-            if i:
+        for pos, (cell, width) in enumerate(zip(cells, widths, strict=False)):
+            if pos:
                 line.append(" ")
             cell = cell.copy()
             cell.truncate(width, overflow="ellipsis")
             pad = width - cell.cell_len
-            if self.columns[i].align == "right":
+            if self.columns[self._shown[pos]].align == "right":
                 line.append(" " * pad)
                 line.append_text(cell)
             else:
@@ -315,10 +341,10 @@ class WindowTable(Widget, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        widths = self._column_widths(width)
+        shown, widths = self._layout(width)
         console = self.app.console
         if y == 0:
-            header = self._line([Text(c.label) for c in self.columns], widths, "  ")
+            header = self._line([Text(self.columns[i].label) for i in shown], widths, "  ")
             style = self.get_component_rich_style("window-table--header")
             strip = Strip(list(header.render(console)), header.cell_len).adjust_cell_length(width, style)
             return strip.apply_style(style)
@@ -337,7 +363,7 @@ class WindowTable(Widget, can_focus=True):
         now = self.clock.now()
         key = self.source.key_of(row) if self.source is not None else None
         marked = key in self.marked
-        cells = [column.render(row, now) for column in self.columns]
+        cells = [self.columns[i].render(row, now) for i in shown]
         text = self._line(cells, widths, "● " if marked else "  ")
         if self.row_style is not None:
             extra = self.row_style(row, now)
