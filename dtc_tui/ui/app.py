@@ -47,6 +47,10 @@ class DtcApp(App[None]):
         "team": "Team",
         "audit": "Audit log",
     }
+    AREA_TABS: ClassVar[list[tuple[str, str, str]]] = [
+        ("1", "tickets", "Tickets"), ("2", "inventory", "Stock"), ("3", "ads", "Ads"), ("4", "team", "Team"),
+        ("5", "audit", "Audit"),
+    ]
     MODES: ClassVar = {
         "tickets": _screen_factory("dtc_tui.ui.screens.tickets", "TicketsScreen"),
         "inventory": _screen_factory("dtc_tui.ui.screens.inventory", "InventoryScreen"),
@@ -55,12 +59,13 @@ class DtcApp(App[None]):
         "audit": _screen_factory("dtc_tui.ui.screens.audit", "AuditScreen"),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "switch_area('tickets')", "Tickets", id="app.tickets"),
-        Binding("2", "switch_area('inventory')", "Stock", id="app.inventory"),
-        Binding("3", "switch_area('ads')", "Ads", id="app.ads"),
-        Binding("4", "switch_area('team')", "Team", id="app.team"),
+        # The area keys are shown as tabs in each screen's title bar, not in the footer.
+        Binding("1", "switch_area('tickets')", "Tickets", show=False, id="app.tickets"),
+        Binding("2", "switch_area('inventory')", "Stock", show=False, id="app.inventory"),
+        Binding("3", "switch_area('ads')", "Ads", show=False, id="app.ads"),
+        Binding("4", "switch_area('team')", "Team", show=False, id="app.team"),
         Binding("5", "switch_area('audit')", "Audit", show=False, id="app.audit"),
-        Binding("question_mark,f1", "help", "Keys", id="app.help"),
+        Binding("question_mark,f1", "help", "Keys", show=False, id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -19,6 +20,16 @@ class TitleBar(Static):
     DEFAULT_CSS = """
     TitleBar { height: 1; background: $primary; color: $text; padding: 0 1; }
     """
+
+
+def area_tabs(app: DtcApp, current: str) -> Text:
+    """' 1 Tickets  2 Stock ...' built from the app's area keys: the tabs double as key help."""
+    text = Text()
+    for key, area, label in app.AREA_TABS:
+        style = "bold reverse" if area == current else ""
+        text.append(f" {key} {label} ", style=style)
+    text.append(" │")
+    return text
 
 
 class AreaScreen(Screen[Any]):
@@ -36,18 +47,25 @@ class AreaScreen(Screen[Any]):
     def dtc(self) -> DtcApp:
         return self.app  # type: ignore[return-value]
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # First in every footer, so even at 80 columns the operator sees where the keys are listed.
+        Binding("question_mark", "app.help", "Keys", id="screen.help"),
+    ]
+
     def compose(self) -> ComposeResult:
         yield TitleBar(id="title-bar")
         yield from self.compose_body()
-        yield Footer()
+        yield Footer(compact=True)
 
     def compose_body(self) -> ComposeResult:
         yield from ()
 
     def set_title_text(self, detail: str = "") -> None:
-        text = Text(self.AREA_TITLE, style="bold")
+        """Area tabs with their keys (the current one highlighted), a detail, operator@database."""
+        text = area_tabs(self.dtc, self.AREA)
         if detail:
-            text.append("  " + detail)
+            text.append("  ")
+            text.append(detail)
         text.append(f"   {self.dtc.operator}@{self.dtc.database_label}", style="dim")
         self.query_one(TitleBar).update(text)
 
