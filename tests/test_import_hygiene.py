@@ -12,6 +12,8 @@ SERVICE_MODULES = [
     "dtc_tui.services.ticket_ops", "dtc_tui.services.ticket_detail", "dtc_tui.services.ticket_kpis",
     "dtc_tui.services.presence", "dtc_tui.services.maintenance",
     "dtc_tui.models", "dtc_tui.db", "dtc_tui.cli",
+    "dtc_tui.services.inventory", "dtc_tui.services.inventory_board", "dtc_tui.services.inventory_rules",
+    "dtc_tui.services.inventory_health", "dtc_tui.services.purchasing", "dtc_tui.commands.inventory",
     "dtc_tui.services.team", "dtc_tui.services.team_hours", "dtc_tui.services.team_checks",
     "dtc_tui.services.team_ops", "dtc_tui.services.team_templates", "dtc_tui.services.team_view",
     "dtc_tui.services.ads", "dtc_tui.services.ads_metrics", "dtc_tui.services.ads_rules", "dtc_tui.commands.ads",

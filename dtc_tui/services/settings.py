@@ -40,6 +40,15 @@ DEFAULTS: dict[str, Any] = {
     "inventory.abc_b_share": 0.15,
     "inventory.class_a_days": 30,
     "inventory.overstock_days": 120,
+    "inventory.abc_window_days": 90,  # revenue window for the ABC ranking
+    "inventory.class_d_margin": 0.40,  # tail (C-volume) SKUs with a gross margin below this are class D
+    "inventory.reorder_soon_days": 14,  # "reorder soon" when stock reaches the reorder point within this
+    "inventory.dead_days": 90,  # in stock without a sale for this long: dead stock
+    "inventory.slow_cover_days": 90,  # in stock with more cover than this: a slow mover
+    "inventory.stat_z": 1.65,  # statistical safety stock: z for a ~95% service level
+    "inventory.stat_classes": [],  # classes that use the statistical method, e.g. ["A"]; else per SKU
+    "inventory.default_lead_time_days": 21,  # for SKUs without a supplier
+    "inventory.transfer_days": 7,  # expected transit time of a transfer between warehouses
     # Ads (section 4)
     "ads.target_roas": 2.5,
     "ads.pause_roas": 2.0,

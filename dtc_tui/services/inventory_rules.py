@@ -1,0 +1,319 @@
+"""The reorder rules as pure functions: no database, no clock, hand-checkable.
+
+Definitions (shared/domain.md section 3, and the choices where it is silent):
+
+- velocity = units sold on in-stock days / in-stock days of the window (stock-out days are left out
+  of both, so a SKU that was empty half the month is not judged on half its demand).
+- safety stock (domain.md) = daily sales x replenishment cycle + buffer stock, with the replenishment
+  cycle = the lead time and the buffer = daily sales x buffer days (50/day, 21 d, 7 d -> 1,400).
+  It already holds the demand over the lead time, so it *is* the reorder point: when the projected
+  stock (available + inbound) falls to it, order. The statistical method swaps only the buffer part
+  for z x sigma(daily demand) x sqrt(lead time).
+- order-up-to = safety stock + daily sales x review cycle, i.e. forecast over lead time + cycle +
+  buffer; suggested = order-up-to - projected stock, then at least the MOQ, then whole case packs.
+  (Adding the lead-time forecast to a safety stock that holds it already would count it twice.)
+- class strategy: A keeps at least 30 days of stock (the reorder point never covers fewer days),
+  B is replenished dynamically (the plain rule), C is bought on demand (no buffer stock),
+  D is cleared (never reordered).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+STATES = ("out", "reorder_now", "reorder_soon", "ok", "overstock", "dead")
+STATE_LABELS = {
+    "out": "out of stock", "reorder_now": "reorder now", "reorder_soon": "reorder soon", "ok": "ok",
+    "overstock": "overstock", "dead": "dead stock",
+}
+CLASSES = ("A", "B", "C", "D")
+STRATEGY = {"A": "keep 30 days", "B": "dynamic", "C": "on demand", "D": "clear"}
+
+
+# --- the formulas -------------------------------------------------------------------------------
+
+
+def velocity(units_in_stock: float, window_days: int, stockout_days: int) -> float:
+    """Average daily sales over the in-stock days of the window (0 when it was never in stock)."""
+    in_stock_days = window_days - stockout_days
+    if in_stock_days <= 0:
+        return 0.0
+    return units_in_stock / in_stock_days
+
+
+def demand_sigma(units_in_stock: float, squares_in_stock: float, window_days: int, stockout_days: int) -> float:
+    """Standard deviation of daily demand over the in-stock days (missing days count as 0 sold)."""
+    n = window_days - stockout_days
+    if n <= 1:
+        return 0.0
+    mean = units_in_stock / n
+    variance = (squares_in_stock - n * mean * mean) / (n - 1)
+    return math.sqrt(max(variance, 0.0))
+
+
+def safety_stock_rule(daily_sales: float, cycle_days: float, buffer_days: float) -> float:
+    """domain.md: daily sales x replenishment cycle + buffer stock (daily sales x buffer days)."""
+    return daily_sales * cycle_days + daily_sales * buffer_days
+
+
+def safety_stock_stat(daily_sales: float, sigma: float, lead_time_days: float, z: float) -> float:
+    """The statistical variant: lead-time demand + z x sigma x sqrt(lead time)."""
+    return daily_sales * lead_time_days + z * sigma * math.sqrt(max(lead_time_days, 0.0))
+
+
+def round_order(need: float, moq: int, case_pack: int) -> int:
+    """A purchase quantity: nothing when nothing is needed, else at least the MOQ, in whole case packs."""
+    if need <= 0:
+        return 0
+    qty = max(math.ceil(need - 1e-9), max(moq, 1))
+    pack = max(case_pack, 1)
+    return math.ceil(qty / pack) * pack
+
+
+@dataclass(frozen=True)
+class Arrival:
+    day: date
+    qty: int
+    ref: str  # "PO-1001" or "TR-12"
+
+
+def days_until_stockout(available: float, daily_sales: float, arrivals: Sequence[Arrival], today: date) -> int | None:
+    """Whole days until the shelf is empty, counting arrivals that land before it empties.
+
+    None when nothing sells (and something is on the shelf). An overdue arrival counts as arriving
+    today. An arrival after the stock-out does not move the date: the gap is the point.
+    """
+    if daily_sales <= 0:
+        return 0 if available <= 0 and not any(a.day <= today for a in arrivals) else None
+    runway = max(available, 0) / daily_sales
+    if not arrivals:
+        return math.floor(runway + 1e-9)
+    for arrival in sorted(arrivals, key=lambda a: a.day):
+        offset = max((arrival.day - today).days, 0)
+        if offset > runway:
+            break
+        runway += arrival.qty / daily_sales
+    return math.floor(runway + 1e-9)
+
+
+# --- ABC ------------------------------------------------------------------------------------------
+
+
+def abc_classes(revenue: dict[int, float], margin: dict[int, float], *, a_share: float, b_share: float,
+                d_margin: float) -> dict[int, str]:
+    """Class by cumulative revenue share: a SKU is A while the revenue ranked *before* it is under
+    ``a_share`` (so the SKU that crosses 80% is still A), B while under a_share + b_share, else C.
+    C SKUs (the low-volume tail) with a gross margin below ``d_margin`` are D. Ties rank by id.
+    """
+    total = sum(max(v, 0.0) for v in revenue.values())
+    ranked = sorted(revenue, key=lambda k: (-revenue[k], k))
+    classes: dict[int, str] = {}
+    before = 0.0
+    for sku_id in ranked:
+        share_before = before / total if total > 0 else 1.0
+        value = max(revenue[sku_id], 0.0)
+        if value > 0 and share_before < a_share - 1e-12:
+            cls = "A"
+        elif value > 0 and share_before < a_share + b_share - 1e-12:
+            cls = "B"
+        else:
+            cls = "D" if margin.get(sku_id, 1.0) < d_margin else "C"
+        classes[sku_id] = cls
+        before += value
+    return classes
+
+
+# --- one row ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The settings the rules read (see services/settings.py)."""
+
+    class_a_days: int = 30
+    reorder_soon_days: int = 14
+    overstock_days: int = 120
+    dead_days: int = 90
+    stat_z: float = 1.65
+    storage_cost_monthly: float = 0.18
+
+
+@dataclass(slots=True)
+class RowInput:
+    """What the rules need about one SKU in one warehouse (or the SKU in total)."""
+
+    available: int
+    on_hand: int
+    daily_sales: float
+    sigma: float
+    lead_time_days: int
+    review_cycle_days: int
+    buffer_days: int
+    moq: int
+    case_pack: int
+    abc: str
+    method: str  # rule | stat
+    cost: float
+    arrivals: tuple[Arrival, ...] = ()
+    days_since_sale: int | None = None  # None: never sold (in the data we have)
+    had_stockout: bool = False
+
+
+@dataclass(slots=True)
+class RowPlan:
+    inbound: int
+    projected: int  # available + inbound
+    cover_days: float | None  # available / daily sales
+    days_to_stockout: int | None
+    urgency: int | None  # days to stock-out minus lead time: below 0 the next order lands too late
+    buffer_stock: float
+    safety_stock: float  # = reorder point
+    order_up_to: float
+    need: float  # order-up-to - projected, when the state calls for an order
+    suggested_qty: int  # need rounded to MOQ and case pack (before drafts and transfers)
+    state: str
+    next_arrival: Arrival | None
+    excess_units: int  # above overstock_days of cover
+    storage_cost_monthly: float
+    today: date
+    lead_time_days: int
+
+    @property
+    def stockout_date(self) -> date | None:
+        return None if self.days_to_stockout is None else self.today + timedelta(days=self.days_to_stockout)
+
+    @property
+    def reorder_by(self) -> date | None:
+        """The last day an order placed now still lands before the stock-out."""
+        if self.days_to_stockout is None:
+            return None
+        return self.today + timedelta(days=self.days_to_stockout - self.lead_time_days)
+
+
+def plan_row(row: RowInput, policy: Policy, today: date) -> RowPlan:
+    v = row.daily_sales
+    lead = row.lead_time_days if row.lead_time_days > 0 else 0
+    arrivals = row.arrivals
+    inbound = sum(a.qty for a in arrivals) if arrivals else 0
+    projected = row.available + inbound
+    abc = row.abc
+    if abc == "C":
+        buffer_stock = 0.0
+    elif row.method == "stat":
+        buffer_stock = policy.stat_z * row.sigma * math.sqrt(lead)
+    else:
+        buffer_stock = v * row.buffer_days
+    safety = v * lead + buffer_stock  # = safety_stock_rule(v, lead, buffer days) for the rule method
+    if abc == "A" and safety < v * policy.class_a_days:
+        safety = v * policy.class_a_days
+    order_up_to = safety + v * row.review_cycle_days
+    days_out = days_until_stockout(row.available, v, arrivals, today)
+    cover = row.available / v if v > 0 else None
+    state = _state(row, policy, projected, safety, days_out, lead, cover)
+    need = order_up_to - projected if state in _ORDERING and abc != "D" and order_up_to > projected else 0.0
+    excess = 0
+    if row.available > 0:
+        excess = max(int(row.available - v * policy.overstock_days), 0)
+    # Urgency ranks the board; an empty row that is not "out" (no demand, or class D) is not urgent.
+    urgency = None if days_out is None or (row.available <= 0 and state != "out") else days_out - lead
+    return RowPlan(
+        inbound, projected, cover, days_out, urgency, buffer_stock, safety,
+        order_up_to, need, round_order(need, row.moq, row.case_pack) if need > 0 else 0, state,
+        min(arrivals, key=_arrival_day) if arrivals else None, excess, excess * row.cost * policy.storage_cost_monthly,
+        today, lead,
+    )
+
+
+_ORDERING = frozenset(("out", "reorder_now", "reorder_soon"))
+
+
+def _arrival_day(arrival: Arrival) -> date:
+    return arrival.day
+
+
+def safety_formula(row: RowInput, plan: RowPlan, policy: Policy) -> str:
+    """How the safety stock (= reorder point) was reached, for the detail view."""
+    v, lead = row.daily_sales, max(row.lead_time_days, 0)
+    if row.abc == "C":
+        buffer = "no buffer (class C: bought on demand)"
+    elif row.method == "stat":
+        buffer = f"{policy.stat_z} x sigma {row.sigma:.1f} x sqrt({lead})"
+    else:
+        buffer = f"{v:.1f}/day x {row.buffer_days} d buffer"
+    text = f"{v:.1f}/day x {lead} d lead time + {buffer}"
+    if row.abc == "A" and v > 0 and plan.safety_stock <= v * policy.class_a_days + 1e-9 \
+            and v * lead + plan.buffer_stock < plan.safety_stock - 1e-9:
+        text += f", raised to {policy.class_a_days} days of sales (class A)"
+    return text
+
+
+def _state(row: RowInput, policy: Policy, projected: float, safety: float, days_out: int | None, lead: int,
+           cover: float | None) -> str:
+    v = row.daily_sales
+    if row.available <= 0:
+        # Empty and nobody asked for it lately, or a class D SKU being cleared: nothing to do.
+        return "out" if (v > 0 or row.had_stockout) and row.abc != "D" else "ok"
+    if v <= 0:
+        never_or_long_ago = row.days_since_sale is None or row.days_since_sale >= policy.dead_days
+        return "dead" if never_or_long_ago else "overstock"
+    if row.abc != "D":
+        if projected <= safety or (days_out is not None and days_out < lead):
+            return "reorder_now"
+        if projected <= safety + v * policy.reorder_soon_days:
+            return "reorder_soon"
+    if cover is not None and cover > policy.overstock_days:
+        return "overstock"
+    return "ok"
+
+
+# --- transfers before purchases -------------------------------------------------------------------
+
+
+def gap_units(row: RowInput, plan: RowPlan, transfer_days: int) -> float:
+    """Units a transfer should bring to bridge an empty shelf until the next arrival.
+
+    0 when the stock lasts until then, or when a transfer (``transfer_days`` on the way) would land
+    after the arrival anyway.
+    """
+    arrival = plan.next_arrival
+    if arrival is None or row.daily_sales <= 0 or plan.days_to_stockout is None:
+        return 0.0
+    offset = max((arrival.day - plan.today).days, 0)
+    if plan.days_to_stockout >= offset or offset <= transfer_days:
+        return 0.0
+    return max(row.daily_sales * offset - max(row.available, 0), 0.0)
+
+
+@dataclass(frozen=True)
+class TransferSuggestion:
+    sku_id: int
+    from_warehouse_id: int
+    to_warehouse_id: int
+    qty: int
+
+
+def plan_transfers(sku_id: int, needs: Iterable[tuple[int, float, int | None]],
+                   surplus: dict[int, int]) -> list[TransferSuggestion]:
+    """Cover warehouses that need stock from warehouses of the same SKU with surplus.
+
+    ``needs`` holds (warehouse id, units needed, urgency); ``surplus`` what each other warehouse can
+    give without falling below its own order-up-to level. The most urgent need is served first,
+    from the source with the largest surplus.
+    """
+    left = {wh: qty for wh, qty in surplus.items() if qty > 0}
+    result: list[TransferSuggestion] = []
+    for wh, need, _urgency in sorted(needs, key=lambda n: (n[2] if n[2] is not None else 10**9, n[0])):
+        wanted = math.ceil(need - 1e-9)
+        for source in sorted(left, key=lambda w: (-left[w], w)):
+            if wanted <= 0:
+                break
+            if source == wh or left[source] <= 0:
+                continue
+            give = min(left[source], wanted)
+            result.append(TransferSuggestion(sku_id, source, wh, give))
+            left[source] -= give
+            wanted -= give
+    return result
