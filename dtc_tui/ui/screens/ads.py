@@ -544,8 +544,9 @@ class AdsScreen(AreaScreen):
                 self.reload_data()
                 return
             self.dtc.mark_seen()
-            self.dtc.notify_safe(f"Targets saved for {name}: ROAS {fmt_ratio(target_roas)}, "
-                                 f"CPA {fmt_money(target_cpa, 2)}", title="Targets")
+            roas_text = "default" if target_roas is None else fmt_ratio(target_roas)
+            cpa_text = "none" if target_cpa is None else fmt_money(target_cpa, 2)
+            self.dtc.notify_safe(f"Targets saved for {name}: ROAS {roas_text}, CPA {cpa_text}", title="Targets")
             self.reload_data()
 
         return save
