@@ -18,7 +18,7 @@ from dtc_tui.config import Settings
 from dtc_tui.models import AuditLog, Campaign
 from dtc_tui.services.defaults import ensure_defaults
 from dtc_tui.ui.widgets.ads_charts import AdsCharts, SeriesPlot
-from dtc_tui.ui.widgets.ads_table import AdsTable
+from dtc_tui.ui.widgets.window_table import WindowTable
 from tests.conftest import make_app, screen_text
 from tests.test_ads_service import seed_ads
 
@@ -34,8 +34,8 @@ def account_engine(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-def table(app) -> AdsTable:  # noqa: ANN001
-    return app.screen.query_one("#ads-table", AdsTable)
+def table(app) -> WindowTable:  # noqa: ANN001
+    return app.screen.query_one("#ads-table", WindowTable)
 
 
 def labels(app) -> list[str]:  # noqa: ANN001
@@ -114,13 +114,13 @@ async def test_drill_down_to_days_and_back(account_engine: Engine, clock: FixedC
         await press(pilot, "j", "enter")  # Google Ads
         assert app.screen.level == "campaigns"
         assert labels(app) == ["Winner", "Hero promo", "Idle"]
-        assert "All channels > Google Ads" in screen_text(app)
+        assert "│  Google Ads" in screen_text(app)  # the breadcrumb after the area tabs
         await press(pilot, "enter")  # Winner
         assert app.screen.level == "days"
         days = table(app).source.fetch(0, 100)
         assert [row.day.isoformat() for row in days][:2] == ["2026-11-19", "2026-11-18"]  # newest first
         assert len(days) == 7 and all(row.roas == pytest.approx(3.2) for row in days)
-        assert "Google Ads > Winner" in screen_text(app)
+        assert "google > Winner" in screen_text(app)
         await press(pilot, "escape")
         assert app.screen.level == "campaigns"
         assert table(app).cursor_row.label == "Winner"

@@ -36,8 +36,7 @@ from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import AreaScreen
 from dtc_tui.ui.widgets.ads_charts import AdsCharts, ChartSeries
 from dtc_tui.ui.widgets.ads_forms import AdviceScreen, PeriodForm, TargetsForm
-from dtc_tui.ui.widgets.ads_table import AdsTable
-from dtc_tui.ui.widgets.window_table import Column
+from dtc_tui.ui.widgets.window_table import Column, ListSource, WindowTable
 
 LEVELS = ("channels", "campaigns", "days")
 WIDE_FROM = 120  # table width from which the extra columns (conversions, CPC, CPM...) show
@@ -120,9 +119,9 @@ def make_columns(level: str, wide: bool, all_channels: bool, cpc_warning: float)
                  "revenue"))
     spec.append((Column("roas", "ROAS", 5, roas_cell, align="right"), "roas"))
     if level != "days":
-        spec.append((Column("roas_change", "±ROAS", 6, roas_change_cell, align="right"), "roas_change"))
+        spec.append((Column("roas_change", "±ROAS", 6, roas_change_cell, align="right", drop=2), "roas_change"))
         spec.append((Column("break_even", "BE", 4, lambda r, n: _dash_or(fmt_ratio(r.break_even, 1), "dim"),
-                            align="right"), "break_even"))
+                            align="right", drop=1), "break_even"))
     if wide or level == "days":
         spec.append((Column("conversions", "Conv", 6, lambda r, n: Text(f"{r.current.conversions:,.0f}"),
                             align="right"), "conversions"))
@@ -138,10 +137,10 @@ def make_columns(level: str, wide: bool, all_channels: bool, cpc_warning: float)
                      "clicks"))
         spec.append((Column("impressions", "Impr", 9, lambda r, n: Text(f"{r.current.impressions:,}"),
                             align="right"), "impressions"))
-    spec.append((Column("ctr", "CTR", 5, lambda r, n: _dash_or(fmt_percent(r.current.ctr, 1)), align="right"),
-                 "ctr"))
+    spec.append((Column("ctr", "CTR", 5, lambda r, n: _dash_or(fmt_percent(r.current.ctr, 1)), align="right",
+                        drop=3), "ctr"))
     spec.append((Column("conversion_rate", "CVR", 5,
-                        lambda r, n: _dash_or(fmt_percent(r.current.conversion_rate, 1)), align="right"),
+                        lambda r, n: _dash_or(fmt_percent(r.current.conversion_rate, 1)), align="right", drop=4),
                  "conversion_rate"))
     spec.append((Column("alerts", "Alert", 6, alert_cell), "alerts"))
     return spec
@@ -199,14 +198,14 @@ class AdsScreen(AreaScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="ads-summary")
-        yield AdsTable([], clock=self.dtc.clock, id="ads-table", empty_text="No rows in this period.",
+        yield WindowTable([], clock=self.dtc.clock, id="ads-table", empty_text="No rows in this period.",
                        row_style=lambda r, n: "bold" if r.level == "total" else "")
         yield Static(id="ads-detail")
         yield AdsCharts(id="ads-charts")
 
     @property
-    def table(self) -> AdsTable:
-        return self.query_one("#ads-table", AdsTable)
+    def table(self) -> WindowTable:
+        return self.query_one("#ads-table", WindowTable)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -262,8 +261,6 @@ class AdsScreen(AreaScreen):
         self.table.set_columns(columns)
 
     def _show_rows(self, *, keep_cursor: bool, cursor_key: Any = None) -> None:
-        from dtc_tui.ui.widgets.window_table import ListSource
-
         self.rows = self._current_rows()
         self._apply_columns()
         self.table.set_source(ListSource(self.rows, key=lambda r: r.key), keep_cursor=keep_cursor)
@@ -277,15 +274,16 @@ class AdsScreen(AreaScreen):
     # --- text around the table ----------------------------------------------------------------
 
     def _breadcrumb(self) -> str:
+        """Where the table is: short, because the title bar also holds the area tabs."""
         assert self.report is not None
-        parts = ["All channels"]
-        if self.level in ("campaigns", "days") and self.channel is not None:
-            row = self.report.channel_row(self.channel)
-            parts.append(row.label if row else self.channel)
-        if self.level == "days" and self.campaign_id is not None:
-            row = self.report.campaign_row(self.campaign_id)
-            parts.append(row.label if row else str(self.campaign_id))
-        return one_line(" > ".join(parts), 80)
+        if self.level == "channels":
+            return "All channels"
+        channel = self.report.channel_row(self.channel) if self.channel else None
+        if self.level == "campaigns":
+            return one_line(channel.label if channel else "All campaigns", 40)
+        campaign = self.report.campaign_row(self.campaign_id or 0)
+        name = campaign.label if campaign else str(self.campaign_id)
+        return one_line(f"{campaign.channel if campaign else ''} > {name}", 40)
 
     def _update_summary(self) -> None:
         """Four short lines (each fits 78 cells), two when the screen is wide."""
@@ -418,14 +416,14 @@ class AdsScreen(AreaScreen):
 
     # --- events and actions -------------------------------------------------------------------
 
-    @on(AdsTable.CursorMoved)
+    @on(WindowTable.CursorMoved)
     def _cursor_moved(self) -> None:
         if self.report is not None:
             self._update_detail()
             self._update_charts()
 
-    @on(AdsTable.RowSelected)
-    def _row_selected(self, event: AdsTable.RowSelected) -> None:
+    @on(WindowTable.RowSelected)
+    def _row_selected(self, event: WindowTable.RowSelected) -> None:
         self._drill_into(event.row)
 
     def action_drill_in(self) -> None:
