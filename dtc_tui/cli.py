@@ -22,6 +22,8 @@ COMMAND_MODULES = [
     ("dtc_tui.commands.audit", "audit_command"),
     ("dtc_tui.commands.ads", "ads_group"),
     ("dtc_tui.commands.team", "team_group"),
+    ("dtc_tui.commands.inventory", "inventory_group"),
+    ("dtc_tui.commands.inventory", "po_group"),
     ("dtc_tui.commands.transfer", "import_command"),
     ("dtc_tui.commands.transfer", "export_command"),
 ]

@@ -196,7 +196,7 @@ def explain(row: BoardRow, params: SkuParameters, window_days: int, policy: obje
         ("Lead time", f"{inp.lead_time_days} days ({lead_source})"),
         ("Class", f"{row.abc}: {STRATEGY.get(row.abc, '')}"),
         ("Safety stock", f"{plan.safety_stock:,.0f} = {safety_formula(inp, plan, policy)}"),  # type: ignore[arg-type]
-        ("Reorder point", f"{plan.safety_stock:,.0f} (the safety stock)"),
+        ("Reorder point", "= the safety stock: it already covers the lead time"),
         ("Order up to", f"{plan.order_up_to:,.0f} = reorder point + {inp.daily_sales:.2f} x "
                         f"{inp.review_cycle_days} d review cycle"),
         ("Projected", f"{plan.projected:,} = available {inp.available:,} + inbound {plan.inbound:,}"),

@@ -157,11 +157,13 @@ class BoardRow:
             parts.append(f"buy {self.purchase_qty:,}")
         if not parts and self.plan.state in ("out", "reorder_now") and self.plan.need <= 0 and self.plan.next_arrival:
             parts.append(f"expedite {self.plan.next_arrival.ref}")
+        if not parts and self.on_draft:
+            parts.append(f"{self.on_draft:,} on draft")
         if not parts and self.abc == "D" and self.available > 0:
             parts.append("clear")
         if not parts and self.transfer_out:
             parts.append(f"give {self.transfer_out:,}")
-        return " + ".join(parts)
+        return " ".join(parts)
 
 
 SORTS: dict[str, str] = {"urgency": "urgency", "sku": "SKU", "cover": "most cover", "storage": "storage cost",

@@ -396,7 +396,7 @@ def receive(engine: Engine, reference: str | int, quantities: Mapping[str, int] 
             raise PurchasingError(f"{po.number} is {po.status}: only sent POs can be received")
         lines = {sku.code.upper(): (line, sku) for line, sku in session.execute(
             select(PurchaseOrderLine, Sku).join(Sku, Sku.id == PurchaseOrderLine.sku_id)
-            .where(PurchaseOrderLine.po_id == po.id)).tuples()}
+            .where(PurchaseOrderLine.po_id == po.id)).all()}
         if quantities is None:
             plan = {code: line.qty_ordered - line.qty_received for code, (line, _s) in lines.items()}
         else:

@@ -1,0 +1,207 @@
+"""``dtc-tui inventory ...`` (reorder suggestions, health, one SKU's state) and ``dtc-tui po ...``."""
+
+from __future__ import annotations
+
+import csv
+import sys
+
+import click
+
+from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+
+REORDER_FIELDS = [
+    "sku", "name", "warehouse", "supplier", "class", "state", "on_hand", "available", "inbound", "on_draft",
+    "daily_sales", "cover_days", "days_to_stockout", "stockout_date", "reorder_by", "lead_time_days",
+    "safety_stock", "order_up_to", "moq", "case_pack", "suggested_purchase", "transfer_in", "transfer_from", "action",
+]
+
+
+def _reorder_record(row: object) -> dict[str, object]:
+    r = row  # a BoardRow
+    plan = r.plan  # type: ignore[attr-defined]
+    return {
+        "sku": r.code, "name": r.name, "warehouse": r.warehouse, "supplier": r.supplier,  # type: ignore[attr-defined]
+        "class": r.abc, "state": r.state, "on_hand": r.on_hand, "available": r.available,  # type: ignore[attr-defined]
+        "inbound": plan.inbound, "on_draft": r.on_draft,  # type: ignore[attr-defined]
+        "daily_sales": round(r.velocity, 3),  # type: ignore[attr-defined]
+        "cover_days": round(plan.cover_days, 1) if plan.cover_days is not None else None,
+        "days_to_stockout": plan.days_to_stockout, "stockout_date": plan.stockout_date,
+        "reorder_by": plan.reorder_by, "lead_time_days": r.lead_time,  # type: ignore[attr-defined]
+        "safety_stock": round(plan.safety_stock, 1), "order_up_to": round(plan.order_up_to, 1),
+        "moq": r.inp.moq, "case_pack": r.inp.case_pack,  # type: ignore[attr-defined]
+        "suggested_purchase": r.purchase_qty, "transfer_in": r.transfer_in,  # type: ignore[attr-defined]
+        "transfer_from": r.transfer_from, "action": r.action,  # type: ignore[attr-defined]
+    }
+
+
+@click.group("inventory")
+def inventory_group() -> None:
+    """Reorder board numbers, health KPIs and stock state, headless."""
+
+
+@inventory_group.command("reorder")
+@click.option("--warehouse", "-w", metavar="CODE", help="Only this warehouse (e.g. US-W).")
+@click.option("--all", "show_all", is_flag=True, help="Every row, not only those to order or move.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@pass_ctx
+def reorder(ctx: CliContext, warehouse: str | None, show_all: bool, as_json: bool, as_csv: bool) -> None:
+    """What to order or move: rows out of stock or at their reorder point, most urgent first."""
+    from dtc_tui import db
+    from dtc_tui.services.inventory_board import BoardFilter, build_board
+
+    if as_json and as_csv:
+        raise click.ClickException("choose one of --json and --csv")
+    with db.read_session(ctx.engine()) as session:
+        board = build_board(session, ctx.now())
+    if warehouse and warehouse.upper() not in {w.upper() for w in board.warehouses}:
+        raise click.ClickException(f"unknown warehouse {warehouse!r}; known: {', '.join(board.warehouses) or 'none'}")
+    rows = BoardFilter(warehouses=(warehouse.upper(),) if warehouse else ()).apply(board.rows)
+    if not show_all:
+        rows = [r for r in rows if r.state in ("out", "reorder_now", "reorder_soon") or r.purchase_qty
+                or r.transfer_in]
+    records = [_reorder_record(r) for r in rows]
+    if as_json:
+        echo_json({"as_of": board.today, "rows": records})
+        return
+    if as_csv:
+        from dtc_tui.services.text import neutralise_formula
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=REORDER_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for record in records:
+            writer.writerow({k: neutralise_formula(v) if isinstance(v, str) else ("" if v is None else v)
+                             for k, v in record.items()})
+        return
+    if not records:
+        click.echo("Nothing to order or move.")
+        return
+    from dtc_tui.services.text import one_line
+
+    click.echo(f"{'SKU':<14} {'WH':<5} {'Cl':<2} {'State':<13} {'Avail':>7} {'/day':>6} {'Out in':>6} "
+               f"{'ROP':>7} Action")
+    for record in records:
+        out_in = "-" if record["days_to_stockout"] is None else f"{record['days_to_stockout']}d"
+        click.echo(f"{one_line(str(record['sku']), 14):<14} {one_line(str(record['warehouse']), 5):<5} "
+                   f"{record['class']:<2} {str(record['state']).replace('_', ' '):<13} {record['available']:>7,} "
+                   f"{record['daily_sales']:>6.1f} {out_in:>6} {record['safety_stock']:>7,.0f} "
+                   f"{one_line(str(record['action']))}")
+    click.echo(f"{len(records)} rows as of {board.today}")
+
+
+@inventory_group.command("health")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def health_command(ctx: CliContext, as_json: bool) -> None:
+    """Health KPIs beside their targets: ageing, turnover, core stock-outs, slow movers, overstock."""
+    from dtc_tui import db
+    from dtc_tui.services.inventory_health import health
+
+    with db.read_session(ctx.engine()) as session:
+        report = health(session, ctx.now())
+    if as_json:
+        echo_json(report.as_dict())
+        return
+    for kpi in report.kpis:
+        percent = kpi.key != "turnover"
+        value = "-" if kpi.value is None else (f"{kpi.value:.1%}" if percent else f"{kpi.value:.1f}")
+        target = f"{kpi.target:.0%}" if percent else f"{kpi.target:g}"
+        verdict = "n/a" if kpi.ok is None else ("ok" if kpi.ok else "OFF")
+        click.echo(f"{kpi.label:<28} {value:>8}  target {kpi.comparison} {target:<5} {verdict:<4} {kpi.detail}")
+    click.echo(f"overstock: {report.overstock_units:,} units, {report.overstock_value:,.0f} at cost, "
+               f"{report.storage_cost_monthly:,.0f}/month storage; dead stock: {report.dead_skus} SKUs, "
+               f"{report.dead_value:,.0f} at cost")
+
+
+@inventory_group.command("state")
+@click.argument("sku")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def state_command(ctx: CliContext, sku: str, as_json: bool) -> None:
+    """One SKU over all warehouses: state, projected stock-out, next inbound."""
+    from dtc_tui import db
+    from dtc_tui.services.inventory import InventoryError, find_sku, sku_stock_state
+
+    with db.read_session(ctx.engine()) as session:
+        try:
+            found = find_sku(session, sku)
+        except InventoryError as exc:
+            raise click.ClickException(str(exc)) from exc
+        state = sku_stock_state(session, found.id or 0, ctx.now())
+    if state is None:
+        raise click.ClickException(f"{found.code} has no stock record in any warehouse")
+    if as_json:
+        echo_json(state.as_dict())
+        return
+    click.echo(f"{state.code}: {state.state_label}; available {state.available:,}, inbound {state.inbound:,}, "
+               f"{state.daily_sales:.1f}/day")
+    click.echo(f"stock-out: {state.stockout_date or '-'}   next inbound: {state.next_inbound_date or '-'} "
+               f"{state.next_inbound_ref or ''}".rstrip())
+
+
+@click.group("po")
+def po_group() -> None:
+    """Purchase orders, headless."""
+
+
+@po_group.command("list")
+@click.option("--open", "open_only", is_flag=True, help="Only draft, sent and partly received POs.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def po_list(ctx: CliContext, open_only: bool, as_json: bool) -> None:
+    """Every PO with its status and lateness, open ones first."""
+    from dtc_tui import db
+    from dtc_tui.services import purchasing
+
+    with db.read_session(ctx.engine()) as session:
+        pos = purchasing.list_pos(session, ctx.now(), statuses=purchasing.OPEN_STATUSES if open_only else None)
+    if as_json:
+        echo_json([po.as_dict() for po in pos])
+        return
+    if not pos:
+        click.echo("No purchase orders.")
+        return
+    from dtc_tui.services.text import one_line
+
+    click.echo(f"{'PO':<10} {'Status':<10} {'Supplier':<26} {'WH':<5} {'Received':>17} {'Expected':<10} Late")
+    for po in pos:
+        expected = po.expected_at.strftime("%Y-%m-%d") if po.expected_at else "-"
+        late = f"{po.late_days}d" if po.late_days else "-"
+        click.echo(f"{one_line(po.number, 10):<10} {po.status:<10} {one_line(po.supplier, 26):<26} "
+                   f"{one_line(po.warehouse, 5):<5} {f'{po.units_received:,}/{po.units_ordered:,}':>17} "
+                   f"{expected:<10} {late}")
+
+
+def _parse_lines(values: tuple[str, ...]) -> dict[str, int] | None:
+    if not values:
+        return None
+    lines: dict[str, int] = {}
+    for value in values:
+        code, sep, qty = value.rpartition("=")
+        if not sep or not code.strip() or not qty.strip().isdigit():
+            raise click.BadParameter(f"{value!r} is not SKU=QTY (e.g. SKU-00012=200)", param_hint="--line")
+        lines[code.strip()] = lines.get(code.strip(), 0) + int(qty)
+    return lines
+
+
+@po_group.command("receive")
+@click.argument("po")
+@click.option("--line", "lines", multiple=True, metavar="SKU=QTY",
+              help="Received quantity of one line (repeat); without --line every open quantity is received.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def po_receive(ctx: CliContext, po: str, lines: tuple[str, ...], as_json: bool) -> None:
+    """Receive a PO fully or partly; the warehouse's stock rises in the same transaction."""
+    from dtc_tui.services import purchasing
+
+    quantities = _parse_lines(lines)
+    try:
+        receipt = purchasing.receive(ctx.engine(), po, quantities, actor=ctx.operator, now=ctx.now())
+    except purchasing.PurchasingError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        echo_json({"number": receipt.number, "status": receipt.status, "received": receipt.received})
+        return
+    for code, qty in receipt.received.items():
+        click.echo(f"received {qty:,} x {code}")
+    click.echo(f"{receipt.number} is now {receipt.status}")
