@@ -68,7 +68,10 @@ class RowCheck:
              max_length: int | None = None, multiline: bool = False) -> str:
         """Untrusted text, control characters removed; ``limit`` shortens, ``max_length`` refuses."""
         value = self.row.get(name)
-        cleaned = clean_text(value).strip() if multiline else one_line(value)
+        if value.isprintable():  # no control characters, tabs or line breaks: nothing to clean
+            cleaned = value.strip()
+        else:
+            cleaned = clean_text(value).strip() if multiline else one_line(value)
         if required and not cleaned:
             self.problem(name, "empty; a value is required")
         if max_length is not None and len(cleaned) > max_length:

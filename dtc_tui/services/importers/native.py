@@ -234,10 +234,10 @@ class TableImporter(Importer):
         self.unchanged += outcome.unchanged
 
     def _apply_sla(self, row: dict[str, Any], existing: dict[str, Any] | None) -> None:
-        from types import SimpleNamespace
+        from dtc_tui.services.importers.ticket_writer import SlaView
 
-        view = SimpleNamespace(**{**row, "id": None})  # id None: breaches belong to sla_breach's own export
-        self.sla.apply(view, self.now)  # type: ignore[union-attr]
+        view = SlaView(row)  # id None: breaches belong to sla_breach's own export
+        self.sla.apply(view, self.now)  # type: ignore[union-attr, arg-type]
         for name in DERIVED["ticket"]:
             row[name] = getattr(view, name)
 

@@ -29,18 +29,20 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long HTML bodies in product
 class Row:
     """One data row: its first physical line in the file and its cells."""
 
-    __slots__ = ("cells", "header", "line")
+    __slots__ = ("cells", "header", "index", "line")
 
     def __init__(self, line: int, cells: list[str], header: Header) -> None:
         self.line = line
         self.cells = cells
         self.header = header
+        self.index = header.index
 
     def get(self, name: str) -> str:
-        index = self.header.index.get(name)
-        if index is None or index >= len(self.cells):
+        index = self.index.get(name)
+        try:
+            return "" if index is None else self.cells[index]
+        except IndexError:  # a short row: missing cells are empty
             return ""
-        return self.cells[index]
 
     def has(self, name: str) -> bool:
         return name in self.header.index

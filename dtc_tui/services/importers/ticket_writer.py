@@ -19,14 +19,14 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from dtc_tui.models import Customer, Person, SlaBreach, Ticket, TicketMessage
-from dtc_tui.services.importers.upsert import UpsertOutcome, upsert
+from dtc_tui.services.importers.upsert import UpsertOutcome, bulk_insert, upsert
+from dtc_tui.services.sla import Policy
 from dtc_tui.services.sla_store import SlaContext
 
 CLOSED = frozenset({"solved", "closed"})
@@ -77,17 +77,45 @@ def derive_times(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class SlaView:
+    """What ``SlaContext.apply`` reads and writes on a ticket, without building an ORM object.
+
+    ``id`` is None so ``apply`` records no breach row by row: they are written in bulk.
+    """
+
+    __slots__ = ("awaiting_since", "category", "channel", "created_at", "customer_id", "due_sort_at",
+                 "first_response_at", "id", "next_due_at", "next_due_metric", "next_risk_at", "paused_minutes",
+                 "paused_since", "policy_id", "priority", "solved_at", "status")
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        for name in ("awaiting_since", "category", "channel", "created_at", "customer_id", "first_response_at",
+                     "paused_minutes", "paused_since", "policy_id", "priority", "solved_at", "status"):
+            setattr(self, name, row.get(name))
+        self.paused_minutes = self.paused_minutes or 0.0
+        self.id = None
+
+
 class _BulkSla(SlaContext):
     """SlaContext with customer tiers filled in bulk (no query per customer)."""
 
     def __init__(self, session: Session) -> None:
         super().__init__(session)
         self.tiers: dict[int, str] = {}
+        self._chosen: dict[tuple[str, str, str, str], Policy | None] = {}
 
     def tier_of(self, customer_id: int | None) -> str:
         if customer_id is not None and customer_id in self.tiers:
             return self.tiers[customer_id]
         return super().tier_of(customer_id)
+
+    def policy_for(self, ticket: Any, *, reselect: bool = True) -> Policy | None:
+        """The same first-match selection, remembered per (priority, channel, category, tier)."""
+        if not reselect:
+            return super().policy_for(ticket, reselect=False)
+        key = (ticket.priority, ticket.channel, ticket.category, self.tier_of(ticket.customer_id))
+        if key not in self._chosen:
+            self._chosen[key] = super().policy_for(ticket)
+        return self._chosen[key]
 
 
 class TicketWriter:
@@ -144,7 +172,7 @@ class TicketWriter:
                 rows.append({"name": record.get("requester_name") or email or f"{self.source_name} user "
                              f"{record.get('requester_id')}", "email": email, "tier": "standard", "tags": "",
                              "country": None, "external_id": key[1] if key[0] == "external_id" else None})
-            session.execute(CUSTOMER.insert(), rows)
+            bulk_insert(session, CUSTOMER, rows)
             self.created["customer"] += len(rows)
             self._load_customers(session, missing)
         for key in wanted:
@@ -181,7 +209,7 @@ class TicketWriter:
             row["_author"] = record.get("requester_name") or record.get("requester_email") or "customer"
             rows.append(row)
         outcome = upsert(session, TICKET, ("source", "external_id"), rows, compare=OWNED,
-                         where=TICKET.c.source == self.source_name, prepare=self._apply_sla,
+                         where={"source": self.source_name}, prepare=self._apply_sla,
                          insert_defaults={"version": 1})
         self.inserted += len(outcome.inserted)
         self.updated += len(outcome.updated)
@@ -189,10 +217,10 @@ class TicketWriter:
         self._after_write(session, outcome)
 
     def _apply_sla(self, row: dict[str, Any], existing: dict[str, Any] | None) -> None:
-        view = SimpleNamespace(**{**row, "id": None})  # id None: breaches are written in bulk below
+        view = SlaView(row)
         clocks = self.sla.apply(view, self.now)  # type: ignore[arg-type]
-        for name in SUMMARY_COLUMNS:
-            row[name] = getattr(view, name)
+        row.update(policy_id=view.policy_id, next_due_at=view.next_due_at, next_due_metric=view.next_due_metric,
+                   next_risk_at=view.next_risk_at, due_sort_at=view.due_sort_at)
         row["_breaches"] = [(c.metric, c.due_at) for c in clocks
                             if c.state == "breached" and c.due_at is not None and c.due_at <= self.now]
 
@@ -207,7 +235,7 @@ class TicketWriter:
                      "body": row["_description"], "created_at": row["created_at"]}
                     for row in outcome.inserted if row["_description"]]
         if messages:
-            session.execute(TicketMessage.__table__.insert(), messages)  # type: ignore[attr-defined]
+            bulk_insert(session, TicketMessage.__table__, messages)  # type: ignore[attr-defined]
         self._record_breaches(session, outcome, ids)
 
     def _record_breaches(self, session: Session, outcome: UpsertOutcome, ids: dict[str, int]) -> None:
@@ -225,4 +253,4 @@ class TicketWriter:
         rows = [{"ticket_id": t, "metric": m, "due_at": d, "recorded_at": self.now}
                 for t, m, d in dict.fromkeys(wanted) if (t, m, d) not in known]
         if rows:
-            session.execute(breach.insert(), rows)
+            bulk_insert(session, breach, rows)

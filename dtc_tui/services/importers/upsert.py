@@ -1,7 +1,8 @@
 """Bulk upsert on a natural key: one SELECT per batch, executemany INSERT and UPDATE.
 
 A row whose compared columns all equal what is stored is left alone ("unchanged"), so
-importing the same file twice writes nothing the second time. Updates set only the columns
+importing the same file twice writes nothing the second time. On SQLite and PostgreSQL the
+lookup and the INSERT skip SQLAlchemy's per-value processing (see ``rawsql``). Updates set only the columns
 that changed (grouped by column set, one executemany per group) and bump ``version`` where
 the table has one, so a screen holding the old version refuses its stale edit.
 """
@@ -15,6 +16,8 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, select, tuple_
 from sqlmodel import Session
+
+from dtc_tui.services.importers.rawsql import Codec, codec_for
 
 CHUNK = 500
 
@@ -48,7 +51,7 @@ def column_default(table: Table, name: str) -> Any:
 
 
 def fetch_existing(session: Session, table: Table, key: Sequence[str], keys: list[tuple[Any, ...]],
-                   where: Any = None) -> dict[tuple[Any, ...], dict[str, Any]]:
+                   where: dict[str, Any] | None = None) -> dict[tuple[Any, ...], dict[str, Any]]:
     found: dict[tuple[Any, ...], dict[str, Any]] = {}
     key_cols = [table.c[name] for name in key]
     target = key_cols[0] if len(key_cols) == 1 else tuple_(*key_cols)
@@ -56,15 +59,15 @@ def fetch_existing(session: Session, table: Table, key: Sequence[str], keys: lis
         part = keys[start:start + CHUNK]
         values = [k[0] for k in part] if len(key_cols) == 1 else part
         query = select(table).where(target.in_(values))
-        if where is not None:
-            query = query.where(where)
+        for name, value in (where or {}).items():
+            query = query.where(table.c[name] == value)
         for row in session.execute(query).mappings():
             found[tuple(row[name] for name in key)] = dict(row)
     return found
 
 
 def upsert(session: Session, table: Table, key: Sequence[str], rows: list[dict[str, Any]], *,
-           compare: Sequence[str] | None = None, where: Any = None,
+           compare: Sequence[str] | None = None, where: dict[str, Any] | None = None,
            prepare: Callable[[dict[str, Any], dict[str, Any] | None], None] | None = None,
            insert_defaults: dict[str, Any] | None = None) -> UpsertOutcome:
     """Insert new rows, update changed ones, count unchanged ones.
@@ -76,51 +79,105 @@ def upsert(session: Session, table: Table, key: Sequence[str], rows: list[dict[s
     outcome = UpsertOutcome()
     if not rows:
         return outcome
-    keys = [tuple(row[name] for name in key) for row in rows]
-    existing = fetch_existing(session, table, key, keys, where)
     pk = next(iter(table.primary_key.columns)).name
-    versioned = "version" in table.c
+    names = list(compare) if compare is not None else sorted({c for row in rows for c in row if c not in key})
+    names = [name for name in names if name in table.c and name not in key]
+    keys = [tuple(row[name] for name in key) for row in rows]
+    codec = codec_for(session, table)
+    if codec is not None:
+        stored = codec.fetch(names, key, keys, where)
+        encoded = [codec.encode_key(key, k) for k in keys]
+        found = [stored.get(k) for k in encoded]
+        wanted = set(names)
+        quick: list[tuple[Any, ...] | None] = [None] * len(rows)
+        if names and all(wanted <= row.keys() for row in rows):
+            # Every row carries every compared column: encode them all at once (C-level getters).
+            quick = list(codec.encode_rows(rows, names, {}))
+        quick_by_id = {id(row): values for row, values in zip(rows, quick, strict=True)}
+
+        def differs(row: dict[str, Any], old: tuple[Any, ...]) -> bool:
+            values = quick_by_id[id(row)] or codec.encode_values(row, names, old)
+            if values == old:  # the common case: one tuple comparison
+                return False
+            return any(name in row and not codec.same(name, row[name], value) for name, value in zip(names, old,
+                                                                                                     strict=True))
+    else:
+        typed = fetch_existing(session, table, key, keys, where)
+        found_typed = [typed.get(k) for k in keys]
+        found = [None if old is None else tuple(old[name] for name in names) for old in found_typed]
+
+        def differs(row: dict[str, Any], old: tuple[Any, ...]) -> bool:
+            return any(name in row and not same(row[name], value) for name, value in zip(names, old, strict=True))
+
     inserts: list[dict[str, Any]] = []
-    updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row, row_key in zip(rows, keys, strict=True):
-        old = existing.get(row_key)
+    changed_rows: list[dict[str, Any]] = []
+    for row, old in zip(rows, found, strict=True):
         if old is None:
             if prepare is not None:
                 prepare(row, None)
             inserts.append(row)
-            continue
-        names = compare if compare is not None else [c for c in row if c not in key]
-        changed = [name for name in names if name in row and not same(row[name], old[name])]
-        if not changed:
+        elif differs(row, old):
+            changed_rows.append(row)
+        else:
             outcome.unchanged += 1
-            continue
+    if inserts:
+        _insert(session, table, inserts, insert_defaults or {}, codec)
+        outcome.inserted = inserts
+    if changed_rows:
+        outcome.updated = _update(session, table, key, pk, names, changed_rows, where, prepare)
+    return outcome
+
+
+def _update(session: Session, table: Table, key: Sequence[str], pk: str, names: list[str],
+            rows: list[dict[str, Any]], where: dict[str, Any] | None,
+            prepare: Callable[[dict[str, Any], dict[str, Any] | None], None] | None) -> list[dict[str, Any]]:
+    """Changed rows (few, usually): read back typed, merge, set only what changed."""
+    existing = fetch_existing(session, table, key, [tuple(row[n] for n in key) for row in rows], where)
+    versioned = "version" in table.c
+    updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    merged_rows = []
+    for row in rows:
+        old = existing[tuple(row[n] for n in key)]
+        changed = [name for name in names if name in row and not same(row[name], old[name])]
         merged = {**old, **{name: row[name] for name in changed}}
+        for extra in row:
+            if extra not in table.c:
+                merged[extra] = row[extra]  # helper values for the caller (breaches, messages)
         before = set(changed)
         if prepare is not None:
             prepare(merged, old)
             changed += [name for name in merged if name not in before and name in table.c
                         and not same(merged[name], old[name])]
         updates.setdefault(tuple(sorted(changed)), []).append(merged)
-        outcome.updated.append(merged)
-    if inserts:
-        _insert(session, table, inserts, insert_defaults or {})
-        outcome.inserted = inserts
-    for names, group in updates.items():
-        values: dict[str, Any] = {name: bindparam(f"v_{name}") for name in names}
-        if versioned and "version" not in names:
+        merged_rows.append(merged)
+    for columns, group in updates.items():
+        values: dict[str, Any] = {name: bindparam(f"v_{name}") for name in columns}
+        if versioned and "version" not in columns:
             values["version"] = table.c.version + 1
         statement = table.update().where(table.c[pk] == bindparam("k_pk")).values(values)
-        session.execute(statement, [{"k_pk": row[pk], **{f"v_{name}": row[name] for name in names}}
+        session.execute(statement, [{"k_pk": row[pk], **{f"v_{name}": row[name] for name in columns}}
                                     for row in group])
-    return outcome
+    return merged_rows
 
 
-def _insert(session: Session, table: Table, rows: list[dict[str, Any]], defaults: dict[str, Any]) -> None:
-    """executemany needs the same keys on every row: fill gaps with the column defaults."""
-    names: set[str] = set()
-    for row in rows:
-        names.update(name for name in row if name in table.c)
+def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows in bulk (the fast path where the backend has one)."""
+    if rows:
+        _insert(session, table, rows, {}, codec_for(session, table))
+
+
+def _insert(session: Session, table: Table, rows: list[dict[str, Any]], defaults: dict[str, Any],
+            codec: Codec | None = None) -> None:
+    """executemany needs the same columns on every row: gaps take the column defaults."""
+    columns = set(table.c.keys())
+    names: set[str] = (set(defaults) | set().union(*rows)) & columns
+    if codec is not None:
+        # Below SQLAlchemy no default is applied for us: list every column that has one.
+        names.update(name for name in columns if column_default(table, name) is not None)
     fills = {name: defaults.get(name, column_default(table, name)) for name in names}
+    if codec is not None:
+        codec.insert(rows, sorted(names), fills)
+        return
     payload = [{name: row.get(name, fills[name]) for name in names} for row in rows]
     for start in range(0, len(payload), 5000):
         session.execute(table.insert(), payload[start:start + 5000])
