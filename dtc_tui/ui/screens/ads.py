@@ -446,6 +446,15 @@ class AdsScreen(AreaScreen):
                 self.day_rows = ads.load_days(session, self.report, campaign_id=self.campaign_id)
         self._show_rows(keep_cursor=False)
 
+    def show_target(self, target: dict) -> None:
+        """From the overview: open the campaign's days (its alert shows in the detail line)."""
+        campaign_id = target.get("campaign_id")
+        row = self.report.campaign_row(int(campaign_id)) if self.report is not None and campaign_id else None
+        if row is not None:
+            self.level, self.channel = "campaigns", row.channel
+            self._show_rows(keep_cursor=False, cursor_key=("campaign", row.campaign_id))
+            self._drill_into(row)
+
     def action_drill_out(self) -> None:
         if self.level == "days":
             self.level, back_to = "campaigns", ("campaign", self.campaign_id)

@@ -126,6 +126,7 @@ class InventoryScreen(AreaScreen):
         self.totals = False
         self.filter = BoardFilter()
         self.rows: list[BoardRow] = []
+        self._pending_sku: int | None = None  # from the overview, focused once the board is ready
 
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder="filter: wh:US-W sup:ningbo class:A state:reorder flag:aged  or text",
@@ -159,6 +160,25 @@ class InventoryScreen(AreaScreen):
         self.board = board
         self.table.empty_text = "Nothing matches."
         self.apply_view(keep_cursor=True)
+        self._focus_pending()
+
+    def show_target(self, target: dict) -> None:
+        """From the overview: the SKU's line over all warehouses, or the PO list."""
+        if "po" in target:
+            self.action_purchase_orders()
+        elif "sku_id" in target:
+            self._pending_sku = int(target["sku_id"])
+            self._focus_pending()
+
+    def _focus_pending(self) -> None:
+        if self.board is None or self._pending_sku is None:
+            return
+        self.view, self.totals, self.filter = "all", True, BoardFilter()
+        self.apply_view()
+        index = next((i for i, row in enumerate(self.rows) if row.sku_id == self._pending_sku), None)
+        self._pending_sku = None
+        if index is not None:
+            self.table.cursor = index
 
     def apply_view(self, *, keep_cursor: bool = False) -> None:
         if self.board is None:

@@ -257,6 +257,20 @@ class TeamScreen(AreaScreen):
         self.grid.move_to(check.duty_id, check.person_id)
         self.grid.focus()
 
+    def show_target(self, target: dict) -> None:
+        """From the overview: jump to the duty (and person) a check points at, or to a route."""
+        if self.view is None:
+            return
+        if target.get("duty_code"):
+            duty = self.view.matrix.duty_by_code(target["duty_code"])
+            person = next((p for p in self.view.matrix.people if p.handle == target.get("person_handle")), None)
+            if duty is not None:
+                self.grid.move_to(duty.id, person.id if person else None)
+                self.grid.focus()
+                return
+        if target.get("category"):
+            self.show_route(target["category"])
+
     def show_route(self, category: str) -> None:
         self.panel = "routes"
         self._show_panel()
