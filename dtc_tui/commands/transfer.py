@@ -20,7 +20,7 @@ SHOW_PROGRESS_AFTER = 1.0  # seconds: quick imports print no bar
 def _kinds_epilog() -> str:
     lines = [f"  {kind:<18} {description}" for kind, (_m, _c, description) in FORMAT_KINDS.items()]
     tables = textwrap.fill(", ".join(kind for kind in IMPORT_KINDS if kind not in FORMAT_KINDS), width=76,
-                           initial_indent="  ", subsequent_indent="  ")
+                           break_on_hyphens=False, initial_indent="  ", subsequent_indent="  ")
     return ("\b\nKinds:\n" + "\n".join(lines) + "\n\b\nThis app's own CSV/JSON (what 'dtc-tui export' writes):\n"
             + tables)
 
@@ -125,7 +125,7 @@ def export_command(ctx: CliContext, kind: str, fmt: str | None, output: Path | N
         fmt = "json" if output is not None and output.suffix.lower() == ".json" else "csv"
     engine = ctx.engine()
     if output is None or str(output) == "-":
-        stream = click.get_text_stream("stdout")
+        stream = sys.stdout
         result = export_table(engine, kind, stream, fmt=fmt, now=ctx.now())
         stream.flush()
         click.echo(f"exported {result.rows:,} {result.table} rows", err=True)
