@@ -146,6 +146,7 @@ def settings() -> Settings:
 def make_app(engine: Engine, clock: FixedClock, settings: Settings, **kwargs: object):  # noqa: ANN201
     from dtc_tui.ui.app import DtcApp
 
+    kwargs.setdefault("start_area", "tickets")  # most UI tests drive one area; the overview test asks for it
     return DtcApp(engine=engine, settings=settings, clock=clock, database_label="test.db", **kwargs)  # type: ignore[arg-type]
 
 

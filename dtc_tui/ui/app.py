@@ -41,6 +41,7 @@ class DtcApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
     COMMANDS: ClassVar = {AreaCommands}
     AREA_TITLES: ClassVar[dict[str, str]] = {
+        "overview": "Overview",
         "tickets": "Tickets",
         "inventory": "Inventory",
         "ads": "Ads",
@@ -48,10 +49,12 @@ class DtcApp(App[None]):
         "audit": "Audit log",
     }
     AREA_TABS: ClassVar[list[tuple[str, str, str]]] = [
-        ("1", "tickets", "Tickets"), ("2", "inventory", "Stock"), ("3", "ads", "Ads"), ("4", "team", "Team"),
+        ("0", "overview", "Overview"), ("1", "tickets", "Tickets"), ("2", "inventory", "Stock"), ("3", "ads", "Ads"),
+        ("4", "team", "Team"),
         ("5", "audit", "Audit"),
     ]
     MODES: ClassVar = {
+        "overview": _screen_factory("dtc_tui.ui.screens.overview", "OverviewScreen"),
         "tickets": _screen_factory("dtc_tui.ui.screens.tickets", "TicketsScreen"),
         "inventory": _screen_factory("dtc_tui.ui.screens.inventory", "InventoryScreen"),
         "ads": _screen_factory("dtc_tui.ui.screens.ads", "AdsScreen"),
@@ -60,6 +63,7 @@ class DtcApp(App[None]):
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         # The area keys are shown as tabs in each screen's title bar, not in the footer.
+        Binding("0", "switch_area('overview')", "Overview", show=False, id="app.overview"),
         Binding("1", "switch_area('tickets')", "Tickets", show=False, id="app.tickets"),
         Binding("2", "switch_area('inventory')", "Stock", show=False, id="app.inventory"),
         Binding("3", "switch_area('ads')", "Ads", show=False, id="app.ads"),
@@ -70,7 +74,7 @@ class DtcApp(App[None]):
     ]
 
     def __init__(self, *, engine: Engine, settings: Settings | None = None, clock: Clock | None = None,
-                 demo: bool = False, database_label: str = "", start_area: str = "tickets") -> None:
+                 demo: bool = False, database_label: str = "", start_area: str = "overview") -> None:
         super().__init__()
         self.engine = engine
         self.settings = settings or Settings()
@@ -109,6 +113,15 @@ class DtcApp(App[None]):
     def action_switch_area(self, area: str) -> None:
         if area in self.MODES and self.current_mode != area:
             self.switch_mode(area)
+
+    def open_target(self, area: str, target: dict[str, Any]) -> None:
+        """Show a record on its own screen (from the overview): switch area, then let it focus."""
+        if area not in self.MODES:
+            return
+        self.switch_mode(area)
+        show = getattr(self.screen, "show_target", None)
+        if show is not None and target:
+            self.call_after_refresh(show, target)
 
     def action_help(self) -> None:
         grouped: dict[tuple[str, str], list[str]] = {}

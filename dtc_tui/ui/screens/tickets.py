@@ -152,6 +152,21 @@ class TicketsScreen(TicketActions, AreaScreen):
     def clear_ticket_marks(self) -> None:
         self.table.clear_marks()
 
+    def show_target(self, target: dict) -> None:
+        """Open what the overview points at: a ticket, a filtered queue or a view."""
+        if "ticket_id" in target:
+            from dtc_tui.ui.screens.ticket_view import TicketScreen
+
+            self.app.push_screen(TicketScreen(int(target["ticket_id"])))
+        elif "filter" in target:
+            self.filter = QueueFilter.parse(str(target["filter"]))
+            self.table.set_source(TicketQueueSource(self.dtc.engine, self.build_query()))
+            self.update_status()
+        elif target.get("more") in ("ticket_breached", "ticket_at_risk"):
+            self.view = "breached" if target["more"] == "ticket_breached" else "at_risk"
+            self.table.set_source(TicketQueueSource(self.dtc.engine, self.build_query()))
+            self.update_status()
+
     def action_kpis(self) -> None:
         from dtc_tui.ui.screens.ticket_kpis import KpiScreen
 
