@@ -62,6 +62,14 @@ DEFAULTS: dict[str, Any] = {
     "ads.budget_move_fraction": 0.5,  # share of a below-break-even campaign's daily budget to move
     "ads.budget_move_max_increase": 0.5,  # a campaign above target grows by at most this share
     "ads.budget_move_step": 5.0,  # suggested amounts are rounded down to this many dollars
+    # Cross-area signals and the overview (section 6)
+    "signals.ticket_rise_days": 3,
+    "signals.ticket_rise_baseline_days": 14,
+    "signals.ticket_rise_factor": 2.5,
+    "signals.ticket_rise_min": 8,
+    "signals.promise_horizon_days": 7,
+    "signals.refund_lookback_days": 30,
+    "overview.items_per_kind": 8,
     # Team (section 5)
     "team.max_accountable": 6,
     "team.max_functions": 3,

@@ -188,7 +188,7 @@ def _ticket(rng: random.Random, ticket_id: int, is_open: bool, now: datetime, cu
                        csat=rng.choices([5, 4, 3, 2, 1], weights=[55, 25, 10, 5, 5])[0]
                        if rng.random() < 0.4 else None)
             if category == "returns":
-                row["refund_status"] = "synced" if rng.random() < 0.9 else "pending"
+                row["refund_status"] = "synced" if rng.random() < 0.99 else "pending"
     if category == "returns" and is_open:
         row["refund_status"] = "pending"
     return row, messages, policy
