@@ -11,6 +11,12 @@ if TYPE_CHECKING:
     from dtc_tui.ui.app import DtcApp
 
 
+def _open_import(app: DtcApp) -> None:
+    from dtc_tui.ui.screens.import_dialog import open_import_dialog
+
+    open_import_dialog(app)
+
+
 class AreaCommands(Provider):
     def _commands(self) -> list[tuple[str, str, object]]:
         app: DtcApp = self.app  # type: ignore[assignment]
@@ -29,6 +35,8 @@ class AreaCommands(Provider):
                              partial(app.run_action, binding.action, active.node)))
         for title, help_text, callback in app.extra_commands():
             commands.append((title, help_text, callback))
+        commands.append(("Import a file...", "Shopify, Zendesk, Freshdesk, Meta/Google/TikTok ads or a dtc-tui export",
+                         partial(_open_import, app)))
         return commands
 
     async def discover(self) -> Hits:

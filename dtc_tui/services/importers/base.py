@@ -142,9 +142,10 @@ class ImportSummary:
         data["errors"] = [str(error) for error in self.errors]
         return data
 
-    def lines(self) -> list[str]:
+    def lines(self, *, timing: bool = True) -> list[str]:
         """The closing summary, as plain lines (CLI and in-app dialog)."""
-        out = [f"{self.file} ({self.kind}): {plural(self.rows, 'row')} read in {self.seconds:.2f} s",
+        took = f" in {self.seconds:.2f} s" if timing else ""
+        out = [f"{self.file} ({self.kind}): {plural(self.rows, 'row')} read{took}",
                f"  {self.entity}s: {self.inserted:,} inserted, {self.updated:,} updated, "
                f"{self.unchanged:,} unchanged; rows rejected: {self.rejected:,}, ignored: {self.ignored:,}"]
         if self.ignored_reasons:

@@ -1,0 +1,114 @@
+"""The in-app import: command palette -> dialog -> worker -> summary, asserted on screen and in the DB."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from dtc_tui.clock import FixedClock
+from dtc_tui.config import Settings
+from dtc_tui.models import Ticket
+from dtc_tui.ui.screens.import_dialog import ImportDialog
+from tests.conftest import FIXTURES, make_app, screen_text
+
+
+def zendesk_tickets(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(Ticket.__table__)  # type: ignore[attr-defined]
+                            .where(Ticket.source == "zendesk")).scalar_one()
+
+
+async def type_text(pilot, text: str) -> None:  # noqa: ANN001
+    names = {" ": "space", "/": "slash", ".": "full_stop", "_": "underscore", "-": "minus"}
+    for char in text:
+        await pilot.press(names.get(char, char))
+
+
+async def test_palette_opens_the_dialog_and_imports(sqlite_demo_engine: Engine, clock: FixedClock,
+                                                   settings: Settings) -> None:
+    shutil.copy(FIXTURES / "zendesk_tickets.csv", Path.cwd() / "zendesk_tickets.csv")
+    app = make_app(sqlite_demo_engine, clock, settings, start_area="tickets")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "Import a file")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ImportDialog)
+        await type_text(pilot, "zendesk_tickets.csv")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "tickets: 8 inserted, 0 updated, 0 unchanged" in text
+        assert "written in one transaction" in text
+        assert zendesk_tickets(sqlite_demo_engine) == 8
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ImportDialog)
+
+
+async def test_a_bad_file_writes_nothing_and_lists_its_problems(sqlite_demo_engine: Engine, clock: FixedClock,
+                                                               settings: Settings) -> None:
+    shutil.copy(FIXTURES / "edge" / "zendesk_bad_date.csv", Path.cwd() / "bad.csv")
+    app = make_app(sqlite_demo_engine, clock, settings, start_area="tickets")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await app.push_screen(ImportDialog(path="bad.csv"))
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "3 problems: nothing was written" in text
+        assert "bad.csv:3: Created at: '2026-31-11 10:00' is not a date and time" in text
+        assert zendesk_tickets(sqlite_demo_engine) == 0
+
+
+async def test_dry_run_and_missing_file(sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings) -> None:
+    shutil.copy(FIXTURES / "zendesk_tickets.csv", Path.cwd() / "z.csv")
+    app = make_app(sqlite_demo_engine, clock, settings, start_area="tickets")
+    async with app.run_test(size=(100, 40)) as pilot:
+        dialog = ImportDialog(path="nope.csv")
+        await app.push_screen(dialog)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "nope.csv: no such file" in screen_text(app)
+        dialog.query_one("#path").value = "z.csv"  # type: ignore[attr-defined]
+        dialog.query_one("#dry-run").value = True  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "dry run: nothing was written" in screen_text(app)
+        assert zendesk_tickets(sqlite_demo_engine) == 0
+
+
+async def test_markup_in_the_file_is_shown_as_text(sqlite_demo_engine: Engine, clock: FixedClock,
+                                                  settings: Settings) -> None:
+    # An assignee name that would be markup and a link if the summary were ever parsed as markup.
+    (Path.cwd() / "m.csv").write_text("Id,Status,Created at,Assignee\n"
+                                      "1,open,2026-11-20 10:00,[b]Eve[/b] [@click=app.quit]x[/]\n")
+    app = make_app(sqlite_demo_engine, clock, settings, start_area="tickets")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await app.push_screen(ImportDialog(path="m.csv"))
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "assignee '[b]Eve[/b] [@click=app.quit]x[/]' is not in the team" in screen_text(app)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+def test_import_dialog_snapshot(snap_compare, sqlite_demo_engine: Engine, clock: FixedClock,  # noqa: ANN001
+                                settings: Settings, size: tuple[int, int]) -> None:
+    shutil.copy(FIXTURES / "zendesk_tickets.csv", Path.cwd() / "zendesk_tickets.csv")
+    app = make_app(sqlite_demo_engine, clock, settings, start_area="tickets")
+
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await app.push_screen(ImportDialog(path="zendesk_tickets.csv"))
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=run_before, terminal_size=size)
