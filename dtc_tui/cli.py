@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     ("dtc_tui.commands.audit", "audit_command"),
     ("dtc_tui.commands.overview", "overview_command"),
     ("dtc_tui.commands.overview", "check_command"),
+    ("dtc_tui.commands.settings_cmd", "settings_group"),
     ("dtc_tui.commands.ads", "ads_group"),
     ("dtc_tui.commands.team", "team_group"),
     ("dtc_tui.commands.inventory", "inventory_group"),

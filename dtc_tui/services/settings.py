@@ -102,8 +102,14 @@ def put(session: Session, key: str, value: Any, *, actor: str, now: datetime) ->
     if key not in DEFAULTS:
         raise UnknownSetting(key)
     default = DEFAULTS[key]
+    if isinstance(default, bool) != isinstance(value, bool):
+        raise ValueError(f"setting {key} takes true or false, not {value!r}")
     if isinstance(default, int | float) and not isinstance(value, int | float):
         raise ValueError(f"setting {key} takes a number, not {value!r}")
+    if isinstance(default, str) and not isinstance(value, str):
+        raise ValueError(f"setting {key} takes text, not {value!r}")
+    if isinstance(default, list) and (not isinstance(value, list) or len(value) != len(default)):
+        raise ValueError(f"setting {key} takes a list of {len(default)} like {json.dumps(default)}")
     row = session.get(Setting, key)
     before = json.loads(row.value) if row else DEFAULTS[key]
     if row is None:
@@ -114,3 +120,17 @@ def put(session: Session, key: str, value: Any, *, actor: str, now: datetime) ->
     session.add(row)
     record(session, actor=actor, now=now, entity="setting", entity_id=key, action="update",
            before={"value": before}, after={"value": value})
+
+
+def reset(session: Session, key: str, *, actor: str, now: datetime) -> Any:
+    """Drop the override: the default applies again. Returns the default."""
+    from dtc_tui.services.audit import record
+
+    if key not in DEFAULTS:
+        raise UnknownSetting(key)
+    row = session.get(Setting, key)
+    if row is not None:
+        record(session, actor=actor, now=now, entity="setting", entity_id=key, action="reset",
+               before={"value": json.loads(row.value)}, after={"value": DEFAULTS[key]})
+        session.delete(row)
+    return DEFAULTS[key]

@@ -1,0 +1,39 @@
+"""Domain thresholds: defaults from domain.md, overrides per database, audited, typed."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from sqlalchemy import Engine
+
+from dtc_tui import db
+from dtc_tui.cli import main_group
+from dtc_tui.services import settings
+
+
+def test_defaults_come_from_domain_md(engine: Engine) -> None:
+    with db.read_session(engine) as session:
+        assert settings.get(session, "sla.first_response_hours") == 12
+        assert settings.get(session, "ads.pause_roas") == 2.0
+        assert settings.get(session, "inventory.aged_days") == 180
+        assert settings.get(session, "team.max_accountable") == 6
+
+
+def test_set_list_reset_from_the_cli(database_url: str) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main_group, ["--db", database_url, "settings", "set", "ads.target_roas", "3"]).exit_code == 0
+    listed = json.loads(runner.invoke(main_group, ["--db", database_url, "settings", "list", "ads.", "--json"]).output)
+    assert listed["ads.target_roas"] == {"value": 3, "source": "database"}
+    assert listed["ads.pause_roas"]["source"] == "default"
+    bad = runner.invoke(main_group, ["--db", database_url, "settings", "set", "ads.target_roas", "high"])
+    assert bad.exit_code != 0 and "takes a number" in bad.output
+    unknown = runner.invoke(main_group, ["--db", database_url, "settings", "set", "ads.colour", "1"])
+    assert unknown.exit_code != 0 and "unknown setting" in unknown.output
+    band = runner.invoke(main_group, ["--db", database_url, "settings", "set", "ads.budget_share_new", "[0.2]"])
+    assert band.exit_code != 0 and "list of 2" in band.output
+    assert runner.invoke(main_group, ["--db", database_url, "settings", "reset", "ads.target_roas"]).exit_code == 0
+    audit = json.loads(runner.invoke(main_group, ["--db", database_url, "audit", "--entity", "setting",
+                                                  "--json"]).output)
+    assert [a["action"] for a in audit] == ["reset", "update"]
+    assert audit[1]["before"] == {"value": 2.5} and audit[1]["after"] == {"value": 3}
