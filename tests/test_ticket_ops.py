@@ -205,3 +205,21 @@ def test_escalation_follows_the_role_matrix(demo_engine: Engine, now: datetime) 
     assert ticket.escalated_to_id == dana.id
     assert ticket.assignee_id == dana.id
     assert "dana is accountable for site_build" in change.message
+
+
+def test_auto_assign_routes_unassigned_tickets_and_skips_the_rest(demo_engine: Engine, now: datetime) -> None:
+    # Whoever the demo's routing names at this moment (accountable owner or on-duty backup) gets each ticket.
+    logistics = new_ticket(demo_engine, now, category="logistics")
+    returns = new_ticket(demo_engine, now, category="returns")
+    owned = new_ticket(demo_engine, now, category="returns")
+    ops.claim(demo_engine, owned, "ben", now)
+    result = ops.auto_assign(demo_engine, [logistics, returns, owned], operator="ana", now=now)
+    assert {c.ticket_id for c in result.changes} == {logistics, returns}
+    assert result.skipped == {owned: "already owned by ben"}
+    with db.read_session(demo_engine) as session:
+        from dtc_tui.services import team
+
+        for ticket_id, category in ((logistics, "logistics"), (returns, "returns")):
+            expected = team.route(session, category, now).person_id
+            assert expected is not None
+            assert session.get(Ticket, ticket_id).assignee_id == expected

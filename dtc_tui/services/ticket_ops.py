@@ -451,3 +451,35 @@ class PersonChoice:
 def assignable_people(session: Session) -> list[PersonChoice]:
     rows = session.execute(select(Person.id, Person.handle, Person.name).where(Person.active).order_by(Person.handle))
     return [PersonChoice(int(r[0]), r[1], r[2]) for r in rows]
+
+
+def auto_assign(engine: Engine, ticket_ids: Iterable[int], *, operator: str, now: datetime) -> BulkResult:
+    """Give each unassigned ticket to the owner its category routes to (role matrix: the accountable
+    person, or the backup when the owner is off duty). Tickets that already have an owner, or whose
+    category routes to nobody, are skipped with the reason. One transaction."""
+    from dtc_tui.services import team
+
+    result = BulkResult()
+    with db.write_session(engine) as session:
+        routes = team.route_all(session, now)
+        ctx = SlaContext(session)
+        for ticket_id in sorted(set(ticket_ids)):
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is None:
+                result.skipped[ticket_id] = "does not exist"
+                continue
+            if ticket.assignee_id is not None:
+                result.skipped[ticket_id] = f"already owned by {_handle(session, ticket.assignee_id)}"
+                continue
+            route = routes.get(ticket.category) or team.route(session, ticket.category, now)
+            if route.person_id is None:
+                result.skipped[ticket_id] = route.reason
+                continue
+
+            def mutate(t: Ticket, person_id: int = route.person_id) -> None:
+                t.assignee_id = person_id
+
+            result.changes.append(_apply(session, ticket, action="auto_assign", operator=operator, now=now,
+                                         mutate=mutate, watched=("assignee_id",), ctx=ctx,
+                                         data={"to": route.person_handle, "via": route.via}))
+    return result

@@ -29,6 +29,7 @@ TICKET_BINDINGS: list[BindingType] = [
     Binding("r", "reply", "Reply", id="tickets.reply"),
     Binding("n", "note", "Note", show=False, id="tickets.note"),
     Binding("e", "escalate", "Escalate", id="tickets.escalate"),
+    Binding("A", "auto_assign", "Auto-assign", show=False, id="tickets.auto_assign"),
     Binding("u", "undo", "Undo", show=False, id="tickets.undo"),
 ]
 
@@ -218,6 +219,13 @@ class TicketActions:
             self._run(lambda: ops.escalate(self._dtc.engine, ticket_id, self._dtc.operator, self._now(),
                                            expected_version=version,
                                            default_owner=self._dtc.settings.default_escalation_owner))
+
+    def action_auto_assign(self) -> None:
+        """Route the marked (or current) unassigned tickets to their category owners."""
+        targets = self.target_tickets()
+        if targets:
+            self._run(lambda: ops.auto_assign(self._dtc.engine, [t for t, _ in targets], operator=self._dtc.operator,
+                                              now=self._now()), "auto-assigned by routing")
 
     def action_undo(self) -> None:
         if not self._dtc.undo_stack:
