@@ -167,8 +167,10 @@ def test_new_sales_rows_refresh_the_kept_history(engine: Engine) -> None:
     assert row_of(board(engine), "OLD", "US-W").state == "dead"
     world.sales("OLD", "US-W", {40: 2})  # a sale 40 days ago arrives by import (before the window)
     row = row_of(board(engine), "OLD", "US-W")
-    assert row.inp.days_since_sale == 40
-    assert row.state == "overstock"  # sold within the dead-stock window, just not lately
+    assert row.inp.sold_recently
+    assert row.state == "overstock"  # sold within the 90-day dead-stock window, just not lately
+    world.sales("OLD", "US-W", {95: 2})  # older than the dead-stock window: changes nothing
+    assert row_of(board(engine), "OLD", "US-W").state == "overstock"
 
 
 def test_sku_stock_state_of_the_demo_hero(demo_engine: Engine) -> None:
@@ -202,6 +204,7 @@ def test_sku_detail_explains_the_numbers(engine: Engine) -> None:
     lines = dict(detail.explanation)
     assert lines["Safety stock"].startswith("1,400 = 50.0/day x 21 d lead time + 50.0/day x 7 d buffer")
     assert lines["Suggested"].startswith("760 to buy")
+    assert lines["Last sale"] == str(TODAY - timedelta(days=1))
     assert detail.total.warehouse == "all"
 
 

@@ -134,9 +134,9 @@ def test_stockout_before_a_late_inbound_is_reorder_now() -> None:
 
 
 def test_dead_and_overstock_without_sales() -> None:
-    assert plan_row(row(daily_sales=0, days_since_sale=None), POLICY, TODAY).state == "dead"
-    assert plan_row(row(daily_sales=0, days_since_sale=90), POLICY, TODAY).state == "dead"
-    assert plan_row(row(daily_sales=0, days_since_sale=40), POLICY, TODAY).state == "overstock"
+    # Nothing sold in the velocity window: dead when nothing sold in the dead-stock window (90 days) either.
+    assert plan_row(row(daily_sales=0, sold_recently=False), POLICY, TODAY).state == "dead"
+    assert plan_row(row(daily_sales=0, sold_recently=True), POLICY, TODAY).state == "overstock"
 
 
 def test_zero_sales_skus_do_not_divide_by_zero() -> None:
@@ -165,7 +165,7 @@ def test_class_strategies() -> None:
     assert c.safety_stock == 50 * 21 and c.buffer_stock == 0
     # D: cleared, never reordered, and an empty D row is not an alarm.
     d = plan_row(row(abc="D", available=100), POLICY, TODAY)
-    assert d.state == "ok" and d.need == 0 and d.suggested_qty == 0
+    assert d.state == "ok" and d.need == 0 and d.suggested_qty == 0 and d.urgency is None
     assert plan_row(row(abc="D", available=0), POLICY, TODAY).state == "ok"
 
 

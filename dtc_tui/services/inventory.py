@@ -236,8 +236,17 @@ def sku_detail(session: Session, sku_id: int, now: datetime, *, warehouse_id: in
         strategy=STRATEGY.get(total.abc, ""), params=params, focus=focus, total=total, warehouses=rows,
         sales=sales_history(session, sku_id, board.today, days), open_pos=tuple(open_pos_for_sku(session, sku_id, now)),
         transfers=tuple(list_transfers(session, sku_id=sku_id)),
-        explanation=explain(focus, params, board.settings.window_days, board.settings.policy),
+        explanation=(*explain(focus, params, board.settings.window_days, board.settings.policy),
+                     ("Last sale", _last_sale(session, sku_id, focus.warehouse_id))),
     )
+
+
+def _last_sale(session: Session, sku_id: int, warehouse_id: int) -> str:
+    """The last day with a sale (of this warehouse, or of any when ``warehouse_id`` is 0)."""
+    where = " AND warehouse_id = :wh" if warehouse_id else ""
+    day = session.execute(text(f"SELECT MAX(day) FROM daily_sales WHERE sku_id = :sku AND units > 0{where}"),
+                          {"sku": sku_id, "wh": warehouse_id}).scalar()
+    return str(day)[:10] if day is not None else "none on record"
 
 
 # --- editing a SKU's parameters -------------------------------------------------------------------

@@ -1,9 +1,14 @@
 """The reorder board: every SKU in every warehouse with its numbers, and the SKU in total.
 
-The heavy part runs in SQL: one pass over the velocity window of ``daily_sales`` (units and squares on
-in-stock days, stock-out days) and one over the ABC window (revenue and units per SKU), both driven
-from ``stock_level`` so SQLite walks the ``(sku_id, warehouse_id, day)`` index in order and groups
-without sorting. Python then applies the rules (``inventory_rules``) to each row, which is cheap.
+The heavy part runs in SQL, driven from ``stock_level`` with a CROSS JOIN so SQLite walks the
+``(sku_id, warehouse_id, day)`` index of ``daily_sales`` in order and groups without sorting:
+- the velocity window (28 days): units and squares on in-stock days, stock-out days, revenue, units;
+- the history before it (up to the ABC and dead-stock windows, 90 days): revenue and units per SKU
+  for the ABC ranking, units per SKU-warehouse for dead stock. Past days do not change within a day,
+  so it is kept per engine (``SalesHistory``) and, when it must be read, read on a second connection
+  while the first reads the velocity window.
+Python then applies the rules (``inventory_rules``) to each row: cheap, with the cyclic garbage
+collector paused (the rows form no cycles).
 
 Sales rows may be dense (one row per day, zeros included) or sparse (only days with sales or a
 stock-out, as importers store them): a missing day counts as "in stock, nothing sold".
@@ -12,10 +17,12 @@ stock-out, as importers store them): a missing day counts as "in stock, nothing 
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -347,16 +354,16 @@ SELECT s.sku_id, s.warehouse_id,
        SUM(d.units) FILTER (WHERE NOT d.stockout),
        SUM(CAST(d.units AS DOUBLE PRECISION) * d.units) FILTER (WHERE NOT d.stockout),
        COUNT(*) FILTER (WHERE d.stockout),
-       SUM(d.revenue), SUM(d.units), MAX(d.day) FILTER (WHERE d.units > 0)
+       SUM(d.revenue), SUM(d.units)
 FROM stock_level s CROSS JOIN daily_sales d
 WHERE d.sku_id = s.sku_id AND d.warehouse_id = s.warehouse_id AND d.day >= :start AND d.day < :end {extra}
 GROUP BY s.sku_id, s.warehouse_id
 """
 
 # The days before the velocity window: revenue and units per SKU for the ABC ranking (every SKU,
-# whatever rows are asked for) and the last sale day per SKU-warehouse for dead stock.
+# whatever rows are asked for) and units per SKU-warehouse in the dead-stock window.
 _HISTORY = """
-SELECT s.sku_id, s.warehouse_id, {sums}, MAX(d.day) FILTER (WHERE d.units > 0)
+SELECT s.sku_id, s.warehouse_id, {sums}
 FROM stock_level s CROSS JOIN daily_sales d
 WHERE d.sku_id = s.sku_id AND d.warehouse_id = s.warehouse_id AND d.day >= :start AND d.day < :end
 GROUP BY s.sku_id, s.warehouse_id
@@ -384,7 +391,7 @@ FROM stock_transfer t WHERE t.status IN ('draft', 'in_transit') {extra}
 
 def _dates(sql: str) -> object:
     statement = text(sql)
-    names = [name for name in ("start", "abc_start", "end") if f":{name}" in sql]
+    names = [name for name in ("start", "abc_start", "dead_start", "end") if f":{name}" in sql]
     return statement.bindparams(*[bindparam(name, type_=Date) for name in names])
 
 
@@ -421,10 +428,11 @@ class SalesHistory:
     start: date
     end: date  # = start of the velocity window
     abc_start: date
+    dead_start: date
     watermark: tuple
-    revenue: dict[int, float]
-    units: dict[int, float]
-    last_sale: dict[tuple[int, int], date]
+    revenue: dict[int, float]  # per SKU, ABC window
+    units: dict[int, float]  # per SKU, ABC window
+    recent_units: dict[tuple[int, int], float]  # per SKU-warehouse, dead-stock window
 
 
 _HISTORY_CACHE: weakref.WeakKeyDictionary[Engine, SalesHistory] = weakref.WeakKeyDictionary()
@@ -436,34 +444,75 @@ def _watermark(session: Session) -> tuple:
     return (newest, counter)
 
 
-def sales_history(session: Session, cfg: BoardSettings, today: date) -> SalesHistory:
+def _window_sum(column: str, since: str | None) -> str:
+    return f"SUM(d.{column})" + (f" FILTER (WHERE d.day >= :{since})" if since else "")
+
+
+def _history_bounds(cfg: BoardSettings, today: date) -> tuple[date, date, date, date]:
+    """(start, end, abc_start, dead_start). Both windows span at least the velocity window, whose
+    part comes from the velocity query."""
     end = today - timedelta(days=cfg.window_days)
     abc_start = min(today - timedelta(days=cfg.abc_window_days), end)
-    start = min(abc_start, today - timedelta(days=cfg.policy.dead_days))
+    dead_start = min(today - timedelta(days=cfg.policy.dead_days), end)
+    return min(abc_start, dead_start), end, abc_start, dead_start
+
+
+def kept_history(session: Session, cfg: BoardSettings, today: date) -> tuple[SalesHistory | None, tuple]:
+    """The kept history if it is still current, and the current watermark."""
     watermark = _watermark(session)
-    engine = session.get_bind()
-    cached = _HISTORY_CACHE.get(engine)  # type: ignore[arg-type]
-    if cached is not None and (cached.start, cached.end, cached.abc_start, cached.watermark) == (
-            start, end, abc_start, watermark):
-        return cached
-    params: dict[str, object] = {"start": start, "end": end}
-    if start < abc_start:
-        sums = "SUM(d.revenue) FILTER (WHERE d.day >= :abc_start), SUM(d.units) FILTER (WHERE d.day >= :abc_start)"
-        params["abc_start"] = abc_start
-    else:
-        sums = "SUM(d.revenue), SUM(d.units)"
+    cached = _HISTORY_CACHE.get(session.get_bind())  # type: ignore[arg-type]
+    if cached is not None and (cached.start, cached.end, cached.abc_start, cached.dead_start) == \
+            _history_bounds(cfg, today) and cached.watermark == watermark:
+        return cached, watermark
+    return None, watermark
+
+
+def read_history(session: Session, cfg: BoardSettings, today: date, watermark: tuple) -> SalesHistory:
+    start, end, abc_start, dead_start = _history_bounds(cfg, today)
+    params: dict[str, object] = {"start": start, "end": end, "abc_start": abc_start, "dead_start": dead_start}
+    abc_units = _window_sum("units", "abc_start" if abc_start > start else None)
+    dead_units = _window_sum("units", "dead_start" if dead_start > start else None)
+    sums = ", ".join([_window_sum("revenue", "abc_start" if abc_start > start else None), abc_units, dead_units])
+    sql = _HISTORY.format(sums=sums)
+    statement, used = _dates(sql), {name: value for name, value in params.items() if f":{name}" in sql}
     revenue: dict[int, float] = defaultdict(float)
     units: dict[int, float] = defaultdict(float)
-    last_sale: dict[tuple[int, int], date] = {}
-    for sku_id, wh_id, money, sold, last in session.execute(_dates(_HISTORY.format(sums=sums)), params).all():
+    recent: dict[tuple[int, int], float] = {}
+    for sku_id, wh_id, money, sold, sold_recently in session.execute(statement, used).all():
         revenue[sku_id] += float(money or 0)
         units[sku_id] += float(sold or 0)
-        if last is not None:
-            last_sale[(sku_id, wh_id)] = _as_date(last)  # type: ignore[assignment]
-    history = SalesHistory(start, end, abc_start, watermark, dict(revenue), dict(units), last_sale)
+        if sold_recently:
+            recent[(sku_id, wh_id)] = float(sold_recently)
+    history = SalesHistory(start, end, abc_start, dead_start, watermark, dict(revenue), dict(units), recent)
     with contextlib.suppress(TypeError):  # a bind that cannot be weakly referenced is simply not kept
-        _HISTORY_CACHE[engine] = history  # type: ignore[index]
+        _HISTORY_CACHE[session.get_bind()] = history  # type: ignore[index]
     return history
+
+
+def sales_history(session: Session, cfg: BoardSettings, today: date) -> SalesHistory:
+    """The history before the velocity window: kept, or read now (see ``SalesHistory``)."""
+    kept, watermark = kept_history(session, cfg, today)
+    return kept or read_history(session, cfg, today, watermark)
+
+
+def _read_history_aside(session: Session, cfg: BoardSettings, today: date, watermark: tuple
+                        ) -> Future[SalesHistory] | None:
+    """Read the history on a second connection while this one reads the velocity window (the two
+    scans are the cost of a first board; SQLite and PostgreSQL both run them in parallel).
+    Not for in-memory SQLite, where another connection is another database."""
+    engine = session.get_bind()
+    if not isinstance(engine, Engine) or (engine.dialect.name == "sqlite"
+                                          and engine.url.database in (None, "", ":memory:")):
+        return None
+
+    def work() -> SalesHistory:
+        with Session(engine) as aside:
+            return read_history(aside, cfg, today, watermark)
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inventory-history")
+    future = pool.submit(work)
+    pool.shutdown(wait=False)
+    return future
 
 
 def forget_sales_history() -> None:
@@ -471,28 +520,47 @@ def forget_sales_history() -> None:
     _HISTORY_CACHE.clear()
 
 
+@contextlib.contextmanager
+def _without_gc() -> Iterator[None]:
+    """Building 30k rows allocates ~100k small objects and none of them form cycles: the cyclic
+    collector would only walk them again and again (about a quarter of the build time)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def build_board(session: Session, now: datetime, *, sku_ids: Sequence[int] | None = None) -> Board:
     """Every SKU-warehouse row with its plan. ``sku_ids`` narrows the rows (ABC still ranks all SKUs)."""
+    with _without_gc():
+        return _build_board(session, now, sku_ids)
+
+
+def _build_board(session: Session, now: datetime, sku_ids: Sequence[int] | None) -> Board:
     cfg = load_settings(session)
     today = now.date()
+    window_start = today - timedelta(days=cfg.window_days)
+    kept, watermark = kept_history(session, cfg, today)
+    pending = _read_history_aside(session, cfg, today, watermark) if kept is None else None
     skus = {r[0]: r for r in _run(session, text(_SKUS.format(where=_ids_clause("k.id", sku_ids, "WHERE"))),
                                   sku_ids)}
     stock = _run(session, text(_STOCK.format(where=_ids_clause("s.sku_id", sku_ids, "WHERE"))), sku_ids)
     warehouses = dict(session.execute(text("SELECT id, code FROM warehouse")).all())
-
-    window_start = today - timedelta(days=cfg.window_days)
-    history = sales_history(session, cfg, today)
-    revenue, units_sold, last_sale = dict(history.revenue), dict(history.units), dict(history.last_sale)
+    window_rows = _run(session, _dates(_VELOCITY.format(extra=_ids_clause("s.sku_id", sku_ids))), sku_ids,
+                       start=window_start, end=today)
+    history = kept or (pending.result() if pending is not None else read_history(session, cfg, today, watermark))
+    revenue, units_sold, recent_units = dict(history.revenue), dict(history.units), dict(history.recent_units)
     stats: dict[tuple[int, int], tuple[float, float, int]] = {}
-    for sku_id, wh_id, units, squares, out_days, money, sold, last in _run(
-            session, _dates(_VELOCITY.format(extra=_ids_clause("s.sku_id", sku_ids))), sku_ids,
-            start=window_start, end=today):
+    for sku_id, wh_id, units, squares, out_days, money, sold in window_rows:
         stats[(sku_id, wh_id)] = (float(units or 0), float(squares or 0), int(out_days or 0))
         if sku_ids is None:
             revenue[sku_id] = revenue.get(sku_id, 0.0) + float(money or 0)
             units_sold[sku_id] = units_sold.get(sku_id, 0.0) + float(sold or 0)
-        if last is not None:
-            last_sale[(sku_id, wh_id)] = _as_date(last)  # type: ignore[assignment]
+        if sold:
+            recent_units[(sku_id, wh_id)] = recent_units.get((sku_id, wh_id), 0.0) + float(sold)
     if sku_ids is not None:  # the ranking needs every SKU's recent revenue, not only the asked ones'
         for sku_id, money, sold in session.execute(_dates(_RECENT_REVENUE), {"start": window_start, "end": today}):
             revenue[sku_id] = revenue.get(sku_id, 0.0) + float(money or 0)
@@ -505,45 +573,43 @@ def build_board(session: Session, now: datetime, *, sku_ids: Sequence[int] | Non
     classes = abc_classes(ranking, margins, a_share=cfg.a_share, b_share=cfg.b_share, d_margin=cfg.d_margin)
     arrivals, on_draft, draft_out = _inbound(session, sku_ids, today, cfg)
 
-    policy, window, aged_days, stat_classes = cfg.policy, cfg.window_days, cfg.aged_days, cfg.stat_classes
+    policy, window, aged_days = cfg.policy, cfg.window_days, cfg.aged_days
+    prepared = {sku_id: _prepare(sku, classes, cfg) for sku_id, sku in skus.items()}
     rows: list[BoardRow] = []
     no_stats = (0.0, 0.0, 0)
     for sku_id, wh_id, on_hand, committed, last_received in stock:
-        sku = skus.get(sku_id)
+        sku = prepared.get(sku_id)
         if sku is None:
             continue
-        (_id, code, name, supplier_id, cost, price, lead, moq, pack, buffer_days, review, method, override, version,
-         supplier, sup_lead, sup_moq, sup_pack) = sku
+        code, name, supplier_id, supplier, cost, price, lead, moq, pack, buffer_days, review, method, abc, version = sku
         key = (sku_id, wh_id)
         units, squares, out_days = stats.get(key, no_stats)
-        abc = (override or classes.get(sku_id, "C")).upper()
-        lead_time = lead if lead is not None else (sup_lead if sup_lead is not None else cfg.default_lead_time)
-        received = _as_date(last_received) if on_hand > 0 else None
+        received = _as_date(last_received) if on_hand > 0 and last_received is not None else None
         since_receipt = (today - received).days if received is not None else None
-        sold = last_sale.get(key)
-        inp = RowInput(
-            available=on_hand - committed, on_hand=on_hand,
-            daily_sales=velocity(units, window, out_days),
-            sigma=demand_sigma(units, squares, window, out_days) if squares else 0.0,
-            lead_time_days=int(lead_time), review_cycle_days=int(review), buffer_days=int(buffer_days),
-            moq=int(moq if moq is not None else (sup_moq or 1)),
-            case_pack=int(pack if pack is not None else (sup_pack or 1)),
-            abc=abc, method="stat" if abc in stat_classes else (method or "rule"), cost=float(cost),
-            arrivals=tuple(arrivals[key]) if key in arrivals else (),
-            days_since_sale=(today - sold).days if sold is not None else None,
-            had_stockout=out_days > 0,
-        )
+        inp = RowInput(on_hand - committed, on_hand, velocity(units, window, out_days),
+                       demand_sigma(units, squares, window, out_days) if squares else 0.0, lead, review, buffer_days,
+                       moq, pack, abc, method, cost, tuple(arrivals[key]) if key in arrivals else (),
+                       key in recent_units, out_days > 0)
         rows.append(BoardRow(
-            sku_id=sku_id, warehouse_id=wh_id, code=code, name=name, supplier_id=supplier_id, supplier=supplier or "",
-            warehouse=warehouses.get(wh_id, "?"), abc=abc, on_hand=on_hand, committed=committed, cost=float(cost),
-            price=float(price), stockout_days=out_days, days_since_receipt=since_receipt,
-            aged=since_receipt is not None and since_receipt > aged_days, revenue=revenue.get(sku_id, 0.0),
-            sku_version=version, inp=inp, plan=plan_row(inp, policy, today), on_draft=on_draft.get(key, 0),
+            sku_id, wh_id, code, name, supplier_id, supplier, warehouses.get(wh_id, "?"), abc, on_hand, committed,
+            cost, price, out_days, since_receipt, since_receipt is not None and since_receipt > aged_days,
+            revenue.get(sku_id, 0.0), version, inp, plan_row(inp, policy, today), on_draft.get(key, 0),
         ))
     transfers = _suggest(rows, draft_out, cfg.transfer_days)
     rows.sort(key=urgency_key)
     return Board(today=today, settings=cfg, rows=rows, warehouses=sorted(set(warehouses.values())),
                  transfers=transfers, units_sold=dict(units_sold))
+
+
+def _prepare(sku: Sequence, classes: dict[int, str], cfg: BoardSettings) -> tuple:
+    """A SKU's fields with the supplier's values filled in where the SKU has none (once per SKU)."""
+    (sku_id, code, name, supplier_id, cost, price, lead, moq, pack, buffer_days, review, method, override, version,
+     supplier, sup_lead, sup_moq, sup_pack) = sku
+    abc = (override or classes.get(sku_id, "C")).upper()
+    lead_time = lead if lead is not None else (sup_lead if sup_lead is not None else cfg.default_lead_time)
+    return (code, name, supplier_id, supplier or "", float(cost), float(price), int(lead_time),
+            int(moq if moq is not None else (sup_moq or 1)), int(pack if pack is not None else (sup_pack or 1)),
+            int(buffer_days), int(review), "stat" if abc in cfg.stat_classes else (method or "rule"), abc, version)
 
 
 def _inbound(session: Session, sku_ids: Sequence[int] | None, today: date, cfg: BoardSettings
@@ -611,7 +677,6 @@ def _suggest(rows: list[BoardRow], draft_out: dict[tuple[int, int], int], transf
 def total_row(rows: Sequence[BoardRow], cfg: BoardSettings, today: date) -> BoardRow:
     """The SKU over all its warehouses: stock and demand summed, the same rules applied."""
     first = rows[0]
-    sales_days = [r.inp.days_since_sale for r in rows if r.inp.days_since_sale is not None]
     receipts = [r.days_since_receipt for r in rows if r.days_since_receipt is not None]
     inp = RowInput(
         available=sum(r.inp.available for r in rows), on_hand=sum(r.on_hand for r in rows),
@@ -620,7 +685,7 @@ def total_row(rows: Sequence[BoardRow], cfg: BoardSettings, today: date) -> Boar
         lead_time_days=first.inp.lead_time_days, review_cycle_days=first.inp.review_cycle_days,
         buffer_days=first.inp.buffer_days, moq=first.inp.moq, case_pack=first.inp.case_pack, abc=first.abc,
         method=first.inp.method, cost=first.cost, arrivals=tuple(a for r in rows for a in r.inp.arrivals),
-        days_since_sale=min(sales_days) if sales_days else None, had_stockout=any(r.inp.had_stockout for r in rows),
+        sold_recently=any(r.inp.sold_recently for r in rows), had_stockout=any(r.inp.had_stockout for r in rows),
     )
     plan = plan_row(inp, cfg.policy, today)
     oldest = max(receipts) if receipts else None

@@ -158,7 +158,7 @@ class RowInput:
     method: str  # rule | stat
     cost: float
     arrivals: tuple[Arrival, ...] = ()
-    days_since_sale: int | None = None  # None: never sold (in the data we have)
+    sold_recently: bool = False  # sold anything within the dead-stock window (inventory.dead_days)
     had_stockout: bool = False
 
 
@@ -217,8 +217,10 @@ def plan_row(row: RowInput, policy: Policy, today: date) -> RowPlan:
     excess = 0
     if row.available > 0:
         excess = max(int(row.available - v * policy.overstock_days), 0)
-    # Urgency ranks the board; an empty row that is not "out" (no demand, or class D) is not urgent.
-    urgency = None if days_out is None or (row.available <= 0 and state != "out") else days_out - lead
+    # Urgency ranks the board. Not urgent: an empty row that is not "out" (nobody buys it), and class D,
+    # which is being cleared (running out is the goal).
+    urgency = None if days_out is None or abc == "D" or (row.available <= 0 and state != "out") \
+        else days_out - lead
     return RowPlan(
         inbound, projected, cover, days_out, urgency, buffer_stock, safety,
         order_up_to, need, round_order(need, row.moq, row.case_pack) if need > 0 else 0, state,
@@ -257,8 +259,7 @@ def _state(row: RowInput, policy: Policy, projected: float, safety: float, days_
         # Empty and nobody asked for it lately, or a class D SKU being cleared: nothing to do.
         return "out" if (v > 0 or row.had_stockout) and row.abc != "D" else "ok"
     if v <= 0:
-        never_or_long_ago = row.days_since_sale is None or row.days_since_sale >= policy.dead_days
-        return "dead" if never_or_long_ago else "overstock"
+        return "overstock" if row.sold_recently else "dead"
     if row.abc != "D":
         if projected <= safety or (days_out is not None and days_out < lead):
             return "reorder_now"
