@@ -55,7 +55,8 @@ def test_shopify_product_template_legacy_dialect(engine: Engine) -> None:
         "Example T-Shirt", "example-shirt", "Blue / M", "active")
     assert (shirt.price, shirt.weight_grams, shirt.cost) == (25.0, 145.0, 0.0)
     jeans = skus["PNT_DEN_285"]
-    assert (jeans.name, jeans.variant, jeans.status, jeans.cost, jeans.price) == ("Example Jeans", "28", "draft", 50.0, 95.0)
+    assert (jeans.name, jeans.variant, jeans.status, jeans.cost, jeans.price) == (
+        "Example Jeans", "28", "draft", 50.0, 95.0)
     assert jeans.weight_grams == pytest.approx(226.796185)  # fractional grams kept
     hat = skus["HAT_GRY_275"]
     assert (hat.variant, hat.status, hat.cost, hat.price) == ("", "archived", 8.5, 17.99)  # "Default Title" -> ""
@@ -69,7 +70,8 @@ def test_shopify_product_current_dialect(engine: Engine) -> None:
     summary = run(engine, "shopify-products", "shopify_products_current.csv")
     assert (summary.inserted, summary.ignored) == (4, 1)
     skus = {sku.code: sku for sku in rows(engine, Sku)}
-    assert (skus["LT-BLK"].name, skus["LT-BLK"].variant, skus["LT-BLK"].barcode) == ("Linen Tote", "Black", "0012345678912")
+    black = skus["LT-BLK"]
+    assert (black.name, black.variant, black.barcode) == ("Linen Tote", "Black", "0012345678912")
     assert (skus["BC-500"].status, skus["BC-500"].weight_grams, skus["BC-500"].cost) == ("draft", 120.0, 4.6)
 
 
@@ -103,7 +105,8 @@ def test_shopify_inventory_export(engine: Engine) -> None:
     warehouse = rows(engine, Warehouse)[0]
     assert (warehouse.name, warehouse.code) == ("Underground Sports Shop", "UNDERGROUND-SPORTS")
     stock = {sku.code: level for level, sku in _stock(engine)}
-    assert (stock["book-McConaughey-Poems-Prayers"].on_hand, stock["book-McConaughey-Poems-Prayers"].committed) == (609, 0)
+    book = stock["book-McConaughey-Poems-Prayers"]
+    assert (book.on_hand, book.committed) == (609, 0)
     assert stock["medallion-graduation-set-Capella"].on_hand == -5  # kept, flagged
     assert (stock["Summit-VTMP"].on_hand, stock["Summit-VTMP"].committed) == (-1, 40)
     assert "nsls-coin" not in stock  # "not stocked": no stock record
@@ -234,7 +237,8 @@ def test_zendesk_csv(engine: Engine) -> None:
     assert incident.created_at == datetime(2026, 11, 20, 11, 30, tzinfo=UTC)
     assert (incident.category, incident.priority, incident.status, incident.channel, incident.order_ref) == (
         "site_incident", "urgent", "new", "email", "#20931")
-    assert (incident.next_due_metric, incident.next_due_at) == ("first_response", datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
+    assert (incident.next_due_metric, incident.next_due_at) == (
+        "first_response", datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
     wismo = tickets["1002"]
     assert wismo.category == "logistics"
     assert wismo.first_response_at == datetime(2026, 11, 19, 7, 45, tzinfo=UTC)  # created + 45 minutes
@@ -292,7 +296,8 @@ def test_zendesk_json(engine: Engine) -> None:
     assert (solved.csat, solved.solved_at, solved.first_response_at, solved.next_due_at) == (
         5, datetime(2026, 11, 16, 10, 0, tzinfo=UTC), datetime(2026, 11, 16, 10, 0, tzinfo=UTC), None)
     new = tickets["2003"]
-    assert (new.created_at, new.channel, new.priority) == (datetime(2026, 11, 20, 10, 0, tzinfo=UTC), "whatsapp", "normal")
+    assert (new.created_at, new.channel, new.priority) == (
+        datetime(2026, 11, 20, 10, 0, tzinfo=UTC), "whatsapp", "normal")
     with db.read_session(engine) as session:
         from dtc_tui.models import TicketMessage
 
