@@ -109,10 +109,11 @@ def child(kind: str, file: str, database: str) -> None:
         ensure_defaults(session)
     results = []
     for _attempt in range(2):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         summary = run_import(engine, kind, Path(file), now=NOW, actor="bench")
         seconds = time.perf_counter() - started
-        results.append({"rows": summary.rows, "seconds": seconds, "inserted": summary.inserted,
+        results.append({"rows": summary.rows, "seconds": seconds, "cpu": time.process_time() - cpu,
+                        "inserted": summary.inserted,
                         "unchanged": summary.unchanged, "errors": len(summary.errors)})
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
     print(json.dumps({"runs": results, "peak_mb": peak_mb}))
@@ -127,10 +128,10 @@ def measure(kind: str, file: Path, directory: Path) -> None:
     data = json.loads(out.stdout.strip().splitlines()[-1])
     size_mb = file.stat().st_size / 1e6
     for label, run in zip(("first import", "same file again"), data["runs"], strict=True):
-        rate = run["rows"] / run["seconds"]
-        print(f"{kind:<10} {label:<16} {run['rows']:>8,} rows ({size_mb:5.1f} MB) in {run['seconds']:6.2f} s = "
-              f"{rate:>8,.0f} rows/s  inserted {run['inserted']:>7,}  unchanged {run['unchanged']:>7,}  "
-              f"errors {run['errors']}")
+        rate, cpu_rate = run["rows"] / run["seconds"], run["rows"] / run["cpu"]
+        print(f"{kind:<10} {label:<16} {run['rows']:>8,} rows ({size_mb:4.1f} MB) in {run['seconds']:5.2f} s = "
+              f"{rate:>7,.0f} rows/s (per CPU second: {cpu_rate:>7,.0f})  inserted {run['inserted']:>7,}  "
+              f"unchanged {run['unchanged']:>7,}  errors {run['errors']}")
     print(f"{kind:<10} peak memory of the importing process: {data['peak_mb']:.0f} MB")
 
 
@@ -146,6 +147,12 @@ def main() -> None:
         child(*args.child)
         return
     rng = random.Random(7)
+    import os
+    import timeit
+
+    loop_us = min(timeit.repeat("sum(range(1000))", number=2000, repeat=5)) / 2000 * 1e6
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, "
+          f"sum(range(1000)) takes {loop_us:.1f} us (a yardstick to compare machines)")
     with tempfile.TemporaryDirectory() as scratch:
         directory = args.keep or Path(scratch)
         directory.mkdir(parents=True, exist_ok=True)
