@@ -142,7 +142,7 @@ class TicketWriter:
 
     def finish(self, session: Session) -> None:
         for name, count in sorted(self.unknown_assignees.items()):
-            tickets = f"{count} ticket{'' if count == 1 else 's'}"
+            tickets = f"{count:,} ticket{'' if count == 1 else 's'}"
             self.warn(f"assignee {name!r} is not in the team ({tickets} left unassigned)")  # type: ignore[attr-defined]
 
     # --- customers -------------------------------------------------------------------------
