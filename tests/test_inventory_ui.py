@@ -161,13 +161,15 @@ async def test_detail_then_edit_the_lead_time(sqlite_demo_engine: Engine, clock:
         await pilot.pause()
         assert type(app.screen).__name__ == "SkuParamsForm"
         app.screen.query_one("#inv-lead_time_days", Input).value = "30"
+        app.screen.query_one("#inv-safety_method", Input).value = "STAT"
+        app.screen.query_one("#inv-abc_override", Input).value = "b"
         await pilot.press("enter")
         await ready(pilot)
-        assert shown(app)[0].lead_time == 30
+        assert shown(app)[0].lead_time == 30 and shown(app)[0].abc == "B" and shown(app)[0].inp.method == "stat"
     with db.read_session(engine) as s:
         sku = s.execute(select(Sku).where(Sku.code == HERO_CODE)).scalar_one()
         audit = s.execute(select(AuditLog).where(AuditLog.entity == "sku")).scalar_one()
-    assert sku.lead_time_days == 30 and sku.version == 2
+    assert (sku.lead_time_days, sku.safety_method, sku.abc_override, sku.version) == (30, "stat", "B", 2)
     assert audit.entity_id == HERO_CODE and '"lead_time_days": 30' in (audit.after or "")
 
 

@@ -27,8 +27,8 @@ FORM_CSS = """
 {name} .inv-form-hint {{ color: $text-muted; height: auto; }}
 {name} .inv-form-row {{ height: 3; }}
 {name} .inv-form-row > Label {{ width: 1fr; padding: 1 1 0 0; }}
-{name} .inv-form-row > Input {{ width: 14; }}
-{name} VerticalScroll {{ height: auto; max-height: 14; }}
+{name} .inv-form-row > Input {{ width: 20; }}
+{name} VerticalScroll {{ height: auto; max-height: 70vh; }}
 """
 
 
@@ -94,6 +94,8 @@ PARAM_FIELDS = [
     ("case_pack", "Case pack", "supplier_case_pack"),
     ("buffer_days", "Buffer days", None),
     ("review_cycle_days", "Review cycle (days)", None),
+    ("safety_method", "Safety stock: rule or stat", None),
+    ("abc_override", "Class override (A-D)", None),
 ]
 
 
@@ -112,18 +114,20 @@ class SkuParamsForm(ModalScreen[dict[str, object] | None]):
             title = Text("Reorder parameters: ", style="bold")
             title.append_text(safe(self.code, style="bold"))
             yield Label(title)
-            for key, label, supplier_key in PARAM_FIELDS:
-                value = getattr(self.params, key)
-                placeholder = ""
-                if supplier_key is not None:
-                    supplier_value = getattr(self.params, supplier_key)
-                    placeholder = f"supplier: {supplier_value}" if supplier_value is not None else "blank"
-                with Horizontal(classes="inv-form-row"):
-                    yield Label(label)
-                    yield Input(value="" if value is None else str(value), placeholder=placeholder, id=f"inv-{key}")
+            with VerticalScroll():
+                for key, label, supplier_key in PARAM_FIELDS:
+                    value = getattr(self.params, key)
+                    placeholder = "blank: computed" if key == "abc_override" else ""
+                    if supplier_key is not None:
+                        supplier_value = getattr(self.params, supplier_key)
+                        placeholder = f"{supplier_value} (supplier)" if supplier_value is not None else "blank"
+                    with Horizontal(classes="inv-form-row"):
+                        yield Label(label)
+                        yield Input(value="" if value is None else str(value), placeholder=placeholder,
+                                    id=f"inv-{key}")
             yield Static("", classes="inv-form-error", id="inv-form-error")
-            yield Static("Blank lead time, MOQ or case pack = the supplier's. Enter saves, Esc cancels.",
-                         classes="inv-form-hint")
+            yield Static("Blank lead time, MOQ or case pack = the supplier's; blank class = by revenue. "
+                         "Enter saves, Esc cancels.", classes="inv-form-hint")
 
     def on_mount(self) -> None:
         self.query_one("#inv-lead_time_days", Input).focus()
@@ -135,7 +139,7 @@ class SkuParamsForm(ModalScreen[dict[str, object] | None]):
             raw = self.query_one(f"#inv-{key}", Input).value.strip()
             current = getattr(self.params, key)
             if raw != ("" if current is None else str(current)):
-                changes[key] = raw or None
+                changes[key] = raw.lower() if key == "safety_method" else (raw or None)
         try:
             clean = validate_changes(changes)
         except InventoryError as exc:
