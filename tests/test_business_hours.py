@@ -55,7 +55,8 @@ def test_business_minutes_between(a: datetime, b_: datetime, expected: float) ->
 
 def test_dst_day_keeps_its_wall_clock_hours() -> None:
     # 24/7 calendar in Berlin: the night of 2026-03-29 has only 23 hours.
-    always = BusinessCalendar.from_json("Europe/Berlin", json.dumps({str(d): [["00:00", "24:00"]] for d in range(1, 8)}))
+    every_day = json.dumps({str(d): [["00:00", "24:00"]] for d in range(1, 8)})
+    always = BusinessCalendar.from_json("Europe/Berlin", every_day)
     minutes = always.minutes_between(b(2026, 3, 29, 0, 0).astimezone(UTC), b(2026, 3, 30, 0, 0).astimezone(UTC))
     assert minutes == 23 * 60
     # A 09:00-18:00 day on the switch day in autumn is still 9 hours (the switch is at 03:00).
