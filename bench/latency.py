@@ -1,0 +1,217 @@
+"""Key press to screen in the ticket queue and the reorder board; SLA tick; change check.
+
+    .venv/bin/python bench/latency.py DB [--out FILE] [--rounds 1]
+
+Opens the real app headless with Pilot at 120x40 on DB (one process per database, so one
+size's memory does not weigh on the next) and times each key from the moment it is sent to the
+next frame Textual composes (``bench.tickets.watch_frames`` notes the frames): the screen's
+response, since every handler timed here updates its table before returning. The last frame
+before the app is idle again is kept too, under the same name with the suffix ``SETTLED`` (the
+status line, redrawn on the table's cursor message, often comes one frame period later: Textual
+paces frames at 60 a second). Every key is pressed many times, so p50 and p95 mean something.
+Also times:
+
+- the one-second tick (``DtcApp.tick``: the queue redraws its visible SLA timers) to its frame;
+- the change check (``DtcApp.check_for_changes``: reads the change counters and reloads nothing
+  when nobody changed anything), the call itself, as the app runs it every second;
+- recording due breaches (``sla_store.record_due_breaches``, every 30 s in a worker thread).
+
+Returns (and with ``--out`` writes as JSON) ``{name: [milliseconds, ...]}``. Claims and breach
+records change the database: run it on bench copies only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.tickets import watch_frames  # noqa: E402
+
+SIZE = (120, 40)
+SETTLED = " [last frame]"  # suffix of the names timed to the last frame (the status line follows a frame later)
+QUEUE_FILTERS = ["lang:de", "prio:high channel:whatsapp", "cat:returns", "order", "status:pending lang:fr"]
+BOARD_FILTERS = ["wh:US-W", "state:reorder", "mug", "class:A,B", "sup:ningbo state:reorder|out"]
+
+Results = dict[str, list[float]]
+
+
+def _app(path: Path, area: str) -> Any:
+    from dtc_tui import db
+    from dtc_tui.config import Settings
+    from dtc_tui.ui.app import DtcApp
+
+    engine = db.make_engine(f"sqlite:///{path}")
+    # Timers far apart: the bench calls tick and the change check itself, between key presses.
+    settings = Settings(operator="ana", tick_seconds=3600, sync_seconds=3600)
+    return DtcApp(engine=engine, settings=settings, start_area=area)
+
+
+class Timer:
+    """Presses keys and notes, per name, the time from sending to the last frame it caused."""
+
+    def __init__(self, app: Any, pilot: Any, results: Results) -> None:
+        self.app, self.pilot, self.results = app, pilot, results
+        self.frames = watch_frames(app)
+        self.steady()
+
+    def steady(self) -> None:
+        """No blinking cursors: a blink is a frame of its own that would end a timing early."""
+        from textual.widgets import Input
+
+        for box in self.app.screen.query(Input):
+            box.cursor_blink = False
+
+    async def key(self, name: str, key: str) -> None:
+        await self.action(name, lambda: self.pilot.press(key))
+
+    async def action(self, name: str, act: Callable[[], Awaitable[Any] | Any]) -> None:
+        await self.pilot.pause()
+        self.frames.clear()
+        started = time.perf_counter()
+        outcome = act()
+        if asyncio.iscoroutine(outcome):
+            await outcome
+        await self.pilot.pause()
+        if not self.frames:  # nothing to redraw (a change check that found no change)
+            self.frames.append(time.perf_counter())
+        self.results.setdefault(name, []).append((self.frames[0] - started) * 1000)
+        self.results.setdefault(name + SETTLED, []).append((self.frames[-1] - started) * 1000)
+
+    async def typed(self, text: str) -> None:
+        keys = {" ": "space", ":": "colon", ",": "comma", "|": "vertical_line", "-": "minus"}
+        for char in text:
+            await self.pilot.press(keys.get(char, char))
+
+
+async def queue_session(path: Path, rounds: int = 1) -> Results:
+    results: Results = {}
+    app = _app(path, "tickets")
+    async with app.run_test(size=SIZE) as pilot:
+        timer = Timer(app, pilot, results)
+        await pilot.pause()
+        for _ in range(rounds):
+            for _ in range(30):
+                await timer.key("queue: cursor down (j)", "j")
+            for _ in range(15):
+                await timer.key("queue: page down (PgDn)", "pagedown")
+            for _ in range(6):
+                await timer.key("queue: last row (G)", "G")
+                await timer.key("queue: page up at the end (PgUp)", "pageup")
+                await timer.key("queue: first row (g)", "g")
+            for _ in range(2):
+                for _ in range(4):  # the four sorts, back to time-to-breach
+                    await timer.key("queue: next sort (o)", "o")
+            for text in QUEUE_FILTERS:
+                await pilot.press("slash")
+                await timer.typed(text[:-1])
+                await timer.key("queue: filter, one character typed", text[-1])
+                await timer.key("queue: filter applied (Enter)", "enter")
+                await timer.key("queue: filter cleared (Esc)", "escape")
+            for _ in range(8):  # the eight views, back to all open
+                await timer.key("queue: next view (v)", "v")
+            for _ in range(20):
+                await timer.action("SLA tick (redraw the visible timers)", app.tick)
+            for _ in range(20):
+                started = time.perf_counter()
+                app.check_for_changes()
+                results.setdefault("change check (nothing changed)", []).append((time.perf_counter() - started) * 1000)
+            for _ in range(2):  # to "Unassigned": every claim takes the ticket out of the view
+                await pilot.press("v")
+            for _ in range(10):
+                await timer.key("queue: claim (c), write + reload", "c")
+        await pilot.press("q")
+    app.engine.dispose()
+    return results
+
+
+async def board_session(path: Path, rounds: int = 1) -> Results:
+    results: Results = {}
+    app = _app(path, "inventory")
+    async with app.run_test(size=SIZE) as pilot:
+        timer = Timer(app, pilot, results)
+        started = time.perf_counter()
+        while getattr(app.screen, "board", None) is None:
+            await asyncio.sleep(0.01)
+            if time.perf_counter() - started > 120:
+                raise RuntimeError("the reorder board was not computed within 120 s")
+        await pilot.pause()
+        timer.steady()
+        for _ in range(rounds):
+            for _ in range(30):
+                await timer.key("board: cursor down (j)", "j")
+            for _ in range(15):
+                await timer.key("board: page down (PgDn)", "pagedown")
+            for _ in range(6):
+                await timer.key("board: last row (G)", "G")
+                await timer.key("board: first row (g)", "g")
+            for _ in range(2):
+                for _ in range(4):
+                    await timer.key("board: next sort (o)", "o")
+            for text in BOARD_FILTERS:
+                await pilot.press("slash")
+                await timer.typed(text[:-1])
+                await timer.key("board: filter, one character typed", text[-1])
+                await timer.key("board: filter applied (Enter)", "enter")
+                await timer.key("board: filter cleared (Esc)", "escape")
+            for _ in range(6):
+                await timer.key("board: next view (v)", "v")
+            for _ in range(4):
+                await timer.key("board: by warehouse / total (w)", "w")
+            for _ in range(10):
+                await timer.key("board: mark row (space)", "space")
+        await pilot.press("q")
+    app.engine.dispose()
+    return results
+
+
+def breach_recording(path: Path, repeat: int = 10) -> list[float]:
+    """Milliseconds per ``record_due_breaches`` (the app runs it every 30 s, off the UI thread)."""
+    from dtc_tui import db
+    from dtc_tui.clock import SystemClock
+    from dtc_tui.services.sla_store import record_due_breaches
+
+    engine = db.make_engine(f"sqlite:///{path}")
+    values = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        with db.write_session(engine) as session:
+            record_due_breaches(session, SystemClock().now())
+        values.append((time.perf_counter() - started) * 1000)
+    engine.dispose()
+    return values
+
+
+def measure(path: Path, rounds: int = 1) -> Results:
+    results = asyncio.run(queue_session(path, rounds))
+    results.update(asyncio.run(board_session(path, rounds)))
+    results["SLA breach recording (every 30 s, worker thread)"] = breach_recording(path)
+    return results
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("database", type=Path)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args()
+    results = measure(args.database, args.rounds)
+    if args.out:
+        args.out.write_text(json.dumps(results))
+    for name, values in results.items():
+        ordered = sorted(values)
+        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        print(f"{name:<52} n={len(values):>3}  p50 {ordered[len(ordered) // 2]:8.1f}  p95 {p95:8.1f}  "
+              f"max {ordered[-1]:8.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,393 @@
+"""dtc-tui's performance harness: one command, every figure of issue 10, against the floor.
+
+    .venv/bin/python -m bench                    # everything, 1k / 10k / 100k / 1M tickets
+    .venv/bin/python -m bench --sizes 1k,10k     # a quick look
+    .venv/bin/python -m bench --only cold,headless --repeat 5
+    .venv/bin/python -m bench --write-docs       # also put the table into docs/performance.md
+
+Builds the datasets (``bench/datasets.py``; kept for a few hours in ``bench/results/data``), then
+measures, per dataset:
+
+1. cold start: a fresh ``bench/probe.py`` process per run, building the app as ``dtc-tui --db X``
+   does and exiting at the first frame of the wanted screen: process wall time, against the floor
+   ``python -c "import textual.app, sqlmodel"`` timed in the same loop; and, for the two screens
+   that compute in a worker (overview, reorder board), the time until their content is on screen;
+2. headless commands as processes against the floor ``python -c "import sqlalchemy"``;
+3. key press to screen in the queue and on the board, p50 / p95 (``bench/latency.py``);
+4. the SLA tick, the change check and the breach recording (same child);
+5. imports: a 100k-row Zendesk CSV and a 2-year Meta export (``bench/imports.py``; once, they do
+   not depend on the dataset);
+6. peak memory (VmHWM) of the app process on each screen (from the cold-start runs).
+
+Process runs are interleaved (floor, screen A, screen B, ..., floor, ...) so a burst of load from
+something else on the machine hits floor and product alike. Prints one table (median, min, max, the
+ratio to the floor, the target and whether it is met) and writes every value to
+``bench/results/bench-<time>.json`` and ``bench/results/latest.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import datasets  # noqa: E402
+
+PYTHON = sys.executable
+DTC_TUI = str(Path(PYTHON).with_name("dtc-tui"))
+RESULTS = ROOT / "bench" / "results"
+DOCS = ROOT / "docs" / "performance.md"
+AREAS = ("overview", "tickets", "inventory", "ads", "team")
+WORKER_AREAS = ("overview", "inventory")  # their first frame says "Loading..." / "Computing..."
+UI_FLOOR = "import textual.app, sqlmodel"
+CLI_FLOOR = "import sqlalchemy"
+HEADLESS = {
+    "dtc-tui sla check": ["sla", "check"],
+    "dtc-tui check": ["check"],
+    "dtc-tui inventory reorder --json": ["inventory", "reorder", "--json"],
+}
+# Issue 10's targets.
+START_RATIO = 1.5
+HEADLESS_RATIO = 1.5
+KEY_P95_MS = 50.0
+TICK_MS = 10.0
+IMPORT_ROWS_PER_S = 20_000
+MEMORY_MB = 300.0
+
+
+@dataclass
+class Figure:
+    """One measurement at one size: raw values, and how to judge them."""
+
+    group: str
+    name: str
+    size: str
+    unit: str
+    values: list[float]
+    floor: str | None = None  # name of the floor figure of the same size and group
+    target: float | None = None  # the issue's bound (on the ratio when floor is set)
+    stat: str = "median"  # what the target applies to: median or p95
+    higher_is_better: bool = False
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.values)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+class Report:
+    def __init__(self) -> None:
+        self.figures: list[Figure] = []
+
+    def add(self, figure: Figure) -> Figure:
+        self.figures.append(figure)
+        return figure
+
+    def floor_of(self, figure: Figure) -> Figure | None:
+        if figure.floor is None:
+            return None
+        return next((f for f in self.figures if f.size == figure.size and f.name == figure.floor), None)
+
+    def ratio(self, figure: Figure) -> float | None:
+        floor = self.floor_of(figure)
+        return figure.median / floor.median if floor else None
+
+    def verdict(self, figure: Figure) -> str:
+        if figure.target is None:
+            return ""
+        value = self.ratio(figure) if figure.floor else (figure.p95 if figure.stat == "p95" else figure.median)
+        if value is None:
+            return "?"
+        ok = value >= figure.target if figure.higher_is_better else value <= figure.target
+        return "ok" if ok else "MISS"
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- process runs ---------------------------------------------------------------------------------
+
+
+def child_env() -> dict[str, str]:
+    """The environment of every child: no user config, no colour, no animations."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DTC_TUI_")}
+    env.update(TEXTUAL_ANIMATIONS="none", NO_COLOR="1", DTC_TUI_OPERATOR="bench",
+               XDG_CONFIG_HOME=str(RESULTS / "config"))
+    return env
+
+
+def run_process(argv: list[str], *, ok_codes: tuple[int, ...] = (0,)) -> float:
+    """Wall seconds of one process, from spawn to exit."""
+    started = time.perf_counter()
+    done = subprocess.run(argv, env=child_env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode not in ok_codes:
+        raise RuntimeError(f"{' '.join(argv)} exited {done.returncode}: {done.stderr.strip()[-2000:]}")
+    return seconds
+
+
+def probe(path: Path, area: str, until: str) -> dict:
+    """One cold start (``bench/probe.py``): process wall, first frame, usable frame, peak memory."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        out = Path(handle.name)
+    try:
+        spawned = time.time()
+        wall = run_process([PYTHON, str(ROOT / "bench" / "probe.py"), str(path), area, str(out), "--until", until])
+        data = json.loads(out.read_text())
+    finally:
+        out.unlink(missing_ok=True)
+    if "error" in data:
+        raise RuntimeError(f"probe {area} on {path.name}: {data['error']}")
+    return {"wall": wall, "first_frame": data["first_frame_at"] - spawned, "usable": data["usable_at"] - spawned,
+            "peak_rss_mb": data["peak_rss_mb"]}
+
+
+def cold_start(report: Report, size: str, path: Path, repeat: int) -> None:
+    floor: list[float] = []
+    first: dict[str, list[float]] = {area: [] for area in AREAS}
+    usable: dict[str, list[float]] = {area: [] for area in WORKER_AREAS}
+    memory: dict[str, list[float]] = {area: [] for area in AREAS}
+    for _ in range(repeat):
+        floor.append(run_process([PYTHON, "-c", UI_FLOOR]))
+        for area in AREAS:
+            run = probe(path, area, "first")
+            first[area].append(run["wall"])
+            if area in WORKER_AREAS:
+                run = probe(path, area, "usable")
+                usable[area].append(run["wall"])
+            # (the other screens read their data before their first frame: it is already their content)
+            memory[area].append(run["peak_rss_mb"])
+    floor_name = f'floor: python -c "{UI_FLOOR}"'
+    report.add(Figure("cold start", floor_name, size, "s", floor))
+    for area in AREAS:
+        report.add(Figure("cold start", f"start to first frame: {area}", size, "s", first[area], floor=floor_name,
+                          target=START_RATIO, note="process wall, exits at the first frame"))
+    for area in WORKER_AREAS:
+        report.add(Figure("cold start", f"start to content shown: {area}", size, "s", usable[area],
+                          floor=floor_name, note="process wall, exits at the frame with the worker's result"))
+    for area in AREAS:
+        report.add(Figure("memory", f"app peak memory: {area}", size, "MB", memory[area], target=MEMORY_MB,
+                          note="VmHWM when the screen's content is shown"))
+
+
+def headless(report: Report, size: str, path: Path, repeat: int) -> None:
+    floor: list[float] = []
+    runs: dict[str, list[float]] = {name: [] for name in HEADLESS}
+    for _ in range(repeat):
+        floor.append(run_process([PYTHON, "-c", CLI_FLOOR]))
+        for name, args in HEADLESS.items():
+            # sla check and check exit 1 when something needs attention: that is their answer, not a failure
+            runs[name].append(run_process([DTC_TUI, "--db", str(path), *args], ok_codes=(0, 1)))
+    floor_name = f'floor: python -c "{CLI_FLOOR}"'
+    report.add(Figure("headless", floor_name, size, "s", floor))
+    for name, values in runs.items():
+        report.add(Figure("headless", name, size, "s", values, floor=floor_name, target=HEADLESS_RATIO))
+
+
+def latency(report: Report, size: str, path: Path) -> None:
+    from bench.latency import SETTLED
+
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        out = Path(handle.name)
+    try:
+        run_process([PYTHON, str(ROOT / "bench" / "latency.py"), str(path), "--out", str(out)])
+        results: dict[str, list[float]] = json.loads(out.read_text())
+    finally:
+        out.unlink(missing_ok=True)
+    for name, values in results.items():
+        if name.endswith(SETTLED):
+            continue
+        settled = results.get(name + SETTLED)
+        extra = {"last_frame_ms": settled} if settled else {}
+        if name.startswith(("queue:", "board:")):
+            report.add(Figure("key press", name, size, "ms", values, target=KEY_P95_MS if size == "1M" else None,
+                              stat="p95", extra=extra))
+        elif name.startswith("SLA tick"):
+            report.add(Figure("live updates", name, size, "ms", values, target=TICK_MS if size == "1M" else None,
+                              stat="median", extra=extra,
+                              note="tick to its frame: includes waiting for Textual's next frame slot"))
+        else:
+            report.add(Figure("live updates", name, size, "ms", values))
+
+
+def imports(report: Report) -> None:
+    """bench/imports.py's files and its child (one import, then the same file again), once."""
+    import random
+
+    from bench.imports import write_ads, write_tickets
+
+    rng = random.Random(7)
+    with tempfile.TemporaryDirectory() as scratch:
+        directory = Path(scratch)
+        files = {"zendesk": directory / "zendesk_tickets.csv", "meta-ads": directory / "meta_ads_2y.csv"}
+        write_tickets(files["zendesk"], 100_000, rng)
+        write_ads(files["meta-ads"], 50, 730, rng)
+        labels = {"zendesk": "100k-row Zendesk ticket CSV", "meta-ads": "2-year Meta Ads export (73k rows)"}
+        for kind, file in files.items():
+            database = directory / f"{kind}.db"
+            done = subprocess.run([PYTHON, str(ROOT / "bench" / "imports.py"), "--child", kind, str(file),
+                                   str(database)], env=child_env(), cwd=ROOT, capture_output=True, text=True,
+                                  check=True)
+            data = json.loads(done.stdout.strip().splitlines()[-1])
+            first, again = data["runs"]
+            report.add(Figure("import", f"import {labels[kind]}: rows/s", "-", "rows/s",
+                              [first["rows"] / first["seconds"]], target=IMPORT_ROWS_PER_S, higher_is_better=True,
+                              note=f"{first['rows']:,} rows, {first['inserted']:,} inserted"))
+            report.add(Figure("import", f"import {labels[kind]} again (unchanged): rows/s", "-", "rows/s",
+                              [again["rows"] / again["seconds"]], target=IMPORT_ROWS_PER_S, higher_is_better=True))
+            report.add(Figure("import", f"import {labels[kind]}: peak memory", "-", "MB", [data["peak_mb"]],
+                              target=MEMORY_MB))
+
+
+# --- output -----------------------------------------------------------------------------------------
+
+
+def _number(value: float, unit: str) -> str:
+    if unit == "s":
+        return f"{value:.2f}"
+    if unit == "rows/s":
+        return f"{value:,.0f}"
+    return f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
+def rows_of(report: Report) -> list[list[str]]:
+    rows = []
+    for f in report.figures:
+        ratio = report.ratio(f)
+        target = ""
+        if f.target is not None:
+            bound = ">=" if f.higher_is_better else "<="
+            target = f"{bound} {f.target:g}x floor" if f.floor else f"{f.stat} {bound} {_number(f.target, f.unit)}"
+        rows.append([f.group, f.name, f.size, f.unit, _number(f.median, f.unit), _number(min(f.values), f.unit),
+                     _number(max(f.values), f.unit), _number(f.p95, f.unit) if f.unit == "ms" else "",
+                     f"{ratio:.2f}" if ratio else "", target, report.verdict(f)])
+    return rows
+
+
+HEADER = ["group", "measurement", "size", "unit", "median", "min", "max", "p95", "x floor", "target", ""]
+
+
+def print_table(report: Report) -> None:
+    rows = rows_of(report)
+    widths = [max(len(str(row[i])) for row in [HEADER, *rows]) for i in range(len(HEADER))]
+    numeric = {4, 5, 6, 7, 8}
+    for row in [HEADER, *rows]:
+        print("  ".join(str(cell).rjust(widths[i]) if i in numeric else str(cell).ljust(widths[i])
+                        for i, cell in enumerate(row)).rstrip())
+
+
+def markdown(report: Report) -> str:
+    lines = ["| " + " | ".join(HEADER[1:]) + " |", "|" + "---|" * (len(HEADER) - 1)]
+    lines += ["| " + " | ".join(row[1:]) + " |" for row in rows_of(report)]
+    return "\n".join(lines)
+
+
+def machine() -> dict[str, object]:
+    import sqlite3
+
+    return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+            "sqlite": sqlite3.sqlite_version, "load_average": os.getloadavg()}
+
+
+def save(report: Report, meta: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    payload = {**meta, "figures": [{**asdict(f), "median": f.median, "p95": f.p95, "ratio": report.ratio(f),
+                                    "verdict": report.verdict(f)} for f in report.figures]}
+    path = RESULTS / f"bench-{stamp}.json"
+    path.write_text(json.dumps(payload, indent=1))
+    (RESULTS / "latest.json").write_text(json.dumps(payload, indent=1))
+    (RESULTS / "latest.md").write_text(markdown(report) + "\n")
+    return path
+
+
+def write_docs(report: Report, meta: dict) -> None:
+    """Replace the table between the markers in docs/performance.md."""
+    start, end = "<!-- bench:table:start -->", "<!-- bench:table:end -->"
+    text = DOCS.read_text()
+    if start not in text or end not in text:
+        raise SystemExit(f"{DOCS} has no {start} ... {end} markers")
+    machine_line = (f"Measured {meta['finished']} with `{meta['command']}` in {meta['seconds'] / 60:.1f} min on "
+                    f"{meta['machine']['cpus']} CPUs, Python {meta['machine']['python']}, SQLite "
+                    f"{meta['machine']['sqlite']} (load average at the start: "
+                    f"{meta['machine']['load_average'][0]:.1f}).")
+    body = f"{start}\n{machine_line}\n\n{markdown(report)}\n{end}"
+    DOCS.write_text(text[:text.index(start)] + body + text[text.index(end) + len(end):])
+
+
+# --- main -------------------------------------------------------------------------------------------
+
+
+PARTS = ("cold", "headless", "latency", "imports")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=",".join(datasets.DATASETS), help="datasets (default: %(default)s)")
+    parser.add_argument("--only", default=",".join(PARTS), help="parts to run (default: %(default)s)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per process measurement (default: 3)")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the datasets even if fresh ones exist")
+    parser.add_argument("--data-dir", type=Path, default=datasets.DEFAULT_DIR)
+    parser.add_argument("--write-docs", action="store_true", help=f"put the table into {DOCS.relative_to(ROOT)}")
+    args = parser.parse_args(argv)
+    sizes = [s for s in args.sizes.split(",") if s]
+    parts = [p for p in args.only.split(",") if p]
+    if bad := [s for s in sizes if s not in datasets.DATASETS] + [p for p in parts if p not in PARTS]:
+        parser.error(f"unknown size or part: {', '.join(bad)}")
+    started = time.perf_counter()
+    meta: dict = {"command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
+                  "started": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
+                  "datasets": {}}
+    report = Report()
+    paths: dict[str, Path] = {}
+    for size in sizes:
+        paths[size], built = datasets.ensure(size, args.data_dir, rebuild=args.rebuild, log=log)
+        meta["datasets"][size] = {"label": datasets.DATASETS[size].label, "build_seconds": built}
+    for size in sizes:
+        if "cold" in parts:
+            log(f"[{time.perf_counter() - started:5.0f} s] cold start, {size}")
+            cold_start(report, size, paths[size], args.repeat)
+        if "headless" in parts:
+            log(f"[{time.perf_counter() - started:5.0f} s] headless commands, {size}")
+            headless(report, size, paths[size], args.repeat)
+        if "latency" in parts:
+            log(f"[{time.perf_counter() - started:5.0f} s] key presses and ticks, {size}")
+            latency(report, size, paths[size])
+    if "imports" in parts:
+        log(f"[{time.perf_counter() - started:5.0f} s] imports")
+        imports(report)
+    report.figures.sort(key=lambda f: (list(("cold start", "headless", "key press", "live updates", "memory",
+                                             "import")).index(f.group), f.name.startswith("floor") is False,
+                                       f.name, sizes.index(f.size) if f.size in sizes else 0))
+    meta["seconds"] = time.perf_counter() - started
+    meta["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    print_table(report)
+    saved = save(report, meta)
+    log(f"{len(report.figures)} figures in {meta['seconds'] / 60:.1f} min; written to {saved.relative_to(ROOT)}")
+    if args.write_docs:
+        write_docs(report, meta)
+        log(f"table written to {DOCS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
