@@ -17,6 +17,7 @@ Definitions (chosen where the issue is silent; all on calendar time):
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -225,7 +226,7 @@ def report(session: Session, *, start: datetime, end: datetime, now: datetime,
     for (due_at,) in session.execute(select(SlaBreach.due_at).where(SlaBreach.due_at >= start,  # type: ignore[arg-type]
                                                                      SlaBreach.due_at < end)):
         per_day[due_at.date()] += 1
-    days = max(int(length / timedelta(days=1)), 1)
+    days = max(math.ceil(length / timedelta(days=1)), 1)  # a partial last day (today) gets its bar
     result.breaches_per_day = [((start + timedelta(days=i)).date(), per_day.get((start + timedelta(days=i)).date(), 0))
                                for i in range(days)]
     ages = [(now - created).total_seconds() / 3600 for (created,) in session.execute(

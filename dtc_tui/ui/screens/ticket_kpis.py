@@ -94,11 +94,13 @@ class KpiScreen(Screen[None]):
         self.query_one("#spark-label", Static).update(label)
         self.query_one(Sparkline).data = [float(n) for n in counts] or [0.0]
         groups = Table(title=Text(f"By {self.group}", style="bold"), title_justify="left", box=None, padding=(0, 1))
-        keys = ("fr_sla", "frt_median", "resolution_rate", "fsr", "csat", "breach_rate")
+        short = {"fr_sla": "1st resp SLA", "frt_median": "1st resp med", "resolution_rate": "Resolved",
+                 "fsr": "FCR", "csat": "CSAT", "breach_rate": "Breaches"}
+        keys = tuple(short)
         groups.add_column(self.group.title(), no_wrap=True)
         groups.add_column("Created", justify="right")
         for key in keys:
-            groups.add_column(r.overall.get(key).label, justify="right")
+            groups.add_column(short[key], justify="right", no_wrap=True)
         for name, kpis in r.groups.get(self.group, {}).items():
             if kpis.tickets_created == 0 and kpis.tickets_solved == 0:
                 continue
