@@ -109,3 +109,10 @@ def test_a_quick_import_loads_neither_textual_nor_rich(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "LOADED:\n" in out.stdout or out.stdout.rstrip().endswith("LOADED:")
+
+
+def test_a_rejects_file_in_a_missing_directory_is_refused_up_front(tmp_path: Path) -> None:
+    result = run("--db", str(tmp_path / "c.db"), "import", "zendesk", str(FIXTURES / "zendesk_tickets.csv"),
+                 "--skip-invalid", str(tmp_path / "no" / "such" / "rejects.csv"))
+    assert result.exit_code == 1
+    assert "no such directory" in result.stderr and "Traceback" not in result.output

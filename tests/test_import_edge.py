@@ -215,3 +215,27 @@ def test_sku_codes_longer_than_the_column_are_refused(engine: Engine, tmp_path: 
     assert [str(e) for e in summary.errors] == ["p.csv:2: Variant SKU: longer than 64 characters"]
     with db.read_session(engine) as session:
         assert session.exec(orm_select(Sku)).all() == []
+
+
+def test_json_rows_go_to_the_rejects_file_as_json(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "t.json"
+    path.write_text('[{"id": 1, "status": "open", "created_at": "2026-11-20T10:00:00Z"},\n'
+                    ' {"id": 2, "status": "open", "created_at": "soon"},\n 7]', encoding="utf-8")
+    rejects = tmp_path / "rejects.csv"
+    summary = run(engine, "zendesk", path, rejects=rejects, display_name="t.json")
+    assert [str(e) for e in summary.errors] == ["t.json:2: created_at: 'soon' is not a date and time",
+                                                "t.json:3: record: not a JSON object"]
+    assert (summary.inserted, summary.rejected) == (1, 2)
+    with open(rejects, encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["record", "error", "source line"]
+    assert rows[1] == ['{"id": 2, "status": "open", "created_at": "soon"}',
+                       "created_at: 'soon' is not a date and time", "2"]
+    assert rows[2] == ["7", "record: not a JSON object", "3"]
+
+
+def test_progress_is_reported_up_to_the_end(engine: Engine) -> None:
+    seen: list[tuple[float, str]] = []
+    run(engine, "shopify-inventory", "shopify_inventory_export.csv", progress=lambda f, p: seen.append((f, p)))
+    assert seen[-1] == (1.0, "writing")
+    assert [f for f, _p in seen] == sorted(f for f, _p in seen)

@@ -81,6 +81,8 @@ def import_command(ctx: CliContext, kind: str, file: Path, dry_run: bool, reject
         raise click.ClickException(f"{file}: no such file")
     if rejects is not None and rejects.resolve() == file.resolve():
         raise click.ClickException("the rejects file must not be the file being imported")
+    if rejects is not None and not rejects.resolve().parent.is_dir():
+        raise click.ClickException(f"cannot write {rejects}: no such directory")
     progress = _LazyProgress(enabled=sys.stderr.isatty() and not as_json)
     try:
         summary = run_import(ctx.engine(), kind, file, now=ctx.now(), actor=ctx.operator, tz=tz,
@@ -90,6 +92,9 @@ def import_command(ctx: CliContext, kind: str, file: Path, dry_run: bool, reject
         for error in exc.errors:
             click.echo(str(error), err=True)
         raise click.ClickException(f"cannot import {file}; nothing was written") from exc
+    except OSError as exc:  # the rejects file cannot be written, the file vanished...
+        progress.close()
+        raise click.ClickException(f"{exc.filename or file}: {exc.strerror}; nothing was written") from exc
     progress.close()
     for error in summary.errors:
         click.echo(str(error), err=True)
