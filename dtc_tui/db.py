@@ -13,6 +13,7 @@ SQLite choices (why):
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -160,6 +161,29 @@ def current_revision(engine: Engine) -> str | None:
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
+_REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]*)?=(.*)$", re.MULTILINE)
+
+
+def _head_from_files() -> str | None:
+    """The single head read from the version files' text, or None when unsure (Alembic decides then).
+
+    Same answer as ``head_revision()`` for the plain ``revision = "..."`` / ``down_revision = ...``
+    lines Alembic writes, without importing Alembic and every migration module.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(text), _DOWN_REVISION.search(text)
+        if revision is None or down is None:
+            return None
+        revisions.add(revision.group(1))
+        parents.update(re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
 def known_revisions() -> set[str]:
     from alembic.script import ScriptDirectory
 
@@ -198,9 +222,12 @@ def upgrade(engine: Engine) -> MigrationResult:
 
     Refuses a database whose revision this code does not know (it is newer than the code).
     """
+    before = current_revision(engine)
+    if before is not None and before == _head_from_files():
+        # Up to date, the common case: answered without importing Alembic (~0.3 s of every start).
+        return MigrationResult(before, before, None)
     from alembic import command
 
-    before = current_revision(engine)
     head = head_revision()
     if before is not None and before not in known_revisions():
         raise DatabaseError(
