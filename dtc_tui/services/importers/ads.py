@@ -66,6 +66,7 @@ def parse_range(text: str) -> tuple[date, date] | None:
 class _AdImporter(Importer):
     entity = "ad stat day"
     area = "ads"
+    tables = ("ad_stat_daily", "campaign")
     channel: ClassVar[str] = ""
 
     def begin(self, source: Any, *, writing: bool) -> None:

@@ -175,6 +175,7 @@ class Importer:
     entity: ClassVar[str] = "row"
     area: ClassVar[str] = ""
     columns: ClassVar[Columns] = Columns(())
+    tables: ClassVar[tuple[str, ...]] = ()  # tables written, analysed after a big import on PostgreSQL
 
     def __init__(self, *, tz: tzinfo, now: datetime, actor: str) -> None:
         self.tz = tz

@@ -39,6 +39,7 @@ def table_importer(kind: str, table_name: str) -> type[Importer]:
     return type(f"{table_name.title().replace('_', '')}Import", (TableImporter,), {
         "kind": kind, "title": f"dtc-tui {table_name} export", "entity": table_name,
         "area": TABLE_AREAS.get(table_name, ""), "columns": Columns(fields), "table_name": table_name,
+        "tables": (table_name,),
     })
 
 

@@ -45,6 +45,7 @@ class ShopifyProducts(Importer):
     title = "Shopify products (CSV)"
     entity = "sku"
     area = "inventory"
+    tables = ("sku",)
     columns = Columns((
         field("handle", "Handle", "URL handle", required=True),
         field("title", "Title", required=True),
@@ -123,6 +124,7 @@ class ShopifyInventory(Importer):
     title = "Shopify inventory (CSV)"
     entity = "stock record"
     area = "inventory"
+    tables = ("stock_level", "sku")
     columns = Columns((
         field("sku", "SKU", "Variant SKU", required=True),
         field("location", "Location", required=True),

@@ -113,6 +113,7 @@ def hours_to_minutes(text: str) -> float | None:
 class _TicketImporter(TicketWriter, Importer):
     entity = "ticket"
     area = "tickets"
+    tables = ("ticket", "customer", "sla_breach", "ticket_message")
     source_name = ""
     statuses: dict[str, str] = {}
     status_names = ""
