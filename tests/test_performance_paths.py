@@ -6,11 +6,21 @@ quietly change what the user sees.
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
+from dataclasses import asdict
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
 from dtc_tui import db
+from dtc_tui.models import SlaBreach, Ticket
+from dtc_tui.services import ticket_kpis
+from dtc_tui.services.defaults import ensure_defaults
 
 
 def test_head_read_from_the_version_files_is_alembics_head() -> None:
@@ -35,3 +45,94 @@ def test_a_new_database_is_still_migrated_by_alembic(tmp_path: Path) -> None:
     result = db.ensure_current(engine)
     assert result.before is None
     assert result.after == db.head_revision() == db.current_revision(engine)
+
+
+# --- ticket KPIs: counted in SQL, the same as the all-Python reference ----------------------------
+
+
+def _same(new: object, old: object, path: str = "") -> None:
+    """Deep equality; floats to 1e-9 relative (SQL sums and divides in another order)."""
+    if isinstance(new, float) and isinstance(old, float):
+        assert math.isclose(new, old, rel_tol=1e-9, abs_tol=1e-6), path
+    elif isinstance(new, dict) and isinstance(old, dict):
+        assert list(new) == list(old), path
+        for key in new:
+            _same(new[key], old[key], f"{path}.{key}")
+    elif isinstance(new, list | tuple) and isinstance(old, list | tuple):
+        assert len(new) == len(old), path
+        for i, (a, b) in enumerate(zip(new, old, strict=True)):
+            _same(a, b, f"{path}[{i}]")
+    else:
+        assert new == old, f"{path}: {new!r} != {old!r}"
+
+
+@pytest.mark.parametrize("days", [1, 7, 30])
+def test_kpi_report_in_sql_matches_the_python_reference(demo_engine: Engine, now: datetime, days: int) -> None:
+    from tests import ticket_kpis_reference as reference
+
+    start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    with db.read_session(demo_engine) as session:
+        new = ticket_kpis.report(session, start=start, end=now, now=now)
+        old = reference.report(session, start=start, end=now, now=now)
+    assert new.overall.tickets_created > 0 and new.groups["agent"]
+    _same(new.as_dict(), old.as_dict())
+
+
+def test_period_kpis_are_the_reports_overall_figures(demo_engine: Engine, now: datetime) -> None:
+    start = now - timedelta(days=7)
+    with db.read_session(demo_engine) as session:
+        headline = ticket_kpis.period_kpis(session, start=start, end=now)
+        full = ticket_kpis.report(session, start=start, end=now, now=now, group_by=())
+    _same(asdict(headline), asdict(full.overall))
+
+
+def _ticket(session: Session, number: int, created: datetime, *, first: float | None = None,
+            solved: float | None = None, replies: int = 1, csat: int | None = None, channel: str = "email",
+            is_open: bool = False) -> Ticket:
+    """A ticket created at ``created``, first reply and solve ``first`` / ``solved`` minutes later."""
+    first_at = created + timedelta(minutes=first) if first is not None else None
+    solved_at = created + timedelta(minutes=solved) if solved is not None else None
+    ticket = Ticket(id=number, subject=f"t{number}", channel=channel, created_at=created, updated_at=created,
+                    first_response_at=first_at, solved_at=solved_at, agent_replies=replies if first_at else 0,
+                    csat=csat, is_open=is_open, status="open" if is_open else "solved", due_sort_at=created)
+    session.add(ticket)
+    return ticket
+
+
+def test_kpis_by_hand(engine: Engine, now: datetime) -> None:
+    """Four tickets in the last day, one in the day before; figures worked out by hand."""
+    start = now - timedelta(days=1)
+    with db.write_session(engine) as session:
+        ensure_defaults(session)
+        _ticket(session, 1, start + timedelta(hours=1), first=245, solved=300, csat=5)  # whole minutes
+        _ticket(session, 2, start + timedelta(hours=2), first=60, solved=600, replies=3, csat=3)
+        _ticket(session, 3, start + timedelta(hours=3), first=30, is_open=True)
+        _ticket(session, 4, start + timedelta(hours=4), is_open=True)  # not answered, first response breached
+        _ticket(session, 5, start - timedelta(hours=5), first=10, solved=20, channel="chat")  # previous day only
+        session.flush()
+        session.add(SlaBreach(ticket_id=4, metric="first_response", due_at=start + timedelta(hours=16),
+                              recorded_at=now))
+        session.add(SlaBreach(ticket_id=2, metric="resolution", due_at=start + timedelta(hours=8), recorded_at=now))
+    with db.read_session(engine) as session:
+        result = ticket_kpis.report(session, start=start, end=now, now=now)
+    kpi = {k.key: k for k in result.overall.kpis}
+    assert (result.overall.tickets_created, result.overall.tickets_solved) == (4, 2)
+    assert kpi["frt_median"].value == pytest.approx(60) and kpi["frt_median"].text() == "1h00m"  # 30, 60, 245
+    assert kpi["frt_p90"].value == pytest.approx(60 + (245 - 60) * 0.8) and kpi["frt_p90"].text() == "3h28m"
+    assert kpi["fr_sla"].value == pytest.approx(3 / 4)  # 3 answered + 1 breached unanswered; 1 breach
+    assert kpi["res_sla"].value == pytest.approx(1 / 2)
+    assert kpi["resolution_rate"].value == pytest.approx(2 / 4)
+    assert kpi["fsr"].value == pytest.approx(1 / 2)
+    assert kpi["csat"].value == pytest.approx(4.0) and kpi["csat_satisfied"].value == pytest.approx(1 / 2)
+    assert kpi["breach_rate"].value == pytest.approx(2 / 4)
+    assert kpi["nr_sla"].value == pytest.approx(1.0)  # two reply cycles (ticket 2), no next-response breach
+    assert sorted(result.groups["channel"]) == ["chat", "email"]  # chat had tickets only the day before
+    assert result.groups["channel"]["chat"].tickets_created == 0
+    assert result.groups["agent"]["unassigned"].tickets_created == 4
+    assert result.previous.tickets_created == 1 and result.previous.get("frt_median").text() == "10m"
+    assert result.backlog_open == 2
+    assert result.backlog_median_age_hours == pytest.approx((now - start).total_seconds() / 3600 - 3.5)
+    assert result.backlog_oldest_age_hours == pytest.approx((now - start).total_seconds() / 3600 - 3)
+    with db.read_session(engine) as session:
+        short = ticket_kpis.period_kpis(session, start=start, end=now)
+    assert short.get("frt_median").text() == "1h00m" and short.tickets_created == 4

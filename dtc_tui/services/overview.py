@@ -85,7 +85,7 @@ def _cap(items: list[Item], per_kind: int, counts: dict[str, int]) -> list[Item]
 def _tickets(engine: Engine, now: datetime, per_kind: int) -> tuple[list[Item], list[Headline], dict[str, int]]:
     """The most urgent breached / at-risk tickets (one page each) and how many there are in all."""
     from dtc_tui.services.text import one_line
-    from dtc_tui.services.ticket_kpis import report
+    from dtc_tui.services.ticket_kpis import period_kpis
     from dtc_tui.services.ticket_queue import QueueQuery, TicketQueueSource
 
     items: list[Item] = []
@@ -103,8 +103,7 @@ def _tickets(engine: Engine, now: datetime, per_kind: int) -> tuple[list[Item], 
                               f"{one_line(row.subject, 70)} · {row.priority} · {row.channel} · "
                               f"owner {row.assignee or 'nobody'}", {"ticket_id": row.id}))
     with db.read_session(engine) as session:
-        day_start = now - timedelta(days=7)
-        kpis = report(session, start=day_start, end=now, now=now, group_by=())
+        kpis = period_kpis(session, start=now - timedelta(days=7), end=now)  # counted in SQL, this period only
     headlines = [
         Headline("tickets", "Breached now", f"{counts['breached']:,}", "0", counts["breached"] == 0),
         Headline("tickets", "At risk now", f"{counts['at_risk']:,}", "", None),
@@ -112,7 +111,7 @@ def _tickets(engine: Engine, now: datetime, per_kind: int) -> tuple[list[Item], 
     short = {"frt_median": "1st response median 7d", "breach_rate": "Breach rate 7d", "csat": "CSAT 7d",
              "fsr": "First-contact resolved 7d"}
     for key, label in short.items():
-        kpi = kpis.overall.get(key)
+        kpi = kpis.get(key)
         headlines.append(Headline("tickets", label, kpi.text(), kpi.target_text(), kpi.ok))
     return items, headlines, totals
 

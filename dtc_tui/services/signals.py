@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlmodel import Session
 
 from dtc_tui.models import AdStatDaily, Campaign, PurchaseOrderLine, Sku, StockLevel, Ticket, Warehouse
@@ -129,12 +129,18 @@ def ticket_rise(session: Session, now: datetime) -> list[Signal]:
     base_start = recent_start - timedelta(days=baseline_days)
 
     def counts(column: Any, *where: Any) -> tuple[dict, dict]:
+        """Tickets per key in the recent days and in the baseline before them (counted in SQL)."""
+        is_recent = case((Ticket.created_at >= recent_start, 1), else_=0)
+        rows = session.execute(select(column, func.sum(is_recent), func.count())
+                               .where(Ticket.created_at >= base_start, Ticket.created_at < now, *where)
+                               .group_by(column))
         recent: dict = defaultdict(int)
         base: dict = defaultdict(int)
-        rows = session.execute(select(column, Ticket.created_at).where(Ticket.created_at >= base_start,
-                                                                        Ticket.created_at < now, *where))
-        for key, created in rows:
-            (recent if created >= recent_start else base)[key] += 1
+        for key, n_recent, n_all in rows:
+            if n_recent:
+                recent[key] = int(n_recent)
+            if n_all - n_recent:
+                base[key] = int(n_all - n_recent)
         return recent, base
 
     def rising(recent: int, base: int) -> bool:
