@@ -36,10 +36,23 @@ def _default(value: Any) -> Any:
 
 
 def bump(session: Session, area: str) -> None:
-    """Tell other instances that ``area`` changed (one cheap row to poll)."""
-    result = session.execute(
-        update(ChangeCounter).where(col(ChangeCounter.area) == area).values(counter=ChangeCounter.counter + 1)
-    )
+    """Tell other instances that ``area`` changed (one cheap row to poll).
+
+    An upsert, so two first writers of a fresh database cannot both insert the row (PostgreSQL
+    does not serialise them the way SQLite's BEGIN IMMEDIATE does).
+    """
+    table = ChangeCounter.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        else:
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        stmt = upsert(table).values(area=area, counter=1)
+        session.execute(stmt.on_conflict_do_update(index_elements=[table.c.area],
+                                                   set_={"counter": table.c.counter + 1}))
+        return
+    result = session.execute(update(table).where(table.c.area == area).values(counter=table.c.counter + 1))
     if result.rowcount == 0:  # type: ignore[attr-defined]
         session.add(ChangeCounter(area=area, counter=1))
         session.flush()
