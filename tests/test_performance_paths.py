@@ -21,6 +21,7 @@ from dtc_tui import db
 from dtc_tui.models import SlaBreach, Ticket
 from dtc_tui.services import ticket_kpis
 from dtc_tui.services.defaults import ensure_defaults
+from dtc_tui.services.ticket_queue import SORTS, VIEWS, QueueQuery, TicketQueueSource
 
 
 def test_head_read_from_the_version_files_is_alembics_head() -> None:
@@ -136,3 +137,41 @@ def test_kpis_by_hand(engine: Engine, now: datetime) -> None:
     with db.read_session(engine) as session:
         short = ticket_kpis.period_kpis(session, start=start, end=now)
     assert short.get("frt_median").text() == "1h00m" and short.tickets_created == 4
+
+
+# --- ticket queue: keyset and reverse paging return what OFFSET paging returns --------------------
+
+
+@pytest.mark.parametrize("sort", list(SORTS))
+def test_queue_pages_from_anywhere_match_offset_paging(demo_engine: Engine, now: datetime, sort: str) -> None:
+    for view in VIEWS:
+        query = QueueQuery(view=view, sort=sort, now=now, today_start=now.replace(hour=0, minute=0), me=1)
+        whole = TicketQueueSource(demo_engine, query)
+        expected = [row.id for row in whole.fetch(0, whole.count())]
+        source = TicketQueueSource(demo_engine, query)
+        total = source.count()
+        assert total == len(expected)
+        page = 37
+        # The table's moves: the end (G), pages up from there, the top, pages down, a jump to the middle.
+        offsets = [max(total - page, 0), max(total - 2 * page, 0), max(total - 3 * page, 0), 0, page, 2 * page,
+                   total // 2, total // 2 + page, max(total // 2 - page, 0), max(total - 1, 0)]
+        for offset in offsets:
+            got = [row.id for row in source.fetch(offset, page)]
+            assert got == expected[offset:offset + page], (view, sort, offset)
+
+
+def test_queue_forgets_known_rows_when_recounted(engine: Engine, now: datetime) -> None:
+    """After a change the table calls count() again: pages must come from the new data, not old keys."""
+    with db.write_session(engine) as session:
+        ensure_defaults(session)
+        for number in range(1, 101):
+            _ticket(session, number, now - timedelta(minutes=number), is_open=True)
+    source = TicketQueueSource(engine, QueueQuery(view="all_open", sort="id", now=now))
+    assert source.count() == 100
+    assert [r.id for r in source.fetch(90, 10)] == list(range(91, 101))
+    assert [r.id for r in source.fetch(50, 10)] == list(range(51, 61))
+    with db.write_session(engine) as session:
+        session.execute(Ticket.__table__.delete().where(Ticket.__table__.c.id <= 20))  # type: ignore[attr-defined]
+    assert source.count() == 80
+    assert [r.id for r in source.fetch(50, 10)] == list(range(71, 81))
+    assert [r.id for r in source.fetch(75, 10)] == list(range(96, 101))

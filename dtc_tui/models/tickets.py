@@ -36,6 +36,17 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_open_due", "is_open", "due_sort_at", "id"),
         Index("ix_ticket_assignee_open", "assignee_id", "is_open", "due_sort_at"),
         Index("ix_ticket_status", "status"),
+        # Scale (issue 10, measured at 1M tickets). The queue's other orders and views: newest first,
+        # by id (an index on is_open alone lists rows in id order, and lets counts read the table in
+        # id order, not in due order: 5x faster), every ticket by due time.
+        Index("ix_ticket_open_created", "is_open", "created_at", "id"),
+        Index("ix_ticket_open", "is_open"),
+        Index("ix_ticket_due", "due_sort_at", "id"),
+        # Period figures (KPIs, overview, signals) read only these columns of the tickets created or
+        # solved in a period: from the index alone, without a table lookup per ticket (10x faster).
+        Index("ix_ticket_created_cover", "created_at", "first_response_at", "solved_at", "agent_replies",
+              "category", "sku_id"),
+        Index("ix_ticket_solved_cover", "solved_at", "agent_replies", "csat"),
         UniqueConstraint("source", "external_id", name="uq_ticket_source_external"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -56,7 +67,7 @@ class Ticket(SQLModel, table=True):
     logistics_status: str | None = Field(default=None, max_length=40)
     refund_status: str | None = Field(default=None, max_length=20)  # none, pending, synced
     promised_delivery_at: datetime | None = utc_field()
-    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)  # indexed by ix_ticket_created_cover
     updated_at: datetime = Field(sa_type=UTCDateTime)
     first_response_at: datetime | None = utc_field()
     # Oldest customer message not yet answered: the start of the current next-response cycle.
@@ -64,7 +75,7 @@ class Ticket(SQLModel, table=True):
     last_customer_message_at: datetime | None = utc_field()
     last_agent_reply_at: datetime | None = utc_field()
     agent_replies: int = 0
-    solved_at: datetime | None = utc_field(index=True)
+    solved_at: datetime | None = utc_field()  # indexed by ix_ticket_solved_cover
     paused_since: datetime | None = utc_field()
     paused_minutes: float = 0.0
     csat: int | None = None

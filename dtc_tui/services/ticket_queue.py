@@ -1,8 +1,9 @@
 """The ticket queue as a windowed, SQL-sorted source: views, filters, sort and paging.
 
 Sorting, filtering and paging run in SQL on the ``ix_ticket_open_due`` index; the screen
-asks only for the rows it shows. SLA state is derived at render time from the stored
-``next_due_at`` / ``next_risk_at`` (see ``sla.display_state``).
+asks only for the rows it shows, and deep pages are found by keyset, not OFFSET. SLA state
+is derived at render time from the stored ``next_due_at`` / ``next_risk_at`` (see
+``sla.display_state``).
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Engine, and_, case, func, literal, or_, select, tuple_
 from sqlalchemy.orm import aliased
 
 from dtc_tui import db
@@ -157,51 +159,101 @@ def _conditions(query: QueueQuery) -> list:
     return conds
 
 
-def _order(query: QueueQuery) -> list:
+def _order(query: QueueQuery) -> list[tuple[Any, bool]]:
+    """The sort as (expression, descending) pairs; the last one is always the id (a total order)."""
     t = Ticket.__table__.c  # type: ignore[attr-defined]
     if query.sort == "created":
-        return [t.created_at.desc(), t.id.desc()]
+        return [(t.created_at, True), (t.id, True)]
     if query.sort == "id":
-        return [t.id]
+        return [(t.id, False)]
     if query.sort == "priority":
-        from sqlalchemy import case
-
-        return [case(PRIORITY_RANK, value=t.priority, else_=9), t.due_sort_at, t.id]
+        return [(case(PRIORITY_RANK, value=t.priority, else_=9), False), (t.due_sort_at, False), (t.id, False)]
     if query.view == "solved_today":
-        return [t.solved_at.desc(), t.id]
-    return [t.due_sort_at, t.id]
+        return [(t.solved_at, True), (t.id, False)]
+    return [(t.due_sort_at, False), (t.id, False)]
+
+
+def _after(order: list[tuple[Any, bool]], key: tuple, *, forward: bool) -> Any:
+    """Rows strictly after (``forward``) or before ``key`` in ``order``: the keyset condition."""
+    values = [literal(value, type_=expr.type) for (expr, _), value in zip(order, key, strict=True)]
+    directions = {descending != (not forward) for _, descending in order}
+    if len(directions) == 1:  # one direction: a row-value comparison, which an index can seek to
+        left, right = tuple_(*[expr for expr, _ in order]), tuple_(*values)
+        return left < right if directions.pop() else left > right
+    terms = []
+    for i, (expr, descending) in enumerate(order):
+        later = expr < values[i] if descending == forward else expr > values[i]
+        terms.append(and_(*[order[j][0] == values[j] for j in range(i)], later))
+    return or_(*terms)
 
 
 class TicketQueueSource:
-    """A ``WindowSource`` over the ticket table (see ``dtc_tui.ui.widgets.window_table``)."""
+    """A ``WindowSource`` over the ticket table (see ``dtc_tui.ui.widgets.window_table``).
+
+    Deep pages are not read with a large OFFSET (SQLite builds every skipped row, joins included:
+    0.2-0.6 s at 100k open tickets). Each fetch starts from the nearest place it knows: the top,
+    the bottom (the same query in reverse order, so ``G`` reads one page), or a row an earlier
+    fetch returned (keyset: ``WHERE (due_sort_at, id) > (...)``), which an index seeks to.
+    ``count()`` (the table calls it after every change) forgets those rows.
+    """
 
     def __init__(self, engine: Engine, query: QueueQuery) -> None:
         self.engine = engine
         self.query = query
         self._conds = _conditions(query)
+        self._order = _order(query)
+        self._count: int | None = None
+        self._anchors: dict[int, tuple] = {}  # offset -> sort key of the row there, from earlier fetches
 
     def count(self) -> int:
         stmt = select(func.count()).select_from(Ticket).where(and_(True, *self._conds))
         with db.read_session(self.engine) as session:
-            return int(session.execute(stmt).scalar_one())
+            self._count = int(session.execute(stmt).scalar_one())
+        self._anchors.clear()
+        return self._count
 
     def fetch(self, offset: int, limit: int) -> list[QueueRow]:
+        total = self._count if self._count is not None else self.count()
+        limit = min(limit, total - offset)
+        if offset < 0 or limit <= 0:
+            return []
+        # Rows to skip from each place we could start: the top, the bottom, a known row before or after.
+        plans = [(offset, None, True), (total - offset - limit, None, False)]
+        before = max((a for a in self._anchors if a < offset), default=None)
+        after = min((a for a in self._anchors if a >= offset + limit), default=None)
+        if before is not None:
+            plans.append((offset - before - 1, before, True))
+        if after is not None:
+            plans.append((after - offset - limit, after, False))
+        skip, anchor, forward = min(plans, key=lambda plan: plan[0])
+        rows = self._select(skip, limit, None if anchor is None else self._anchors[anchor], forward)
+        if not forward:
+            rows.reverse()
+        for index, row in ((offset, rows[0]), (offset + len(rows) - 1, rows[-1])) if rows else ():
+            self._anchors[index] = row[-len(self._order):]
+        return [QueueRow(r[0], r[1], r[2], r[3], r[4] or "", r[5], r[6], r[7] or "", r[8], r[9], r[10], r[11],
+                         r[12], r[13], r[14]) for r in rows]
+
+    def _select(self, skip: int, limit: int, key: tuple | None, forward: bool) -> list[Any]:
         t = Ticket.__table__.c  # type: ignore[attr-defined]
+        conds = list(self._conds)
+        if key is not None:
+            conds.append(_after(self._order, key, forward=forward))
+        order = [expr.desc() if descending == forward else expr.asc() for expr, descending in self._order]
         stmt = (
             select(t.id, t.priority, t.channel, t.language, Customer.name, t.subject, t.category,
                    _assignee.handle, t.assignee_id, t.status, t.next_due_at, t.next_risk_at, t.next_due_metric,
-                   t.created_at, t.version)
+                   t.created_at, t.version, *[expr for expr, _ in self._order])
             .select_from(Ticket)
             .outerjoin(Customer, Customer.id == t.customer_id)
             .outerjoin(_assignee, _assignee.id == t.assignee_id)
-            .where(and_(True, *self._conds))
-            .order_by(*_order(self.query))
-            .offset(offset)
+            .where(and_(True, *conds))
+            .order_by(*order)
+            .offset(skip)
             .limit(limit)
         )
         with db.read_session(self.engine) as session:
-            return [QueueRow(r[0], r[1], r[2], r[3], r[4] or "", r[5], r[6], r[7] or "", r[8], r[9], r[10], r[11],
-                             r[12], r[13], r[14]) for r in session.execute(stmt)]
+            return [tuple(r) for r in session.execute(stmt)]
 
     def key_of(self, row: QueueRow) -> int:
         return row.id
