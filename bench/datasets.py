@@ -18,7 +18,8 @@ SLA states look like the 100k set's, ten times over.
 
 Data is relative to the time it was built, as ``dtc-tui demo`` writes it. Built files are kept in
 ``--dir`` with a small JSON note; a file older than ``MAX_AGE_HOURS`` (the open tickets' SLA clocks
-run on: after a day every one of them is breached) or from another spec is rebuilt.
+run on: after a day every one of them is breached), from another spec or from an older schema is
+rebuilt.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def ensure(name: str, directory: Path = DEFAULT_DIR, *, rebuild: bool = False,
     else:
         _build_demo(path, spec)
     seconds = time.perf_counter() - started
-    _note_path(path).write_text(json.dumps({"spec": asdict(spec), "version": SPEC_VERSION,
+    _note_path(path).write_text(json.dumps({"spec": asdict(spec), "version": SPEC_VERSION, "schema": _schema(),
                                             "built_at": time.time(), "seconds": seconds}))
     log(f"built dataset {name} ({spec.label}) in {seconds:.1f} s")
     return path, seconds
@@ -106,7 +107,15 @@ def _fresh(path: Path, spec: Dataset) -> bool:
         return False
     note = json.loads(note_path.read_text())
     age_hours = (time.time() - note["built_at"]) / 3600
-    return note["spec"] == asdict(spec) and note["version"] == SPEC_VERSION and age_hours < MAX_AGE_HOURS
+    return (note["spec"] == asdict(spec) and note["version"] == SPEC_VERSION and note.get("schema") == _schema()
+            and age_hours < MAX_AGE_HOURS)
+
+
+def _schema() -> str | None:
+    """The migrations' head: a file built with an older schema is rebuilt, not migrated (with a backup)."""
+    from dtc_tui import db
+
+    return db._head_from_files()
 
 
 def _remove(path: Path) -> None:

@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/probe.py DB AREA OUT [--until first|usable] [--size 120x40]
 
-Imports ``dtc_tui.cli`` (what the ``dtc-tui`` script imports), resolves settings and the database
-the way the command does (``CliContext.engine()``: migrations checked, defaults ensured), builds
-``DtcApp`` with ``start_area=AREA`` and runs it headless. Every frame Textual hands to the
+Imports ``dtc_tui.cli`` (what the ``dtc-tui`` script imports), then does what ``cli.main()`` and
+``cli._open_app()`` do: pauses the garbage collector for the start-up (``dtc_tui.startup``),
+resolves settings and the database (``CliContext.engine()``: migrations checked, defaults
+ensured), builds ``DtcApp`` with ``start_area=AREA`` and runs it headless. Every frame Textual hands to the
 terminal is noted; the process exits at the first frame of AREA's screen (``--until first``) or
 at the first frame after the screen's data is on it (``--until usable``: the overview and the
 reorder board compute in a worker thread and show "Loading..." / "Computing..." until then).
@@ -42,18 +43,25 @@ def ready(screen: Any, area: str) -> bool:
 
 
 def main(database: str, area: str, out: Path, until: str = "usable", size: tuple[int, int] = (120, 40)) -> None:
+    phases: dict[str, float] = {"started_at": time.time()}
     import dtc_tui.cli  # noqa: F401  (what the dtc-tui script imports first)
+    from dtc_tui import startup
     from dtc_tui.commands.common import CliContext
     from dtc_tui.config import load_settings, normalise_db_argument
 
+    startup.pause_gc()  # as cli.main()
+    phases["cli_imported_at"] = time.time()
     settings = load_settings()
     ctx = CliContext(settings=settings, database_url=normalise_db_argument(database), database_source="--db")
+    startup.hold_until_app_ready()  # as cli._open_app()
     engine = ctx.engine()
+    phases["database_ready_at"] = time.time()
     from dtc_tui.ui.app import DtcApp
 
+    phases["app_imported_at"] = time.time()
     app = DtcApp(engine=engine, settings=ctx.settings, clock=ctx.clock, database_label=ctx.database_url,
                  start_area=area)
-    result: dict[str, Any] = {"area": area}
+    result: dict[str, Any] = {"area": area, **phases}
     original = app._display
 
     def display(screen: Any, renderable: Any) -> Any:
@@ -76,6 +84,7 @@ def main(database: str, area: str, out: Path, until: str = "usable", size: tuple
 
     app.call_later(lambda: app.set_timer(TIMEOUT_SECONDS, give_up))
     app.run(headless=True, size=size)
+    result["run_returned_at"] = time.time()
     out.write_text(json.dumps(result))
 
 

@@ -61,6 +61,9 @@ def main_group(click_ctx: click.Context, db_arg: str | None, demo: bool) -> None
 
 
 def _open_app(ctx: CliContext, *, demo: bool) -> None:
+    from dtc_tui import startup
+
+    startup.hold_until_app_ready()
     engine = ctx.engine()
     if demo:
         from dtc_tui.services import dbinfo
@@ -127,6 +130,9 @@ _register()
 
 
 def main() -> None:
+    from dtc_tui import startup
+
+    startup.pause_gc()  # resumed once the database (headless) or the first screen (app) is ready
     try:
         main_group(prog_name="dtc-tui")
     except KeyboardInterrupt:

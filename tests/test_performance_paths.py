@@ -175,3 +175,47 @@ def test_queue_forgets_known_rows_when_recounted(engine: Engine, now: datetime) 
     assert source.count() == 80
     assert [r.id for r in source.fetch(50, 10)] == list(range(71, 81))
     assert [r.id for r in source.fetch(75, 10)] == list(range(96, 101))
+
+
+# --- start-up: the collector is paused while dtc-tui starts, and always turned back on ------------
+
+
+@pytest.fixture
+def fresh_startup(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+    import gc
+
+    from dtc_tui import startup
+
+    monkeypatch.setattr(startup, "_paused", False)
+    monkeypatch.setattr(startup, "_hold_for_app", False)
+    yield startup
+    gc.unfreeze()
+    gc.enable()
+
+
+def test_headless_start_resumes_the_collector_when_the_database_is_ready(fresh_startup) -> None:  # noqa: ANN001
+    import gc
+
+    fresh_startup.pause_gc()
+    assert not gc.isenabled()
+    fresh_startup.database_ready()
+    assert gc.isenabled() and gc.get_freeze_count() > 0
+
+
+def test_app_start_keeps_the_collector_off_until_the_first_screen(fresh_startup) -> None:  # noqa: ANN001
+    import gc
+
+    fresh_startup.pause_gc()
+    fresh_startup.hold_until_app_ready()
+    fresh_startup.database_ready()
+    assert not gc.isenabled()
+    fresh_startup.app_ready()
+    assert gc.isenabled()
+
+
+def test_library_use_never_touches_the_collector(fresh_startup) -> None:  # noqa: ANN001
+    import gc
+
+    fresh_startup.database_ready()
+    fresh_startup.app_ready()
+    assert gc.isenabled() and gc.get_freeze_count() == 0

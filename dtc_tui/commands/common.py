@@ -43,6 +43,9 @@ class CliContext:
                                                f"{str(exc.orig if hasattr(exc, 'orig') else exc).strip()}") from exc
                 raise
             self._engine = engine
+            from dtc_tui import startup
+
+            startup.database_ready()
         return self._engine
 
     @property

@@ -96,6 +96,9 @@ class DtcApp(App[None]):
             self.set_keymap(self.settings.keymap)
         self._counters = self._read_counters()
         self.switch_mode(self.start_area)
+        from dtc_tui import startup
+
+        self.call_after_refresh(startup.app_ready)
         self.set_interval(self.settings.tick_seconds, self.tick, name="tick")
         self.set_interval(self.settings.sync_seconds, self.check_for_changes, name="sync")
         # Breaches are recorded when they happen even if nobody runs `dtc-tui sla check` from cron.
