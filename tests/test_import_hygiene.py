@@ -6,22 +6,22 @@ import subprocess
 import sys
 from pathlib import Path
 
-SERVICE_MODULES = [
-    "dtc_tui.services.sla", "dtc_tui.services.sla_store", "dtc_tui.services.business_hours",
-    "dtc_tui.services.ticket_queue", "dtc_tui.services.demo", "dtc_tui.services.audit",
-    "dtc_tui.services.ticket_ops", "dtc_tui.services.ticket_detail", "dtc_tui.services.ticket_kpis",
-    "dtc_tui.services.presence", "dtc_tui.services.maintenance", "dtc_tui.services.overview",
-    "dtc_tui.services.signals",
-    "dtc_tui.models", "dtc_tui.db", "dtc_tui.cli",
-    "dtc_tui.services.inventory", "dtc_tui.services.inventory_board", "dtc_tui.services.inventory_rules",
-    "dtc_tui.services.inventory_health", "dtc_tui.services.purchasing", "dtc_tui.commands.inventory",
-    "dtc_tui.services.team", "dtc_tui.services.team_hours", "dtc_tui.services.team_checks",
-    "dtc_tui.services.team_ops", "dtc_tui.services.team_templates", "dtc_tui.services.team_view",
-    "dtc_tui.services.ads", "dtc_tui.services.ads_metrics", "dtc_tui.services.ads_rules", "dtc_tui.commands.ads",
-    "dtc_tui.services.importers.pipeline", "dtc_tui.services.importers.tickets", "dtc_tui.services.importers.shopify",
-    "dtc_tui.services.importers.ads", "dtc_tui.services.importers.native", "dtc_tui.services.exporters",
-    "dtc_tui.commands.transfer",
-]
+
+def headless_modules() -> list[str]:
+    """Every module of the layers below the UI, found on disk so a new one is covered at once."""
+    import pkgutil
+
+    import dtc_tui.commands
+    import dtc_tui.models
+    import dtc_tui.services
+
+    names = ["dtc_tui.db", "dtc_tui.cli", "dtc_tui.config", "dtc_tui.clock"]
+    for package in (dtc_tui.services, dtc_tui.models, dtc_tui.commands):
+        names += [m.name for m in pkgutil.walk_packages(package.__path__, package.__name__ + ".")]
+    return names
+
+
+SERVICE_MODULES = headless_modules()
 
 
 def test_services_do_not_import_textual_or_rich() -> None:
