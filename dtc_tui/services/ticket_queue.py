@@ -150,7 +150,9 @@ def _conditions(query: QueueQuery) -> list:
             ids = [int(v) for v in values if v.isdigit()]
             conds.append(t.id.in_(ids))
         else:
-            conds.append(func.lower(getattr(t, key)).in_(values))
+            # Channel, language, priority, status and category are stored lower-case (the app's own
+            # values; importers map theirs): compared as they are, so an index on them can be used.
+            conds.append(getattr(t, key).in_(values))
     text = query.filter.text.strip().lower()
     if text:
         like = f"%{text}%"
