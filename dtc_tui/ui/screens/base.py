@@ -42,6 +42,7 @@ class AreaScreen(Screen[Any]):
 
     AREA: ClassVar[str] = ""
     AREA_TITLE: ClassVar[str] = ""
+    RELOAD_ON_FIRST_SHOW: ClassVar[bool] = True
 
     @property
     def dtc(self) -> DtcApp:
@@ -72,8 +73,15 @@ class AreaScreen(Screen[Any]):
     def on_mount(self) -> None:
         self.set_title_text()
 
+    def on_screen_suspend(self) -> None:
+        self._was_suspended = True
+
     def on_screen_resume(self) -> None:
-        self.reload_data()
+        # Coming back (another area, a closed dialog): re-read. Textual also resumes a new screen
+        # (twice) right after on_mount: screens whose first read is a worker started in on_mount
+        # set RELOAD_ON_FIRST_SHOW = False, or each resume starts another full computation.
+        if self.RELOAD_ON_FIRST_SHOW or getattr(self, "_was_suspended", False):
+            self.reload_data()
 
     def reload_data(self) -> None:
         """Re-read what the screen shows (cheap: windowed tables fetch one page)."""

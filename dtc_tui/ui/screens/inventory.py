@@ -94,6 +94,7 @@ def _row_style(row: BoardRow, now: datetime) -> str:
 class InventoryScreen(AreaScreen):
     AREA = "inventory"
     AREA_TITLE = "Inventory"
+    RELOAD_ON_FIRST_SHOW = False  # on_mount starts the worker; the start-up resumes would start two more
     CSS_PATH = "inventory.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="inventory.filter"),

@@ -39,6 +39,7 @@ COLUMNS = [
 class OverviewScreen(AreaScreen):
     AREA = "overview"
     AREA_TITLE = "Overview"
+    RELOAD_ON_FIRST_SHOW = False  # on_mount starts the worker; the start-up resumes would start two more
     DEFAULT_CSS = """
     OverviewScreen #overview-items { height: 1fr; }
     OverviewScreen #overview-detail { height: 3; padding: 0 1; background: $boost; }
