@@ -219,3 +219,33 @@ def test_library_use_never_touches_the_collector(fresh_startup) -> None:  # noqa
     fresh_startup.database_ready()
     fresh_startup.app_ready()
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+# --- settings: read once per session, and a change in the session is seen at once -----------------
+
+
+def test_settings_are_read_once_per_session_and_follow_changes(engine: Engine, now: datetime) -> None:
+    from sqlalchemy import event
+
+    from dtc_tui.services import settings
+
+    with db.write_session(engine) as session:
+        ensure_defaults(session)
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        with db.write_session(engine) as session:
+            first = settings.get(session, "overview.items_per_kind")
+            assert [settings.get(session, "overview.items_per_kind") for _ in range(5)] == [first] * 5
+            settings.get(session, "sla.at_risk_fraction")
+            assert sum("FROM setting" in s for s in statements) == 1
+            settings.put(session, "overview.items_per_kind", first + 4, actor="ana", now=now)
+            assert settings.get(session, "overview.items_per_kind") == first + 4
+            settings.reset(session, "overview.items_per_kind", actor="ana", now=now)
+            session.flush()
+            assert settings.get(session, "overview.items_per_kind") == first
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    with db.read_session(engine) as session:
+        assert settings.get(session, "overview.items_per_kind") == first

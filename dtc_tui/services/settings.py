@@ -82,11 +82,19 @@ class UnknownSetting(KeyError):
     pass
 
 
+_CACHE = "dtc_tui.settings"  # session.info key: the stored overrides, read once per session
+
+
 def get(session: Session, key: str) -> Any:
     if key not in DEFAULTS:
         raise UnknownSetting(key)
-    row = session.get(Setting, key)
-    return json.loads(row.value) if row is not None else DEFAULTS[key]
+    # One query per session for all overrides, not one per call: most keys have none, and a
+    # missing row is not kept in the identity map (the overview asked the database 117 times).
+    stored = session.info.get(_CACHE)
+    if stored is None:
+        stored = session.info[_CACHE] = {row.key: row.value for row in session.exec(select(Setting))}
+    value = stored.get(key)
+    return json.loads(value) if value is not None else DEFAULTS[key]
 
 
 def all_settings(session: Session) -> dict[str, tuple[Any, str]]:
@@ -118,6 +126,7 @@ def put(session: Session, key: str, value: Any, *, actor: str, now: datetime) ->
     row.updated_at = now
     row.updated_by = actor
     session.add(row)
+    session.info.pop(_CACHE, None)
     record(session, actor=actor, now=now, entity="setting", entity_id=key, action="update",
            before={"value": before}, after={"value": value})
 
@@ -133,4 +142,5 @@ def reset(session: Session, key: str, *, actor: str, now: datetime) -> Any:
         record(session, actor=actor, now=now, entity="setting", entity_id=key, action="reset",
                before={"value": json.loads(row.value)}, after={"value": DEFAULTS[key]})
         session.delete(row)
+        session.info.pop(_CACHE, None)
     return DEFAULTS[key]
