@@ -158,6 +158,7 @@ def series_of(rows: list[ReportRow], scope: str, target: float, break_even: floa
 class AdsScreen(AreaScreen):
     AREA = "ads"
     AREA_TITLE = "Ads"
+    RELOAD_ON_FIRST_SHOW = False  # on_mount has just read the report; the start-up resumes would read it twice more
     CSS_PATH = "ads.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "next_period", "Period", id="ads.period"),
