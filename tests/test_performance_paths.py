@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+from contextlib import nullcontext
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -249,3 +250,44 @@ def test_settings_are_read_once_per_session_and_follow_changes(engine: Engine, n
         event.remove(engine, "before_cursor_execute", listener)
     with db.read_session(engine) as session:
         assert settings.get(session, "overview.items_per_kind") == first
+
+
+# --- the overview's parts share one reorder board ---------------------------------------------------
+
+
+def test_stock_states_from_the_shared_board_are_the_narrow_boards(demo_engine: Engine, now: datetime) -> None:
+    from sqlalchemy import select
+
+    from dtc_tui.models import Sku
+    from dtc_tui.services.inventory import one_board, sku_stock_states
+
+    with db.read_session(demo_engine) as session:
+        ids = [sku_id for (sku_id,) in session.execute(select(Sku.id).order_by(Sku.id))]
+        picks = [ids[0], ids[len(ids) // 2], ids[-1], *ids[5:12]]
+        narrow = sku_stock_states(session, picks, now)
+        with one_board(session, now):
+            shared = sku_stock_states(session, picks, now)
+            assert sku_stock_states(session, picks[:2], now) == {k: narrow[k] for k in picks[:2] if k in narrow}
+    assert narrow and shared == narrow
+
+
+def test_the_overview_builds_one_board_and_says_the_same(demo_engine: Engine, now: datetime,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from dtc_tui.services import inventory, inventory_board, overview
+
+    with_sharing = overview.build(demo_engine, now)
+    built = []
+    original = inventory_board.build_board
+
+    def counting(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        built.append(kwargs.get("sku_ids"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(inventory, "build_board", counting)
+    again = overview.build(demo_engine, now)
+    assert built == [None]
+    monkeypatch.setattr(inventory, "one_board", lambda session, now: nullcontext())  # as before: a board per part
+    built.clear()
+    without = overview.build(demo_engine, now)
+    assert len(built) > 1 and any(built)
+    assert with_sharing.as_dict() == again.as_dict() == without.as_dict()

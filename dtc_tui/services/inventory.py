@@ -10,7 +10,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
@@ -20,7 +21,7 @@ from sqlmodel import Session, col, select
 from dtc_tui import db
 from dtc_tui.models import Sku, StockLevel, Supplier, Warehouse
 from dtc_tui.services import audit
-from dtc_tui.services.inventory_board import BoardRow, build_board, total_row
+from dtc_tui.services.inventory_board import Board, BoardRow, build_board, total_row
 from dtc_tui.services.inventory_rules import STATE_LABELS, STRATEGY, safety_formula
 
 
@@ -79,14 +80,46 @@ def _state_from(total: BoardRow, rows: Sequence[BoardRow], today: date) -> SkuSt
     )
 
 
+_SHARED_BOARD = "dtc_tui.inventory.shared_board"  # session.info key, set by one_board()
+
+
+@contextmanager
+def one_board(session: Session, now: datetime) -> Iterator[None]:
+    """Within the block, ``full_board`` and ``sku_stock_states`` read one full board, built on first
+    use, instead of a board per call. For read-only work in one session: the overview built the
+    board five times (its stock items, then the SKUs of three signals and of the ads report)."""
+    session.info[_SHARED_BOARD] = [now, None]
+    try:
+        yield
+    finally:
+        session.info.pop(_SHARED_BOARD, None)
+
+
+def full_board(session: Session, now: datetime) -> Board:
+    """Every SKU-warehouse row: the shared board inside ``one_board``, else a new one."""
+    shared = session.info.get(_SHARED_BOARD)
+    if shared is None or shared[0] != now:
+        return build_board(session, now)
+    if shared[1] is None:
+        shared[1] = build_board(session, now)
+    return shared[1]
+
+
 def sku_stock_states(session: Session, sku_ids: Sequence[int], now: datetime) -> dict[int, SkuStockState]:
     """``sku_stock_state`` for several SKUs with one set of queries."""
     if not sku_ids:
         return {}
-    board = build_board(session, now, sku_ids=list(dict.fromkeys(sku_ids)))
+    wanted = list(dict.fromkeys(sku_ids))
+    shared = session.info.get(_SHARED_BOARD)
+    if shared is not None and shared[0] == now:
+        board = full_board(session, now)  # a narrowed board gives the same rows (ABC ranks all SKUs)
+    else:
+        board = build_board(session, now, sku_ids=wanted)
+    keep = set(wanted)
     by_sku: dict[int, list[BoardRow]] = {}
     for row in board.rows:
-        by_sku.setdefault(row.sku_id, []).append(row)
+        if row.sku_id in keep:
+            by_sku.setdefault(row.sku_id, []).append(row)
     return {sku_id: _state_from(total_row(rows, board.settings, board.today), rows, board.today)
             for sku_id, rows in by_sku.items()}
 

@@ -120,11 +120,11 @@ def _tickets(engine: Engine, now: datetime, per_kind: int) -> tuple[list[Item], 
 
 
 def _inventory(session: Any, now: datetime) -> tuple[list[Item], list[Headline]]:
-    from dtc_tui.services.inventory_board import build_board
+    from dtc_tui.services.inventory import full_board
     from dtc_tui.services.inventory_health import health
     from dtc_tui.services.purchasing import list_pos
 
-    board = build_board(session, now)
+    board = full_board(session, now)
     items = []
     for total in board.totals():
         if total.state not in ("out", "reorder_now"):
@@ -218,7 +218,9 @@ def build(engine: Engine, now: datetime) -> Overview:
     with db.read_session(engine) as session:
         per_kind = int(settings.get(session, "overview.items_per_kind"))
     items, headlines, ticket_totals = _tickets(engine, now, per_kind)
-    with db.read_session(engine) as session:
+    from dtc_tui.services.inventory import one_board
+
+    with db.read_session(engine) as session, one_board(session, now):  # one reorder board for every part
         for part in (_inventory, _ads, _team):
             part_items, part_headlines = part(session, now)
             items += part_items
