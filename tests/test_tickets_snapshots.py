@@ -23,4 +23,9 @@ def test_ticket_view_snapshot(snap_compare, sqlite_demo_engine: Engine, clock: F
 
 
 def test_kpi_snapshot(snap_compare, sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings) -> None:  # noqa: ANN001
-    assert snap_compare(make_app(sqlite_demo_engine, clock, settings), press=["K"], terminal_size=(120, 40))
+    async def open_kpis(pilot) -> None:  # noqa: ANN001
+        await pilot.press("K")
+        await pilot.app.workers.wait_for_complete()  # the KPIs are computed in a worker
+        await pilot.pause()
+
+    assert snap_compare(make_app(sqlite_demo_engine, clock, settings), run_before=open_kpis, terminal_size=(120, 40))

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -60,11 +61,22 @@ class KpiScreen(Screen[None]):
         self.query_one("#kpi-body").focus()
 
     def reload_data(self) -> None:
+        """Compute in a worker: a 90-day period over a million tickets takes seconds."""
+        self.query_one(TitleBar).update(Text(f"Support KPIs  {self.period}  computing...", style="bold"))
+        self.compute(self.period)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="kpis")
+    def compute(self, period: str) -> None:
         now = self.app.clock.now()  # type: ignore[attr-defined]
-        days = PERIODS[self.period]
-        start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        start = (now - timedelta(days=PERIODS[period] - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
         with db.read_session(self.app.engine) as session:  # type: ignore[attr-defined]
-            self.result = report(session, start=start, end=now, now=now)
+            result = report(session, start=start, end=now, now=now)
+        self.app.call_from_thread(self._computed, period, result)
+
+    def _computed(self, period: str, result: KpiReport) -> None:
+        if period != self.period:  # a later key asked for another period; its worker will report
+            return
+        self.result = result
         self.render_report()
 
     def render_report(self) -> None:
@@ -115,7 +127,8 @@ class KpiScreen(Screen[None]):
 
     def action_group(self) -> None:
         self.group = GROUPS[(GROUPS.index(self.group) + 1) % len(GROUPS)]
-        self.render_report()
+        if self.result is not None:
+            self.render_report()
 
     def action_back(self) -> None:
         self.app.pop_screen()
