@@ -54,7 +54,7 @@ class AreaScreen(Screen[Any]):
     ]
 
     def compose(self) -> ComposeResult:
-        yield TitleBar(id="title-bar")
+        yield TitleBar(self._title(""), id="title-bar")
         yield from self.compose_body()
         yield Footer(compact=True)
 
@@ -62,16 +62,20 @@ class AreaScreen(Screen[Any]):
         yield from ()
 
     def set_title_text(self, detail: str = "") -> None:
+        self.query_one(TitleBar).update(self._title(detail))
+
+    def _title(self, detail: str) -> Text:
         """Area tabs with their keys (the current one highlighted), a detail, operator@database."""
         text = area_tabs(self.dtc, self.AREA)
         if detail:
             text.append("  ")
             text.append(detail)
         text.append(f"   {self.dtc.operator}@{self.dtc.database_label}", style="dim")
-        self.query_one(TitleBar).update(text)
+        return text
 
     def on_mount(self) -> None:
-        self.set_title_text()
+        """Nothing to do: the title is composed. (Textual dispatches on_mount to every class in the
+        MRO, so subclasses calling super().on_mount() would run a base body twice.)"""
 
     def on_screen_suspend(self) -> None:
         self._was_suspended = True
