@@ -42,9 +42,9 @@ BUDGET_MS = 200.0
 
 def build_database(path: Path, *, campaigns: int = 50, days: int = 730, seed: int = 7) -> int:
     """Write the ads demo data at scale; returns the number of ad_stat_daily rows."""
-    from dtc_tui.services.defaults import ensure_defaults
     from dtc_tui.services.demo import ads as ads_demo
     from dtc_tui.services.demo import inventory as inventory_demo
+    from dtc_tui.services.tickets.sla_defaults import ensure_defaults
 
     engine = db.make_engine(f"sqlite:///{path}")
     db.upgrade(engine)
@@ -59,7 +59,7 @@ def build_database(path: Path, *, campaigns: int = 50, days: int = 730, seed: in
 
 
 def periods() -> list[tuple[str, Any]]:
-    from dtc_tui.services.ads_metrics import custom, last_days
+    from dtc_tui.services.ads.metrics import custom, last_days
 
     cases: list[tuple[str, Any]] = [(f"{n} days", last_days(n, NOW)) for n in (7, 14, 30, 90)]
     end = NOW.date() - timedelta(days=1)
@@ -72,8 +72,8 @@ def draw_charts(rows: list[Any], scope: Any) -> int:
     """Both charts built to text at their 80x24 size, as the screen renders them."""
     from textual_plotext.plot import Plot
 
-    from dtc_tui.ui.screens.ads import series_of
-    from dtc_tui.ui.widgets.ads_charts import draw_roas, draw_spend_revenue
+    from dtc_tui.ui.screens.ads.report import series_of
+    from dtc_tui.ui.widgets.charts import draw_roas, draw_spend_revenue
 
     series = series_of(rows, scope.label, scope.targets.target_roas, scope.break_even)
     size = 0
@@ -87,7 +87,7 @@ def draw_charts(rows: list[Any], scope: Any) -> int:
 
 def one_state(engine: Engine, period: Any, level: str) -> None:
     """What the screen computes for one state: report, sorted rows, chart series, charts."""
-    from dtc_tui.services import ads
+    from dtc_tui.services.ads import report as ads
 
     with db.read_session(engine) as session:
         report = ads.load_report(session, period, NOW)
@@ -161,7 +161,7 @@ async def screen_figures(path: Path, repeat: int = 7) -> dict[str, list[float]]:
             frames.clear()
             t0 = time.perf_counter()
             end = NOW.date() - timedelta(days=1)
-            from dtc_tui.services.ads_metrics import custom
+            from dtc_tui.services.ads.metrics import custom
 
             app.screen._set_period(custom(end - timedelta(days=729), end))
             await pilot.pause()

@@ -130,9 +130,9 @@ def _build_demo(path: Path, spec: Dataset) -> None:
     from dtc_tui import db
     from dtc_tui.clock import SystemClock
     from dtc_tui.services import demo
-    from dtc_tui.services.defaults import ensure_defaults
     from dtc_tui.services.demo import ads, inventory, team
     from dtc_tui.services.demo import tickets as ticket_demo
+    from dtc_tui.services.tickets.sla_defaults import ensure_defaults
 
     engine = db.make_engine(f"sqlite:///{path}")
     now = SystemClock().now()

@@ -100,8 +100,8 @@ def write_ads(path: Path, campaigns: int, days: int, rng: random.Random) -> int:
 def child(kind: str, file: str, database: str) -> None:
     """Runs in a fresh process: one import, then the same file again; prints JSON."""
     from dtc_tui import db
-    from dtc_tui.services.defaults import ensure_defaults
     from dtc_tui.services.importers.pipeline import run_import
+    from dtc_tui.services.tickets.sla_defaults import ensure_defaults
 
     engine = db.make_engine(f"sqlite:///{database}")
     db.upgrade(engine)

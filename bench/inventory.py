@@ -132,7 +132,7 @@ def time_board(path: Path, repeat: int = 5) -> tuple[list[float], list[float]]:
     board of a process or a day, and every headless command). Warm: the same engine again, as the
     app's refresh after a change: only the velocity window is read.
     """
-    from dtc_tui.services.inventory_board import build_board
+    from dtc_tui.services.inventory.board import build_board
 
     cold, warm = [], []
     for _ in range(repeat):
@@ -149,7 +149,7 @@ def time_board(path: Path, repeat: int = 5) -> tuple[list[float], list[float]]:
 
 def time_filter(path: Path, repeat: int = 5, raw: str = FILTER) -> tuple[list[float], int]:
     """Seconds to parse a filter and apply it to a computed board (what a key press in the filter costs)."""
-    from dtc_tui.services.inventory_board import BoardFilter, build_board
+    from dtc_tui.services.inventory.board import BoardFilter, build_board
 
     engine = db.make_engine(f"sqlite:///{path}")
     with db.read_session(engine) as session:
@@ -170,7 +170,7 @@ def peak_memory_mb(path: Path) -> float:
         f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
         "from bench.inventory import NOW\n"
         "from dtc_tui import db\n"
-        "from dtc_tui.services.inventory_board import build_board\n"
+        "from dtc_tui.services.inventory.board import build_board\n"
         f"engine = db.make_engine('sqlite:///{path}')\n"
         "with db.read_session(engine) as s:\n"
         "    board = build_board(s, NOW)\n"

@@ -187,7 +187,7 @@ def breach_recording(path: Path, repeat: int = 10) -> list[float]:
     """Milliseconds per ``record_due_breaches`` (the app runs it every 30 s, off the UI thread)."""
     from dtc_tui import db
     from dtc_tui.clock import SystemClock
-    from dtc_tui.services.sla_store import record_due_breaches
+    from dtc_tui.services.tickets.sla_store import record_due_breaches
 
     engine = db.make_engine(f"sqlite:///{path}")
     values = []

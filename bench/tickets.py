@@ -94,7 +94,7 @@ def watch_frames(app) -> list[float]:  # noqa: ANN001
 
 
 def check_cost(path: Path, repeat: int) -> list[float]:
-    from dtc_tui.services.audit import counters
+    from dtc_tui.services.common.audit import counters
 
     engine = db.make_engine(f"sqlite:///{path}")
     times = []

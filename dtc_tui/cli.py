@@ -27,8 +27,8 @@ COMMAND_MODULES = [
     ("dtc_tui.commands.team", "team_group"),
     ("dtc_tui.commands.inventory", "inventory_group"),
     ("dtc_tui.commands.inventory", "po_group"),
-    ("dtc_tui.commands.transfer", "import_command"),
-    ("dtc_tui.commands.transfer", "export_command"),
+    ("dtc_tui.commands.import_export", "import_command"),
+    ("dtc_tui.commands.import_export", "export_command"),
 ]
 
 
@@ -66,8 +66,8 @@ def _open_app(ctx: CliContext, *, demo: bool) -> None:
     startup.hold_until_app_ready()
     engine = ctx.engine()
     if demo:
-        from dtc_tui.services import dbinfo
         from dtc_tui.services import demo as demo_data
+        from dtc_tui.services.common import dbinfo
 
         if dbinfo.is_empty(engine):
             click.echo("Building the demo database (first run only)...", err=True)

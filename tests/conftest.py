@@ -22,7 +22,7 @@ from sqlalchemy import Engine, create_engine, text
 from dtc_tui import db
 from dtc_tui.clock import FixedClock
 from dtc_tui.config import Settings
-from dtc_tui.services.defaults import ensure_defaults
+from dtc_tui.services.tickets.sla_defaults import ensure_defaults
 
 POSTGRES_ENV = "DTC_TUI_TEST_POSTGRES_URL"
 FIXED_NOW = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)  # a Friday, 15:00 in Berlin

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 def stress(url: str, worker: int, seconds: float, ticket_ids: list[int], claim_ids: list[int]) -> dict:
     """Write and read as fast as possible for ``seconds``; count successes and errors."""
     from dtc_tui import db
-    from dtc_tui.services import ticket_ops as ops
-    from dtc_tui.services.ticket_queue import QueueQuery, TicketQueueSource
+    from dtc_tui.services.tickets import ops
+    from dtc_tui.services.tickets.queue import QueueQuery, TicketQueueSource
 
     engine = db.make_engine(url)
     now = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
@@ -46,7 +46,7 @@ def stress(url: str, worker: int, seconds: float, ticket_ids: list[int], claim_i
 def slow_bulk(url: str, ticket_ids: list[int], pause_after: int) -> None:
     """A bulk status change that announces itself mid-transaction and then waits to be killed."""
     from dtc_tui import db
-    from dtc_tui.services import ticket_ops as ops
+    from dtc_tui.services.tickets import ops
 
     engine = db.make_engine(url)
     original = ops._apply

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from dtc_tui.ui.widgets.ads_charts import ChartSeries, bucketed, tick_positions
+from dtc_tui.ui.widgets.charts import ChartSeries, bucketed, tick_positions
 
 
 def series(days: int) -> ChartSeries:

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from dtc_tui.services import ads_metrics as m
-from dtc_tui.services.ads_metrics import Period, Totals
+from dtc_tui.services.ads import metrics as m
+from dtc_tui.services.ads.metrics import Period, Totals
 
 
 def test_roas_is_revenue_over_spend() -> None:

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from dtc_tui.services.ads_metrics import Totals
-from dtc_tui.services.ads_rules import (
+from dtc_tui.services.ads.metrics import Totals
+from dtc_tui.services.ads.rules import (
     MoveCandidate,
     Peak,
     RuleSettings,

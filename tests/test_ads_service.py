@@ -33,8 +33,8 @@ from dtc_tui.models import (
     StoreDaily,
     Warehouse,
 )
-from dtc_tui.services import ads
-from dtc_tui.services.ads_metrics import custom, last_days
+from dtc_tui.services.ads import report as ads
+from dtc_tui.services.ads.metrics import custom, last_days
 
 WEEK_START = date(2026, 11, 13)
 DAYS = [WEEK_START + timedelta(days=i) for i in range(7)]
@@ -225,7 +225,7 @@ def test_stock_alert_when_the_promoted_sku_runs_out(engine: Engine, account: dic
 
 def test_stock_from_stock_levels_without_the_inventory_service(engine: Engine, account: dict[str, int],
                                                                now: datetime, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dtc_tui.services import inventory
+    from dtc_tui.services.inventory import stock_state as inventory
 
     monkeypatch.delattr(inventory, "sku_stock_states", raising=False)
     hero = report_for(engine, now).campaign_row(account["Hero promo"])

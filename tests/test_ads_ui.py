@@ -16,8 +16,8 @@ from dtc_tui import db
 from dtc_tui.clock import FixedClock
 from dtc_tui.config import Settings
 from dtc_tui.models import AuditLog, Campaign
-from dtc_tui.services.defaults import ensure_defaults
-from dtc_tui.ui.widgets.ads_charts import AdsCharts, SeriesPlot
+from dtc_tui.services.tickets.sla_defaults import ensure_defaults
+from dtc_tui.ui.widgets.charts import AdsCharts, SeriesPlot
 from dtc_tui.ui.widgets.window_table import WindowTable
 from tests.conftest import make_app, screen_text
 from tests.test_ads_service import seed_ads

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dtc_tui.services.business_hours import BusinessCalendar, CalendarError, add_minutes, minutes_between
+from dtc_tui.services.tickets.business_hours import BusinessCalendar, CalendarError, add_minutes, minutes_between
 
 BERLIN = ZoneInfo("Europe/Berlin")
 LUNCH_WEEK = json.dumps({str(d): [["09:00", "12:00"], ["13:00", "18:00"]] for d in range(1, 6)})

@@ -12,11 +12,11 @@ from sqlalchemy import Engine, select
 
 from dtc_tui import db
 from dtc_tui.models import Sku, StockLevel, Warehouse, metadata
-from dtc_tui.services.exporters import export_table, guard_cell
+from dtc_tui.services.common.exporters import export_table, guard_cell
+from dtc_tui.services.common.text import clean_text
 from dtc_tui.services.importers import EXPORT_ONLY, TABLE_KINDS
 from dtc_tui.services.importers.pipeline import run_import
 from dtc_tui.services.importers.tables import kind_of
-from dtc_tui.services.text import clean_text
 from tests.conftest import FIXED_NOW
 
 KIND_OF_TABLE = {tbl: kind for kind, tbl in TABLE_KINDS.items()}

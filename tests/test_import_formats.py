@@ -13,7 +13,7 @@ from dtc_tui import db
 from dtc_tui.models import AdChannel, AdStatDaily, Campaign, Customer, Sku, SlaBreach, StockLevel, Ticket, Warehouse
 from dtc_tui.services.importers.base import ImportSummary
 from dtc_tui.services.importers.pipeline import run_import
-from dtc_tui.services.sla import FAR_FUTURE
+from dtc_tui.services.tickets.sla import FAR_FUTURE
 from tests.conftest import FIXED_NOW, FIXTURES
 
 

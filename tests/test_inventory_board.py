@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine
 
 from dtc_tui import db
-from dtc_tui.services import inventory
-from dtc_tui.services.inventory_board import BoardFilter, FilterError, build_board, forget_sales_history
+from dtc_tui.services.inventory import stock_state as inventory
+from dtc_tui.services.inventory.board import BoardFilter, FilterError, build_board, forget_sales_history
 from tests.conftest import FIXED_NOW
 from tests.inventory_world import NOW, TODAY, every_day, make_world
 

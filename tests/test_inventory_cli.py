@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from dtc_tui import clock as clock_module
 from dtc_tui.cli import main_group
 from dtc_tui.commands.inventory import REORDER_FIELDS
-from dtc_tui.services.inventory_board import forget_sales_history
+from dtc_tui.services.inventory.board import forget_sales_history
 from tests.conftest import FIXED_NOW
 
 

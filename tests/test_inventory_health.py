@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import Engine
 
 from dtc_tui import db
-from dtc_tui.services.inventory_board import forget_sales_history
-from dtc_tui.services.inventory_health import health
+from dtc_tui.services.inventory.board import forget_sales_history
+from dtc_tui.services.inventory.health import health
 from tests.inventory_world import NOW, every_day, make_world
 
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from dtc_tui.services.inventory_rules import (
+from dtc_tui.services.inventory.rules import (
     Arrival,
     Policy,
     RowInput,

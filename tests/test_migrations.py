@@ -50,7 +50,7 @@ def test_sqlite_pragmas_are_set(tmp_path: Path) -> None:
 
 
 def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
-    from dtc_tui.services.defaults import ensure_defaults
+    from dtc_tui.services.tickets.sla_defaults import ensure_defaults
 
     engine = db.make_engine(f"sqlite:///{tmp_path / 'live.db'}")
     db.upgrade(engine)

@@ -11,9 +11,9 @@ from sqlalchemy import Engine
 from dtc_tui.cli import main_group
 from dtc_tui.clock import FixedClock
 from dtc_tui.config import Settings
-from dtc_tui.services import overview
-from dtc_tui.services.inventory_board import forget_sales_history
-from dtc_tui.services.signals import SIGNAL_KINDS
+from dtc_tui.services.inventory.board import forget_sales_history
+from dtc_tui.services.overview import summary as overview
+from dtc_tui.services.overview.signals import SIGNAL_KINDS
 from tests.conftest import FIXED_NOW, make_app, screen_text
 
 

@@ -20,9 +20,9 @@ from sqlmodel import Session
 
 from dtc_tui import db
 from dtc_tui.models import SlaBreach, Ticket
-from dtc_tui.services import ticket_kpis
-from dtc_tui.services.defaults import ensure_defaults
-from dtc_tui.services.ticket_queue import SORTS, VIEWS, QueueQuery, TicketQueueSource
+from dtc_tui.services.tickets import kpis as ticket_kpis
+from dtc_tui.services.tickets.queue import SORTS, VIEWS, QueueQuery, TicketQueueSource
+from dtc_tui.services.tickets.sla_defaults import ensure_defaults
 
 
 def test_head_read_from_the_version_files_is_alembics_head() -> None:
@@ -228,7 +228,7 @@ def test_library_use_never_touches_the_collector(fresh_startup) -> None:  # noqa
 def test_settings_are_read_once_per_session_and_follow_changes(engine: Engine, now: datetime) -> None:
     from sqlalchemy import event
 
-    from dtc_tui.services import settings
+    from dtc_tui.services.common import settings
 
     with db.write_session(engine) as session:
         ensure_defaults(session)
@@ -259,7 +259,7 @@ def test_stock_states_from_the_shared_board_are_the_narrow_boards(demo_engine: E
     from sqlalchemy import select
 
     from dtc_tui.models import Sku
-    from dtc_tui.services.inventory import one_board, sku_stock_states
+    from dtc_tui.services.inventory.stock_state import one_board, sku_stock_states
 
     with db.read_session(demo_engine) as session:
         ids = [sku_id for (sku_id,) in session.execute(select(Sku.id).order_by(Sku.id))]
@@ -273,7 +273,9 @@ def test_stock_states_from_the_shared_board_are_the_narrow_boards(demo_engine: E
 
 def test_the_overview_builds_one_board_and_says_the_same(demo_engine: Engine, now: datetime,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from dtc_tui.services import inventory, inventory_board, overview
+    from dtc_tui.services.inventory import board as inventory_board
+    from dtc_tui.services.inventory import stock_state as inventory
+    from dtc_tui.services.overview import summary as overview
 
     with_sharing = overview.build(demo_engine, now)
     built = []

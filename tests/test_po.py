@@ -10,8 +10,8 @@ from sqlmodel import col
 
 from dtc_tui import db
 from dtc_tui.models import AuditLog, PurchaseOrder, PurchaseOrderLine, StockLevel, StockTransfer
-from dtc_tui.services import purchasing
-from dtc_tui.services.purchasing import DraftLine, PurchasingError, StaleEdit, TransferLine
+from dtc_tui.services.inventory import purchasing
+from dtc_tui.services.inventory.purchasing import DraftLine, PurchasingError, StaleEdit, TransferLine
 from tests.inventory_world import NOW, World, make_world
 
 

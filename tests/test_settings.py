@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from dtc_tui import db
 from dtc_tui.cli import main_group
-from dtc_tui.services import settings
+from dtc_tui.services.common import settings
 
 
 def test_defaults_come_from_domain_md(engine: Engine) -> None:

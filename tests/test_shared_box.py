@@ -20,8 +20,8 @@ from dtc_tui.cli import main_group
 from dtc_tui.clock import FixedClock
 from dtc_tui.config import Settings
 from dtc_tui.models import AuditLog, Ticket, TicketMessage
-from dtc_tui.services import maintenance, presence
-from dtc_tui.services import ticket_ops as ops
+from dtc_tui.services.common import maintenance, presence
+from dtc_tui.services.tickets import ops
 from tests.conftest import make_app, screen_text
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,9 +8,9 @@ from sqlalchemy import Engine, insert, update
 
 from dtc_tui import db
 from dtc_tui.models import AdChannel, AdStatDaily, Campaign, Duty, Person, RoutingRule, Ticket
-from dtc_tui.services import signals
-from dtc_tui.services import ticket_ops as ops
-from dtc_tui.services.inventory_board import forget_sales_history
+from dtc_tui.services.inventory.board import forget_sales_history
+from dtc_tui.services.overview import signals
+from dtc_tui.services.tickets import ops
 from tests.inventory_world import NOW, TODAY, World, every_day, make_world
 
 

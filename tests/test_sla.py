@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dtc_tui.services.business_hours import BusinessCalendar
-from dtc_tui.services.sla import (
+from dtc_tui.services.tickets.business_hours import BusinessCalendar
+from dtc_tui.services.tickets.sla import (
     FAR_FUTURE,
     Policy,
     TicketTimes,

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import Engine
 
 from dtc_tui import db
-from dtc_tui.services import settings as settings_service
-from dtc_tui.services import team_checks
-from dtc_tui.services.team import DutyInfo, Matrix, PersonInfo, RuleInfo
-from dtc_tui.services.team_checks import Check, Limits, evaluate
+from dtc_tui.services.common import settings as settings_service
+from dtc_tui.services.team import checks as team_checks
+from dtc_tui.services.team.checks import Check, Limits, evaluate
+from dtc_tui.services.team.matrix import DutyInfo, Matrix, PersonInfo, RuleInfo
 
 NOW = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)  # Friday: Berlin 15:00, Shanghai 22:00
 

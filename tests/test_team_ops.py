@@ -11,9 +11,10 @@ from sqlmodel import col, select
 
 from dtc_tui import db
 from dtc_tui.models import Assignment, AuditLog, Duty, Person, RoutingRule
-from dtc_tui.services import team, team_ops
-from dtc_tui.services.team_ops import DutyForm, PersonForm, StaleEdit, TeamError
-from dtc_tui.services.team_templates import duties_for, load_template
+from dtc_tui.services.team import matrix as team
+from dtc_tui.services.team import ops as team_ops
+from dtc_tui.services.team.ops import DutyForm, PersonForm, StaleEdit, TeamError
+from dtc_tui.services.team.templates import duties_for, load_template
 
 NOW = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 

@@ -9,9 +9,9 @@ from sqlalchemy import Engine
 
 from dtc_tui import db
 from dtc_tui.models import Assignment, Duty, Person, RoutingRule
-from dtc_tui.services import team
-from dtc_tui.services.team import PersonInfo, Route
-from dtc_tui.services.team_hours import WorkHoursError, is_on_duty, parse_days, parse_hours, validate
+from dtc_tui.services.team import matrix as team
+from dtc_tui.services.team.hours import WorkHoursError, is_on_duty, parse_days, parse_hours, validate
+from dtc_tui.services.team.matrix import PersonInfo, Route
 
 
 def person(tz: str = "Europe/Berlin", hours: str = "09:00-18:00", days: str = "12345",

@@ -12,7 +12,7 @@ from dtc_tui import db
 from dtc_tui.clock import FixedClock
 from dtc_tui.config import Settings
 from dtc_tui.models import Assignment, AuditLog, Duty, Person, RoutingRule
-from dtc_tui.ui.widgets.team_grid import TeamGrid
+from dtc_tui.ui.screens.team.grid import TeamGrid
 from tests.conftest import make_app
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import Engine, func, select
 
 from dtc_tui import db
 from dtc_tui.models import AuditLog, Person, SlaBreach, SlaPolicy, Ticket, TicketEvent
-from dtc_tui.services import ticket_ops as ops
-from dtc_tui.services.sla_store import record_due_breaches
+from dtc_tui.services.tickets import ops
+from dtc_tui.services.tickets.sla_store import record_due_breaches
 
 
 def new_ticket(engine: Engine, now: datetime, **kw: object) -> int:
@@ -107,7 +107,7 @@ def test_pending_pauses_resolution_and_counts_paused_time(engine: Engine, now: d
     assert resumed.status == "open"
     assert resumed.paused_minutes == pytest.approx(600)
     with db.read_session(engine) as session:
-        from dtc_tui.services.sla_store import SlaContext
+        from dtc_tui.services.tickets.sla_store import SlaContext
 
         resolution = {c.metric: c for c in SlaContext(session).clocks(resumed, now + timedelta(hours=11))}["resolution"]
     assert resolution.due_at == now + timedelta(hours=48 + 10)
@@ -217,7 +217,7 @@ def test_auto_assign_routes_unassigned_tickets_and_skips_the_rest(demo_engine: E
     assert {c.ticket_id for c in result.changes} == {logistics, returns}
     assert result.skipped == {owned: "already owned by ben"}
     with db.read_session(demo_engine) as session:
-        from dtc_tui.services import team
+        from dtc_tui.services.team import matrix as team
 
         for ticket_id, category in ((logistics, "logistics"), (returns, "returns")):
             expected = team.route(session, category, now).person_id

@@ -11,8 +11,8 @@ from dtc_tui import db
 from dtc_tui.clock import FixedClock
 from dtc_tui.config import Settings
 from dtc_tui.models import Campaign, Customer, Duty, Person, Sku, Ticket
-from dtc_tui.services.inventory_board import forget_sales_history
-from dtc_tui.services.text import clean_text
+from dtc_tui.services.common.text import clean_text
+from dtc_tui.services.inventory.board import forget_sales_history
 from tests.conftest import make_app, screen_text
 
 MARKUP = "[bold red]x[/] [@click=app.quit]quit[/] bad [/] tag"

@@ -1,4 +1,4 @@
-"""The first, all-Python version of ``dtc_tui.services.ticket_kpis.report``, kept as the reference
+"""The first, all-Python version of ``dtc_tui.services.tickets.kpis.report``, kept as the reference
 the SQL version is checked against (tests/test_performance_paths.py): it reads every ticket of
 both periods and counts in Python, which is slow at scale but plainly right.
 """
@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from dtc_tui.models import Person, SlaBreach, Ticket
-from dtc_tui.services.ticket_kpis import GROUPS, Kpi, KpiReport, KpiSet, _targets, quality_warnings
+from dtc_tui.services.tickets.kpis import GROUPS, Kpi, KpiReport, KpiSet, _targets, quality_warnings
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import click
 from dtc_tui.commands.common import CliContext, echo_json, parse_period, pass_ctx
 
 if TYPE_CHECKING:
-    from dtc_tui.services.ads import AdsReport, ReportRow
+    from dtc_tui.services.ads.report import AdsReport, ReportRow
 
 BY_CHOICES = ("channel", "campaign", "day")
 
@@ -26,7 +26,7 @@ def ads_group() -> None:
 
 
 def _period(ctx: CliContext, period: str, start: date | None, end: date | None) -> Any:
-    from dtc_tui.services import ads_metrics
+    from dtc_tui.services.ads import metrics as ads_metrics
 
     if (start is None) != (end is None):
         raise click.ClickException("give both --from and --to for a custom period")
@@ -40,7 +40,7 @@ def _period(ctx: CliContext, period: str, start: date | None, end: date | None) 
 
 def _load(ctx: CliContext, period: Any) -> AdsReport:
     from dtc_tui import db
-    from dtc_tui.services import ads
+    from dtc_tui.services.ads import report as ads
 
     with db.read_session(ctx.engine()) as session:
         return ads.load_report(session, period, ctx.now())
@@ -85,7 +85,7 @@ def report(ctx: CliContext, period: str | None, start: date | None, end: date | 
            as_csv: bool) -> None:
     """Spend, revenue, ROAS, CPA, CPC, CPM, CTR and conversion rate against the previous period."""
     from dtc_tui import db
-    from dtc_tui.services import ads
+    from dtc_tui.services.ads import report as ads
 
     if as_json and as_csv:
         raise click.ClickException("choose one of --json and --csv")
@@ -123,7 +123,7 @@ def report(ctx: CliContext, period: str | None, start: date | None, end: date | 
 
 
 def _print_text(report_data: AdsReport, rows: list[ReportRow], by: str) -> None:
-    from dtc_tui.services.ads_metrics import fmt_money, fmt_percent, fmt_ratio, fmt_signed_percent
+    from dtc_tui.services.ads.metrics import fmt_money, fmt_percent, fmt_ratio, fmt_signed_percent
 
     blended = report_data.blended
     click.echo(f"{report_data.period.label}, against {report_data.previous_period.start} - "
@@ -140,7 +140,7 @@ def _print_text(report_data: AdsReport, rows: list[ReportRow], by: str) -> None:
     for line in table_lines(rows, by):
         click.echo(line)
     if by != "day" and report_data.moves:
-        from dtc_tui.services.text import one_line
+        from dtc_tui.services.common.text import one_line
 
         click.echo("")
         click.echo("Budget suggestions (never applied automatically):")
@@ -150,8 +150,8 @@ def _print_text(report_data: AdsReport, rows: list[ReportRow], by: str) -> None:
 
 def table_lines(rows: list[ReportRow], by: str) -> list[str]:
     """Fixed-width text columns; "-" where a ratio is undefined."""
-    from dtc_tui.services.ads_metrics import fmt_money, fmt_percent, fmt_ratio, fmt_signed, fmt_signed_percent
-    from dtc_tui.services.text import one_line
+    from dtc_tui.services.ads.metrics import fmt_money, fmt_percent, fmt_ratio, fmt_signed, fmt_signed_percent
+    from dtc_tui.services.common.text import one_line
 
     columns: list[tuple[str, int, Any]] = [
         ("Day" if by == "day" else ("Campaign" if by == "campaign" else "Channel"), 28 if by != "day" else 10,
@@ -190,7 +190,7 @@ CSV_FIELDS = ["level", "label", "channel", "campaign_id", "day", "spend", "impre
 
 
 def _write_csv(rows: list[ReportRow], by: str) -> None:
-    from dtc_tui.services.text import neutralise_formula
+    from dtc_tui.services.common.text import neutralise_formula
 
     writer = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
@@ -215,7 +215,7 @@ def check(ctx: CliContext, period: str | None, start: date | None, end: date | N
         click.echo(f"no ad alerts ({report_data.period.label})")
     else:
         click.echo(f"{len(alerts)} ad alert{'s' if len(alerts) != 1 else ''} ({report_data.period.label}):")
-        from dtc_tui.services.text import one_line
+        from dtc_tui.services.common.text import one_line
 
         for alert in alerts:
             click.echo(f"  [{alert.kind}] {one_line(alert.subject)}: {one_line(alert.message)}")

@@ -33,8 +33,8 @@ def parse_since(value: str, now: datetime) -> datetime:
 def audit_command(ctx: CliContext, since: str, entity: str | None, limit: int, as_json: bool) -> None:
     """Every change since a moment: who, when, what, before and after."""
     from dtc_tui import db
-    from dtc_tui.services import audit
-    from dtc_tui.services.text import one_line
+    from dtc_tui.services.common import audit
+    from dtc_tui.services.common.text import one_line
 
     start = parse_since(since, ctx.now())
     with db.read_session(ctx.engine()) as session:

@@ -26,7 +26,7 @@ class CliContext:
         """The engine, migrated to the newest schema with defaults in place (once per process)."""
         if self._engine is None:
             from dtc_tui import db
-            from dtc_tui.services.defaults import ensure_defaults
+            from dtc_tui.services.tickets.sla_defaults import ensure_defaults
 
             try:
                 engine = db.make_engine(self.database_url)

@@ -38,7 +38,7 @@ def upgrade(ctx: CliContext) -> None:
 @pass_ctx
 def info(ctx: CliContext, as_json: bool) -> None:
     """Database location, schema revision and row counts per table."""
-    from dtc_tui.services import dbinfo
+    from dtc_tui.services.common import dbinfo
 
     result = dbinfo.info(ctx.engine())
     if as_json:
@@ -57,7 +57,7 @@ def check(ctx: CliContext) -> None:
     """Integrity check (SQLite) and schema check; exit 1 when anything is wrong."""
     import sys
 
-    from dtc_tui.services import maintenance
+    from dtc_tui.services.common import maintenance
 
     result = maintenance.check(ctx.engine())
     for message in result.messages:
@@ -71,7 +71,7 @@ def check(ctx: CliContext) -> None:
 def backup(ctx: CliContext, destination: Path) -> None:
     """A consistent copy of the live SQLite database (VACUUM INTO, synced to disk)."""
     from dtc_tui import db
-    from dtc_tui.services import maintenance
+    from dtc_tui.services.common import maintenance
 
     try:
         written = maintenance.backup(ctx.engine(), destination)
@@ -87,7 +87,7 @@ def backup(ctx: CliContext, destination: Path) -> None:
 def restore(ctx: CliContext, source: Path, yes: bool) -> None:
     """Replace the database with a backup (the current data is kept in a safety copy first)."""
     from dtc_tui import db
-    from dtc_tui.services import maintenance
+    from dtc_tui.services.common import maintenance
 
     engine = ctx.engine()
     try:
@@ -109,7 +109,7 @@ def restore(ctx: CliContext, source: Path, yes: bool) -> None:
 def init(ctx: CliContext, group: str) -> None:
     """Create or fix a shared SQLite database: setgid group directory (2770), files 0660, migrated."""
     from dtc_tui import db
-    from dtc_tui.services import maintenance
+    from dtc_tui.services.common import maintenance
 
     path = db.sqlite_path(ctx.database_url)
     if path is None:

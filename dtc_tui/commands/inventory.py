@@ -48,7 +48,7 @@ def inventory_group() -> None:
 def reorder(ctx: CliContext, warehouse: str | None, show_all: bool, as_json: bool, as_csv: bool) -> None:
     """What to order or move: rows out of stock or at their reorder point, most urgent first."""
     from dtc_tui import db
-    from dtc_tui.services.inventory_board import BoardFilter, build_board
+    from dtc_tui.services.inventory.board import BoardFilter, build_board
 
     if as_json and as_csv:
         raise click.ClickException("choose one of --json and --csv")
@@ -65,7 +65,7 @@ def reorder(ctx: CliContext, warehouse: str | None, show_all: bool, as_json: boo
         echo_json({"as_of": board.today, "rows": records})
         return
     if as_csv:
-        from dtc_tui.services.text import neutralise_formula
+        from dtc_tui.services.common.text import neutralise_formula
 
         writer = csv.DictWriter(sys.stdout, fieldnames=REORDER_FIELDS, lineterminator="\n")
         writer.writeheader()
@@ -76,7 +76,7 @@ def reorder(ctx: CliContext, warehouse: str | None, show_all: bool, as_json: boo
     if not records:
         click.echo("Nothing to order or move.")
         return
-    from dtc_tui.services.text import one_line
+    from dtc_tui.services.common.text import one_line
 
     click.echo(f"{'SKU':<14} {'WH':<5} {'Cl':<2} {'State':<13} {'Avail':>7} {'/day':>6} {'Out in':>6} "
                f"{'ROP':>7} Action")
@@ -95,7 +95,7 @@ def reorder(ctx: CliContext, warehouse: str | None, show_all: bool, as_json: boo
 def health_command(ctx: CliContext, as_json: bool) -> None:
     """Health KPIs beside their targets: ageing, turnover, core stock-outs, slow movers, overstock."""
     from dtc_tui import db
-    from dtc_tui.services.inventory_health import health
+    from dtc_tui.services.inventory.health import health
 
     with db.read_session(ctx.engine()) as session:
         report = health(session, ctx.now())
@@ -120,7 +120,7 @@ def health_command(ctx: CliContext, as_json: bool) -> None:
 def state_command(ctx: CliContext, sku: str, as_json: bool) -> None:
     """One SKU over all warehouses: state, projected stock-out, next inbound."""
     from dtc_tui import db
-    from dtc_tui.services.inventory import InventoryError, find_sku, sku_stock_state
+    from dtc_tui.services.inventory.stock_state import InventoryError, find_sku, sku_stock_state
 
     with db.read_session(ctx.engine()) as session:
         try:
@@ -151,7 +151,7 @@ def po_group() -> None:
 def po_list(ctx: CliContext, open_only: bool, as_json: bool) -> None:
     """Every PO with its status and lateness, open ones first."""
     from dtc_tui import db
-    from dtc_tui.services import purchasing
+    from dtc_tui.services.inventory import purchasing
 
     with db.read_session(ctx.engine()) as session:
         pos = purchasing.list_pos(session, ctx.now(), statuses=purchasing.OPEN_STATUSES if open_only else None)
@@ -161,7 +161,7 @@ def po_list(ctx: CliContext, open_only: bool, as_json: bool) -> None:
     if not pos:
         click.echo("No purchase orders.")
         return
-    from dtc_tui.services.text import one_line
+    from dtc_tui.services.common.text import one_line
 
     click.echo(f"{'PO':<10} {'Status':<10} {'Supplier':<26} {'WH':<5} {'Received':>17} {'Expected':<10} Late")
     for po in pos:
@@ -192,7 +192,7 @@ def _parse_lines(values: tuple[str, ...]) -> dict[str, int] | None:
 @pass_ctx
 def po_receive(ctx: CliContext, po: str, lines: tuple[str, ...], as_json: bool) -> None:
     """Receive a PO fully or partly; the warehouse's stock rises in the same transaction."""
-    from dtc_tui.services import purchasing
+    from dtc_tui.services.inventory import purchasing
 
     quantities = _parse_lines(lines)
     try:

@@ -11,8 +11,8 @@ from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
 
 def _build(ctx: CliContext):  # noqa: ANN202
     from dtc_tui import db
-    from dtc_tui.services.overview import build
-    from dtc_tui.services.sla_store import record_due_breaches
+    from dtc_tui.services.overview.summary import build
+    from dtc_tui.services.tickets.sla_store import record_due_breaches
 
     engine = ctx.engine()
     with db.write_session(engine) as session:
@@ -21,8 +21,8 @@ def _build(ctx: CliContext):  # noqa: ANN202
 
 
 def _print(overview, *, details: bool) -> None:  # noqa: ANN001
-    from dtc_tui.services.overview import describe_kind
-    from dtc_tui.services.text import one_line
+    from dtc_tui.services.common.text import one_line
+    from dtc_tui.services.overview.summary import describe_kind
 
     for item in overview.items:
         mark = "◆" if item.kind.startswith("signal_") else " "

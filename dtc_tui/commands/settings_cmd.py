@@ -21,7 +21,7 @@ def settings_group() -> None:
 def list_settings(ctx: CliContext, as_json: bool, prefix: str) -> None:
     """Every setting (or those starting with PREFIX, e.g. 'sla.'), its value and where it comes from."""
     from dtc_tui import db
-    from dtc_tui.services import settings
+    from dtc_tui.services.common import settings
 
     with db.read_session(ctx.engine()) as session:
         values = {k: v for k, v in settings.all_settings(session).items() if k.startswith(prefix)}
@@ -39,7 +39,7 @@ def list_settings(ctx: CliContext, as_json: bool, prefix: str) -> None:
 def set_setting(ctx: CliContext, key: str, value: str) -> None:
     """Override a setting for this database (VALUE is JSON: 0.3, 7, "steady", [0.1, 0.15]); audited."""
     from dtc_tui import db
-    from dtc_tui.services import settings
+    from dtc_tui.services.common import settings
 
     try:
         parsed = json.loads(value)
@@ -61,7 +61,7 @@ def set_setting(ctx: CliContext, key: str, value: str) -> None:
 def reset_setting(ctx: CliContext, key: str) -> None:
     """Go back to the default of a setting."""
     from dtc_tui import db
-    from dtc_tui.services import settings
+    from dtc_tui.services.common import settings
 
     try:
         with db.write_session(ctx.engine()) as session:

@@ -34,7 +34,7 @@ def _parse_at(value: str | None, ctx: CliContext) -> datetime:
 def matrix_command(ctx: CliContext, as_json: bool, as_csv: bool, include_inactive: bool) -> None:
     """The RACI matrix: duties (grouped by function) x people."""
     from dtc_tui import db
-    from dtc_tui.services import team
+    from dtc_tui.services.team import matrix as team
 
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
@@ -50,7 +50,7 @@ def matrix_command(ctx: CliContext, as_json: bool, as_csv: bool, include_inactiv
     if as_csv:
         import csv
 
-        from dtc_tui.services.text import neutralise_formula
+        from dtc_tui.services.common.text import neutralise_formula
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(["function", "duty", "name", *[neutralise_formula(p.handle) for p in m.people]])
@@ -82,7 +82,7 @@ def matrix_command(ctx: CliContext, as_json: bool, as_csv: bool, include_inactiv
 def check_command(ctx: CliContext, as_json: bool, at_text: str | None, list_checks: bool) -> None:
     """Failed checks of the matrix; exit status 1 when any check fails."""
     from dtc_tui import db
-    from dtc_tui.services import team_checks
+    from dtc_tui.services.team import checks as team_checks
 
     if list_checks:
         for code, meaning in team_checks.CHECKS.items():
@@ -111,7 +111,7 @@ def check_command(ctx: CliContext, as_json: bool, at_text: str | None, list_chec
 def route_command(ctx: CliContext, category: str | None, at_text: str | None, as_json: bool) -> None:
     """Who gets a ticket of CATEGORY (every category when none is given)."""
     from dtc_tui import db
-    from dtc_tui.services import team
+    from dtc_tui.services.team import matrix as team
 
     at = _parse_at(at_text, ctx)
     with db.read_session(ctx.engine()) as session:
@@ -144,7 +144,7 @@ def route_command(ctx: CliContext, category: str | None, at_text: str | None, as
 def template_command(ctx: CliContext, stage: str) -> None:
     """Load a growth stage's duties (by code; existing duties, people and assignments are left alone)."""
     from dtc_tui import db
-    from dtc_tui.services.team_templates import load_template
+    from dtc_tui.services.team.templates import load_template
 
     with db.write_session(ctx.engine()) as session:
         result = load_template(session, stage, actor=ctx.operator, now=ctx.now())
@@ -162,7 +162,8 @@ def template_command(ctx: CliContext, stage: str) -> None:
 def set_command(ctx: CliContext, duty: str, handle: str, role: str) -> None:
     """Set one cell: DUTY code, person HANDLE, ROLE R|A|C|I, or - to clear it."""
     from dtc_tui import db
-    from dtc_tui.services import team, team_ops
+    from dtc_tui.services.team import matrix as team
+    from dtc_tui.services.team import ops as team_ops
 
     engine = ctx.engine()
     with db.read_session(engine) as session:

@@ -25,9 +25,10 @@ def tickets_group() -> None:
 def list_tickets(ctx: CliContext, view: str, filter_text: str, limit: int, as_json: bool) -> None:
     """List the queue, soonest breach first."""
     from dtc_tui import db
-    from dtc_tui.services import sla, ticket_ops
-    from dtc_tui.services.text import one_line
-    from dtc_tui.services.ticket_queue import FilterError, QueueFilter, QueueQuery, TicketQueueSource
+    from dtc_tui.services.common.text import one_line
+    from dtc_tui.services.tickets import ops as ticket_ops
+    from dtc_tui.services.tickets import sla
+    from dtc_tui.services.tickets.queue import FilterError, QueueFilter, QueueQuery, TicketQueueSource
 
     engine = ctx.engine()
     now = ctx.now()
@@ -61,9 +62,9 @@ def list_tickets(ctx: CliContext, view: str, filter_text: str, limit: int, as_js
 def show_ticket(ctx: CliContext, ticket_id: int, as_json: bool) -> None:
     """One ticket with its SLA clocks and conversation."""
     from dtc_tui import db
-    from dtc_tui.services import sla
-    from dtc_tui.services.text import clean_text, one_line
-    from dtc_tui.services.ticket_detail import ticket_detail
+    from dtc_tui.services.common.text import clean_text, one_line
+    from dtc_tui.services.tickets import sla
+    from dtc_tui.services.tickets.detail import ticket_detail
 
     now = ctx.now()
     with db.read_session(ctx.engine()) as session:
@@ -96,10 +97,10 @@ def sla_group() -> None:
 def sla_check(ctx: CliContext, as_json: bool, limit: int) -> None:
     """Record new breaches, print breached and at-risk tickets; exit 1 when there are any."""
     from dtc_tui import db
-    from dtc_tui.services import sla
-    from dtc_tui.services.sla_store import record_due_breaches
-    from dtc_tui.services.text import one_line
-    from dtc_tui.services.ticket_queue import QueueQuery, TicketQueueSource
+    from dtc_tui.services.common.text import one_line
+    from dtc_tui.services.tickets import sla
+    from dtc_tui.services.tickets.queue import QueueQuery, TicketQueueSource
+    from dtc_tui.services.tickets.sla_store import record_due_breaches
 
     engine = ctx.engine()
     now = ctx.now()
@@ -130,7 +131,7 @@ def sla_check(ctx: CliContext, as_json: bool, limit: int) -> None:
 def sla_report(ctx: CliContext, period: str, group: str | None, as_json: bool) -> None:
     """SLA achievement, response times, resolution, FSR, CSAT and breach rate against targets."""
     from dtc_tui import db
-    from dtc_tui.services.ticket_kpis import report
+    from dtc_tui.services.tickets.kpis import report
 
     days = parse_period(period)
     now = ctx.now()

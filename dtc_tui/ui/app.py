@@ -54,12 +54,12 @@ class DtcApp(App[None]):
         ("5", "audit", "Audit"),
     ]
     MODES: ClassVar = {
-        "overview": _screen_factory("dtc_tui.ui.screens.overview", "OverviewScreen"),
-        "tickets": _screen_factory("dtc_tui.ui.screens.tickets", "TicketsScreen"),
-        "inventory": _screen_factory("dtc_tui.ui.screens.inventory", "InventoryScreen"),
-        "ads": _screen_factory("dtc_tui.ui.screens.ads", "AdsScreen"),
-        "team": _screen_factory("dtc_tui.ui.screens.team", "TeamScreen"),
-        "audit": _screen_factory("dtc_tui.ui.screens.audit", "AuditScreen"),
+        "overview": _screen_factory("dtc_tui.ui.screens.overview.screen", "OverviewScreen"),
+        "tickets": _screen_factory("dtc_tui.ui.screens.tickets.queue", "TicketsScreen"),
+        "inventory": _screen_factory("dtc_tui.ui.screens.inventory.board", "InventoryScreen"),
+        "ads": _screen_factory("dtc_tui.ui.screens.ads.report", "AdsScreen"),
+        "team": _screen_factory("dtc_tui.ui.screens.team.matrix", "TeamScreen"),
+        "audit": _screen_factory("dtc_tui.ui.screens.audit.log", "AuditScreen"),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         # The area keys are shown as tabs in each screen's title bar, not in the footer.
@@ -105,7 +105,7 @@ class DtcApp(App[None]):
         self.set_interval(BREACH_RECORD_SECONDS, self.record_breaches, name="breaches")
         self.set_interval(CHECKPOINT_SECONDS, self.checkpoint_wal, name="checkpoint")
         if not self.demo:
-            from dtc_tui.services import dbinfo
+            from dtc_tui.services.common import dbinfo
 
             if dbinfo.is_empty(self.engine):
                 self.notify("This database is empty. Import data with 'dtc-tui import KIND FILE', "
@@ -150,7 +150,7 @@ class DtcApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="breaches")
     def record_breaches(self) -> int:
-        from dtc_tui.services.sla_store import record_due_breaches
+        from dtc_tui.services.tickets.sla_store import record_due_breaches
 
         with db.write_session(self.engine) as session:
             return record_due_breaches(session, self.clock.now())
@@ -158,12 +158,12 @@ class DtcApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="checkpoint")
     def checkpoint_wal(self) -> None:
         """Keep the WAL short on a shared box (PASSIVE never waits for other sessions)."""
-        from dtc_tui.services.maintenance import checkpoint
+        from dtc_tui.services.common.maintenance import checkpoint
 
         checkpoint(self.engine)
 
     def _read_counters(self) -> dict[str, int]:
-        from dtc_tui.services.audit import counters
+        from dtc_tui.services.common.audit import counters
 
         with db.read_session(self.engine) as session:
             return counters(session)

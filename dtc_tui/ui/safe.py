@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from dtc_tui.services.text import clean_text, one_line
+from dtc_tui.services.common.text import clean_text, one_line
 
 
 def safe(value: object, style: str = "", limit: int | None = None) -> Text:

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from dtc_tui import db
-from dtc_tui.services.defaults import ensure_defaults
+from dtc_tui.services.tickets.sla_defaults import ensure_defaults
 
 SCALES = ("small", "large")
 
@@ -44,7 +44,7 @@ class DemoError(Exception):
 def build(engine: Engine, *, now: datetime, seed: int = 7, scale: str = "small",
           tickets: int | None = None) -> dict[str, int]:
     """Fill an empty database with demo data; refuses a database that already has data."""
-    from dtc_tui.services import dbinfo
+    from dtc_tui.services.common import dbinfo
     from dtc_tui.services.demo import ads, inventory, team
     from dtc_tui.services.demo import tickets as ticket_demo
 

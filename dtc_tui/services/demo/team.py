@@ -18,7 +18,7 @@ import random
 from sqlmodel import Session
 
 from dtc_tui.models import Assignment, Duty, Person, RoutingRule
-from dtc_tui.services.team_templates import CATEGORY_DUTY, duties_for
+from dtc_tui.services.team.templates import CATEGORY_DUTY, duties_for
 
 PEOPLE = [
     # name, handle, os user, time zone, hours, days

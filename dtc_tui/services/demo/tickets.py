@@ -18,8 +18,8 @@ from sqlmodel import Session
 from dtc_tui import db
 from dtc_tui.models import Customer, SlaBreach, Ticket, TicketEvent, TicketMessage
 from dtc_tui.services.demo.inventory import HERO_CODE
-from dtc_tui.services.sla import FAR_FUTURE, Policy, TicketTimes, clocks, next_due, select_policy
-from dtc_tui.services.sla_store import load_policies
+from dtc_tui.services.tickets.sla import FAR_FUTURE, Policy, TicketTimes, clocks, next_due, select_policy
+from dtc_tui.services.tickets.sla_store import load_policies
 
 CATEGORY_MIX = [("logistics", 62), ("returns", 23), ("payment", 5), ("product", 5), ("site_incident", 2),
                 ("presales", 3)]

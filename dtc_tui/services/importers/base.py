@@ -17,11 +17,11 @@ from typing import Any, ClassVar, Protocol
 
 from sqlmodel import Session
 
+from dtc_tui.services.common.text import clean_text, one_line
 from dtc_tui.services.importers.columns import Columns, Header
 from dtc_tui.services.importers.errors import RowError, ValueProblem
 from dtc_tui.services.importers.reader import CsvSource
 from dtc_tui.services.importers.values import parse_bool, parse_date, parse_datetime, parse_int, parse_number
-from dtc_tui.services.text import clean_text, one_line
 
 MAX_LINES_SHOWN = 10
 

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Column, Table, select, text, tuple_
 from sqlmodel import Session
 
+from dtc_tui.services.common.text import clean_text
 from dtc_tui.services.importers.base import Importer, RowCheck
 from dtc_tui.services.importers.columns import Columns, field
 from dtc_tui.services.importers.errors import ImportFailed, RowError
@@ -28,7 +29,6 @@ from dtc_tui.services.importers.jsonstream import header_members
 from dtc_tui.services.importers.tables import DERIVED, TABLE_AREAS, kind_of, table
 from dtc_tui.services.importers.tickets import JsonRow, JsonSource, looks_like_json
 from dtc_tui.services.importers.upsert import column_default, upsert
-from dtc_tui.services.text import clean_text
 
 _BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False}
 

@@ -37,7 +37,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from dtc_tui import db
-from dtc_tui.services import audit
+from dtc_tui.services.common import audit
 from dtc_tui.services.importers.base import Importer, ImportSummary, RowCheck
 from dtc_tui.services.importers.errors import ImportFailed, RowError
 

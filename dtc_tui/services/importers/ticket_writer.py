@@ -26,8 +26,8 @@ from sqlmodel import Session
 
 from dtc_tui.models import Customer, Person, SlaBreach, Ticket, TicketMessage
 from dtc_tui.services.importers.upsert import UpsertOutcome, bulk_insert, upsert
-from dtc_tui.services.sla import Policy
-from dtc_tui.services.sla_store import SlaContext
+from dtc_tui.services.tickets.sla import Policy
+from dtc_tui.services.tickets.sla_store import SlaContext
 
 CLOSED = frozenset({"solved", "closed"})
 PAUSING = frozenset({"pending", "on_hold"})

@@ -12,13 +12,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from dtc_tui.services.common.text import one_line
 from dtc_tui.services.importers.base import Importer, RowCheck
 from dtc_tui.services.importers.columns import Columns, field
 from dtc_tui.services.importers.errors import ValueProblem
 from dtc_tui.services.importers.jsonstream import iter_records
 from dtc_tui.services.importers.ticket_writer import TicketWriter
 from dtc_tui.services.importers.values import parse_number
-from dtc_tui.services.text import one_line
 
 PRIORITIES = {"low": "low", "normal": "normal", "medium": "normal", "high": "high", "urgent": "urgent"}
 CSAT_WORDS = {"good": 5, "bad": 1, "awesome": 5, "extremely happy": 5, "very happy": 4, "happy": 4,

@@ -1,0 +1,146 @@
+"""``dtc-tui import KIND FILE`` and ``dtc-tui export KIND``: files in and out."""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+from dtc_tui.services.importers import EXPORT_KINDS, FORMAT_KINDS, IMPORT_KINDS
+
+SHOW_PROGRESS_AFTER = 1.0  # seconds: quick imports print no bar
+
+
+def _kinds_epilog() -> str:
+    lines = [f"  {kind:<18} {description}" for kind, (_m, _c, description) in FORMAT_KINDS.items()]
+    tables = textwrap.fill(", ".join(kind for kind in IMPORT_KINDS if kind not in FORMAT_KINDS), width=76,
+                           break_on_hyphens=False, initial_indent="  ", subsequent_indent="  ")
+    return ("\b\nKinds:\n" + "\n".join(lines) + "\n\b\nThis app's own CSV/JSON (what 'dtc-tui export' writes):\n"
+            + tables)
+
+
+class _LazyProgress:
+    """A Rich progress bar on stderr that appears only once an import has run for a second."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.started = time.monotonic()
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __call__(self, fraction: float, phase: str) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.started < SHOW_PROGRESS_AFTER:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(TextColumn("{task.description:<9}"), BarColumn(), TaskProgressColumn(),
+                                TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(phase, total=1.0)
+        self.bar.update(self.task, completed=fraction, description=phase)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@click.command("import", epilog=_kinds_epilog())
+@click.argument("kind", type=click.Choice(IMPORT_KINDS), metavar="KIND")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row and count what would change; write nothing.")
+@click.option("--skip-invalid", "rejects", type=click.Path(dir_okay=False, path_type=Path), metavar="REJECTS.csv",
+              help="Write the good rows; put the bad ones in REJECTS.csv with an error column.")
+@click.option("--tz", default="UTC", show_default=True,
+              help="Time zone of times written without an offset in the file (IANA name, e.g. Europe/Berlin).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@pass_ctx
+def import_command(ctx: CliContext, kind: str, file: Path, dry_run: bool, rejects: Path | None, tz: str,
+                   as_json: bool) -> None:
+    """Import FILE as KIND: every row is checked first; one bad row means nothing is written.
+
+    Re-importing the same file changes nothing (rows are matched on their natural keys).
+    """
+    from dtc_tui.services.importers.errors import ImportFailed
+    from dtc_tui.services.importers.pipeline import resolve_zone, run_import
+
+    try:
+        resolve_zone(tz)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--tz") from exc
+    if not file.is_file():
+        raise click.ClickException(f"{file}: no such file")
+    if rejects is not None and rejects.resolve() == file.resolve():
+        raise click.ClickException("the rejects file must not be the file being imported")
+    if rejects is not None and not rejects.resolve().parent.is_dir():
+        raise click.ClickException(f"cannot write {rejects}: no such directory")
+    progress = _LazyProgress(enabled=sys.stderr.isatty() and not as_json)
+    try:
+        summary = run_import(ctx.engine(), kind, file, now=ctx.now(), actor=ctx.operator, tz=tz,
+                             dry_run=dry_run, rejects=rejects, progress=progress)
+    except ImportFailed as exc:
+        progress.close()
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        raise click.ClickException(f"cannot import {file}; nothing was written") from exc
+    except OSError as exc:  # the rejects file cannot be written, the file vanished...
+        progress.close()
+        raise click.ClickException(f"{exc.filename or file}: {exc.strerror}; nothing was written") from exc
+    progress.close()
+    for error in summary.errors:
+        click.echo(str(error), err=True)
+    if as_json:
+        echo_json(summary.as_dict())
+    else:
+        for line in summary.lines():
+            click.echo(line)
+    if summary.failed:
+        from dtc_tui.services.importers.base import plural
+
+        raise click.ClickException(
+            f"{plural(len(summary.errors), 'problem')} in {summary.rejected:,} of {plural(summary.rows, 'row')}; "
+            "nothing was written (fix the file, or use --skip-invalid REJECTS.csv to import the good rows)")
+
+
+@click.command("export")
+@click.argument("kind", type=click.Choice(EXPORT_KINDS), metavar="KIND")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default=None,
+              help="File format (default: from the -o file's extension, else csv).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: standard output).")
+@pass_ctx
+def export_command(ctx: CliContext, kind: str, fmt: str | None, output: Path | None) -> None:
+    """Export one table as CSV or JSON (what 'dtc-tui import KIND' reads back).
+
+    Text cells starting with = + - @ are prefixed with ' against spreadsheet formula injection;
+    number columns (negative amounts) stay numbers.
+    """
+    from dtc_tui.services.common.exporters import export_table
+
+    if fmt is None:
+        fmt = "json" if output is not None and output.suffix.lower() == ".json" else "csv"
+    engine = ctx.engine()
+    if output is None or str(output) == "-":
+        stream = sys.stdout
+        result = export_table(engine, kind, stream, fmt=fmt, now=ctx.now())
+        stream.flush()
+        click.echo(f"exported {result.rows:,} {result.table} rows", err=True)
+        return
+    partial = output.with_name(f".{output.name}.part")
+    try:
+        with open(partial, "w", encoding="utf-8", newline="") as handle:
+            result = export_table(engine, kind, handle, fmt=fmt, now=ctx.now())
+        os.replace(partial, output)  # readers never see a half-written file
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise click.ClickException(f"cannot write {output}: {exc.strerror}") from exc
+    click.echo(f"exported {result.rows:,} {result.table} rows to {output} ({fmt})", err=True)

@@ -1,0 +1,625 @@
+"""Ad spend vs returns: channel, campaign and day figures for a period, against the previous
+period of equal length, blended figures from the store's own till, rules and budget moves.
+
+Queries only here; the formulas are in ``ads_metrics`` and the rules in ``ads_rules``. The
+results are plain dataclasses the screen and the CLI share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+from sqlmodel import Session
+
+from dtc_tui import db
+from dtc_tui.models import AdChannel, AdStatDaily, Campaign, PeakPeriod, Sku, StockLevel, StoreDaily
+from dtc_tui.services.ads.metrics import (
+    Period,
+    Totals,
+    blended_roas,
+    break_even_roas,
+    change,
+    contribution_margin,
+    difference,
+    ratio,
+    spend_share,
+    sum_totals,
+)
+from dtc_tui.services.ads.rules import (
+    Alert,
+    BudgetMove,
+    MoveCandidate,
+    Peak,
+    RuleSettings,
+    Targets,
+    cpa_message,
+    cpa_over_target,
+    losing_streak,
+    pause_message,
+    peak_on,
+    spend_share_message,
+    suggest_moves,
+    targets_in_force,
+)
+from dtc_tui.services.common import settings
+
+STREAK_LOOKBACK_DAYS = 90  # how far back a losing run is counted (the rule needs only ads.pause_days)
+UPCOMING_PEAK_DAYS = 30  # a peak starting within this many days after the period is announced
+
+
+# --- plain data -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StockInfo:
+    """The promoted SKU's stock as of now (whatever the period): from the inventory service
+    (state, projected stock-out, next arrival), else the on-hand total of stock_level."""
+
+    sku_code: str
+    on_hand: int
+    available: int
+    state: str | None = None  # inventory's label: "out of stock", "reorder now", ...
+    at_risk: bool = False  # out of stock, or running out before a new order could land
+    stockout_on: date | None = None
+    next_inbound_on: date | None = None
+    days_without_stock: int | None = None
+
+    @property
+    def text(self) -> str:
+        parts = [f"{self.sku_code}: {self.on_hand:,} on hand"]
+        if self.state:
+            parts.append(self.state)
+        if self.stockout_on:
+            parts.append(f"stock-out {self.stockout_on:%b %d}")
+        return ", ".join(parts)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"sku": self.sku_code, "on_hand": self.on_hand, "available": self.available, "state": self.state,
+                "at_risk": self.at_risk, "stockout_on": _iso(self.stockout_on),
+                "next_inbound_on": _iso(self.next_inbound_on), "days_without_stock": self.days_without_stock}
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+@dataclass(frozen=True)
+class CampaignInfo:
+    id: int
+    channel: str
+    channel_name: str
+    name: str
+    status: str
+    daily_budget: float
+    target_roas: float | None
+    target_cpa: float | None
+    sku_code: str | None
+    margin: float | None
+    margin_source: str  # "sku" (from the promoted SKU's price and cost) or "setting"
+    promise_days: int | None
+    version: int
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One line of a table: the account total, a channel, a campaign or a day."""
+
+    level: str  # total | channel | campaign | day
+    key: tuple[Any, ...]
+    label: str
+    channel: str
+    current: Totals
+    previous: Totals | None
+    targets: Targets
+    break_even: float | None
+    campaign_id: int | None = None
+    day: date | None = None
+    alerts: tuple[Alert, ...] = ()
+    streak: int = 0
+    below_pause: bool = False  # day rows: ROAS below that day's pause threshold
+    campaign: CampaignInfo | None = None
+    stock: StockInfo | None = None
+    campaigns: int = 0  # channel rows: how many campaigns
+
+    @property
+    def roas(self) -> float | None:
+        return self.current.roas
+
+    @property
+    def roas_change(self) -> float | None:
+        return difference(self.current.roas, self.previous.roas if self.previous else None)
+
+    @property
+    def spend_change(self) -> float | None:
+        return change(self.current.spend, self.previous.spend if self.previous else None)
+
+    @property
+    def revenue_change(self) -> float | None:
+        return change(self.current.revenue, self.previous.revenue if self.previous else None)
+
+    @property
+    def has_alert(self) -> bool:
+        return bool(self.alerts) or self.below_pause
+
+    @property
+    def roas_state(self) -> str:
+        """none | loss (below break-even or the pause line) | low (below target) | ok."""
+        value = self.current.roas
+        if value is None:
+            return "none"
+        if (self.break_even is not None and value < self.break_even) or value < self.targets.pause_roas:
+            return "loss"
+        if value < self.targets.target_roas:
+            return "low"
+        return "ok"
+
+    @property
+    def cpa_state(self) -> str:
+        """none | over (alert: above target + tolerance) | above (above target) | ok."""
+        target = self.targets.target_cpa
+        if target is None or self.current.spend <= 0:
+            return "none"
+        if cpa_over_target(self.current, self.targets):
+            return "over"
+        value = self.current.cpa
+        return "above" if value is not None and value > target else "ok"
+
+    def as_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "level": self.level, "label": self.label, "channel": self.channel, "campaign_id": self.campaign_id,
+            "day": self.day.isoformat() if self.day else None, **self.current.as_dict(),
+            "previous": self.previous.as_dict() if self.previous else None,
+            "roas_change": _r(self.roas_change), "spend_change": _r(self.spend_change),
+            "target_roas": self.targets.target_roas, "target_cpa": self.targets.target_cpa,
+            "cpa_tolerance": self.targets.cpa_tolerance, "peak": self.targets.peak,
+            "break_even_roas": _r(self.break_even), "losing_streak_days": self.streak,
+            "alerts": [alert.as_dict() for alert in self.alerts],
+        }
+        if self.campaign is not None:
+            data.update({"status": self.campaign.status, "daily_budget": self.campaign.daily_budget,
+                         "margin": _r(self.campaign.margin), "margin_source": self.campaign.margin_source,
+                         "promise_days": self.campaign.promise_days, "version": self.campaign.version})
+        if self.stock is not None:
+            data["promoted_sku"] = self.stock.as_dict()
+        return data
+
+
+def _r(value: float | None, digits: int = 4) -> float | None:
+    if value is None or value == float("inf"):
+        return None
+    return round(value, digits)
+
+
+@dataclass(frozen=True)
+class Blended:
+    """Platform-independent figures: the store's till against total ad spend."""
+
+    store_revenue: float
+    store_orders: int
+    store_refunds: float
+    ad_spend: float
+    attributed_revenue: float
+    previous_store_revenue: float
+    previous_ad_spend: float
+    band: tuple[float, float]
+    stage: str
+
+    @property
+    def blended_roas(self) -> float | None:
+        """Store revenue / ad spend (also called MER here)."""
+        return blended_roas(self.store_revenue, self.ad_spend)
+
+    @property
+    def previous_blended_roas(self) -> float | None:
+        return blended_roas(self.previous_store_revenue, self.previous_ad_spend)
+
+    @property
+    def spend_share(self) -> float | None:
+        """Ad spend / store revenue."""
+        return spend_share(self.ad_spend, self.store_revenue)
+
+    @property
+    def attributed_share(self) -> float | None:
+        """What the platforms claim as a share of the till (over 100%: double counting)."""
+        return ratio(self.attributed_revenue, self.store_revenue)
+
+    @property
+    def spend_share_state(self) -> str:
+        share = self.spend_share
+        if share is None:
+            return "none"
+        low, high = self.band
+        return "above" if share > high else ("below" if share < low else "within")
+
+    def as_dict(self) -> dict[str, object]:
+        return {"store_revenue": round(self.store_revenue, 2), "store_orders": self.store_orders,
+                "store_refunds": round(self.store_refunds, 2), "ad_spend": round(self.ad_spend, 2),
+                "attributed_revenue": round(self.attributed_revenue, 2),
+                "blended_roas_store_revenue_over_ad_spend": _r(self.blended_roas),
+                "previous_blended_roas": _r(self.previous_blended_roas),
+                "ad_spend_share_of_store_revenue": _r(self.spend_share),
+                "attributed_share_of_store_revenue": _r(self.attributed_share),
+                "spend_share_target": list(self.band), "store_stage": self.stage}
+
+
+@dataclass(frozen=True)
+class AdsReport:
+    period: Period
+    previous_period: Period
+    rules: RuleSettings
+    peaks: tuple[Peak, ...]
+    peak: Peak | None  # in force at the period's end
+    upcoming_peak: Peak | None
+    total: ReportRow
+    channels: list[ReportRow]
+    campaigns: list[ReportRow]
+    blended: Blended
+    alerts: list[Alert]
+    moves: list[BudgetMove]
+    campaign_info: dict[int, CampaignInfo] = field(default_factory=dict)
+
+    def campaigns_of(self, channel: str | None) -> list[ReportRow]:
+        return [row for row in self.campaigns if channel is None or row.channel == channel]
+
+    def campaign_row(self, campaign_id: int) -> ReportRow | None:
+        return next((row for row in self.campaigns if row.campaign_id == campaign_id), None)
+
+    def channel_row(self, channel: str) -> ReportRow | None:
+        return next((row for row in self.channels if row.channel == channel), None)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"period": self.period.as_dict(), "previous_period": self.previous_period.as_dict(),
+                "peak": self.peak.name if self.peak else None, "blended": self.blended.as_dict(),
+                "total": self.total.as_dict(), "channels": [row.as_dict() for row in self.channels],
+                "campaigns": [row.as_dict() for row in self.campaigns],
+                "alerts": [alert.as_dict() for alert in self.alerts],
+                "budget_moves": [move.as_dict() for move in self.moves]}
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+def _read(session: Session, stmt: Any) -> Any:
+    """Run a read on the session's connection: plain rows, without the ORM's per-row overhead."""
+    return session.connection().execute(stmt)
+
+
+def rule_settings(session: Session) -> RuleSettings:
+    return RuleSettings.from_values(lambda key: settings.get(session, key))
+
+
+def load_peaks(session: Session) -> tuple[Peak, ...]:
+    rows = _read(session, select(PeakPeriod.name, PeakPeriod.starts_on, PeakPeriod.ends_on, PeakPeriod.target_roas,
+                                  PeakPeriod.cpa_tolerance).order_by(PeakPeriod.starts_on))
+    return tuple(Peak(*row) for row in rows)
+
+
+def load_campaigns(session: Session, rules: RuleSettings) -> list[CampaignInfo]:
+    stmt = (select(Campaign.id, AdChannel.code, AdChannel.name, Campaign.name, Campaign.status, Campaign.daily_budget,
+                   Campaign.target_roas, Campaign.target_cpa, Sku.code, Sku.price, Sku.cost, Campaign.promise_days,
+                   Campaign.version)
+            .join(AdChannel, AdChannel.id == Campaign.channel_id)
+            .outerjoin(Sku, Sku.id == Campaign.sku_id)
+            .order_by(AdChannel.code, Campaign.name, Campaign.id))
+    result = []
+    for (cid, channel, channel_name, name, status, budget, t_roas, t_cpa, sku_code, price, cost, promise,
+         version) in _read(session, stmt):
+        margin = contribution_margin(price, cost) if sku_code is not None and price else None
+        source = "sku" if margin is not None else "setting"
+        result.append(CampaignInfo(cid, channel, channel_name, name, status, float(budget or 0), t_roas, t_cpa,
+                                   sku_code, margin if margin is not None else rules.contribution_margin, source,
+                                   promise, version))
+    return result
+
+
+def _totals_by_campaign(session: Session, period: Period) -> dict[int, Totals]:
+    stmt = (select(AdStatDaily.campaign_id, func.sum(AdStatDaily.spend), func.sum(AdStatDaily.impressions),
+                   func.sum(AdStatDaily.clicks), func.sum(AdStatDaily.conversions), func.sum(AdStatDaily.revenue))
+            .where(AdStatDaily.day >= period.start, AdStatDaily.day <= period.end)
+            .group_by(AdStatDaily.campaign_id))
+    return {cid: _totals(row) for cid, *row in _read(session, stmt)}
+
+
+def _totals(row: Sequence[Any]) -> Totals:
+    spend, impressions, clicks, conversions, revenue = row
+    return Totals(float(spend or 0), int(impressions or 0), int(clicks or 0), float(conversions or 0),
+                  float(revenue or 0))
+
+
+def _daily_by_campaign(session: Session, start: date, end: date,
+                       campaign_ids: list[int] | None = None) -> dict[int, dict[date, Totals]]:
+    stmt = (select(AdStatDaily.campaign_id, AdStatDaily.day, AdStatDaily.spend, AdStatDaily.revenue)
+            .where(AdStatDaily.day >= start, AdStatDaily.day <= end))
+    if campaign_ids is not None:
+        stmt = stmt.where(AdStatDaily.campaign_id.in_(campaign_ids))
+    result: dict[int, dict[date, Totals]] = {}
+    for cid, day, spend, revenue in _read(session, stmt):
+        result.setdefault(cid, {})[day] = Totals(spend=float(spend or 0), revenue=float(revenue or 0))
+    return result
+
+
+def _store(session: Session, period: Period) -> tuple[float, int, float]:
+    stmt = select(func.sum(StoreDaily.revenue), func.sum(StoreDaily.orders), func.sum(StoreDaily.refunds)).where(
+        StoreDaily.day >= period.start, StoreDaily.day <= period.end)
+    revenue, orders, refunds = _read(session, stmt).one()
+    return float(revenue or 0), int(orders or 0), float(refunds or 0)
+
+
+def promoted_stock(session: Session, sku_codes: Iterable[str], now: datetime) -> dict[str, StockInfo]:
+    """The promoted SKUs' stock, by SKU code.
+
+    The inventory service's ``sku_stock_states`` gives the state and the projected stock-out;
+    without it (an older inventory module) the on-hand total over every warehouse is shown.
+    """
+    codes = sorted(set(sku_codes))
+    if not codes:
+        return {}
+    from dtc_tui.services.inventory import stock_state as inventory
+
+    states = getattr(inventory, "sku_stock_states", None)
+    if states is not None:
+        ids = dict(_read(session, select(Sku.id, Sku.code).where(Sku.code.in_(codes))).all())
+        return {state.code: StockInfo(state.code, state.on_hand, state.available, state.state_label, state.at_risk,
+                                      state.stockout_date, state.next_inbound_date, state.days_without_stock)
+                for state in states(session, list(ids), now).values()}
+    stmt = (select(Sku.code, func.coalesce(func.sum(StockLevel.on_hand), 0),
+                   func.coalesce(func.sum(StockLevel.on_hand - StockLevel.committed), 0))
+            .outerjoin(StockLevel, StockLevel.sku_id == Sku.id).where(Sku.code.in_(codes)).group_by(Sku.code))
+    return {code: StockInfo(code, int(on_hand), int(available), at_risk=int(available) <= 0)
+            for code, on_hand, available in _read(session, stmt)}
+
+
+def _weighted_break_even(rows: Iterable[tuple[Totals, CampaignInfo]], fallback: float) -> float | None:
+    """Break-even of a group: 1 / its revenue-weighted margin (spend-weighted without revenue)."""
+    items = list(rows)
+    revenue = sum(t.revenue for t, _ in items)
+    if revenue > 0:
+        margin = sum(t.revenue * (c.margin or fallback) for t, c in items) / revenue
+    else:
+        spend = sum(t.spend for t, _ in items)
+        margin = sum(t.spend * (c.margin or fallback) for t, c in items) / spend if spend > 0 else fallback
+    return break_even_roas(margin)
+
+
+def load_report(session: Session, period: Period, now: datetime) -> AdsReport:
+    """Everything the ads screen and ``dtc-tui ads report/check`` show for one period."""
+    rules = rule_settings(session)
+    peaks = load_peaks(session)
+    peak = peak_on(period.end, peaks)
+    upcoming = next((p for p in peaks if period.end < p.starts_on <= period.end + timedelta(days=UPCOMING_PEAK_DAYS)),
+                    None)
+    previous_period = period.previous()
+    infos = load_campaigns(session, rules)
+    current = _totals_by_campaign(session, period)
+    previous = _totals_by_campaign(session, previous_period)
+    streaks = _losing_streaks(session, period.end, rules, peaks)
+    stock = promoted_stock(session, [c.sku_code for c in infos if c.sku_code], now)
+
+    campaigns: list[ReportRow] = []
+    for info in infos:
+        totals = current.get(info.id, Totals())
+        targets = targets_in_force(rules, info.target_roas, info.target_cpa, peak)
+        streak = streaks.get(info.id, 0)
+        sku_stock = stock.get(info.sku_code) if info.sku_code else None
+        row = ReportRow("campaign", ("campaign", info.id), info.name, info.channel, totals,
+                        previous.get(info.id, Totals()), targets, break_even_roas(info.margin), campaign_id=info.id,
+                        streak=streak, campaign=info, stock=sku_stock)
+        campaigns.append(replace(row, alerts=tuple(_campaign_alerts(row, info, rules))))
+
+    channels = []
+    for code in sorted({info.channel for info in infos}):
+        members = [row for row in campaigns if row.channel == code]
+        channels.append(_group_row("channel", ("channel", code), members[0].campaign.channel_name if members[0].campaign
+                                   else code, code, members, rules, peak))
+    total = _group_row("total", ("total",), "All channels", "", campaigns, rules, peak)
+
+    store_revenue, store_orders, store_refunds = _store(session, period)
+    prev_store_revenue, _, _ = _store(session, previous_period)
+    blended = Blended(store_revenue, store_orders, store_refunds, total.current.spend, total.current.revenue,
+                      prev_store_revenue, total.previous.spend if total.previous else 0.0, rules.spend_share_band,
+                      rules.store_stage)
+    alerts = [alert for row in campaigns for alert in row.alerts]
+    if blended.spend_share_state == "above" and blended.spend_share is not None:
+        alerts.insert(0, Alert("spend_share", spend_share_message(blended.spend_share, rules)))
+    moves = suggest_moves((MoveCandidate(row.campaign_id or 0, f"{row.channel} / {row.label}", row.roas,
+                                         row.break_even, row.targets.target_roas,
+                                         row.campaign.daily_budget if row.campaign else 0.0,
+                                         bool(row.campaign and row.campaign.active))
+                           for row in campaigns if row.current.spend > 0), rules)
+    return AdsReport(period, previous_period, rules, peaks, peak, upcoming, total, channels, campaigns, blended,
+                     alerts, moves, {info.id: info for info in infos})
+
+
+def _losing_streaks(session: Session, end: date, rules: RuleSettings, peaks: tuple[Peak, ...]) -> dict[int, int]:
+    """Each campaign's run of losing days ending on ``end``, counted up to STREAK_LOOKBACK_DAYS.
+
+    The rule needs only ``pause_days``: read that window for every campaign, and look further
+    back only for the few campaigns that lost on every day of it.
+    """
+    window = max(rules.pause_days, 1)
+    daily = _daily_by_campaign(session, end - timedelta(days=window - 1), end)
+    streaks = {cid: losing_streak(days, end, rules, peaks, window) for cid, days in daily.items()}
+    longer = sorted(cid for cid, streak in streaks.items() if streak >= window)
+    if longer and window < STREAK_LOOKBACK_DAYS:
+        history = _daily_by_campaign(session, end - timedelta(days=STREAK_LOOKBACK_DAYS - 1), end, longer)
+        for cid in longer:
+            streaks[cid] = losing_streak(history.get(cid, {}), end, rules, peaks, STREAK_LOOKBACK_DAYS)
+    return streaks
+
+
+def _campaign_alerts(row: ReportRow, info: CampaignInfo, rules: RuleSettings) -> list[Alert]:
+    alerts = []
+    if info.active and row.streak >= rules.pause_days:
+        message = pause_message(row.streak, row.targets, row.roas, capped=row.streak >= STREAK_LOOKBACK_DAYS)
+        alerts.append(Alert("pause", message, info.id, info.channel, info.name))
+    if cpa_over_target(row.current, row.targets):
+        alerts.append(Alert("cpa", cpa_message(row.current, row.targets), info.id, info.channel, info.name))
+    if info.active and row.stock is not None and row.stock.at_risk and row.current.spend > 0:
+        alerts.append(Alert("stock", stock_message(row.stock, info.promise_days), info.id, info.channel, info.name))
+    return alerts
+
+
+def stock_message(stock: StockInfo, promise_days: int | None) -> str:
+    """Marketing promotes what the warehouse is about to run out of: say when, and the promise."""
+    text = f"promotes {stock.sku_code} ({stock.state or 'no stock available'})"
+    if stock.stockout_on:
+        text += f": stock-out {stock.stockout_on:%b %d}"
+    if stock.next_inbound_on:
+        text += f", next arrival {stock.next_inbound_on:%b %d}"
+        if stock.days_without_stock:
+            text += f", {stock.days_without_stock} days without stock"
+    if promise_days:
+        text += f", while the ad promises {promise_days}-day delivery"
+    return text + ": pause or switch the product"
+
+
+def _group_row(level: str, key: tuple[Any, ...], label: str, channel: str, members: list[ReportRow],
+               rules: RuleSettings, peak: Peak | None) -> ReportRow:
+    current = sum_totals([row.current for row in members])
+    previous = sum_totals([row.previous for row in members if row.previous is not None])
+    break_even = _weighted_break_even(((row.current, row.campaign) for row in members if row.campaign),
+                                      rules.contribution_margin)
+    targets = targets_in_force(rules, None, None, peak)
+    return ReportRow(level, key, label, channel, current, previous, targets, break_even,
+                     alerts=tuple(alert for row in members for alert in row.alerts), campaigns=len(members))
+
+
+def load_days(session: Session, report: AdsReport, *, channel: str | None = None,
+              campaign_id: int | None = None) -> list[ReportRow]:
+    """One row per day of the report's period (days without data show zeros), oldest first.
+
+    Scope: one campaign, one channel, or the whole account. Each day is judged by the targets
+    in force that day (a peak period relaxes them).
+    """
+    stmt = (select(AdStatDaily.day, func.sum(AdStatDaily.spend), func.sum(AdStatDaily.impressions),
+                   func.sum(AdStatDaily.clicks), func.sum(AdStatDaily.conversions), func.sum(AdStatDaily.revenue))
+            .where(AdStatDaily.day >= report.period.start, AdStatDaily.day <= report.period.end)
+            .group_by(AdStatDaily.day))
+    info = report.campaign_info.get(campaign_id) if campaign_id is not None else None
+    if campaign_id is not None:
+        stmt = stmt.where(AdStatDaily.campaign_id == campaign_id)
+        scope = report.campaign_row(campaign_id)
+    elif channel is not None:
+        ids = [row.campaign_id for row in report.campaigns_of(channel)]
+        stmt = stmt.where(AdStatDaily.campaign_id.in_(ids))
+        scope = report.channel_row(channel)
+    else:
+        scope = report.total
+    by_day = {day: _totals(row) for day, *row in _read(session, stmt)}
+    rules, peaks = report.rules, report.peaks
+    targets_by_peak: dict[str | None, Targets] = {}  # one Targets per peak (or none), not per day
+    label = channel or (info.channel if info else "")
+    break_even = scope.break_even if scope else None
+    rows = []
+    for day in report.period.each_day():
+        totals = by_day.get(day, Totals())
+        peak = peak_on(day, peaks) if peaks else None
+        key = peak.name if peak else None
+        targets = targets_by_peak.get(key)
+        if targets is None:
+            targets = targets_in_force(rules, info.target_roas if info else None, info.target_cpa if info else None,
+                                       peak)
+            targets_by_peak[key] = targets
+        value = totals.roas
+        rows.append(ReportRow("day", ("day", day), day.isoformat(), label, totals, None, targets, break_even,
+                              campaign_id=campaign_id, day=day, campaign=info,
+                              below_pause=value is not None and value < targets.pause_roas))
+    return rows
+
+
+# --- sorting (shared by the screen and the CLI) -----------------------------------------------
+
+SORT_KEYS: dict[str, Callable[[ReportRow], Any]] = {
+    "name": lambda r: r.day or r.label.lower(),
+    "spend": lambda r: r.current.spend,
+    "spend_change": lambda r: r.spend_change,
+    "revenue": lambda r: r.current.revenue,
+    "roas": lambda r: r.roas,
+    "roas_change": lambda r: r.roas_change,
+    "break_even": lambda r: r.break_even,
+    "conversions": lambda r: r.current.conversions,
+    "cpa": lambda r: r.current.cpa,
+    "cpc": lambda r: r.current.cpc,
+    "cpm": lambda r: r.current.cpm,
+    "ctr": lambda r: r.current.ctr,
+    "conversion_rate": lambda r: r.current.conversion_rate,
+    "impressions": lambda r: r.current.impressions,
+    "clicks": lambda r: r.current.clicks,
+    "alerts": lambda r: len(r.alerts) + (1 if r.below_pause else 0),
+}
+
+
+def sort_rows(rows: Iterable[ReportRow], key: str, descending: bool = False) -> list[ReportRow]:
+    """Sort by one of ``SORT_KEYS``; rows without a value ("-") go last either way."""
+    getter = SORT_KEYS[key]
+    items = list(rows)
+    present = [row for row in items if getter(row) is not None]
+    missing = [row for row in items if getter(row) is None]
+    return sorted(present, key=getter, reverse=descending) + missing
+
+
+# --- targets (a write) ------------------------------------------------------------------------
+
+
+class TargetError(ValueError):
+    """A target the operator typed that cannot be saved; the message is shown as is."""
+
+
+class StaleEdit(TargetError):
+    """Someone else changed the campaign since it was read."""
+
+
+def parse_target(text: str, what: str) -> float | None:
+    """'' -> None (use the default); otherwise a positive number ('$25', '2.5x' accepted)."""
+    cleaned = text.strip().lstrip("$").rstrip("xX").replace(",", "").strip()
+    if not cleaned:
+        return None
+    try:
+        value = float(cleaned)
+    except ValueError as exc:
+        raise TargetError(f"{what} must be a number, not {text.strip()!r}") from exc
+    if not 0 < value < 1_000_000:
+        raise TargetError(f"{what} must be above 0")
+    return value
+
+
+@dataclass(frozen=True)
+class TargetsSaved:
+    campaign_id: int
+    version: int
+    target_roas: float | None
+    target_cpa: float | None
+
+
+def set_targets(engine: Engine, campaign_id: int, *, expected_version: int, target_roas: float | None,
+                target_cpa: float | None, actor: str, now: datetime) -> TargetsSaved:
+    """Save a campaign's own target ROAS and CPA (None = use the default), refusing a stale edit."""
+    from dtc_tui.services.common.audit import record
+
+    for value, what in ((target_roas, "target ROAS"), (target_cpa, "target CPA")):
+        if value is not None and value <= 0:
+            raise TargetError(f"{what} must be above 0")
+    with db.write_session(engine) as session:
+        current = session.execute(select(Campaign.name, Campaign.version, Campaign.target_roas, Campaign.target_cpa)
+                                  .where(Campaign.id == campaign_id)).one_or_none()
+        if current is None:
+            raise TargetError(f"campaign {campaign_id} no longer exists")
+        name, version, old_roas, old_cpa = current
+        stmt = update(Campaign).where(Campaign.id == campaign_id, Campaign.version == expected_version)
+        result = session.execute(stmt.values(target_roas=target_roas, target_cpa=target_cpa,
+                                             version=Campaign.version + 1))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleEdit(f"campaign {name!r} was changed by someone else since you opened it "
+                            f"(version {version}, you had {expected_version}); reload and try again")
+        record(session, actor=actor, now=now, entity="campaign", entity_id=campaign_id, action="set_targets",
+               before={"target_roas": old_roas, "target_cpa": old_cpa, "version": version},
+               after={"target_roas": target_roas, "target_cpa": target_cpa, "version": expected_version + 1})
+    return TargetsSaved(campaign_id, expected_version + 1, target_roas, target_cpa)

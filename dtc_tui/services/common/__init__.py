@@ -1,0 +1,1 @@
+"""What every area shares: the audit log and change counters, domain settings, untrusted-text cleaning, presence, database maintenance and information, table export."""

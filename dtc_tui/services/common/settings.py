@@ -1,0 +1,146 @@
+"""Domain defaults (from shared/domain.md), overridable per database in the ``setting`` table.
+
+Every threshold a rule uses is read through ``get``; no rule hard-codes its number.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from dtc_tui.models import Setting
+
+DEFAULTS: dict[str, Any] = {
+    # Tickets and SLA (domain.md section 2)
+    "sla.at_risk_fraction": 0.25,
+    "sla.first_response_hours": 12,
+    "sla.presales_first_response_hours": 2,
+    "sla.ceiling_hours": 24,
+    "kpi.resolution_rate_target": 0.85,
+    "kpi.fsr_target": 0.75,
+    "kpi.csat_target": 4.2,
+    "kpi.csat_satisfied_target": 0.85,
+    "kpi.breach_rate_target": 0.05,
+    "kpi.speed_gain_warning": 0.20,
+    "kpi.csat_drop_warning": 0.15,
+    "cs.compensation_limit": 200.0,
+    # Inventory (section 3)
+    "inventory.velocity_window_days": 28,
+    "inventory.buffer_days": 7,
+    "inventory.aged_days": 180,
+    "inventory.aged_share_target": 0.05,
+    "inventory.turnover_target": 6.0,
+    "inventory.core_stockout_target": 0.03,
+    "inventory.slow_share_target": 0.10,
+    "inventory.storage_cost_monthly": 0.18,
+    "inventory.abc_a_share": 0.80,
+    "inventory.abc_b_share": 0.15,
+    "inventory.class_a_days": 30,
+    "inventory.overstock_days": 120,
+    "inventory.abc_window_days": 90,  # revenue window for the ABC ranking
+    "inventory.class_d_margin": 0.40,  # tail (C-volume) SKUs with a gross margin below this are class D
+    "inventory.reorder_soon_days": 14,  # "reorder soon" when stock reaches the reorder point within this
+    "inventory.dead_days": 90,  # in stock without a sale for this long: dead stock
+    "inventory.slow_cover_days": 90,  # in stock with more cover than this: a slow mover
+    "inventory.stat_z": 1.65,  # statistical safety stock: z for a ~95% service level
+    "inventory.stat_classes": [],  # classes that use the statistical method, e.g. ["A"]; else per SKU
+    "inventory.default_lead_time_days": 21,  # for SKUs without a supplier
+    "inventory.transfer_days": 7,  # expected transit time of a transfer between warehouses
+    # Ads (section 4)
+    "ads.target_roas": 2.5,
+    "ads.pause_roas": 2.0,
+    "ads.pause_days": 7,
+    "ads.cpa_tolerance": 0.20,
+    "ads.contribution_margin": 0.40,
+    "ads.budget_share_new": [0.25, 0.30],
+    "ads.budget_share_steady": [0.10, 0.15],
+    "ads.store_stage": "steady",  # new | steady: which spend-share band the store is judged by
+    "ads.cpc_warning": 1.5,  # Facebook CPC averages $0.8-$1.5: above this the CPC shows in yellow
+    "ads.budget_move_fraction": 0.5,  # share of a below-break-even campaign's daily budget to move
+    "ads.budget_move_max_increase": 0.5,  # a campaign above target grows by at most this share
+    "ads.budget_move_step": 5.0,  # suggested amounts are rounded down to this many dollars
+    # Cross-area signals and the overview (section 6)
+    "signals.ticket_rise_days": 3,
+    "signals.ticket_rise_baseline_days": 14,
+    "signals.ticket_rise_factor": 2.5,
+    "signals.ticket_rise_min": 8,
+    "signals.promise_horizon_days": 7,
+    "signals.refund_lookback_days": 30,
+    "overview.items_per_kind": 8,
+    # Team (section 5)
+    "team.max_accountable": 6,
+    "team.max_functions": 3,
+    # Ticket categories that escalate at once (domain.md section 2): someone must be on duty for them.
+    "team.escalation_categories": ["site_incident", "payment"],
+}
+
+
+class UnknownSetting(KeyError):
+    pass
+
+
+_CACHE = "dtc_tui.settings"  # session.info key: the stored overrides, read once per session
+
+
+def get(session: Session, key: str) -> Any:
+    if key not in DEFAULTS:
+        raise UnknownSetting(key)
+    # One query per session for all overrides, not one per call: most keys have none, and a
+    # missing row is not kept in the identity map (the overview asked the database 117 times).
+    stored = session.info.get(_CACHE)
+    if stored is None:
+        stored = session.info[_CACHE] = {row.key: row.value for row in session.exec(select(Setting))}
+    value = stored.get(key)
+    return json.loads(value) if value is not None else DEFAULTS[key]
+
+
+def all_settings(session: Session) -> dict[str, tuple[Any, str]]:
+    """Every setting with its value and where it came from ("default" or "database")."""
+    stored = {row.key: json.loads(row.value) for row in session.exec(select(Setting))}
+    return {key: (stored.get(key, default), "database" if key in stored else "default")
+            for key, default in DEFAULTS.items()}
+
+
+def put(session: Session, key: str, value: Any, *, actor: str, now: datetime) -> None:
+    from dtc_tui.services.common.audit import record
+
+    if key not in DEFAULTS:
+        raise UnknownSetting(key)
+    default = DEFAULTS[key]
+    if isinstance(default, bool) != isinstance(value, bool):
+        raise ValueError(f"setting {key} takes true or false, not {value!r}")
+    if isinstance(default, int | float) and not isinstance(value, int | float):
+        raise ValueError(f"setting {key} takes a number, not {value!r}")
+    if isinstance(default, str) and not isinstance(value, str):
+        raise ValueError(f"setting {key} takes text, not {value!r}")
+    if isinstance(default, list) and (not isinstance(value, list) or len(value) != len(default)):
+        raise ValueError(f"setting {key} takes a list of {len(default)} like {json.dumps(default)}")
+    row = session.get(Setting, key)
+    before = json.loads(row.value) if row else DEFAULTS[key]
+    if row is None:
+        row = Setting(key=key, value=json.dumps(value))
+    row.value = json.dumps(value)
+    row.updated_at = now
+    row.updated_by = actor
+    session.add(row)
+    session.info.pop(_CACHE, None)
+    record(session, actor=actor, now=now, entity="setting", entity_id=key, action="update",
+           before={"value": before}, after={"value": value})
+
+
+def reset(session: Session, key: str, *, actor: str, now: datetime) -> Any:
+    """Drop the override: the default applies again. Returns the default."""
+    from dtc_tui.services.common.audit import record
+
+    if key not in DEFAULTS:
+        raise UnknownSetting(key)
+    row = session.get(Setting, key)
+    if row is not None:
+        record(session, actor=actor, now=now, entity="setting", entity_id=key, action="reset",
+               before={"value": json.loads(row.value)}, after={"value": DEFAULTS[key]})
+        session.delete(row)
+        session.info.pop(_CACHE, None)
+    return DEFAULTS[key]

@@ -1,0 +1,700 @@
+"""The reorder board: every SKU in every warehouse with its numbers, and the SKU in total.
+
+The heavy part runs in SQL, driven from ``stock_level`` with a CROSS JOIN so SQLite walks the
+``(sku_id, warehouse_id, day)`` index of ``daily_sales`` in order and groups without sorting:
+- the velocity window (28 days): units and squares on in-stock days, stock-out days, revenue, units;
+- the history before it (up to the ABC and dead-stock windows, 90 days): revenue and units per SKU
+  for the ABC ranking, units per SKU-warehouse for dead stock. Past days do not change within a day,
+  so it is kept per engine (``SalesHistory``) and, when it must be read, read on a second connection
+  while the first reads the velocity window.
+Python then applies the rules (``inventory_rules``) to each row: cheap, with the cyclic garbage
+collector paused (the rows form no cycles).
+
+Sales rows may be dense (one row per day, zeros included) or sparse (only days with sales or a
+stock-out, as importers store them): a missing day counts as "in stock, nothing sold".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import math
+import weakref
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Date, Engine, bindparam, text
+from sqlmodel import Session
+
+from dtc_tui.services.common import settings as settings_service
+from dtc_tui.services.inventory.rules import (
+    STATE_LABELS,
+    STRATEGY,
+    Arrival,
+    Policy,
+    RowInput,
+    RowPlan,
+    TransferSuggestion,
+    abc_classes,
+    demand_sigma,
+    gap_units,
+    plan_row,
+    plan_transfers,
+    round_order,
+    velocity,
+)
+
+OPEN_PO_STATUSES = ("sent", "partial")
+TOTAL_WAREHOUSE = "all"
+
+
+@dataclass(frozen=True)
+class BoardSettings:
+    window_days: int
+    abc_window_days: int
+    a_share: float
+    b_share: float
+    d_margin: float
+    aged_days: int
+    slow_cover_days: int
+    stat_classes: tuple[str, ...]
+    default_lead_time: int
+    transfer_days: int
+    policy: Policy
+
+
+def load_settings(session: Session) -> BoardSettings:
+    def get(key: str) -> object:
+        return settings_service.get(session, key)
+
+    policy = Policy(
+        class_a_days=int(get("inventory.class_a_days")),  # type: ignore[call-overload]
+        reorder_soon_days=int(get("inventory.reorder_soon_days")),  # type: ignore[call-overload]
+        overstock_days=int(get("inventory.overstock_days")),  # type: ignore[call-overload]
+        dead_days=int(get("inventory.dead_days")),  # type: ignore[call-overload]
+        stat_z=float(get("inventory.stat_z")),  # type: ignore[arg-type]
+        storage_cost_monthly=float(get("inventory.storage_cost_monthly")),  # type: ignore[arg-type]
+    )
+    return BoardSettings(
+        window_days=max(int(get("inventory.velocity_window_days")), 1),  # type: ignore[call-overload]
+        abc_window_days=max(int(get("inventory.abc_window_days")), 1),  # type: ignore[call-overload]
+        a_share=float(get("inventory.abc_a_share")),  # type: ignore[arg-type]
+        b_share=float(get("inventory.abc_b_share")),  # type: ignore[arg-type]
+        d_margin=float(get("inventory.class_d_margin")),  # type: ignore[arg-type]
+        aged_days=int(get("inventory.aged_days")),  # type: ignore[call-overload]
+        slow_cover_days=int(get("inventory.slow_cover_days")),  # type: ignore[call-overload]
+        stat_classes=tuple(str(c).upper() for c in get("inventory.stat_classes") or ()),  # type: ignore[attr-defined]
+        default_lead_time=int(get("inventory.default_lead_time_days")),  # type: ignore[call-overload]
+        transfer_days=int(get("inventory.transfer_days")),  # type: ignore[call-overload]
+        policy=policy,
+    )
+
+
+@dataclass(slots=True)
+class BoardRow:
+    """One SKU in one warehouse (``warehouse_id`` 0: the SKU over all warehouses)."""
+
+    sku_id: int
+    warehouse_id: int
+    code: str
+    name: str
+    supplier_id: int | None
+    supplier: str
+    warehouse: str
+    abc: str
+    on_hand: int
+    committed: int
+    cost: float
+    price: float
+    stockout_days: int  # stock-out days in the velocity window
+    days_since_receipt: int | None
+    aged: bool
+    revenue: float  # over the ABC window (the SKU's, on every row of it)
+    sku_version: int
+    inp: RowInput
+    plan: RowPlan
+    on_draft: int = 0  # in draft POs and draft transfers into this warehouse
+    transfer_in: int = 0  # suggested transfer into this warehouse
+    transfer_from: str = ""  # from which warehouse(s)
+    transfer_out: int = 0  # suggested transfers out of this warehouse
+    purchase_qty: int = 0  # suggested purchase, after drafts and transfers, rounded to MOQ and case pack
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.sku_id, self.warehouse_id)
+
+    @property
+    def available(self) -> int:
+        return self.inp.available
+
+    @property
+    def velocity(self) -> float:
+        return self.inp.daily_sales
+
+    @property
+    def lead_time(self) -> int:
+        return self.inp.lead_time_days
+
+    @property
+    def state(self) -> str:
+        return self.plan.state
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.plan.state]
+
+    @property
+    def strategy(self) -> str:
+        return STRATEGY.get(self.abc, "")
+
+    @property
+    def is_total(self) -> bool:
+        return self.warehouse_id == 0
+
+    @property
+    def action(self) -> str:
+        """What the board suggests, in a few words."""
+        parts = []
+        if self.transfer_in:
+            parts.append(f"{self.transfer_in:,}<-{self.transfer_from}")
+        if self.purchase_qty:
+            parts.append(f"buy {self.purchase_qty:,}")
+        if not parts and self.plan.state in ("out", "reorder_now") and self.plan.need <= 0 and self.plan.next_arrival:
+            parts.append(f"expedite {self.plan.next_arrival.ref}")
+        if not parts and self.on_draft:
+            parts.append(f"{self.on_draft:,} on draft")
+        if not parts and self.abc == "D" and self.available > 0:
+            parts.append("clear")
+        if not parts and self.transfer_out:
+            parts.append(f"give {self.transfer_out:,}")
+        return " ".join(parts)
+
+
+SORTS: dict[str, str] = {"urgency": "urgency", "sku": "SKU", "cover": "most cover", "storage": "storage cost",
+                         "velocity": "velocity"}
+
+
+def urgency_key(row: BoardRow) -> tuple:
+    urgency = row.plan.urgency
+    return (urgency is None, urgency if urgency is not None else 0, -row.inp.daily_sales, row.code, row.warehouse)
+
+
+def sort_rows(rows: list[BoardRow], sort: str) -> list[BoardRow]:
+    if sort == "sku":
+        return sorted(rows, key=lambda r: (r.code, r.warehouse))
+    if sort == "cover":
+        return sorted(rows, key=lambda r: (-(r.plan.cover_days if r.plan.cover_days is not None else math.inf)
+                                           if r.available > 0 else 1, r.code, r.warehouse))
+    if sort == "storage":
+        return sorted(rows, key=lambda r: (-r.plan.storage_cost_monthly, r.code, r.warehouse))
+    if sort == "velocity":
+        return sorted(rows, key=lambda r: (-r.inp.daily_sales, r.code, r.warehouse))
+    return sorted(rows, key=urgency_key)
+
+
+class FilterError(ValueError):
+    pass
+
+
+STATE_ALIASES = {
+    "out": ("out",), "now": ("reorder_now",), "soon": ("reorder_soon",), "reorder": ("reorder_now", "reorder_soon"),
+    "reorder_now": ("reorder_now",), "reorder_soon": ("reorder_soon",), "ok": ("ok",), "over": ("overstock",),
+    "overstock": ("overstock",), "dead": ("dead",), "urgent": ("out", "reorder_now"),
+}
+FIELDS = {"wh": "warehouse", "warehouse": "warehouse", "sup": "supplier", "supplier": "supplier",
+          "class": "abc", "abc": "abc", "state": "state", "st": "state", "flag": "flag"}
+FLAGS = ("aged", "transfer", "marked", "inbound")
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    """``wh:US-W sup:ningbo class:A,B state:reorder flag:aged mug`` (all parts optional)."""
+
+    warehouses: tuple[str, ...] = ()
+    suppliers: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    text: str = ""
+
+    @classmethod
+    def parse(cls, raw: str) -> BoardFilter:
+        found: dict[str, list[str]] = defaultdict(list)
+        words: list[str] = []
+        for part in raw.split():
+            name, sep, value = part.partition(":")
+            if not sep:
+                words.append(part)
+                continue
+            if name.lower() not in FIELDS:
+                raise FilterError(f"unknown field {name!r}; use wh:, sup:, class:, state:, flag: or plain text")
+            if not value:
+                raise FilterError(f"{name}: needs a value (e.g. {name}:something)")
+            found[FIELDS[name.lower()]].extend(v for v in value.split(",") if v)
+        states: list[str] = []
+        for value in found["state"]:
+            if value.lower() not in STATE_ALIASES:
+                raise FilterError(f"unknown state {value!r}; use {', '.join(sorted(STATE_ALIASES))}")
+            states.extend(STATE_ALIASES[value.lower()])
+        classes = tuple(v.upper() for v in found["abc"])
+        if any(c not in "ABCD" or len(c) != 1 for c in classes):
+            raise FilterError("class: takes A, B, C or D")
+        flags = tuple(v.lower() for v in found["flag"])
+        if any(f not in FLAGS for f in flags):
+            raise FilterError(f"flag: takes {', '.join(FLAGS)}")
+        return cls(warehouses=tuple(v.upper() for v in found["warehouse"]),
+                   suppliers=tuple(v.lower() for v in found["supplier"]), classes=classes,
+                   states=tuple(dict.fromkeys(states)), flags=flags, text=" ".join(words).lower())
+
+    @property
+    def empty(self) -> bool:
+        return not (self.warehouses or self.suppliers or self.classes or self.states or self.flags or self.text)
+
+    def describe(self) -> str:
+        parts = [f"wh:{','.join(self.warehouses)}"] if self.warehouses else []
+        parts += [f"sup:{','.join(self.suppliers)}"] if self.suppliers else []
+        parts += [f"class:{','.join(self.classes)}"] if self.classes else []
+        parts += [f"state:{','.join(self.states)}"] if self.states else []
+        parts += [f"flag:{','.join(self.flags)}"] if self.flags else []
+        if self.text:
+            parts.append(repr(self.text))
+        return " ".join(parts)
+
+    def apply(self, rows: Iterable[BoardRow], marked: frozenset | set = frozenset()) -> list[BoardRow]:
+        out = list(rows)
+        if self.warehouses:
+            wanted = set(self.warehouses)
+            out = [r for r in out if r.warehouse.upper() in wanted]
+        if self.suppliers:
+            out = [r for r in out if any(s in r.supplier.lower() for s in self.suppliers)]
+        if self.classes:
+            classes = set(self.classes)
+            out = [r for r in out if r.abc in classes]
+        if self.states:
+            states = set(self.states)
+            out = [r for r in out if r.plan.state in states]
+        for flag in self.flags:
+            if flag == "aged":
+                out = [r for r in out if r.aged]
+            elif flag == "transfer":
+                out = [r for r in out if r.transfer_in or r.transfer_out]
+            elif flag == "inbound":
+                out = [r for r in out if r.plan.inbound]
+            elif flag == "marked":
+                out = [r for r in out if r.key in marked]
+        if self.text:
+            words = self.text.split()
+            out = [r for r in out if all(w in r.code.lower() or w in r.name.lower() for w in words)]
+        return out
+
+
+@dataclass
+class Board:
+    today: date
+    settings: BoardSettings
+    rows: list[BoardRow]  # by urgency
+    warehouses: list[str]
+    transfers: list[TransferSuggestion]
+    units_sold: dict[int, float] = field(default_factory=dict)  # per SKU over the ABC window
+    _totals: list[BoardRow] | None = field(default=None, repr=False)
+    _by_key: dict[tuple[int, int], BoardRow] | None = field(default=None, repr=False)
+
+    def totals(self) -> list[BoardRow]:
+        """One row per SKU over all warehouses, by urgency."""
+        if self._totals is None:
+            grouped: dict[int, list[BoardRow]] = defaultdict(list)
+            for row in self.rows:
+                grouped[row.sku_id].append(row)
+            self._totals = sorted((total_row(rows, self.settings, self.today) for rows in grouped.values()),
+                                  key=urgency_key)
+        return self._totals
+
+    def row(self, key: tuple[int, int]) -> BoardRow | None:
+        if self._by_key is None:
+            self._by_key = {r.key: r for r in self.rows}
+            self._by_key.update({r.key: r for r in self.totals()})
+        return self._by_key.get(key)
+
+    def view(self, board_filter: BoardFilter, *, totals: bool = False, sort: str = "urgency",
+             marked: frozenset | set = frozenset()) -> list[BoardRow]:
+        rows = self.totals() if totals else self.rows
+        rows = board_filter.apply(rows, marked)
+        return rows if sort == "urgency" else sort_rows(rows, sort)
+
+    def counts(self) -> dict[str, int]:
+        result = dict.fromkeys(STATE_LABELS, 0)
+        for row in self.rows:
+            result[row.plan.state] += 1
+        return result
+
+
+# --- queries --------------------------------------------------------------------------------------
+# Plain SQL text: the aggregate shapes below matter for speed and read the same on both backends.
+
+_SKUS = """
+SELECT k.id, k.code, k.name, k.supplier_id, k.cost, k.price, k.lead_time_days, k.moq, k.case_pack,
+       k.buffer_days, k.review_cycle_days, k.safety_method, k.abc_override, k.version,
+       p.name, p.lead_time_days, p.moq, p.case_pack
+FROM sku k LEFT JOIN supplier p ON p.id = k.supplier_id {where}
+"""
+
+_STOCK = """
+SELECT s.sku_id, s.warehouse_id, s.on_hand, s.committed, s.last_received_at FROM stock_level s {where}
+ORDER BY s.sku_id, s.warehouse_id
+"""
+
+# CROSS JOIN makes SQLite drive from stock_level (ordered by sku, warehouse) and seek the
+# (sku_id, warehouse_id, day) index of daily_sales, so the GROUP BY needs no sort (driving from the
+# day index instead sorts the whole window: 5x slower). PostgreSQL plans it as an ordinary join.
+_VELOCITY = """
+SELECT s.sku_id, s.warehouse_id,
+       SUM(d.units) FILTER (WHERE NOT d.stockout),
+       SUM(CAST(d.units AS DOUBLE PRECISION) * d.units) FILTER (WHERE NOT d.stockout),
+       COUNT(*) FILTER (WHERE d.stockout),
+       SUM(d.revenue), SUM(d.units)
+FROM stock_level s CROSS JOIN daily_sales d
+WHERE d.sku_id = s.sku_id AND d.warehouse_id = s.warehouse_id AND d.day >= :start AND d.day < :end {extra}
+GROUP BY s.sku_id, s.warehouse_id
+"""
+
+# The days before the velocity window: revenue and units per SKU for the ABC ranking (every SKU,
+# whatever rows are asked for) and units per SKU-warehouse in the dead-stock window.
+_HISTORY = """
+SELECT s.sku_id, s.warehouse_id, {sums}
+FROM stock_level s CROSS JOIN daily_sales d
+WHERE d.sku_id = s.sku_id AND d.warehouse_id = s.warehouse_id AND d.day >= :start AND d.day < :end
+GROUP BY s.sku_id, s.warehouse_id
+"""
+
+# Revenue of every SKU over the velocity window, when the board is narrowed to a few SKUs.
+_RECENT_REVENUE = """
+SELECT s.sku_id, SUM(d.revenue), SUM(d.units)
+FROM stock_level s CROSS JOIN daily_sales d
+WHERE d.sku_id = s.sku_id AND d.warehouse_id = s.warehouse_id AND d.day >= :start AND d.day < :end
+GROUP BY s.sku_id
+"""
+
+_INBOUND = """
+SELECT l.sku_id, p.warehouse_id, p.number, p.status, p.expected_at, l.qty_ordered - l.qty_received
+FROM purchase_order_line l JOIN purchase_order p ON p.id = l.po_id
+WHERE p.status IN ('draft', 'sent', 'partial') AND l.qty_ordered > l.qty_received {extra}
+"""
+
+_TRANSFERS = """
+SELECT t.id, t.sku_id, t.from_warehouse_id, t.to_warehouse_id, t.qty, t.status, t.expected_at
+FROM stock_transfer t WHERE t.status IN ('draft', 'in_transit') {extra}
+"""
+
+
+def _dates(sql: str) -> object:
+    statement = text(sql)
+    names = [name for name in ("start", "abc_start", "dead_start", "end") if f":{name}" in sql]
+    return statement.bindparams(*[bindparam(name, type_=Date) for name in names])
+
+
+def _ids_clause(column: str, sku_ids: Sequence[int] | None, keyword: str = "AND") -> str:
+    return f"{keyword} {column} IN :ids" if sku_ids is not None else ""
+
+
+def _run(session: Session, statement: object, sku_ids: Sequence[int] | None, **params: object) -> list:
+    if sku_ids is not None:
+        statement = statement.bindparams(bindparam("ids", expanding=True))  # type: ignore[attr-defined]
+        params["ids"] = list(sku_ids)
+    return session.execute(statement, params).all()  # type: ignore[call-overload]
+
+
+def _as_date(value: object) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+@dataclass
+class SalesHistory:
+    """Sales before the velocity window: the rest of what the ABC ranking and dead stock need.
+
+    Past days do not change within a day, so it is kept per engine and reused while the day, the
+    windows, the newest sales row id and the inventory change counter (importers bump it) stay the
+    same: a refresh then reads only the velocity window.
+    """
+
+    start: date
+    end: date  # = start of the velocity window
+    abc_start: date
+    dead_start: date
+    watermark: tuple
+    revenue: dict[int, float]  # per SKU, ABC window
+    units: dict[int, float]  # per SKU, ABC window
+    recent_units: dict[tuple[int, int], float]  # per SKU-warehouse, dead-stock window
+
+
+_HISTORY_CACHE: weakref.WeakKeyDictionary[Engine, SalesHistory] = weakref.WeakKeyDictionary()
+
+
+def _watermark(session: Session) -> tuple:
+    newest = session.execute(text("SELECT MAX(id) FROM daily_sales")).scalar()
+    counter = session.execute(text("SELECT counter FROM change_counter WHERE area = 'inventory'")).scalar()
+    return (newest, counter)
+
+
+def _window_sum(column: str, since: str | None) -> str:
+    return f"SUM(d.{column})" + (f" FILTER (WHERE d.day >= :{since})" if since else "")
+
+
+def _history_bounds(cfg: BoardSettings, today: date) -> tuple[date, date, date, date]:
+    """(start, end, abc_start, dead_start). Both windows span at least the velocity window, whose
+    part comes from the velocity query."""
+    end = today - timedelta(days=cfg.window_days)
+    abc_start = min(today - timedelta(days=cfg.abc_window_days), end)
+    dead_start = min(today - timedelta(days=cfg.policy.dead_days), end)
+    return min(abc_start, dead_start), end, abc_start, dead_start
+
+
+def kept_history(session: Session, cfg: BoardSettings, today: date) -> tuple[SalesHistory | None, tuple]:
+    """The kept history if it is still current, and the current watermark."""
+    watermark = _watermark(session)
+    cached = _HISTORY_CACHE.get(session.get_bind())  # type: ignore[arg-type]
+    if cached is not None and (cached.start, cached.end, cached.abc_start, cached.dead_start) == \
+            _history_bounds(cfg, today) and cached.watermark == watermark:
+        return cached, watermark
+    return None, watermark
+
+
+def read_history(session: Session, cfg: BoardSettings, today: date, watermark: tuple) -> SalesHistory:
+    start, end, abc_start, dead_start = _history_bounds(cfg, today)
+    params: dict[str, object] = {"start": start, "end": end, "abc_start": abc_start, "dead_start": dead_start}
+    abc_units = _window_sum("units", "abc_start" if abc_start > start else None)
+    dead_units = _window_sum("units", "dead_start" if dead_start > start else None)
+    sums = ", ".join([_window_sum("revenue", "abc_start" if abc_start > start else None), abc_units, dead_units])
+    sql = _HISTORY.format(sums=sums)
+    statement, used = _dates(sql), {name: value for name, value in params.items() if f":{name}" in sql}
+    revenue: dict[int, float] = defaultdict(float)
+    units: dict[int, float] = defaultdict(float)
+    recent: dict[tuple[int, int], float] = {}
+    for sku_id, wh_id, money, sold, sold_recently in session.execute(statement, used).all():
+        revenue[sku_id] += float(money or 0)
+        units[sku_id] += float(sold or 0)
+        if sold_recently:
+            recent[(sku_id, wh_id)] = float(sold_recently)
+    history = SalesHistory(start, end, abc_start, dead_start, watermark, dict(revenue), dict(units), recent)
+    with contextlib.suppress(TypeError):  # a bind that cannot be weakly referenced is simply not kept
+        _HISTORY_CACHE[session.get_bind()] = history  # type: ignore[index]
+    return history
+
+
+def sales_history(session: Session, cfg: BoardSettings, today: date) -> SalesHistory:
+    """The history before the velocity window: kept, or read now (see ``SalesHistory``)."""
+    kept, watermark = kept_history(session, cfg, today)
+    return kept or read_history(session, cfg, today, watermark)
+
+
+def _read_history_aside(session: Session, cfg: BoardSettings, today: date, watermark: tuple
+                        ) -> Future[SalesHistory] | None:
+    """Read the history on a second connection while this one reads the velocity window (the two
+    scans are the cost of a first board; SQLite and PostgreSQL both run them in parallel).
+    Not for in-memory SQLite, where another connection is another database."""
+    engine = session.get_bind()
+    if not isinstance(engine, Engine) or (engine.dialect.name == "sqlite"
+                                          and engine.url.database in (None, "", ":memory:")):
+        return None
+
+    def work() -> SalesHistory:
+        with Session(engine) as aside:
+            return read_history(aside, cfg, today, watermark)
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inventory-history")
+    future = pool.submit(work)
+    pool.shutdown(wait=False)
+    return future
+
+
+def forget_sales_history() -> None:
+    """Drop the kept history (tests, or after editing past sales in place)."""
+    _HISTORY_CACHE.clear()
+
+
+@contextlib.contextmanager
+def _without_gc() -> Iterator[None]:
+    """Building 30k rows allocates ~100k small objects and none of them form cycles: the cyclic
+    collector would only walk them again and again (about a quarter of the build time)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def build_board(session: Session, now: datetime, *, sku_ids: Sequence[int] | None = None) -> Board:
+    """Every SKU-warehouse row with its plan. ``sku_ids`` narrows the rows (ABC still ranks all SKUs)."""
+    with _without_gc():
+        return _build_board(session, now, sku_ids)
+
+
+def _build_board(session: Session, now: datetime, sku_ids: Sequence[int] | None) -> Board:
+    cfg = load_settings(session)
+    today = now.date()
+    window_start = today - timedelta(days=cfg.window_days)
+    kept, watermark = kept_history(session, cfg, today)
+    pending = _read_history_aside(session, cfg, today, watermark) if kept is None else None
+    skus = {r[0]: r for r in _run(session, text(_SKUS.format(where=_ids_clause("k.id", sku_ids, "WHERE"))),
+                                  sku_ids)}
+    stock = _run(session, text(_STOCK.format(where=_ids_clause("s.sku_id", sku_ids, "WHERE"))), sku_ids)
+    warehouses = dict(session.execute(text("SELECT id, code FROM warehouse")).all())
+    window_rows = _run(session, _dates(_VELOCITY.format(extra=_ids_clause("s.sku_id", sku_ids))), sku_ids,
+                       start=window_start, end=today)
+    history = kept or (pending.result() if pending is not None else read_history(session, cfg, today, watermark))
+    revenue, units_sold, recent_units = dict(history.revenue), dict(history.units), dict(history.recent_units)
+    stats: dict[tuple[int, int], tuple[float, float, int]] = {}
+    for sku_id, wh_id, units, squares, out_days, money, sold in window_rows:
+        stats[(sku_id, wh_id)] = (float(units or 0), float(squares or 0), int(out_days or 0))
+        if sku_ids is None:
+            revenue[sku_id] = revenue.get(sku_id, 0.0) + float(money or 0)
+            units_sold[sku_id] = units_sold.get(sku_id, 0.0) + float(sold or 0)
+        if sold:
+            recent_units[(sku_id, wh_id)] = recent_units.get((sku_id, wh_id), 0.0) + float(sold)
+    if sku_ids is not None:  # the ranking needs every SKU's recent revenue, not only the asked ones'
+        for sku_id, money, sold in session.execute(_dates(_RECENT_REVENUE), {"start": window_start, "end": today}):
+            revenue[sku_id] = revenue.get(sku_id, 0.0) + float(money or 0)
+            units_sold[sku_id] = units_sold.get(sku_id, 0.0) + float(sold or 0)
+    margins = {sku_id: ((r[5] - r[4]) / r[5] if r[5] else 0.0) for sku_id, r in skus.items()}
+    ranking = dict(revenue)
+    for sku_id in skus:
+        ranking.setdefault(sku_id, 0.0)
+    # With sku_ids, the ranking still holds every SKU that sold; only the asked SKUs' margins matter (C/D).
+    classes = abc_classes(ranking, margins, a_share=cfg.a_share, b_share=cfg.b_share, d_margin=cfg.d_margin)
+    arrivals, on_draft, draft_out = _inbound(session, sku_ids, today, cfg)
+
+    policy, window, aged_days = cfg.policy, cfg.window_days, cfg.aged_days
+    prepared = {sku_id: _prepare(sku, classes, cfg) for sku_id, sku in skus.items()}
+    rows: list[BoardRow] = []
+    no_stats = (0.0, 0.0, 0)
+    for sku_id, wh_id, on_hand, committed, last_received in stock:
+        sku = prepared.get(sku_id)
+        if sku is None:
+            continue
+        code, name, supplier_id, supplier, cost, price, lead, moq, pack, buffer_days, review, method, abc, version = sku
+        key = (sku_id, wh_id)
+        units, squares, out_days = stats.get(key, no_stats)
+        received = _as_date(last_received) if on_hand > 0 and last_received is not None else None
+        since_receipt = (today - received).days if received is not None else None
+        inp = RowInput(on_hand - committed, on_hand, velocity(units, window, out_days),
+                       demand_sigma(units, squares, window, out_days) if squares else 0.0, lead, review, buffer_days,
+                       moq, pack, abc, method, cost, tuple(arrivals[key]) if key in arrivals else (),
+                       key in recent_units, out_days > 0)
+        rows.append(BoardRow(
+            sku_id, wh_id, code, name, supplier_id, supplier, warehouses.get(wh_id, "?"), abc, on_hand, committed,
+            cost, price, out_days, since_receipt, since_receipt is not None and since_receipt > aged_days,
+            revenue.get(sku_id, 0.0), version, inp, plan_row(inp, policy, today), on_draft.get(key, 0),
+        ))
+    transfers = _suggest(rows, draft_out, cfg.transfer_days)
+    rows.sort(key=urgency_key)
+    return Board(today=today, settings=cfg, rows=rows, warehouses=sorted(set(warehouses.values())),
+                 transfers=transfers, units_sold=dict(units_sold))
+
+
+def _prepare(sku: Sequence, classes: dict[int, str], cfg: BoardSettings) -> tuple:
+    """A SKU's fields with the supplier's values filled in where the SKU has none (once per SKU)."""
+    (sku_id, code, name, supplier_id, cost, price, lead, moq, pack, buffer_days, review, method, override, version,
+     supplier, sup_lead, sup_moq, sup_pack) = sku
+    abc = (override or classes.get(sku_id, "C")).upper()
+    lead_time = lead if lead is not None else (sup_lead if sup_lead is not None else cfg.default_lead_time)
+    return (code, name, supplier_id, supplier or "", float(cost), float(price), int(lead_time),
+            int(moq if moq is not None else (sup_moq or 1)), int(pack if pack is not None else (sup_pack or 1)),
+            int(buffer_days), int(review), "stat" if abc in cfg.stat_classes else (method or "rule"), abc, version)
+
+
+def _inbound(session: Session, sku_ids: Sequence[int] | None, today: date, cfg: BoardSettings
+             ) -> tuple[dict[tuple[int, int], list[Arrival]], dict[tuple[int, int], int], dict[tuple[int, int], int]]:
+    """Open PO lines and in-transit transfers as arrivals; drafts as quantities on draft."""
+    arrivals: dict[tuple[int, int], list[Arrival]] = defaultdict(list)
+    on_draft: dict[tuple[int, int], int] = defaultdict(int)
+    draft_out: dict[tuple[int, int], int] = defaultdict(int)
+    po_rows = _run(session, text(_INBOUND.format(extra=_ids_clause("l.sku_id", sku_ids))), sku_ids)
+    for sku_id, wh_id, number, status, expected, remaining in po_rows:
+        if status == "draft":
+            on_draft[(sku_id, wh_id)] += int(remaining)
+            continue
+        day = _as_date(expected) or today + timedelta(days=cfg.default_lead_time)
+        arrivals[(sku_id, wh_id)].append(Arrival(day, int(remaining), number))
+    transfer_rows = _run(session, text(_TRANSFERS.format(extra=_ids_clause("t.sku_id", sku_ids))), sku_ids)
+    for transfer_id, sku_id, from_wh, to_wh, qty, status, expected in transfer_rows:
+        if status == "draft":
+            on_draft[(sku_id, to_wh)] += int(qty)
+            draft_out[(sku_id, from_wh)] += int(qty)
+            continue
+        arrivals[(sku_id, to_wh)].append(Arrival(_as_date(expected) or today, int(qty), f"TR-{transfer_id}"))
+    return arrivals, on_draft, draft_out
+
+
+def _suggest(rows: list[BoardRow], draft_out: dict[tuple[int, int], int], transfer_days: int
+             ) -> list[TransferSuggestion]:
+    """Transfers first (from warehouses of the same SKU with surplus), then purchases for the rest."""
+    wanted: dict[tuple[int, int], float] = {}
+    for row in rows:
+        if row.abc == "D" or row.plan.state not in ("out", "reorder_now", "reorder_soon"):
+            continue
+        # A transfer can also bridge the gap before a late inbound; a purchase only fills the need.
+        units = max(row.plan.need, gap_units(row.inp, row.plan, transfer_days)) - row.on_draft
+        if units > 0:
+            wanted[row.key] = units
+    if not wanted:
+        return []
+    skus = {sku_id for sku_id, _wh in wanted}
+    by_sku: dict[int, list[BoardRow]] = defaultdict(list)
+    for row in rows:
+        if row.sku_id in skus:
+            by_sku[row.sku_id].append(row)
+    suggestions: list[TransferSuggestion] = []
+    for sku_id, sku_rows in by_sku.items():
+        needs = [(r.warehouse_id, wanted[r.key], r.plan.urgency) for r in sku_rows if r.key in wanted]
+        surplus = {r.warehouse_id: int(r.available - draft_out.get(r.key, 0) - math.ceil(r.plan.order_up_to))
+                   for r in sku_rows if r.key not in wanted and r.plan.state in ("ok", "overstock", "dead")}
+        moves = plan_transfers(sku_id, needs, surplus) if surplus else []
+        by_wh = {r.warehouse_id: r for r in sku_rows}
+        for move in moves:
+            target, source = by_wh[move.to_warehouse_id], by_wh[move.from_warehouse_id]
+            target.transfer_in += move.qty
+            target.transfer_from = ", ".join(sorted(filter(None, {*target.transfer_from.split(", "),
+                                                                  source.warehouse})))
+            source.transfer_out += move.qty
+        suggestions.extend(moves)
+        for row in sku_rows:
+            if row.abc != "D":
+                row.purchase_qty = round_order(row.plan.need - row.on_draft - row.transfer_in, row.inp.moq,
+                                               row.inp.case_pack)
+    return suggestions
+
+
+def total_row(rows: Sequence[BoardRow], cfg: BoardSettings, today: date) -> BoardRow:
+    """The SKU over all its warehouses: stock and demand summed, the same rules applied."""
+    first = rows[0]
+    receipts = [r.days_since_receipt for r in rows if r.days_since_receipt is not None]
+    inp = RowInput(
+        available=sum(r.inp.available for r in rows), on_hand=sum(r.on_hand for r in rows),
+        daily_sales=sum(r.inp.daily_sales for r in rows),
+        sigma=math.sqrt(sum(r.inp.sigma ** 2 for r in rows)),
+        lead_time_days=first.inp.lead_time_days, review_cycle_days=first.inp.review_cycle_days,
+        buffer_days=first.inp.buffer_days, moq=first.inp.moq, case_pack=first.inp.case_pack, abc=first.abc,
+        method=first.inp.method, cost=first.cost, arrivals=tuple(a for r in rows for a in r.inp.arrivals),
+        sold_recently=any(r.inp.sold_recently for r in rows), had_stockout=any(r.inp.had_stockout for r in rows),
+    )
+    plan = plan_row(inp, cfg.policy, today)
+    oldest = max(receipts) if receipts else None
+    return BoardRow(
+        sku_id=first.sku_id, warehouse_id=0, code=first.code, name=first.name, supplier_id=first.supplier_id,
+        supplier=first.supplier, warehouse=TOTAL_WAREHOUSE, abc=first.abc, on_hand=inp.on_hand,
+        committed=sum(r.committed for r in rows), cost=first.cost, price=first.price,
+        stockout_days=sum(r.stockout_days for r in rows), days_since_receipt=oldest,
+        aged=any(r.aged for r in rows), revenue=first.revenue, sku_version=first.sku_version, inp=inp, plan=plan,
+        on_draft=sum(r.on_draft for r in rows), transfer_in=0, transfer_from="",
+        transfer_out=0, purchase_qty=sum(r.purchase_qty for r in rows),
+    )

@@ -1,0 +1,109 @@
+"""Inventory health KPIs beside their targets (shared/domain.md section 3).
+
+Definitions chosen here (the domain names the targets, not the formulas):
+- aged share: SKUs in stock with any warehouse whose last receipt is older than ``inventory.aged_days``
+  (180), over SKUs in stock. Target <= 5%.
+- turnover: annual COGS / stock value at cost. COGS = units sold over the ABC window x cost, scaled to
+  365 days. The stock value is today's (no stock history is kept), standing in for the average. >= 6.
+- core stock-out rate: stock-out days of class A SKU-warehouse positions over the velocity window,
+  over (positions x window days). Target < 3%.
+- slow-moving share: SKUs in stock with more than ``inventory.slow_cover_days`` (90) of cover over all
+  warehouses, or no sale in the velocity window, over SKUs in stock. Target < 10%.
+- overstock: units above ``inventory.overstock_days`` (120) of cover, their value at cost and the
+  monthly storage cost (+18% of that value a month).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from dtc_tui.services.common import settings as settings_service
+from dtc_tui.services.inventory.board import Board, build_board
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    label: str
+    value: float | None  # None: nothing to measure (no stock, no class A SKU...)
+    target: float
+    comparison: str  # "<=", "<" or ">="
+    detail: str
+
+    @property
+    def ok(self) -> bool | None:
+        if self.value is None:
+            return None
+        if self.comparison == "<=":
+            return self.value <= self.target
+        if self.comparison == "<":
+            return self.value < self.target
+        return self.value >= self.target
+
+
+@dataclass(frozen=True)
+class Health:
+    kpis: tuple[Kpi, ...]
+    skus: int
+    skus_in_stock: int
+    stock_value: float
+    cogs_annual: float
+    overstock_units: int
+    overstock_value: float
+    storage_cost_monthly: float
+    dead_skus: int
+    dead_value: float
+    states: dict[str, int]
+
+    def as_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["kpis"] = [{**asdict(k), "ok": k.ok} for k in self.kpis]
+        return data
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def health(session: Session, now: datetime, board: Board | None = None) -> Health:
+    board = board or build_board(session, now)
+    cfg = board.settings
+
+    def target(key: str) -> float:
+        return float(settings_service.get(session, key))
+
+    totals = board.totals()
+    in_stock = [t for t in totals if t.on_hand > 0]
+    aged = sum(1 for t in in_stock if t.aged)
+    slow = sum(1 for t in in_stock if t.velocity <= 0 or (t.inp.available / t.velocity) > cfg.slow_cover_days)
+    stock_value = sum(r.on_hand * r.cost for r in board.rows if r.on_hand > 0)
+    costs = {t.sku_id: t.cost for t in totals}
+    cogs = sum(units * costs.get(sku_id, 0.0) for sku_id, units in board.units_sold.items())
+    cogs_annual = cogs * 365 / cfg.abc_window_days
+    core = [r for r in board.rows if r.abc == "A"]
+    core_out_days = sum(r.stockout_days for r in core)
+    over = [r for r in board.rows if r.plan.excess_units > 0]
+    dead = [t for t in totals if t.state == "dead"]
+
+    kpis = (
+        Kpi("aged_share", f"SKUs aged > {cfg.aged_days} days", _share(aged, len(in_stock)),
+            target("inventory.aged_share_target"), "<=", f"{aged} of {len(in_stock)} SKUs in stock"),
+        Kpi("turnover", "Turnover (times a year)", cogs_annual / stock_value if stock_value else None,
+            target("inventory.turnover_target"), ">=",
+            f"COGS {cogs_annual:,.0f}/year over stock {stock_value:,.0f} at cost"),
+        Kpi("core_stockout_rate", "Stock-out rate, class A", _share(core_out_days, len(core) * cfg.window_days),
+            target("inventory.core_stockout_target"), "<",
+            f"{core_out_days} stock-out days over {len(core)} positions x {cfg.window_days} days"),
+        Kpi("slow_share", "Slow-moving SKUs", _share(slow, len(in_stock)), target("inventory.slow_share_target"),
+            "<", f"{slow} of {len(in_stock)} SKUs in stock have > {cfg.slow_cover_days} days of cover"),
+    )
+    return Health(
+        kpis=kpis, skus=len(totals), skus_in_stock=len(in_stock), stock_value=stock_value, cogs_annual=cogs_annual,
+        overstock_units=sum(r.plan.excess_units for r in over),
+        overstock_value=sum(r.plan.excess_units * r.cost for r in over),
+        storage_cost_monthly=sum(r.plan.storage_cost_monthly for r in over),
+        dead_skus=len(dead), dead_value=sum(t.on_hand * t.cost for t in dead), states=board.counts(),
+    )

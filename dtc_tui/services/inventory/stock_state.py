@@ -1,0 +1,364 @@
+"""Inventory for the other areas and the board's side panels.
+
+- ``sku_stock_state(session, sku_id, now)``: one SKU's state over all warehouses (out of stock,
+  reorder now, ...), its projected stock-out date and its next inbound arrival. The ads screen and
+  the overview's cross-area signals call it (``sku_stock_states`` for several SKUs at once).
+- ``sku_detail``: what the board's detail view shows (sales history, stock per warehouse, open POs,
+  the numbers behind the suggestion).
+- ``update_sku_parameters``: lead time, MOQ, case pack, buffer days... with a version check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Engine, func, text, update
+from sqlmodel import Session, col, select
+
+from dtc_tui import db
+from dtc_tui.models import Sku, StockLevel, Supplier, Warehouse
+from dtc_tui.services.common import audit
+from dtc_tui.services.inventory.board import Board, BoardRow, build_board, total_row
+from dtc_tui.services.inventory.rules import STATE_LABELS, STRATEGY, safety_formula
+
+
+class InventoryError(ValueError):
+    """A request the operator can fix; the message is one line."""
+
+
+# --- the cross-area call ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SkuStockState:
+    sku_id: int
+    code: str
+    name: str
+    state: str  # out | reorder_now | reorder_soon | ok | overstock | dead (over all warehouses)
+    state_label: str
+    abc: str
+    on_hand: int
+    available: int
+    inbound: int
+    daily_sales: float
+    cover_days: float | None
+    stockout_date: date | None  # projected, counting inbound that lands before the shelf empties
+    reorder_by: date | None  # stock-out date minus lead time
+    next_inbound_date: date | None
+    next_inbound_ref: str | None  # "PO-1001" or "TR-3"
+    days_without_stock: int | None  # stock-out date to the next arrival after it (None: no gap known)
+    lead_time_days: int
+    warehouses: dict[str, str]  # warehouse code -> that warehouse's state
+
+    @property
+    def at_risk(self) -> bool:
+        """Out of stock or running out before a new order could land."""
+        return self.state in ("out", "reorder_now")
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _state_from(total: BoardRow, rows: Sequence[BoardRow], today: date) -> SkuStockState:
+    plan = total.plan
+    stockout = plan.stockout_date
+    arrivals = sorted(total.inp.arrivals, key=lambda a: a.day)
+    following = next((a for a in arrivals if stockout is not None and max(a.day, today) > stockout), None)
+    gap = (max(following.day, today) - stockout).days if following is not None and stockout is not None else None
+    upcoming = arrivals[0] if arrivals else None
+    return SkuStockState(
+        sku_id=total.sku_id, code=total.code, name=total.name, state=plan.state, state_label=STATE_LABELS[plan.state],
+        abc=total.abc, on_hand=total.on_hand, available=total.available, inbound=plan.inbound,
+        daily_sales=round(total.velocity, 3), cover_days=round(plan.cover_days, 1) if plan.cover_days else None,
+        stockout_date=stockout, reorder_by=plan.reorder_by,
+        next_inbound_date=max(upcoming.day, today) if upcoming else None,
+        next_inbound_ref=upcoming.ref if upcoming else None, days_without_stock=gap,
+        lead_time_days=total.lead_time, warehouses={r.warehouse: r.state for r in rows},
+    )
+
+
+_SHARED_BOARD = "dtc_tui.inventory.shared_board"  # session.info key, set by one_board()
+
+
+@contextmanager
+def one_board(session: Session, now: datetime) -> Iterator[None]:
+    """Within the block, ``full_board`` and ``sku_stock_states`` read one full board, built on first
+    use, instead of a board per call. For read-only work in one session: the overview built the
+    board five times (its stock items, then the SKUs of three signals and of the ads report)."""
+    session.info[_SHARED_BOARD] = [now, None]
+    try:
+        yield
+    finally:
+        session.info.pop(_SHARED_BOARD, None)
+
+
+def full_board(session: Session, now: datetime) -> Board:
+    """Every SKU-warehouse row: the shared board inside ``one_board``, else a new one."""
+    shared = session.info.get(_SHARED_BOARD)
+    if shared is None or shared[0] != now:
+        return build_board(session, now)
+    if shared[1] is None:
+        shared[1] = build_board(session, now)
+    return shared[1]
+
+
+def sku_stock_states(session: Session, sku_ids: Sequence[int], now: datetime) -> dict[int, SkuStockState]:
+    """``sku_stock_state`` for several SKUs with one set of queries."""
+    if not sku_ids:
+        return {}
+    wanted = list(dict.fromkeys(sku_ids))
+    shared = session.info.get(_SHARED_BOARD)
+    if shared is not None and shared[0] == now:
+        board = full_board(session, now)  # a narrowed board gives the same rows (ABC ranks all SKUs)
+    else:
+        board = build_board(session, now, sku_ids=wanted)
+    keep = set(wanted)
+    by_sku: dict[int, list[BoardRow]] = {}
+    for row in board.rows:
+        if row.sku_id in keep:
+            by_sku.setdefault(row.sku_id, []).append(row)
+    return {sku_id: _state_from(total_row(rows, board.settings, board.today), rows, board.today)
+            for sku_id, rows in by_sku.items()}
+
+
+def sku_stock_state(session: Session, sku_id: int, now: datetime) -> SkuStockState | None:
+    """The SKU's state over all warehouses; None for an unknown SKU or one stocked nowhere."""
+    return sku_stock_states(session, [sku_id], now).get(sku_id)
+
+
+# --- detail view ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SalesPoint:
+    day: date
+    units: int
+    stockout: bool
+
+
+@dataclass(frozen=True)
+class SkuParameters:
+    lead_time_days: int | None  # None: the supplier's
+    moq: int | None
+    case_pack: int | None
+    buffer_days: int
+    review_cycle_days: int
+    safety_method: str
+    abc_override: str | None
+    supplier_lead_time_days: int | None
+    supplier_moq: int | None
+    supplier_case_pack: int | None
+    version: int
+
+
+@dataclass(frozen=True)
+class SkuDetail:
+    sku_id: int
+    code: str
+    name: str
+    supplier: str
+    abc: str
+    strategy: str
+    params: SkuParameters
+    focus: BoardRow  # the row the detail explains (a warehouse, or the total)
+    total: BoardRow
+    warehouses: tuple[BoardRow, ...]
+    sales: tuple[SalesPoint, ...]  # oldest first, every day (zeros filled)
+    open_pos: tuple  # (PoSummary, PoLine) pairs
+    transfers: tuple  # TransferRow
+    explanation: tuple[tuple[str, str], ...]
+
+
+def find_sku(session: Session, code: str) -> Sku:
+    sku = session.exec(select(Sku).where(func.upper(Sku.code) == code.strip().upper())).first()
+    if sku is None:
+        raise InventoryError(f"no SKU {code}")
+    return sku  # type: ignore[return-value]
+
+
+def sales_history(session: Session, sku_id: int, today: date, days: int) -> tuple[SalesPoint, ...]:
+    """Units per day over every warehouse for ``days`` days up to yesterday (missing days are 0)."""
+    start = today - timedelta(days=days)
+    rows = session.execute(text(
+        "SELECT day, SUM(units), MAX(CASE WHEN stockout THEN 1 ELSE 0 END) FROM daily_sales "
+        "WHERE sku_id = :sku AND day >= :start AND day < :end GROUP BY day"
+    ).bindparams(*_date_params()), {"sku": sku_id, "start": start, "end": today}).all()
+    by_day = {(d if isinstance(d, date) else date.fromisoformat(str(d)[:10])): (int(u or 0), bool(o))
+              for d, u, o in rows}
+    points = []
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        units, out = by_day.get(day, (0, False))
+        points.append(SalesPoint(day, units, out))
+    return tuple(points)
+
+
+def _date_params() -> list:
+    from sqlalchemy import Date, bindparam
+
+    return [bindparam("start", type_=Date), bindparam("end", type_=Date)]
+
+
+def _parameters(session: Session, sku: Sku) -> SkuParameters:
+    supplier = session.get(Supplier, sku.supplier_id) if sku.supplier_id else None
+    return SkuParameters(
+        lead_time_days=sku.lead_time_days, moq=sku.moq, case_pack=sku.case_pack, buffer_days=sku.buffer_days,
+        review_cycle_days=sku.review_cycle_days, safety_method=sku.safety_method, abc_override=sku.abc_override,
+        supplier_lead_time_days=supplier.lead_time_days if supplier else None,
+        supplier_moq=supplier.moq if supplier else None, supplier_case_pack=supplier.case_pack if supplier else None,
+        version=sku.version)
+
+
+def sku_parameters(session: Session, sku_id: int) -> SkuParameters:
+    sku = session.get(Sku, sku_id)
+    if sku is None:
+        raise InventoryError(f"no SKU with id {sku_id}")
+    return _parameters(session, sku)
+
+
+def explain(row: BoardRow, params: SkuParameters, window_days: int, policy: object) -> tuple[tuple[str, str], ...]:
+    """The numbers behind the suggestion, as label/value lines."""
+    plan, inp = row.plan, row.inp
+    lead_source = "SKU" if params.lead_time_days is not None else "supplier"
+    lines = [
+        ("Velocity", f"{inp.daily_sales:.2f}/day over {window_days} days"
+                     + (f" ({row.stockout_days} stock-out days left out)" if row.stockout_days else "")),
+        ("Lead time", f"{inp.lead_time_days} days ({lead_source})"),
+        ("Class", f"{row.abc}: {STRATEGY.get(row.abc, '')}"),
+        ("Safety stock", f"{plan.safety_stock:,.0f} = {safety_formula(inp, plan, policy)}"),  # type: ignore[arg-type]
+        ("Reorder point", "= the safety stock: it already covers the lead time"),
+        ("Order up to", f"{plan.order_up_to:,.0f} = reorder point + {inp.daily_sales:.2f} x "
+                        f"{inp.review_cycle_days} d review cycle"),
+        ("Projected", f"{plan.projected:,} = available {inp.available:,} + inbound {plan.inbound:,}"),
+    ]
+    if plan.days_to_stockout is not None:
+        lines.append(("Stock-out", f"{plan.stockout_date} (in {plan.days_to_stockout} days); "
+                                   f"order by {plan.reorder_by}"))
+    if plan.need > 0:
+        lines.append(("Need", f"{plan.need:,.0f} = order up to - projected"))
+    if row.on_draft:
+        lines.append(("On draft", f"{row.on_draft:,} already on draft POs or transfers"))
+    if row.transfer_in:
+        lines.append(("Transfer", f"{row.transfer_in:,} from {row.transfer_from} (surplus there)"))
+    if plan.need > 0 or row.purchase_qty:
+        lines.append(("Suggested", f"{row.purchase_qty:,} to buy (MOQ {inp.moq:,}, case pack {inp.case_pack:,})"))
+    if plan.excess_units:
+        lines.append(("Overstock", f"{plan.excess_units:,} units, {plan.storage_cost_monthly:,.2f}/month storage"))
+    return tuple(lines)
+
+
+def sku_detail(session: Session, sku_id: int, now: datetime, *, warehouse_id: int = 0, days: int = 180) -> SkuDetail:
+    from dtc_tui.services.inventory.purchasing import list_transfers, open_pos_for_sku
+
+    sku = session.get(Sku, sku_id)
+    if sku is None:
+        raise InventoryError(f"no SKU with id {sku_id}")
+    board = build_board(session, now, sku_ids=[sku_id])
+    rows = tuple(sorted(board.rows, key=lambda r: r.warehouse))
+    if not rows:
+        raise InventoryError(f"{sku.code} has no stock record in any warehouse")
+    total = total_row(rows, board.settings, board.today)
+    focus = next((r for r in rows if r.warehouse_id == warehouse_id), total)
+    params = _parameters(session, sku)
+    supplier = session.get(Supplier, sku.supplier_id) if sku.supplier_id else None
+    return SkuDetail(
+        sku_id=sku_id, code=sku.code, name=sku.name, supplier=supplier.name if supplier else "-", abc=total.abc,
+        strategy=STRATEGY.get(total.abc, ""), params=params, focus=focus, total=total, warehouses=rows,
+        sales=sales_history(session, sku_id, board.today, days), open_pos=tuple(open_pos_for_sku(session, sku_id, now)),
+        transfers=tuple(list_transfers(session, sku_id=sku_id)),
+        explanation=(*explain(focus, params, board.settings.window_days, board.settings.policy),
+                     ("Last sale", _last_sale(session, sku_id, focus.warehouse_id))),
+    )
+
+
+def _last_sale(session: Session, sku_id: int, warehouse_id: int) -> str:
+    """The last day with a sale (of this warehouse, or of any when ``warehouse_id`` is 0)."""
+    where = " AND warehouse_id = :wh" if warehouse_id else ""
+    day = session.execute(text(f"SELECT MAX(day) FROM daily_sales WHERE sku_id = :sku AND units > 0{where}"),
+                          {"sku": sku_id, "wh": warehouse_id}).scalar()
+    return str(day)[:10] if day is not None else "none on record"
+
+
+# --- editing a SKU's parameters -------------------------------------------------------------------
+
+EDITABLE = {
+    "lead_time_days": (0, 365, True), "moq": (1, 1_000_000, True), "case_pack": (1, 100_000, True),
+    "buffer_days": (0, 365, False), "review_cycle_days": (0, 365, False),
+}
+
+
+def validate_changes(changes: dict[str, object]) -> dict[str, object]:
+    """Check and normalise edits; raises InventoryError with a one-line message."""
+    clean: dict[str, object] = {}
+    for key, value in changes.items():
+        if key in EDITABLE:
+            low, high, nullable = EDITABLE[key]
+            if value in (None, "") and nullable:
+                clean[key] = None
+                continue
+            try:
+                number = int(str(value).strip())
+            except ValueError as exc:
+                raise InventoryError(f"{key.replace('_', ' ')}: {value!r} is not a whole number") from exc
+            if not low <= number <= high:
+                raise InventoryError(f"{key.replace('_', ' ')} must be between {low} and {high}")
+            clean[key] = number
+        elif key == "safety_method":
+            if value not in ("rule", "stat"):
+                raise InventoryError("safety method is rule or stat")
+            clean[key] = value
+        elif key == "abc_override":
+            letter = (str(value).strip().upper() if value else "") or None
+            if letter is not None and letter not in ("A", "B", "C", "D"):
+                raise InventoryError("class override is A, B, C, D or empty")
+            clean[key] = letter
+        else:
+            raise InventoryError(f"{key} cannot be edited here")
+    return clean
+
+
+def update_sku_parameters(engine: Engine, sku_id: int, changes: dict[str, object], *, expected_version: int,
+                          actor: str, now: datetime) -> int:
+    """Apply the edits with a compare-and-set on the SKU's version; returns the new version."""
+    clean = validate_changes(changes)
+    if not clean:
+        return expected_version
+    with db.write_session(engine) as session:
+        sku = session.get(Sku, sku_id)
+        if sku is None:
+            raise InventoryError(f"no SKU with id {sku_id}")
+        before = {key: getattr(sku, key) for key in clean}
+        result = session.execute(update(Sku).where(col(Sku.id) == sku_id, col(Sku.version) == expected_version)
+                                 .values(version=expected_version + 1, **clean))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise InventoryError(f"{sku.code} was changed by someone else; reload and try again")
+        audit.record(session, actor=actor, now=now, entity="sku", entity_id=sku.code, action="update",
+                     before=before, after=clean)
+        return expected_version + 1
+
+
+# --- the plain stock list (kept for callers of the first version) ------------------------------------
+
+
+@dataclass(frozen=True)
+class StockRow:
+    sku_id: int
+    code: str
+    name: str
+    warehouse: str
+    on_hand: int
+    committed: int
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.committed
+
+
+def stock_rows(session: Session) -> list[StockRow]:
+    stmt = (select(Sku.id, Sku.code, Sku.name, Warehouse.code, StockLevel.on_hand, StockLevel.committed)
+            .join(StockLevel, StockLevel.sku_id == Sku.id).join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+            .order_by(Sku.code, Warehouse.code))
+    return [StockRow(*row) for row in session.execute(stmt)]

@@ -1,0 +1,247 @@
+"""The overview: what needs the operator now across all four areas, most urgent first,
+plus each area's headline numbers against their targets, and the cross-area signals.
+
+``check`` is the same computation as a pass/fail for cron (``dtc-tui check``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from dtc_tui import db
+from dtc_tui.services.common import settings
+from dtc_tui.services.overview.signals import SIGNAL_KINDS, Signal, all_signals
+from dtc_tui.services.tickets import sla
+
+AREAS = ("tickets", "inventory", "ads", "team", "signals")
+
+
+@dataclass(frozen=True)
+class Item:
+    area: str  # the screen Enter opens
+    kind: str
+    urgency: float
+    title: str
+    detail: str
+    target: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Headline:
+    area: str
+    label: str
+    value: str
+    target: str
+    ok: bool | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Overview:
+    now: datetime
+    items: list[Item]
+    headlines: list[Headline]
+    signals: list[Signal]
+    counts: dict[str, int]  # kind -> how many there are (items list at most N of each)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"now": self.now, "counts": self.counts, "items": [i.as_dict() for i in self.items],
+                "headlines": [h.as_dict() for h in self.headlines],
+                "signals": [s.as_dict() for s in self.signals]}
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.items)
+
+
+def _cap(items: list[Item], per_kind: int, counts: dict[str, int]) -> list[Item]:
+    """At most ``per_kind`` items of each kind, with a closing "and N more" item."""
+    kept: list[Item] = []
+    seen: dict[str, int] = {}
+    for item in sorted(items, key=lambda i: -i.urgency):
+        seen[item.kind] = seen.get(item.kind, 0) + 1
+        counts[item.kind] = counts.get(item.kind, 0) + 1
+        if seen[item.kind] <= per_kind:
+            kept.append(item)
+    for kind, total in seen.items():
+        if total > per_kind:
+            last = [i for i in kept if i.kind == kind][-1]  # "and N more" sits right under its kind's last item
+            kept.append(Item(last.area, kind, last.urgency - 0.001, f"... and {total - per_kind} more",
+                             f"{total} in all: open the {last.area} screen", {"more": kind}))
+    return sorted(kept, key=lambda i: -i.urgency)
+
+
+# --- tickets ------------------------------------------------------------------------------------
+
+
+def _tickets(engine: Engine, now: datetime, per_kind: int) -> tuple[list[Item], list[Headline], dict[str, int]]:
+    """The most urgent breached / at-risk tickets (one page each) and how many there are in all."""
+    from dtc_tui.services.common.text import one_line
+    from dtc_tui.services.tickets.kpis import period_kpis
+    from dtc_tui.services.tickets.queue import QueueQuery, TicketQueueSource
+
+    items: list[Item] = []
+    counts = {}
+    totals: dict[str, int] = {}
+    for view, kind, base in (("breached", "ticket_breached", 80.0), ("at_risk", "ticket_at_risk", 62.0)):
+        source = TicketQueueSource(engine, QueueQuery(view=view, now=now))
+        counts[view] = totals[kind] = source.count()
+        for row in source.fetch(0, per_kind):
+            left = sla.format_remaining(now, row.next_due_at)
+            metric = (row.next_due_metric or "").replace("_", " ")
+            state = "breached" if view == "breached" else "at risk"
+            overdue = max((now - row.next_due_at).total_seconds() / 3600, 0) if row.next_due_at else 0
+            items.append(Item("tickets", kind, base + min(overdue, 9), f"#{row.id} {metric} {state} ({left})",
+                              f"{one_line(row.subject, 70)} · {row.priority} · {row.channel} · "
+                              f"owner {row.assignee or 'nobody'}", {"ticket_id": row.id}))
+    with db.read_session(engine) as session:
+        kpis = period_kpis(session, start=now - timedelta(days=7), end=now)  # counted in SQL, this period only
+    headlines = [
+        Headline("tickets", "Breached now", f"{counts['breached']:,}", "0", counts["breached"] == 0),
+        Headline("tickets", "At risk now", f"{counts['at_risk']:,}", "", None),
+    ]
+    short = {"frt_median": "1st response median 7d", "breach_rate": "Breach rate 7d", "csat": "CSAT 7d",
+             "fsr": "First-contact resolved 7d"}
+    for key, label in short.items():
+        kpi = kpis.get(key)
+        headlines.append(Headline("tickets", label, kpi.text(), kpi.target_text(), kpi.ok))
+    return items, headlines, totals
+
+
+# --- inventory ----------------------------------------------------------------------------------
+
+
+def _inventory(session: Any, now: datetime) -> tuple[list[Item], list[Headline]]:
+    from dtc_tui.services.inventory.health import health
+    from dtc_tui.services.inventory.purchasing import list_pos
+    from dtc_tui.services.inventory.stock_state import full_board
+
+    board = full_board(session, now)
+    items = []
+    for total in board.totals():
+        if total.state not in ("out", "reorder_now"):
+            continue
+        plan = total.plan
+        when = f"out {plan.stockout_date:%b %d}" if plan.stockout_date else "no sales to project"
+        base = 70.0 if total.state == "out" else 55.0
+        items.append(Item("inventory", "sku_reorder", base + (5 if total.abc == "A" else 0),
+                          f"{total.code} {total.state_label} ({when})",
+                          f"{total.name} · class {total.abc} · {total.available:,} available · "
+                          f"{total.velocity:.1f}/day · lead time {total.lead_time} days"
+                          + (f" · {total.action}" if total.action else ""), {"sku_id": total.sku_id}))
+    late = [po for po in list_pos(session, now, statuses=("sent", "partial")) if po.late_days > 0]
+    for po in late:
+        items.append(Item("inventory", "po_late", 50.0 + po.late_days, f"{po.number} is {po.late_days} days late",
+                          f"{po.supplier} → {po.warehouse} · {po.units_ordered - po.units_received:,} units open · "
+                          f"expected {po.expected_at:%b %d}" if po.expected_at else po.supplier, {"po": po.number}))
+    kpis = health(session, now, board)
+    states = kpis.states
+    to_reorder = states.get("out", 0) + states.get("reorder_now", 0)
+    headlines = [Headline("inventory", "Positions to reorder now", f"{to_reorder:,}", "0", to_reorder == 0),
+                 Headline("inventory", "Late purchase orders", f"{len(late)}", "0", not late)]
+    short = {"aged_share": "Aged > 180 days", "turnover": "Turnover / year", "core_stockout_rate": "Class A stock-outs",
+             "slow_share": "Slow movers"}
+    for kpi in kpis.kpis:
+        value = "-" if kpi.value is None else (f"{kpi.value:.1f}" if kpi.key == "turnover" else f"{kpi.value:.1%}")
+        target = f"{kpi.comparison} {kpi.target:g}" if kpi.key == "turnover" else f"{kpi.comparison} {kpi.target:.0%}"
+        headlines.append(Headline("inventory", short.get(kpi.key, kpi.label), value, target, kpi.ok))
+    return items, headlines
+
+
+# --- ads ------------------------------------------------------------------------------------------
+
+
+def _ads(session: Any, now: datetime) -> tuple[list[Item], list[Headline]]:
+    from dtc_tui.services.ads.metrics import fmt_ratio, last_days
+    from dtc_tui.services.ads.report import load_report
+
+    result = load_report(session, last_days(7, now), now)
+    items = []
+    urgency = {"pause": 58.0, "cpa": 45.0, "stock": 52.0, "spend_share": 35.0}
+    for alert in result.alerts:
+        target = {"campaign_id": alert.campaign_id} if alert.campaign_id else {}
+        items.append(Item("ads", f"ads_{alert.kind}", urgency.get(alert.kind, 30.0),
+                          f"{alert.subject}: {alert.kind.replace('_', ' ')}", alert.message, target))
+    blended = result.blended
+    total = result.total.current
+    roas = total.revenue / total.spend if total.spend else None
+    band = blended.band
+    headlines = [
+        Headline("ads", "Platform ROAS 7d", fmt_ratio(roas), f">= {result.rules.target_roas:g}",
+                 None if roas is None else roas >= result.rules.target_roas),
+        Headline("ads", "Blended ROAS (store rev / spend) 7d", fmt_ratio(blended.blended_roas),
+                 f">= {result.rules.target_roas:g}",
+                 None if blended.blended_roas is None else blended.blended_roas >= result.rules.target_roas),
+        Headline("ads", "Ad spend / store revenue 7d",
+                 "-" if blended.spend_share is None else f"{blended.spend_share:.1%}",
+                 f"{band[0]:.0%}-{band[1]:.0%}",
+                 None if blended.spend_share is None else blended.spend_share <= band[1]),
+        Headline("ads", "Campaigns to pause", str(sum(1 for a in result.alerts if a.kind == "pause")), "0",
+                 not any(a.kind == "pause" for a in result.alerts)),
+    ]
+    return items, headlines
+
+
+# --- team -----------------------------------------------------------------------------------------
+
+
+def _team(session: Any, now: datetime) -> tuple[list[Item], list[Headline]]:
+    from dtc_tui.services.team import checks as team_checks
+
+    checks = team_checks.run(session, now)
+    urgency = {"no_accountable": 48.0, "two_accountable": 40.0, "no_responsible": 40.0, "escalation_uncovered": 0,
+               "unrouted": 0}
+    items = []
+    for check in checks:
+        if check.code in ("escalation_uncovered", "unrouted"):
+            continue  # shown as cross-area signals
+        level = team_checks.severity(check.code)
+        base = urgency.get(check.code, 30.0 if level == "warning" else 20.0)
+        target = {"duty_code": check.duty_code, "person_handle": check.person_handle}
+        items.append(Item("team", f"team_{check.code}", base, check.message, f"{level}: {check.code.replace('_', ' ')}",
+                          target))
+    unowned = sum(1 for c in checks if c.code == "no_accountable")
+    headlines = [Headline("team", "Duties with no accountable", str(unowned), "0", unowned == 0),
+                 Headline("team", "Failed team checks", str(len(checks)), "0", not checks)]
+    return items, headlines
+
+
+def build(engine: Engine, now: datetime) -> Overview:
+    with db.read_session(engine) as session:
+        per_kind = int(settings.get(session, "overview.items_per_kind"))
+    items, headlines, ticket_totals = _tickets(engine, now, per_kind)
+    from dtc_tui.services.inventory.stock_state import one_board
+
+    with db.read_session(engine) as session, one_board(session, now):  # one reorder board for every part
+        for part in (_inventory, _ads, _team):
+            part_items, part_headlines = part(session, now)
+            items += part_items
+            headlines += part_headlines
+        signals = all_signals(session, now)
+    items += [Item(s.area, f"signal_{s.kind}", s.urgency, s.title, s.explanation, s.target) for s in signals]
+    counts: dict[str, int] = {}
+    capped = _cap(items, per_kind, counts)
+    # Tickets were fetched one page per view: add their "and N more" from the true totals.
+    for kind, total in ticket_totals.items():
+        shown = [i for i in capped if i.kind == kind]
+        counts[kind] = total
+        if shown and total > len(shown):
+            capped.append(Item("tickets", kind, shown[-1].urgency - 0.001, f"... and {total - len(shown)} more",
+                               f"{total} in all: open the ticket queue", {"more": kind}))
+    capped.sort(key=lambda i: -i.urgency)
+    return Overview(now, capped, headlines, signals, counts)
+
+
+def describe_kind(kind: str) -> str:
+    if kind.startswith("signal_"):
+        return SIGNAL_KINDS.get(kind.removeprefix("signal_"), kind)
+    return kind.replace("_", " ")

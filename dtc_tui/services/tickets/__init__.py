@@ -1,0 +1,1 @@
+"""Tickets and SLA: the clock rules (sla), business hours, policies from rows (sla_store), the queue source, every ticket change (ops), one ticket's detail, KPIs."""

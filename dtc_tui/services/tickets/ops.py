@@ -1,0 +1,485 @@
+"""Every change to a ticket: claim, assign, priority, status, tags, reply, note, escalate, bulk, undo.
+
+Each change runs in one write transaction that (1) locks the row (BEGIN IMMEDIATE on SQLite,
+SELECT ... FOR UPDATE on PostgreSQL), (2) refuses a stale edit when the caller's
+``expected_version`` is not the row's version, (3) applies the change and recomputes the SLA
+summary (a policy change applies from this update), (4) writes a ticket event and an audit row,
+and (5) returns a ``Change`` that ``undo`` can reverse while nobody has touched the ticket since.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+from sqlmodel import Session
+
+from dtc_tui import db
+from dtc_tui.models import Person, Ticket, TicketEvent, TicketMessage
+from dtc_tui.models.tickets import PRIORITIES, STATUSES
+from dtc_tui.services.common import audit
+from dtc_tui.services.common.text import clean_text, one_line
+from dtc_tui.services.tickets.sla import CLOSED_STATUSES, PAUSING_STATUSES, paused_minutes_between
+from dtc_tui.services.tickets.sla_store import SlaContext
+
+# Fields an undo may restore (never timestamps of replies: a recorded reply is a fact).
+UNDOABLE = ("assignee_id", "priority", "status", "tags", "is_open", "solved_at", "paused_since", "paused_minutes",
+            "escalated_to_id", "escalated_at")
+
+
+class TicketError(Exception):
+    """A change the operator asked for that cannot be made; the message says why."""
+
+
+class TicketNotFound(TicketError):
+    pass
+
+
+class StaleEdit(TicketError):
+    """Someone else changed the ticket since the operator loaded it."""
+
+
+class ClaimConflict(TicketError):
+    def __init__(self, message: str, holder: str) -> None:
+        super().__init__(message)
+        self.holder = holder
+
+
+@dataclass(frozen=True)
+class Change:
+    ticket_id: int
+    action: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    version_after: int
+    message: str = ""
+
+
+@dataclass
+class BulkResult:
+    changes: list[Change] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)
+
+
+def operator_person(session: Session, operator: str) -> Person:
+    """The operator's Person (by OS user name or handle), created on first use.
+
+    A shared box has OS users who are not yet on the Team screen; their first claim should work
+    and leave them visible there rather than fail.
+    """
+    person = session.execute(select(Person).where(Person.os_user == operator)).scalars().first()
+    if person is None:
+        person = session.execute(select(Person).where(Person.handle == operator)).scalars().first()
+    if person is None:
+        person = Person(name=operator, handle=operator, os_user=operator)
+        session.add(person)
+        session.flush()
+    return person
+
+
+def find_operator_id(session: Session, operator: str) -> int | None:
+    """The operator's person id without creating one (for the "Mine" view)."""
+    for column in (Person.os_user, Person.handle):
+        found = session.execute(select(Person.id).where(column == operator)).scalar()
+        if found is not None:
+            return int(found)
+    return None
+
+
+def _handle(session: Session, person_id: int | None) -> str:
+    if person_id is None:
+        return "nobody"
+    person = session.get(Person, person_id)
+    return person.handle if person else f"person {person_id}"
+
+
+def _lock(session: Session, ticket_id: int) -> Ticket:
+    stmt = select(Ticket).where(Ticket.id == ticket_id)  # type: ignore[arg-type]
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    ticket = session.execute(stmt).scalars().first()
+    if ticket is None:
+        raise TicketNotFound(f"ticket {ticket_id} does not exist")
+    return ticket
+
+
+def _snapshot(ticket: Ticket, fields: Iterable[str]) -> dict[str, Any]:
+    return {name: getattr(ticket, name) for name in fields}
+
+
+def _check_version(ticket: Ticket, expected: int | None, session: Session) -> None:
+    if expected is not None and ticket.version != expected:
+        from dtc_tui.models import AuditLog
+
+        last = session.execute(
+            select(AuditLog.actor).where(AuditLog.entity == "ticket", AuditLog.entity_id == str(ticket.id))
+            .order_by(AuditLog.id.desc()).limit(1)  # type: ignore[union-attr]
+        ).scalar()
+        who = f" by {last}" if last else ""
+        raise StaleEdit(f"ticket {ticket.id} was changed{who} since you opened it; the fresh version is shown, "
+                        "check it and try again")
+
+
+def _apply(session: Session, ticket: Ticket, *, action: str, operator: str, now: datetime,
+           mutate: Callable[[Ticket], None], watched: Iterable[str], data: dict[str, Any] | None = None,
+           ctx: SlaContext | None = None) -> Change:
+    watched = tuple(dict.fromkeys((*watched, *UNDOABLE)))
+    before = _snapshot(ticket, watched)
+    mutate(ticket)
+    ticket.version += 1
+    ticket.updated_at = now
+    (ctx or SlaContext(session)).apply(ticket, now)
+    after = _snapshot(ticket, watched)
+    changed_before = {k: v for k, v in before.items() if after[k] != v}
+    changed_after = {k: after[k] for k in changed_before}
+    session.add(ticket)
+    session.add(TicketEvent(ticket_id=ticket.id or 0, kind=action, actor=operator, at=now,
+                            data=audit._json({**(data or {}), **{k: v for k, v in changed_after.items()}}) or "{}"))
+    audit.record(session, actor=operator, now=now, entity="ticket", entity_id=ticket.id, action=action,
+                 before=changed_before, after=changed_after)
+    return Change(ticket.id or 0, action, changed_before, changed_after, ticket.version)
+
+
+def _set_status(ticket: Ticket, status: str, now: datetime, ctx: SlaContext) -> None:
+    """Status with its pause and solve bookkeeping (see the rules in services/sla.py)."""
+    if status not in STATUSES:
+        raise TicketError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+    policy = ctx.by_id.get(ticket.policy_id) if ticket.policy_id else None
+    was_paused = ticket.paused_since is not None
+    if was_paused and status not in PAUSING_STATUSES:
+        ticket.paused_minutes += paused_minutes_between(policy, ticket.paused_since, now)  # type: ignore[arg-type]
+        ticket.paused_since = None
+    if status in PAUSING_STATUSES and not was_paused:
+        ticket.paused_since = now
+    if status in CLOSED_STATUSES:
+        ticket.is_open = False
+        ticket.solved_at = ticket.solved_at or now
+        ticket.awaiting_since = None
+    else:
+        ticket.is_open = True
+        ticket.solved_at = None
+    ticket.status = status
+
+
+# --- single-ticket changes ---------------------------------------------------------------------
+
+
+def claim(engine: Engine, ticket_id: int, operator: str, now: datetime) -> Change:
+    """Compare-and-set: the ticket becomes the operator's only if nobody has it.
+
+    Exactly one of two simultaneous claims wins; the other gets ``ClaimConflict`` naming the holder.
+    """
+    with db.write_session(engine) as session:
+        me = operator_person(session, operator)
+        result = session.execute(
+            update(Ticket).where(Ticket.id == ticket_id, Ticket.assignee_id.is_(None))  # type: ignore[union-attr]
+            .values(assignee_id=me.id, version=Ticket.version + 1, updated_at=now)
+        )
+        if result.rowcount == 0:  # type: ignore[attr-defined]
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is None:
+                raise TicketNotFound(f"ticket {ticket_id} does not exist")
+            holder = _handle(session, ticket.assignee_id)
+            if ticket.assignee_id == me.id:
+                raise ClaimConflict(f"ticket {ticket_id} is already yours", holder)
+            raise ClaimConflict(f"ticket {ticket_id} is already claimed by {holder}", holder)
+        ticket = _lock(session, ticket_id)
+        session.refresh(ticket)
+        before = {"assignee_id": None}
+        after = {"assignee_id": me.id}
+        session.add(TicketEvent(ticket_id=ticket_id, kind="claim", actor=operator, at=now,
+                                data=audit._json({"assignee": me.handle}) or "{}"))
+        audit.record(session, actor=operator, now=now, entity="ticket", entity_id=ticket_id, action="claim",
+                     before=before, after=after)
+        return Change(ticket_id, "claim", before, after, ticket.version, f"ticket {ticket_id} is now yours")
+
+
+def assign(engine: Engine, ticket_id: int, person_id: int | None, operator: str, now: datetime,
+           expected_version: int | None = None) -> Change:
+    with db.write_session(engine) as session:
+        ticket = _lock(session, ticket_id)
+        _check_version(ticket, expected_version, session)
+        if person_id is not None:
+            person = session.get(Person, person_id)
+            if person is None or not person.active:
+                raise TicketError(f"person {person_id} does not exist or is inactive")
+
+        def mutate(t: Ticket) -> None:
+            t.assignee_id = person_id
+
+        change = _apply(session, ticket, action="assign", operator=operator, now=now, mutate=mutate,
+                        watched=("assignee_id",), data={"assignee": _handle(session, person_id)})
+        return Change(**{**change.__dict__, "message": f"ticket {ticket_id} assigned to {_handle(session, person_id)}"})
+
+
+def set_priority(engine: Engine, ticket_id: int, priority: str, operator: str, now: datetime,
+                 expected_version: int | None = None) -> Change:
+    if priority not in PRIORITIES:
+        raise TicketError(f"unknown priority {priority!r}; use one of {', '.join(PRIORITIES)}")
+    with db.write_session(engine) as session:
+        ticket = _lock(session, ticket_id)
+        _check_version(ticket, expected_version, session)
+
+        def mutate(t: Ticket) -> None:
+            t.priority = priority
+
+        return _apply(session, ticket, action="priority", operator=operator, now=now, mutate=mutate,
+                      watched=("priority", "policy_id"))
+
+
+def set_status(engine: Engine, ticket_id: int, status: str, operator: str, now: datetime,
+               expected_version: int | None = None) -> Change:
+    with db.write_session(engine) as session:
+        ticket = _lock(session, ticket_id)
+        _check_version(ticket, expected_version, session)
+        ctx = SlaContext(session)
+        return _apply(session, ticket, action="status", operator=operator, now=now,
+                      mutate=lambda t: _set_status(t, status, now, ctx), watched=("status",), ctx=ctx)
+
+
+def set_tags(engine: Engine, ticket_id: int, tags: str, operator: str, now: datetime,
+             expected_version: int | None = None) -> Change:
+    clean = " ".join(dict.fromkeys(one_line(tags).lower().replace(",", " ").split()))
+    with db.write_session(engine) as session:
+        ticket = _lock(session, ticket_id)
+        _check_version(ticket, expected_version, session)
+
+        def mutate(t: Ticket) -> None:
+            t.tags = clean
+
+        return _apply(session, ticket, action="tags", operator=operator, now=now, mutate=mutate, watched=("tags",))
+
+
+def add_reply(engine: Engine, ticket_id: int, body: str, operator: str, now: datetime,
+              expected_version: int | None = None, *, status_after: str | None = None) -> Change:
+    """Record that the customer was answered (the app sends nothing): stops the reply clocks."""
+    body = clean_text(body).strip()
+    if not body:
+        raise TicketError("a reply needs some text")
+    with db.write_session(engine) as session:
+        ticket = _lock(session, ticket_id)
+        _check_version(ticket, expected_version, session)
+        ctx = SlaContext(session)
+        session.add(TicketMessage(ticket_id=ticket_id, kind="reply", author=operator, body=body, created_at=now))
+
+        def mutate(t: Ticket) -> None:
+            t.first_response_at = t.first_response_at or now
+            t.last_agent_reply_at = now
+            t.awaiting_since = None
+            t.agent_replies += 1
+            target = status_after or ("open" if t.status == "new" else t.status)
+            if target != t.status:
+                _set_status(t, target, now, ctx)
+
+        return _apply(session, ticket, action="reply", operator=operator, now=now, mutate=mutate,
+                      watched=("first_response_at", "awaiting_since", "agent_replies"), ctx=ctx,
+                      data={"chars": len(body)})
+
+
+def add_note(engine: Engine, ticket_id: int, body: str, operator: str, now: datetime) -> Change:
+    """An internal note: visible to the team only; no effect on SLA clocks."""
+    body = clean_text(body).strip()
+    if not body:
+        raise TicketError("a note needs some text")
+    with db.write_session(engine) as session:
+        ticket = _lock(session, ticket_id)
+        session.add(TicketMessage(ticket_id=ticket_id, kind="note", author=operator, body=body, created_at=now))
+        return _apply(session, ticket, action="note", operator=operator, now=now, mutate=lambda t: None,
+                      watched=(), data={"chars": len(body)})
+
+
+def customer_message(engine: Engine, ticket_id: int, body: str, author: str, now: datetime) -> Change:
+    """The customer wrote: a new next-response cycle starts; a paused or solved ticket reopens."""
+    body = clean_text(body).strip()
+    with db.write_session(engine) as session:
+        ticket = _lock(session, ticket_id)
+        ctx = SlaContext(session)
+        session.add(TicketMessage(ticket_id=ticket_id, kind="customer", author=one_line(author, 120), body=body,
+                                  created_at=now))
+
+        def mutate(t: Ticket) -> None:
+            t.last_customer_message_at = now
+            t.awaiting_since = t.awaiting_since or now
+            if t.status in PAUSING_STATUSES or t.status in CLOSED_STATUSES:
+                _set_status(t, "open", now, ctx)
+
+        return _apply(session, ticket, action="customer_message", operator=one_line(author, 120), now=now,
+                      mutate=mutate, watched=("awaiting_since", "last_customer_message_at"), ctx=ctx)
+
+
+@dataclass(frozen=True)
+class EscalationTarget:
+    person_id: int | None
+    handle: str | None
+    reason: str
+
+
+def escalation_target(session: Session, category: str, now: datetime, default_owner: str = "") -> EscalationTarget:
+    """Who gets an escalated ticket: the role matrix's routing (``services.team.route``).
+
+    A site incident goes to the tech owner at once, a payment dispute to whoever owns payments
+    (domain.md); when routing finds nobody, the configured ``default_escalation_owner`` does.
+    An owner who is off duty with no backup still gets it, and the reason says so.
+    """
+    from dtc_tui.services.team import matrix as team
+
+    route = team.route(session, category, now)
+    if route.person_id is not None:
+        return EscalationTarget(route.person_id, route.person_handle, route.reason)
+    if default_owner:
+        person = session.execute(select(Person).where(Person.handle == default_owner)).scalars().first()
+        if person is not None:
+            return EscalationTarget(person.id, person.handle, f"{route.reason}; default escalation owner")
+    return EscalationTarget(None, None, route.reason)
+
+
+def escalate(engine: Engine, ticket_id: int, operator: str, now: datetime, expected_version: int | None = None,
+             *, default_owner: str = "") -> Change:
+    """Hand the ticket to the owner of its category (role-matrix routing) and raise its priority."""
+    with db.write_session(engine) as session:
+        ticket = _lock(session, ticket_id)
+        _check_version(ticket, expected_version, session)
+        target = escalation_target(session, ticket.category, now, default_owner)
+        if target.person_id is None:
+            raise TicketError(f"nobody to escalate {ticket.category} tickets to: {target.reason}")
+
+        def mutate(t: Ticket) -> None:
+            t.escalated_to_id = target.person_id
+            t.escalated_at = now
+            t.assignee_id = target.person_id
+            if PRIORITIES.index(t.priority) < PRIORITIES.index("high"):
+                t.priority = "high"
+
+        change = _apply(session, ticket, action="escalate", operator=operator, now=now, mutate=mutate,
+                        watched=("priority", "policy_id"), data={"to": target.handle, "reason": target.reason})
+        return Change(**{**change.__dict__, "message": f"escalated to {target.handle}: {target.reason}"})
+
+
+# --- several tickets at once -------------------------------------------------------------------
+
+
+def bulk(engine: Engine, ticket_ids: Iterable[int], *, operator: str, now: datetime,
+         assignee_id: int | None = None, assign_to_nobody: bool = False, status: str | None = None,
+         priority: str | None = None) -> BulkResult:
+    """One transaction for all marked tickets: all change or, on an error, none do."""
+    if status is not None and status not in STATUSES:
+        raise TicketError(f"unknown status {status!r}")
+    if priority is not None and priority not in PRIORITIES:
+        raise TicketError(f"unknown priority {priority!r}")
+    result = BulkResult()
+    with db.write_session(engine) as session:
+        ctx = SlaContext(session)
+        for ticket_id in sorted(set(ticket_ids)):
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is None:
+                result.skipped[ticket_id] = "does not exist"
+                continue
+
+            def mutate(t: Ticket) -> None:
+                if assignee_id is not None or assign_to_nobody:
+                    t.assignee_id = assignee_id
+                if priority is not None:
+                    t.priority = priority
+                if status is not None:
+                    _set_status(t, status, now, ctx)
+
+            result.changes.append(_apply(session, ticket, action="bulk", operator=operator, now=now, mutate=mutate,
+                                         watched=(), ctx=ctx))
+    return result
+
+
+def undo(engine: Engine, change: Change, operator: str, now: datetime) -> Change:
+    """Reverse ``change`` if the ticket is still as that change left it; otherwise refuse."""
+    restorable = {k: v for k, v in change.before.items() if k in UNDOABLE or k == "priority"}
+    if not restorable:
+        raise TicketError(f"the last change ({change.action}) cannot be undone: a recorded reply or note is kept")
+    with db.write_session(engine) as session:
+        ticket = _lock(session, change.ticket_id)
+        if ticket.version != change.version_after:
+            raise StaleEdit(f"ticket {change.ticket_id} changed again since; undo is no longer safe")
+
+        def mutate(t: Ticket) -> None:
+            for name, value in restorable.items():
+                setattr(t, name, value)
+
+        return _apply(session, ticket, action="undo", operator=operator, now=now, mutate=mutate,
+                      watched=tuple(restorable), data={"undid": change.action})
+
+
+def create_ticket(engine: Engine, *, subject: str, channel: str, now: datetime, actor: str,
+                  customer_name: str = "", customer_tier: str = "standard", category: str = "product",
+                  priority: str = "normal", language: str = "en", body: str = "",
+                  created_at: datetime | None = None) -> int:
+    """A new ticket from a customer (phone call written down, tests); its SLA clocks start at once."""
+    from dtc_tui.models import Customer
+    from dtc_tui.models.tickets import CHANNELS
+
+    if channel not in CHANNELS:
+        raise TicketError(f"unknown channel {channel!r}; use one of {', '.join(CHANNELS)}")
+    if priority not in PRIORITIES:
+        raise TicketError(f"unknown priority {priority!r}")
+    created = created_at or now
+    with db.write_session(engine) as session:
+        customer = Customer(name=one_line(customer_name or "Unknown customer", 200), tier=customer_tier)
+        session.add(customer)
+        session.flush()
+        ticket = Ticket(subject=one_line(subject, 500), channel=channel, language=language, category=category,
+                        priority=priority, status="new", customer_id=customer.id, created_at=created,
+                        updated_at=created, awaiting_since=created, last_customer_message_at=created,
+                        due_sort_at=created)
+        session.add(ticket)
+        session.flush()
+        session.add(TicketMessage(ticket_id=ticket.id or 0, kind="customer", author=customer.name,
+                                  body=clean_text(body or subject), created_at=created))
+        SlaContext(session).apply(ticket, now)
+        session.add(TicketEvent(ticket_id=ticket.id or 0, kind="created", actor=actor, at=created, data="{}"))
+        audit.record(session, actor=actor, now=now, entity="ticket", entity_id=ticket.id, action="create",
+                     after={"subject": ticket.subject, "channel": channel, "priority": priority})
+        return ticket.id or 0
+
+
+@dataclass(frozen=True)
+class PersonChoice:
+    id: int
+    handle: str
+    name: str
+
+
+def assignable_people(session: Session) -> list[PersonChoice]:
+    rows = session.execute(select(Person.id, Person.handle, Person.name).where(Person.active).order_by(Person.handle))
+    return [PersonChoice(int(r[0]), r[1], r[2]) for r in rows]
+
+
+def auto_assign(engine: Engine, ticket_ids: Iterable[int], *, operator: str, now: datetime) -> BulkResult:
+    """Give each unassigned ticket to the owner its category routes to (role matrix: the accountable
+    person, or the backup when the owner is off duty). Tickets that already have an owner, or whose
+    category routes to nobody, are skipped with the reason. One transaction."""
+    from dtc_tui.services.team import matrix as team
+
+    result = BulkResult()
+    with db.write_session(engine) as session:
+        routes = team.route_all(session, now)
+        ctx = SlaContext(session)
+        for ticket_id in sorted(set(ticket_ids)):
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is None:
+                result.skipped[ticket_id] = "does not exist"
+                continue
+            if ticket.assignee_id is not None:
+                result.skipped[ticket_id] = f"already owned by {_handle(session, ticket.assignee_id)}"
+                continue
+            route = routes.get(ticket.category) or team.route(session, ticket.category, now)
+            if route.person_id is None:
+                result.skipped[ticket_id] = route.reason
+                continue
+
+            def mutate(t: Ticket, person_id: int = route.person_id) -> None:
+                t.assignee_id = person_id
+
+            result.changes.append(_apply(session, ticket, action="auto_assign", operator=operator, now=now,
+                                         mutate=mutate, watched=("assignee_id",), ctx=ctx,
+                                         data={"to": route.person_handle, "via": route.via}))
+    return result

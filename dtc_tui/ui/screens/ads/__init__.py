@@ -1,0 +1,1 @@
+"""Key 3: the ads report (channel, campaign, day), its forms."""

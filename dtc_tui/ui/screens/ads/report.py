@@ -1,0 +1,560 @@
+"""Ads: spend vs ROAS by channel, campaign and day, with blended figures, alerts and charts.
+
+Levels: channels (with an "All channels" total row) -> campaigns -> days. Enter drills in,
+Esc/Backspace drills out. The charts follow the row under the cursor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+
+from dtc_tui import db
+from dtc_tui.services.ads import report as ads
+from dtc_tui.services.ads.metrics import (
+    PRESET_DAYS,
+    Period,
+    difference,
+    fmt_money,
+    fmt_percent,
+    fmt_ratio,
+    fmt_signed,
+    fmt_signed_percent,
+    last_days,
+)
+from dtc_tui.services.ads.report import AdsReport, ReportRow
+from dtc_tui.services.common.text import one_line
+from dtc_tui.ui.safe import safe
+from dtc_tui.ui.screens.ads.forms import AdviceScreen, PeriodForm, TargetsForm
+from dtc_tui.ui.screens.base import AreaScreen
+from dtc_tui.ui.widgets.charts import AdsCharts, ChartSeries
+from dtc_tui.ui.widgets.window_table import Column, ListSource, WindowTable
+
+LEVELS = ("channels", "campaigns", "days")
+WIDE_FROM = 120  # table width from which the extra columns (conversions, CPC, CPM...) show
+DEFAULT_SORTS = {"channels": ("spend", True), "campaigns": ("spend", True), "days": ("name", True)}
+ROAS_STYLE = {"loss": "bold red", "low": "yellow", "ok": "green", "none": "dim"}
+CPA_STYLE = {"over": "bold red", "above": "yellow", "ok": "", "none": ""}
+SHARE_STYLE = {"above": "bold red", "below": "yellow", "within": "green"}
+ALERT_LABEL = {"pause": "PAUSE", "cpa": "CPA", "stock": "STOCK", "spend_share": "SHARE"}
+
+
+# --- cells ------------------------------------------------------------------------------------
+
+
+def short_money(value: float | None) -> str:
+    """$46,206 below $100k, then $138k, then $15.3M: fits 8 cells."""
+    if value is None:
+        return "-"
+    if value >= 10_000_000:
+        return f"${value / 1_000_000:.1f}M"
+    if value >= 100_000:
+        return f"${value / 1000:,.0f}k"
+    return f"${value:,.0f}"
+
+
+def span(start: date, end: date, *, year: bool = True) -> str:
+    """'Oct 21 - Nov 19 2026'; both years when the range crosses one."""
+    if start.year != end.year:
+        return f"{start:%b %d %Y} - {end:%b %d %Y}"
+    return f"{start:%b %d} - {end:%b %d}" + (f" {end:%Y}" if year else "")
+
+
+def _dash_or(value: str, style: str = "") -> Text:
+    return Text(value, style="dim" if value == "-" else style)
+
+
+def name_cell(row: ReportRow, _now: datetime) -> Text:
+    if row.level == "day" and row.day is not None:
+        return Text(f"{row.day:%a %b %d}", style="yellow" if row.targets.peak else "")
+    return safe(row.label, style="bold" if row.level == "total" else "")
+
+
+def roas_cell(row: ReportRow, _now: datetime) -> Text:
+    style = "bold red" if row.level == "day" and row.below_pause else ROAS_STYLE[row.roas_state]
+    return _dash_or(fmt_ratio(row.roas), style)
+
+
+def roas_change_cell(row: ReportRow, _now: datetime) -> Text:
+    value = row.roas_change
+    return _dash_or(fmt_signed(value), "green" if value and value > 0 else ("red" if value and value < 0 else ""))
+
+
+def cpa_cell(row: ReportRow, _now: datetime) -> Text:
+    return _dash_or(fmt_money(row.current.cpa, 2 if (row.current.cpa or 0) < 100 else 0), CPA_STYLE[row.cpa_state])
+
+
+def alert_cell(row: ReportRow, _now: datetime) -> Text:
+    if row.level == "day":
+        return Text("low", style="red") if row.below_pause else Text("")
+    if not row.alerts:
+        return Text("")
+    if row.level == "campaign":
+        label = ALERT_LABEL.get(row.alerts[0].kind, row.alerts[0].kind)
+        return Text(label + ("+" if len(row.alerts) > 1 else ""), style="bold red")
+    return Text(f"⚠ {len(row.alerts)}", style="bold red")
+
+
+def make_columns(level: str, wide: bool, all_channels: bool, cpc_warning: float) -> list[tuple[Column, str | None]]:
+    """(column, sort key) pairs for a level; the sort key is None where a column does not sort."""
+    name_label = {"channels": "Channel", "campaigns": "Campaign", "days": "Day"}[level]
+    spec: list[tuple[Column, str | None]] = [(Column("name", name_label, 14 if level != "days" else 10, name_cell,
+                                                     flex=1), "name")]
+    if wide and level == "campaigns" and all_channels:
+        spec.append((Column("channel", "Chan", 9, lambda r, n: Text(r.channel)), None))
+    spec.append((Column("spend", "Spend", 8, lambda r, n: Text(short_money(r.current.spend)), align="right"),
+                 "spend"))
+    if wide and level != "days":
+        spec.append((Column("spend_change", "±Spend", 7, lambda r, n: _dash_or(fmt_signed_percent(r.spend_change)),
+                            align="right"), "spend_change"))
+    spec.append((Column("revenue", "Revenue", 8, lambda r, n: Text(short_money(r.current.revenue)), align="right"),
+                 "revenue"))
+    spec.append((Column("roas", "ROAS", 5, roas_cell, align="right"), "roas"))
+    if level != "days":
+        spec.append((Column("roas_change", "±ROAS", 6, roas_change_cell, align="right", drop=2), "roas_change"))
+        spec.append((Column("break_even", "BE", 4, lambda r, n: _dash_or(fmt_ratio(r.break_even, 1), "dim"),
+                            align="right", drop=1), "break_even"))
+    if wide or level == "days":
+        spec.append((Column("conversions", "Conv", 6, lambda r, n: Text(f"{r.current.conversions:,.0f}"),
+                            align="right"), "conversions"))
+    spec.append((Column("cpa", "CPA", 6, cpa_cell, align="right"), "cpa"))
+    if wide or level == "days":
+        spec.append((Column("cpc", "CPC", 5, lambda r, n: _dash_or(
+            fmt_money(r.current.cpc, 2), "yellow" if (r.current.cpc or 0) > cpc_warning else ""), align="right"),
+            "cpc"))
+    if wide:
+        spec.append((Column("cpm", "CPM", 6, lambda r, n: _dash_or(fmt_money(r.current.cpm, 2)), align="right"),
+                     "cpm"))
+        spec.append((Column("clicks", "Clicks", 7, lambda r, n: Text(f"{r.current.clicks:,}"), align="right"),
+                     "clicks"))
+        spec.append((Column("impressions", "Impr", 9, lambda r, n: Text(f"{r.current.impressions:,}"),
+                            align="right"), "impressions"))
+    spec.append((Column("ctr", "CTR", 5, lambda r, n: _dash_or(fmt_percent(r.current.ctr, 1)), align="right",
+                        drop=3), "ctr"))
+    spec.append((Column("conversion_rate", "CVR", 5,
+                        lambda r, n: _dash_or(fmt_percent(r.current.conversion_rate, 1)), align="right", drop=4),
+                 "conversion_rate"))
+    spec.append((Column("alerts", "Alert", 6, alert_cell), "alerts"))
+    return spec
+
+
+def series_of(rows: list[ReportRow], scope: str, target: float, break_even: float | None) -> ChartSeries:
+    """Chart data from day rows (oldest first)."""
+    return ChartSeries(scope, [r.day for r in rows if r.day], [r.current.spend for r in rows],
+                       [r.current.revenue for r in rows], [r.roas for r in rows], target, break_even)
+
+
+# --- the screen -------------------------------------------------------------------------------
+
+
+class AdsScreen(AreaScreen):
+    AREA = "ads"
+    AREA_TITLE = "Ads"
+    RELOAD_ON_FIRST_SHOW = False  # on_mount has just read the report; the start-up resumes would read it twice more
+    CSS_PATH = "ads.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "next_period", "Period", id="ads.period"),
+        Binding("P", "custom_period", "Custom period", show=False, id="ads.custom_period"),
+        Binding("escape,backspace", "drill_out", "Back", id="ads.back"),
+        Binding("l,right", "drill_in", "Drill in", show=False, id="ads.drill_in"),
+        Binding("h,left", "drill_out", "Drill out", show=False, id="ads.drill_out"),
+        Binding("o", "next_sort", "Sort", id="ads.sort"),
+        Binding("O", "reverse_sort", "Reverse sort", show=False, id="ads.sort_reverse"),
+        Binding("a", "toggle_alerts", "Alerts only", id="ads.alerts"),
+        Binding("t", "edit_targets", "Targets", id="ads.targets"),
+        Binding("b", "advice", "Moves", id="ads.moves"),
+        Binding("c", "toggle_charts", "Charts", show=False, id="ads.charts"),
+        Binding("r", "refresh", "Refresh", show=False, id="ads.refresh"),
+    ]
+    HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [
+        ("Enter, l", "Drill in: channel -> campaigns -> days"),
+        ("j/k, g/G", "Move; the charts follow the row under the cursor"),
+        ("p / P", "Period: 7, 14, 30, 90 days (complete days, today left out) / custom dates"),
+        ("o / O", "Sort by the next column / reverse the order"),
+        ("colours", "ROAS red: below break-even or the pause line; yellow: below target; green: on target"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.period: Period | None = None
+        self.level = "channels"
+        self.channel: str | None = None  # campaigns level: None = every channel
+        self.campaign_id: int | None = None  # days level
+        self.sorts = dict(DEFAULT_SORTS)
+        self.only_alerts = False
+        self.report: AdsReport | None = None
+        self.day_rows: list[ReportRow] = []
+        self.rows: list[ReportRow] = []
+        self._sort_keys: list[str | None] = []
+        self._chart_cache: dict[tuple[Any, ...], ChartSeries] = {}
+        self._wide = False
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="ads-summary")
+        yield WindowTable([], clock=self.dtc.clock, id="ads-table", empty_text="No rows in this period.",
+                       row_style=lambda r, n: "bold" if r.level == "total" else "")
+        yield Static(id="ads-detail")
+        yield AdsCharts(id="ads-charts")
+
+    @property
+    def table(self) -> WindowTable:
+        return self.query_one("#ads-table", WindowTable)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.period = last_days(30, self.dtc.clock.now())
+        self._wide = self.size.width >= WIDE_FROM
+        self.table.focus()
+        self.reload_data()
+
+    def on_resize(self) -> None:
+        wide = self.size.width >= WIDE_FROM
+        if wide != self._wide:
+            self._wide = wide
+            self._apply_columns()
+        self._update_summary()
+
+    # --- data ---------------------------------------------------------------------------------
+
+    def reload_data(self) -> None:
+        if self.period is None:
+            return
+        with db.read_session(self.dtc.engine) as session:
+            self.report = ads.load_report(session, self.period, self.dtc.clock.now())
+            if self.level == "days" and self.report.campaign_row(self.campaign_id or 0) is None:
+                self.level, self.campaign_id = "campaigns", None  # the campaign is gone
+            self.day_rows = (ads.load_days(session, self.report, campaign_id=self.campaign_id)
+                             if self.level == "days" else [])
+        self._chart_cache.clear()
+        self._show_rows(keep_cursor=True)
+
+    def _current_rows(self) -> list[ReportRow]:
+        assert self.report is not None
+        key, descending = self.sorts[self.level]
+        if self.level == "channels":
+            rows = [self.report.total, *ads.sort_rows(self.report.channels, key, descending)]
+        elif self.level == "campaigns":
+            rows = ads.sort_rows(self.report.campaigns_of(self.channel), key, descending)
+        else:
+            rows = ads.sort_rows(self.day_rows, key, descending)
+        if self.only_alerts:
+            rows = [row for row in rows if row.has_alert]
+        return rows
+
+    def _apply_columns(self) -> None:
+        cpc_warning = self.report.rules.cpc_warning if self.report else 1.5
+        spec = make_columns(self.level, self._wide, self.channel is None, cpc_warning)
+        sort_key, descending = self.sorts[self.level]
+        columns = []
+        for column, key in spec:
+            if key is not None and key == sort_key:
+                column = replace(column, label=column.label + ("▼" if descending else "▲"))
+            columns.append(column)
+        self._sort_keys = [key for _, key in spec]
+        self.table.set_columns(columns)
+
+    def _show_rows(self, *, keep_cursor: bool, cursor_key: Any = None) -> None:
+        self.rows = self._current_rows()
+        self._apply_columns()
+        self.table.set_source(ListSource(self.rows, key=lambda r: r.key), keep_cursor=keep_cursor)
+        if cursor_key is not None:
+            index = next((i for i, row in enumerate(self.rows) if row.key == cursor_key), 0)
+            self.table.cursor = index
+        self._update_summary()
+        self._update_detail()
+        self._update_charts()
+
+    # --- text around the table ----------------------------------------------------------------
+
+    def _breadcrumb(self) -> str:
+        """Where the table is: short, because the title bar also holds the area tabs."""
+        assert self.report is not None
+        if self.level == "channels":
+            return "All channels"
+        channel = self.report.channel_row(self.channel) if self.channel else None
+        if self.level == "campaigns":
+            return one_line(channel.label if channel else "All campaigns", 40)
+        campaign = self.report.campaign_row(self.campaign_id or 0)
+        name = campaign.label if campaign else str(self.campaign_id)
+        return one_line(f"{campaign.channel if campaign else ''} > {name}", 40)
+
+    def _update_summary(self) -> None:
+        """Four short lines (each fits 78 cells), two when the screen is wide."""
+        report = self.report
+        if report is None:
+            return
+        self.set_title_text(self._breadcrumb())
+        blended, total, period = report.blended, report.total, report.period
+        first = Text()
+        first.append(f" {f'{period.preset} days' if period.preset else 'custom'} ", style="reverse")
+        first.append(f" {span(period.start, period.end)}")
+        first.append(f"  vs {span(report.previous_period.start, report.previous_period.end, year=False)}",
+                     style="dim")
+        count = len(report.alerts)
+        first.append(f"  {count} alert{'s' if count != 1 else ''}", style="bold red" if count else "green")
+        if self.only_alerts:
+            first.append(" [alerts only]", style="bold yellow")
+        spend = Text("Spend ")
+        spend.append(fmt_money(total.current.spend), style="bold")
+        spend.append(f" {fmt_signed_percent(total.spend_change)}", style="dim")
+        spend.append("   Attributed ROAS (platform revenue / ad spend) ")
+        spend.append(fmt_ratio(total.roas), style=ROAS_STYLE[total.roas_state])
+        spend.append(f" {fmt_signed(total.roas_change)}", style="dim")
+        blended_text = Text("Blended ROAS (store revenue / ad spend, = MER) ")
+        blended_text.append(fmt_ratio(blended.blended_roas), style="bold")
+        blended_text.append(f" {fmt_signed(difference(blended.blended_roas, blended.previous_blended_roas))}",
+                            style="dim")
+        low, high = blended.band
+        share = Text("Ad spend = ")
+        share.append(fmt_percent(blended.spend_share), style=SHARE_STYLE.get(blended.spend_share_state, ""))
+        share.append(f" of store revenue ({blended.stage} store: {low * 100:.0f}-{high * 100:.0f}%)")
+        if report.peak is not None:
+            share.append(f"   PEAK to {report.peak.ends_on:%b %d}", style="bold yellow")
+        elif report.upcoming_peak is not None:
+            share.append(f"   peak from {report.upcoming_peak.starts_on:%b %d}", style="yellow")
+        lines = [first, spend, blended_text, share]
+        if self.size.width >= WIDE_FROM + 30:  # two per line when there is room
+            lines = [Text("   ").join(lines[:2]), Text("   ").join(lines[2:])]
+        self.query_one("#ads-summary", Static).update(Text("\n").join(lines))
+
+    def _update_detail(self) -> None:
+        row = self.table.cursor_row
+        text = Text()
+        if row is None or self.report is None:
+            text.append("Nothing to show: no ad data in this period." if not self.rows else "")
+        elif row.level == "campaign":
+            text = self._campaign_detail(row)
+        elif row.level == "day":
+            text.append(f"{row.day:%a %b %d %Y}: ROAS {fmt_ratio(row.roas)}")
+            if row.below_pause:
+                text.append(f" below the pause line {fmt_ratio(row.targets.pause_roas)}", style="bold red")
+            text.append(f" · target {fmt_ratio(row.targets.target_roas)}")
+            if row.targets.peak:
+                text.append(f" · peak: {one_line(row.targets.peak)} (relaxed)", style="yellow")
+            campaign = self.report.campaign_row(self.campaign_id or 0)
+            if campaign is not None and campaign.alerts:
+                text.append("\n")
+                text.append_text(safe("⚠ " + campaign.alerts[0].message, style="bold red"))
+        else:
+            text.append_text(safe(row.label, style="bold"))
+            text.append(f": {row.campaigns} campaigns · break-even ROAS {fmt_ratio(row.break_even)} "
+                        f"(revenue-weighted margin) · target {fmt_ratio(row.targets.target_roas)}")
+            if row.level == "total":
+                share = self.report.blended.attributed_share
+                text.append(f" · platforms claim {fmt_percent(share, 0)} of store revenue")
+                peak = self.report.peak or self.report.upcoming_peak
+                if peak is not None:
+                    text.append(f" · peak {one_line(peak.name)} {peak.starts_on:%b %d} - {peak.ends_on:%b %d}",
+                                style="yellow")
+            if row.alerts:
+                text.append(f"\n{len(row.alerts)} alert{'s' if len(row.alerts) != 1 else ''}; Enter lists the "
+                            "campaigns, b shows the moves", style="red")
+        self.query_one("#ads-detail", Static).update(text)
+
+    def _campaign_detail(self, row: ReportRow) -> Text:
+        """Its alert first (what to do), then targets, break-even, budget and the promoted SKU."""
+        info = row.campaign
+        assert info is not None
+        text = Text()
+        if row.alerts:
+            text.append_text(safe("⚠ " + row.alerts[0].message, style="bold red"))
+            if len(row.alerts) > 1:
+                text.append(f" (+{len(row.alerts) - 1} more: b)", style="red")
+            text.append("\n")
+        own = "own" if info.target_roas is not None else "default"
+        text.append(f"Target ROAS {fmt_ratio(row.targets.target_roas)} ({own}) · break-even "
+                    f"{fmt_ratio(row.break_even)} (margin {fmt_percent(info.margin, 0)} from "
+                    f"{'its SKU' if info.margin_source == 'sku' else 'setting'}) · target CPA "
+                    f"{fmt_money(info.target_cpa)} · budget {fmt_money(info.daily_budget)}/day")
+        if info.status != "active":
+            text.append(f" · {one_line(info.status)}", style="dim")
+        if row.stock is not None:
+            text.append(" · promotes ")
+            text.append_text(safe(row.stock.text, style="bold red" if row.stock.at_risk else "bold"))
+        if info.promise_days:
+            text.append(f", {info.promise_days}-day delivery promised")
+        return text
+
+    # --- charts -------------------------------------------------------------------------------
+
+    def _chart_scope(self) -> tuple[tuple[Any, ...], dict[str, Any], ReportRow | None]:
+        """What the charts show: the row under the cursor (a day row shows its campaign)."""
+        assert self.report is not None
+        if self.level == "days":
+            return ("campaign", self.campaign_id), {"campaign_id": self.campaign_id}, \
+                self.report.campaign_row(self.campaign_id or 0)
+        row = self.table.cursor_row
+        if row is None or row.level == "total":
+            return ("total",), {}, self.report.total
+        if row.level == "channel":
+            return ("channel", row.channel), {"channel": row.channel}, row
+        return ("campaign", row.campaign_id), {"campaign_id": row.campaign_id}, row
+
+    def _update_charts(self) -> None:
+        charts = self.query_one(AdsCharts)
+        if self.report is None or not charts.display:
+            return
+        key, scope, row = self._chart_scope()
+        series = self._chart_cache.get(key)
+        if series is None:
+            if self.level == "days":
+                days = sorted(self.day_rows, key=lambda r: r.day or 0)
+            else:
+                with db.read_session(self.dtc.engine) as session:
+                    days = ads.load_days(session, self.report, **scope)
+            target = row.targets.target_roas if row else self.report.rules.target_roas
+            series = series_of(days, row.label if row else "", target, row.break_even if row else None)
+            self._chart_cache[key] = series
+        charts.show(series)
+
+    # --- events and actions -------------------------------------------------------------------
+
+    @on(WindowTable.CursorMoved)
+    def _cursor_moved(self) -> None:
+        if self.report is not None:
+            self._update_detail()
+            self._update_charts()
+
+    @on(WindowTable.RowSelected)
+    def _row_selected(self, event: WindowTable.RowSelected) -> None:
+        self._drill_into(event.row)
+
+    def action_drill_in(self) -> None:
+        row = self.table.cursor_row
+        if row is not None:
+            self._drill_into(row)
+
+    def _drill_into(self, row: ReportRow) -> None:
+        if row.level == "total":
+            self.level, self.channel = "campaigns", None
+        elif row.level == "channel":
+            self.level, self.channel = "campaigns", row.channel
+        elif row.level == "campaign":
+            self.level, self.campaign_id = "days", row.campaign_id
+        else:
+            return
+        if self.level == "days":
+            assert self.report is not None
+            with db.read_session(self.dtc.engine) as session:
+                self.day_rows = ads.load_days(session, self.report, campaign_id=self.campaign_id)
+        self._show_rows(keep_cursor=False)
+
+    def show_target(self, target: dict) -> None:
+        """From the overview: open the campaign's days (its alert shows in the detail line)."""
+        campaign_id = target.get("campaign_id")
+        row = self.report.campaign_row(int(campaign_id)) if self.report is not None and campaign_id else None
+        if row is not None:
+            self.level, self.channel = "campaigns", row.channel
+            self._show_rows(keep_cursor=False, cursor_key=("campaign", row.campaign_id))
+            self._drill_into(row)
+
+    def action_drill_out(self) -> None:
+        if self.level == "days":
+            self.level, back_to = "campaigns", ("campaign", self.campaign_id)
+            self.day_rows = []
+        elif self.level == "campaigns":
+            self.level, back_to = "channels", (("channel", self.channel) if self.channel else ("total",))
+        elif self.only_alerts:
+            self.action_toggle_alerts()
+            return
+        else:
+            return
+        self._show_rows(keep_cursor=False, cursor_key=back_to)
+
+    def action_next_period(self) -> None:
+        current = self.period.preset if self.period else None
+        following = [days for days in PRESET_DAYS if current is not None and days > current]
+        self._set_period(last_days(following[0] if following else PRESET_DAYS[0], self.dtc.clock.now()))
+
+    def action_custom_period(self) -> None:
+        if self.period is None:
+            return
+
+        def done(period: Period | None) -> None:
+            if period is not None:
+                self._set_period(period)
+
+        self.app.push_screen(PeriodForm(self.period), done)
+
+    def _set_period(self, period: Period) -> None:
+        self.period = period
+        self.reload_data()
+
+    def action_next_sort(self) -> None:
+        keys = [key for key in self._sort_keys if key is not None]
+        current, _ = self.sorts[self.level]
+        following = keys[(keys.index(current) + 1) % len(keys)] if current in keys else keys[0]
+        self.sorts[self.level] = (following, following != "name")
+        self._show_rows(keep_cursor=True)
+
+    def action_reverse_sort(self) -> None:
+        key, descending = self.sorts[self.level]
+        self.sorts[self.level] = (key, not descending)
+        self._show_rows(keep_cursor=True)
+
+    def action_toggle_alerts(self) -> None:
+        self.only_alerts = not self.only_alerts
+        self._show_rows(keep_cursor=True)
+
+    def action_toggle_charts(self) -> None:
+        charts = self.query_one(AdsCharts)
+        charts.display = not charts.display
+        self._update_charts()
+
+    def action_refresh(self) -> None:
+        self.reload_data()
+
+    def action_advice(self) -> None:
+        if self.report is None:
+            return
+        alerts = [(alert.subject, alert.message) for alert in self.report.alerts]
+        moves = [move.text for move in self.report.moves]
+        self.app.push_screen(AdviceScreen(f"Alerts and budget moves: {self.report.period.label}", alerts, moves))
+
+    def _target_row(self) -> ReportRow | None:
+        if self.report is None:
+            return None
+        if self.level == "days":
+            return self.report.campaign_row(self.campaign_id or 0)
+        row = self.table.cursor_row
+        return row if row is not None and row.level == "campaign" else None
+
+    def action_edit_targets(self) -> None:
+        row = self._target_row()
+        if row is None or row.campaign is None or self.report is None:
+            self.dtc.notify_safe("Move to a campaign first (Enter on a channel lists its campaigns).",
+                                 title="Targets", severity="warning")
+            return
+        info = row.campaign
+        self.app.push_screen(TargetsForm(f"{info.channel} / {info.name}", info.target_roas, info.target_cpa,
+                                         self.report.rules.target_roas),
+                             self._save_targets_callback(info.id, info.version, info.name))
+
+    def _save_targets_callback(self, campaign_id: int, version: int,
+                               name: str) -> Callable[[tuple[float | None, float | None] | None], None]:
+        def save(values: tuple[float | None, float | None] | None) -> None:
+            if values is None:
+                return
+            target_roas, target_cpa = values
+            try:
+                ads.set_targets(self.dtc.engine, campaign_id, expected_version=version, target_roas=target_roas,
+                                target_cpa=target_cpa, actor=self.dtc.operator, now=self.dtc.clock.now())
+            except ads.TargetError as exc:
+                self.dtc.notify_safe(str(exc), title="Targets not saved", severity="error")
+                self.reload_data()
+                return
+            self.dtc.mark_seen()
+            roas_text = "default" if target_roas is None else fmt_ratio(target_roas)
+            cpa_text = "none" if target_cpa is None else fmt_money(target_cpa, 2)
+            self.dtc.notify_safe(f"Targets saved for {name}: ROAS {roas_text}, CPA {cpa_text}", title="Targets")
+            self.reload_data()
+
+        return save

@@ -1,0 +1,1 @@
+"""Key 5: the audit log."""

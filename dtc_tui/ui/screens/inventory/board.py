@@ -1,0 +1,408 @@
+"""Inventory: the reorder board. Every SKU in every warehouse (or in total), most urgent first.
+
+The board's numbers are computed by ``services.inventory_board.build_board`` in a worker thread
+(aggregates in SQL, rules in Python); filters, views and sorts then work on the computed rows in
+memory, so they answer in milliseconds even at 30k rows. The table is the shared ``WindowTable``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Input, Static
+
+from dtc_tui import db
+from dtc_tui.services.inventory import purchasing
+from dtc_tui.services.inventory import stock_state as inventory
+from dtc_tui.services.inventory.board import SORTS, Board, BoardFilter, BoardRow, FilterError, build_board
+from dtc_tui.services.inventory.rules import STATE_LABELS
+from dtc_tui.ui.safe import safe
+from dtc_tui.ui.screens.base import AreaScreen
+from dtc_tui.ui.screens.inventory.forms import ReceiveForm, SkuParamsForm
+from dtc_tui.ui.screens.inventory.purchase_orders import PoListScreen
+from dtc_tui.ui.screens.inventory.sku_detail import STATE_STYLE, HealthScreen, SkuDetailScreen, days_text, state_text
+from dtc_tui.ui.widgets.window_table import Column, ListSource, WindowTable
+
+VIEWS: dict[str, tuple[str, BoardFilter]] = {
+    "all": ("All", BoardFilter()),
+    "order": ("To order", BoardFilter(states=("out", "reorder_now", "reorder_soon"))),
+    "urgent": ("Urgent", BoardFilter(states=("out", "reorder_now"))),
+    "excess": ("Overstock & dead", BoardFilter(states=("overstock", "dead"))),
+    "transfer": ("Transfers", BoardFilter(flags=("transfer",))),
+}
+
+
+def _int(value: float) -> Text:
+    return Text(f"{value:,.0f}")
+
+
+def _out_in(row: BoardRow, now: datetime) -> Text:
+    days = row.plan.days_to_stockout
+    if days is None:
+        return Text("-", style="dim")
+    style = "bold red" if days < row.lead_time else ""
+    return Text(f"{days}d" if days < 1000 else ">999d", style=style)
+
+
+def _action(row: BoardRow, now: datetime) -> Text:
+    text = safe(row.action)
+    if row.transfer_in:
+        text.stylize("cyan")
+    elif row.purchase_qty:
+        text.stylize("bold")
+    return text
+
+
+def _velocity(row: BoardRow, now: datetime) -> Text:
+    v = row.velocity
+    return Text(f"{v:.1f}" if v < 100 else f"{v:.0f}", style="" if v else "dim")
+
+
+# One column list; on a narrow terminal the columns with a drop rank go first (highest first), so
+# 80 columns show state, SKU, name, warehouse, available, velocity, days to stock-out, ROP and action.
+BOARD_COLUMNS = [
+    Column("state", "State", 5, lambda r, n: state_text(r.state, short=True)),
+    Column("code", "SKU", 11, lambda r, n: safe(r.code)),
+    Column("name", "Name", 10, lambda r, n: safe(r.name), flex=2),
+    Column("abc", "Cl", 2, lambda r, n: Text(r.abc, style="bold" if r.abc == "A" else ""), drop=1),
+    Column("supplier", "Supplier", 12, lambda r, n: safe(r.supplier), flex=1, drop=6),
+    Column("warehouse", "WH", 4, lambda r, n: safe(r.warehouse)),
+    Column("available", "Avail", 6, lambda r, n: _int(r.available), align="right"),
+    Column("inbound", "Inbound", 7, lambda r, n: _int(r.plan.inbound) if r.plan.inbound else Text("-", style="dim"),
+           align="right", drop=2),
+    Column("velocity", "/day", 5, _velocity, align="right"),
+    Column("cover", "Cover", 6, lambda r, n: days_text(r.plan.cover_days), align="right", drop=3),
+    Column("out_in", "Out in", 6, _out_in, align="right"),
+    Column("lead", "Lead", 4, lambda r, n: Text(f"{r.lead_time}d"), align="right", drop=4),
+    Column("reorder_by", "Order by", 10, lambda r, n: Text(str(r.plan.reorder_by or "-"),
+                                                           style="red" if r.plan.reorder_by and
+                                                           r.plan.reorder_by <= n.date() else ""), drop=5),
+    Column("rop", "ROP", 6, lambda r, n: _int(r.plan.safety_stock), align="right"),
+    Column("action", "Action", 16, _action, flex=1),
+]
+
+
+def _row_style(row: BoardRow, now: datetime) -> str:
+    return "dim" if row.state == "dead" else ""
+
+
+class InventoryScreen(AreaScreen):
+    AREA = "inventory"
+    AREA_TITLE = "Inventory"
+    RELOAD_ON_FIRST_SHOW = False  # on_mount starts the worker; the start-up resumes would start two more
+    CSS_PATH = "inventory.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter", id="inventory.filter"),
+        Binding("v", "next_view", "View", id="inventory.view"),
+        Binding("o", "next_sort", "Sort", id="inventory.sort"),
+        Binding("w", "toggle_totals", "By WH/total", id="inventory.totals"),
+        Binding("b", "buy", "Draft PO", id="inventory.buy"),
+        Binding("t", "transfer", "Transfer", id="inventory.transfer"),
+        Binding("p", "purchase_orders", "POs", id="inventory.pos"),
+        Binding("R", "receive", "Receive", id="inventory.receive"),
+        Binding("e", "edit", "Edit SKU", id="inventory.edit"),
+        Binding("h", "health", "Health", id="inventory.health"),
+        Binding("r", "refresh", "Refresh", show=False, id="inventory.refresh"),
+        Binding("u", "unmark", "Unmark all", show=False, id="inventory.unmark"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="inventory.clear"),
+    ]
+    HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [
+        ("j/k, g/G, PgUp/PgDn", "Move on the board"),
+        ("space, V", "Mark the row / the page (b and t act on marked rows, else on the cursor row)"),
+        ("Enter", "Detail: 180 days of sales, stock per warehouse, open POs, the numbers"),
+        ("/ then field:value", "Filter: wh:US-W sup:ningbo class:A,B state:reorder|out|now|soon|over|dead "
+                               "flag:aged|transfer|inbound|marked and free text"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.board: Board | None = None
+        self.view = "all"
+        self.sort = "urgency"
+        self.totals = False
+        self.filter = BoardFilter()
+        self.rows: list[BoardRow] = []
+        self._pending_sku: int | None = None  # from the overview, focused once the board is ready
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(placeholder="filter: wh:US-W sup:ningbo class:A state:reorder flag:aged  or text",
+                    id="board-filter", classes="filter-input")
+        yield WindowTable(BOARD_COLUMNS, clock=self.dtc.clock, id="board", empty_text="Computing the board...",
+                          row_style=_row_style)
+        yield Static(id="board-status")
+
+    @property
+    def table(self) -> WindowTable:
+        return self.query_one("#board", WindowTable)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.table.focus()
+        self.reload_data()
+
+    # --- data ---------------------------------------------------------------------------------
+
+    def reload_data(self) -> None:
+        self.compute_board()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="inventory-board")
+    def compute_board(self) -> None:
+        now = self.dtc.clock.now()
+        with db.read_session(self.dtc.engine) as session:
+            board = build_board(session, now)
+        self.app.call_from_thread(self._board_ready, board)
+
+    def _board_ready(self, board: Board) -> None:
+        self.board = board
+        self.table.empty_text = "Nothing matches."
+        self.apply_view(keep_cursor=True)
+        self._focus_pending()
+
+    def show_target(self, target: dict) -> None:
+        """From the overview: the SKU's line over all warehouses, or the PO list."""
+        if "po" in target:
+            self.action_purchase_orders()
+        elif "sku_id" in target:
+            self._pending_sku = int(target["sku_id"])
+            self._focus_pending()
+
+    def _focus_pending(self) -> None:
+        if self.board is None or self._pending_sku is None:
+            return
+        self.view, self.totals, self.filter = "all", True, BoardFilter()
+        self.apply_view()
+        index = next((i for i, row in enumerate(self.rows) if row.sku_id == self._pending_sku), None)
+        self._pending_sku = None
+        if index is not None:
+            self.table.cursor = index
+
+    def apply_view(self, *, keep_cursor: bool = False) -> None:
+        if self.board is None:
+            return
+        base = self.board.totals() if self.totals else self.board.rows
+        rows = VIEWS[self.view][1].apply(base)
+        rows = self.filter.apply(rows, self.table.marked)
+        if self.sort != "urgency":
+            from dtc_tui.services.inventory.board import sort_rows
+
+            rows = sort_rows(rows, self.sort)
+        self.rows = rows
+        self.table.set_source(ListSource(rows, key=lambda r: r.key), keep_cursor=keep_cursor)
+        self.update_status()
+        detail = "all warehouses" if self.totals else "by warehouse"
+        self.set_title_text(f"reorder board, {detail}")
+
+    def update_status(self) -> None:
+        text = Text()
+        text.append(f" {VIEWS[self.view][0]} ", style="reverse")
+        text.append(f" sort: {SORTS[self.sort]} ")
+        if not self.filter.empty:
+            text.append(" filter: ")
+            text.append_text(safe(self.filter.describe()))
+            text.append(" ")
+        counts: dict[str, int] = dict.fromkeys(STATE_LABELS, 0)
+        for row in self.rows:
+            counts[row.state] += 1
+        for state in ("out", "reorder_now", "reorder_soon", "overstock"):
+            if counts[state]:
+                text.append(f" {state_text(state, short=True).plain} {counts[state]}", style=STATE_STYLE[state])
+        text.append(f"  {self.table.position_text()}", style="dim")
+        self.query_one("#board-status", Static).update(text)
+
+    @on(WindowTable.CursorMoved)
+    def _cursor_moved(self) -> None:
+        self.update_status()
+
+    @on(WindowTable.MarksChanged)
+    def _marks_changed(self) -> None:
+        self.update_status()
+
+    # --- views, sort, filter --------------------------------------------------------------------
+
+    def action_next_view(self) -> None:
+        views = list(VIEWS)
+        self.view = views[(views.index(self.view) + 1) % len(views)]
+        self.apply_view()
+
+    def action_next_sort(self) -> None:
+        sorts = list(SORTS)
+        self.sort = sorts[(sorts.index(self.sort) + 1) % len(sorts)]
+        self.apply_view()
+
+    def action_toggle_totals(self) -> None:
+        self.totals = not self.totals
+        self.table.clear_marks()
+        self.apply_view()
+
+    def action_refresh(self) -> None:
+        self.reload_data()
+
+    def action_unmark(self) -> None:
+        self.table.clear_marks()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#board-filter", Input)
+        box.add_class("-visible")
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#board-filter", Input)
+        box.value = ""
+        box.remove_class("-visible")
+        if not self.filter.empty:
+            self.filter = BoardFilter()
+            self.apply_view()
+        self.table.focus()
+
+    @on(Input.Submitted, "#board-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        try:
+            self.filter = BoardFilter.parse(event.value)
+        except FilterError as exc:
+            self.dtc.notify_safe(str(exc), title="Filter", severity="warning")
+            return
+        event.input.remove_class("-visible")
+        self.apply_view()
+        self.table.focus()
+
+    # --- acting on rows -------------------------------------------------------------------------
+
+    def _selected_rows(self) -> list[BoardRow]:
+        """Marked rows, else the cursor row; a total row stands for its warehouse rows."""
+        if self.board is None:
+            return []
+        keys: list[Hashable] = self.table.marked_or_cursor_keys()
+        rows: list[BoardRow] = []
+        for key in keys:
+            row = self.board.row(key)  # type: ignore[arg-type]
+            if row is None:
+                continue
+            if row.is_total:
+                rows.extend(r for r in self.board.rows if r.sku_id == row.sku_id)
+            else:
+                rows.append(row)
+        return rows
+
+    def _after_write(self, message: str) -> None:
+        self.dtc.mark_seen()
+        self.table.clear_marks()
+        self.dtc.notify_safe(message, title="Inventory")
+        self.reload_data()
+
+    def action_buy(self) -> None:
+        rows = self._selected_rows()
+        lines = [purchasing.DraftLine(r.sku_id, r.warehouse_id, r.purchase_qty) for r in rows if r.purchase_qty > 0]
+        if not lines:
+            self.dtc.notify_safe("Nothing to buy: no selected row has a suggested purchase.", title="Inventory",
+                                 severity="warning")
+            return
+        try:
+            numbers = purchasing.draft_from_lines(self.dtc.engine, lines, actor=self.dtc.operator,
+                                                  now=self.dtc.clock.now())
+        except purchasing.PurchasingError as exc:
+            self.dtc.notify_safe(str(exc), title="Inventory", severity="warning")
+            return
+        units = sum(line.qty for line in lines)
+        self._after_write(f"Drafted {units:,} units on {', '.join(dict.fromkeys(numbers))}. "
+                          "Press p to review and send.")
+
+    def action_transfer(self) -> None:
+        if self.board is None:
+            return
+        selected = {r.key for r in self._selected_rows()}
+        moves = [m for m in self.board.transfers
+                 if (m.sku_id, m.to_warehouse_id) in selected or (m.sku_id, m.from_warehouse_id) in selected]
+        if not moves:
+            self.dtc.notify_safe("No transfer suggested for the selected rows.", title="Inventory",
+                                 severity="warning")
+            return
+        lines = [purchasing.TransferLine(m.sku_id, m.from_warehouse_id, m.to_warehouse_id, m.qty) for m in moves]
+        try:
+            ids = purchasing.draft_transfers(self.dtc.engine, lines, actor=self.dtc.operator,
+                                             now=self.dtc.clock.now())
+        except purchasing.PurchasingError as exc:
+            self.dtc.notify_safe(str(exc), title="Inventory", severity="warning")
+            return
+        self._after_write(f"Drafted {len(ids)} transfer(s): {', '.join(f'TR-{i}' for i in ids)}. "
+                          "Dispatch them from the PO list (p, then v).")
+
+    def action_purchase_orders(self) -> None:
+        self.app.push_screen(PoListScreen())
+
+    def action_receive(self) -> None:
+        row = self.table.cursor_row
+        if row is None:
+            return
+        refs = sorted((a for a in row.inp.arrivals if a.ref.startswith("PO-")), key=lambda a: a.day)
+        if not refs:
+            self.dtc.notify_safe(f"{row.code} has no open PO to receive.", title="Inventory", severity="warning")
+            return
+        number = refs[0].ref
+        now = self.dtc.clock.now()
+        with db.read_session(self.dtc.engine) as session:
+            detail = purchasing.po_detail(session, number, now)
+
+        def received(quantities: dict[str, int] | None) -> None:
+            if not quantities:
+                return
+            try:
+                receipt = purchasing.receive(self.dtc.engine, number, quantities,
+                                             expected_version=detail.summary.version, actor=self.dtc.operator,
+                                             now=self.dtc.clock.now())
+            except purchasing.PurchasingError as exc:
+                self.dtc.notify_safe(str(exc), title="Inventory", severity="warning")
+                return
+            self._after_write(f"{receipt.number}: received {sum(receipt.received.values()):,} units "
+                              f"({receipt.status})")
+
+        self.app.push_screen(ReceiveForm(number, detail.lines), received)
+
+    def action_edit(self) -> None:
+        row = self.table.cursor_row
+        if row is not None:
+            self.edit_parameters(row.sku_id, row.code)
+
+    def edit_parameters(self, sku_id: int, code: str) -> None:
+        with db.read_session(self.dtc.engine) as session:
+            params = inventory.sku_parameters(session, sku_id)
+
+        def saved(changes: dict[str, object] | None) -> None:
+            if not changes:
+                return
+            try:
+                inventory.update_sku_parameters(self.dtc.engine, sku_id, changes, expected_version=params.version,
+                                                actor=self.dtc.operator, now=self.dtc.clock.now())
+            except inventory.InventoryError as exc:
+                self.dtc.notify_safe(str(exc), title="Inventory", severity="warning")
+                return
+            self._after_write(f"{code}: " + ", ".join(f"{k.replace('_', ' ')} {v if v is not None else 'supplier'}"
+                                                      for k, v in changes.items()))
+
+        self.app.push_screen(SkuParamsForm(code, params), saved)
+
+    def action_health(self) -> None:
+        if self.board is None:
+            return
+        from dtc_tui.services.inventory.health import health
+
+        with db.read_session(self.dtc.engine) as session:
+            report = health(session, self.dtc.clock.now(), self.board)
+        self.app.push_screen(HealthScreen(report))
+
+    @on(WindowTable.RowSelected)
+    def _open_detail(self, event: WindowTable.RowSelected) -> None:
+        row: BoardRow = event.row
+        with db.read_session(self.dtc.engine) as session:
+            detail = inventory.sku_detail(session, row.sku_id, self.dtc.clock.now(), warehouse_id=row.warehouse_id)
+
+        def closed(result: str | None) -> None:
+            if result == "edit":
+                self.edit_parameters(row.sku_id, row.code)
+
+        self.app.push_screen(SkuDetailScreen(detail), closed)

@@ -1,0 +1,447 @@
+"""The purchase order list (with transfers) and one PO's lines: send, receive, edit, cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from dtc_tui import db
+from dtc_tui.services.inventory import purchasing
+from dtc_tui.services.inventory.purchasing import PoDetail, PoLine, PoSummary, PurchasingError, TransferRow
+from dtc_tui.ui.safe import safe
+from dtc_tui.ui.screens.base import TitleBar
+from dtc_tui.ui.screens.inventory.forms import ConfirmForm, PromptForm, ReceiveForm
+from dtc_tui.ui.widgets.window_table import Column, ListSource, WindowTable
+
+if TYPE_CHECKING:
+    from dtc_tui.ui.app import DtcApp
+
+STATUS_STYLE = {"draft": "cyan", "sent": "", "partial": "yellow", "received": "green", "cancelled": "dim",
+                "in_transit": "", "late": "bold red"}
+
+
+def status_cell(status: str, late_days: int = 0) -> Text:
+    if late_days:
+        return Text("late", style=STATUS_STYLE["late"])
+    return Text(status.replace("_", " "), style=STATUS_STYLE.get(status, ""))
+
+
+def day_cell(value: datetime | None) -> Text:
+    return Text(value.strftime("%Y-%m-%d") if value else "-", style="" if value else "dim")
+
+
+PO_COLUMNS = [
+    Column("number", "PO", 8, lambda r, n: safe(r.number)),
+    Column("status", "Status", 8, lambda r, n: status_cell(r.status, r.late_days)),
+    Column("supplier", "Supplier", 12, lambda r, n: safe(r.supplier), flex=1),
+    Column("warehouse", "WH", 4, lambda r, n: safe(r.warehouse)),
+    Column("units", "Recv/Ordered", 12, lambda r, n: Text(f"{r.units_received:,}/{r.units_ordered:,}"),
+           align="right"),
+    Column("expected", "Expected", 10, lambda r, n: day_cell(r.expected_at)),
+    Column("late", "Late", 5, lambda r, n: Text(f"{r.late_days}d", style="bold red") if r.late_days
+           else Text("-", style="dim"), align="right"),
+]
+
+TRANSFER_COLUMNS = [
+    Column("ref", "Transfer", 8, lambda r, n: Text(r.ref)),
+    Column("status", "Status", 10, lambda r, n: status_cell(r.status)),
+    Column("sku", "SKU", 12, lambda r, n: safe(r.code), flex=1),
+    Column("from", "From", 5, lambda r, n: safe(r.from_warehouse)),
+    Column("to", "To", 5, lambda r, n: safe(r.to_warehouse)),
+    Column("qty", "Qty", 7, lambda r, n: Text(f"{r.qty:,}"), align="right"),
+    Column("expected", "Expected", 10, lambda r, n: day_cell(r.expected_at)),
+]
+
+LINE_COLUMNS = [
+    Column("code", "SKU", 12, lambda r, n: safe(r.code)),
+    Column("name", "Name", 12, lambda r, n: safe(r.name), flex=1),
+    Column("ordered", "Ordered", 8, lambda r, n: Text(f"{r.qty_ordered:,}"), align="right"),
+    Column("received", "Received", 8, lambda r, n: Text(f"{r.qty_received:,}"), align="right"),
+    Column("open", "Open", 7, lambda r, n: Text(f"{r.open_qty:,}", style="bold" if r.open_qty else "dim"),
+           align="right"),
+    Column("cost", "Unit cost", 9, lambda r, n: Text(f"{r.unit_cost:,.2f}"), align="right"),
+]
+
+SCREEN_CSS = """
+{name} #po-status {{ height: 1; padding: 0 1; background: $panel; }}
+{name} #po-header {{ height: auto; padding: 0 1; background: $panel; }}
+"""
+
+
+class _PoBase(Screen[None]):
+    """Shared by the PO screens: the app handle, running a write and reporting its error."""
+
+    @property
+    def dtc(self) -> DtcApp:
+        return self.app  # type: ignore[return-value]
+
+    def now(self) -> datetime:
+        return self.dtc.clock.now()
+
+    def write(self, action: Callable[[], Any], done: str | Callable[[Any], str]) -> bool:
+        """Run a service write; notify its result or its one-line error. True when it worked."""
+        try:
+            result = action()
+        except PurchasingError as exc:
+            self.dtc.notify_safe(str(exc), title="Purchasing", severity="warning")
+            return False
+        self.dtc.mark_seen()
+        self.dtc.notify_safe(done(result) if callable(done) else done, title="Purchasing")
+        self.reload_data()
+        return True
+
+    def reload_data(self) -> None:  # pragma: no cover - overridden
+        pass
+
+    def set_title(self, text: Text) -> None:
+        text.append(f"   {self.dtc.operator}@{self.dtc.database_label}", style="dim")
+        self.query_one(TitleBar).update(text)
+
+    # --- PO actions shared by the list and the detail ------------------------------------------
+
+    def send_po(self, po: PoSummary) -> None:
+        if po.status != "draft":
+            self.dtc.notify_safe(f"{po.number} is {po.status}, not a draft", title="Purchasing", severity="warning")
+            return
+        with db.read_session(self.dtc.engine) as session:
+            model = purchasing.find_po(session, po.id)
+            default = purchasing.default_expected(session, model, self.now())
+
+        def parse(value: str) -> datetime:
+            return purchasing.parse_expected(value, self.now())
+
+        def sent(expected: datetime | None) -> None:
+            if expected is not None:
+                self.write(lambda: purchasing.mark_sent(self.dtc.engine, po.id, expected_version=po.version,
+                                                        actor=self.dtc.operator, now=self.now(),
+                                                        expected_at=expected),
+                           lambda when: f"{po.number} sent; expected {when:%Y-%m-%d}")
+
+        self.app.push_screen(PromptForm(f"Send {po.number}", "Expected arrival (YYYY-MM-DD or +days)",
+                                        default.strftime("%Y-%m-%d"), parse,
+                                        hint="Default: today + lead time. Enter sends, Esc cancels."), sent)
+
+    def receive_po(self, po: PoSummary) -> None:
+        if po.status not in ("sent", "partial"):
+            self.dtc.notify_safe(f"{po.number} is {po.status}: only sent POs can be received", title="Purchasing",
+                                 severity="warning")
+            return
+        with db.read_session(self.dtc.engine) as session:
+            detail = purchasing.po_detail(session, po.id, self.now())
+
+        def received(quantities: dict[str, int] | None) -> None:
+            if quantities:
+                self.write(lambda: purchasing.receive(self.dtc.engine, po.id, quantities,
+                                                      expected_version=detail.summary.version,
+                                                      actor=self.dtc.operator, now=self.now()),
+                           lambda r: f"{r.number}: received {sum(r.received.values()):,} units ({r.status})")
+
+        self.app.push_screen(ReceiveForm(po.number, detail.lines), received)
+
+    def cancel_po(self, po: PoSummary) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.write(lambda: purchasing.cancel(self.dtc.engine, po.id, expected_version=po.version,
+                                                     actor=self.dtc.operator, now=self.now()),
+                           f"{po.number} cancelled")
+
+        self.app.push_screen(ConfirmForm(f"Cancel {po.number} ({po.status})?"), answered)
+
+    def set_expected(self, po: PoSummary) -> None:
+        def parse(value: str) -> datetime:
+            return purchasing.parse_expected(value, self.now())
+
+        def chosen(expected: datetime | None) -> None:
+            if expected is not None:
+                self.write(lambda: purchasing.set_expected(self.dtc.engine, po.id, expected,
+                                                           expected_version=po.version, actor=self.dtc.operator,
+                                                           now=self.now()),
+                           f"{po.number}: expected {expected:%Y-%m-%d}")
+
+        current = po.expected_at.strftime("%Y-%m-%d") if po.expected_at else ""
+        self.app.push_screen(PromptForm(f"Expected arrival of {po.number}", "Date (YYYY-MM-DD or +days)", current,
+                                        parse), chosen)
+
+
+class PoListScreen(_PoBase):
+    """Every PO, open ones first (soonest expected first), with lateness; ``v`` shows transfers."""
+
+    DEFAULT_CSS = SCREEN_CSS.format(name="PoListScreen")
+    AREA_TITLE = "Purchase orders"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="po_list.back"),
+        Binding("v", "toggle_view", "POs/transfers", id="po_list.view"),
+        Binding("a", "toggle_open", "Open/all", id="po_list.open"),
+        Binding("s", "send", "Send", id="po_list.send"),
+        Binding("r", "receive", "Receive", id="po_list.receive"),
+        Binding("d", "expected", "Arrival date", id="po_list.expected"),
+        Binding("x", "cancel", "Cancel PO", id="po_list.cancel"),
+    ]
+    HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [
+        ("Enter", "Open the PO: its lines, edit drafts"),
+        ("s on a transfer", "Dispatch it (stock leaves the source)"),
+        ("r on a transfer", "Receive it (stock arrives)"),
+    ]
+
+    def __init__(self, select: str | None = None) -> None:
+        super().__init__()
+        self.showing = "pos"
+        self.open_only = False
+        self.select = select
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar(id="title-bar")
+        yield WindowTable(PO_COLUMNS, clock=self.dtc.clock, id="po-table", empty_text="No purchase orders.")
+        yield Static(id="po-status")
+        yield Footer()
+
+    @property
+    def table(self) -> WindowTable:
+        return self.query_one("#po-table", WindowTable)
+
+    def on_mount(self) -> None:
+        self.reload_data()
+        if self.select is not None:
+            for index, row in enumerate(self.table.source.fetch(0, self.table.row_count)):  # type: ignore[union-attr]
+                if getattr(row, "number", None) == self.select:
+                    self.table.cursor = index
+                    break
+        self.table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload_data()
+
+    def reload_data(self) -> None:
+        now = self.now()
+        with db.read_session(self.dtc.engine) as session:
+            if self.showing == "pos":
+                statuses = purchasing.OPEN_STATUSES if self.open_only else None
+                rows: list[Any] = purchasing.list_pos(session, now, statuses=statuses)
+            else:
+                rows = purchasing.list_transfers(session, open_only=self.open_only)
+        columns = PO_COLUMNS if self.showing == "pos" else TRANSFER_COLUMNS
+        if self.table.columns != columns:
+            self.table.set_columns(columns)
+        self.table.set_source(ListSource(rows, key=lambda r: (type(r).__name__, r.id)), keep_cursor=True)
+        title = Text("Purchase orders" if self.showing == "pos" else "Transfers", style="bold")
+        title.append("  open only" if self.open_only else "  all")
+        self.set_title(title)
+        self.update_status(rows)
+
+    def update_status(self, rows: list[Any]) -> None:
+        text = Text()
+        if self.showing == "pos":
+            late = sum(1 for r in rows if r.late_days)
+            drafts = sum(1 for r in rows if r.status == "draft")
+            open_count = sum(1 for r in rows if r.is_open)
+            text.append(f"{open_count} open  {drafts} draft  ")
+            text.append(f"{late} late", style="bold red" if late else "green")
+        else:
+            text.append(f"{sum(1 for r in rows if r.status == 'in_transit')} in transit  "
+                        f"{sum(1 for r in rows if r.status == 'draft')} draft")
+        text.append(f"   {self.table.position_text()}", style="dim")
+        self.query_one("#po-status", Static).update(text)
+
+    @on(WindowTable.CursorMoved)
+    def _moved(self) -> None:
+        rows = self.table.source.fetch(0, self.table.row_count) if self.table.source else []
+        self.update_status(list(rows))
+
+    def current(self) -> Any | None:
+        return self.table.cursor_row
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_toggle_view(self) -> None:
+        self.showing = "transfers" if self.showing == "pos" else "pos"
+        self.table.cursor = 0
+        self.reload_data()
+
+    def action_toggle_open(self) -> None:
+        self.open_only = not self.open_only
+        self.reload_data()
+
+    @on(WindowTable.RowSelected)
+    def _open(self, event: WindowTable.RowSelected) -> None:
+        if isinstance(event.row, PoSummary):
+            self.app.push_screen(PoDetailScreen(event.row.id))
+
+    def action_send(self) -> None:
+        row = self.current()
+        if isinstance(row, PoSummary):
+            self.send_po(row)
+        elif isinstance(row, TransferRow):
+            self.write(lambda: purchasing.dispatch_transfer(self.dtc.engine, row.id, actor=self.dtc.operator,
+                                                            now=self.now()),
+                       lambda when: f"{row.ref} dispatched; expected {when:%Y-%m-%d}")
+
+    def action_receive(self) -> None:
+        row = self.current()
+        if isinstance(row, PoSummary):
+            self.receive_po(row)
+        elif isinstance(row, TransferRow):
+            self.write(lambda: purchasing.receive_transfer(self.dtc.engine, row.id, actor=self.dtc.operator,
+                                                           now=self.now()),
+                       f"{row.ref} received: {row.qty:,} x {row.code} in {row.to_warehouse}")
+
+    def action_expected(self) -> None:
+        row = self.current()
+        if isinstance(row, PoSummary):
+            self.set_expected(row)
+
+    def action_cancel(self) -> None:
+        row = self.current()
+        if isinstance(row, PoSummary):
+            self.cancel_po(row)
+        elif isinstance(row, TransferRow):
+            self.write(lambda: purchasing.cancel_transfer(self.dtc.engine, row.id, actor=self.dtc.operator,
+                                                          now=self.now()), f"{row.ref} cancelled")
+
+
+class PoDetailScreen(_PoBase):
+    """One PO: its lines; drafts can be edited, sent POs received."""
+
+    DEFAULT_CSS = SCREEN_CSS.format(name="PoDetailScreen")
+    AREA_TITLE = "Purchase order"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="po_detail.back"),
+        Binding("e", "edit_line", "Edit qty", id="po_detail.edit"),
+        Binding("a", "add_line", "Add line", id="po_detail.add"),
+        Binding("s", "send", "Send", id="po_detail.send"),
+        Binding("r", "receive", "Receive", id="po_detail.receive"),
+        Binding("d", "expected", "Arrival date", id="po_detail.expected"),
+        Binding("x", "cancel", "Cancel PO", id="po_detail.cancel"),
+    ]
+
+    def __init__(self, po_id: int) -> None:
+        super().__init__()
+        self.po_id = po_id
+        self.detail: PoDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar(id="title-bar")
+        yield Static(id="po-header")
+        yield WindowTable(LINE_COLUMNS, clock=self.dtc.clock, id="po-lines", empty_text="No lines.")
+        yield Static(id="po-status")
+        yield Footer()
+
+    @property
+    def table(self) -> WindowTable:
+        return self.query_one("#po-lines", WindowTable)
+
+    def on_mount(self) -> None:
+        self.reload_data()
+        self.table.focus()
+
+    def reload_data(self) -> None:
+        with db.read_session(self.dtc.engine) as session:
+            self.detail = purchasing.po_detail(session, self.po_id, self.now())
+        po = self.detail.summary
+        title = Text("Purchase order ", style="bold")
+        title.append_text(safe(po.number, style="bold"))
+        self.set_title(title)
+        header = Text()
+        header.append_text(status_cell(po.status, po.late_days))
+        header.append("  ")
+        header.append_text(safe(po.supplier))
+        header.append(f"  to {po.warehouse}  ")
+        header.append(f"created {po.created_at:%Y-%m-%d}", style="dim")
+        if po.sent_at:
+            header.append(f"  sent {po.sent_at:%Y-%m-%d}", style="dim")
+        if po.expected_at:
+            header.append(f"  expected {po.expected_at:%Y-%m-%d}",
+                          style="bold red" if po.late_days else "")
+        if po.late_days:
+            header.append(f" ({po.late_days} days late)", style="bold red")
+        self.query_one("#po-header", Static).update(header)
+        self.table.set_source(ListSource(list(self.detail.lines), key=lambda r: r.sku_id), keep_cursor=True)
+        status = Text(f"{po.units_received:,} of {po.units_ordered:,} units received   value {po.value:,.2f}   ")
+        hint = {"draft": "e edit qty  a add line  s send", "sent": "r receive  d arrival date",
+                "partial": "r receive the rest  d arrival date"}.get(po.status, "")
+        status.append(hint, style="dim")
+        self.query_one("#po-status", Static).update(status)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def _po(self) -> PoSummary | None:
+        return self.detail.summary if self.detail else None
+
+    def action_edit_line(self) -> None:
+        po, line = self._po(), self.table.cursor_row
+        if po is None or not isinstance(line, PoLine):
+            return
+        if po.status != "draft":
+            self.dtc.notify_safe(f"{po.number} is {po.status}: only draft lines can be edited", title="Purchasing",
+                                 severity="warning")
+            return
+
+        def chosen(qty: int | None) -> None:
+            if qty is not None:
+                self.write(lambda: purchasing.set_line_qty(self.dtc.engine, po.id, line.sku_id, qty,
+                                                           expected_version=po.version, actor=self.dtc.operator,
+                                                           now=self.now()),
+                           f"{line.code}: {qty:,}" if qty else f"{line.code} removed")
+
+        title = Text(f"{po.number}: ", style="bold")
+        title.append_text(safe(line.code, style="bold"))
+        self.app.push_screen(PromptForm(title, "Quantity (0 removes the line)", str(line.qty_ordered),
+                                        _parse_qty), chosen)
+
+    def action_add_line(self) -> None:
+        po = self._po()
+        if po is None:
+            return
+        if po.status != "draft":
+            self.dtc.notify_safe(f"{po.number} is {po.status}: lines can be added to drafts only", title="Purchasing",
+                                 severity="warning")
+            return
+
+        def chosen(value: tuple[str, int] | None) -> None:
+            if value is not None:
+                code, qty = value
+                self.write(lambda: purchasing.add_line(self.dtc.engine, po.id, code, qty, expected_version=po.version,
+                                                       actor=self.dtc.operator, now=self.now()),
+                           f"{po.number}: +{qty:,} x {code}")
+
+        self.app.push_screen(PromptForm(f"Add a line to {po.number}", "SKU=QTY (same supplier)", "",
+                                        parse_sku_qty), chosen)
+
+    def action_send(self) -> None:
+        if (po := self._po()) is not None:
+            self.send_po(po)
+
+    def action_receive(self) -> None:
+        if (po := self._po()) is not None:
+            self.receive_po(po)
+
+    def action_expected(self) -> None:
+        if (po := self._po()) is not None:
+            self.set_expected(po)
+
+    def action_cancel(self) -> None:
+        if (po := self._po()) is not None:
+            self.cancel_po(po)
+
+
+def _parse_qty(value: str) -> int:
+    value = value.strip().replace(",", "")
+    if not value.isdigit():
+        raise ValueError(f"{value!r} is not a whole number")
+    return int(value)
+
+
+def parse_sku_qty(value: str) -> tuple[str, int]:
+    code, sep, qty = value.strip().rpartition("=")
+    if not sep or not code.strip():
+        raise ValueError("write it as SKU=QTY, e.g. SKU-00012=200")
+    return code.strip(), _parse_qty(qty)

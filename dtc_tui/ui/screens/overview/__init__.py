@@ -1,0 +1,1 @@
+"""Key 0: the overview screen."""

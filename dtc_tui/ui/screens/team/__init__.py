@@ -1,0 +1,1 @@
+"""Key 4: the RACI grid, its forms."""

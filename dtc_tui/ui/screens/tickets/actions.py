@@ -1,0 +1,256 @@
+"""The ticket actions shared by the queue and the ticket view (same keys, same services).
+
+A screen that mixes this in provides ``target_tickets()`` (ids and the versions it showed)
+and ``after_ticket_change()``. Service errors become warnings; a stale edit reloads the screen
+so the operator sees the fresh row before trying again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.binding import Binding, BindingType
+
+from dtc_tui import db
+from dtc_tui.models.tickets import PRIORITIES, STATUSES
+from dtc_tui.services.tickets import ops
+from dtc_tui.ui.widgets.modals import ChoiceModal, TextModal
+
+if TYPE_CHECKING:
+    from dtc_tui.ui.app import DtcApp
+
+TICKET_BINDINGS: list[BindingType] = [
+    Binding("c", "claim", "Claim", id="tickets.claim"),
+    Binding("a", "assign", "Assign", id="tickets.assign"),
+    Binding("p", "priority", "Priority", id="tickets.priority"),
+    Binding("s", "status", "Status", id="tickets.status"),
+    Binding("t", "tags", "Tags", show=False, id="tickets.tags"),
+    Binding("r", "reply", "Reply", id="tickets.reply"),
+    Binding("n", "note", "Note", show=False, id="tickets.note"),
+    Binding("e", "escalate", "Escalate", id="tickets.escalate"),
+    Binding("A", "auto_assign", "Auto-assign", show=False, id="tickets.auto_assign"),
+    Binding("u", "undo", "Undo", show=False, id="tickets.undo"),
+]
+
+
+class TicketActions:
+    BINDINGS: ClassVar[list[BindingType]] = TICKET_BINDINGS
+    app: DtcApp  # provided by Screen
+
+    # --- provided by the screen ---------------------------------------------------------------
+
+    def target_tickets(self) -> list[tuple[int, int | None]]:
+        """(ticket id, version shown) of the marked tickets, else of the one under the cursor."""
+        raise NotImplementedError
+
+    def after_ticket_change(self) -> None:
+        raise NotImplementedError
+
+    def clear_ticket_marks(self) -> None:
+        """Marks are cleared after a bulk change (the queue overrides this)."""
+
+    # --- plumbing -----------------------------------------------------------------------------
+
+    @property
+    def _dtc(self) -> DtcApp:
+        return self.app
+
+    def _run(self, work: Callable[[], ops.Change | ops.BulkResult | None], success: str = "") -> bool:
+        try:
+            result = work()
+        except ops.StaleEdit as exc:
+            self._dtc.notify_safe(str(exc), title="Changed by someone else", severity="warning")
+            self.after_ticket_change()
+            return False
+        except ops.TicketError as exc:
+            self._dtc.notify_safe(str(exc), title="Not done", severity="warning")
+            return False
+        if isinstance(result, ops.Change):
+            self._dtc.undo_stack.append(result)
+            message = result.message or success
+        elif isinstance(result, ops.BulkResult):
+            self._dtc.undo_stack.extend(result.changes)
+            skipped = f"; skipped {len(result.skipped)}" if result.skipped else ""
+            message = f"{success} ({len(result.changes)} tickets{skipped})"
+            self.clear_ticket_marks()
+        else:
+            message = success
+        if message:
+            self._dtc.notify_safe(message)
+        self._dtc.mark_seen()
+        self.after_ticket_change()
+        return True
+
+    def _single(self) -> tuple[int, int | None] | None:
+        targets = self.target_tickets()
+        if not targets:
+            self._dtc.notify("No ticket selected.", severity="warning")
+            return None
+        return targets[0]
+
+    def _now(self):  # noqa: ANN202
+        return self._dtc.clock.now()
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def action_claim(self) -> None:
+        target = self._single()
+        if target:
+            self._run(lambda: ops.claim(self._dtc.engine, target[0], self._dtc.operator, self._now()))
+
+    def action_assign(self) -> None:
+        targets = self.target_tickets()
+        if not targets:
+            return
+        with db.read_session(self._dtc.engine) as session:
+            people = ops.assignable_people(session)
+        options = [("-", "nobody (unassign)")] + [(str(p.id), f"{p.handle}  {p.name}") for p in people]
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            person_id = None if value == "-" else int(value)
+            if len(targets) == 1:
+                ticket_id, version = targets[0]
+                self._run(lambda: ops.assign(self._dtc.engine, ticket_id, person_id, self._dtc.operator,
+                                             self._now(), expected_version=version))
+            else:
+                self._run(lambda: ops.bulk(self._dtc.engine, [t for t, _ in targets], operator=self._dtc.operator,
+                                           now=self._now(), assignee_id=person_id,
+                                           assign_to_nobody=person_id is None), "assigned")
+
+        self.app.push_screen(ChoiceModal(f"Assign {self._label(targets)} to", options), chosen)
+
+    def action_priority(self) -> None:
+        targets = self.target_tickets()
+        if not targets:
+            return
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            if len(targets) == 1:
+                ticket_id, version = targets[0]
+                self._run(lambda: ops.set_priority(self._dtc.engine, ticket_id, value, self._dtc.operator,
+                                                   self._now(), expected_version=version), f"priority {value}")
+            else:
+                self._run(lambda: ops.bulk(self._dtc.engine, [t for t, _ in targets], operator=self._dtc.operator,
+                                           now=self._now(), priority=value), f"priority {value}")
+
+        options = [(p, p) for p in reversed(PRIORITIES)]
+        self.app.push_screen(ChoiceModal(f"Priority of {self._label(targets)}", options), chosen)
+
+    def action_status(self) -> None:
+        targets = self.target_tickets()
+        if not targets:
+            return
+        labels = {"new": "new", "open": "open", "pending": "pending (waiting on customer: pauses resolution)",
+                  "on_hold": "on hold (pauses resolution)", "solved": "solved", "closed": "closed"}
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            if len(targets) == 1:
+                ticket_id, version = targets[0]
+                self._run(lambda: ops.set_status(self._dtc.engine, ticket_id, value, self._dtc.operator,
+                                                 self._now(), expected_version=version), f"status {value}")
+            else:
+                self._run(lambda: ops.bulk(self._dtc.engine, [t for t, _ in targets], operator=self._dtc.operator,
+                                           now=self._now(), status=value), f"status {value}")
+
+        self.app.push_screen(ChoiceModal(f"Status of {self._label(targets)}", [(s, labels[s]) for s in STATUSES]),
+                             chosen)
+
+    def action_tags(self) -> None:
+        target = self._single()
+        if not target:
+            return
+        ticket_id, version = target
+        current = self.current_tags(ticket_id)
+
+        def entered(value: str | None) -> None:
+            if value is not None:
+                self._run(lambda: ops.set_tags(self._dtc.engine, ticket_id, value, self._dtc.operator, self._now(),
+                                               expected_version=version), "tags saved")
+
+        self.app.push_screen(TextModal(f"Tags of ticket {ticket_id} (space separated)", current), entered)
+
+    def current_tags(self, ticket_id: int) -> str:
+        from dtc_tui.models import Ticket
+
+        with db.read_session(self._dtc.engine) as session:
+            ticket = session.get(Ticket, ticket_id)
+            return ticket.tags if ticket else ""
+
+    def action_reply(self) -> None:
+        target = self._single()
+        if not target:
+            return
+        ticket_id, version = target
+        self.set_presence(ticket_id, "replying")
+
+        def entered(value: str | None) -> None:
+            self.set_presence(ticket_id, "viewing")
+            if value is not None:
+                self._run(lambda: ops.add_reply(self._dtc.engine, ticket_id, value, self._dtc.operator, self._now(),
+                                                expected_version=version), "reply recorded")
+
+        self.app.push_screen(TextModal(f"Reply to ticket {ticket_id} (recorded, not sent)", multiline=True,
+                                       hint="ctrl+s records the reply, Esc cancels"), entered)
+
+    def action_note(self) -> None:
+        target = self._single()
+        if not target:
+            return
+        ticket_id, _version = target
+
+        def entered(value: str | None) -> None:
+            if value is not None:
+                self._run(lambda: ops.add_note(self._dtc.engine, ticket_id, value, self._dtc.operator, self._now()),
+                          "note added")
+
+        self.app.push_screen(TextModal(f"Internal note on ticket {ticket_id}", multiline=True), entered)
+
+    def action_escalate(self) -> None:
+        target = self._single()
+        if target:
+            ticket_id, version = target
+            self._run(lambda: ops.escalate(self._dtc.engine, ticket_id, self._dtc.operator, self._now(),
+                                           expected_version=version,
+                                           default_owner=self._dtc.settings.default_escalation_owner))
+
+    def action_auto_assign(self) -> None:
+        """Route the marked (or current) unassigned tickets to their category owners."""
+        targets = self.target_tickets()
+        if targets:
+            self._run(lambda: ops.auto_assign(self._dtc.engine, [t for t, _ in targets], operator=self._dtc.operator,
+                                              now=self._now()), "auto-assigned by routing")
+
+    def action_undo(self) -> None:
+        if not self._dtc.undo_stack:
+            self._dtc.notify("Nothing to undo.", severity="warning")
+            return
+        change = self._dtc.undo_stack.pop()
+        try:
+            ops.undo(self._dtc.engine, change, self._dtc.operator, self._now())
+        except ops.TicketError as exc:
+            self._dtc.notify_safe(str(exc), title="Cannot undo", severity="warning")
+            return
+        self._dtc.notify_safe(f"undid {change.action} on ticket {change.ticket_id}")
+        self._dtc.mark_seen()
+        self.after_ticket_change()
+
+    def set_presence(self, ticket_id: int, state: str) -> None:
+        """Tell other operators we are replying (from the queue; the ticket view also says "viewing")."""
+        from dtc_tui.services.common import presence
+
+        if state == "replying":
+            presence.beat(self._dtc.engine, operator=self._dtc.operator, entity="ticket", entity_id=ticket_id,
+                          state=state, now=self._now())
+        else:
+            presence.leave(self._dtc.engine, operator=self._dtc.operator, entity="ticket", entity_id=ticket_id)
+
+    @staticmethod
+    def _label(targets: list[tuple[int, int | None]]) -> str:
+        return f"ticket {targets[0][0]}" if len(targets) == 1 else f"{len(targets)} tickets"

@@ -1,0 +1,212 @@
+"""The ticket queue: a live, SQL-windowed table with SLA timers, views and a filter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Input, Static
+
+from dtc_tui import db
+from dtc_tui.services.tickets import ops as ticket_ops
+from dtc_tui.services.tickets import sla
+from dtc_tui.services.tickets.queue import (
+    SORTS,
+    VIEWS,
+    FilterError,
+    QueueFilter,
+    QueueQuery,
+    QueueRow,
+    TicketQueueSource,
+)
+from dtc_tui.ui.safe import safe
+from dtc_tui.ui.screens.base import AreaScreen
+from dtc_tui.ui.screens.tickets.actions import TICKET_BINDINGS, TicketActions
+from dtc_tui.ui.widgets.window_table import Column, WindowTable
+
+PRIORITY_STYLE = {"urgent": "bold red", "high": "yellow", "normal": "", "low": "dim"}
+SLA_STYLE = {"breached": "bold red", "at_risk": "bold yellow", "ok": "green", "paused": "dim", "met": "dim"}
+
+
+def sla_cell(row: QueueRow, now: datetime) -> Text:
+    state = sla.display_state(now, row.next_due_at, row.next_risk_at, row.status)
+    if state == "paused":
+        return Text("paused", style=SLA_STYLE["paused"])
+    if state in ("none", "met"):
+        return Text("-", style="dim")
+    return Text(sla.format_remaining(now, row.next_due_at), style=SLA_STYLE[state])
+
+
+QUEUE_COLUMNS = [
+    Column("id", "#", 6, lambda r, n: Text(str(r.id)), align="right"),
+    Column("sla", "SLA", 8, sla_cell, align="right"),
+    Column("priority", "Prio", 6, lambda r, n: Text(r.priority, style=PRIORITY_STYLE.get(r.priority, ""))),
+    Column("channel", "Channel", 9, lambda r, n: Text(r.channel), drop=3),
+    Column("language", "Lang", 4, lambda r, n: Text(r.language), drop=4),
+    Column("customer", "Customer", 14, lambda r, n: safe(r.customer), flex=1, drop=1),
+    Column("subject", "Subject", 20, lambda r, n: safe(r.subject), flex=3),
+    Column("category", "Category", 10, lambda r, n: Text(r.category), drop=2),
+    Column("assignee", "Owner", 7, lambda r, n: Text(r.assignee or "-", style="" if r.assignee else "dim")),
+    Column("status", "Status", 8, lambda r, n: Text(r.status)),
+]
+
+
+class TicketsScreen(TicketActions, AreaScreen):
+    AREA = "tickets"
+    AREA_TITLE = "Tickets"
+    DEFAULT_CSS = """
+    TicketsScreen #queue-status { height: 1; padding: 0 1; background: $panel; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *TICKET_BINDINGS,
+        Binding("slash", "filter", "Filter", id="tickets.filter"),
+        Binding("K", "kpis", "KPIs", id="tickets.kpis"),
+        Binding("v", "next_view", "View", id="tickets.view"),
+        Binding("o", "next_sort", "Sort", id="tickets.sort"),
+        Binding("escape", "clear_filter", "Clear", show=False, id="tickets.clear"),
+    ]
+    HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [
+        ("j/k, g/G, PgUp/PgDn", "Move in the queue"),
+        ("Enter", "Open the ticket"),
+        ("space / V", "Mark a ticket / the page; then a, p or s change all marked"),
+        ("/ then field:value", "Filter: channel: lang: prio: status: cat: assignee: tag: and free text"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view = "all_open"
+        self.sort = "due"
+        self.filter = QueueFilter()
+        self._me: int | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(placeholder="filter: channel:whatsapp lang:de prio:high  or text", id="queue-filter",
+                    classes="filter-input")
+        yield WindowTable(QUEUE_COLUMNS, clock=self.dtc.clock, id="queue", empty_text="No tickets in this view.")
+        yield Static(id="queue-status")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.table.focus()
+        self.reload_data()
+
+    @property
+    def table(self) -> WindowTable:
+        return self.query_one("#queue", WindowTable)
+
+    def build_query(self) -> QueueQuery:
+        now = self.dtc.clock.now()
+        local_midnight = now.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+        if self._me is None:
+            with db.read_session(self.dtc.engine) as session:
+                self._me = ticket_ops.find_operator_id(session, self.dtc.operator)
+        return QueueQuery(view=self.view, filter=self.filter, sort=self.sort, me=self._me, now=now,
+                          today_start=local_midnight)
+
+    def reload_data(self) -> None:
+        self.table.set_source(TicketQueueSource(self.dtc.engine, self.build_query()), keep_cursor=True)
+        self.update_status()
+
+    def update_status(self) -> None:
+        text = Text()
+        text.append(f" {VIEWS[self.view]} ", style="reverse")
+        text.append(f"  sort: {SORTS[self.sort]}  ")
+        if self.filter.terms or self.filter.text:
+            text.append("filter: ")
+            text.append_text(safe(self.filter.describe()))
+            text.append("  ")
+        text.append(self.table.position_text(), style="dim")
+        self.query_one("#queue-status", Static).update(text)
+
+    def on_tick(self) -> None:
+        self.table.refresh()
+
+    @on(WindowTable.CursorMoved)
+    @on(WindowTable.MarksChanged)
+    def _cursor_moved(self) -> None:
+        self.update_status()
+
+    @on(WindowTable.RowSelected)
+    def _open_ticket(self, event: WindowTable.RowSelected) -> None:
+        from dtc_tui.ui.screens.tickets.view import TicketScreen
+
+        self.app.push_screen(TicketScreen(event.row.id))
+
+    # --- TicketActions hooks --------------------------------------------------------------------
+
+    def target_tickets(self) -> list[tuple[int, int | None]]:
+        table = self.table
+        if table.marked:
+            return [(int(key), None) for key in sorted(table.marked)]  # type: ignore[call-overload]
+        row = table.cursor_row
+        return [(row.id, row.version)] if row is not None else []
+
+    def after_ticket_change(self) -> None:
+        self._me = None
+        self.table.reload()
+        self.update_status()
+
+    def clear_ticket_marks(self) -> None:
+        self.table.clear_marks()
+
+    def show_target(self, target: dict) -> None:
+        """Open what the overview points at: a ticket, a filtered queue or a view."""
+        if "ticket_id" in target:
+            from dtc_tui.ui.screens.tickets.view import TicketScreen
+
+            self.app.push_screen(TicketScreen(int(target["ticket_id"])))
+        elif "filter" in target:
+            self.filter = QueueFilter.parse(str(target["filter"]))
+            self.table.set_source(TicketQueueSource(self.dtc.engine, self.build_query()))
+            self.update_status()
+        elif target.get("more") in ("ticket_breached", "ticket_at_risk"):
+            self.view = "breached" if target["more"] == "ticket_breached" else "at_risk"
+            self.table.set_source(TicketQueueSource(self.dtc.engine, self.build_query()))
+            self.update_status()
+
+    def action_kpis(self) -> None:
+        from dtc_tui.ui.screens.tickets.kpis import KpiScreen
+
+        self.app.push_screen(KpiScreen())
+
+    def action_next_view(self) -> None:
+        views = list(VIEWS)
+        self.view = views[(views.index(self.view) + 1) % len(views)]
+        self.table.set_source(TicketQueueSource(self.dtc.engine, self.build_query()))
+        self.update_status()
+
+    def action_next_sort(self) -> None:
+        sorts = list(SORTS)
+        self.sort = sorts[(sorts.index(self.sort) + 1) % len(sorts)]
+        self.table.set_source(TicketQueueSource(self.dtc.engine, self.build_query()))
+        self.update_status()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#queue-filter", Input)
+        box.add_class("-visible")
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#queue-filter", Input)
+        box.value = ""
+        box.remove_class("-visible")
+        if self.filter.terms or self.filter.text:
+            self.filter = QueueFilter()
+            self.reload_data()
+        self.table.focus()
+
+    @on(Input.Submitted, "#queue-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        try:
+            self.filter = QueueFilter.parse(event.value)
+        except FilterError as exc:
+            self.dtc.notify_safe(str(exc), title="Filter", severity="warning")
+            return
+        event.input.remove_class("-visible")
+        self.table.set_source(TicketQueueSource(self.dtc.engine, self.build_query()))
+        self.update_status()
+        self.table.focus()

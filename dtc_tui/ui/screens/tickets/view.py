@@ -1,0 +1,195 @@
+"""One ticket: its fields, every SLA clock, the conversation, the events, order and SKU."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from dtc_tui import db
+from dtc_tui.services.common import presence
+from dtc_tui.services.tickets import sla
+from dtc_tui.services.tickets.detail import TicketDetail, ticket_detail
+from dtc_tui.ui.safe import safe, safe_block
+from dtc_tui.ui.screens.base import TitleBar
+from dtc_tui.ui.screens.tickets.actions import TICKET_BINDINGS, TicketActions
+
+PRESENCE_SECONDS = 5.0
+CLOCK_STYLE = {"ok": "green", "at_risk": "bold yellow", "breached": "bold red", "met": "dim green", "paused": "dim"}
+METRIC_LABEL = {"first_response": "First response", "next_response": "Next response", "resolution": "Resolution"}
+KIND_STYLE = {"customer": "bold cyan", "reply": "bold green", "note": "bold yellow"}
+
+
+class TicketScreen(TicketActions, Screen[None]):
+    AREA = "tickets"
+    AREA_TITLE = "Ticket"
+    DEFAULT_CSS = """
+    TicketScreen #ticket-body { padding: 0 1; }
+    TicketScreen .section { margin-top: 1; }
+    TicketScreen #presence { height: auto; color: $warning; padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *TICKET_BINDINGS,
+        Binding("escape,backspace", "back", "Back", id="ticket.back"),
+        Binding("j,down", "scroll_down", "Down", show=False, id="ticket.down"),
+        Binding("k,up", "scroll_up", "Up", show=False, id="ticket.up"),
+    ]
+
+    def __init__(self, ticket_id: int) -> None:
+        super().__init__()
+        self.ticket_id = ticket_id
+        self.detail: TicketDetail | None = None
+
+    @property
+    def dtc(self):  # noqa: ANN201
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar(id="title-bar")
+        yield Static(id="presence")
+        with VerticalScroll(id="ticket-body"):
+            yield Static(id="ticket-head")
+            yield Static(id="ticket-clocks", classes="section")
+            yield Static(id="ticket-thread", classes="section")
+            yield Static(id="ticket-events", classes="section")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload_data()
+        self.query_one("#ticket-body").focus()
+        self.presence_state = "viewing"
+        self.beat()
+        self.set_interval(PRESENCE_SECONDS, self.beat, name="presence")
+
+    def on_unmount(self) -> None:
+        presence.leave(self.app.engine, operator=self.app.operator, entity="ticket", entity_id=self.ticket_id)
+
+    def beat(self) -> None:
+        """Heartbeat our presence and show who else has this ticket open."""
+        now = self.app.clock.now()
+        presence.beat(self.app.engine, operator=self.app.operator, entity="ticket", entity_id=self.ticket_id,
+                      state=self.presence_state, now=now)
+        self.show_others()
+
+    def show_others(self) -> None:
+        viewers = presence.others(self.app.engine, operator=self.app.operator, entity="ticket",
+                                  entity_id=self.ticket_id, now=self.app.clock.now())
+        text = safe("Also here: " + presence.describe(viewers)) if viewers else Text("")
+        self.query_one("#presence", Static).update(text)
+
+    def set_presence(self, ticket_id: int, state: str) -> None:
+        self.presence_state = state
+        if self.is_mounted:
+            self.beat()
+
+    def on_tick(self) -> None:
+        self.render_clocks()
+
+    def reload_data(self) -> None:
+        with db.read_session(self.app.engine) as session:
+            self.detail = ticket_detail(session, self.ticket_id, self.app.clock.now())
+        title = Text(f"Ticket {self.ticket_id}", style="bold")
+        title.append(f"   {self.app.operator}@{self.app.database_label}", style="dim")
+        self.query_one(TitleBar).update(title)
+        if self.detail is None:
+            self.query_one("#ticket-head", Static).update(Text(f"Ticket {self.ticket_id} no longer exists."))
+            return
+        self.render_head()
+        self.render_clocks()
+        self.render_thread()
+
+    def render_head(self) -> None:
+        d = self.detail
+        assert d is not None
+        head = Table.grid(padding=(0, 2))
+        head.add_column(style="dim", no_wrap=True)
+        head.add_column()
+        head.add_column(style="dim", no_wrap=True)
+        head.add_column()
+        head.add_row("Subject", safe(d.subject, style="bold"), "Status", Text(d.status))
+        head.add_row("Customer", safe(f"{d.customer} <{d.customer_email}> ({d.customer_tier})"), "Priority",
+                     Text(d.priority))
+        head.add_row("Channel", Text(f"{d.channel} / {d.language}"), "Category", Text(d.category))
+        head.add_row("Owner", Text(d.assignee or "-"), "Escalated to", Text(d.escalated_to or "-"))
+        order = d.order_ref or "-"
+        if d.logistics_status:
+            order += f"  logistics: {d.logistics_status}"
+        if d.refund_status:
+            order += f"  refund: {d.refund_status}"
+        sku = f"{d.sku_code} {d.sku_name} (on hand {d.sku_on_hand})" if d.sku_code else "-"
+        head.add_row("Order", safe(order), "SKU", safe(sku))
+        head.add_row("Tags", safe(d.tags or "-"), "SLA policy", safe(d.policy or "none"))
+        self.query_one("#ticket-head", Static).update(head)
+
+    def render_clocks(self) -> None:
+        if self.detail is None:
+            return
+        with db.read_session(self.app.engine) as session:
+            from dtc_tui.models import Ticket
+            from dtc_tui.services.tickets.sla_store import SlaContext
+
+            ticket = session.get(Ticket, self.ticket_id)
+            now = self.app.clock.now()
+            clocks = SlaContext(session).clocks(ticket, now) if ticket else []
+        table = Table(title=Text("SLA clocks", style="bold"), title_justify="left", expand=False, box=None,
+                      padding=(0, 2))
+        for column in ("Metric", "Target", "Due", "Left", "State"):
+            table.add_column(column, no_wrap=True)
+        for clock in clocks:
+            left = sla.format_remaining(now, clock.due_at) if clock.due_at and not clock.stopped_at else "-"
+            due = clock.due_at.strftime("%a %d %b %H:%M UTC") if clock.due_at else "paused"
+            table.add_row(METRIC_LABEL.get(clock.metric, clock.metric), _minutes(clock.target_minutes), due, left,
+                          Text(clock.state.replace("_", " "), style=CLOCK_STYLE.get(clock.state, "")))
+        if not clocks:
+            table.add_row("no SLA policy applies", "", "", "", "")
+        self.query_one("#ticket-clocks", Static).update(table)
+
+    def render_thread(self) -> None:
+        d = self.detail
+        assert d is not None
+        parts: list[Text] = [Text("Conversation", style="bold")]
+        for message in d.messages:
+            header = Text(f"{message.created_at:%d %b %H:%M} ", style="dim")
+            header.append(message.kind, style=KIND_STYLE.get(message.kind, ""))
+            header.append(" ")
+            header.append_text(safe(message.author))
+            parts += [header, safe_block(message.body), Text("")]
+        self.query_one("#ticket-thread", Static).update(Group(*parts))
+        events = Table(title=Text("Events", style="bold"), title_justify="left", box=None, padding=(0, 2))
+        for column in ("When", "Who", "What", "Details"):
+            events.add_column(column)
+        for event in d.events[-30:]:
+            details = ", ".join(f"{k}={v}" for k, v in event.data.items())
+            events.add_row(f"{event.at:%d %b %H:%M}", safe(event.actor), event.kind, safe(details, limit=80))
+        self.query_one("#ticket-events", Static).update(events)
+
+    # --- TicketActions hooks ------------------------------------------------------------------
+
+    def target_tickets(self) -> list[tuple[int, int | None]]:
+        if self.detail is None:
+            return []
+        return [(self.ticket_id, self.detail.version)]
+
+    def after_ticket_change(self) -> None:
+        self.reload_data()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_scroll_down(self) -> None:
+        self.query_one("#ticket-body", VerticalScroll).scroll_down()
+
+    def action_scroll_up(self) -> None:
+        self.query_one("#ticket-body", VerticalScroll).scroll_up()
+
+
+def _minutes(value: int) -> str:
+    hours, minutes = divmod(value, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
