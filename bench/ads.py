@@ -31,9 +31,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import Engine  # noqa: E402
+from sqlalchemy import Engine
 
-from dtc_tui import db  # noqa: E402
+from dtc_tui import db
 
 NOW = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 CHART_SIZE = (37, 8)  # one plotext chart at 80x24 (half the width, the chart row minus its caption)
@@ -137,8 +137,12 @@ async def screen_figures(path: Path, repeat: int = 7) -> dict[str, list[float]]:
 
     for _ in range(repeat):
         started = time.perf_counter()
-        app = DtcApp(engine=engine, settings=Settings(operator="bench", tick_seconds=3600, sync_seconds=3600),
-                     clock=FixedClock(NOW), start_area="ads")
+        app = DtcApp(
+            engine=engine,
+            settings=Settings(operator="bench", tick_seconds=3600, sync_seconds=3600),
+            clock=FixedClock(NOW),
+            start_area="ads",
+        )
         async with app.run_test(size=(80, 24)) as pilot:
             frames = watch_frames(app)
             await pilot.pause()
@@ -205,8 +209,10 @@ def main() -> None:
         if args.db is None:
             t0 = time.perf_counter()
             rows = build_database(path, campaigns=args.campaigns, days=args.days)
-            print(f"built {args.campaigns} campaigns x {args.days} days = {rows:,} daily rows "
-                  f"in {time.perf_counter() - t0:.1f} s")
+            print(
+                f"built {args.campaigns} campaigns x {args.days} days = {rows:,} daily rows "
+                f"in {time.perf_counter() - t0:.1f} s"
+            )
         engine = db.make_engine(f"sqlite:///{path}")
         print(f"budget: {BUDGET_MS:.0f} ms per table, charts included")
         report(service_figures(engine, args.repeat))

@@ -69,8 +69,9 @@ def path_of(name: str, directory: Path = DEFAULT_DIR) -> Path:
     return directory / f"bench-{name}.db"
 
 
-def ensure(name: str, directory: Path = DEFAULT_DIR, *, rebuild: bool = False,
-           log: callable = print) -> tuple[Path, float]:  # type: ignore[valid-type]
+def ensure(
+    name: str, directory: Path = DEFAULT_DIR, *, rebuild: bool = False, log: callable = print
+) -> tuple[Path, float]:  # type: ignore[valid-type]
     """The dataset's file, built now unless a fresh one exists; returns (path, seconds spent building)."""
     spec = DATASETS[name]
     path = path_of(name, directory)
@@ -86,8 +87,17 @@ def ensure(name: str, directory: Path = DEFAULT_DIR, *, rebuild: bool = False,
     else:
         _build_demo(path, spec)
     seconds = time.perf_counter() - started
-    _note_path(path).write_text(json.dumps({"spec": asdict(spec), "version": SPEC_VERSION, "schema": _schema(),
-                                            "built_at": time.time(), "seconds": seconds}))
+    _note_path(path).write_text(
+        json.dumps(
+            {
+                "spec": asdict(spec),
+                "version": SPEC_VERSION,
+                "schema": _schema(),
+                "built_at": time.time(),
+                "seconds": seconds,
+            }
+        )
+    )
     log(f"built dataset {name} ({spec.label}) in {seconds:.1f} s")
     return path, seconds
 
@@ -107,8 +117,12 @@ def _fresh(path: Path, spec: Dataset) -> bool:
         return False
     note = json.loads(note_path.read_text())
     age_hours = (time.time() - note["built_at"]) / 3600
-    return (note["spec"] == asdict(spec) and note["version"] == SPEC_VERSION and note.get("schema") == _schema()
-            and age_hours < MAX_AGE_HOURS)
+    return (
+        note["spec"] == asdict(spec)
+        and note["version"] == SPEC_VERSION
+        and note.get("schema") == _schema()
+        and age_hours < MAX_AGE_HOURS
+    )
 
 
 def _schema() -> str | None:
@@ -138,14 +152,24 @@ def _build_demo(path: Path, spec: Dataset) -> None:
     now = SystemClock().now()
     large = demo.SIZES["large"]
     if (spec.tickets, spec.skus, spec.ad_days, spec.campaigns) == (
-            large.tickets_open + large.tickets_closed, large.skus, large.ad_days, large.campaigns):
+        large.tickets_open + large.tickets_closed,
+        large.skus,
+        large.ad_days,
+        large.campaigns,
+    ):
         demo.build(engine, now=now, scale="large")  # the documented command, unchanged
     else:
         small = demo.SIZES["small"]
         n_open = max(spec.tickets // 10, 1)
-        size = demo.DemoSize(tickets_open=n_open, tickets_closed=spec.tickets - n_open,
-                             customers=max(spec.tickets // 5, small.customers), skus=spec.skus,
-                             sales_days=small.sales_days, campaigns=spec.campaigns, ad_days=spec.ad_days)
+        size = demo.DemoSize(
+            tickets_open=n_open,
+            tickets_closed=spec.tickets - n_open,
+            customers=max(spec.tickets // 5, small.customers),
+            skus=spec.skus,
+            sales_days=small.sales_days,
+            campaigns=spec.campaigns,
+            ad_days=spec.ad_days,
+        )
         db.ensure_current(engine)
         rng = random.Random(7)
         with db.write_session(engine) as session:
@@ -175,21 +199,27 @@ def _multiply_tickets(path: Path, base: int, factor: int) -> None:
     con.execute("PRAGMA synchronous=OFF")  # a bench file: rebuilt if the machine fails mid-way
     con.execute("PRAGMA cache_size=-200000")
     con.execute("BEGIN")
-    indexes = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                          "AND tbl_name IN ('ticket', 'ticket_message', 'ticket_event')").fetchall()
+    indexes = con.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        "AND tbl_name IN ('ticket', 'ticket_message', 'ticket_event')"
+    ).fetchall()
     for name, _sql in indexes:
         con.execute(f'DROP INDEX "{name}"')
     con.execute("CREATE TEMP TABLE copy_no(k INTEGER PRIMARY KEY)")
     con.executemany("INSERT INTO copy_no VALUES (?)", [(k,) for k in range(1, factor)])
     columns = _columns(con, "ticket")
     chosen = ", ".join(f"t.id + k.k * {base}" if c == "id" else f"t.{c}" for c in columns)
-    con.execute(f"INSERT INTO ticket ({', '.join(columns)}) SELECT {chosen} FROM copy_no k, ticket t "
-                f"WHERE t.id <= {base} ORDER BY k.k, t.id")
+    con.execute(
+        f"INSERT INTO ticket ({', '.join(columns)}) SELECT {chosen} FROM copy_no k, ticket t "
+        f"WHERE t.id <= {base} ORDER BY k.k, t.id"
+    )
     for table in TICKET_CHILDREN:
         columns = [c for c in _columns(con, table) if c != "id"]
         chosen = ", ".join(f"t.ticket_id + k.k * {base}" if c == "ticket_id" else f"t.{c}" for c in columns)
-        con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {chosen} FROM copy_no k, {table} t "
-                    f"WHERE t.ticket_id <= {base} ORDER BY k.k, t.id")
+        con.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {chosen} FROM copy_no k, {table} t "
+            f"WHERE t.ticket_id <= {base} ORDER BY k.k, t.id"
+        )
     for _name, sql in indexes:
         con.execute(sql)
     con.execute("COMMIT")  # no ANALYZE: the app never runs it, so neither does its demo data

@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dtc_tui import db  # noqa: E402
+from dtc_tui import db
 
 NOW = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 WAREHOUSES = ("US-W", "US-E", "DE")
@@ -50,17 +50,35 @@ def build_dataset(path: Path, *, skus: int = 10_000, days: int = 365, dense: boo
     con.isolation_level = None
     con.execute("PRAGMA synchronous=OFF")
     con.execute("BEGIN")
-    con.executemany("INSERT INTO warehouse(id, code, name, region, delivery_days) VALUES (?, ?, ?, '', 3)",
-                    [(i + 1, code, code) for i, code in enumerate(WAREHOUSES)])
-    con.executemany("INSERT INTO supplier(id, name, lead_time_days, moq, case_pack) VALUES (?, ?, ?, ?, ?)",
-                    [(i + 1, *row) for i, row in enumerate(SUPPLIERS)])
+    con.executemany(
+        "INSERT INTO warehouse(id, code, name, region, delivery_days) VALUES (?, ?, ?, '', 3)",
+        [(i + 1, code, code) for i, code in enumerate(WAREHOUSES)],
+    )
+    con.executemany(
+        "INSERT INTO supplier(id, name, lead_time_days, moq, case_pack) VALUES (?, ?, ?, ?, ?)",
+        [(i + 1, *row) for i, row in enumerate(SUPPLIERS)],
+    )
     products = ("Mug", "Tote", "Lamp", "Mat", "Cup", "Sock", "Pot", "Towel")
     sku_rows, stock_rows, rates = [], [], []
     for i in range(skus):
         cost = round(rng.uniform(2, 40), 2)
         price = round(cost * rng.uniform(1.5, 3.2), 2)
-        sku_rows.append((i + 1, f"SKU-{i:05d}", f"{products[i % len(products)]} {i}", "", "active",
-                         i % len(SUPPLIERS) + 1, cost, price, 7, 7, "rule", 1))
+        sku_rows.append(
+            (
+                i + 1,
+                f"SKU-{i:05d}",
+                f"{products[i % len(products)]} {i}",
+                "",
+                "active",
+                i % len(SUPPLIERS) + 1,
+                cost,
+                price,
+                7,
+                7,
+                "rule",
+                1,
+            )
+        )
         rate = 60.0 * (i + 1) ** -0.9  # a few SKUs sell most
         rates.append(rate)
         for w in range(len(WAREHOUSES)):
@@ -68,10 +86,16 @@ def build_dataset(path: Path, *, skus: int = 10_000, days: int = 365, dense: boo
             on_hand = int(rate * SHARES[w] * cover) + rng.randint(0, 3)
             received = (NOW - timedelta(days=rng.choice((3, 30, 90, 200)))).replace(tzinfo=None)
             stock_rows.append((i + 1, w + 1, on_hand, min(on_hand, rng.randint(0, 2)), received.isoformat(" ")))
-    con.executemany("INSERT INTO sku(id, code, name, variant, status, supplier_id, cost, price, buffer_days, "
-                    "review_cycle_days, safety_method, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", sku_rows)
-    con.executemany("INSERT INTO stock_level(sku_id, warehouse_id, on_hand, committed, last_received_at, version) "
-                    "VALUES (?, ?, ?, ?, ?, 1)", stock_rows)
+    con.executemany(
+        "INSERT INTO sku(id, code, name, variant, status, supplier_id, cost, price, buffer_days, "
+        "review_cycle_days, safety_method, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        sku_rows,
+    )
+    con.executemany(
+        "INSERT INTO stock_level(sku_id, warehouse_id, on_hand, committed, last_received_at, version) "
+        "VALUES (?, ?, ?, ?, ?, 1)",
+        stock_rows,
+    )
     day_text = [(today - timedelta(days=days - d)).isoformat() for d in range(days)]
     prices = [row[7] for row in sku_rows]
 
@@ -87,8 +111,10 @@ def build_dataset(path: Path, *, skus: int = 10_000, days: int = 365, dense: boo
                     if dense or units or out:
                         yield (i + 1, w + 1, day_text[d], units, round(units * prices[i], 2), out)
 
-    con.executemany("INSERT INTO daily_sales(sku_id, warehouse_id, day, units, revenue, stockout) "
-                    "VALUES (?, ?, ?, ?, ?, ?)", sales())
+    con.executemany(
+        "INSERT INTO daily_sales(sku_id, warehouse_id, day, units, revenue, stockout) VALUES (?, ?, ?, ?, ?, ?)",
+        sales(),
+    )
     _purchase_orders(con, rng, skus)
     con.execute("COMMIT")
     count = con.execute("SELECT COUNT(*) FROM daily_sales").fetchone()[0]
@@ -112,14 +138,26 @@ def _purchase_orders(con: sqlite3.Connection, rng: random.Random, skus: int) -> 
     for n in range(1, 301):
         status = rng.choice(("draft", "sent", "sent", "partial"))
         expected = (NOW + timedelta(days=rng.randint(-5, 30))).replace(tzinfo=None).isoformat(" ")
-        con.execute("INSERT INTO purchase_order(id, number, supplier_id, warehouse_id, status, created_at, "
-                    "expected_at, note, version) VALUES (?, ?, ?, ?, ?, ?, ?, '', 1)",
-                    (n, f"PO-{n:05d}", n % len(SUPPLIERS) + 1, n % len(WAREHOUSES) + 1, status, created,
-                     None if status == "draft" else expected))
+        con.execute(
+            "INSERT INTO purchase_order(id, number, supplier_id, warehouse_id, status, created_at, "
+            "expected_at, note, version) VALUES (?, ?, ?, ?, ?, ?, ?, '', 1)",
+            (
+                n,
+                f"PO-{n:05d}",
+                n % len(SUPPLIERS) + 1,
+                n % len(WAREHOUSES) + 1,
+                status,
+                created,
+                None if status == "draft" else expected,
+            ),
+        )
         for sku in rng.sample(range(1, min(skus, 2000) + 1), 5):
             qty = rng.choice((200, 500, 1000))
-            con.execute("INSERT INTO purchase_order_line(po_id, sku_id, qty_ordered, qty_received, unit_cost) "
-                        "VALUES (?, ?, ?, ?, 5.0)", (n, sku, qty, qty // 2 if status == "partial" else 0))
+            con.execute(
+                "INSERT INTO purchase_order_line(po_id, sku_id, qty_ordered, qty_received, unit_cost) "
+                "VALUES (?, ?, ?, ?, 5.0)",
+                (n, sku, qty, qty // 2 if status == "partial" else 0),
+            )
 
 
 # --- measurements (each returns numbers) -------------------------------------------------------------
@@ -181,8 +219,9 @@ def peak_memory_mb(path: Path) -> float:
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
-def run(skus: int = 10_000, days: int = 365, dense: bool = False, repeat: int = 5,
-        path: Path | None = None) -> dict[str, object]:
+def run(
+    skus: int = 10_000, days: int = 365, dense: bool = False, repeat: int = 5, path: Path | None = None
+) -> dict[str, object]:
     """Build (unless ``path`` exists) and measure; returns the figures."""
     with tempfile.TemporaryDirectory() as tmp:
         built = 0.0
@@ -197,14 +236,23 @@ def run(skus: int = 10_000, days: int = 365, dense: bool = False, repeat: int = 
         con.close()
         cold, warm = time_board(path, repeat)
         filtered, shown = time_filter(path, repeat)
-        return {"sales_rows": rows, "sku_warehouse_rows": pairs, "build_seconds": built, "board_cold_seconds": cold,
-                "board_warm_seconds": warm, "filter_seconds": filtered, "filter_rows": shown,
-                "peak_memory_mb": peak_memory_mb(path)}
+        return {
+            "sales_rows": rows,
+            "sku_warehouse_rows": pairs,
+            "build_seconds": built,
+            "board_cold_seconds": cold,
+            "board_warm_seconds": warm,
+            "filter_seconds": filtered,
+            "filter_rows": shown,
+            "peak_memory_mb": peak_memory_mb(path),
+        }
 
 
 def _summary(values: list[float], scale: float = 1000.0) -> str:
-    return (f"median {statistics.median(values) * scale:8.1f} ms   min {min(values) * scale:8.1f}   "
-            f"max {max(values) * scale:8.1f}")
+    return (
+        f"median {statistics.median(values) * scale:8.1f} ms   min {min(values) * scale:8.1f}   "
+        f"max {max(values) * scale:8.1f}"
+    )
 
 
 def main() -> None:
@@ -216,8 +264,10 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=None, help="reuse (or keep) this database file")
     args = parser.parse_args()
     result = run(args.skus, args.days, args.dense, args.repeat, args.db)
-    print(f"dataset: {args.skus:,} SKUs x 3 warehouses x {args.days} days, {result['sales_rows']:,} sales rows "
-          f"({'dense' if args.dense else 'days with sales only'}), built in {result['build_seconds']:.1f} s")
+    print(
+        f"dataset: {args.skus:,} SKUs x 3 warehouses x {args.days} days, {result['sales_rows']:,} sales rows "
+        f"({'dense' if args.dense else 'days with sales only'}), built in {result['build_seconds']:.1f} s"
+    )
     rows = f"{result['sku_warehouse_rows']:,} rows"
     print(f"board, cold ({rows}): {_summary(result['board_cold_seconds'])}")  # type: ignore[arg-type]
     print(f"board, warm ({rows}): {_summary(result['board_warm_seconds'])}")  # type: ignore[arg-type]

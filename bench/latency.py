@@ -33,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.tickets import watch_frames  # noqa: E402
+from bench.tickets import watch_frames
 
 SIZE = (120, 40)
 SETTLED = " [last frame]"  # suffix of the names timed to the last frame (the status line follows a frame later)
@@ -128,7 +128,8 @@ async def queue_session(path: Path, rounds: int = 1) -> Results:
                 for y in range(table.size.height):
                     table.render_line(y)
                 results.setdefault("SLA tick (every visible row redrawn)", []).append(
-                    (time.perf_counter() - started) * 1000)
+                    (time.perf_counter() - started) * 1000
+                )
                 await timer.action("SLA tick to its frame (waits for the next frame slot)", app.tick)
             for _ in range(20):
                 started = time.perf_counter()
@@ -221,8 +222,10 @@ def main() -> None:
     for name, values in results.items():
         ordered = sorted(values)
         p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-        print(f"{name:<52} n={len(values):>3}  p50 {ordered[len(ordered) // 2]:8.1f}  p95 {p95:8.1f}  "
-              f"max {ordered[-1]:8.1f} ms")
+        print(
+            f"{name:<52} n={len(values):>3}  p50 {ordered[len(ordered) // 2]:8.1f}  p95 {p95:8.1f}  "
+            f"max {ordered[-1]:8.1f} ms"
+        )
 
 
 if __name__ == "__main__":

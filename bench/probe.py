@@ -59,8 +59,9 @@ def main(database: str, area: str, out: Path, until: str = "usable", size: tuple
     from dtc_tui.ui.app import DtcApp
 
     phases["app_imported_at"] = time.time()
-    app = DtcApp(engine=engine, settings=ctx.settings, clock=ctx.clock, database_label=ctx.database_url,
-                 start_area=area)
+    app = DtcApp(
+        engine=engine, settings=ctx.settings, clock=ctx.clock, database_label=ctx.database_url, start_area=area
+    )
     result: dict[str, Any] = {"area": area, **phases}
     original = app._display
 

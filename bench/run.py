@@ -130,16 +130,16 @@ def log(message: str) -> None:
 def child_env() -> dict[str, str]:
     """The environment of every child: no user config, no colour, no animations."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("DTC_TUI_")}
-    env.update(TEXTUAL_ANIMATIONS="none", NO_COLOR="1", DTC_TUI_OPERATOR="bench",
-               XDG_CONFIG_HOME=str(RESULTS / "config"))
+    env.update(
+        TEXTUAL_ANIMATIONS="none", NO_COLOR="1", DTC_TUI_OPERATOR="bench", XDG_CONFIG_HOME=str(RESULTS / "config")
+    )
     return env
 
 
 def run_process(argv: list[str], *, ok_codes: tuple[int, ...] = (0,)) -> float:
     """Wall seconds of one process, from spawn to exit."""
     started = time.perf_counter()
-    done = subprocess.run(argv, env=child_env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True)
+    done = subprocess.run(argv, env=child_env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - started
     if done.returncode not in ok_codes:
         raise RuntimeError(f"{' '.join(argv)} exited {done.returncode}: {done.stderr.strip()[-2000:]}")
@@ -165,15 +165,30 @@ def probe(path: Path, area: str, until: str) -> dict:
         out.unlink(missing_ok=True)
     if "error" in data:
         raise RuntimeError(f"probe {area} on {path.name}: {data['error']}")
-    return {"wall": wall, "first_frame": data["first_frame_at"] - spawned, "usable": data["usable_at"] - spawned,
-            "peak_rss_mb": data["peak_rss_mb"]}
+    return {
+        "wall": wall,
+        "first_frame": data["first_frame_at"] - spawned,
+        "usable": data["usable_at"] - spawned,
+        "peak_rss_mb": data["peak_rss_mb"],
+    }
 
 
 def build_dataset(size: str, directory: Path, rebuild: bool) -> tuple[Path, float]:
     """In a child process: this one stays small (a child's ru_maxrss starts from its parent's peak)."""
     started = time.perf_counter()
-    subprocess.run([PYTHON, str(ROOT / "bench" / "datasets.py"), size, "--dir", str(directory),
-                    *(["--rebuild"] if rebuild else [])], cwd=ROOT, check=True, stdout=sys.stderr)
+    subprocess.run(
+        [
+            PYTHON,
+            str(ROOT / "bench" / "datasets.py"),
+            size,
+            "--dir",
+            str(directory),
+            *(["--rebuild"] if rebuild else []),
+        ],
+        cwd=ROOT,
+        check=True,
+        stdout=sys.stderr,
+    )
     return datasets.path_of(size, directory), time.perf_counter() - started
 
 
@@ -199,22 +214,66 @@ def cold_start(report: Report, size: str, path: Path, repeat: int) -> None:
     floor_name = f'floor: python -c "{UI_FLOOR}"'
     imported_name = "floor, imports done (no exit)"
     report.add(Figure("cold start", floor_name, size, "s", floor))
-    report.add(Figure("cold start", imported_name, size, "s", floor_imported,
-                      note="the same floor, from spawn to the end of its imports"))
+    report.add(
+        Figure(
+            "cold start",
+            imported_name,
+            size,
+            "s",
+            floor_imported,
+            note="the same floor, from spawn to the end of its imports",
+        )
+    )
     for area in AREAS:
-        report.add(Figure("cold start", f"start to first frame: {area}", size, "s", first[area], floor=floor_name,
-                          target=START_RATIO, note="process wall, exits at the first frame (Python waits for "
-                          "running worker threads before it exits)"))
+        report.add(
+            Figure(
+                "cold start",
+                f"start to first frame: {area}",
+                size,
+                "s",
+                first[area],
+                floor=floor_name,
+                target=START_RATIO,
+                note="process wall, exits at the first frame (Python waits for running worker threads before it exits)",
+            )
+        )
     for area in AREAS:
-        report.add(Figure("cold start", f"first frame drawn, from spawn: {area}", size, "s", drawn[area],
-                          floor=imported_name, note="the same runs, up to the frame: no exit, so against the "
-                          "floor's imports (stricter than the target's process-to-process ratio)"))
+        report.add(
+            Figure(
+                "cold start",
+                f"first frame drawn, from spawn: {area}",
+                size,
+                "s",
+                drawn[area],
+                floor=imported_name,
+                note="the same runs, up to the frame: no exit, so against the "
+                "floor's imports (stricter than the target's process-to-process ratio)",
+            )
+        )
     for area in WORKER_AREAS:
-        report.add(Figure("cold start", f"start to content shown: {area}", size, "s", usable[area],
-                          floor=floor_name, note="process wall, exits at the frame with the worker's result"))
+        report.add(
+            Figure(
+                "cold start",
+                f"start to content shown: {area}",
+                size,
+                "s",
+                usable[area],
+                floor=floor_name,
+                note="process wall, exits at the frame with the worker's result",
+            )
+        )
     for area in AREAS:
-        report.add(Figure("memory", f"app peak memory: {area}", size, "MB", memory[area], target=MEMORY_MB,
-                          note="VmHWM when the screen's content is shown"))
+        report.add(
+            Figure(
+                "memory",
+                f"app peak memory: {area}",
+                size,
+                "MB",
+                memory[area],
+                target=MEMORY_MB,
+                note="VmHWM when the screen's content is shown",
+            )
+        )
 
 
 def headless(report: Report, size: str, path: Path, repeat: int) -> None:
@@ -247,11 +306,31 @@ def latency(report: Report, size: str, path: Path) -> None:
         settled = results.get(name + SETTLED)
         extra = {"last_frame_ms": settled} if settled else {}
         if name.startswith(("queue:", "board:")):
-            report.add(Figure("key press", name, size, "ms", values, target=KEY_P95_MS if size == "1M" else None,
-                              stat="p95", extra=extra))
+            report.add(
+                Figure(
+                    "key press",
+                    name,
+                    size,
+                    "ms",
+                    values,
+                    target=KEY_P95_MS if size == "1M" else None,
+                    stat="p95",
+                    extra=extra,
+                )
+            )
         elif name.startswith("SLA tick ("):
-            report.add(Figure("live updates", name, size, "ms", values, target=TICK_MS if size == "1M" else None,
-                              stat="median", note="DtcApp.tick and every visible line drawn"))
+            report.add(
+                Figure(
+                    "live updates",
+                    name,
+                    size,
+                    "ms",
+                    values,
+                    target=TICK_MS if size == "1M" else None,
+                    stat="median",
+                    note="DtcApp.tick and every visible line drawn",
+                )
+            )
         else:
             report.add(Figure("live updates", name, size, "ms", values))
 
@@ -271,18 +350,44 @@ def imports(report: Report) -> None:
         labels = {"zendesk": "100k-row Zendesk ticket CSV", "meta-ads": "2-year Meta Ads export (73k rows)"}
         for kind, file in files.items():
             database = directory / f"{kind}.db"
-            done = subprocess.run([PYTHON, str(ROOT / "bench" / "imports.py"), "--child", kind, str(file),
-                                   str(database)], env=child_env(), cwd=ROOT, capture_output=True, text=True,
-                                  check=True)
+            done = subprocess.run(
+                [PYTHON, str(ROOT / "bench" / "imports.py"), "--child", kind, str(file), str(database)],
+                env=child_env(),
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             data = json.loads(done.stdout.strip().splitlines()[-1])
             first, again = data["runs"]
-            report.add(Figure("import", f"import {labels[kind]}: rows/s", "once", "rows/s",
-                              [first["rows"] / first["seconds"]], target=IMPORT_ROWS_PER_S, higher_is_better=True,
-                              note=f"{first['rows']:,} rows, {first['inserted']:,} inserted"))
-            report.add(Figure("import", f"import {labels[kind]} again (unchanged): rows/s", "once", "rows/s",
-                              [again["rows"] / again["seconds"]], target=IMPORT_ROWS_PER_S, higher_is_better=True))
-            report.add(Figure("import", f"import {labels[kind]}: peak memory", "once", "MB", [data["peak_mb"]],
-                              target=MEMORY_MB))
+            report.add(
+                Figure(
+                    "import",
+                    f"import {labels[kind]}: rows/s",
+                    "once",
+                    "rows/s",
+                    [first["rows"] / first["seconds"]],
+                    target=IMPORT_ROWS_PER_S,
+                    higher_is_better=True,
+                    note=f"{first['rows']:,} rows, {first['inserted']:,} inserted",
+                )
+            )
+            report.add(
+                Figure(
+                    "import",
+                    f"import {labels[kind]} again (unchanged): rows/s",
+                    "once",
+                    "rows/s",
+                    [again["rows"] / again["seconds"]],
+                    target=IMPORT_ROWS_PER_S,
+                    higher_is_better=True,
+                )
+            )
+            report.add(
+                Figure(
+                    "import", f"import {labels[kind]}: peak memory", "once", "MB", [data["peak_mb"]], target=MEMORY_MB
+                )
+            )
 
 
 # --- output -----------------------------------------------------------------------------------------
@@ -304,9 +409,21 @@ def rows_of(report: Report) -> list[list[str]]:
         if f.target is not None:
             bound = ">=" if f.higher_is_better else "<="
             target = f"{bound} {f.target:g}x floor" if f.floor else f"{f.stat} {bound} {_number(f.target, f.unit)}"
-        rows.append([f.group, f.name, f.size, f.unit, _number(f.median, f.unit), _number(min(f.values), f.unit),
-                     _number(max(f.values), f.unit), _number(f.p95, f.unit) if f.unit == "ms" else "",
-                     f"{ratio:.2f}" if ratio else "", target, report.verdict(f)])
+        rows.append(
+            [
+                f.group,
+                f.name,
+                f.size,
+                f.unit,
+                _number(f.median, f.unit),
+                _number(min(f.values), f.unit),
+                _number(max(f.values), f.unit),
+                _number(f.p95, f.unit) if f.unit == "ms" else "",
+                f"{ratio:.2f}" if ratio else "",
+                target,
+                report.verdict(f),
+            ]
+        )
     return rows
 
 
@@ -318,8 +435,11 @@ def print_table(report: Report) -> None:
     widths = [max(len(str(row[i])) for row in [HEADER, *rows]) for i in range(len(HEADER))]
     numeric = {4, 5, 6, 7, 8}
     for row in [HEADER, *rows]:
-        print("  ".join(str(cell).rjust(widths[i]) if i in numeric else str(cell).ljust(widths[i])
-                        for i, cell in enumerate(row)).rstrip())
+        print(
+            "  ".join(
+                str(cell).rjust(widths[i]) if i in numeric else str(cell).ljust(widths[i]) for i, cell in enumerate(row)
+            ).rstrip()
+        )
 
 
 def markdown(report: Report) -> str:
@@ -338,8 +458,11 @@ def markdown(report: Report) -> str:
         target = ""
         if judged is not None:
             bound = ">=" if judged.higher_is_better else "<="
-            target = (f"{bound} {judged.target:g}x floor" if judged.floor
-                      else f"{judged.stat} {bound} {_number(judged.target, judged.unit)}")
+            target = (
+                f"{bound} {judged.target:g}x floor"
+                if judged.floor
+                else f"{judged.stat} {bound} {_number(judged.target, judged.unit)}"
+            )
         unit = "ms p50 / p95" if any_figure.group == "key press" else any_figure.unit
         cells = [_cell(report, figures[size]) if size in figures else "" for size in sizes]
         lines.append(f"| {key[1]} | {unit} | {target} | " + " | ".join(cells) + " |")
@@ -361,15 +484,25 @@ def _cell(report: Report, figure: Figure) -> str:
 def machine() -> dict[str, object]:
     import sqlite3
 
-    return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
-            "sqlite": sqlite3.sqlite_version, "load_average": os.getloadavg()}
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "sqlite": sqlite3.sqlite_version,
+        "load_average": os.getloadavg(),
+    }
 
 
 def save(report: Report, meta: dict) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    payload = {**meta, "figures": [{**asdict(f), "median": f.median, "p95": f.p95, "ratio": report.ratio(f),
-                                    "verdict": report.verdict(f)} for f in report.figures]}
+    payload = {
+        **meta,
+        "figures": [
+            {**asdict(f), "median": f.median, "p95": f.p95, "ratio": report.ratio(f), "verdict": report.verdict(f)}
+            for f in report.figures
+        ],
+    }
     path = RESULTS / f"bench-{stamp}.json"
     path.write_text(json.dumps(payload, indent=1))
     (RESULTS / "latest.json").write_text(json.dumps(payload, indent=1))
@@ -393,12 +526,14 @@ def write_docs(report: Report, meta: dict) -> None:
     text = DOCS.read_text()
     if start not in text or end not in text:
         raise SystemExit(f"{DOCS} has no {start} ... {end} markers")
-    machine_line = (f"Measured {meta['finished']} with `{meta['command']}` in {meta['seconds'] / 60:.1f} min on "
-                    f"{meta['machine']['cpus']} CPUs, Python {meta['machine']['python']}, SQLite "
-                    f"{meta['machine']['sqlite']} (load average at the start: "
-                    f"{meta['machine']['load_average'][0]:.1f}).")
+    machine_line = (
+        f"Measured {meta['finished']} with `{meta['command']}` in {meta['seconds'] / 60:.1f} min on "
+        f"{meta['machine']['cpus']} CPUs, Python {meta['machine']['python']}, SQLite "
+        f"{meta['machine']['sqlite']} (load average at the start: "
+        f"{meta['machine']['load_average'][0]:.1f})."
+    )
     body = f"{start}\n{machine_line}\n\n{markdown(report)}\n{end}"
-    DOCS.write_text(text[:text.index(start)] + body + text[text.index(end) + len(end):])
+    DOCS.write_text(text[: text.index(start)] + body + text[text.index(end) + len(end) :])
 
 
 # --- main -------------------------------------------------------------------------------------------
@@ -415,8 +550,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the datasets even if fresh ones exist")
     parser.add_argument("--data-dir", type=Path, default=datasets.DEFAULT_DIR)
     parser.add_argument("--write-docs", action="store_true", help=f"put the table into {DOCS.relative_to(ROOT)}")
-    parser.add_argument("--show", type=Path, metavar="JSON", help="print (and with --write-docs, document) a saved "
-                        "run, e.g. bench/results/latest.json, instead of measuring")
+    parser.add_argument(
+        "--show",
+        type=Path,
+        metavar="JSON",
+        help="print (and with --write-docs, document) a saved "
+        "run, e.g. bench/results/latest.json, instead of measuring",
+    )
     args = parser.parse_args(argv)
     if args.show:
         report, meta = load(args.show)
@@ -429,9 +569,12 @@ def main(argv: list[str] | None = None) -> None:
     if bad := [s for s in sizes if s not in datasets.DATASETS] + [p for p in parts if p not in PARTS]:
         parser.error(f"unknown size or part: {', '.join(bad)}")
     started = time.perf_counter()
-    meta: dict = {"command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
-                  "started": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
-                  "datasets": {}}
+    meta: dict = {
+        "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "datasets": {},
+    }
     report = Report()
     paths: dict[str, Path] = {}
     for size in sizes:
@@ -450,9 +593,14 @@ def main(argv: list[str] | None = None) -> None:
     if "imports" in parts:
         log(f"[{time.perf_counter() - started:5.0f} s] imports")
         imports(report)
-    report.figures.sort(key=lambda f: (list(("cold start", "headless", "key press", "live updates", "memory",
-                                             "import")).index(f.group), f.name.startswith("floor") is False,
-                                       f.name, sizes.index(f.size) if f.size in sizes else 0))
+    report.figures.sort(
+        key=lambda f: (
+            list(("cold start", "headless", "key press", "live updates", "memory", "import")).index(f.group),
+            f.name.startswith("floor") is False,
+            f.name,
+            sizes.index(f.size) if f.size in sizes else 0,
+        )
+    )
     meta["seconds"] = time.perf_counter() - started
     meta["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     print_table(report)

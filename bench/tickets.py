@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dtc_tui import db  # noqa: E402
-from dtc_tui.clock import SystemClock  # noqa: E402
-from dtc_tui.config import Settings  # noqa: E402
+from dtc_tui import db
+from dtc_tui.clock import SystemClock
+from dtc_tui.config import Settings
 
 
 def build_database(path: Path, tickets: int) -> None:
@@ -61,8 +61,14 @@ async def measure(path: Path, repeat: int) -> dict[str, list[float]]:
                 await pilot.pause()
                 return (frames[0] if frames else time.perf_counter()) - t0
 
-            for key, name in [("j", "cursor down (j)"), ("pagedown", "page down"), ("G", "last row (G)"),
-                              ("g", "first row (g)"), ("o", "re-sort (o)"), ("v", "next view (v)")]:
+            for key, name in [
+                ("j", "cursor down (j)"),
+                ("pagedown", "page down"),
+                ("G", "last row (G)"),
+                ("g", "first row (g)"),
+                ("o", "re-sort (o)"),
+                ("v", "next view (v)"),
+            ]:
                 record(name, await timed(key))
             await pilot.press("slash")
             for char in "lang:de":
@@ -79,12 +85,12 @@ async def measure(path: Path, repeat: int) -> dict[str, list[float]]:
     return results
 
 
-def watch_frames(app) -> list[float]:  # noqa: ANN001
+def watch_frames(app) -> list[float]:
     """Times at which the app hands a composed frame to the terminal (headless: to nowhere)."""
     frames: list[float] = []
     original = app._display
 
-    def display(screen, renderable):  # noqa: ANN001, ANN202
+    def display(screen, renderable):
         if renderable is not None:
             frames.append(time.perf_counter())
         return original(screen, renderable)

@@ -32,7 +32,7 @@ COMMAND_MODULES = [
 ]
 
 
-def _resolve_database(db: str | None, demo: bool, settings) -> tuple[str, str]:  # noqa: ANN001
+def _resolve_database(db: str | None, demo: bool, settings) -> tuple[str, str]:
     if db:
         return normalise_db_argument(db), "--db"
     if demo:
@@ -74,8 +74,7 @@ def _open_app(ctx: CliContext, *, demo: bool) -> None:
             demo_data.build(engine, now=ctx.now())
     from dtc_tui.ui.app import DtcApp
 
-    app = DtcApp(engine=engine, settings=ctx.settings, clock=ctx.clock, demo=demo,
-                 database_label=ctx.database_url)
+    app = DtcApp(engine=engine, settings=ctx.settings, clock=ctx.clock, demo=demo, database_label=ctx.database_url)
     app.run()
 
 
@@ -92,8 +91,10 @@ def demo_command(ctx: CliContext, seed: int, scale: str, tickets: int | None) ->
         counts = demo_data.build(ctx.engine(), now=ctx.now(), seed=seed, scale=scale, tickets=tickets)
     except demo_data.DemoError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"demo data written to {ctx.database_url}: {counts['ticket']:,} tickets, "
-               f"{counts['sku']:,} SKUs, {counts['campaign']:,} campaigns, {counts['person']} people")
+    click.echo(
+        f"demo data written to {ctx.database_url}: {counts['ticket']:,} tickets, "
+        f"{counts['sku']:,} SKUs, {counts['campaign']:,} campaigns, {counts['person']} people"
+    )
 
 
 @main_group.group("config")
@@ -113,8 +114,7 @@ def config_show(ctx: CliContext, as_json: bool) -> None:
     sources = dict(ctx.settings.sources)
     sources["database_url"] = ctx.database_source
     if as_json:
-        echo_json({name: {"value": value, "source": sources.get(name, "default")}
-                   for name, value in values.items()})
+        echo_json({name: {"value": value, "source": sources.get(name, "default")} for name, value in values.items()})
         return
     for name, value in values.items():
         click.echo(f"{name:<26} {value!s:<50} ({sources.get(name, 'default')})")

@@ -143,14 +143,14 @@ def settings() -> Settings:
     return Settings(operator="tester", tick_seconds=3600, sync_seconds=3600)
 
 
-def make_app(engine: Engine, clock: FixedClock, settings: Settings, **kwargs: object):  # noqa: ANN201
+def make_app(engine: Engine, clock: FixedClock, settings: Settings, **kwargs: object):
     from dtc_tui.ui.app import DtcApp
 
     kwargs.setdefault("start_area", "tickets")  # most UI tests drive one area; the overview test asks for it
     return DtcApp(engine=engine, settings=settings, clock=clock, database_label="test.db", **kwargs)  # type: ignore[arg-type]
 
 
-def screen_text(app) -> str:  # noqa: ANN001
+def screen_text(app) -> str:
     """What the terminal shows, as plain text (from Textual's own screenshot export)."""
     import html
     import re

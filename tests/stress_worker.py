@@ -52,7 +52,7 @@ def slow_bulk(url: str, ticket_ids: list[int], pause_after: int) -> None:
     original = ops._apply
     done = {"n": 0}
 
-    def apply_and_maybe_stall(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def apply_and_maybe_stall(*args, **kwargs):
         change = original(*args, **kwargs)
         done["n"] += 1
         if done["n"] == pause_after:

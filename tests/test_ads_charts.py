@@ -11,9 +11,15 @@ from dtc_tui.ui.widgets.charts import ChartSeries, bucketed, tick_positions
 
 def series(days: int) -> ChartSeries:
     start = date(2026, 1, 1)
-    return ChartSeries("All", [start + timedelta(days=i) for i in range(days)], [10.0] * days,
-                       [float(20 + i % 2 * 20) for i in range(days)], [2.0 if i % 2 == 0 else 4.0 for i in range(days)],
-                       2.5, 2.0)
+    return ChartSeries(
+        "All",
+        [start + timedelta(days=i) for i in range(days)],
+        [10.0] * days,
+        [float(20 + i % 2 * 20) for i in range(days)],
+        [2.0 if i % 2 == 0 else 4.0 for i in range(days)],
+        2.5,
+        2.0,
+    )
 
 
 def test_short_series_is_untouched() -> None:

@@ -79,13 +79,16 @@ def test_custom_period(account_url: str) -> None:
     assert data["total"]["roas"] == 2.5
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("report", "--by", "channel", "--channel", "bing"), "unknown channel 'bing'"),
-    (("report", "--from", "2026-11-01"), "give both --from and --to"),
-    (("report", "--from", "2026-11-09", "--to", "2026-11-01"), "ends (2026-11-01) before it starts"),
-    (("report", "--sort", "vibes"), "unknown sort column"),
-    (("report", "--json", "--csv"), "choose one of --json and --csv"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("report", "--by", "channel", "--channel", "bing"), "unknown channel 'bing'"),
+        (("report", "--from", "2026-11-01"), "give both --from and --to"),
+        (("report", "--from", "2026-11-09", "--to", "2026-11-01"), "ends (2026-11-01) before it starts"),
+        (("report", "--sort", "vibes"), "unknown sort column"),
+        (("report", "--json", "--csv"), "choose one of --json and --csv"),
+    ],
+)
 def test_user_errors_are_one_line(account_url: str, args: tuple[str, ...], message: str) -> None:
     result = CliRunner().invoke(main_group, ["--db", account_url, "ads", *args])
     assert result.exit_code != 0
@@ -106,10 +109,12 @@ def test_check_prints_alerts_and_exits_one(account_url: str) -> None:
 
 def test_check_exits_zero_without_alerts(account_url: str) -> None:
     # The week before: only Winner spent, at ROAS 2.5, CPA 25 against 20 * 1.2 = 24 -> one CPA alert.
-    before = CliRunner().invoke(main_group, ["--db", account_url, "ads", "check", "--from", "2026-11-06",
-                                             "--to", "2026-11-12"])
+    before = CliRunner().invoke(
+        main_group, ["--db", account_url, "ads", "check", "--from", "2026-11-06", "--to", "2026-11-12"]
+    )
     assert before.exit_code == 1 and "[cpa] google / Winner" in before.output
-    quiet = CliRunner().invoke(main_group, ["--db", account_url, "ads", "check", "--from", "2026-10-01",
-                                            "--to", "2026-10-07"])
+    quiet = CliRunner().invoke(
+        main_group, ["--db", account_url, "ads", "check", "--from", "2026-10-01", "--to", "2026-10-07"]
+    )
     assert quiet.exit_code == 0, quiet.output
     assert "no ad alerts" in quiet.output

@@ -29,8 +29,18 @@ def test_cpa_cpc_cpm_ctr_conversion_rate() -> None:
     assert m.conversion_rate(4, 80) == pytest.approx(0.05)
 
 
-@pytest.mark.parametrize("value", [m.cpa(100.0, 0), m.cpc(100.0, 0), m.cpm(100.0, 0), m.ctr(0, 0),
-                                   m.conversion_rate(3, 0), m.spend_share(100.0, 0.0), m.blended_roas(500.0, 0.0)])
+@pytest.mark.parametrize(
+    "value",
+    [
+        m.cpa(100.0, 0),
+        m.cpc(100.0, 0),
+        m.cpm(100.0, 0),
+        m.ctr(0, 0),
+        m.conversion_rate(3, 0),
+        m.spend_share(100.0, 0.0),
+        m.blended_roas(500.0, 0.0),
+    ],
+)
 def test_zero_denominators_are_none(value: float | None) -> None:
     assert value is None
 

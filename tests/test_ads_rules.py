@@ -104,8 +104,15 @@ def test_cpa_alert_tolerance_relaxed_in_a_peak() -> None:
     assert cpa_over_target(Totals(spend=280.0, conversions=10), targets_in_force(RULES, None, 20.0, None))
 
 
-def candidate(cid: int, label: str, roas: float | None, budget: float, break_even: float | None = 2.5,
-              target: float = 2.5, active: bool = True) -> MoveCandidate:
+def candidate(
+    cid: int,
+    label: str,
+    roas: float | None,
+    budget: float,
+    break_even: float | None = 2.5,
+    target: float = 2.5,
+    active: bool = True,
+) -> MoveCandidate:
     return MoveCandidate(cid, label, roas, break_even, target, budget, active)
 
 
@@ -117,16 +124,22 @@ def test_budget_move_in_words_from_below_break_even_to_above_target() -> None:
 
 
 def test_budget_moves_fill_the_best_recipient_first_and_respect_its_room() -> None:
-    moves = suggest_moves([
-        candidate(1, "Loser", 1.4, 80.0),  # offers 40
-        candidate(2, "Weak", 2.0, 50.0),  # offers 25
-        candidate(3, "Best", 3.2, 100.0),  # room 50
-        candidate(4, "Good", 2.8, 40.0),  # room 20
-        candidate(5, "Middling", 2.4, 500.0, break_even=2.0),  # above break-even, below target: left alone
-        candidate(6, "Paused loser", 0.5, 500.0, active=False),
-    ], RULES)
+    moves = suggest_moves(
+        [
+            candidate(1, "Loser", 1.4, 80.0),  # offers 40
+            candidate(2, "Weak", 2.0, 50.0),  # offers 25
+            candidate(3, "Best", 3.2, 100.0),  # room 50
+            candidate(4, "Good", 2.8, 40.0),  # room 20
+            candidate(5, "Middling", 2.4, 500.0, break_even=2.0),  # above break-even, below target: left alone
+            candidate(6, "Paused loser", 0.5, 500.0, active=False),
+        ],
+        RULES,
+    )
     assert [(m.from_label, m.to_label, m.amount) for m in moves] == [
-        ("Loser", "Best", 40.0), ("Weak", "Best", 10.0), ("Weak", "Good", 15.0)]
+        ("Loser", "Best", 40.0),
+        ("Weak", "Best", 10.0),
+        ("Weak", "Good", 15.0),
+    ]
 
 
 def test_budget_moves_round_down_to_the_step_and_skip_crumbs() -> None:
@@ -137,12 +150,12 @@ def test_budget_moves_round_down_to_the_step_and_skip_crumbs() -> None:
 
 
 def test_a_low_margin_campaign_above_target_but_below_break_even_gives_not_takes() -> None:
-    moves = suggest_moves([candidate(1, "Thin margin", 3.5, 20.0, break_even=4.0),
-                           candidate(2, "Winner", 3.2, 100.0)], RULES)
+    moves = suggest_moves(
+        [candidate(1, "Thin margin", 3.5, 20.0, break_even=4.0), candidate(2, "Winner", 3.2, 100.0)], RULES
+    )
     assert [(m.from_label, m.to_label, m.amount) for m in moves] == [("Thin margin", "Winner", 10.0)]
 
 
 def test_no_moves_without_a_recipient_or_without_ratios() -> None:
     assert suggest_moves([candidate(1, "A", 1.0, 100.0), candidate(2, "B", None, 100.0)], RULES) == []
-    assert suggest_moves([candidate(1, "A", 1.0, 100.0, break_even=None), candidate(2, "B", 3.0, 100.0)],
-                         RULES) == []
+    assert suggest_moves([candidate(1, "A", 1.0, 100.0, break_even=None), candidate(2, "B", 3.0, 100.0)], RULES) == []

@@ -51,32 +51,73 @@ def seed_ads(engine: Engine) -> dict[str, int]:
         sku = Sku(code="HERO", name="Hero product", cost=30.0, price=40.0)
         session.add_all([warehouse, warehouse_b, sku])
         session.flush()
-        session.add_all([StockLevel(sku_id=sku.id, warehouse_id=warehouse.id, on_hand=12),
-                         StockLevel(sku_id=sku.id, warehouse_id=warehouse_b.id, on_hand=0, committed=2)])
+        session.add_all(
+            [
+                StockLevel(sku_id=sku.id, warehouse_id=warehouse.id, on_hand=12),
+                StockLevel(sku_id=sku.id, warehouse_id=warehouse_b.id, on_hand=0, committed=2),
+            ]
+        )
         campaigns = {
             "Winner": Campaign(channel_id=google.id, name="Winner", daily_budget=100.0, target_cpa=20.0),
             "Loser": Campaign(channel_id=meta.id, name="Loser", daily_budget=80.0, target_cpa=30.0),
             "Six days": Campaign(channel_id=meta.id, name="Six days", daily_budget=50.0, target_cpa=10.0),
             "Idle": Campaign(channel_id=google.id, name="Idle", daily_budget=30.0),
-            "Hero promo": Campaign(channel_id=google.id, name="Hero promo", daily_budget=20.0, sku_id=sku.id,
-                                   promise_days=3),
+            "Hero promo": Campaign(
+                channel_id=google.id, name="Hero promo", daily_budget=20.0, sku_id=sku.id, promise_days=3
+            ),
         }
         session.add_all(campaigns.values())
         session.flush()
         ids = {name: campaign.id or 0 for name, campaign in campaigns.items()}
         stats = []
         for day in DAYS:
-            stats.append(AdStatDaily(campaign_id=ids["Winner"], day=day, spend=100.0, impressions=10_000, clicks=80,
-                                     conversions=5, revenue=320.0))
-            stats.append(AdStatDaily(campaign_id=ids["Loser"], day=day, spend=40.0, impressions=4_000, clicks=40,
-                                     conversions=2, revenue=56.0))
+            stats.append(
+                AdStatDaily(
+                    campaign_id=ids["Winner"],
+                    day=day,
+                    spend=100.0,
+                    impressions=10_000,
+                    clicks=80,
+                    conversions=5,
+                    revenue=320.0,
+                )
+            )
+            stats.append(
+                AdStatDaily(
+                    campaign_id=ids["Loser"],
+                    day=day,
+                    spend=40.0,
+                    impressions=4_000,
+                    clicks=40,
+                    conversions=2,
+                    revenue=56.0,
+                )
+            )
             revenue = 150.0 if day == WEEK_START else 75.0
-            stats.append(AdStatDaily(campaign_id=ids["Six days"], day=day, spend=50.0, impressions=5_000, clicks=50,
-                                     conversions=2, revenue=revenue))
+            stats.append(
+                AdStatDaily(
+                    campaign_id=ids["Six days"],
+                    day=day,
+                    spend=50.0,
+                    impressions=5_000,
+                    clicks=50,
+                    conversions=2,
+                    revenue=revenue,
+                )
+            )
             stats.append(AdStatDaily(campaign_id=ids["Hero promo"], day=day, spend=10.0, revenue=35.0))
         for day in PREVIOUS:
-            stats.append(AdStatDaily(campaign_id=ids["Winner"], day=day, spend=100.0, impressions=10_000, clicks=80,
-                                     conversions=4, revenue=250.0))
+            stats.append(
+                AdStatDaily(
+                    campaign_id=ids["Winner"],
+                    day=day,
+                    spend=100.0,
+                    impressions=10_000,
+                    clicks=80,
+                    conversions=4,
+                    revenue=250.0,
+                )
+            )
         session.add_all(stats)
         session.add_all([StoreDaily(day=day, orders=20, revenue=1000.0) for day in DAYS])
         session.add_all([StoreDaily(day=day, orders=18, revenue=900.0) for day in PREVIOUS])
@@ -112,8 +153,9 @@ def test_campaign_figures_and_previous_period(engine: Engine, account: dict[str,
     assert winner.roas_state == "ok"
 
 
-def test_zero_spend_and_zero_clicks_give_dashes_not_crashes(engine: Engine, account: dict[str, int],
-                                                            now: datetime) -> None:
+def test_zero_spend_and_zero_clicks_give_dashes_not_crashes(
+    engine: Engine, account: dict[str, int], now: datetime
+) -> None:
     report = report_for(engine, now)
     idle = report.campaign_row(account["Idle"])
     assert idle is not None
@@ -126,8 +168,9 @@ def test_zero_spend_and_zero_clicks_give_dashes_not_crashes(engine: Engine, acco
     assert hero.previous is not None and hero.spend_change is None  # nothing the week before
 
 
-def test_break_even_from_the_promoted_sku_else_the_setting(engine: Engine, account: dict[str, int],
-                                                           now: datetime) -> None:
+def test_break_even_from_the_promoted_sku_else_the_setting(
+    engine: Engine, account: dict[str, int], now: datetime
+) -> None:
     report = report_for(engine, now)
     hero = report.campaign_row(account["Hero promo"])
     winner = report.campaign_row(account["Winner"])
@@ -139,8 +182,7 @@ def test_break_even_from_the_promoted_sku_else_the_setting(engine: Engine, accou
     assert winner.break_even == pytest.approx(2.5)  # setting ads.contribution_margin 0.40
 
 
-def test_channel_totals_and_revenue_weighted_break_even(engine: Engine, account: dict[str, int],
-                                                        now: datetime) -> None:
+def test_channel_totals_and_revenue_weighted_break_even(engine: Engine, account: dict[str, int], now: datetime) -> None:
     report = report_for(engine, now)
     google = report.channel_row("google")
     assert google is not None
@@ -166,8 +208,9 @@ def test_blended_figures_come_from_the_till(engine: Engine, account: dict[str, i
     assert report_for(engine, now).total.roas == pytest.approx(3477 / 1400)
 
 
-def test_alerts_pause_at_seven_days_not_six_and_cpa_over_twenty_percent(engine: Engine, account: dict[str, int],
-                                                                        now: datetime) -> None:
+def test_alerts_pause_at_seven_days_not_six_and_cpa_over_twenty_percent(
+    engine: Engine, account: dict[str, int], now: datetime
+) -> None:
     report = report_for(engine, now)
     kinds = {(alert.kind, alert.campaign) for alert in report.alerts}
     assert ("pause", "Loser") in kinds
@@ -208,8 +251,14 @@ def sell_out_hero(engine: Engine, now: datetime) -> None:
         for level in session.execute(select(StockLevel)).scalars():
             level.on_hand = 0
         sku_id, warehouse_id = session.execute(select(StockLevel.sku_id, StockLevel.warehouse_id)).first()
-        session.add_all([DailySales(sku_id=sku_id, warehouse_id=warehouse_id, day=now.date() - timedelta(days=d),
-                                    units=3, revenue=120.0) for d in range(1, 29)])
+        session.add_all(
+            [
+                DailySales(
+                    sku_id=sku_id, warehouse_id=warehouse_id, day=now.date() - timedelta(days=d), units=3, revenue=120.0
+                )
+                for d in range(1, 29)
+            ]
+        )
 
 
 def test_stock_alert_when_the_promoted_sku_runs_out(engine: Engine, account: dict[str, int], now: datetime) -> None:
@@ -223,8 +272,9 @@ def test_stock_alert_when_the_promoted_sku_runs_out(engine: Engine, account: dic
     assert stock is not None and stock.at_risk and stock.state == "out of stock"
 
 
-def test_stock_from_stock_levels_without_the_inventory_service(engine: Engine, account: dict[str, int],
-                                                               now: datetime, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stock_from_stock_levels_without_the_inventory_service(
+    engine: Engine, account: dict[str, int], now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from dtc_tui.services.inventory import stock_state as inventory
 
     monkeypatch.delattr(inventory, "sku_stock_states", raising=False)
@@ -236,11 +286,17 @@ def test_stock_from_stock_levels_without_the_inventory_service(engine: Engine, a
     assert ("stock", "Hero promo") in kinds
 
 
-def test_peak_period_relaxes_targets_at_the_period_end(engine: Engine, account: dict[str, int],
-                                                       now: datetime) -> None:
+def test_peak_period_relaxes_targets_at_the_period_end(engine: Engine, account: dict[str, int], now: datetime) -> None:
     with db.write_session(engine) as session:
-        session.add(PeakPeriod(name="Singles Day", starts_on=date(2026, 11, 11), ends_on=date(2026, 11, 19),
-                               target_roas=1.0, cpa_tolerance=2.0))
+        session.add(
+            PeakPeriod(
+                name="Singles Day",
+                starts_on=date(2026, 11, 11),
+                ends_on=date(2026, 11, 19),
+                target_roas=1.0,
+                cpa_tolerance=2.0,
+            )
+        )
     report = report_for(engine, now)
     assert report.peak is not None and report.peak.name == "Singles Day"
     kinds = {(a.kind, a.campaign) for a in report.alerts}
@@ -264,8 +320,7 @@ def test_days_fill_the_period_and_judge_each_day(engine: Engine, account: dict[s
     assert sum(row.current.spend for row in everything) == pytest.approx(1400.0)
 
 
-def test_sort_rows_puts_undefined_values_last_both_ways(engine: Engine, account: dict[str, int],
-                                                        now: datetime) -> None:
+def test_sort_rows_puts_undefined_values_last_both_ways(engine: Engine, account: dict[str, int], now: datetime) -> None:
     rows = report_for(engine, now).campaigns
     up = [row.label for row in ads.sort_rows(rows, "roas")]
     down = [row.label for row in ads.sort_rows(rows, "roas", descending=True)]
@@ -302,8 +357,9 @@ def test_set_targets_is_audited_and_version_checked(engine: Engine, account: dic
 
 def test_set_targets_rejects_nonsense(engine: Engine, account: dict[str, int], now: datetime) -> None:
     with pytest.raises(ads.TargetError, match="above 0"):
-        ads.set_targets(engine, account["Winner"], expected_version=1, target_roas=-1.0, target_cpa=None,
-                        actor="ann", now=now)
+        ads.set_targets(
+            engine, account["Winner"], expected_version=1, target_roas=-1.0, target_cpa=None, actor="ann", now=now
+        )
     with pytest.raises(ads.TargetError, match="no longer exists"):
         ads.set_targets(engine, 999, expected_version=1, target_roas=2.0, target_cpa=None, actor="ann", now=now)
 
@@ -325,8 +381,9 @@ def test_demo_has_the_promised_cases(demo_engine: Engine, now: datetime) -> None
     assert len(pauses) >= 2 and all(report.campaign_row(a.campaign_id or 0).streak >= 21 for a in pauses)  # type: ignore[union-attr]
     assert len(cpas) == 1
     with Session(demo_engine) as session:
-        hero = session.execute(select(Campaign.name, Campaign.promise_days, Sku.code)
-                               .join(Sku, Sku.id == Campaign.sku_id)).all()
+        hero = session.execute(
+            select(Campaign.name, Campaign.promise_days, Sku.code).join(Sku, Sku.id == Campaign.sku_id)
+        ).all()
         peaks = session.execute(select(PeakPeriod.name)).scalars().all()
         first = session.execute(select(Campaign.id).order_by(Campaign.id).offset(2).limit(1)).scalar()
     assert [(code, promise) for _, promise, code in hero] == [("DEMO-HERO-1", 3)]

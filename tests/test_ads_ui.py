@@ -34,32 +34,33 @@ def account_engine(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-def table(app) -> WindowTable:  # noqa: ANN001
+def table(app) -> WindowTable:
     return app.screen.query_one("#ads-table", WindowTable)
 
 
-def labels(app) -> list[str]:  # noqa: ANN001
+def labels(app) -> list[str]:
     source = table(app).source
     assert source is not None
     return [row.label for row in source.fetch(0, 100)]
 
 
-def summary(app) -> str:  # noqa: ANN001
+def summary(app) -> str:
     return str(app.screen.query_one("#ads-summary").render())
 
 
-def detail(app) -> str:  # noqa: ANN001
+def detail(app) -> str:
     return str(app.screen.query_one("#ads-detail").render())
 
 
-async def press(pilot, *keys: str) -> None:  # noqa: ANN001
+async def press(pilot, *keys: str) -> None:
     for key in keys:
         await pilot.press(key)
         await pilot.pause()
 
 
-async def test_opens_on_channels_with_a_total_row(account_engine: Engine, clock: FixedClock,
-                                                  settings: Settings) -> None:
+async def test_opens_on_channels_with_a_total_row(
+    account_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(account_engine, clock, settings, start_area="ads")
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
@@ -71,8 +72,9 @@ async def test_opens_on_channels_with_a_total_row(account_engine: Engine, clock:
         assert "Channel" in text and "Spend▼" in text
 
 
-async def test_period_keys_cycle_presets_and_the_figures_follow(account_engine: Engine, clock: FixedClock,
-                                                                settings: Settings) -> None:
+async def test_period_keys_cycle_presets_and_the_figures_follow(
+    account_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(account_engine, clock, settings, start_area="ads")
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
@@ -131,8 +133,9 @@ async def test_drill_down_to_days_and_back(account_engine: Engine, clock: FixedC
         assert app.screen.level == "channels"
 
 
-async def test_total_row_drills_into_every_campaign(account_engine: Engine, clock: FixedClock,
-                                                    settings: Settings) -> None:
+async def test_total_row_drills_into_every_campaign(
+    account_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(account_engine, clock, settings, start_area="ads")
     async with app.run_test(size=(100, 40)) as pilot:
         await press(pilot, "enter")
@@ -144,8 +147,7 @@ async def test_total_row_drills_into_every_campaign(account_engine: Engine, cloc
         assert "Idle" in screen_text(app)
 
 
-async def test_sort_by_next_column_and_reverse(account_engine: Engine, clock: FixedClock,
-                                               settings: Settings) -> None:
+async def test_sort_by_next_column_and_reverse(account_engine: Engine, clock: FixedClock, settings: Settings) -> None:
     app = make_app(account_engine, clock, settings, start_area="ads")
     async with app.run_test(size=(100, 40)) as pilot:
         await press(pilot, "p", "p", "enter")  # 7 days, all campaigns, by spend
@@ -173,8 +175,9 @@ async def test_alerts_only(account_engine: Engine, clock: FixedClock, settings: 
         assert len(labels(app)) == 5
 
 
-async def test_detail_and_charts_follow_the_cursor(account_engine: Engine, clock: FixedClock,
-                                                   settings: Settings) -> None:
+async def test_detail_and_charts_follow_the_cursor(
+    account_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(account_engine, clock, settings, start_area="ads")
     async with app.run_test(size=(100, 40)) as pilot:
         await press(pilot, "p", "p")
@@ -202,8 +205,9 @@ async def test_budget_moves_in_words(account_engine: Engine, clock: FixedClock, 
         assert type(app.screen).__name__ == "AdsScreen"
 
 
-async def test_set_targets_saves_audits_and_recolours(account_engine: Engine, clock: FixedClock,
-                                                      settings: Settings) -> None:
+async def test_set_targets_saves_audits_and_recolours(
+    account_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(account_engine, clock, settings, start_area="ads")
     async with app.run_test(size=(100, 40)) as pilot:
         await press(pilot, "p", "p", "j", "enter")  # Google Ads, cursor on Winner
@@ -262,15 +266,25 @@ async def test_empty_database_shows_dashes(tmp_path: Path, clock: FixedClock, se
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])
-def test_ads_snapshot(snap_compare, sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings,  # noqa: ANN001
-                      size: tuple[int, int]) -> None:
+def test_ads_snapshot(
+    snap_compare,
+    sqlite_demo_engine: Engine,
+    clock: FixedClock,
+    settings: Settings,
+    size: tuple[int, int],
+) -> None:
     app = make_app(sqlite_demo_engine, clock, settings, start_area="ads")
     assert snap_compare(app, terminal_size=size)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])
-def test_ads_campaign_days_snapshot(snap_compare, sqlite_demo_engine: Engine, clock: FixedClock,  # noqa: ANN001
-                                    settings: Settings, size: tuple[int, int]) -> None:
+def test_ads_campaign_days_snapshot(
+    snap_compare,
+    sqlite_demo_engine: Engine,
+    clock: FixedClock,
+    settings: Settings,
+    size: tuple[int, int],
+) -> None:
     app = make_app(sqlite_demo_engine, clock, settings, start_area="ads")
     # Meta's channel row, its worst campaign by ROAS (ascending), then its days.
     assert snap_compare(app, press=["j", "j", "enter", "o", "o", "O", "g", "enter"], terminal_size=size)

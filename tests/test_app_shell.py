@@ -7,14 +7,19 @@ from dtc_tui.config import Settings
 from tests.conftest import make_app
 
 
-async def test_every_screen_opens_by_its_key_and_q_quits(demo_engine: Engine, clock: FixedClock,
-                                                         settings: Settings) -> None:
+async def test_every_screen_opens_by_its_key_and_q_quits(
+    demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(demo_engine, clock, settings)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert app.current_mode == "tickets"
-        for key, mode, screen_name in [("2", "inventory", "InventoryScreen"), ("3", "ads", "AdsScreen"),
-                                       ("4", "team", "TeamScreen"), ("1", "tickets", "TicketsScreen")]:
+        for key, mode, screen_name in [
+            ("2", "inventory", "InventoryScreen"),
+            ("3", "ads", "AdsScreen"),
+            ("4", "team", "TeamScreen"),
+            ("1", "tickets", "TicketsScreen"),
+        ]:
             await pilot.press(key)
             await pilot.pause()
             assert app.current_mode == mode
@@ -24,8 +29,9 @@ async def test_every_screen_opens_by_its_key_and_q_quits(demo_engine: Engine, cl
     assert app.return_code == 0
 
 
-async def test_help_lists_the_keys_of_the_current_screen(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                         settings: Settings) -> None:
+async def test_help_lists_the_keys_of_the_current_screen(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(sqlite_demo_engine, clock, settings)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("question_mark")

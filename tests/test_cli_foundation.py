@@ -40,7 +40,7 @@ def test_db_upgrade_reports_revision(tmp_path: Path) -> None:
     assert "already at" in run("--db", str(tmp_path / "u.db"), "db", "upgrade").output
 
 
-def test_database_from_environment_and_config_show(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_database_from_environment_and_config_show(tmp_path: Path, monkeypatch) -> None:
     url = f"sqlite:///{tmp_path / 'env.db'}"
     monkeypatch.setenv("DTC_TUI_DATABASE_URL", url)
     result = run("config", "show", "--json")

@@ -36,8 +36,10 @@ def table_rows(engine: Engine, name: str) -> list[tuple]:
 def cleaned(name: str, rows: list[tuple]) -> list[tuple]:
     """What an import keeps of a row: text without control characters."""
     kinds = [kind_of(col) for col in metadata.tables[name].columns]
-    return [tuple(clean_text(v) if k == "str" and v is not None else v for k, v in zip(kinds, row, strict=True))
-            for row in rows]
+    return [
+        tuple(clean_text(v) if k == "str" and v is not None else v for k, v in zip(kinds, row, strict=True))
+        for row in rows
+    ]
 
 
 def export(engine: Engine, kind: str, fmt: str, path: Path) -> int:
@@ -46,8 +48,9 @@ def export(engine: Engine, kind: str, fmt: str, path: Path) -> int:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
-def test_round_trip_of_every_table_into_an_empty_database(sqlite_demo_engine: Engine, engine: Engine,
-                                                          tmp_path: Path, fmt: str) -> None:
+def test_round_trip_of_every_table_into_an_empty_database(
+    sqlite_demo_engine: Engine, engine: Engine, tmp_path: Path, fmt: str
+) -> None:
     for tbl in metadata.sorted_tables:  # parents before children
         if tbl.name in BOOKKEEPING:
             continue
@@ -62,8 +65,9 @@ def test_round_trip_of_every_table_into_an_empty_database(sqlite_demo_engine: En
     assert len(table_rows(engine, "ticket")) > 1000  # the demo set, not an empty comparison
 
 
-def test_reimporting_an_export_into_its_own_database_changes_nothing(sqlite_demo_engine: Engine,
-                                                                     tmp_path: Path) -> None:
+def test_reimporting_an_export_into_its_own_database_changes_nothing(
+    sqlite_demo_engine: Engine, tmp_path: Path
+) -> None:
     for kind, tbl in TABLE_KINDS.items():
         if kind in EXPORT_ONLY:
             continue
@@ -81,7 +85,7 @@ def test_reimporting_an_export_into_its_own_database_changes_nothing(sqlite_demo
 def _seed_formula_rows(engine: Engine) -> None:
     with db.write_session(engine) as session:
         warehouse = Warehouse(code="+W1", name="@home")
-        sku = Sku(code="-12", name="=HYPERLINK(\"http://evil.example\",\"click\")", variant="'quoted", price=9.5)
+        sku = Sku(code="-12", name='=HYPERLINK("http://evil.example","click")', variant="'quoted", price=9.5)
         session.add_all([warehouse, sku])
         session.flush()
         session.add(StockLevel(sku_id=sku.id or 0, warehouse_id=warehouse.id or 0, on_hand=-5, committed=0))
@@ -93,7 +97,11 @@ def test_text_cells_are_guarded_and_negative_numbers_stay_numbers(engine: Engine
     export_table(engine, "skus", out, fmt="csv", now=FIXED_NOW)
     row = next(r for r in csv.DictReader(io.StringIO(out.getvalue())) if r["code"].endswith("-12"))
     assert (row["code"], row["name"], row["variant"], row["price"]) == (
-        "'-12", "'=HYPERLINK(\"http://evil.example\",\"click\")", "''quoted", "9.5")
+        "'-12",
+        '\'=HYPERLINK("http://evil.example","click")',
+        "''quoted",
+        "9.5",
+    )
     out = io.StringIO()
     export_table(engine, "stock", out, fmt="csv", now=FIXED_NOW)
     stock = next(csv.DictReader(io.StringIO(out.getvalue())))
@@ -115,10 +123,20 @@ def test_guarded_cells_come_back_exactly(engine: Engine, tmp_path: Path) -> None
     assert sku is not None and (sku.code, sku.variant) == ("-12", "'quoted")
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("=1+1", "'=1+1"), ("+49 30 1234", "'+49 30 1234"), ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tcmd", "'\tcmd"), ("'", "''"), ("plain", "plain"), ("", ""), ("a=b", "a=b"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+49 30 1234", "'+49 30 1234"),
+        ("-x", "'-x"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("'", "''"),
+        ("plain", "plain"),
+        ("", ""),
+        ("a=b", "a=b"),
+    ],
+)
 def test_guard_cell(value: str, expected: str) -> None:
     assert guard_cell(value) == expected
 

@@ -40,7 +40,8 @@ def test_validation_errors_go_to_stderr_and_nothing_is_written(tmp_path: Path) -
     ]
     assert result.stderr.splitlines()[-1] == (
         "Error: 3 problems in 2 of 3 rows; nothing was written (fix the file, or use --skip-invalid "
-        "REJECTS.csv to import the good rows)")
+        "REJECTS.csv to import the good rows)"
+    )
     info = json.loads(run("--db", db, "db", "info", "--json").stdout)
     assert info["row_counts"]["ticket"] == 0
 
@@ -93,8 +94,17 @@ def test_export_to_a_file_and_to_stdout(tmp_path: Path) -> None:
 
 def test_import_help_lists_every_kind() -> None:
     result = run("import", "--help")
-    for kind in ("shopify-products", "shopify-inventory", "zendesk", "freshdesk", "meta-ads", "google-ads",
-                 "tiktok-ads", "tickets", "ad-stats"):
+    for kind in (
+        "shopify-products",
+        "shopify-inventory",
+        "zendesk",
+        "freshdesk",
+        "meta-ads",
+        "google-ads",
+        "tiktok-ads",
+        "tickets",
+        "ad-stats",
+    ):
         assert kind in result.stdout
 
 
@@ -112,7 +122,14 @@ def test_a_quick_import_loads_neither_textual_nor_rich(tmp_path: Path) -> None:
 
 
 def test_a_rejects_file_in_a_missing_directory_is_refused_up_front(tmp_path: Path) -> None:
-    result = run("--db", str(tmp_path / "c.db"), "import", "zendesk", str(FIXTURES / "zendesk_tickets.csv"),
-                 "--skip-invalid", str(tmp_path / "no" / "such" / "rejects.csv"))
+    result = run(
+        "--db",
+        str(tmp_path / "c.db"),
+        "import",
+        "zendesk",
+        str(FIXTURES / "zendesk_tickets.csv"),
+        "--skip-invalid",
+        str(tmp_path / "no" / "such" / "rejects.csv"),
+    )
     assert result.exit_code == 1
     assert "no such directory" in result.stderr and "Traceback" not in result.output

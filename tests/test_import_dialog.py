@@ -17,18 +17,22 @@ from tests.conftest import FIXTURES, make_app, screen_text
 
 def zendesk_tickets(engine: Engine) -> int:
     with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(Ticket.__table__)  # type: ignore[attr-defined]
-                            .where(Ticket.source == "zendesk")).scalar_one()
+        return conn.execute(
+            select(func.count())
+            .select_from(Ticket.__table__)  # type: ignore[attr-defined]
+            .where(Ticket.source == "zendesk")
+        ).scalar_one()
 
 
-async def type_text(pilot, text: str) -> None:  # noqa: ANN001
+async def type_text(pilot, text: str) -> None:
     names = {" ": "space", "/": "slash", ".": "full_stop", "_": "underscore", "-": "minus"}
     for char in text:
         await pilot.press(names.get(char, char))
 
 
-async def test_palette_opens_the_dialog_and_imports(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                   settings: Settings) -> None:
+async def test_palette_opens_the_dialog_and_imports(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     shutil.copy(FIXTURES / "zendesk_tickets.csv", Path.cwd() / "zendesk_tickets.csv")
     app = make_app(sqlite_demo_engine, clock, settings, start_area="tickets")
     async with app.run_test(size=(100, 40)) as pilot:
@@ -51,8 +55,9 @@ async def test_palette_opens_the_dialog_and_imports(sqlite_demo_engine: Engine, 
         assert not isinstance(app.screen, ImportDialog)
 
 
-async def test_a_bad_file_writes_nothing_and_lists_its_problems(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                               settings: Settings) -> None:
+async def test_a_bad_file_writes_nothing_and_lists_its_problems(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     shutil.copy(FIXTURES / "edge" / "zendesk_bad_date.csv", Path.cwd() / "bad.csv")
     app = make_app(sqlite_demo_engine, clock, settings, start_area="tickets")
     async with app.run_test(size=(100, 40)) as pilot:
@@ -85,11 +90,13 @@ async def test_dry_run_and_missing_file(sqlite_demo_engine: Engine, clock: Fixed
         assert zendesk_tickets(sqlite_demo_engine) == 0
 
 
-async def test_markup_in_the_file_is_shown_as_text(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                  settings: Settings) -> None:
+async def test_markup_in_the_file_is_shown_as_text(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     # An assignee name that would be markup and a link if the summary were ever parsed as markup.
-    (Path.cwd() / "m.csv").write_text("Id,Status,Created at,Assignee\n"
-                                      "1,open,2026-11-20 10:00,[b]Eve[/b] [@click=app.quit]x[/]\n")
+    (Path.cwd() / "m.csv").write_text(
+        "Id,Status,Created at,Assignee\n1,open,2026-11-20 10:00,[b]Eve[/b] [@click=app.quit]x[/]\n"
+    )
     app = make_app(sqlite_demo_engine, clock, settings, start_area="tickets")
     async with app.run_test(size=(100, 40)) as pilot:
         await app.push_screen(ImportDialog(path="m.csv"))
@@ -102,12 +109,17 @@ async def test_markup_in_the_file_is_shown_as_text(sqlite_demo_engine: Engine, c
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])
-def test_import_dialog_snapshot(snap_compare, sqlite_demo_engine: Engine, clock: FixedClock,  # noqa: ANN001
-                                settings: Settings, size: tuple[int, int]) -> None:
+def test_import_dialog_snapshot(
+    snap_compare,
+    sqlite_demo_engine: Engine,
+    clock: FixedClock,
+    settings: Settings,
+    size: tuple[int, int],
+) -> None:
     shutil.copy(FIXTURES / "zendesk_tickets.csv", Path.cwd() / "zendesk_tickets.csv")
     app = make_app(sqlite_demo_engine, clock, settings, start_area="tickets")
 
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await app.push_screen(ImportDialog(path="zendesk_tickets.csv"))
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()

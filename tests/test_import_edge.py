@@ -17,12 +17,19 @@ from dtc_tui.services.importers.pipeline import run_import
 from tests.conftest import FIXED_NOW, FIXTURES
 
 ALL_SAMPLES = [
-    ("shopify-products", "shopify_product_template.csv"), ("shopify-products", "shopify_products_current.csv"),
-    ("shopify-inventory", "shopify_inventory_export.csv"), ("google-ads", "google_ads_campaign_report.csv"),
-    ("google-ads", "edge/google_ads_daily_utf16.csv"), ("meta-ads", "meta_ads_daily.csv"),
-    ("meta-ads", "meta_ads_period.csv"), ("tiktok-ads", "tiktok_ads_export.csv"),
-    ("zendesk", "zendesk_tickets.csv"), ("zendesk", "zendesk_tickets.json"), ("freshdesk", "freshdesk_tickets.csv"),
-    ("zendesk", "edge/zendesk_bom_semicolon.csv"), ("zendesk", "edge/zendesk_markup.csv"),
+    ("shopify-products", "shopify_product_template.csv"),
+    ("shopify-products", "shopify_products_current.csv"),
+    ("shopify-inventory", "shopify_inventory_export.csv"),
+    ("google-ads", "google_ads_campaign_report.csv"),
+    ("google-ads", "edge/google_ads_daily_utf16.csv"),
+    ("meta-ads", "meta_ads_daily.csv"),
+    ("meta-ads", "meta_ads_period.csv"),
+    ("tiktok-ads", "tiktok_ads_export.csv"),
+    ("zendesk", "zendesk_tickets.csv"),
+    ("zendesk", "zendesk_tickets.json"),
+    ("freshdesk", "freshdesk_tickets.csv"),
+    ("zendesk", "edge/zendesk_bom_semicolon.csv"),
+    ("zendesk", "edge/zendesk_markup.csv"),
 ]
 
 
@@ -34,8 +41,11 @@ def run(engine: Engine, kind: str, name: str | Path, **options: object) -> Impor
 def snapshot(engine: Engine) -> dict[str, list[tuple]]:
     """Every business table's rows (the counters and presence are bookkeeping)."""
     with engine.connect() as conn:
-        return {name: sorted(map(tuple, conn.execute(select(tbl)).all()), key=repr)
-                for name, tbl in metadata.tables.items() if name not in ("change_counter", "presence")}
+        return {
+            name: sorted(map(tuple, conn.execute(select(tbl)).all()), key=repr)
+            for name, tbl in metadata.tables.items()
+            if name not in ("change_counter", "presence")
+        }
 
 
 def ticket_count(engine: Engine) -> int:
@@ -61,8 +71,12 @@ def test_one_audit_entry_per_import_run(engine: Engine) -> None:
         entries = session.exec(orm_select(AuditLog)).all()
     assert len(entries) == 1
     entry = entries[0]
-    assert (entry.entity, entry.entity_id, entry.action, entry.actor) == ("import", "zendesk:zendesk_tickets.csv",
-                                                                          "import", "tester")
+    assert (entry.entity, entry.entity_id, entry.action, entry.actor) == (
+        "import",
+        "zendesk:zendesk_tickets.csv",
+        "import",
+        "tester",
+    )
     assert '"inserted": 8' in (entry.after or "") and '"customer": 8' in (entry.after or "")
 
 
@@ -70,7 +84,8 @@ def test_all_or_nothing_a_failing_last_row_writes_nothing(engine: Engine) -> Non
     summary = run(engine, "zendesk", "edge/zendesk_last_row_bad.csv")
     assert summary.failed and not summary.written
     assert [str(e) for e in summary.errors] == [
-        f"{FIXTURES / 'edge/zendesk_last_row_bad.csv'}:7: Created at: 'yesterday-ish' is not a date and time"]
+        f"{FIXTURES / 'edge/zendesk_last_row_bad.csv'}:7: Created at: 'yesterday-ish' is not a date and time"
+    ]
     assert (summary.rows, summary.rejected) == (6, 1)
     assert ticket_count(engine) == 0
 
@@ -96,8 +111,11 @@ def test_skip_invalid_writes_good_rows_and_rejects_the_rest(engine: Engine, tmp_
     assert rejected[0][-2:] == ["error", "source line"]
     assert rejected[0][:3] == ["Id", "Requester", "Requester email"]
     assert [row[0] for row in rejected[1:]] == ["7002", "7003"]  # the original cells come back unchanged
-    assert rejected[2][-2:] == ["Status: unknown status 'waiting' (expected new, open, pending, hold, solved, closed); "
-                                "Priority: unknown priority 'asap' (expected low, normal, high, urgent)", "4"]
+    assert rejected[2][-2:] == [
+        "Status: unknown status 'waiting' (expected new, open, pending, hold, solved, closed); "
+        "Priority: unknown priority 'asap' (expected low, normal, high, urgent)",
+        "4",
+    ]
 
 
 def test_rejects_can_be_fixed_and_imported_again(engine: Engine, tmp_path: Path) -> None:
@@ -121,7 +139,8 @@ def test_dry_run_counts_exactly_and_writes_nothing(engine: Engine) -> None:
 def test_duplicates_in_one_file(engine: Engine) -> None:
     summary = run(engine, "zendesk", "edge/zendesk_duplicates.csv", display_name="dup.csv")
     assert [str(e) for e in summary.errors] == [
-        "dup.csv:5: row: duplicate of line 3 (ticket 8002) with different values"]
+        "dup.csv:5: row: duplicate of line 3 (ticket 8002) with different values"
+    ]
     assert summary.ignored_reasons == {"repeated rows (identical to an earlier row)": 1}
     assert ticket_count(engine) == 0
 
@@ -137,19 +156,31 @@ def test_bom_semicolons_and_decimal_commas(engine: Engine) -> None:
     assert (ticket.first_response_at - ticket.created_at).total_seconds() == 90.5 * 60  # "90,5" minutes
 
 
-@pytest.mark.parametrize(("kind", "name", "message"), [
-    ("zendesk", "edge/empty.csv", "x.csv:1: file: the file is empty"),
-    ("zendesk", "edge/zendesk_missing_status.csv",
-     "x.csv:1: header: missing column 'Status' (accepted names, any case: 'status')"),
-    ("zendesk", "edge/zendesk_latin1.csv",
-     "x.csv:2: file: not UTF-8 text (byte 0xe9); save it as UTF-8 CSV"),
-    ("meta-ads", "edge/meta_ads_no_dates.csv",
-     "x.csv:1: header: no Day column and no reporting period: cannot tell which days these figures cover "
-     "(export with a daily breakdown)"),
-    ("zendesk", "edge/not_json.json", "x.csv:3: file: broken JSON: Expecting value"),
-    ("zendesk", "tiktok_ads_export.csv",
-     "x.csv:1: header: no header row found in the first 10 lines; expected columns such as Id, Status, Created at"),
-])
+@pytest.mark.parametrize(
+    ("kind", "name", "message"),
+    [
+        ("zendesk", "edge/empty.csv", "x.csv:1: file: the file is empty"),
+        (
+            "zendesk",
+            "edge/zendesk_missing_status.csv",
+            "x.csv:1: header: missing column 'Status' (accepted names, any case: 'status')",
+        ),
+        ("zendesk", "edge/zendesk_latin1.csv", "x.csv:2: file: not UTF-8 text (byte 0xe9); save it as UTF-8 CSV"),
+        (
+            "meta-ads",
+            "edge/meta_ads_no_dates.csv",
+            "x.csv:1: header: no Day column and no reporting period: cannot tell which days these figures cover "
+            "(export with a daily breakdown)",
+        ),
+        ("zendesk", "edge/not_json.json", "x.csv:3: file: broken JSON: Expecting value"),
+        (
+            "zendesk",
+            "tiktok_ads_export.csv",
+            "x.csv:1: header: no header row found in the first 10 lines; "
+            "expected columns such as Id, Status, Created at",
+        ),
+    ],
+)
 def test_files_that_cannot_be_imported(engine: Engine, kind: str, name: str, message: str) -> None:
     with pytest.raises(ImportFailed) as failed:
         run(engine, kind, name, display_name="x.csv")
@@ -194,8 +225,10 @@ def test_changed_rows_are_updated_and_version_bumped(engine: Engine, tmp_path: P
     run(engine, "zendesk", "zendesk_tickets.csv")
     source = (FIXTURES / "zendesk_tickets.csv").read_text(encoding="utf-8")
     changed = tmp_path / "z.csv"
-    changed.write_text(source.replace("Where is my order #20877?,wismo,Open,Normal",
-                                      "Where is my order #20877?,wismo,Solved,Normal"), encoding="utf-8")
+    changed.write_text(
+        source.replace("Where is my order #20877?,wismo,Open,Normal", "Where is my order #20877?,wismo,Solved,Normal"),
+        encoding="utf-8",
+    )
     summary = run(engine, "zendesk", changed)
     assert (summary.inserted, summary.updated, summary.unchanged) == (0, 1, 7)
     with db.read_session(engine) as session:
@@ -219,18 +252,26 @@ def test_sku_codes_longer_than_the_column_are_refused(engine: Engine, tmp_path: 
 
 def test_json_rows_go_to_the_rejects_file_as_json(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "t.json"
-    path.write_text('[{"id": 1, "status": "open", "created_at": "2026-11-20T10:00:00Z"},\n'
-                    ' {"id": 2, "status": "open", "created_at": "soon"},\n 7]', encoding="utf-8")
+    path.write_text(
+        '[{"id": 1, "status": "open", "created_at": "2026-11-20T10:00:00Z"},\n'
+        ' {"id": 2, "status": "open", "created_at": "soon"},\n 7]',
+        encoding="utf-8",
+    )
     rejects = tmp_path / "rejects.csv"
     summary = run(engine, "zendesk", path, rejects=rejects, display_name="t.json")
-    assert [str(e) for e in summary.errors] == ["t.json:2: created_at: 'soon' is not a date and time",
-                                                "t.json:3: record: not a JSON object"]
+    assert [str(e) for e in summary.errors] == [
+        "t.json:2: created_at: 'soon' is not a date and time",
+        "t.json:3: record: not a JSON object",
+    ]
     assert (summary.inserted, summary.rejected) == (1, 2)
     with open(rejects, encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == ["record", "error", "source line"]
-    assert rows[1] == ['{"id": 2, "status": "open", "created_at": "soon"}',
-                       "created_at: 'soon' is not a date and time", "2"]
+    assert rows[1] == [
+        '{"id": 2, "status": "open", "created_at": "soon"}',
+        "created_at: 'soon' is not a date and time",
+        "2",
+    ]
     assert rows[2] == ["7", "record: not a JSON object", "3"]
 
 

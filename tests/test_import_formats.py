@@ -52,18 +52,29 @@ def test_shopify_product_template_legacy_dialect(engine: Engine) -> None:
     skus = {sku.code: sku for sku in rows(engine, Sku)}
     shirt = skus["SRT_COT_222"]  # a continuation row: title and status come from line 2
     assert (shirt.name, shirt.product_handle, shirt.variant, shirt.status) == (
-        "Example T-Shirt", "example-shirt", "Blue / M", "active")
+        "Example T-Shirt",
+        "example-shirt",
+        "Blue / M",
+        "active",
+    )
     assert (shirt.price, shirt.weight_grams, shirt.cost) == (25.0, 145.0, 0.0)
     jeans = skus["PNT_DEN_285"]
     assert (jeans.name, jeans.variant, jeans.status, jeans.cost, jeans.price) == (
-        "Example Jeans", "28", "draft", 50.0, 95.0)
+        "Example Jeans",
+        "28",
+        "draft",
+        50.0,
+        95.0,
+    )
     assert jeans.weight_grams == pytest.approx(226.796185)  # fractional grams kept
     hat = skus["HAT_GRY_275"]
     assert (hat.variant, hat.status, hat.cost, hat.price) == ("", "archived", 8.5, 17.99)  # "Default Title" -> ""
     # 3.65275E+11: the spreadsheet dropped the digits, so no barcode is stored and the lines are named.
     assert all(sku.barcode is None for sku in skus.values())
-    assert summary.warnings == ["barcode in scientific notation (a spreadsheet dropped its digits): not imported "
-                                "(lines 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 6 more)"]
+    assert summary.warnings == [
+        "barcode in scientific notation (a spreadsheet dropped its digits): not imported "
+        "(lines 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 6 more)"
+    ]
 
 
 def test_shopify_product_current_dialect(engine: Engine) -> None:
@@ -86,7 +97,13 @@ def test_shopify_product_update_keeps_fields_the_file_does_not_carry(engine: Eng
     assert (summary.updated, summary.unchanged) == (1, 0)
     sku = rows(engine, Sku, Sku.code == "LT-NAT")[0]
     assert (sku.name, sku.price, sku.cost, sku.lead_time_days, sku.buffer_days, sku.version) == (
-        "Linen Tote Bag", 31.0, 9.4, 30, 10, 2)
+        "Linen Tote Bag",
+        31.0,
+        9.4,
+        30,
+        10,
+        2,
+    )
 
 
 # --- Shopify inventory -----------------------------------------------------------------------
@@ -100,8 +117,10 @@ def test_shopify_inventory_export(engine: Engine) -> None:
     assert (summary.inserted, summary.rejected) == (45, 0)
     assert summary.created == {"sku": 45, "warehouse": 1}
     assert "no SKU: the row cannot be matched to a SKU (not imported) (lines 35, 50, 51)" in summary.warnings
-    assert ("negative on hand kept (sold before it was received, or a count error) (lines 62, 63, 99, 100)"
-            in summary.warnings)
+    assert (
+        "negative on hand kept (sold before it was received, or a count error) (lines 62, 63, 99, 100)"
+        in summary.warnings
+    )
     warehouse = rows(engine, Warehouse)[0]
     assert (warehouse.name, warehouse.code) == ("Underground Sports Shop", "UNDERGROUND-SPORTS")
     stock = {sku.code: level for level, sku in _stock(engine)}
@@ -112,7 +131,10 @@ def test_shopify_inventory_export(engine: Engine) -> None:
     assert "nsls-coin" not in stock  # "not stocked": no stock record
     sku = rows(engine, Sku, Sku.code == "book-McConaughey-Poems-Prayers")[0]
     assert (sku.name, sku.product_handle, sku.variant) == (
-        "Poems & Prayers by Matthew McConaughey", "poems-prayers-matthew-mcconaughey", "")
+        "Poems & Prayers by Matthew McConaughey",
+        "poems-prayers-matthew-mcconaughey",
+        "",
+    )
 
 
 def _stock(engine: Engine) -> list:
@@ -180,19 +202,23 @@ def test_meta_daily_export_sums_ad_sets_per_campaign_and_day(engine: Engine) -> 
     assert (summary.rows, summary.inserted) == (6, 4)
     campaigns = {c.name: c for c in rows(engine, Campaign)}
     assert {c.currency for c in campaigns.values()} == {"GBP"}  # from "Amount spent (GBP)"
-    broad = rows(engine, AdStatDaily, AdStatDaily.campaign_id == campaigns["Prospecting - Broad"].id,
-                 order=AdStatDaily.day)
+    broad = rows(
+        engine, AdStatDaily, AdStatDaily.campaign_id == campaigns["Prospecting - Broad"].id, order=AdStatDaily.day
+    )
     # Nov 17: 40.20 + 19.80 spend, 5,012 + 2,206 impressions, 61 + 25 link clicks, 3 + 1 purchases.
     assert [(s.spend, s.impressions, s.clicks, s.conversions, s.revenue) for s in broad] == [
-        (60.0, 7218, 86, 4.0, 193.5), (61.0, 6912, 80, 2.0, 96.0)]
+        (60.0, 7218, 86, 4.0, 193.5),
+        (61.0, 6912, 80, 2.0, 96.0),
+    ]
 
 
 def test_meta_period_export_is_spread_over_its_days(engine: Engine) -> None:
     run(engine, "meta-ads", "meta_ads_period.csv")
     campaigns = {c.name: c for c in rows(engine, Campaign)}
     assert campaigns["Lookalike 1%"].status == "paused"  # delivery "inactive"
-    stats = rows(engine, AdStatDaily, AdStatDaily.campaign_id == campaigns["Advantage+ Shopping"].id,
-                 order=AdStatDaily.day)
+    stats = rows(
+        engine, AdStatDaily, AdStatDaily.campaign_id == campaigns["Advantage+ Shopping"].id, order=AdStatDaily.day
+    )
     assert len(stats) == 7
     assert [s.spend for s in stats] == [34.29] * 4 + [34.28] * 3  # 240.00 / 7 to the cent
     assert sum(s.impressions for s in stats) == 27950
@@ -206,7 +232,12 @@ def test_tiktok_export(engine: Engine) -> None:
     stats = rows(engine, AdStatDaily, AdStatDaily.campaign_id == campaign.id, order=AdStatDaily.day)
     # Destination clicks, complete payments and their value (not "Conversions", not "Clicks (all)").
     assert [(s.spend, s.impressions, s.clicks, s.conversions, s.revenue) for s in stats][0] == (
-        55.2, 12480, 230, 6.0, 318.0)
+        55.2,
+        12480,
+        230,
+        6.0,
+        318.0,
+    )
 
 
 def test_a_second_file_replaces_a_campaign_day(engine: Engine, tmp_path: Path) -> None:
@@ -236,9 +267,16 @@ def test_zendesk_csv(engine: Engine) -> None:
     # "2026-11-20 12:30:00" in Berlin is 11:30 UTC; site incidents get the 30-minute policy.
     assert incident.created_at == datetime(2026, 11, 20, 11, 30, tzinfo=UTC)
     assert (incident.category, incident.priority, incident.status, incident.channel, incident.order_ref) == (
-        "site_incident", "urgent", "new", "email", "#20931")
+        "site_incident",
+        "urgent",
+        "new",
+        "email",
+        "#20931",
+    )
     assert (incident.next_due_metric, incident.next_due_at) == (
-        "first_response", datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
+        "first_response",
+        datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
+    )
     wismo = tickets["1002"]
     assert wismo.category == "logistics"
     assert wismo.first_response_at == datetime(2026, 11, 19, 7, 45, tzinfo=UTC)  # created + 45 minutes
@@ -246,7 +284,12 @@ def test_zendesk_csv(engine: Engine) -> None:
     assert (wismo.next_due_metric, wismo.next_due_at) == ("next_response", datetime(2026, 11, 20, 20, 0, tzinfo=UTC))
     hold = tickets["1004"]
     assert (hold.status, hold.channel, hold.paused_since, hold.paused_minutes, hold.due_sort_at) == (
-        "on_hold", "whatsapp", datetime(2026, 11, 18, 10, 0, tzinfo=UTC), 1200.0, FAR_FUTURE)
+        "on_hold",
+        "whatsapp",
+        datetime(2026, 11, 18, 10, 0, tzinfo=UTC),
+        1200.0,
+        FAR_FUTURE,
+    )
     solved = tickets["1005"]
     assert (solved.is_open, solved.csat, solved.channel, solved.agent_replies) == (False, 5, "messenger", 2)
     assert solved.solved_at == datetime(2026, 11, 11, 9, 0, tzinfo=UTC)
@@ -280,7 +323,10 @@ def test_team_members_are_matched_as_assignees(engine: Engine) -> None:
     summary = run(engine, "zendesk", "zendesk_tickets.csv")
     ana = rows(engine, Person)[0]
     assert {t.external_id for t in _tickets(engine, "zendesk").values() if t.assignee_id == ana.id} == {
-        "1002", "1004", "1006"}
+        "1002",
+        "1004",
+        "1006",
+    }
     assert not any("Ana Weber" in warning for warning in summary.warnings)
 
 
@@ -294,10 +340,17 @@ def test_zendesk_json(engine: Engine) -> None:
     solved = tickets["2002"]
     # No reply times in the API object: a solved ticket counts as answered when solved (its last update).
     assert (solved.csat, solved.solved_at, solved.first_response_at, solved.next_due_at) == (
-        5, datetime(2026, 11, 16, 10, 0, tzinfo=UTC), datetime(2026, 11, 16, 10, 0, tzinfo=UTC), None)
+        5,
+        datetime(2026, 11, 16, 10, 0, tzinfo=UTC),
+        datetime(2026, 11, 16, 10, 0, tzinfo=UTC),
+        None,
+    )
     new = tickets["2003"]
     assert (new.created_at, new.channel, new.priority) == (
-        datetime(2026, 11, 20, 10, 0, tzinfo=UTC), "whatsapp", "normal")
+        datetime(2026, 11, 20, 10, 0, tzinfo=UTC),
+        "whatsapp",
+        "normal",
+    )
     with db.read_session(engine) as session:
         from dtc_tui.models import TicketMessage
 

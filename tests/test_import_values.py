@@ -17,12 +17,29 @@ from dtc_tui.services.importers.values import parse_bool, parse_date, parse_date
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("12", 12.0), ("-3.5", -3.5), ('25,881', 25881.0), ("1,234,567.89", 1234567.89), ("$1,234.50", 1234.5),
-    ("€ 1.234,50", 1234.5), ("1.234,50 EUR", 1234.5), ("USD 12.00", 12.0), ("£0.80", 0.8), ("US$5", 5.0),
-    ("(12.00)", -12.0), ("77.77%", 77.77), ("1 234,5", 1234.5), ("1\u00a0234", 1234.0), ("12,5", 12.5),
-    ("1.234.567", 1234567.0), ("−4", -4.0), ("3.65275E+11", 365275000000.0),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12", 12.0),
+        ("-3.5", -3.5),
+        ("25,881", 25881.0),
+        ("1,234,567.89", 1234567.89),
+        ("$1,234.50", 1234.5),
+        ("€ 1.234,50", 1234.5),
+        ("1.234,50 EUR", 1234.5),
+        ("USD 12.00", 12.0),
+        ("£0.80", 0.8),
+        ("US$5", 5.0),
+        ("(12.00)", -12.0),
+        ("77.77%", 77.77),
+        ("1 234,5", 1234.5),
+        ("1\u00a0234", 1234.0),
+        ("12,5", 12.5),
+        ("1.234.567", 1234567.0),
+        ("−4", -4.0),
+        ("3.65275E+11", 365275000000.0),
+    ],
+)
 def test_numbers_with_separators_and_currency(text: str, expected: float) -> None:
     assert parse_number(text) == pytest.approx(expected)
 
@@ -59,11 +76,20 @@ def test_booleans() -> None:
         parse_bool("maybe")
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2025-07-08", date(2025, 7, 8)), ("July 8, 2025", date(2025, 7, 8)), ("Jul 8, 2025", date(2025, 7, 8)),
-    ("8 Jul 2025", date(2025, 7, 8)), ("2025/07/08", date(2025, 7, 8)), ("08.07.2025", date(2025, 7, 8)),
-    ("07/08/2025", date(2025, 7, 8)), ("13/07/2025", date(2025, 7, 13)), ("2025-07-08 00:00:00", date(2025, 7, 8)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-07-08", date(2025, 7, 8)),
+        ("July 8, 2025", date(2025, 7, 8)),
+        ("Jul 8, 2025", date(2025, 7, 8)),
+        ("8 Jul 2025", date(2025, 7, 8)),
+        ("2025/07/08", date(2025, 7, 8)),
+        ("08.07.2025", date(2025, 7, 8)),
+        ("07/08/2025", date(2025, 7, 8)),
+        ("13/07/2025", date(2025, 7, 13)),
+        ("2025-07-08 00:00:00", date(2025, 7, 8)),
+    ],
+)
 def test_dates(text: str, expected: date) -> None:
     assert parse_date(text) == expected
 
@@ -84,16 +110,24 @@ def test_times_without_offset_use_the_given_zone() -> None:
 
 def test_times_with_an_offset_keep_it() -> None:
     expected = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-    for text in ("2026-11-20T10:00:00Z", "2026-11-20 11:00:00 +0100", "2026-11-20T05:00:00-05:00",
-                 "Fri, 20 Nov 2026 10:00:00 +0000"):
+    for text in (
+        "2026-11-20T10:00:00Z",
+        "2026-11-20 11:00:00 +0100",
+        "2026-11-20T05:00:00-05:00",
+        "Fri, 20 Nov 2026 10:00:00 +0000",
+    ):
         assert parse_datetime(text, BERLIN) == expected, text
 
 
 def test_header_matching_ignores_case_spaces_bom_and_suffix() -> None:
     assert normalise("\ufeff  Committed  (not editable) ") == "committed"
-    columns = Columns((field("sku", "Variant SKU", "SKU", required=True),
-                       field("spend", re.compile(r"amount spent \((?P<currency>[a-z]{3})\)")),
-                       field("clicks", "Link clicks", "Clicks (all)")))
+    columns = Columns(
+        (
+            field("sku", "Variant SKU", "SKU", required=True),
+            field("spend", re.compile(r"amount spent \((?P<currency>[a-z]{3})\)")),
+            field("clicks", "Link clicks", "Clicks (all)"),
+        )
+    )
     header = columns.match(["variant  sku", "Clicks (all)", "Amount spent (GBP)", "Link Clicks", "Other"], 1)
     assert header.index == {"sku": 0, "spend": 2, "clicks": 3}  # the preferred alias wins over column order
     assert header.captures == {"currency": "gbp"}

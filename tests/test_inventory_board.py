@@ -20,12 +20,12 @@ def _fresh_history() -> None:
     forget_sales_history()
 
 
-def board(engine: Engine, **kwargs: object):  # noqa: ANN201
+def board(engine: Engine, **kwargs: object):
     with db.read_session(engine) as session:
         return build_board(session, NOW, **kwargs)  # type: ignore[arg-type]
 
 
-def row_of(result, code: str, wh: str):  # noqa: ANN001, ANN201
+def row_of(result, code: str, wh: str):
     return next(r for r in result.rows if r.code == code and r.warehouse == wh)
 
 
@@ -75,7 +75,8 @@ def test_transfer_is_preferred_over_a_purchase(engine: Engine) -> None:
     assert short.purchase_qty == 0
     assert rich.transfer_out == 350 and rich.purchase_qty == 0
     assert [(t.from_warehouse_id, t.to_warehouse_id, t.qty) for t in result.transfers] == [
-        (world.wh["DE"], world.wh["US-W"], 350)]
+        (world.wh["DE"], world.wh["US-W"], 350)
+    ]
 
 
 def test_a_small_surplus_is_moved_and_the_rest_bought(engine: Engine) -> None:
@@ -147,8 +148,10 @@ def test_filters(engine: Engine) -> None:
         world.sales(code, "US-W", every_day(2))
         world.sales(code, "DE", every_day(2))
     result = board(engine)
-    assert {(r.code, r.warehouse) for r in result.view(BoardFilter.parse("wh:de"))} == {("MUG-1", "DE"),
-                                                                                      ("TOTE-1", "DE")}
+    assert {(r.code, r.warehouse) for r in result.view(BoardFilter.parse("wh:de"))} == {
+        ("MUG-1", "DE"),
+        ("TOTE-1", "DE"),
+    }
     assert [r.code for r in result.view(BoardFilter.parse("sup:bet state:out"))] == ["MUG-1"]
     assert [r.code for r in result.view(BoardFilter.parse("class:c,d state:over"))] == ["TOTE-1"]
     assert [r.code for r in result.view(BoardFilter.parse("mug"))] == ["MUG-1", "MUG-1"]
@@ -211,8 +214,9 @@ def test_sku_detail_explains_the_numbers(engine: Engine) -> None:
 def test_sku_parameters_edit_with_version_check(engine: Engine) -> None:
     world = make_world(engine)
     sku_id = world.add_sku("EDIT")
-    version = inventory.update_sku_parameters(engine, sku_id, {"lead_time_days": "30", "moq": ""},
-                                              expected_version=1, actor="tester", now=NOW)
+    version = inventory.update_sku_parameters(
+        engine, sku_id, {"lead_time_days": "30", "moq": ""}, expected_version=1, actor="tester", now=NOW
+    )
     assert version == 2
     with db.read_session(engine) as session:
         params = inventory.sku_parameters(session, sku_id)

@@ -25,7 +25,7 @@ def demo_url(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return database_url
 
 
-def run(url: str, *args: str):  # noqa: ANN201
+def run(url: str, *args: str):
     return CliRunner().invoke(main_group, ["--db", url, *args], catch_exceptions=False)
 
 
@@ -35,8 +35,10 @@ def test_reorder_json_csv_and_warehouse_filter(demo_url: str) -> None:
     data = json.loads(result.output)
     assert data["as_of"] == "2026-11-20"
     rows = data["rows"]
-    assert rows and all(r["state"] in ("out", "reorder_now", "reorder_soon") or r["suggested_purchase"]
-                        or r["transfer_in"] for r in rows)
+    assert rows and all(
+        r["state"] in ("out", "reorder_now", "reorder_soon") or r["suggested_purchase"] or r["transfer_in"]
+        for r in rows
+    )
     hero = {r["warehouse"]: r for r in rows if r["sku"] == "DEMO-HERO-1"}
     assert set(hero) == {"US-W", "US-E", "DE"}
     assert hero["US-E"]["action"] == "expedite PO-1001" and hero["US-E"]["inbound"] > 0

@@ -29,8 +29,20 @@ POLICY = Policy()
 
 
 def row(**changes: object) -> RowInput:
-    base = RowInput(available=5000, on_hand=5000, daily_sales=50.0, sigma=0.0, lead_time_days=21,
-                    review_cycle_days=7, buffer_days=7, moq=1, case_pack=1, abc="B", method="rule", cost=10.0)
+    base = RowInput(
+        available=5000,
+        on_hand=5000,
+        daily_sales=50.0,
+        sigma=0.0,
+        lead_time_days=21,
+        review_cycle_days=7,
+        buffer_days=7,
+        moq=1,
+        case_pack=1,
+        abc="B",
+        method="rule",
+        cost=10.0,
+    )
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
@@ -52,15 +64,18 @@ def test_statistical_method_swaps_only_the_buffer() -> None:
     assert plan.buffer_stock == pytest.approx(66)
 
 
-@pytest.mark.parametrize(("need", "moq", "pack", "expected"), [
-    (850, 200, 20, 860),  # above the MOQ: up to whole cases of 20
-    (50, 200, 24, 216),  # below the MOQ: the MOQ, then whole cases (200 -> 9 x 24)
-    (1201, 1, 100, 1300),
-    (0.2, 1, 1, 1),  # a fraction of a unit still needs one
-    (0, 500, 50, 0),  # nothing needed: nothing ordered, whatever the MOQ
-    (-30, 500, 50, 0),
-    (100, 0, 0, 100),  # a zero MOQ or case pack counts as 1
-])
+@pytest.mark.parametrize(
+    ("need", "moq", "pack", "expected"),
+    [
+        (850, 200, 20, 860),  # above the MOQ: up to whole cases of 20
+        (50, 200, 24, 216),  # below the MOQ: the MOQ, then whole cases (200 -> 9 x 24)
+        (1201, 1, 100, 1300),
+        (0.2, 1, 1, 1),  # a fraction of a unit still needs one
+        (0, 500, 50, 0),  # nothing needed: nothing ordered, whatever the MOQ
+        (-30, 500, 50, 0),
+        (100, 0, 0, 100),  # a zero MOQ or case pack counts as 1
+    ],
+)
 def test_order_quantity_rounds_to_moq_then_case_pack(need: float, moq: int, pack: int, expected: int) -> None:
     assert round_order(need, moq, pack) == expected
 
@@ -84,7 +99,7 @@ def test_demand_sigma_counts_missing_days_as_zero() -> None:
     mean = sum(units) / 10
     sample_var = sum((u - mean) ** 2 for u in units) / 9
     sigma = demand_sigma(sum(units), sum(u * u for u in units), 12, 2)
-    assert sigma == pytest.approx(sample_var ** 0.5)
+    assert sigma == pytest.approx(sample_var**0.5)
     assert demand_sigma(0, 0, 28, 28) == 0.0
 
 

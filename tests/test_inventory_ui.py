@@ -26,11 +26,11 @@ async def ready(pilot: Pilot) -> None:
     await pilot.pause()
 
 
-def board(app) -> WindowTable:  # noqa: ANN001
+def board(app) -> WindowTable:
     return app.screen.query_one("#board", WindowTable)
 
 
-def shown(app) -> list:  # noqa: ANN001
+def shown(app) -> list:
     table = board(app)
     return list(table.source.fetch(0, table.row_count)) if table.source else []
 
@@ -42,7 +42,7 @@ async def filter_to(pilot: Pilot, text: str) -> None:
     await pilot.pause()
 
 
-def select_po(app, number: str) -> None:  # noqa: ANN001
+def select_po(app, number: str) -> None:
     table = app.screen.query_one("#po-table", WindowTable)
     rows = list(table.source.fetch(0, table.row_count))
     table.cursor = next(i for i, r in enumerate(rows) if r.number == number)
@@ -50,13 +50,17 @@ def select_po(app, number: str) -> None:  # noqa: ANN001
 
 def hero_stock(engine: Engine, warehouse: str) -> int:
     with db.read_session(engine) as s:
-        return s.execute(select(StockLevel.on_hand).join(Sku, Sku.id == StockLevel.sku_id)
-                         .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
-                         .where(Sku.code == HERO_CODE, Warehouse.code == warehouse)).scalar_one()
+        return s.execute(
+            select(StockLevel.on_hand)
+            .join(Sku, Sku.id == StockLevel.sku_id)
+            .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+            .where(Sku.code == HERO_CODE, Warehouse.code == warehouse)
+        ).scalar_one()
 
 
-async def test_board_is_sorted_by_urgency_with_states(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                      settings: Settings) -> None:
+async def test_board_is_sorted_by_urgency_with_states(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(sqlite_demo_engine, clock, settings, start_area="inventory")
     async with app.run_test(size=(100, 40)) as pilot:
         await ready(pilot)
@@ -75,8 +79,9 @@ async def test_board_is_sorted_by_urgency_with_states(sqlite_demo_engine: Engine
         assert shown(app) and all(r.state in ("out", "reorder_now", "reorder_soon") for r in shown(app))
 
 
-async def test_create_send_and_partly_receive_a_po(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                   settings: Settings) -> None:
+async def test_create_send_and_partly_receive_a_po(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     engine = sqlite_demo_engine
     before_us_w = hero_stock(engine, "US-W")
     app = make_app(engine, clock, settings, start_area="inventory")
@@ -122,8 +127,9 @@ async def test_create_send_and_partly_receive_a_po(sqlite_demo_engine: Engine, c
         assert "partial" in screen_text(app)
 
 
-async def test_receive_the_next_inbound_po_from_the_board(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                         settings: Settings) -> None:
+async def test_receive_the_next_inbound_po_from_the_board(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     engine = sqlite_demo_engine
     before = hero_stock(engine, "US-E")
     app = make_app(engine, clock, settings, start_area="inventory")
@@ -145,8 +151,9 @@ async def test_receive_the_next_inbound_po_from_the_board(sqlite_demo_engine: En
     assert hero_stock(engine, "US-E") == before + ordered
 
 
-async def test_detail_then_edit_the_lead_time(sqlite_demo_engine: Engine, clock: FixedClock,
-                                              settings: Settings) -> None:
+async def test_detail_then_edit_the_lead_time(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     engine = sqlite_demo_engine
     app = make_app(engine, clock, settings, start_area="inventory")
     async with app.run_test(size=(100, 40)) as pilot:
@@ -173,8 +180,9 @@ async def test_detail_then_edit_the_lead_time(sqlite_demo_engine: Engine, clock:
     assert audit.entity_id == HERO_CODE and '"lead_time_days": 30' in (audit.after or "")
 
 
-async def test_transfer_draft_from_a_marked_row(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                settings: Settings) -> None:
+async def test_transfer_draft_from_a_marked_row(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     engine = sqlite_demo_engine
     app = make_app(engine, clock, settings, start_area="inventory")
     async with app.run_test(size=(100, 40)) as pilot:
@@ -190,8 +198,9 @@ async def test_transfer_draft_from_a_marked_row(sqlite_demo_engine: Engine, cloc
     assert transfer.qty == row.transfer_in and source is not None and source.code == "DE"
 
 
-async def test_a_bad_filter_is_reported_and_changes_nothing(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                            settings: Settings) -> None:
+async def test_a_bad_filter_is_reported_and_changes_nothing(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(sqlite_demo_engine, clock, settings, start_area="inventory")
     async with app.run_test(size=(100, 40)) as pilot:
         await ready(pilot)
@@ -205,21 +214,35 @@ async def wait_for_board(pilot: Pilot) -> None:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])
-def test_board_snapshot(snap_compare, sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings,  # noqa: ANN001
-                        size: tuple[int, int]) -> None:
+def test_board_snapshot(
+    snap_compare,
+    sqlite_demo_engine: Engine,
+    clock: FixedClock,
+    settings: Settings,
+    size: tuple[int, int],
+) -> None:
     app = make_app(sqlite_demo_engine, clock, settings, start_area="inventory")
     assert snap_compare(app, run_before=wait_for_board, terminal_size=size)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])
-def test_detail_snapshot(snap_compare, sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings,  # noqa: ANN001
-                         size: tuple[int, int]) -> None:
+def test_detail_snapshot(
+    snap_compare,
+    sqlite_demo_engine: Engine,
+    clock: FixedClock,
+    settings: Settings,
+    size: tuple[int, int],
+) -> None:
     app = make_app(sqlite_demo_engine, clock, settings, start_area="inventory")
     press = ["slash", *HERO_CODE, "space", "w", "h", ":", "U", "S", "-", "E", "enter", "enter"]
     assert snap_compare(app, run_before=wait_for_board, press=press, terminal_size=size)
 
 
-def test_po_list_snapshot(snap_compare, sqlite_demo_engine: Engine, clock: FixedClock,  # noqa: ANN001
-                          settings: Settings) -> None:
+def test_po_list_snapshot(
+    snap_compare,
+    sqlite_demo_engine: Engine,
+    clock: FixedClock,
+    settings: Settings,
+) -> None:
     app = make_app(sqlite_demo_engine, clock, settings, start_area="inventory")
     assert snap_compare(app, run_before=wait_for_board, press=["p"], terminal_size=(80, 24))

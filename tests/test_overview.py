@@ -36,8 +36,9 @@ def test_demo_has_every_signal_and_every_area(demo_engine: Engine) -> None:
     assert breached[-1].title == f"... and {result.counts['ticket_breached'] - len(breached) + 1} more"
 
 
-async def test_overview_is_the_first_screen_and_enter_opens_the_item(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                                     settings: Settings) -> None:
+async def test_overview_is_the_first_screen_and_enter_opens_the_item(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(sqlite_demo_engine, clock, settings, start_area="overview")
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
@@ -75,7 +76,7 @@ def test_check_exits_1_and_lists_the_signals(database_url: str) -> None:
     assert "◆" in text.output and "Breached now" in text.output
 
 
-def test_check_on_an_empty_database_flags_only_the_unrouted_categories(tmp_path) -> None:  # noqa: ANN001
+def test_check_on_an_empty_database_flags_only_the_unrouted_categories(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'quiet.db'}"
     result = CliRunner().invoke(main_group, ["--db", url, "check", "--json"])
     data = json.loads(result.output)
@@ -89,9 +90,14 @@ def test_check_on_an_empty_database_flags_only_the_unrouted_categories(tmp_path)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])
-def test_overview_snapshot(snap_compare, sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings,  # noqa: ANN001
-                           size: tuple[int, int]) -> None:
-    async def settle(pilot) -> None:  # noqa: ANN001
+def test_overview_snapshot(
+    snap_compare,
+    sqlite_demo_engine: Engine,
+    clock: FixedClock,
+    settings: Settings,
+    size: tuple[int, int],
+) -> None:
+    async def settle(pilot) -> None:
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 

@@ -34,10 +34,12 @@ def test_an_up_to_date_database_opens_without_importing_alembic(tmp_path: Path) 
     engine = db.make_engine(url)
     db.upgrade(engine)
     engine.dispose()
-    code = ("import sys\n"
-            "from dtc_tui import db\n"
-            f"result = db.ensure_current(db.make_engine({url!r}))\n"
-            "print(result.before == result.after == db._head_from_files(), 'alembic' in sys.modules)\n")
+    code = (
+        "import sys\n"
+        "from dtc_tui import db\n"
+        f"result = db.ensure_current(db.make_engine({url!r}))\n"
+        "print(result.before == result.after == db._head_from_files(), 'alembic' in sys.modules)\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["True", "False"]
 
@@ -88,15 +90,35 @@ def test_period_kpis_are_the_reports_overall_figures(demo_engine: Engine, now: d
     _same(asdict(headline), asdict(full.overall))
 
 
-def _ticket(session: Session, number: int, created: datetime, *, first: float | None = None,
-            solved: float | None = None, replies: int = 1, csat: int | None = None, channel: str = "email",
-            is_open: bool = False) -> Ticket:
+def _ticket(
+    session: Session,
+    number: int,
+    created: datetime,
+    *,
+    first: float | None = None,
+    solved: float | None = None,
+    replies: int = 1,
+    csat: int | None = None,
+    channel: str = "email",
+    is_open: bool = False,
+) -> Ticket:
     """A ticket created at ``created``, first reply and solve ``first`` / ``solved`` minutes later."""
     first_at = created + timedelta(minutes=first) if first is not None else None
     solved_at = created + timedelta(minutes=solved) if solved is not None else None
-    ticket = Ticket(id=number, subject=f"t{number}", channel=channel, created_at=created, updated_at=created,
-                    first_response_at=first_at, solved_at=solved_at, agent_replies=replies if first_at else 0,
-                    csat=csat, is_open=is_open, status="open" if is_open else "solved", due_sort_at=created)
+    ticket = Ticket(
+        id=number,
+        subject=f"t{number}",
+        channel=channel,
+        created_at=created,
+        updated_at=created,
+        first_response_at=first_at,
+        solved_at=solved_at,
+        agent_replies=replies if first_at else 0,
+        csat=csat,
+        is_open=is_open,
+        status="open" if is_open else "solved",
+        due_sort_at=created,
+    )
     session.add(ticket)
     return ticket
 
@@ -112,8 +134,9 @@ def test_kpis_by_hand(engine: Engine, now: datetime) -> None:
         _ticket(session, 4, start + timedelta(hours=4), is_open=True)  # not answered, first response breached
         _ticket(session, 5, start - timedelta(hours=5), first=10, solved=20, channel="chat")  # previous day only
         session.flush()
-        session.add(SlaBreach(ticket_id=4, metric="first_response", due_at=start + timedelta(hours=16),
-                              recorded_at=now))
+        session.add(
+            SlaBreach(ticket_id=4, metric="first_response", due_at=start + timedelta(hours=16), recorded_at=now)
+        )
         session.add(SlaBreach(ticket_id=2, metric="resolution", due_at=start + timedelta(hours=8), recorded_at=now))
     with db.read_session(engine) as session:
         result = ticket_kpis.report(session, start=start, end=now, now=now)
@@ -154,11 +177,21 @@ def test_queue_pages_from_anywhere_match_offset_paging(demo_engine: Engine, now:
         assert total == len(expected)
         page = 37
         # The table's moves: the end (G), pages up from there, the top, pages down, a jump to the middle.
-        offsets = [max(total - page, 0), max(total - 2 * page, 0), max(total - 3 * page, 0), 0, page, 2 * page,
-                   total // 2, total // 2 + page, max(total // 2 - page, 0), max(total - 1, 0)]
+        offsets = [
+            max(total - page, 0),
+            max(total - 2 * page, 0),
+            max(total - 3 * page, 0),
+            0,
+            page,
+            2 * page,
+            total // 2,
+            total // 2 + page,
+            max(total // 2 - page, 0),
+            max(total - 1, 0),
+        ]
         for offset in offsets:
             got = [row.id for row in source.fetch(offset, page)]
-            assert got == expected[offset:offset + page], (view, sort, offset)
+            assert got == expected[offset : offset + page], (view, sort, offset)
 
 
 def test_queue_forgets_known_rows_when_recounted(engine: Engine, now: datetime) -> None:
@@ -182,7 +215,7 @@ def test_queue_forgets_known_rows_when_recounted(engine: Engine, now: datetime) 
 
 
 @pytest.fixture
-def fresh_startup(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+def fresh_startup(monkeypatch: pytest.MonkeyPatch):
     import gc
 
     from dtc_tui import startup
@@ -194,7 +227,7 @@ def fresh_startup(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
     gc.enable()
 
 
-def test_headless_start_resumes_the_collector_when_the_database_is_ready(fresh_startup) -> None:  # noqa: ANN001
+def test_headless_start_resumes_the_collector_when_the_database_is_ready(fresh_startup) -> None:
     import gc
 
     fresh_startup.pause_gc()
@@ -203,7 +236,7 @@ def test_headless_start_resumes_the_collector_when_the_database_is_ready(fresh_s
     assert gc.isenabled() and gc.get_freeze_count() > 0
 
 
-def test_app_start_keeps_the_collector_off_until_the_first_screen(fresh_startup) -> None:  # noqa: ANN001
+def test_app_start_keeps_the_collector_off_until_the_first_screen(fresh_startup) -> None:
     import gc
 
     fresh_startup.pause_gc()
@@ -214,7 +247,7 @@ def test_app_start_keeps_the_collector_off_until_the_first_screen(fresh_startup)
     assert gc.isenabled()
 
 
-def test_library_use_never_touches_the_collector(fresh_startup) -> None:  # noqa: ANN001
+def test_library_use_never_touches_the_collector(fresh_startup) -> None:
     import gc
 
     fresh_startup.database_ready()
@@ -271,8 +304,9 @@ def test_stock_states_from_the_shared_board_are_the_narrow_boards(demo_engine: E
     assert narrow and shared == narrow
 
 
-def test_the_overview_builds_one_board_and_says_the_same(demo_engine: Engine, now: datetime,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_overview_builds_one_board_and_says_the_same(
+    demo_engine: Engine, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from dtc_tui.services.inventory import board as inventory_board
     from dtc_tui.services.inventory import stock_state as inventory
     from dtc_tui.services.overview import summary as overview
@@ -281,7 +315,7 @@ def test_the_overview_builds_one_board_and_says_the_same(demo_engine: Engine, no
     built = []
     original = inventory_board.build_board
 
-    def counting(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def counting(*args, **kwargs):
         built.append(kwargs.get("sku_ids"))
         return original(*args, **kwargs)
 

@@ -17,8 +17,16 @@ from tests.inventory_world import NOW, World, make_world
 
 def stock(world: World, code: str, wh: str) -> StockLevel | None:
     with db.read_session(world.engine) as s:
-        return s.exec(select(StockLevel).where(StockLevel.sku_id == world.sku[code],  # type: ignore[call-overload]
-                                               StockLevel.warehouse_id == world.wh[wh])).scalars().first()
+        return (
+            s.exec(
+                select(StockLevel).where(
+                    StockLevel.sku_id == world.sku[code],  # type: ignore[call-overload]
+                    StockLevel.warehouse_id == world.wh[wh],
+                )
+            )
+            .scalars()
+            .first()
+        )
 
 
 def po_row(world: World, number: str) -> PurchaseOrder:
@@ -44,35 +52,49 @@ def world(engine: Engine) -> World:
 
 
 def test_drafts_one_po_per_supplier_and_warehouse_and_merges_into_an_open_draft(world: World) -> None:
-    numbers = purchasing.draft_from_lines(world.engine, [
-        DraftLine(world.sku["A-1"], world.wh["US-W"], 200), DraftLine(world.sku["A-2"], world.wh["US-W"], 400),
-        DraftLine(world.sku["B-1"], world.wh["US-W"], 5), DraftLine(world.sku["A-1"], world.wh["DE"], 0),
-    ], actor="tester", now=NOW)
+    numbers = purchasing.draft_from_lines(
+        world.engine,
+        [
+            DraftLine(world.sku["A-1"], world.wh["US-W"], 200),
+            DraftLine(world.sku["A-2"], world.wh["US-W"], 400),
+            DraftLine(world.sku["B-1"], world.wh["US-W"], 5),
+            DraftLine(world.sku["A-1"], world.wh["DE"], 0),
+        ],
+        actor="tester",
+        now=NOW,
+    )
     assert sorted(numbers) == ["PO-1001", "PO-1002"]
     acme = next(n for n in numbers if po_row(world, n).supplier_id == world.sup["Acme"])
     assert lines_of(world, acme) == {"A-1": (200, 0), "A-2": (400, 0)}
     assert po_row(world, acme).status == "draft"
     # Another suggestion for the same supplier and warehouse joins the draft; a new warehouse gets its own.
-    again = purchasing.draft_from_lines(world.engine, [
-        DraftLine(world.sku["A-1"], world.wh["US-W"], 100), DraftLine(world.sku["A-1"], world.wh["DE"], 60),
-    ], actor="tester", now=NOW)
+    again = purchasing.draft_from_lines(
+        world.engine,
+        [
+            DraftLine(world.sku["A-1"], world.wh["US-W"], 100),
+            DraftLine(world.sku["A-1"], world.wh["DE"], 60),
+        ],
+        actor="tester",
+        now=NOW,
+    )
     assert acme in again and "PO-1003" in again
     assert lines_of(world, acme)["A-1"] == (300, 0)
     with pytest.raises(PurchasingError, match="nothing to order"):
-        purchasing.draft_from_lines(world.engine, [DraftLine(world.sku["A-1"], world.wh["US-W"], 0)],
-                                    actor="tester", now=NOW)
+        purchasing.draft_from_lines(
+            world.engine, [DraftLine(world.sku["A-1"], world.wh["US-W"], 0)], actor="tester", now=NOW
+        )
 
 
 def test_edit_lines_of_a_draft_with_a_version_check(world: World) -> None:
-    (number,) = purchasing.draft_from_lines(world.engine, [DraftLine(world.sku["A-1"], world.wh["US-W"], 200)],
-                                            actor="tester", now=NOW)
+    (number,) = purchasing.draft_from_lines(
+        world.engine, [DraftLine(world.sku["A-1"], world.wh["US-W"], 200)], actor="tester", now=NOW
+    )
     version = po_row(world, number).version
     purchasing.set_line_qty(world.engine, number, world.sku["A-1"], 240, expected_version=version, actor="t", now=NOW)
     purchasing.add_line(world.engine, number, "a-2", 50, expected_version=version + 1, actor="t", now=NOW)
     assert lines_of(world, number) == {"A-1": (240, 0), "A-2": (50, 0)}
     with pytest.raises(StaleEdit):  # someone else changed it in between
-        purchasing.set_line_qty(world.engine, number, world.sku["A-1"], 1, expected_version=version, actor="t",
-                                now=NOW)
+        purchasing.set_line_qty(world.engine, number, world.sku["A-1"], 1, expected_version=version, actor="t", now=NOW)
     with pytest.raises(PurchasingError, match="another supplier"):
         purchasing.add_line(world.engine, number, "B-1", 5, expected_version=None, actor="t", now=NOW)
     purchasing.set_line_qty(world.engine, number, world.sku["A-2"], 0, expected_version=None, actor="t", now=NOW)
@@ -80,8 +102,9 @@ def test_edit_lines_of_a_draft_with_a_version_check(world: World) -> None:
 
 
 def test_mark_sent_expects_today_plus_the_longest_lead_time(world: World) -> None:
-    (number,) = purchasing.draft_from_lines(world.engine, [DraftLine(world.sku["A-1"], world.wh["US-W"], 200)],
-                                            actor="tester", now=NOW)
+    (number,) = purchasing.draft_from_lines(
+        world.engine, [DraftLine(world.sku["A-1"], world.wh["US-W"], 200)], actor="tester", now=NOW
+    )
     expected = purchasing.mark_sent(world.engine, number, expected_version=None, actor="t", now=NOW)
     assert expected == NOW + timedelta(days=21)  # Acme's lead time
     po = po_row(world, number)
@@ -89,14 +112,15 @@ def test_mark_sent_expects_today_plus_the_longest_lead_time(world: World) -> Non
     with pytest.raises(PurchasingError, match="only draft lines"):
         purchasing.set_line_qty(world.engine, number, world.sku["A-1"], 5, expected_version=None, actor="t", now=NOW)
     # The arrival date stays editable; a SKU with a longer lead time of its own sets the default.
-    purchasing.set_expected(world.engine, number, NOW + timedelta(days=30), expected_version=None, actor="t",
-                            now=NOW)
+    purchasing.set_expected(world.engine, number, NOW + timedelta(days=30), expected_version=None, actor="t", now=NOW)
     assert po_row(world, number).expected_at == NOW + timedelta(days=30)
     world.add_sku("SLOW", lead_time_days=45)
-    (slow,) = purchasing.draft_from_lines(world.engine, [DraftLine(world.sku["SLOW"], world.wh["DE"], 200)],
-                                          actor="tester", now=NOW)
-    assert purchasing.mark_sent(world.engine, slow, expected_version=None, actor="t", now=NOW) == \
-        NOW + timedelta(days=45)
+    (slow,) = purchasing.draft_from_lines(
+        world.engine, [DraftLine(world.sku["SLOW"], world.wh["DE"], 200)], actor="tester", now=NOW
+    )
+    assert purchasing.mark_sent(world.engine, slow, expected_version=None, actor="t", now=NOW) == NOW + timedelta(
+        days=45
+    )
 
 
 def test_partial_then_full_receipt_raises_stock_in_the_same_transaction(world: World) -> None:
@@ -153,8 +177,7 @@ def test_cancel(world: World) -> None:
 def test_po_list_shows_status_and_lateness(world: World) -> None:
     world.po("PO-3001", "Acme", "US-W", {"A-1": 100}, expected_in_days=-4)
     world.po("PO-3002", "Acme", "US-W", {"A-1": 100, "A-2": 50}, expected_in_days=6)
-    world.po("PO-3003", "Beta", "US-W", {"B-1": 10}, status="received", expected_in_days=-20,
-             received={"B-1": 10})
+    world.po("PO-3003", "Beta", "US-W", {"B-1": 10}, status="received", expected_in_days=-20, received={"B-1": 10})
     world.po("PO-3004", "Beta", "DE", {"B-1": 10}, status="draft", expected_in_days=None)
     with db.read_session(world.engine) as s:
         pos = purchasing.list_pos(s, NOW)
@@ -167,8 +190,9 @@ def test_po_list_shows_status_and_lateness(world: World) -> None:
 
 def test_transfers_move_stock_on_dispatch_and_receipt(world: World) -> None:
     world.stock("A-1", "DE", 0)
-    (tid,) = purchasing.draft_transfers(world.engine, [TransferLine(world.sku["A-1"], world.wh["US-W"],
-                                                                    world.wh["DE"], 6)], actor="t", now=NOW)
+    (tid,) = purchasing.draft_transfers(
+        world.engine, [TransferLine(world.sku["A-1"], world.wh["US-W"], world.wh["DE"], 6)], actor="t", now=NOW
+    )
     assert stock(world, "A-1", "US-W").on_hand == 10  # a draft moves nothing yet
     expected = purchasing.dispatch_transfer(world.engine, tid, actor="t", now=NOW)
     assert expected == NOW + timedelta(days=7)
@@ -177,10 +201,15 @@ def test_transfers_move_stock_on_dispatch_and_receipt(world: World) -> None:
     assert stock(world, "A-1", "DE").on_hand == 6
     with db.read_session(world.engine) as s:
         assert s.execute(select(StockTransfer.status).where(col(StockTransfer.id) == tid)).scalar_one() == "received"
-        assert s.execute(select(func.count()).select_from(AuditLog)
-                         .where(AuditLog.entity == "stock_transfer")).scalar_one() == 3
+        assert (
+            s.execute(
+                select(func.count()).select_from(AuditLog).where(AuditLog.entity == "stock_transfer")
+            ).scalar_one()
+            == 3
+        )
     with pytest.raises(PurchasingError, match="does not have that many"):
-        purchasing.draft_transfers(world.engine, [TransferLine(world.sku["A-1"], world.wh["US-W"],
-                                                               world.wh["DE"], 5)], actor="t", now=NOW)
+        purchasing.draft_transfers(
+            world.engine, [TransferLine(world.sku["A-1"], world.wh["US-W"], world.wh["DE"], 5)], actor="t", now=NOW
+        )
     with pytest.raises(PurchasingError, match="is received, not draft"):
         purchasing.cancel_transfer(world.engine, tid, actor="t", now=NOW)

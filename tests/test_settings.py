@@ -33,7 +33,8 @@ def test_set_list_reset_from_the_cli(database_url: str) -> None:
     band = runner.invoke(main_group, ["--db", database_url, "settings", "set", "ads.budget_share_new", "[0.2]"])
     assert band.exit_code != 0 and "list of 2" in band.output
     assert runner.invoke(main_group, ["--db", database_url, "settings", "reset", "ads.target_roas"]).exit_code == 0
-    audit = json.loads(runner.invoke(main_group, ["--db", database_url, "audit", "--entity", "setting",
-                                                  "--json"]).output)
+    audit = json.loads(
+        runner.invoke(main_group, ["--db", database_url, "audit", "--entity", "setting", "--json"]).output
+    )
     assert [a["action"] for a in audit] == ["reset", "update"]
     assert audit[1]["before"] == {"value": 2.5} and audit[1]["after"] == {"value": 3}

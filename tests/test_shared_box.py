@@ -28,8 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def spawn(command: str, payload: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tests.stress_worker", command, json.dumps(payload)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.stress_worker", command, json.dumps(payload)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def open_ticket_ids(engine: Engine, limit: int, unassigned: bool = False) -> list[int]:
@@ -46,8 +51,10 @@ def test_stress_many_processes_no_errors_no_lost_updates(demo_engine: Engine, da
     claimable = [t for t in open_ticket_ids(demo_engine, 40, unassigned=True) if t not in hot][:30]
     with db.read_session(demo_engine) as session:
         versions_before = {t: session.get(Ticket, t).version for t in hot}
-    workers = [spawn("stress", {"url": database_url, "worker": w, "seconds": 4.0, "ticket_ids": hot,
-                                "claim_ids": claimable}) for w in range(4)]
+    workers = [
+        spawn("stress", {"url": database_url, "worker": w, "seconds": 4.0, "ticket_ids": hot, "claim_ids": claimable})
+        for w in range(4)
+    ]
     results = []
     for proc in workers:
         out, err = proc.communicate(timeout=120)
@@ -57,13 +64,16 @@ def test_stress_many_processes_no_errors_no_lost_updates(demo_engine: Engine, da
     assert errors == [], errors[:5]
     notes = sum(r["notes"] for r in results)
     claimed = [c for r in results for c in r["claimed"]]
-    print(f"\nstress: {notes} notes, {sum(r['claims_won'] for r in results)} claims won, "
-          f"{sum(r['claims_lost'] for r in results)} lost, {sum(r['reads'] for r in results)} reads, 0 errors")
+    print(
+        f"\nstress: {notes} notes, {sum(r['claims_won'] for r in results)} claims won, "
+        f"{sum(r['claims_lost'] for r in results)} lost, {sum(r['reads'] for r in results)} reads, 0 errors"
+    )
     assert notes > 20
     # No lost update: every acknowledged note is stored and bumped its ticket's version exactly once.
     with db.read_session(demo_engine) as session:
-        stored = session.execute(select(func.count()).select_from(TicketMessage)
-                                 .where(TicketMessage.author.like("worker%"))).scalar()
+        stored = session.execute(
+            select(func.count()).select_from(TicketMessage).where(TicketMessage.author.like("worker%"))
+        ).scalar()
         bumped = sum(session.get(Ticket, t).version - versions_before[t] for t in hot)
     assert stored == notes
     assert bumped == notes
@@ -80,8 +90,10 @@ def _crash_bulk(database_url: str, engine: Engine, wait_for: str) -> tuple[dict[
     """Run a 60-ticket bulk change in a child process and SIGKILL it at ``wait_for``."""
     ids = [t for t, status in _statuses(engine, open_ticket_ids(engine, 200)).items() if status != "on_hold"][:60]
     before = _statuses(engine, ids)
-    proc = spawn("slow_bulk", {"url": database_url, "ticket_ids": ids,
-                               "pause_after": 30 if wait_for == "IN-TRANSACTION" else 10**6})
+    proc = spawn(
+        "slow_bulk",
+        {"url": database_url, "ticket_ids": ids, "pause_after": 30 if wait_for == "IN-TRANSACTION" else 10**6},
+    )
     assert proc.stdout is not None
     for line in proc.stdout:
         if line.strip() == wait_for:
@@ -108,8 +120,9 @@ def test_sigkill_after_commit_keeps_the_whole_change(demo_engine: Engine, databa
     assert maintenance.check(demo_engine).ok
 
 
-async def test_another_operators_claim_shows_without_restart(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                             settings: Settings) -> None:
+async def test_another_operators_claim_shows_without_restart(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(sqlite_demo_engine, clock, settings)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
@@ -123,20 +136,23 @@ async def test_another_operators_claim_shows_without_restart(sqlite_demo_engine:
         assert "zoe" in screen_text(app)
 
 
-async def test_ticket_view_shows_who_else_is_there(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                   settings: Settings) -> None:
+async def test_ticket_view_shows_who_else_is_there(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(sqlite_demo_engine, clock, settings)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         first = app.screen.query_one("#queue").cursor_row
-        presence.beat(sqlite_demo_engine, operator="ana", entity="ticket", entity_id=first.id, state="replying",
-                      now=clock.now())
+        presence.beat(
+            sqlite_demo_engine, operator="ana", entity="ticket", entity_id=first.id, state="replying", now=clock.now()
+        )
         await pilot.press("enter")
         await pilot.pause()
         assert "ana is replying" in screen_text(app)
     # Leaving the view removes our own presence row.
-    assert presence.others(sqlite_demo_engine, operator="ana", entity="ticket", entity_id=first.id,
-                           now=clock.now()) == []
+    assert (
+        presence.others(sqlite_demo_engine, operator="ana", entity="ticket", entity_id=first.id, now=clock.now()) == []
+    )
 
 
 def test_presence_fades_out(engine: Engine, now: datetime) -> None:
@@ -220,8 +236,9 @@ def test_audit_command_lists_changes_with_before_and_after(database_url: str, no
     assert bad.exit_code != 0
 
 
-async def test_audit_view_shows_the_change_just_made(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                     settings: Settings) -> None:
+async def test_audit_view_shows_the_change_just_made(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(sqlite_demo_engine, clock, settings)
     async with app.run_test(size=(140, 30)) as pilot:
         await pilot.pause()

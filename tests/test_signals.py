@@ -14,25 +14,44 @@ from dtc_tui.services.tickets import ops
 from tests.inventory_world import NOW, TODAY, World, every_day, make_world
 
 
-def run(engine: Engine, compute) -> list[signals.Signal]:  # noqa: ANN001
+def run(engine: Engine, compute) -> list[signals.Signal]:
     forget_sales_history()
     with db.read_session(engine) as session:
         return compute(session, NOW)
 
 
-def campaign(engine: Engine, sku_id: int | None, *, spend: float = 50.0, status: str = "active",
-             promise_days: int | None = None) -> int:
+def campaign(
+    engine: Engine, sku_id: int | None, *, spend: float = 50.0, status: str = "active", promise_days: int | None = None
+) -> int:
     with db.write_session(engine) as s:
         channel = AdChannel(code=f"ch{sku_id}{status}{promise_days}", name="Google Ads")
         s.add(channel)
         s.flush()
-        row = Campaign(channel_id=channel.id or 0, name=f"Promo {sku_id}", status=status, sku_id=sku_id,
-                       daily_budget=spend, promise_days=promise_days)
+        row = Campaign(
+            channel_id=channel.id or 0,
+            name=f"Promo {sku_id}",
+            status=status,
+            sku_id=sku_id,
+            daily_budget=spend,
+            promise_days=promise_days,
+        )
         s.add(row)
         s.flush()
-        s.execute(insert(AdStatDaily), [{"campaign_id": row.id, "day": TODAY - timedelta(days=d), "spend": spend,
-                                         "impressions": 1000, "clicks": 50, "conversions": 2, "revenue": spend * 3}
-                                        for d in range(1, 8)])
+        s.execute(
+            insert(AdStatDaily),
+            [
+                {
+                    "campaign_id": row.id,
+                    "day": TODAY - timedelta(days=d),
+                    "spend": spend,
+                    "impressions": 1000,
+                    "clicks": 50,
+                    "conversions": 2,
+                    "revenue": spend * 3,
+                }
+                for d in range(1, 8)
+            ],
+        )
         return row.id or 0
 
 
@@ -66,8 +85,15 @@ def test_stock_vs_ads_is_quiet_when_stock_lands_in_time_or_the_campaign_is_pause
 
 
 def _ticket(engine: Engine, *, sku_id: int | None = None, days_ago: float, category: str = "product") -> int:
-    ticket_id = ops.create_ticket(engine, subject="About my order", channel="email", now=NOW, actor="test",
-                                  category=category, created_at=NOW - timedelta(days=days_ago))
+    ticket_id = ops.create_ticket(
+        engine,
+        subject="About my order",
+        channel="email",
+        now=NOW,
+        actor="test",
+        category=category,
+        created_at=NOW - timedelta(days=days_ago),
+    )
     with db.write_session(engine) as s:
         s.execute(update(Ticket).where(Ticket.id == ticket_id).values(sku_id=sku_id))
     return ticket_id

@@ -20,8 +20,7 @@ from dtc_tui.services.tickets.sla import (
 )
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
-STANDARD = Policy(id=1, name="Standard", first_response_minutes=720, next_response_minutes=240,
-                  resolution_minutes=2880)
+STANDARD = Policy(id=1, name="Standard", first_response_minutes=720, next_response_minutes=240, resolution_minutes=2880)
 
 
 def at(minutes: float) -> datetime:
@@ -64,8 +63,14 @@ def test_no_policy_means_no_clocks() -> None:
 
 @pytest.mark.parametrize(
     ("elapsed", "state", "remaining"),
-    [(0, "ok", 720), (539, "ok", 181), (541, "at_risk", 179), (719, "at_risk", 1), (720, "breached", 0),
-     (800, "breached", -80)],
+    [
+        (0, "ok", 720),
+        (539, "ok", 181),
+        (541, "at_risk", 179),
+        (719, "at_risk", 1),
+        (720, "breached", 0),
+        (800, "breached", -80),
+    ],
 )
 def test_first_response_states_at_the_25_percent_boundary(elapsed: float, state: str, remaining: float) -> None:
     clock = by_metric(clocks(TicketTimes(created_at=T0, status="new"), STANDARD, at(elapsed)))["first_response"]
@@ -103,8 +108,14 @@ def test_next_response_runs_only_after_the_first_reply_and_restarts_per_customer
 
 def test_resolution_pauses_while_pending_but_reply_clocks_do_not() -> None:
     # Created at 0, paused from 60 to 600 (540 min), now paused again since 1000 after 100 more paused minutes.
-    paused = TicketTimes(created_at=T0, status="pending", first_response_at=at(30), paused_since=at(1000),
-                         paused_minutes=540, awaiting_since=at(990))
+    paused = TicketTimes(
+        created_at=T0,
+        status="pending",
+        first_response_at=at(30),
+        paused_since=at(1000),
+        paused_minutes=540,
+        awaiting_since=at(990),
+    )
     result = by_metric(clocks(paused, STANDARD, at(5000)))
     assert result["resolution"].state == "paused"
     assert result["resolution"].due_at is None
@@ -118,8 +129,9 @@ def test_resolution_pauses_while_pending_but_reply_clocks_do_not() -> None:
 
 
 def test_solved_resolution_is_met_or_breached_net_of_pauses() -> None:
-    solved = TicketTimes(created_at=T0, status="solved", first_response_at=at(5), solved_at=at(3000),
-                         paused_minutes=200)
+    solved = TicketTimes(
+        created_at=T0, status="solved", first_response_at=at(5), solved_at=at(3000), paused_minutes=200
+    )
     assert by_metric(clocks(solved, STANDARD, at(9000)))["resolution"].state == "met"
     late = TicketTimes(created_at=T0, status="solved", first_response_at=at(5), solved_at=at(3000))
     assert by_metric(clocks(late, STANDARD, at(9000)))["resolution"].state == "breached"
@@ -130,8 +142,9 @@ def test_business_hours_policy_counts_only_opening_hours() -> None:
     cal = BusinessCalendar.from_json("UTC", week)
     policy = Policy(9, "BH", 120, None, None, business_hours=True, calendar=cal)
     friday_late = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
-    clock = by_metric(clocks(TicketTimes(created_at=friday_late, status="new"), policy,
-                             datetime(2026, 11, 21, 12, 0, tzinfo=UTC)))["first_response"]
+    clock = by_metric(
+        clocks(TicketTimes(created_at=friday_late, status="new"), policy, datetime(2026, 11, 21, 12, 0, tzinfo=UTC))
+    )["first_response"]
     assert clock.due_at == datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     assert clock.state == "ok"
     assert clock.elapsed_minutes == 60
@@ -161,8 +174,13 @@ def test_display_state_without_a_running_clock() -> None:
 
 @pytest.mark.parametrize(
     ("delta", "text"),
-    [(timedelta(hours=2, minutes=14), "2h14m"), (timedelta(minutes=-35), "-35m00s"),
-     (timedelta(days=3, hours=4), "3d4h"), (timedelta(seconds=9), "9s"), (timedelta(minutes=5, seconds=3), "5m03s")],
+    [
+        (timedelta(hours=2, minutes=14), "2h14m"),
+        (timedelta(minutes=-35), "-35m00s"),
+        (timedelta(days=3, hours=4), "3d4h"),
+        (timedelta(seconds=9), "9s"),
+        (timedelta(minutes=5, seconds=3), "5m03s"),
+    ],
 )
 def test_format_remaining(delta: timedelta, text: str) -> None:
     assert format_remaining(T0, T0 + delta) == text

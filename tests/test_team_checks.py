@@ -17,22 +17,40 @@ from dtc_tui.services.team.matrix import DutyInfo, Matrix, PersonInfo, RuleInfo
 NOW = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)  # Friday: Berlin 15:00, Shanghai 22:00
 
 FUNCTION_OF = {
-    "site_build": "tech", "site_release": "tech", "payments": "tech", "seo": "marketing",
-    "delivery_copy": "marketing", "paid_ads": "marketing", "cs_manager": "customer_service",
-    "presales": "customer_service", "aftersales": "customer_service", "refund_status": "customer_service",
-    "order_processing": "supply_chain", "warehouse": "supply_chain", "purchasing": "supply_chain",
-    "analytics": "data", "ltv_cac": "data",
+    "site_build": "tech",
+    "site_release": "tech",
+    "payments": "tech",
+    "seo": "marketing",
+    "delivery_copy": "marketing",
+    "paid_ads": "marketing",
+    "cs_manager": "customer_service",
+    "presales": "customer_service",
+    "aftersales": "customer_service",
+    "refund_status": "customer_service",
+    "order_processing": "supply_chain",
+    "warehouse": "supply_chain",
+    "purchasing": "supply_chain",
+    "analytics": "data",
+    "ltv_cac": "data",
 }
 ZONES = {"ana": "Europe/Berlin", "ben": "America/New_York", "chen": "Asia/Shanghai", "dana": "Europe/Lisbon"}
 
 
-def make(roles: dict[str, dict[str, str]], *, people: tuple[str, ...] = ("ana", "ben", "chen", "dana"),
-         hours: dict[str, str] | None = None) -> Matrix:
-    persons = [PersonInfo(i + 1, h.title(), h, h, ZONES.get(h, "UTC"), (hours or {}).get(h, "09:00-18:00"),
-                          "12345", True, 1) for i, h in enumerate(people)]
+def make(
+    roles: dict[str, dict[str, str]],
+    *,
+    people: tuple[str, ...] = ("ana", "ben", "chen", "dana"),
+    hours: dict[str, str] | None = None,
+) -> Matrix:
+    persons = [
+        PersonInfo(i + 1, h.title(), h, h, ZONES.get(h, "UTC"), (hours or {}).get(h, "09:00-18:00"), "12345", True, 1)
+        for i, h in enumerate(people)
+    ]
     pid = {p.handle: p.id for p in persons}
-    duties = [DutyInfo(i + 1, code, code.replace("_", " ").capitalize(), FUNCTION_OF[code], "", True, i, 1)
-              for i, code in enumerate(roles)]
+    duties = [
+        DutyInfo(i + 1, code, code.replace("_", " ").capitalize(), FUNCTION_OF[code], "", True, i, 1)
+        for i, code in enumerate(roles)
+    ]
     did = {d.code: d.id for d in duties}
     cells = {(did[code], pid[h]): role for code, row in roles.items() for h, role in row.items()}
     return Matrix(persons, duties, cells)
@@ -42,8 +60,13 @@ def ids(m: Matrix) -> tuple[dict[str, int], dict[str, int]]:
     return {d.code: d.id for d in m.duties}, {p.handle: p.id for p in m.people}
 
 
-def failed(m: Matrix, code: str, rules: list[RuleInfo] | None = None, limits: Limits | None = None,
-           categories: tuple[str, ...] = ()) -> list[Check]:
+def failed(
+    m: Matrix,
+    code: str,
+    rules: list[RuleInfo] | None = None,
+    limits: Limits | None = None,
+    categories: tuple[str, ...] = (),
+) -> list[Check]:
     return [c for c in evaluate(m, rules or [], limits or Limits(), NOW, categories) if c.code == code]
 
 
@@ -96,13 +119,19 @@ def test_overloaded_person_above_the_setting_limit() -> None:
 
 
 def test_too_many_functions_counts_r_and_a_only() -> None:
-    roles = {"site_build": {"ana": "A"}, "seo": {"ana": "R"}, "presales": {"ana": "A"},
-             "warehouse": {"ana": "C"}, "analytics": {"ana": "I"}}
+    roles = {
+        "site_build": {"ana": "A"},
+        "seo": {"ana": "R"},
+        "presales": {"ana": "A"},
+        "warehouse": {"ana": "C"},
+        "analytics": {"ana": "I"},
+    }
     assert failed(make(roles), "too_many_functions") == []  # C and I are not hats
     roles["warehouse"] = {"ana": "R"}
     [check] = failed(make(roles), "too_many_functions")
-    assert check.message == ("ana holds duties in 4 functions (tech, marketing, customer service, "
-                             "supply chain & warehousing; limit 3)")
+    assert check.message == (
+        "ana holds duties in 4 functions (tech, marketing, customer service, supply chain & warehousing; limit 3)"
+    )
     assert cell(check) == ("warehouse", "ana")
 
 
@@ -119,12 +148,15 @@ def test_delivery_copy_with_no_warehouse_owner() -> None:
     assert "the warehouse has no owner" in check.message
 
 
-@pytest.mark.parametrize(("roles", "fires"), [
-    ({"dana": "A"}, True),
-    ({"dana": "A", "ana": "I"}, True),
-    ({"dana": "A", "ana": "C"}, False),
-    ({"dana": "A", "ana": "R"}, False),
-])
+@pytest.mark.parametrize(
+    ("roles", "fires"),
+    [
+        ({"dana": "A"}, True),
+        ({"dana": "A", "ana": "I"}, True),
+        ({"dana": "A", "ana": "C"}, False),
+        ({"dana": "A", "ana": "R"}, False),
+    ],
+)
 def test_live_site_changes_need_a_tester(roles: dict[str, str], fires: bool) -> None:
     found = failed(make({"site_release": roles}), "release_tester")
     assert [cell(c) for c in found] == ([("site_release", "dana")] if fires else [])
@@ -150,8 +182,11 @@ def test_cs_manager_holding_presales_and_aftersales() -> None:
 def test_unrouted_categories_and_uncovered_escalations() -> None:
     m = make({"site_build": {"chen": "A"}, "payments": {"ana": "A"}})
     duty, person = ids(m)
-    rules = [RuleInfo(1, "site_incident", duty["site_build"], None), RuleInfo(2, "payment", duty["payments"], None),
-             RuleInfo(3, "returns", 99, None)]
+    rules = [
+        RuleInfo(1, "site_incident", duty["site_build"], None),
+        RuleInfo(2, "payment", duty["payments"], None),
+        RuleInfo(3, "returns", 99, None),
+    ]
     categories = ("site_incident", "payment", "returns", "logistics")
     unrouted = failed(m, "unrouted", rules, categories=categories)
     assert [c.category for c in unrouted] == ["returns", "logistics"]

@@ -46,9 +46,19 @@ def test_check_fails_on_the_demo_and_passes_on_a_covered_team(sqlite_demo_engine
     assert result.exit_code == 1
     codes = {c["code"] for c in json.loads(result.output)["failed"]}
     # Every check of the issue fires on the demo.
-    assert codes >= {"no_accountable", "two_accountable", "no_responsible", "no_backup", "overloaded",
-                     "too_many_functions", "delivery_signoff", "release_tester", "refund_sync", "cs_merged",
-                     "escalation_uncovered"}
+    assert codes >= {
+        "no_accountable",
+        "two_accountable",
+        "no_responsible",
+        "no_backup",
+        "overloaded",
+        "too_many_functions",
+        "delivery_signoff",
+        "release_tester",
+        "refund_sync",
+        "cs_merged",
+        "escalation_uncovered",
+    }
     # Two people working around the clock on one duty, every category routed to it with a backup.
     db_url = str(tmp_path / "small.db")
     engine = db.make_engine(f"sqlite:///{db_url}")
@@ -59,8 +69,12 @@ def test_check_fails_on_the_demo_and_passes_on_a_covered_team(sqlite_demo_engine
         duty = Duty(code="everything", name="Everything", function="tech")
         session.add_all([ana, ben, duty])
         session.flush()
-        session.add_all([Assignment(person_id=ana.id or 0, duty_id=duty.id or 0, role="A"),
-                         Assignment(person_id=ben.id or 0, duty_id=duty.id or 0, role="R")])
+        session.add_all(
+            [
+                Assignment(person_id=ana.id or 0, duty_id=duty.id or 0, role="A"),
+                Assignment(person_id=ben.id or 0, duty_id=duty.id or 0, role="R"),
+            ]
+        )
         for category in CATEGORIES:
             session.add(RoutingRule(category=category, duty_id=duty.id, backup_person_id=ben.id))
     engine.dispose()

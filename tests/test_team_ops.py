@@ -32,8 +32,10 @@ def seed(engine: Engine) -> tuple[int, int]:
 
 def test_set_role_saves_audits_and_refuses_a_stale_edit(engine: Engine) -> None:
     duty_id, person_id = seed(engine)
-    assert team_ops.set_role(engine, duty_id=duty_id, person_id=person_id, role="R", expected=None,
-                             actor="t", now=NOW) == "R"
+    assert (
+        team_ops.set_role(engine, duty_id=duty_id, person_id=person_id, role="R", expected=None, actor="t", now=NOW)
+        == "R"
+    )
     team_ops.set_role(engine, duty_id=duty_id, person_id=person_id, role="A", expected="R", actor="t", now=NOW)
     with db.read_session(engine) as session:
         assert team.matrix(session).roles == {(duty_id, person_id): "A"}
@@ -70,9 +72,14 @@ def test_people_validation_versions_and_deactivation(engine: Engine) -> None:
         team_ops.add_person(engine, PersonForm("Ben", "ben", work_hours="nine to five"), actor="t", now=NOW)
     with pytest.raises(TeamError, match="handle"):
         team_ops.add_person(engine, PersonForm("Ben", "Ben Carter"), actor="t", now=NOW)
-    edited = team_ops.update_person(engine, person_id, PersonForm("Ana W.", "ana", "ana", "Europe/Berlin",
-                                                                  "22:00-06:00", "12345"),
-                                    expected_version=1, actor="t", now=NOW)
+    edited = team_ops.update_person(
+        engine,
+        person_id,
+        PersonForm("Ana W.", "ana", "ana", "Europe/Berlin", "22:00-06:00", "12345"),
+        expected_version=1,
+        actor="t",
+        now=NOW,
+    )
     assert (edited.name, edited.work_hours, edited.version) == ("Ana W.", "22:00-06:00", 2)
     with pytest.raises(StaleEdit, match="changed by someone else"):
         team_ops.update_person(engine, person_id, PersonForm("Ana", "ana"), expected_version=1, actor="t", now=NOW)
@@ -94,22 +101,26 @@ def test_duties_validation_positions_and_versions(engine: Engine) -> None:
         team_ops.add_duty(engine, DutyForm("seo", "SEO again", "marketing"), actor="t", now=NOW)
     with pytest.raises(TeamError, match="function must be one of"):
         team_ops.add_duty(engine, DutyForm("x", "X", "finance"), actor="t", now=NOW)
-    moved = team_ops.update_duty(engine, first.id, DutyForm("seo", "SEO", "data", "", False), expected_version=1,
-                                 actor="t", now=NOW)
+    moved = team_ops.update_duty(
+        engine, first.id, DutyForm("seo", "SEO", "data", "", False), expected_version=1, actor="t", now=NOW
+    )
     assert (moved.function, moved.active, moved.version) == ("data", False, 2)
     with pytest.raises(StaleEdit):
-        team_ops.update_duty(engine, first.id, DutyForm("seo", "SEO", "marketing"), expected_version=1,
-                             actor="t", now=NOW)
+        team_ops.update_duty(
+            engine, first.id, DutyForm("seo", "SEO", "marketing"), expected_version=1, actor="t", now=NOW
+        )
 
 
 def test_set_rule_compare_and_set(engine: Engine) -> None:
     duty_id, person_id = seed(engine)
     team_ops.set_rule(engine, "presales", duty_id=duty_id, backup_person_id=None, expected=None, actor="t", now=NOW)
     with pytest.raises(StaleEdit):
-        team_ops.set_rule(engine, "presales", duty_id=duty_id, backup_person_id=person_id, expected=None,
-                          actor="t", now=NOW)
-    team_ops.set_rule(engine, "presales", duty_id=duty_id, backup_person_id=person_id, expected=(duty_id, None),
-                      actor="t", now=NOW)
+        team_ops.set_rule(
+            engine, "presales", duty_id=duty_id, backup_person_id=person_id, expected=None, actor="t", now=NOW
+        )
+    team_ops.set_rule(
+        engine, "presales", duty_id=duty_id, backup_person_id=person_id, expected=(duty_id, None), actor="t", now=NOW
+    )
     with db.read_session(engine) as session:
         [rule] = session.exec(select(RoutingRule)).all()
     assert (rule.category, rule.duty_id, rule.backup_person_id) == ("presales", duty_id, person_id)

@@ -14,8 +14,9 @@ from dtc_tui.services.team.hours import WorkHoursError, is_on_duty, parse_days, 
 from dtc_tui.services.team.matrix import PersonInfo, Route
 
 
-def person(tz: str = "Europe/Berlin", hours: str = "09:00-18:00", days: str = "12345",
-           active: bool = True) -> PersonInfo:
+def person(
+    tz: str = "Europe/Berlin", hours: str = "09:00-18:00", days: str = "12345", active: bool = True
+) -> PersonInfo:
     return PersonInfo(1, "P", "p", None, tz, hours, days, active, 1)
 
 
@@ -30,19 +31,55 @@ ON_DUTY_CASES = [
     ("berlin winter 09:00 local", "Europe/Berlin", "09:00-18:00", "12345", utc(2026, 1, 14, 8, 0), True),
     ("berlin summer 09:00 local", "Europe/Berlin", "09:00-18:00", "12345", utc(2026, 7, 15, 7, 0), True),
     ("berlin summer 17:59 local", "Europe/Berlin", "09:00-18:00", "12345", utc(2026, 7, 15, 15, 59), True),
-    ("berlin summer 18:00 local: end is exclusive", "Europe/Berlin", "09:00-18:00", "12345",
-     utc(2026, 7, 15, 16, 0), False),
+    (
+        "berlin summer 18:00 local: end is exclusive",
+        "Europe/Berlin",
+        "09:00-18:00",
+        "12345",
+        utc(2026, 7, 15, 16, 0),
+        False,
+    ),
     # DST change days: Sunday 2026-03-29 (spring forward) is off; Monday 30 is the first summer day.
-    ("berlin first summer monday 09:00 = 07:00 UTC", "Europe/Berlin", "09:00-18:00", "12345",
-     utc(2026, 3, 30, 7, 0), True),
-    ("berlin first summer monday 07:30 UTC = 09:30 local", "Europe/Berlin", "09:00-18:00", "12345",
-     utc(2026, 3, 30, 6, 59), False),
-    ("new york after fall back 2026-11-02 09:00 = 14:00 UTC", "America/New_York", "09:00-17:00", "12345",
-     utc(2026, 11, 2, 14, 0), True),
-    ("new york before fall back 2026-10-30 09:00 = 13:00 UTC", "America/New_York", "09:00-17:00", "12345",
-     utc(2026, 10, 30, 13, 0), True),
-    ("new york 13:30 UTC in november is 08:30 local", "America/New_York", "09:00-17:00", "12345",
-     utc(2026, 11, 2, 13, 30), False),
+    (
+        "berlin first summer monday 09:00 = 07:00 UTC",
+        "Europe/Berlin",
+        "09:00-18:00",
+        "12345",
+        utc(2026, 3, 30, 7, 0),
+        True,
+    ),
+    (
+        "berlin first summer monday 07:30 UTC = 09:30 local",
+        "Europe/Berlin",
+        "09:00-18:00",
+        "12345",
+        utc(2026, 3, 30, 6, 59),
+        False,
+    ),
+    (
+        "new york after fall back 2026-11-02 09:00 = 14:00 UTC",
+        "America/New_York",
+        "09:00-17:00",
+        "12345",
+        utc(2026, 11, 2, 14, 0),
+        True,
+    ),
+    (
+        "new york before fall back 2026-10-30 09:00 = 13:00 UTC",
+        "America/New_York",
+        "09:00-17:00",
+        "12345",
+        utc(2026, 10, 30, 13, 0),
+        True,
+    ),
+    (
+        "new york 13:30 UTC in november is 08:30 local",
+        "America/New_York",
+        "09:00-17:00",
+        "12345",
+        utc(2026, 11, 2, 13, 30),
+        False,
+    ),
     # The date line: Friday 22:00 UTC is Saturday 06:00 in Shanghai.
     ("shanghai saturday works 123456", "Asia/Shanghai", "06:00-12:00", "123456", utc(2026, 11, 20, 22, 0), True),
     ("shanghai saturday off 12345", "Asia/Shanghai", "06:00-12:00", "12345", utc(2026, 11, 20, 22, 0), False),
@@ -56,10 +93,22 @@ ON_DUTY_CASES = [
     ("night shift monday 03:00 (sunday off)", "UTC", "22:00-06:00", "12345", utc(2026, 11, 23, 3, 0), False),
     ("night shift 06:00 is the end", "UTC", "22:00-06:00", "12345", utc(2026, 11, 20, 6, 0), False),
     # Night shift across the autumn DST change in Berlin (Sat 2026-10-24 22:00 -> Sun 06:00, wall clock).
-    ("berlin night shift across fall back, 04:30 UTC = 05:30 local", "Europe/Berlin", "22:00-06:00", "6",
-     utc(2026, 10, 25, 4, 30), True),
-    ("berlin night shift across fall back, 05:00 UTC = 06:00 local", "Europe/Berlin", "22:00-06:00", "6",
-     utc(2026, 10, 25, 5, 0), False),
+    (
+        "berlin night shift across fall back, 04:30 UTC = 05:30 local",
+        "Europe/Berlin",
+        "22:00-06:00",
+        "6",
+        utc(2026, 10, 25, 4, 30),
+        True,
+    ),
+    (
+        "berlin night shift across fall back, 05:00 UTC = 06:00 local",
+        "Europe/Berlin",
+        "22:00-06:00",
+        "6",
+        utc(2026, 10, 25, 5, 0),
+        False,
+    ),
     ("split shift lunch gap", "UTC", "09:00-12:00,13:00-17:00", "12345", utc(2026, 11, 20, 12, 30), False),
     ("split shift afternoon", "UTC", "09:00-12:00,13:00-17:00", "12345", utc(2026, 11, 20, 13, 0), True),
     ("all day", "UTC", "00:00-24:00", "1234567", utc(2026, 11, 22, 23, 59), True),
@@ -67,8 +116,11 @@ ON_DUTY_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("tz", "hours", "days", "at", "expected"),
-                         [case[1:] for case in ON_DUTY_CASES], ids=[case[0] for case in ON_DUTY_CASES])
+@pytest.mark.parametrize(
+    ("tz", "hours", "days", "at", "expected"),
+    [case[1:] for case in ON_DUTY_CASES],
+    ids=[case[0] for case in ON_DUTY_CASES],
+)
 def test_is_on_duty(tz: str, hours: str, days: str, at: datetime, expected: bool) -> None:
     assert is_on_duty(person(tz, hours, days), at) is expected
 
@@ -83,10 +135,17 @@ def test_naive_moment_is_utc() -> None:
     assert is_on_duty(person("UTC", "09:00-10:00"), datetime(2026, 11, 20, 10, 30)) is False
 
 
-@pytest.mark.parametrize(("hours", "message"), [
-    ("", "empty"), ("9-18", "HH:MM"), ("09:00", "09:00-18:00"), ("25:00-26:00", "00-23"),
-    ("09:00-09:00", "no length"), ("09:60-10:00", "00-59"),
-])
+@pytest.mark.parametrize(
+    ("hours", "message"),
+    [
+        ("", "empty"),
+        ("9-18", "HH:MM"),
+        ("09:00", "09:00-18:00"),
+        ("25:00-26:00", "00-23"),
+        ("09:00-09:00", "no length"),
+        ("09:60-10:00", "00-59"),
+    ],
+)
 def test_bad_hours_are_refused_with_a_plain_message(hours: str, message: str) -> None:
     with pytest.raises(WorkHoursError, match=message):
         parse_hours(hours)
@@ -107,8 +166,9 @@ def test_days_and_zone_validation() -> None:
 FRIDAY_1400_UTC = utc(2026, 11, 20, 14, 0)  # Berlin 15:00, New York 09:00, Shanghai 22:00, Manila 22:00
 
 
-def build_team(engine: Engine, *, accountable: list[str], backup: str | None, rule: bool = True,
-               duty_active: bool = True) -> dict[str, int]:
+def build_team(
+    engine: Engine, *, accountable: list[str], backup: str | None, rule: bool = True, duty_active: bool = True
+) -> dict[str, int]:
     people = {
         "ana": ("Europe/Berlin", "09:00-18:00", True),
         "ben": ("America/New_York", "09:00-17:00", True),
@@ -130,35 +190,103 @@ def build_team(engine: Engine, *, accountable: list[str], backup: str | None, ru
             session.add(Assignment(person_id=ids[handle], duty_id=duty.id or 0, role="A"))
         session.add(Assignment(person_id=ids["ben"], duty_id=duty.id or 0, role="C"))
         if rule:
-            session.add(RoutingRule(category="site_incident", duty_id=duty.id,
-                                    backup_person_id=ids[backup] if backup else None))
+            session.add(
+                RoutingRule(category="site_incident", duty_id=duty.id, backup_person_id=ids[backup] if backup else None)
+            )
     return ids
 
 
 # (description, accountable, backup, at, via, handle, on_duty, words in the reason)
 ROUTE_CASES = [
-    ("owner on duty", ["ana"], "ben", FRIDAY_1400_UTC, "accountable", "ana", True,
-     "ana is accountable for site_build and on duty (09:00-18:00 Europe/Berlin)"),
-    ("owner off duty, backup on duty", ["chen"], "ben", FRIDAY_1400_UTC, "backup", "ben", True,
-     "backup ben is on duty"),
-    ("owner off duty, backup off duty", ["chen"], "ben", utc(2026, 11, 21, 2, 0), "accountable", "chen", False,
-     "nobody is on duty"),
-    ("owner off duty, no backup", ["chen"], None, FRIDAY_1400_UTC, "accountable", "chen", False,
-     "no backup is set: nobody is on duty"),
+    (
+        "owner on duty",
+        ["ana"],
+        "ben",
+        FRIDAY_1400_UTC,
+        "accountable",
+        "ana",
+        True,
+        "ana is accountable for site_build and on duty (09:00-18:00 Europe/Berlin)",
+    ),
+    (
+        "owner off duty, backup on duty",
+        ["chen"],
+        "ben",
+        FRIDAY_1400_UTC,
+        "backup",
+        "ben",
+        True,
+        "backup ben is on duty",
+    ),
+    (
+        "owner off duty, backup off duty",
+        ["chen"],
+        "ben",
+        utc(2026, 11, 21, 2, 0),
+        "accountable",
+        "chen",
+        False,
+        "nobody is on duty",
+    ),
+    (
+        "owner off duty, no backup",
+        ["chen"],
+        None,
+        FRIDAY_1400_UTC,
+        "accountable",
+        "chen",
+        False,
+        "no backup is set: nobody is on duty",
+    ),
     ("owner inactive, backup on duty", ["gone"], "ana", FRIDAY_1400_UTC, "backup", "ana", True, "inactive"),
-    ("night shift owner on duty after midnight", ["night"], "ana", utc(2026, 11, 20, 19, 30), "accountable",
-     "night", True, "on duty"),
-    ("two accountable: the one on duty", ["chen", "ana"], None, FRIDAY_1400_UTC, "accountable", "ana", True,
-     "one of 2 accountable"),
-    ("backup is the owner: no real backup", ["chen"], "chen", FRIDAY_1400_UTC, "accountable", "chen", False,
-     "nobody is on duty"),
+    (
+        "night shift owner on duty after midnight",
+        ["night"],
+        "ana",
+        utc(2026, 11, 20, 19, 30),
+        "accountable",
+        "night",
+        True,
+        "on duty",
+    ),
+    (
+        "two accountable: the one on duty",
+        ["chen", "ana"],
+        None,
+        FRIDAY_1400_UTC,
+        "accountable",
+        "ana",
+        True,
+        "one of 2 accountable",
+    ),
+    (
+        "backup is the owner: no real backup",
+        ["chen"],
+        "chen",
+        FRIDAY_1400_UTC,
+        "accountable",
+        "chen",
+        False,
+        "nobody is on duty",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("accountable", "backup", "at", "via", "handle", "on_duty", "words"),
-                         [case[1:] for case in ROUTE_CASES], ids=[case[0] for case in ROUTE_CASES])
-def test_route(engine: Engine, accountable: list[str], backup: str | None, at: datetime, via: str,
-               handle: str, on_duty: bool, words: str) -> None:
+@pytest.mark.parametrize(
+    ("accountable", "backup", "at", "via", "handle", "on_duty", "words"),
+    [case[1:] for case in ROUTE_CASES],
+    ids=[case[0] for case in ROUTE_CASES],
+)
+def test_route(
+    engine: Engine,
+    accountable: list[str],
+    backup: str | None,
+    at: datetime,
+    via: str,
+    handle: str,
+    on_duty: bool,
+    words: str,
+) -> None:
     ids = build_team(engine, accountable=accountable, backup=backup)
     with db.read_session(engine) as session:
         result = team.route(session, "site_incident", at)
@@ -168,12 +296,19 @@ def test_route(engine: Engine, accountable: list[str], backup: str | None, at: d
     assert table["site_incident"] == result  # the bulk path agrees with the single path
 
 
-@pytest.mark.parametrize(("kwargs", "category", "words"), [
-    ({"accountable": ["ana"], "backup": None, "rule": False}, "site_incident", "no routing rule"),
-    ({"accountable": [], "backup": "ana"}, "site_incident", "nobody is accountable for site_build"),
-    ({"accountable": ["ana"], "backup": None, "duty_active": False}, "site_incident", "inactive"),
-    ({"accountable": ["ana"], "backup": None}, "no_such_category", "no routing rule for category 'no_such_category'"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "category", "words"),
+    [
+        ({"accountable": ["ana"], "backup": None, "rule": False}, "site_incident", "no routing rule"),
+        ({"accountable": [], "backup": "ana"}, "site_incident", "nobody is accountable for site_build"),
+        ({"accountable": ["ana"], "backup": None, "duty_active": False}, "site_incident", "inactive"),
+        (
+            {"accountable": ["ana"], "backup": None},
+            "no_such_category",
+            "no routing rule for category 'no_such_category'",
+        ),
+    ],
+)
 def test_route_goes_nowhere(engine: Engine, kwargs: dict, category: str, words: str) -> None:
     build_team(engine, **kwargs)
     with db.read_session(engine) as session:

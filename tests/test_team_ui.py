@@ -19,14 +19,15 @@ from tests.conftest import make_app
 def role_in_db(engine: Engine, duty_code: str, handle: str) -> str | None:
     with db.read_session(engine) as session:
         row = session.exec(
-            select(Assignment.role).join(Duty, col(Duty.id) == col(Assignment.duty_id))
+            select(Assignment.role)
+            .join(Duty, col(Duty.id) == col(Assignment.duty_id))
             .join(Person, col(Person.id) == col(Assignment.person_id))
             .where(col(Duty.code) == duty_code, col(Person.handle) == handle)
         ).first()
     return row
 
 
-def check_messages(app) -> list[str]:  # noqa: ANN001
+def check_messages(app) -> list[str]:
     return [c.message for c in app.screen.view.checks]
 
 
@@ -55,11 +56,15 @@ async def test_set_and_clear_a_cell(sqlite_demo_engine: Engine, clock: FixedCloc
     with db.read_session(sqlite_demo_engine) as session:
         audits = session.exec(select(AuditLog).where(col(AuditLog.entity) == "assignment")).all()
     assert [(a.entity_id, a.action, a.actor) for a in audits] == [
-        ("seo/ben", "set", "tester"), ("seo/ben", "set", "tester"), ("seo/ben", "clear", "tester")]
+        ("seo/ben", "set", "tester"),
+        ("seo/ben", "set", "tester"),
+        ("seo/ben", "clear", "tester"),
+    ]
 
 
 async def test_a_stale_cell_is_refused_and_the_grid_shows_the_new_value(
-        sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings) -> None:
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(sqlite_demo_engine, clock, settings, start_area="team")
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
@@ -69,8 +74,9 @@ async def test_a_stale_cell_is_refused_and_the_grid_shows_the_new_value(
         with db.write_session(sqlite_demo_engine) as session:
             duty = session.exec(select(Duty).where(col(Duty.code) == "site_build")).one()
             ana = session.exec(select(Person).where(col(Person.handle) == "ana")).one()
-            cell = session.exec(select(Assignment).where(col(Assignment.duty_id) == duty.id,
-                                                         col(Assignment.person_id) == ana.id)).one()
+            cell = session.exec(
+                select(Assignment).where(col(Assignment.duty_id) == duty.id, col(Assignment.person_id) == ana.id)
+            ).one()
             cell.role = "R"
             session.add(cell)
         assert grid.cursor_role() == "I"
@@ -81,8 +87,9 @@ async def test_a_stale_cell_is_refused_and_the_grid_shows_the_new_value(
         assert any("changed to R by someone else" in n.message for n in app._notifications)
 
 
-async def test_enter_on_a_check_jumps_to_its_cell(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                  settings: Settings) -> None:
+async def test_enter_on_a_check_jumps_to_its_cell(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(sqlite_demo_engine, clock, settings, start_area="team")
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
@@ -124,15 +131,15 @@ async def test_routing_panel_edits_a_rule(sqlite_demo_engine: Engine, clock: Fix
         assert type(app.screen).__name__ == "TeamScreen"
         site = next(r for r in screen.view.routes if r.category == "site_incident")
         assert (site.backup_handle, site.route.via, site.route.person_handle) == ("ana", "backup", "ana")
-        assert not any(c.code == "escalation_uncovered" and c.category == "site_incident"
-                       for c in screen.view.checks)
+        assert not any(c.code == "escalation_uncovered" and c.category == "site_incident" for c in screen.view.checks)
     with db.read_session(sqlite_demo_engine) as session:
         rule = session.exec(select(RoutingRule).where(col(RoutingRule.category) == "site_incident")).one()
         assert rule.backup_person_id == ana_id
 
 
-async def test_add_a_person_and_deactivate_a_duty(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                  settings: Settings) -> None:
+async def test_add_a_person_and_deactivate_a_duty(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(sqlite_demo_engine, clock, settings, start_area="team")
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
@@ -165,8 +172,9 @@ async def test_add_a_person_and_deactivate_a_duty(sqlite_demo_engine: Engine, cl
         assert (audit.action, json.loads(audit.after or "{}")) == ("deactivate", {"active": False})
 
 
-async def test_empty_team_says_how_to_start_and_keys_do_nothing(engine: Engine, clock: FixedClock,
-                                                                 settings: Settings) -> None:
+async def test_empty_team_says_how_to_start_and_keys_do_nothing(
+    engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(engine, clock, settings, start_area="team")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

@@ -14,8 +14,7 @@ from dtc_tui.services.tickets.sla_store import record_due_breaches
 
 
 def new_ticket(engine: Engine, now: datetime, **kw: object) -> int:
-    args = {"subject": "Where is my order?", "channel": "email", "category": "logistics", "now": now,
-            "actor": "test"}
+    args = {"subject": "Where is my order?", "channel": "email", "category": "logistics", "now": now, "actor": "test"}
     args.update(kw)
     return ops.create_ticket(engine, **args)  # type: ignore[arg-type]
 
@@ -52,8 +51,9 @@ def test_claim_is_compare_and_set(engine: Engine, now: datetime) -> None:
     with db.read_session(engine) as session:
         ana = session.execute(select(Person).where(Person.handle == "ana")).scalars().one()
         assert ticket.assignee_id == ana.id
-        assert session.execute(select(func.count()).select_from(AuditLog)
-                               .where(AuditLog.action == "claim")).scalar() == 1
+        assert (
+            session.execute(select(func.count()).select_from(AuditLog).where(AuditLog.action == "claim")).scalar() == 1
+        )
 
 
 def test_stale_edit_is_refused_and_names_who_changed_it(engine: Engine, now: datetime) -> None:
@@ -180,8 +180,11 @@ def test_undo_restores_while_nobody_touched_the_ticket(engine: Engine, now: date
     with pytest.raises(ops.StaleEdit, match="no longer safe"):
         ops.undo(engine, second, "ana", now)
     with db.read_session(engine) as session:
-        kinds = session.execute(select(TicketEvent.kind).where(TicketEvent.ticket_id == ticket_id)
-                                .order_by(TicketEvent.id)).scalars().all()
+        kinds = (
+            session.execute(select(TicketEvent.kind).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id))
+            .scalars()
+            .all()
+        )
     assert kinds == ["created", "priority", "undo", "status", "tags"]
 
 

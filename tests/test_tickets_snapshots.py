@@ -11,19 +11,29 @@ from tests.conftest import make_app
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])
-def test_queue_snapshot(snap_compare, sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings,  # noqa: ANN001
-                        size: tuple[int, int]) -> None:
+def test_queue_snapshot(
+    snap_compare,
+    sqlite_demo_engine: Engine,
+    clock: FixedClock,
+    settings: Settings,
+    size: tuple[int, int],
+) -> None:
     assert snap_compare(make_app(sqlite_demo_engine, clock, settings), terminal_size=size)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])
-def test_ticket_view_snapshot(snap_compare, sqlite_demo_engine: Engine, clock: FixedClock,  # noqa: ANN001
-                              settings: Settings, size: tuple[int, int]) -> None:
+def test_ticket_view_snapshot(
+    snap_compare,
+    sqlite_demo_engine: Engine,
+    clock: FixedClock,
+    settings: Settings,
+    size: tuple[int, int],
+) -> None:
     assert snap_compare(make_app(sqlite_demo_engine, clock, settings), press=["enter"], terminal_size=size)
 
 
-def test_kpi_snapshot(snap_compare, sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings) -> None:  # noqa: ANN001
-    async def open_kpis(pilot) -> None:  # noqa: ANN001
+def test_kpi_snapshot(snap_compare, sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings) -> None:
+    async def open_kpis(pilot) -> None:
         await pilot.press("K")
         await pilot.app.workers.wait_for_complete()  # the KPIs are computed in a worker
         await pilot.pause()

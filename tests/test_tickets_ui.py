@@ -19,7 +19,7 @@ def ticket(engine: Engine, ticket_id: int) -> Ticket:
         return found
 
 
-async def filter_queue(pilot, text: str) -> None:  # noqa: ANN001
+async def filter_queue(pilot, text: str) -> None:
     await pilot.press("slash")
     for char in text:
         await pilot.press("space" if char == " " else ("colon" if char == ":" else char))
@@ -27,12 +27,13 @@ async def filter_queue(pilot, text: str) -> None:  # noqa: ANN001
     await pilot.pause()
 
 
-def queue(app) -> WindowTable:  # noqa: ANN001
+def queue(app) -> WindowTable:
     return app.screen.query_one("#queue", WindowTable)
 
 
-async def test_queue_opens_sorted_by_time_to_breach(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                    settings: Settings) -> None:
+async def test_queue_opens_sorted_by_time_to_breach(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(sqlite_demo_engine, clock, settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -44,8 +45,9 @@ async def test_queue_opens_sorted_by_time_to_breach(sqlite_demo_engine: Engine, 
         assert "1/300" in str(app.screen.query_one("#queue-status").render())
 
 
-async def test_claim_assigns_the_operator_in_the_database(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                          settings: Settings) -> None:
+async def test_claim_assigns_the_operator_in_the_database(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(sqlite_demo_engine, clock, settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await filter_queue(pilot, "assignee:none")
@@ -69,8 +71,9 @@ async def test_claim_assigns_the_operator_in_the_database(sqlite_demo_engine: En
         assert any("already claimed by ana" in n.message for n in app._notifications)
 
 
-async def test_assign_status_and_priority_through_pickers(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                          settings: Settings) -> None:
+async def test_assign_status_and_priority_through_pickers(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(sqlite_demo_engine, clock, settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -107,8 +110,9 @@ async def test_filter_by_fields_and_text(sqlite_demo_engine: Engine, clock: Fixe
         assert queue(app).row_count == 300
 
 
-async def test_bad_filter_field_is_a_warning_not_a_crash(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                         settings: Settings) -> None:
+async def test_bad_filter_field_is_a_warning_not_a_crash(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(sqlite_demo_engine, clock, settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await filter_queue(pilot, "colour:red")
@@ -131,8 +135,9 @@ async def test_views_cycle_with_v(sqlite_demo_engine: Engine, clock: FixedClock,
         assert counts["waiting"] > 0
 
 
-async def test_escalate_routes_to_the_category_owner(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                     settings: Settings) -> None:
+async def test_escalate_routes_to_the_category_owner(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(sqlite_demo_engine, clock, settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await filter_queue(pilot, "cat:site_incident")
@@ -146,8 +151,9 @@ async def test_escalate_routes_to_the_category_owner(sqlite_demo_engine: Engine,
         assert escalated.priority in ("high", "urgent")
 
 
-async def test_bulk_status_change_on_marked_tickets_then_undo(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                               settings: Settings) -> None:
+async def test_bulk_status_change_on_marked_tickets_then_undo(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(sqlite_demo_engine, clock, settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await filter_queue(pilot, "status:new")
@@ -166,8 +172,9 @@ async def test_bulk_status_change_on_marked_tickets_then_undo(sqlite_demo_engine
         assert statuses == ["new", "open", "open"]
 
 
-async def test_reply_from_the_ticket_view_stops_first_response(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                               settings: Settings) -> None:
+async def test_reply_from_the_ticket_view_stops_first_response(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     app = make_app(sqlite_demo_engine, clock, settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await filter_queue(pilot, "status:new")
@@ -188,8 +195,9 @@ async def test_reply_from_the_ticket_view_stops_first_response(sqlite_demo_engin
         assert type(app.screen).__name__ == "TicketsScreen"
 
 
-async def test_markup_and_escape_codes_in_subjects_are_shown_literally(sqlite_demo_engine: Engine, clock: FixedClock,
-                                                                       settings: Settings) -> None:
+async def test_markup_and_escape_codes_in_subjects_are_shown_literally(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     # Demo ticket 2's subject holds Rich markup, an [@click] action and ESC sequences.
     app = make_app(sqlite_demo_engine, clock, settings)
     async with app.run_test(size=(160, 40)) as pilot:

@@ -40,7 +40,7 @@ def hostile_engine(sqlite_demo_engine: Engine) -> Engine:
     return sqlite_demo_engine
 
 
-def assert_safe(app) -> str:  # noqa: ANN001
+def assert_safe(app) -> str:
     assert app.is_running, "markup in data must not run actions"
     shown = screen_text(app)
     for char in FORBIDDEN:
@@ -48,16 +48,20 @@ def assert_safe(app) -> str:  # noqa: ANN001
     return shown
 
 
-@pytest.mark.parametrize(("start", "keys", "expected"), [
-    ("tickets", [], "[bold red]x[/] [@click=app.quit]quit[/] bad [/] tag"),
-    ("tickets", ["enter"], "[@click=app.quit]quit[/]"),
-    ("overview", [], "Shop [bold red]x[/]"),
-    ("inventory", [], "[bold red]x[/]"),
-    ("ads", ["enter"], "Shop [bold red]x[/]"),
-    ("team", [], "SEO [bold red]x[/]"),
-])
-async def test_hostile_text_is_shown_literally(hostile_engine: Engine, clock: FixedClock, settings: Settings,
-                                               start: str, keys: list[str], expected: str) -> None:
+@pytest.mark.parametrize(
+    ("start", "keys", "expected"),
+    [
+        ("tickets", [], "[bold red]x[/] [@click=app.quit]quit[/] bad [/] tag"),
+        ("tickets", ["enter"], "[@click=app.quit]quit[/]"),
+        ("overview", [], "Shop [bold red]x[/]"),
+        ("inventory", [], "[bold red]x[/]"),
+        ("ads", ["enter"], "Shop [bold red]x[/]"),
+        ("team", [], "SEO [bold red]x[/]"),
+    ],
+)
+async def test_hostile_text_is_shown_literally(
+    hostile_engine: Engine, clock: FixedClock, settings: Settings, start: str, keys: list[str], expected: str
+) -> None:
     app = make_app(hostile_engine, clock, settings, start_area=start)
     async with app.run_test(size=(200, 50)) as pilot:
         await app.workers.wait_for_complete()
@@ -74,8 +78,9 @@ async def test_hostile_text_is_shown_literally(hostile_engine: Engine, clock: Fi
         await pilot.press("q")
 
 
-async def test_hostile_text_at_80_columns_and_in_notifications(hostile_engine: Engine, clock: FixedClock,
-                                                               settings: Settings) -> None:
+async def test_hostile_text_at_80_columns_and_in_notifications(
+    hostile_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
     with db.write_session(hostile_engine) as s:
         s.execute(update(Person).where(Person.handle == "ana").values(handle="[red]ana[/] \x1b[2J"))
     app = make_app(hostile_engine, clock, settings, start_area="tickets")

@@ -33,19 +33,31 @@ class _Row:
 
 def _rows(session: Session, start: datetime, end: datetime) -> list[_Row]:
     t = Ticket.__table__.c  # type: ignore[attr-defined]
-    stmt = (select(t.id, t.created_at, t.first_response_at, t.solved_at, t.agent_replies, t.csat, Person.handle,
-                   t.channel, t.category)
-            .outerjoin(Person, Person.id == t.assignee_id)
-            .where(or_((t.created_at >= start) & (t.created_at < end), (t.solved_at >= start) & (t.solved_at < end))))
+    stmt = (
+        select(
+            t.id,
+            t.created_at,
+            t.first_response_at,
+            t.solved_at,
+            t.agent_replies,
+            t.csat,
+            Person.handle,
+            t.channel,
+            t.category,
+        )
+        .outerjoin(Person, Person.id == t.assignee_id)
+        .where(or_((t.created_at >= start) & (t.created_at < end), (t.solved_at >= start) & (t.solved_at < end)))
+    )
     return [_Row(r[0], r[1], r[2], r[3], r[4], r[5], r[6] or "unassigned", r[7], r[8]) for r in session.execute(stmt)]
 
 
 def _breaches(session: Session, ids: list[int]) -> dict[int, set[str]]:
     found: dict[int, set[str]] = defaultdict(set)
     for start in range(0, len(ids), 5000):
-        chunk = ids[start:start + 5000]
+        chunk = ids[start : start + 5000]
         for ticket_id, metric in session.execute(
-                select(SlaBreach.ticket_id, SlaBreach.metric).where(SlaBreach.ticket_id.in_(chunk))):  # type: ignore[attr-defined]
+            select(SlaBreach.ticket_id, SlaBreach.metric).where(SlaBreach.ticket_id.in_(chunk))
+        ):  # type: ignore[attr-defined]
             found[ticket_id].add(metric)
     return found
 
@@ -64,8 +76,9 @@ def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _kpis(rows: list[_Row], breaches: dict[int, set[str]], start: datetime, end: datetime,
-          targets: dict[str, float]) -> KpiSet:
+def _kpis(
+    rows: list[_Row], breaches: dict[int, set[str]], start: datetime, end: datetime, targets: dict[str, float]
+) -> KpiSet:
     created = [r for r in rows if start <= r.created_at < end]
     solved = [r for r in rows if r.solved_at is not None and start <= r.solved_at < end]
     fr_ended = [r for r in created if r.first_response_at is not None or "first_response" in breaches.get(r.id, ())]
@@ -80,25 +93,59 @@ def _kpis(rows: list[_Row], breaches: dict[int, set[str]], start: datetime, end:
         Kpi("fr_sla", "First-response SLA", _ratio(fr_met, len(fr_ended)), 1 - targets["breach"], "%"),
         Kpi("nr_sla", "Next-response SLA", _ratio(cycles - nr_breaches, cycles), 1 - targets["breach"], "%"),
         Kpi("res_sla", "Resolution SLA", _ratio(res_met, len(solved)), 1 - targets["breach"], "%"),
-        Kpi("frt_median", "First response median", statistics.median(frt) if frt else None,
-            targets["frt_minutes"], "min", higher_is_better=False),
-        Kpi("frt_p90", "First response p90", _percentile(frt, 0.9), targets["ceiling_minutes"], "min",
-            higher_is_better=False),
-        Kpi("resolution_rate", "Resolution rate", _ratio(sum(1 for r in created if r.solved_at), len(created)),
-            targets["resolution"], "%"),
-        Kpi("fsr", "First-contact resolution", _ratio(sum(1 for r in solved if r.agent_replies <= 1), len(solved)),
-            targets["fsr"], "%"),
+        Kpi(
+            "frt_median",
+            "First response median",
+            statistics.median(frt) if frt else None,
+            targets["frt_minutes"],
+            "min",
+            higher_is_better=False,
+        ),
+        Kpi(
+            "frt_p90",
+            "First response p90",
+            _percentile(frt, 0.9),
+            targets["ceiling_minutes"],
+            "min",
+            higher_is_better=False,
+        ),
+        Kpi(
+            "resolution_rate",
+            "Resolution rate",
+            _ratio(sum(1 for r in created if r.solved_at), len(created)),
+            targets["resolution"],
+            "%",
+        ),
+        Kpi(
+            "fsr",
+            "First-contact resolution",
+            _ratio(sum(1 for r in solved if r.agent_replies <= 1), len(solved)),
+            targets["fsr"],
+            "%",
+        ),
         Kpi("csat", "CSAT", statistics.fmean(rated) if rated else None, targets["csat"], "/5"),
-        Kpi("csat_satisfied", "CSAT satisfied (4-5)", _ratio(sum(1 for c in rated if c >= 4), len(rated)),
-            targets["csat_satisfied"], "%"),
-        Kpi("breach_rate", "Breach rate", _ratio(sum(1 for r in created if breaches.get(r.id)), len(created)),
-            targets["breach"], "%", higher_is_better=False),
+        Kpi(
+            "csat_satisfied",
+            "CSAT satisfied (4-5)",
+            _ratio(sum(1 for c in rated if c >= 4), len(rated)),
+            targets["csat_satisfied"],
+            "%",
+        ),
+        Kpi(
+            "breach_rate",
+            "Breach rate",
+            _ratio(sum(1 for r in created if breaches.get(r.id)), len(created)),
+            targets["breach"],
+            "%",
+            higher_is_better=False,
+        ),
     ]
     return KpiSet(len(created), len(solved), kpis)
 
 
-def report(session: Session, *, start: datetime, end: datetime, now: datetime,
-           group_by: tuple[str, ...] = GROUPS) -> KpiReport:
+def report(
+    session: Session, *, start: datetime, end: datetime, now: datetime, group_by: tuple[str, ...] = GROUPS
+) -> KpiReport:
     length = end - start
     prev_start = start - length
     rows = _rows(session, prev_start, end)
@@ -111,17 +158,25 @@ def report(session: Session, *, start: datetime, end: datetime, now: datetime,
         buckets: dict[str, list[_Row]] = defaultdict(list)
         for row in rows:
             buckets[getattr(row, group)].append(row)
-        result.groups[group] = {name: _kpis(members, breaches, start, end, targets)
-                                for name, members in sorted(buckets.items())}
+        result.groups[group] = {
+            name: _kpis(members, breaches, start, end, targets) for name, members in sorted(buckets.items())
+        }
     per_day: dict[date, int] = defaultdict(int)
-    for (due_at,) in session.execute(select(SlaBreach.due_at).where(SlaBreach.due_at >= start,  # type: ignore[arg-type]
-                                                                     SlaBreach.due_at < end)):
+    for (due_at,) in session.execute(
+        select(SlaBreach.due_at).where(
+            SlaBreach.due_at >= start,  # type: ignore[arg-type]
+            SlaBreach.due_at < end,
+        )
+    ):
         per_day[due_at.date()] += 1
     days = max(math.ceil(length / timedelta(days=1)), 1)  # a partial last day (today) gets its bar
-    result.breaches_per_day = [((start + timedelta(days=i)).date(), per_day.get((start + timedelta(days=i)).date(), 0))
-                               for i in range(days)]
-    ages = [(now - created).total_seconds() / 3600 for (created,) in session.execute(
-        select(Ticket.created_at).where(Ticket.is_open))]  # type: ignore[arg-type]
+    result.breaches_per_day = [
+        ((start + timedelta(days=i)).date(), per_day.get((start + timedelta(days=i)).date(), 0)) for i in range(days)
+    ]
+    ages = [
+        (now - created).total_seconds() / 3600
+        for (created,) in session.execute(select(Ticket.created_at).where(Ticket.is_open))
+    ]  # type: ignore[arg-type]
     result.backlog_open = len(ages)
     result.backlog_median_age_hours = statistics.median(ages) if ages else None
     result.backlog_oldest_age_hours = max(ages) if ages else None

@@ -56,8 +56,9 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> da
 
 
 period_options = [
-    click.option("--period", default=None, metavar="7d|14d|30d|90d|Nd",
-                 help="The last N complete days (today is left out)."),
+    click.option(
+        "--period", default=None, metavar="7d|14d|30d|90d|Nd", help="The last N complete days (today is left out)."
+    ),
     click.option("--from", "start", callback=_date, metavar="YYYY-MM-DD", help="Custom period start (with --to)."),
     click.option("--to", "end", callback=_date, metavar="YYYY-MM-DD", help="Custom period end, included."),
 ]
@@ -80,9 +81,20 @@ def with_period(function: Any) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (empty cell where a ratio is undefined).")
 @pass_ctx
-def report(ctx: CliContext, period: str | None, start: date | None, end: date | None, by: str, channel: str | None,
-           campaign_id: int | None, sort_key: str | None, desc: bool, only_alerts: bool, as_json: bool,
-           as_csv: bool) -> None:
+def report(
+    ctx: CliContext,
+    period: str | None,
+    start: date | None,
+    end: date | None,
+    by: str,
+    channel: str | None,
+    campaign_id: int | None,
+    sort_key: str | None,
+    desc: bool,
+    only_alerts: bool,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
     """Spend, revenue, ROAS, CPA, CPC, CPM, CTR and conversion rate against the previous period."""
     from dtc_tui import db
     from dtc_tui.services.ads import report as ads
@@ -100,8 +112,9 @@ def report(ctx: CliContext, period: str | None, start: date | None, end: date | 
     if by == "channel":
         rows = [row for row in report_data.channels if channel is None or row.channel == channel]
     elif by == "campaign":
-        rows = [row for row in report_data.campaigns_of(channel)
-                if campaign_id is None or row.campaign_id == campaign_id]
+        rows = [
+            row for row in report_data.campaigns_of(channel) if campaign_id is None or row.campaign_id == campaign_id
+        ]
     else:
         with db.read_session(ctx.engine()) as session:
             rows = ads.load_days(session, report_data, channel=channel, campaign_id=campaign_id)
@@ -126,16 +139,21 @@ def _print_text(report_data: AdsReport, rows: list[ReportRow], by: str) -> None:
     from dtc_tui.services.ads.metrics import fmt_money, fmt_percent, fmt_ratio, fmt_signed_percent
 
     blended = report_data.blended
-    click.echo(f"{report_data.period.label}, against {report_data.previous_period.start} - "
-               f"{report_data.previous_period.end}")
+    click.echo(
+        f"{report_data.period.label}, against {report_data.previous_period.start} - {report_data.previous_period.end}"
+    )
     if report_data.peak is not None:
         click.echo(f"Peak period in force: {report_data.peak.name} (relaxed targets)")
     low, high = blended.band
-    click.echo(f"Ad spend {fmt_money(blended.ad_spend)} ({fmt_signed_percent(report_data.total.spend_change)})   "
-               f"Attributed ROAS (platform revenue / ad spend) {fmt_ratio(report_data.total.roas)}")
-    click.echo(f"Blended ROAS (store revenue / ad spend, = MER) {fmt_ratio(blended.blended_roas)}   "
-               f"Ad spend share of store revenue {fmt_percent(blended.spend_share)} "
-               f"({blended.stage} target {low * 100:.0f}-{high * 100:.0f}%)")
+    click.echo(
+        f"Ad spend {fmt_money(blended.ad_spend)} ({fmt_signed_percent(report_data.total.spend_change)})   "
+        f"Attributed ROAS (platform revenue / ad spend) {fmt_ratio(report_data.total.roas)}"
+    )
+    click.echo(
+        f"Blended ROAS (store revenue / ad spend, = MER) {fmt_ratio(blended.blended_roas)}   "
+        f"Ad spend share of store revenue {fmt_percent(blended.spend_share)} "
+        f"({blended.stage} target {low * 100:.0f}-{high * 100:.0f}%)"
+    )
     click.echo("")
     for line in table_lines(rows, by):
         click.echo(line)
@@ -154,16 +172,21 @@ def table_lines(rows: list[ReportRow], by: str) -> list[str]:
     from dtc_tui.services.common.text import one_line
 
     columns: list[tuple[str, int, Any]] = [
-        ("Day" if by == "day" else ("Campaign" if by == "campaign" else "Channel"), 28 if by != "day" else 10,
-         lambda r: one_line(r.label if by != "campaign" else f"{r.channel}/{r.label}", 28)),
+        (
+            "Day" if by == "day" else ("Campaign" if by == "campaign" else "Channel"),
+            28 if by != "day" else 10,
+            lambda r: one_line(r.label if by != "campaign" else f"{r.channel}/{r.label}", 28),
+        ),
         ("Spend", 10, lambda r: fmt_money(r.current.spend)),
         ("Revenue", 10, lambda r: fmt_money(r.current.revenue)),
         ("ROAS", 5, lambda r: fmt_ratio(r.roas)),
     ]
     if by != "day":
-        columns += [("dSpend", 6, lambda r: fmt_signed_percent(r.spend_change)),
-                    ("dROAS", 6, lambda r: fmt_signed(r.roas_change)),
-                    ("BE", 5, lambda r: fmt_ratio(r.break_even))]
+        columns += [
+            ("dSpend", 6, lambda r: fmt_signed_percent(r.spend_change)),
+            ("dROAS", 6, lambda r: fmt_signed(r.roas_change)),
+            ("BE", 5, lambda r: fmt_ratio(r.break_even)),
+        ]
     columns += [
         ("Conv", 7, lambda r: f"{r.current.conversions:,.1f}"),
         ("CPA", 8, lambda r: fmt_money(r.current.cpa, 2)),
@@ -173,20 +196,49 @@ def table_lines(rows: list[ReportRow], by: str) -> list[str]:
         ("CVR", 6, lambda r: fmt_percent(r.current.conversion_rate, 2)),
         ("Alerts", 0, lambda r: ", ".join(a.kind for a in r.alerts) + ("below pause line" if r.below_pause else "")),
     ]
-    lines = ["  ".join(label.ljust(width) if i == 0 else label.rjust(width) for i, (label, width, _) in
-                       enumerate(columns)).rstrip()]
+    lines = [
+        "  ".join(
+            label.ljust(width) if i == 0 else label.rjust(width) for i, (label, width, _) in enumerate(columns)
+        ).rstrip()
+    ]
     for row in rows:
         cells = [str(render(row)) for _, _, render in columns]
-        lines.append("  ".join(cell.ljust(width) if i == 0 else cell.rjust(width)
-                               for i, (cell, (_, width, _)) in enumerate(zip(cells, columns, strict=True))).rstrip())
+        lines.append(
+            "  ".join(
+                cell.ljust(width) if i == 0 else cell.rjust(width)
+                for i, (cell, (_, width, _)) in enumerate(zip(cells, columns, strict=True))
+            ).rstrip()
+        )
     if not rows:
         lines.append("(no rows)")
     return lines
 
 
-CSV_FIELDS = ["level", "label", "channel", "campaign_id", "day", "spend", "impressions", "clicks", "conversions",
-              "revenue", "roas", "cpa", "cpc", "cpm", "ctr", "conversion_rate", "spend_change", "roas_change",
-              "target_roas", "target_cpa", "break_even_roas", "losing_streak_days", "alerts"]
+CSV_FIELDS = [
+    "level",
+    "label",
+    "channel",
+    "campaign_id",
+    "day",
+    "spend",
+    "impressions",
+    "clicks",
+    "conversions",
+    "revenue",
+    "roas",
+    "cpa",
+    "cpc",
+    "cpm",
+    "ctr",
+    "conversion_rate",
+    "spend_change",
+    "roas_change",
+    "target_roas",
+    "target_cpa",
+    "break_even_roas",
+    "losing_streak_days",
+    "alerts",
+]
 
 
 def _write_csv(rows: list[ReportRow], by: str) -> None:

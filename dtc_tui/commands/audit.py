@@ -44,6 +44,8 @@ def audit_command(ctx: CliContext, since: str, entity: str | None, limit: int, a
         return
     for row in rows:
         change = ", ".join(f"{k}: {(row.before or {}).get(k)!r} -> {v!r}" for k, v in (row.after or {}).items())
-        click.echo(f"{row.at:%Y-%m-%d %H:%M:%S} {one_line(row.actor):<10} {row.action:<12} {row.entity} "
-                   f"{one_line(row.entity_id)}  {one_line(change, 120)}")
+        click.echo(
+            f"{row.at:%Y-%m-%d %H:%M:%S} {one_line(row.actor):<10} {row.action:<12} {row.entity} "
+            f"{one_line(row.entity_id)}  {one_line(change, 120)}"
+        )
     click.echo(f"{len(rows)} changes since {start:%Y-%m-%d %H:%M} UTC", err=True)

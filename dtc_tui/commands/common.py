@@ -39,8 +39,10 @@ class CliContext:
                 from sqlalchemy.exc import ArgumentError, OperationalError
 
                 if isinstance(exc, OperationalError | ArgumentError):
-                    raise click.ClickException(f"cannot open database {self.database_url}: "
-                                               f"{str(exc.orig if hasattr(exc, 'orig') else exc).strip()}") from exc
+                    raise click.ClickException(
+                        f"cannot open database {self.database_url}: "
+                        f"{str(exc.orig if hasattr(exc, 'orig') else exc).strip()}"
+                    ) from exc
                 raise
             self._engine = engine
             from dtc_tui import startup

@@ -120,5 +120,7 @@ def init(ctx: CliContext, group: str) -> None:
         raise click.ClickException(str(exc)) from exc
     ctx.engine()  # migrates and writes the defaults
     maintenance.init_shared(path, group)  # the -wal/-shm files now exist: give them the group too
-    click.echo(f"{setup.database} is ready for group {group}: directory {setup.directory} is 2770 (setgid), "
-               "database files are 0660")
+    click.echo(
+        f"{setup.database} is ready for group {group}: directory {setup.directory} is 2770 (setgid), "
+        "database files are 0660"
+    )

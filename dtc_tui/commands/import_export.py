@@ -19,10 +19,16 @@ SHOW_PROGRESS_AFTER = 1.0  # seconds: quick imports print no bar
 
 def _kinds_epilog() -> str:
     lines = [f"  {kind:<18} {description}" for kind, (_m, _c, description) in FORMAT_KINDS.items()]
-    tables = textwrap.fill(", ".join(kind for kind in IMPORT_KINDS if kind not in FORMAT_KINDS), width=76,
-                           break_on_hyphens=False, initial_indent="  ", subsequent_indent="  ")
-    return ("\b\nKinds:\n" + "\n".join(lines) + "\n\b\nThis app's own CSV/JSON (what 'dtc-tui export' writes):\n"
-            + tables)
+    tables = textwrap.fill(
+        ", ".join(kind for kind in IMPORT_KINDS if kind not in FORMAT_KINDS),
+        width=76,
+        break_on_hyphens=False,
+        initial_indent="  ",
+        subsequent_indent="  ",
+    )
+    return (
+        "\b\nKinds:\n" + "\n".join(lines) + "\n\b\nThis app's own CSV/JSON (what 'dtc-tui export' writes):\n" + tables
+    )
 
 
 class _LazyProgress:
@@ -43,8 +49,14 @@ class _LazyProgress:
             from rich.console import Console
             from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-            self.bar = Progress(TextColumn("{task.description:<9}"), BarColumn(), TaskProgressColumn(),
-                                TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+            self.bar = Progress(
+                TextColumn("{task.description:<9}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
             self.bar.start()
             self.task = self.bar.add_task(phase, total=1.0)
         self.bar.update(self.task, completed=fraction, description=phase)
@@ -58,14 +70,24 @@ class _LazyProgress:
 @click.argument("kind", type=click.Choice(IMPORT_KINDS), metavar="KIND")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check every row and count what would change; write nothing.")
-@click.option("--skip-invalid", "rejects", type=click.Path(dir_okay=False, path_type=Path), metavar="REJECTS.csv",
-              help="Write the good rows; put the bad ones in REJECTS.csv with an error column.")
-@click.option("--tz", default="UTC", show_default=True,
-              help="Time zone of times written without an offset in the file (IANA name, e.g. Europe/Berlin).")
+@click.option(
+    "--skip-invalid",
+    "rejects",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="REJECTS.csv",
+    help="Write the good rows; put the bad ones in REJECTS.csv with an error column.",
+)
+@click.option(
+    "--tz",
+    default="UTC",
+    show_default=True,
+    help="Time zone of times written without an offset in the file (IANA name, e.g. Europe/Berlin).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_ctx
-def import_command(ctx: CliContext, kind: str, file: Path, dry_run: bool, rejects: Path | None, tz: str,
-                   as_json: bool) -> None:
+def import_command(
+    ctx: CliContext, kind: str, file: Path, dry_run: bool, rejects: Path | None, tz: str, as_json: bool
+) -> None:
     """Import FILE as KIND: every row is checked first; one bad row means nothing is written.
 
     Re-importing the same file changes nothing (rows are matched on their natural keys).
@@ -85,8 +107,17 @@ def import_command(ctx: CliContext, kind: str, file: Path, dry_run: bool, reject
         raise click.ClickException(f"cannot write {rejects}: no such directory")
     progress = _LazyProgress(enabled=sys.stderr.isatty() and not as_json)
     try:
-        summary = run_import(ctx.engine(), kind, file, now=ctx.now(), actor=ctx.operator, tz=tz,
-                             dry_run=dry_run, rejects=rejects, progress=progress)
+        summary = run_import(
+            ctx.engine(),
+            kind,
+            file,
+            now=ctx.now(),
+            actor=ctx.operator,
+            tz=tz,
+            dry_run=dry_run,
+            rejects=rejects,
+            progress=progress,
+        )
     except ImportFailed as exc:
         progress.close()
         for error in exc.errors:
@@ -108,15 +139,26 @@ def import_command(ctx: CliContext, kind: str, file: Path, dry_run: bool, reject
 
         raise click.ClickException(
             f"{plural(len(summary.errors), 'problem')} in {summary.rejected:,} of {plural(summary.rows, 'row')}; "
-            "nothing was written (fix the file, or use --skip-invalid REJECTS.csv to import the good rows)")
+            "nothing was written (fix the file, or use --skip-invalid REJECTS.csv to import the good rows)"
+        )
 
 
 @click.command("export")
 @click.argument("kind", type=click.Choice(EXPORT_KINDS), metavar="KIND")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default=None,
-              help="File format (default: from the -o file's extension, else csv).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write (default: standard output).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json"]),
+    default=None,
+    help="File format (default: from the -o file's extension, else csv).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
 @pass_ctx
 def export_command(ctx: CliContext, kind: str, fmt: str | None, output: Path | None) -> None:
     """Export one table as CSV or JSON (what 'dtc-tui import KIND' reads back).

@@ -10,9 +10,30 @@ import click
 from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
 
 REORDER_FIELDS = [
-    "sku", "name", "warehouse", "supplier", "class", "state", "on_hand", "available", "inbound", "on_draft",
-    "daily_sales", "cover_days", "days_to_stockout", "stockout_date", "reorder_by", "lead_time_days",
-    "safety_stock", "order_up_to", "moq", "case_pack", "suggested_purchase", "transfer_in", "transfer_from", "action",
+    "sku",
+    "name",
+    "warehouse",
+    "supplier",
+    "class",
+    "state",
+    "on_hand",
+    "available",
+    "inbound",
+    "on_draft",
+    "daily_sales",
+    "cover_days",
+    "days_to_stockout",
+    "stockout_date",
+    "reorder_by",
+    "lead_time_days",
+    "safety_stock",
+    "order_up_to",
+    "moq",
+    "case_pack",
+    "suggested_purchase",
+    "transfer_in",
+    "transfer_from",
+    "action",
 ]
 
 
@@ -20,17 +41,30 @@ def _reorder_record(row: object) -> dict[str, object]:
     r = row  # a BoardRow
     plan = r.plan  # type: ignore[attr-defined]
     return {
-        "sku": r.code, "name": r.name, "warehouse": r.warehouse, "supplier": r.supplier,  # type: ignore[attr-defined]
-        "class": r.abc, "state": r.state, "on_hand": r.on_hand, "available": r.available,  # type: ignore[attr-defined]
-        "inbound": plan.inbound, "on_draft": r.on_draft,  # type: ignore[attr-defined]
+        "sku": r.code,
+        "name": r.name,
+        "warehouse": r.warehouse,
+        "supplier": r.supplier,  # type: ignore[attr-defined]
+        "class": r.abc,
+        "state": r.state,
+        "on_hand": r.on_hand,
+        "available": r.available,  # type: ignore[attr-defined]
+        "inbound": plan.inbound,
+        "on_draft": r.on_draft,  # type: ignore[attr-defined]
         "daily_sales": round(r.velocity, 3),  # type: ignore[attr-defined]
         "cover_days": round(plan.cover_days, 1) if plan.cover_days is not None else None,
-        "days_to_stockout": plan.days_to_stockout, "stockout_date": plan.stockout_date,
-        "reorder_by": plan.reorder_by, "lead_time_days": r.lead_time,  # type: ignore[attr-defined]
-        "safety_stock": round(plan.safety_stock, 1), "order_up_to": round(plan.order_up_to, 1),
-        "moq": r.inp.moq, "case_pack": r.inp.case_pack,  # type: ignore[attr-defined]
-        "suggested_purchase": r.purchase_qty, "transfer_in": r.transfer_in,  # type: ignore[attr-defined]
-        "transfer_from": r.transfer_from, "action": r.action,  # type: ignore[attr-defined]
+        "days_to_stockout": plan.days_to_stockout,
+        "stockout_date": plan.stockout_date,
+        "reorder_by": plan.reorder_by,
+        "lead_time_days": r.lead_time,  # type: ignore[attr-defined]
+        "safety_stock": round(plan.safety_stock, 1),
+        "order_up_to": round(plan.order_up_to, 1),
+        "moq": r.inp.moq,
+        "case_pack": r.inp.case_pack,  # type: ignore[attr-defined]
+        "suggested_purchase": r.purchase_qty,
+        "transfer_in": r.transfer_in,  # type: ignore[attr-defined]
+        "transfer_from": r.transfer_from,
+        "action": r.action,  # type: ignore[attr-defined]
     }
 
 
@@ -58,8 +92,7 @@ def reorder(ctx: CliContext, warehouse: str | None, show_all: bool, as_json: boo
         raise click.ClickException(f"unknown warehouse {warehouse!r}; known: {', '.join(board.warehouses) or 'none'}")
     rows = BoardFilter(warehouses=(warehouse.upper(),) if warehouse else ()).apply(board.rows)
     if not show_all:
-        rows = [r for r in rows if r.state in ("out", "reorder_now", "reorder_soon") or r.purchase_qty
-                or r.transfer_in]
+        rows = [r for r in rows if r.state in ("out", "reorder_now", "reorder_soon") or r.purchase_qty or r.transfer_in]
     records = [_reorder_record(r) for r in rows]
     if as_json:
         echo_json({"as_of": board.today, "rows": records})
@@ -70,22 +103,29 @@ def reorder(ctx: CliContext, warehouse: str | None, show_all: bool, as_json: boo
         writer = csv.DictWriter(sys.stdout, fieldnames=REORDER_FIELDS, lineterminator="\n")
         writer.writeheader()
         for record in records:
-            writer.writerow({k: neutralise_formula(v) if isinstance(v, str) else ("" if v is None else v)
-                             for k, v in record.items()})
+            writer.writerow(
+                {
+                    k: neutralise_formula(v) if isinstance(v, str) else ("" if v is None else v)
+                    for k, v in record.items()
+                }
+            )
         return
     if not records:
         click.echo("Nothing to order or move.")
         return
     from dtc_tui.services.common.text import one_line
 
-    click.echo(f"{'SKU':<14} {'WH':<5} {'Cl':<2} {'State':<13} {'Avail':>7} {'/day':>6} {'Out in':>6} "
-               f"{'ROP':>7} Action")
+    click.echo(
+        f"{'SKU':<14} {'WH':<5} {'Cl':<2} {'State':<13} {'Avail':>7} {'/day':>6} {'Out in':>6} {'ROP':>7} Action"
+    )
     for record in records:
         out_in = "-" if record["days_to_stockout"] is None else f"{record['days_to_stockout']}d"
-        click.echo(f"{one_line(str(record['sku']), 14):<14} {one_line(str(record['warehouse']), 5):<5} "
-                   f"{record['class']:<2} {str(record['state']).replace('_', ' '):<13} {record['available']:>7,} "
-                   f"{record['daily_sales']:>6.1f} {out_in:>6} {record['safety_stock']:>7,.0f} "
-                   f"{one_line(str(record['action']))}")
+        click.echo(
+            f"{one_line(str(record['sku']), 14):<14} {one_line(str(record['warehouse']), 5):<5} "
+            f"{record['class']:<2} {str(record['state']).replace('_', ' '):<13} {record['available']:>7,} "
+            f"{record['daily_sales']:>6.1f} {out_in:>6} {record['safety_stock']:>7,.0f} "
+            f"{one_line(str(record['action']))}"
+        )
     click.echo(f"{len(records)} rows as of {board.today}")
 
 
@@ -108,9 +148,11 @@ def health_command(ctx: CliContext, as_json: bool) -> None:
         target = f"{kpi.target:.0%}" if percent else f"{kpi.target:g}"
         verdict = "n/a" if kpi.ok is None else ("ok" if kpi.ok else "OFF")
         click.echo(f"{kpi.label:<28} {value:>8}  target {kpi.comparison} {target:<5} {verdict:<4} {kpi.detail}")
-    click.echo(f"overstock: {report.overstock_units:,} units, {report.overstock_value:,.0f} at cost, "
-               f"{report.storage_cost_monthly:,.0f}/month storage; dead stock: {report.dead_skus} SKUs, "
-               f"{report.dead_value:,.0f} at cost")
+    click.echo(
+        f"overstock: {report.overstock_units:,} units, {report.overstock_value:,.0f} at cost, "
+        f"{report.storage_cost_monthly:,.0f}/month storage; dead stock: {report.dead_skus} SKUs, "
+        f"{report.dead_value:,.0f} at cost"
+    )
 
 
 @inventory_group.command("state")
@@ -133,10 +175,14 @@ def state_command(ctx: CliContext, sku: str, as_json: bool) -> None:
     if as_json:
         echo_json(state.as_dict())
         return
-    click.echo(f"{state.code}: {state.state_label}; available {state.available:,}, inbound {state.inbound:,}, "
-               f"{state.daily_sales:.1f}/day")
-    click.echo(f"stock-out: {state.stockout_date or '-'}   next inbound: {state.next_inbound_date or '-'} "
-               f"{state.next_inbound_ref or ''}".rstrip())
+    click.echo(
+        f"{state.code}: {state.state_label}; available {state.available:,}, inbound {state.inbound:,}, "
+        f"{state.daily_sales:.1f}/day"
+    )
+    click.echo(
+        f"stock-out: {state.stockout_date or '-'}   next inbound: {state.next_inbound_date or '-'} "
+        f"{state.next_inbound_ref or ''}".rstrip()
+    )
 
 
 @click.group("po")
@@ -167,9 +213,11 @@ def po_list(ctx: CliContext, open_only: bool, as_json: bool) -> None:
     for po in pos:
         expected = po.expected_at.strftime("%Y-%m-%d") if po.expected_at else "-"
         late = f"{po.late_days}d" if po.late_days else "-"
-        click.echo(f"{one_line(po.number, 10):<10} {po.status:<10} {one_line(po.supplier, 26):<26} "
-                   f"{one_line(po.warehouse, 5):<5} {f'{po.units_received:,}/{po.units_ordered:,}':>17} "
-                   f"{expected:<10} {late}")
+        click.echo(
+            f"{one_line(po.number, 10):<10} {po.status:<10} {one_line(po.supplier, 26):<26} "
+            f"{one_line(po.warehouse, 5):<5} {f'{po.units_received:,}/{po.units_ordered:,}':>17} "
+            f"{expected:<10} {late}"
+        )
 
 
 def _parse_lines(values: tuple[str, ...]) -> dict[str, int] | None:
@@ -186,8 +234,13 @@ def _parse_lines(values: tuple[str, ...]) -> dict[str, int] | None:
 
 @po_group.command("receive")
 @click.argument("po")
-@click.option("--line", "lines", multiple=True, metavar="SKU=QTY",
-              help="Received quantity of one line (repeat); without --line every open quantity is received.")
+@click.option(
+    "--line",
+    "lines",
+    multiple=True,
+    metavar="SKU=QTY",
+    help="Received quantity of one line (repeat); without --line every open quantity is received.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
 def po_receive(ctx: CliContext, po: str, lines: tuple[str, ...], as_json: bool) -> None:

@@ -9,7 +9,7 @@ import click
 from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
 
 
-def _build(ctx: CliContext):  # noqa: ANN202
+def _build(ctx: CliContext):
     from dtc_tui import db
     from dtc_tui.services.overview.summary import build
     from dtc_tui.services.tickets.sla_store import record_due_breaches
@@ -20,7 +20,7 @@ def _build(ctx: CliContext):  # noqa: ANN202
     return build(engine, ctx.now())
 
 
-def _print(overview, *, details: bool) -> None:  # noqa: ANN001
+def _print(overview, *, details: bool) -> None:
     from dtc_tui.services.common.text import one_line
     from dtc_tui.services.overview.summary import describe_kind
 
@@ -58,8 +58,14 @@ def check_command(ctx: CliContext, as_json: bool, quiet: bool) -> None:
     """Run every check (SLA, stock, ads, team, cross-area signals); exit 1 when anything needs attention."""
     result = _build(ctx)
     if as_json:
-        echo_json({"needs_attention": result.needs_attention, "counts": result.counts,
-                   "items": [i.as_dict() for i in result.items], "signals": [s.as_dict() for s in result.signals]})
+        echo_json(
+            {
+                "needs_attention": result.needs_attention,
+                "counts": result.counts,
+                "items": [i.as_dict() for i in result.items],
+                "signals": [s.as_dict() for s in result.signals],
+            }
+        )
     elif not quiet:
         _print(result, details=False)
     sys.exit(1 if result.needs_attention else 0)

@@ -21,8 +21,9 @@ def _parse_at(value: str | None, ctx: CliContext) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a time like 2026-11-20T22:00 or 2026-11-20T22:00+01:00",
-                                 param_hint="--at") from exc
+        raise click.BadParameter(
+            f"{value!r} is not a time like 2026-11-20T22:00 or 2026-11-20T22:00+01:00", param_hint="--at"
+        ) from exc
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
@@ -43,9 +44,15 @@ def matrix_command(ctx: CliContext, as_json: bool, as_csv: bool, include_inactiv
     if as_json:
         handle = {p.id: p.handle for p in m.people}
         code = {d.id: d.code for d in m.duties}
-        echo_json({"people": m.people, "duties": m.duties,
-                   "cells": [{"duty": code[d], "person": handle[p], "role": role}
-                             for (d, p), role in sorted(m.roles.items())]})
+        echo_json(
+            {
+                "people": m.people,
+                "duties": m.duties,
+                "cells": [
+                    {"duty": code[d], "person": handle[p], "role": role} for (d, p), role in sorted(m.roles.items())
+                ],
+            }
+        )
         return
     if as_csv:
         import csv
@@ -55,16 +62,23 @@ def matrix_command(ctx: CliContext, as_json: bool, as_csv: bool, include_inactiv
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(["function", "duty", "name", *[neutralise_formula(p.handle) for p in m.people]])
         for duty in m.duties:
-            writer.writerow([duty.function, duty.code, neutralise_formula(duty.name),
-                             *[m.role(duty.id, p.id) or "" for p in m.people]])
+            writer.writerow(
+                [
+                    duty.function,
+                    duty.code,
+                    neutralise_formula(duty.name),
+                    *[m.role(duty.id, p.id) or "" for p in m.people],
+                ]
+            )
         return
     if not m.duties:
         click.echo("No duties yet. Load a stage's duties with 'dtc-tui team template startup|growth|mature'.")
         return
     widths = [max(len(p.handle), 2) for p in m.people]
     code_width = max(len(d.code) for d in m.duties)
-    click.echo(f"{'duty':<{code_width + 2}} " + " ".join(f"{p.handle:>{w}}" for p, w in zip(m.people, widths,
-                                                                                              strict=True)))
+    click.echo(
+        f"{'duty':<{code_width + 2}} " + " ".join(f"{p.handle:>{w}}" for p, w in zip(m.people, widths, strict=True))
+    )
     function = None
     for duty in m.duties:
         if duty.function != function:
@@ -120,8 +134,10 @@ def route_command(ctx: CliContext, category: str | None, at_text: str | None, as
             if as_json:
                 echo_json(result)
             else:
-                click.echo(f"{category} -> {result.person_handle or 'nobody'} (via {result.via}"
-                           f"{'' if result.on_duty else ', not on duty'})")
+                click.echo(
+                    f"{category} -> {result.person_handle or 'nobody'} (via {result.via}"
+                    f"{'' if result.on_duty else ', not on duty'})"
+                )
                 click.echo(f"  {result.reason}")
             return
         rows = team.routing_table(session, at)
@@ -148,8 +164,10 @@ def template_command(ctx: CliContext, stage: str) -> None:
 
     with db.write_session(ctx.engine()) as session:
         result = load_template(session, stage, actor=ctx.operator, now=ctx.now())
-    click.echo(f"{stage}: {len(result.added)} duties added, {len(result.present)} already present"
-               + (f", routing rules added for {', '.join(result.rules_added)}" if result.rules_added else ""))
+    click.echo(
+        f"{stage}: {len(result.added)} duties added, {len(result.present)} already present"
+        + (f", routing rules added for {', '.join(result.rules_added)}" if result.rules_added else "")
+    )
     if result.added:
         click.echo("  added: " + ", ".join(result.added))
 
@@ -176,8 +194,15 @@ def set_command(ctx: CliContext, duty: str, handle: str, role: str) -> None:
         raise click.ClickException(f"no active person with handle {handle!r}")
     new = None if role == "-" else role.upper()
     try:
-        team_ops.set_role(engine, duty_id=duty_info.id, person_id=person.id, role=new,
-                          expected=m.role(duty_info.id, person.id), actor=ctx.operator, now=ctx.now())
+        team_ops.set_role(
+            engine,
+            duty_id=duty_info.id,
+            person_id=person.id,
+            role=new,
+            expected=m.role(duty_info.id, person.id),
+            actor=ctx.operator,
+            now=ctx.now(),
+        )
     except team_ops.TeamError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{duty} / {handle}: {new or 'cleared'}")

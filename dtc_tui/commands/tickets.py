@@ -16,8 +16,12 @@ def tickets_group() -> None:
 
 
 @tickets_group.command("list")
-@click.option("--view", default="all_open", show_default=True,
-              help="all_open, mine, unassigned, at_risk, breached, waiting, solved_today, all (or with dashes).")
+@click.option(
+    "--view",
+    default="all_open",
+    show_default=True,
+    help="all_open, mine, unassigned, at_risk, breached, waiting, solved_today, all (or with dashes).",
+)
 @click.option("--filter", "filter_text", default="", help="Filter as in the app: 'channel:whatsapp lang:de refund'.")
 @click.option("--limit", default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
@@ -36,22 +40,42 @@ def list_tickets(ctx: CliContext, view: str, filter_text: str, limit: int, as_js
         query_filter = QueueFilter.parse(filter_text)
         with db.read_session(engine) as session:
             me = ticket_ops.find_operator_id(session, ctx.operator)
-        source = TicketQueueSource(engine, QueueQuery(view=view.replace("-", "_"), filter=query_filter, now=now, me=me,
-                                                      today_start=now.replace(hour=0, minute=0, second=0)))
+        source = TicketQueueSource(
+            engine,
+            QueueQuery(
+                view=view.replace("-", "_"),
+                filter=query_filter,
+                now=now,
+                me=me,
+                today_start=now.replace(hour=0, minute=0, second=0),
+            ),
+        )
         rows = source.fetch(0, limit)
         total = source.count()
     except FilterError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
-        echo_json({"total": total, "tickets": [
-            {**row.__dict__, "sla_state": sla.display_state(now, row.next_due_at, row.next_risk_at, row.status),
-             "sla_left": sla.format_remaining(now, row.next_due_at)} for row in rows]})
+        echo_json(
+            {
+                "total": total,
+                "tickets": [
+                    {
+                        **row.__dict__,
+                        "sla_state": sla.display_state(now, row.next_due_at, row.next_risk_at, row.status),
+                        "sla_left": sla.format_remaining(now, row.next_due_at),
+                    }
+                    for row in rows
+                ],
+            }
+        )
         return
     for row in rows:
         state = sla.display_state(now, row.next_due_at, row.next_risk_at, row.status)
         left = sla.format_remaining(now, row.next_due_at) or state
-        click.echo(f"{row.id:>7} {left:>8} {state:<9} {row.priority:<7} {row.channel:<9} {row.assignee or '-':<8} "
-                   f"{one_line(row.subject, 60)}")
+        click.echo(
+            f"{row.id:>7} {left:>8} {state:<9} {row.priority:<7} {row.channel:<9} {row.assignee or '-':<8} "
+            f"{one_line(row.subject, 60)}"
+        )
     click.echo(f"{len(rows)} of {total} tickets", err=True)
 
 
@@ -111,15 +135,24 @@ def sla_check(ctx: CliContext, as_json: bool, limit: int) -> None:
         source = TicketQueueSource(engine, QueueQuery(view=view, now=now))
         found[view] = (source.count(), source.fetch(0, limit))
     if as_json:
-        echo_json({"now": now, "new_breaches_recorded": recorded,
-                   **{view: {"count": count, "tickets": [r.__dict__ for r in rows]}
-                      for view, (count, rows) in found.items()}})
+        echo_json(
+            {
+                "now": now,
+                "new_breaches_recorded": recorded,
+                **{
+                    view: {"count": count, "tickets": [r.__dict__ for r in rows]}
+                    for view, (count, rows) in found.items()
+                },
+            }
+        )
     else:
         for view, (count, rows) in found.items():
             click.echo(f"{view.replace('_', ' ')}: {count}")
             for row in rows:
-                click.echo(f"  #{row.id:<7} {sla.format_remaining(now, row.next_due_at):>8} "
-                           f"{row.next_due_metric or '':<15} {row.assignee or '-':<8} {one_line(row.subject, 60)}")
+                click.echo(
+                    f"  #{row.id:<7} {sla.format_remaining(now, row.next_due_at):>8} "
+                    f"{row.next_due_metric or '':<15} {row.assignee or '-':<8} {one_line(row.subject, 60)}"
+                )
     sys.exit(1 if any(count for count, _ in found.values()) else 0)
 
 
@@ -141,8 +174,10 @@ def sla_report(ctx: CliContext, period: str, group: str | None, as_json: bool) -
     if as_json:
         echo_json(result.as_dict())
         return
-    click.echo(f"Support KPIs {start:%Y-%m-%d} .. {now:%Y-%m-%d %H:%M} UTC "
-               f"({result.overall.tickets_created} created, {result.overall.tickets_solved} solved)")
+    click.echo(
+        f"Support KPIs {start:%Y-%m-%d} .. {now:%Y-%m-%d %H:%M} UTC "
+        f"({result.overall.tickets_created} created, {result.overall.tickets_solved} solved)"
+    )
     for kpi, prev in zip(result.overall.kpis, result.previous.kpis, strict=True):
         mark = {True: "ok ", False: "!! ", None: "   "}[kpi.ok]
         click.echo(f"  {mark}{kpi.label:<26} {kpi.text():>9}  target {kpi.target_text():<10} previous {prev.text()}")

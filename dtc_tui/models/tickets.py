@@ -46,8 +46,15 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_due", "due_sort_at", "id"),
         # Period figures (KPIs, overview, signals) read only these columns of the tickets created or
         # solved in a period: from the index alone, without a table lookup per ticket (10x faster).
-        Index("ix_ticket_created_cover", "created_at", "first_response_at", "solved_at", "agent_replies",
-              "category", "sku_id"),
+        Index(
+            "ix_ticket_created_cover",
+            "created_at",
+            "first_response_at",
+            "solved_at",
+            "agent_replies",
+            "category",
+            "sku_id",
+        ),
         Index("ix_ticket_solved_cover", "solved_at", "agent_replies", "csat"),
         UniqueConstraint("source", "external_id", name="uq_ticket_source_external"),
     )

@@ -49,7 +49,10 @@ class DtcApp(App[None]):
         "audit": "Audit log",
     }
     AREA_TABS: ClassVar[list[tuple[str, str, str]]] = [
-        ("0", "overview", "Overview"), ("1", "tickets", "Tickets"), ("2", "inventory", "Stock"), ("3", "ads", "Ads"),
+        ("0", "overview", "Overview"),
+        ("1", "tickets", "Tickets"),
+        ("2", "inventory", "Stock"),
+        ("3", "ads", "Ads"),
         ("4", "team", "Team"),
         ("5", "audit", "Audit"),
     ]
@@ -73,8 +76,16 @@ class DtcApp(App[None]):
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
-    def __init__(self, *, engine: Engine, settings: Settings | None = None, clock: Clock | None = None,
-                 demo: bool = False, database_label: str = "", start_area: str = "overview") -> None:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        settings: Settings | None = None,
+        clock: Clock | None = None,
+        demo: bool = False,
+        database_label: str = "",
+        start_area: str = "overview",
+    ) -> None:
         super().__init__()
         self.engine = engine
         self.settings = settings or Settings()
@@ -108,8 +119,12 @@ class DtcApp(App[None]):
             from dtc_tui.services.common import dbinfo
 
             if dbinfo.is_empty(self.engine):
-                self.notify("This database is empty. Import data with 'dtc-tui import KIND FILE', "
-                            "or try the demo with 'dtc-tui --demo'.", title="No data yet", timeout=15)
+                self.notify(
+                    "This database is empty. Import data with 'dtc-tui import KIND FILE', "
+                    "or try the demo with 'dtc-tui --demo'.",
+                    title="No data yet",
+                    timeout=15,
+                )
 
     # --- navigation ---------------------------------------------------------------------------
 

@@ -22,8 +22,7 @@ class AreaCommands(Provider):
         app: DtcApp = self.app  # type: ignore[assignment]
         commands: list[tuple[str, str, object]] = []
         for mode, title in app.AREA_TITLES.items():
-            commands.append((f"Go to {title}", f"Switch to the {title} screen",
-                             partial(app.action_switch_area, mode)))
+            commands.append((f"Go to {title}", f"Switch to the {title} screen", partial(app.action_switch_area, mode)))
         screen = app.screen
         seen: set[str] = set()
         for active in screen.active_bindings.values():
@@ -31,12 +30,18 @@ class AreaCommands(Provider):
             if not binding.description or binding.action in seen or not active.enabled:
                 continue
             seen.add(binding.action)
-            commands.append((f"{binding.description}", f"Key {binding.key}",
-                             partial(app.run_action, binding.action, active.node)))
+            commands.append(
+                (f"{binding.description}", f"Key {binding.key}", partial(app.run_action, binding.action, active.node))
+            )
         for title, help_text, callback in app.extra_commands():
             commands.append((title, help_text, callback))
-        commands.append(("Import a file...", "Shopify, Zendesk, Freshdesk, Meta/Google/TikTok ads or a dtc-tui export",
-                         partial(_open_import, app)))
+        commands.append(
+            (
+                "Import a file...",
+                "Shopify, Zendesk, Freshdesk, Meta/Google/TikTok ads or a dtc-tui export",
+                partial(_open_import, app),
+            )
+        )
         return commands
 
     async def discover(self) -> Hits:

@@ -106,8 +106,13 @@ class Totals:
     revenue: float = 0.0
 
     def __add__(self, other: Totals) -> Totals:
-        return Totals(self.spend + other.spend, self.impressions + other.impressions, self.clicks + other.clicks,
-                      self.conversions + other.conversions, self.revenue + other.revenue)
+        return Totals(
+            self.spend + other.spend,
+            self.impressions + other.impressions,
+            self.clicks + other.clicks,
+            self.conversions + other.conversions,
+            self.revenue + other.revenue,
+        )
 
     @property
     def roas(self) -> float | None:
@@ -134,11 +139,19 @@ class Totals:
         return conversion_rate(self.conversions, self.clicks)
 
     def as_dict(self) -> dict[str, float | int | None]:
-        return {"spend": round(self.spend, 2), "impressions": self.impressions, "clicks": self.clicks,
-                "conversions": round(self.conversions, 2), "revenue": round(self.revenue, 2),
-                "roas": _round(self.roas, 4), "cpa": _round(self.cpa, 4), "cpc": _round(self.cpc, 4),
-                "cpm": _round(self.cpm, 4), "ctr": _round(self.ctr, 6),
-                "conversion_rate": _round(self.conversion_rate, 6)}
+        return {
+            "spend": round(self.spend, 2),
+            "impressions": self.impressions,
+            "clicks": self.clicks,
+            "conversions": round(self.conversions, 2),
+            "revenue": round(self.revenue, 2),
+            "roas": _round(self.roas, 4),
+            "cpa": _round(self.cpa, 4),
+            "cpc": _round(self.cpc, 4),
+            "cpm": _round(self.cpm, 4),
+            "ctr": _round(self.ctr, 6),
+            "conversion_rate": _round(self.conversion_rate, 6),
+        }
 
 
 def sum_totals(items: list[Totals]) -> Totals:
@@ -188,8 +201,11 @@ class Period:
 
     @property
     def label(self) -> str:
-        span = (f"{self.start:%b %d} - {self.end:%b %d %Y}" if self.start.year == self.end.year
-                else f"{self.start:%b %d %Y} - {self.end:%b %d %Y}")
+        span = (
+            f"{self.start:%b %d} - {self.end:%b %d %Y}"
+            if self.start.year == self.end.year
+            else f"{self.start:%b %d %Y} - {self.end:%b %d %Y}"
+        )
         return f"Last {self.preset} days ({span})" if self.preset else f"{span} ({self.days} days)"
 
     def as_dict(self) -> dict[str, object]:

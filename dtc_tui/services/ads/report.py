@@ -78,9 +78,16 @@ class StockInfo:
         return ", ".join(parts)
 
     def as_dict(self) -> dict[str, object]:
-        return {"sku": self.sku_code, "on_hand": self.on_hand, "available": self.available, "state": self.state,
-                "at_risk": self.at_risk, "stockout_on": _iso(self.stockout_on),
-                "next_inbound_on": _iso(self.next_inbound_on), "days_without_stock": self.days_without_stock}
+        return {
+            "sku": self.sku_code,
+            "on_hand": self.on_hand,
+            "available": self.available,
+            "state": self.state,
+            "at_risk": self.at_risk,
+            "stockout_on": _iso(self.stockout_on),
+            "next_inbound_on": _iso(self.next_inbound_on),
+            "days_without_stock": self.days_without_stock,
+        }
 
 
 def _iso(day: date | None) -> str | None:
@@ -174,19 +181,34 @@ class ReportRow:
 
     def as_dict(self) -> dict[str, object]:
         data: dict[str, object] = {
-            "level": self.level, "label": self.label, "channel": self.channel, "campaign_id": self.campaign_id,
-            "day": self.day.isoformat() if self.day else None, **self.current.as_dict(),
+            "level": self.level,
+            "label": self.label,
+            "channel": self.channel,
+            "campaign_id": self.campaign_id,
+            "day": self.day.isoformat() if self.day else None,
+            **self.current.as_dict(),
             "previous": self.previous.as_dict() if self.previous else None,
-            "roas_change": _r(self.roas_change), "spend_change": _r(self.spend_change),
-            "target_roas": self.targets.target_roas, "target_cpa": self.targets.target_cpa,
-            "cpa_tolerance": self.targets.cpa_tolerance, "peak": self.targets.peak,
-            "break_even_roas": _r(self.break_even), "losing_streak_days": self.streak,
+            "roas_change": _r(self.roas_change),
+            "spend_change": _r(self.spend_change),
+            "target_roas": self.targets.target_roas,
+            "target_cpa": self.targets.target_cpa,
+            "cpa_tolerance": self.targets.cpa_tolerance,
+            "peak": self.targets.peak,
+            "break_even_roas": _r(self.break_even),
+            "losing_streak_days": self.streak,
             "alerts": [alert.as_dict() for alert in self.alerts],
         }
         if self.campaign is not None:
-            data.update({"status": self.campaign.status, "daily_budget": self.campaign.daily_budget,
-                         "margin": _r(self.campaign.margin), "margin_source": self.campaign.margin_source,
-                         "promise_days": self.campaign.promise_days, "version": self.campaign.version})
+            data.update(
+                {
+                    "status": self.campaign.status,
+                    "daily_budget": self.campaign.daily_budget,
+                    "margin": _r(self.campaign.margin),
+                    "margin_source": self.campaign.margin_source,
+                    "promise_days": self.campaign.promise_days,
+                    "version": self.campaign.version,
+                }
+            )
         if self.stock is not None:
             data["promoted_sku"] = self.stock.as_dict()
         return data
@@ -240,14 +262,19 @@ class Blended:
         return "above" if share > high else ("below" if share < low else "within")
 
     def as_dict(self) -> dict[str, object]:
-        return {"store_revenue": round(self.store_revenue, 2), "store_orders": self.store_orders,
-                "store_refunds": round(self.store_refunds, 2), "ad_spend": round(self.ad_spend, 2),
-                "attributed_revenue": round(self.attributed_revenue, 2),
-                "blended_roas_store_revenue_over_ad_spend": _r(self.blended_roas),
-                "previous_blended_roas": _r(self.previous_blended_roas),
-                "ad_spend_share_of_store_revenue": _r(self.spend_share),
-                "attributed_share_of_store_revenue": _r(self.attributed_share),
-                "spend_share_target": list(self.band), "store_stage": self.stage}
+        return {
+            "store_revenue": round(self.store_revenue, 2),
+            "store_orders": self.store_orders,
+            "store_refunds": round(self.store_refunds, 2),
+            "ad_spend": round(self.ad_spend, 2),
+            "attributed_revenue": round(self.attributed_revenue, 2),
+            "blended_roas_store_revenue_over_ad_spend": _r(self.blended_roas),
+            "previous_blended_roas": _r(self.previous_blended_roas),
+            "ad_spend_share_of_store_revenue": _r(self.spend_share),
+            "attributed_share_of_store_revenue": _r(self.attributed_share),
+            "spend_share_target": list(self.band),
+            "store_stage": self.stage,
+        }
 
 
 @dataclass(frozen=True)
@@ -276,12 +303,17 @@ class AdsReport:
         return next((row for row in self.channels if row.channel == channel), None)
 
     def as_dict(self) -> dict[str, object]:
-        return {"period": self.period.as_dict(), "previous_period": self.previous_period.as_dict(),
-                "peak": self.peak.name if self.peak else None, "blended": self.blended.as_dict(),
-                "total": self.total.as_dict(), "channels": [row.as_dict() for row in self.channels],
-                "campaigns": [row.as_dict() for row in self.campaigns],
-                "alerts": [alert.as_dict() for alert in self.alerts],
-                "budget_moves": [move.as_dict() for move in self.moves]}
+        return {
+            "period": self.period.as_dict(),
+            "previous_period": self.previous_period.as_dict(),
+            "peak": self.peak.name if self.peak else None,
+            "blended": self.blended.as_dict(),
+            "total": self.total.as_dict(),
+            "channels": [row.as_dict() for row in self.channels],
+            "campaigns": [row.as_dict() for row in self.campaigns],
+            "alerts": [alert.as_dict() for alert in self.alerts],
+            "budget_moves": [move.as_dict() for move in self.moves],
+        }
 
 
 # --- queries ----------------------------------------------------------------------------------
@@ -297,47 +329,103 @@ def rule_settings(session: Session) -> RuleSettings:
 
 
 def load_peaks(session: Session) -> tuple[Peak, ...]:
-    rows = _read(session, select(PeakPeriod.name, PeakPeriod.starts_on, PeakPeriod.ends_on, PeakPeriod.target_roas,
-                                  PeakPeriod.cpa_tolerance).order_by(PeakPeriod.starts_on))
+    rows = _read(
+        session,
+        select(
+            PeakPeriod.name, PeakPeriod.starts_on, PeakPeriod.ends_on, PeakPeriod.target_roas, PeakPeriod.cpa_tolerance
+        ).order_by(PeakPeriod.starts_on),
+    )
     return tuple(Peak(*row) for row in rows)
 
 
 def load_campaigns(session: Session, rules: RuleSettings) -> list[CampaignInfo]:
-    stmt = (select(Campaign.id, AdChannel.code, AdChannel.name, Campaign.name, Campaign.status, Campaign.daily_budget,
-                   Campaign.target_roas, Campaign.target_cpa, Sku.code, Sku.price, Sku.cost, Campaign.promise_days,
-                   Campaign.version)
-            .join(AdChannel, AdChannel.id == Campaign.channel_id)
-            .outerjoin(Sku, Sku.id == Campaign.sku_id)
-            .order_by(AdChannel.code, Campaign.name, Campaign.id))
+    stmt = (
+        select(
+            Campaign.id,
+            AdChannel.code,
+            AdChannel.name,
+            Campaign.name,
+            Campaign.status,
+            Campaign.daily_budget,
+            Campaign.target_roas,
+            Campaign.target_cpa,
+            Sku.code,
+            Sku.price,
+            Sku.cost,
+            Campaign.promise_days,
+            Campaign.version,
+        )
+        .join(AdChannel, AdChannel.id == Campaign.channel_id)
+        .outerjoin(Sku, Sku.id == Campaign.sku_id)
+        .order_by(AdChannel.code, Campaign.name, Campaign.id)
+    )
     result = []
-    for (cid, channel, channel_name, name, status, budget, t_roas, t_cpa, sku_code, price, cost, promise,
-         version) in _read(session, stmt):
+    for (
+        cid,
+        channel,
+        channel_name,
+        name,
+        status,
+        budget,
+        t_roas,
+        t_cpa,
+        sku_code,
+        price,
+        cost,
+        promise,
+        version,
+    ) in _read(session, stmt):
         margin = contribution_margin(price, cost) if sku_code is not None and price else None
         source = "sku" if margin is not None else "setting"
-        result.append(CampaignInfo(cid, channel, channel_name, name, status, float(budget or 0), t_roas, t_cpa,
-                                   sku_code, margin if margin is not None else rules.contribution_margin, source,
-                                   promise, version))
+        result.append(
+            CampaignInfo(
+                cid,
+                channel,
+                channel_name,
+                name,
+                status,
+                float(budget or 0),
+                t_roas,
+                t_cpa,
+                sku_code,
+                margin if margin is not None else rules.contribution_margin,
+                source,
+                promise,
+                version,
+            )
+        )
     return result
 
 
 def _totals_by_campaign(session: Session, period: Period) -> dict[int, Totals]:
-    stmt = (select(AdStatDaily.campaign_id, func.sum(AdStatDaily.spend), func.sum(AdStatDaily.impressions),
-                   func.sum(AdStatDaily.clicks), func.sum(AdStatDaily.conversions), func.sum(AdStatDaily.revenue))
-            .where(AdStatDaily.day >= period.start, AdStatDaily.day <= period.end)
-            .group_by(AdStatDaily.campaign_id))
+    stmt = (
+        select(
+            AdStatDaily.campaign_id,
+            func.sum(AdStatDaily.spend),
+            func.sum(AdStatDaily.impressions),
+            func.sum(AdStatDaily.clicks),
+            func.sum(AdStatDaily.conversions),
+            func.sum(AdStatDaily.revenue),
+        )
+        .where(AdStatDaily.day >= period.start, AdStatDaily.day <= period.end)
+        .group_by(AdStatDaily.campaign_id)
+    )
     return {cid: _totals(row) for cid, *row in _read(session, stmt)}
 
 
 def _totals(row: Sequence[Any]) -> Totals:
     spend, impressions, clicks, conversions, revenue = row
-    return Totals(float(spend or 0), int(impressions or 0), int(clicks or 0), float(conversions or 0),
-                  float(revenue or 0))
+    return Totals(
+        float(spend or 0), int(impressions or 0), int(clicks or 0), float(conversions or 0), float(revenue or 0)
+    )
 
 
-def _daily_by_campaign(session: Session, start: date, end: date,
-                       campaign_ids: list[int] | None = None) -> dict[int, dict[date, Totals]]:
-    stmt = (select(AdStatDaily.campaign_id, AdStatDaily.day, AdStatDaily.spend, AdStatDaily.revenue)
-            .where(AdStatDaily.day >= start, AdStatDaily.day <= end))
+def _daily_by_campaign(
+    session: Session, start: date, end: date, campaign_ids: list[int] | None = None
+) -> dict[int, dict[date, Totals]]:
+    stmt = select(AdStatDaily.campaign_id, AdStatDaily.day, AdStatDaily.spend, AdStatDaily.revenue).where(
+        AdStatDaily.day >= start, AdStatDaily.day <= end
+    )
     if campaign_ids is not None:
         stmt = stmt.where(AdStatDaily.campaign_id.in_(campaign_ids))
     result: dict[int, dict[date, Totals]] = {}
@@ -348,7 +436,8 @@ def _daily_by_campaign(session: Session, start: date, end: date,
 
 def _store(session: Session, period: Period) -> tuple[float, int, float]:
     stmt = select(func.sum(StoreDaily.revenue), func.sum(StoreDaily.orders), func.sum(StoreDaily.refunds)).where(
-        StoreDaily.day >= period.start, StoreDaily.day <= period.end)
+        StoreDaily.day >= period.start, StoreDaily.day <= period.end
+    )
     revenue, orders, refunds = _read(session, stmt).one()
     return float(revenue or 0), int(orders or 0), float(refunds or 0)
 
@@ -367,14 +456,33 @@ def promoted_stock(session: Session, sku_codes: Iterable[str], now: datetime) ->
     states = getattr(inventory, "sku_stock_states", None)
     if states is not None:
         ids = dict(_read(session, select(Sku.id, Sku.code).where(Sku.code.in_(codes))).all())
-        return {state.code: StockInfo(state.code, state.on_hand, state.available, state.state_label, state.at_risk,
-                                      state.stockout_date, state.next_inbound_date, state.days_without_stock)
-                for state in states(session, list(ids), now).values()}
-    stmt = (select(Sku.code, func.coalesce(func.sum(StockLevel.on_hand), 0),
-                   func.coalesce(func.sum(StockLevel.on_hand - StockLevel.committed), 0))
-            .outerjoin(StockLevel, StockLevel.sku_id == Sku.id).where(Sku.code.in_(codes)).group_by(Sku.code))
-    return {code: StockInfo(code, int(on_hand), int(available), at_risk=int(available) <= 0)
-            for code, on_hand, available in _read(session, stmt)}
+        return {
+            state.code: StockInfo(
+                state.code,
+                state.on_hand,
+                state.available,
+                state.state_label,
+                state.at_risk,
+                state.stockout_date,
+                state.next_inbound_date,
+                state.days_without_stock,
+            )
+            for state in states(session, list(ids), now).values()
+        }
+    stmt = (
+        select(
+            Sku.code,
+            func.coalesce(func.sum(StockLevel.on_hand), 0),
+            func.coalesce(func.sum(StockLevel.on_hand - StockLevel.committed), 0),
+        )
+        .outerjoin(StockLevel, StockLevel.sku_id == Sku.id)
+        .where(Sku.code.in_(codes))
+        .group_by(Sku.code)
+    )
+    return {
+        code: StockInfo(code, int(on_hand), int(available), at_risk=int(available) <= 0)
+        for code, on_hand, available in _read(session, stmt)
+    }
 
 
 def _weighted_break_even(rows: Iterable[tuple[Totals, CampaignInfo]], fallback: float) -> float | None:
@@ -394,8 +502,9 @@ def load_report(session: Session, period: Period, now: datetime) -> AdsReport:
     rules = rule_settings(session)
     peaks = load_peaks(session)
     peak = peak_on(period.end, peaks)
-    upcoming = next((p for p in peaks if period.end < p.starts_on <= period.end + timedelta(days=UPCOMING_PEAK_DAYS)),
-                    None)
+    upcoming = next(
+        (p for p in peaks if period.end < p.starts_on <= period.end + timedelta(days=UPCOMING_PEAK_DAYS)), None
+    )
     previous_period = period.previous()
     infos = load_campaigns(session, rules)
     current = _totals_by_campaign(session, period)
@@ -409,33 +518,85 @@ def load_report(session: Session, period: Period, now: datetime) -> AdsReport:
         targets = targets_in_force(rules, info.target_roas, info.target_cpa, peak)
         streak = streaks.get(info.id, 0)
         sku_stock = stock.get(info.sku_code) if info.sku_code else None
-        row = ReportRow("campaign", ("campaign", info.id), info.name, info.channel, totals,
-                        previous.get(info.id, Totals()), targets, break_even_roas(info.margin), campaign_id=info.id,
-                        streak=streak, campaign=info, stock=sku_stock)
+        row = ReportRow(
+            "campaign",
+            ("campaign", info.id),
+            info.name,
+            info.channel,
+            totals,
+            previous.get(info.id, Totals()),
+            targets,
+            break_even_roas(info.margin),
+            campaign_id=info.id,
+            streak=streak,
+            campaign=info,
+            stock=sku_stock,
+        )
         campaigns.append(replace(row, alerts=tuple(_campaign_alerts(row, info, rules))))
 
     channels = []
     for code in sorted({info.channel for info in infos}):
         members = [row for row in campaigns if row.channel == code]
-        channels.append(_group_row("channel", ("channel", code), members[0].campaign.channel_name if members[0].campaign
-                                   else code, code, members, rules, peak))
+        channels.append(
+            _group_row(
+                "channel",
+                ("channel", code),
+                members[0].campaign.channel_name if members[0].campaign else code,
+                code,
+                members,
+                rules,
+                peak,
+            )
+        )
     total = _group_row("total", ("total",), "All channels", "", campaigns, rules, peak)
 
     store_revenue, store_orders, store_refunds = _store(session, period)
     prev_store_revenue, _, _ = _store(session, previous_period)
-    blended = Blended(store_revenue, store_orders, store_refunds, total.current.spend, total.current.revenue,
-                      prev_store_revenue, total.previous.spend if total.previous else 0.0, rules.spend_share_band,
-                      rules.store_stage)
+    blended = Blended(
+        store_revenue,
+        store_orders,
+        store_refunds,
+        total.current.spend,
+        total.current.revenue,
+        prev_store_revenue,
+        total.previous.spend if total.previous else 0.0,
+        rules.spend_share_band,
+        rules.store_stage,
+    )
     alerts = [alert for row in campaigns for alert in row.alerts]
     if blended.spend_share_state == "above" and blended.spend_share is not None:
         alerts.insert(0, Alert("spend_share", spend_share_message(blended.spend_share, rules)))
-    moves = suggest_moves((MoveCandidate(row.campaign_id or 0, f"{row.channel} / {row.label}", row.roas,
-                                         row.break_even, row.targets.target_roas,
-                                         row.campaign.daily_budget if row.campaign else 0.0,
-                                         bool(row.campaign and row.campaign.active))
-                           for row in campaigns if row.current.spend > 0), rules)
-    return AdsReport(period, previous_period, rules, peaks, peak, upcoming, total, channels, campaigns, blended,
-                     alerts, moves, {info.id: info for info in infos})
+    moves = suggest_moves(
+        (
+            MoveCandidate(
+                row.campaign_id or 0,
+                f"{row.channel} / {row.label}",
+                row.roas,
+                row.break_even,
+                row.targets.target_roas,
+                row.campaign.daily_budget if row.campaign else 0.0,
+                bool(row.campaign and row.campaign.active),
+            )
+            for row in campaigns
+            if row.current.spend > 0
+        ),
+        rules,
+    )
+    return AdsReport(
+        period,
+        previous_period,
+        rules,
+        peaks,
+        peak,
+        upcoming,
+        total,
+        channels,
+        campaigns,
+        blended,
+        alerts,
+        moves,
+        {info.id: info for info in infos},
+    )
 
 
 def _losing_streaks(session: Session, end: date, rules: RuleSettings, peaks: tuple[Peak, ...]) -> dict[int, int]:
@@ -481,28 +642,55 @@ def stock_message(stock: StockInfo, promise_days: int | None) -> str:
     return text + ": pause or switch the product"
 
 
-def _group_row(level: str, key: tuple[Any, ...], label: str, channel: str, members: list[ReportRow],
-               rules: RuleSettings, peak: Peak | None) -> ReportRow:
+def _group_row(
+    level: str,
+    key: tuple[Any, ...],
+    label: str,
+    channel: str,
+    members: list[ReportRow],
+    rules: RuleSettings,
+    peak: Peak | None,
+) -> ReportRow:
     current = sum_totals([row.current for row in members])
     previous = sum_totals([row.previous for row in members if row.previous is not None])
-    break_even = _weighted_break_even(((row.current, row.campaign) for row in members if row.campaign),
-                                      rules.contribution_margin)
+    break_even = _weighted_break_even(
+        ((row.current, row.campaign) for row in members if row.campaign), rules.contribution_margin
+    )
     targets = targets_in_force(rules, None, None, peak)
-    return ReportRow(level, key, label, channel, current, previous, targets, break_even,
-                     alerts=tuple(alert for row in members for alert in row.alerts), campaigns=len(members))
+    return ReportRow(
+        level,
+        key,
+        label,
+        channel,
+        current,
+        previous,
+        targets,
+        break_even,
+        alerts=tuple(alert for row in members for alert in row.alerts),
+        campaigns=len(members),
+    )
 
 
-def load_days(session: Session, report: AdsReport, *, channel: str | None = None,
-              campaign_id: int | None = None) -> list[ReportRow]:
+def load_days(
+    session: Session, report: AdsReport, *, channel: str | None = None, campaign_id: int | None = None
+) -> list[ReportRow]:
     """One row per day of the report's period (days without data show zeros), oldest first.
 
     Scope: one campaign, one channel, or the whole account. Each day is judged by the targets
     in force that day (a peak period relaxes them).
     """
-    stmt = (select(AdStatDaily.day, func.sum(AdStatDaily.spend), func.sum(AdStatDaily.impressions),
-                   func.sum(AdStatDaily.clicks), func.sum(AdStatDaily.conversions), func.sum(AdStatDaily.revenue))
-            .where(AdStatDaily.day >= report.period.start, AdStatDaily.day <= report.period.end)
-            .group_by(AdStatDaily.day))
+    stmt = (
+        select(
+            AdStatDaily.day,
+            func.sum(AdStatDaily.spend),
+            func.sum(AdStatDaily.impressions),
+            func.sum(AdStatDaily.clicks),
+            func.sum(AdStatDaily.conversions),
+            func.sum(AdStatDaily.revenue),
+        )
+        .where(AdStatDaily.day >= report.period.start, AdStatDaily.day <= report.period.end)
+        .group_by(AdStatDaily.day)
+    )
     info = report.campaign_info.get(campaign_id) if campaign_id is not None else None
     if campaign_id is not None:
         stmt = stmt.where(AdStatDaily.campaign_id == campaign_id)
@@ -525,13 +713,27 @@ def load_days(session: Session, report: AdsReport, *, channel: str | None = None
         key = peak.name if peak else None
         targets = targets_by_peak.get(key)
         if targets is None:
-            targets = targets_in_force(rules, info.target_roas if info else None, info.target_cpa if info else None,
-                                       peak)
+            targets = targets_in_force(
+                rules, info.target_roas if info else None, info.target_cpa if info else None, peak
+            )
             targets_by_peak[key] = targets
         value = totals.roas
-        rows.append(ReportRow("day", ("day", day), day.isoformat(), label, totals, None, targets, break_even,
-                              campaign_id=campaign_id, day=day, campaign=info,
-                              below_pause=value is not None and value < targets.pause_roas))
+        rows.append(
+            ReportRow(
+                "day",
+                ("day", day),
+                day.isoformat(),
+                label,
+                totals,
+                None,
+                targets,
+                break_even,
+                campaign_id=campaign_id,
+                day=day,
+                campaign=info,
+                below_pause=value is not None and value < targets.pause_roas,
+            )
+        )
     return rows
 
 
@@ -599,8 +801,16 @@ class TargetsSaved:
     target_cpa: float | None
 
 
-def set_targets(engine: Engine, campaign_id: int, *, expected_version: int, target_roas: float | None,
-                target_cpa: float | None, actor: str, now: datetime) -> TargetsSaved:
+def set_targets(
+    engine: Engine,
+    campaign_id: int,
+    *,
+    expected_version: int,
+    target_roas: float | None,
+    target_cpa: float | None,
+    actor: str,
+    now: datetime,
+) -> TargetsSaved:
     """Save a campaign's own target ROAS and CPA (None = use the default), refusing a stale edit."""
     from dtc_tui.services.common.audit import record
 
@@ -608,18 +818,31 @@ def set_targets(engine: Engine, campaign_id: int, *, expected_version: int, targ
         if value is not None and value <= 0:
             raise TargetError(f"{what} must be above 0")
     with db.write_session(engine) as session:
-        current = session.execute(select(Campaign.name, Campaign.version, Campaign.target_roas, Campaign.target_cpa)
-                                  .where(Campaign.id == campaign_id)).one_or_none()
+        current = session.execute(
+            select(Campaign.name, Campaign.version, Campaign.target_roas, Campaign.target_cpa).where(
+                Campaign.id == campaign_id
+            )
+        ).one_or_none()
         if current is None:
             raise TargetError(f"campaign {campaign_id} no longer exists")
         name, version, old_roas, old_cpa = current
         stmt = update(Campaign).where(Campaign.id == campaign_id, Campaign.version == expected_version)
-        result = session.execute(stmt.values(target_roas=target_roas, target_cpa=target_cpa,
-                                             version=Campaign.version + 1))
+        result = session.execute(
+            stmt.values(target_roas=target_roas, target_cpa=target_cpa, version=Campaign.version + 1)
+        )
         if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise StaleEdit(f"campaign {name!r} was changed by someone else since you opened it "
-                            f"(version {version}, you had {expected_version}); reload and try again")
-        record(session, actor=actor, now=now, entity="campaign", entity_id=campaign_id, action="set_targets",
-               before={"target_roas": old_roas, "target_cpa": old_cpa, "version": version},
-               after={"target_roas": target_roas, "target_cpa": target_cpa, "version": expected_version + 1})
+            raise StaleEdit(
+                f"campaign {name!r} was changed by someone else since you opened it "
+                f"(version {version}, you had {expected_version}); reload and try again"
+            )
+        record(
+            session,
+            actor=actor,
+            now=now,
+            entity="campaign",
+            entity_id=campaign_id,
+            action="set_targets",
+            before={"target_roas": old_roas, "target_cpa": old_cpa, "version": version},
+            after={"target_roas": target_roas, "target_cpa": target_cpa, "version": expected_version + 1},
+        )
     return TargetsSaved(campaign_id, expected_version + 1, target_roas, target_cpa)

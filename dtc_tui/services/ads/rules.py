@@ -25,9 +25,18 @@ from typing import Any
 from dtc_tui.services.ads.metrics import Totals, fmt_money, fmt_ratio
 
 SETTING_KEYS = (
-    "ads.target_roas", "ads.pause_roas", "ads.pause_days", "ads.cpa_tolerance", "ads.contribution_margin",
-    "ads.budget_share_new", "ads.budget_share_steady", "ads.store_stage", "ads.cpc_warning",
-    "ads.budget_move_fraction", "ads.budget_move_max_increase", "ads.budget_move_step",
+    "ads.target_roas",
+    "ads.pause_roas",
+    "ads.pause_days",
+    "ads.cpa_tolerance",
+    "ads.contribution_margin",
+    "ads.budget_share_new",
+    "ads.budget_share_steady",
+    "ads.store_stage",
+    "ads.cpc_warning",
+    "ads.budget_move_fraction",
+    "ads.budget_move_max_increase",
+    "ads.budget_move_step",
 )
 
 
@@ -51,12 +60,15 @@ class RuleSettings:
         """Build from a settings getter (``lambda key: settings.get(session, key)``)."""
         values = {key: get(key) for key in SETTING_KEYS}
         return cls(
-            target_roas=float(values["ads.target_roas"]), pause_roas=float(values["ads.pause_roas"]),
-            pause_days=int(values["ads.pause_days"]), cpa_tolerance=float(values["ads.cpa_tolerance"]),
+            target_roas=float(values["ads.target_roas"]),
+            pause_roas=float(values["ads.pause_roas"]),
+            pause_days=int(values["ads.pause_days"]),
+            cpa_tolerance=float(values["ads.cpa_tolerance"]),
             contribution_margin=float(values["ads.contribution_margin"]),
             budget_share_new=_band(values["ads.budget_share_new"]),
             budget_share_steady=_band(values["ads.budget_share_steady"]),
-            store_stage=str(values["ads.store_stage"]), cpc_warning=float(values["ads.cpc_warning"]),
+            store_stage=str(values["ads.store_stage"]),
+            cpc_warning=float(values["ads.cpc_warning"]),
             budget_move_fraction=float(values["ads.budget_move_fraction"]),
             budget_move_max_increase=float(values["ads.budget_move_max_increase"]),
             budget_move_step=float(values["ads.budget_move_step"]),
@@ -107,8 +119,9 @@ class Targets:
         return None if self.target_cpa is None else self.target_cpa * (1 + self.cpa_tolerance)
 
 
-def targets_in_force(rules: RuleSettings, campaign_roas: float | None, campaign_cpa: float | None,
-                     peak: Peak | None) -> Targets:
+def targets_in_force(
+    rules: RuleSettings, campaign_roas: float | None, campaign_cpa: float | None, peak: Peak | None
+) -> Targets:
     target = campaign_roas if campaign_roas is not None else rules.target_roas
     tolerance = rules.cpa_tolerance
     if peak is None:
@@ -132,8 +145,9 @@ def pause_threshold(day: date, rules: RuleSettings, peaks: Iterable[Peak]) -> fl
     return pause_line(rules, peak_on(day, peaks))
 
 
-def losing_streak(daily: Mapping[date, Totals], end: date, rules: RuleSettings, peaks: Iterable[Peak],
-                  lookback: int) -> int:
+def losing_streak(
+    daily: Mapping[date, Totals], end: date, rules: RuleSettings, peaks: Iterable[Peak], lookback: int
+) -> int:
     """Consecutive days ending on ``end`` with spend and a ROAS below the pause threshold."""
     peaks = list(peaks)
     streak = 0
@@ -173,8 +187,13 @@ class Alert:
     campaign: str = ""
 
     def as_dict(self) -> dict[str, object]:
-        return {"kind": self.kind, "campaign_id": self.campaign_id, "channel": self.channel,
-                "campaign": self.campaign, "message": self.message}
+        return {
+            "kind": self.kind,
+            "campaign_id": self.campaign_id,
+            "channel": self.channel,
+            "campaign": self.campaign,
+            "message": self.message,
+        }
 
     @property
     def subject(self) -> str:
@@ -186,24 +205,32 @@ class Alert:
 def pause_message(streak: int, targets: Targets, period_roas: float | None, capped: bool = False) -> str:
     days = f"{streak}+" if capped else str(streak)
     line = fmt_ratio(targets.pause_roas) + (f" (relaxed for {targets.peak})" if targets.peak else "")
-    return (f"ROAS below {line} for {days} days in a row "
-            f"(period ROAS {fmt_ratio(period_roas)}): recommend pausing it and fixing the landing page")
+    return (
+        f"ROAS below {line} for {days} days in a row "
+        f"(period ROAS {fmt_ratio(period_roas)}): recommend pausing it and fixing the landing page"
+    )
 
 
 def cpa_message(totals: Totals, targets: Targets) -> str:
     tolerance = f"+{targets.cpa_tolerance * 100:.0f}%"
     if totals.cpa is None:
-        return (f"{fmt_money(totals.spend, 2)} spent without a conversion "
-                f"(target CPA {fmt_money(targets.target_cpa, 2)}, alert above {tolerance})")
+        return (
+            f"{fmt_money(totals.spend, 2)} spent without a conversion "
+            f"(target CPA {fmt_money(targets.target_cpa, 2)}, alert above {tolerance})"
+        )
     over = (totals.cpa / (targets.target_cpa or 1)) - 1
-    return (f"CPA {fmt_money(totals.cpa, 2)} is {over * 100:.0f}% over its target "
-            f"{fmt_money(targets.target_cpa, 2)} (alert above {tolerance})")
+    return (
+        f"CPA {fmt_money(totals.cpa, 2)} is {over * 100:.0f}% over its target "
+        f"{fmt_money(targets.target_cpa, 2)} (alert above {tolerance})"
+    )
 
 
 def spend_share_message(share: float, rules: RuleSettings) -> str:
     low, high = rules.spend_share_band
-    return (f"ad spend is {share * 100:.1f}% of store revenue, above the {rules.store_stage}-store "
-            f"target of {low * 100:.0f}-{high * 100:.0f}%")
+    return (
+        f"ad spend is {share * 100:.1f}% of store revenue, above the {rules.store_stage}-store "
+        f"target of {low * 100:.0f}-{high * 100:.0f}%"
+    )
 
 
 # --- budget moves -----------------------------------------------------------------------------
@@ -232,13 +259,22 @@ class BudgetMove:
 
     @property
     def text(self) -> str:
-        return (f"move {fmt_money(self.amount)}/day from {self.from_label} (ROAS {fmt_ratio(self.from_roas)}) "
-                f"to {self.to_label} (ROAS {fmt_ratio(self.to_roas)})")
+        return (
+            f"move {fmt_money(self.amount)}/day from {self.from_label} (ROAS {fmt_ratio(self.from_roas)}) "
+            f"to {self.to_label} (ROAS {fmt_ratio(self.to_roas)})"
+        )
 
     def as_dict(self) -> dict[str, object]:
-        return {"from_campaign_id": self.from_id, "from": self.from_label, "from_roas": round(self.from_roas, 4),
-                "to_campaign_id": self.to_id, "to": self.to_label, "to_roas": round(self.to_roas, 4),
-                "amount_per_day": self.amount, "text": self.text}
+        return {
+            "from_campaign_id": self.from_id,
+            "from": self.from_label,
+            "from_roas": round(self.from_roas, 4),
+            "to_campaign_id": self.to_id,
+            "to": self.to_label,
+            "to_roas": round(self.to_roas, 4),
+            "amount_per_day": self.amount,
+            "text": self.text,
+        }
 
 
 @dataclass
@@ -258,10 +294,22 @@ def suggest_moves(candidates: Iterable[MoveCandidate], rules: RuleSettings) -> l
     """
     step = rules.budget_move_step if rules.budget_move_step > 0 else 1.0
     items = list(candidates)
-    donors = sorted((c for c in items if c.active and c.roas is not None and c.break_even is not None
-                     and c.roas < c.break_even and c.daily_budget > 0), key=lambda c: (c.roas, c.campaign_id))
-    recipients = [_Recipient(c, _floor(c.daily_budget * rules.budget_move_max_increase, step))
-                  for c in sorted((c for c in items if _earns(c)), key=lambda c: (-(c.roas or 0), c.campaign_id))]
+    donors = sorted(
+        (
+            c
+            for c in items
+            if c.active
+            and c.roas is not None
+            and c.break_even is not None
+            and c.roas < c.break_even
+            and c.daily_budget > 0
+        ),
+        key=lambda c: (c.roas, c.campaign_id),
+    )
+    recipients = [
+        _Recipient(c, _floor(c.daily_budget * rules.budget_move_max_increase, step))
+        for c in sorted((c for c in items if _earns(c)), key=lambda c: (-(c.roas or 0), c.campaign_id))
+    ]
     moves: list[BudgetMove] = []
     for donor in donors:
         offer = _floor(donor.daily_budget * rules.budget_move_fraction, step)
@@ -273,9 +321,17 @@ def suggest_moves(candidates: Iterable[MoveCandidate], rules: RuleSettings) -> l
                 continue
             recipient.room -= amount
             offer -= amount
-            moves.append(BudgetMove(donor.campaign_id, donor.label, donor.roas or 0.0,
-                                    recipient.candidate.campaign_id, recipient.candidate.label,
-                                    recipient.candidate.roas or 0.0, amount))
+            moves.append(
+                BudgetMove(
+                    donor.campaign_id,
+                    donor.label,
+                    donor.roas or 0.0,
+                    recipient.candidate.campaign_id,
+                    recipient.candidate.label,
+                    recipient.candidate.roas or 0.0,
+                    amount,
+                )
+            )
     return moves
 
 
@@ -289,4 +345,3 @@ def _earns(candidate: MoveCandidate) -> bool:
 
 def _floor(value: float, step: float) -> float:
     return math.floor(value / step + 1e-9) * step
-

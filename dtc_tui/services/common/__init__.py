@@ -1,1 +1,3 @@
-"""What every area shares: the audit log and change counters, domain settings, untrusted-text cleaning, presence, database maintenance and information, table export."""
+"""What every area shares: the audit log and change counters, domain settings, untrusted-text cleaning,
+presence, database maintenance and information, table export.
+"""

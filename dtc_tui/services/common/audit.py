@@ -14,11 +14,22 @@ from dtc_tui.models import AuditLog, ChangeCounter
 
 AREAS = ("tickets", "inventory", "ads", "team", "setting")
 ENTITY_AREA = {
-    "ticket": "tickets", "sla_policy": "tickets", "customer": "tickets",
-    "sku": "inventory", "stock_level": "inventory", "purchase_order": "inventory",
-    "stock_transfer": "inventory", "supplier": "inventory", "warehouse": "inventory",
-    "campaign": "ads", "ad_stat": "ads", "peak_period": "ads",
-    "person": "team", "duty": "team", "assignment": "team", "routing_rule": "team",
+    "ticket": "tickets",
+    "sla_policy": "tickets",
+    "customer": "tickets",
+    "sku": "inventory",
+    "stock_level": "inventory",
+    "purchase_order": "inventory",
+    "stock_transfer": "inventory",
+    "supplier": "inventory",
+    "warehouse": "inventory",
+    "campaign": "ads",
+    "ad_stat": "ads",
+    "peak_period": "ads",
+    "person": "team",
+    "duty": "team",
+    "assignment": "team",
+    "routing_rule": "team",
     "setting": "setting",
 }
 
@@ -49,8 +60,9 @@ def bump(session: Session, area: str) -> None:
         else:
             from sqlalchemy.dialects.postgresql import insert as upsert
         stmt = upsert(table).values(area=area, counter=1)
-        session.execute(stmt.on_conflict_do_update(index_elements=[table.c.area],
-                                                   set_={"counter": table.c.counter + 1}))
+        session.execute(
+            stmt.on_conflict_do_update(index_elements=[table.c.area], set_={"counter": table.c.counter + 1})
+        )
         return
     result = session.execute(update(table).where(table.c.area == area).values(counter=table.c.counter + 1))
     if result.rowcount == 0:  # type: ignore[attr-defined]
@@ -69,8 +81,17 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    session.add(AuditLog(at=now, actor=actor, entity=entity, entity_id=str(entity_id), action=action,
-                         before=_json(before), after=_json(after)))
+    session.add(
+        AuditLog(
+            at=now,
+            actor=actor,
+            entity=entity,
+            entity_id=str(entity_id),
+            action=action,
+            before=_json(before),
+            after=_json(after),
+        )
+    )
     bump(session, ENTITY_AREA.get(entity, entity))
 
 
@@ -90,17 +111,25 @@ class AuditEntry:
     after: dict[str, Any] | None
 
 
-def entries(session: Session, *, since: datetime | None = None, entity: str | None = None,
-            limit: int = 500) -> list[AuditEntry]:
+def entries(
+    session: Session, *, since: datetime | None = None, entity: str | None = None, limit: int = 500
+) -> list[AuditEntry]:
     query = select(AuditLog).order_by(col(AuditLog.id).desc()).limit(limit)
     if since is not None:
         query = query.where(col(AuditLog.at) >= since)
     if entity is not None:
         query = query.where(col(AuditLog.entity) == entity)
     return [
-        AuditEntry(row.id or 0, row.at, row.actor, row.entity, row.entity_id, row.action,
-                   json.loads(row.before) if row.before else None,
-                   json.loads(row.after) if row.after else None)
+        AuditEntry(
+            row.id or 0,
+            row.at,
+            row.actor,
+            row.entity,
+            row.entity_id,
+            row.action,
+            json.loads(row.before) if row.before else None,
+            json.loads(row.after) if row.after else None,
+        )
         for row in session.exec(query)
     ]
 
@@ -134,9 +163,16 @@ class AuditSource:
         query = self._where(select(AuditLog)).order_by(col(AuditLog.id).desc()).offset(offset).limit(limit)
         with db.read_session(self.engine) as session:
             return [
-                AuditEntry(row.id or 0, row.at, row.actor, row.entity, row.entity_id, row.action,
-                           json.loads(row.before) if row.before else None,
-                           json.loads(row.after) if row.after else None)
+                AuditEntry(
+                    row.id or 0,
+                    row.at,
+                    row.actor,
+                    row.entity,
+                    row.entity_id,
+                    row.action,
+                    json.loads(row.before) if row.before else None,
+                    json.loads(row.after) if row.after else None,
+                )
                 for row in session.exec(query)
             ]
 

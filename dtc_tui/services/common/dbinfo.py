@@ -19,8 +19,14 @@ class DatabaseInfo:
     row_counts: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
-        return {"url": self.url, "backend": self.backend, "revision": self.revision, "head": self.head,
-                "up_to_date": self.revision == self.head, "row_counts": self.row_counts}
+        return {
+            "url": self.url,
+            "backend": self.backend,
+            "revision": self.revision,
+            "head": self.head,
+            "up_to_date": self.revision == self.head,
+            "row_counts": self.row_counts,
+        }
 
 
 def info(engine: Engine) -> DatabaseInfo:

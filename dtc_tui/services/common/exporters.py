@@ -95,8 +95,7 @@ def export_table(engine: Engine, kind: str, out: TextIO, *, fmt: str = "csv", no
                 writer.writerow([_csv_cell(k, v) for k, v in zip(kinds, row, strict=True)])
                 count += 1
         else:
-            head = {"format": "dtc-tui", "version": 1, "table": tbl.name, "kind": kind,
-                    "exported_at": now.isoformat()}
+            head = {"format": "dtc-tui", "version": 1, "table": tbl.name, "kind": kind, "exported_at": now.isoformat()}
             out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "rows": [')
             for row in result:
                 record = {col.name: _json_value(k, v) for col, k, v in zip(columns, kinds, row, strict=True)}

@@ -43,8 +43,11 @@ def beat(engine: Engine, *, operator: str, entity: str, entity_id: str | int, st
 
 def leave(engine: Engine, *, operator: str, entity: str, entity_id: str | int) -> None:
     with db.write_session(engine) as session:
-        session.execute(delete(Presence).where(Presence.operator == operator, Presence.entity == entity,
-                                               Presence.entity_id == str(entity_id)))
+        session.execute(
+            delete(Presence).where(
+                Presence.operator == operator, Presence.entity == entity, Presence.entity_id == str(entity_id)
+            )
+        )
 
 
 def others(engine: Engine, *, operator: str, entity: str, entity_id: str | int, now: datetime) -> list[Viewer]:
@@ -52,8 +55,11 @@ def others(engine: Engine, *, operator: str, entity: str, entity_id: str | int, 
     with db.read_session(engine) as session:
         rows = session.execute(
             select(Presence.operator, Presence.state, Presence.seen_at).where(
-                Presence.entity == entity, Presence.entity_id == str(entity_id), Presence.operator != operator,
-                Presence.seen_at >= now - timedelta(seconds=FRESH_SECONDS))
+                Presence.entity == entity,
+                Presence.entity_id == str(entity_id),
+                Presence.operator != operator,
+                Presence.seen_at >= now - timedelta(seconds=FRESH_SECONDS),
+            )
         ).all()
     viewers = [Viewer(r[0], r[1], r[2]) for r in rows]
     return sorted(viewers, key=lambda v: (v.state != "replying", v.operator))

@@ -100,8 +100,9 @@ def get(session: Session, key: str) -> Any:
 def all_settings(session: Session) -> dict[str, tuple[Any, str]]:
     """Every setting with its value and where it came from ("default" or "database")."""
     stored = {row.key: json.loads(row.value) for row in session.exec(select(Setting))}
-    return {key: (stored.get(key, default), "database" if key in stored else "default")
-            for key, default in DEFAULTS.items()}
+    return {
+        key: (stored.get(key, default), "database" if key in stored else "default") for key, default in DEFAULTS.items()
+    }
 
 
 def put(session: Session, key: str, value: Any, *, actor: str, now: datetime) -> None:
@@ -127,8 +128,16 @@ def put(session: Session, key: str, value: Any, *, actor: str, now: datetime) ->
     row.updated_by = actor
     session.add(row)
     session.info.pop(_CACHE, None)
-    record(session, actor=actor, now=now, entity="setting", entity_id=key, action="update",
-           before={"value": before}, after={"value": value})
+    record(
+        session,
+        actor=actor,
+        now=now,
+        entity="setting",
+        entity_id=key,
+        action="update",
+        before={"value": before},
+        after={"value": value},
+    )
 
 
 def reset(session: Session, key: str, *, actor: str, now: datetime) -> Any:
@@ -139,8 +148,16 @@ def reset(session: Session, key: str, *, actor: str, now: datetime) -> Any:
         raise UnknownSetting(key)
     row = session.get(Setting, key)
     if row is not None:
-        record(session, actor=actor, now=now, entity="setting", entity_id=key, action="reset",
-               before={"value": json.loads(row.value)}, after={"value": DEFAULTS[key]})
+        record(
+            session,
+            actor=actor,
+            now=now,
+            entity="setting",
+            entity_id=key,
+            action="reset",
+            before={"value": json.loads(row.value)},
+            after={"value": DEFAULTS[key]},
+        )
         session.delete(row)
         session.info.pop(_CACHE, None)
     return DEFAULTS[key]

@@ -30,10 +30,18 @@ class DemoSize:
 
 
 SIZES = {
-    "small": DemoSize(tickets_open=300, tickets_closed=2400, customers=400, skus=150, sales_days=180,
-                      campaigns=15, ad_days=90),
-    "large": DemoSize(tickets_open=10_000, tickets_closed=90_000, customers=20_000, skus=10_000,
-                      sales_days=90, campaigns=50, ad_days=730),
+    "small": DemoSize(
+        tickets_open=300, tickets_closed=2400, customers=400, skus=150, sales_days=180, campaigns=15, ad_days=90
+    ),
+    "large": DemoSize(
+        tickets_open=10_000,
+        tickets_closed=90_000,
+        customers=20_000,
+        skus=10_000,
+        sales_days=90,
+        campaigns=50,
+        ad_days=730,
+    ),
 }
 
 
@@ -41,8 +49,9 @@ class DemoError(Exception):
     pass
 
 
-def build(engine: Engine, *, now: datetime, seed: int = 7, scale: str = "small",
-          tickets: int | None = None) -> dict[str, int]:
+def build(
+    engine: Engine, *, now: datetime, seed: int = 7, scale: str = "small", tickets: int | None = None
+) -> dict[str, int]:
     """Fill an empty database with demo data; refuses a database that already has data."""
     from dtc_tui.services.common import dbinfo
     from dtc_tui.services.demo import ads, inventory, team
@@ -52,8 +61,13 @@ def build(engine: Engine, *, now: datetime, seed: int = 7, scale: str = "small",
         raise DemoError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
     size = SIZES[scale]
     if tickets is not None:
-        size = DemoSize(**{**size.__dict__, "tickets_open": max(tickets // 10, 1),
-                           "tickets_closed": tickets - max(tickets // 10, 1)})
+        size = DemoSize(
+            **{
+                **size.__dict__,
+                "tickets_open": max(tickets // 10, 1),
+                "tickets_closed": tickets - max(tickets // 10, 1),
+            }
+        )
     db.ensure_current(engine)
     if not dbinfo.is_empty(engine):
         raise DemoError("the database already holds data; demo data goes only into an empty database")

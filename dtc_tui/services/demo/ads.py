@@ -20,8 +20,12 @@ from sqlmodel import Session
 from dtc_tui.models import AdChannel, AdStatDaily, Campaign, PeakPeriod, StoreDaily
 from dtc_tui.services.demo.inventory import HERO_CODE
 
-CHANNELS = [("google", "Google Ads"), ("meta", "Meta (Facebook / Instagram)"), ("tiktok", "TikTok Ads"),
-            ("pinterest", "Pinterest Ads")]
+CHANNELS = [
+    ("google", "Google Ads"),
+    ("meta", "Meta (Facebook / Instagram)"),
+    ("tiktok", "TikTok Ads"),
+    ("pinterest", "Pinterest Ads"),
+]
 CAMPAIGN_NAMES = {
     "google": ["Search - Brand", "Search - Generic", "Shopping - All", "PMax - Bestsellers"],
     "meta": ["Prospecting - Broad", "Retargeting - 30d", "Advantage+ Shopping", "Lookalike 1%"],
@@ -52,9 +56,12 @@ def build(session: Session, rng: random.Random, now: datetime, size: object, sku
     for index in range(wanted):
         channel_code, base = names[index % len(names)]
         name = base if index < len(names) else f"{base} #{index // len(names) + 1}"
-        campaign = Campaign(channel_id=channels[channel_code].id or 0, name=name,
-                            daily_budget=float(rng.choice([30, 50, 80, 120, 200])),
-                            target_cpa=float(rng.choice([15, 20, 25, 30])))  # replaced below; draw kept
+        campaign = Campaign(
+            channel_id=channels[channel_code].id or 0,
+            name=name,
+            daily_budget=float(rng.choice([30, 50, 80, 120, 200])),
+            target_cpa=float(rng.choice([15, 20, 25, 30])),
+        )  # replaced below; draw kept
         if index == 2:
             campaign.sku_id = skus.get(HERO_CODE)
             campaign.promise_days = 3
@@ -81,21 +88,43 @@ def build(session: Session, rng: random.Random, now: datetime, size: object, sku
             clicks = int(spend / cpc)
             conversions = round(clicks * conv_rate * (0.45 if index == CPA_OVERSHOOT else 1.0), 1)
             revenue = round(spend * roas * rng.uniform(0.8, 1.2) * (PEAK_ROAS if in_peak else 1.0), 2)
-            rows.append({"campaign_id": campaign.id, "day": day, "spend": spend,
-                         "impressions": clicks * rng.randint(40, 90), "clicks": clicks,
-                         "conversions": conversions, "revenue": revenue})
+            rows.append(
+                {
+                    "campaign_id": campaign.id,
+                    "day": day,
+                    "spend": spend,
+                    "impressions": clicks * rng.randint(40, 90),
+                    "clicks": clicks,
+                    "conversions": conversions,
+                    "revenue": revenue,
+                }
+            )
             total = store.setdefault(day, [0.0, 0.0])
             total[0] += spend
             total[1] += revenue
     for start in range(0, len(rows), 20_000):
-        session.execute(insert(AdStatDaily), rows[start:start + 20_000])
+        session.execute(insert(AdStatDaily), rows[start : start + 20_000])
     # The till sees less than the platforms claim (attribution overlap), plus organic sales.
-    session.execute(insert(StoreDaily), [
-        {"day": day, "orders": int(revenue * 0.8 / 45), "revenue": round(revenue * 0.8 + spend * 2.0, 2),
-         "refunds": round(revenue * 0.03, 2)}
-        for day, (spend, revenue) in sorted(store.items())
-    ])
+    session.execute(
+        insert(StoreDaily),
+        [
+            {
+                "day": day,
+                "orders": int(revenue * 0.8 / 45),
+                "revenue": round(revenue * 0.8 + spend * 2.0, 2),
+                "refunds": round(revenue * 0.03, 2),
+            }
+            for day, (spend, revenue) in sorted(store.items())
+        ],
+    )
     for start, end in peaks:
-        session.add(PeakPeriod(name=f"Black Friday / Cyber Monday {start.year}", starts_on=start, ends_on=end,
-                               target_roas=2.0, cpa_tolerance=0.5))
+        session.add(
+            PeakPeriod(
+                name=f"Black Friday / Cyber Monday {start.year}",
+                starts_on=start,
+                ends_on=end,
+                target_roas=2.0,
+                cpa_tolerance=0.5,
+            )
+        )
     session.flush()

@@ -34,13 +34,39 @@ from dtc_tui.models import (
     Warehouse,
 )
 
-WAREHOUSES = [("US-W", "US West (Reno)", "US", 3), ("US-E", "US East (Newark)", "US", 2),
-              ("DE", "Germany (Leipzig)", "EU", 4)]
-SUPPLIERS = [("Shenzhen Bright Textiles", 21, 200, 20), ("Ningbo HomeGoods Co.", 35, 500, 50),
-             ("Porto Ceramics Lda", 14, 100, 12), ("Yiwu Small Parts", 28, 1000, 100)]
-PRODUCTS = ["Linen Tote", "Bamboo Cup", "Yoga Mat", "Ceramic Mug", "Desk Lamp", "Phone Stand", "Wool Beanie",
-            "Travel Pillow", "Water Bottle", "Cable Organizer", "Scented Candle", "Plant Pot", "Notebook",
-            "Sunglasses", "Backpack", "Socks 3-pack", "Apron", "Tea Towel", "Cutting Board", "Coffee Grinder"]
+WAREHOUSES = [
+    ("US-W", "US West (Reno)", "US", 3),
+    ("US-E", "US East (Newark)", "US", 2),
+    ("DE", "Germany (Leipzig)", "EU", 4),
+]
+SUPPLIERS = [
+    ("Shenzhen Bright Textiles", 21, 200, 20),
+    ("Ningbo HomeGoods Co.", 35, 500, 50),
+    ("Porto Ceramics Lda", 14, 100, 12),
+    ("Yiwu Small Parts", 28, 1000, 100),
+]
+PRODUCTS = [
+    "Linen Tote",
+    "Bamboo Cup",
+    "Yoga Mat",
+    "Ceramic Mug",
+    "Desk Lamp",
+    "Phone Stand",
+    "Wool Beanie",
+    "Travel Pillow",
+    "Water Bottle",
+    "Cable Organizer",
+    "Scented Candle",
+    "Plant Pot",
+    "Notebook",
+    "Sunglasses",
+    "Backpack",
+    "Socks 3-pack",
+    "Apron",
+    "Tea Towel",
+    "Cutting Board",
+    "Coffee Grinder",
+]
 VARIANTS = ["Black", "White", "Sand", "Olive", "Navy", "Rose", "S", "M", "L"]
 HERO_CODE = "DEMO-HERO-1"
 TRANSFER_CASE = 1  # SKU index short in US-W with surplus in DE
@@ -59,8 +85,9 @@ def build(session: Session, rng: random.Random, now: datetime, size: object) -> 
         warehouses.append(wh)
     suppliers = []
     for name, lead, moq, pack in SUPPLIERS:
-        sup = Supplier(name=name, lead_time_days=lead, moq=moq, case_pack=pack,
-                       email=f"orders@{name.split()[0].lower()}.example")
+        sup = Supplier(
+            name=name, lead_time_days=lead, moq=moq, case_pack=pack, email=f"orders@{name.split()[0].lower()}.example"
+        )
         session.add(sup)
         suppliers.append(sup)
     session.flush()
@@ -79,9 +106,18 @@ def build(session: Session, rng: random.Random, now: datetime, size: object) -> 
         price = round(cost * rng.uniform(1.6, 3.2), 2)
         if index >= n_skus * 0.6 and local.random() < 0.3:
             price = round(cost * local.uniform(1.2, 1.55), 2)  # thin margin in the tail: class D
-        sku = Sku(code=code, name=f"{product} {variant}", product_handle=product.lower().replace(" ", "-"),
-                  variant=variant, supplier_id=supplier.id, cost=cost, price=price, buffer_days=BUFFER_DAYS,
-                  review_cycle_days=REVIEW_DAYS, promise_days=3 if index == 0 else None)
+        sku = Sku(
+            code=code,
+            name=f"{product} {variant}",
+            product_handle=product.lower().replace(" ", "-"),
+            variant=variant,
+            supplier_id=supplier.id,
+            cost=cost,
+            price=price,
+            buffer_days=BUFFER_DAYS,
+            review_cycle_days=REVIEW_DAYS,
+            promise_days=3 if index == 0 else None,
+        )
         session.add(sku)
         session.flush()
         skus[code] = sku.id or 0
@@ -94,8 +130,16 @@ def build(session: Session, rng: random.Random, now: datetime, size: object) -> 
                 out = stockout_from is not None and offset >= stockout_from
                 units = 0 if out or rate == 0 else _poisson(rng, rate)
                 if units or out:
-                    sales_rows.append({"sku_id": sku.id, "warehouse_id": wh.id, "day": day, "units": units,
-                                       "revenue": round(units * sku.price, 2), "stockout": out})
+                    sales_rows.append(
+                        {
+                            "sku_id": sku.id,
+                            "warehouse_id": wh.id,
+                            "day": day,
+                            "units": units,
+                            "revenue": round(units * sku.price, 2),
+                            "stockout": out,
+                        }
+                    )
             rng.choice([2, 8, 20, 35, 60, 120, 400] if rate else [0, 50, 300])  # first version's draws, kept
             if rate:
                 rng.choice([5, 20, 45, 90, 200])
@@ -103,12 +147,19 @@ def build(session: Session, rng: random.Random, now: datetime, size: object) -> 
             received_days_ago = local.choice([3, 9, 16, 30, 45, 60, 90, 120]) if local.random() > 0.02 else 200
             if not rate:
                 received_days_ago = local.choice([120, 150, 240])
-            stock_rows.append({"sku_id": sku.id, "warehouse_id": wh.id, "on_hand": on_hand,
-                               "committed": min(on_hand, int(rate)),
-                               "last_received_at": now - timedelta(days=received_days_ago), "version": 1})
+            stock_rows.append(
+                {
+                    "sku_id": sku.id,
+                    "warehouse_id": wh.id,
+                    "on_hand": on_hand,
+                    "committed": min(on_hand, int(rate)),
+                    "last_received_at": now - timedelta(days=received_days_ago),
+                    "version": 1,
+                }
+            )
     session.execute(insert(StockLevel), stock_rows)
     for start in range(0, len(sales_rows), 20_000):
-        session.execute(insert(DailySales), sales_rows[start:start + 20_000])
+        session.execute(insert(DailySales), sales_rows[start : start + 20_000])
     _purchase_orders(session, rng, local, now, suppliers, warehouses, skus)
     _transfers(session, now, warehouses, skus)
     session.flush()
@@ -149,17 +200,28 @@ def _poisson(rng: random.Random, rate: float) -> int:
         k += 1
 
 
-def _purchase_orders(session: Session, rng: random.Random, local: random.Random, now: datetime,
-                     suppliers: list[Supplier], warehouses: list[Warehouse], skus: dict[str, int]) -> None:
+def _purchase_orders(
+    session: Session,
+    rng: random.Random,
+    local: random.Random,
+    now: datetime,
+    suppliers: list[Supplier],
+    warehouses: list[Warehouse],
+    skus: dict[str, int],
+) -> None:
     codes = list(skus)
     plans = [("sent", 10, 11), ("sent", 30, -3), ("partial", 25, 2), ("draft", 0, None), ("received", 60, -30)]
     for number, (status, sent_days_ago, due_in) in enumerate(plans, start=1):
         # PO-1001 comes from the hero's supplier; the others keep the first version's suppliers.
         supplier_index = 0 if number == 1 else number % len(suppliers)
         supplier = suppliers[supplier_index]
-        po = PurchaseOrder(number=f"PO-{1000 + number}", supplier_id=supplier.id or 0,
-                           warehouse_id=warehouses[number % len(warehouses)].id or 0, status=status,
-                           created_at=now - timedelta(days=sent_days_ago + 1))
+        po = PurchaseOrder(
+            number=f"PO-{1000 + number}",
+            supplier_id=supplier.id or 0,
+            warehouse_id=warehouses[number % len(warehouses)].id or 0,
+            status=status,
+            created_at=now - timedelta(days=sent_days_ago + 1),
+        )
         if status != "draft":
             po.sent_at = now - timedelta(days=sent_days_ago)
             po.expected_at = now + timedelta(days=due_in or 0)
@@ -176,14 +238,29 @@ def _purchase_orders(session: Session, rng: random.Random, local: random.Random,
         for code in lines:
             qty = supplier.moq * rng.randint(1, 3)
             received = qty if status == "received" else (qty // 2 if status == "partial" else 0)
-            session.add(PurchaseOrderLine(po_id=po.id or 0, sku_id=skus[code], qty_ordered=qty,
-                                          qty_received=received, unit_cost=round(rng.uniform(2, 30), 2)))
+            session.add(
+                PurchaseOrderLine(
+                    po_id=po.id or 0,
+                    sku_id=skus[code],
+                    qty_ordered=qty,
+                    qty_received=received,
+                    unit_cost=round(rng.uniform(2, 30), 2),
+                )
+            )
 
 
 def _transfers(session: Session, now: datetime, warehouses: list[Warehouse], skus: dict[str, int]) -> None:
     codes = list(skus)
     if len(codes) <= IN_TRANSIT:
         return
-    session.add(StockTransfer(sku_id=skus[codes[IN_TRANSIT]], from_warehouse_id=warehouses[2].id or 0,
-                              to_warehouse_id=warehouses[1].id or 0, qty=60, status="in_transit",
-                              created_at=now - timedelta(days=3), expected_at=now + timedelta(days=4)))
+    session.add(
+        StockTransfer(
+            sku_id=skus[codes[IN_TRANSIT]],
+            from_warehouse_id=warehouses[2].id or 0,
+            to_warehouse_id=warehouses[1].id or 0,
+            qty=60,
+            status="in_transit",
+            created_at=now - timedelta(days=3),
+            expected_at=now + timedelta(days=4),
+        )
+    )

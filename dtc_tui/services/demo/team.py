@@ -75,7 +75,8 @@ def build(session: Session, rng: random.Random) -> dict[str, int]:
             session.add(Assignment(person_id=people[handle], duty_id=duties[code], role=role))
     for category, code in CATEGORY_DUTY.items():
         backup = BACKUPS.get(code)
-        session.add(RoutingRule(category=category, duty_id=duties[code],
-                                backup_person_id=people[backup] if backup else None))
+        session.add(
+            RoutingRule(category=category, duty_id=duties[code], backup_person_id=people[backup] if backup else None)
+        )
     session.flush()
     return people

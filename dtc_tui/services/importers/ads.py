@@ -34,9 +34,20 @@ CHANNEL = AdChannel.__table__  # type: ignore[attr-defined]
 CAMPAIGN = Campaign.__table__  # type: ignore[attr-defined]
 STAT = AdStatDaily.__table__  # type: ignore[attr-defined]
 CHANNEL_NAMES = {"google": "Google Ads", "meta": "Meta (Facebook / Instagram)", "tiktok": "TikTok Ads"}
-STATUS_WORDS = {"enabled": "active", "active": "active", "delivering": "active", "not delivering": "active",
-                "paused": "paused", "inactive": "paused", "off": "paused", "disabled": "paused",
-                "removed": "removed", "deleted": "removed", "completed": "ended", "ended": "ended"}
+STATUS_WORDS = {
+    "enabled": "active",
+    "active": "active",
+    "delivering": "active",
+    "not delivering": "active",
+    "paused": "paused",
+    "inactive": "paused",
+    "off": "paused",
+    "disabled": "paused",
+    "removed": "removed",
+    "deleted": "removed",
+    "completed": "ended",
+    "ended": "ended",
+}
 MEASURES = ("spend", "impressions", "clicks", "conversions", "revenue")
 SCALE = {"spend": 100, "impressions": 1, "clicks": 1, "conversions": 100, "revenue": 100}  # integer units
 MAX_RANGE_DAYS = 366 * 3
@@ -76,9 +87,17 @@ class _AdImporter(Importer):
         if not header.has("day") and not header.has("start"):
             self.period = self._period_from_preamble(source.preamble)
             if self.period is None:
-                raise ImportFailed([RowError(source.name, header.line, "header",
-                                             "no Day column and no reporting period: cannot tell which days "
-                                             "these figures cover (export with a daily breakdown)")])
+                raise ImportFailed(
+                    [
+                        RowError(
+                            source.name,
+                            header.line,
+                            "header",
+                            "no Day column and no reporting period: cannot tell which days "
+                            "these figures cover (export with a daily breakdown)",
+                        )
+                    ]
+                )
 
     def _period_from_preamble(self, preamble: list[list[str]]) -> tuple[date, date] | None:
         for cells in preamble:
@@ -128,15 +147,22 @@ class _AdImporter(Importer):
             elif (end - start).days >= MAX_RANGE_DAYS:
                 check.problem("end", f"a reporting period longer than {MAX_RANGE_DAYS} days")
             elif end != start and not self.writing:
-                self.warn(f"no daily breakdown: figures for {start} to {end} spread evenly over "
-                          f"{(end - start).days + 1} days")
+                self.warn(
+                    f"no daily breakdown: figures for {start} to {end} spread evenly over {(end - start).days + 1} days"
+                )
         spend = check.number("spend") or 0.0
         record = {
-            "campaign": name, "start": start, "end": end,
+            "campaign": name,
+            "start": start,
+            "end": end,
             "detail": tuple(check.text(name_) for name_ in ("ad_set", "ad")),
-            "spend": spend, "impressions": check.integer("impressions") or 0, "clicks": self.clicks(check),
-            "conversions": check.number("conversions") or 0.0, "revenue": self.revenue(check, spend),
-            "currency": self.currency(check), "status": self.status(check),
+            "spend": spend,
+            "impressions": check.integer("impressions") or 0,
+            "clicks": self.clicks(check),
+            "conversions": check.number("conversions") or 0.0,
+            "revenue": self.revenue(check, spend),
+            "currency": self.currency(check),
+            "status": self.status(check),
             "external_id": check.text("campaign_id", max_length=64) or None,
             "daily_budget": self.daily_budget(check),
         }
@@ -168,8 +194,9 @@ class _AdImporter(Importer):
             days = (record["end"] - record["start"]).days + 1
             shares = {m: spread(record[m], SCALE[m], days) for m in MEASURES}
             for offset in range(days):
-                total = self.totals.setdefault((record["campaign"], record["start"] + timedelta(days=offset)),
-                                               [0.0] * len(MEASURES))
+                total = self.totals.setdefault(
+                    (record["campaign"], record["start"] + timedelta(days=offset)), [0.0] * len(MEASURES)
+                )
                 for index, measure in enumerate(MEASURES):
                     total[index] += shares[measure][offset]
             attributes = self.campaigns.setdefault(record["campaign"], {"name": record["campaign"]})
@@ -180,11 +207,20 @@ class _AdImporter(Importer):
     def finish(self, session: Session) -> None:
         channel_id = self._channel(session)
         campaign_ids = self._write_campaigns(session, channel_id)
-        rows = [{"campaign_id": campaign_ids[name], "day": day, "spend": round(t[0], 2), "impressions": round(t[1]),
-                 "clicks": round(t[2]), "conversions": round(t[3], 2), "revenue": round(t[4], 2)}
-                for (name, day), t in sorted(self.totals.items())]
+        rows = [
+            {
+                "campaign_id": campaign_ids[name],
+                "day": day,
+                "spend": round(t[0], 2),
+                "impressions": round(t[1]),
+                "clicks": round(t[2]),
+                "conversions": round(t[3], 2),
+                "revenue": round(t[4], 2),
+            }
+            for (name, day), t in sorted(self.totals.items())
+        ]
         for start in range(0, len(rows), 2000):
-            outcome = upsert(session, STAT, ("campaign_id", "day"), rows[start:start + 2000], compare=MEASURES)
+            outcome = upsert(session, STAT, ("campaign_id", "day"), rows[start : start + 2000], compare=MEASURES)
             self.inserted += len(outcome.inserted)
             self.updated += len(outcome.updated)
             self.unchanged += outcome.unchanged
@@ -204,16 +240,22 @@ class _AdImporter(Importer):
             groups.setdefault(tuple(sorted(row)), []).append(row)
         for columns, rows in groups.items():
             compare = [c for c in columns if c not in ("channel_id", "name")]
-            outcome = upsert(session, CAMPAIGN, ("channel_id", "name"), rows, compare=compare,
-                             insert_defaults={"version": 1, "status": "active", "currency": "USD",
-                                              "daily_budget": 0.0})
+            outcome = upsert(
+                session,
+                CAMPAIGN,
+                ("channel_id", "name"),
+                rows,
+                compare=compare,
+                insert_defaults={"version": 1, "status": "active", "currency": "USD", "daily_budget": 0.0},
+            )
             self.created["campaign"] += len(outcome.inserted)
             self.touched += len(outcome.updated)
         names = list(self.campaigns)
         ids: dict[str, int] = {}
         for start in range(0, len(names), 500):
             query = select(CAMPAIGN.c.name, CAMPAIGN.c.id).where(
-                CAMPAIGN.c.channel_id == channel_id, CAMPAIGN.c.name.in_(names[start:start + 500]))
+                CAMPAIGN.c.channel_id == channel_id, CAMPAIGN.c.name.in_(names[start : start + 500])
+            )
             ids.update(dict(session.execute(query).all()))
         return ids
 
@@ -231,38 +273,46 @@ class MetaAds(_AdImporter):
     kind = "meta-ads"
     title = "Meta Ads Manager export (CSV)"
     channel = "meta"
-    columns = Columns((
-        field("campaign", "Campaign name", required=True),
-        field("spend", re.compile(r"amount spent \((?P<currency>[a-z]{3})\)"), "Amount spent", required=True),
-        field("day", "Day", "Date"),
-        field("start", "Reporting starts"),
-        field("end", "Reporting ends"),
-        field("clicks", "Link clicks", "Clicks (all)", "Clicks"),
-        field("conversions", "Purchases", "Website purchases"),
-        field("revenue", "Purchases conversion value", "Purchase conversion value",
-              "Website purchases conversion value"),
-        field("status", "Campaign delivery", "Delivery status", "Delivery"),
-        *_MEASURE_FIELDS,
-    ))
+    columns = Columns(
+        (
+            field("campaign", "Campaign name", required=True),
+            field("spend", re.compile(r"amount spent \((?P<currency>[a-z]{3})\)"), "Amount spent", required=True),
+            field("day", "Day", "Date"),
+            field("start", "Reporting starts"),
+            field("end", "Reporting ends"),
+            field("clicks", "Link clicks", "Clicks (all)", "Clicks"),
+            field("conversions", "Purchases", "Website purchases"),
+            field(
+                "revenue",
+                "Purchases conversion value",
+                "Purchase conversion value",
+                "Website purchases conversion value",
+            ),
+            field("status", "Campaign delivery", "Delivery status", "Delivery"),
+            *_MEASURE_FIELDS,
+        )
+    )
 
 
 class GoogleAds(_AdImporter):
     kind = "google-ads"
     title = "Google Ads campaign report (CSV)"
     channel = "google"
-    columns = Columns((
-        field("campaign", "Campaign", "Campaign name", required=True),
-        field("spend", "Cost", required=True),
-        field("day", "Day", "Date"),
-        field("clicks", "Clicks", "Interactions"),
-        field("conversions", "Conversions", "Conv."),
-        field("revenue", "Conv. value", "Conversion value", "Total conv. value"),
-        field("value_per_cost", "Conv. value / cost", "Conv. value / Cost (Platform Comparable)"),
-        field("status", "Campaign status"),
-        field("budget", "Budget"),
-        field("budget_type", "Budget type"),
-        *_MEASURE_FIELDS,
-    ))
+    columns = Columns(
+        (
+            field("campaign", "Campaign", "Campaign name", required=True),
+            field("spend", "Cost", required=True),
+            field("day", "Day", "Date"),
+            field("clicks", "Clicks", "Interactions"),
+            field("conversions", "Conversions", "Conv."),
+            field("revenue", "Conv. value", "Conversion value", "Total conv. value"),
+            field("value_per_cost", "Conv. value / cost", "Conv. value / Cost (Platform Comparable)"),
+            field("status", "Campaign status"),
+            field("budget", "Budget"),
+            field("budget_type", "Budget type"),
+            *_MEASURE_FIELDS,
+        )
+    )
 
     def revenue(self, check: RowCheck, spend: float) -> float:
         if check.row.has("revenue"):
@@ -281,14 +331,21 @@ class TikTokAds(_AdImporter):
     kind = "tiktok-ads"
     title = "TikTok Ads export (CSV)"
     channel = "tiktok"
-    columns = Columns((
-        field("campaign", "Campaign name", "Campaign", required=True),
-        field("spend", "Cost", "Spend", "Total cost", required=True),
-        field("day", "Date", "By Day", "Day", "Stat time day"),
-        field("clicks", "Clicks (destination)", "Clicks (all)", "Clicks"),
-        field("conversions", "Complete payment", "Purchases", "Conversions"),
-        field("revenue", "Total complete payment value", "Complete payment value", "Total purchase value",
-              "Purchase value"),
-        field("status", "Campaign status", "Primary status", "Status"),
-        *_MEASURE_FIELDS,
-    ))
+    columns = Columns(
+        (
+            field("campaign", "Campaign name", "Campaign", required=True),
+            field("spend", "Cost", "Spend", "Total cost", required=True),
+            field("day", "Date", "By Day", "Day", "Stat time day"),
+            field("clicks", "Clicks (destination)", "Clicks (all)", "Clicks"),
+            field("conversions", "Complete payment", "Purchases", "Conversions"),
+            field(
+                "revenue",
+                "Total complete payment value",
+                "Complete payment value",
+                "Total purchase value",
+                "Purchase value",
+            ),
+            field("status", "Campaign status", "Primary status", "Status"),
+            *_MEASURE_FIELDS,
+        )
+    )

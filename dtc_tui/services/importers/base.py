@@ -64,8 +64,15 @@ class RowCheck:
     def raw(self, name: str) -> str:
         return self.row.get(name).strip()
 
-    def text(self, name: str, *, required: bool = False, limit: int | None = None,
-             max_length: int | None = None, multiline: bool = False) -> str:
+    def text(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        limit: int | None = None,
+        max_length: int | None = None,
+        multiline: bool = False,
+    ) -> str:
         """Untrusted text, control characters removed; ``limit`` shortens, ``max_length`` refuses."""
         value = self.row.get(name)
         if value.isprintable():  # no control characters, tabs or line breaks: nothing to clean
@@ -134,8 +141,13 @@ class ImportSummary:
         return bool(self.errors) and not self.written and not self.rejects_file
 
     def counts(self) -> dict[str, int]:
-        return {"inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged,
-                "rejected": self.rejected, "ignored": self.ignored}
+        return {
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "ignored": self.ignored,
+        }
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -145,12 +157,15 @@ class ImportSummary:
     def lines(self, *, timing: bool = True) -> list[str]:
         """The closing summary, as plain lines (CLI and in-app dialog)."""
         took = f" in {self.seconds:.2f} s" if timing else ""
-        out = [f"{self.file} ({self.kind}): {plural(self.rows, 'row')} read{took}",
-               f"  {self.entity}s: {self.inserted:,} inserted, {self.updated:,} updated, "
-               f"{self.unchanged:,} unchanged; rows rejected: {self.rejected:,}, ignored: {self.ignored:,}"]
+        out = [
+            f"{self.file} ({self.kind}): {plural(self.rows, 'row')} read{took}",
+            f"  {self.entity}s: {self.inserted:,} inserted, {self.updated:,} updated, "
+            f"{self.unchanged:,} unchanged; rows rejected: {self.rejected:,}, ignored: {self.ignored:,}",
+        ]
         if self.ignored_reasons:
-            out.append("  ignored: " + "; ".join(f"{reason}: {count:,}"
-                                                  for reason, count in self.ignored_reasons.items()))
+            out.append(
+                "  ignored: " + "; ".join(f"{reason}: {count:,}" for reason, count in self.ignored_reasons.items())
+            )
         if self.created:
             out.append("  created: " + ", ".join(plural(count, name) for name, count in self.created.items()))
         out.extend(f"  warning: {warning}" for warning in self.warnings)
@@ -208,8 +223,9 @@ class Importer:
     def describe_key(self, key: Hashable) -> str:
         return str(key)
 
-    def check_batch(self, session: Session, items: list[tuple[int, dict[str, Any]]]
-                    ) -> dict[int, list[tuple[str, str]]]:
+    def check_batch(
+        self, session: Session, items: list[tuple[int, dict[str, Any]]]
+    ) -> dict[int, list[tuple[str, str]]]:
         """Checks against the database (references); returns problems by line."""
         return {}
 

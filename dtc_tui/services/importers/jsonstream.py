@@ -50,7 +50,7 @@ class _Stream:
             return False
         if self.pos > len(self.buf) // 2:
             self.consumed += self.pos
-            self.buf = self.buf[self.pos:]
+            self.buf = self.buf[self.pos :]
             self.pos = 0
         self.buf += chunk
         return True

@@ -36,16 +36,27 @@ _BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False}
 def table_importer(kind: str, table_name: str) -> type[Importer]:
     tbl = table(table_name)
     fields = tuple(field(col.name, col.name, required=_required(col)) for col in tbl.columns)
-    return type(f"{table_name.title().replace('_', '')}Import", (TableImporter,), {
-        "kind": kind, "title": f"dtc-tui {table_name} export", "entity": table_name,
-        "area": TABLE_AREAS.get(table_name, ""), "columns": Columns(fields), "table_name": table_name,
-        "tables": (table_name,),
-    })
+    return type(
+        f"{table_name.title().replace('_', '')}Import",
+        (TableImporter,),
+        {
+            "kind": kind,
+            "title": f"dtc-tui {table_name} export",
+            "entity": table_name,
+            "area": TABLE_AREAS.get(table_name, ""),
+            "columns": Columns(fields),
+            "table_name": table_name,
+            "tables": (table_name,),
+        },
+    )
 
 
 def _required(col: Column) -> bool:
-    return bool(col.primary_key) or (not col.nullable and column_default(col.table, col.name) is None  # type: ignore[arg-type]
-                                     and col.name != "version")
+    return bool(col.primary_key) or (
+        not col.nullable
+        and column_default(col.table, col.name) is None  # type: ignore[arg-type]
+        and col.name != "version"
+    )
 
 
 class TableImporter(Importer):
@@ -60,8 +71,9 @@ class TableImporter(Importer):
             members = header_members(path, name)
             found = members.get("table")
             if found is not None and found != self.table_name:
-                raise ImportFailed([RowError(name, 1, "table", f"this file holds the {found!r} table, "
-                                             f"not {self.table_name!r}")])
+                raise ImportFailed(
+                    [RowError(name, 1, "table", f"this file holds the {found!r} table, not {self.table_name!r}")]
+                )
             self.from_json = True
             return JsonSource(path, name, {col.name: (col.name,) for col in self.tbl.columns})
         self.from_json = False
@@ -132,9 +144,14 @@ class TableImporter(Importer):
         if raw is None:
             return None
         kind = kind_of(col)
-        ok = {"str": isinstance(raw, str), "int": isinstance(raw, int) and not isinstance(raw, bool),
-              "float": isinstance(raw, int | float) and not isinstance(raw, bool), "bool": isinstance(raw, bool),
-              "date": isinstance(raw, str), "datetime": isinstance(raw, str)}[kind]
+        ok = {
+            "str": isinstance(raw, str),
+            "int": isinstance(raw, int) and not isinstance(raw, bool),
+            "float": isinstance(raw, int | float) and not isinstance(raw, bool),
+            "bool": isinstance(raw, bool),
+            "date": isinstance(raw, str),
+            "datetime": isinstance(raw, str),
+        }[kind]
         if not ok:
             check.problem(col.name, f"{raw!r} is not a{'n' if kind == 'int' else ''} {_KIND_WORDS[kind]}")
             return None
@@ -159,8 +176,9 @@ class TableImporter(Importer):
 
     # --- checks against the database ---------------------------------------------------------
 
-    def check_batch(self, session: Session, items: list[tuple[int, dict[str, Any]]]
-                    ) -> dict[int, list[tuple[str, str]]]:
+    def check_batch(
+        self, session: Session, items: list[tuple[int, dict[str, Any]]]
+    ) -> dict[int, list[tuple[str, str]]]:
         problems: dict[int, list[tuple[str, str]]] = {}
         for col in self.present:
             for foreign in col.foreign_keys:
@@ -173,7 +191,8 @@ class TableImporter(Importer):
                     value = record.get(col.name)
                     if value is not None and value not in found:
                         problems.setdefault(line, []).append(
-                            (col.name, f"no {target.table.name} with {target.name} {value!r}"))
+                            (col.name, f"no {target.table.name} with {target.name} {value!r}")
+                        )
         for names in self._unique_sets():
             self._check_unique(session, names, items, problems)
         return problems
@@ -187,10 +206,18 @@ class TableImporter(Importer):
                 sets.append(names)
         return [names for names in dict.fromkeys(sets) if set(names) <= present]
 
-    def _check_unique(self, session: Session, names: tuple[str, ...], items: list[tuple[int, dict[str, Any]]],
-                      problems: dict[int, list[tuple[str, str]]]) -> None:
-        wanted = {tuple(record[n] for n in names): record for _line, record in items
-                  if all(record.get(n) is not None for n in names)}
+    def _check_unique(
+        self,
+        session: Session,
+        names: tuple[str, ...],
+        items: list[tuple[int, dict[str, Any]]],
+        problems: dict[int, list[tuple[str, str]]],
+    ) -> None:
+        wanted = {
+            tuple(record[n] for n in names): record
+            for _line, record in items
+            if all(record.get(n) is not None for n in names)
+        }
         if not wanted:
             return
         cols = [self.tbl.c[n] for n in names]
@@ -199,17 +226,18 @@ class TableImporter(Importer):
         owners: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         keys = list(wanted)
         for start in range(0, len(keys), 500):
-            part = keys[start:start + 500]
+            part = keys[start : start + 500]
             values = [k[0] for k in part] if len(cols) == 1 else part
             for row in session.execute(select(*pk_cols, *cols).where(target.in_(values))):
-                owners[tuple(row[len(pk_cols):])] = tuple(row[:len(pk_cols)])
+                owners[tuple(row[len(pk_cols) :])] = tuple(row[: len(pk_cols)])
         for line, record in items:
             value = tuple(record.get(n) for n in names)
             owner = owners.get(value)
             if owner is not None and owner != tuple(record[n] for n in self.pk):
                 shown = ", ".join(str(v) for v in value)
                 problems.setdefault(line, []).append(
-                    ("+".join(names), f"{shown!r} already belongs to {self.table_name} {', '.join(map(str, owner))}"))
+                    ("+".join(names), f"{shown!r} already belongs to {self.table_name} {', '.join(map(str, owner))}")
+                )
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -224,12 +252,21 @@ class TableImporter(Importer):
 
     def write(self, session: Session, batch: list[tuple[int, dict[str, Any]]]) -> None:
         derived = DERIVED.get(self.table_name, frozenset())
-        compare = [col.name for col in self.present
-                   if col.name not in self.pk and col.name != "version" and col.name not in derived]
+        compare = [
+            col.name
+            for col in self.present
+            if col.name not in self.pk and col.name != "version" and col.name not in derived
+        ]
         rows = [{k: v for k, v in record.items() if k not in derived} for _line, record in batch]
-        outcome = upsert(session, self.tbl, self.pk, rows, compare=compare,
-                         prepare=self._apply_sla if self.sla is not None else None,
-                         insert_defaults={"version": 1} if "version" in self.tbl.c else None)
+        outcome = upsert(
+            session,
+            self.tbl,
+            self.pk,
+            rows,
+            compare=compare,
+            prepare=self._apply_sla if self.sla is not None else None,
+            insert_defaults={"version": 1} if "version" in self.tbl.c else None,
+        )
         self.inserted += len(outcome.inserted)
         self.updated += len(outcome.updated)
         self.unchanged += outcome.unchanged
@@ -245,12 +282,21 @@ class TableImporter(Importer):
     def finish(self, session: Session) -> None:
         if self.inserted and session.get_bind().dialect.name == "postgresql" and self.pk == ["id"]:
             name = self.table_name
-            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608 - table name from metadata
-                                 f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"))
+            session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {name}))"
+                )
+            )
 
 
-_KIND_WORDS = {"int": "integer", "float": "number", "bool": "true/false", "date": "date (YYYY-MM-DD)",
-               "datetime": "date and time (ISO 8601)", "str": "text"}
+_KIND_WORDS = {
+    "int": "integer",
+    "float": "number",
+    "bool": "true/false",
+    "date": "date (YYYY-MM-DD)",
+    "datetime": "date and time (ISO 8601)",
+    "str": "text",
+}
 
 
 def _utc(moment: datetime, tz: Any) -> datetime:

@@ -95,15 +95,26 @@ def _record_digest(record: dict[str, Any]) -> int:
         return hash(repr(record))
 
 
-def run_import(engine: Engine, kind: str, path: Path, *, now: datetime, actor: str, tz: str = "UTC",
-               dry_run: bool = False, rejects: Path | None = None, progress: Progress | None = None,
-               display_name: str | None = None) -> ImportSummary:
+def run_import(
+    engine: Engine,
+    kind: str,
+    path: Path,
+    *,
+    now: datetime,
+    actor: str,
+    tz: str = "UTC",
+    dry_run: bool = False,
+    rejects: Path | None = None,
+    progress: Progress | None = None,
+    display_name: str | None = None,
+) -> ImportSummary:
     """Import ``path`` as ``kind``. Raises ``ImportFailed`` when the file cannot be read at all."""
     started = time.perf_counter()
     importer = make_importer(kind, tz=tz, now=now, actor=actor)
     name = display_name or str(path)
-    summary = ImportSummary(kind=kind, file=name, entity=importer.entity, dry_run=dry_run,
-                            rejects_file=str(rejects) if rejects else None)
+    summary = ImportSummary(
+        kind=kind, file=name, entity=importer.entity, dry_run=dry_run, rejects_file=str(rejects) if rejects else None
+    )
     if not path.is_file():
         raise ImportFailed([RowError(name, 0, "file", "no such file")])
     source = importer.open(path, name)
@@ -124,8 +135,9 @@ def run_import(engine: Engine, kind: str, path: Path, *, now: datetime, actor: s
             summary.written = False
         except IntegrityError as exc:
             detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise ImportFailed([RowError(name, 0, "database", f"the database refused the rows ({detail}); "
-                                                              "nothing was written")]) from exc
+            raise ImportFailed(
+                [RowError(name, 0, "database", f"the database refused the rows ({detail}); nothing was written")]
+            ) from exc
     _fill(summary, importer, started)
     return summary
 
@@ -177,23 +189,44 @@ def _postgres_planning(session: Any, importer: Importer) -> Iterator[None]:
             session.execute(text(f"ANALYZE {name}"))  # names from the importer class, not input
 
 
-def _audit(session: Any, importer: Importer, summary: ImportSummary, kind: str, path: Path, actor: str,
-           now: datetime) -> None:
+def _audit(
+    session: Any, importer: Importer, summary: ImportSummary, kind: str, path: Path, actor: str, now: datetime
+) -> None:
     """One audit entry per run that changed something (none per row), and the area's counter."""
     changed = importer.inserted + importer.updated + importer.touched + sum(importer.created.values())
     if not changed:
         return
-    audit.record(session, actor=actor, now=now, entity="import", entity_id=f"{kind}:{path.name}",
-                 action="import", after={"kind": kind, "file": path.name, "rows": summary.rows,
-                                         "inserted": importer.inserted, "updated": importer.updated,
-                                         "unchanged": importer.unchanged, "rejected": summary.rejected,
-                                         "created": dict(importer.created)})
+    audit.record(
+        session,
+        actor=actor,
+        now=now,
+        entity="import",
+        entity_id=f"{kind}:{path.name}",
+        action="import",
+        after={
+            "kind": kind,
+            "file": path.name,
+            "rows": summary.rows,
+            "inserted": importer.inserted,
+            "updated": importer.updated,
+            "unchanged": importer.unchanged,
+            "rejected": summary.rejected,
+            "created": dict(importer.created),
+        },
+    )
     if importer.area:
         audit.bump(session, importer.area)
 
 
-def _check_pass(engine: Engine, importer: Importer, source: Any, summary: ImportSummary,
-                rejects_path: Path | None, progress: Progress | None, spool: IO[bytes]) -> int:
+def _check_pass(
+    engine: Engine,
+    importer: Importer,
+    source: Any,
+    summary: ImportSummary,
+    rejects_path: Path | None,
+    progress: Progress | None,
+    spool: IO[bytes],
+) -> int:
     """Parse and check every row; spool the accepted records; return how many were accepted."""
     seen: dict[Any, tuple[int, int]] = {}
     rejects = _Rejects(rejects_path, getattr(getattr(source, "header", None), "cells", None)) if rejects_path else None
@@ -244,8 +277,16 @@ def _check_pass(engine: Engine, importer: Importer, source: Any, summary: Import
                         importer.ignore("repeated rows (identical to an earlier row)")
                         continue
                     else:
-                        reject(row, [("row", f"duplicate of line {first[0]} ({importer.describe_key(key)}) "
-                                             "with different values")])
+                        reject(
+                            row,
+                            [
+                                (
+                                    "row",
+                                    f"duplicate of line {first[0]} ({importer.describe_key(key)}) "
+                                    "with different values",
+                                )
+                            ],
+                        )
                         continue
                 pending.append((row, record))
                 if len(pending) >= CHECK_BATCH:
@@ -259,15 +300,16 @@ def _check_pass(engine: Engine, importer: Importer, source: Any, summary: Import
     return accepted
 
 
-def _write_pass(session: Any, importer: Importer, source: Any, spool: IO[bytes], accepted: int,
-                progress: Progress | None) -> None:
+def _write_pass(
+    session: Any, importer: Importer, source: Any, spool: IO[bytes], accepted: int, progress: Progress | None
+) -> None:
     importer.begin(source, writing=True)
     importer.prepare(session)
     done = 0
     batch: list[tuple[int, dict[str, Any]]] = []
     while True:
         try:
-            batch.extend(pickle.load(spool))  # noqa: S301 - our own spool, written above
+            batch.extend(pickle.load(spool))
         except EOFError:
             break
         if len(batch) >= WRITE_BATCH:

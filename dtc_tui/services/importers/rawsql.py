@@ -83,8 +83,13 @@ class Codec:
     def encode_key(self, key: Sequence[str], values: Sequence[Any]) -> tuple[Any, ...]:
         return tuple(self.encode[name](value) for name, value in zip(key, values, strict=True))
 
-    def fetch(self, columns: Sequence[str], key: Sequence[str], keys: list[tuple[Any, ...]],
-              where: dict[str, Any] | None = None) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    def fetch(
+        self,
+        columns: Sequence[str],
+        key: Sequence[str],
+        keys: list[tuple[Any, ...]],
+        where: dict[str, Any] | None = None,
+    ) -> dict[tuple[Any, ...], tuple[Any, ...]]:
         """Stored rows (raw driver values of ``columns``) by encoded key.
 
         Key columns pinned by ``where`` (a ticket's source) leave the IN list, so the lookup is
@@ -105,14 +110,14 @@ class Codec:
         extra_params = [self.encode[name](value) for name, value in where.items()]
         encoded = list(dict.fromkeys(self.encode_key(key, k) for k in keys))
         for start in range(0, len(encoded), CHUNK):
-            part = encoded[start:start + CHUNK]
+            part = encoded[start : start + CHUNK]
             values_sql = ", ".join([tuple_mark] * len(part))
             if values_head:
                 values_sql = f"{values_head}{values_sql}) AS v"
-            sql = f"SELECT {select_list} FROM {self.name} WHERE {key_sql} IN ({values_sql}){extra}"  # noqa: S608
+            sql = f"SELECT {select_list} FROM {self.name} WHERE {key_sql} IN ({values_sql}){extra}"
             params = [k[i] for k in part for i in free] + extra_params
             for row in self._exec(sql, tuple(params)):
-                found[tuple(row[:len(key)])] = tuple(row[len(key):])
+                found[tuple(row[: len(key)])] = tuple(row[len(key) :])
         return found
 
     def same(self, name: str, new: Any, stored: Any) -> bool:
@@ -127,16 +132,18 @@ class Codec:
         """executemany; a column a row lacks takes ``fills[column]`` (its default)."""
         names = ", ".join(self.quote(name) for name in columns)
         marks = ", ".join([self.mark] * len(columns))
-        sql = f"INSERT INTO {self.name} ({names}) VALUES ({marks})"  # noqa: S608 - names from metadata
+        sql = f"INSERT INTO {self.name} ({names}) VALUES ({marks})"
         for start in range(0, len(rows), 5000):
-            self._exec(sql, self.encode_rows(rows[start:start + 5000], columns, fills or {}))
+            self._exec(sql, self.encode_rows(rows[start : start + 5000], columns, fills or {}))
 
-    def encode_rows(self, rows: list[dict[str, Any]], columns: Sequence[str], fills: dict[str, Any]
-                    ) -> list[tuple[Any, ...]]:
+    def encode_rows(
+        self, rows: list[dict[str, Any]], columns: Sequence[str], fills: dict[str, Any]
+    ) -> list[tuple[Any, ...]]:
         # itemgetter pulls the values in C; only the columns that need converting are touched.
         getter = operator.itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
-        convert = [(index, self.encode[name]) for index, name in enumerate(columns)
-                   if self.encode[name] is not _identity]
+        convert = [
+            (index, self.encode[name]) for index, name in enumerate(columns) if self.encode[name] is not _identity
+        ]
         params = []
         for row in rows:
             try:
@@ -152,8 +159,9 @@ class Codec:
 
     def encode_values(self, row: dict[str, Any], columns: Sequence[str], stored: Sequence[Any]) -> tuple[Any, ...]:
         """The row's values for ``columns`` as the driver stores them (``stored`` where it has none)."""
-        return tuple(self.encode[name](row[name]) if name in row else old
-                     for name, old in zip(columns, stored, strict=True))
+        return tuple(
+            self.encode[name](row[name]) if name in row else old for name, old in zip(columns, stored, strict=True)
+        )
 
 
 def codec_for(session: Session, table: Table) -> Codec | None:

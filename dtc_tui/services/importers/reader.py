@@ -116,20 +116,29 @@ class CsvSource:
                 previous.append(cells)
         if best is None:
             examples = ", ".join(f.shown for f in self.columns.fields if f.required) or "the export's own header"
-            raise self._fail(1, "header", f"no header row found in the first {HEADER_SEARCH_LINES} lines; "
-                             f"expected columns such as {examples}")
+            raise self._fail(
+                1,
+                "header",
+                f"no header row found in the first {HEADER_SEARCH_LINES} lines; expected columns such as {examples}",
+            )
         _score, _cells, negative_order, start, end, cells, preamble = best
         self.delimiter = DELIMITERS[-negative_order]
         self.header = self.columns.match(cells, start)
         self._header_end = end
         self.preamble = preamble
         if self.header.missing:
-            raise ImportFailed([
-                RowError(self.name, start, "header",
-                         f"missing column {spec.shown!r} (accepted names, any case: "
-                         f"{self.columns.accepted_names(spec)})")
-                for spec in self.header.missing
-            ])
+            raise ImportFailed(
+                [
+                    RowError(
+                        self.name,
+                        start,
+                        "header",
+                        f"missing column {spec.shown!r} (accepted names, any case: "
+                        f"{self.columns.accepted_names(spec)})",
+                    )
+                    for spec in self.header.missing
+                ]
+            )
 
     def rows(self) -> Iterator[Row]:
         header = self.header
@@ -147,8 +156,9 @@ class CsvSource:
                     self.position = handle.buffer.tell()
                     yield Row(start, cells, header)
             except UnicodeDecodeError as exc:
-                raise self._fail(last + 1, "file", f"not UTF-8 text near this line ({exc.reason}); "
-                                 "save it as UTF-8 CSV") from exc
+                raise self._fail(
+                    last + 1, "file", f"not UTF-8 text near this line ({exc.reason}); save it as UTF-8 CSV"
+                ) from exc
             except csv.Error as exc:
                 raise self._fail(last + 1, "file", f"broken CSV: {exc}") from exc
         self.position = self.size

@@ -46,17 +46,19 @@ class ShopifyProducts(Importer):
     entity = "sku"
     area = "inventory"
     tables = ("sku",)
-    columns = Columns((
-        field("handle", "Handle", "URL handle", required=True),
-        field("title", "Title", required=True),
-        field("sku", "Variant SKU", "SKU"),
-        *_OPTIONS,
-        field("grams", "Variant Grams", "Weight value (grams)"),
-        field("price", "Variant Price", "Price"),
-        field("cost", "Cost per item"),
-        field("barcode", "Variant Barcode", "Barcode"),
-        field("status", "Status"),
-    ))
+    columns = Columns(
+        (
+            field("handle", "Handle", "URL handle", required=True),
+            field("title", "Title", required=True),
+            field("sku", "Variant SKU", "SKU"),
+            *_OPTIONS,
+            field("grams", "Variant Grams", "Weight value (grams)"),
+            field("price", "Variant Price", "Price"),
+            field("cost", "Cost per item"),
+            field("barcode", "Variant Barcode", "Barcode"),
+            field("status", "Status"),
+        )
+    )
 
     def begin(self, source: Any, *, writing: bool) -> None:
         super().begin(source, writing=writing)
@@ -84,8 +86,13 @@ class ShopifyProducts(Importer):
             else:
                 self.ignore("image-only rows")
             return None
-        record: dict[str, Any] = {"code": code, "name": product["name"], "product_handle": product["handle"],
-                                  "variant": variant, "status": product["status"]}
+        record: dict[str, Any] = {
+            "code": code,
+            "name": product["name"],
+            "product_handle": product["handle"],
+            "variant": variant,
+            "status": product["status"],
+        }
         for name, column in (("price", "price"), ("cost", "cost"), ("weight_grams", "grams")):
             value = price if column == "price" else check.number(column)
             if value is not None:
@@ -94,8 +101,7 @@ class ShopifyProducts(Importer):
                 record[name] = value
         barcode = check.text("barcode", max_length=64)
         if barcode and _SCIENTIFIC.match(barcode):
-            self.warn("barcode in scientific notation (a spreadsheet dropped its digits): not imported",
-                      line=row.line)
+            self.warn("barcode in scientific notation (a spreadsheet dropped its digits): not imported", line=row.line)
         elif barcode:
             record["barcode"] = barcode
         return record
@@ -112,8 +118,14 @@ class ShopifyProducts(Importer):
         for _line, record in batch:
             groups.setdefault(tuple(sorted(record)), []).append(record)
         for columns, rows in groups.items():
-            outcome = upsert(session, SKU, ("code",), rows, compare=[c for c in columns if c != "code"],
-                             insert_defaults={"version": 1})
+            outcome = upsert(
+                session,
+                SKU,
+                ("code",),
+                rows,
+                compare=[c for c in columns if c != "code"],
+                insert_defaults={"version": 1},
+            )
             self.inserted += len(outcome.inserted)
             self.updated += len(outcome.updated)
             self.unchanged += outcome.unchanged
@@ -125,17 +137,19 @@ class ShopifyInventory(Importer):
     entity = "stock record"
     area = "inventory"
     tables = ("stock_level", "sku")
-    columns = Columns((
-        field("sku", "SKU", "Variant SKU", required=True),
-        field("location", "Location", required=True),
-        field("on_hand", "On hand (current)", "On hand", required=True),
-        field("committed", "Committed"),
-        field("handle", "Handle"),
-        field("title", "Title"),
-        *_OPTIONS,
-        field("available", "Available"),
-        field("incoming", "Incoming"),
-    ))
+    columns = Columns(
+        (
+            field("sku", "SKU", "Variant SKU", required=True),
+            field("location", "Location", required=True),
+            field("on_hand", "On hand (current)", "On hand", required=True),
+            field("committed", "Committed"),
+            field("handle", "Handle"),
+            field("title", "Title"),
+            *_OPTIONS,
+            field("available", "Available"),
+            field("incoming", "Incoming"),
+        )
+    )
 
     def parse(self, row: Any, check: RowCheck) -> dict[str, Any] | None:
         if check.raw("on_hand").lower() == "not stocked":
@@ -151,9 +165,15 @@ class ShopifyInventory(Importer):
         committed = 0 if check.raw("committed").lower() == "not stocked" else check.integer("committed") or 0
         if on_hand is not None and on_hand < 0:
             self.warn("negative on hand kept (sold before it was received, or a count error)", line=row.line)
-        return {"code": code, "location": location, "on_hand": on_hand, "committed": committed,
-                "name": check.text("title", limit=300) or code, "handle": check.text("handle", limit=200) or None,
-                "variant": variant_name(check)}
+        return {
+            "code": code,
+            "location": location,
+            "on_hand": on_hand,
+            "committed": committed,
+            "name": check.text("title", limit=300) or code,
+            "handle": check.text("handle", limit=200) or None,
+            "variant": variant_name(check),
+        }
 
     def key(self, record: dict[str, Any]) -> Hashable | None:
         return (record["code"], record["location"].lower())
@@ -190,24 +210,48 @@ class ShopifyInventory(Importer):
         self._load_skus(session, codes)
         missing = [wanted[code] for code in codes if code not in self.sku_ids]
         if missing:
-            session.execute(SKU.insert(), [
-                {"code": r["code"], "name": r["name"], "product_handle": r["handle"], "variant": r["variant"],
-                 "status": "active", "version": 1} for r in missing])
+            session.execute(
+                SKU.insert(),
+                [
+                    {
+                        "code": r["code"],
+                        "name": r["name"],
+                        "product_handle": r["handle"],
+                        "variant": r["variant"],
+                        "status": "active",
+                        "version": 1,
+                    }
+                    for r in missing
+                ],
+            )
             self.created["sku"] += len(missing)
             self._load_skus(session, [r["code"] for r in missing])
 
     def _load_skus(self, session: Session, codes: list[str]) -> None:
         for start in range(0, len(codes), 500):
-            query = select(SKU.c.code, SKU.c.id).where(SKU.c.code.in_(codes[start:start + 500]))
+            query = select(SKU.c.code, SKU.c.id).where(SKU.c.code.in_(codes[start : start + 500]))
             self.sku_ids.update(dict(session.execute(query).all()))
 
     def write(self, session: Session, batch: list[tuple[int, dict[str, Any]]]) -> None:
         records = [record for _line, record in batch]
         self._skus(session, records)
-        rows = [{"sku_id": self.sku_ids[r["code"]], "warehouse_id": self._warehouse(session, r["location"]),
-                 "on_hand": r["on_hand"], "committed": r["committed"]} for r in records]
-        outcome = upsert(session, STOCK, ("sku_id", "warehouse_id"), rows, compare=("on_hand", "committed"),
-                         insert_defaults={"version": 1})
+        rows = [
+            {
+                "sku_id": self.sku_ids[r["code"]],
+                "warehouse_id": self._warehouse(session, r["location"]),
+                "on_hand": r["on_hand"],
+                "committed": r["committed"],
+            }
+            for r in records
+        ]
+        outcome = upsert(
+            session,
+            STOCK,
+            ("sku_id", "warehouse_id"),
+            rows,
+            compare=("on_hand", "committed"),
+            insert_defaults={"version": 1},
+        )
         self.inserted += len(outcome.inserted)
         self.updated += len(outcome.updated)
         self.unchanged += outcome.unchanged
@@ -221,5 +265,3 @@ def warehouse_code(name: str, taken: set[str]) -> str:
         code = f"{base}-{suffix}"
         suffix += 1
     return code
-
-

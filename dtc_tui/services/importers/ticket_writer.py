@@ -34,10 +34,30 @@ PAUSING = frozenset({"pending", "on_hold"})
 SUMMARY_COLUMNS = ("policy_id", "next_due_at", "next_due_metric", "next_risk_at", "due_sort_at")
 # The columns an import owns: a re-import compares these, and leaves the rest (escalation,
 # refund status, logistics...) to the people working the ticket.
-OWNED = ("subject", "channel", "language", "category", "priority", "status", "is_open", "tags", "customer_id",
-         "assignee_id", "order_ref", "created_at", "updated_at", "first_response_at", "awaiting_since",
-         "last_customer_message_at", "last_agent_reply_at", "agent_replies", "solved_at", "paused_since",
-         "paused_minutes", "csat")
+OWNED = (
+    "subject",
+    "channel",
+    "language",
+    "category",
+    "priority",
+    "status",
+    "is_open",
+    "tags",
+    "customer_id",
+    "assignee_id",
+    "order_ref",
+    "created_at",
+    "updated_at",
+    "first_response_at",
+    "awaiting_since",
+    "last_customer_message_at",
+    "last_agent_reply_at",
+    "agent_replies",
+    "solved_at",
+    "paused_since",
+    "paused_minutes",
+    "csat",
+)
 
 TICKET = Ticket.__table__  # type: ignore[attr-defined]
 CUSTOMER = Customer.__table__  # type: ignore[attr-defined]
@@ -70,8 +90,13 @@ def derive_times(record: dict[str, Any]) -> dict[str, Any]:
         paused = updated
     replies = record.get("agent_replies")
     return {
-        "is_open": is_open, "solved_at": solved, "updated_at": updated, "awaiting_since": awaiting,
-        "paused_since": paused, "last_customer_message_at": awaiting or created, "last_agent_reply_at": first,
+        "is_open": is_open,
+        "solved_at": solved,
+        "updated_at": updated,
+        "awaiting_since": awaiting,
+        "paused_since": paused,
+        "last_customer_message_at": awaiting or created,
+        "last_agent_reply_at": first,
         "first_response_at": first,
         "agent_replies": replies if replies is not None else (1 if first else 0),
     }
@@ -83,13 +108,41 @@ class SlaView:
     ``id`` is None so ``apply`` records no breach row by row: they are written in bulk.
     """
 
-    __slots__ = ("awaiting_since", "category", "channel", "created_at", "customer_id", "due_sort_at",
-                 "first_response_at", "id", "next_due_at", "next_due_metric", "next_risk_at", "paused_minutes",
-                 "paused_since", "policy_id", "priority", "solved_at", "status")
+    __slots__ = (
+        "awaiting_since",
+        "category",
+        "channel",
+        "created_at",
+        "customer_id",
+        "due_sort_at",
+        "first_response_at",
+        "id",
+        "next_due_at",
+        "next_due_metric",
+        "next_risk_at",
+        "paused_minutes",
+        "paused_since",
+        "policy_id",
+        "priority",
+        "solved_at",
+        "status",
+    )
 
     def __init__(self, row: dict[str, Any]) -> None:
-        for name in ("awaiting_since", "category", "channel", "created_at", "customer_id", "first_response_at",
-                     "paused_minutes", "paused_since", "policy_id", "priority", "solved_at", "status"):
+        for name in (
+            "awaiting_since",
+            "category",
+            "channel",
+            "created_at",
+            "customer_id",
+            "first_response_at",
+            "paused_minutes",
+            "paused_since",
+            "policy_id",
+            "priority",
+            "solved_at",
+            "status",
+        ):
             setattr(self, name, row.get(name))
         self.paused_minutes = self.paused_minutes or 0.0
         self.id = None
@@ -132,8 +185,9 @@ class TicketWriter:
         self.sla = _BulkSla(session)
         self.people: dict[str, int] = {}
         person_table = Person.__table__  # type: ignore[attr-defined]
-        for person in session.execute(select(person_table.c.id, person_table.c.name, person_table.c.handle,
-                                             person_table.c.os_user)):
+        for person in session.execute(
+            select(person_table.c.id, person_table.c.name, person_table.c.handle, person_table.c.os_user)
+        ):
             for name in (person.os_user, person.handle, person.name):
                 if name:
                     self.people[name.strip().lower()] = person.id
@@ -169,9 +223,18 @@ class TicketWriter:
             for key in missing:
                 record = wanted[key]
                 email = (record.get("requester_email") or "").lower() or None
-                rows.append({"name": record.get("requester_name") or email or f"{self.source_name} user "
-                             f"{record.get('requester_id')}", "email": email, "tier": "standard", "tags": "",
-                             "country": None, "external_id": key[1] if key[0] == "external_id" else None})
+                rows.append(
+                    {
+                        "name": record.get("requester_name")
+                        or email
+                        or f"{self.source_name} user {record.get('requester_id')}",
+                        "email": email,
+                        "tier": "standard",
+                        "tags": "",
+                        "country": None,
+                        "external_id": key[1] if key[0] == "external_id" else None,
+                    }
+                )
             bulk_insert(session, CUSTOMER, rows)
             self.created["customer"] += len(rows)
             self._load_customers(session, missing)
@@ -183,8 +246,11 @@ class TicketWriter:
         for column in ("external_id", "email"):
             values = [value for kind, value in keys if kind == column]
             for start in range(0, len(values), 500):
-                query = select(CUSTOMER.c.id, CUSTOMER.c[column], CUSTOMER.c.tier).where(
-                    CUSTOMER.c[column].in_(values[start:start + 500])).order_by(CUSTOMER.c.id)
+                query = (
+                    select(CUSTOMER.c.id, CUSTOMER.c[column], CUSTOMER.c.tier)
+                    .where(CUSTOMER.c[column].in_(values[start : start + 500]))
+                    .order_by(CUSTOMER.c.id)
+                )
                 for row in session.execute(query):
                     self.customer_ids.setdefault((column, row[1]), (row[0], row[2]))
 
@@ -203,14 +269,25 @@ class TicketWriter:
                     self.unknown_assignees[record["assignee"]] += 1
             row = {name: record.get(name) for name in OWNED if name in record}
             row.update(derive_times(record))
-            row.update(source=self.source_name, external_id=record["external_id"],
-                       customer_id=self.customer_ids[key][0] if key else None, assignee_id=assignee_id)
+            row.update(
+                source=self.source_name,
+                external_id=record["external_id"],
+                customer_id=self.customer_ids[key][0] if key else None,
+                assignee_id=assignee_id,
+            )
             row["_description"] = record.get("description") or ""
             row["_author"] = record.get("requester_name") or record.get("requester_email") or "customer"
             rows.append(row)
-        outcome = upsert(session, TICKET, ("source", "external_id"), rows, compare=OWNED,
-                         where={"source": self.source_name}, prepare=self._apply_sla,
-                         insert_defaults={"version": 1})
+        outcome = upsert(
+            session,
+            TICKET,
+            ("source", "external_id"),
+            rows,
+            compare=OWNED,
+            where={"source": self.source_name},
+            prepare=self._apply_sla,
+            insert_defaults={"version": 1},
+        )
         self.inserted += len(outcome.inserted)
         self.updated += len(outcome.updated)
         self.unchanged += outcome.unchanged
@@ -219,28 +296,48 @@ class TicketWriter:
     def _apply_sla(self, row: dict[str, Any], existing: dict[str, Any] | None) -> None:
         view = SlaView(row)
         clocks = self.sla.apply(view, self.now)  # type: ignore[arg-type]
-        row.update(policy_id=view.policy_id, next_due_at=view.next_due_at, next_due_metric=view.next_due_metric,
-                   next_risk_at=view.next_risk_at, due_sort_at=view.due_sort_at)
-        row["_breaches"] = [(c.metric, c.due_at) for c in clocks
-                            if c.state == "breached" and c.due_at is not None and c.due_at <= self.now]
+        row.update(
+            policy_id=view.policy_id,
+            next_due_at=view.next_due_at,
+            next_due_metric=view.next_due_metric,
+            next_risk_at=view.next_risk_at,
+            due_sort_at=view.due_sort_at,
+        )
+        row["_breaches"] = [
+            (c.metric, c.due_at)
+            for c in clocks
+            if c.state == "breached" and c.due_at is not None and c.due_at <= self.now
+        ]
 
     def _after_write(self, session: Session, outcome: UpsertOutcome) -> None:
         ids: dict[str, int] = {row["external_id"]: row["id"] for row in outcome.updated}
         new_ids = [row["external_id"] for row in outcome.inserted]
         for start in range(0, len(new_ids), 500):
             query = select(TICKET.c.external_id, TICKET.c.id).where(
-                TICKET.c.source == self.source_name, TICKET.c.external_id.in_(new_ids[start:start + 500]))
+                TICKET.c.source == self.source_name, TICKET.c.external_id.in_(new_ids[start : start + 500])
+            )
             ids.update({external_id: ticket_id for external_id, ticket_id in session.execute(query)})
-        messages = [{"ticket_id": ids[row["external_id"]], "kind": "customer", "author": row["_author"][:120],
-                     "body": row["_description"], "created_at": row["created_at"]}
-                    for row in outcome.inserted if row["_description"]]
+        messages = [
+            {
+                "ticket_id": ids[row["external_id"]],
+                "kind": "customer",
+                "author": row["_author"][:120],
+                "body": row["_description"],
+                "created_at": row["created_at"],
+            }
+            for row in outcome.inserted
+            if row["_description"]
+        ]
         if messages:
             bulk_insert(session, TicketMessage.__table__, messages)  # type: ignore[attr-defined]
         self._record_breaches(session, outcome, ids)
 
     def _record_breaches(self, session: Session, outcome: UpsertOutcome, ids: dict[str, int]) -> None:
-        wanted = [(ids[row["external_id"]], metric, due) for row in outcome.inserted + outcome.updated
-                  for metric, due in row.get("_breaches", [])]
+        wanted = [
+            (ids[row["external_id"]], metric, due)
+            for row in outcome.inserted + outcome.updated
+            for metric, due in row.get("_breaches", [])
+        ]
         if not wanted:
             return
         breach = SlaBreach.__table__  # type: ignore[attr-defined]
@@ -248,9 +345,13 @@ class TicketWriter:
         updated_ids = [ids[row["external_id"]] for row in outcome.updated]
         for start in range(0, len(updated_ids), 500):
             query = select(breach.c.ticket_id, breach.c.metric, breach.c.due_at).where(
-                breach.c.ticket_id.in_(updated_ids[start:start + 500]))
+                breach.c.ticket_id.in_(updated_ids[start : start + 500])
+            )
             known.update((t, m, d) for t, m, d in session.execute(query))
-        rows = [{"ticket_id": t, "metric": m, "due_at": d, "recorded_at": self.now}
-                for t, m, d in dict.fromkeys(wanted) if (t, m, d) not in known]
+        rows = [
+            {"ticket_id": t, "metric": m, "due_at": d, "recorded_at": self.now}
+            for t, m, d in dict.fromkeys(wanted)
+            if (t, m, d) not in known
+        ]
         if rows:
             bulk_insert(session, breach, rows)

@@ -21,13 +21,33 @@ from dtc_tui.services.importers.ticket_writer import TicketWriter
 from dtc_tui.services.importers.values import parse_number
 
 PRIORITIES = {"low": "low", "normal": "normal", "medium": "normal", "high": "high", "urgent": "urgent"}
-CSAT_WORDS = {"good": 5, "bad": 1, "awesome": 5, "extremely happy": 5, "very happy": 4, "happy": 4,
-              "just okay": 3, "neutral": 3, "not good": 1, "unhappy": 2, "very unhappy": 1, "extremely unhappy": 1}
+CSAT_WORDS = {
+    "good": 5,
+    "bad": 1,
+    "awesome": 5,
+    "extremely happy": 5,
+    "very happy": 4,
+    "happy": 4,
+    "just okay": 3,
+    "neutral": 3,
+    "not good": 1,
+    "unhappy": 2,
+    "very unhappy": 1,
+    "extremely unhappy": 1,
+}
 CSAT_NONE = frozenset({"", "offered", "unoffered", "not offered", "-"})
 # Tag / type / category words -> this app's ticket categories (first match in the row wins).
 CATEGORY_WORDS = {
-    "logistics": ("logistics", "shipping", "delivery", "wismo", "where_is_my_order", "tracking", "order_status",
-                  "shipment"),
+    "logistics": (
+        "logistics",
+        "shipping",
+        "delivery",
+        "wismo",
+        "where_is_my_order",
+        "tracking",
+        "order_status",
+        "shipment",
+    ),
     "returns": ("returns", "return", "refund", "refunds", "exchange", "rma"),
     "payment": ("payment", "payments", "chargeback", "dispute", "billing", "stripe"),
     "site_incident": ("site_incident", "site incident", "checkout", "outage", "checkout_error", "site_down"),
@@ -35,9 +55,21 @@ CATEGORY_WORDS = {
     "product": ("product", "product_question"),
 }
 _CATEGORY_OF = {word: category for category, words in CATEGORY_WORDS.items() for word in words}
-LANGUAGE_NAMES = {"english": "en", "german": "de", "deutsch": "de", "spanish": "es", "español": "es",
-                  "french": "fr", "français": "fr", "arabic": "ar", "italian": "it", "dutch": "nl",
-                  "portuguese": "pt", "japanese": "ja", "chinese": "zh"}
+LANGUAGE_NAMES = {
+    "english": "en",
+    "german": "de",
+    "deutsch": "de",
+    "spanish": "es",
+    "español": "es",
+    "french": "fr",
+    "français": "fr",
+    "arabic": "ar",
+    "italian": "it",
+    "dutch": "nl",
+    "portuguese": "pt",
+    "japanese": "ja",
+    "chinese": "zh",
+}
 _LOCALE = re.compile(r"^([a-z]{2,3})(?:[-_][a-z0-9]+)*$")
 
 
@@ -170,8 +202,16 @@ class _TicketImporter(TicketWriter, Importer):
         return record
 
 
-ZENDESK_STATUSES = {"new": "new", "open": "open", "pending": "pending", "hold": "on_hold", "on-hold": "on_hold",
-                    "on hold": "on_hold", "solved": "solved", "closed": "closed"}
+ZENDESK_STATUSES = {
+    "new": "new",
+    "open": "open",
+    "pending": "pending",
+    "hold": "on_hold",
+    "on-hold": "on_hold",
+    "on hold": "on_hold",
+    "solved": "solved",
+    "closed": "closed",
+}
 _COMMON_FIELDS = (
     field("subject", "Subject"),
     field("assignee", "Assignee", "Assignee name", "Agent"),
@@ -181,30 +221,40 @@ _COMMON_FIELDS = (
     field("order_ref", re.compile(r"order (number|id|no\.?|#)( \[\w+\])?"), "Order"),
     field("description", "Description"),
 )
-ZENDESK_COLUMNS = Columns((
-    field("external_id", "Id", "Ticket id", required=True),
-    field("status", "Status", required=True),
-    field("created_at", "Created at", required=True),
-    *_COMMON_FIELDS,
-    field("requester", "Requester", "Requester name"),
-    field("requester_id", "Requester id"),
-    field("requester_email", "Requester email"),
-    field("priority", "Priority"),
-    field("via", "Via", "Channel"),
-    field("ticket_type", "Ticket type", "Type"),
-    field("updated_at", "Updated at"),
-    field("solved_at", "Solved at"),
-    field("first_reply_minutes", "First reply time in minutes"),
-    field("replies", "Replies"),
-    field("csat", "Satisfaction Score", "Satisfaction rating"),
-    field("on_hold_minutes", "On hold time in minutes"),
-    field("agent_wait_minutes", "Agent wait time in minutes"),
-))
+ZENDESK_COLUMNS = Columns(
+    (
+        field("external_id", "Id", "Ticket id", required=True),
+        field("status", "Status", required=True),
+        field("created_at", "Created at", required=True),
+        *_COMMON_FIELDS,
+        field("requester", "Requester", "Requester name"),
+        field("requester_id", "Requester id"),
+        field("requester_email", "Requester email"),
+        field("priority", "Priority"),
+        field("via", "Via", "Channel"),
+        field("ticket_type", "Ticket type", "Type"),
+        field("updated_at", "Updated at"),
+        field("solved_at", "Solved at"),
+        field("first_reply_minutes", "First reply time in minutes"),
+        field("replies", "Replies"),
+        field("csat", "Satisfaction Score", "Satisfaction rating"),
+        field("on_hold_minutes", "On hold time in minutes"),
+        field("agent_wait_minutes", "Agent wait time in minutes"),
+    )
+)
 # Zendesk Tickets API objects: field -> path in the object.
 ZENDESK_JSON_PATHS = {
-    "external_id": ("id",), "status": ("status",), "created_at": ("created_at",), "subject": ("subject",),
-    "priority": ("priority",), "via": ("via", "channel"), "ticket_type": ("type",), "tags": ("tags",),
-    "updated_at": ("updated_at",), "requester_id": ("requester_id",), "csat": ("satisfaction_rating", "score"),
+    "external_id": ("id",),
+    "status": ("status",),
+    "created_at": ("created_at",),
+    "subject": ("subject",),
+    "priority": ("priority",),
+    "via": ("via", "channel"),
+    "ticket_type": ("type",),
+    "tags": ("tags",),
+    "updated_at": ("updated_at",),
+    "requester_id": ("requester_id",),
+    "csat": ("satisfaction_rating", "score"),
     "description": ("description",),
 }
 
@@ -294,27 +344,36 @@ class ZendeskTickets(_TicketImporter):
         return record
 
 
-FRESHDESK_STATUSES = {"open": "open", "pending": "pending", "resolved": "solved", "closed": "closed",
-                      "waiting on customer": "pending", "waiting on third party": "on_hold", "new": "new"}
-FRESHDESK_COLUMNS = Columns((
-    field("external_id", "Ticket ID", "Ticket Id", "ID", required=True),
-    field("status", "Status", required=True),
-    field("created_at", "Created time", "Created at", required=True),
-    *_COMMON_FIELDS,
-    field("requester", "Full name", "Requester name", "Contact name", "Requester", "Contact"),
-    field("requester_email", "Email", "Requester email", "Contact email"),
-    field("requester_id", "Contact ID", "Requester ID"),
-    field("priority", "Priority"),
-    field("via", "Source"),
-    field("ticket_type", "Type"),
-    field("updated_at", "Last update time", "Last updated time"),
-    field("resolved_at", "Resolved time"),
-    field("closed_at", "Closed time"),
-    field("first_response_time", "Initial response time"),
-    field("first_response_hours", "First response time (in hrs)"),
-    field("replies", "Agent interactions"),
-    field("csat", "Survey results", "Survey result"),
-))
+FRESHDESK_STATUSES = {
+    "open": "open",
+    "pending": "pending",
+    "resolved": "solved",
+    "closed": "closed",
+    "waiting on customer": "pending",
+    "waiting on third party": "on_hold",
+    "new": "new",
+}
+FRESHDESK_COLUMNS = Columns(
+    (
+        field("external_id", "Ticket ID", "Ticket Id", "ID", required=True),
+        field("status", "Status", required=True),
+        field("created_at", "Created time", "Created at", required=True),
+        *_COMMON_FIELDS,
+        field("requester", "Full name", "Requester name", "Contact name", "Requester", "Contact"),
+        field("requester_email", "Email", "Requester email", "Contact email"),
+        field("requester_id", "Contact ID", "Requester ID"),
+        field("priority", "Priority"),
+        field("via", "Source"),
+        field("ticket_type", "Type"),
+        field("updated_at", "Last update time", "Last updated time"),
+        field("resolved_at", "Resolved time"),
+        field("closed_at", "Closed time"),
+        field("first_response_time", "Initial response time"),
+        field("first_response_hours", "First response time (in hrs)"),
+        field("replies", "Agent interactions"),
+        field("csat", "Survey results", "Survey result"),
+    )
+)
 
 
 class FreshdeskTickets(_TicketImporter):

@@ -50,13 +50,14 @@ def column_default(table: Table, name: str) -> Any:
     return None
 
 
-def fetch_existing(session: Session, table: Table, key: Sequence[str], keys: list[tuple[Any, ...]],
-                   where: dict[str, Any] | None = None) -> dict[tuple[Any, ...], dict[str, Any]]:
+def fetch_existing(
+    session: Session, table: Table, key: Sequence[str], keys: list[tuple[Any, ...]], where: dict[str, Any] | None = None
+) -> dict[tuple[Any, ...], dict[str, Any]]:
     found: dict[tuple[Any, ...], dict[str, Any]] = {}
     key_cols = [table.c[name] for name in key]
     target = key_cols[0] if len(key_cols) == 1 else tuple_(*key_cols)
     for start in range(0, len(keys), CHUNK):
-        part = keys[start:start + CHUNK]
+        part = keys[start : start + CHUNK]
         values = [k[0] for k in part] if len(key_cols) == 1 else part
         query = select(table).where(target.in_(values))
         for name, value in (where or {}).items():
@@ -66,10 +67,17 @@ def fetch_existing(session: Session, table: Table, key: Sequence[str], keys: lis
     return found
 
 
-def upsert(session: Session, table: Table, key: Sequence[str], rows: list[dict[str, Any]], *,
-           compare: Sequence[str] | None = None, where: dict[str, Any] | None = None,
-           prepare: Callable[[dict[str, Any], dict[str, Any] | None], None] | None = None,
-           insert_defaults: dict[str, Any] | None = None) -> UpsertOutcome:
+def upsert(
+    session: Session,
+    table: Table,
+    key: Sequence[str],
+    rows: list[dict[str, Any]],
+    *,
+    compare: Sequence[str] | None = None,
+    where: dict[str, Any] | None = None,
+    prepare: Callable[[dict[str, Any], dict[str, Any] | None], None] | None = None,
+    insert_defaults: dict[str, Any] | None = None,
+) -> UpsertOutcome:
     """Insert new rows, update changed ones, count unchanged ones.
 
     ``compare`` lists the columns the file owns (default: every column the row carries).
@@ -99,8 +107,9 @@ def upsert(session: Session, table: Table, key: Sequence[str], rows: list[dict[s
             values = quick_by_id[id(row)] or codec.encode_values(row, names, old)
             if values == old:  # the common case: one tuple comparison
                 return False
-            return any(name in row and not codec.same(name, row[name], value) for name, value in zip(names, old,
-                                                                                                     strict=True))
+            return any(
+                name in row and not codec.same(name, row[name], value) for name, value in zip(names, old, strict=True)
+            )
     else:
         typed = fetch_existing(session, table, key, keys, where)
         found_typed = [typed.get(k) for k in keys]
@@ -128,9 +137,16 @@ def upsert(session: Session, table: Table, key: Sequence[str], rows: list[dict[s
     return outcome
 
 
-def _update(session: Session, table: Table, key: Sequence[str], pk: str, names: list[str],
-            rows: list[dict[str, Any]], where: dict[str, Any] | None,
-            prepare: Callable[[dict[str, Any], dict[str, Any] | None], None] | None) -> list[dict[str, Any]]:
+def _update(
+    session: Session,
+    table: Table,
+    key: Sequence[str],
+    pk: str,
+    names: list[str],
+    rows: list[dict[str, Any]],
+    where: dict[str, Any] | None,
+    prepare: Callable[[dict[str, Any], dict[str, Any] | None], None] | None,
+) -> list[dict[str, Any]]:
     """Changed rows (few, usually): read back typed, merge, set only what changed."""
     existing = fetch_existing(session, table, key, [tuple(row[n] for n in key) for row in rows], where)
     versioned = "version" in table.c
@@ -146,8 +162,9 @@ def _update(session: Session, table: Table, key: Sequence[str], pk: str, names: 
         before = set(changed)
         if prepare is not None:
             prepare(merged, old)
-            changed += [name for name in merged if name not in before and name in table.c
-                        and not same(merged[name], old[name])]
+            changed += [
+                name for name in merged if name not in before and name in table.c and not same(merged[name], old[name])
+            ]
         updates.setdefault(tuple(sorted(changed)), []).append(merged)
         merged_rows.append(merged)
     for columns, group in updates.items():
@@ -155,8 +172,7 @@ def _update(session: Session, table: Table, key: Sequence[str], pk: str, names: 
         if versioned and "version" not in columns:
             values["version"] = table.c.version + 1
         statement = table.update().where(table.c[pk] == bindparam("k_pk")).values(values)
-        session.execute(statement, [{"k_pk": row[pk], **{f"v_{name}": row[name] for name in columns}}
-                                    for row in group])
+        session.execute(statement, [{"k_pk": row[pk], **{f"v_{name}": row[name] for name in columns}} for row in group])
     return merged_rows
 
 
@@ -166,8 +182,9 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         _insert(session, table, rows, {}, codec_for(session, table))
 
 
-def _insert(session: Session, table: Table, rows: list[dict[str, Any]], defaults: dict[str, Any],
-            codec: Codec | None = None) -> None:
+def _insert(
+    session: Session, table: Table, rows: list[dict[str, Any]], defaults: dict[str, Any], codec: Codec | None = None
+) -> None:
     """executemany needs the same columns on every row: gaps take the column defaults."""
     columns = set(table.c.keys())
     names: set[str] = (set(defaults) | set().union(*rows)) & columns
@@ -180,4 +197,4 @@ def _insert(session: Session, table: Table, rows: list[dict[str, Any]], defaults
         return
     payload = [{name: row.get(name, fills[name]) for name in names} for row in rows]
     for start in range(0, len(payload), 5000):
-        session.execute(table.insert(), payload[start:start + 5000])
+        session.execute(table.insert(), payload[start : start + 5000])

@@ -31,14 +31,43 @@ _SYMBOLS = re.compile(r"[$€£¥₹₩₽₺₫฿₱₦₪\s\u00a0\u202f']|\b[
 _US_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 _DOT_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3}){2,}$")
 _DOT_GROUPS = re.compile(r"^\d{1,3}(\.\d{3})+$")
-_BOOL = {"true": True, "false": False, "yes": True, "no": False, "y": True, "n": False, "1": True, "0": False,
-         "t": True, "f": False}
+_BOOL = {
+    "true": True,
+    "false": False,
+    "yes": True,
+    "no": False,
+    "y": True,
+    "n": False,
+    "1": True,
+    "0": False,
+    "t": True,
+    "f": False,
+}
 
-_DATE_FORMATS = ("%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%Y/%m/%d", "%d.%m.%Y", "%a, %b %d, %Y",
-                 "%b %d %Y", "%Y%m%d")
-_DATETIME_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M",
-                     "%b %d, %Y %H:%M", "%b %d, %Y %I:%M %p", "%B %d, %Y %H:%M", "%B %d, %Y %I:%M %p",
-                     "%d %b %Y %H:%M", "%d %b %Y %H:%M:%S", "%b %d, %Y %I:%M:%S %p")
+_DATE_FORMATS = (
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%Y/%m/%d",
+    "%d.%m.%Y",
+    "%a, %b %d, %Y",
+    "%b %d %Y",
+    "%Y%m%d",
+)
+_DATETIME_FORMATS = (
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%b %d, %Y %H:%M",
+    "%b %d, %Y %I:%M %p",
+    "%B %d, %Y %H:%M",
+    "%B %d, %Y %I:%M %p",
+    "%d %b %Y %H:%M",
+    "%d %b %Y %H:%M:%S",
+    "%b %d, %Y %I:%M:%S %p",
+)
 _SLASH = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$")
 
 

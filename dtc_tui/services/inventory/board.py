@@ -173,8 +173,13 @@ class BoardRow:
         return " ".join(parts)
 
 
-SORTS: dict[str, str] = {"urgency": "urgency", "sku": "SKU", "cover": "most cover", "storage": "storage cost",
-                         "velocity": "velocity"}
+SORTS: dict[str, str] = {
+    "urgency": "urgency",
+    "sku": "SKU",
+    "cover": "most cover",
+    "storage": "storage cost",
+    "velocity": "velocity",
+}
 
 
 def urgency_key(row: BoardRow) -> tuple:
@@ -186,8 +191,14 @@ def sort_rows(rows: list[BoardRow], sort: str) -> list[BoardRow]:
     if sort == "sku":
         return sorted(rows, key=lambda r: (r.code, r.warehouse))
     if sort == "cover":
-        return sorted(rows, key=lambda r: (-(r.plan.cover_days if r.plan.cover_days is not None else math.inf)
-                                           if r.available > 0 else 1, r.code, r.warehouse))
+        return sorted(
+            rows,
+            key=lambda r: (
+                -(r.plan.cover_days if r.plan.cover_days is not None else math.inf) if r.available > 0 else 1,
+                r.code,
+                r.warehouse,
+            ),
+        )
     if sort == "storage":
         return sorted(rows, key=lambda r: (-r.plan.storage_cost_monthly, r.code, r.warehouse))
     if sort == "velocity":
@@ -200,12 +211,29 @@ class FilterError(ValueError):
 
 
 STATE_ALIASES = {
-    "out": ("out",), "now": ("reorder_now",), "soon": ("reorder_soon",), "reorder": ("reorder_now", "reorder_soon"),
-    "reorder_now": ("reorder_now",), "reorder_soon": ("reorder_soon",), "ok": ("ok",), "over": ("overstock",),
-    "overstock": ("overstock",), "dead": ("dead",), "urgent": ("out", "reorder_now"),
+    "out": ("out",),
+    "now": ("reorder_now",),
+    "soon": ("reorder_soon",),
+    "reorder": ("reorder_now", "reorder_soon"),
+    "reorder_now": ("reorder_now",),
+    "reorder_soon": ("reorder_soon",),
+    "ok": ("ok",),
+    "over": ("overstock",),
+    "overstock": ("overstock",),
+    "dead": ("dead",),
+    "urgent": ("out", "reorder_now"),
 }
-FIELDS = {"wh": "warehouse", "warehouse": "warehouse", "sup": "supplier", "supplier": "supplier",
-          "class": "abc", "abc": "abc", "state": "state", "st": "state", "flag": "flag"}
+FIELDS = {
+    "wh": "warehouse",
+    "warehouse": "warehouse",
+    "sup": "supplier",
+    "supplier": "supplier",
+    "class": "abc",
+    "abc": "abc",
+    "state": "state",
+    "st": "state",
+    "flag": "flag",
+}
 FLAGS = ("aged", "transfer", "marked", "inbound")
 
 
@@ -245,9 +273,14 @@ class BoardFilter:
         flags = tuple(v.lower() for v in found["flag"])
         if any(f not in FLAGS for f in flags):
             raise FilterError(f"flag: takes {', '.join(FLAGS)}")
-        return cls(warehouses=tuple(v.upper() for v in found["warehouse"]),
-                   suppliers=tuple(v.lower() for v in found["supplier"]), classes=classes,
-                   states=tuple(dict.fromkeys(states)), flags=flags, text=" ".join(words).lower())
+        return cls(
+            warehouses=tuple(v.upper() for v in found["warehouse"]),
+            suppliers=tuple(v.lower() for v in found["supplier"]),
+            classes=classes,
+            states=tuple(dict.fromkeys(states)),
+            flags=flags,
+            text=" ".join(words).lower(),
+        )
 
     @property
     def empty(self) -> bool:
@@ -308,8 +341,9 @@ class Board:
             grouped: dict[int, list[BoardRow]] = defaultdict(list)
             for row in self.rows:
                 grouped[row.sku_id].append(row)
-            self._totals = sorted((total_row(rows, self.settings, self.today) for rows in grouped.values()),
-                                  key=urgency_key)
+            self._totals = sorted(
+                (total_row(rows, self.settings, self.today) for rows in grouped.values()), key=urgency_key
+            )
         return self._totals
 
     def row(self, key: tuple[int, int]) -> BoardRow | None:
@@ -318,8 +352,14 @@ class Board:
             self._by_key.update({r.key: r for r in self.totals()})
         return self._by_key.get(key)
 
-    def view(self, board_filter: BoardFilter, *, totals: bool = False, sort: str = "urgency",
-             marked: frozenset | set = frozenset()) -> list[BoardRow]:
+    def view(
+        self,
+        board_filter: BoardFilter,
+        *,
+        totals: bool = False,
+        sort: str = "urgency",
+        marked: frozenset | set = frozenset(),
+    ) -> list[BoardRow]:
         rows = self.totals() if totals else self.rows
         rows = board_filter.apply(rows, marked)
         return rows if sort == "urgency" else sort_rows(rows, sort)
@@ -461,8 +501,11 @@ def kept_history(session: Session, cfg: BoardSettings, today: date) -> tuple[Sal
     """The kept history if it is still current, and the current watermark."""
     watermark = _watermark(session)
     cached = _HISTORY_CACHE.get(session.get_bind())  # type: ignore[arg-type]
-    if cached is not None and (cached.start, cached.end, cached.abc_start, cached.dead_start) == \
-            _history_bounds(cfg, today) and cached.watermark == watermark:
+    if (
+        cached is not None
+        and (cached.start, cached.end, cached.abc_start, cached.dead_start) == _history_bounds(cfg, today)
+        and cached.watermark == watermark
+    ):
         return cached, watermark
     return None, watermark
 
@@ -495,14 +538,16 @@ def sales_history(session: Session, cfg: BoardSettings, today: date) -> SalesHis
     return kept or read_history(session, cfg, today, watermark)
 
 
-def _read_history_aside(session: Session, cfg: BoardSettings, today: date, watermark: tuple
-                        ) -> Future[SalesHistory] | None:
+def _read_history_aside(
+    session: Session, cfg: BoardSettings, today: date, watermark: tuple
+) -> Future[SalesHistory] | None:
     """Read the history on a second connection while this one reads the velocity window (the two
     scans are the cost of a first board; SQLite and PostgreSQL both run them in parallel).
     Not for in-memory SQLite, where another connection is another database."""
     engine = session.get_bind()
-    if not isinstance(engine, Engine) or (engine.dialect.name == "sqlite"
-                                          and engine.url.database in (None, "", ":memory:")):
+    if not isinstance(engine, Engine) or (
+        engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
+    ):
         return None
 
     def work() -> SalesHistory:
@@ -545,12 +590,16 @@ def _build_board(session: Session, now: datetime, sku_ids: Sequence[int] | None)
     window_start = today - timedelta(days=cfg.window_days)
     kept, watermark = kept_history(session, cfg, today)
     pending = _read_history_aside(session, cfg, today, watermark) if kept is None else None
-    skus = {r[0]: r for r in _run(session, text(_SKUS.format(where=_ids_clause("k.id", sku_ids, "WHERE"))),
-                                  sku_ids)}
+    skus = {r[0]: r for r in _run(session, text(_SKUS.format(where=_ids_clause("k.id", sku_ids, "WHERE"))), sku_ids)}
     stock = _run(session, text(_STOCK.format(where=_ids_clause("s.sku_id", sku_ids, "WHERE"))), sku_ids)
     warehouses = dict(session.execute(text("SELECT id, code FROM warehouse")).all())
-    window_rows = _run(session, _dates(_VELOCITY.format(extra=_ids_clause("s.sku_id", sku_ids))), sku_ids,
-                       start=window_start, end=today)
+    window_rows = _run(
+        session,
+        _dates(_VELOCITY.format(extra=_ids_clause("s.sku_id", sku_ids))),
+        sku_ids,
+        start=window_start,
+        end=today,
+    )
     history = kept or (pending.result() if pending is not None else read_history(session, cfg, today, watermark))
     revenue, units_sold, recent_units = dict(history.revenue), dict(history.units), dict(history.recent_units)
     stats: dict[tuple[int, int], tuple[float, float, int]] = {}
@@ -586,34 +635,104 @@ def _build_board(session: Session, now: datetime, sku_ids: Sequence[int] | None)
         units, squares, out_days = stats.get(key, no_stats)
         received = _as_date(last_received) if on_hand > 0 and last_received is not None else None
         since_receipt = (today - received).days if received is not None else None
-        inp = RowInput(on_hand - committed, on_hand, velocity(units, window, out_days),
-                       demand_sigma(units, squares, window, out_days) if squares else 0.0, lead, review, buffer_days,
-                       moq, pack, abc, method, cost, tuple(arrivals[key]) if key in arrivals else (),
-                       key in recent_units, out_days > 0)
-        rows.append(BoardRow(
-            sku_id, wh_id, code, name, supplier_id, supplier, warehouses.get(wh_id, "?"), abc, on_hand, committed,
-            cost, price, out_days, since_receipt, since_receipt is not None and since_receipt > aged_days,
-            revenue.get(sku_id, 0.0), version, inp, plan_row(inp, policy, today), on_draft.get(key, 0),
-        ))
+        inp = RowInput(
+            on_hand - committed,
+            on_hand,
+            velocity(units, window, out_days),
+            demand_sigma(units, squares, window, out_days) if squares else 0.0,
+            lead,
+            review,
+            buffer_days,
+            moq,
+            pack,
+            abc,
+            method,
+            cost,
+            tuple(arrivals[key]) if key in arrivals else (),
+            key in recent_units,
+            out_days > 0,
+        )
+        rows.append(
+            BoardRow(
+                sku_id,
+                wh_id,
+                code,
+                name,
+                supplier_id,
+                supplier,
+                warehouses.get(wh_id, "?"),
+                abc,
+                on_hand,
+                committed,
+                cost,
+                price,
+                out_days,
+                since_receipt,
+                since_receipt is not None and since_receipt > aged_days,
+                revenue.get(sku_id, 0.0),
+                version,
+                inp,
+                plan_row(inp, policy, today),
+                on_draft.get(key, 0),
+            )
+        )
     transfers = _suggest(rows, draft_out, cfg.transfer_days)
     rows.sort(key=urgency_key)
-    return Board(today=today, settings=cfg, rows=rows, warehouses=sorted(set(warehouses.values())),
-                 transfers=transfers, units_sold=dict(units_sold))
+    return Board(
+        today=today,
+        settings=cfg,
+        rows=rows,
+        warehouses=sorted(set(warehouses.values())),
+        transfers=transfers,
+        units_sold=dict(units_sold),
+    )
 
 
 def _prepare(sku: Sequence, classes: dict[int, str], cfg: BoardSettings) -> tuple:
     """A SKU's fields with the supplier's values filled in where the SKU has none (once per SKU)."""
-    (sku_id, code, name, supplier_id, cost, price, lead, moq, pack, buffer_days, review, method, override, version,
-     supplier, sup_lead, sup_moq, sup_pack) = sku
+    (
+        sku_id,
+        code,
+        name,
+        supplier_id,
+        cost,
+        price,
+        lead,
+        moq,
+        pack,
+        buffer_days,
+        review,
+        method,
+        override,
+        version,
+        supplier,
+        sup_lead,
+        sup_moq,
+        sup_pack,
+    ) = sku
     abc = (override or classes.get(sku_id, "C")).upper()
     lead_time = lead if lead is not None else (sup_lead if sup_lead is not None else cfg.default_lead_time)
-    return (code, name, supplier_id, supplier or "", float(cost), float(price), int(lead_time),
-            int(moq if moq is not None else (sup_moq or 1)), int(pack if pack is not None else (sup_pack or 1)),
-            int(buffer_days), int(review), "stat" if abc in cfg.stat_classes else (method or "rule"), abc, version)
+    return (
+        code,
+        name,
+        supplier_id,
+        supplier or "",
+        float(cost),
+        float(price),
+        int(lead_time),
+        int(moq if moq is not None else (sup_moq or 1)),
+        int(pack if pack is not None else (sup_pack or 1)),
+        int(buffer_days),
+        int(review),
+        "stat" if abc in cfg.stat_classes else (method or "rule"),
+        abc,
+        version,
+    )
 
 
-def _inbound(session: Session, sku_ids: Sequence[int] | None, today: date, cfg: BoardSettings
-             ) -> tuple[dict[tuple[int, int], list[Arrival]], dict[tuple[int, int], int], dict[tuple[int, int], int]]:
+def _inbound(
+    session: Session, sku_ids: Sequence[int] | None, today: date, cfg: BoardSettings
+) -> tuple[dict[tuple[int, int], list[Arrival]], dict[tuple[int, int], int], dict[tuple[int, int], int]]:
     """Open PO lines and in-transit transfers as arrivals; drafts as quantities on draft."""
     arrivals: dict[tuple[int, int], list[Arrival]] = defaultdict(list)
     on_draft: dict[tuple[int, int], int] = defaultdict(int)
@@ -635,8 +754,9 @@ def _inbound(session: Session, sku_ids: Sequence[int] | None, today: date, cfg: 
     return arrivals, on_draft, draft_out
 
 
-def _suggest(rows: list[BoardRow], draft_out: dict[tuple[int, int], int], transfer_days: int
-             ) -> list[TransferSuggestion]:
+def _suggest(
+    rows: list[BoardRow], draft_out: dict[tuple[int, int], int], transfer_days: int
+) -> list[TransferSuggestion]:
     """Transfers first (from warehouses of the same SKU with surplus), then purchases for the rest."""
     wanted: dict[tuple[int, int], float] = {}
     for row in rows:
@@ -656,21 +776,26 @@ def _suggest(rows: list[BoardRow], draft_out: dict[tuple[int, int], int], transf
     suggestions: list[TransferSuggestion] = []
     for sku_id, sku_rows in by_sku.items():
         needs = [(r.warehouse_id, wanted[r.key], r.plan.urgency) for r in sku_rows if r.key in wanted]
-        surplus = {r.warehouse_id: int(r.available - draft_out.get(r.key, 0) - math.ceil(r.plan.order_up_to))
-                   for r in sku_rows if r.key not in wanted and r.plan.state in ("ok", "overstock", "dead")}
+        surplus = {
+            r.warehouse_id: int(r.available - draft_out.get(r.key, 0) - math.ceil(r.plan.order_up_to))
+            for r in sku_rows
+            if r.key not in wanted and r.plan.state in ("ok", "overstock", "dead")
+        }
         moves = plan_transfers(sku_id, needs, surplus) if surplus else []
         by_wh = {r.warehouse_id: r for r in sku_rows}
         for move in moves:
             target, source = by_wh[move.to_warehouse_id], by_wh[move.from_warehouse_id]
             target.transfer_in += move.qty
-            target.transfer_from = ", ".join(sorted(filter(None, {*target.transfer_from.split(", "),
-                                                                  source.warehouse})))
+            target.transfer_from = ", ".join(
+                sorted(filter(None, {*target.transfer_from.split(", "), source.warehouse}))
+            )
             source.transfer_out += move.qty
         suggestions.extend(moves)
         for row in sku_rows:
             if row.abc != "D":
-                row.purchase_qty = round_order(row.plan.need - row.on_draft - row.transfer_in, row.inp.moq,
-                                               row.inp.case_pack)
+                row.purchase_qty = round_order(
+                    row.plan.need - row.on_draft - row.transfer_in, row.inp.moq, row.inp.case_pack
+                )
     return suggestions
 
 
@@ -679,22 +804,47 @@ def total_row(rows: Sequence[BoardRow], cfg: BoardSettings, today: date) -> Boar
     first = rows[0]
     receipts = [r.days_since_receipt for r in rows if r.days_since_receipt is not None]
     inp = RowInput(
-        available=sum(r.inp.available for r in rows), on_hand=sum(r.on_hand for r in rows),
+        available=sum(r.inp.available for r in rows),
+        on_hand=sum(r.on_hand for r in rows),
         daily_sales=sum(r.inp.daily_sales for r in rows),
-        sigma=math.sqrt(sum(r.inp.sigma ** 2 for r in rows)),
-        lead_time_days=first.inp.lead_time_days, review_cycle_days=first.inp.review_cycle_days,
-        buffer_days=first.inp.buffer_days, moq=first.inp.moq, case_pack=first.inp.case_pack, abc=first.abc,
-        method=first.inp.method, cost=first.cost, arrivals=tuple(a for r in rows for a in r.inp.arrivals),
-        sold_recently=any(r.inp.sold_recently for r in rows), had_stockout=any(r.inp.had_stockout for r in rows),
+        sigma=math.sqrt(sum(r.inp.sigma**2 for r in rows)),
+        lead_time_days=first.inp.lead_time_days,
+        review_cycle_days=first.inp.review_cycle_days,
+        buffer_days=first.inp.buffer_days,
+        moq=first.inp.moq,
+        case_pack=first.inp.case_pack,
+        abc=first.abc,
+        method=first.inp.method,
+        cost=first.cost,
+        arrivals=tuple(a for r in rows for a in r.inp.arrivals),
+        sold_recently=any(r.inp.sold_recently for r in rows),
+        had_stockout=any(r.inp.had_stockout for r in rows),
     )
     plan = plan_row(inp, cfg.policy, today)
     oldest = max(receipts) if receipts else None
     return BoardRow(
-        sku_id=first.sku_id, warehouse_id=0, code=first.code, name=first.name, supplier_id=first.supplier_id,
-        supplier=first.supplier, warehouse=TOTAL_WAREHOUSE, abc=first.abc, on_hand=inp.on_hand,
-        committed=sum(r.committed for r in rows), cost=first.cost, price=first.price,
-        stockout_days=sum(r.stockout_days for r in rows), days_since_receipt=oldest,
-        aged=any(r.aged for r in rows), revenue=first.revenue, sku_version=first.sku_version, inp=inp, plan=plan,
-        on_draft=sum(r.on_draft for r in rows), transfer_in=0, transfer_from="",
-        transfer_out=0, purchase_qty=sum(r.purchase_qty for r in rows),
+        sku_id=first.sku_id,
+        warehouse_id=0,
+        code=first.code,
+        name=first.name,
+        supplier_id=first.supplier_id,
+        supplier=first.supplier,
+        warehouse=TOTAL_WAREHOUSE,
+        abc=first.abc,
+        on_hand=inp.on_hand,
+        committed=sum(r.committed for r in rows),
+        cost=first.cost,
+        price=first.price,
+        stockout_days=sum(r.stockout_days for r in rows),
+        days_since_receipt=oldest,
+        aged=any(r.aged for r in rows),
+        revenue=first.revenue,
+        sku_version=first.sku_version,
+        inp=inp,
+        plan=plan,
+        on_draft=sum(r.on_draft for r in rows),
+        transfer_in=0,
+        transfer_from="",
+        transfer_out=0,
+        purchase_qty=sum(r.purchase_qty for r in rows),
     )

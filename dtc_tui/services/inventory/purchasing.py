@@ -80,11 +80,22 @@ class PoSummary:
         return self.status in OPEN_STATUSES
 
     def as_dict(self) -> dict[str, object]:
-        return {"number": self.number, "supplier": self.supplier, "warehouse": self.warehouse,
-                "status": self.status, "created_at": self.created_at, "sent_at": self.sent_at,
-                "expected_at": self.expected_at, "received_at": self.received_at, "lines": self.lines,
-                "units_ordered": self.units_ordered, "units_received": self.units_received,
-                "value": round(self.value, 2), "late_days": self.late_days, "version": self.version}
+        return {
+            "number": self.number,
+            "supplier": self.supplier,
+            "warehouse": self.warehouse,
+            "status": self.status,
+            "created_at": self.created_at,
+            "sent_at": self.sent_at,
+            "expected_at": self.expected_at,
+            "received_at": self.received_at,
+            "lines": self.lines,
+            "units_ordered": self.units_ordered,
+            "units_received": self.units_received,
+            "value": round(self.value, 2),
+            "late_days": self.late_days,
+            "version": self.version,
+        }
 
 
 @dataclass(frozen=True)
@@ -126,35 +137,65 @@ def _late_days(status: str, expected: datetime | None, now: datetime) -> int:
     return max((now.date() - expected.date()).days, 0)
 
 
-def list_pos(session: Session, now: datetime, *, statuses: Sequence[str] | None = None,
-             po_ids: Sequence[int] | None = None) -> list[PoSummary]:
+def list_pos(
+    session: Session, now: datetime, *, statuses: Sequence[str] | None = None, po_ids: Sequence[int] | None = None
+) -> list[PoSummary]:
     """POs with their totals; open ones first (soonest expected first), then the rest, newest first."""
-    totals = (select(PurchaseOrderLine.po_id, func.count().label("n"),
-                     func.coalesce(func.sum(PurchaseOrderLine.qty_ordered), 0).label("ordered"),
-                     func.coalesce(func.sum(PurchaseOrderLine.qty_received), 0).label("received"),
-                     func.coalesce(func.sum(PurchaseOrderLine.qty_ordered * PurchaseOrderLine.unit_cost), 0)
-                     .label("value"))
-              .group_by(PurchaseOrderLine.po_id).subquery())
-    stmt = (select(PurchaseOrder, Supplier.name, Warehouse.code, totals.c.n, totals.c.ordered, totals.c.received,
-                   totals.c.value)
-            .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
-            .join(Warehouse, Warehouse.id == PurchaseOrder.warehouse_id)
-            .outerjoin(totals, totals.c.po_id == PurchaseOrder.id))
+    totals = (
+        select(
+            PurchaseOrderLine.po_id,
+            func.count().label("n"),
+            func.coalesce(func.sum(PurchaseOrderLine.qty_ordered), 0).label("ordered"),
+            func.coalesce(func.sum(PurchaseOrderLine.qty_received), 0).label("received"),
+            func.coalesce(func.sum(PurchaseOrderLine.qty_ordered * PurchaseOrderLine.unit_cost), 0).label("value"),
+        )
+        .group_by(PurchaseOrderLine.po_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            PurchaseOrder,
+            Supplier.name,
+            Warehouse.code,
+            totals.c.n,
+            totals.c.ordered,
+            totals.c.received,
+            totals.c.value,
+        )
+        .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
+        .join(Warehouse, Warehouse.id == PurchaseOrder.warehouse_id)
+        .outerjoin(totals, totals.c.po_id == PurchaseOrder.id)
+    )
     if statuses:
         stmt = stmt.where(col(PurchaseOrder.status).in_(list(statuses)))
     if po_ids is not None:
         stmt = stmt.where(col(PurchaseOrder.id).in_(list(po_ids)))
     result = []
     for po, supplier, warehouse, n, ordered, received, value in session.execute(stmt):
-        result.append(PoSummary(
-            id=po.id or 0, number=po.number, supplier=supplier, warehouse=warehouse, status=po.status,
-            created_at=po.created_at, sent_at=po.sent_at, expected_at=po.expected_at, received_at=po.received_at,
-            lines=int(n or 0), units_ordered=int(ordered or 0), units_received=int(received or 0),
-            value=float(value or 0), late_days=_late_days(po.status, po.expected_at, now), version=po.version,
-            note=po.note))
+        result.append(
+            PoSummary(
+                id=po.id or 0,
+                number=po.number,
+                supplier=supplier,
+                warehouse=warehouse,
+                status=po.status,
+                created_at=po.created_at,
+                sent_at=po.sent_at,
+                expected_at=po.expected_at,
+                received_at=po.received_at,
+                lines=int(n or 0),
+                units_ordered=int(ordered or 0),
+                units_received=int(received or 0),
+                value=float(value or 0),
+                late_days=_late_days(po.status, po.expected_at, now),
+                version=po.version,
+                note=po.note,
+            )
+        )
     far = datetime.max.replace(tzinfo=now.tzinfo)
-    open_rows = sorted((p for p in result if p.is_open),
-                       key=lambda p: (p.status != "draft", p.expected_at or far, p.number))
+    open_rows = sorted(
+        (p for p in result if p.is_open), key=lambda p: (p.status != "draft", p.expected_at or far, p.number)
+    )
     closed = sorted((p for p in result if not p.is_open), key=lambda p: (p.created_at, p.number), reverse=True)
     return open_rows + closed
 
@@ -165,8 +206,9 @@ def find_po(session: Session, reference: str | int) -> PurchaseOrder:
         if po is None:  # "1001" may mean PO-1001
             po = session.exec(select(PurchaseOrder).where(PurchaseOrder.number == f"PO-{reference}")).first()
     else:
-        po = session.exec(select(PurchaseOrder).where(
-            func.upper(PurchaseOrder.number) == str(reference).strip().upper())).first()
+        po = session.exec(
+            select(PurchaseOrder).where(func.upper(PurchaseOrder.number) == str(reference).strip().upper())
+        ).first()
     if po is None:
         raise PurchasingError(f"no purchase order {reference}")
     return po  # type: ignore[return-value]
@@ -176,24 +218,48 @@ def po_detail(session: Session, reference: str | int, now: datetime) -> PoDetail
     po = find_po(session, reference)
     summary = list_pos(session, now, po_ids=[po.id or 0])[0]
     rows = session.execute(
-        select(PurchaseOrderLine.sku_id, Sku.code, Sku.name, PurchaseOrderLine.qty_ordered,
-               PurchaseOrderLine.qty_received, PurchaseOrderLine.unit_cost)
-        .join(Sku, Sku.id == PurchaseOrderLine.sku_id).where(PurchaseOrderLine.po_id == po.id).order_by(Sku.code))
+        select(
+            PurchaseOrderLine.sku_id,
+            Sku.code,
+            Sku.name,
+            PurchaseOrderLine.qty_ordered,
+            PurchaseOrderLine.qty_received,
+            PurchaseOrderLine.unit_cost,
+        )
+        .join(Sku, Sku.id == PurchaseOrderLine.sku_id)
+        .where(PurchaseOrderLine.po_id == po.id)
+        .order_by(Sku.code)
+    )
     return PoDetail(summary, tuple(PoLine(*row) for row in rows))
 
 
 def open_pos_for_sku(session: Session, sku_id: int, now: datetime) -> list[tuple[PoSummary, PoLine]]:
     """Open POs holding the SKU, with the SKU's line (for the board's detail view)."""
-    ids = [row[0] for row in session.execute(
-        select(PurchaseOrderLine.po_id).join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.po_id)
-        .where(PurchaseOrderLine.sku_id == sku_id, col(PurchaseOrder.status).in_(OPEN_STATUSES)))]
+    ids = [
+        row[0]
+        for row in session.execute(
+            select(PurchaseOrderLine.po_id)
+            .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.po_id)
+            .where(PurchaseOrderLine.sku_id == sku_id, col(PurchaseOrder.status).in_(OPEN_STATUSES))
+        )
+    ]
     if not ids:
         return []
-    lines = {row[0]: PoLine(sku_id, row[1], row[2], row[3], row[4], row[5]) for row in session.execute(
-        select(PurchaseOrderLine.po_id, Sku.code, Sku.name, PurchaseOrderLine.qty_ordered,
-               PurchaseOrderLine.qty_received, PurchaseOrderLine.unit_cost)
-        .join(Sku, Sku.id == PurchaseOrderLine.sku_id)
-        .where(PurchaseOrderLine.sku_id == sku_id, col(PurchaseOrderLine.po_id).in_(ids)))}
+    lines = {
+        row[0]: PoLine(sku_id, row[1], row[2], row[3], row[4], row[5])
+        for row in session.execute(
+            select(
+                PurchaseOrderLine.po_id,
+                Sku.code,
+                Sku.name,
+                PurchaseOrderLine.qty_ordered,
+                PurchaseOrderLine.qty_received,
+                PurchaseOrderLine.unit_cost,
+            )
+            .join(Sku, Sku.id == PurchaseOrderLine.sku_id)
+            .where(PurchaseOrderLine.sku_id == sku_id, col(PurchaseOrderLine.po_id).in_(ids))
+        )
+    }
     return [(summary, lines[summary.id]) for summary in list_pos(session, now, po_ids=ids)]
 
 
@@ -216,9 +282,11 @@ def _snapshot(po: PurchaseOrder) -> dict[str, object]:
 def _bump(session: Session, po: PurchaseOrder, expected_version: int | None, **values: object) -> None:
     """Compare-and-set on the PO's version; refuses a stale edit."""
     version = po.version if expected_version is None else expected_version
-    result = session.execute(update(PurchaseOrder).where(col(PurchaseOrder.id) == po.id,
-                                                         col(PurchaseOrder.version) == version)
-                             .values(version=version + 1, **values))
+    result = session.execute(
+        update(PurchaseOrder)
+        .where(col(PurchaseOrder.id) == po.id, col(PurchaseOrder.version) == version)
+        .values(version=version + 1, **values)
+    )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise StaleEdit(f"{po.number} was changed by someone else; reload and try again")
     session.refresh(po)
@@ -251,41 +319,76 @@ def draft_from_lines(engine: Engine, lines: Iterable[DraftLine], *, actor: str, 
             groups[(sku.supplier_id, line.warehouse_id)].append(line)
         touched: list[str] = []
         for (supplier_id, warehouse_id), group in sorted(groups.items()):
-            po = session.exec(select(PurchaseOrder).where(
-                PurchaseOrder.supplier_id == supplier_id, PurchaseOrder.warehouse_id == warehouse_id,
-                PurchaseOrder.status == "draft").order_by(col(PurchaseOrder.id))).first()
+            po = session.exec(
+                select(PurchaseOrder)
+                .where(
+                    PurchaseOrder.supplier_id == supplier_id,
+                    PurchaseOrder.warehouse_id == warehouse_id,
+                    PurchaseOrder.status == "draft",
+                )
+                .order_by(col(PurchaseOrder.id))
+            ).first()
             if po is None:
-                po = PurchaseOrder(number=_next_number(session), supplier_id=supplier_id, warehouse_id=warehouse_id,
-                                   status="draft", created_at=now)
+                po = PurchaseOrder(
+                    number=_next_number(session),
+                    supplier_id=supplier_id,
+                    warehouse_id=warehouse_id,
+                    status="draft",
+                    created_at=now,
+                )
                 session.add(po)
                 try:
                     session.flush()
                 except IntegrityError as exc:  # another operator took the number a moment ago
                     raise PurchasingError("another PO was created at the same moment; try again") from exc
-                audit.record(session, actor=actor, now=now, entity="purchase_order", entity_id=po.number,
-                             action="create", after={"supplier_id": supplier_id, "warehouse_id": warehouse_id})
+                audit.record(
+                    session,
+                    actor=actor,
+                    now=now,
+                    entity="purchase_order",
+                    entity_id=po.number,
+                    action="create",
+                    after={"supplier_id": supplier_id, "warehouse_id": warehouse_id},
+                )
             else:
                 _bump(session, po, None)
-            existing = {ln.sku_id: ln for ln in session.exec(
-                select(PurchaseOrderLine).where(PurchaseOrderLine.po_id == po.id))}
+            existing = {
+                ln.sku_id: ln for ln in session.exec(select(PurchaseOrderLine).where(PurchaseOrderLine.po_id == po.id))
+            }
             for line in group:
                 current = existing.get(line.sku_id)
                 if current is None:
-                    current = PurchaseOrderLine(po_id=po.id or 0, sku_id=line.sku_id, qty_ordered=0,
-                                                unit_cost=skus[line.sku_id].cost)
+                    current = PurchaseOrderLine(
+                        po_id=po.id or 0, sku_id=line.sku_id, qty_ordered=0, unit_cost=skus[line.sku_id].cost
+                    )
                     existing[line.sku_id] = current
                 before = current.qty_ordered
                 current.qty_ordered += line.qty
                 session.add(current)
-                audit.record(session, actor=actor, now=now, entity="purchase_order", entity_id=po.number,
-                             action="line", before={"sku": skus[line.sku_id].code, "qty": before},
-                             after={"sku": skus[line.sku_id].code, "qty": current.qty_ordered})
+                audit.record(
+                    session,
+                    actor=actor,
+                    now=now,
+                    entity="purchase_order",
+                    entity_id=po.number,
+                    action="line",
+                    before={"sku": skus[line.sku_id].code, "qty": before},
+                    after={"sku": skus[line.sku_id].code, "qty": current.qty_ordered},
+                )
             touched.append(po.number)
         return touched
 
 
-def set_line_qty(engine: Engine, reference: str | int, sku_id: int, qty: int, *, expected_version: int | None,
-                 actor: str, now: datetime) -> None:
+def set_line_qty(
+    engine: Engine,
+    reference: str | int,
+    sku_id: int,
+    qty: int,
+    *,
+    expected_version: int | None,
+    actor: str,
+    now: datetime,
+) -> None:
     """Change a draft line's quantity; 0 removes the line."""
     if qty < 0:
         raise PurchasingError("a quantity cannot be negative")
@@ -293,8 +396,9 @@ def set_line_qty(engine: Engine, reference: str | int, sku_id: int, qty: int, *,
         po = _locked_po(session, reference)
         if po.status != "draft":
             raise PurchasingError(f"{po.number} is {po.status}: only draft lines can be edited")
-        line = session.exec(select(PurchaseOrderLine).where(PurchaseOrderLine.po_id == po.id,
-                                                            PurchaseOrderLine.sku_id == sku_id)).first()
+        line = session.exec(
+            select(PurchaseOrderLine).where(PurchaseOrderLine.po_id == po.id, PurchaseOrderLine.sku_id == sku_id)
+        ).first()
         if line is None:
             raise PurchasingError(f"{po.number} has no line for that SKU")
         _bump(session, po, expected_version)
@@ -304,12 +408,28 @@ def set_line_qty(engine: Engine, reference: str | int, sku_id: int, qty: int, *,
         else:
             line.qty_ordered = qty
             session.add(line)
-        audit.record(session, actor=actor, now=now, entity="purchase_order", entity_id=po.number, action="line",
-                     before={"sku_id": sku_id, "qty": before}, after={"sku_id": sku_id, "qty": qty})
+        audit.record(
+            session,
+            actor=actor,
+            now=now,
+            entity="purchase_order",
+            entity_id=po.number,
+            action="line",
+            before={"sku_id": sku_id, "qty": before},
+            after={"sku_id": sku_id, "qty": qty},
+        )
 
 
-def add_line(engine: Engine, reference: str | int, sku_code: str, qty: int, *, expected_version: int | None,
-             actor: str, now: datetime) -> None:
+def add_line(
+    engine: Engine,
+    reference: str | int,
+    sku_code: str,
+    qty: int,
+    *,
+    expected_version: int | None,
+    actor: str,
+    now: datetime,
+) -> None:
     if qty <= 0:
         raise PurchasingError("a new line needs a quantity above 0")
     with db.write_session(engine) as session:
@@ -321,38 +441,63 @@ def add_line(engine: Engine, reference: str | int, sku_code: str, qty: int, *, e
             raise PurchasingError(f"no SKU {sku_code}")
         if sku.supplier_id != po.supplier_id:
             raise PurchasingError(f"{sku.code} comes from another supplier than {po.number}")
-        line = session.exec(select(PurchaseOrderLine).where(PurchaseOrderLine.po_id == po.id,
-                                                            PurchaseOrderLine.sku_id == sku.id)).first()
+        line = session.exec(
+            select(PurchaseOrderLine).where(PurchaseOrderLine.po_id == po.id, PurchaseOrderLine.sku_id == sku.id)
+        ).first()
         _bump(session, po, expected_version)
         if line is None:
             line = PurchaseOrderLine(po_id=po.id or 0, sku_id=sku.id or 0, qty_ordered=0, unit_cost=sku.cost)
         before = line.qty_ordered
         line.qty_ordered += qty
         session.add(line)
-        audit.record(session, actor=actor, now=now, entity="purchase_order", entity_id=po.number, action="line",
-                     before={"sku": sku.code, "qty": before}, after={"sku": sku.code, "qty": line.qty_ordered})
+        audit.record(
+            session,
+            actor=actor,
+            now=now,
+            entity="purchase_order",
+            entity_id=po.number,
+            action="line",
+            before={"sku": sku.code, "qty": before},
+            after={"sku": sku.code, "qty": line.qty_ordered},
+        )
 
 
 def default_expected(session: Session, po: PurchaseOrder, now: datetime) -> datetime:
     """now + the longest lead time among the lines (SKU override, else the supplier's)."""
     supplier = session.get(Supplier, po.supplier_id)
-    base = supplier.lead_time_days if supplier is not None else int(
-        settings_service.get(session, "inventory.default_lead_time_days"))
-    overrides = [row[0] for row in session.execute(
-        select(Sku.lead_time_days).join(PurchaseOrderLine, PurchaseOrderLine.sku_id == Sku.id)
-        .where(PurchaseOrderLine.po_id == po.id, col(Sku.lead_time_days).is_not(None)))]
+    base = (
+        supplier.lead_time_days
+        if supplier is not None
+        else int(settings_service.get(session, "inventory.default_lead_time_days"))
+    )
+    overrides = [
+        row[0]
+        for row in session.execute(
+            select(Sku.lead_time_days)
+            .join(PurchaseOrderLine, PurchaseOrderLine.sku_id == Sku.id)
+            .where(PurchaseOrderLine.po_id == po.id, col(Sku.lead_time_days).is_not(None))
+        )
+    ]
     return now + timedelta(days=max([base, *overrides]))
 
 
-def mark_sent(engine: Engine, reference: str | int, *, expected_version: int | None, actor: str, now: datetime,
-              expected_at: datetime | None = None) -> datetime:
+def mark_sent(
+    engine: Engine,
+    reference: str | int,
+    *,
+    expected_version: int | None,
+    actor: str,
+    now: datetime,
+    expected_at: datetime | None = None,
+) -> datetime:
     """Draft -> sent. Returns the expected arrival."""
     with db.write_session(engine) as session:
         po = _locked_po(session, reference)
         if po.status != "draft":
             raise PurchasingError(f"{po.number} is {po.status}, not a draft")
-        count = session.execute(select(func.count()).select_from(PurchaseOrderLine)
-                                .where(PurchaseOrderLine.po_id == po.id)).scalar_one()
+        count = session.execute(
+            select(func.count()).select_from(PurchaseOrderLine).where(PurchaseOrderLine.po_id == po.id)
+        ).scalar_one()
         if not count:
             raise PurchasingError(f"{po.number} has no lines")
         expected = expected_at or default_expected(session, po, now)
@@ -360,21 +505,44 @@ def mark_sent(engine: Engine, reference: str | int, *, expected_version: int | N
             raise PurchasingError("the expected arrival is in the past")
         before = _snapshot(po)
         _bump(session, po, expected_version, status="sent", sent_at=now, expected_at=expected)
-        audit.record(session, actor=actor, now=now, entity="purchase_order", entity_id=po.number, action="send",
-                     before=before, after=_snapshot(po))
+        audit.record(
+            session,
+            actor=actor,
+            now=now,
+            entity="purchase_order",
+            entity_id=po.number,
+            action="send",
+            before=before,
+            after=_snapshot(po),
+        )
         return expected
 
 
-def set_expected(engine: Engine, reference: str | int, expected_at: datetime, *, expected_version: int | None,
-                 actor: str, now: datetime) -> None:
+def set_expected(
+    engine: Engine,
+    reference: str | int,
+    expected_at: datetime,
+    *,
+    expected_version: int | None,
+    actor: str,
+    now: datetime,
+) -> None:
     with db.write_session(engine) as session:
         po = _locked_po(session, reference)
         if po.status not in ("sent", "partial"):
             raise PurchasingError(f"{po.number} is {po.status}: only sent POs have an arrival date")
         before = _snapshot(po)
         _bump(session, po, expected_version, expected_at=expected_at)
-        audit.record(session, actor=actor, now=now, entity="purchase_order", entity_id=po.number,
-                     action="expected", before=before, after=_snapshot(po))
+        audit.record(
+            session,
+            actor=actor,
+            now=now,
+            entity="purchase_order",
+            entity_id=po.number,
+            action="expected",
+            before=before,
+            after=_snapshot(po),
+        )
 
 
 @dataclass(frozen=True)
@@ -384,8 +552,15 @@ class Receipt:
     received: dict[str, int]  # SKU code -> units received now
 
 
-def receive(engine: Engine, reference: str | int, quantities: Mapping[str, int] | None = None, *,
-            expected_version: int | None = None, actor: str, now: datetime) -> Receipt:
+def receive(
+    engine: Engine,
+    reference: str | int,
+    quantities: Mapping[str, int] | None = None,
+    *,
+    expected_version: int | None = None,
+    actor: str,
+    now: datetime,
+) -> Receipt:
     """Receive the open quantity of every line (``quantities`` None) or the given SKU-code quantities.
 
     The stock of the PO's warehouse rises in the same transaction.
@@ -394,9 +569,14 @@ def receive(engine: Engine, reference: str | int, quantities: Mapping[str, int] 
         po = _locked_po(session, reference)
         if po.status not in ("sent", "partial"):
             raise PurchasingError(f"{po.number} is {po.status}: only sent POs can be received")
-        lines = {sku.code.upper(): (line, sku) for line, sku in session.execute(
-            select(PurchaseOrderLine, Sku).join(Sku, Sku.id == PurchaseOrderLine.sku_id)
-            .where(PurchaseOrderLine.po_id == po.id)).all()}
+        lines = {
+            sku.code.upper(): (line, sku)
+            for line, sku in session.execute(
+                select(PurchaseOrderLine, Sku)
+                .join(Sku, Sku.id == PurchaseOrderLine.sku_id)
+                .where(PurchaseOrderLine.po_id == po.id)
+            ).all()
+        }
         if quantities is None:
             plan = {code: line.qty_ordered - line.qty_received for code, (line, _s) in lines.items()}
         else:
@@ -409,8 +589,10 @@ def receive(engine: Engine, reference: str | int, quantities: Mapping[str, int] 
                 if qty < 0:
                     raise PurchasingError(f"{code}: a received quantity cannot be negative")
                 if qty > line.qty_ordered - line.qty_received:
-                    raise PurchasingError(f"{code}: {qty} is more than the {line.qty_ordered - line.qty_received} "
-                                          f"still open on {po.number}")
+                    raise PurchasingError(
+                        f"{code}: {qty} is more than the {line.qty_ordered - line.qty_received} "
+                        f"still open on {po.number}"
+                    )
                 plan[key] = qty
         plan = {code: qty for code, qty in plan.items() if qty > 0}
         if not plan:
@@ -422,15 +604,30 @@ def receive(engine: Engine, reference: str | int, quantities: Mapping[str, int] 
             line.qty_received += qty
             session.add(line)
             _add_stock(session, sku.id or 0, po.warehouse_id, qty, now=now, receipt=True)
-            audit.record(session, actor=actor, now=now, entity="stock_level", entity_id=f"{sku.code}@{po.warehouse_id}",
-                         action="receive", after={"po": po.number, "qty": qty})
+            audit.record(
+                session,
+                actor=actor,
+                now=now,
+                entity="stock_level",
+                entity_id=f"{sku.code}@{po.warehouse_id}",
+                action="receive",
+                after={"po": po.number, "qty": qty},
+            )
             received[sku.code] = qty
         session.flush()
         complete = all(line.qty_received >= line.qty_ordered for line, _s in lines.values())
         status = "received" if complete else "partial"
         _bump(session, po, expected_version, status=status, received_at=now if complete else None)
-        audit.record(session, actor=actor, now=now, entity="purchase_order", entity_id=po.number, action="receive",
-                     before=before, after={**_snapshot(po), "received": received})
+        audit.record(
+            session,
+            actor=actor,
+            now=now,
+            entity="purchase_order",
+            entity_id=po.number,
+            action="receive",
+            before=before,
+            after={**_snapshot(po), "received": received},
+        )
         return Receipt(po.number, status, received)
 
 
@@ -441,8 +638,16 @@ def cancel(engine: Engine, reference: str | int, *, expected_version: int | None
             raise PurchasingError(f"{po.number} is {po.status} and cannot be cancelled")
         before = _snapshot(po)
         _bump(session, po, expected_version, status="cancelled")
-        audit.record(session, actor=actor, now=now, entity="purchase_order", entity_id=po.number, action="cancel",
-                     before=before, after=_snapshot(po))
+        audit.record(
+            session,
+            actor=actor,
+            now=now,
+            entity="purchase_order",
+            entity_id=po.number,
+            action="cancel",
+            before=before,
+            after=_snapshot(po),
+        )
         return po.number
 
 
@@ -451,13 +656,17 @@ def _add_stock(session: Session, sku_id: int, warehouse_id: int, qty: int, *, no
     values: dict[str, object] = {"on_hand": StockLevel.on_hand + qty, "version": StockLevel.version + 1}
     if receipt:
         values["last_received_at"] = now
-    result = session.execute(update(StockLevel).where(col(StockLevel.sku_id) == sku_id,
-                                                      col(StockLevel.warehouse_id) == warehouse_id).values(**values))
+    result = session.execute(
+        update(StockLevel)
+        .where(col(StockLevel.sku_id) == sku_id, col(StockLevel.warehouse_id) == warehouse_id)
+        .values(**values)
+    )
     if result.rowcount == 0:  # type: ignore[attr-defined]
         if qty < 0:
             raise PurchasingError("no stock to take from that warehouse")
-        session.add(StockLevel(sku_id=sku_id, warehouse_id=warehouse_id, on_hand=qty,
-                               last_received_at=now if receipt else None))
+        session.add(
+            StockLevel(sku_id=sku_id, warehouse_id=warehouse_id, on_hand=qty, last_received_at=now if receipt else None)
+        )
         session.flush()
 
 
@@ -476,12 +685,23 @@ def list_transfers(session: Session, *, open_only: bool = True, sku_id: int | No
     from sqlalchemy.orm import aliased
 
     source, target = aliased(Warehouse), aliased(Warehouse)
-    stmt = (select(StockTransfer.id, StockTransfer.sku_id, Sku.code, source.code, target.code, StockTransfer.qty,
-                   StockTransfer.status, StockTransfer.created_at, StockTransfer.expected_at)
-            .join(Sku, Sku.id == StockTransfer.sku_id)
-            .join(source, source.id == StockTransfer.from_warehouse_id)
-            .join(target, target.id == StockTransfer.to_warehouse_id)
-            .order_by(col(StockTransfer.id).desc()))
+    stmt = (
+        select(
+            StockTransfer.id,
+            StockTransfer.sku_id,
+            Sku.code,
+            source.code,
+            target.code,
+            StockTransfer.qty,
+            StockTransfer.status,
+            StockTransfer.created_at,
+            StockTransfer.expected_at,
+        )
+        .join(Sku, Sku.id == StockTransfer.sku_id)
+        .join(source, source.id == StockTransfer.from_warehouse_id)
+        .join(target, target.id == StockTransfer.to_warehouse_id)
+        .order_by(col(StockTransfer.id).desc())
+    )
     if open_only:
         stmt = stmt.where(col(StockTransfer.status).in_(("draft", "in_transit")))
     if sku_id is not None:
@@ -490,8 +710,11 @@ def list_transfers(session: Session, *, open_only: bool = True, sku_id: int | No
 
 
 def _available(session: Session, sku_id: int, warehouse_id: int) -> int:
-    row = session.execute(select(StockLevel.on_hand - StockLevel.committed).where(
-        StockLevel.sku_id == sku_id, StockLevel.warehouse_id == warehouse_id)).first()
+    row = session.execute(
+        select(StockLevel.on_hand - StockLevel.committed).where(
+            StockLevel.sku_id == sku_id, StockLevel.warehouse_id == warehouse_id
+        )
+    ).first()
     return int(row[0]) if row else 0
 
 
@@ -505,14 +728,30 @@ def draft_transfers(engine: Engine, lines: Iterable[TransferLine], *, actor: str
                 raise PurchasingError("a transfer needs two different warehouses")
             if _available(session, line.sku_id, line.from_warehouse_id) < line.qty:
                 raise PurchasingError("the source warehouse does not have that many units available")
-            transfer = StockTransfer(sku_id=line.sku_id, from_warehouse_id=line.from_warehouse_id,
-                                     to_warehouse_id=line.to_warehouse_id, qty=line.qty, status="draft",
-                                     created_at=now)
+            transfer = StockTransfer(
+                sku_id=line.sku_id,
+                from_warehouse_id=line.from_warehouse_id,
+                to_warehouse_id=line.to_warehouse_id,
+                qty=line.qty,
+                status="draft",
+                created_at=now,
+            )
             session.add(transfer)
             session.flush()
-            audit.record(session, actor=actor, now=now, entity="stock_transfer", entity_id=transfer.id,
-                         action="create", after={"sku_id": line.sku_id, "from": line.from_warehouse_id,
-                                                 "to": line.to_warehouse_id, "qty": line.qty})
+            audit.record(
+                session,
+                actor=actor,
+                now=now,
+                entity="stock_transfer",
+                entity_id=transfer.id,
+                action="create",
+                after={
+                    "sku_id": line.sku_id,
+                    "from": line.from_warehouse_id,
+                    "to": line.to_warehouse_id,
+                    "qty": line.qty,
+                },
+            )
             created.append(transfer.id or 0)
     if not created:
         raise PurchasingError("nothing to transfer: no marked row has a suggested transfer")
@@ -538,8 +777,15 @@ def dispatch_transfer(engine: Engine, transfer_id: int, *, actor: str, now: date
         days = int(settings_service.get(session, "inventory.transfer_days"))
         transfer.status, transfer.expected_at = "in_transit", now + timedelta(days=days)
         session.add(transfer)
-        audit.record(session, actor=actor, now=now, entity="stock_transfer", entity_id=transfer_id,
-                     action="dispatch", after={"qty": transfer.qty, "expected_at": transfer.expected_at})
+        audit.record(
+            session,
+            actor=actor,
+            now=now,
+            entity="stock_transfer",
+            entity_id=transfer_id,
+            action="dispatch",
+            after={"qty": transfer.qty, "expected_at": transfer.expected_at},
+        )
         return transfer.expected_at
 
 
@@ -549,8 +795,15 @@ def receive_transfer(engine: Engine, transfer_id: int, *, actor: str, now: datet
         _add_stock(session, transfer.sku_id, transfer.to_warehouse_id, transfer.qty, now=now, receipt=False)
         transfer.status, transfer.received_at = "received", now
         session.add(transfer)
-        audit.record(session, actor=actor, now=now, entity="stock_transfer", entity_id=transfer_id,
-                     action="receive", after={"qty": transfer.qty})
+        audit.record(
+            session,
+            actor=actor,
+            now=now,
+            entity="stock_transfer",
+            entity_id=transfer_id,
+            action="receive",
+            after={"qty": transfer.qty},
+        )
 
 
 def cancel_transfer(engine: Engine, transfer_id: int, *, actor: str, now: datetime) -> None:
@@ -558,8 +811,15 @@ def cancel_transfer(engine: Engine, transfer_id: int, *, actor: str, now: dateti
         transfer = _transfer(session, transfer_id, "draft")
         transfer.status = "cancelled"
         session.add(transfer)
-        audit.record(session, actor=actor, now=now, entity="stock_transfer", entity_id=transfer_id,
-                     action="cancel", after={"status": "cancelled"})
+        audit.record(
+            session,
+            actor=actor,
+            now=now,
+            entity="stock_transfer",
+            entity_id=transfer_id,
+            action="cancel",
+            after={"status": "cancelled"},
+        )
 
 
 def parse_expected(value: str, now: datetime) -> datetime:

@@ -26,8 +26,12 @@ from datetime import date, timedelta
 
 STATES = ("out", "reorder_now", "reorder_soon", "ok", "overstock", "dead")
 STATE_LABELS = {
-    "out": "out of stock", "reorder_now": "reorder now", "reorder_soon": "reorder soon", "ok": "ok",
-    "overstock": "overstock", "dead": "dead stock",
+    "out": "out of stock",
+    "reorder_now": "reorder now",
+    "reorder_soon": "reorder soon",
+    "ok": "ok",
+    "overstock": "overstock",
+    "dead": "dead stock",
 }
 CLASSES = ("A", "B", "C", "D")
 STRATEGY = {"A": "keep 30 days", "B": "dynamic", "C": "on demand", "D": "clear"}
@@ -102,8 +106,9 @@ def days_until_stockout(available: float, daily_sales: float, arrivals: Sequence
 # --- ABC ------------------------------------------------------------------------------------------
 
 
-def abc_classes(revenue: dict[int, float], margin: dict[int, float], *, a_share: float, b_share: float,
-                d_margin: float) -> dict[int, str]:
+def abc_classes(
+    revenue: dict[int, float], margin: dict[int, float], *, a_share: float, b_share: float, d_margin: float
+) -> dict[int, str]:
     """Class by cumulative revenue share: a SKU is A while the revenue ranked *before* it is under
     ``a_share`` (so the SKU that crosses 80% is still A), B while under a_share + b_share, else C.
     C SKUs (the low-volume tail) with a gross margin below ``d_margin`` are D. Ties rank by id.
@@ -219,13 +224,24 @@ def plan_row(row: RowInput, policy: Policy, today: date) -> RowPlan:
         excess = max(int(row.available - v * policy.overstock_days), 0)
     # Urgency ranks the board. Not urgent: an empty row that is not "out" (nobody buys it), and class D,
     # which is being cleared (running out is the goal).
-    urgency = None if days_out is None or abc == "D" or (row.available <= 0 and state != "out") \
-        else days_out - lead
+    urgency = None if days_out is None or abc == "D" or (row.available <= 0 and state != "out") else days_out - lead
     return RowPlan(
-        inbound, projected, cover, days_out, urgency, buffer_stock, safety,
-        order_up_to, need, round_order(need, row.moq, row.case_pack) if need > 0 else 0, state,
-        min(arrivals, key=_arrival_day) if arrivals else None, excess, excess * row.cost * policy.storage_cost_monthly,
-        today, lead,
+        inbound,
+        projected,
+        cover,
+        days_out,
+        urgency,
+        buffer_stock,
+        safety,
+        order_up_to,
+        need,
+        round_order(need, row.moq, row.case_pack) if need > 0 else 0,
+        state,
+        min(arrivals, key=_arrival_day) if arrivals else None,
+        excess,
+        excess * row.cost * policy.storage_cost_monthly,
+        today,
+        lead,
     )
 
 
@@ -246,14 +262,19 @@ def safety_formula(row: RowInput, plan: RowPlan, policy: Policy) -> str:
     else:
         buffer = f"{v:.1f}/day x {row.buffer_days} d buffer"
     text = f"{v:.1f}/day x {lead} d lead time + {buffer}"
-    if row.abc == "A" and v > 0 and plan.safety_stock <= v * policy.class_a_days + 1e-9 \
-            and v * lead + plan.buffer_stock < plan.safety_stock - 1e-9:
+    if (
+        row.abc == "A"
+        and v > 0
+        and plan.safety_stock <= v * policy.class_a_days + 1e-9
+        and v * lead + plan.buffer_stock < plan.safety_stock - 1e-9
+    ):
         text += f", raised to {policy.class_a_days} days of sales (class A)"
     return text
 
 
-def _state(row: RowInput, policy: Policy, projected: float, safety: float, days_out: int | None, lead: int,
-           cover: float | None) -> str:
+def _state(
+    row: RowInput, policy: Policy, projected: float, safety: float, days_out: int | None, lead: int, cover: float | None
+) -> str:
     v = row.daily_sales
     if row.available <= 0:
         # Empty and nobody asked for it lately, or a class D SKU being cleared: nothing to do.
@@ -296,8 +317,9 @@ class TransferSuggestion:
     qty: int
 
 
-def plan_transfers(sku_id: int, needs: Iterable[tuple[int, float, int | None]],
-                   surplus: dict[int, int]) -> list[TransferSuggestion]:
+def plan_transfers(
+    sku_id: int, needs: Iterable[tuple[int, float, int | None]], surplus: dict[int, int]
+) -> list[TransferSuggestion]:
     """Cover warehouses that need stock from warehouses of the same SKU with surplus.
 
     ``needs`` holds (warehouse id, units needed, urgency); ``surplus`` what each other warehouse can

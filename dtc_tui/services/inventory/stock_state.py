@@ -70,13 +70,24 @@ def _state_from(total: BoardRow, rows: Sequence[BoardRow], today: date) -> SkuSt
     gap = (max(following.day, today) - stockout).days if following is not None and stockout is not None else None
     upcoming = arrivals[0] if arrivals else None
     return SkuStockState(
-        sku_id=total.sku_id, code=total.code, name=total.name, state=plan.state, state_label=STATE_LABELS[plan.state],
-        abc=total.abc, on_hand=total.on_hand, available=total.available, inbound=plan.inbound,
-        daily_sales=round(total.velocity, 3), cover_days=round(plan.cover_days, 1) if plan.cover_days else None,
-        stockout_date=stockout, reorder_by=plan.reorder_by,
+        sku_id=total.sku_id,
+        code=total.code,
+        name=total.name,
+        state=plan.state,
+        state_label=STATE_LABELS[plan.state],
+        abc=total.abc,
+        on_hand=total.on_hand,
+        available=total.available,
+        inbound=plan.inbound,
+        daily_sales=round(total.velocity, 3),
+        cover_days=round(plan.cover_days, 1) if plan.cover_days else None,
+        stockout_date=stockout,
+        reorder_by=plan.reorder_by,
         next_inbound_date=max(upcoming.day, today) if upcoming else None,
-        next_inbound_ref=upcoming.ref if upcoming else None, days_without_stock=gap,
-        lead_time_days=total.lead_time, warehouses={r.warehouse: r.state for r in rows},
+        next_inbound_ref=upcoming.ref if upcoming else None,
+        days_without_stock=gap,
+        lead_time_days=total.lead_time,
+        warehouses={r.warehouse: r.state for r in rows},
     )
 
 
@@ -120,8 +131,10 @@ def sku_stock_states(session: Session, sku_ids: Sequence[int], now: datetime) ->
     for row in board.rows:
         if row.sku_id in keep:
             by_sku.setdefault(row.sku_id, []).append(row)
-    return {sku_id: _state_from(total_row(rows, board.settings, board.today), rows, board.today)
-            for sku_id, rows in by_sku.items()}
+    return {
+        sku_id: _state_from(total_row(rows, board.settings, board.today), rows, board.today)
+        for sku_id, rows in by_sku.items()
+    }
 
 
 def sku_stock_state(session: Session, sku_id: int, now: datetime) -> SkuStockState | None:
@@ -182,12 +195,16 @@ def find_sku(session: Session, code: str) -> Sku:
 def sales_history(session: Session, sku_id: int, today: date, days: int) -> tuple[SalesPoint, ...]:
     """Units per day over every warehouse for ``days`` days up to yesterday (missing days are 0)."""
     start = today - timedelta(days=days)
-    rows = session.execute(text(
-        "SELECT day, SUM(units), MAX(CASE WHEN stockout THEN 1 ELSE 0 END) FROM daily_sales "
-        "WHERE sku_id = :sku AND day >= :start AND day < :end GROUP BY day"
-    ).bindparams(*_date_params()), {"sku": sku_id, "start": start, "end": today}).all()
-    by_day = {(d if isinstance(d, date) else date.fromisoformat(str(d)[:10])): (int(u or 0), bool(o))
-              for d, u, o in rows}
+    rows = session.execute(
+        text(
+            "SELECT day, SUM(units), MAX(CASE WHEN stockout THEN 1 ELSE 0 END) FROM daily_sales "
+            "WHERE sku_id = :sku AND day >= :start AND day < :end GROUP BY day"
+        ).bindparams(*_date_params()),
+        {"sku": sku_id, "start": start, "end": today},
+    ).all()
+    by_day = {
+        (d if isinstance(d, date) else date.fromisoformat(str(d)[:10])): (int(u or 0), bool(o)) for d, u, o in rows
+    }
     points = []
     for offset in range(days):
         day = start + timedelta(days=offset)
@@ -205,11 +222,18 @@ def _date_params() -> list:
 def _parameters(session: Session, sku: Sku) -> SkuParameters:
     supplier = session.get(Supplier, sku.supplier_id) if sku.supplier_id else None
     return SkuParameters(
-        lead_time_days=sku.lead_time_days, moq=sku.moq, case_pack=sku.case_pack, buffer_days=sku.buffer_days,
-        review_cycle_days=sku.review_cycle_days, safety_method=sku.safety_method, abc_override=sku.abc_override,
+        lead_time_days=sku.lead_time_days,
+        moq=sku.moq,
+        case_pack=sku.case_pack,
+        buffer_days=sku.buffer_days,
+        review_cycle_days=sku.review_cycle_days,
+        safety_method=sku.safety_method,
+        abc_override=sku.abc_override,
         supplier_lead_time_days=supplier.lead_time_days if supplier else None,
-        supplier_moq=supplier.moq if supplier else None, supplier_case_pack=supplier.case_pack if supplier else None,
-        version=sku.version)
+        supplier_moq=supplier.moq if supplier else None,
+        supplier_case_pack=supplier.case_pack if supplier else None,
+        version=sku.version,
+    )
 
 
 def sku_parameters(session: Session, sku_id: int) -> SkuParameters:
@@ -224,19 +248,25 @@ def explain(row: BoardRow, params: SkuParameters, window_days: int, policy: obje
     plan, inp = row.plan, row.inp
     lead_source = "SKU" if params.lead_time_days is not None else "supplier"
     lines = [
-        ("Velocity", f"{inp.daily_sales:.2f}/day over {window_days} days"
-                     + (f" ({row.stockout_days} stock-out days left out)" if row.stockout_days else "")),
+        (
+            "Velocity",
+            f"{inp.daily_sales:.2f}/day over {window_days} days"
+            + (f" ({row.stockout_days} stock-out days left out)" if row.stockout_days else ""),
+        ),
         ("Lead time", f"{inp.lead_time_days} days ({lead_source})"),
         ("Class", f"{row.abc}: {STRATEGY.get(row.abc, '')}"),
         ("Safety stock", f"{plan.safety_stock:,.0f} = {safety_formula(inp, plan, policy)}"),  # type: ignore[arg-type]
         ("Reorder point", "= the safety stock: it already covers the lead time"),
-        ("Order up to", f"{plan.order_up_to:,.0f} = reorder point + {inp.daily_sales:.2f} x "
-                        f"{inp.review_cycle_days} d review cycle"),
+        (
+            "Order up to",
+            f"{plan.order_up_to:,.0f} = reorder point + {inp.daily_sales:.2f} x {inp.review_cycle_days} d review cycle",
+        ),
         ("Projected", f"{plan.projected:,} = available {inp.available:,} + inbound {plan.inbound:,}"),
     ]
     if plan.days_to_stockout is not None:
-        lines.append(("Stock-out", f"{plan.stockout_date} (in {plan.days_to_stockout} days); "
-                                   f"order by {plan.reorder_by}"))
+        lines.append(
+            ("Stock-out", f"{plan.stockout_date} (in {plan.days_to_stockout} days); order by {plan.reorder_by}")
+        )
     if plan.need > 0:
         lines.append(("Need", f"{plan.need:,.0f} = order up to - projected"))
     if row.on_draft:
@@ -265,28 +295,44 @@ def sku_detail(session: Session, sku_id: int, now: datetime, *, warehouse_id: in
     params = _parameters(session, sku)
     supplier = session.get(Supplier, sku.supplier_id) if sku.supplier_id else None
     return SkuDetail(
-        sku_id=sku_id, code=sku.code, name=sku.name, supplier=supplier.name if supplier else "-", abc=total.abc,
-        strategy=STRATEGY.get(total.abc, ""), params=params, focus=focus, total=total, warehouses=rows,
-        sales=sales_history(session, sku_id, board.today, days), open_pos=tuple(open_pos_for_sku(session, sku_id, now)),
+        sku_id=sku_id,
+        code=sku.code,
+        name=sku.name,
+        supplier=supplier.name if supplier else "-",
+        abc=total.abc,
+        strategy=STRATEGY.get(total.abc, ""),
+        params=params,
+        focus=focus,
+        total=total,
+        warehouses=rows,
+        sales=sales_history(session, sku_id, board.today, days),
+        open_pos=tuple(open_pos_for_sku(session, sku_id, now)),
         transfers=tuple(list_transfers(session, sku_id=sku_id)),
-        explanation=(*explain(focus, params, board.settings.window_days, board.settings.policy),
-                     ("Last sale", _last_sale(session, sku_id, focus.warehouse_id))),
+        explanation=(
+            *explain(focus, params, board.settings.window_days, board.settings.policy),
+            ("Last sale", _last_sale(session, sku_id, focus.warehouse_id)),
+        ),
     )
 
 
 def _last_sale(session: Session, sku_id: int, warehouse_id: int) -> str:
     """The last day with a sale (of this warehouse, or of any when ``warehouse_id`` is 0)."""
     where = " AND warehouse_id = :wh" if warehouse_id else ""
-    day = session.execute(text(f"SELECT MAX(day) FROM daily_sales WHERE sku_id = :sku AND units > 0{where}"),
-                          {"sku": sku_id, "wh": warehouse_id}).scalar()
+    day = session.execute(
+        text(f"SELECT MAX(day) FROM daily_sales WHERE sku_id = :sku AND units > 0{where}"),
+        {"sku": sku_id, "wh": warehouse_id},
+    ).scalar()
     return str(day)[:10] if day is not None else "none on record"
 
 
 # --- editing a SKU's parameters -------------------------------------------------------------------
 
 EDITABLE = {
-    "lead_time_days": (0, 365, True), "moq": (1, 1_000_000, True), "case_pack": (1, 100_000, True),
-    "buffer_days": (0, 365, False), "review_cycle_days": (0, 365, False),
+    "lead_time_days": (0, 365, True),
+    "moq": (1, 1_000_000, True),
+    "case_pack": (1, 100_000, True),
+    "buffer_days": (0, 365, False),
+    "review_cycle_days": (0, 365, False),
 }
 
 
@@ -320,8 +366,9 @@ def validate_changes(changes: dict[str, object]) -> dict[str, object]:
     return clean
 
 
-def update_sku_parameters(engine: Engine, sku_id: int, changes: dict[str, object], *, expected_version: int,
-                          actor: str, now: datetime) -> int:
+def update_sku_parameters(
+    engine: Engine, sku_id: int, changes: dict[str, object], *, expected_version: int, actor: str, now: datetime
+) -> int:
     """Apply the edits with a compare-and-set on the SKU's version; returns the new version."""
     clean = validate_changes(changes)
     if not clean:
@@ -331,12 +378,16 @@ def update_sku_parameters(engine: Engine, sku_id: int, changes: dict[str, object
         if sku is None:
             raise InventoryError(f"no SKU with id {sku_id}")
         before = {key: getattr(sku, key) for key in clean}
-        result = session.execute(update(Sku).where(col(Sku.id) == sku_id, col(Sku.version) == expected_version)
-                                 .values(version=expected_version + 1, **clean))
+        result = session.execute(
+            update(Sku)
+            .where(col(Sku.id) == sku_id, col(Sku.version) == expected_version)
+            .values(version=expected_version + 1, **clean)
+        )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise InventoryError(f"{sku.code} was changed by someone else; reload and try again")
-        audit.record(session, actor=actor, now=now, entity="sku", entity_id=sku.code, action="update",
-                     before=before, after=clean)
+        audit.record(
+            session, actor=actor, now=now, entity="sku", entity_id=sku.code, action="update", before=before, after=clean
+        )
         return expected_version + 1
 
 
@@ -358,7 +409,10 @@ class StockRow:
 
 
 def stock_rows(session: Session) -> list[StockRow]:
-    stmt = (select(Sku.id, Sku.code, Sku.name, Warehouse.code, StockLevel.on_hand, StockLevel.committed)
-            .join(StockLevel, StockLevel.sku_id == Sku.id).join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
-            .order_by(Sku.code, Warehouse.code))
+    stmt = (
+        select(Sku.id, Sku.code, Sku.name, Warehouse.code, StockLevel.on_hand, StockLevel.committed)
+        .join(StockLevel, StockLevel.sku_id == Sku.id)
+        .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+        .order_by(Sku.code, Warehouse.code)
+    )
     return [StockRow(*row) for row in session.execute(stmt)]

@@ -54,9 +54,13 @@ def _daily_spend(session: Session, campaign_ids: list[int], now: datetime, days:
     start = now.date() - timedelta(days=days)
     rows = session.execute(
         select(AdStatDaily.campaign_id, func.sum(AdStatDaily.spend), func.sum(AdStatDaily.revenue))
-        .where(AdStatDaily.campaign_id.in_(campaign_ids), AdStatDaily.day >= start,  # type: ignore[attr-defined]
-               AdStatDaily.day < now.date())
-        .group_by(AdStatDaily.campaign_id))
+        .where(
+            AdStatDaily.campaign_id.in_(campaign_ids),
+            AdStatDaily.day >= start,  # type: ignore[attr-defined]
+            AdStatDaily.day < now.date(),
+        )
+        .group_by(AdStatDaily.campaign_id)
+    )
     return {cid: (float(spend or 0) / days, float(revenue or 0) / days) for cid, spend, revenue in rows}
 
 
@@ -70,8 +74,10 @@ def stock_vs_ads(session: Session, now: datetime) -> list[Signal]:
     from dtc_tui.services.inventory.stock_state import sku_stock_states
 
     campaigns = session.execute(
-        select(Campaign.id, Campaign.name, Campaign.sku_id, Campaign.currency)
-        .where(Campaign.status == "active", Campaign.sku_id.is_not(None))).all()  # type: ignore[union-attr]
+        select(Campaign.id, Campaign.name, Campaign.sku_id, Campaign.currency).where(
+            Campaign.status == "active", Campaign.sku_id.is_not(None)
+        )
+    ).all()  # type: ignore[union-attr]
     if not campaigns:
         return []
     states = sku_stock_states(session, [c.sku_id for c in campaigns], now)
@@ -90,21 +96,34 @@ def stock_vs_ads(session: Session, now: datetime) -> list[Signal]:
             continue
         per_day, revenue_per_day = spend.get(campaign.id, (0.0, 0.0))
         gap = state.days_without_stock
-        gap_text = f"the next arrival ({state.next_inbound_ref}) lands {arrives:%b %d}, {gap} days later" if (
-            arrives and gap is not None) else "no arrival is on order"
+        gap_text = (
+            f"the next arrival ({state.next_inbound_ref}) lands {arrives:%b %d}, {gap} days later"
+            if (arrives and gap is not None)
+            else "no arrival is on order"
+        )
         at_stake = per_day * gap if gap else per_day
-        found.append(Signal(
-            "stock_vs_ads", 90 + min(per_day / 50, 9),
-            f"Cut the budget of {campaign.name}: {state.code} runs out {state.stockout_date:%b %d}",
-            f"{campaign.name} promotes {state.code}, projected out of stock on {state.stockout_date:%b %d} "
-            f"({state.available:,} available, {state.daily_sales:.1f}/day); {gap_text}. It spends "
-            f"{campaign.currency} {per_day:,.0f}/day (7-day average) and brings {campaign.currency} "
-            f"{revenue_per_day:,.0f}/day: pause or cut it from the stock-out until stock lands "
-            f"({campaign.currency} {at_stake:,.0f} at stake).",
-            "ads", {"campaign_id": campaign.id, "sku_id": campaign.sku_id},
-            {"daily_spend": round(per_day, 2), "daily_revenue": round(revenue_per_day, 2),
-             "stockout_date": state.stockout_date, "next_inbound_date": arrives, "days_without_stock": gap,
-             "money_at_stake": round(at_stake, 2)}))
+        found.append(
+            Signal(
+                "stock_vs_ads",
+                90 + min(per_day / 50, 9),
+                f"Cut the budget of {campaign.name}: {state.code} runs out {state.stockout_date:%b %d}",
+                f"{campaign.name} promotes {state.code}, projected out of stock on {state.stockout_date:%b %d} "
+                f"({state.available:,} available, {state.daily_sales:.1f}/day); {gap_text}. It spends "
+                f"{campaign.currency} {per_day:,.0f}/day (7-day average) and brings {campaign.currency} "
+                f"{revenue_per_day:,.0f}/day: pause or cut it from the stock-out until stock lands "
+                f"({campaign.currency} {at_stake:,.0f} at stake).",
+                "ads",
+                {"campaign_id": campaign.id, "sku_id": campaign.sku_id},
+                {
+                    "daily_spend": round(per_day, 2),
+                    "daily_revenue": round(revenue_per_day, 2),
+                    "stockout_date": state.stockout_date,
+                    "next_inbound_date": arrives,
+                    "days_without_stock": gap,
+                    "money_at_stake": round(at_stake, 2),
+                },
+            )
+        )
     return found
 
 
@@ -131,9 +150,11 @@ def ticket_rise(session: Session, now: datetime) -> list[Signal]:
     def counts(column: Any, *where: Any) -> tuple[dict, dict]:
         """Tickets per key in the recent days and in the baseline before them (counted in SQL)."""
         is_recent = case((Ticket.created_at >= recent_start, 1), else_=0)
-        rows = session.execute(select(column, func.sum(is_recent), func.count())
-                               .where(Ticket.created_at >= base_start, Ticket.created_at < now, *where)
-                               .group_by(column))
+        rows = session.execute(
+            select(column, func.sum(is_recent), func.count())
+            .where(Ticket.created_at >= base_start, Ticket.created_at < now, *where)
+            .group_by(column)
+        )
         recent: dict = defaultdict(int)
         base: dict = defaultdict(int)
         for key, n_recent, n_all in rows:
@@ -150,8 +171,11 @@ def ticket_rise(session: Session, now: datetime) -> list[Signal]:
     late = [po for po in list_pos(session, now, statuses=("sent", "partial")) if po.late_days > 0]
     late_by_sku: dict[int, list[str]] = defaultdict(list)
     if late:
-        for po_id, sku_id in session.execute(select(PurchaseOrderLine.po_id, PurchaseOrderLine.sku_id).where(
-                PurchaseOrderLine.po_id.in_([po.id for po in late]))):  # type: ignore[attr-defined]
+        for po_id, sku_id in session.execute(
+            select(PurchaseOrderLine.po_id, PurchaseOrderLine.sku_id).where(
+                PurchaseOrderLine.po_id.in_([po.id for po in late])
+            )
+        ):  # type: ignore[attr-defined]
             late_by_sku[sku_id].append(next(po.number for po in late if po.id == po_id))
     found = []
     recent, base = counts(Ticket.sku_id, Ticket.sku_id.is_not(None))  # type: ignore[union-attr]
@@ -168,21 +192,38 @@ def ticket_rise(session: Session, now: datetime) -> list[Signal]:
         if late_by_sku.get(sku_id):
             causes.append(f"late PO {', '.join(late_by_sku[sku_id])}")
         cause = "; linked to: " + " and ".join(causes) if causes else "; no stock-out or late PO explains it"
-        found.append(Signal(
-            "ticket_rise", (86 if causes else 50) + min(n / 20, 3), f"{n} tickets about {code} in {days} days",
-            f"{n} tickets about {code} in the last {days} days against {b} in the {baseline_days} days before "
-            f"({n / days:.1f}/day vs {b / baseline_days:.1f}/day){cause}.",
-            "inventory", {"sku_id": sku_id}, {"recent": n, "baseline": b, "causes": causes}))
+        found.append(
+            Signal(
+                "ticket_rise",
+                (86 if causes else 50) + min(n / 20, 3),
+                f"{n} tickets about {code} in {days} days",
+                f"{n} tickets about {code} in the last {days} days against {b} in the {baseline_days} days before "
+                f"({n / days:.1f}/day vs {b / baseline_days:.1f}/day){cause}.",
+                "inventory",
+                {"sku_id": sku_id},
+                {"recent": n, "baseline": b, "causes": causes},
+            )
+        )
     recent_cat, base_cat = counts(Ticket.category, Ticket.category == "logistics")
     n, b = recent_cat.get("logistics", 0), base_cat.get("logistics", 0)
     if rising(n, b):
-        cause = (f"; late POs: {', '.join(f'{po.number} ({po.late_days} days)' for po in late)}" if late
-                 else "; no late PO found: check the carriers")
-        found.append(Signal(
-            "ticket_rise", 80 + min(n / 100, 5), f"Where-is-my-order tickets up: {n} in {days} days",
-            f"{n} logistics tickets in the last {days} days against {b} in the {baseline_days} days before "
-            f"({n / days:.1f}/day vs {b / baseline_days:.1f}/day){cause}.",
-            "tickets", {"filter": "cat:logistics"}, {"recent": n, "baseline": b, "late_pos": [p.number for p in late]}))
+        cause = (
+            f"; late POs: {', '.join(f'{po.number} ({po.late_days} days)' for po in late)}"
+            if late
+            else "; no late PO found: check the carriers"
+        )
+        found.append(
+            Signal(
+                "ticket_rise",
+                80 + min(n / 100, 5),
+                f"Where-is-my-order tickets up: {n} in {days} days",
+                f"{n} logistics tickets in the last {days} days against {b} in the {baseline_days} days before "
+                f"({n / days:.1f}/day vs {b / baseline_days:.1f}/day){cause}.",
+                "tickets",
+                {"filter": "cat:logistics"},
+                {"recent": n, "baseline": b, "late_pos": [p.number for p in late]},
+            )
+        )
     return found
 
 
@@ -202,20 +243,26 @@ def delivery_promise(session: Session, now: datetime) -> list[Signal]:
     horizon = int(_setting(session, "signals.promise_horizon_days"))
     promises: list[tuple[str, int, int, dict[str, Any], str]] = []  # (who, sku_id, days, target, area)
     for cid, name, sku_id, days in session.execute(
-            select(Campaign.id, Campaign.name, Campaign.sku_id, Campaign.promise_days)
-            .where(Campaign.promise_days.is_not(None), Campaign.sku_id.is_not(None))):  # type: ignore[union-attr]
+        select(Campaign.id, Campaign.name, Campaign.sku_id, Campaign.promise_days).where(
+            Campaign.promise_days.is_not(None), Campaign.sku_id.is_not(None)
+        )
+    ):  # type: ignore[union-attr]
         promises.append((f"campaign {name}", sku_id, days, {"campaign_id": cid, "sku_id": sku_id}, "ads"))
-    for sku_id, code, days in session.execute(select(Sku.id, Sku.code, Sku.promise_days)
-                                              .where(Sku.promise_days.is_not(None))):  # type: ignore[union-attr]
+    for sku_id, code, days in session.execute(
+        select(Sku.id, Sku.code, Sku.promise_days).where(Sku.promise_days.is_not(None))
+    ):  # type: ignore[union-attr]
         promises.append((f"SKU {code}", sku_id, days, {"sku_id": sku_id}, "inventory"))
     if not promises:
         return []
     states = sku_stock_states(session, list({p[1] for p in promises}), now)
-    fastest = dict(session.execute(
-        select(StockLevel.sku_id, func.min(Warehouse.delivery_days))
-        .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
-        .where(StockLevel.sku_id.in_([p[1] for p in promises]), StockLevel.on_hand > StockLevel.committed)  # type: ignore[attr-defined]
-        .group_by(StockLevel.sku_id)).all())
+    fastest = dict(
+        session.execute(
+            select(StockLevel.sku_id, func.min(Warehouse.delivery_days))
+            .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+            .where(StockLevel.sku_id.in_([p[1] for p in promises]), StockLevel.on_hand > StockLevel.committed)  # type: ignore[attr-defined]
+            .group_by(StockLevel.sku_id)
+        ).all()
+    )
     slowest_any = session.execute(select(func.max(Warehouse.delivery_days))).scalar() or 0
     today = now.date()
     found = []
@@ -230,18 +277,26 @@ def delivery_promise(session: Session, now: datetime) -> list[Signal]:
         elif state.stockout_date is not None and (state.stockout_date - today).days <= horizon:
             wait = state.days_without_stock if state.days_without_stock is not None else state.lead_time_days
             worst = wait + ship
-            why = (f"{state.code} runs out {state.stockout_date:%b %d}; orders after that wait {wait} days for "
-                   f"{state.next_inbound_ref or 'a new order'} + {ship} days delivery")
+            why = (
+                f"{state.code} runs out {state.stockout_date:%b %d}; orders after that wait {wait} days for "
+                f"{state.next_inbound_ref or 'a new order'} + {ship} days delivery"
+            )
         else:
             worst = ship
             why = f"delivery from the fastest warehouse with stock takes {ship} days"
         if worst > promised:
-            found.append(Signal(
-                "delivery_promise", 84 + min(worst - promised, 5),
-                f"{who} promises {promised}-day delivery; supply allows {worst}",
-                f"{who} promises delivery in {promised} days, but {why}: up to {worst} days. Change the copy "
-                "(ask the warehouse owner) or pause the promise.", area, target,
-                {"promised_days": promised, "possible_days": worst}))
+            found.append(
+                Signal(
+                    "delivery_promise",
+                    84 + min(worst - promised, 5),
+                    f"{who} promises {promised}-day delivery; supply allows {worst}",
+                    f"{who} promises delivery in {promised} days, but {why}: up to {worst} days. Change the copy "
+                    "(ask the warehouse owner) or pause the promise.",
+                    area,
+                    target,
+                    {"promised_days": promised, "possible_days": worst},
+                )
+            )
     return found
 
 
@@ -254,16 +309,28 @@ def refund_unsynced(session: Session, now: datetime) -> list[Signal]:
     since = now - timedelta(days=int(_setting(session, "signals.refund_lookback_days")))
     rows = session.execute(
         select(Ticket.id, Ticket.order_ref, Ticket.refund_status, Ticket.solved_at)
-        .where(Ticket.is_open.is_(False), Ticket.solved_at >= since,  # type: ignore[attr-defined]
-               ((Ticket.category == "returns") | Ticket.refund_status.is_not(None)),  # type: ignore[union-attr]
-               (Ticket.refund_status.is_(None)) | (Ticket.refund_status != "synced"))  # type: ignore[union-attr]
-        .order_by(Ticket.solved_at)).all()
-    return [Signal(
-        "refund_unsynced", 82, f"Ticket {tid}: solved, refund {status or 'not recorded'}",
-        f"Ticket {tid} (order {order or '-'}) was solved {solved:%b %d %H:%M} UTC while its refund status is "
-        f"'{status or 'not recorded'}', not 'synced' with order processing: confirm the refund before it is "
-        "paid twice or not at all.", "tickets", {"ticket_id": tid}, {"refund_status": status})
-        for tid, order, status, solved in rows]
+        .where(
+            Ticket.is_open.is_(False),
+            Ticket.solved_at >= since,  # type: ignore[attr-defined]
+            ((Ticket.category == "returns") | Ticket.refund_status.is_not(None)),  # type: ignore[union-attr]
+            (Ticket.refund_status.is_(None)) | (Ticket.refund_status != "synced"),
+        )  # type: ignore[union-attr]
+        .order_by(Ticket.solved_at)
+    ).all()
+    return [
+        Signal(
+            "refund_unsynced",
+            82,
+            f"Ticket {tid}: solved, refund {status or 'not recorded'}",
+            f"Ticket {tid} (order {order or '-'}) was solved {solved:%b %d %H:%M} UTC while its refund status is "
+            f"'{status or 'not recorded'}', not 'synced' with order processing: confirm the refund before it is "
+            "paid twice or not at all.",
+            "tickets",
+            {"ticket_id": tid},
+            {"refund_status": status},
+        )
+        for tid, order, status, solved in rows
+    ]
 
 
 # --- 5. categories with no owner, escalations to nobody on duty ------------------------------
@@ -279,9 +346,17 @@ def routing_gap(session: Session, now: datetime) -> list[Signal]:
         if check.code not in ("unrouted", "escalation_uncovered"):
             continue
         urgency = 88 if check.code == "escalation_uncovered" else 75
-        found.append(Signal("routing_gap", urgency, check.message, check.message + ".", "team",
-                            {"duty_code": check.duty_code, "person_handle": check.person_handle,
-                             "category": check.category}, {"check": check.code}))
+        found.append(
+            Signal(
+                "routing_gap",
+                urgency,
+                check.message,
+                check.message + ".",
+                "team",
+                {"duty_code": check.duty_code, "person_handle": check.person_handle, "category": check.category},
+                {"check": check.code},
+            )
+        )
     return found
 
 

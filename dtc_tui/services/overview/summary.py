@@ -54,9 +54,13 @@ class Overview:
     counts: dict[str, int]  # kind -> how many there are (items list at most N of each)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"now": self.now, "counts": self.counts, "items": [i.as_dict() for i in self.items],
-                "headlines": [h.as_dict() for h in self.headlines],
-                "signals": [s.as_dict() for s in self.signals]}
+        return {
+            "now": self.now,
+            "counts": self.counts,
+            "items": [i.as_dict() for i in self.items],
+            "headlines": [h.as_dict() for h in self.headlines],
+            "signals": [s.as_dict() for s in self.signals],
+        }
 
     @property
     def needs_attention(self) -> bool:
@@ -75,8 +79,16 @@ def _cap(items: list[Item], per_kind: int, counts: dict[str, int]) -> list[Item]
     for kind, total in seen.items():
         if total > per_kind:
             last = [i for i in kept if i.kind == kind][-1]  # "and N more" sits right under its kind's last item
-            kept.append(Item(last.area, kind, last.urgency - 0.001, f"... and {total - per_kind} more",
-                             f"{total} in all: open the {last.area} screen", {"more": kind}))
+            kept.append(
+                Item(
+                    last.area,
+                    kind,
+                    last.urgency - 0.001,
+                    f"... and {total - per_kind} more",
+                    f"{total} in all: open the {last.area} screen",
+                    {"more": kind},
+                )
+            )
     return sorted(kept, key=lambda i: -i.urgency)
 
 
@@ -100,17 +112,28 @@ def _tickets(engine: Engine, now: datetime, per_kind: int) -> tuple[list[Item], 
             metric = (row.next_due_metric or "").replace("_", " ")
             state = "breached" if view == "breached" else "at risk"
             overdue = max((now - row.next_due_at).total_seconds() / 3600, 0) if row.next_due_at else 0
-            items.append(Item("tickets", kind, base + min(overdue, 9), f"#{row.id} {metric} {state} ({left})",
-                              f"{one_line(row.subject, 70)} · {row.priority} · {row.channel} · "
-                              f"owner {row.assignee or 'nobody'}", {"ticket_id": row.id}))
+            items.append(
+                Item(
+                    "tickets",
+                    kind,
+                    base + min(overdue, 9),
+                    f"#{row.id} {metric} {state} ({left})",
+                    f"{one_line(row.subject, 70)} · {row.priority} · {row.channel} · owner {row.assignee or 'nobody'}",
+                    {"ticket_id": row.id},
+                )
+            )
     with db.read_session(engine) as session:
         kpis = period_kpis(session, start=now - timedelta(days=7), end=now)  # counted in SQL, this period only
     headlines = [
         Headline("tickets", "Breached now", f"{counts['breached']:,}", "0", counts["breached"] == 0),
         Headline("tickets", "At risk now", f"{counts['at_risk']:,}", "", None),
     ]
-    short = {"frt_median": "1st response median 7d", "breach_rate": "Breach rate 7d", "csat": "CSAT 7d",
-             "fsr": "First-contact resolved 7d"}
+    short = {
+        "frt_median": "1st response median 7d",
+        "breach_rate": "Breach rate 7d",
+        "csat": "CSAT 7d",
+        "fsr": "First-contact resolved 7d",
+    }
     for key, label in short.items():
         kpi = kpis.get(key)
         headlines.append(Headline("tickets", label, kpi.text(), kpi.target_text(), kpi.ok))
@@ -133,23 +156,46 @@ def _inventory(session: Any, now: datetime) -> tuple[list[Item], list[Headline]]
         plan = total.plan
         when = f"out {plan.stockout_date:%b %d}" if plan.stockout_date else "no sales to project"
         base = 70.0 if total.state == "out" else 55.0
-        items.append(Item("inventory", "sku_reorder", base + (5 if total.abc == "A" else 0),
-                          f"{total.code} {total.state_label} ({when})",
-                          f"{total.name} · class {total.abc} · {total.available:,} available · "
-                          f"{total.velocity:.1f}/day · lead time {total.lead_time} days"
-                          + (f" · {total.action}" if total.action else ""), {"sku_id": total.sku_id}))
+        items.append(
+            Item(
+                "inventory",
+                "sku_reorder",
+                base + (5 if total.abc == "A" else 0),
+                f"{total.code} {total.state_label} ({when})",
+                f"{total.name} · class {total.abc} · {total.available:,} available · "
+                f"{total.velocity:.1f}/day · lead time {total.lead_time} days"
+                + (f" · {total.action}" if total.action else ""),
+                {"sku_id": total.sku_id},
+            )
+        )
     late = [po for po in list_pos(session, now, statuses=("sent", "partial")) if po.late_days > 0]
     for po in late:
-        items.append(Item("inventory", "po_late", 50.0 + po.late_days, f"{po.number} is {po.late_days} days late",
-                          f"{po.supplier} → {po.warehouse} · {po.units_ordered - po.units_received:,} units open · "
-                          f"expected {po.expected_at:%b %d}" if po.expected_at else po.supplier, {"po": po.number}))
+        items.append(
+            Item(
+                "inventory",
+                "po_late",
+                50.0 + po.late_days,
+                f"{po.number} is {po.late_days} days late",
+                f"{po.supplier} → {po.warehouse} · {po.units_ordered - po.units_received:,} units open · "
+                f"expected {po.expected_at:%b %d}"
+                if po.expected_at
+                else po.supplier,
+                {"po": po.number},
+            )
+        )
     kpis = health(session, now, board)
     states = kpis.states
     to_reorder = states.get("out", 0) + states.get("reorder_now", 0)
-    headlines = [Headline("inventory", "Positions to reorder now", f"{to_reorder:,}", "0", to_reorder == 0),
-                 Headline("inventory", "Late purchase orders", f"{len(late)}", "0", not late)]
-    short = {"aged_share": "Aged > 180 days", "turnover": "Turnover / year", "core_stockout_rate": "Class A stock-outs",
-             "slow_share": "Slow movers"}
+    headlines = [
+        Headline("inventory", "Positions to reorder now", f"{to_reorder:,}", "0", to_reorder == 0),
+        Headline("inventory", "Late purchase orders", f"{len(late)}", "0", not late),
+    ]
+    short = {
+        "aged_share": "Aged > 180 days",
+        "turnover": "Turnover / year",
+        "core_stockout_rate": "Class A stock-outs",
+        "slow_share": "Slow movers",
+    }
     for kpi in kpis.kpis:
         value = "-" if kpi.value is None else (f"{kpi.value:.1f}" if kpi.key == "turnover" else f"{kpi.value:.1%}")
         target = f"{kpi.comparison} {kpi.target:g}" if kpi.key == "turnover" else f"{kpi.comparison} {kpi.target:.0%}"
@@ -169,24 +215,49 @@ def _ads(session: Any, now: datetime) -> tuple[list[Item], list[Headline]]:
     urgency = {"pause": 58.0, "cpa": 45.0, "stock": 52.0, "spend_share": 35.0}
     for alert in result.alerts:
         target = {"campaign_id": alert.campaign_id} if alert.campaign_id else {}
-        items.append(Item("ads", f"ads_{alert.kind}", urgency.get(alert.kind, 30.0),
-                          f"{alert.subject}: {alert.kind.replace('_', ' ')}", alert.message, target))
+        items.append(
+            Item(
+                "ads",
+                f"ads_{alert.kind}",
+                urgency.get(alert.kind, 30.0),
+                f"{alert.subject}: {alert.kind.replace('_', ' ')}",
+                alert.message,
+                target,
+            )
+        )
     blended = result.blended
     total = result.total.current
     roas = total.revenue / total.spend if total.spend else None
     band = blended.band
     headlines = [
-        Headline("ads", "Platform ROAS 7d", fmt_ratio(roas), f">= {result.rules.target_roas:g}",
-                 None if roas is None else roas >= result.rules.target_roas),
-        Headline("ads", "Blended ROAS (store rev / spend) 7d", fmt_ratio(blended.blended_roas),
-                 f">= {result.rules.target_roas:g}",
-                 None if blended.blended_roas is None else blended.blended_roas >= result.rules.target_roas),
-        Headline("ads", "Ad spend / store revenue 7d",
-                 "-" if blended.spend_share is None else f"{blended.spend_share:.1%}",
-                 f"{band[0]:.0%}-{band[1]:.0%}",
-                 None if blended.spend_share is None else blended.spend_share <= band[1]),
-        Headline("ads", "Campaigns to pause", str(sum(1 for a in result.alerts if a.kind == "pause")), "0",
-                 not any(a.kind == "pause" for a in result.alerts)),
+        Headline(
+            "ads",
+            "Platform ROAS 7d",
+            fmt_ratio(roas),
+            f">= {result.rules.target_roas:g}",
+            None if roas is None else roas >= result.rules.target_roas,
+        ),
+        Headline(
+            "ads",
+            "Blended ROAS (store rev / spend) 7d",
+            fmt_ratio(blended.blended_roas),
+            f">= {result.rules.target_roas:g}",
+            None if blended.blended_roas is None else blended.blended_roas >= result.rules.target_roas,
+        ),
+        Headline(
+            "ads",
+            "Ad spend / store revenue 7d",
+            "-" if blended.spend_share is None else f"{blended.spend_share:.1%}",
+            f"{band[0]:.0%}-{band[1]:.0%}",
+            None if blended.spend_share is None else blended.spend_share <= band[1],
+        ),
+        Headline(
+            "ads",
+            "Campaigns to pause",
+            str(sum(1 for a in result.alerts if a.kind == "pause")),
+            "0",
+            not any(a.kind == "pause" for a in result.alerts),
+        ),
     ]
     return items, headlines
 
@@ -198,8 +269,13 @@ def _team(session: Any, now: datetime) -> tuple[list[Item], list[Headline]]:
     from dtc_tui.services.team import checks as team_checks
 
     checks = team_checks.run(session, now)
-    urgency = {"no_accountable": 48.0, "two_accountable": 40.0, "no_responsible": 40.0, "escalation_uncovered": 0,
-               "unrouted": 0}
+    urgency = {
+        "no_accountable": 48.0,
+        "two_accountable": 40.0,
+        "no_responsible": 40.0,
+        "escalation_uncovered": 0,
+        "unrouted": 0,
+    }
     items = []
     for check in checks:
         if check.code in ("escalation_uncovered", "unrouted"):
@@ -207,11 +283,14 @@ def _team(session: Any, now: datetime) -> tuple[list[Item], list[Headline]]:
         level = team_checks.severity(check.code)
         base = urgency.get(check.code, 30.0 if level == "warning" else 20.0)
         target = {"duty_code": check.duty_code, "person_handle": check.person_handle}
-        items.append(Item("team", f"team_{check.code}", base, check.message, f"{level}: {check.code.replace('_', ' ')}",
-                          target))
+        items.append(
+            Item("team", f"team_{check.code}", base, check.message, f"{level}: {check.code.replace('_', ' ')}", target)
+        )
     unowned = sum(1 for c in checks if c.code == "no_accountable")
-    headlines = [Headline("team", "Duties with no accountable", str(unowned), "0", unowned == 0),
-                 Headline("team", "Failed team checks", str(len(checks)), "0", not checks)]
+    headlines = [
+        Headline("team", "Duties with no accountable", str(unowned), "0", unowned == 0),
+        Headline("team", "Failed team checks", str(len(checks)), "0", not checks),
+    ]
     return items, headlines
 
 
@@ -235,8 +314,16 @@ def build(engine: Engine, now: datetime) -> Overview:
         shown = [i for i in capped if i.kind == kind]
         counts[kind] = total
         if shown and total > len(shown):
-            capped.append(Item("tickets", kind, shown[-1].urgency - 0.001, f"... and {total - len(shown)} more",
-                               f"{total} in all: open the ticket queue", {"more": kind}))
+            capped.append(
+                Item(
+                    "tickets",
+                    kind,
+                    shown[-1].urgency - 0.001,
+                    f"... and {total - len(shown)} more",
+                    f"{total} in all: open the ticket queue",
+                    {"more": kind},
+                )
+            )
     capped.sort(key=lambda i: -i.urgency)
     return Overview(now, capped, headlines, signals, counts)
 

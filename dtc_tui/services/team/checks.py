@@ -48,8 +48,17 @@ CHECKS: dict[str, str] = {  # in the order the screen lists them: the most urgen
 
 # How loud each check is on the screen: errors break ownership or routing, warnings break a rule of
 # domain.md, notices are the single points of failure a small team often accepts for a while.
-SEVERITY = {code: "error" for code in ("no_accountable", "two_accountable", "no_responsible",
-                                       "escalation_uncovered", "unrouted", "bad_schedule")}
+SEVERITY = {
+    code: "error"
+    for code in (
+        "no_accountable",
+        "two_accountable",
+        "no_responsible",
+        "escalation_uncovered",
+        "unrouted",
+        "bad_schedule",
+    )
+}
 SEVERITY.update(no_backup="notice")
 
 
@@ -98,10 +107,18 @@ def _handles(people: Iterable[PersonInfo]) -> str:
     return ", ".join(p.handle for p in people)
 
 
-def _check(code: str, message: str, duty: DutyInfo | None = None, person: PersonInfo | None = None,
-           category: str | None = None) -> Check:
-    return Check(code, message, duty.id if duty else None, duty.code if duty else None,
-                 person.id if person else None, person.handle if person else None, category)
+def _check(
+    code: str, message: str, duty: DutyInfo | None = None, person: PersonInfo | None = None, category: str | None = None
+) -> Check:
+    return Check(
+        code,
+        message,
+        duty.id if duty else None,
+        duty.code if duty else None,
+        person.id if person else None,
+        person.handle if person else None,
+        category,
+    )
 
 
 def _duty_checks(m: Matrix, duty: DutyInfo, backed_up: set[int]) -> list[Check]:
@@ -111,13 +128,20 @@ def _duty_checks(m: Matrix, duty: DutyInfo, backed_up: set[int]) -> list[Check]:
     if not accountable:
         found.append(_check("no_accountable", f"{duty.name}: nobody is accountable", duty, doers[0] if doers else None))
     elif len(accountable) > 1:
-        found.append(_check("two_accountable", f"{duty.name}: {len(accountable)} people are accountable "
-                            f"({_handles(accountable)}); keep exactly one", duty, accountable[1]))
+        found.append(
+            _check(
+                "two_accountable",
+                f"{duty.name}: {len(accountable)} people are accountable ({_handles(accountable)}); keep exactly one",
+                duty,
+                accountable[1],
+            )
+        )
     if not doers:
         found.append(_check("no_responsible", f"{duty.name}: nobody does it (no R or A)", duty))
     elif len(doers) == 1 and duty.id not in backed_up:
-        found.append(_check("no_backup", f"{duty.name}: only {doers[0].handle} holds it and there is no backup",
-                            duty, doers[0]))
+        found.append(
+            _check("no_backup", f"{duty.name}: only {doers[0].handle} holds it and there is no backup", duty, doers[0])
+        )
     return found
 
 
@@ -125,15 +149,27 @@ def _person_checks(m: Matrix, person: PersonInfo, limits: Limits) -> list[Check]
     found = []
     accountable = [d for d in m.duties if m.role(d.id, person.id) == "A"]
     if len(accountable) > limits.max_accountable:
-        found.append(_check("overloaded", f"{person.handle} is accountable for {len(accountable)} duties "
-                            f"(limit {limits.max_accountable})", accountable[limits.max_accountable], person))
+        found.append(
+            _check(
+                "overloaded",
+                f"{person.handle} is accountable for {len(accountable)} duties (limit {limits.max_accountable})",
+                accountable[limits.max_accountable],
+                person,
+            )
+        )
     held = [d for d in m.duties if (m.role(d.id, person.id) or "-") in HOLDS]
     functions = list(dict.fromkeys(d.function for d in held))
     if len(functions) > limits.max_functions:
         names = ", ".join(function_label(f).lower() for f in functions)
         first_extra = next(d for d in held if d.function == functions[limits.max_functions])
-        found.append(_check("too_many_functions", f"{person.handle} holds duties in {len(functions)} functions "
-                            f"({names}; limit {limits.max_functions})", first_extra, person))
+        found.append(
+            _check(
+                "too_many_functions",
+                f"{person.handle} holds duties in {len(functions)} functions ({names}; limit {limits.max_functions})",
+                first_extra,
+                person,
+            )
+        )
     try:
         validate(person.timezone, person.work_hours, person.work_days)
     except WorkHoursError as exc:
@@ -147,19 +183,33 @@ def _signoff_checks(m: Matrix) -> list[Check]:
     if copy is not None and warehouse is not None:
         owners = m.holders(warehouse.id, "A")
         if not owners:
-            found.append(_check("delivery_signoff", f"{copy.name}: the warehouse has no owner to confirm "
-                                "delivery times", copy))
+            found.append(
+                _check("delivery_signoff", f"{copy.name}: the warehouse has no owner to confirm delivery times", copy)
+            )
         for owner in owners:
             if (m.role(copy.id, owner.id) or "-") not in SIGNS:
-                found.append(_check("delivery_signoff", f"{copy.name}: warehouse owner {owner.handle} must be "
-                                    "consulted (C) before delivery times are promised", copy, owner))
+                found.append(
+                    _check(
+                        "delivery_signoff",
+                        f"{copy.name}: warehouse owner {owner.handle} must be "
+                        "consulted (C) before delivery times are promised",
+                        copy,
+                        owner,
+                    )
+                )
     release = m.duty_by_code(SITE_RELEASE)
     if release is not None:
         testers = [p for p in m.holders(release.id, "RC") if m.role(release.id, p.id) != "A"]
         if not testers:
             accountable = m.holders(release.id, "A")
-            found.append(_check("release_tester", f"{release.name}: nobody tests before release; give a tester "
-                                "C or R besides the accountable", release, accountable[0] if accountable else None))
+            found.append(
+                _check(
+                    "release_tester",
+                    f"{release.name}: nobody tests before release; give a tester C or R besides the accountable",
+                    release,
+                    accountable[0] if accountable else None,
+                )
+            )
     refund = m.duty_by_code(REFUND_STATUS)
     if refund is not None:
         for code, side in ((CS_MANAGER, "customer service"), (ORDER_PROCESSING, "order processing")):
@@ -171,19 +221,34 @@ def _signoff_checks(m: Matrix) -> list[Check]:
                 found.append(_check("refund_sync", f"{refund.name}: {side} has no owner to keep in sync", refund))
             for owner in owners:
                 if m.role(refund.id, owner.id) is None:
-                    found.append(_check("refund_sync", f"{refund.name}: {side} owner {owner.handle} must be "
-                                        "involved (at least I) so refunds are not paid twice", refund, owner))
+                    found.append(
+                        _check(
+                            "refund_sync",
+                            f"{refund.name}: {side} owner {owner.handle} must be "
+                            "involved (at least I) so refunds are not paid twice",
+                            refund,
+                            owner,
+                        )
+                    )
     manager, presales, aftersales = m.duty_by_code(CS_MANAGER), m.duty_by_code(PRESALES), m.duty_by_code(AFTERSALES)
     if manager is not None and presales is not None and aftersales is not None:
         for person in m.holders(manager.id, "A"):
             if (m.role(presales.id, person.id) or "-") in HOLDS and (m.role(aftersales.id, person.id) or "-") in HOLDS:
-                found.append(_check("cs_merged", f"{person.handle} manages customer service and also holds pre-sales "
-                                    "and after-sales: mixed roles misroute up to 41% of tickets", presales, person))
+                found.append(
+                    _check(
+                        "cs_merged",
+                        f"{person.handle} manages customer service and also holds pre-sales "
+                        "and after-sales: mixed roles misroute up to 41% of tickets",
+                        presales,
+                        person,
+                    )
+                )
     return found
 
 
-def _routing_checks(m: Matrix, rules: list[RuleInfo], categories: Iterable[str], limits: Limits,
-                    now: datetime) -> list[Check]:
+def _routing_checks(
+    m: Matrix, rules: list[RuleInfo], categories: Iterable[str], limits: Limits, now: datetime
+) -> list[Check]:
     found = []
     by_category = {r.category: r for r in rules}
     for category in categories:
@@ -193,8 +258,7 @@ def _routing_checks(m: Matrix, rules: list[RuleInfo], categories: Iterable[str],
             continue
         duty = m.duty(rule.duty_id)
         if duty is None:
-            found.append(_check("unrouted", f"{category} tickets go to a missing or inactive duty",
-                                category=category))
+            found.append(_check("unrouted", f"{category} tickets go to a missing or inactive duty", category=category))
             continue
         if category not in limits.escalation_categories:
             continue
@@ -202,20 +266,36 @@ def _routing_checks(m: Matrix, rules: list[RuleInfo], categories: Iterable[str],
         decision = decide(category, True, duty, m.holders(duty.id, "A"), backup, now)
         if decision.via != "none" and not decision.on_duty:
             owner = m.person(decision.person_id)
-            backup_words = ("there is no backup" if backup is None or backup.id == decision.person_id
-                            else f"backup {backup.handle} is off duty too")
-            found.append(_check("escalation_uncovered", f"{category} tickets escalate to {decision.person_handle}, "
-                                f"who is off duty now, and {backup_words}", duty, owner, category))
+            backup_words = (
+                "there is no backup"
+                if backup is None or backup.id == decision.person_id
+                else f"backup {backup.handle} is off duty too"
+            )
+            found.append(
+                _check(
+                    "escalation_uncovered",
+                    f"{category} tickets escalate to {decision.person_handle}, who is off duty now, and {backup_words}",
+                    duty,
+                    owner,
+                    category,
+                )
+            )
     return found
 
 
-def evaluate(m: Matrix, rules: list[RuleInfo], limits: Limits, now: datetime,
-             categories: Iterable[str] = ()) -> list[Check]:
+def evaluate(
+    m: Matrix, rules: list[RuleInfo], limits: Limits, now: datetime, categories: Iterable[str] = ()
+) -> list[Check]:
     """Every failed check on a matrix of active people and duties (a pure function)."""
     active_people = {p.id for p in m.people if p.active}
     # A routing backup counts only if active and not the person already holding the duty.
-    backed_up = {r.duty_id for r in rules if r.duty_id is not None and r.backup_person_id in active_people
-                 and r.backup_person_id not in {p.id for p in m.holders(r.duty_id, HOLDS)}}
+    backed_up = {
+        r.duty_id
+        for r in rules
+        if r.duty_id is not None
+        and r.backup_person_id in active_people
+        and r.backup_person_id not in {p.id for p in m.holders(r.duty_id, HOLDS)}
+    }
     found: list[Check] = []
     for duty in m.duties:
         if duty.active:
@@ -231,5 +311,6 @@ def evaluate(m: Matrix, rules: list[RuleInfo], limits: Limits, now: datetime,
 
 def run(session: Session, now: datetime) -> list[Check]:
     """The checks on the database as it is, with the limits from settings."""
-    return evaluate(team.matrix(session), team.rules(session), Limits.from_settings(session), now,
-                    team.known_categories(session))
+    return evaluate(
+        team.matrix(session), team.rules(session), Limits.from_settings(session), now, team.known_categories(session)
+    )

@@ -22,8 +22,19 @@ from dtc_tui.services.team import hours as team_hours
 from dtc_tui.services.team.hours import describe, is_on_duty, local_moment
 
 __all__ = [
-    "DutyInfo", "Matrix", "PersonInfo", "Route", "RouteRow", "RuleInfo", "function_label", "is_on_duty", "matrix",
-    "route", "route_all", "routing_table", "rules",
+    "DutyInfo",
+    "Matrix",
+    "PersonInfo",
+    "Route",
+    "RouteRow",
+    "RuleInfo",
+    "function_label",
+    "is_on_duty",
+    "matrix",
+    "route",
+    "route_all",
+    "routing_table",
+    "rules",
 ]
 
 FUNCTION_LABELS = {
@@ -60,8 +71,17 @@ class PersonInfo:
 
     @classmethod
     def of(cls, row: Person) -> PersonInfo:
-        return cls(row.id or 0, row.name, row.handle, row.os_user, row.timezone, row.work_hours, row.work_days,
-                   bool(row.active), row.version)
+        return cls(
+            row.id or 0,
+            row.name,
+            row.handle,
+            row.os_user,
+            row.timezone,
+            row.work_hours,
+            row.work_days,
+            bool(row.active),
+            row.version,
+        )
 
 
 @dataclass(frozen=True)
@@ -77,8 +97,16 @@ class DutyInfo:
 
     @classmethod
     def of(cls, row: Duty) -> DutyInfo:
-        return cls(row.id or 0, row.code, row.name, row.function, row.description or "", bool(row.active),
-                   row.position, row.version)
+        return cls(
+            row.id or 0,
+            row.code,
+            row.name,
+            row.function,
+            row.description or "",
+            bool(row.active),
+            row.position,
+            row.version,
+        )
 
 
 @dataclass
@@ -121,8 +149,11 @@ def matrix(session: Session, *, include_inactive: bool = False) -> Matrix:
     duties = sorted((DutyInfo.of(d) for d in session.exec(duty_query)), key=_duty_sort_key)
     shown_people = {p.id for p in people}
     shown_duties = {d.id for d in duties}
-    roles = {(a.duty_id, a.person_id): a.role for a in session.exec(select(Assignment))
-             if a.person_id in shown_people and a.duty_id in shown_duties}
+    roles = {
+        (a.duty_id, a.person_id): a.role
+        for a in session.exec(select(Assignment))
+        if a.person_id in shown_people and a.duty_id in shown_duties
+    }
     return Matrix(people, duties, roles)
 
 
@@ -135,8 +166,10 @@ class RuleInfo:
 
 
 def rules(session: Session) -> list[RuleInfo]:
-    return [RuleInfo(r.id or 0, r.category, r.duty_id, r.backup_person_id)
-            for r in session.exec(select(RoutingRule).order_by(col(RoutingRule.category)))]
+    return [
+        RuleInfo(r.id or 0, r.category, r.duty_id, r.backup_person_id)
+        for r in session.exec(select(RoutingRule).order_by(col(RoutingRule.category)))
+    ]
 
 
 # --- routing -----------------------------------------------------------------------------------
@@ -184,8 +217,14 @@ def _off_duty_words(person: PersonInfo, at: datetime) -> str:
     return f"off duty ({describe(person)}, {local_moment(person, at)} there)"
 
 
-def decide(category: str, rule_exists: bool, duty: DutyInfo | None, accountables: list[PersonInfo],
-           backup: PersonInfo | None, at: datetime) -> Route:
+def decide(
+    category: str,
+    rule_exists: bool,
+    duty: DutyInfo | None,
+    accountables: list[PersonInfo],
+    backup: PersonInfo | None,
+    at: datetime,
+) -> Route:
     """The routing decision on loaded rows (shared by ``route`` and ``route_all``)."""
     if not rule_exists:
         return Route(category, None, None, None, "none", f"no routing rule for category {category!r}", False)
@@ -198,12 +237,26 @@ def decide(category: str, rule_exists: bool, duty: DutyInfo | None, accountables
         return Route(category, duty.code, None, None, "none", f"nobody is accountable for {duty.code}", False)
     shared = f" (one of {len(accountables)} accountable)" if len(accountables) > 1 else ""
     if is_on_duty(owner, at):
-        return Route(category, duty.code, owner.id, owner.handle, "accountable",
-                     f"{owner.handle} is accountable for {duty.code}{shared} and on duty ({describe(owner)})", True)
+        return Route(
+            category,
+            duty.code,
+            owner.id,
+            owner.handle,
+            "accountable",
+            f"{owner.handle} is accountable for {duty.code}{shared} and on duty ({describe(owner)})",
+            True,
+        )
     head = f"{owner.handle} is accountable for {duty.code}{shared} but {_off_duty_words(owner, at)}"
     if backup is not None and backup.id != owner.id and is_on_duty(backup, at):
-        return Route(category, duty.code, backup.id, backup.handle, "backup",
-                     f"{head}; backup {backup.handle} is on duty ({describe(backup)})", True)
+        return Route(
+            category,
+            duty.code,
+            backup.id,
+            backup.handle,
+            "backup",
+            f"{head}; backup {backup.handle} is on duty ({describe(backup)})",
+            True,
+        )
     if backup is None or backup.id == owner.id:
         tail = "no backup is set: nobody is on duty"
     else:
@@ -220,8 +273,12 @@ def route(session: Session, category: str, at: datetime) -> Route:
     duty = DutyInfo.of(duty_row) if duty_row is not None else None
     accountables: list[PersonInfo] = []
     if duty is not None:
-        query = (select(Person).join(Assignment, col(Assignment.person_id) == col(Person.id))
-                 .where(col(Assignment.duty_id) == duty.id, col(Assignment.role) == "A").order_by(col(Person.id)))
+        query = (
+            select(Person)
+            .join(Assignment, col(Assignment.person_id) == col(Person.id))
+            .where(col(Assignment.duty_id) == duty.id, col(Assignment.role) == "A")
+            .order_by(col(Person.id))
+        )
         accountables = [PersonInfo.of(p) for p in session.exec(query)]
     backup_row = session.get(Person, rule.backup_person_id) if rule.backup_person_id is not None else None
     backup = PersonInfo.of(backup_row) if backup_row is not None else None
@@ -246,21 +303,29 @@ def routing_table(session: Session, at: datetime, categories: Iterable[str] | No
         if a.person_id in people:
             accountable.setdefault(a.duty_id, []).append(people[a.person_id])
     rows = []
-    for category in (list(categories) if categories is not None else known_categories(session)):
+    for category in list(categories) if categories is not None else known_categories(session):
         rule = rules.get(category)
         duty = duties.get(rule.duty_id) if rule is not None and rule.duty_id is not None else None
         owners = accountable.get(duty.id, []) if duty is not None else []
         backup = people.get(rule.backup_person_id) if rule is not None and rule.backup_person_id else None
         decision = decide(category, rule is not None, duty, owners, backup, at)
         owner = _pick_accountable(owners, at)
-        rows.append(RouteRow(
-            category=category, has_rule=rule is not None, duty_id=duty.id if duty else None,
-            duty_code=duty.code if duty else None,
-            duty_name=duty.name if duty else None, owner_id=owner.id if owner else None,
-            owner_handle=owner.handle if owner else None, owner_on_duty=bool(owner and is_on_duty(owner, at)),
-            backup_id=backup.id if backup else None, backup_handle=backup.handle if backup else None,
-            backup_on_duty=bool(backup and is_on_duty(backup, at)), route=decision,
-        ))
+        rows.append(
+            RouteRow(
+                category=category,
+                has_rule=rule is not None,
+                duty_id=duty.id if duty else None,
+                duty_code=duty.code if duty else None,
+                duty_name=duty.name if duty else None,
+                owner_id=owner.id if owner else None,
+                owner_handle=owner.handle if owner else None,
+                owner_on_duty=bool(owner and is_on_duty(owner, at)),
+                backup_id=backup.id if backup else None,
+                backup_handle=backup.handle if backup else None,
+                backup_on_duty=bool(backup and is_on_duty(backup, at)),
+                route=decision,
+            )
+        )
     return rows
 
 

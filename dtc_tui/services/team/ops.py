@@ -109,8 +109,9 @@ def _duty(session: Session, duty_id: int) -> Duty:
 # --- RACI cells -----------------------------------------------------------------------------------
 
 
-def set_role(engine: Engine, *, duty_id: int, person_id: int, role: str | None, expected: str | None,
-             actor: str, now: datetime) -> str | None:
+def set_role(
+    engine: Engine, *, duty_id: int, person_id: int, role: str | None, expected: str | None, actor: str, now: datetime
+) -> str | None:
     """Set (R/A/C/I) or clear (None) one cell; ``expected`` is the value the operator saw.
 
     Returns the role now in the cell. Refuses a stale edit: the cell no longer holds ``expected``.
@@ -122,8 +123,10 @@ def set_role(engine: Engine, *, duty_id: int, person_id: int, role: str | None, 
         row = _locked(session, Assignment, col(Assignment.duty_id) == duty_id, col(Assignment.person_id) == person_id)
         current = row.role if row is not None else None
         if current != expected:
-            raise StaleEdit(f"{duty.code} for {person.handle} was changed to {current or 'nothing'} by someone "
-                            "else meanwhile; the grid shows it now")
+            raise StaleEdit(
+                f"{duty.code} for {person.handle} was changed to {current or 'nothing'} by someone "
+                "else meanwhile; the grid shows it now"
+            )
         if role == current:
             return current
         if role is not None and (not person.active or not duty.active):
@@ -139,8 +142,16 @@ def set_role(engine: Engine, *, duty_id: int, person_id: int, role: str | None, 
             session.flush()
         except IntegrityError as exc:  # another operator inserted the same cell first
             raise StaleEdit(f"{duty.code} for {person.handle} was just set by someone else; try again") from exc
-        audit.record(session, actor=actor, now=now, entity="assignment", entity_id=f"{duty.code}/{person.handle}",
-                     action="clear" if role is None else "set", before={"role": current}, after={"role": role})
+        audit.record(
+            session,
+            actor=actor,
+            now=now,
+            entity="assignment",
+            entity_id=f"{duty.code}/{person.handle}",
+            action="clear" if role is None else "set",
+            before={"role": current},
+            after={"role": role},
+        )
         return role
 
 
@@ -148,8 +159,15 @@ def set_role(engine: Engine, *, duty_id: int, person_id: int, role: str | None, 
 
 
 def _person_values(form: PersonForm) -> dict[str, Any]:
-    return {"name": form.name, "handle": form.handle, "os_user": form.os_user, "timezone": form.timezone,
-            "work_hours": form.work_hours, "work_days": form.work_days, "active": form.active}
+    return {
+        "name": form.name,
+        "handle": form.handle,
+        "os_user": form.os_user,
+        "timezone": form.timezone,
+        "work_hours": form.work_hours,
+        "work_days": form.work_days,
+        "active": form.active,
+    }
 
 
 def _handle_taken(session: Session, handle: str, other_than: int | None = None) -> bool:
@@ -170,37 +188,65 @@ def add_person(engine: Engine, form: PersonForm, *, actor: str, now: datetime) -
             session.flush()
         except IntegrityError as exc:
             raise TeamError(f"handle {form.handle} is taken") from exc
-        audit.record(session, actor=actor, now=now, entity="person", entity_id=person.id, action="create",
-                     after=_person_values(form))
+        audit.record(
+            session,
+            actor=actor,
+            now=now,
+            entity="person",
+            entity_id=person.id,
+            action="create",
+            after=_person_values(form),
+        )
         return PersonInfo.of(person)
 
 
-def update_person(engine: Engine, person_id: int, form: PersonForm, *, expected_version: int, actor: str,
-                  now: datetime) -> PersonInfo:
+def update_person(
+    engine: Engine, person_id: int, form: PersonForm, *, expected_version: int, actor: str, now: datetime
+) -> PersonInfo:
     """Edit (or deactivate: ``active=False``) a person; refused when their version moved on."""
     form = form.cleaned()
     with db.write_session(engine) as session:
         person = _person(session, person_id)
-        before = _person_values(PersonForm(person.name, person.handle, person.os_user, person.timezone,
-                                           person.work_hours, person.work_days, bool(person.active)))
+        before = _person_values(
+            PersonForm(
+                person.name,
+                person.handle,
+                person.os_user,
+                person.timezone,
+                person.work_hours,
+                person.work_days,
+                bool(person.active),
+            )
+        )
         if _handle_taken(session, form.handle, other_than=person_id):
             raise TeamError(f"handle {form.handle} is taken")
-        result = session.execute(update(Person).where(col(Person.id) == person_id,
-                                                      col(Person.version) == expected_version)
-                                 .values(**_person_values(form), version=Person.version + 1))
+        result = session.execute(
+            update(Person)
+            .where(col(Person.id) == person_id, col(Person.version) == expected_version)
+            .values(**_person_values(form), version=Person.version + 1)
+        )
         if result.rowcount == 0:  # type: ignore[attr-defined]
             raise StaleEdit(f"{person.handle} was changed by someone else meanwhile; reload and edit again")
         after = _person_values(form)
         changed = {k: v for k, v in after.items() if before[k] != v}
         action = "deactivate" if changed.keys() == {"active"} and not form.active else "update"
-        audit.record(session, actor=actor, now=now, entity="person", entity_id=person_id, action=action,
-                     before={k: before[k] for k in changed}, after=changed)
+        audit.record(
+            session,
+            actor=actor,
+            now=now,
+            entity="person",
+            entity_id=person_id,
+            action=action,
+            before={k: before[k] for k in changed},
+            after=changed,
+        )
         session.expire_all()
         return PersonInfo.of(_person(session, person_id))
 
 
-def set_person_active(engine: Engine, person_id: int, active: bool, *, expected_version: int, actor: str,
-                      now: datetime) -> PersonInfo:
+def set_person_active(
+    engine: Engine, person_id: int, active: bool, *, expected_version: int, actor: str, now: datetime
+) -> PersonInfo:
     with db.read_session(engine) as session:
         p = _person(session, person_id)
         form = PersonForm(p.name, p.handle, p.os_user, p.timezone, p.work_hours, p.work_days, active)
@@ -211,8 +257,13 @@ def set_person_active(engine: Engine, person_id: int, active: bool, *, expected_
 
 
 def _duty_values(form: DutyForm) -> dict[str, Any]:
-    return {"code": form.code, "name": form.name, "function": form.function, "description": form.description,
-            "active": form.active}
+    return {
+        "code": form.code,
+        "name": form.name,
+        "function": form.function,
+        "description": form.description,
+        "active": form.active,
+    }
 
 
 def _code_taken(session: Session, code: str, other_than: int | None = None) -> bool:
@@ -238,13 +289,15 @@ def add_duty(engine: Engine, form: DutyForm, *, actor: str, now: datetime) -> Du
             session.flush()
         except IntegrityError as exc:
             raise TeamError(f"duty code {form.code} is taken") from exc
-        audit.record(session, actor=actor, now=now, entity="duty", entity_id=duty.id, action="create",
-                     after=_duty_values(form))
+        audit.record(
+            session, actor=actor, now=now, entity="duty", entity_id=duty.id, action="create", after=_duty_values(form)
+        )
         return DutyInfo.of(duty)
 
 
-def update_duty(engine: Engine, duty_id: int, form: DutyForm, *, expected_version: int, actor: str,
-                now: datetime) -> DutyInfo:
+def update_duty(
+    engine: Engine, duty_id: int, form: DutyForm, *, expected_version: int, actor: str, now: datetime
+) -> DutyInfo:
     """Edit (or deactivate) a duty; refused when its version moved on."""
     form = form.cleaned()
     with db.write_session(engine) as session:
@@ -255,15 +308,26 @@ def update_duty(engine: Engine, duty_id: int, form: DutyForm, *, expected_versio
         values = _duty_values(form)
         if form.function != duty.function:  # moving to another function: go last there
             values["position"] = next_position(session, form.function)
-        result = session.execute(update(Duty).where(col(Duty.id) == duty_id, col(Duty.version) == expected_version)
-                                 .values(**values, version=Duty.version + 1))
+        result = session.execute(
+            update(Duty)
+            .where(col(Duty.id) == duty_id, col(Duty.version) == expected_version)
+            .values(**values, version=Duty.version + 1)
+        )
         if result.rowcount == 0:  # type: ignore[attr-defined]
             raise StaleEdit(f"duty {duty.code} was changed by someone else meanwhile; reload and edit again")
         after = _duty_values(form)
         changed = {k: v for k, v in after.items() if before[k] != v}
         action = "deactivate" if changed.keys() == {"active"} and not form.active else "update"
-        audit.record(session, actor=actor, now=now, entity="duty", entity_id=duty_id, action=action,
-                     before={k: before[k] for k in changed}, after=changed)
+        audit.record(
+            session,
+            actor=actor,
+            now=now,
+            entity="duty",
+            entity_id=duty_id,
+            action=action,
+            before={k: before[k] for k in changed},
+            after=changed,
+        )
         session.expire_all()
         return DutyInfo.of(_duty(session, duty_id))
 
@@ -271,8 +335,16 @@ def update_duty(engine: Engine, duty_id: int, form: DutyForm, *, expected_versio
 # --- routing rules --------------------------------------------------------------------------------
 
 
-def set_rule(engine: Engine, category: str, *, duty_id: int | None, backup_person_id: int | None,
-             expected: tuple[int | None, int | None] | None, actor: str, now: datetime) -> None:
+def set_rule(
+    engine: Engine,
+    category: str,
+    *,
+    duty_id: int | None,
+    backup_person_id: int | None,
+    expected: tuple[int | None, int | None] | None,
+    actor: str,
+    now: datetime,
+) -> None:
     """Route ``category`` to a duty with an optional backup.
 
     ``expected`` is the (duty id, backup id) the operator saw, or None when they saw no rule.
@@ -288,8 +360,9 @@ def set_rule(engine: Engine, category: str, *, duty_id: int | None, backup_perso
         rule = _locked(session, RoutingRule, col(RoutingRule.category) == category)
         seen = (rule.duty_id, rule.backup_person_id) if rule is not None else None
         if seen != expected:
-            raise StaleEdit(f"the routing rule for {category} was changed by someone else meanwhile; "
-                            "the table shows it now")
+            raise StaleEdit(
+                f"the routing rule for {category} was changed by someone else meanwhile; the table shows it now"
+            )
         before = {"duty": _code(session, seen[0]), "backup": _handle(session, seen[1])} if seen else None
         if rule is None:
             rule = RoutingRule(category=category)
@@ -299,9 +372,16 @@ def set_rule(engine: Engine, category: str, *, duty_id: int | None, backup_perso
             session.flush()
         except IntegrityError as exc:
             raise StaleEdit(f"the routing rule for {category} was just created by someone else; try again") from exc
-        audit.record(session, actor=actor, now=now, entity="routing_rule", entity_id=category,
-                     action="create" if seen is None else "update", before=before,
-                     after={"duty": _code(session, duty_id), "backup": _handle(session, backup_person_id)})
+        audit.record(
+            session,
+            actor=actor,
+            now=now,
+            entity="routing_rule",
+            entity_id=category,
+            action="create" if seen is None else "update",
+            before=before,
+            after={"duty": _code(session, duty_id), "backup": _handle(session, backup_person_id)},
+        )
 
 
 def _code(session: Session, duty_id: int | None) -> str | None:

@@ -83,8 +83,15 @@ def load_template(session: Session, stage: str, *, actor: str, now: datetime) ->
         session.flush()
         existing[code] = duty
         added.append(code)
-        audit.record(session, actor=actor, now=now, entity="duty", entity_id=duty.id, action="create",
-                     after={"code": code, "name": name, "function": function, "template": stage})
+        audit.record(
+            session,
+            actor=actor,
+            now=now,
+            entity="duty",
+            entity_id=duty.id,
+            action="create",
+            after={"code": code, "name": name, "function": function, "template": stage},
+        )
     routed = set(session.exec(select(RoutingRule.category)))
     rules_added = []
     for category, code in CATEGORY_DUTY.items():
@@ -92,7 +99,14 @@ def load_template(session: Session, stage: str, *, actor: str, now: datetime) ->
             continue
         session.add(RoutingRule(category=category, duty_id=existing[code].id))
         rules_added.append(category)
-        audit.record(session, actor=actor, now=now, entity="routing_rule", entity_id=category, action="create",
-                     after={"duty": code, "backup": None, "template": stage})
+        audit.record(
+            session,
+            actor=actor,
+            now=now,
+            entity="routing_rule",
+            entity_id=category,
+            action="create",
+            after={"duty": code, "backup": None, "template": stage},
+        )
     session.flush()
     return TemplateResult(stage, added, present, rules_added)

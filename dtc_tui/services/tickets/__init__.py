@@ -1,1 +1,3 @@
-"""Tickets and SLA: the clock rules (sla), business hours, policies from rows (sla_store), the queue source, every ticket change (ops), one ticket's detail, KPIs."""
+"""Tickets and SLA: the clock rules (sla), business hours, policies from rows (sla_store), the queue
+source, every ticket change (ops), one ticket's detail, KPIs.
+"""

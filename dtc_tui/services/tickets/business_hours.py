@@ -40,9 +40,7 @@ class BusinessCalendar:
     holidays: frozenset[date] = frozenset()
 
     @classmethod
-    def from_json(
-        cls, timezone: str, weekly_hours: str, holidays: set[date] | None = None
-    ) -> BusinessCalendar:
+    def from_json(cls, timezone: str, weekly_hours: str, holidays: set[date] | None = None) -> BusinessCalendar:
         raw = json.loads(weekly_hours or "{}")
         weekly: dict[int, tuple[tuple[time, time], ...]] = {}
         for day, periods in raw.items():
@@ -68,8 +66,11 @@ class BusinessCalendar:
         result = []
         for start, end in self.weekly.get(day.isoweekday(), ()):
             local_start = datetime.combine(day, start, zone)
-            local_end = (datetime.combine(day + timedelta(days=1), time(0), zone) if end == time.max
-                         else datetime.combine(day, end, zone))
+            local_end = (
+                datetime.combine(day + timedelta(days=1), time(0), zone)
+                if end == time.max
+                else datetime.combine(day, end, zone)
+            )
             result.append((local_start.astimezone(UTC), local_end.astimezone(UTC)))
         return result
 

@@ -74,24 +74,46 @@ def ticket_detail(session: Session, ticket_id: int, now: datetime) -> TicketDeta
     on_hand = None
     if sku is not None:
         on_hand = sum(session.execute(select(StockLevel.on_hand).where(StockLevel.sku_id == sku.id)).scalars())
-    messages = [MessageView(m.kind, m.author, m.body, m.created_at) for m in session.execute(
-        select(TicketMessage).where(TicketMessage.ticket_id == ticket_id)
-        .order_by(TicketMessage.created_at, TicketMessage.id)).scalars()]
-    event_rows = session.execute(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
-                                 .order_by(TicketEvent.at, TicketEvent.id)).scalars()
+    messages = [
+        MessageView(m.kind, m.author, m.body, m.created_at)
+        for m in session.execute(
+            select(TicketMessage)
+            .where(TicketMessage.ticket_id == ticket_id)
+            .order_by(TicketMessage.created_at, TicketMessage.id)
+        ).scalars()
+    ]
+    event_rows = session.execute(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.at, TicketEvent.id)
+    ).scalars()
     events = [EventView(e.kind, e.actor, e.at, json.loads(e.data or "{}")) for e in event_rows]
     return TicketDetail(
-        id=ticket.id or 0, version=ticket.version, subject=ticket.subject, status=ticket.status,
-        priority=ticket.priority, channel=ticket.channel, language=ticket.language, category=ticket.category,
-        tags=ticket.tags, created_at=ticket.created_at,
-        customer=customer.name if customer else "", customer_email=(customer.email or "") if customer else "",
+        id=ticket.id or 0,
+        version=ticket.version,
+        subject=ticket.subject,
+        status=ticket.status,
+        priority=ticket.priority,
+        channel=ticket.channel,
+        language=ticket.language,
+        category=ticket.category,
+        tags=ticket.tags,
+        created_at=ticket.created_at,
+        customer=customer.name if customer else "",
+        customer_email=(customer.email or "") if customer else "",
         customer_tier=customer.tier if customer else "standard",
-        assignee=assignee.handle if assignee else None, assignee_id=ticket.assignee_id,
-        escalated_to=escalated.handle if escalated else None, order_ref=ticket.order_ref,
-        logistics_status=ticket.logistics_status, refund_status=ticket.refund_status,
-        sku_code=sku.code if sku else None, sku_name=sku.name if sku else None, sku_on_hand=on_hand,
-        policy=policy.name if policy else None, csat=ticket.csat,
-        clocks=SlaContext(session).clocks(ticket, now), messages=messages, events=events,
+        assignee=assignee.handle if assignee else None,
+        assignee_id=ticket.assignee_id,
+        escalated_to=escalated.handle if escalated else None,
+        order_ref=ticket.order_ref,
+        logistics_status=ticket.logistics_status,
+        refund_status=ticket.refund_status,
+        sku_code=sku.code if sku else None,
+        sku_name=sku.name if sku else None,
+        sku_on_hand=on_hand,
+        policy=policy.name if policy else None,
+        csat=ticket.csat,
+        clocks=SlaContext(session).clocks(ticket, now),
+        messages=messages,
+        events=events,
     )
 
 

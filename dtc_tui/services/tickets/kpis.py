@@ -104,17 +104,29 @@ class KpiReport:
 
     def as_dict(self) -> dict[str, object]:
         def kpiset(s: KpiSet) -> dict[str, object]:
-            return {"tickets_created": s.tickets_created, "tickets_solved": s.tickets_solved,
-                    "kpis": {k.key: {"label": k.label, "value": k.value, "target": k.target, "ok": k.ok,
-                                     "text": k.text()} for k in s.kpis}}
+            return {
+                "tickets_created": s.tickets_created,
+                "tickets_solved": s.tickets_solved,
+                "kpis": {
+                    k.key: {"label": k.label, "value": k.value, "target": k.target, "ok": k.ok, "text": k.text()}
+                    for k in s.kpis
+                },
+            }
 
-        return {"start": self.start, "end": self.end, "overall": kpiset(self.overall),
-                "previous": kpiset(self.previous),
-                "groups": {g: {name: kpiset(s) for name, s in sets.items()} for g, sets in self.groups.items()},
-                "breaches_per_day": [(d.isoformat(), n) for d, n in self.breaches_per_day],
-                "backlog": {"open": self.backlog_open, "median_age_hours": self.backlog_median_age_hours,
-                            "oldest_age_hours": self.backlog_oldest_age_hours},
-                "warnings": self.warnings}
+        return {
+            "start": self.start,
+            "end": self.end,
+            "overall": kpiset(self.overall),
+            "previous": kpiset(self.previous),
+            "groups": {g: {name: kpiset(s) for name, s in sets.items()} for g, sets in self.groups.items()},
+            "breaches_per_day": [(d.isoformat(), n) for d, n in self.breaches_per_day],
+            "backlog": {
+                "open": self.backlog_open,
+                "median_age_hours": self.backlog_median_age_hours,
+                "oldest_age_hours": self.backlog_oldest_age_hours,
+            },
+            "warnings": self.warnings,
+        }
 
 
 # --- counting in SQL ----------------------------------------------------------------------------
@@ -153,8 +165,11 @@ Cells = dict[tuple[str, str, str], _Counts]
 
 
 def _dimension_columns(t: Any) -> dict[str, Any]:
-    return {"agent": func.coalesce(func.nullif(Person.handle, ""), "unassigned"), "channel": t.channel,
-            "category": t.category}
+    return {
+        "agent": func.coalesce(func.nullif(Person.handle, ""), "unassigned"),
+        "channel": t.channel,
+        "category": t.category,
+    }
 
 
 def _cells(session: Session, start: datetime, end: datetime, dimensions: tuple[str, ...]) -> Cells:
@@ -180,24 +195,51 @@ def _cells(session: Session, start: datetime, end: datetime, dimensions: tuple[s
 
     created = (t.created_at >= start) & (t.created_at < end)
     solved = (t.solved_at >= start) & (t.solved_at < end)
-    run(grouped(Ticket, func.count(), func.count(t.first_response_at),
-                func.sum(case((t.agent_replies > 1, t.agent_replies - 1), else_=0)),
-                func.count(t.solved_at)).where(created),
-        ("created", "answered", "cycles", "resolved"))
+    run(
+        grouped(
+            Ticket,
+            func.count(),
+            func.count(t.first_response_at),
+            func.sum(case((t.agent_replies > 1, t.agent_replies - 1), else_=0)),
+            func.count(t.solved_at),
+        ).where(created),
+        ("created", "answered", "cycles", "resolved"),
+    )
     # Breach flags per ticket from the breach side: a clock is due at or after its ticket's creation,
     # so the breaches of tickets created since ``start`` are all due since then (an index range).
-    flags = (select(b.ticket_id, func.max(case((b.metric == "first_response", 1), else_=0)).label("fr"),
-                    func.max(case((b.metric == "next_response", 1), else_=0)).label("nr"))
-             .where(b.due_at >= start).group_by(b.ticket_id).subquery())
-    run(grouped(flags.join(Ticket, t.id == flags.c.ticket_id), func.sum(flags.c.fr),
-                func.sum(case(((flags.c.fr == 1) & t.first_response_at.is_(None), 1), else_=0)),
-                func.sum(flags.c.nr), func.count()).where(created),
-        ("fr_breached", "fr_breached_unanswered", "nr_breached", "breached"))
+    flags = (
+        select(
+            b.ticket_id,
+            func.max(case((b.metric == "first_response", 1), else_=0)).label("fr"),
+            func.max(case((b.metric == "next_response", 1), else_=0)).label("nr"),
+        )
+        .where(b.due_at >= start)
+        .group_by(b.ticket_id)
+        .subquery()
+    )
+    run(
+        grouped(
+            flags.join(Ticket, t.id == flags.c.ticket_id),
+            func.sum(flags.c.fr),
+            func.sum(case(((flags.c.fr == 1) & t.first_response_at.is_(None), 1), else_=0)),
+            func.sum(flags.c.nr),
+            func.count(),
+        ).where(created),
+        ("fr_breached", "fr_breached_unanswered", "nr_breached", "breached"),
+    )
     resolution_breached = select(b.id).where(b.ticket_id == t.id, b.metric == "resolution").exists()
-    run(grouped(Ticket, func.count(), func.sum(case((t.agent_replies <= 1, 1), else_=0)), func.count(t.csat),
-                func.sum(t.csat), func.sum(case((t.csat >= 4, 1), else_=0)),
-                func.sum(case((resolution_breached, 1), else_=0))).where(solved),
-        ("solved", "solved_one_reply", "rated", "csat_sum", "satisfied", "res_breached"))
+    run(
+        grouped(
+            Ticket,
+            func.count(),
+            func.sum(case((t.agent_replies <= 1, 1), else_=0)),
+            func.count(t.csat),
+            func.sum(t.csat),
+            func.sum(case((t.csat >= 4, 1), else_=0)),
+            func.sum(case((resolution_breached, 1), else_=0)),
+        ).where(solved),
+        ("solved", "solved_one_reply", "rated", "csat_sum", "satisfied", "res_breached"),
+    )
     return cells
 
 
@@ -213,6 +255,7 @@ def _minutes_to_first_reply(session: Session, t: Any) -> Any:
     """Minutes from creation to the first reply, to the microsecond, as Python's timedelta gives them."""
     if session.get_bind().dialect.name == "postgresql":
         return extract("epoch", t.first_response_at - t.created_at) / 60.0
+
     # SQLite: julianday() keeps milliseconds only; whole seconds from strftime('%s'), plus the stored
     # fraction (text 'YYYY-MM-DD HH:MM:SS.ffffff': from character 20 on; '' or a zone suffix reads as 0).
     def seconds(column: Any) -> Any:
@@ -221,8 +264,9 @@ def _minutes_to_first_reply(session: Session, t: Any) -> Any:
     return (seconds(t.first_response_at) - seconds(t.created_at)) / 60.0
 
 
-def _frt_percentiles(session: Session, start: datetime, end: datetime, dimension: str | None,
-                     pcts: tuple[float, ...] = (0.5, 0.9)) -> dict[str, dict[float, float]]:
+def _frt_percentiles(
+    session: Session, start: datetime, end: datetime, dimension: str | None, pcts: tuple[float, ...] = (0.5, 0.9)
+) -> dict[str, dict[float, float]]:
     """Percentiles (linear interpolation, as ``_percentile``) of minutes to the first reply per group.
 
     Only the few rows around each percentile's rank come back, not every ticket's time.
@@ -234,9 +278,12 @@ def _frt_percentiles(session: Session, start: datetime, end: datetime, dimension
     if dimension == "agent":
         inner = inner.outerjoin(Person, Person.id == t.assignee_id)
     inner = inner.where(t.created_at >= start, t.created_at < end, t.first_response_at.is_not(None)).subquery()
-    ranked = select(inner.c.g, inner.c.v,
-                    (func.row_number().over(partition_by=inner.c.g, order_by=inner.c.v) - 1).label("rn"),
-                    func.count().over(partition_by=inner.c.g).label("n")).subquery()
+    ranked = select(
+        inner.c.g,
+        inner.c.v,
+        (func.row_number().over(partition_by=inner.c.g, order_by=inner.c.v) - 1).label("rn"),
+        func.count().over(partition_by=inner.c.g).label("n"),
+    ).subquery()
 
     def rank(pct: float) -> Any:  # the row just below the percentile, in integer arithmetic (rows around it too)
         return (ranked.c.n - 1) * round(pct * 100) // 100
@@ -270,15 +317,15 @@ def _kpis(c: _Counts, frt: dict[float, float] | None, targets: dict[str, float])
         Kpi("fr_sla", "First-response SLA", _ratio(fr_ended - c.fr_breached, fr_ended), 1 - targets["breach"], "%"),
         Kpi("nr_sla", "Next-response SLA", _ratio(cycles - c.nr_breached, cycles), 1 - targets["breach"], "%"),
         Kpi("res_sla", "Resolution SLA", _ratio(c.solved - c.res_breached, c.solved), 1 - targets["breach"], "%"),
-        Kpi("frt_median", "First response median", frt.get(0.5), targets["frt_minutes"], "min",
-            higher_is_better=False),
+        Kpi("frt_median", "First response median", frt.get(0.5), targets["frt_minutes"], "min", higher_is_better=False),
         Kpi("frt_p90", "First response p90", frt.get(0.9), targets["ceiling_minutes"], "min", higher_is_better=False),
         Kpi("resolution_rate", "Resolution rate", _ratio(c.resolved, c.created), targets["resolution"], "%"),
         Kpi("fsr", "First-contact resolution", _ratio(c.solved_one_reply, c.solved), targets["fsr"], "%"),
         Kpi("csat", "CSAT", c.csat_sum / c.rated if c.rated else None, targets["csat"], "/5"),
         Kpi("csat_satisfied", "CSAT satisfied (4-5)", _ratio(c.satisfied, c.rated), targets["csat_satisfied"], "%"),
-        Kpi("breach_rate", "Breach rate", _ratio(c.breached, c.created), targets["breach"], "%",
-            higher_is_better=False),
+        Kpi(
+            "breach_rate", "Breach rate", _ratio(c.breached, c.created), targets["breach"], "%", higher_is_better=False
+        ),
     ]
     return KpiSet(c.created, c.solved, kpis)
 
@@ -301,24 +348,28 @@ def _targets(session: Session) -> dict[str, float]:
     }
 
 
-def report(session: Session, *, start: datetime, end: datetime, now: datetime,
-           group_by: tuple[str, ...] = GROUPS) -> KpiReport:
+def report(
+    session: Session, *, start: datetime, end: datetime, now: datetime, group_by: tuple[str, ...] = GROUPS
+) -> KpiReport:
     length = end - start
     prev_start = start - length
     targets = _targets(session)
     dimensions = tuple(d for d in DIMENSIONS if d in group_by)
     current, before = _cells(session, start, end, dimensions), _cells(session, prev_start, start, dimensions)
-    overall = _kpis(_rollup(current, None).get("", _Counts()), _frt_percentiles(session, start, end, None).get(""),
-                    targets)
-    previous = _kpis(_rollup(before, None).get("", _Counts()),
-                     _frt_percentiles(session, prev_start, start, None).get(""), targets)
+    overall = _kpis(
+        _rollup(current, None).get("", _Counts()), _frt_percentiles(session, start, end, None).get(""), targets
+    )
+    previous = _kpis(
+        _rollup(before, None).get("", _Counts()), _frt_percentiles(session, prev_start, start, None).get(""), targets
+    )
     result = KpiReport(start=start, end=end, overall=overall, previous=previous)
     for group in group_by:
         sums, earlier = _rollup(current, group), _rollup(before, group)
         frt = _frt_percentiles(session, start, end, group)
         # A group with tickets only in the previous period is listed too (with empty figures).
-        result.groups[group] = {name: _kpis(sums.get(name, _Counts()), frt.get(name), targets)
-                                for name in sorted(set(sums) | set(earlier))}
+        result.groups[group] = {
+            name: _kpis(sums.get(name, _Counts()), frt.get(name), targets) for name in sorted(set(sums) | set(earlier))
+        }
     result.breaches_per_day = _breaches_per_day(session, start, end)
     _backlog(session, now, result)
     result.warnings = quality_warnings(session, overall, previous)
@@ -329,12 +380,14 @@ def _breaches_per_day(session: Session, start: datetime, end: datetime) -> list[
     b = SlaBreach.__table__.c  # type: ignore[attr-defined]
     day = func.date(b.due_at) if session.get_bind().dialect.name == "sqlite" else cast(b.due_at, Date)
     per_day: dict[date, int] = {}
-    for value, count in session.execute(select(day, func.count()).where(b.due_at >= start, b.due_at < end)
-                                        .group_by(day)):
+    for value, count in session.execute(
+        select(day, func.count()).where(b.due_at >= start, b.due_at < end).group_by(day)
+    ):
         per_day[value if isinstance(value, date) else date.fromisoformat(value)] = int(count)
     days = max(math.ceil((end - start) / timedelta(days=1)), 1)  # a partial last day (today) gets its bar
-    return [((start + timedelta(days=i)).date(), per_day.get((start + timedelta(days=i)).date(), 0))
-            for i in range(days)]
+    return [
+        ((start + timedelta(days=i)).date(), per_day.get((start + timedelta(days=i)).date(), 0)) for i in range(days)
+    ]
 
 
 def _backlog(session: Session, now: datetime, result: KpiReport) -> None:
@@ -345,8 +398,12 @@ def _backlog(session: Session, now: datetime, result: KpiReport) -> None:
     result.backlog_open = count
     if not count:
         return
-    middle = [created for (created,) in session.execute(
-        opened.order_by(t.created_at.desc()).offset((count - 1) // 2).limit(2 - count % 2))]
+    middle = [
+        created
+        for (created,) in session.execute(
+            opened.order_by(t.created_at.desc()).offset((count - 1) // 2).limit(2 - count % 2)
+        )
+    ]
     ages = [(now - created).total_seconds() / 3600 for created in middle]
     result.backlog_median_age_hours = statistics.fmean(ages) if len(ages) == 2 else ages[0]
     oldest = session.execute(select(func.min(t.created_at)).where(t.is_open.is_(True))).scalar_one()
@@ -363,6 +420,8 @@ def quality_warnings(session: Session, current: KpiSet, previous: KpiSet) -> lis
         faster = (prev_frt - cur_frt) / prev_frt
         fell = (prev_csat - cur_csat) / prev_csat
         if faster >= speed_gain and fell >= csat_drop:
-            warnings.append(f"First response is {faster:.0%} faster but CSAT fell {fell:.0%} "
-                            f"({prev_csat:.2f} -> {cur_csat:.2f}): speed alone is not quality")
+            warnings.append(
+                f"First response is {faster:.0%} faster but CSAT fell {fell:.0%} "
+                f"({prev_csat:.2f} -> {cur_csat:.2f}): speed alone is not quality"
+            )
     return warnings

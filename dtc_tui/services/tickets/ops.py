@@ -26,8 +26,18 @@ from dtc_tui.services.tickets.sla import CLOSED_STATUSES, PAUSING_STATUSES, paus
 from dtc_tui.services.tickets.sla_store import SlaContext
 
 # Fields an undo may restore (never timestamps of replies: a recorded reply is a fact).
-UNDOABLE = ("assignee_id", "priority", "status", "tags", "is_open", "solved_at", "paused_since", "paused_minutes",
-            "escalated_to_id", "escalated_at")
+UNDOABLE = (
+    "assignee_id",
+    "priority",
+    "status",
+    "tags",
+    "is_open",
+    "solved_at",
+    "paused_since",
+    "paused_minutes",
+    "escalated_to_id",
+    "escalated_at",
+)
 
 
 class TicketError(Exception):
@@ -115,17 +125,30 @@ def _check_version(ticket: Ticket, expected: int | None, session: Session) -> No
         from dtc_tui.models import AuditLog
 
         last = session.execute(
-            select(AuditLog.actor).where(AuditLog.entity == "ticket", AuditLog.entity_id == str(ticket.id))
-            .order_by(AuditLog.id.desc()).limit(1)  # type: ignore[union-attr]
+            select(AuditLog.actor)
+            .where(AuditLog.entity == "ticket", AuditLog.entity_id == str(ticket.id))
+            .order_by(AuditLog.id.desc())
+            .limit(1)  # type: ignore[union-attr]
         ).scalar()
         who = f" by {last}" if last else ""
-        raise StaleEdit(f"ticket {ticket.id} was changed{who} since you opened it; the fresh version is shown, "
-                        "check it and try again")
+        raise StaleEdit(
+            f"ticket {ticket.id} was changed{who} since you opened it; the fresh version is shown, "
+            "check it and try again"
+        )
 
 
-def _apply(session: Session, ticket: Ticket, *, action: str, operator: str, now: datetime,
-           mutate: Callable[[Ticket], None], watched: Iterable[str], data: dict[str, Any] | None = None,
-           ctx: SlaContext | None = None) -> Change:
+def _apply(
+    session: Session,
+    ticket: Ticket,
+    *,
+    action: str,
+    operator: str,
+    now: datetime,
+    mutate: Callable[[Ticket], None],
+    watched: Iterable[str],
+    data: dict[str, Any] | None = None,
+    ctx: SlaContext | None = None,
+) -> Change:
     watched = tuple(dict.fromkeys((*watched, *UNDOABLE)))
     before = _snapshot(ticket, watched)
     mutate(ticket)
@@ -136,10 +159,25 @@ def _apply(session: Session, ticket: Ticket, *, action: str, operator: str, now:
     changed_before = {k: v for k, v in before.items() if after[k] != v}
     changed_after = {k: after[k] for k in changed_before}
     session.add(ticket)
-    session.add(TicketEvent(ticket_id=ticket.id or 0, kind=action, actor=operator, at=now,
-                            data=audit._json({**(data or {}), **{k: v for k, v in changed_after.items()}}) or "{}"))
-    audit.record(session, actor=operator, now=now, entity="ticket", entity_id=ticket.id, action=action,
-                 before=changed_before, after=changed_after)
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id or 0,
+            kind=action,
+            actor=operator,
+            at=now,
+            data=audit._json({**(data or {}), **{k: v for k, v in changed_after.items()}}) or "{}",
+        )
+    )
+    audit.record(
+        session,
+        actor=operator,
+        now=now,
+        entity="ticket",
+        entity_id=ticket.id,
+        action=action,
+        before=changed_before,
+        after=changed_after,
+    )
     return Change(ticket.id or 0, action, changed_before, changed_after, ticket.version)
 
 
@@ -175,7 +213,8 @@ def claim(engine: Engine, ticket_id: int, operator: str, now: datetime) -> Chang
     with db.write_session(engine) as session:
         me = operator_person(session, operator)
         result = session.execute(
-            update(Ticket).where(Ticket.id == ticket_id, Ticket.assignee_id.is_(None))  # type: ignore[union-attr]
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.assignee_id.is_(None))  # type: ignore[union-attr]
             .values(assignee_id=me.id, version=Ticket.version + 1, updated_at=now)
         )
         if result.rowcount == 0:  # type: ignore[attr-defined]
@@ -190,15 +229,36 @@ def claim(engine: Engine, ticket_id: int, operator: str, now: datetime) -> Chang
         session.refresh(ticket)
         before = {"assignee_id": None}
         after = {"assignee_id": me.id}
-        session.add(TicketEvent(ticket_id=ticket_id, kind="claim", actor=operator, at=now,
-                                data=audit._json({"assignee": me.handle}) or "{}"))
-        audit.record(session, actor=operator, now=now, entity="ticket", entity_id=ticket_id, action="claim",
-                     before=before, after=after)
+        session.add(
+            TicketEvent(
+                ticket_id=ticket_id,
+                kind="claim",
+                actor=operator,
+                at=now,
+                data=audit._json({"assignee": me.handle}) or "{}",
+            )
+        )
+        audit.record(
+            session,
+            actor=operator,
+            now=now,
+            entity="ticket",
+            entity_id=ticket_id,
+            action="claim",
+            before=before,
+            after=after,
+        )
         return Change(ticket_id, "claim", before, after, ticket.version, f"ticket {ticket_id} is now yours")
 
 
-def assign(engine: Engine, ticket_id: int, person_id: int | None, operator: str, now: datetime,
-           expected_version: int | None = None) -> Change:
+def assign(
+    engine: Engine,
+    ticket_id: int,
+    person_id: int | None,
+    operator: str,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Change:
     with db.write_session(engine) as session:
         ticket = _lock(session, ticket_id)
         _check_version(ticket, expected_version, session)
@@ -210,13 +270,22 @@ def assign(engine: Engine, ticket_id: int, person_id: int | None, operator: str,
         def mutate(t: Ticket) -> None:
             t.assignee_id = person_id
 
-        change = _apply(session, ticket, action="assign", operator=operator, now=now, mutate=mutate,
-                        watched=("assignee_id",), data={"assignee": _handle(session, person_id)})
+        change = _apply(
+            session,
+            ticket,
+            action="assign",
+            operator=operator,
+            now=now,
+            mutate=mutate,
+            watched=("assignee_id",),
+            data={"assignee": _handle(session, person_id)},
+        )
         return Change(**{**change.__dict__, "message": f"ticket {ticket_id} assigned to {_handle(session, person_id)}"})
 
 
-def set_priority(engine: Engine, ticket_id: int, priority: str, operator: str, now: datetime,
-                 expected_version: int | None = None) -> Change:
+def set_priority(
+    engine: Engine, ticket_id: int, priority: str, operator: str, now: datetime, expected_version: int | None = None
+) -> Change:
     if priority not in PRIORITIES:
         raise TicketError(f"unknown priority {priority!r}; use one of {', '.join(PRIORITIES)}")
     with db.write_session(engine) as session:
@@ -226,22 +295,39 @@ def set_priority(engine: Engine, ticket_id: int, priority: str, operator: str, n
         def mutate(t: Ticket) -> None:
             t.priority = priority
 
-        return _apply(session, ticket, action="priority", operator=operator, now=now, mutate=mutate,
-                      watched=("priority", "policy_id"))
+        return _apply(
+            session,
+            ticket,
+            action="priority",
+            operator=operator,
+            now=now,
+            mutate=mutate,
+            watched=("priority", "policy_id"),
+        )
 
 
-def set_status(engine: Engine, ticket_id: int, status: str, operator: str, now: datetime,
-               expected_version: int | None = None) -> Change:
+def set_status(
+    engine: Engine, ticket_id: int, status: str, operator: str, now: datetime, expected_version: int | None = None
+) -> Change:
     with db.write_session(engine) as session:
         ticket = _lock(session, ticket_id)
         _check_version(ticket, expected_version, session)
         ctx = SlaContext(session)
-        return _apply(session, ticket, action="status", operator=operator, now=now,
-                      mutate=lambda t: _set_status(t, status, now, ctx), watched=("status",), ctx=ctx)
+        return _apply(
+            session,
+            ticket,
+            action="status",
+            operator=operator,
+            now=now,
+            mutate=lambda t: _set_status(t, status, now, ctx),
+            watched=("status",),
+            ctx=ctx,
+        )
 
 
-def set_tags(engine: Engine, ticket_id: int, tags: str, operator: str, now: datetime,
-             expected_version: int | None = None) -> Change:
+def set_tags(
+    engine: Engine, ticket_id: int, tags: str, operator: str, now: datetime, expected_version: int | None = None
+) -> Change:
     clean = " ".join(dict.fromkeys(one_line(tags).lower().replace(",", " ").split()))
     with db.write_session(engine) as session:
         ticket = _lock(session, ticket_id)
@@ -253,8 +339,16 @@ def set_tags(engine: Engine, ticket_id: int, tags: str, operator: str, now: date
         return _apply(session, ticket, action="tags", operator=operator, now=now, mutate=mutate, watched=("tags",))
 
 
-def add_reply(engine: Engine, ticket_id: int, body: str, operator: str, now: datetime,
-              expected_version: int | None = None, *, status_after: str | None = None) -> Change:
+def add_reply(
+    engine: Engine,
+    ticket_id: int,
+    body: str,
+    operator: str,
+    now: datetime,
+    expected_version: int | None = None,
+    *,
+    status_after: str | None = None,
+) -> Change:
     """Record that the customer was answered (the app sends nothing): stops the reply clocks."""
     body = clean_text(body).strip()
     if not body:
@@ -274,9 +368,17 @@ def add_reply(engine: Engine, ticket_id: int, body: str, operator: str, now: dat
             if target != t.status:
                 _set_status(t, target, now, ctx)
 
-        return _apply(session, ticket, action="reply", operator=operator, now=now, mutate=mutate,
-                      watched=("first_response_at", "awaiting_since", "agent_replies"), ctx=ctx,
-                      data={"chars": len(body)})
+        return _apply(
+            session,
+            ticket,
+            action="reply",
+            operator=operator,
+            now=now,
+            mutate=mutate,
+            watched=("first_response_at", "awaiting_since", "agent_replies"),
+            ctx=ctx,
+            data={"chars": len(body)},
+        )
 
 
 def add_note(engine: Engine, ticket_id: int, body: str, operator: str, now: datetime) -> Change:
@@ -287,8 +389,16 @@ def add_note(engine: Engine, ticket_id: int, body: str, operator: str, now: date
     with db.write_session(engine) as session:
         ticket = _lock(session, ticket_id)
         session.add(TicketMessage(ticket_id=ticket_id, kind="note", author=operator, body=body, created_at=now))
-        return _apply(session, ticket, action="note", operator=operator, now=now, mutate=lambda t: None,
-                      watched=(), data={"chars": len(body)})
+        return _apply(
+            session,
+            ticket,
+            action="note",
+            operator=operator,
+            now=now,
+            mutate=lambda t: None,
+            watched=(),
+            data={"chars": len(body)},
+        )
 
 
 def customer_message(engine: Engine, ticket_id: int, body: str, author: str, now: datetime) -> Change:
@@ -297,8 +407,9 @@ def customer_message(engine: Engine, ticket_id: int, body: str, author: str, now
     with db.write_session(engine) as session:
         ticket = _lock(session, ticket_id)
         ctx = SlaContext(session)
-        session.add(TicketMessage(ticket_id=ticket_id, kind="customer", author=one_line(author, 120), body=body,
-                                  created_at=now))
+        session.add(
+            TicketMessage(ticket_id=ticket_id, kind="customer", author=one_line(author, 120), body=body, created_at=now)
+        )
 
         def mutate(t: Ticket) -> None:
             t.last_customer_message_at = now
@@ -306,8 +417,16 @@ def customer_message(engine: Engine, ticket_id: int, body: str, author: str, now
             if t.status in PAUSING_STATUSES or t.status in CLOSED_STATUSES:
                 _set_status(t, "open", now, ctx)
 
-        return _apply(session, ticket, action="customer_message", operator=one_line(author, 120), now=now,
-                      mutate=mutate, watched=("awaiting_since", "last_customer_message_at"), ctx=ctx)
+        return _apply(
+            session,
+            ticket,
+            action="customer_message",
+            operator=one_line(author, 120),
+            now=now,
+            mutate=mutate,
+            watched=("awaiting_since", "last_customer_message_at"),
+            ctx=ctx,
+        )
 
 
 @dataclass(frozen=True)
@@ -336,8 +455,15 @@ def escalation_target(session: Session, category: str, now: datetime, default_ow
     return EscalationTarget(None, None, route.reason)
 
 
-def escalate(engine: Engine, ticket_id: int, operator: str, now: datetime, expected_version: int | None = None,
-             *, default_owner: str = "") -> Change:
+def escalate(
+    engine: Engine,
+    ticket_id: int,
+    operator: str,
+    now: datetime,
+    expected_version: int | None = None,
+    *,
+    default_owner: str = "",
+) -> Change:
     """Hand the ticket to the owner of its category (role-matrix routing) and raise its priority."""
     with db.write_session(engine) as session:
         ticket = _lock(session, ticket_id)
@@ -353,17 +479,33 @@ def escalate(engine: Engine, ticket_id: int, operator: str, now: datetime, expec
             if PRIORITIES.index(t.priority) < PRIORITIES.index("high"):
                 t.priority = "high"
 
-        change = _apply(session, ticket, action="escalate", operator=operator, now=now, mutate=mutate,
-                        watched=("priority", "policy_id"), data={"to": target.handle, "reason": target.reason})
+        change = _apply(
+            session,
+            ticket,
+            action="escalate",
+            operator=operator,
+            now=now,
+            mutate=mutate,
+            watched=("priority", "policy_id"),
+            data={"to": target.handle, "reason": target.reason},
+        )
         return Change(**{**change.__dict__, "message": f"escalated to {target.handle}: {target.reason}"})
 
 
 # --- several tickets at once -------------------------------------------------------------------
 
 
-def bulk(engine: Engine, ticket_ids: Iterable[int], *, operator: str, now: datetime,
-         assignee_id: int | None = None, assign_to_nobody: bool = False, status: str | None = None,
-         priority: str | None = None) -> BulkResult:
+def bulk(
+    engine: Engine,
+    ticket_ids: Iterable[int],
+    *,
+    operator: str,
+    now: datetime,
+    assignee_id: int | None = None,
+    assign_to_nobody: bool = False,
+    status: str | None = None,
+    priority: str | None = None,
+) -> BulkResult:
     """One transaction for all marked tickets: all change or, on an error, none do."""
     if status is not None and status not in STATUSES:
         raise TicketError(f"unknown status {status!r}")
@@ -386,8 +528,9 @@ def bulk(engine: Engine, ticket_ids: Iterable[int], *, operator: str, now: datet
                 if status is not None:
                     _set_status(t, status, now, ctx)
 
-            result.changes.append(_apply(session, ticket, action="bulk", operator=operator, now=now, mutate=mutate,
-                                         watched=(), ctx=ctx))
+            result.changes.append(
+                _apply(session, ticket, action="bulk", operator=operator, now=now, mutate=mutate, watched=(), ctx=ctx)
+            )
     return result
 
 
@@ -405,14 +548,33 @@ def undo(engine: Engine, change: Change, operator: str, now: datetime) -> Change
             for name, value in restorable.items():
                 setattr(t, name, value)
 
-        return _apply(session, ticket, action="undo", operator=operator, now=now, mutate=mutate,
-                      watched=tuple(restorable), data={"undid": change.action})
+        return _apply(
+            session,
+            ticket,
+            action="undo",
+            operator=operator,
+            now=now,
+            mutate=mutate,
+            watched=tuple(restorable),
+            data={"undid": change.action},
+        )
 
 
-def create_ticket(engine: Engine, *, subject: str, channel: str, now: datetime, actor: str,
-                  customer_name: str = "", customer_tier: str = "standard", category: str = "product",
-                  priority: str = "normal", language: str = "en", body: str = "",
-                  created_at: datetime | None = None) -> int:
+def create_ticket(
+    engine: Engine,
+    *,
+    subject: str,
+    channel: str,
+    now: datetime,
+    actor: str,
+    customer_name: str = "",
+    customer_tier: str = "standard",
+    category: str = "product",
+    priority: str = "normal",
+    language: str = "en",
+    body: str = "",
+    created_at: datetime | None = None,
+) -> int:
     """A new ticket from a customer (phone call written down, tests); its SLA clocks start at once."""
     from dtc_tui.models import Customer
     from dtc_tui.models.tickets import CHANNELS
@@ -426,18 +588,42 @@ def create_ticket(engine: Engine, *, subject: str, channel: str, now: datetime, 
         customer = Customer(name=one_line(customer_name or "Unknown customer", 200), tier=customer_tier)
         session.add(customer)
         session.flush()
-        ticket = Ticket(subject=one_line(subject, 500), channel=channel, language=language, category=category,
-                        priority=priority, status="new", customer_id=customer.id, created_at=created,
-                        updated_at=created, awaiting_since=created, last_customer_message_at=created,
-                        due_sort_at=created)
+        ticket = Ticket(
+            subject=one_line(subject, 500),
+            channel=channel,
+            language=language,
+            category=category,
+            priority=priority,
+            status="new",
+            customer_id=customer.id,
+            created_at=created,
+            updated_at=created,
+            awaiting_since=created,
+            last_customer_message_at=created,
+            due_sort_at=created,
+        )
         session.add(ticket)
         session.flush()
-        session.add(TicketMessage(ticket_id=ticket.id or 0, kind="customer", author=customer.name,
-                                  body=clean_text(body or subject), created_at=created))
+        session.add(
+            TicketMessage(
+                ticket_id=ticket.id or 0,
+                kind="customer",
+                author=customer.name,
+                body=clean_text(body or subject),
+                created_at=created,
+            )
+        )
         SlaContext(session).apply(ticket, now)
         session.add(TicketEvent(ticket_id=ticket.id or 0, kind="created", actor=actor, at=created, data="{}"))
-        audit.record(session, actor=actor, now=now, entity="ticket", entity_id=ticket.id, action="create",
-                     after={"subject": ticket.subject, "channel": channel, "priority": priority})
+        audit.record(
+            session,
+            actor=actor,
+            now=now,
+            entity="ticket",
+            entity_id=ticket.id,
+            action="create",
+            after={"subject": ticket.subject, "channel": channel, "priority": priority},
+        )
         return ticket.id or 0
 
 
@@ -479,7 +665,17 @@ def auto_assign(engine: Engine, ticket_ids: Iterable[int], *, operator: str, now
             def mutate(t: Ticket, person_id: int = route.person_id) -> None:
                 t.assignee_id = person_id
 
-            result.changes.append(_apply(session, ticket, action="auto_assign", operator=operator, now=now,
-                                         mutate=mutate, watched=("assignee_id",), ctx=ctx,
-                                         data={"to": route.person_handle, "via": route.via}))
+            result.changes.append(
+                _apply(
+                    session,
+                    ticket,
+                    action="auto_assign",
+                    operator=operator,
+                    now=now,
+                    mutate=mutate,
+                    watched=("assignee_id",),
+                    ctx=ctx,
+                    data={"to": route.person_handle, "via": route.via},
+                )
+            )
     return result

@@ -35,13 +35,20 @@ PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
 # field:value terms the filter understands, with their aliases
 FILTER_FIELDS = {
-    "channel": "channel", "ch": "channel",
-    "lang": "language", "language": "language",
-    "prio": "priority", "priority": "priority",
-    "status": "status", "st": "status",
-    "cat": "category", "category": "category",
-    "assignee": "assignee", "who": "assignee",
-    "tag": "tag", "tags": "tag",
+    "channel": "channel",
+    "ch": "channel",
+    "lang": "language",
+    "language": "language",
+    "prio": "priority",
+    "priority": "priority",
+    "status": "status",
+    "st": "status",
+    "cat": "category",
+    "category": "category",
+    "assignee": "assignee",
+    "who": "assignee",
+    "tag": "tag",
+    "tags": "tag",
     "id": "id",
 }
 
@@ -156,8 +163,13 @@ def _conditions(query: QueueQuery) -> list:
     text = query.filter.text.strip().lower()
     if text:
         like = f"%{text}%"
-        conds.append(or_(func.lower(t.subject).like(like), func.lower(t.order_ref).like(like),
-                         t.customer_id.in_(select(Customer.id).where(func.lower(Customer.name).like(like)))))
+        conds.append(
+            or_(
+                func.lower(t.subject).like(like),
+                func.lower(t.order_ref).like(like),
+                t.customer_id.in_(select(Customer.id).where(func.lower(Customer.name).like(like))),
+            )
+        )
     return conds
 
 
@@ -232,9 +244,27 @@ class TicketQueueSource:
         if not forward:
             rows.reverse()
         for index, row in ((offset, rows[0]), (offset + len(rows) - 1, rows[-1])) if rows else ():
-            self._anchors[index] = row[-len(self._order):]
-        return [QueueRow(r[0], r[1], r[2], r[3], r[4] or "", r[5], r[6], r[7] or "", r[8], r[9], r[10], r[11],
-                         r[12], r[13], r[14]) for r in rows]
+            self._anchors[index] = row[-len(self._order) :]
+        return [
+            QueueRow(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4] or "",
+                r[5],
+                r[6],
+                r[7] or "",
+                r[8],
+                r[9],
+                r[10],
+                r[11],
+                r[12],
+                r[13],
+                r[14],
+            )
+            for r in rows
+        ]
 
     def _select(self, skip: int, limit: int, key: tuple | None, forward: bool) -> list[Any]:
         t = Ticket.__table__.c  # type: ignore[attr-defined]
@@ -243,9 +273,24 @@ class TicketQueueSource:
             conds.append(_after(self._order, key, forward=forward))
         order = [expr.desc() if descending == forward else expr.asc() for expr, descending in self._order]
         stmt = (
-            select(t.id, t.priority, t.channel, t.language, Customer.name, t.subject, t.category,
-                   _assignee.handle, t.assignee_id, t.status, t.next_due_at, t.next_risk_at, t.next_due_metric,
-                   t.created_at, t.version, *[expr for expr, _ in self._order])
+            select(
+                t.id,
+                t.priority,
+                t.channel,
+                t.language,
+                Customer.name,
+                t.subject,
+                t.category,
+                _assignee.handle,
+                t.assignee_id,
+                t.status,
+                t.next_due_at,
+                t.next_risk_at,
+                t.next_due_metric,
+                t.created_at,
+                t.version,
+                *[expr for expr, _ in self._order],
+            )
             .select_from(Ticket)
             .outerjoin(Customer, Customer.id == t.customer_id)
             .outerjoin(_assignee, _assignee.id == t.assignee_id)

@@ -64,8 +64,7 @@ def _field_matches(rule: str, value: str) -> bool:
     return value.lower() in {part.strip().lower() for part in rule.split(",")}
 
 
-def select_policy(policies: list[Policy], *, priority: str, channel: str, category: str,
-                  tier: str) -> Policy | None:
+def select_policy(policies: list[Policy], *, priority: str, channel: str, category: str, tier: str) -> Policy | None:
     """First match wins; ``policies`` must already be in their configured order."""
     for policy in policies:
         if policy.matches(priority=priority, channel=channel, category=category, tier=tier):
@@ -112,8 +111,9 @@ def _state(now: datetime, due: datetime, risk: datetime) -> str:
     return "ok"
 
 
-def _reply_clock(metric: str, target: int, start: datetime, stop: datetime | None, policy: Policy,
-                 now: datetime, fraction: float) -> Clock:
+def _reply_clock(
+    metric: str, target: int, start: datetime, stop: datetime | None, policy: Policy, now: datetime, fraction: float
+) -> Clock:
     cal = policy.clock()
     due = add_minutes(cal, start, target)
     risk = add_minutes(cal, start, target * (1 - fraction))
@@ -126,20 +126,35 @@ def _reply_clock(metric: str, target: int, start: datetime, stop: datetime | Non
     return Clock(metric, target, start, due, risk, stop, state, elapsed, target - elapsed)
 
 
-def clocks(times: TicketTimes, policy: Policy | None, now: datetime, *,
-           at_risk_fraction: float = 0.25) -> list[Clock]:
+def clocks(times: TicketTimes, policy: Policy | None, now: datetime, *, at_risk_fraction: float = 0.25) -> list[Clock]:
     """Every SLA clock of a ticket at ``now``."""
     if policy is None:
         return []
     result: list[Clock] = []
     closed = times.status in CLOSED_STATUSES
     if policy.first_response_minutes:
-        result.append(_reply_clock("first_response", policy.first_response_minutes, times.created_at,
-                                   times.first_response_at, policy, now, at_risk_fraction))
-    if (policy.next_response_minutes and times.first_response_at is not None
-            and times.awaiting_since is not None and not closed):
-        result.append(_reply_clock("next_response", policy.next_response_minutes, times.awaiting_since,
-                                   None, policy, now, at_risk_fraction))
+        result.append(
+            _reply_clock(
+                "first_response",
+                policy.first_response_minutes,
+                times.created_at,
+                times.first_response_at,
+                policy,
+                now,
+                at_risk_fraction,
+            )
+        )
+    if (
+        policy.next_response_minutes
+        and times.first_response_at is not None
+        and times.awaiting_since is not None
+        and not closed
+    ):
+        result.append(
+            _reply_clock(
+                "next_response", policy.next_response_minutes, times.awaiting_since, None, policy, now, at_risk_fraction
+            )
+        )
     if policy.resolution_minutes:
         result.append(_resolution_clock(times, policy, now, at_risk_fraction))
     return result
@@ -153,17 +168,28 @@ def _resolution_clock(times: TicketTimes, policy: Policy, now: datetime, fractio
         elapsed = minutes_between(cal, times.created_at, times.solved_at) - paused
         due = add_minutes(cal, times.created_at, target + paused)
         state = "met" if elapsed <= target else "breached"
-        return Clock("resolution", target, times.created_at, due, None, times.solved_at, state,
-                     elapsed, target - elapsed)
+        return Clock(
+            "resolution", target, times.created_at, due, None, times.solved_at, state, elapsed, target - elapsed
+        )
     if times.paused_since is not None:
         elapsed = minutes_between(cal, times.created_at, times.paused_since) - paused
-        return Clock("resolution", target, times.created_at, None, None, None, "paused",
-                     max(elapsed, 0.0), target - elapsed)
+        return Clock(
+            "resolution", target, times.created_at, None, None, None, "paused", max(elapsed, 0.0), target - elapsed
+        )
     due = add_minutes(cal, times.created_at, target + paused)
     risk = add_minutes(cal, times.created_at, target * (1 - fraction) + paused)
     elapsed = minutes_between(cal, times.created_at, now) - paused
-    return Clock("resolution", target, times.created_at, due, risk, None, _state(now, due, risk),
-                 max(elapsed, 0.0), target - elapsed)
+    return Clock(
+        "resolution",
+        target,
+        times.created_at,
+        due,
+        risk,
+        None,
+        _state(now, due, risk),
+        max(elapsed, 0.0),
+        target - elapsed,
+    )
 
 
 @dataclass(frozen=True)

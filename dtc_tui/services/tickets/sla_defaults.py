@@ -31,13 +31,23 @@ def ensure_defaults(session: Session) -> bool:
         return False
     calendar = session.exec(select(BusinessCalendar).where(BusinessCalendar.name == DEFAULT_CALENDAR)).first()
     if calendar is None:
-        calendar = BusinessCalendar(name=DEFAULT_CALENDAR, timezone="Europe/Berlin",
-                                    weekly_hours=json.dumps(WEEKDAY_HOURS))
+        calendar = BusinessCalendar(
+            name=DEFAULT_CALENDAR, timezone="Europe/Berlin", weekly_hours=json.dumps(WEEKDAY_HOURS)
+        )
         session.add(calendar)
         session.flush()
     for position, (name, match, first, nxt, resolution, business) in enumerate(DEFAULT_POLICIES):
-        session.add(SlaPolicy(name=name, position=position, first_response_minutes=first,
-                              next_response_minutes=nxt, resolution_minutes=resolution,
-                              business_hours=business, calendar_id=calendar.id, **match))
+        session.add(
+            SlaPolicy(
+                name=name,
+                position=position,
+                first_response_minutes=first,
+                next_response_minutes=nxt,
+                resolution_minutes=resolution,
+                business_hours=business,
+                calendar_id=calendar.id,
+                **match,
+            )
+        )
     session.flush()
     return True

@@ -36,12 +36,17 @@ def load_policies(session: Session) -> list[Policy]:
     )
     return [
         Policy(
-            id=row.id, name=row.name, first_response_minutes=row.first_response_minutes,
-            next_response_minutes=row.next_response_minutes, resolution_minutes=row.resolution_minutes,
+            id=row.id,
+            name=row.name,
+            first_response_minutes=row.first_response_minutes,
+            next_response_minutes=row.next_response_minutes,
+            resolution_minutes=row.resolution_minutes,
             business_hours=row.business_hours,
             calendar=calendars.get(row.calendar_id) if row.calendar_id else None,
-            match_priority=row.match_priority, match_channel=row.match_channel,
-            match_category=row.match_category, match_tier=row.match_tier,
+            match_priority=row.match_priority,
+            match_channel=row.match_channel,
+            match_category=row.match_category,
+            match_tier=row.match_tier,
         )
         for row in rows
     ]
@@ -68,8 +73,13 @@ class SlaContext:
     def policy_for(self, ticket: Ticket, *, reselect: bool = True) -> Policy | None:
         if not reselect and ticket.policy_id in self.by_id:
             return self.by_id[ticket.policy_id]
-        return select_policy(self.policies, priority=ticket.priority, channel=ticket.channel,
-                             category=ticket.category, tier=self.tier_of(ticket.customer_id))
+        return select_policy(
+            self.policies,
+            priority=ticket.priority,
+            channel=ticket.channel,
+            category=ticket.category,
+            tier=self.tier_of(ticket.customer_id),
+        )
 
     def clocks(self, ticket: Ticket, now: datetime) -> list[Clock]:
         policy = self.by_id.get(ticket.policy_id) if ticket.policy_id else None
@@ -91,9 +101,13 @@ class SlaContext:
 
 def times_of(ticket: Ticket) -> TicketTimes:
     return TicketTimes(
-        created_at=ticket.created_at, status=ticket.status, first_response_at=ticket.first_response_at,
-        awaiting_since=ticket.awaiting_since, solved_at=ticket.solved_at,
-        paused_since=ticket.paused_since, paused_minutes=ticket.paused_minutes,
+        created_at=ticket.created_at,
+        status=ticket.status,
+        first_response_at=ticket.first_response_at,
+        awaiting_since=ticket.awaiting_since,
+        solved_at=ticket.solved_at,
+        paused_since=ticket.paused_since,
+        paused_minutes=ticket.paused_minutes,
     )
 
 
@@ -103,8 +117,9 @@ def record_breach(session: Session, ticket_id: int, metric: str, due_at: datetim
     ``due_at`` is the moment the breach happened, ``recorded_at`` when it was noticed.
     """
     exists = session.exec(
-        select(SlaBreach.id).where(SlaBreach.ticket_id == ticket_id, SlaBreach.metric == metric,
-                                   SlaBreach.due_at == due_at)
+        select(SlaBreach.id).where(
+            SlaBreach.ticket_id == ticket_id, SlaBreach.metric == metric, SlaBreach.due_at == due_at
+        )
     ).first()
     if exists is not None:
         return False
@@ -118,16 +133,20 @@ def record_due_breaches(session: Session, now: datetime) -> int:
     ticket = Ticket.__table__  # type: ignore[attr-defined]
     already = (
         select(breach.c.id)
-        .where(breach.c.ticket_id == ticket.c.id, breach.c.metric == ticket.c.next_due_metric,
-               breach.c.due_at == ticket.c.next_due_at)
+        .where(
+            breach.c.ticket_id == ticket.c.id,
+            breach.c.metric == ticket.c.next_due_metric,
+            breach.c.due_at == ticket.c.next_due_at,
+        )
         .exists()
     )
     due = select(ticket.c.id, ticket.c.next_due_metric, ticket.c.next_due_at).where(
-        ticket.c.is_open, ticket.c.due_sort_at <= literal(now, UTCDateTime),
-        ticket.c.next_due_at.is_not(None), ~already,
+        ticket.c.is_open,
+        ticket.c.due_sort_at <= literal(now, UTCDateTime),
+        ticket.c.next_due_at.is_not(None),
+        ~already,
     )
-    rows = [{"ticket_id": r[0], "metric": r[1], "due_at": r[2], "recorded_at": now}
-            for r in session.execute(due)]
+    rows = [{"ticket_id": r[0], "metric": r[1], "due_at": r[2], "recorded_at": now} for r in session.execute(due)]
     if rows:
         session.execute(insert(breach), rows)
     return len(rows)

@@ -14,8 +14,15 @@ from textual.widgets import Static
 
 
 def format_key(key: str) -> str:
-    names = {"question_mark": "?", "slash": "/", "space": "space", "enter": "Enter", "escape": "Esc",
-             "pagedown": "PgDn", "pageup": "PgUp"}
+    names = {
+        "question_mark": "?",
+        "slash": "/",
+        "space": "space",
+        "enter": "Enter",
+        "escape": "Esc",
+        "pagedown": "PgDn",
+        "pageup": "PgUp",
+    }
     return ", ".join(names.get(part, part) for part in key.split(","))
 
 

@@ -85,8 +85,14 @@ class ImportDialog(ModalScreen["ImportSummary | None"]):
                 yield Button("Close", id="close")
             yield ProgressBar(total=1.0, show_eta=False, id="progress")
             with VerticalScroll(id="result"):
-                yield Static(Text("Enter or ctrl+s imports; every row is checked first, and nothing is written "
-                                  "when one fails. Esc closes.", style="dim"), id="summary")
+                yield Static(
+                    Text(
+                        "Enter or ctrl+s imports; every row is checked first, and nothing is written "
+                        "when one fails. Esc closes.",
+                        style="dim",
+                    ),
+                    id="summary",
+                )
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
@@ -131,8 +137,16 @@ class ImportDialog(ModalScreen["ImportSummary | None"]):
             self.app.call_from_thread(self._progress, fraction, phase)
 
         try:
-            summary = run_import(self.dtc.engine, kind, path, now=self.dtc.clock.now(), actor=self.dtc.operator,
-                                 tz=tz, dry_run=dry_run, progress=progress)
+            summary = run_import(
+                self.dtc.engine,
+                kind,
+                path,
+                now=self.dtc.clock.now(),
+                actor=self.dtc.operator,
+                tz=tz,
+                dry_run=dry_run,
+                progress=progress,
+            )
         except ImportFailed as exc:
             self.app.call_from_thread(self._failed, [str(error) for error in exc.errors])
         except ValueError as exc:  # an unknown time zone
@@ -171,20 +185,25 @@ class ImportDialog(ModalScreen["ImportSummary | None"]):
                 text.append_text(safe(str(error)))
                 text.append("\n")
             if len(summary.errors) > MAX_ERRORS_SHOWN:
-                text.append(f"... and {len(summary.errors) - MAX_ERRORS_SHOWN:,} more "
-                            "(run 'dtc-tui import' for the full list)\n", style="dim")
+                text.append(
+                    f"... and {len(summary.errors) - MAX_ERRORS_SHOWN:,} more "
+                    "(run 'dtc-tui import' for the full list)\n",
+                    style="dim",
+                )
         self._show(text)
         if summary.written:
-            self.dtc.notify_safe(f"Imported {summary.file}: {summary.inserted:,} inserted, "
-                                 f"{summary.updated:,} updated", title="Import")
+            self.dtc.notify_safe(
+                f"Imported {summary.file}: {summary.inserted:,} inserted, {summary.updated:,} updated", title="Import"
+            )
 
     def _show(self, text: Text) -> None:
         self.query_one("#summary", Static).update(text)
 
     def action_close(self) -> None:
         if self.busy:
-            self.dtc.notify_safe("The import is still running; it finishes or rolls back on its own.",
-                                 severity="warning")
+            self.dtc.notify_safe(
+                "The import is still running; it finishes or rolls back on its own.", severity="warning"
+            )
             return
         self.dismiss(self.summary)
 

@@ -165,7 +165,7 @@ class SeriesPlot(PlotextPlot):
         self.series = series
         self.refresh()
 
-    def render(self):  # noqa: ANN201 - a plotext Text
+    def render(self):
         if self.series is not None:
             draw = draw_spend_revenue if self.kind == "spend" else draw_roas
             draw(self.plt, self.series, self.size.width)

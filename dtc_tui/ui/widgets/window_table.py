@@ -49,7 +49,7 @@ class ListSource:
         return len(self.rows)
 
     def fetch(self, offset: int, limit: int) -> Sequence[Any]:
-        return self.rows[offset:offset + limit]
+        return self.rows[offset : offset + limit]
 
     def key_of(self, row: Any) -> Hashable:
         return self._key(row)
@@ -76,7 +76,10 @@ class WindowTable(Widget, can_focus=True):
     WindowTable > .window-table--empty { color: $text-muted; }
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "window-table--header", "window-table--cursor", "window-table--marked", "window-table--empty",
+        "window-table--header",
+        "window-table--cursor",
+        "window-table--marked",
+        "window-table--empty",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "cursor_down", "Down", show=False, id="table.down"),
@@ -111,10 +114,18 @@ class WindowTable(Widget, can_focus=True):
             self.table = table
             self.keys = keys
 
-    def __init__(self, columns: Sequence[Column], source: WindowSource | None = None, *,
-                 clock: Clock | None = None, empty_text: str = "Nothing here.",
-                 row_style: Callable[[Any, datetime], str] | None = None,
-                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        source: WindowSource | None = None,
+        *,
+        clock: Clock | None = None,
+        empty_text: str = "Nothing here.",
+        row_style: Callable[[Any, datetime], str] | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.columns = list(columns)
         self.source: WindowSource | None = source
@@ -195,7 +206,7 @@ class WindowTable(Widget, can_focus=True):
             self._cache = list(self.source.fetch(fetch_start, (end - fetch_start) + margin * 2))
             self._cache_start = fetch_start
             self.fetches += 1
-        return self._cache[start - self._cache_start:end - self._cache_start]
+        return self._cache[start - self._cache_start : end - self._cache_start]
 
     def row_at(self, index: int) -> Any | None:
         rows = self._rows(index, 1)

@@ -36,8 +36,7 @@ class TargetsForm(ModalScreen[tuple[float | None, float | None] | None]):
         Binding("escape", "cancel", "Cancel", id="ads_form.cancel"),
     ]
 
-    def __init__(self, campaign: str, target_roas: float | None, target_cpa: float | None,
-                 default_roas: float) -> None:
+    def __init__(self, campaign: str, target_roas: float | None, target_cpa: float | None, default_roas: float) -> None:
         super().__init__()
         self.campaign = campaign
         self.initial = (target_roas, target_cpa)
@@ -50,14 +49,17 @@ class TargetsForm(ModalScreen[tuple[float | None, float | None] | None]):
             title.append_text(safe(self.campaign, style="bold"))
             yield Label(title)
             yield Label("Target ROAS (revenue / spend)")
-            yield Input(value="" if roas is None else f"{roas:g}", placeholder=f"blank = default {self.default_roas:g}",
-                        id="ads-target-roas")
+            yield Input(
+                value="" if roas is None else f"{roas:g}",
+                placeholder=f"blank = default {self.default_roas:g}",
+                id="ads-target-roas",
+            )
             yield Label("Target CPA ($ per conversion)")
-            yield Input(value="" if cpa is None else f"{cpa:g}", placeholder="blank = no CPA alert",
-                        id="ads-target-cpa")
+            yield Input(
+                value="" if cpa is None else f"{cpa:g}", placeholder="blank = no CPA alert", id="ads-target-cpa"
+            )
             yield Static("", classes="ads-form-error", id="ads-form-error")
-            yield Static("Enter saves, Esc cancels. The change is logged in the audit trail.",
-                         classes="ads-form-hint")
+            yield Static("Enter saves, Esc cancels. The change is logged in the audit trail.", classes="ads-form-hint")
 
     def on_mount(self) -> None:
         self.query_one("#ads-target-roas", Input).focus()
@@ -96,8 +98,10 @@ class PeriodForm(ModalScreen[Period | None]):
             yield Label("To, included (YYYY-MM-DD)")
             yield Input(value=self.current.end.isoformat(), id="ads-period-to")
             yield Static("", classes="ads-form-error", id="ads-form-error")
-            yield Static("Enter applies, Esc cancels. Compared with the period of equal length before it.",
-                         classes="ads-form-hint")
+            yield Static(
+                "Enter applies, Esc cancels. Compared with the period of equal length before it.",
+                classes="ads-form-hint",
+            )
 
     def on_mount(self) -> None:
         self.query_one("#ads-period-from", Input).focus()
@@ -154,11 +158,11 @@ class AdviceScreen(ModalScreen[None]):
                 line.append(": ")
                 line.append_text(safe(message))
                 yield Static(line)
-            yield Static(Text("Budget suggestions (never applied: change budgets in the ad platform)",
-                              style="bold underline"))
+            yield Static(
+                Text("Budget suggestions (never applied: change budgets in the ad platform)", style="bold underline")
+            )
             if not self.moves:
-                yield Static(Text("none: no campaign is below break-even while another is above target",
-                                  style="dim"))
+                yield Static(Text("none: no campaign is below break-even while another is above target", style="dim"))
             for move in self.moves:
                 yield Static(Text("• ").append_text(safe(move)))
             yield Static(Text("Esc closes", style="dim"))

@@ -106,50 +106,109 @@ def alert_cell(row: ReportRow, _now: datetime) -> Text:
 def make_columns(level: str, wide: bool, all_channels: bool, cpc_warning: float) -> list[tuple[Column, str | None]]:
     """(column, sort key) pairs for a level; the sort key is None where a column does not sort."""
     name_label = {"channels": "Channel", "campaigns": "Campaign", "days": "Day"}[level]
-    spec: list[tuple[Column, str | None]] = [(Column("name", name_label, 14 if level != "days" else 10, name_cell,
-                                                     flex=1), "name")]
+    spec: list[tuple[Column, str | None]] = [
+        (Column("name", name_label, 14 if level != "days" else 10, name_cell, flex=1), "name")
+    ]
     if wide and level == "campaigns" and all_channels:
         spec.append((Column("channel", "Chan", 9, lambda r, n: Text(r.channel)), None))
-    spec.append((Column("spend", "Spend", 8, lambda r, n: Text(short_money(r.current.spend)), align="right"),
-                 "spend"))
+    spec.append((Column("spend", "Spend", 8, lambda r, n: Text(short_money(r.current.spend)), align="right"), "spend"))
     if wide and level != "days":
-        spec.append((Column("spend_change", "±Spend", 7, lambda r, n: _dash_or(fmt_signed_percent(r.spend_change)),
-                            align="right"), "spend_change"))
-    spec.append((Column("revenue", "Revenue", 8, lambda r, n: Text(short_money(r.current.revenue)), align="right"),
-                 "revenue"))
+        spec.append(
+            (
+                Column(
+                    "spend_change",
+                    "±Spend",
+                    7,
+                    lambda r, n: _dash_or(fmt_signed_percent(r.spend_change)),
+                    align="right",
+                ),
+                "spend_change",
+            )
+        )
+    spec.append(
+        (Column("revenue", "Revenue", 8, lambda r, n: Text(short_money(r.current.revenue)), align="right"), "revenue")
+    )
     spec.append((Column("roas", "ROAS", 5, roas_cell, align="right"), "roas"))
     if level != "days":
         spec.append((Column("roas_change", "±ROAS", 6, roas_change_cell, align="right", drop=2), "roas_change"))
-        spec.append((Column("break_even", "BE", 4, lambda r, n: _dash_or(fmt_ratio(r.break_even, 1), "dim"),
-                            align="right", drop=1), "break_even"))
+        spec.append(
+            (
+                Column(
+                    "break_even",
+                    "BE",
+                    4,
+                    lambda r, n: _dash_or(fmt_ratio(r.break_even, 1), "dim"),
+                    align="right",
+                    drop=1,
+                ),
+                "break_even",
+            )
+        )
     if wide or level == "days":
-        spec.append((Column("conversions", "Conv", 6, lambda r, n: Text(f"{r.current.conversions:,.0f}"),
-                            align="right"), "conversions"))
+        spec.append(
+            (
+                Column("conversions", "Conv", 6, lambda r, n: Text(f"{r.current.conversions:,.0f}"), align="right"),
+                "conversions",
+            )
+        )
     spec.append((Column("cpa", "CPA", 6, cpa_cell, align="right"), "cpa"))
     if wide or level == "days":
-        spec.append((Column("cpc", "CPC", 5, lambda r, n: _dash_or(
-            fmt_money(r.current.cpc, 2), "yellow" if (r.current.cpc or 0) > cpc_warning else ""), align="right"),
-            "cpc"))
+        spec.append(
+            (
+                Column(
+                    "cpc",
+                    "CPC",
+                    5,
+                    lambda r, n: _dash_or(
+                        fmt_money(r.current.cpc, 2), "yellow" if (r.current.cpc or 0) > cpc_warning else ""
+                    ),
+                    align="right",
+                ),
+                "cpc",
+            )
+        )
     if wide:
-        spec.append((Column("cpm", "CPM", 6, lambda r, n: _dash_or(fmt_money(r.current.cpm, 2)), align="right"),
-                     "cpm"))
-        spec.append((Column("clicks", "Clicks", 7, lambda r, n: Text(f"{r.current.clicks:,}"), align="right"),
-                     "clicks"))
-        spec.append((Column("impressions", "Impr", 9, lambda r, n: Text(f"{r.current.impressions:,}"),
-                            align="right"), "impressions"))
-    spec.append((Column("ctr", "CTR", 5, lambda r, n: _dash_or(fmt_percent(r.current.ctr, 1)), align="right",
-                        drop=3), "ctr"))
-    spec.append((Column("conversion_rate", "CVR", 5,
-                        lambda r, n: _dash_or(fmt_percent(r.current.conversion_rate, 1)), align="right", drop=4),
-                 "conversion_rate"))
+        spec.append((Column("cpm", "CPM", 6, lambda r, n: _dash_or(fmt_money(r.current.cpm, 2)), align="right"), "cpm"))
+        spec.append(
+            (Column("clicks", "Clicks", 7, lambda r, n: Text(f"{r.current.clicks:,}"), align="right"), "clicks")
+        )
+        spec.append(
+            (
+                Column("impressions", "Impr", 9, lambda r, n: Text(f"{r.current.impressions:,}"), align="right"),
+                "impressions",
+            )
+        )
+    spec.append(
+        (Column("ctr", "CTR", 5, lambda r, n: _dash_or(fmt_percent(r.current.ctr, 1)), align="right", drop=3), "ctr")
+    )
+    spec.append(
+        (
+            Column(
+                "conversion_rate",
+                "CVR",
+                5,
+                lambda r, n: _dash_or(fmt_percent(r.current.conversion_rate, 1)),
+                align="right",
+                drop=4,
+            ),
+            "conversion_rate",
+        )
+    )
     spec.append((Column("alerts", "Alert", 6, alert_cell), "alerts"))
     return spec
 
 
 def series_of(rows: list[ReportRow], scope: str, target: float, break_even: float | None) -> ChartSeries:
     """Chart data from day rows (oldest first)."""
-    return ChartSeries(scope, [r.day for r in rows if r.day], [r.current.spend for r in rows],
-                       [r.current.revenue for r in rows], [r.roas for r in rows], target, break_even)
+    return ChartSeries(
+        scope,
+        [r.day for r in rows if r.day],
+        [r.current.spend for r in rows],
+        [r.current.revenue for r in rows],
+        [r.roas for r in rows],
+        target,
+        break_even,
+    )
 
 
 # --- the screen -------------------------------------------------------------------------------
@@ -199,8 +258,13 @@ class AdsScreen(AreaScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="ads-summary")
-        yield WindowTable([], clock=self.dtc.clock, id="ads-table", empty_text="No rows in this period.",
-                       row_style=lambda r, n: "bold" if r.level == "total" else "")
+        yield WindowTable(
+            [],
+            clock=self.dtc.clock,
+            id="ads-table",
+            empty_text="No rows in this period.",
+            row_style=lambda r, n: "bold" if r.level == "total" else "",
+        )
         yield Static(id="ads-detail")
         yield AdsCharts(id="ads-charts")
 
@@ -231,8 +295,9 @@ class AdsScreen(AreaScreen):
             self.report = ads.load_report(session, self.period, self.dtc.clock.now())
             if self.level == "days" and self.report.campaign_row(self.campaign_id or 0) is None:
                 self.level, self.campaign_id = "campaigns", None  # the campaign is gone
-            self.day_rows = (ads.load_days(session, self.report, campaign_id=self.campaign_id)
-                             if self.level == "days" else [])
+            self.day_rows = (
+                ads.load_days(session, self.report, campaign_id=self.campaign_id) if self.level == "days" else []
+            )
         self._chart_cache.clear()
         self._show_rows(keep_cursor=True)
 
@@ -296,8 +361,7 @@ class AdsScreen(AreaScreen):
         first = Text()
         first.append(f" {f'{period.preset} days' if period.preset else 'custom'} ", style="reverse")
         first.append(f" {span(period.start, period.end)}")
-        first.append(f"  vs {span(report.previous_period.start, report.previous_period.end, year=False)}",
-                     style="dim")
+        first.append(f"  vs {span(report.previous_period.start, report.previous_period.end, year=False)}", style="dim")
         count = len(report.alerts)
         first.append(f"  {count} alert{'s' if count != 1 else ''}", style="bold red" if count else "green")
         if self.only_alerts:
@@ -310,8 +374,9 @@ class AdsScreen(AreaScreen):
         spend.append(f" {fmt_signed(total.roas_change)}", style="dim")
         blended_text = Text("Blended ROAS (store revenue / ad spend, = MER) ")
         blended_text.append(fmt_ratio(blended.blended_roas), style="bold")
-        blended_text.append(f" {fmt_signed(difference(blended.blended_roas, blended.previous_blended_roas))}",
-                            style="dim")
+        blended_text.append(
+            f" {fmt_signed(difference(blended.blended_roas, blended.previous_blended_roas))}", style="dim"
+        )
         low, high = blended.band
         share = Text("Ad spend = ")
         share.append(fmt_percent(blended.spend_share), style=SHARE_STYLE.get(blended.spend_share_state, ""))
@@ -345,18 +410,24 @@ class AdsScreen(AreaScreen):
                 text.append_text(safe("⚠ " + campaign.alerts[0].message, style="bold red"))
         else:
             text.append_text(safe(row.label, style="bold"))
-            text.append(f": {row.campaigns} campaigns · break-even ROAS {fmt_ratio(row.break_even)} "
-                        f"(revenue-weighted margin) · target {fmt_ratio(row.targets.target_roas)}")
+            text.append(
+                f": {row.campaigns} campaigns · break-even ROAS {fmt_ratio(row.break_even)} "
+                f"(revenue-weighted margin) · target {fmt_ratio(row.targets.target_roas)}"
+            )
             if row.level == "total":
                 share = self.report.blended.attributed_share
                 text.append(f" · platforms claim {fmt_percent(share, 0)} of store revenue")
                 peak = self.report.peak or self.report.upcoming_peak
                 if peak is not None:
-                    text.append(f" · peak {one_line(peak.name)} {peak.starts_on:%b %d} - {peak.ends_on:%b %d}",
-                                style="yellow")
+                    text.append(
+                        f" · peak {one_line(peak.name)} {peak.starts_on:%b %d} - {peak.ends_on:%b %d}", style="yellow"
+                    )
             if row.alerts:
-                text.append(f"\n{len(row.alerts)} alert{'s' if len(row.alerts) != 1 else ''}; Enter lists the "
-                            "campaigns, b shows the moves", style="red")
+                text.append(
+                    f"\n{len(row.alerts)} alert{'s' if len(row.alerts) != 1 else ''}; Enter lists the "
+                    "campaigns, b shows the moves",
+                    style="red",
+                )
         self.query_one("#ads-detail", Static).update(text)
 
     def _campaign_detail(self, row: ReportRow) -> Text:
@@ -370,10 +441,12 @@ class AdsScreen(AreaScreen):
                 text.append(f" (+{len(row.alerts) - 1} more: b)", style="red")
             text.append("\n")
         own = "own" if info.target_roas is not None else "default"
-        text.append(f"Target ROAS {fmt_ratio(row.targets.target_roas)} ({own}) · break-even "
-                    f"{fmt_ratio(row.break_even)} (margin {fmt_percent(info.margin, 0)} from "
-                    f"{'its SKU' if info.margin_source == 'sku' else 'setting'}) · target CPA "
-                    f"{fmt_money(info.target_cpa)} · budget {fmt_money(info.daily_budget)}/day")
+        text.append(
+            f"Target ROAS {fmt_ratio(row.targets.target_roas)} ({own}) · break-even "
+            f"{fmt_ratio(row.break_even)} (margin {fmt_percent(info.margin, 0)} from "
+            f"{'its SKU' if info.margin_source == 'sku' else 'setting'}) · target CPA "
+            f"{fmt_money(info.target_cpa)} · budget {fmt_money(info.daily_budget)}/day"
+        )
         if info.status != "active":
             text.append(f" · {one_line(info.status)}", style="dim")
         if row.stock is not None:
@@ -389,8 +462,11 @@ class AdsScreen(AreaScreen):
         """What the charts show: the row under the cursor (a day row shows its campaign)."""
         assert self.report is not None
         if self.level == "days":
-            return ("campaign", self.campaign_id), {"campaign_id": self.campaign_id}, \
-                self.report.campaign_row(self.campaign_id or 0)
+            return (
+                ("campaign", self.campaign_id),
+                {"campaign_id": self.campaign_id},
+                self.report.campaign_row(self.campaign_id or 0),
+            )
         row = self.table.cursor_row
         if row is None or row.level == "total":
             return ("total",), {}, self.report.total
@@ -530,23 +606,37 @@ class AdsScreen(AreaScreen):
     def action_edit_targets(self) -> None:
         row = self._target_row()
         if row is None or row.campaign is None or self.report is None:
-            self.dtc.notify_safe("Move to a campaign first (Enter on a channel lists its campaigns).",
-                                 title="Targets", severity="warning")
+            self.dtc.notify_safe(
+                "Move to a campaign first (Enter on a channel lists its campaigns).",
+                title="Targets",
+                severity="warning",
+            )
             return
         info = row.campaign
-        self.app.push_screen(TargetsForm(f"{info.channel} / {info.name}", info.target_roas, info.target_cpa,
-                                         self.report.rules.target_roas),
-                             self._save_targets_callback(info.id, info.version, info.name))
+        self.app.push_screen(
+            TargetsForm(
+                f"{info.channel} / {info.name}", info.target_roas, info.target_cpa, self.report.rules.target_roas
+            ),
+            self._save_targets_callback(info.id, info.version, info.name),
+        )
 
-    def _save_targets_callback(self, campaign_id: int, version: int,
-                               name: str) -> Callable[[tuple[float | None, float | None] | None], None]:
+    def _save_targets_callback(
+        self, campaign_id: int, version: int, name: str
+    ) -> Callable[[tuple[float | None, float | None] | None], None]:
         def save(values: tuple[float | None, float | None] | None) -> None:
             if values is None:
                 return
             target_roas, target_cpa = values
             try:
-                ads.set_targets(self.dtc.engine, campaign_id, expected_version=version, target_roas=target_roas,
-                                target_cpa=target_cpa, actor=self.dtc.operator, now=self.dtc.clock.now())
+                ads.set_targets(
+                    self.dtc.engine,
+                    campaign_id,
+                    expected_version=version,
+                    target_roas=target_roas,
+                    target_cpa=target_cpa,
+                    actor=self.dtc.operator,
+                    now=self.dtc.clock.now(),
+                )
             except ads.TargetError as exc:
                 self.dtc.notify_safe(str(exc), title="Targets not saved", severity="error")
                 self.reload_data()

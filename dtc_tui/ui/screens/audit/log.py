@@ -51,8 +51,11 @@ class AuditScreen(AreaScreen):
     def reload_data(self) -> None:
         table = self.query_one(WindowTable)
         table.set_source(AuditSource(self.dtc.engine, entity=self.entity, actor=self.actor), keep_cursor=True)
-        shown = " ".join(part for part in (f"entity:{self.entity}" if self.entity else "",
-                                           f"who:{self.actor}" if self.actor else "") if part)
+        shown = " ".join(
+            part
+            for part in (f"entity:{self.entity}" if self.entity else "", f"who:{self.actor}" if self.actor else "")
+            if part
+        )
         status = Text(f"{table.row_count:,} changes")
         if shown:
             status.append("  filter: ")

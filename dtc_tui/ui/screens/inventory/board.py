@@ -74,15 +74,27 @@ BOARD_COLUMNS = [
     Column("supplier", "Supplier", 12, lambda r, n: safe(r.supplier), flex=1, drop=6),
     Column("warehouse", "WH", 4, lambda r, n: safe(r.warehouse)),
     Column("available", "Avail", 6, lambda r, n: _int(r.available), align="right"),
-    Column("inbound", "Inbound", 7, lambda r, n: _int(r.plan.inbound) if r.plan.inbound else Text("-", style="dim"),
-           align="right", drop=2),
+    Column(
+        "inbound",
+        "Inbound",
+        7,
+        lambda r, n: _int(r.plan.inbound) if r.plan.inbound else Text("-", style="dim"),
+        align="right",
+        drop=2,
+    ),
     Column("velocity", "/day", 5, _velocity, align="right"),
     Column("cover", "Cover", 6, lambda r, n: days_text(r.plan.cover_days), align="right", drop=3),
     Column("out_in", "Out in", 6, _out_in, align="right"),
     Column("lead", "Lead", 4, lambda r, n: Text(f"{r.lead_time}d"), align="right", drop=4),
-    Column("reorder_by", "Order by", 10, lambda r, n: Text(str(r.plan.reorder_by or "-"),
-                                                           style="red" if r.plan.reorder_by and
-                                                           r.plan.reorder_by <= n.date() else ""), drop=5),
+    Column(
+        "reorder_by",
+        "Order by",
+        10,
+        lambda r, n: Text(
+            str(r.plan.reorder_by or "-"), style="red" if r.plan.reorder_by and r.plan.reorder_by <= n.date() else ""
+        ),
+        drop=5,
+    ),
     Column("rop", "ROP", 6, lambda r, n: _int(r.plan.safety_stock), align="right"),
     Column("action", "Action", 16, _action, flex=1),
 ]
@@ -116,8 +128,11 @@ class InventoryScreen(AreaScreen):
         ("j/k, g/G, PgUp/PgDn", "Move on the board"),
         ("space, V", "Mark the row / the page (b and t act on marked rows, else on the cursor row)"),
         ("Enter", "Detail: 180 days of sales, stock per warehouse, open POs, the numbers"),
-        ("/ then field:value", "Filter: wh:US-W sup:ningbo class:A,B state:reorder|out|now|soon|over|dead "
-                               "flag:aged|transfer|inbound|marked and free text"),
+        (
+            "/ then field:value",
+            "Filter: wh:US-W sup:ningbo class:A,B state:reorder|out|now|soon|over|dead "
+            "flag:aged|transfer|inbound|marked and free text",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -131,10 +146,14 @@ class InventoryScreen(AreaScreen):
         self._pending_sku: int | None = None  # from the overview, focused once the board is ready
 
     def compose_body(self) -> ComposeResult:
-        yield Input(placeholder="filter: wh:US-W sup:ningbo class:A state:reorder flag:aged  or text",
-                    id="board-filter", classes="filter-input")
-        yield WindowTable(BOARD_COLUMNS, clock=self.dtc.clock, id="board", empty_text="Computing the board...",
-                          row_style=_row_style)
+        yield Input(
+            placeholder="filter: wh:US-W sup:ningbo class:A state:reorder flag:aged  or text",
+            id="board-filter",
+            classes="filter-input",
+        )
+        yield WindowTable(
+            BOARD_COLUMNS, clock=self.dtc.clock, id="board", empty_text="Computing the board...", row_style=_row_style
+        )
         yield Static(id="board-status")
 
     @property
@@ -299,38 +318,44 @@ class InventoryScreen(AreaScreen):
         rows = self._selected_rows()
         lines = [purchasing.DraftLine(r.sku_id, r.warehouse_id, r.purchase_qty) for r in rows if r.purchase_qty > 0]
         if not lines:
-            self.dtc.notify_safe("Nothing to buy: no selected row has a suggested purchase.", title="Inventory",
-                                 severity="warning")
+            self.dtc.notify_safe(
+                "Nothing to buy: no selected row has a suggested purchase.", title="Inventory", severity="warning"
+            )
             return
         try:
-            numbers = purchasing.draft_from_lines(self.dtc.engine, lines, actor=self.dtc.operator,
-                                                  now=self.dtc.clock.now())
+            numbers = purchasing.draft_from_lines(
+                self.dtc.engine, lines, actor=self.dtc.operator, now=self.dtc.clock.now()
+            )
         except purchasing.PurchasingError as exc:
             self.dtc.notify_safe(str(exc), title="Inventory", severity="warning")
             return
         units = sum(line.qty for line in lines)
-        self._after_write(f"Drafted {units:,} units on {', '.join(dict.fromkeys(numbers))}. "
-                          "Press p to review and send.")
+        self._after_write(
+            f"Drafted {units:,} units on {', '.join(dict.fromkeys(numbers))}. Press p to review and send."
+        )
 
     def action_transfer(self) -> None:
         if self.board is None:
             return
         selected = {r.key for r in self._selected_rows()}
-        moves = [m for m in self.board.transfers
-                 if (m.sku_id, m.to_warehouse_id) in selected or (m.sku_id, m.from_warehouse_id) in selected]
+        moves = [
+            m
+            for m in self.board.transfers
+            if (m.sku_id, m.to_warehouse_id) in selected or (m.sku_id, m.from_warehouse_id) in selected
+        ]
         if not moves:
-            self.dtc.notify_safe("No transfer suggested for the selected rows.", title="Inventory",
-                                 severity="warning")
+            self.dtc.notify_safe("No transfer suggested for the selected rows.", title="Inventory", severity="warning")
             return
         lines = [purchasing.TransferLine(m.sku_id, m.from_warehouse_id, m.to_warehouse_id, m.qty) for m in moves]
         try:
-            ids = purchasing.draft_transfers(self.dtc.engine, lines, actor=self.dtc.operator,
-                                             now=self.dtc.clock.now())
+            ids = purchasing.draft_transfers(self.dtc.engine, lines, actor=self.dtc.operator, now=self.dtc.clock.now())
         except purchasing.PurchasingError as exc:
             self.dtc.notify_safe(str(exc), title="Inventory", severity="warning")
             return
-        self._after_write(f"Drafted {len(ids)} transfer(s): {', '.join(f'TR-{i}' for i in ids)}. "
-                          "Dispatch them from the PO list (p, then v).")
+        self._after_write(
+            f"Drafted {len(ids)} transfer(s): {', '.join(f'TR-{i}' for i in ids)}. "
+            "Dispatch them from the PO list (p, then v)."
+        )
 
     def action_purchase_orders(self) -> None:
         self.app.push_screen(PoListScreen())
@@ -352,14 +377,18 @@ class InventoryScreen(AreaScreen):
             if not quantities:
                 return
             try:
-                receipt = purchasing.receive(self.dtc.engine, number, quantities,
-                                             expected_version=detail.summary.version, actor=self.dtc.operator,
-                                             now=self.dtc.clock.now())
+                receipt = purchasing.receive(
+                    self.dtc.engine,
+                    number,
+                    quantities,
+                    expected_version=detail.summary.version,
+                    actor=self.dtc.operator,
+                    now=self.dtc.clock.now(),
+                )
             except purchasing.PurchasingError as exc:
                 self.dtc.notify_safe(str(exc), title="Inventory", severity="warning")
                 return
-            self._after_write(f"{receipt.number}: received {sum(receipt.received.values()):,} units "
-                              f"({receipt.status})")
+            self._after_write(f"{receipt.number}: received {sum(receipt.received.values()):,} units ({receipt.status})")
 
         self.app.push_screen(ReceiveForm(number, detail.lines), received)
 
@@ -376,13 +405,21 @@ class InventoryScreen(AreaScreen):
             if not changes:
                 return
             try:
-                inventory.update_sku_parameters(self.dtc.engine, sku_id, changes, expected_version=params.version,
-                                                actor=self.dtc.operator, now=self.dtc.clock.now())
+                inventory.update_sku_parameters(
+                    self.dtc.engine,
+                    sku_id,
+                    changes,
+                    expected_version=params.version,
+                    actor=self.dtc.operator,
+                    now=self.dtc.clock.now(),
+                )
             except inventory.InventoryError as exc:
                 self.dtc.notify_safe(str(exc), title="Inventory", severity="warning")
                 return
-            self._after_write(f"{code}: " + ", ".join(f"{k.replace('_', ' ')} {v if v is not None else 'supplier'}"
-                                                      for k, v in changes.items()))
+            self._after_write(
+                f"{code}: "
+                + ", ".join(f"{k.replace('_', ' ')} {v if v is not None else 'supplier'}" for k, v in changes.items())
+            )
 
         self.app.push_screen(SkuParamsForm(code, params), saved)
 

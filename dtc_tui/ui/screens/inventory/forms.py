@@ -38,8 +38,15 @@ class PromptForm(ModalScreen[Any]):
     DEFAULT_CSS = FORM_CSS.format(name="PromptForm")
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="inventory_form.cancel")]
 
-    def __init__(self, title: Text | str, label: str, value: str, parse: Callable[[str], Any], *,
-                 hint: str = "Enter saves, Esc cancels.") -> None:
+    def __init__(
+        self,
+        title: Text | str,
+        label: str,
+        value: str,
+        parse: Callable[[str], Any],
+        *,
+        hint: str = "Enter saves, Esc cancels.",
+    ) -> None:
         super().__init__()
         self.title_text = title if isinstance(title, Text) else Text(title, style="bold")
         self.label, self.value, self.parse, self.hint = label, value, parse, hint
@@ -123,11 +130,13 @@ class SkuParamsForm(ModalScreen[dict[str, object] | None]):
                         placeholder = f"{supplier_value} (supplier)" if supplier_value is not None else "blank"
                     with Horizontal(classes="inv-form-row"):
                         yield Label(label)
-                        yield Input(value="" if value is None else str(value), placeholder=placeholder,
-                                    id=f"inv-{key}")
+                        yield Input(value="" if value is None else str(value), placeholder=placeholder, id=f"inv-{key}")
             yield Static("", classes="inv-form-error", id="inv-form-error")
-            yield Static("Blank lead time, MOQ or case pack = the supplier's; blank class = by revenue. "
-                         "Enter saves, Esc cancels.", classes="inv-form-hint")
+            yield Static(
+                "Blank lead time, MOQ or case pack = the supplier's; blank class = by revenue. "
+                "Enter saves, Esc cancels.",
+                classes="inv-form-hint",
+            )
 
     def on_mount(self) -> None:
         self.query_one("#inv-lead_time_days", Input).focus()
@@ -173,8 +182,10 @@ class ReceiveForm(ModalScreen[dict[str, int] | None]):
                         yield Label(label)
                         yield Input(value=str(line.open_qty), id=f"inv-receive-{index}")
             yield Static("", classes="inv-form-error", id="inv-form-error")
-            yield Static("Units that arrived per line (0 = none yet). Stock rises at once. Enter saves, Esc cancels.",
-                         classes="inv-form-hint")
+            yield Static(
+                "Units that arrived per line (0 = none yet). Stock rises at once. Enter saves, Esc cancels.",
+                classes="inv-form-hint",
+            )
 
     def on_mount(self) -> None:
         if self.lines:
@@ -191,7 +202,8 @@ class ReceiveForm(ModalScreen[dict[str, int] | None]):
             qty = int(raw)
             if qty > line.open_qty:
                 self.query_one("#inv-form-error", Static).update(
-                    safe(f"{line.code}: {qty} is more than the {line.open_qty} still open"))
+                    safe(f"{line.code}: {qty} is more than the {line.open_qty} still open")
+                )
                 return
             if qty:
                 result[line.code] = qty

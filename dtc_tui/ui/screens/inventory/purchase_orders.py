@@ -24,8 +24,15 @@ from dtc_tui.ui.widgets.window_table import Column, ListSource, WindowTable
 if TYPE_CHECKING:
     from dtc_tui.ui.app import DtcApp
 
-STATUS_STYLE = {"draft": "cyan", "sent": "", "partial": "yellow", "received": "green", "cancelled": "dim",
-                "in_transit": "", "late": "bold red"}
+STATUS_STYLE = {
+    "draft": "cyan",
+    "sent": "",
+    "partial": "yellow",
+    "received": "green",
+    "cancelled": "dim",
+    "in_transit": "",
+    "late": "bold red",
+}
 
 
 def status_cell(status: str, late_days: int = 0) -> Text:
@@ -43,11 +50,15 @@ PO_COLUMNS = [
     Column("status", "Status", 8, lambda r, n: status_cell(r.status, r.late_days)),
     Column("supplier", "Supplier", 12, lambda r, n: safe(r.supplier), flex=1),
     Column("warehouse", "WH", 4, lambda r, n: safe(r.warehouse)),
-    Column("units", "Recv/Ordered", 12, lambda r, n: Text(f"{r.units_received:,}/{r.units_ordered:,}"),
-           align="right"),
+    Column("units", "Recv/Ordered", 12, lambda r, n: Text(f"{r.units_received:,}/{r.units_ordered:,}"), align="right"),
     Column("expected", "Expected", 10, lambda r, n: day_cell(r.expected_at)),
-    Column("late", "Late", 5, lambda r, n: Text(f"{r.late_days}d", style="bold red") if r.late_days
-           else Text("-", style="dim"), align="right"),
+    Column(
+        "late",
+        "Late",
+        5,
+        lambda r, n: Text(f"{r.late_days}d", style="bold red") if r.late_days else Text("-", style="dim"),
+        align="right",
+    ),
 ]
 
 TRANSFER_COLUMNS = [
@@ -65,8 +76,9 @@ LINE_COLUMNS = [
     Column("name", "Name", 12, lambda r, n: safe(r.name), flex=1),
     Column("ordered", "Ordered", 8, lambda r, n: Text(f"{r.qty_ordered:,}"), align="right"),
     Column("received", "Received", 8, lambda r, n: Text(f"{r.qty_received:,}"), align="right"),
-    Column("open", "Open", 7, lambda r, n: Text(f"{r.open_qty:,}", style="bold" if r.open_qty else "dim"),
-           align="right"),
+    Column(
+        "open", "Open", 7, lambda r, n: Text(f"{r.open_qty:,}", style="bold" if r.open_qty else "dim"), align="right"
+    ),
     Column("cost", "Unit cost", 9, lambda r, n: Text(f"{r.unit_cost:,.2f}"), align="right"),
 ]
 
@@ -120,38 +132,63 @@ class _PoBase(Screen[None]):
 
         def sent(expected: datetime | None) -> None:
             if expected is not None:
-                self.write(lambda: purchasing.mark_sent(self.dtc.engine, po.id, expected_version=po.version,
-                                                        actor=self.dtc.operator, now=self.now(),
-                                                        expected_at=expected),
-                           lambda when: f"{po.number} sent; expected {when:%Y-%m-%d}")
+                self.write(
+                    lambda: purchasing.mark_sent(
+                        self.dtc.engine,
+                        po.id,
+                        expected_version=po.version,
+                        actor=self.dtc.operator,
+                        now=self.now(),
+                        expected_at=expected,
+                    ),
+                    lambda when: f"{po.number} sent; expected {when:%Y-%m-%d}",
+                )
 
-        self.app.push_screen(PromptForm(f"Send {po.number}", "Expected arrival (YYYY-MM-DD or +days)",
-                                        default.strftime("%Y-%m-%d"), parse,
-                                        hint="Default: today + lead time. Enter sends, Esc cancels."), sent)
+        self.app.push_screen(
+            PromptForm(
+                f"Send {po.number}",
+                "Expected arrival (YYYY-MM-DD or +days)",
+                default.strftime("%Y-%m-%d"),
+                parse,
+                hint="Default: today + lead time. Enter sends, Esc cancels.",
+            ),
+            sent,
+        )
 
     def receive_po(self, po: PoSummary) -> None:
         if po.status not in ("sent", "partial"):
-            self.dtc.notify_safe(f"{po.number} is {po.status}: only sent POs can be received", title="Purchasing",
-                                 severity="warning")
+            self.dtc.notify_safe(
+                f"{po.number} is {po.status}: only sent POs can be received", title="Purchasing", severity="warning"
+            )
             return
         with db.read_session(self.dtc.engine) as session:
             detail = purchasing.po_detail(session, po.id, self.now())
 
         def received(quantities: dict[str, int] | None) -> None:
             if quantities:
-                self.write(lambda: purchasing.receive(self.dtc.engine, po.id, quantities,
-                                                      expected_version=detail.summary.version,
-                                                      actor=self.dtc.operator, now=self.now()),
-                           lambda r: f"{r.number}: received {sum(r.received.values()):,} units ({r.status})")
+                self.write(
+                    lambda: purchasing.receive(
+                        self.dtc.engine,
+                        po.id,
+                        quantities,
+                        expected_version=detail.summary.version,
+                        actor=self.dtc.operator,
+                        now=self.now(),
+                    ),
+                    lambda r: f"{r.number}: received {sum(r.received.values()):,} units ({r.status})",
+                )
 
         self.app.push_screen(ReceiveForm(po.number, detail.lines), received)
 
     def cancel_po(self, po: PoSummary) -> None:
         def answered(yes: bool | None) -> None:
             if yes:
-                self.write(lambda: purchasing.cancel(self.dtc.engine, po.id, expected_version=po.version,
-                                                     actor=self.dtc.operator, now=self.now()),
-                           f"{po.number} cancelled")
+                self.write(
+                    lambda: purchasing.cancel(
+                        self.dtc.engine, po.id, expected_version=po.version, actor=self.dtc.operator, now=self.now()
+                    ),
+                    f"{po.number} cancelled",
+                )
 
         self.app.push_screen(ConfirmForm(f"Cancel {po.number} ({po.status})?"), answered)
 
@@ -161,14 +198,22 @@ class _PoBase(Screen[None]):
 
         def chosen(expected: datetime | None) -> None:
             if expected is not None:
-                self.write(lambda: purchasing.set_expected(self.dtc.engine, po.id, expected,
-                                                           expected_version=po.version, actor=self.dtc.operator,
-                                                           now=self.now()),
-                           f"{po.number}: expected {expected:%Y-%m-%d}")
+                self.write(
+                    lambda: purchasing.set_expected(
+                        self.dtc.engine,
+                        po.id,
+                        expected,
+                        expected_version=po.version,
+                        actor=self.dtc.operator,
+                        now=self.now(),
+                    ),
+                    f"{po.number}: expected {expected:%Y-%m-%d}",
+                )
 
         current = po.expected_at.strftime("%Y-%m-%d") if po.expected_at else ""
-        self.app.push_screen(PromptForm(f"Expected arrival of {po.number}", "Date (YYYY-MM-DD or +days)", current,
-                                        parse), chosen)
+        self.app.push_screen(
+            PromptForm(f"Expected arrival of {po.number}", "Date (YYYY-MM-DD or +days)", current, parse), chosen
+        )
 
 
 class PoListScreen(_PoBase):
@@ -245,8 +290,10 @@ class PoListScreen(_PoBase):
             text.append(f"{open_count} open  {drafts} draft  ")
             text.append(f"{late} late", style="bold red" if late else "green")
         else:
-            text.append(f"{sum(1 for r in rows if r.status == 'in_transit')} in transit  "
-                        f"{sum(1 for r in rows if r.status == 'draft')} draft")
+            text.append(
+                f"{sum(1 for r in rows if r.status == 'in_transit')} in transit  "
+                f"{sum(1 for r in rows if r.status == 'draft')} draft"
+            )
         text.append(f"   {self.table.position_text()}", style="dim")
         self.query_one("#po-status", Static).update(text)
 
@@ -280,18 +327,20 @@ class PoListScreen(_PoBase):
         if isinstance(row, PoSummary):
             self.send_po(row)
         elif isinstance(row, TransferRow):
-            self.write(lambda: purchasing.dispatch_transfer(self.dtc.engine, row.id, actor=self.dtc.operator,
-                                                            now=self.now()),
-                       lambda when: f"{row.ref} dispatched; expected {when:%Y-%m-%d}")
+            self.write(
+                lambda: purchasing.dispatch_transfer(self.dtc.engine, row.id, actor=self.dtc.operator, now=self.now()),
+                lambda when: f"{row.ref} dispatched; expected {when:%Y-%m-%d}",
+            )
 
     def action_receive(self) -> None:
         row = self.current()
         if isinstance(row, PoSummary):
             self.receive_po(row)
         elif isinstance(row, TransferRow):
-            self.write(lambda: purchasing.receive_transfer(self.dtc.engine, row.id, actor=self.dtc.operator,
-                                                           now=self.now()),
-                       f"{row.ref} received: {row.qty:,} x {row.code} in {row.to_warehouse}")
+            self.write(
+                lambda: purchasing.receive_transfer(self.dtc.engine, row.id, actor=self.dtc.operator, now=self.now()),
+                f"{row.ref} received: {row.qty:,} x {row.code} in {row.to_warehouse}",
+            )
 
     def action_expected(self) -> None:
         row = self.current()
@@ -303,8 +352,10 @@ class PoListScreen(_PoBase):
         if isinstance(row, PoSummary):
             self.cancel_po(row)
         elif isinstance(row, TransferRow):
-            self.write(lambda: purchasing.cancel_transfer(self.dtc.engine, row.id, actor=self.dtc.operator,
-                                                          now=self.now()), f"{row.ref} cancelled")
+            self.write(
+                lambda: purchasing.cancel_transfer(self.dtc.engine, row.id, actor=self.dtc.operator, now=self.now()),
+                f"{row.ref} cancelled",
+            )
 
 
 class PoDetailScreen(_PoBase):
@@ -358,15 +409,17 @@ class PoDetailScreen(_PoBase):
         if po.sent_at:
             header.append(f"  sent {po.sent_at:%Y-%m-%d}", style="dim")
         if po.expected_at:
-            header.append(f"  expected {po.expected_at:%Y-%m-%d}",
-                          style="bold red" if po.late_days else "")
+            header.append(f"  expected {po.expected_at:%Y-%m-%d}", style="bold red" if po.late_days else "")
         if po.late_days:
             header.append(f" ({po.late_days} days late)", style="bold red")
         self.query_one("#po-header", Static).update(header)
         self.table.set_source(ListSource(list(self.detail.lines), key=lambda r: r.sku_id), keep_cursor=True)
         status = Text(f"{po.units_received:,} of {po.units_ordered:,} units received   value {po.value:,.2f}   ")
-        hint = {"draft": "e edit qty  a add line  s send", "sent": "r receive  d arrival date",
-                "partial": "r receive the rest  d arrival date"}.get(po.status, "")
+        hint = {
+            "draft": "e edit qty  a add line  s send",
+            "sent": "r receive  d arrival date",
+            "partial": "r receive the rest  d arrival date",
+        }.get(po.status, "")
         status.append(hint, style="dim")
         self.query_one("#po-status", Static).update(status)
 
@@ -381,40 +434,61 @@ class PoDetailScreen(_PoBase):
         if po is None or not isinstance(line, PoLine):
             return
         if po.status != "draft":
-            self.dtc.notify_safe(f"{po.number} is {po.status}: only draft lines can be edited", title="Purchasing",
-                                 severity="warning")
+            self.dtc.notify_safe(
+                f"{po.number} is {po.status}: only draft lines can be edited", title="Purchasing", severity="warning"
+            )
             return
 
         def chosen(qty: int | None) -> None:
             if qty is not None:
-                self.write(lambda: purchasing.set_line_qty(self.dtc.engine, po.id, line.sku_id, qty,
-                                                           expected_version=po.version, actor=self.dtc.operator,
-                                                           now=self.now()),
-                           f"{line.code}: {qty:,}" if qty else f"{line.code} removed")
+                self.write(
+                    lambda: purchasing.set_line_qty(
+                        self.dtc.engine,
+                        po.id,
+                        line.sku_id,
+                        qty,
+                        expected_version=po.version,
+                        actor=self.dtc.operator,
+                        now=self.now(),
+                    ),
+                    f"{line.code}: {qty:,}" if qty else f"{line.code} removed",
+                )
 
         title = Text(f"{po.number}: ", style="bold")
         title.append_text(safe(line.code, style="bold"))
-        self.app.push_screen(PromptForm(title, "Quantity (0 removes the line)", str(line.qty_ordered),
-                                        _parse_qty), chosen)
+        self.app.push_screen(
+            PromptForm(title, "Quantity (0 removes the line)", str(line.qty_ordered), _parse_qty), chosen
+        )
 
     def action_add_line(self) -> None:
         po = self._po()
         if po is None:
             return
         if po.status != "draft":
-            self.dtc.notify_safe(f"{po.number} is {po.status}: lines can be added to drafts only", title="Purchasing",
-                                 severity="warning")
+            self.dtc.notify_safe(
+                f"{po.number} is {po.status}: lines can be added to drafts only", title="Purchasing", severity="warning"
+            )
             return
 
         def chosen(value: tuple[str, int] | None) -> None:
             if value is not None:
                 code, qty = value
-                self.write(lambda: purchasing.add_line(self.dtc.engine, po.id, code, qty, expected_version=po.version,
-                                                       actor=self.dtc.operator, now=self.now()),
-                           f"{po.number}: +{qty:,} x {code}")
+                self.write(
+                    lambda: purchasing.add_line(
+                        self.dtc.engine,
+                        po.id,
+                        code,
+                        qty,
+                        expected_version=po.version,
+                        actor=self.dtc.operator,
+                        now=self.now(),
+                    ),
+                    f"{po.number}: +{qty:,} x {code}",
+                )
 
-        self.app.push_screen(PromptForm(f"Add a line to {po.number}", "SKU=QTY (same supplier)", "",
-                                        parse_sku_qty), chosen)
+        self.app.push_screen(
+            PromptForm(f"Add a line to {po.number}", "SKU=QTY (same supplier)", "", parse_sku_qty), chosen
+        )
 
     def action_send(self) -> None:
         if (po := self._po()) is not None:

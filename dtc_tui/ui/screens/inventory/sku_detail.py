@@ -22,10 +22,22 @@ from dtc_tui.ui.safe import safe
 if TYPE_CHECKING:
     from dtc_tui.ui.app import DtcApp
 
-STATE_STYLE = {"out": "bold red", "reorder_now": "red", "reorder_soon": "yellow", "ok": "green",
-               "overstock": "magenta", "dead": "dim"}
-STATE_SHORT = {"out": "OUT", "reorder_now": "NOW", "reorder_soon": "SOON", "ok": "ok", "overstock": "OVER",
-               "dead": "DEAD"}
+STATE_STYLE = {
+    "out": "bold red",
+    "reorder_now": "red",
+    "reorder_soon": "yellow",
+    "ok": "green",
+    "overstock": "magenta",
+    "dead": "dim",
+}
+STATE_SHORT = {
+    "out": "OUT",
+    "reorder_now": "NOW",
+    "reorder_soon": "SOON",
+    "ok": "ok",
+    "overstock": "OVER",
+    "dead": "DEAD",
+}
 
 MODAL_CSS = """
 {name} {{ align: center middle; }}
@@ -89,8 +101,9 @@ class SkuDetailScreen(ModalScreen[str | None]):
         super().__init__()
         self.detail = detail
         self.focus_rows: list[BoardRow] = [*detail.warehouses, detail.total]
-        self.focus_index = next((i for i, r in enumerate(self.focus_rows) if r.key == detail.focus.key),
-                                len(self.focus_rows) - 1)
+        self.focus_index = next(
+            (i for i, r in enumerate(self.focus_rows) if r.key == detail.focus.key), len(self.focus_rows) - 1
+        )
 
     @property
     def dtc(self) -> DtcApp:
@@ -137,17 +150,31 @@ class SkuDetailScreen(ModalScreen[str | None]):
 
     def _stock_table(self) -> Table:
         table = Table(box=None, padding=(0, 1, 0, 0), expand=False, show_edge=False)
-        for label, justify in [("WH", "left"), ("On hand", "right"), ("Avail", "right"), ("Inbound", "right"),
-                               ("/day", "right"), ("Cover", "right"), ("Out on", "left"), ("State", "left"),
-                               ("Action", "left")]:
+        for label, justify in [
+            ("WH", "left"),
+            ("On hand", "right"),
+            ("Avail", "right"),
+            ("Inbound", "right"),
+            ("/day", "right"),
+            ("Cover", "right"),
+            ("Out on", "left"),
+            ("State", "left"),
+            ("Action", "left"),
+        ]:
             table.add_column(label, justify=justify, no_wrap=True)  # type: ignore[arg-type]
         for row in [*self.detail.warehouses, self.detail.total]:
             out_on = row.plan.stockout_date
             table.add_row(
-                safe(row.warehouse, style="bold" if row.is_total else ""), f"{row.on_hand:,}", f"{row.available:,}",
-                f"{row.plan.inbound:,}" if row.plan.inbound else "-", f"{row.velocity:.1f}",
-                days_text(row.plan.cover_days), Text(out_on.strftime("%b %d") if out_on else "-"),
-                state_text(row.state, short=True), safe(row.action))
+                safe(row.warehouse, style="bold" if row.is_total else ""),
+                f"{row.on_hand:,}",
+                f"{row.available:,}",
+                f"{row.plan.inbound:,}" if row.plan.inbound else "-",
+                f"{row.velocity:.1f}",
+                days_text(row.plan.cover_days),
+                Text(out_on.strftime("%b %d") if out_on else "-"),
+                state_text(row.state, short=True),
+                safe(row.action),
+            )
         return table
 
     def _inbound_table(self) -> Table | Text:
@@ -221,8 +248,11 @@ class HealthScreen(ModalScreen[None]):
             percent = kpi.key != "turnover"
             value = "-" if kpi.value is None else (f"{kpi.value:.1%}" if percent else f"{kpi.value:.1f}")
             target = f"{kpi.comparison} {kpi.target:.0%}" if percent else f"{kpi.comparison} {kpi.target:g}"
-            verdict = Text("-", style="dim") if kpi.ok is None else (
-                Text("ok", style="green") if kpi.ok else Text("off", style="bold red"))
+            verdict = (
+                Text("-", style="dim")
+                if kpi.ok is None
+                else (Text("ok", style="green") if kpi.ok else Text("off", style="bold red"))
+            )
             table.add_row(kpi.label, value, target, verdict, Text(kpi.detail, style="dim"))
         summary = Text()
         summary.append(f"{h.skus_in_stock:,} of {h.skus:,} SKUs in stock, worth {h.stock_value:,.0f} at cost\n")

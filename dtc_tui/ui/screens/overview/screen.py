@@ -117,7 +117,7 @@ class OverviewScreen(AreaScreen):
         while len(cells) % columns:
             cells.append([Text("")] * (3 if with_target else 2))
         for start in range(0, len(cells), columns):
-            table.add_row(*[part for cell in cells[start:start + columns] for part in cell])
+            table.add_row(*[part for cell in cells[start : start + columns] for part in cell])
         self.query_one("#overview-headlines", Static).update(table)
 
     @on(WindowTable.CursorMoved)

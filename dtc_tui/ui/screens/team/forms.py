@@ -71,8 +71,7 @@ class TeamForm(ModalScreen[bool]):
                     yield Label(spec.label, classes="form-label")
                     yield self._widget(spec)
             yield Static("", id="form-error", classes="form-error")
-            yield Static(Text(self.hint or "Enter or ctrl+s saves, Esc cancels", style="italic"),
-                         classes="form-hint")
+            yield Static(Text(self.hint or "Enter or ctrl+s saves, Esc cancels", style="italic"), classes="form-hint")
             with Horizontal(classes="form-buttons"):
                 yield Button("Save", id="form-save", variant="primary", compact=True)
                 yield Button("Cancel", id="form-cancel", compact=True)
@@ -84,8 +83,9 @@ class TeamForm(ModalScreen[bool]):
         if spec.kind == "checkbox":
             return Checkbox("", value=bool(spec.value), compact=True, id=widget_id)
         suggester = SuggestFromList(spec.suggestions, case_sensitive=False) if spec.suggestions else None
-        return Input(str(spec.value or ""), placeholder=spec.placeholder, compact=True, suggester=suggester,
-                     id=widget_id)
+        return Input(
+            str(spec.value or ""), placeholder=spec.placeholder, compact=True, suggester=suggester, id=widget_id
+        )
 
     def on_mount(self) -> None:
         first = self.query(".form-row > Input, .form-row > Select, .form-row > Checkbox").first()

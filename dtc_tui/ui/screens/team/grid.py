@@ -66,9 +66,17 @@ class TeamGrid(Widget, can_focus=True):
     TeamGrid > .team-grid--empty { color: $text-muted; }
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "team-grid--header", "team-grid--function", "team-grid--cursor", "team-grid--cursor-row",
-        "team-grid--flag", "team-grid--warn", "team-grid--error", "team-grid--warning", "team-grid--notice",
-        "team-grid--inactive", "team-grid--empty",
+        "team-grid--header",
+        "team-grid--function",
+        "team-grid--cursor",
+        "team-grid--cursor-row",
+        "team-grid--flag",
+        "team-grid--warn",
+        "team-grid--error",
+        "team-grid--warning",
+        "team-grid--notice",
+        "team-grid--inactive",
+        "team-grid--empty",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "move(-1, 0)", "Up", show=False, id="team.grid.up"),
@@ -96,8 +104,9 @@ class TeamGrid(Widget, can_focus=True):
     class RoleRequested(Message):
         """The operator asked to set (R/A/C/I) or clear (None) the cell; ``expected`` is what it showed."""
 
-        def __init__(self, grid: TeamGrid, duty: DutyInfo, person: PersonInfo, role: str | None,
-                     expected: str | None) -> None:
+        def __init__(
+            self, grid: TeamGrid, duty: DutyInfo, person: PersonInfo, role: str | None, expected: str | None
+        ) -> None:
             super().__init__()
             self.grid = grid
             self.duty = duty
@@ -120,9 +129,16 @@ class TeamGrid(Widget, can_focus=True):
 
     # --- data ---------------------------------------------------------------------------------
 
-    def set_data(self, people: list[PersonInfo], duties: list[DutyInfo], roles: dict[tuple[int, int], str],
-                 *, flagged_cells: Collection[tuple[int, int]] = (), duty_marks: Mapping[int, str] | None = None,
-                 flagged_people: Collection[int] = ()) -> None:
+    def set_data(
+        self,
+        people: list[PersonInfo],
+        duties: list[DutyInfo],
+        roles: dict[tuple[int, int], str],
+        *,
+        flagged_cells: Collection[tuple[int, int]] = (),
+        duty_marks: Mapping[int, str] | None = None,
+        flagged_people: Collection[int] = (),
+    ) -> None:
         """Replace what is shown, keeping the cursor on the same duty and person where they still exist."""
         duty, person = self.cursor_duty, self.cursor_person
         self.people, self.rows, self.roles = list(people), build_rows(duties), dict(roles)
@@ -264,7 +280,7 @@ class TeamGrid(Widget, can_focus=True):
     def _header(self, name_width: int, visible: int) -> Text:
         line = Text("‹ " if self.left > 0 else "  ", no_wrap=True, end="")
         line.append("Duty".ljust(name_width))
-        shown = self.people[self.left:self.left + visible]
+        shown = self.people[self.left : self.left + visible]
         for offset, person in enumerate(shown):
             style = Style()
             if person.id in self.flagged_people:
@@ -273,7 +289,7 @@ class TeamGrid(Widget, can_focus=True):
                 style += self._style("inactive")
             if self.left + offset == self.col:
                 style += Style(underline=True)
-            handle = safe(person.handle[:CELL - 1], style=style)
+            handle = safe(person.handle[: CELL - 1], style=style)
             left = (CELL - handle.cell_len) // 2
             line.append(" " * left)
             line.append_text(handle)
@@ -297,7 +313,7 @@ class TeamGrid(Widget, can_focus=True):
         line.append_text(name)
         if is_cursor_row:
             line.stylize(self._style("cursor-row"), 0, line.cell_len)
-        for offset, person in enumerate(self.people[self.left:self.left + visible]):
+        for offset, person in enumerate(self.people[self.left : self.left + visible]):
             col = self.left + offset
             role = self.roles.get((duty.id, person.id))
             cell = Text(f"{role or '·':^{CELL}}", style=ROLE_STYLE.get(role or "", "") or self._style("empty"))
@@ -317,8 +333,10 @@ class TeamGrid(Widget, can_focus=True):
         base = self.rich_style
         if not self.rows:
             if y == 1:
-                text = Text("  No duties. Press n to add one, or load a stage: dtc-tui team template growth",
-                            style=self._style("empty"))
+                text = Text(
+                    "  No duties. Press n to add one, or load a stage: dtc-tui team template growth",
+                    style=self._style("empty"),
+                )
                 return Strip(list(text.render(self.app.console))).crop_extend(0, width, base)
             return Strip.blank(width, base)
         name_width, visible = self.layout_widths()

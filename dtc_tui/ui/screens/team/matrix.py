@@ -149,22 +149,35 @@ class TeamScreen(AreaScreen):
             if check.duty_id and (current is None or LEVELS.index(level) < LEVELS.index(current)):
                 marks[check.duty_id] = level
         self.grid.set_data(
-            m.people, m.duties, m.roles,
-            flagged_cells={(c.duty_id, c.person_id) for c in view.checks
-                           if c.duty_id and c.person_id and severity(c.code) != "notice"},
+            m.people,
+            m.duties,
+            m.roles,
+            flagged_cells={
+                (c.duty_id, c.person_id)
+                for c in view.checks
+                if c.duty_id and c.person_id and severity(c.code) != "notice"
+            },
             duty_marks=marks,
-            flagged_people={c.person_id for c in view.checks if c.person_id and c.code in
-                            ("overloaded", "too_many_functions", "cs_merged", "bad_schedule")},
+            flagged_people={
+                c.person_id
+                for c in view.checks
+                if c.person_id and c.code in ("overloaded", "too_many_functions", "cs_merged", "bad_schedule")
+            },
         )
-        self._fill(self.query_one("#team-checks", OptionList),
-                   [Option(check_prompt(c), id=str(i)) for i, c in enumerate(view.checks)]
-                   or [Option(Text("✓ All checks pass.", style="green"), id="none", disabled=True)])
-        self._fill(self.query_one("#team-routes", OptionList),
-                   [Option(route_prompt(r), id=r.category) for r in view.routes])
+        self._fill(
+            self.query_one("#team-checks", OptionList),
+            [Option(check_prompt(c), id=str(i)) for i, c in enumerate(view.checks)]
+            or [Option(Text("✓ All checks pass.", style="green"), id="none", disabled=True)],
+        )
+        self._fill(
+            self.query_one("#team-routes", OptionList), [Option(route_prompt(r), id=r.category) for r in view.routes]
+        )
         self._show_panel()
         failed = len(view.checks)
-        self.set_title_text(f"{len(m.duties)} duties · {len(m.people)} people · "
-                            + (f"{failed} checks failed" if failed else "all checks pass"))
+        self.set_title_text(
+            f"{len(m.duties)} duties · {len(m.people)} people · "
+            + (f"{failed} checks failed" if failed else "all checks pass")
+        )
         self.update_status()
 
     @staticmethod
@@ -214,8 +227,11 @@ class TeamScreen(AreaScreen):
                 text.append("  ")
                 text.append_text(safe(describe(person), style="dim"))
                 text.append(" on duty" if on else " off duty", style="green" if on else "dim")
-            hits = [c for c in (self.view.checks if self.view else []) if c.duty_id == duty.id
-                    and (c.person_id is None or person is None or c.person_id == person.id)]
+            hits = [
+                c
+                for c in (self.view.checks if self.view else [])
+                if c.duty_id == duty.id and (c.person_id is None or person is None or c.person_id == person.id)
+            ]
             if hits:
                 text.append(f"  ✗ {hits[0].code}", style="bold red")
         self.query_one("#team-status", Static).update(text)
@@ -231,8 +247,15 @@ class TeamScreen(AreaScreen):
         if event.role == event.expected:
             return
         try:
-            team_ops.set_role(self.dtc.engine, duty_id=event.duty.id, person_id=event.person.id, role=event.role,
-                              expected=event.expected, actor=self.dtc.operator, now=self.dtc.clock.now())
+            team_ops.set_role(
+                self.dtc.engine,
+                duty_id=event.duty.id,
+                person_id=event.person.id,
+                role=event.role,
+                expected=event.expected,
+                actor=self.dtc.operator,
+                now=self.dtc.clock.now(),
+            )
         except team_ops.TeamError as exc:
             self.dtc.notify_safe(str(exc), title="Not saved", severity="warning")
         self.dtc.mark_seen()
@@ -307,10 +330,19 @@ class TeamScreen(AreaScreen):
             FormField("name", "Name", value=p.name if p else "", placeholder="Ana Weber"),
             FormField("handle", "Handle", value=p.handle if p else "", placeholder="ana"),
             FormField("os_user", "OS user", value=(p.os_user or "") if p else "", placeholder="login name (optional)"),
-            FormField("timezone", "Time zone", value=p.timezone if p else "UTC", suggestions=timezones(),
-                      placeholder="Europe/Berlin"),
-            FormField("work_hours", "Hours", value=p.work_hours if p else "09:00-18:00",
-                      placeholder="09:00-18:00, or 22:00-06:00, or 09:00-12:00,13:00-17:00"),
+            FormField(
+                "timezone",
+                "Time zone",
+                value=p.timezone if p else "UTC",
+                suggestions=timezones(),
+                placeholder="Europe/Berlin",
+            ),
+            FormField(
+                "work_hours",
+                "Hours",
+                value=p.work_hours if p else "09:00-18:00",
+                placeholder="09:00-18:00, or 22:00-06:00, or 09:00-12:00,13:00-17:00",
+            ),
             FormField("work_days", "Days", value=p.work_days if p else "12345", placeholder="12345 (Mon=1 ... Sun=7)"),
         ]
         if p is not None:
@@ -319,13 +351,23 @@ class TeamScreen(AreaScreen):
 
     @staticmethod
     def _person_form(values: dict[str, Any], active: bool = True) -> team_ops.PersonForm:
-        return team_ops.PersonForm(values["name"], values["handle"], values["os_user"] or None, values["timezone"],
-                                   values["work_hours"], values["work_days"], bool(values.get("active", active)))
+        return team_ops.PersonForm(
+            values["name"],
+            values["handle"],
+            values["os_user"] or None,
+            values["timezone"],
+            values["work_hours"],
+            values["work_days"],
+            bool(values.get("active", active)),
+        )
 
     def action_new_person(self) -> None:
         def submit(values: dict[str, Any]) -> str | None:
-            return self._guard(lambda: team_ops.add_person(self.dtc.engine, self._person_form(values),
-                                                           actor=self.dtc.operator, now=self.dtc.clock.now()))
+            return self._guard(
+                lambda: team_ops.add_person(
+                    self.dtc.engine, self._person_form(values), actor=self.dtc.operator, now=self.dtc.clock.now()
+                )
+            )
 
         self.app.push_screen(TeamForm("New person", self._person_fields(None), submit), self._saved)
 
@@ -336,22 +378,40 @@ class TeamScreen(AreaScreen):
             return
 
         def submit(values: dict[str, Any]) -> str | None:
-            return self._guard(lambda: team_ops.update_person(
-                self.dtc.engine, person.id, self._person_form(values), expected_version=person.version,
-                actor=self.dtc.operator, now=self.dtc.clock.now()))
+            return self._guard(
+                lambda: team_ops.update_person(
+                    self.dtc.engine,
+                    person.id,
+                    self._person_form(values),
+                    expected_version=person.version,
+                    actor=self.dtc.operator,
+                    now=self.dtc.clock.now(),
+                )
+            )
 
-        self.app.push_screen(TeamForm(f"Edit person: {person.handle}", self._person_fields(person), submit,
-                                      hint="Untick Active to deactivate. Enter or ctrl+s saves, Esc cancels"),
-                             self._saved)
+        self.app.push_screen(
+            TeamForm(
+                f"Edit person: {person.handle}",
+                self._person_fields(person),
+                submit,
+                hint="Untick Active to deactivate. Enter or ctrl+s saves, Esc cancels",
+            ),
+            self._saved,
+        )
 
     def _duty_fields(self, duty: DutyInfo | None) -> list[FormField]:
         d = duty
-        default_function = (self.grid.cursor_duty.function if self.grid.cursor_duty else FUNCTIONS[0])
+        default_function = self.grid.cursor_duty.function if self.grid.cursor_duty else FUNCTIONS[0]
         fields = [
             FormField("code", "Code", value=d.code if d else "", placeholder="seo (lower case, unique)"),
             FormField("name", "Name", value=d.name if d else "", placeholder="What the duty is"),
-            FormField("function", "Function", kind="select", value=d.function if d else default_function,
-                      options=[(function_label(f), f) for f in FUNCTIONS]),
+            FormField(
+                "function",
+                "Function",
+                kind="select",
+                value=d.function if d else default_function,
+                options=[(function_label(f), f) for f in FUNCTIONS],
+            ),
             FormField("description", "Notes", value=d.description if d else "", placeholder="SOP link, scope..."),
         ]
         if d is not None:
@@ -360,13 +420,21 @@ class TeamScreen(AreaScreen):
 
     @staticmethod
     def _duty_form(values: dict[str, Any]) -> team_ops.DutyForm:
-        return team_ops.DutyForm(values["code"], values["name"], str(values["function"]), values["description"],
-                                 bool(values.get("active", True)))
+        return team_ops.DutyForm(
+            values["code"],
+            values["name"],
+            str(values["function"]),
+            values["description"],
+            bool(values.get("active", True)),
+        )
 
     def action_new_duty(self) -> None:
         def submit(values: dict[str, Any]) -> str | None:
-            return self._guard(lambda: team_ops.add_duty(self.dtc.engine, self._duty_form(values),
-                                                         actor=self.dtc.operator, now=self.dtc.clock.now()))
+            return self._guard(
+                lambda: team_ops.add_duty(
+                    self.dtc.engine, self._duty_form(values), actor=self.dtc.operator, now=self.dtc.clock.now()
+                )
+            )
 
         self.app.push_screen(TeamForm("New duty", self._duty_fields(None), submit), self._saved)
 
@@ -377,13 +445,26 @@ class TeamScreen(AreaScreen):
             return
 
         def submit(values: dict[str, Any]) -> str | None:
-            return self._guard(lambda: team_ops.update_duty(
-                self.dtc.engine, duty.id, self._duty_form(values), expected_version=duty.version,
-                actor=self.dtc.operator, now=self.dtc.clock.now()))
+            return self._guard(
+                lambda: team_ops.update_duty(
+                    self.dtc.engine,
+                    duty.id,
+                    self._duty_form(values),
+                    expected_version=duty.version,
+                    actor=self.dtc.operator,
+                    now=self.dtc.clock.now(),
+                )
+            )
 
-        self.app.push_screen(TeamForm(f"Edit duty: {duty.code}", self._duty_fields(duty), submit,
-                                      hint="Untick Active to deactivate. Enter or ctrl+s saves, Esc cancels"),
-                             self._saved)
+        self.app.push_screen(
+            TeamForm(
+                f"Edit duty: {duty.code}",
+                self._duty_fields(duty),
+                submit,
+                hint="Untick Active to deactivate. Enter or ctrl+s saves, Esc cancels",
+            ),
+            self._saved,
+        )
 
     def edit_rule(self, row: RouteRow) -> None:
         view = self.view
@@ -392,31 +473,50 @@ class TeamScreen(AreaScreen):
         duties = [(f"{d.code}  {d.name}", str(d.id)) for d in view.matrix.duties if d.active]
         people = [(f"{p.handle}  {p.name}", str(p.id)) for p in view.matrix.people if p.active]
         fields = [
-            FormField("duty", "Duty", kind="select", value=str(row.duty_id or ""),
-                      options=[("(none)", ""), *duties]),
-            FormField("backup", "Backup", kind="select", value=str(row.backup_id or ""),
-                      options=[("(none)", ""), *people]),
+            FormField("duty", "Duty", kind="select", value=str(row.duty_id or ""), options=[("(none)", ""), *duties]),
+            FormField(
+                "backup", "Backup", kind="select", value=str(row.backup_id or ""), options=[("(none)", ""), *people]
+            ),
         ]
         expected = (row.duty_id, row.backup_id) if row.has_rule else None
 
         def submit(values: dict[str, Any]) -> str | None:
-            return self._guard(lambda: team_ops.set_rule(
-                self.dtc.engine, row.category, duty_id=int(values["duty"]) if values["duty"] else None,
-                backup_person_id=int(values["backup"]) if values["backup"] else None, expected=expected,
-                actor=self.dtc.operator, now=self.dtc.clock.now()))
+            return self._guard(
+                lambda: team_ops.set_rule(
+                    self.dtc.engine,
+                    row.category,
+                    duty_id=int(values["duty"]) if values["duty"] else None,
+                    backup_person_id=int(values["backup"]) if values["backup"] else None,
+                    expected=expected,
+                    actor=self.dtc.operator,
+                    now=self.dtc.clock.now(),
+                )
+            )
 
-        self.app.push_screen(TeamForm(f"Route {row.category} tickets", fields, submit,
-                                      hint="The duty's accountable person gets them; the backup when they are "
-                                           "off duty. ctrl+s saves, Esc cancels"), self._saved)
+        self.app.push_screen(
+            TeamForm(
+                f"Route {row.category} tickets",
+                fields,
+                submit,
+                hint="The duty's accountable person gets them; the backup when they are "
+                "off duty. ctrl+s saves, Esc cancels",
+            ),
+            self._saved,
+        )
 
     def action_toggle_inactive(self) -> None:
         self.show_inactive = not self.show_inactive
-        self.dtc.notify_safe("Showing inactive people and duties (dimmed)." if self.show_inactive
-                             else "Hiding inactive people and duties.", title="Team")
+        self.dtc.notify_safe(
+            "Showing inactive people and duties (dimmed)."
+            if self.show_inactive
+            else "Hiding inactive people and duties.",
+            title="Team",
+        )
         self.reload_data()
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
-        return [("Team: new person", "Add a person (N)", self.action_new_person),
-                ("Team: edit person", "Edit the person in the current column (E)", self.action_edit_person),
-                ("Team: show or hide inactive", "People and duties that were deactivated (H)",
-                 self.action_toggle_inactive)]
+        return [
+            ("Team: new person", "Add a person (N)", self.action_new_person),
+            ("Team: edit person", "Edit the person in the current column (E)", self.action_edit_person),
+            ("Team: show or hide inactive", "People and duties that were deactivated (H)", self.action_toggle_inactive),
+        ]

@@ -89,7 +89,7 @@ class TicketActions:
             return None
         return targets[0]
 
-    def _now(self):  # noqa: ANN202
+    def _now(self):
         return self._dtc.clock.now()
 
     # --- actions ------------------------------------------------------------------------------
@@ -113,12 +113,28 @@ class TicketActions:
             person_id = None if value == "-" else int(value)
             if len(targets) == 1:
                 ticket_id, version = targets[0]
-                self._run(lambda: ops.assign(self._dtc.engine, ticket_id, person_id, self._dtc.operator,
-                                             self._now(), expected_version=version))
+                self._run(
+                    lambda: ops.assign(
+                        self._dtc.engine,
+                        ticket_id,
+                        person_id,
+                        self._dtc.operator,
+                        self._now(),
+                        expected_version=version,
+                    )
+                )
             else:
-                self._run(lambda: ops.bulk(self._dtc.engine, [t for t, _ in targets], operator=self._dtc.operator,
-                                           now=self._now(), assignee_id=person_id,
-                                           assign_to_nobody=person_id is None), "assigned")
+                self._run(
+                    lambda: ops.bulk(
+                        self._dtc.engine,
+                        [t for t, _ in targets],
+                        operator=self._dtc.operator,
+                        now=self._now(),
+                        assignee_id=person_id,
+                        assign_to_nobody=person_id is None,
+                    ),
+                    "assigned",
+                )
 
         self.app.push_screen(ChoiceModal(f"Assign {self._label(targets)} to", options), chosen)
 
@@ -132,11 +148,23 @@ class TicketActions:
                 return
             if len(targets) == 1:
                 ticket_id, version = targets[0]
-                self._run(lambda: ops.set_priority(self._dtc.engine, ticket_id, value, self._dtc.operator,
-                                                   self._now(), expected_version=version), f"priority {value}")
+                self._run(
+                    lambda: ops.set_priority(
+                        self._dtc.engine, ticket_id, value, self._dtc.operator, self._now(), expected_version=version
+                    ),
+                    f"priority {value}",
+                )
             else:
-                self._run(lambda: ops.bulk(self._dtc.engine, [t for t, _ in targets], operator=self._dtc.operator,
-                                           now=self._now(), priority=value), f"priority {value}")
+                self._run(
+                    lambda: ops.bulk(
+                        self._dtc.engine,
+                        [t for t, _ in targets],
+                        operator=self._dtc.operator,
+                        now=self._now(),
+                        priority=value,
+                    ),
+                    f"priority {value}",
+                )
 
         options = [(p, p) for p in reversed(PRIORITIES)]
         self.app.push_screen(ChoiceModal(f"Priority of {self._label(targets)}", options), chosen)
@@ -145,22 +173,41 @@ class TicketActions:
         targets = self.target_tickets()
         if not targets:
             return
-        labels = {"new": "new", "open": "open", "pending": "pending (waiting on customer: pauses resolution)",
-                  "on_hold": "on hold (pauses resolution)", "solved": "solved", "closed": "closed"}
+        labels = {
+            "new": "new",
+            "open": "open",
+            "pending": "pending (waiting on customer: pauses resolution)",
+            "on_hold": "on hold (pauses resolution)",
+            "solved": "solved",
+            "closed": "closed",
+        }
 
         def chosen(value: str | None) -> None:
             if value is None:
                 return
             if len(targets) == 1:
                 ticket_id, version = targets[0]
-                self._run(lambda: ops.set_status(self._dtc.engine, ticket_id, value, self._dtc.operator,
-                                                 self._now(), expected_version=version), f"status {value}")
+                self._run(
+                    lambda: ops.set_status(
+                        self._dtc.engine, ticket_id, value, self._dtc.operator, self._now(), expected_version=version
+                    ),
+                    f"status {value}",
+                )
             else:
-                self._run(lambda: ops.bulk(self._dtc.engine, [t for t, _ in targets], operator=self._dtc.operator,
-                                           now=self._now(), status=value), f"status {value}")
+                self._run(
+                    lambda: ops.bulk(
+                        self._dtc.engine,
+                        [t for t, _ in targets],
+                        operator=self._dtc.operator,
+                        now=self._now(),
+                        status=value,
+                    ),
+                    f"status {value}",
+                )
 
-        self.app.push_screen(ChoiceModal(f"Status of {self._label(targets)}", [(s, labels[s]) for s in STATUSES]),
-                             chosen)
+        self.app.push_screen(
+            ChoiceModal(f"Status of {self._label(targets)}", [(s, labels[s]) for s in STATUSES]), chosen
+        )
 
     def action_tags(self) -> None:
         target = self._single()
@@ -171,8 +218,12 @@ class TicketActions:
 
         def entered(value: str | None) -> None:
             if value is not None:
-                self._run(lambda: ops.set_tags(self._dtc.engine, ticket_id, value, self._dtc.operator, self._now(),
-                                               expected_version=version), "tags saved")
+                self._run(
+                    lambda: ops.set_tags(
+                        self._dtc.engine, ticket_id, value, self._dtc.operator, self._now(), expected_version=version
+                    ),
+                    "tags saved",
+                )
 
         self.app.push_screen(TextModal(f"Tags of ticket {ticket_id} (space separated)", current), entered)
 
@@ -193,11 +244,21 @@ class TicketActions:
         def entered(value: str | None) -> None:
             self.set_presence(ticket_id, "viewing")
             if value is not None:
-                self._run(lambda: ops.add_reply(self._dtc.engine, ticket_id, value, self._dtc.operator, self._now(),
-                                                expected_version=version), "reply recorded")
+                self._run(
+                    lambda: ops.add_reply(
+                        self._dtc.engine, ticket_id, value, self._dtc.operator, self._now(), expected_version=version
+                    ),
+                    "reply recorded",
+                )
 
-        self.app.push_screen(TextModal(f"Reply to ticket {ticket_id} (recorded, not sent)", multiline=True,
-                                       hint="ctrl+s records the reply, Esc cancels"), entered)
+        self.app.push_screen(
+            TextModal(
+                f"Reply to ticket {ticket_id} (recorded, not sent)",
+                multiline=True,
+                hint="ctrl+s records the reply, Esc cancels",
+            ),
+            entered,
+        )
 
     def action_note(self) -> None:
         target = self._single()
@@ -207,8 +268,10 @@ class TicketActions:
 
         def entered(value: str | None) -> None:
             if value is not None:
-                self._run(lambda: ops.add_note(self._dtc.engine, ticket_id, value, self._dtc.operator, self._now()),
-                          "note added")
+                self._run(
+                    lambda: ops.add_note(self._dtc.engine, ticket_id, value, self._dtc.operator, self._now()),
+                    "note added",
+                )
 
         self.app.push_screen(TextModal(f"Internal note on ticket {ticket_id}", multiline=True), entered)
 
@@ -216,16 +279,27 @@ class TicketActions:
         target = self._single()
         if target:
             ticket_id, version = target
-            self._run(lambda: ops.escalate(self._dtc.engine, ticket_id, self._dtc.operator, self._now(),
-                                           expected_version=version,
-                                           default_owner=self._dtc.settings.default_escalation_owner))
+            self._run(
+                lambda: ops.escalate(
+                    self._dtc.engine,
+                    ticket_id,
+                    self._dtc.operator,
+                    self._now(),
+                    expected_version=version,
+                    default_owner=self._dtc.settings.default_escalation_owner,
+                )
+            )
 
     def action_auto_assign(self) -> None:
         """Route the marked (or current) unassigned tickets to their category owners."""
         targets = self.target_tickets()
         if targets:
-            self._run(lambda: ops.auto_assign(self._dtc.engine, [t for t, _ in targets], operator=self._dtc.operator,
-                                              now=self._now()), "auto-assigned by routing")
+            self._run(
+                lambda: ops.auto_assign(
+                    self._dtc.engine, [t for t, _ in targets], operator=self._dtc.operator, now=self._now()
+                ),
+                "auto-assigned by routing",
+            )
 
     def action_undo(self) -> None:
         if not self._dtc.undo_stack:
@@ -246,8 +320,14 @@ class TicketActions:
         from dtc_tui.services.common import presence
 
         if state == "replying":
-            presence.beat(self._dtc.engine, operator=self._dtc.operator, entity="ticket", entity_id=ticket_id,
-                          state=state, now=self._now())
+            presence.beat(
+                self._dtc.engine,
+                operator=self._dtc.operator,
+                entity="ticket",
+                entity_id=ticket_id,
+                state=state,
+                now=self._now(),
+            )
         else:
             presence.leave(self._dtc.engine, operator=self._dtc.operator, entity="ticket", entity_id=ticket_id)
 

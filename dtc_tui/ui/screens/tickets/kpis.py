@@ -90,11 +90,18 @@ class KpiScreen(Screen[None]):
             table.add_column(column, no_wrap=True)
         for kpi, prev in zip(r.overall.kpis, r.previous.kpis, strict=True):
             table.add_row(kpi.label, Text(kpi.text(), style=ok_style(kpi.ok)), kpi.target_text(), prev.text())
-        backlog = "no open tickets" if r.backlog_median_age_hours is None else (
-            f"Backlog: {r.backlog_open} open, median age {r.backlog_median_age_hours:.1f} h, "
-            f"oldest {r.backlog_oldest_age_hours:.1f} h")
-        counts_line = (f"Tickets: {r.overall.tickets_created} created, {r.overall.tickets_solved} solved "
-                       f"(previous period {r.previous.tickets_created} / {r.previous.tickets_solved})")
+        backlog = (
+            "no open tickets"
+            if r.backlog_median_age_hours is None
+            else (
+                f"Backlog: {r.backlog_open} open, median age {r.backlog_median_age_hours:.1f} h, "
+                f"oldest {r.backlog_oldest_age_hours:.1f} h"
+            )
+        )
+        counts_line = (
+            f"Tickets: {r.overall.tickets_created} created, {r.overall.tickets_solved} solved "
+            f"(previous period {r.previous.tickets_created} / {r.previous.tickets_solved})"
+        )
         summary: list = [table, Text(backlog), Text(counts_line)]
         for warning in r.warnings:
             summary.append(Text("WARNING: " + warning, style="bold red"))
@@ -106,8 +113,14 @@ class KpiScreen(Screen[None]):
         self.query_one("#spark-label", Static).update(label)
         self.query_one(Sparkline).data = [float(n) for n in counts] or [0.0]
         groups = Table(title=Text(f"By {self.group}", style="bold"), title_justify="left", box=None, padding=(0, 1))
-        short = {"fr_sla": "1st resp SLA", "frt_median": "1st resp med", "resolution_rate": "Resolved",
-                 "fsr": "FCR", "csat": "CSAT", "breach_rate": "Breaches"}
+        short = {
+            "fr_sla": "1st resp SLA",
+            "frt_median": "1st resp med",
+            "resolution_rate": "Resolved",
+            "fsr": "FCR",
+            "csat": "CSAT",
+            "breach_rate": "Breaches",
+        }
         keys = tuple(short)
         groups.add_column(self.group.title(), no_wrap=True)
         groups.add_column("Created", justify="right")
@@ -116,8 +129,11 @@ class KpiScreen(Screen[None]):
         for name, kpis in r.groups.get(self.group, {}).items():
             if kpis.tickets_created == 0 and kpis.tickets_solved == 0:
                 continue
-            groups.add_row(safe(name), str(kpis.tickets_created),
-                           *[Text(kpis.get(k).text(), style=ok_style(kpis.get(k).ok)) for k in keys])
+            groups.add_row(
+                safe(name),
+                str(kpis.tickets_created),
+                *[Text(kpis.get(k).text(), style=ok_style(kpis.get(k).ok)) for k in keys],
+            )
         self.query_one("#kpi-groups", Static).update(groups)
 
     def action_period(self, step: int) -> None:

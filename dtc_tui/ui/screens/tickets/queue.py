@@ -84,8 +84,9 @@ class TicketsScreen(TicketActions, AreaScreen):
         self._me: int | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Input(placeholder="filter: channel:whatsapp lang:de prio:high  or text", id="queue-filter",
-                    classes="filter-input")
+        yield Input(
+            placeholder="filter: channel:whatsapp lang:de prio:high  or text", id="queue-filter", classes="filter-input"
+        )
         yield WindowTable(QUEUE_COLUMNS, clock=self.dtc.clock, id="queue", empty_text="No tickets in this view.")
         yield Static(id="queue-status")
 
@@ -104,8 +105,9 @@ class TicketsScreen(TicketActions, AreaScreen):
         if self._me is None:
             with db.read_session(self.dtc.engine) as session:
                 self._me = ticket_ops.find_operator_id(session, self.dtc.operator)
-        return QueueQuery(view=self.view, filter=self.filter, sort=self.sort, me=self._me, now=now,
-                          today_start=local_midnight)
+        return QueueQuery(
+            view=self.view, filter=self.filter, sort=self.sort, me=self._me, now=now, today_start=local_midnight
+        )
 
     def reload_data(self) -> None:
         self.table.set_source(TicketQueueSource(self.dtc.engine, self.build_query()), keep_cursor=True)

@@ -48,7 +48,7 @@ class TicketScreen(TicketActions, Screen[None]):
         self.detail: TicketDetail | None = None
 
     @property
-    def dtc(self):  # noqa: ANN201
+    def dtc(self):
         return self.app
 
     def compose(self) -> ComposeResult:
@@ -74,13 +74,24 @@ class TicketScreen(TicketActions, Screen[None]):
     def beat(self) -> None:
         """Heartbeat our presence and show who else has this ticket open."""
         now = self.app.clock.now()
-        presence.beat(self.app.engine, operator=self.app.operator, entity="ticket", entity_id=self.ticket_id,
-                      state=self.presence_state, now=now)
+        presence.beat(
+            self.app.engine,
+            operator=self.app.operator,
+            entity="ticket",
+            entity_id=self.ticket_id,
+            state=self.presence_state,
+            now=now,
+        )
         self.show_others()
 
     def show_others(self) -> None:
-        viewers = presence.others(self.app.engine, operator=self.app.operator, entity="ticket",
-                                  entity_id=self.ticket_id, now=self.app.clock.now())
+        viewers = presence.others(
+            self.app.engine,
+            operator=self.app.operator,
+            entity="ticket",
+            entity_id=self.ticket_id,
+            now=self.app.clock.now(),
+        )
         text = safe("Also here: " + presence.describe(viewers)) if viewers else Text("")
         self.query_one("#presence", Static).update(text)
 
@@ -114,8 +125,9 @@ class TicketScreen(TicketActions, Screen[None]):
         head.add_column(style="dim", no_wrap=True)
         head.add_column()
         head.add_row("Subject", safe(d.subject, style="bold"), "Status", Text(d.status))
-        head.add_row("Customer", safe(f"{d.customer} <{d.customer_email}> ({d.customer_tier})"), "Priority",
-                     Text(d.priority))
+        head.add_row(
+            "Customer", safe(f"{d.customer} <{d.customer_email}> ({d.customer_tier})"), "Priority", Text(d.priority)
+        )
         head.add_row("Channel", Text(f"{d.channel} / {d.language}"), "Category", Text(d.category))
         head.add_row("Owner", Text(d.assignee or "-"), "Escalated to", Text(d.escalated_to or "-"))
         order = d.order_ref or "-"
@@ -138,15 +150,21 @@ class TicketScreen(TicketActions, Screen[None]):
             ticket = session.get(Ticket, self.ticket_id)
             now = self.app.clock.now()
             clocks = SlaContext(session).clocks(ticket, now) if ticket else []
-        table = Table(title=Text("SLA clocks", style="bold"), title_justify="left", expand=False, box=None,
-                      padding=(0, 2))
+        table = Table(
+            title=Text("SLA clocks", style="bold"), title_justify="left", expand=False, box=None, padding=(0, 2)
+        )
         for column in ("Metric", "Target", "Due", "Left", "State"):
             table.add_column(column, no_wrap=True)
         for clock in clocks:
             left = sla.format_remaining(now, clock.due_at) if clock.due_at and not clock.stopped_at else "-"
             due = clock.due_at.strftime("%a %d %b %H:%M UTC") if clock.due_at else "paused"
-            table.add_row(METRIC_LABEL.get(clock.metric, clock.metric), _minutes(clock.target_minutes), due, left,
-                          Text(clock.state.replace("_", " "), style=CLOCK_STYLE.get(clock.state, "")))
+            table.add_row(
+                METRIC_LABEL.get(clock.metric, clock.metric),
+                _minutes(clock.target_minutes),
+                due,
+                left,
+                Text(clock.state.replace("_", " "), style=CLOCK_STYLE.get(clock.state, "")),
+            )
         if not clocks:
             table.add_row("no SLA policy applies", "", "", "", "")
         self.query_one("#ticket-clocks", Static).update(table)
