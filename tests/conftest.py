@@ -84,14 +84,93 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """A migrated database with the default SLA policies and nothing else."""
-    eng = db.make_engine(database_url)
-    db.upgrade(eng)
-    with db.write_session(eng) as session:
-        ensure_defaults(session)
+def engine(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A migrated database with the default SLA policies and nothing else (a copy of a template)."""
+    eng = _from_template(database_url, "empty", tmp_path_factory)
     yield eng
     eng.dispose()
+
+
+# Building a database costs: Alembic's migrations take ~0.5 s, the small demo 2-8 s. Each test
+# process builds each kind once, as a template, and every test gets a copy: a file copy on SQLite,
+# the template schema's rows copied into a schema made from the models on PostgreSQL
+# (test_migrations proves the models and the migrations agree; it builds its databases itself).
+_TEMPLATES: dict[tuple[str, str], str] = {}
+
+
+def _build(eng: Engine, kind: str) -> None:
+    if kind == "demo":
+        from dtc_tui.services import demo
+
+        demo.build(eng, now=FIXED_NOW, seed=7)
+    else:
+        db.upgrade(eng)
+        with db.write_session(eng) as session:
+            ensure_defaults(session)
+
+
+def _from_template(database_url: str, kind: str, factory: pytest.TempPathFactory) -> Engine:
+    import shutil
+
+    path = db.sqlite_path(database_url)
+    if path is not None:
+        key = ("sqlite", kind)
+        if key not in _TEMPLATES:
+            template = factory.mktemp(f"template-{kind}") / "template.db"
+            eng = db.make_engine(f"sqlite:///{template}")
+            _build(eng, kind)
+            with eng.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            eng.dispose()
+            _TEMPLATES[key] = str(template)
+        path.unlink(missing_ok=True)
+        shutil.copy(_TEMPLATES[key], path)
+        return db.make_engine(database_url)
+    base = postgres_base_url()
+    assert base is not None
+    key = ("postgres", kind)
+    if key not in _TEMPLATES:
+        url, schema = _postgres_schema_url(base)
+        eng = db.make_engine(url)
+        _build(eng, kind)
+        eng.dispose()
+        _TEMPLATES[key] = schema
+    eng = db.make_engine(database_url)
+    _copy_postgres_schema(eng, _TEMPLATES[key])
+    return eng
+
+
+def _copy_postgres_schema(eng: Engine, template: str) -> None:
+    from dtc_tui.models import metadata
+
+    metadata.create_all(eng)
+    with eng.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+            "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+        )
+        conn.exec_driver_sql(f'INSERT INTO alembic_version SELECT version_num FROM "{template}".alembic_version')
+        for table in metadata.sorted_tables:
+            columns = ", ".join(f'"{column.name}"' for column in table.columns)
+            conn.exec_driver_sql(
+                f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM "{template}"."{table.name}"'
+            )
+            for column in table.primary_key.columns:
+                if column.autoincrement is True or (column.autoincrement == "auto" and column.type.python_type is int):
+                    conn.exec_driver_sql(
+                        f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', '{column.name}'), "
+                        f'COALESCE((SELECT MAX("{column.name}") FROM "{table.name}"), 0) + 1, false) '
+                        f"WHERE pg_get_serial_sequence('\"{table.name}\"', '{column.name}') IS NOT NULL"
+                    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_templates() -> Iterator[None]:
+    yield
+    base = postgres_base_url()
+    for (backend, _kind), schema in _TEMPLATES.items():
+        if backend == "postgres" and base is not None:
+            _drop_schema(base, schema)
 
 
 @pytest.fixture
@@ -105,35 +184,17 @@ def now() -> datetime:
 
 
 @pytest.fixture
-def demo_engine(engine: Engine) -> Engine:
-    """The small demo dataset built at the fixed time."""
-    from dtc_tui.services import demo
-
-    demo.build(engine, now=FIXED_NOW, seed=7)
-    return engine
-
-
-_DEMO_TEMPLATE: dict[str, Path] = {}
+def demo_engine(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """The small demo dataset built at the fixed time (a copy of a template), on each backend."""
+    eng = _from_template(database_url, "demo", tmp_path_factory)
+    yield eng
+    eng.dispose()
 
 
 @pytest.fixture
 def sqlite_demo_engine(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """SQLite only: a copy of a demo database built once per test session (fast UI tests)."""
-    import shutil
-
-    from dtc_tui.services import demo
-
-    if "path" not in _DEMO_TEMPLATE:
-        template = tmp_path_factory.mktemp("demo-template") / "demo.db"
-        eng = db.make_engine(f"sqlite:///{template}")
-        demo.build(eng, now=FIXED_NOW, seed=7)
-        with eng.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        eng.dispose()
-        _DEMO_TEMPLATE["path"] = template
-    target = tmp_path / "demo.db"
-    shutil.copy(_DEMO_TEMPLATE["path"], target)
-    eng = db.make_engine(f"sqlite:///{target}")
+    """SQLite only: a copy of the demo database (fast UI tests)."""
+    eng = _from_template(f"sqlite:///{tmp_path / 'demo.db'}", "demo", tmp_path_factory)
     yield eng
     eng.dispose()
 
