@@ -13,6 +13,7 @@ from dtc_tui.models.inventory import (
     Supplier,
     Warehouse,
 )
+from dtc_tui.models.orders import Fulfillment, OrderLine, Refund, StoreOrder
 from dtc_tui.models.system import AuditLog, ChangeCounter, Presence, Setting
 from dtc_tui.models.team import Assignment, Duty, Person, RoutingRule
 from dtc_tui.models.tickets import (
@@ -39,12 +40,15 @@ __all__ = [
     "Customer",
     "DailySales",
     "Duty",
+    "Fulfillment",
     "Holiday",
+    "OrderLine",
     "PeakPeriod",
     "Person",
     "Presence",
     "PurchaseOrder",
     "PurchaseOrderLine",
+    "Refund",
     "RoutingRule",
     "Setting",
     "Sku",
@@ -52,6 +56,7 @@ __all__ = [
     "SlaPolicy",
     "StockLevel",
     "StockTransfer",
+    "StoreOrder",
     "StoreDaily",
     "Supplier",
     "Ticket",

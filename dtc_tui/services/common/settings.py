@@ -62,6 +62,10 @@ DEFAULTS: dict[str, Any] = {
     "ads.budget_move_fraction": 0.5,  # share of a below-break-even campaign's daily budget to move
     "ads.budget_move_max_increase": 0.5,  # a campaign above target grows by at most this share
     "ads.budget_move_step": 5.0,  # suggested amounts are rounded down to this many dollars
+    # Orders (issue 14): the store's till and units sold come from them
+    "orders.revenue_basis": "net",  # net (totals less refunds) | gross: the store revenue blended ROAS reads
+    "orders.store_currency": "",  # the till's currency; empty = the currency most orders are in
+    "orders.default_warehouse": "",  # code of the warehouse orders without a location ship from; empty = first
     # Cross-area signals and the overview (section 6)
     "signals.ticket_rise_days": 3,
     "signals.ticket_rise_baseline_days": 14,

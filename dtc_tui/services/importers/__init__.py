@@ -16,6 +16,12 @@ from typing import Any
 FORMAT_KINDS: dict[str, tuple[str, str, str]] = {
     "shopify-products": ("shopify", "ShopifyProducts", "Shopify product CSV (legacy or current columns) -> SKUs"),
     "shopify-inventory": ("shopify", "ShopifyInventory", "Shopify inventory CSV -> stock per SKU and location"),
+    "shopify-orders": (
+        "shopify_orders",
+        "ShopifyOrders",
+        "Shopify orders export -> orders, lines, refunds, daily sales",
+    ),
+    "shopify-sales": ("shopify_orders", "ShopifySalesReport", "Shopify Sales over time report (by day) -> store daily"),
     "zendesk": ("tickets", "ZendeskTickets", "Zendesk ticket export, CSV or JSON -> tickets"),
     "freshdesk": ("tickets", "FreshdeskTickets", "Freshdesk ticket CSV -> tickets"),
     "meta-ads": ("ads", "MetaAds", "Meta Ads Manager export -> daily ad stats"),
@@ -41,6 +47,10 @@ TABLE_KINDS: dict[str, str] = {
     "purchase-orders": "purchase_order",
     "purchase-order-lines": "purchase_order_line",
     "transfers": "stock_transfer",
+    "orders": "store_order",
+    "order-lines": "order_line",
+    "fulfillments": "fulfillment",
+    "refunds": "refund",
     "channels": "ad_channel",
     "campaigns": "campaign",
     "ad-stats": "ad_stat_daily",

@@ -77,7 +77,21 @@ class TableImporter(Importer):
             self.from_json = True
             return JsonSource(path, name, {col.name: (col.name,) for col in self.tbl.columns})
         self.from_json = False
-        return super().open(path, name)
+        source = super().open(path, name)
+        if self.table_name == "store_daily" and not source.header.has("revenue"):
+            # Shopify's "Sales over time" report matches Day and Orders: its revenue would be read as 0.
+            raise ImportFailed(
+                [
+                    RowError(
+                        name,
+                        source.header.line,
+                        "header",
+                        "no 'revenue' column; for Shopify's Sales over time "
+                        "report (Day, Orders, ..., Total sales) use the kind 'shopify-sales'",
+                    )
+                ]
+            )
+        return source
 
     def _present(self) -> list[Column]:
         if self.from_json:
