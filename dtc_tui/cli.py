@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     ("dtc_tui.commands.team", "team_group"),
     ("dtc_tui.commands.inventory", "inventory_group"),
     ("dtc_tui.commands.inventory", "po_group"),
+    ("dtc_tui.commands.orders", "orders_group"),
     ("dtc_tui.commands.import_export", "import_command"),
     ("dtc_tui.commands.import_export", "export_command"),
 ]

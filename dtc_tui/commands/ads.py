@@ -149,8 +149,10 @@ def _print_text(report_data: AdsReport, rows: list[ReportRow], by: str) -> None:
         f"Ad spend {fmt_money(blended.ad_spend)} ({fmt_signed_percent(report_data.total.spend_change)})   "
         f"Attributed ROAS (platform revenue / ad spend) {fmt_ratio(report_data.total.roas)}"
     )
+    blended_value = fmt_ratio(blended.blended_roas) if blended.has_store_data else "no data (no store revenue)"
+    basis = f", {blended.revenue_basis}" if blended.revenue_basis else ""
     click.echo(
-        f"Blended ROAS (store revenue / ad spend, = MER) {fmt_ratio(blended.blended_roas)}   "
+        f"Blended ROAS (store revenue{basis} / ad spend, = MER) {blended_value}   "
         f"Ad spend share of store revenue {fmt_percent(blended.spend_share)} "
         f"({blended.stage} target {low * 100:.0f}-{high * 100:.0f}%)"
     )

@@ -233,20 +233,31 @@ class Blended:
     previous_ad_spend: float
     band: tuple[float, float]
     stage: str
+    # Days with store figures (orders or an imported store-daily row) in each period: with none,
+    # the store revenue is unknown and blended figures are "no data", never 0. None: not counted.
+    store_days: int | None = None
+    previous_store_days: int | None = None
+    revenue_basis: str = ""  # "net of refunds" or "gross" (the orders.revenue_basis setting)
+
+    @property
+    def has_store_data(self) -> bool:
+        return self.store_days != 0
 
     @property
     def blended_roas(self) -> float | None:
         """Store revenue / ad spend (also called MER here)."""
-        return blended_roas(self.store_revenue, self.ad_spend)
+        return blended_roas(self.store_revenue, self.ad_spend) if self.has_store_data else None
 
     @property
     def previous_blended_roas(self) -> float | None:
+        if self.previous_store_days == 0:
+            return None
         return blended_roas(self.previous_store_revenue, self.previous_ad_spend)
 
     @property
     def spend_share(self) -> float | None:
         """Ad spend / store revenue."""
-        return spend_share(self.ad_spend, self.store_revenue)
+        return spend_share(self.ad_spend, self.store_revenue) if self.has_store_data else None
 
     @property
     def attributed_share(self) -> float | None:
@@ -434,12 +445,20 @@ def _daily_by_campaign(
     return result
 
 
-def _store(session: Session, period: Period) -> tuple[float, int, float]:
-    stmt = select(func.sum(StoreDaily.revenue), func.sum(StoreDaily.orders), func.sum(StoreDaily.refunds)).where(
-        StoreDaily.day >= period.start, StoreDaily.day <= period.end
-    )
-    revenue, orders, refunds = _read(session, stmt).one()
-    return float(revenue or 0), int(orders or 0), float(refunds or 0)
+def revenue_label(session: Session) -> str:
+    from dtc_tui.services.orders.daily import revenue_label as label
+
+    return label(session)
+
+
+def _store(session: Session, period: Period) -> tuple[float, int, float, int]:
+    """The till over the period (store_daily: rebuilt from orders where there are orders, see
+    services.orders.daily) and how many days it has figures for."""
+    stmt = select(
+        func.sum(StoreDaily.revenue), func.sum(StoreDaily.orders), func.sum(StoreDaily.refunds), func.count()
+    ).where(StoreDaily.day >= period.start, StoreDaily.day <= period.end)
+    revenue, orders, refunds, days = _read(session, stmt).one()
+    return float(revenue or 0), int(orders or 0), float(refunds or 0), int(days or 0)
 
 
 def promoted_stock(session: Session, sku_codes: Iterable[str], now: datetime) -> dict[str, StockInfo]:
@@ -550,8 +569,8 @@ def load_report(session: Session, period: Period, now: datetime) -> AdsReport:
         )
     total = _group_row("total", ("total",), "All channels", "", campaigns, rules, peak)
 
-    store_revenue, store_orders, store_refunds = _store(session, period)
-    prev_store_revenue, _, _ = _store(session, previous_period)
+    store_revenue, store_orders, store_refunds, store_days = _store(session, period)
+    prev_store_revenue, _, _, prev_store_days = _store(session, previous_period)
     blended = Blended(
         store_revenue,
         store_orders,
@@ -562,6 +581,9 @@ def load_report(session: Session, period: Period, now: datetime) -> AdsReport:
         total.previous.spend if total.previous else 0.0,
         rules.spend_share_band,
         rules.store_stage,
+        store_days,
+        prev_store_days,
+        revenue_label(session),
     )
     alerts = [alert for row in campaigns for alert in row.alerts]
     if blended.spend_share_state == "above" and blended.spend_share is not None:

@@ -373,7 +373,7 @@ class AdsScreen(AreaScreen):
         spend.append(fmt_ratio(total.roas), style=ROAS_STYLE[total.roas_state])
         spend.append(f" {fmt_signed(total.roas_change)}", style="dim")
         blended_text = Text("Blended ROAS (store revenue / ad spend, = MER) ")
-        blended_text.append(fmt_ratio(blended.blended_roas), style="bold")
+        blended_text.append(fmt_ratio(blended.blended_roas) if blended.has_store_data else "no data", style="bold")
         blended_text.append(
             f" {fmt_signed(difference(blended.blended_roas, blended.previous_blended_roas))}", style="dim"
         )

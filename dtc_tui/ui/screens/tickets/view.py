@@ -56,6 +56,7 @@ class TicketScreen(TicketActions, Screen[None]):
         yield Static(id="presence")
         with VerticalScroll(id="ticket-body"):
             yield Static(id="ticket-head")
+            yield Static(id="ticket-order", classes="section")
             yield Static(id="ticket-clocks", classes="section")
             yield Static(id="ticket-thread", classes="section")
             yield Static(id="ticket-events", classes="section")
@@ -113,8 +114,20 @@ class TicketScreen(TicketActions, Screen[None]):
             self.query_one("#ticket-head", Static).update(Text(f"Ticket {self.ticket_id} no longer exists."))
             return
         self.render_head()
+        self.render_order()
         self.render_clocks()
         self.render_thread()
+
+    def render_order(self) -> None:
+        """The order the ticket is about (hidden when none is found)."""
+        from dtc_tui.ui.facades.orders import OrdersFacade
+        from dtc_tui.ui.screens.tickets.order_panel import order_panel
+
+        panel = OrdersFacade(self.app.engine, self.app.operator, self.app.clock).ticket_order(self.ticket_id)
+        widget = self.query_one("#ticket-order", Static)
+        widget.display = panel is not None
+        if panel is not None:
+            widget.update(order_panel(panel))
 
     def render_head(self) -> None:
         d = self.detail
