@@ -76,7 +76,7 @@ def test_real_gbp_export_imports_with_the_files_own_figures(engine: Engine) -> N
     assert summary.created["order"] == len(orders)
     without_sku = [row for row in rows if not row["Lineitem sku"].strip()]
     assert any(
-        f"line without a SKU" in w and f"lines {', '.join(str(rows.index(r) + 2) for r in without_sku)}" in w
+        "line without a SKU" in w and f"lines {', '.join(str(rows.index(r) + 2) for r in without_sku)}" in w
         for w in summary.warnings
     ), summary.warnings
     assert summary.created["sku"] == len({row["Lineitem sku"] for row in rows if row["Lineitem sku"].strip()})

@@ -22,6 +22,7 @@ class StoreOrder(SQLModel, table=True):
         UniqueConstraint("source", "name", name="uq_order_source_name"),
         Index("ix_order_day", "created_day"),
         Index("ix_order_email_created", "email", "created_at"),
+        Index("ix_order_created", "created_at", "id"),  # the newest orders first
     )
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(default="shopify", max_length=20)  # the system the order came from

@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-12-01 19:38:33.775316
+Create Date: 2026-12-01 19:49:22.682468
 """
 
 from collections.abc import Sequence
@@ -69,6 +69,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("source", "name", name="uq_order_source_name"),
     )
     with op.batch_alter_table("store_order", schema=None) as batch_op:
+        batch_op.create_index("ix_order_created", ["created_at", "id"], unique=False)
         batch_op.create_index("ix_order_day", ["created_day"], unique=False)
         batch_op.create_index("ix_order_email_created", ["email", "created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_store_order_customer_id"), ["customer_id"], unique=False)
@@ -171,6 +172,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_store_order_customer_id"))
         batch_op.drop_index("ix_order_email_created")
         batch_op.drop_index("ix_order_day")
+        batch_op.drop_index("ix_order_created")
 
     op.drop_table("store_order")
     # ### end Alembic commands ###

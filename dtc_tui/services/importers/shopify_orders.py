@@ -211,7 +211,8 @@ class ShopifyOrders(Importer):
             return None
         if line is None:
             return None
-        return {"name": name, "order": order, "line": line}
+        # Tuples of items, not dicts: the pipeline hashes records to spot repeated rows.
+        return {"name": name, "order": tuple(order.items()) if order else None, "line": tuple(line.items())}
 
     def _order(self, row: Any, check: RowCheck, name: str) -> dict[str, Any] | None:
         missing = [key for key in ("currency", "total", "created_at") if not check.raw(key)]
@@ -280,7 +281,7 @@ class ShopifyOrders(Importer):
         base = f"sku:{code}" if code else f"name:{line_name.lower()}"
         self.current_keys[base] += 1
         seen = self.current_keys[base]
-        return {
+        return {  # line_key first: key() reads it by position
             "line_key": base[:396] + (f"#{seen}" if seen > 1 else ""),
             "position": sum(self.current_keys.values()),
             "sku_code": code or None,
@@ -295,7 +296,7 @@ class ShopifyOrders(Importer):
         }
 
     def key(self, record: dict[str, Any]) -> Hashable | None:
-        return (record["name"], record["line"]["line_key"])
+        return (record["name"], record["line"][0][1])  # line_key is the line's first item
 
     def describe_key(self, key: Hashable) -> str:
         name, line_key = key  # type: ignore[misc]
@@ -313,10 +314,10 @@ class ShopifyOrders(Importer):
         self.places = warehouses.WarehousePicker(session, self.created)
 
     def write(self, session: Session, batch: list[tuple[int, dict[str, Any]]]) -> None:
-        orders = [record["order"] for _line, record in batch if record["order"] is not None]
+        orders = [dict(record["order"]) for _line, record in batch if record["order"] is not None]
         if orders:
             self._write_orders(session, orders)
-        self._write_lines(session, [record for _line, record in batch])
+        self._write_lines(session, [(record["name"], dict(record["line"])) for _line, record in batch])
 
     def _write_orders(self, session: Session, orders: list[dict[str, Any]]) -> None:
         self._customers(session, orders)
@@ -417,13 +418,11 @@ class ShopifyOrders(Importer):
             query = select(SKU.c.code, SKU.c.id).where(SKU.c.code.in_(codes[start : start + CHUNK]))
             self.sku_ids.update(dict(session.execute(query).all()))
 
-    def _write_lines(self, session: Session, records: list[dict[str, Any]]) -> None:
-        lines = [record["line"] for record in records]
-        self._skus(session, lines)
+    def _write_lines(self, session: Session, records: list[tuple[str, dict[str, Any]]]) -> None:
+        self._skus(session, [line for _name, line in records])
         rows = []
-        for record in records:
-            order_id = self.order_ids[record["name"]]
-            line = record["line"]
+        for name, line in records:
+            order_id = self.order_ids[name]
             rows.append({**line, "order_id": order_id, "sku_id": self.sku_ids.get(line["sku_code"] or "")})
             self.file_lines.setdefault(order_id, set()).add(line["line_key"])
         outcome = upsert(session, LINE, ("order_id", "line_key"), rows)

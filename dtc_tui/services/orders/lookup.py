@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from dtc_tui.models import (
@@ -170,11 +170,21 @@ def find_orders(session: Session, query: str, *, limit: int = 50) -> list[OrderS
     if "@" in text:
         return _summaries(session, StoreOrder.email == text.lower(), limit=limit)
     number = text.lstrip("#").strip()
-    by_number = _summaries(session, or_(StoreOrder.number == number, StoreOrder.name == text), limit=limit)
+    # Each query reads one index: number, (source, name), then the lines' SKU code.
+    by_number = _summaries(session, StoreOrder.number == number, limit=limit)
+    if not by_number:
+        by_number = _summaries(session, (StoreOrder.source == "shopify") & (StoreOrder.name == text), limit=limit)
     if by_number:
         return by_number
-    with_sku = select(OrderLine.order_id).where(OrderLine.sku_code == text)
-    return _summaries(session, StoreOrder.id.in_(with_sku), limit=limit)  # type: ignore[union-attr]
+    newest_with_sku = (
+        select(StoreOrder.id)
+        .join(OrderLine, OrderLine.order_id == StoreOrder.id)  # type: ignore[arg-type]
+        .where(OrderLine.sku_code == text)
+        .order_by(StoreOrder.created_at.desc())  # type: ignore[attr-defined]
+        .limit(limit)
+    )
+    ids = list(session.execute(newest_with_sku).scalars().unique())
+    return _summaries(session, StoreOrder.id.in_(ids), limit=limit) if ids else []  # type: ignore[union-attr]
 
 
 def order_id_by_name(session: Session, name: str) -> int | None:
