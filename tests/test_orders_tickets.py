@@ -163,3 +163,41 @@ async def test_the_ticket_view_shows_the_order_of_a_wismo_ticket(
     shipped = datetime.fromisoformat(order["Fulfilled at"]).astimezone(UTC)
     assert f"Shipped {shipped:%d %b %Y %H:%M}: no tracking number" in shown
     assert "[b]now[/b]" in shown  # the subject is shown as text
+
+
+def test_signals_come_from_order_facts(engine: Engine) -> None:
+    from dtc_tui.services.common import settings as settings_store
+    from dtc_tui.services.orders.signals import order_signals
+
+    orders = sample_orders()
+    run_import(engine, "shopify-orders", GBP, now=FIXED_NOW, actor="tester")
+    live = [n for n, o in orders.items() if not o["Cancelled at"] and not float(o["Refunded Amount"] or 0)]
+    refunded = next(n for n, o in orders.items() if float(o["Refunded Amount"] or 0) > 0)
+    late, unpaid, overpaid = live[0], live[1], live[2]
+    with db.write_session(engine) as session:
+        wismo = add_ticket(session, f"Where is my order {late}?")
+        session.get(Ticket, wismo).category = "logistics"  # type: ignore[union-attr]
+        promised_ids = []
+        for name in (unpaid, refunded):  # the refunded one shows its refund: no signal
+            ticket_id = add_ticket(session, "Refund please", order_ref=name)
+            ticket = session.get(Ticket, ticket_id)
+            assert ticket is not None
+            ticket.is_open, ticket.status, ticket.refund_status = False, "solved", "pending"
+            ticket.solved_at = FIXED_NOW - timedelta(days=10)
+            promised_ids.append(ticket_id)
+        order = session.execute(select(StoreOrder).where(StoreOrder.name == overpaid)).scalar_one()
+        order.refunded = order.total + 5
+    with db.read_session(engine) as session:
+        found = {(s.kind, s.order_name): s for s in order_signals(session, FIXED_NOW)}
+    assert set(found) == {("late_with_wismo", late), ("refund_not_paid", unpaid), ("refund_twice", overpaid)}
+    coupon = found[("late_with_wismo", late)]
+    assert coupon.ticket_id == wismo
+    assert coupon.amount == pytest.approx(round(float(orders[late]["Total"]) * 0.10, 2))
+    assert not coupon.needs_approval
+    assert found[("refund_not_paid", unpaid)].ticket_id == promised_ids[0]
+    with db.write_session(engine) as session:
+        settings_store.put(session, "cs.compensation_limit", 1.0, actor="tester", now=FIXED_NOW)
+    with db.read_session(engine) as session:
+        again = [s for s in order_signals(session, FIXED_NOW) if s.kind == "late_with_wismo"]
+    assert [s.needs_approval for s in again] == [True]
+    assert "needs approval" in again[0].message

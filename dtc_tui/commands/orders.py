@@ -88,3 +88,22 @@ def orders_show(ctx: CliContext, name: str, as_json: bool) -> None:
         click.echo(f"  shipped {shipped}: {one_line(tracking)}")
     for refund in detail.refunds:
         click.echo(f"  refund {refund.currency} {refund.amount:,.2f} ({refund.source})")
+
+
+@orders_group.command("signals")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def orders_signals(ctx: CliContext, as_json: bool) -> None:
+    """Refunds promised but not paid, refunds paid twice, late orders with an open WISMO ticket."""
+    from dtc_tui import db
+    from dtc_tui.services.common.text import one_line
+    from dtc_tui.services.orders.signals import order_signals
+
+    with db.read_session(ctx.engine()) as session:
+        found = order_signals(session, ctx.now())
+    if as_json:
+        echo_json({"signals": [_plain(signal) for signal in found]})
+        return
+    for signal in found:
+        click.echo(f"{signal.kind:<16} {one_line(signal.message, 200)}")
+    click.echo(f"{len(found)} signals", err=True)

@@ -66,6 +66,9 @@ DEFAULTS: dict[str, Any] = {
     "orders.revenue_basis": "net",  # net (totals less refunds) | gross: the store revenue blended ROAS reads
     "orders.store_currency": "",  # the till's currency; empty = the currency most orders are in
     "orders.default_warehouse": "",  # code of the warehouse orders without a location ship from; empty = first
+    "orders.refund_wait_days": 5,  # a refund promised in a solved ticket should show on the order within this
+    "orders.promise_days": 5,  # delivery promise for orders whose SKUs carry none
+    "orders.late_coupon_share": 0.10,  # suggested coupon for a late order, as a share of its total
     # Cross-area signals and the overview (section 6)
     "signals.ticket_rise_days": 3,
     "signals.ticket_rise_baseline_days": 14,
