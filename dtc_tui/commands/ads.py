@@ -150,9 +150,9 @@ def _print_text(report_data: AdsReport, rows: list[ReportRow], by: str) -> None:
         f"Attributed ROAS (platform revenue / ad spend) {fmt_ratio(report_data.total.roas)}"
     )
     blended_value = fmt_ratio(blended.blended_roas) if blended.has_store_data else "no data (no store revenue)"
-    basis = f", {blended.revenue_basis}" if blended.revenue_basis else ""
+    basis = f" (store revenue {blended.revenue_basis})" if blended.revenue_basis and blended.has_store_data else ""
     click.echo(
-        f"Blended ROAS (store revenue{basis} / ad spend, = MER) {blended_value}   "
+        f"Blended ROAS (store revenue / ad spend, = MER) {blended_value}{basis}   "
         f"Ad spend share of store revenue {fmt_percent(blended.spend_share)} "
         f"({blended.stage} target {low * 100:.0f}-{high * 100:.0f}%)"
     )

@@ -41,6 +41,10 @@ class OrdersFacade:
         with db.read_session(self.engine) as session:
             return lookup.find_orders(session, query, limit=limit)
 
+    def recent(self, limit: int = 50) -> list[OrderSummary]:
+        with db.read_session(self.engine) as session:
+            return lookup.list_orders(session, limit=limit)
+
     def detail(self, order_id: int) -> OrderDetail | None:
         with db.read_session(self.engine) as session:
             return lookup.order_detail(session, order_id)

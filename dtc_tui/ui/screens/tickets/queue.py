@@ -65,6 +65,7 @@ class TicketsScreen(TicketActions, AreaScreen):
         *TICKET_BINDINGS,
         Binding("slash", "filter", "Filter", id="tickets.filter"),
         Binding("K", "kpis", "KPIs", id="tickets.kpis"),
+        Binding("O", "orders", "Orders", show=False, id="tickets.orders"),
         Binding("v", "next_view", "View", id="tickets.view"),
         Binding("o", "next_sort", "Sort", id="tickets.sort"),
         Binding("escape", "clear_filter", "Clear", show=False, id="tickets.clear"),
@@ -174,6 +175,11 @@ class TicketsScreen(TicketActions, AreaScreen):
         from dtc_tui.ui.screens.tickets.kpis import KpiScreen
 
         self.app.push_screen(KpiScreen())
+
+    def action_orders(self) -> None:
+        from dtc_tui.ui.screens.orders.search import OrdersScreen
+
+        self.app.push_screen(OrdersScreen())
 
     def action_next_view(self) -> None:
         views = list(VIEWS)

@@ -1,0 +1,102 @@
+"""Orders: find one by number, e-mail or SKU (``O`` from the ticket queue), and read its detail."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from dtc_tui.services.orders.lookup import OrderSummary
+from dtc_tui.ui.facades.orders import OrdersFacade, TicketOrderPanel
+from dtc_tui.ui.safe import safe
+from dtc_tui.ui.screens.base import TitleBar
+from dtc_tui.ui.screens.tickets.order_panel import order_panel
+
+COLUMNS = ("Order", "Placed", "Customer", "Total", "Payment", "Fulfilment", "Lines")
+
+
+class OrdersScreen(Screen[None]):
+    AREA = "tickets"
+    AREA_TITLE = "Orders"
+    DEFAULT_CSS = """
+    OrdersScreen #orders-find { margin: 0 1; }
+    OrdersScreen #orders-table { height: 1fr; min-height: 5; }
+    OrdersScreen #orders-detail { height: 2fr; padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="orders.back"),
+        Binding("slash", "find", "Find", id="orders.find"),
+    ]
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__()
+        self.query_text = query
+        self.found: list[OrderSummary] = []
+
+    def facade(self) -> OrdersFacade:
+        return OrdersFacade(self.app.engine, self.app.operator, self.app.clock)  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar(Text("Orders", style="bold"), id="title-bar")
+        yield Input(self.query_text, placeholder="order number, e-mail or SKU; Enter to find", id="orders-find")
+        yield DataTable(id="orders-table", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="orders-detail"):
+            yield Static(id="orders-panel")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(*COLUMNS)
+        self.run_find(self.query_text)
+        self.query_one(Input).focus()
+
+    def run_find(self, query: str) -> None:
+        facade = self.facade()
+        self.found = facade.find(query) if query.strip() else facade.recent()
+        table = self.query_one(DataTable)
+        table.clear()
+        for o in self.found:
+            state = (o.financial_status or "-") + (" cancelled" if o.cancelled else "")
+            table.add_row(
+                safe(o.name),
+                f"{o.created_at:%Y-%m-%d}",
+                safe(o.email or o.customer_name or "-", limit=28),
+                f"{o.currency} {o.total:,.2f}",
+                safe(state),
+                safe(o.fulfillment_status or "-"),
+                str(o.lines),
+            )
+        what = f"{len(self.found)} orders" + (f" for {query.strip()!r}" if query.strip() else ", newest first")
+        self.query_one("#orders-panel", Static).update(Text(what, style="dim"))
+        if self.found:
+            self.show_detail(0)
+
+    def show_detail(self, index: int) -> None:
+        if not 0 <= index < len(self.found):
+            return
+        detail = self.facade().detail(self.found[index].id)
+        if detail is None:
+            self.query_one("#orders-panel", Static).update(Text("This order no longer exists."))
+            return
+        from dtc_tui.services.orders.lookup import OrderLink
+
+        self.query_one("#orders-panel", Static).update(
+            order_panel(TicketOrderPanel(OrderLink(detail.summary.id, "search", guess=False), detail))
+        )
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.run_find(event.value)
+        self.query_one(DataTable).focus()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_detail(event.cursor_row)
+
+    def action_find(self) -> None:
+        self.query_one(Input).focus()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

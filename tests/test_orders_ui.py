@@ -1,0 +1,69 @@
+"""The orders screen (``O`` from the ticket queue): find by number, e-mail or SKU, read the detail."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from sqlalchemy import Engine
+
+from dtc_tui.clock import FixedClock
+from dtc_tui.config import Settings
+from dtc_tui.services.importers.pipeline import run_import
+from tests.conftest import FIXED_NOW, FIXTURES, make_app, screen_text
+
+GBP = FIXTURES / "shopify_orders_gbp.csv"
+
+
+def first_lines() -> dict[str, dict[str, str]]:
+    with open(GBP, encoding="utf-8-sig", newline="") as handle:
+        orders: dict[str, dict[str, str]] = {}
+        for row in csv.DictReader(handle):
+            orders.setdefault(row["Name"], row)
+    return orders
+
+
+@pytest.fixture
+def orders_engine(sqlite_demo_engine: Engine) -> Engine:
+    assert run_import(sqlite_demo_engine, "shopify-orders", GBP, now=FIXED_NOW, actor="tester").errors == []
+    return sqlite_demo_engine
+
+
+async def test_find_an_order_by_e_mail_and_read_it(
+    orders_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    orders = first_lines()
+    refunded = next(o for o in orders.values() if float(o["Refunded Amount"] or 0) > 0)
+    app = make_app(orders_engine, clock, settings)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("O")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "OrdersScreen"
+        assert f"{len(orders)} orders, newest first" in screen_text(app) or "newest first" in screen_text(app)
+        for char in refunded["Email"]:
+            await pilot.press(char)
+        await pilot.press("enter")
+        await pilot.pause()
+        shown = screen_text(app)
+        assert f"Order {refunded['Name']}" in shown
+        assert f"refunded GBP {float(refunded['Refunded Amount']):,.2f}" in shown
+        assert refunded["Lineitem sku"] in shown
+        await pilot.press("escape")
+        assert type(app.screen).__name__ == "TicketsScreen"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+def test_orders_screen_snapshot(
+    snap_compare, orders_engine: Engine, clock: FixedClock, settings: Settings, size: tuple[int, int]
+) -> None:
+    name = next(iter(first_lines()))
+
+    async def find(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.press("O")
+        await pilot.pause()
+        for char in name.lstrip("#"):
+            await pilot.press(char)
+        await pilot.press("enter")
+        await pilot.pause()
+
+    assert snap_compare(make_app(orders_engine, clock, settings), run_before=find, terminal_size=size)
