@@ -39,7 +39,7 @@ async def test_find_an_order_by_e_mail_and_read_it(
         await pilot.press("O")
         await pilot.pause()
         assert type(app.screen).__name__ == "OrdersScreen"
-        assert f"{len(orders)} orders, newest first" in screen_text(app) or "newest first" in screen_text(app)
+        assert f"{min(len(orders), 50)} orders, newest first" in screen_text(app)  # the newest 50
         for char in refunded["Email"]:
             await pilot.press(char)
         await pilot.press("enter")

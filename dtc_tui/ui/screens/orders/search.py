@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from dtc_tui.services.importers.base import plural
 from dtc_tui.services.orders.lookup import OrderSummary
 from dtc_tui.ui.facades.orders import OrdersFacade, TicketOrderPanel
 from dtc_tui.ui.safe import safe
@@ -25,8 +26,8 @@ class OrdersScreen(Screen[None]):
     AREA_TITLE = "Orders"
     DEFAULT_CSS = """
     OrdersScreen #orders-find { margin: 0 1; }
-    OrdersScreen #orders-table { height: 1fr; min-height: 5; }
-    OrdersScreen #orders-detail { height: 2fr; padding: 0 1; }
+    OrdersScreen #orders-table { height: auto; max-height: 40%; }
+    OrdersScreen #orders-detail { height: 1fr; padding: 0 1; margin-top: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="orders.back"),
@@ -70,8 +71,12 @@ class OrdersScreen(Screen[None]):
                 safe(o.fulfillment_status or "-"),
                 str(o.lines),
             )
-        what = f"{len(self.found)} orders" + (f" for {query.strip()!r}" if query.strip() else ", newest first")
-        self.query_one("#orders-panel", Static).update(Text(what, style="dim"))
+        what = plural(len(self.found), "order") + (f" for {query.strip()!r}" if query.strip() else ", newest first")
+        title = Text("Orders", style="bold")
+        title.append("   ")
+        title.append_text(safe(what, style="dim"))
+        self.query_one(TitleBar).update(title)
+        self.query_one("#orders-panel", Static).update(Text("No order found." if not self.found else ""))
         if self.found:
             self.show_detail(0)
 
@@ -85,7 +90,7 @@ class OrdersScreen(Screen[None]):
         from dtc_tui.services.orders.lookup import OrderLink
 
         self.query_one("#orders-panel", Static).update(
-            order_panel(TicketOrderPanel(OrderLink(detail.summary.id, "search", guess=False), detail))
+            order_panel(TicketOrderPanel(OrderLink(detail.summary.id, "", guess=False), detail))
         )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

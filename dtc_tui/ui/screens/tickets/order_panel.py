@@ -16,7 +16,9 @@ def _when(value: object) -> str:
 
 def order_panel(panel: TicketOrderPanel) -> RenderableType:
     d, s = panel.detail, panel.detail.summary
-    how = f"found by {panel.link.how}" + (" (a guess: the customer's latest order)" if panel.link.guess else "")
+    how = f"found by {panel.link.how}" if panel.link.how else ""  # no "how" on the orders screen itself
+    if panel.link.guess:
+        how += " (a guess: the customer's latest order)"
     title = Text("Order ", style="bold")
     title.append_text(safe(s.name, style="bold"))
     title.append(f"  {how}", style="dim yellow" if panel.link.guess else "dim")
