@@ -157,6 +157,10 @@ async def test_the_ticket_view_shows_the_order_of_a_wismo_ticket(
         await pilot.pause()
         assert type(app.screen).__name__ == "TicketScreen"
         shown = screen_text(app)
+        await pilot.press("O")  # the order itself, on the orders screen
+        await pilot.pause()
+        assert type(app.screen).__name__ == "OrdersScreen"
+        assert f"1 order for '{name}'" in screen_text(app)
     assert f"Order {name}" in shown and "found by subject" in shown
     assert order["Lineitem sku"] in shown
     assert f"{order['Currency']} {float(order['Total']):,.2f}" in shown

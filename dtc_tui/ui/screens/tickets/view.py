@@ -38,6 +38,7 @@ class TicketScreen(TicketActions, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         *TICKET_BINDINGS,
         Binding("escape,backspace", "back", "Back", id="ticket.back"),
+        Binding("O", "open_order", "Order", show=False, id="ticket.order"),
         Binding("j,down", "scroll_down", "Down", show=False, id="ticket.down"),
         Binding("k,up", "scroll_up", "Up", show=False, id="ticket.up"),
     ]
@@ -46,6 +47,7 @@ class TicketScreen(TicketActions, Screen[None]):
         super().__init__()
         self.ticket_id = ticket_id
         self.detail: TicketDetail | None = None
+        self.order_name: str | None = None  # the linked order, opened with O
 
     @property
     def dtc(self):
@@ -126,8 +128,17 @@ class TicketScreen(TicketActions, Screen[None]):
         panel = OrdersFacade(self.app.engine, self.app.operator, self.app.clock).ticket_order(self.ticket_id)
         widget = self.query_one("#ticket-order", Static)
         widget.display = panel is not None
+        self.order_name = panel.detail.summary.name if panel is not None else None
         if panel is not None:
             widget.update(order_panel(panel))
+
+    def action_open_order(self) -> None:
+        if self.order_name is None:
+            self.notify("No order found for this ticket.", severity="warning")
+            return
+        from dtc_tui.ui.screens.orders.search import OrdersScreen
+
+        self.app.push_screen(OrdersScreen(self.order_name))
 
     def render_head(self) -> None:
         d = self.detail
