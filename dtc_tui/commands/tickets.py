@@ -124,12 +124,12 @@ def sla_check(ctx: CliContext, as_json: bool, limit: int) -> None:
     from dtc_tui.services.common.text import one_line
     from dtc_tui.services.tickets import sla
     from dtc_tui.services.tickets.queue import QueueQuery, TicketQueueSource
-    from dtc_tui.services.tickets.sla_store import record_due_breaches
+    from dtc_tui.services.tickets.sla_store import record_every_breach
 
     engine = ctx.engine()
     now = ctx.now()
     with db.write_session(engine) as session:
-        recorded = record_due_breaches(session, now)
+        recorded = record_every_breach(session, now)
     found = {}
     for view in ("breached", "at_risk"):
         source = TicketQueueSource(engine, QueueQuery(view=view, now=now))
@@ -187,3 +187,12 @@ def sla_report(ctx: CliContext, period: str, group: str | None, as_json: bool) -
         for name, kpis in result.groups[group].items():
             values = "  ".join(f"{k.label}={k.text()}" for k in kpis.kpis[:3])
             click.echo(f"  {name:<14} created {kpis.tickets_created:>5}  {values}")
+
+
+def _register_setup() -> None:
+    from dtc_tui.commands.sla_setup import register
+
+    register(sla_group)
+
+
+_register_setup()

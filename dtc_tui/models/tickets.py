@@ -139,7 +139,8 @@ class BusinessCalendar(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=80, unique=True)
     timezone: str = Field(default="UTC", max_length=64)
-    # JSON: {"1": [["09:00", "12:30"], ["13:30", "18:00"]], ...} keyed by ISO weekday.
+    # JSON keyed by weekday (mon..sun or ISO 1..7): {"mon": [["09:00", "12:30"], ["13:30", "18:00"]]}.
+    # The format and its checks: services/tickets/sla_validation.py and docs/tickets.md.
     weekly_hours: str = "{}"
 
 
@@ -169,3 +170,5 @@ class SlaPolicy(SQLModel, table=True):
     resolution_minutes: int | None = None
     business_hours: bool = False
     calendar_id: int | None = Field(default=None, foreign_key="business_calendar.id")
+    # Statuses that pause the resolution clock (comma-separated; empty: it never pauses).
+    pause_statuses: str = Field(default="pending,on_hold", max_length=40)

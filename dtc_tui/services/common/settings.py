@@ -92,6 +92,11 @@ class UnknownSetting(KeyError):
 _CACHE = "dtc_tui.settings"  # session.info key: the stored overrides, read once per session
 
 
+def forget(session: Session) -> None:
+    """Drop this session's cached overrides (after rows were written behind its back)."""
+    session.info.pop(_CACHE, None)
+
+
 def get(session: Session, key: str) -> Any:
     if key not in DEFAULTS:
         raise UnknownSetting(key)
@@ -145,6 +150,15 @@ def put(session: Session, key: str, value: Any, *, actor: str, now: datetime) ->
         before={"value": before},
         after={"value": value},
     )
+    _reapply_sla(session, key, now)
+
+
+def _reapply_sla(session: Session, key: str, now: datetime) -> None:
+    """An SLA setting changes every open ticket's stored summary: re-applied in this transaction."""
+    if key.startswith("sla."):
+        from dtc_tui.services.tickets.sla_admin import reapply
+
+        reapply(session, now)
 
 
 def reset(session: Session, key: str, *, actor: str, now: datetime) -> Any:
@@ -167,4 +181,6 @@ def reset(session: Session, key: str, *, actor: str, now: datetime) -> Any:
         )
         session.delete(row)
         session.info.pop(_CACHE, None)
+        session.flush()
+        _reapply_sla(session, key, now)
     return DEFAULTS[key]

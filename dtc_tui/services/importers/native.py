@@ -36,6 +36,7 @@ _BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False}
 def table_importer(kind: str, table_name: str) -> type[Importer]:
     tbl = table(table_name)
     fields = tuple(field(col.name, col.name, required=_required(col)) for col in tbl.columns)
+    # Derived columns (a ticket's SLA summary) are computed on import, never asked for.
     return type(
         f"{table_name.title().replace('_', '')}Import",
         (TableImporter,),
@@ -52,10 +53,12 @@ def table_importer(kind: str, table_name: str) -> type[Importer]:
 
 
 def _required(col: Column) -> bool:
+    derived = DERIVED.get(col.table.name, frozenset())  # type: ignore[attr-defined]
     return bool(col.primary_key) or (
         not col.nullable
         and column_default(col.table, col.name) is None  # type: ignore[arg-type]
         and col.name != "version"
+        and col.name not in derived
     )
 
 
@@ -109,7 +112,10 @@ class TableImporter(Importer):
             check.problems.append(("record", "not a JSON object"))
             return None
         record: dict[str, Any] = {}
+        derived = DERIVED.get(self.table_name, frozenset())
         for col in self.present:
+            if col.name in derived:
+                continue  # computed on write (the SLA summary), whatever the file says
             if isinstance(row, JsonRow):
                 if col.name not in row.obj:
                     if col.primary_key or _required(col):
@@ -128,6 +134,11 @@ class TableImporter(Importer):
         pk_missing = any(record.get(name) is None for name in self.pk)
         if pk_missing and not any(column in self.pk for column, _ in check.problems):
             check.problem(self.pk[0], "empty; a value is required")
+        if self.table_name == "ticket" and "status" in record and "is_open" not in record:
+            record["is_open"] = record["status"] not in ("solved", "closed")  # derived when the file leaves it out
+        if self.table_name in SLA_CHECKS:
+            for name, message in SLA_CHECKS[self.table_name](record):
+                check.problem(name, message)
         return record
 
     def _from_text(self, check: RowCheck, col: Column, raw: str) -> Any:
@@ -294,6 +305,10 @@ class TableImporter(Importer):
             row[name] = getattr(view, name)
 
     def finish(self, session: Session) -> None:
+        if (self.inserted or self.updated) and self.table_name in REAPPLY_AFTER:
+            from dtc_tui.services.tickets.sla_admin import reapply
+
+            reapply(session, self.now)  # open tickets follow the imported policies at once
         if self.inserted and session.get_bind().dialect.name == "postgresql" and self.pk == ["id"]:
             name = self.table_name
             session.execute(
@@ -302,6 +317,24 @@ class TableImporter(Importer):
                 )
             )
 
+
+def _calendar_checks(record: dict[str, Any]) -> list[tuple[str, str]]:
+    from dtc_tui.services.tickets.sla_validation import calendar_problems
+
+    return calendar_problems(record)
+
+
+def _policy_checks(record: dict[str, Any]) -> list[tuple[str, str]]:
+    from dtc_tui.services.tickets.sla_validation import policy_problems
+
+    return policy_problems(record)
+
+
+# Tables whose import changes SLA due times: open tickets are re-applied in the same transaction.
+REAPPLY_AFTER = frozenset({"sla_policy", "business_calendar", "holiday", "setting"})
+
+# Rows that configure the SLA are checked by the same rules as the CLI and the settings screen.
+SLA_CHECKS = {"business_calendar": _calendar_checks, "sla_policy": _policy_checks}
 
 _KIND_WORDS = {
     "int": "integer",

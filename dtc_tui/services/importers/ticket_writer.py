@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from dtc_tui.models import Customer, Person, SlaBreach, Ticket, TicketMessage
 from dtc_tui.services.importers.upsert import UpsertOutcome, bulk_insert, upsert
-from dtc_tui.services.tickets.sla import Policy
+from dtc_tui.services.tickets.sla import Policy, calendar_pause_on_policy_clock
 from dtc_tui.services.tickets.sla_store import SlaContext
 
 CLOSED = frozenset({"solved", "closed"})
@@ -293,8 +293,17 @@ class TicketWriter:
         self.unchanged += outcome.unchanged
         self._after_write(session, outcome)
 
+    # Zendesk exports pauses in calendar minutes; a business-hours policy counts business minutes.
+    pauses_in_calendar_minutes = False
+
     def _apply_sla(self, row: dict[str, Any], existing: dict[str, Any] | None) -> None:
         view = SlaView(row)
+        if self.pauses_in_calendar_minutes and view.paused_minutes:
+            end = row.get("solved_at") or row.get("paused_since") or row.get("updated_at") or view.created_at
+            policy = self.sla.policy_for(view)
+            view.paused_minutes = row["paused_minutes"] = calendar_pause_on_policy_clock(
+                policy, view.created_at, end, view.paused_minutes
+            )
         clocks = self.sla.apply(view, self.now)  # type: ignore[arg-type]
         row.update(
             policy_id=view.policy_id,

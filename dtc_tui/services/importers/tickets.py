@@ -320,6 +320,7 @@ class ZendeskTickets(_TicketImporter):
     statuses = ZENDESK_STATUSES
     status_names = "new, open, pending, hold, solved, closed"
     columns = ZENDESK_COLUMNS
+    pauses_in_calendar_minutes = True  # on-hold and agent-wait minutes are wall-clock time
 
     def open(self, path: Path, name: str) -> Any:
         if looks_like_json(path):

@@ -10,7 +10,6 @@ opening. ``CALENDAR_HOURS`` (``None``) means 24/7 wall-clock time.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,33 +22,31 @@ class CalendarError(ValueError):
     pass
 
 
-def _parse_time(value: str) -> time:
-    if value == "24:00":
-        return time.max
-    try:
-        hours, minutes = value.split(":")
-        return time(int(hours), int(minutes))
-    except (ValueError, TypeError) as exc:
-        raise CalendarError(f"bad time {value!r}; use HH:MM") from exc
-
-
 @dataclass(frozen=True)
 class BusinessCalendar:
     timezone: str = "UTC"
     weekly: dict[int, tuple[tuple[time, time], ...]] = field(default_factory=dict)
     holidays: frozenset[date] = frozenset()
+    # What was repaired when the row was read (overlapping periods merged): shown as warnings.
+    notes: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
     def from_json(cls, timezone: str, weekly_hours: str, holidays: set[date] | None = None) -> BusinessCalendar:
-        raw = json.loads(weekly_hours or "{}")
-        weekly: dict[int, tuple[tuple[time, time], ...]] = {}
-        for day, periods in raw.items():
-            parsed = tuple(sorted((_parse_time(a), _parse_time(b)) for a, b in periods))
-            for start, end in parsed:
-                if end <= start:
-                    raise CalendarError(f"period {start}-{end} on weekday {day} ends before it starts")
-            weekly[int(day)] = parsed
-        return cls(timezone=timezone, weekly=weekly, holidays=frozenset(holidays or ()))
+        """A calendar from its stored row; raises ``CalendarError`` naming every problem.
+
+        The rules are ``sla_validation``'s; overlapping periods are merged (and noted), not refused,
+        so a row an older version accepted still counts each minute once.
+        """
+        from dtc_tui.services.tickets.sla_validation import check_timezone, check_weekly_json
+
+        checked = check_weekly_json(weekly_hours, merge=True)
+        zone_problem = check_timezone(timezone)
+        errors = ([zone_problem] if zone_problem else []) + checked.errors
+        if errors:
+            raise CalendarError("; ".join(errors))
+        return cls(
+            timezone=timezone, weekly=checked.week, holidays=frozenset(holidays or ()), notes=tuple(checked.notes)
+        )
 
     @property
     def zone(self) -> ZoneInfo:

@@ -22,8 +22,13 @@ from dtc_tui.models import Person, Ticket, TicketEvent, TicketMessage
 from dtc_tui.models.tickets import PRIORITIES, STATUSES
 from dtc_tui.services.common import audit
 from dtc_tui.services.common.text import clean_text, one_line
-from dtc_tui.services.tickets.sla import CLOSED_STATUSES, PAUSING_STATUSES, paused_minutes_between
-from dtc_tui.services.tickets.sla_store import SlaContext
+from dtc_tui.services.tickets.sla import (
+    CLOSED_STATUSES,
+    PAUSING_STATUSES,
+    paused_minutes_between,
+    pausing_statuses,
+)
+from dtc_tui.services.tickets.sla_store import SlaContext, record_breach
 
 # Fields an undo may restore (never timestamps of replies: a recorded reply is a fact).
 UNDOABLE = (
@@ -151,10 +156,15 @@ def _apply(
 ) -> Change:
     watched = tuple(dict.fromkeys((*watched, *UNDOABLE)))
     before = _snapshot(ticket, watched)
+    ctx = ctx or SlaContext(session)
+    # A clock this change stops (a reply, a solve) may already be late: record it before it stops.
+    for clock in ctx.clocks(ticket, now):
+        if clock.state == "breached" and clock.due_at is not None and ticket.id is not None:
+            record_breach(session, ticket.id, clock.metric, clock.due_at, now)
     mutate(ticket)
     ticket.version += 1
     ticket.updated_at = now
-    (ctx or SlaContext(session)).apply(ticket, now)
+    ctx.apply(ticket, now)
     after = _snapshot(ticket, watched)
     changed_before = {k: v for k, v in before.items() if after[k] != v}
     changed_after = {k: after[k] for k in changed_before}
@@ -182,21 +192,28 @@ def _apply(
 
 
 def _set_status(ticket: Ticket, status: str, now: datetime, ctx: SlaContext) -> None:
-    """Status with its pause and solve bookkeeping (see the rules in services/sla.py)."""
+    """Status with its pause and solve bookkeeping (see the rules in services/tickets/sla.py).
+
+    The resolution clock pauses in the statuses the policy names, and a re-opened ticket resumes it
+    where it stopped: the time spent solved is added to the paused minutes.
+    """
     if status not in STATUSES:
         raise TicketError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
-    policy = ctx.by_id.get(ticket.policy_id) if ticket.policy_id else None
+    policy = ctx.current_policy(ticket)
+    pausing = pausing_statuses(policy)
     was_paused = ticket.paused_since is not None
-    if was_paused and status not in PAUSING_STATUSES:
+    if was_paused and status not in pausing:
         ticket.paused_minutes += paused_minutes_between(policy, ticket.paused_since, now)  # type: ignore[arg-type]
         ticket.paused_since = None
-    if status in PAUSING_STATUSES and not was_paused:
+    if status in pausing and not was_paused:
         ticket.paused_since = now
     if status in CLOSED_STATUSES:
         ticket.is_open = False
         ticket.solved_at = ticket.solved_at or now
         ticket.awaiting_since = None
     else:
+        if ticket.solved_at is not None:
+            ticket.paused_minutes += paused_minutes_between(policy, ticket.solved_at, now)
         ticket.is_open = True
         ticket.solved_at = None
     ticket.status = status

@@ -7,14 +7,19 @@ Rules (Zendesk semantics where the issue is silent):
 - next response: from the oldest unanswered customer message to the next agent reply; a new
   cycle starts each time the customer writes after an agent reply. The first cycle belongs to
   "first response", so next response runs only after the first reply.
-- resolution: from creation to solved, minus the time spent in a pausing status (pending =
-  waiting on the customer, on hold). Reply clocks do NOT pause on pending: a pending ticket
-  normally has no unanswered customer message, and if it has one, the customer is waiting.
+- resolution: from creation to solved, minus the time spent in a status the policy pauses on
+  (``pause_statuses``, by default pending = waiting on the customer and on hold) and minus the
+  time a re-opened ticket spent solved (the clock resumes where it stopped). Reply clocks do NOT
+  pause on pending: a pending ticket normally has no unanswered customer message, and if it has
+  one, the customer is waiting.
+- A ticket solved without any reply stops its first-response clock when it is solved.
 - Targets are in calendar minutes or, per policy, business minutes on the policy's calendar;
   paused time is measured on the same clock.
 - A clock is "at risk" when less than ``at_risk_fraction`` (default 25%) of its target is left,
   "breached" past its due time, "met" when stopped in time, "paused" while the ticket pauses.
-- A policy change applies to a ticket from its next update (the ticket keeps ``policy_id``).
+- A policy or at-risk change is re-applied at once to every open ticket (``sla_admin.reapply``);
+  a solved ticket keeps the policy it was solved under. A deactivated policy hands its open
+  tickets to the next policy they match.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ class Policy:
     match_channel: str = ""
     match_category: str = ""
     match_tier: str = ""
+    pause_statuses: frozenset[str] = PAUSING_STATUSES
 
     def clock(self) -> BusinessCalendar | None:
         return self.calendar if self.business_hours else None
@@ -138,7 +144,7 @@ def clocks(times: TicketTimes, policy: Policy | None, now: datetime, *, at_risk_
                 "first_response",
                 policy.first_response_minutes,
                 times.created_at,
-                times.first_response_at,
+                times.first_response_at or (times.solved_at if closed else None),
                 policy,
                 now,
                 at_risk_fraction,
@@ -215,6 +221,26 @@ def next_due(ticket_clocks: list[Clock]) -> NextDue:
 def paused_minutes_between(policy: Policy | None, start: datetime, end: datetime) -> float:
     """Paused time on the policy's own clock (business minutes for a business-hours policy)."""
     return max(minutes_between(policy.clock() if policy else None, start, end), 0.0)
+
+
+def pausing_statuses(policy: Policy | None) -> frozenset[str]:
+    return policy.pause_statuses if policy is not None else PAUSING_STATUSES
+
+
+def calendar_pause_on_policy_clock(policy: Policy | None, start: datetime, end: datetime, minutes: float) -> float:
+    """Calendar minutes of pause (what Zendesk exports) as minutes on the policy's clock.
+
+    The export says how long, not when: the pause is taken as spread evenly over the ticket's
+    life (``start`` to ``end``), so it counts the same share of business time as of wall time.
+    """
+    calendar = policy.clock() if policy else None
+    if calendar is None or minutes <= 0:
+        return max(minutes, 0.0)
+    wall = (end - start).total_seconds() / 60
+    if wall <= 0:
+        return 0.0
+    business = max(calendar.minutes_between(start, end), 0.0)
+    return min(minutes, wall) * business / wall
 
 
 def display_state(now: datetime, due_at: datetime | None, risk_at: datetime | None, status: str) -> str:

@@ -5,6 +5,7 @@ The arithmetic lives in ``sla`` and ``business_hours``; this module only connect
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import insert, literal
@@ -14,42 +15,93 @@ from dtc_tui.models import BusinessCalendar as CalendarRow
 from dtc_tui.models import Customer, Holiday, SlaBreach, SlaPolicy, Ticket
 from dtc_tui.models.base import UTCDateTime
 from dtc_tui.services.common import settings
-from dtc_tui.services.tickets.business_hours import BusinessCalendar
+from dtc_tui.services.tickets.business_hours import BusinessCalendar, CalendarError
 from dtc_tui.services.tickets.sla import Clock, Policy, TicketTimes, clocks, next_due, select_policy
+from dtc_tui.services.tickets.sla_validation import TARGETS, policy_problems
+
+log = logging.getLogger(__name__)
 
 
-def load_calendars(session: Session) -> dict[int, BusinessCalendar]:
+def load_calendars(session: Session, ids: set[int] | None = None) -> dict[int, BusinessCalendar | str]:
+    """Calendars by id, parsed one by one: a bad row gives its error text instead of raising.
+
+    ``ids`` limits the work to the calendars some policy uses (None: all of them).
+    """
+    if ids is not None and not ids:
+        return {}
+    query = select(CalendarRow)
+    holiday_query = select(Holiday)
+    if ids is not None:
+        query = query.where(col(CalendarRow.id).in_(sorted(ids)))
+        holiday_query = holiday_query.where(col(Holiday.calendar_id).in_(sorted(ids)))
     holidays: dict[int, set] = {}
-    for row in session.exec(select(Holiday)):
+    for row in session.exec(holiday_query):
         holidays.setdefault(row.calendar_id, set()).add(row.day)
-    return {
-        row.id: BusinessCalendar.from_json(row.timezone, row.weekly_hours, holidays.get(row.id or 0))
-        for row in session.exec(select(CalendarRow))
-        if row.id is not None
-    }
+    result: dict[int, BusinessCalendar | str] = {}
+    for row in session.exec(query):
+        if row.id is None:
+            continue
+        try:
+            result[row.id] = BusinessCalendar.from_json(row.timezone, row.weekly_hours, holidays.get(row.id))
+        except CalendarError as exc:
+            result[row.id] = f"calendar {row.name!r}: {exc}"
+    return result
 
 
-def load_policies(session: Session) -> list[Policy]:
-    calendars = load_calendars(session)
-    rows = session.exec(
-        select(SlaPolicy).where(col(SlaPolicy.active)).order_by(col(SlaPolicy.position), col(SlaPolicy.id))
+def policy_from_row(row: SlaPolicy, calendars: dict[int, BusinessCalendar | str]) -> tuple[Policy | None, list[str]]:
+    """The engine's Policy for a row, or None and why (a row an older version let in)."""
+    targets = {name: getattr(row, name) for name in TARGETS}
+    problems = [message for _field, message in policy_problems(targets)]
+    calendar: BusinessCalendar | None = None
+    if row.business_hours:
+        found = calendars.get(row.calendar_id) if row.calendar_id is not None else None
+        if found is None:
+            problems.append("business hours but no calendar")
+        elif isinstance(found, str):
+            problems.append(found)
+        elif not found.has_hours():
+            problems.append("its calendar has no opening hours")
+        else:
+            calendar = found
+    if problems:
+        return None, [f"SLA policy {row.name!r} is skipped: {'; '.join(problems)}"]
+    notes = [f"SLA policy {row.name!r}: {note}" for note in (calendar.notes if calendar else ())]
+    policy = Policy(
+        id=row.id,
+        name=row.name,
+        first_response_minutes=row.first_response_minutes,
+        next_response_minutes=row.next_response_minutes,
+        resolution_minutes=row.resolution_minutes,
+        business_hours=row.business_hours,
+        calendar=calendar,
+        match_priority=row.match_priority,
+        match_channel=row.match_channel,
+        match_category=row.match_category,
+        match_tier=row.match_tier,
+        pause_statuses=frozenset(part.strip() for part in (row.pause_statuses or "").split(",") if part.strip()),
     )
-    return [
-        Policy(
-            id=row.id,
-            name=row.name,
-            first_response_minutes=row.first_response_minutes,
-            next_response_minutes=row.next_response_minutes,
-            resolution_minutes=row.resolution_minutes,
-            business_hours=row.business_hours,
-            calendar=calendars.get(row.calendar_id) if row.calendar_id else None,
-            match_priority=row.match_priority,
-            match_channel=row.match_channel,
-            match_category=row.match_category,
-            match_tier=row.match_tier,
+    return policy, notes
+
+
+def load_policies(session: Session, warnings: list[str] | None = None) -> list[Policy]:
+    """Active policies in order. Only the calendars they use are parsed; a policy whose row is bad
+    is left out (tickets fall through to the next matching policy) and ``warnings`` says why."""
+    rows = list(
+        session.exec(
+            select(SlaPolicy).where(col(SlaPolicy.active)).order_by(col(SlaPolicy.position), col(SlaPolicy.id))
         )
-        for row in rows
-    ]
+    )
+    calendars = load_calendars(session, {r.calendar_id for r in rows if r.business_hours and r.calendar_id})
+    policies: list[Policy] = []
+    for row in rows:
+        policy, notes = policy_from_row(row, calendars)
+        for note in notes:
+            log.warning(note)
+            if warnings is not None:
+                warnings.append(note)
+        if policy is not None:
+            policies.append(policy)
+    return policies
 
 
 class SlaContext:
@@ -57,7 +109,8 @@ class SlaContext:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.policies = load_policies(session)
+        self.warnings: list[str] = []
+        self.policies = load_policies(session, self.warnings)
         self.by_id = {p.id: p for p in self.policies}
         self.at_risk_fraction = float(settings.get(session, "sla.at_risk_fraction"))
         self._tiers: dict[int, str] = {}
@@ -81,9 +134,13 @@ class SlaContext:
             tier=self.tier_of(ticket.customer_id),
         )
 
+    def current_policy(self, ticket: Ticket) -> Policy | None:
+        """The ticket's stored policy while it is active and valid, else the one it matches now
+        (a deactivated or skipped policy hands its tickets to the next match, never to none)."""
+        return self.policy_for(ticket, reselect=False)
+
     def clocks(self, ticket: Ticket, now: datetime) -> list[Clock]:
-        policy = self.by_id.get(ticket.policy_id) if ticket.policy_id else None
-        return clocks(times_of(ticket), policy, now, at_risk_fraction=self.at_risk_fraction)
+        return clocks(times_of(ticket), self.current_policy(ticket), now, at_risk_fraction=self.at_risk_fraction)
 
     def apply(self, ticket: Ticket, now: datetime) -> list[Clock]:
         """Re-select the policy (a policy change applies from this update) and store the summary."""
@@ -150,3 +207,40 @@ def record_due_breaches(session: Session, now: datetime) -> int:
     if rows:
         session.execute(insert(breach), rows)
     return len(rows)
+
+
+def record_every_breach(session: Session, now: datetime) -> int:
+    """Record the breach of every clock past due on open tickets, not only the earliest one
+    (a resolution breach behind a breached first response): what ``sla check`` runs.
+
+    Only tickets whose earliest clock is due are read (a later clock cannot be due before it);
+    clocks that stopped late were recorded by the write that stopped them.
+    """
+    recorded = record_due_breaches(session, now)
+    ctx = SlaContext(session)
+    due_ids = list(
+        session.exec(select(Ticket.id).where(col(Ticket.is_open), col(Ticket.due_sort_at) <= literal(now, UTCDateTime)))
+    )
+    for start in range(0, len(due_ids), 500):
+        chunk = due_ids[start : start + 500]
+        known = {
+            (t, m, d)
+            for t, m, d in session.exec(
+                select(SlaBreach.ticket_id, SlaBreach.metric, SlaBreach.due_at).where(
+                    col(SlaBreach.ticket_id).in_(chunk)
+                )
+            )
+        }
+        rows = []
+        for ticket in session.exec(select(Ticket).where(col(Ticket.id).in_(chunk))):
+            for clock in ctx.clocks(ticket, now):
+                key = (ticket.id, clock.metric, clock.due_at)
+                if clock.state == "breached" and clock.due_at is not None and key not in known:
+                    known.add(key)
+                    rows.append(
+                        {"ticket_id": ticket.id, "metric": clock.metric, "due_at": clock.due_at, "recorded_at": now}
+                    )
+        if rows:
+            session.execute(insert(SlaBreach.__table__), rows)  # type: ignore[attr-defined]
+            recorded += len(rows)
+    return recorded
