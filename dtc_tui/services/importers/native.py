@@ -299,6 +299,10 @@ class TableImporter(Importer):
     def _apply_sla(self, row: dict[str, Any], existing: dict[str, Any] | None) -> None:
         from dtc_tui.services.importers.ticket_writer import SlaView
 
+        if existing is None:  # a new row: columns the file leaves out take their defaults first
+            for name in ("priority", "category", "status", "paused_minutes"):
+                if row.get(name) is None:
+                    row[name] = column_default(self.tbl, name)
         view = SlaView(row)  # id None: breaches belong to sla_breach's own export
         self.sla.apply(view, self.now)  # type: ignore[union-attr, arg-type]
         for name in DERIVED["ticket"]:
