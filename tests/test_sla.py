@@ -184,3 +184,30 @@ def test_display_state_without_a_running_clock() -> None:
 )
 def test_format_remaining(delta: timedelta, text: str) -> None:
     assert format_remaining(T0, T0 + delta) == text
+
+
+@pytest.mark.parametrize(
+    ("times", "metric", "due"),
+    [
+        (TicketTimes(created_at=T0, status="new"), "first_response", at(720)),
+        (TicketTimes(created_at=T0, status="open", first_response_at=at(10), awaiting_since=at(60)), "next_response",
+         at(300)),
+        (TicketTimes(created_at=T0, status="open", first_response_at=at(10)), "resolution", at(2880)),
+        (TicketTimes(created_at=T0, status="open", first_response_at=at(10), paused_minutes=90), "resolution",
+         at(2970)),
+        (TicketTimes(created_at=T0, status="pending", first_response_at=at(10), paused_since=at(20)), None, None),
+        # next response due later than resolution: resolution first
+        (TicketTimes(created_at=T0, status="open", first_response_at=at(10), awaiting_since=at(2700)), "resolution",
+         at(2880)),
+    ],
+)  # fmt: skip
+def test_the_fast_reapply_summary_is_the_engines(times: TicketTimes, metric: str | None, due: datetime | None) -> None:
+    from dtc_tui.services.tickets.sla_admin import _CalendarSummary
+
+    policy = Policy(5, "Standard", 720, 240, 2880)
+    engine = next_due(clocks(times, policy, at(30)))
+    fast = _CalendarSummary(policy, 0.25)(
+        times.created_at, times.first_response_at, times.awaiting_since, times.paused_since, times.paused_minutes
+    )
+    assert (engine.due_at, engine.metric, engine.risk_at) == fast
+    assert (fast[0], fast[1]) == (due, metric)

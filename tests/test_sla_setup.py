@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, select
 
 from dtc_tui import db
-from dtc_tui.models import BusinessCalendar, SlaPolicy, Ticket
+from dtc_tui.models import BusinessCalendar, Ticket
 from dtc_tui.services.importers.pipeline import run_import
 from dtc_tui.services.tickets import sla_admin
 from dtc_tui.services.tickets.business_hours import BusinessCalendar as Calendar

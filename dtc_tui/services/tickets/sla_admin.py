@@ -10,17 +10,25 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import String, bindparam, func, select, type_coerce, update
 from sqlmodel import Session, col
 
 from dtc_tui.models import BusinessCalendar as CalendarRow
 from dtc_tui.models import Customer, Holiday, SlaPolicy, Ticket
 from dtc_tui.services.common import audit, settings
 from dtc_tui.services.tickets.business_hours import BusinessCalendar, CalendarError
-from dtc_tui.services.tickets.sla import Policy, TicketTimes, clocks, next_due, select_policy
+from dtc_tui.services.tickets.sla import (
+    CLOSED_STATUSES,
+    FAR_FUTURE,
+    Policy,
+    TicketTimes,
+    clocks,
+    next_due,
+    select_policy,
+)
 from dtc_tui.services.tickets.sla_store import SlaContext, record_due_breaches
 from dtc_tui.services.tickets.sla_validation import (
     SlaSettingError,
@@ -52,26 +60,88 @@ POLICY_FIELDS = (
 
 # --- re-applying summaries -------------------------------------------------------------------
 
-_SUMMARY = ("policy_id", "next_due_at", "next_due_metric", "next_risk_at", "due_sort_at")
+_COLUMNS = (
+    "id",
+    "priority",
+    "channel",
+    "category",
+    "customer_id",
+    "policy_id",
+    "created_at",
+    "status",
+    "first_response_at",
+    "awaiting_since",
+    "solved_at",
+    "paused_since",
+    "paused_minutes",
+    "next_due_at",
+    "next_due_metric",
+    "next_risk_at",
+    "due_sort_at",
+)
+_TIMES = frozenset(
+    {"created_at", "first_response_at", "awaiting_since", "solved_at", "paused_since", "next_due_at", "next_risk_at"}
+) | {"due_sort_at"}
 
 
-@dataclass
-class _Row:
-    """The columns ``SlaContext`` reads, from one SELECT (no ORM object per ticket)."""
+class _CalendarSummary:
+    """The summary of an open ticket on a calendar-hours policy, by plain addition.
 
-    id: int
-    priority: str
-    channel: str
-    category: str
-    customer_id: int | None
-    policy_id: int | None
-    created_at: datetime
-    status: str
-    first_response_at: datetime | None
-    awaiting_since: datetime | None
-    solved_at: datetime | None
-    paused_since: datetime | None
-    paused_minutes: float
+    The same answer as ``next_due(clocks(...))`` (tests compare them), without building three
+    Clock objects per ticket: re-applying 100k open tickets has a 2 s budget.
+    """
+
+    def __init__(self, policy: Policy, fraction: float) -> None:
+        def pair(minutes: int | None) -> tuple[timedelta, timedelta] | None:
+            return (timedelta(minutes=minutes), timedelta(minutes=minutes * (1 - fraction))) if minutes else None
+
+        self.first = pair(policy.first_response_minutes)
+        self.next = pair(policy.next_response_minutes)
+        self.resolution = pair(policy.resolution_minutes)
+
+    def __call__(
+        self,
+        created: datetime,
+        first: datetime | None,
+        awaiting: datetime | None,
+        paused_since: datetime | None,
+        paused: float,
+    ) -> tuple[datetime | None, str | None, datetime | None]:
+        due: datetime | None = None
+        metric: str | None = None
+        risk: datetime | None = None
+        if self.first is not None and first is None:
+            due, metric, risk = created + self.first[0], "first_response", created + self.first[1]
+        if self.next is not None and first is not None and awaiting is not None:
+            candidate = awaiting + self.next[0]
+            if due is None or candidate < due:
+                due, metric, risk = candidate, "next_response", awaiting + self.next[1]
+        if self.resolution is not None and paused_since is None:
+            shift = timedelta(minutes=paused)
+            candidate = created + self.resolution[0] + shift
+            if due is None or candidate < due:
+                due, metric, risk = candidate, "resolution", created + self.resolution[1] + shift
+        return due, metric, risk
+
+
+def _open_ticket_rows(session: Session) -> Any:
+    """The open tickets' SLA inputs and stored summary. On SQLite the times are read as text and
+    parsed with ``datetime.fromisoformat`` (C), five times faster than SQLAlchemy's parser."""
+    t = Ticket.__table__.c  # type: ignore[attr-defined]
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    columns = [type_coerce(t[name], String) if sqlite and name in _TIMES else t[name] for name in _COLUMNS]
+    rows = session.execute(select(*columns).where(t.is_open.is_(True)))
+    if not sqlite:
+        yield from rows
+        return
+    positions = [i for i, name in enumerate(_COLUMNS) if name in _TIMES]
+    parse = datetime.fromisoformat
+    for raw in rows:
+        row = list(raw)
+        for i in positions:
+            if row[i] is not None:
+                row[i] = parse(row[i]).replace(tzinfo=UTC)
+        yield row
 
 
 def reapply(session: Session, now: datetime) -> int:
@@ -80,45 +150,39 @@ def reapply(session: Session, now: datetime) -> int:
     Only rows whose summary changes are written (one executemany); breaches that are due now are
     recorded. Returns how many tickets changed. Call it inside the transaction of the change.
     """
-    t = Ticket.__table__.c  # type: ignore[attr-defined]
     settings.forget(session)  # a setting imported or changed in this transaction counts
     ctx = SlaContext(session)
     tiers = {row[0]: row[1] for row in session.execute(select(Customer.id, Customer.tier))}
     chosen: dict[tuple[str, str, str, str], Policy | None] = {}
-    names = [f.name for f in _Row.__dataclass_fields__.values()]  # type: ignore[attr-defined]
-    stmt = select(*[t[name] for name in names], *[t[name] for name in _SUMMARY[1:]]).where(t.is_open.is_(True))
+    fast: dict[int, _CalendarSummary] = {
+        p.id: _CalendarSummary(p, ctx.at_risk_fraction) for p in ctx.policies if p.clock() is None and p.id is not None
+    }
     changes: list[dict[str, Any]] = []
-    for raw in session.execute(stmt):
-        row = _Row(*raw[: len(names)])
-        old = raw[len(names) :]
-        tier = tiers.get(row.customer_id, "standard") if row.customer_id is not None else "standard"
-        key = (row.priority, row.channel, row.category, tier)
+    for row in _open_ticket_rows(session):
+        (ticket_id, priority, channel, category, customer_id, policy_id, created, status, first, awaiting) = row[:10]
+        solved, paused_since, paused = row[10], row[11], row[12] or 0.0
+        tier = tiers.get(customer_id, "standard") if customer_id is not None else "standard"
+        key = (priority, channel, category, tier)
         if key not in chosen:
-            chosen[key] = select_policy(
-                ctx.policies, priority=row.priority, channel=row.channel, category=row.category, tier=tier
-            )
+            chosen[key] = select_policy(ctx.policies, priority=priority, channel=channel, category=category, tier=tier)
         policy = chosen[key]
-        times = TicketTimes(
-            created_at=row.created_at,
-            status=row.status,
-            first_response_at=row.first_response_at,
-            awaiting_since=row.awaiting_since,
-            solved_at=row.solved_at,
-            paused_since=row.paused_since,
-            paused_minutes=row.paused_minutes or 0.0,
-        )
-        nd = next_due(clocks(times, policy, now, at_risk_fraction=ctx.at_risk_fraction))
-        policy_id = policy.id if policy else None
-        new = (nd.due_at, nd.metric, nd.risk_at, nd.sort_key)
-        if policy_id != row.policy_id or new != tuple(old):
+        summary = fast.get(policy.id) if policy is not None and policy.id is not None else None
+        if summary is not None and status not in CLOSED_STATUSES:
+            due, metric, risk = summary(created, first, awaiting, paused_since, paused)
+        else:
+            times = TicketTimes(created, status, first, awaiting, solved, paused_since, paused)
+            nd = next_due(clocks(times, policy, now, at_risk_fraction=ctx.at_risk_fraction))
+            due, metric, risk = nd.due_at, nd.metric, nd.risk_at
+        new_policy = policy.id if policy else None
+        if new_policy != policy_id or due != row[13] or metric != row[14] or risk != row[15]:
             changes.append(
                 {
-                    "b_id": row.id,
-                    "policy_id": policy_id,
-                    "next_due_at": new[0],
-                    "next_due_metric": new[1],
-                    "next_risk_at": new[2],
-                    "due_sort_at": new[3],
+                    "b_id": ticket_id,
+                    "policy_id": new_policy,
+                    "next_due_at": due,
+                    "next_due_metric": metric,
+                    "next_risk_at": risk,
+                    "due_sort_at": due or FAR_FUTURE,
                 }
             )
     if changes:
