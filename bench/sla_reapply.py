@@ -63,6 +63,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--open", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--db", type=Path, default=None, help="Keep the database here (built when missing).")
     args = parser.parse_args()
     from sqlalchemy import update
 
@@ -70,8 +71,9 @@ def main() -> None:
     from dtc_tui.services.tickets import sla_admin
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "sla.db"
-        build(path, args.open)
+        path = args.db or Path(tmp) / "sla.db"
+        if not path.exists():
+            build(path, args.open)
         engine = db.make_engine(f"sqlite:///{path}")
         targets = iter([600, 720] * args.repeat)
 

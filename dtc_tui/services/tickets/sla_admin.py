@@ -124,24 +124,41 @@ class _CalendarSummary:
         return due, metric, risk
 
 
-def _open_ticket_rows(session: Session) -> Any:
-    """The open tickets' SLA inputs and stored summary. On SQLite the times are read as text and
-    parsed with ``datetime.fromisoformat`` (C), five times faster than SQLAlchemy's parser."""
-    t = Ticket.__table__.c  # type: ignore[attr-defined]
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    columns = [type_coerce(t[name], String) if sqlite and name in _TIMES else t[name] for name in _COLUMNS]
-    rows = session.execute(select(*columns).where(t.is_open.is_(True)))
-    if not sqlite:
-        yield from rows
-        return
-    positions = [i for i, name in enumerate(_COLUMNS) if name in _TIMES]
-    parse = datetime.fromisoformat
-    for raw in rows:
-        row = list(raw)
-        for i in positions:
-            if row[i] is not None:
-                row[i] = parse(row[i]).replace(tzinfo=UTC)
-        yield row
+class _SqliteTimes:
+    """SQLite stores times as naive UTC text: read and compare them as text, parse the inputs with
+    ``datetime.fromisoformat`` (C) and write with the driver's executemany. Several times faster
+    than SQLAlchemy's per-value processing, which dominated a 100k-ticket re-apply."""
+
+    raw = True
+
+    @staticmethod
+    def parse(value: str | None) -> datetime | None:
+        return datetime.fromisoformat(value) if value else None
+
+    @staticmethod
+    def out(value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.isoformat(" ", "microseconds")
+
+    @staticmethod
+    def aware(value: datetime | None) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+class _TypedTimes:
+    """Other backends: aware datetimes through SQLAlchemy, as everywhere else."""
+
+    raw = False
+
+    @staticmethod
+    def parse(value: datetime | None) -> datetime | None:
+        return value
+
+    out = parse
+    aware = parse
 
 
 def reapply(session: Session, now: datetime) -> int:
@@ -157,8 +174,15 @@ def reapply(session: Session, now: datetime) -> int:
     fast: dict[int, _CalendarSummary] = {
         p.id: _CalendarSummary(p, ctx.at_risk_fraction) for p in ctx.policies if p.clock() is None and p.id is not None
     }
-    changes: list[dict[str, Any]] = []
-    for row in _open_ticket_rows(session):
+    t = Ticket.__table__.c  # type: ignore[attr-defined]
+    codec: type[_SqliteTimes] | type[_TypedTimes] = (
+        _SqliteTimes if session.get_bind().dialect.name == "sqlite" else _TypedTimes
+    )
+    columns = [type_coerce(t[name], String) if codec.raw and name in _TIMES else t[name] for name in _COLUMNS]
+    parse, out, aware = codec.parse, codec.out, codec.aware
+    far = out(FAR_FUTURE)
+    changes: list[tuple[Any, ...]] = []
+    for row in session.execute(select(*columns).where(t.is_open.is_(True))):
         (ticket_id, priority, channel, category, customer_id, policy_id, created, status, first, awaiting) = row[:10]
         solved, paused_since, paused = row[10], row[11], row[12] or 0.0
         tier = tiers.get(customer_id, "standard") if customer_id is not None else "standard"
@@ -168,28 +192,41 @@ def reapply(session: Session, now: datetime) -> int:
         policy = chosen[key]
         summary = fast.get(policy.id) if policy is not None and policy.id is not None else None
         if summary is not None and status not in CLOSED_STATUSES:
-            due, metric, risk = summary(created, first, awaiting, paused_since, paused)
+            due, metric, risk = summary(
+                parse(created),  # type: ignore[arg-type]
+                parse(first),
+                parse(awaiting),
+                parse(paused_since),
+                paused,
+            )
         else:
-            times = TicketTimes(created, status, first, awaiting, solved, paused_since, paused)
+            times = TicketTimes(
+                aware(parse(created)),  # type: ignore[arg-type]
+                status,
+                aware(parse(first)),
+                aware(parse(awaiting)),
+                aware(parse(solved)),
+                aware(parse(paused_since)),
+                paused,
+            )
             nd = next_due(clocks(times, policy, now, at_risk_fraction=ctx.at_risk_fraction))
             due, metric, risk = nd.due_at, nd.metric, nd.risk_at
         new_policy = policy.id if policy else None
-        if new_policy != policy_id or due != row[13] or metric != row[14] or risk != row[15]:
-            changes.append(
-                {
-                    "b_id": ticket_id,
-                    "policy_id": new_policy,
-                    "next_due_at": due,
-                    "next_due_metric": metric,
-                    "next_risk_at": risk,
-                    "due_sort_at": due or FAR_FUTURE,
-                }
-            )
-    if changes:
+        due_text, risk_text = out(due), out(risk)
+        if new_policy != policy_id or due_text != row[13] or metric != row[14] or risk_text != row[15]:
+            changes.append((new_policy, due_text, metric, risk_text, due_text or far, ticket_id))
+    if changes and codec.raw:
+        session.connection().exec_driver_sql(
+            "UPDATE ticket SET policy_id = ?, next_due_at = ?, next_due_metric = ?, next_risk_at = ?, "
+            "due_sort_at = ? WHERE id = ?",
+            changes,  # type: ignore[arg-type]
+        )
+    elif changes:
         table = Ticket.__table__  # type: ignore[attr-defined]
+        names = ("policy_id", "next_due_at", "next_due_metric", "next_risk_at", "due_sort_at", "b_id")
         session.execute(
             update(table).where(table.c.id == bindparam("b_id")),
-            changes,
+            [dict(zip(names, change, strict=True)) for change in changes],
             execution_options={"synchronize_session": False},
         )
     record_due_breaches(session, now)

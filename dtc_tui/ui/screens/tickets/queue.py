@@ -66,6 +66,7 @@ class TicketsScreen(TicketActions, AreaScreen):
         Binding("slash", "filter", "Filter", id="tickets.filter"),
         Binding("K", "kpis", "KPIs", id="tickets.kpis"),
         Binding("O", "orders", "Orders", show=False, id="tickets.orders"),
+        Binding("S", "sla_settings", "SLA settings", id="tickets.sla_settings"),
         Binding("v", "next_view", "View", id="tickets.view"),
         Binding("o", "next_sort", "Sort", id="tickets.sort"),
         Binding("escape", "clear_filter", "Clear", show=False, id="tickets.clear"),
@@ -180,6 +181,11 @@ class TicketsScreen(TicketActions, AreaScreen):
         from dtc_tui.ui.screens.orders.search import OrdersScreen
 
         self.app.push_screen(OrdersScreen())
+
+    def action_sla_settings(self) -> None:
+        from dtc_tui.ui.screens.tickets.sla_settings import SlaSettingsScreen
+
+        self.app.push_screen(SlaSettingsScreen())
 
     def action_next_view(self) -> None:
         views = list(VIEWS)

@@ -1,0 +1,165 @@
+"""SLA settings: policies in match order (activate, reorder), calendars, and "test this policy".
+
+Data access goes through ``ui/facades/sla.SlaFacade``; every change is validated, audited and
+re-applied to the open tickets in one transaction by ``services/tickets/sla_admin``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from dtc_tui.services.tickets.sla_admin import PolicyView
+from dtc_tui.services.tickets.sla_validation import SlaSettingError
+from dtc_tui.ui.facades.sla import SlaFacade
+from dtc_tui.ui.safe import safe, safe_block
+from dtc_tui.ui.screens.base import TitleBar
+
+
+def _minutes(value: int | None) -> str:
+    if value is None:
+        return "-"
+    hours, minutes = divmod(value, 60)
+    return f"{hours}h{minutes:02d}" if hours else f"{minutes}m"
+
+
+class SlaSettingsScreen(Screen[None]):
+    AREA = "tickets"
+    AREA_TITLE = "SLA settings"
+    DEFAULT_CSS = """
+    SlaSettingsScreen .sla-heading { padding: 0 1; text-style: bold; }
+    SlaSettingsScreen #policies { height: auto; max-height: 12; }
+    SlaSettingsScreen #calendars { height: auto; max-height: 6; }
+    SlaSettingsScreen #try-start { margin: 0 1; }
+    SlaSettingsScreen #try-result, SlaSettingsScreen #sla-message { padding: 0 1; height: auto; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="sla.back"),
+        Binding("space", "toggle_active", "On/off", id="sla.toggle"),
+        Binding("[", "move(-1)", "Up", id="sla.up"),
+        Binding("]", "move(1)", "Down", id="sla.down"),
+        Binding("t", "try_policy", "Test policy", id="sla.try"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.policies: list[PolicyView] = []
+
+    @property
+    def facade(self) -> SlaFacade:
+        app = self.app
+        return SlaFacade(app.engine, app.operator, app.clock)  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar()
+        yield Static("Policies (the first active match wins)", classes="sla-heading")
+        yield DataTable(id="policies", cursor_type="row", zebra_stripes=True)
+        yield Static("Calendars", classes="sla-heading")
+        yield DataTable(id="calendars", cursor_type="row")
+        yield Input(placeholder="test the policy: start time, e.g. 2026-03-27T16:00+01:00", id="try-start")
+        yield Static(id="try-result")
+        yield Static(id="sla-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        policies = self.query_one("#policies", DataTable)
+        policies.add_columns("#", "Policy", "On", "Matches", "First", "Next", "Resolve", "Clock")
+        calendars = self.query_one("#calendars", DataTable)
+        calendars.add_columns("Calendar", "Time zone", "Hours", "Holidays")
+        self.reload()
+        policies.focus()
+
+    def reload(self, keep: str | None = None) -> None:
+        self.policies = self.facade.policies()
+        table = self.query_one("#policies", DataTable)
+        row = table.cursor_row
+        table.clear()
+        warnings = []
+        for p in self.policies:
+            clock = f"business: {p.calendar}" if p.business_hours else "24/7"
+            table.add_row(
+                str(p.position),
+                safe(p.name),
+                Text("on" if p.active else "off", style="green" if p.active else "dim"),
+                safe(p.match_text()),
+                _minutes(p.first_response_minutes),
+                _minutes(p.next_response_minutes),
+                _minutes(p.resolution_minutes),
+                safe(clock),
+            )
+            if p.problem:
+                warnings.append(p.problem)
+        if keep is not None:
+            row = next((i for i, p in enumerate(self.policies) if p.name == keep), row)
+        if self.policies:
+            table.move_cursor(row=min(max(row, 0), len(self.policies) - 1))
+        calendars = self.query_one("#calendars", DataTable)
+        calendars.clear()
+        for c in self.facade.calendars():
+            calendars.add_row(safe(c.name), c.timezone, safe(c.weekly_text or "closed"), str(len(c.holidays)))
+            warnings += [w for w in ([c.problem] if c.problem else []) + c.notes]
+        self.query_one("#sla-message", Static).update(safe_block("\n".join(f"WARNING: {w}" for w in warnings)))
+
+    def current(self) -> PolicyView | None:
+        table = self.query_one("#policies", DataTable)
+        if not self.policies:
+            return None
+        return self.policies[min(table.cursor_row, len(self.policies) - 1)]
+
+    def say(self, message: str) -> None:
+        self.query_one("#sla-message", Static).update(safe_block(message))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_toggle_active(self) -> None:
+        policy = self.current()
+        if policy is None:
+            return
+        try:
+            self.facade.set_active(policy.name, not policy.active)
+        except SlaSettingError as exc:
+            self.say(str(exc))
+            return
+        self.reload(keep=policy.name)
+        self.say(f"{policy.name}: {'off' if policy.active else 'on'}; open tickets re-applied")
+
+    def action_move(self, step: int) -> None:
+        policy = self.current()
+        if policy is None:
+            return
+        index = self.policies.index(policy)
+        self.facade.move_policy(policy.name, max(0, index + step))
+        self.reload(keep=policy.name)
+        self.say(f"{policy.name} moved; open tickets re-applied")
+
+    def action_try_policy(self) -> None:
+        self.query_one("#try-start", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        policy = self.current()
+        if policy is None or event.input.id != "try-start":
+            return
+        try:
+            start = datetime.fromisoformat(event.value.strip())
+        except ValueError:
+            self.query_one("#try-result", Static).update(
+                safe(f"{event.value!r} is not a time; write e.g. 2026-03-27T16:00+01:00")
+            )
+            return
+        start = (start if start.tzinfo else start.replace(tzinfo=UTC)).astimezone(UTC)
+        try:
+            dues = self.facade.try_policy(policy.name, start)
+        except SlaSettingError as exc:
+            self.query_one("#try-result", Static).update(safe(str(exc)))
+            return
+        lines = [f"{policy.name} from {start:%a %Y-%m-%d %H:%M} UTC:"] + [
+            f"  {metric:<15} {_minutes(target):>6}  due {due:%a %Y-%m-%d %H:%M} UTC" for metric, target, due in dues
+        ]
+        self.query_one("#try-result", Static).update(safe_block("\n".join(lines)))
