@@ -57,3 +57,17 @@ def test_sla_settings_snapshot(
     snap_compare, sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings, size: tuple[int, int]
 ) -> None:
     assert snap_compare(make_app(sqlite_demo_engine, clock, settings), press=["S"], terminal_size=size)
+
+
+@pytest.mark.asyncio
+async def test_reached_from_the_command_palette(engine: Engine, clock: FixedClock, settings: Settings) -> None:
+    app = make_app(engine, clock, settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        for key in "SLA settings":
+            await pilot.press(key if key != " " else "space")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "SlaSettingsScreen"
+        assert "Support hours" in screen_text(app)

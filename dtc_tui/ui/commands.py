@@ -17,6 +17,12 @@ def _open_import(app: DtcApp) -> None:
     open_import_dialog(app)
 
 
+def _open_sla_settings(app: DtcApp) -> None:
+    from dtc_tui.ui.screens.tickets.sla_settings import SlaSettingsScreen
+
+    app.push_screen(SlaSettingsScreen())
+
+
 class AreaCommands(Provider):
     def _commands(self) -> list[tuple[str, str, object]]:
         app: DtcApp = self.app  # type: ignore[assignment]
@@ -41,6 +47,9 @@ class AreaCommands(Provider):
                 "Shopify, Zendesk, Freshdesk, Meta/Google/TikTok ads or a dtc-tui export",
                 partial(_open_import, app),
             )
+        )
+        commands.append(
+            ("SLA settings...", "Policies, calendars and holidays; test a policy", partial(_open_sla_settings, app))
         )
         return commands
 

@@ -66,7 +66,7 @@ class TicketsScreen(TicketActions, AreaScreen):
         Binding("slash", "filter", "Filter", id="tickets.filter"),
         Binding("K", "kpis", "KPIs", id="tickets.kpis"),
         Binding("O", "orders", "Orders", show=False, id="tickets.orders"),
-        Binding("S", "sla_settings", "SLA settings", id="tickets.sla_settings"),
+        Binding("S", "sla_settings", "SLA settings", show=False, id="tickets.sla_settings"),  # palette, help
         Binding("v", "next_view", "View", id="tickets.view"),
         Binding("o", "next_sort", "Sort", id="tickets.sort"),
         Binding("escape", "clear_filter", "Clear", show=False, id="tickets.clear"),
