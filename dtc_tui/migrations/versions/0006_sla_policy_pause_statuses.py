@@ -1,7 +1,7 @@
 """sla policy pause statuses
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01 19:39:29.982598
 """
 
@@ -15,7 +15,7 @@ import dtc_tui.models.base
 
 
 revision: str = "0006"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
