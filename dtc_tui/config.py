@@ -47,6 +47,8 @@ class Settings:
     sync_seconds: float = 1.0
     default_escalation_owner: str = ""
     keymap: dict[str, str] = field(default_factory=dict)
+    # The [mail] table, kept as written; services/mail/settings.py reads and checks it.
+    mail: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict, repr=False)
 
     def resolved_database_url(self) -> str:
@@ -94,6 +96,8 @@ def _coerce(name: str, raw: Any) -> Any:
     if isinstance(default, dict):
         if not isinstance(raw, dict):
             raise ConfigError(f"setting {name!r} must be a table")
+        if name == "mail":
+            return dict(raw)
         return {str(k): str(v) for k, v in raw.items()}
     return str(raw)
 
@@ -116,7 +120,7 @@ def load_settings(cwd: Path | None = None, environ: dict[str, str] | None = None
             break
     for name in _SETTING_NAMES:
         env_name = f"{ENV_PREFIX}{name.upper()}"
-        if env_name in environ and name != "keymap":
+        if env_name in environ and name not in ("keymap", "mail"):
             setattr(settings, name, _coerce(name, environ[env_name]))
             sources[name] = f"env {env_name}"
     settings.sources = sources

@@ -13,6 +13,7 @@ from dtc_tui.models.inventory import (
     Supplier,
     Warehouse,
 )
+from dtc_tui.models.mail import MailCursor, MailInbound, Outbox
 from dtc_tui.models.orders import Fulfillment, OrderLine, Refund, StoreOrder
 from dtc_tui.models.system import AuditLog, ChangeCounter, Presence, Setting
 from dtc_tui.models.team import Assignment, Duty, Person, RoutingRule
@@ -42,7 +43,10 @@ __all__ = [
     "Duty",
     "Fulfillment",
     "Holiday",
+    "MailCursor",
+    "MailInbound",
     "OrderLine",
+    "Outbox",
     "PeakPeriod",
     "Person",
     "Presence",

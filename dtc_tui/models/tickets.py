@@ -110,6 +110,8 @@ class TicketMessage(SQLModel, table=True):
     author: str = Field(max_length=120)
     body: str
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # The mail's Message-ID (customer mail read from a mailbox, or a reply sent by mail): threading.
+    message_id: str | None = Field(default=None, max_length=250, index=True)
 
 
 class TicketEvent(SQLModel, table=True):

@@ -22,6 +22,7 @@ from dtc_tui.models import Person, Ticket, TicketEvent, TicketMessage
 from dtc_tui.models.tickets import PRIORITIES, STATUSES
 from dtc_tui.services.common import audit
 from dtc_tui.services.common.text import clean_text, one_line
+from dtc_tui.services.mail.outbox import ReplyIdentity, enqueue_reply
 from dtc_tui.services.tickets.sla import (
     CLOSED_STATUSES,
     PAUSING_STATUSES,
@@ -365,8 +366,13 @@ def add_reply(
     expected_version: int | None = None,
     *,
     status_after: str | None = None,
+    mail_from: ReplyIdentity | None = None,
 ) -> Change:
-    """Record that the customer was answered (the app sends nothing): stops the reply clocks."""
+    """Record that the customer was answered: stops the reply clocks.
+
+    With ``mail_from`` (mail is configured) the reply is also queued in the outbox, in this same
+    transaction, for the sender to mail to the customer; without it nothing is sent.
+    """
     body = clean_text(body).strip()
     if not body:
         raise TicketError("a reply needs some text")
@@ -374,7 +380,12 @@ def add_reply(
         ticket = _lock(session, ticket_id)
         _check_version(ticket, expected_version, session)
         ctx = SlaContext(session)
-        session.add(TicketMessage(ticket_id=ticket_id, kind="reply", author=operator, body=body, created_at=now))
+        message = TicketMessage(ticket_id=ticket_id, kind="reply", author=operator, body=body, created_at=now)
+        session.add(message)
+        queued = None
+        if mail_from is not None:
+            session.flush()
+            queued = enqueue_reply(session, ticket, message, mail_from, now)
 
         def mutate(t: Ticket) -> None:
             t.first_response_at = t.first_response_at or now
@@ -385,7 +396,7 @@ def add_reply(
             if target != t.status:
                 _set_status(t, target, now, ctx)
 
-        return _apply(
+        change = _apply(
             session,
             ticket,
             action="reply",
@@ -394,8 +405,12 @@ def add_reply(
             mutate=mutate,
             watched=("first_response_at", "awaiting_since", "agent_replies"),
             ctx=ctx,
-            data={"chars": len(body)},
+            data={"chars": len(body), **({"mail_to": queued.to_address} if queued else {})},
         )
+        if mail_from is None:
+            return change
+        note = f"reply queued to {queued.to_address}" if queued else "reply recorded; the customer has no email address"
+        return Change(**{**change.__dict__, "message": note})
 
 
 def add_note(engine: Engine, ticket_id: int, body: str, operator: str, now: datetime) -> Change:
@@ -420,30 +435,50 @@ def add_note(engine: Engine, ticket_id: int, body: str, operator: str, now: date
 
 def customer_message(engine: Engine, ticket_id: int, body: str, author: str, now: datetime) -> Change:
     """The customer wrote: a new next-response cycle starts; a paused or solved ticket reopens."""
-    body = clean_text(body).strip()
     with db.write_session(engine) as session:
-        ticket = _lock(session, ticket_id)
-        ctx = SlaContext(session)
-        session.add(
-            TicketMessage(ticket_id=ticket_id, kind="customer", author=one_line(author, 120), body=body, created_at=now)
-        )
+        return record_customer_message(session, _lock(session, ticket_id), body, author, now)
 
-        def mutate(t: Ticket) -> None:
-            t.last_customer_message_at = now
-            t.awaiting_since = t.awaiting_since or now
-            if t.status in PAUSING_STATUSES or t.status in CLOSED_STATUSES:
-                _set_status(t, "open", now, ctx)
 
-        return _apply(
-            session,
-            ticket,
-            action="customer_message",
-            operator=one_line(author, 120),
-            now=now,
-            mutate=mutate,
-            watched=("awaiting_since", "last_customer_message_at"),
-            ctx=ctx,
+def record_customer_message(
+    session: Session,
+    ticket: Ticket,
+    body: str,
+    author: str,
+    now: datetime,
+    *,
+    message_id: str | None = None,
+    ctx: SlaContext | None = None,
+) -> Change:
+    """``customer_message`` inside the caller's transaction (the mail reader batches many)."""
+    body = clean_text(body).strip()
+    ctx = ctx or SlaContext(session)
+    session.add(
+        TicketMessage(
+            ticket_id=ticket.id or 0,
+            kind="customer",
+            author=one_line(author, 120),
+            body=body,
+            created_at=now,
+            message_id=message_id,
         )
+    )
+
+    def mutate(t: Ticket) -> None:
+        t.last_customer_message_at = now
+        t.awaiting_since = t.awaiting_since or now
+        if t.status in PAUSING_STATUSES or t.status in CLOSED_STATUSES:
+            _set_status(t, "open", now, ctx)
+
+    return _apply(
+        session,
+        ticket,
+        action="customer_message",
+        operator=one_line(author, 120),
+        now=now,
+        mutate=mutate,
+        watched=("awaiting_since", "last_customer_message_at"),
+        ctx=ctx,
+    )
 
 
 @dataclass(frozen=True)
@@ -594,6 +629,43 @@ def create_ticket(
 ) -> int:
     """A new ticket from a customer (phone call written down, tests); its SLA clocks start at once."""
     from dtc_tui.models import Customer
+
+    with db.write_session(engine) as session:
+        customer = Customer(name=one_line(customer_name or "Unknown customer", 200), tier=customer_tier)
+        session.add(customer)
+        session.flush()
+        return open_ticket(
+            session,
+            subject=subject,
+            channel=channel,
+            now=now,
+            actor=actor,
+            customer=customer,
+            category=category,
+            priority=priority,
+            language=language,
+            body=body,
+            created_at=created_at,
+        )
+
+
+def open_ticket(
+    session: Session,
+    *,
+    subject: str,
+    channel: str,
+    now: datetime,
+    actor: str,
+    customer: Any,
+    category: str = "product",
+    priority: str = "normal",
+    language: str = "en",
+    body: str = "",
+    created_at: datetime | None = None,
+    message_id: str | None = None,
+    ctx: SlaContext | None = None,
+) -> int:
+    """``create_ticket`` inside the caller's transaction, for an existing ``customer`` (the mail reader)."""
     from dtc_tui.models.tickets import CHANNELS
 
     if channel not in CHANNELS:
@@ -601,47 +673,44 @@ def create_ticket(
     if priority not in PRIORITIES:
         raise TicketError(f"unknown priority {priority!r}")
     created = created_at or now
-    with db.write_session(engine) as session:
-        customer = Customer(name=one_line(customer_name or "Unknown customer", 200), tier=customer_tier)
-        session.add(customer)
-        session.flush()
-        ticket = Ticket(
-            subject=one_line(subject, 500),
-            channel=channel,
-            language=language,
-            category=category,
-            priority=priority,
-            status="new",
-            customer_id=customer.id,
+    ticket = Ticket(
+        subject=one_line(subject, 500),
+        channel=channel,
+        language=language,
+        category=category,
+        priority=priority,
+        status="new",
+        customer_id=customer.id,
+        created_at=created,
+        updated_at=created,
+        awaiting_since=created,
+        last_customer_message_at=created,
+        due_sort_at=created,
+    )
+    session.add(ticket)
+    session.flush()
+    session.add(
+        TicketMessage(
+            ticket_id=ticket.id or 0,
+            kind="customer",
+            author=customer.name,
+            body=clean_text(body or subject),
             created_at=created,
-            updated_at=created,
-            awaiting_since=created,
-            last_customer_message_at=created,
-            due_sort_at=created,
+            message_id=message_id,
         )
-        session.add(ticket)
-        session.flush()
-        session.add(
-            TicketMessage(
-                ticket_id=ticket.id or 0,
-                kind="customer",
-                author=customer.name,
-                body=clean_text(body or subject),
-                created_at=created,
-            )
-        )
-        SlaContext(session).apply(ticket, now)
-        session.add(TicketEvent(ticket_id=ticket.id or 0, kind="created", actor=actor, at=created, data="{}"))
-        audit.record(
-            session,
-            actor=actor,
-            now=now,
-            entity="ticket",
-            entity_id=ticket.id,
-            action="create",
-            after={"subject": ticket.subject, "channel": channel, "priority": priority},
-        )
-        return ticket.id or 0
+    )
+    (ctx or SlaContext(session)).apply(ticket, now)
+    session.add(TicketEvent(ticket_id=ticket.id or 0, kind="created", actor=actor, at=created, data="{}"))
+    audit.record(
+        session,
+        actor=actor,
+        now=now,
+        entity="ticket",
+        entity_id=ticket.id,
+        action="create",
+        after={"subject": ticket.subject, "channel": channel, "priority": priority},
+    )
+    return ticket.id or 0
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The email channel: outbox and SMTP sender (outbound), IMAP/Maildir reader (inbound)."""

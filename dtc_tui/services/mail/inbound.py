@@ -1,0 +1,339 @@
+"""New mail into tickets: from a Maildir (the box's own mail server) or an IMAP folder.
+
+Each mail is read once (``mail_inbound`` keeps its source and key, and its Message-ID catches the
+same mail arriving twice), then becomes one of:
+- a message on an existing ticket, found by In-Reply-To/References (a Message-ID we stored, ours or
+  the customer's), else by ``[#1234]`` in the subject when the sender is that ticket's customer;
+- a new ticket, for a customer matched by address or created;
+- an event on the ticket it threads to (or nothing) when it is an auto-reply, a bounce, bulk mail
+  or mail from the team's own addresses: those never open a ticket or restart a clock;
+- an entry in the "could not read" list with the reason; the fetch goes on.
+A customer message goes through ``ops.record_customer_message`` (the clock rules live there).
+Many mails share one transaction (a savepoint each), so a 10k Maildir is read in seconds.
+"""
+
+from __future__ import annotations
+
+import mailbox
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+
+from dtc_tui import db
+from dtc_tui.models import Customer, MailCursor, MailInbound, Ticket, TicketEvent, TicketMessage
+from dtc_tui.services.common import audit
+from dtc_tui.services.common.text import one_line
+from dtc_tui.services.mail.outbox import TICKET_TAG
+from dtc_tui.services.mail.parse import ParsedMail, Unreadable, parse
+from dtc_tui.services.mail.settings import MailSettings
+from dtc_tui.services.tickets import ops
+from dtc_tui.services.tickets.sla_store import SlaContext
+
+ACTOR = "mail"
+BATCH = 200
+
+
+@dataclass
+class FetchReport:
+    read: int = 0
+    tickets: int = 0
+    messages: int = 0
+    events: int = 0
+    ignored: int = 0
+    duplicates: int = 0
+    unreadable: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, outcome: str) -> None:
+        self.read += 1
+        name = {"ticket": "tickets", "message": "messages", "event": "events", "duplicate": "duplicates"}
+        attr = name.get(outcome, outcome)
+        setattr(self, attr, getattr(self, attr) + 1)
+
+    def summary(self) -> str:
+        return (
+            f"{self.read} read: {self.tickets} new tickets, {self.messages} replies on tickets, "
+            f"{self.events} kept as events, {self.ignored} ignored, {self.duplicates} already read, "
+            f"{self.unreadable} could not be read"
+        )
+
+
+@dataclass(frozen=True)
+class RawMail:
+    source_ref: str
+    raw: bytes
+    size: int | None = None  # the mail's size when ``raw`` is only its head (IMAP, over the limit)
+
+
+# --- one mail -----------------------------------------------------------------------------------
+
+
+def _thread_ticket(session: Session, mail: ParsedMail) -> int | None:
+    ids = mail.thread_ids
+    if ids:
+        found = session.execute(
+            select(TicketMessage.ticket_id)
+            .where(TicketMessage.message_id.in_(ids))  # type: ignore[union-attr]
+            .order_by(TicketMessage.id.desc())  # type: ignore[union-attr]
+            .limit(1)
+        ).scalar()
+        if found is not None:
+            return int(found)
+    tag = TICKET_TAG.search(mail.subject)
+    if tag:
+        # A subject tag alone is trusted only from the ticket's own customer: anyone can type "[#12]".
+        row = session.execute(
+            select(Ticket.id)
+            .join(Customer, Customer.id == Ticket.customer_id)
+            .where(Ticket.id == int(tag.group(1)), func.lower(Customer.email) == mail.from_address)
+        ).scalar()
+        if row is not None:
+            return int(row)
+    return None
+
+
+def _customer(session: Session, mail: ParsedMail) -> Customer:
+    customer = (
+        session.execute(select(Customer).where(func.lower(Customer.email) == mail.from_address).limit(1))
+        .scalars()
+        .first()
+    )
+    if customer is None:
+        name = mail.from_name or mail.from_address.partition("@")[0]
+        customer = Customer(name=one_line(name, 200), email=mail.from_address[:200])
+        session.add(customer)
+        session.flush()
+    return customer
+
+
+def _save_attachments(mail: ParsedMail, folder: str) -> ParsedMail:
+    """Write each attachment's bytes under ``folder`` with mode 0600 (never opened or run)."""
+    if not folder or not mail.attachments:
+        return mail
+    import hashlib
+    from dataclasses import replace
+
+    base = Path(folder).expanduser() / hashlib.sha256(mail.message_id.encode()).hexdigest()[:16]
+    base.mkdir(parents=True, exist_ok=True, mode=0o700)
+    saved = []
+    for index, attachment in enumerate(mail.attachments):
+        if attachment.payload is None:
+            saved.append(attachment)
+            continue
+        path = base / f"{index + 1:02d}-{attachment.name}"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(attachment.payload)
+        os.chmod(path, 0o600)  # an existing file keeps its mode on O_CREAT: set it
+        saved.append(replace(attachment, payload=None, note=f"saved as {path}"))
+    return replace(mail, attachments=saved)
+
+
+def _record(session: Session, source: str, ref: str, outcome: str, now: datetime, **values: object) -> None:
+    session.add(MailInbound(source=source, source_ref=ref, outcome=outcome, received_at=now, **values))  # type: ignore[arg-type]
+
+
+def ingest_one(
+    session: Session,
+    raw: bytes,
+    *,
+    source: str,
+    source_ref: str,
+    settings: MailSettings,
+    now: datetime,
+    ctx: SlaContext,
+    own: set[str],
+    size: int | None = None,
+) -> str:
+    """Read one mail into the open transaction; returns its outcome."""
+    try:
+        mail = parse(
+            raw,
+            max_message_bytes=int(settings.max_message_mb * 1024 * 1024),
+            max_attachment_bytes=int(settings.max_attachment_mb * 1024 * 1024),
+            size=size,
+        )
+    except Unreadable as exc:
+        _record(session, source, source_ref, "unreadable", now, reason=str(exc)[:500])
+        return "unreadable"
+    seen = session.execute(
+        select(TicketMessage.ticket_id).where(TicketMessage.message_id == mail.message_id).limit(1)
+    ).scalar()
+    facts = {"message_id": mail.message_id, "from_address": mail.from_address[:250], "subject": mail.subject[:500]}
+    if seen is not None:
+        _record(session, source, source_ref, "duplicate", now, ticket_id=seen, reason="already on the ticket", **facts)
+        return "duplicate"
+    ticket_id = _thread_ticket(session, mail)
+    not_customer = "mail from the team's own address" if mail.from_address in own else mail.auto_reason
+    if not_customer:
+        if ticket_id is None:
+            _record(session, source, source_ref, "ignored", now, reason=not_customer[:500], **facts)
+            return "ignored"
+        session.add(
+            TicketEvent(
+                ticket_id=ticket_id,
+                kind="mail_ignored",
+                actor=ACTOR,
+                at=now,
+                data=audit._json({"from": mail.from_address, "subject": mail.subject, "why": not_customer}) or "{}",
+            )
+        )
+        _record(session, source, source_ref, "event", now, ticket_id=ticket_id, reason=not_customer[:500], **facts)
+        return "event"
+    mail = _save_attachments(mail, settings.attachment_dir)
+    author = f"{mail.from_name} <{mail.from_address}>" if mail.from_name else mail.from_address
+    if ticket_id is not None:
+        ticket = session.get(Ticket, ticket_id)
+        assert ticket is not None
+        ops.record_customer_message(session, ticket, mail.body(), author, now, message_id=mail.message_id, ctx=ctx)
+        _record(session, source, source_ref, "message", now, ticket_id=ticket_id, **facts)
+        return "message"
+    customer = _customer(session, mail)
+    new_id = ops.open_ticket(
+        session,
+        subject=mail.subject or "(no subject)",
+        channel="email",
+        now=now,
+        actor=ACTOR,
+        customer=customer,
+        body=mail.body(),
+        message_id=mail.message_id,
+        ctx=ctx,
+    )
+    _record(session, source, source_ref, "ticket", now, ticket_id=new_id, **facts)
+    return "ticket"
+
+
+def ingest(
+    engine: Engine,
+    mails: Iterable[RawMail],
+    *,
+    source: str,
+    settings: MailSettings,
+    now: datetime,
+    report: FetchReport | None = None,
+    on_done: object = None,
+) -> FetchReport:
+    """Read ``mails`` in batches of ``BATCH`` per transaction, a savepoint per mail.
+
+    A mail whose processing fails for a reason of ours (a bug, a constraint) is rolled back alone and
+    listed as unreadable with the reason; the others in the batch are kept. ``on_done(ref)`` runs
+    after each batch's commit for every mail in it (IMAP marks them processed then).
+    """
+    report = report or FetchReport()
+    own = settings.own_addresses()
+    known = _known_refs(engine, source)
+    batch: list[RawMail] = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        with db.write_session(engine) as session:
+            ctx = SlaContext(session)
+            for item in batch:
+                try:
+                    with session.begin_nested():
+                        outcome = ingest_one(
+                            session,
+                            item.raw,
+                            source=source,
+                            source_ref=item.source_ref,
+                            settings=settings,
+                            now=now,
+                            ctx=ctx,
+                            own=own,
+                            size=item.size,
+                        )
+                except Exception as exc:
+                    reason = f"could not be stored: {type(exc).__name__}: {one_line(str(exc), 300)}"
+                    with session.begin_nested():
+                        _record(session, source, item.source_ref, "unreadable", now, reason=reason[:500])
+                    outcome = "unreadable"
+                report.add(outcome)
+        if callable(on_done):
+            for item in batch:
+                on_done(item.source_ref)
+        batch.clear()
+
+    for item in mails:
+        if item.source_ref in known:
+            continue
+        batch.append(item)
+        if len(batch) >= BATCH:
+            flush()
+    flush()
+    return report
+
+
+def _known_refs(engine: Engine, source: str) -> set[str]:
+    with db.read_session(engine) as session:
+        return set(session.execute(select(MailInbound.source_ref).where(MailInbound.source == source)).scalars())
+
+
+# --- Maildir ------------------------------------------------------------------------------------
+
+
+def maildir_source(path: str) -> str:
+    return f"maildir:{Path(path).expanduser().resolve()}"
+
+
+def _maildir_mails(path: str, known: set[str]) -> Iterator[RawMail]:
+    box = mailbox.Maildir(Path(path).expanduser(), factory=None, create=False)
+    for key in sorted(box.iterkeys()):
+        if key in known:
+            continue
+        try:
+            raw = box.get_bytes(key)
+        except (OSError, KeyError):  # delivered and removed meanwhile
+            continue
+        yield RawMail(key, raw)
+
+
+def fetch_maildir(engine: Engine, settings: MailSettings, now: datetime, path: str | None = None) -> FetchReport:
+    """Every mail of the Maildir not read before (tracked by its key; the files are left in place)."""
+    folder = path or settings.maildir
+    if not folder or not (Path(folder).expanduser() / "cur").is_dir():
+        raise FileNotFoundError(f"{folder or '(no maildir set)'} is not a Maildir (no cur/ new/ tmp/ folders)")
+    source = maildir_source(folder)
+    return ingest(
+        engine, _maildir_mails(folder, _known_refs(engine, source)), source=source, settings=settings, now=now
+    )
+
+
+# --- "could not read" list and status ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboundEntry:
+    source: str
+    source_ref: str
+    outcome: str
+    reason: str
+    from_address: str
+    subject: str
+    received_at: datetime
+    ticket_id: int | None
+
+
+def recent(session: Session, *, outcome: str | None = None, limit: int = 50) -> list[InboundEntry]:
+    stmt = select(MailInbound).order_by(MailInbound.id.desc()).limit(limit)  # type: ignore[union-attr]
+    if outcome:
+        stmt = stmt.where(MailInbound.outcome == outcome)
+    return [
+        InboundEntry(r.source, r.source_ref, r.outcome, r.reason, r.from_address, r.subject, r.received_at, r.ticket_id)
+        for r in session.execute(stmt).scalars()
+    ]
+
+
+def inbound_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(MailInbound.outcome, func.count()).group_by(MailInbound.outcome))
+    return {outcome: int(n) for outcome, n in rows}
+
+
+def cursor(session: Session, source: str) -> MailCursor | None:
+    return session.execute(select(MailCursor).where(MailCursor.source == source)).scalars().first()
