@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     ("dtc_tui.commands.orders", "orders_group"),
     ("dtc_tui.commands.import_export", "import_command"),
     ("dtc_tui.commands.import_export", "export_command"),
+    ("dtc_tui.commands.mail", "mail_group"),
 ]
 
 

@@ -95,6 +95,10 @@ class DtcApp(App[None]):
         self.start_area = start_area
         self._counters: dict[str, int] = {}
         self.undo_stack: list[Any] = []  # ticket changes this operator can undo, newest last
+        from dtc_tui.ui.facades.mail import MailFacade
+
+        self.mail = MailFacade(engine, self.settings.operator, self.clock, mail=self.settings.mail)
+        self._mail_busy: set[str] = set()
 
     @property
     def operator(self) -> str:
@@ -115,6 +119,7 @@ class DtcApp(App[None]):
         # Breaches are recorded when they happen even if nobody runs `dtc-tui sla check` from cron.
         self.set_interval(BREACH_RECORD_SECONDS, self.record_breaches, name="breaches")
         self.set_interval(CHECKPOINT_SECONDS, self.checkpoint_wal, name="checkpoint")
+        self.start_mail()
         if not self.demo:
             from dtc_tui.services.common import dbinfo
 
@@ -176,6 +181,43 @@ class DtcApp(App[None]):
         from dtc_tui.services.common.maintenance import checkpoint
 
         checkpoint(self.engine)
+
+    # --- mail: sending and fetching run in threads, so a dead server costs a key press nothing ------
+
+    def start_mail(self) -> None:
+        if self.mail.error:
+            self.notify(self.mail.error, title="Mail is off", severity="warning", timeout=15, markup=False)
+            return
+        if self.mail.sending_enabled:
+            self.set_interval(self.mail.settings.send_seconds, self.send_mail, name="mail-send")
+        if self.mail.inbound_enabled:
+            self.set_interval(self.mail.settings.poll_seconds, self.fetch_mail, name="mail-fetch")
+            self.call_after_refresh(self.fetch_mail)
+
+    def send_mail(self) -> None:
+        """Send the due replies now (also right after a reply), unless a send is already running."""
+        if self.mail.sending_enabled:
+            self._mail_job("send", self.mail.send_due)
+
+    def fetch_mail(self) -> None:
+        self._mail_job("fetch", self.mail.fetch)
+
+    def _mail_job(self, name: str, job: Callable[[], Any]) -> None:
+        if name in self._mail_busy:
+            return
+        self._mail_busy.add(name)
+
+        def run() -> None:
+            from dtc_tui.ui.facades.mail import MailConfigError, MailServerError
+
+            try:
+                job()
+            except (MailConfigError, MailServerError, OSError) as exc:
+                self.call_from_thread(self.notify_safe, str(exc), title=f"Mail {name}", severity="warning")
+            finally:
+                self._mail_busy.discard(name)
+
+        self.run_worker(run, thread=True, exit_on_error=False, group=f"mail-{name}", name=f"mail-{name}")
 
     def _read_counters(self) -> dict[str, int]:
         from dtc_tui.services.common.audit import counters

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid
 
 from sqlalchemy import Engine, select, update
 from sqlmodel import Session
@@ -20,6 +20,7 @@ from dtc_tui import db
 from dtc_tui.models import Customer, Outbox, Ticket, TicketMessage
 from dtc_tui.services.common import audit
 from dtc_tui.services.common.text import one_line
+from dtc_tui.services.mail.settings import MailSettings
 
 TICKET_TAG = re.compile(r"\[#(\d+)\]")
 _REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|antw|r|rif|vs)\s*:\s*)+", re.IGNORECASE)
@@ -34,11 +35,29 @@ class ReplyIdentity:
     from_name: str = ""
     signature: str = ""
     auto_submitted: bool = False
+    by_channel: tuple[tuple[str, str], ...] = ()  # (ticket channel, From address) overrides
+
+    def sender(self, channel: str) -> str:
+        address = dict(self.by_channel).get(channel) or self.from_address
+        return formataddr((self.from_name, address)) if self.from_name else address
+
+
+def reply_identity(settings: MailSettings, operator: str) -> ReplyIdentity | None:
+    """The identity replies go out with, or None when sending is not configured."""
+    if not settings.sending_enabled:
+        return None
+    return ReplyIdentity(
+        from_address=settings.from_address,
+        from_name=settings.from_name,
+        signature=settings.signatures.get(operator, ""),
+        by_channel=tuple(sorted(settings.from_by_channel.items())),
+    )
 
 
 @dataclass(frozen=True)
 class OutboxView:
     id: int
+    ticket_id: int
     ticket_message_id: int | None
     status: str
     to_address: str
@@ -96,7 +115,8 @@ def enqueue_reply(
         .order_by(TicketMessage.created_at.desc(), TicketMessage.id.desc())  # type: ignore[attr-defined]
         .limit(1)
     ).scalar()
-    message_id = make_msgid(idstring=f"t{ticket.id}", domain=_domain(identity.from_address))
+    sender = identity.sender(ticket.channel)
+    message_id = make_msgid(idstring=f"t{ticket.id}", domain=_domain(sender))
     body = message.body
     if identity.signature.strip():
         body = f"{body}\n\n-- \n{identity.signature.strip()}"
@@ -105,7 +125,7 @@ def enqueue_reply(
         ticket_message_id=message.id,
         message_id=message_id,
         status="queued",
-        from_address=identity.from_address,
+        from_address=sender,
         to_address=customer.email.strip(),
         to_name=one_line(customer.name, 200),
         subject=reply_subject(ticket.subject, ticket.id or 0),
@@ -125,6 +145,7 @@ def enqueue_reply(
 def _view(row: Outbox) -> OutboxView:
     return OutboxView(
         id=row.id or 0,
+        ticket_id=row.ticket_id,
         ticket_message_id=row.ticket_message_id,
         status=row.status,
         to_address=row.to_address,
@@ -169,3 +190,10 @@ def counts(session: Session) -> dict[str, int]:
 
     rows = session.execute(select(Outbox.status, func.count()).group_by(Outbox.status))
     return {status: int(n) for status, n in rows}
+
+
+def failed(session: Session, limit: int = 20) -> list[OutboxView]:
+    rows = session.execute(
+        select(Outbox).where(Outbox.status == "failed").order_by(Outbox.id.desc()).limit(limit)  # type: ignore[union-attr]
+    ).scalars()
+    return [_view(row) for row in rows]

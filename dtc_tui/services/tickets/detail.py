@@ -21,6 +21,7 @@ class MessageView:
     author: str
     body: str
     created_at: datetime
+    id: int = 0
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def ticket_detail(session: Session, ticket_id: int, now: datetime) -> TicketDeta
     if sku is not None:
         on_hand = sum(session.execute(select(StockLevel.on_hand).where(StockLevel.sku_id == sku.id)).scalars())
     messages = [
-        MessageView(m.kind, m.author, m.body, m.created_at)
+        MessageView(m.kind, m.author, m.body, m.created_at, m.id or 0)
         for m in session.execute(
             select(TicketMessage)
             .where(TicketMessage.ticket_id == ticket_id)

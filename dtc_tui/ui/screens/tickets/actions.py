@@ -243,19 +243,17 @@ class TicketActions:
 
         def entered(value: str | None) -> None:
             self.set_presence(ticket_id, "viewing")
-            if value is not None:
-                self._run(
-                    lambda: ops.add_reply(
-                        self._dtc.engine, ticket_id, value, self._dtc.operator, self._now(), expected_version=version
-                    ),
-                    "reply recorded",
-                )
+            if value is not None and self._run(
+                lambda: self._dtc.mail.add_reply(ticket_id, value, version), "reply recorded"
+            ):
+                self._dtc.send_mail()  # in a worker: the key press never waits for the server
 
+        mailed = self._dtc.mail.sending_enabled
         self.app.push_screen(
             TextModal(
-                f"Reply to ticket {ticket_id} (recorded, not sent)",
+                f"Reply to ticket {ticket_id} ({'mailed to the customer' if mailed else 'recorded, not sent'})",
                 multiline=True,
-                hint="ctrl+s records the reply, Esc cancels",
+                hint=f"ctrl+s {'sends' if mailed else 'records'} the reply, Esc cancels",
             ),
             entered,
         )

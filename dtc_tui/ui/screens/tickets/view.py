@@ -15,6 +15,8 @@ from textual.widgets import Footer, Static
 
 from dtc_tui import db
 from dtc_tui.services.common import presence
+from dtc_tui.services.mail.outbox import OutboxView
+from dtc_tui.services.mail.parse import QUOTE_MARKER
 from dtc_tui.services.tickets import sla
 from dtc_tui.services.tickets.detail import TicketDetail, ticket_detail
 from dtc_tui.ui.safe import safe, safe_block
@@ -24,6 +26,7 @@ from dtc_tui.ui.screens.tickets.actions import TICKET_BINDINGS, TicketActions
 PRESENCE_SECONDS = 5.0
 CLOCK_STYLE = {"ok": "green", "at_risk": "bold yellow", "breached": "bold red", "met": "dim green", "paused": "dim"}
 METRIC_LABEL = {"first_response": "First response", "next_response": "Next response", "resolution": "Resolution"}
+MAIL_STYLE = {"sent": "green", "failed": "bold red", "retrying": "yellow", "queued": "dim", "sending": "dim"}
 KIND_STYLE = {"customer": "bold cyan", "reply": "bold green", "note": "bold yellow"}
 
 
@@ -37,6 +40,8 @@ class TicketScreen(TicketActions, Screen[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         *TICKET_BINDINGS,
+        Binding("R", "retry_mail", "Retry mail", show=False, id="ticket.retry_mail"),
+        Binding("f", "toggle_quotes", "Quoted mail", show=False, id="ticket.toggle_quotes"),
         Binding("escape,backspace", "back", "Back", id="ticket.back"),
         Binding("O", "open_order", "Order", show=False, id="ticket.order"),
         Binding("j,down", "scroll_down", "Down", show=False, id="ticket.down"),
@@ -48,6 +53,8 @@ class TicketScreen(TicketActions, Screen[None]):
         self.ticket_id = ticket_id
         self.detail: TicketDetail | None = None
         self.order_name: str | None = None  # the linked order, opened with O
+        self.mail_states: dict[int, OutboxView] = {}
+        self.show_quoted = False
 
     @property
     def dtc(self):
@@ -109,6 +116,7 @@ class TicketScreen(TicketActions, Screen[None]):
     def reload_data(self) -> None:
         with db.read_session(self.app.engine) as session:
             self.detail = ticket_detail(session, self.ticket_id, self.app.clock.now())
+        self.mail_states = self.app.mail.reply_states(self.ticket_id)
         title = Text(f"Ticket {self.ticket_id}", style="bold")
         title.append(f"   {self.app.operator}@{self.app.database_label}", style="dim")
         self.query_one(TitleBar).update(title)
@@ -202,7 +210,16 @@ class TicketScreen(TicketActions, Screen[None]):
             header.append(message.kind, style=KIND_STYLE.get(message.kind, ""))
             header.append(" ")
             header.append_text(safe(message.author))
-            parts += [header, safe_block(message.body), Text("")]
+            body, _marker, quoted = message.body.partition(QUOTE_MARKER)
+            parts += [header, safe_block(body)]
+            if quoted and self.show_quoted:
+                parts.append(safe_block(quoted, style="dim"))
+            elif quoted:
+                parts.append(Text(f"({len(quoted.splitlines())} quoted lines folded: f shows them)", style="dim"))
+            state = self.mail_states.get(message.id)
+            if state is not None:
+                parts.append(safe(f"mail: {state.describe()}", style=MAIL_STYLE.get(state.status, "dim")))
+            parts.append(Text(""))
         self.query_one("#ticket-thread", Static).update(Group(*parts))
         events = Table(title=Text("Events", style="bold"), title_justify="left", box=None, padding=(0, 2))
         for column in ("When", "Who", "What", "Details"):
@@ -221,6 +238,22 @@ class TicketScreen(TicketActions, Screen[None]):
 
     def after_ticket_change(self) -> None:
         self.reload_data()
+
+    def action_retry_mail(self) -> None:
+        """Queue the ticket's failed mail replies again (the sender picks them up at once)."""
+        count = self.app.mail.retry(self.ticket_id)
+        if not count:
+            self.app.notify("No failed mail on this ticket.", severity="warning")
+            return
+        self.app.notify(f"{count} {'reply' if count == 1 else 'replies'} queued again")
+        self.app.mark_seen()
+        self.app.send_mail()
+        self.reload_data()
+
+    def action_toggle_quotes(self) -> None:
+        self.show_quoted = not self.show_quoted
+        if self.detail is not None:
+            self.render_thread()
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -1,0 +1,142 @@
+"""``dtc-tui mail``: check the mailbox settings, fetch new mail into tickets, send queued replies.
+
+For cron: ``dtc-tui mail fetch`` every few minutes (IMAP and/or Maildir, whichever is set) and
+``dtc-tui mail send``. Both are safe to run while the app runs: the app's own worker and cron
+never send the same reply twice, and a mail is read once.
+"""
+
+from __future__ import annotations
+
+import click
+
+from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+
+
+def _mail(ctx: CliContext):
+    from dtc_tui.services.mail.settings import MailConfigError, mail_settings
+    from dtc_tui.services.mail.transport import Secret
+
+    try:
+        settings = mail_settings(ctx.settings.mail)
+        return settings, Secret(settings.password())
+    except MailConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group("mail")
+def mail_group() -> None:
+    """The email channel: replies to customers out, new mail in as tickets."""
+
+
+@mail_group.command("test")
+@pass_ctx
+def mail_test(ctx: CliContext) -> None:
+    """Connect and log in to the configured servers, list the folder; sends and changes nothing."""
+    from dtc_tui.services.mail import imap, outbound
+    from dtc_tui.services.mail.transport import MailServerError
+
+    settings, secret = _mail(ctx)
+    if not (settings.smtp_host or settings.imap_host or settings.maildir):
+        raise click.ClickException("no [mail] smtp_host, imap_host or maildir is set in the config")
+    failed = False
+    checks = []
+    if settings.smtp_host:
+        checks.append(lambda: outbound.test_smtp(settings, secret))
+    if settings.imap_host:
+        checks.append(lambda: imap.test_imap(settings, secret))
+    for check in checks:
+        try:
+            click.echo(f"ok   {check()}")
+        except MailServerError as exc:
+            failed = True
+            click.echo(f"FAIL {exc}")
+    if settings.maildir:
+        from pathlib import Path
+
+        path = Path(settings.maildir).expanduser()
+        if (path / "cur").is_dir() and (path / "new").is_dir():
+            click.echo(f"ok   Maildir {path}")
+        else:
+            failed = True
+            click.echo(f"FAIL Maildir {path}: no cur/ and new/ folders")
+    if not settings.from_address and settings.smtp_host:
+        click.echo("note from_address is not set: replies are recorded but not mailed")
+    if failed:
+        raise SystemExit(1)
+
+
+@mail_group.command("fetch")
+@click.option("--maildir", "maildir_path", default=None, help="Read this Maildir instead of the configured one.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def mail_fetch(ctx: CliContext, maildir_path: str | None, as_json: bool) -> None:
+    """Read new mail (IMAP folder and/or Maildir) into tickets once."""
+    from dtc_tui.services.mail import imap, inbound
+    from dtc_tui.services.mail.transport import MailServerError
+
+    settings, secret = _mail(ctx)
+    reports = {}
+    try:
+        if maildir_path or settings.maildir:
+            reports["maildir"] = inbound.fetch_maildir(ctx.engine(), settings, ctx.now(), maildir_path)
+        if settings.imap_enabled and not maildir_path:
+            reports["imap"] = imap.fetch_imap(ctx.engine(), settings, secret, ctx.now())
+    except (MailServerError, FileNotFoundError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if not reports:
+        raise click.ClickException("no [mail] imap_host or maildir is set in the config")
+    if as_json:
+        echo_json({name: report.__dict__ for name, report in reports.items()})
+        return
+    for name, report in reports.items():
+        click.echo(f"{name}: {report.summary()}")
+
+
+@mail_group.command("send")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def mail_send(ctx: CliContext, as_json: bool) -> None:
+    """Send the replies that are due (queued, or waiting for their retry time)."""
+    from dtc_tui.services.mail import outbound
+
+    settings, secret = _mail(ctx)
+    if not settings.sending_enabled:
+        raise click.ClickException("[mail] smtp_host and from_address must be set to send")
+    report = outbound.send_due(ctx.engine(), settings, secret, ctx.now())
+    if as_json:
+        echo_json(report.__dict__)
+        return
+    click.echo(report.summary())
+    for outbox_id, reason in {**report.retrying, **report.failed}.items():
+        click.echo(f"  reply {outbox_id}: {reason}")
+    if report.failed:
+        raise SystemExit(1)
+
+
+@mail_group.command("status")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def mail_status(ctx: CliContext, as_json: bool) -> None:
+    """The outbox by state, what the readers did, and the mail that could not be read."""
+    from dtc_tui import db
+    from dtc_tui.services.common.text import one_line
+    from dtc_tui.services.mail import inbound, outbox
+
+    with db.read_session(ctx.engine()) as session:
+        queue = outbox.counts(session)
+        read = inbound.inbound_counts(session)
+        unreadable = inbound.recent(session, outcome="unreadable", limit=20)
+        failed = outbox.failed(session, limit=20)
+    if as_json:
+        echo_json({"outbox": queue, "inbound": read, "unreadable": unreadable, "failed": failed})
+        return
+    click.echo("outbox:  " + (", ".join(f"{n} {state}" for state, n in sorted(queue.items())) or "empty"))
+    click.echo("inbound: " + (", ".join(f"{n} {outcome}" for outcome, n in sorted(read.items())) or "nothing read"))
+    for row in failed:
+        click.echo(f"  failed reply {row.id} on ticket {row.ticket_id} to {one_line(row.to_address)}: {row.last_error}")
+    if unreadable:
+        click.echo("could not read:")
+    for entry in unreadable:
+        click.echo(
+            f"  {entry.received_at:%Y-%m-%d %H:%M} {one_line(entry.source_ref, 40)}: {one_line(entry.reason, 100)}"
+        )
