@@ -71,7 +71,7 @@ class SmtpServer:
                 auth_data.login.decode(),
                 auth_data.password.decode(),
             )
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False)
 
         kwargs: dict = {}
         if self.login:
