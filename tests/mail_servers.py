@@ -162,7 +162,9 @@ class Dovecot:
                 os.chown(self.root / sub, uid, gid)
         conf.write_text(DOVECOT_CONF.format(root=self.root, port=self.port, uid=uid, gid=gid))
         binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
-        self.process = subprocess.Popen([binary, "-F", "-c", str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [binary, "-F", "-c", str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -80,7 +80,9 @@ def test_new_mail_threads_and_auto_replies_from_imap(
     assert (report.read, report.tickets) == (1, 1)
     with db.read_session(engine) as session:
         ticket_id = session.execute(select(Ticket.id)).scalar()
-    dovecot.append(mail(message_id="<r1@example.cz>", in_reply_to="<first@example.cz>", body="by headers"), mailbox_folder)
+    dovecot.append(
+        mail(message_id="<r1@example.cz>", in_reply_to="<first@example.cz>", body="by headers"), mailbox_folder
+    )
     dovecot.append(mail(message_id="<r2@example.cz>", subject=f"Re: x [#{ticket_id}]", body="by tag"), mailbox_folder)
     dovecot.append(
         mail(message_id="<ooo@example.cz>", subject="Out of office", headers={"Auto-Submitted": "auto-replied"}),
@@ -102,11 +104,17 @@ def test_html_only_malformed_and_a_20_mb_attachment(
     engine: Engine, now, tmp_path: Path, dovecot: Dovecot, mailbox_folder: str
 ) -> None:
     settings = settings_for(dovecot, mailbox_folder, tmp_path)
-    dovecot.append(mail(message_id="<h@example.cz>", html="<p>Only <i>HTML</i> here</p>", html_only=True), mailbox_folder)
+    dovecot.append(
+        mail(message_id="<h@example.cz>", html="<p>Only <i>HTML</i> here</p>", html_only=True), mailbox_folder
+    )
     dovecot.append(MALFORMED, mailbox_folder)
     video = bytes(range(256)) * (20 * 1024 * 4)  # 20 MB
     dovecot.append(
-        mail(message_id="<big@example.cz>", subject="my unboxing video", attachments=[("unboxing.mp4", "video/mp4", video)]),
+        mail(
+            message_id="<big@example.cz>",
+            subject="my unboxing video",
+            attachments=[("unboxing.mp4", "video/mp4", video)],
+        ),
         mailbox_folder,
     )
     report = fetch(engine, dovecot, settings, now)

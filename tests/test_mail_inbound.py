@@ -122,7 +122,11 @@ def test_auto_replies_bounces_and_own_mail_are_never_tickets(engine: Engine, now
     fetch(engine, settings, now)
     ticket_id = tickets(engine)[0].id
     before = tickets(engine)[0].awaiting_since
-    box.add(mail(message_id="<ooo@example.cz>", in_reply_to="<first@example.cz>", headers={"Auto-Submitted": "auto-replied"}))
+    box.add(
+        mail(
+            message_id="<ooo@example.cz>", in_reply_to="<first@example.cz>", headers={"Auto-Submitted": "auto-replied"}
+        )
+    )
     box.add(mail(message_id="<x1@example.cz>", subject="Out of office", headers={"X-Autoreply": "yes"}))
     box.add(mail(message_id="<x2@example.cz>", subject="News", headers={"Precedence": "bulk"}))
     box.add(mail(message_id="<x3@example.cz>", subject="Undelivered", sender="MAILER-DAEMON@mx.example"))
@@ -136,7 +140,12 @@ def test_auto_replies_bounces_and_own_mail_are_never_tickets(engine: Engine, now
         kinds = list(session.execute(select(TicketEvent.kind).where(TicketEvent.ticket_id == ticket_id)).scalars())
         reasons = set(session.execute(select(MailInbound.reason).where(MailInbound.outcome == "ignored")).scalars())
     assert "mail_ignored" in kinds
-    assert reasons == {"X-Autoreply header", "Precedence: bulk", "sent by mailer-daemon (a bounce)", "mail from the team's own address"}
+    assert reasons == {
+        "X-Autoreply header",
+        "Precedence: bulk",
+        "sent by mailer-daemon (a bounce)",
+        "mail from the team's own address",
+    }
 
 
 def test_html_only_mail_is_shown_as_text(engine: Engine, now, tmp_path: Path) -> None:

@@ -51,7 +51,9 @@ def ticket_from_mail(engine: Engine, now, tmp_path: Path, settings: MailSettings
         return session.execute(select(TicketMessage.ticket_id)).scalar()
 
 
-def reply(engine: Engine, ticket_id: int, settings: MailSettings, now, text: str = "Ihr Paket ist unterwegs.") -> ops.Change:
+def reply(
+    engine: Engine, ticket_id: int, settings: MailSettings, now, text: str = "Ihr Paket ist unterwegs."
+) -> ops.Change:
     return ops.add_reply(engine, ticket_id, text, "tester", now, mail_from=outbox.reply_identity(settings, "tester"))
 
 
@@ -112,7 +114,9 @@ def test_the_customers_answer_to_our_reply_threads_back(engine: Engine, now, tmp
 
 def test_no_address_no_mail_and_no_settings_nothing_queued(engine: Engine, now) -> None:
     ticket_id = ops.create_ticket(engine, subject="phone call", channel="phone", now=now, actor="t")
-    change = ops.add_reply(engine, ticket_id, "Called back", "tester", now, mail_from=outbox.reply_identity(mail_settings(25), "tester"))
+    change = ops.add_reply(
+        engine, ticket_id, "Called back", "tester", now, mail_from=outbox.reply_identity(mail_settings(25), "tester")
+    )
     assert change.message == "reply recorded; the customer has no email address"
     assert outbox.reply_identity(MailSettings(), "tester") is None
     assert outbox_rows(engine) == []

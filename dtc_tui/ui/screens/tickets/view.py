@@ -218,7 +218,7 @@ class TicketScreen(TicketActions, Screen[None]):
                 parts.append(Text(f"({len(quoted.splitlines())} quoted lines folded: f shows them)", style="dim"))
             state = self.mail_states.get(message.id)
             if state is not None:
-                parts.append(safe(f"mail: {state.describe()}", style=MAIL_STYLE.get(state.status, "dim")))
+                parts.append(safe_block(f"mail: {state.describe()}", style=MAIL_STYLE.get(state.status, "dim")))
             parts.append(Text(""))
         self.query_one("#ticket-thread", Static).update(Group(*parts))
         events = Table(title=Text("Events", style="bold"), title_justify="left", box=None, padding=(0, 2))
