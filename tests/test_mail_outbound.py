@@ -170,7 +170,7 @@ def test_a_refused_recipient_fails_at_once_with_the_servers_reason(engine: Engin
     assert row.status == "failed" and report.failed
     assert "550" in row.last_error and "no such user" in row.last_error
     with db.read_session(engine) as session:
-        assert outbox.for_ticket(session, row.ticket_id)[0].describe().startswith("failed: server said 550")
+        assert outbox.for_ticket(session, row.ticket_id)[0].describe().startswith("failed: recipient refused: jana@example.cz: 550")
 
 
 def test_a_wrong_password_is_never_stored_or_shown(engine: Engine, now, tmp_path: Path) -> None:

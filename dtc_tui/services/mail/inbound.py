@@ -73,42 +73,60 @@ class RawMail:
 # --- one mail -----------------------------------------------------------------------------------
 
 
-def _thread_ticket(session: Session, mail: ParsedMail) -> int | None:
-    ids = mail.thread_ids
-    if ids:
-        found = session.execute(
-            select(TicketMessage.ticket_id)
-            .where(TicketMessage.message_id.in_(ids))  # type: ignore[union-attr]
-            .order_by(TicketMessage.id.desc())  # type: ignore[union-attr]
-            .limit(1)
-        ).scalar()
-        if found is not None:
-            return int(found)
-    tag = TICKET_TAG.search(mail.subject)
-    if tag:
-        # A subject tag alone is trusted only from the ticket's own customer: anyone can type "[#12]".
-        row = session.execute(
-            select(Ticket.id)
-            .join(Customer, Customer.id == Ticket.customer_id)
-            .where(Ticket.id == int(tag.group(1)), func.lower(Customer.email) == mail.from_address)
-        ).scalar()
-        if row is not None:
-            return int(row)
-    return None
+class BatchLookup:
+    """What a batch of mails needs to know, read in two queries up front instead of per mail:
+    which Message-IDs are already on tickets (duplicates, threading) and which customers exist.
+    Kept up to date as the batch adds tickets, so mail threading within the batch works too."""
+
+    def __init__(self, session: Session, mails: list[ParsedMail]) -> None:
+        self.session = session
+        ids = {mid for mail in mails for mid in (mail.message_id, *mail.thread_ids)}
+        self.ticket_of: dict[str, int] = {}
+        for chunk in _chunks(sorted(ids), 500):
+            rows = session.execute(
+                select(TicketMessage.message_id, TicketMessage.ticket_id)
+                .where(TicketMessage.message_id.in_(chunk))  # type: ignore[union-attr]
+                .order_by(TicketMessage.id)
+            )
+            self.ticket_of.update({mid: int(tid) for mid, tid in rows})
+        emails = sorted({mail.from_address for mail in mails})
+        self.customers: dict[str, Customer] = {}
+        for chunk in _chunks(emails, 500):
+            found = session.execute(
+                select(Customer).where(func.lower(Customer.email).in_(chunk)).order_by(Customer.id.desc())  # type: ignore[union-attr]
+            ).scalars()
+            self.customers.update({(c.email or "").lower(): c for c in found})
+
+    def thread_ticket(self, mail: ParsedMail) -> int | None:
+        for mid in mail.thread_ids:
+            if mid in self.ticket_of:
+                return self.ticket_of[mid]
+        tag = TICKET_TAG.search(mail.subject)
+        if tag:
+            # A subject tag alone is trusted only from the ticket's own customer: anyone can type "[#12]".
+            row = self.session.execute(
+                select(Ticket.id)
+                .join(Customer, Customer.id == Ticket.customer_id)
+                .where(Ticket.id == int(tag.group(1)), func.lower(Customer.email) == mail.from_address)
+            ).scalar()
+            if row is not None:
+                return int(row)
+        return None
+
+    def customer(self, mail: ParsedMail) -> Customer:
+        customer = self.customers.get(mail.from_address)
+        if customer is None:
+            name = mail.from_name or mail.from_address.partition("@")[0]
+            customer = Customer(name=one_line(name, 200), email=mail.from_address[:200])
+            self.session.add(customer)
+            self.session.flush()
+            self.customers[mail.from_address] = customer
+        return customer
 
 
-def _customer(session: Session, mail: ParsedMail) -> Customer:
-    customer = (
-        session.execute(select(Customer).where(func.lower(Customer.email) == mail.from_address).limit(1))
-        .scalars()
-        .first()
-    )
-    if customer is None:
-        name = mail.from_name or mail.from_address.partition("@")[0]
-        customer = Customer(name=one_line(name, 200), email=mail.from_address[:200])
-        session.add(customer)
-        session.flush()
-    return customer
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _save_attachments(mail: ParsedMail, folder: str) -> ParsedMail:
@@ -138,9 +156,22 @@ def _record(session: Session, source: str, ref: str, outcome: str, now: datetime
     session.add(MailInbound(source=source, source_ref=ref, outcome=outcome, received_at=now, **values))  # type: ignore[arg-type]
 
 
+def read_mail(raw: RawMail, settings: MailSettings) -> ParsedMail | Unreadable:
+    """Parse outside any transaction (the write lock is held only for the database part)."""
+    try:
+        return parse(
+            raw.raw,
+            max_message_bytes=int(settings.max_message_mb * 1024 * 1024),
+            max_attachment_bytes=int(settings.max_attachment_mb * 1024 * 1024),
+            size=raw.size,
+        )
+    except Unreadable as exc:
+        return exc
+
+
 def ingest_one(
     session: Session,
-    raw: bytes,
+    mail: ParsedMail | Unreadable,
     *,
     source: str,
     source_ref: str,
@@ -148,27 +179,18 @@ def ingest_one(
     now: datetime,
     ctx: SlaContext,
     own: set[str],
-    size: int | None = None,
+    lookup: BatchLookup,
 ) -> str:
-    """Read one mail into the open transaction; returns its outcome."""
-    try:
-        mail = parse(
-            raw,
-            max_message_bytes=int(settings.max_message_mb * 1024 * 1024),
-            max_attachment_bytes=int(settings.max_attachment_mb * 1024 * 1024),
-            size=size,
-        )
-    except Unreadable as exc:
-        _record(session, source, source_ref, "unreadable", now, reason=str(exc)[:500])
+    """Store one read mail in the open transaction; returns its outcome."""
+    if isinstance(mail, Unreadable):
+        _record(session, source, source_ref, "unreadable", now, reason=str(mail)[:500])
         return "unreadable"
-    seen = session.execute(
-        select(TicketMessage.ticket_id).where(TicketMessage.message_id == mail.message_id).limit(1)
-    ).scalar()
     facts = {"message_id": mail.message_id, "from_address": mail.from_address[:250], "subject": mail.subject[:500]}
+    seen = lookup.ticket_of.get(mail.message_id)
     if seen is not None:
         _record(session, source, source_ref, "duplicate", now, ticket_id=seen, reason="already on the ticket", **facts)
         return "duplicate"
-    ticket_id = _thread_ticket(session, mail)
+    ticket_id = lookup.thread_ticket(mail)
     not_customer = "mail from the team's own address" if mail.from_address in own else mail.auto_reason
     if not_customer:
         if ticket_id is None:
@@ -188,23 +210,25 @@ def ingest_one(
     mail = _save_attachments(mail, settings.attachment_dir)
     author = f"{mail.from_name} <{mail.from_address}>" if mail.from_name else mail.from_address
     if ticket_id is not None:
-        ticket = session.get(Ticket, ticket_id)
+        lock = session.get_bind().dialect.name == "postgresql"
+        ticket = session.get(Ticket, ticket_id, with_for_update=lock)
         assert ticket is not None
         ops.record_customer_message(session, ticket, mail.body(), author, now, message_id=mail.message_id, ctx=ctx)
+        lookup.ticket_of[mail.message_id] = ticket_id
         _record(session, source, source_ref, "message", now, ticket_id=ticket_id, **facts)
         return "message"
-    customer = _customer(session, mail)
     new_id = ops.open_ticket(
         session,
         subject=mail.subject or "(no subject)",
         channel="email",
         now=now,
         actor=ACTOR,
-        customer=customer,
+        customer=lookup.customer(mail),
         body=mail.body(),
         message_id=mail.message_id,
         ctx=ctx,
     )
+    lookup.ticket_of[mail.message_id] = new_id
     _record(session, source, source_ref, "ticket", now, ticket_id=new_id, **facts)
     return "ticket"
 
@@ -219,42 +243,56 @@ def ingest(
     report: FetchReport | None = None,
     on_done: object = None,
 ) -> FetchReport:
-    """Read ``mails`` in batches of ``BATCH`` per transaction, a savepoint per mail.
+    """Read ``mails`` in batches of ``BATCH`` per transaction.
 
-    A mail whose processing fails for a reason of ours (a bug, a constraint) is rolled back alone and
-    listed as unreadable with the reason; the others in the batch are kept. ``on_done(ref)`` runs
-    after each batch's commit for every mail in it (IMAP marks them processed then).
+    A batch is stored in one go; when that fails for a reason of ours (a bug, a constraint), it is
+    stored again mail by mail, each in a savepoint, and the one that fails is listed as unreadable
+    with the reason while the others are kept. A database that is busy or gone stops the fetch
+    (nothing is marked read; the next poll tries again). ``on_done(ref)`` runs after each batch's
+    commit for every mail in it (IMAP marks them processed then).
     """
+    from sqlalchemy.exc import OperationalError
+
     report = report or FetchReport()
     own = settings.own_addresses()
     known = _known_refs(engine, source)
     batch: list[RawMail] = []
 
-    def flush() -> None:
-        if not batch:
-            return
-        with db.write_session(engine) as session:
+    def store(parsed: list[tuple[RawMail, ParsedMail | Unreadable]], one_by_one: bool) -> list[str]:
+        outcomes = []
+        with db.write_session(engine) as session, session.no_autoflush:
+            # No autoflush: the lookup answers what a query would, and rows go out in few flushes.
             ctx = SlaContext(session)
-            for item in batch:
+            lookup = BatchLookup(session, [m for _item, m in parsed if isinstance(m, ParsedMail)])
+            for item, mail in parsed:
+                args = {"source": source, "source_ref": item.source_ref, "settings": settings, "now": now}
+                if not one_by_one:
+                    outcomes.append(ingest_one(session, mail, ctx=ctx, own=own, lookup=lookup, **args))
+                    continue
                 try:
                     with session.begin_nested():
-                        outcome = ingest_one(
-                            session,
-                            item.raw,
-                            source=source,
-                            source_ref=item.source_ref,
-                            settings=settings,
-                            now=now,
-                            ctx=ctx,
-                            own=own,
-                            size=item.size,
-                        )
+                        outcomes.append(ingest_one(session, mail, ctx=ctx, own=own, lookup=lookup, **args))
+                except OperationalError:
+                    raise
                 except Exception as exc:
                     reason = f"could not be stored: {type(exc).__name__}: {one_line(str(exc), 300)}"
                     with session.begin_nested():
                         _record(session, source, item.source_ref, "unreadable", now, reason=reason[:500])
-                    outcome = "unreadable"
-                report.add(outcome)
+                    outcomes.append("unreadable")
+        return outcomes
+
+    def flush() -> None:
+        if not batch:
+            return
+        parsed = [(item, read_mail(item, settings)) for item in batch]
+        try:
+            outcomes = store(parsed, one_by_one=False)
+        except OperationalError:
+            raise
+        except Exception:
+            outcomes = store(parsed, one_by_one=True)
+        for outcome in outcomes:
+            report.add(outcome)
         if callable(on_done):
             for item in batch:
                 on_done(item.source_ref)

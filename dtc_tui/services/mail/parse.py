@@ -21,6 +21,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from functools import lru_cache
 
 from dtc_tui.services.common.text import clean_text, one_line
 
@@ -156,12 +157,26 @@ def html_to_text(html: str) -> str:
     return converter.handle(html).strip()
 
 
-def split_quoted(text: str) -> tuple[str, str]:
-    """(new text, quoted history) of a reply: "On ... wrote:", "Am ... schrieb", "> " blocks."""
+# A cheap look for anything that may start quoted history; the full parser runs only then.
+_MAY_QUOTE = re.compile(
+    r"^\s*>|wrote:|schrieb|escribi|a écrit|ha scritto|schreef|-{3,}\s*(original|ursprüngliche)|^(from|von|de|da|van):",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+@lru_cache(maxsize=1)
+def _reply_parser():
     from mailparser_reply import EmailReplyParser
 
+    return EmailReplyParser(languages=["en", "de", "es", "fr", "it", "nl"])
+
+
+def split_quoted(text: str) -> tuple[str, str]:
+    """(new text, quoted history) of a reply: "On ... wrote:", "Am ... schrieb", "> " blocks."""
+    if not _MAY_QUOTE.search(text):
+        return text.strip(), ""
     try:
-        parsed = EmailReplyParser(languages=["en", "de", "es", "fr", "it", "nl"]).read(text=text)
+        parsed = _reply_parser().read(text=text)
         latest = (parsed.latest_reply or "").strip()
     except Exception:  # the parser is a heuristic; never lose the mail over it
         return text.strip(), ""

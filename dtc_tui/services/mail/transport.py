@@ -58,7 +58,8 @@ def describe_error(exc: BaseException, secret: Secret | None = None) -> str:
         error = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
         text = f"server said {exc.smtp_code} {error}"
     elif isinstance(exc, smtplib.SMTPServerDisconnected):
-        text = f"the server closed the connection ({str(exc).removeprefix('Connection unexpectedly closed').strip(': ') or 'no reason'})"
+        detail = str(exc).removeprefix("Connection unexpectedly closed").strip(": ")
+        text = f"the server closed the connection ({detail or 'no reason'})"
     elif isinstance(exc, ssl.SSLCertVerificationError):
         text = f"TLS certificate not trusted: {exc.verify_message}"
     elif isinstance(exc, ConnectionRefusedError):
