@@ -33,7 +33,10 @@ QUESTIONS = [
     "Wrong size delivered ({n})",
     "Can I change my delivery address?",
 ]
-BODY = "Hello,\n\nI ordered on Monday and the tracking has not moved since. Order {n}.\nCan you check?\n\nThanks,\n{name}\n"
+BODY = (
+    "Hello,\n\nI ordered on Monday and the tracking has not moved since. Order {n}.\n"
+    "Can you check?\n\nThanks,\n{name}\n"
+)
 
 
 def build_maildir(path: Path, count: int, seed: int = 18) -> mailbox.Maildir:

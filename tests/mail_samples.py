@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import mailbox
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
-from datetime import UTC, datetime
 from pathlib import Path
 
 CUSTOMER = "Jana Nováková <jana@example.cz>"

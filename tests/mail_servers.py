@@ -56,13 +56,13 @@ class SmtpServer:
         server = self
 
         class Handler:
-            async def handle_RCPT(self, _server, _session, envelope, address, _options):  # noqa: N802
+            async def handle_RCPT(self, _server, _session, envelope, address, _options):
                 if address in server.refuse:
                     return "550 5.1.1 no such user here"
                 envelope.rcpt_tos.append(address)
                 return "250 OK"
 
-            async def handle_DATA(self, _server, _session, envelope):  # noqa: N802
+            async def handle_DATA(self, _server, _session, envelope):
                 server.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
                 return "250 Message accepted"
 

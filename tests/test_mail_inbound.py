@@ -149,7 +149,10 @@ def test_auto_replies_bounces_and_own_mail_are_never_tickets(engine: Engine, now
 
 
 def test_html_only_mail_is_shown_as_text(engine: Engine, now, tmp_path: Path) -> None:
-    html = "<html><body><h1>Refund</h1><p>I want a <b>refund</b> for <a href='https://x.example/o/9'>order 9</a>.</p><script>alert(1)</script></body></html>"
+    html = (
+        "<html><body><h1>Refund</h1><p>I want a <b>refund</b> for "
+        "<a href='https://x.example/o/9'>order 9</a>.</p><script>alert(1)</script></body></html>"
+    )
     maildir(tmp_path / "Maildir", mail(html=html, html_only=True))
     fetch(engine, settings_for(tmp_path), now)
     body = messages(engine, tickets(engine)[0].id)[0].body

@@ -170,7 +170,11 @@ def test_a_refused_recipient_fails_at_once_with_the_servers_reason(engine: Engin
     assert row.status == "failed" and report.failed
     assert "550" in row.last_error and "no such user" in row.last_error
     with db.read_session(engine) as session:
-        assert outbox.for_ticket(session, row.ticket_id)[0].describe().startswith("failed: recipient refused: jana@example.cz: 550")
+        assert (
+            outbox.for_ticket(session, row.ticket_id)[0]
+            .describe()
+            .startswith("failed: recipient refused: jana@example.cz: 550")
+        )
 
 
 def test_a_wrong_password_is_never_stored_or_shown(engine: Engine, now, tmp_path: Path) -> None:
@@ -199,7 +203,8 @@ from dtc_tui.services.mail import outbound
 from dtc_tui.services.mail.settings import MailSettings
 from dtc_tui.services.mail.transport import Secret
 engine = db.make_engine(sys.argv[1])
-settings = MailSettings(smtp_host="127.0.0.1", smtp_port=int(sys.argv[2]), smtp_tls="none", from_address="s@shop.example")
+port = int(sys.argv[2])
+settings = MailSettings(smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none", from_address="s@shop.example")
 report = outbound.send_due(engine, settings, Secret(""), datetime.fromisoformat(sys.argv[3]), worker=sys.argv[4])
 print(len(report.sent))
 """

@@ -122,6 +122,7 @@ def mail_status(ctx: CliContext, as_json: bool) -> None:
     from dtc_tui.services.common.text import one_line
     from dtc_tui.services.mail import inbound, outbox
 
+    _mail(ctx)  # a mistake in [mail] is worth saying here too
     with db.read_session(ctx.engine()) as session:
         queue = outbox.counts(session)
         read = inbound.inbound_counts(session)
