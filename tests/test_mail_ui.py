@@ -114,3 +114,22 @@ async def test_a_dead_server_costs_the_key_press_nothing_and_R_retries(
             assert await wait_until(pilot, lambda: "mail: sent" in screen_text(app))
         finally:
             server.stop()
+
+
+async def test_a_mistake_in_the_mail_settings_is_said_and_replies_are_still_recorded(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings, tmp_path: Path
+) -> None:
+    ticket_id = mail_ticket(sqlite_demo_engine, tmp_path, clock.now())
+    bad = {**mail_config(25), "password": "hunter2"}
+    app = make_app(sqlite_demo_engine, clock, replace(settings, mail=bad))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        said = [n.message for n in app._notifications]  # the toast layer is not in the screenshot
+        assert any("must not be in the config file" in m for m in said)
+        assert not any("hunter2" in m for m in said) and "hunter2" not in screen_text(app)
+        await open_ticket_and_reply(app, pilot, ticket_id, "Noted")
+        await pilot.pause()
+        assert outbox_status(sqlite_demo_engine) is None  # mail is off: recorded, not queued
+        with db.read_session(sqlite_demo_engine) as session:
+            kinds = session.execute(select(TicketMessage.kind).where(TicketMessage.ticket_id == ticket_id)).scalars()
+            assert "reply" in list(kinds)

@@ -99,6 +99,7 @@ class DtcApp(App[None]):
 
         self.mail = MailFacade(engine, self.settings.operator, self.clock, mail=self.settings.mail)
         self._mail_busy: set[str] = set()
+        self._mail_errors: dict[str, str] = {}
 
     @property
     def operator(self) -> str:
@@ -212,8 +213,12 @@ class DtcApp(App[None]):
 
             try:
                 job()
+                self._mail_errors.pop(name, None)
             except (MailConfigError, MailServerError, OSError) as exc:
-                self.call_from_thread(self.notify_safe, str(exc), title=f"Mail {name}", severity="warning")
+                # Said once per new problem, not at every poll while the server stays down.
+                if self._mail_errors.get(name) != str(exc):
+                    self._mail_errors[name] = str(exc)
+                    self.call_from_thread(self.notify_safe, str(exc), title=f"Mail {name}", severity="warning")
             finally:
                 self._mail_busy.discard(name)
 
