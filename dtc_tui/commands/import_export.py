@@ -66,9 +66,21 @@ class _LazyProgress:
             self.bar.stop()
 
 
+def parse_maps(values: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """``status:Waiting on Acme=pending`` -> {"status": {"waiting on acme": "pending"}}."""
+    mappings: dict[str, dict[str, str]] = {}
+    for value in values:
+        field, sep, rest = value.partition(":")
+        source, eq, target = rest.rpartition("=")
+        if not sep or not eq or not field.strip() or not source.strip() or not target.strip():
+            raise click.BadParameter(f'{value!r}: write FIELD:FILE VALUE=VALUE, e.g. status:"Waiting on X"=pending')
+        mappings.setdefault(field.strip().lower(), {})[source.strip().strip('"').lower()] = target.strip().strip('"')
+    return mappings
+
+
 @click.command("import", epilog=_kinds_epilog())
-@click.argument("kind", type=click.Choice(IMPORT_KINDS), metavar="KIND")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("kind", metavar="[KIND]")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option("--dry-run", is_flag=True, help="Check every row and count what would change; write nothing.")
 @click.option(
     "--skip-invalid",
@@ -79,26 +91,66 @@ class _LazyProgress:
 )
 @click.option(
     "--tz",
-    default="UTC",
-    show_default=True,
-    help="Time zone of times written without an offset in the file (IANA name, e.g. Europe/Berlin).",
+    default=None,
+    help="Time zone of times written without an offset in the file (IANA name, e.g. Europe/Berlin; "
+    "default UTC, and a help-desk summary says so).",
+)
+@click.option(
+    "--date-order",
+    type=click.Choice(["dmy", "mdy"]),
+    default=None,
+    help="Order of slash dates (01/02/2025) when no value in the file decides: dmy day first, mdy month first.",
+)
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar='FIELD:"VALUE"=VALUE',
+    help='Map a value of the file, e.g. status:"Waiting on Acme"=pending, group:Tier2=Returns, '
+    "category:Damaged=returns (repeatable).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_ctx
 def import_command(
-    ctx: CliContext, kind: str, file: Path, dry_run: bool, rejects: Path | None, tz: str, as_json: bool
+    ctx: CliContext,
+    kind: str,
+    file: Path | None,
+    dry_run: bool,
+    rejects: Path | None,
+    tz: str | None,
+    date_order: str | None,
+    maps: tuple[str, ...],
+    as_json: bool,
 ) -> None:
-    """Import FILE as KIND: every row is checked first; one bad row means nothing is written.
+    """Import FILE as KIND (detected from the header when left out): every row is checked first;
+    one bad row means nothing is written.
 
     Re-importing the same file changes nothing (rows are matched on their natural keys).
     """
+    from dtc_tui.services.importers.base import grouped_errors
     from dtc_tui.services.importers.errors import ImportFailed
     from dtc_tui.services.importers.pipeline import resolve_zone, run_import
 
-    try:
-        resolve_zone(tz)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--tz") from exc
+    mappings = parse_maps(maps)
+    if tz is not None:
+        try:
+            resolve_zone(tz)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--tz") from exc
+    if file is None:
+        file = Path(kind)
+        if not file.is_file():
+            raise click.ClickException(f"{file}: no such file")
+        from dtc_tui.services.importers.detect import detect_kind
+
+        try:
+            detected = detect_kind(file)
+        except ImportFailed as exc:
+            raise click.ClickException("; ".join(str(error) for error in exc.errors)) from exc
+        kind = detected.kind
+        click.echo(f"importing {file} as {kind}: {detected.reason}", err=True)
+    elif kind not in IMPORT_KINDS:
+        raise click.BadParameter(f"{kind!r}; choose one of {', '.join(IMPORT_KINDS)}", param_hint="KIND")
     if not file.is_file():
         raise click.ClickException(f"{file}: no such file")
     if rejects is not None and rejects.resolve() == file.resolve():
@@ -117,18 +169,20 @@ def import_command(
             dry_run=dry_run,
             rejects=rejects,
             progress=progress,
+            date_order=date_order,
+            mappings=mappings,
         )
     except ImportFailed as exc:
         progress.close()
-        for error in exc.errors:
-            click.echo(str(error), err=True)
+        for line in grouped_errors(exc.errors):
+            click.echo(line, err=True)
         raise click.ClickException(f"cannot import {file}; nothing was written") from exc
     except OSError as exc:  # the rejects file cannot be written, the file vanished...
         progress.close()
         raise click.ClickException(f"{exc.filename or file}: {exc.strerror}; nothing was written") from exc
     progress.close()
-    for error in summary.errors:
-        click.echo(str(error), err=True)
+    for line in grouped_errors(summary.errors):
+        click.echo(line, err=True)
     if as_json:
         echo_json(summary.as_dict())
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from dtc_tui.models.base import UTCDateTime, utc_field
@@ -54,3 +54,16 @@ class ChangeCounter(SQLModel, table=True):
     __tablename__ = "change_counter"
     area: str = Field(primary_key=True, max_length=30)
     counter: int = 0
+
+
+class ImportBaseline(SQLModel, table=True):
+    """The values an import last wrote to one record, per field (JSON): the base of the three-way
+    merge that lets a re-import change only what the file changed, never the team's edits."""
+
+    __tablename__ = "import_baseline"
+    __table_args__ = (UniqueConstraint("kind", "record_key", name="uq_import_baseline_record"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=30)  # the record's origin: "zendesk", "freshdesk"...
+    record_key: str = Field(max_length=100)  # its natural key there (the help desk's ticket id)
+    values: str = ""  # {"status": "open", "assignee_id": null, ...} as last imported
+    imported_at: datetime = Field(sa_type=UTCDateTime)

@@ -71,6 +71,7 @@ class Ticket(SQLModel, table=True):
     tags: str = ""
     customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
     assignee_id: int | None = Field(default=None, foreign_key="person.id")
+    team: str | None = Field(default=None, max_length=60)  # the help desk's group, as imported
     order_ref: str | None = Field(default=None, max_length=40)
     sku_id: int | None = Field(default=None, foreign_key="sku.id", index=True)
     logistics_status: str | None = Field(default=None, max_length=40)

@@ -61,6 +61,7 @@ TABLE_KINDS: dict[str, str] = {
     "assignments": "assignment",
     "routing-rules": "routing_rule",
     "settings": "setting",
+    "import-baselines": "import_baseline",
     "audit": "audit_log",
 }
 # The audit log is export-only: importing it would forge history.

@@ -1,8 +1,16 @@
 """Ad platform exports -> campaigns and daily ad stats: Meta Ads Manager, Google Ads, TikTok Ads.
 
 Rules where the exports are silent:
-- Rows are summed per campaign and day (Meta and TikTok exports often break a campaign down by
-  ad set or ad); a file's figures for a campaign and day replace what is stored for that day.
+- Rows are summed per campaign and day: every column that splits a campaign's day into rows
+  (ad set, ad, age, gender, placement, device, region, keyword... mapped or not) is summed over,
+  never taken for a duplicate. Only a row equal to an earlier one in every column is a repeat:
+  counted once and reported. A file's figures for a campaign and day replace what is stored.
+- Revenue is the export's conversion value; where the export has only a ROAS column (Meta's
+  ``Purchase ROAS (return on ad spend)``), revenue = ROAS x spend, and the summary says so.
+- Google ``Interactions`` are clicks for search, display and shopping campaigns but views for
+  video campaigns: there they are not counted as clicks.
+- "All time" / lifetime reports and rows spanning more than three years are refused with one
+  line on how to export by day; Meta's ``No data available.`` export is "no data", not an error.
 - A row covering several days (no ``Day`` column: Meta's ``Reporting starts/ends``, the date
   range line of a Google Ads report) is spread evenly over its days, to the cent, with the
   remainder on the first days (a warning says so). Totals over the range are exact.
@@ -25,7 +33,7 @@ from sqlmodel import Session
 
 from dtc_tui.models import AdChannel, AdStatDaily, Campaign
 from dtc_tui.services.importers.base import Importer, RowCheck
-from dtc_tui.services.importers.columns import Columns, field
+from dtc_tui.services.importers.columns import Columns, field, normalise
 from dtc_tui.services.importers.errors import ImportFailed, RowError, ValueProblem
 from dtc_tui.services.importers.upsert import upsert
 from dtc_tui.services.importers.values import parse_date
@@ -51,6 +59,36 @@ STATUS_WORDS = {
 MEASURES = ("spend", "impressions", "clicks", "conversions", "revenue")
 SCALE = {"spend": 100, "impressions": 1, "clicks": 1, "conversions": 100, "revenue": 100}  # integer units
 MAX_RANGE_DAYS = 366 * 3
+BY_DAY = "export with a daily breakdown (Meta: Breakdown > By time > Day; Google Ads: Segment > Time > Day)"
+# Columns that split a campaign's day into several rows; named in the summary when rows were summed.
+BREAKDOWNS = frozenset(
+    {
+        "age",
+        "gender",
+        "placement",
+        "platform",
+        "device",
+        "device platform",
+        "impression device",
+        "region",
+        "country",
+        "dma region",
+        "ad set name",
+        "ad name",
+        "ad group",
+        "ad group name",
+        "ad",
+        "keyword",
+        "search keyword",
+        "search term",
+        "network",
+        "network (with search partners)",
+        "ad type",
+        "audience",
+        "hour of the day",
+    }
+)
+_LIFETIME = re.compile(r"\b(all time|lifetime|maximum)\b", re.IGNORECASE)
 _RANGE = re.compile(r"^(.+?)\s+[-–—]\s+(.+)$")
 
 
@@ -83,9 +121,15 @@ class _AdImporter(Importer):
     def begin(self, source: Any, *, writing: bool) -> None:
         super().begin(source, writing=writing)
         self.period: tuple[date, date] | None = None
+        self.row_counts: dict[tuple[str, date], int] = {}
         header = source.header
         if not header.has("day") and not header.has("start"):
             self.period = self._period_from_preamble(source.preamble)
+            lifetime = any(_LIFETIME.search(cell) for cells in source.preamble for cell in cells)
+            if self.period is None and lifetime:
+                raise ImportFailed(
+                    [RowError(source.name, 1, "date range", f"an 'All time' report has no dates: {BY_DAY}")]
+                )
             if self.period is None:
                 raise ImportFailed(
                     [
@@ -122,8 +166,15 @@ class _AdImporter(Importer):
         return STATUS_WORDS.get(check.raw("status").lower())
 
     def revenue(self, check: RowCheck, spend: float) -> float:
-        value = check.number("revenue")
-        return value or 0.0
+        if check.row.has("revenue") or not check.row.has("roas"):
+            return check.number("revenue") or 0.0
+        roas = check.number("roas")
+        if not self.writing:
+            self.note(
+                f"revenue = ROAS x spend: the export has {check.row.label('roas')!r} and no conversion value "
+                "(ROAS is rounded to 2 decimals, so revenue is within half a cent per unit spent)"
+            )
+        return round(spend * roas, 2) if roas else 0.0
 
     def clicks(self, check: RowCheck) -> int:
         return check.integer("clicks") or 0
@@ -131,6 +182,9 @@ class _AdImporter(Importer):
     def parse(self, row: Any, check: RowCheck) -> dict[str, Any] | None:
         if self._is_total(row):
             self.ignore("total rows")
+            return None
+        if row.cells and row.cells[0].strip().lower().startswith("no data available"):
+            self.note("no data in this export (the platform wrote 'No data available.'): pick a period with activity")
             return None
         name = check.text("campaign", required=True, max_length=200)
         if row.has("day"):
@@ -145,7 +199,17 @@ class _AdImporter(Importer):
             if end < start:
                 check.problem("end", "before the start of the reporting period")
             elif (end - start).days >= MAX_RANGE_DAYS:
-                check.problem("end", f"a reporting period longer than {MAX_RANGE_DAYS} days")
+                days = (end - start).days + 1
+                raise ImportFailed(
+                    [
+                        RowError(
+                            self.source.name,
+                            row.line,
+                            check.row.label("end"),
+                            f"a lifetime report ({days:,} days in one row, {start} to {end}): {BY_DAY}",
+                        )
+                    ]
+                )
             elif end != start and not self.writing:
                 self.warn(
                     f"no daily breakdown: figures for {start} to {end} spread evenly over {(end - start).days + 1} days"
@@ -155,7 +219,7 @@ class _AdImporter(Importer):
             "campaign": name,
             "start": start,
             "end": end,
-            "detail": tuple(check.text(name_) for name_ in ("ad_set", "ad")),
+            "row": hash(tuple(cell.strip() for cell in row.cells)),
             "spend": spend,
             "impressions": check.integer("impressions") or 0,
             "clicks": self.clicks(check),
@@ -175,13 +239,14 @@ class _AdImporter(Importer):
         return None
 
     def key(self, record: dict[str, Any]) -> Hashable | None:
-        return (record["campaign"], record["detail"], record["start"], record["end"])
+        # Every cell of the row: rows that differ anywhere (a breakdown) are summed, never duplicates.
+        return record["row"]
 
-    def describe_key(self, key: Hashable) -> str:
-        campaign, detail, start, end = key  # type: ignore[misc]
-        where = " / ".join(part for part in detail if part)
-        days = str(start) if start == end else f"{start} to {end}"
-        return f"campaign {campaign!r}{' ' + where if where else ''} on {days}"
+    def repeated(self, line: int, first_line: int) -> None:
+        self.ignore("repeated rows (identical to an earlier row in every column; counted once)")
+        self.warn(
+            f"row identical to an earlier one in every column: counted once (first at line {first_line})", line=line
+        )
 
     # --- writing: sum per campaign and day, write at the end ---------------------------------
 
@@ -191,6 +256,8 @@ class _AdImporter(Importer):
 
     def write(self, session: Session, batch: list[tuple[int, dict[str, Any]]]) -> None:
         for _line, record in batch:
+            split = (record["campaign"], record["start"])
+            self.row_counts[split] = self.row_counts.get(split, 0) + 1
             days = (record["end"] - record["start"]).days + 1
             shares = {m: spread(record[m], SCALE[m], days) for m in MEASURES}
             for offset in range(days):
@@ -204,7 +271,18 @@ class _AdImporter(Importer):
                 if record[name] is not None:
                     attributes[name] = record[name]
 
+    def _note_breakdowns(self) -> None:
+        summed = sum(count for count in self.row_counts.values() if count > 1)
+        if not summed:
+            return
+        header = self.header
+        names = [cell.strip() for cell in (header.cells if header else []) if normalise(cell) in BREAKDOWNS]
+        by = f" (the export splits them by {', '.join(names)})" if names else ""
+        groups = sum(1 for count in self.row_counts.values() if count > 1)
+        self.note(f"{summed:,} rows summed into {groups:,} campaign days{by}")
+
     def finish(self, session: Session) -> None:
+        self._note_breakdowns()
         channel_id = self._channel(session)
         campaign_ids = self._write_campaigns(session, channel_id)
         rows = [
@@ -288,6 +366,13 @@ class MetaAds(_AdImporter):
                 "Purchase conversion value",
                 "Website purchases conversion value",
             ),
+            field(
+                "roas",
+                "Purchase ROAS (return on ad spend)",
+                "Website purchase ROAS (return on ad spend)",
+                "Website purchase ROAS",
+                "Purchase ROAS",
+            ),
             field("status", "Campaign delivery", "Delivery status", "Delivery"),
             *_MEASURE_FIELDS,
         )
@@ -303,7 +388,9 @@ class GoogleAds(_AdImporter):
             field("campaign", "Campaign", "Campaign name", required=True),
             field("spend", "Cost", required=True),
             field("day", "Day", "Date"),
-            field("clicks", "Clicks", "Interactions"),
+            field("clicks", "Clicks"),
+            field("interactions", "Interactions"),
+            field("campaign_type", "Campaign type", "Advertising channel type"),
             field("conversions", "Conversions", "Conv."),
             field("revenue", "Conv. value", "Conversion value", "Total conv. value"),
             field("value_per_cost", "Conv. value / cost", "Conv. value / Cost (Platform Comparable)"),
@@ -319,6 +406,19 @@ class GoogleAds(_AdImporter):
             return check.number("revenue") or 0.0
         ratio = check.number("value_per_cost")  # only a rounded ratio in this report: value = cost x ratio
         return round(spend * ratio, 2) if ratio else 0.0
+
+    def clicks(self, check: RowCheck) -> int:
+        if check.row.has("clicks") or not check.row.has("interactions"):
+            return check.integer("clicks") or 0
+        if "video" in check.raw("campaign_type").lower():
+            if not self.writing and check.raw("interactions") not in ("", "0", " --"):
+                self.note("video campaigns: Interactions are views, not clicks (not counted as clicks)")
+            return 0
+        if not self.writing:
+            self.note(
+                "clicks = Interactions (no Clicks column; for search and display campaigns an interaction is a click)"
+            )
+        return check.integer("interactions") or 0
 
     def daily_budget(self, check: RowCheck) -> float | None:
         kind = check.raw("budget_type").lower()
@@ -345,6 +445,7 @@ class TikTokAds(_AdImporter):
                 "Total purchase value",
                 "Purchase value",
             ),
+            field("roas", "Complete payment ROAS", "Purchase ROAS"),
             field("status", "Campaign status", "Primary status", "Status"),
             *_MEASURE_FIELDS,
         )

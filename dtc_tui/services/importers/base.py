@@ -8,10 +8,11 @@ batches in ``write`` / ``finish``. ``pipeline.run_import`` drives the two passes
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Hashable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -21,9 +22,11 @@ from dtc_tui.services.common.text import clean_text, one_line
 from dtc_tui.services.importers.columns import Columns, Header
 from dtc_tui.services.importers.errors import RowError, ValueProblem
 from dtc_tui.services.importers.reader import CsvSource
-from dtc_tui.services.importers.values import parse_bool, parse_date, parse_datetime, parse_int, parse_number
+from dtc_tui.services.importers.values import parse_bool, parse_date, parse_int, parse_local_datetime, parse_number
 
 MAX_LINES_SHOWN = 10
+ERROR_LINES_SHOWN = 5
+_VARYING = re.compile(r"'[^']*'|\"[^\"]*\"|\d+(?:[.,:]\d+)*")
 
 
 def plural(count: int, word: str) -> str:
@@ -50,12 +53,16 @@ class Source(Protocol):
 class RowCheck:
     """Reads typed values from one row and collects every problem (not only the first)."""
 
-    __slots__ = ("decimal_comma", "problems", "row", "tz")
+    __slots__ = ("decimal_comma", "naive", "orders", "problems", "row", "tz")
 
-    def __init__(self, row: RowLike, tz: tzinfo, decimal_comma: bool = False) -> None:
+    def __init__(
+        self, row: RowLike, tz: tzinfo, decimal_comma: bool = False, orders: dict[str, str] | None = None
+    ) -> None:
         self.row = row
         self.tz = tz
         self.decimal_comma = decimal_comma
+        self.orders = orders or {}  # field -> "dmy" / "mdy", decided once per file (dateorder)
+        self.naive = False  # a time without an offset was read in ``tz``
         self.problems: list[tuple[str, str]] = []
 
     def problem(self, name: str, message: str) -> None:
@@ -108,10 +115,16 @@ class RowCheck:
         return self._typed(name, parse_bool, required)
 
     def day(self, name: str, *, required: bool = False) -> date | None:
-        return self._typed(name, parse_date, required)
+        return self._typed(name, parse_date, required, self.orders.get(name))
 
     def moment(self, name: str, *, required: bool = False) -> datetime | None:
-        return self._typed(name, parse_datetime, required, self.tz)
+        moment = self._typed(name, parse_local_datetime, required, self.orders.get(name))
+        if moment is None:
+            return None
+        if moment.tzinfo is None:
+            self.naive = True
+            moment = moment.replace(tzinfo=self.tz)
+        return moment.astimezone(UTC)
 
 
 @dataclass
@@ -127,6 +140,7 @@ class ImportSummary:
     ignored: int = 0
     created: dict[str, int] = field(default_factory=dict)
     ignored_reasons: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what was derived or assumed, said once
     warnings: list[str] = field(default_factory=list)
     warning_count: int = 0
     errors: list[RowError] = field(default_factory=list)
@@ -157,11 +171,13 @@ class ImportSummary:
     def lines(self, *, timing: bool = True) -> list[str]:
         """The closing summary, as plain lines (CLI and in-app dialog)."""
         took = f" in {self.seconds:.2f} s" if timing else ""
+        would = "would be " if self.dry_run else ""
         out = [
             f"{self.file} ({self.kind}): {plural(self.rows, 'row')} read{took}",
-            f"  {self.entity}s: {self.inserted:,} inserted, {self.updated:,} updated, "
+            f"  {self.entity}s: {self.inserted:,} {would}inserted, {self.updated:,} {would}updated, "
             f"{self.unchanged:,} unchanged; rows rejected: {self.rejected:,}, ignored: {self.ignored:,}",
         ]
+        out.extend(f"  note: {note}" for note in self.notes)
         if self.ignored_reasons:
             out.append(
                 "  ignored: " + "; ".join(f"{reason}: {count:,}" for reason, count in self.ignored_reasons.items())
@@ -171,7 +187,7 @@ class ImportSummary:
         out.extend(f"  warning: {warning}" for warning in self.warnings)
         if self.rejects_file and self.rejected:
             out.append(f"  rejected rows written to {self.rejects_file}")
-        if self.rows == 0:
+        if self.rows == 0 and not self.notes:
             out.append("  the file holds no data rows")
         if self.dry_run and not self.failed:
             out.append("  dry run: nothing was written")
@@ -180,6 +196,23 @@ class ImportSummary:
         elif self.written:
             out.append("  written in one transaction")
         return out
+
+
+def grouped_errors(errors: list[RowError], shown: int = ERROR_LINES_SHOWN) -> list[str]:
+    """One line per cause (column + problem with its values left out): count and first lines."""
+    groups: dict[tuple[str, str, str], list[RowError]] = {}
+    for error in errors:
+        groups.setdefault((error.file, error.column, _VARYING.sub("…", error.problem)), []).append(error)
+    out = []
+    for group in groups.values():
+        first = group[0]
+        if len(group) == 1:
+            out.append(str(first))
+            continue
+        lines = ", ".join(str(error.line) for error in group[:shown])
+        more = f" and {len(group) - shown:,} more" if len(group) > shown else ""
+        out.append(f"{first.file}: {first.column}: {first.problem} ({len(group):,} rows: lines {lines}{more})")
+    return out
 
 
 class Importer:
@@ -202,7 +235,12 @@ class Importer:
         self.created: Counter[str] = Counter()
         self.ignored_reasons: Counter[str] = Counter()
         self._warnings: dict[str, list[Any]] = {}
+        self.notes: dict[str, None] = {}
         self.source: Any = None
+        self.mappings: dict[str, dict[str, str]] = {}  # --map field:"file value"=value
+        self.date_orders: dict[str, str] = {}
+        self.tz_given = True
+        self.naive_times = 0  # rows with a time written without an offset
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -222,6 +260,18 @@ class Importer:
 
     def describe_key(self, key: Hashable) -> str:
         return str(key)
+
+    def repeated(self, line: int, first_line: int) -> None:
+        """A row identical in every value to an earlier one: counted once, reported."""
+        self.ignore("repeated rows (identical to an earlier row)")
+
+    def merge_duplicate(self, line: int, first_line: int, key: Hashable) -> bool:
+        """A second row with the key of ``first_line`` and other values: True keeps the first (a
+        warning says so), False refuses the row as a duplicate."""
+        return False
+
+    def note_lines(self) -> list[str]:
+        return list(self.notes)
 
     def check_batch(
         self, session: Session, items: list[tuple[int, dict[str, Any]]]
@@ -246,6 +296,10 @@ class Importer:
         """A row that carries nothing this app stores (image rows, totals...)."""
         if not self.writing:
             self.ignored_reasons[reason] += 1
+
+    def note(self, message: str) -> None:
+        """A line for the summary about the whole file: what was derived, summed or assumed."""
+        self.notes.setdefault(message, None)
 
     def warn(self, message: str, *, line: int | None = None) -> None:
         """A warning; the same message on many rows is reported once with its lines."""

@@ -26,3 +26,7 @@ class ImportFailed(Exception):
 
 class ValueProblem(ValueError):
     """A cell that does not parse; the message is the ``problem`` part of a RowError."""
+
+
+class NoData(ImportFailed):
+    """The export says it holds no data for its period (Meta's ``No data available.``)."""

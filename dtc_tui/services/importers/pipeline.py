@@ -38,8 +38,9 @@ from sqlalchemy.exc import IntegrityError
 
 from dtc_tui import db
 from dtc_tui.services.common import audit
+from dtc_tui.services.importers import dateorder
 from dtc_tui.services.importers.base import Importer, ImportSummary, RowCheck
-from dtc_tui.services.importers.errors import ImportFailed, RowError
+from dtc_tui.services.importers.errors import ImportFailed, NoData, RowError
 
 CHECK_BATCH = 500
 WRITE_BATCH = 2000
@@ -65,10 +66,14 @@ def resolve_zone(name: str) -> ZoneInfo:
         raise ValueError(f"unknown time zone {name!r}; use an IANA name such as UTC or Europe/Berlin") from exc
 
 
-def make_importer(kind: str, *, tz: str, now: datetime, actor: str) -> Importer:
+def make_importer(
+    kind: str, *, tz: str, now: datetime, actor: str, mappings: dict[str, dict[str, str]] | None = None
+) -> Importer:
     from dtc_tui.services.importers import importer_class
 
-    return importer_class(kind)(tz=resolve_zone(tz), now=now, actor=actor)
+    importer = importer_class(kind)(tz=resolve_zone(tz), now=now, actor=actor)
+    importer.mappings = mappings or {}
+    return importer
 
 
 class _Rejects:
@@ -102,22 +107,36 @@ def run_import(
     *,
     now: datetime,
     actor: str,
-    tz: str = "UTC",
+    tz: str | None = None,
     dry_run: bool = False,
     rejects: Path | None = None,
     progress: Progress | None = None,
     display_name: str | None = None,
+    date_order: str | None = None,
+    mappings: dict[str, dict[str, str]] | None = None,
 ) -> ImportSummary:
-    """Import ``path`` as ``kind``. Raises ``ImportFailed`` when the file cannot be read at all."""
+    """Import ``path`` as ``kind``. Raises ``ImportFailed`` when the file cannot be read at all.
+
+    ``tz`` None: times without an offset are read as UTC and the summary says so (help desks).
+    ``date_order`` ("dmy"/"mdy") settles slash dates no value in the file decides.
+    ``mappings`` (``--map``): field -> {value in the file: value here}, e.g. status / group.
+    """
     started = time.perf_counter()
-    importer = make_importer(kind, tz=tz, now=now, actor=actor)
+    importer = make_importer(kind, tz=tz or "UTC", now=now, actor=actor, mappings=mappings)
+    importer.tz_given = tz is not None
     name = display_name or str(path)
     summary = ImportSummary(
         kind=kind, file=name, entity=importer.entity, dry_run=dry_run, rejects_file=str(rejects) if rejects else None
     )
     if not path.is_file():
         raise ImportFailed([RowError(name, 0, "file", "no such file")])
-    source = importer.open(path, name)
+    try:
+        source = importer.open(path, name)
+    except NoData as exc:
+        importer.note(f"{exc.errors[0].problem}: nothing to import; pick a period with activity")
+        _fill(summary, importer, started)
+        return summary
+    importer.date_orders = dateorder.decide(source, date_order)
     with tempfile.TemporaryFile() as spool, _gc_paused():
         accepted = _check_pass(engine, importer, source, summary, rejects, progress, spool)
         if summary.errors and rejects is None:
@@ -260,8 +279,9 @@ def _check_pass(
             importer.begin(source, writing=False)
             for count, row in enumerate(source.rows(), 1):
                 summary.rows += 1
-                check = RowCheck(row, importer.tz, source.decimal_comma)
+                check = RowCheck(row, importer.tz, source.decimal_comma, importer.date_orders)
                 record = importer.parse(row, check)
+                importer.naive_times += check.naive
                 if check.problems:
                     reject(row, check.problems)
                     continue
@@ -274,7 +294,9 @@ def _check_pass(
                     if first is None:
                         seen[key] = (row.line, digest)
                     elif first[1] == digest:
-                        importer.ignore("repeated rows (identical to an earlier row)")
+                        importer.repeated(row.line, first[0])
+                        continue
+                    elif importer.merge_duplicate(row.line, first[0], key):
                         continue
                     else:
                         reject(
@@ -330,6 +352,7 @@ def _fill(summary: ImportSummary, importer: Importer, started: float) -> None:
     summary.created = {name: count for name, count in importer.created.items() if count}
     summary.ignored_reasons = dict(importer.ignored_reasons)
     summary.ignored = sum(importer.ignored_reasons.values())
+    summary.notes = importer.note_lines()
     summary.warnings = importer.warning_lines()
     summary.warning_count = importer.warning_count
     summary.seconds = time.perf_counter() - started

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from dtc_tui.services.importers.columns import Columns, Header
-from dtc_tui.services.importers.errors import ImportFailed, RowError
+from dtc_tui.services.importers.errors import ImportFailed, NoData, RowError
 
 DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_BYTES = 64 * 1024
@@ -114,6 +114,10 @@ class CsvSource:
                 if score and (best is None or rank > best[:3]):
                     best = (score, len(cells), -order, start, last_line, cells, list(previous))
                 previous.append(cells)
+        if best is None and "no data available" in sample.lower():
+            raise NoData(
+                [RowError(self.name, 1, "file", "no data in this export (the platform wrote 'No data available.')")]
+            )
         if best is None:
             examples = ", ".join(f.shown for f in self.columns.fields if f.required) or "the export's own header"
             raise self._fail(

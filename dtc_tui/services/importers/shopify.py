@@ -1,8 +1,11 @@
 """Shopify product CSV (legacy and current columns) -> SKUs; inventory CSV -> stock levels.
 
 Products: one SKU per variant row, keyed on the SKU code. A row with an empty ``Title`` and the
-same handle continues the product above (its title and status apply). Rows without a SKU
-cannot be keyed: image-only rows are skipped quietly, variants without a SKU with a warning.
+same handle continues the product above (its title and status apply). Shopify writes a leading
+``'`` before numeric SKUs and barcodes (``'25970``, so spreadsheets keep them as text): it is
+removed. A variant without a SKU is keyed on its handle and options (code ``handle/Blue / M``,
+the same in the inventory export); image-only rows are skipped. A SKU on two products (a
+product and its ``-copy``) is imported once, from its first row, with a warning.
 A barcode in scientific notation (``3.65275E+11``) lost its digits in a spreadsheet: it is not
 imported (warning) rather than stored wrong.
 
@@ -14,6 +17,7 @@ from the row's title and options. ``not stocked`` means no stock record: nothing
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Hashable
 from typing import Any
@@ -32,6 +36,20 @@ WAREHOUSE = Warehouse.__table__  # type: ignore[attr-defined]
 STATUSES = ("active", "draft", "archived")
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?e\+?\d+$", re.IGNORECASE)
 _OPTIONS = tuple(field(f"option{n}", f"Option{n} Value") for n in (1, 2, 3))
+
+
+def sku_code(check: RowCheck, name: str = "sku") -> str:
+    """The cell without the ``'`` Shopify puts before numeric values."""
+    return check.text(name, max_length=65).removeprefix("'").strip()
+
+
+def variant_code(handle: str, variant: str) -> str:
+    """A code for a variant without a SKU: ``handle/options``, shortened with a digest past 64."""
+    code = f"{handle}/{variant}" if variant else handle
+    if len(code) <= 64:
+        return code
+    digest = hashlib.sha1(code.encode()).hexdigest()[:8]
+    return f"{code[:55]}~{digest}"
 
 
 def variant_name(check: RowCheck) -> str:
@@ -76,16 +94,17 @@ class ShopifyProducts(Importer):
             check.problem("title", f"empty on the first row of product {handle!r}")
             return None
         product = self.product
-        code = check.text("sku", max_length=64)
+        code = sku_code(check)
+        if len(code) > 64:
+            check.problem("sku", "longer than 64 characters")
         variant = variant_name(check)
         price = check.number("price")
         if not code:
-            if variant or price is not None:
-                self.warn("variant without a SKU: not imported (SKUs are keyed on their code)", line=row.line)
-                self.ignore("variants without a SKU")
-            else:
+            if not variant and price is None:
                 self.ignore("image-only rows")
-            return None
+                return None
+            code = variant_code(handle, variant)
+            self.note("variants without a SKU are keyed on handle and options (code 'handle/option values')")
         record: dict[str, Any] = {
             "code": code,
             "name": product["name"],
@@ -99,7 +118,7 @@ class ShopifyProducts(Importer):
                 if value < 0:
                     check.problem(column, "negative")
                 record[name] = value
-        barcode = check.text("barcode", max_length=64)
+        barcode = check.text("barcode", max_length=65).removeprefix("'").strip()
         if barcode and _SCIENTIFIC.match(barcode):
             self.warn("barcode in scientific notation (a spreadsheet dropped its digits): not imported", line=row.line)
         elif barcode:
@@ -111,6 +130,12 @@ class ShopifyProducts(Importer):
 
     def describe_key(self, key: Hashable) -> str:
         return f"SKU {key}"
+
+    def merge_duplicate(self, line: int, first_line: int, key: Hashable) -> bool:
+        self.warn(
+            f"SKU {key!r} is on two products (a copied product?): imported once, from line {first_line}", line=line
+        )
+        return True
 
     def write(self, session: Session, batch: list[tuple[int, dict[str, Any]]]) -> None:
         # Group by the columns carried: a blank cost on one row must not overwrite a stored cost.
@@ -155,10 +180,15 @@ class ShopifyInventory(Importer):
         if check.raw("on_hand").lower() == "not stocked":
             self.ignore("not stocked at the location (no stock record)")
             return None
-        code = check.text("sku", max_length=64)
+        code = sku_code(check)
         location = check.text("location", required=True, limit=120)
+        handle = check.text("handle", limit=200)
+        variant = variant_name(check)
+        if not code and handle:
+            code = variant_code(handle, variant)  # as the products import keys it
+            self.note("rows without a SKU are matched on handle and options (code 'handle/option values')")
         if not code:
-            self.warn("no SKU: the row cannot be matched to a SKU (not imported)", line=row.line)
+            self.warn("no SKU and no handle: the row cannot be matched to a SKU (not imported)", line=row.line)
             self.ignore("rows without a SKU")
             return None
         on_hand = check.integer("on_hand", required=True)
@@ -171,8 +201,8 @@ class ShopifyInventory(Importer):
             "on_hand": on_hand,
             "committed": committed,
             "name": check.text("title", limit=300) or code,
-            "handle": check.text("handle", limit=200) or None,
-            "variant": variant_name(check),
+            "handle": handle or None,
+            "variant": variant,
         }
 
     def key(self, record: dict[str, Any]) -> Hashable | None:
@@ -181,6 +211,15 @@ class ShopifyInventory(Importer):
     def describe_key(self, key: Hashable) -> str:
         code, location = key  # type: ignore[misc]
         return f"SKU {code} at {location}"
+
+    def merge_duplicate(self, line: int, first_line: int, key: Hashable) -> bool:
+        code, location = key  # type: ignore[misc]
+        self.warn(
+            f"SKU {code!r} at {location} is on two products (a copied product?): stock imported once, "
+            f"from line {first_line}",
+            line=line,
+        )
+        return True
 
     def prepare(self, session: Session) -> None:
         self.warehouses: dict[str, int] = {}

@@ -38,6 +38,7 @@ TABLE_AREAS = {
     "assignment": "team",
     "routing_rule": "team",
     "setting": "setting",
+    "import_baseline": "setting",
     "audit_log": "audit",
 }
 # Ticket columns the app derives (the SLA summary): recomputed on import, never compared.

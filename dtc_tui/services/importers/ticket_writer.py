@@ -9,8 +9,8 @@ Rules where the exports are silent:
 - The SLA summary of every inserted or changed ticket is computed with the same code the app
   uses (``SlaContext.apply``, policies loaded once per import); breaches that already happened
   are recorded in ``sla_breach`` with ``recorded_at`` = the import time.
-- A solved ticket whose export has no first-reply time is taken as answered when it was
-  solved (otherwise its first-response clock would run forever).
+- A solved ticket whose export has no first-reply time keeps its first response unknown (never
+  "answered when solved"): it gets no first-response clock, so no breach is invented for it.
 - A ticket's description (when the export has one) becomes its first customer message, on
   insert only.
 """
@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from dtc_tui.models import Customer, Person, SlaBreach, Ticket, TicketMessage
 from dtc_tui.services.importers.upsert import UpsertOutcome, bulk_insert, upsert
-from dtc_tui.services.tickets.sla import Policy, calendar_pause_on_policy_clock
+from dtc_tui.services.tickets.sla import Policy, calendar_pause_on_policy_clock, next_due
 from dtc_tui.services.tickets.sla_store import SlaContext
 
 CLOSED = frozenset({"solved", "closed"})
@@ -45,6 +45,7 @@ OWNED = (
     "tags",
     "customer_id",
     "assignee_id",
+    "team",
     "order_ref",
     "created_at",
     "updated_at",
@@ -79,8 +80,6 @@ def derive_times(record: dict[str, Any]) -> dict[str, Any]:
         solved = None
     elif solved is None:
         solved = updated
-    if not is_open and first is None:
-        first = solved  # answered by the time it was solved; the export does not say when
     awaiting = paused = None
     if status == "new" or (status == "open" and first is None):
         awaiting = created
@@ -305,6 +304,12 @@ class TicketWriter:
                 policy, view.created_at, end, view.paused_minutes
             )
         clocks = self.sla.apply(view, self.now)  # type: ignore[arg-type]
+        if row.get("status") in CLOSED and row.get("first_response_at") is None:
+            # Closed, first reply unknown: that clock is unknown, neither running nor breached.
+            clocks = [c for c in clocks if c.metric != "first_response"]
+            due = next_due(clocks)
+            view.next_due_at, view.next_due_metric, view.next_risk_at = due.due_at, due.metric, due.risk_at
+            view.due_sort_at = due.sort_key
         row.update(
             policy_id=view.policy_id,
             next_due_at=view.next_due_at,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dtc_tui.services.common.text import one_line
-from dtc_tui.services.importers.base import Importer, RowCheck
+from dtc_tui.services.importers.base import Importer, RowCheck, plural
 from dtc_tui.services.importers.columns import Columns, field
 from dtc_tui.services.importers.errors import ValueProblem
 from dtc_tui.services.importers.jsonstream import iter_records
@@ -71,6 +71,26 @@ LANGUAGE_NAMES = {
     "chinese": "zh",
 }
 _LOCALE = re.compile(r"^([a-z]{2,3})(?:[-_][a-z0-9]+)*$")
+
+
+# ``Via`` / ``Source`` values of tickets the team opened itself: not customer contacts, no SLA.
+NOT_CUSTOMER_VIA = ("internal", "outbound", "side conversation", "side_conversation", "proactive")
+
+
+def not_customer(via: str) -> bool:
+    text = via.lower()
+    return any(word in text for word in NOT_CUSTOMER_VIA)
+
+
+def nearest_status(text: str) -> str:
+    """A help desk's custom status -> the nearest standard one ("Waiting on Acme" -> pending)."""
+    if "hold" in text:
+        return "on_hold"
+    if any(word in text for word in ("wait", "pending", "awaiting")):
+        return "pending"
+    if any(word in text for word in ("solved", "resolved", "closed", "done", "complete")):
+        return "solved"
+    return "open"
 
 
 def channel_of(via: str) -> str:
@@ -156,14 +176,51 @@ class _TicketImporter(TicketWriter, Importer):
     def describe_key(self, key: Hashable) -> str:
         return f"ticket {key}"
 
+    def _mapped(self, name: str, text: str) -> str | None:
+        """The user's ``--map name:"file value"=value`` for this cell, if any."""
+        return self.mappings.get(name, {}).get(text.strip().lower())
+
     def _status(self, check: RowCheck) -> str:
         text = check.raw("status").lower()
-        status = self.statuses.get(text)
+        status = self._mapped("status", text) or self.statuses.get(text)
         if status is None:
-            shown = check.raw("status") or "(empty)"
-            check.problem("status", f"unknown status {shown!r} (expected {self.status_names})")
-            return "open"
+            shown = check.raw("status")
+            if not shown:
+                check.problem("status", f"empty (expected {self.status_names})")
+                return "open"
+            status = nearest_status(text)
+            self.warn(
+                f"status {shown!r} is not a standard status: imported as {status} "
+                f'(choose with --map status:"{shown}"=STATUS)',
+                line=check.row.line,
+            )
         return status
+
+    def _not_before_created(self, check: RowCheck, created: Any, values: dict[str, Any]) -> None:
+        """A time before the ticket was created is a swapped date or a broken export: a row error."""
+        if created is None:
+            return
+        for name, value in values.items():
+            if value is not None and value < created:
+                check.problem(
+                    name, f"{value:%Y-%m-%d %H:%M} is before the ticket was created ({created:%Y-%m-%d %H:%M})"
+                )
+
+    def _category(self, *candidates: str) -> str:
+        for candidate in candidates:
+            mapped = self._mapped("category", candidate) if candidate else None
+            if mapped:
+                return mapped
+        return category_of(*candidates)
+
+    def note_lines(self) -> list[str]:
+        lines = super().note_lines()  # type: ignore[misc]
+        if not self.tz_given and self.naive_times:
+            lines.append(
+                f"{plural(self.naive_times, 'row')} with times written without an offset, read as UTC: "
+                "re-run with --tz (the help desk's time zone, e.g. Europe/London) if they are local times"
+            )
+        return lines
 
     def _priority(self, check: RowCheck) -> str:
         text = check.raw("priority").lower()
@@ -192,13 +249,15 @@ class _TicketImporter(TicketWriter, Importer):
             "requester_email": check.text("requester_email", max_length=200),
             "requester_id": check.text("requester_id", max_length=40),
             "assignee": check.text("assignee", limit=120),
+            "team": self._mapped("group", check.raw("group")) or check.text("group", limit=60) or None,
             "csat": csat_of(check, "csat"),
             "agent_replies": check.integer("replies"),
             "description": check.text("description", multiline=True),
         }
         if check.row.has("order_ref"):
             record["order_ref"] = check.text("order_ref", max_length=40) or None
-        record["category"] = category_of(check.raw("category"), *record["tags"].split(), check.raw("ticket_type"))
+        record["category"] = self._category(check.raw("category"), *record["tags"].split(), check.raw("ticket_type"))
+        self._not_before_created(check, created, {"updated_at": record["updated_at"], "solved_at": record["solved_at"]})
         return record
 
 
@@ -217,9 +276,10 @@ _COMMON_FIELDS = (
     field("assignee", "Assignee", "Assignee name", "Agent"),
     field("tags", "Tags"),
     field("language", "Language", "Locale", "Requester language", "Requester locale"),
-    field("category", "Category", "Ticket category", re.compile(r"(contact )?(reason|category) \[\w+\]")),
+    field("category", "Category", "Ticket category", re.compile(r"[\w ]*\b(reason|category)\b[\w ]*\[\w+\]")),
     field("order_ref", re.compile(r"order (number|id|no\.?|#)( \[\w+\])?"), "Order"),
     field("description", "Description"),
+    field("group", "Group", "Group name", "Team"),
 )
 ZENDESK_COLUMNS = Columns(
     (
@@ -236,6 +296,7 @@ ZENDESK_COLUMNS = Columns(
         field("updated_at", "Updated at"),
         field("solved_at", "Solved at"),
         field("first_reply_minutes", "First reply time in minutes"),
+        field("first_reply_business_minutes", "First reply time in minutes within business hours"),
         field("replies", "Replies"),
         field("csat", "Satisfaction Score", "Satisfaction rating"),
         field("on_hold_minutes", "On hold time in minutes"),
@@ -334,12 +395,21 @@ class ZendeskTickets(_TicketImporter):
         if check.raw("status").lower() == "deleted":
             self.ignore("deleted tickets")
             return None
+        if not_customer(check.raw("via")):
+            self.ignore(f"not customer tickets (Via: {check.raw('via').lower()})")
+            return None
         record = self._common(check)
         first_reply = check.number("first_reply_minutes")
         if first_reply is not None and record["created_at"] is not None:
             record["first_response_at"] = record["created_at"] + timedelta(minutes=first_reply)
         else:
             record["first_response_at"] = None
+            if check.row.has("first_reply_business_minutes") and check.raw("first_reply_business_minutes"):
+                # Business minutes cannot be laid on the calendar without the help desk's schedule.
+                self.note(
+                    "first reply given only in business hours: the first-response time of those tickets is "
+                    "left unknown (no first-response clock), not guessed"
+                )
         waits = [check.number("on_hold_minutes"), check.number("agent_wait_minutes")]
         record["paused_minutes"] = float(sum(w for w in waits if w))
         return record
@@ -386,10 +456,19 @@ class FreshdeskTickets(_TicketImporter):
     columns = FRESHDESK_COLUMNS
 
     def parse(self, row: Any, check: RowCheck) -> dict[str, Any] | None:
+        if not_customer(check.raw("via")):
+            self.ignore(f"not customer tickets (Source: {check.raw('via').lower()})")
+            return None
         record = self._common(check)
-        record["solved_at"] = check.moment("resolved_at") or check.moment("closed_at")
-        record["category"] = category_of(check.raw("ticket_type"), check.raw("category"), *record["tags"].split())
+        resolved, closed = check.moment("resolved_at"), check.moment("closed_at")
+        record["solved_at"] = resolved or closed
+        record["category"] = self._category(check.raw("ticket_type"), check.raw("category"), *record["tags"].split())
         first = check.moment("first_response_time") if check.raw("first_response_time") else None
+        self._not_before_created(
+            check,
+            record["created_at"],
+            {"resolved_at": resolved, "closed_at": closed, "first_response_time": first},
+        )
         if first is None and check.raw("first_response_hours") and record["created_at"] is not None:
             try:
                 minutes = hours_to_minutes(check.raw("first_response_hours"))

@@ -12,9 +12,11 @@ decimal separator. A lone ``,`` followed by exactly three digits is a thousands 
 where a lone ``,`` is the decimal separator.
 
 Dates: ISO 8601, ``Jul 8, 2025``, ``July 8, 2025``, ``8 Jul 2025``, ``2025/07/08``, ``08.07.2025``
-and slash dates, read month first (``07/08/2025`` is July 8, the US form the English exports
-use) unless the first number is above 12. Times without an offset are in the zone given
-with ``--tz``; times with an offset keep it. Everything is stored as UTC.
+and slash dates. A slash date's order (``dmy`` or ``mdy``) is decided once per column of a file
+from all its values (``dateorder``) and passed in as ``order``; never guessed cell by cell.
+Without an order (a lone value, a report's date-range line) a first number above 12 means day
+first, otherwise month first. Times without an offset are in the zone given with ``--tz``;
+times with an offset keep it. Everything is stored as UTC.
 """
 
 from __future__ import annotations
@@ -142,7 +144,7 @@ def parse_bool(text: str | None) -> bool | None:
         raise ValueProblem(f"{text.strip()!r} is not true/false") from exc
 
 
-def parse_date(text: str | None) -> date | None:
+def parse_date(text: str | None, order: str | None = None) -> date | None:
     if text is None:
         return None
     value = text.strip()
@@ -155,7 +157,7 @@ def parse_date(text: str | None) -> date | None:
             pass
     slash = _SLASH.match(value)
     if slash and slash.group(4) is None:
-        return _slash_date(slash, text)
+        return _slash_date(slash, text, order)
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(value, fmt).date()
@@ -164,38 +166,47 @@ def parse_date(text: str | None) -> date | None:
     raise ValueProblem(f"{value!r} is not a date")
 
 
-def _slash_date(match: re.Match[str], original: str) -> date:
+def _slash_date(match: re.Match[str], original: str, order: str | None = None) -> date:
     first, second, year = int(match.group(1)), int(match.group(2)), int(match.group(3))
-    month, day = (second, first) if first > 12 else (first, second)
+    day_first = order == "dmy" if order else first > 12
+    month, day = (second, first) if day_first else (first, second)
     try:
         return date(year, month, day)
     except ValueError as exc:
         raise ValueProblem(f"{original.strip()!r} is not a date") from exc
 
 
-def parse_datetime(text: str | None, tz: tzinfo) -> datetime | None:
+def parse_datetime(text: str | None, tz: tzinfo, order: str | None = None) -> datetime | None:
     """A moment in UTC; a value without an offset is read in ``tz``; a bare date is midnight there."""
-    if text is None:
-        return None
-    value = text.strip()
-    if value.lower() in NONE_TOKENS:
-        return None
-    moment = _parse_moment(value)
+    moment = parse_local_datetime(text, order)
     if moment is None:
-        raise ValueProblem(f"{value!r} is not a date and time")
+        return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment.astimezone(UTC)
 
 
-def _parse_moment(value: str) -> datetime | None:
+def parse_local_datetime(text: str | None, order: str | None = None) -> datetime | None:
+    """A moment as written: aware when the cell has an offset, naive when it has none."""
+    if text is None:
+        return None
+    value = text.strip()
+    if value.lower() in NONE_TOKENS:
+        return None
+    moment = _parse_moment(value, order)
+    if moment is None:
+        raise ValueProblem(f"{value!r} is not a date and time")
+    return moment
+
+
+def _parse_moment(value: str, order: str | None = None) -> datetime | None:
     try:
         return datetime.fromisoformat(value)
     except ValueError:
         pass
     slash = _SLASH.match(value)
     if slash:
-        day = _slash_date(slash, value)
+        day = _slash_date(slash, value, order)
         hour = int(slash.group(4) or 0)
         if slash.group(7):
             hour = hour % 12 + (12 if slash.group(7).lower() == "pm" else 0)
@@ -214,6 +225,12 @@ def _parse_moment(value: str) -> datetime | None:
         except (TypeError, ValueError):
             return None
     return None
+
+
+def slash_parts(text: str) -> tuple[int, int] | None:
+    """The first two numbers of a slash date (``28/01/2025`` -> (28, 1)), for deciding the order."""
+    found = _SLASH.match(text.strip())
+    return (int(found.group(1)), int(found.group(2))) if found else None
 
 
 def as_utc(value: datetime) -> datetime:

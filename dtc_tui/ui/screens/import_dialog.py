@@ -29,10 +29,14 @@ if TYPE_CHECKING:
 MAX_ERRORS_SHOWN = 30
 
 
+AUTO = "auto"
+DATE_ORDERS = [("Dates: from file", AUTO), ("Day first (dmy)", "dmy"), ("Month first (mdy)", "mdy")]
+
+
 def kind_options() -> list[tuple[str, str]]:
     formats = [(describe(kind).split(" -> ")[0], kind) for kind in FORMAT_KINDS]
     tables = [(f"dtc-tui export: {kind}", kind) for kind in IMPORT_KINDS if kind not in FORMAT_KINDS]
-    return formats + tables
+    return [("Detect from the header", AUTO), *formats, *tables]
 
 
 class ImportDialog(ModalScreen["ImportSummary | None"]):
@@ -43,6 +47,7 @@ class ImportDialog(ModalScreen["ImportSummary | None"]):
     ImportDialog .row { height: auto; }
     ImportDialog .row > Label { width: 9; padding: 1 0 0 0; }
     ImportDialog Select { width: 1fr; }
+    ImportDialog #date-order { width: 24; margin-left: 1; }
     ImportDialog #path { width: 1fr; }
     ImportDialog #tz { width: 22; }
     ImportDialog #dry-run { width: auto; border: none; padding: 1 1 0 1; }
@@ -57,12 +62,13 @@ class ImportDialog(ModalScreen["ImportSummary | None"]):
         Binding("ctrl+s", "run", "Import", id="import.run"),
     ]
 
-    def __init__(self, path: str = "", kind: str = "zendesk") -> None:
+    def __init__(self, path: str = "", kind: str = AUTO) -> None:
         super().__init__()
         self.initial_path = path
         self.initial_kind = kind
         self.summary: ImportSummary | None = None
         self.busy = False
+        self.detected = ""  # "Imported as zendesk: ..." when the kind was detected
 
     @property
     def dtc(self) -> DtcApp:
@@ -74,6 +80,7 @@ class ImportDialog(ModalScreen["ImportSummary | None"]):
             with Horizontal(classes="row"):
                 yield Label("Kind")
                 yield Select(kind_options(), value=self.initial_kind, allow_blank=False, id="kind")
+                yield Select(DATE_ORDERS, value=AUTO, allow_blank=False, id="date-order")
             with Horizontal(classes="row"):
                 yield Label("File")
                 yield Input(self.initial_path, placeholder="path to the CSV or JSON file", id="path")
@@ -122,21 +129,29 @@ class ImportDialog(ModalScreen["ImportSummary | None"]):
             return
         kind = str(self.query_one("#kind", Select).value)
         tz = self.query_one("#tz", Input).value.strip() or "UTC"
+        order = str(self.query_one("#date-order", Select).value)
         dry_run = self.query_one("#dry-run", Checkbox).value
         self.busy = True
         self.query_one("#run", Button).disabled = True
         self._show(safe(f"Importing {path.name}..."))
-        self.run_import(kind, path, tz, dry_run)
+        self.run_import(kind, path, tz, dry_run, None if order == AUTO else order)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import")
-    def run_import(self, kind: str, path: Path, tz: str, dry_run: bool) -> None:
+    def run_import(self, kind: str, path: Path, tz: str, dry_run: bool, date_order: str | None = None) -> None:
+        from dtc_tui.services.importers.base import grouped_errors
         from dtc_tui.services.importers.errors import ImportFailed
         from dtc_tui.services.importers.pipeline import run_import
 
         def progress(fraction: float, phase: str) -> None:
             self.app.call_from_thread(self._progress, fraction, phase)
 
+        self.detected = ""
         try:
+            if kind == AUTO:
+                from dtc_tui.services.importers.detect import detect_kind
+
+                found = detect_kind(path)
+                kind, self.detected = found.kind, f"Imported as {found.kind}: {found.reason}"
             summary = run_import(
                 self.dtc.engine,
                 kind,
@@ -146,9 +161,10 @@ class ImportDialog(ModalScreen["ImportSummary | None"]):
                 tz=tz,
                 dry_run=dry_run,
                 progress=progress,
+                date_order=date_order,
             )
         except ImportFailed as exc:
-            self.app.call_from_thread(self._failed, [str(error) for error in exc.errors])
+            self.app.call_from_thread(self._failed, grouped_errors(exc.errors))
         except ValueError as exc:  # an unknown time zone
             self.app.call_from_thread(self._failed, [str(exc)])
         else:
@@ -173,21 +189,26 @@ class ImportDialog(ModalScreen["ImportSummary | None"]):
         self._show(text)
 
     def _done(self, summary: ImportSummary) -> None:
+        from dtc_tui.services.importers.base import grouped_errors
+
         self._finish()
         self.summary = summary
         text = Text()
+        if self.detected:
+            text.append_text(safe(self.detected))
+            text.append("\n")
         for line in summary.lines(timing=False):  # no timings: the dialog's snapshots stay stable
             text.append_text(safe(line))
             text.append("\n")
         if summary.errors:
             text.append("\nProblems:\n", style="bold")
-            for error in summary.errors[:MAX_ERRORS_SHOWN]:
-                text.append_text(safe(str(error)))
+            grouped = grouped_errors(summary.errors)
+            for line in grouped[:MAX_ERRORS_SHOWN]:
+                text.append_text(safe(line))
                 text.append("\n")
-            if len(summary.errors) > MAX_ERRORS_SHOWN:
+            if len(grouped) > MAX_ERRORS_SHOWN:
                 text.append(
-                    f"... and {len(summary.errors) - MAX_ERRORS_SHOWN:,} more "
-                    "(run 'dtc-tui import' for the full list)\n",
+                    f"... and {len(grouped) - MAX_ERRORS_SHOWN:,} more (run 'dtc-tui import' for the full list)\n",
                     style="dim",
                 )
         self._show(text)

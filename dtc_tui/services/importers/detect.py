@@ -1,0 +1,58 @@
+"""Which kind a file is, from its header: ``dtc-tui import FILE`` without a kind.
+
+Every third-party format and every table of this app's own export is scored on the header it
+would find (how many columns it knows); a kind missing a required column is out. The best
+score wins and is reported with the columns that decided it; a tie or no match is an error
+that lists what to pass instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from dtc_tui.services.importers import FORMAT_KINDS, IMPORT_KINDS, importer_class
+from dtc_tui.services.importers.errors import ImportFailed, RowError
+from dtc_tui.services.importers.jsonstream import header_members
+from dtc_tui.services.importers.reader import CsvSource
+from dtc_tui.services.importers.tickets import looks_like_json
+
+
+@dataclass(frozen=True)
+class Detected:
+    kind: str
+    reason: str
+
+
+def detect_kind(path: Path, name: str | None = None) -> Detected:
+    shown = name or str(path)
+    if looks_like_json(path):
+        return _json_kind(path, shown)
+    scores: list[tuple[int, int, str]] = []
+    for order, kind in enumerate(IMPORT_KINDS):
+        columns = importer_class(kind).columns
+        try:
+            header = CsvSource(path, columns, name=shown).header
+        except ImportFailed:
+            continue  # no header, or a required column missing: not this kind
+        # Third-party kinds first on a tie: their headers are spelled like the tool's export.
+        scores.append((len(header.index), -order if kind in FORMAT_KINDS else -order - 1000, kind))
+    if not scores:
+        raise ImportFailed([RowError(shown, 1, "header", "no import kind knows this header; name the kind")])
+    scores.sort(reverse=True)
+    best = scores[0]
+    if len(scores) > 1 and scores[1][0] == best[0] and (scores[1][1] < -999) == (best[1] < -999):
+        raise ImportFailed(
+            [RowError(shown, 1, "header", f"the header fits both {best[2]} and {scores[1][2]}; name the kind")]
+        )
+    return Detected(best[2], f"detected from the header ({best[0]} known columns)")
+
+
+def _json_kind(path: Path, shown: str) -> Detected:
+    from dtc_tui.services.importers import TABLE_KINDS
+
+    table = header_members(path, shown).get("table")
+    for kind, name in TABLE_KINDS.items():
+        if name == table:
+            return Detected(kind, f"a dtc-tui export of the {table} table")
+    return Detected("zendesk", "JSON records without a dtc-tui table name: Zendesk tickets API")
