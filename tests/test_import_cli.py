@@ -132,3 +132,43 @@ def test_a_rejects_file_in_a_missing_directory_is_refused_up_front(tmp_path: Pat
     )
     assert result.exit_code == 1
     assert "no such directory" in result.stderr and "Traceback" not in result.output
+
+
+def test_kind_is_detected_from_the_header_and_errors_are_grouped(tmp_path: Path) -> None:
+    db = str(tmp_path / "c.db")
+    detected = run("--db", db, "import", str(FIXTURES / "meta_ads_daily.csv"), "--dry-run")
+    assert detected.exit_code == 0, detected.stderr
+    assert "as meta-ads: detected from the header" in detected.stderr
+    assert "would be inserted" in detected.stdout
+    bad = tmp_path / "bad.csv"
+    rows = "".join(f"{n},Cy,cy@example.com,Subject,,open,asap,Mail,2026-11-20 10:00:00,,\n" for n in range(100, 120))
+    head = (FIXTURES / "edge" / "zendesk_bad_date.csv").read_text(encoding="utf-8").splitlines()[0]
+    bad.write_text(head + "\n" + rows, encoding="utf-8")
+    result = run("--db", db, "import", "zendesk", str(bad), "--tz", "UTC")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"{bad}: Priority: unknown priority 'asap' (expected low, normal, high, urgent) "
+        "(20 rows: lines 2, 3, 4, 5, 6 and 15 more)"
+    )
+
+
+def test_date_order_and_map_options(tmp_path: Path) -> None:
+    db = str(tmp_path / "c.db")
+    refused = run("--db", db, "import", "zendesk", str(FIXTURES / "zendesk_ambiguous_dates.csv"))
+    assert refused.exit_code == 1 and "--date-order dmy (day first)" in refused.stderr
+    mapped = run(
+        "--db",
+        db,
+        "import",
+        "zendesk",
+        str(FIXTURES / "zendesk_via_group_custom.csv"),
+        "--map",
+        'status:"Waiting on Acme Logistics"=on_hold',
+        "--tz",
+        "UTC",
+    )
+    assert mapped.exit_code == 0, mapped.stderr
+    assert "not a standard status" not in mapped.stdout
+    ordered = run("--db", db, "import", "zendesk", str(FIXTURES / "zendesk_ambiguous_dates.csv"), "--date-order", "dmy")
+    assert ordered.exit_code == 0, ordered.stderr
+    assert "read as UTC: re-run with --tz" in ordered.stdout

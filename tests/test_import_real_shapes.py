@@ -242,3 +242,74 @@ def test_real_barcodes_lose_shopifys_apostrophe(engine: Engine) -> None:
         not (sku.barcode or "").startswith("'") and not sku.code.startswith("'") for sku in all_rows(engine, Sku)
     )
     assert any(sku.barcode == "7649988260544" for sku in all_rows(engine, Sku))
+
+
+# --- re-import keeps the team's work ------------------------------------------------------------
+
+
+def test_reimport_keeps_the_teams_work_and_lists_conflicts(engine: Engine, tmp_path: Path) -> None:
+    from dtc_tui.models import AuditLog
+    from dtc_tui.services.tickets import ops
+
+    run(engine, "zendesk", "zendesk_tickets.csv", tz="UTC")
+    new_ticket = tickets(engine)["1001"]
+    assert (new_ticket.status, new_ticket.assignee_id, new_ticket.first_response_at) == ("new", None, None)
+    ops.claim(engine, new_ticket.id or 0, "ops", FIXED_NOW)
+    ops.add_reply(engine, new_ticket.id or 0, "Looking into it", "ops", FIXED_NOW, status_after="pending")
+    worked = tickets(engine)["1001"]
+    assert worked.status == "pending" and worked.assignee_id is not None
+
+    same = run(engine, "zendesk", "zendesk_tickets.csv", tz="UTC")
+    after = tickets(engine)["1001"]
+    assert (after.status, after.assignee_id, after.first_response_at, after.agent_replies) == (
+        "pending",
+        worked.assignee_id,
+        worked.first_response_at,
+        worked.agent_replies,
+    )
+    assert same.updated == 0
+
+    # The help desk moved on: 1002 got a new priority (the team never touched it), 1001 was set open there.
+    text = (FIXTURES / "zendesk_tickets.csv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    lines[1] = lines[1].replace(",New,Urgent,", ",Open,Urgent,")
+    lines[2] = lines[2].replace(",Open,Normal,", ",Open,High,")
+    changed = tmp_path / "zendesk_later.csv"
+    changed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    later = run(engine, "zendesk", changed, tz="UTC")
+    found = tickets(engine)
+    assert found["1002"].priority == "high"
+    assert found["1001"].status == "pending"  # changed here and there: the team's value stays
+    assert any(
+        "fields changed both here and in the file" in w and "ticket 1001 status (here 'pending', file 'open')" in w
+        for w in later.warnings
+    )
+    with db.read_session(engine) as session:
+        audits = list(session.exec(select(AuditLog).where(AuditLog.entity == "ticket", AuditLog.action == "import")))  # type: ignore[call-overload]
+    assert [a.entity_id for a in audits] == [str(found["1002"].id)]
+
+
+def test_a_row_cut_short_is_an_error_not_empty_values(engine: Engine, tmp_path: Path) -> None:
+    head = "Handle,Title,SKU,Location,On hand (current),Committed (not editable),Available (not editable)\n"
+    full = tmp_path / "full.csv"
+    full.write_text(head + "soap,Soap,S-1,Main,80,5,75\n", encoding="utf-8")
+    run(engine, "shopify-inventory", full)
+    cut = tmp_path / "cut.csv"
+    cut.write_text(head + "soap,Soap,S-1,Main,80\n", encoding="utf-8")
+    summary = run(engine, "shopify-inventory", cut, display_name="cut.csv")
+    assert [str(e) for e in summary.errors] == [
+        "cut.csv:2: row: 5 cells where the header has 7: the row is cut short (missing cells are not read as empty)"
+    ]
+    (level,) = all_rows(engine, StockLevel)
+    assert (level.on_hand, level.committed) == (80, 5)
+
+
+def test_a_map_to_an_unknown_status_is_refused_in_one_line(engine: Engine) -> None:
+    with pytest.raises(ImportFailed) as caught:
+        run(
+            engine,
+            "zendesk",
+            "zendesk_via_group_custom.csv",
+            mappings={"status": {"waiting on acme logistics": "parked"}},
+        )
+    assert "choose one of new, open, pending, on_hold, solved, closed" in str(caught.value)

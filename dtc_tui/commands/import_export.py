@@ -150,7 +150,7 @@ def import_command(
         kind = detected.kind
         click.echo(f"importing {file} as {kind}: {detected.reason}", err=True)
     elif kind not in IMPORT_KINDS:
-        raise click.BadParameter(f"{kind!r}; choose one of {', '.join(IMPORT_KINDS)}", param_hint="KIND")
+        raise click.BadParameter(f"{kind!r} is not one of {', '.join(map(repr, IMPORT_KINDS))}.", param_hint="KIND")
     if not file.is_file():
         raise click.ClickException(f"{file}: no such file")
     if rejects is not None and rejects.resolve() == file.resolve():

@@ -279,6 +279,9 @@ def _check_pass(
             importer.begin(source, writing=False)
             for count, row in enumerate(source.rows(), 1):
                 summary.rows += 1
+                if getattr(row, "short", ""):
+                    reject(row, [("row", row.short)])
+                    continue
                 check = RowCheck(row, importer.tz, source.decimal_comma, importer.date_orders)
                 record = importer.parse(row, check)
                 importer.naive_times += check.naive

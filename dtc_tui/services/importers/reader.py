@@ -41,8 +41,17 @@ class Row:
         index = self.index.get(name)
         try:
             return "" if index is None else self.cells[index]
-        except IndexError:  # a short row: missing cells are empty
+        except IndexError:  # a short row: refused in the pipeline (``short``) before any field is read
             return ""
+
+    @property
+    def short(self) -> str:
+        """Why a row cut short is refused: missing trailing cells are not given, never "empty"
+        (an empty stock, price or time zone would overwrite what is stored)."""
+        have, want = len(self.cells), len(self.header.cells)
+        if have >= want:
+            return ""
+        return f"{have} cells where the header has {want}: the row is cut short (missing cells are not read as empty)"
 
     def has(self, name: str) -> bool:
         return name in self.header.index

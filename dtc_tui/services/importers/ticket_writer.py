@@ -13,19 +13,26 @@ Rules where the exports are silent:
   "answered when solved"): it gets no first-response clock, so no breach is invented for it.
 - A ticket's description (when the export has one) becomes its first customer message, on
   insert only.
+- A re-import never undoes the team's work (three-way merge): the values each import wrote
+  are kept per ticket (``import_baseline``); on the next import a field changes only where the
+  file's value changed since then. Changed here and in the file: the team's value stays and
+  the summary lists the conflict. Every ticket an import changes gets its own audit row.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from dtc_tui.models import Customer, Person, SlaBreach, Ticket, TicketMessage
-from dtc_tui.services.importers.upsert import UpsertOutcome, bulk_insert, upsert
+from dtc_tui.models.system import ImportBaseline
+from dtc_tui.services.common import audit
+from dtc_tui.services.importers.upsert import UpsertOutcome, bulk_insert, fetch_existing, upsert
 from dtc_tui.services.tickets.sla import Policy, calendar_pause_on_policy_clock, next_due
 from dtc_tui.services.tickets.sla_store import SlaContext
 
@@ -62,6 +69,17 @@ OWNED = (
 
 TICKET = Ticket.__table__  # type: ignore[attr-defined]
 CUSTOMER = Customer.__table__  # type: ignore[attr-defined]
+BASELINE = ImportBaseline.__table__  # type: ignore[attr-defined]
+CONFLICTS_SHOWN = 10
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON keeps it, so a stored baseline compares equal to a fresh one."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
 
 
 def derive_times(record: dict[str, Any]) -> dict[str, Any]:
@@ -192,8 +210,21 @@ class TicketWriter:
                     self.people[name.strip().lower()] = person.id
         self.customer_ids: dict[tuple[str, str], tuple[int, str]] = {}
         self.unknown_assignees: Counter[str] = Counter()
+        self.conflicts: list[str] = []
+        self.conflict_count = 0
 
     def finish(self, session: Session) -> None:
+        if self.conflict_count:
+            shown = "; ".join(self.conflicts)
+            more = (
+                f"; and {self.conflict_count - len(self.conflicts):,} more"
+                if self.conflict_count > len(self.conflicts)
+                else ""
+            )
+            self.warn(  # type: ignore[attr-defined]
+                f"{self.conflict_count:,} fields changed both here and in the file since the last import; "
+                f"the team's value was kept: {shown}{more}"
+            )
         for name, count in sorted(self.unknown_assignees.items()):
             tickets = f"{count:,} ticket{'' if count == 1 else 's'}"
             self.warn(f"assignee {name!r} is not in the team ({tickets} left unassigned)")  # type: ignore[attr-defined]
@@ -277,6 +308,8 @@ class TicketWriter:
             row["_description"] = record.get("description") or ""
             row["_author"] = record.get("requester_name") or record.get("requester_email") or "customer"
             rows.append(row)
+        imported = {row["external_id"]: {n: plain(row[n]) for n in OWNED if n in row} for row in rows}
+        existing = self._merge(session, rows)
         outcome = upsert(
             session,
             TICKET,
@@ -291,6 +324,78 @@ class TicketWriter:
         self.updated += len(outcome.updated)
         self.unchanged += outcome.unchanged
         self._after_write(session, outcome)
+        self._audit_changes(session, outcome, existing)
+        self._save_baselines(session, imported)
+
+    # --- re-imports: three-way merge -----------------------------------------------------------
+
+    def _merge(self, session: Session, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Keep the team's value wherever the file did not change a field since the last import."""
+        keys = [(self.source_name, row["external_id"]) for row in rows]
+        stored = fetch_existing(session, TICKET, ("source", "external_id"), keys, {"source": self.source_name})
+        if not stored:
+            return {}
+        bases = self._baselines(session, [key for _source, key in stored])
+        for row in rows:
+            current = stored.get((self.source_name, row["external_id"]))
+            base = bases.get(row["external_id"])
+            if current is None or base is None:
+                continue  # new, or never imported with a baseline: the file's values apply
+            for name in OWNED:
+                if name not in row or name not in base:
+                    continue
+                file_value, mine = plain(row[name]), plain(current[name])
+                if file_value == base[name]:
+                    row[name] = current[name]  # the file did not change it: the team's value stays
+                elif mine != base[name] and mine != file_value:
+                    row[name] = current[name]
+                    self.conflict_count += 1
+                    if len(self.conflicts) < CONFLICTS_SHOWN:
+                        self.conflicts.append(
+                            f"ticket {row['external_id']} {name} (here {mine!r}, file {file_value!r})"
+                        )
+        return {key: value for (_source, key), value in stored.items()}
+
+    def _baselines(self, session: Session, keys: list[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(keys), 500):
+            query = select(BASELINE.c.record_key, BASELINE.c["values"]).where(
+                BASELINE.c.kind == self.source_name, BASELINE.c.record_key.in_(keys[start : start + 500])
+            )
+            found.update({key: json.loads(values) for key, values in session.execute(query)})
+        return found
+
+    def _save_baselines(self, session: Session, imported: dict[str, dict[str, Any]]) -> None:
+        rows = [
+            {
+                "kind": self.source_name,
+                "record_key": key,
+                "values": json.dumps(values, sort_keys=True),
+                "imported_at": self.now,
+            }
+            for key, values in imported.items()
+        ]
+        upsert(session, BASELINE, ("kind", "record_key"), rows, compare=("values", "imported_at"))
+
+    def _audit_changes(self, session: Session, outcome: UpsertOutcome, existing: dict[str, dict[str, Any]]) -> None:
+        """One audit row per ticket the import changed (inserts are covered by the run's entry)."""
+        for row in outcome.updated:
+            old = existing.get(row["external_id"])
+            if old is None:
+                continue
+            changed = [n for n in OWNED if n in row and plain(row[n]) != plain(old[n])]
+            if not changed:
+                continue
+            audit.record(
+                session,
+                actor=self.actor,  # type: ignore[attr-defined]
+                now=self.now,
+                entity="ticket",
+                entity_id=row["id"],
+                action="import",
+                before={n: plain(old[n]) for n in changed},
+                after={n: plain(row[n]) for n in changed},
+            )
 
     # Zendesk exports pauses in calendar minutes; a business-hours policy counts business minutes.
     pauses_in_calendar_minutes = False

@@ -15,11 +15,12 @@ from typing import Any
 from dtc_tui.services.common.text import one_line
 from dtc_tui.services.importers.base import Importer, RowCheck, plural
 from dtc_tui.services.importers.columns import Columns, field
-from dtc_tui.services.importers.errors import ValueProblem
+from dtc_tui.services.importers.errors import ImportFailed, RowError, ValueProblem
 from dtc_tui.services.importers.jsonstream import iter_records
 from dtc_tui.services.importers.ticket_writer import TicketWriter
 from dtc_tui.services.importers.values import parse_number
 
+TICKET_STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
 PRIORITIES = {"low": "low", "normal": "normal", "medium": "normal", "high": "high", "urgent": "urgent"}
 CSAT_WORDS = {
     "good": 5,
@@ -175,6 +176,23 @@ class _TicketImporter(TicketWriter, Importer):
 
     def describe_key(self, key: Hashable) -> str:
         return f"ticket {key}"
+
+    def begin(self, source: Any, *, writing: bool) -> None:
+        super().begin(source, writing=writing)  # type: ignore[safe-super]
+        allowed = {"status": TICKET_STATUSES, "category": tuple(CATEGORY_WORDS)}
+        for name, choices in allowed.items():
+            for value, target in self.mappings.get(name, {}).items():
+                if target not in choices:
+                    raise ImportFailed(
+                        [
+                            RowError(
+                                source.name,
+                                0,
+                                f"--map {name}",
+                                f"{value!r}={target!r}: choose one of {', '.join(choices)}",
+                            )
+                        ]
+                    )
 
     def _mapped(self, name: str, text: str) -> str | None:
         """The user's ``--map name:"file value"=value`` for this cell, if any."""
