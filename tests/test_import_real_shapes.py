@@ -313,3 +313,53 @@ def test_a_map_to_an_unknown_status_is_refused_in_one_line(engine: Engine) -> No
             mappings={"status": {"waiting on acme logistics": "parked"}},
         )
     assert "choose one of new, open, pending, on_hold, solved, closed" in str(caught.value)
+
+
+# --- friction -----------------------------------------------------------------------------------
+
+
+def test_xlsx_download_is_read_directly_and_its_kind_detected(engine: Engine, tmp_path: Path) -> None:
+    from dtc_tui.services.importers.detect import detect_kind
+    from tests.xlsx_writer import write_xlsx
+
+    header = ["Ticket ID", "Subject", "Status", "Priority", "Source", "Group", "Created time", "Resolved time"]
+    header += ["Agent interactions", "Email", "Contact ID"]
+    path = write_xlsx(
+        tmp_path / "freshdesk.xlsx",
+        [
+            header,
+            [
+                601,
+                "Parcel late",
+                "Resolved",
+                "Medium",
+                "Email",
+                "Support",
+                datetime(2026, 11, 2, 9, 30),
+                datetime(2026, 11, 3, 10, 0),
+                2,
+                "ana@example.com",
+                88001,
+            ],
+            [
+                602,
+                "Discount",
+                "Open",
+                "Low",
+                "Portal",
+                "Sales",
+                datetime(2026, 11, 25, 8, 0),
+                "",
+                0,
+                "bo@example.com",
+                88002,
+            ],
+        ],
+    )
+    assert detect_kind(path).kind == "freshdesk"
+    summary = run(engine, "freshdesk", path)
+    assert (summary.errors, summary.inserted) == ([], 2)
+    found = tickets(engine)
+    assert found["601"].created_at == datetime(2026, 11, 2, 9, 30, tzinfo=UTC)  # "601", not "601.0"
+    assert found["601"].solved_at == datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
+    assert found["602"].team == "Sales"

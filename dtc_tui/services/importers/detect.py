@@ -15,6 +15,7 @@ from dtc_tui.services.importers import FORMAT_KINDS, IMPORT_KINDS, importer_clas
 from dtc_tui.services.importers.errors import ImportFailed, RowError
 from dtc_tui.services.importers.jsonstream import header_members
 from dtc_tui.services.importers.reader import CsvSource
+from dtc_tui.services.importers.spreadsheet import SheetFolder, is_spreadsheet, to_csv
 from dtc_tui.services.importers.tickets import looks_like_json
 
 
@@ -28,6 +29,9 @@ def detect_kind(path: Path, name: str | None = None) -> Detected:
     shown = name or str(path)
     if looks_like_json(path):
         return _json_kind(path, shown)
+    if is_spreadsheet(path):
+        folder = SheetFolder()  # convert once, not once per kind tried
+        path = to_csv(path, shown, folder.path)
     scores: list[tuple[int, int, str]] = []
     for order, kind in enumerate(IMPORT_KINDS):
         columns = importer_class(kind).columns

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from dtc_tui.services.importers.columns import Columns, Header
 from dtc_tui.services.importers.errors import ImportFailed, NoData, RowError
+from dtc_tui.services.importers.spreadsheet import SheetFolder, is_spreadsheet, to_csv
 
 DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_BYTES = 64 * 1024
@@ -75,6 +76,9 @@ class CsvSource:
     """A CSV file opened for importing; ``rows()`` may be called once per pass."""
 
     def __init__(self, path: Path, columns: Columns, *, name: str) -> None:
+        if is_spreadsheet(path):
+            self._sheet = SheetFolder()  # the first sheet as CSV, removed with this source
+            path = to_csv(path, name, self._sheet.path)
         self.path = path
         self.name = name
         self.columns = columns
