@@ -363,3 +363,42 @@ def test_xlsx_download_is_read_directly_and_its_kind_detected(engine: Engine, tm
     assert found["601"].created_at == datetime(2026, 11, 2, 9, 30, tzinfo=UTC)  # "601", not "601.0"
     assert found["601"].solved_at == datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
     assert found["602"].team == "Sales"
+
+
+# --- currency -----------------------------------------------------------------------------------
+
+
+def test_money_is_shown_in_its_own_currency() -> None:
+    from dtc_tui.services.common.money import format_money, format_totals, per_currency
+
+    assert format_money(1234.5, "GBP", 2) == "£1,234.50"
+    assert format_money(56700, "INR") == "₹56,700"
+    totals = per_currency([("USD", 1200.0), ("INR", 55500.0), ("USD", 300.0)])
+    assert totals == {"INR": 55500.0, "USD": 1500.0}
+    assert format_totals(totals) == "₹55,500 + $1,500"
+
+
+def test_ads_report_never_adds_one_currency_to_another(engine: Engine, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from dtc_tui.cli import main_group
+
+    run(engine, "google-ads", "google_ads_campaign_report.csv")  # INR, July 2025
+    usd = tmp_path / "meta_usd.csv"
+    usd.write_text(
+        "Day,Campaign name,Amount spent (USD),Impressions,Link clicks,Purchases,Purchases conversion value\n"
+        "2025-07-20,Summer - US,100.00,5000,80,4,250.00\n",
+        encoding="utf-8",
+    )
+    run(engine, "meta-ads", usd)
+    url = engine.url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(
+        main_group, ["--db", url, "ads", "report", "--from", "2025-07-08", "--to", "2025-07-31", "--by", "campaign"]
+    )
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[1]
+    assert first.startswith("Ad spend ₹2,566 + $100")
+    assert "warning: amounts in 2 currencies (INR, USD): shown per currency, never added up" in result.output
+    campaign_lines = [line for line in result.output.splitlines() if "Summer - US" in line or "MH-m-sand" in line]
+    assert any("$100" in line for line in campaign_lines if "Summer" in line)
+    assert any("₹904" in line for line in campaign_lines if "MH-m-sand" in line)

@@ -136,7 +136,7 @@ def report(
 
 
 def _print_text(report_data: AdsReport, rows: list[ReportRow], by: str) -> None:
-    from dtc_tui.services.ads.metrics import fmt_money, fmt_percent, fmt_ratio, fmt_signed_percent
+    from dtc_tui.services.ads.metrics import fmt_percent, fmt_ratio, fmt_signed_percent
 
     blended = report_data.blended
     click.echo(
@@ -144,20 +144,34 @@ def _print_text(report_data: AdsReport, rows: list[ReportRow], by: str) -> None:
     )
     if report_data.peak is not None:
         click.echo(f"Peak period in force: {report_data.peak.name} (relaxed targets)")
+    from dtc_tui.services.common.money import format_money, format_totals, mixed_warning
+
     low, high = blended.band
-    click.echo(
-        f"Ad spend {fmt_money(blended.ad_spend)} ({fmt_signed_percent(report_data.total.spend_change)})   "
-        f"Attributed ROAS (platform revenue / ad spend) {fmt_ratio(report_data.total.roas)}"
-    )
-    blended_value = fmt_ratio(blended.blended_roas) if blended.has_store_data else "no data (no store revenue)"
-    basis = f" (store revenue {blended.revenue_basis})" if blended.revenue_basis and blended.has_store_data else ""
-    click.echo(
-        f"Blended ROAS (store revenue / ad spend, = MER) {blended_value}{basis}   "
-        f"Ad spend share of store revenue {fmt_percent(blended.spend_share)} "
-        f"({blended.stage} target {low * 100:.0f}-{high * 100:.0f}%)"
-    )
+    spend = report_data.spend_by_currency()
+    warning = mixed_warning(spend)
+    if warning is None:
+        currency = next(iter(spend), "USD")
+        click.echo(
+            f"Ad spend {format_money(blended.ad_spend, currency)} "
+            f"({fmt_signed_percent(report_data.total.spend_change)})   "
+            f"Attributed ROAS (platform revenue / ad spend) {fmt_ratio(report_data.total.roas)}"
+        )
+        blended_value = fmt_ratio(blended.blended_roas) if blended.has_store_data else "no data (no store revenue)"
+        basis = f" (store revenue {blended.revenue_basis})" if blended.revenue_basis and blended.has_store_data else ""
+        click.echo(
+            f"Blended ROAS (store revenue / ad spend, = MER) {blended_value}{basis}   "
+            f"Ad spend share of store revenue {fmt_percent(blended.spend_share)} "
+            f"({blended.stage} target {low * 100:.0f}-{high * 100:.0f}%)"
+        )
+    else:
+        revenue = report_data.revenue_by_currency()
+        roas = ", ".join(
+            f"{code} {fmt_ratio(revenue.get(code, 0.0) / amount if amount else None)}" for code, amount in spend.items()
+        )
+        click.echo(f"Ad spend {format_totals(spend)}   Attributed ROAS per currency: {roas}")
+        click.echo(f"warning: {warning}")
     click.echo("")
-    for line in table_lines(rows, by):
+    for line in table_lines(rows, by, _currency_lookup(report_data)):
         click.echo(line)
     if by != "day" and report_data.moves:
         from dtc_tui.services.common.text import one_line
@@ -168,10 +182,33 @@ def _print_text(report_data: AdsReport, rows: list[ReportRow], by: str) -> None:
             click.echo(f"  {one_line(move.text)}")
 
 
-def table_lines(rows: list[ReportRow], by: str) -> list[str]:
-    """Fixed-width text columns; "-" where a ratio is undefined."""
-    from dtc_tui.services.ads.metrics import fmt_money, fmt_percent, fmt_ratio, fmt_signed, fmt_signed_percent
+def _currency_lookup(report_data: AdsReport) -> Any:
+    """A row's currency: its campaign's; a channel's or the total's when all its campaigns share
+    one; None (amounts shown as "mixed") when they do not."""
+    by_channel: dict[str, set[str]] = {}
+    for row in report_data.campaigns:
+        by_channel.setdefault(row.channel, set()).add(report_data.currency_of(row) or "USD")
+    every = set().union(*by_channel.values()) if by_channel else {"USD"}
+
+    def lookup(row: ReportRow) -> str | None:
+        own = report_data.currency_of(row)
+        if own is not None:
+            return own
+        found = by_channel.get(row.channel, every) if row.level == "channel" else every
+        return next(iter(found)) if len(found) == 1 else None
+
+    return lookup
+
+
+def table_lines(rows: list[ReportRow], by: str, currency_of: Any = None) -> list[str]:
+    """Fixed-width text columns; "-" where a ratio is undefined; amounts in the row's currency."""
+    from dtc_tui.services.ads.metrics import fmt_percent, fmt_ratio, fmt_signed, fmt_signed_percent
+    from dtc_tui.services.common.money import format_money
     from dtc_tui.services.common.text import one_line
+
+    def fmt_money(value: float | None, decimals: int = 0, row: ReportRow | None = None) -> str:
+        currency = currency_of(row) if currency_of is not None and row is not None else "USD"
+        return "mixed" if currency is None else format_money(value, currency, decimals)
 
     columns: list[tuple[str, int, Any]] = [
         (
@@ -179,8 +216,8 @@ def table_lines(rows: list[ReportRow], by: str) -> list[str]:
             28 if by != "day" else 10,
             lambda r: one_line(r.label if by != "campaign" else f"{r.channel}/{r.label}", 28),
         ),
-        ("Spend", 10, lambda r: fmt_money(r.current.spend)),
-        ("Revenue", 10, lambda r: fmt_money(r.current.revenue)),
+        ("Spend", 10, lambda r: fmt_money(r.current.spend, row=r)),
+        ("Revenue", 10, lambda r: fmt_money(r.current.revenue, row=r)),
         ("ROAS", 5, lambda r: fmt_ratio(r.roas)),
     ]
     if by != "day":
@@ -191,9 +228,9 @@ def table_lines(rows: list[ReportRow], by: str) -> list[str]:
         ]
     columns += [
         ("Conv", 7, lambda r: f"{r.current.conversions:,.1f}"),
-        ("CPA", 8, lambda r: fmt_money(r.current.cpa, 2)),
-        ("CPC", 6, lambda r: fmt_money(r.current.cpc, 2)),
-        ("CPM", 7, lambda r: fmt_money(r.current.cpm, 2)),
+        ("CPA", 8, lambda r: fmt_money(r.current.cpa, 2, r)),
+        ("CPC", 6, lambda r: fmt_money(r.current.cpc, 2, r)),
+        ("CPM", 7, lambda r: fmt_money(r.current.cpm, 2, r)),
         ("CTR", 6, lambda r: fmt_percent(r.current.ctr, 2)),
         ("CVR", 6, lambda r: fmt_percent(r.current.conversion_rate, 2)),
         ("Alerts", 0, lambda r: ", ".join(a.kind for a in r.alerts) + ("below pause line" if r.below_pause else "")),

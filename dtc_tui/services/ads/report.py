@@ -46,6 +46,7 @@ from dtc_tui.services.ads.rules import (
     targets_in_force,
 )
 from dtc_tui.services.common import settings
+from dtc_tui.services.common.money import per_currency
 
 STREAK_LOOKBACK_DAYS = 90  # how far back a losing run is counted (the rule needs only ads.pause_days)
 UPCOMING_PEAK_DAYS = 30  # a peak starting within this many days after the period is announced
@@ -109,6 +110,7 @@ class CampaignInfo:
     margin_source: str  # "sku" (from the promoted SKU's price and cost) or "setting"
     promise_days: int | None
     version: int
+    currency: str = "USD"  # the currency the platform bills and reports this campaign in
 
     @property
     def active(self) -> bool:
@@ -310,6 +312,17 @@ class AdsReport:
     def campaign_row(self, campaign_id: int) -> ReportRow | None:
         return next((row for row in self.campaigns if row.campaign_id == campaign_id), None)
 
+    def currency_of(self, row: ReportRow) -> str | None:
+        """A campaign row's currency (None for a channel or total row)."""
+        info = self.campaign_info.get(row.campaign_id) if row.campaign_id is not None else None
+        return info.currency if info else None
+
+    def spend_by_currency(self) -> dict[str, float]:
+        return per_currency((self.currency_of(row) or "USD", row.current.spend) for row in self.campaigns)
+
+    def revenue_by_currency(self) -> dict[str, float]:
+        return per_currency((self.currency_of(row) or "USD", row.current.revenue) for row in self.campaigns)
+
     def channel_row(self, channel: str) -> ReportRow | None:
         return next((row for row in self.channels if row.channel == channel), None)
 
@@ -365,6 +378,7 @@ def load_campaigns(session: Session, rules: RuleSettings) -> list[CampaignInfo]:
             Sku.cost,
             Campaign.promise_days,
             Campaign.version,
+            Campaign.currency,
         )
         .join(AdChannel, AdChannel.id == Campaign.channel_id)
         .outerjoin(Sku, Sku.id == Campaign.sku_id)
@@ -385,6 +399,7 @@ def load_campaigns(session: Session, rules: RuleSettings) -> list[CampaignInfo]:
         cost,
         promise,
         version,
+        currency,
     ) in _read(session, stmt):
         margin = contribution_margin(price, cost) if sku_code is not None and price else None
         source = "sku" if margin is not None else "setting"
@@ -403,6 +418,7 @@ def load_campaigns(session: Session, rules: RuleSettings) -> list[CampaignInfo]:
                 source,
                 promise,
                 version,
+                currency or "USD",
             )
         )
     return result

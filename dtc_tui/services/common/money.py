@@ -1,0 +1,58 @@
+"""Money shown with its own currency, and totals that never add one currency to another.
+
+Every amount is stored in the currency it was earned or spent in (a campaign's, an order's,
+the store's); ``format_money`` writes it with that currency's symbol or code (Babel's CLDR
+data: ``£1,234``, ``₹56,700``, ``CA$12``). ``per_currency`` adds amounts per currency; a
+total over several currencies is shown per currency (``USD 1,200 + INR 55,500``) with a
+warning, never as one number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+from babel.numbers import format_currency, get_currency_symbol
+
+DASH = "-"
+LOCALE = "en_US"  # symbols read as the English exports write them; the amount keeps its currency
+
+
+@lru_cache(maxsize=64)
+def _pattern(decimals: int) -> str:
+    return "¤#,##0" + ("." + "0" * decimals if decimals else "")
+
+
+def format_money(amount: float | None, currency: str, decimals: int = 0) -> str:
+    """``1234.5, "GBP"`` -> ``£1,235``; an unknown code is written before the number."""
+    if amount is None:
+        return DASH
+    return format_currency(amount, currency.upper(), format=_pattern(decimals), locale=LOCALE, currency_digits=False)
+
+
+def symbol(currency: str) -> str:
+    return get_currency_symbol(currency.upper(), locale=LOCALE)
+
+
+def per_currency(amounts: Iterable[tuple[str, float]]) -> dict[str, float]:
+    """Amounts added per currency, largest first."""
+    totals: dict[str, float] = {}
+    for currency, amount in amounts:
+        totals[currency] = totals.get(currency, 0.0) + amount
+    return dict(sorted(totals.items(), key=lambda item: -item[1]))
+
+
+def format_totals(totals: dict[str, float], decimals: int = 0) -> str:
+    """``{"USD": 1200, "INR": 55500}`` -> ``$1,200 + ₹55,500`` (one currency: just the amount)."""
+    if not totals:
+        return DASH
+    return " + ".join(format_money(amount, currency, decimals) for currency, amount in totals.items())
+
+
+def mixed_warning(totals: dict[str, float]) -> str | None:
+    if len(totals) < 2:
+        return None
+    return (
+        f"amounts in {len(totals)} currencies ({', '.join(totals)}): shown per currency, never added up "
+        "(no exchange rates); ratios across them are left out"
+    )
