@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
+from textual.widgets import Select
 
 from dtc_tui.clock import FixedClock
 from dtc_tui.config import Settings
@@ -67,7 +68,8 @@ async def test_a_bad_file_writes_nothing_and_lists_its_problems(
         await app.workers.wait_for_complete()
         await pilot.pause()
         text = screen_text(app)
-        assert "3 problems: nothing was written" in text
+        assert "2 problems: nothing was written" in text
+        assert "Imported as zendesk: detected from the header" in text
         assert "bad.csv:3: Created at: '2026-31-11 10:00' is not a date and time" in text
         assert zendesk_tickets(sqlite_demo_engine) == 0
 
@@ -126,3 +128,27 @@ def test_import_dialog_snapshot(
         await pilot.pause()
 
     assert snap_compare(app, run_before=run_before, terminal_size=size)
+
+
+async def test_the_dialog_detects_the_kind_and_takes_a_date_order(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    shutil.copy(FIXTURES / "zendesk_ambiguous_dates.csv", Path.cwd() / "amb.csv")
+    app = make_app(sqlite_demo_engine, clock, settings, start_area="tickets")
+    async with app.run_test(size=(100, 40)) as pilot:
+        dialog = ImportDialog(path="amb.csv")
+        await app.push_screen(dialog)
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "can be day-first or month-first" in screen_text(app).replace("│\n│", " ")
+        assert zendesk_tickets(sqlite_demo_engine) == 0
+        dialog.query_one("#date-order", Select).value = "dmy"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Imported as zendesk: detected from the header" in text
+        assert zendesk_tickets(sqlite_demo_engine) == 2

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dtc_tui.services.importers import FORMAT_KINDS, IMPORT_KINDS, importer_class
+from dtc_tui.services.importers.columns import normalise
 from dtc_tui.services.importers.errors import ImportFailed, RowError
 from dtc_tui.services.importers.jsonstream import header_members
 from dtc_tui.services.importers.reader import CsvSource
@@ -32,24 +33,32 @@ def detect_kind(path: Path, name: str | None = None) -> Detected:
     if is_spreadsheet(path):
         folder = SheetFolder()  # convert once, not once per kind tried
         path = to_csv(path, shown, folder.path)
-    scores: list[tuple[int, int, str]] = []
-    for order, kind in enumerate(IMPORT_KINDS):
+    scores: list[tuple[int, int, int, str]] = []
+    for kind in IMPORT_KINDS:
         columns = importer_class(kind).columns
         try:
             header = CsvSource(path, columns, name=shown).header
         except ImportFailed:
             continue  # no header, or a required column missing: not this kind
-        # Third-party kinds first on a tie: their headers are spelled like the tool's export.
-        scores.append((len(header.index), -order if kind in FORMAT_KINDS else -order - 1000, kind))
+        if kind not in FORMAT_KINDS and (header.unknown or 2 * len(header.index) < len(columns.fields)):
+            continue  # this app's own export names every cell after a column of its table
+        # On a tie, the kind whose own spelling the header uses ("Created at" is Zendesk's
+        # first name for it, "Created time" Freshdesk's), then a tool's format over a table.
+        own = sum(
+            1
+            for spec in columns.fields
+            if header.has(spec.name) and normalise(header.cells[header.index[spec.name]]) == spec.aliases[0]
+        )
+        scores.append((len(header.index), own, 1 if kind in FORMAT_KINDS else 0, kind))
     if not scores:
         raise ImportFailed([RowError(shown, 1, "header", "no import kind knows this header; name the kind")])
     scores.sort(reverse=True)
     best = scores[0]
-    if len(scores) > 1 and scores[1][0] == best[0] and (scores[1][1] < -999) == (best[1] < -999):
+    if len(scores) > 1 and scores[1][:3] == best[:3]:
         raise ImportFailed(
-            [RowError(shown, 1, "header", f"the header fits both {best[2]} and {scores[1][2]}; name the kind")]
+            [RowError(shown, 1, "header", f"the header fits both {best[3]} and {scores[1][3]}; name the kind")]
         )
-    return Detected(best[2], f"detected from the header ({best[0]} known columns)")
+    return Detected(best[3], f"detected from the header ({best[0]} known columns)")
 
 
 def _json_kind(path: Path, shown: str) -> Detected:
