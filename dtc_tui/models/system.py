@@ -66,4 +66,4 @@ class ImportBaseline(SQLModel, table=True):
     kind: str = Field(max_length=30)  # the record's origin: "zendesk", "freshdesk"...
     record_key: str = Field(max_length=100)  # its natural key there (the help desk's ticket id)
     values: str = ""  # {"status": "open", "assignee_id": null, ...} as last imported
-    imported_at: datetime = Field(sa_type=UTCDateTime)
+    imported_at: datetime = Field(sa_type=UTCDateTime)  # when these values were first written

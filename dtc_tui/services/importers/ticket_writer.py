@@ -309,7 +309,9 @@ class TicketWriter:
             row["_author"] = record.get("requester_name") or record.get("requester_email") or "customer"
             rows.append(row)
         imported = {row["external_id"]: {n: plain(row[n]) for n in OWNED if n in row} for row in rows}
-        existing = self._merge(session, rows)
+        bases = self._baselines(session, list(imported))
+        rows = self._drop_unchanged(session, rows, imported, bases)
+        existing = self._merge(session, rows, bases)
         outcome = upsert(
             session,
             TICKET,
@@ -325,17 +327,38 @@ class TicketWriter:
         self.unchanged += outcome.unchanged
         self._after_write(session, outcome)
         self._audit_changes(session, outcome, existing)
-        self._save_baselines(session, imported)
+        self._save_baselines(session, {row["external_id"]: imported[row["external_id"]] for row in rows})
 
     # --- re-imports: three-way merge -----------------------------------------------------------
 
-    def _merge(self, session: Session, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    def _drop_unchanged(
+        self,
+        session: Session,
+        rows: list[dict[str, Any]],
+        imported: dict[str, dict[str, Any]],
+        bases: dict[str, dict[str, Any]],
+    ) -> list[dict[str, Any]]:
+        """A stored ticket whose file values equal the last import's: nothing to merge or write."""
+        same = [key for key, values in imported.items() if bases.get(key) == values]
+        present: set[str] = set()
+        for start in range(0, len(same), 500):
+            query = select(TICKET.c.external_id).where(
+                TICKET.c.source == self.source_name, TICKET.c.external_id.in_(same[start : start + 500])
+            )
+            present.update(session.execute(query).scalars())
+        if not present:
+            return rows
+        self.unchanged += len(present)
+        return [row for row in rows if row["external_id"] not in present]
+
+    def _merge(
+        self, session: Session, rows: list[dict[str, Any]], bases: dict[str, dict[str, Any]]
+    ) -> dict[str, dict[str, Any]]:
         """Keep the team's value wherever the file did not change a field since the last import."""
-        keys = [(self.source_name, row["external_id"]) for row in rows]
-        stored = fetch_existing(session, TICKET, ("source", "external_id"), keys, {"source": self.source_name})
-        if not stored:
+        keys = [(self.source_name, row["external_id"]) for row in rows if row["external_id"] in bases]
+        if not keys:
             return {}
-        bases = self._baselines(session, [key for _source, key in stored])
+        stored = fetch_existing(session, TICKET, ("source", "external_id"), keys, {"source": self.source_name})
         for row in rows:
             current = stored.get((self.source_name, row["external_id"]))
             base = bases.get(row["external_id"])
@@ -375,7 +398,8 @@ class TicketWriter:
             }
             for key, values in imported.items()
         ]
-        upsert(session, BASELINE, ("kind", "record_key"), rows, compare=("values", "imported_at"))
+        # Compared on the values only: an unchanged re-import rewrites no baseline.
+        upsert(session, BASELINE, ("kind", "record_key"), rows, compare=("values",))
 
     def _audit_changes(self, session: Session, outcome: UpsertOutcome, existing: dict[str, dict[str, Any]]) -> None:
         """One audit row per ticket the import changed (inserts are covered by the run's entry)."""
