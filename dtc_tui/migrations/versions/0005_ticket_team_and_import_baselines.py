@@ -1,7 +1,7 @@
 """ticket team and import baselines
 
 Revision ID: 0005
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01 19:44:01
 """
 
@@ -15,7 +15,7 @@ import dtc_tui.models.base
 
 
 revision: str = "0005"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
