@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+from dtc_tui.commands.common import EXIT_USAGE, CliContext, DatabaseUnavailableExit, echo_json, pass_ctx
 from dtc_tui.config import ConfigError, load_settings, normalise_db_argument
 
 # Command groups by module; each module keeps its own imports lazy.
@@ -44,7 +44,28 @@ def _resolve_database(db: str | None, demo: bool, settings) -> tuple[str, str]:
     return settings.resolved_database_url(), "default (user data directory)"
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class DtcGroup(click.Group):
+    """The one place that turns errors into exit codes (documented in the README):
+    0 ok, 1 needs attention (check commands exit 1 themselves), 2 usage or input error,
+    3 database unavailable (missing, not ours, unreadable, newer schema, locked past the timeout)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from dtc_tui.commands.common import database_failure
+
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            if type(exc) is click.ClickException:
+                exc.exit_code = EXIT_USAGE  # a plain one-line user error; 1 means "needs attention"
+            raise
+        except Exception as exc:
+            message = database_failure(exc)
+            if message is None:
+                raise
+            raise DatabaseUnavailableExit(message) from exc
+
+
+@click.group(cls=DtcGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "db_arg", metavar="PATH|URL", help="Database file or SQLAlchemy URL.")
 @click.option("--demo", is_flag=True, help="Use the built-in demo database (built on first use).")
 @click.version_option(package_name="dtc-tui")
@@ -66,7 +87,10 @@ def _open_app(ctx: CliContext, *, demo: bool) -> None:
     from dtc_tui import startup
 
     startup.hold_until_app_ready()
-    engine = ctx.engine()
+    path = db_path_if_missing(ctx.database_url)
+    if path is not None:
+        click.echo(f"No database at {path}: creating a new, empty one.", err=True)
+    engine = ctx.engine(create=True)
     if demo:
         from dtc_tui.services import demo as demo_data
         from dtc_tui.services.common import dbinfo
@@ -78,6 +102,15 @@ def _open_app(ctx: CliContext, *, demo: bool) -> None:
 
     app = DtcApp(engine=engine, settings=ctx.settings, clock=ctx.clock, demo=demo, database_label=ctx.database_url)
     app.run()
+    if app.return_code:  # the app stopped on an error: say so to the shell
+        sys.exit(app.return_code)
+
+
+def db_path_if_missing(url: str):
+    from dtc_tui import db
+
+    path = db.sqlite_path(url)
+    return path if path is not None and not path.exists() else None
 
 
 @main_group.command("demo")
@@ -90,7 +123,7 @@ def demo_command(ctx: CliContext, seed: int, scale: str, tickets: int | None) ->
     from dtc_tui.services import demo as demo_data
 
     try:
-        counts = demo_data.build(ctx.engine(), now=ctx.now(), seed=seed, scale=scale, tickets=tickets)
+        counts = demo_data.build(ctx.engine(create=True), now=ctx.now(), seed=seed, scale=scale, tickets=tickets)
     except demo_data.DemoError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(

@@ -34,6 +34,17 @@ class DatabaseError(Exception):
     """A problem the operator can fix (wrong path, newer schema...): shown as one line."""
 
 
+class DatabaseUnavailable(DatabaseError):
+    """The database named cannot be used as it is (missing, not SQLite, another application's,
+    newer schema, unreadable, locked): the CLI exits 3 on it, the app says so and stops."""
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+# Tables every dtc-tui schema has had since 0001: a file without them is not ours.
+CORE_TABLES = frozenset({"alembic_version", "ticket", "person", "audit_log", "change_counter", "sla_policy"})
+NOT_OURS = "not a dtc-tui database; use db init on a new path"
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
@@ -64,6 +75,70 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def check_sqlite_file(path: Path, *, create: bool) -> None:
+    """Refuse, in one line, a path that is not a SQLite file (or is missing when we may not create it)."""
+    if not path.exists():
+        if not create:
+            raise DatabaseUnavailable(f"no database at {path}; create one with 'dtc-tui --db {path} db upgrade'")
+        return
+    if path.is_dir():
+        raise DatabaseUnavailable(f"{path} is a directory, not a database file")
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise DatabaseUnavailable(f"cannot read database {path}: {exc.strerror}") from exc
+    if head and head != SQLITE_MAGIC:
+        raise DatabaseUnavailable(f"{path} is not a SQLite database")
+    if not head and not create:
+        raise DatabaseUnavailable(f"{path} is an empty file, not a database yet; run 'dtc-tui --db {path} db upgrade'")
+
+
+def check_schema(engine: Engine, *, create: bool) -> None:
+    """Refuse another application's database (never migrate it) and, unless creating, an empty one."""
+    label = engine.url.render_as_string(hide_password=True)
+    try:
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            revision = None
+            if "alembic_version" in tables:
+                revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except Exception as exc:  # not a database, unreadable, connection refused: one line
+        raise DatabaseUnavailable(f"cannot open database {label}: {_one_line(exc)}") from exc
+    if "alembic_version" in tables and revision is None:
+        raise DatabaseUnavailable(f"{label} has an empty schema version table: {NOT_OURS}")
+    if tables and not tables >= CORE_TABLES:
+        raise DatabaseUnavailable(f"{label} is {NOT_OURS}")
+    if not tables and not create:
+        raise DatabaseUnavailable(f"{label} holds no dtc-tui schema yet; run 'dtc-tui --db ... db upgrade'")
+
+
+def _one_line(exc: BaseException) -> str:
+    detail = getattr(exc, "orig", None) or exc
+    lines = str(detail).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def open_engine(url: str, *, create: bool) -> Engine:
+    """The engine of a checked database at the newest schema. Only commands that create pass
+    ``create=True`` (db init / upgrade, demo, import, the app's first start)."""
+    path = sqlite_path(url)
+    if path is not None:
+        check_sqlite_file(path, create=create)
+    try:
+        engine = make_engine(url)
+    except Exception as exc:
+        if isinstance(exc, DatabaseError):
+            raise DatabaseUnavailable(str(exc)) from exc
+        raise DatabaseUnavailable(f"cannot open database {url}: {_one_line(exc)}") from exc
+    check_schema(engine, create=create)
+    try:
+        ensure_current(engine)
+    except DatabaseError as exc:
+        raise DatabaseUnavailable(str(exc)) from exc
+    return engine
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     path = sqlite_path(url)
     if path is not None:
@@ -82,8 +157,43 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             _create_private_file(path)
         engine = create_engine(url, echo=echo, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         _install_sqlite_hooks(engine)
+        _checkpoint_at_exit(engine)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+EXIT_CHECKPOINT_BUSY_MS = 500
+
+
+def checkpoint_truncate(engine: Engine) -> None:
+    """Fold the whole WAL into the database file and empty it, so ``X.db`` alone is complete.
+
+    Waits at most ``EXIT_CHECKPOINT_BUSY_MS`` for other sessions (a busy box keeps its WAL; the
+    next quiet exit folds it). Then the pool is closed.
+    """
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={EXIT_CHECKPOINT_BUSY_MS}")
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    except Exception:
+        pass
+    engine.dispose()
+
+
+def _checkpoint_at_exit(engine: Engine) -> None:
+    """When the process exits cleanly, checkpoint (TRUNCATE) every SQLite engine it still holds."""
+    import atexit
+    import weakref
+
+    ref = weakref.ref(engine)
+
+    def _at_exit() -> None:
+        alive = ref()
+        if alive is not None:
+            checkpoint_truncate(alive)
+
+    atexit.register(_at_exit)
 
 
 def _create_private_file(path: Path, mode: int = 0o660) -> None:
@@ -199,21 +309,42 @@ class MigrationResult:
 
 
 def backup_sqlite(engine: Engine, destination: Path) -> Path:
-    """A consistent copy of a live SQLite database (VACUUM INTO), synced to disk."""
+    """A consistent copy of a live SQLite database (VACUUM INTO), synced to disk.
+
+    Written to a temporary name in the same directory, fsynced, then renamed: a killed backup
+    never leaves a partial or empty file under the final name.
+    """
+    import os
+
     destination = destination.expanduser().resolve()
     if destination.exists():
         raise DatabaseError(f"{destination} already exists; choose another name")
     destination.parent.mkdir(parents=True, exist_ok=True)
-    _create_private_file(destination)  # VACUUM INTO accepts an empty file; ours is never world-readable
-    raw = engine.raw_connection()  # VACUUM cannot run inside the transaction SQLAlchemy opens
-    try:
-        raw.driver_connection.execute("VACUUM INTO ?", (str(destination),))  # type: ignore[union-attr]
-    finally:
-        raw.close()
-    with open(destination, "rb+") as handle:
-        import os
+    partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
+    partial.unlink(missing_ok=True)
+    from dtc_tui.services.common.files import private_mode
 
-        os.fsync(handle.fileno())
+    # VACUUM INTO accepts an empty file; ours is 0600 (0660 in the team's setgid directory)
+    _create_private_file(partial, private_mode(partial.parent))
+    try:
+        raw = engine.raw_connection()  # VACUUM cannot run inside the transaction SQLAlchemy opens
+        try:
+            raw.driver_connection.execute("VACUUM INTO ?", (str(partial),))  # type: ignore[union-attr]
+        finally:
+            raw.close()
+        with open(partial, "rb+") as handle:
+            os.fsync(handle.fileno())
+        if destination.exists():
+            raise DatabaseError(f"{destination} appeared while the backup was written; choose another name")
+        os.replace(partial, destination)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    directory = os.open(destination.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the rename itself survives a crash
+    finally:
+        os.close(directory)
     return destination
 
 
@@ -229,6 +360,8 @@ def upgrade(engine: Engine) -> MigrationResult:
     from alembic import command
 
     head = head_revision()
+    if before is None:
+        check_schema(engine, create=True)  # never migrate another application's tables in place
     if before is not None and before not in known_revisions():
         raise DatabaseError(
             f"database schema {before} is newer than this dtc-tui knows (head {head}); "

@@ -51,6 +51,6 @@ def test_database_from_environment_and_config_show(tmp_path: Path, monkeypatch) 
 
 def test_unreachable_database_is_one_line_without_traceback() -> None:
     result = CliRunner().invoke(main_group, ["--db", "postgresql+psycopg://nobody@127.0.0.1:1/none", "db", "info"])
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # database unavailable
     assert "cannot open database" in result.output
     assert "Traceback" not in result.output

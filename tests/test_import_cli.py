@@ -32,7 +32,7 @@ def test_validation_errors_go_to_stderr_and_nothing_is_written(tmp_path: Path) -
     db = str(tmp_path / "c.db")
     file = FIXTURES / "edge" / "zendesk_bad_date.csv"
     result = run("--db", db, "import", "zendesk", str(file))
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # input error
     assert result.stderr.splitlines()[:2] == [
         f"{file}:3: Created at: '2026-31-11 10:00' is not a date and time",
         f"{file}:4: Priority: unknown priority 'asap' (expected low, normal, high, urgent)",
@@ -62,9 +62,9 @@ def test_skip_invalid_and_dry_run(tmp_path: Path) -> None:
 def test_unreadable_files_fail_in_one_line(tmp_path: Path) -> None:
     db = str(tmp_path / "c.db")
     missing = run("--db", db, "import", "zendesk", str(tmp_path / "nope.csv"))
-    assert (missing.exit_code, missing.stderr.strip()) == (1, f"Error: {tmp_path / 'nope.csv'}: no such file")
+    assert (missing.exit_code, missing.stderr.strip()) == (2, f"Error: {tmp_path / 'nope.csv'}: no such file")
     empty = run("--db", db, "import", "zendesk", str(FIXTURES / "edge" / "empty.csv"))
-    assert empty.exit_code == 1
+    assert empty.exit_code == 2
     assert "empty.csv:1: file: the file is empty" in empty.stderr
     assert "Traceback" not in empty.output
     zone = run("--db", db, "import", "zendesk", str(FIXTURES / "zendesk_tickets.csv"), "--tz", "Mars/Base")
@@ -130,7 +130,7 @@ def test_a_rejects_file_in_a_missing_directory_is_refused_up_front(tmp_path: Pat
         "--skip-invalid",
         str(tmp_path / "no" / "such" / "rejects.csv"),
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "no such directory" in result.stderr and "Traceback" not in result.output
 
 
@@ -145,7 +145,7 @@ def test_kind_is_detected_from_the_header_and_errors_are_grouped(tmp_path: Path)
     head = (FIXTURES / "edge" / "zendesk_bad_date.csv").read_text(encoding="utf-8").splitlines()[0]
     bad.write_text(head + "\n" + rows, encoding="utf-8")
     result = run("--db", db, "import", "zendesk", str(bad), "--tz", "UTC")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr.splitlines()[0] == (
         f"{bad}: Priority: unknown priority 'asap' (expected low, normal, high, urgent) "
         "(20 rows: lines 2, 3, 4, 5, 6 and 15 more)"
@@ -155,7 +155,7 @@ def test_kind_is_detected_from_the_header_and_errors_are_grouped(tmp_path: Path)
 def test_date_order_and_map_options(tmp_path: Path) -> None:
     db = str(tmp_path / "c.db")
     refused = run("--db", db, "import", "zendesk", str(FIXTURES / "zendesk_ambiguous_dates.csv"))
-    assert refused.exit_code == 1 and "--date-order dmy (day first)" in refused.stderr
+    assert refused.exit_code == 2 and "--date-order dmy (day first)" in refused.stderr
     mapped = run(
         "--db",
         db,

@@ -55,7 +55,7 @@ def test_reorder_json_csv_and_warehouse_filter(demo_url: str) -> None:
     assert "DEMO-HERO-1" in text.output and f"{len(rows)} rows as of 2026-11-20" in text.output
 
     unknown = run(demo_url, "inventory", "reorder", "--warehouse", "MARS")
-    assert unknown.exit_code == 1 and "unknown warehouse 'MARS'" in unknown.output
+    assert unknown.exit_code == 2 and "unknown warehouse 'MARS'" in unknown.output
     assert "Traceback" not in unknown.output
 
 
@@ -88,6 +88,6 @@ def test_po_list_and_receive(demo_url: str) -> None:
     assert rest["received"] == {"DEMO-HERO-1": by_number["PO-1001"]["units_ordered"] - 100}
 
     again = run(demo_url, "po", "receive", "PO-1001")
-    assert again.exit_code == 1 and "only sent POs can be received" in again.output
+    assert again.exit_code == 2 and "only sent POs can be received" in again.output
     bad = run(demo_url, "po", "receive", "PO-1002", "--line", "nonsense")
     assert bad.exit_code == 2 and "SKU=QTY" in bad.output

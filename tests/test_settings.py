@@ -22,6 +22,7 @@ def test_defaults_come_from_domain_md(engine: Engine) -> None:
 
 def test_set_list_reset_from_the_cli(database_url: str) -> None:
     runner = CliRunner()
+    assert runner.invoke(main_group, ["--db", database_url, "db", "upgrade"]).exit_code == 0  # set does not create
     assert runner.invoke(main_group, ["--db", database_url, "settings", "set", "ads.target_roas", "3"]).exit_code == 0
     listed = json.loads(runner.invoke(main_group, ["--db", database_url, "settings", "list", "ads.", "--json"]).output)
     assert listed["ads.target_roas"] == {"value": 3, "source": "database"}

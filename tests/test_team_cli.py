@@ -98,11 +98,12 @@ def test_route_one_category_and_the_table(sqlite_demo_engine: Engine) -> None:
 
 def test_template_and_set(tmp_path: Path) -> None:
     url = str(tmp_path / "t.db")
+    assert run("--db", url, "db", "upgrade").exit_code == 0  # only creating commands create the file
     first = run("--db", url, "team", "template", "growth")
     assert first.exit_code == 0 and "19 duties added, 0 already present" in first.output
     assert "0 duties added, 19 already present" in run("--db", url, "team", "template", "growth").output
     missing = run("--db", url, "team", "set", "seo", "ana", "A")
-    assert missing.exit_code == 1 and "no active person with handle 'ana'" in missing.output
+    assert missing.exit_code == 2 and "no active person with handle 'ana'" in missing.output
 
 
 def test_set_a_cell_then_the_check_clears(sqlite_demo_engine: Engine) -> None:

@@ -22,28 +22,20 @@ class CliContext:
     clock: Clock = field(default_factory=SystemClock)
     _engine: Any = None
 
-    def engine(self) -> Any:
-        """The engine, migrated to the newest schema with defaults in place (once per process)."""
+    def engine(self, *, create: bool = False) -> Any:
+        """The engine, checked and migrated to the newest schema (once per process).
+
+        Read-only commands take no write lock here: the default SLA policies are written only
+        when the schema was just created or migrated (``create`` commands, ``db upgrade``).
+        Only commands that create data pass ``create=True``; others refuse a missing database.
+        A database that cannot be used raises ``db.DatabaseUnavailable`` (exit 3, in cli.py).
+        """
         if self._engine is None:
             from dtc_tui import db
-            from dtc_tui.services.tickets.sla_defaults import ensure_defaults
 
-            try:
-                engine = db.make_engine(self.database_url)
-                db.ensure_current(engine)
-                with db.write_session(engine) as session:
-                    ensure_defaults(session)
-            except db.DatabaseError as exc:
-                raise click.ClickException(str(exc)) from exc
-            except Exception as exc:  # connection refused, bad URL...: one line, no traceback
-                from sqlalchemy.exc import ArgumentError, OperationalError
-
-                if isinstance(exc, OperationalError | ArgumentError):
-                    raise click.ClickException(
-                        f"cannot open database {self.database_url}: "
-                        f"{str(exc.orig if hasattr(exc, 'orig') else exc).strip()}"
-                    ) from exc
-                raise
+            engine = db.open_engine(self.database_url, create=create)
+            if create:
+                write_defaults(engine)
             self._engine = engine
             from dtc_tui import startup
 
@@ -59,6 +51,50 @@ class CliContext:
 
 
 pass_ctx = click.make_pass_decorator(CliContext)
+
+EXIT_OK, EXIT_ATTENTION, EXIT_USAGE, EXIT_DATABASE = 0, 1, 2, 3
+
+
+class DatabaseUnavailableExit(click.ClickException):
+    """Exit 3: the database is missing, not ours, unreadable, on a newer schema or locked too long."""
+
+    exit_code = EXIT_DATABASE
+
+
+def write_defaults(engine: Any) -> None:
+    """The default calendar and SLA policies, written only when absent (a read decides first)."""
+    from sqlmodel import select
+
+    from dtc_tui import db
+    from dtc_tui.models import SlaPolicy
+    from dtc_tui.services.tickets.sla_defaults import ensure_defaults
+
+    with db.read_session(engine) as session:
+        if session.exec(select(SlaPolicy.id)).first() is not None:
+            return
+    with db.write_session(engine) as session:
+        ensure_defaults(session)
+
+
+def database_failure(exc: BaseException) -> str | None:
+    """One line for a database error raised anywhere in a command; None when it is not one."""
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+    from dtc_tui import db
+
+    if isinstance(exc, db.DatabaseUnavailable):
+        return str(exc)
+    if isinstance(exc, DBAPIError):
+        detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        if "locked" in detail or "busy" in detail:
+            seconds = db.BUSY_TIMEOUT_MS / 1000
+            return f"the database is busy: another process held its write lock for more than {seconds:.0f} s; try again"
+        if type(exc).__name__ in ("OperationalError", "DatabaseError", "InterfaceError"):
+            return f"database unavailable: {detail}"
+        return None
+    if isinstance(exc, SQLAlchemyError) and type(exc).__name__ == "ArgumentError":
+        return f"cannot open database: {exc}"
+    return None
 
 
 def _json_default(value: Any) -> Any:

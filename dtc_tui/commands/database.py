@@ -19,12 +19,18 @@ def db_group() -> None:
 def upgrade(ctx: CliContext) -> None:
     """Bring the database schema up to date (backs up an existing SQLite file first)."""
     from dtc_tui import db
+    from dtc_tui.commands.common import write_defaults
 
+    path = db.sqlite_path(ctx.database_url)
+    if path is not None:
+        db.check_sqlite_file(path, create=True)
     try:
         engine = db.make_engine(ctx.database_url)
+        db.check_schema(engine, create=True)
         result = db.upgrade(engine)
     except db.DatabaseError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise db.DatabaseUnavailable(str(exc)) from exc
+    write_defaults(engine)
     if result.before == result.after:
         click.echo(f"already at {result.after}")
     else:
@@ -118,7 +124,7 @@ def init(ctx: CliContext, group: str) -> None:
         setup = maintenance.init_shared(path, group)
     except db.DatabaseError as exc:
         raise click.ClickException(str(exc)) from exc
-    ctx.engine()  # migrates and writes the defaults
+    ctx.engine(create=True)  # migrates and writes the defaults
     maintenance.init_shared(path, group)  # the -wal/-shm files now exist: give them the group too
     click.echo(
         f"{setup.database} is ready for group {group}: directory {setup.directory} is 2770 (setgid), "

@@ -160,7 +160,7 @@ def import_command(
     progress = _LazyProgress(enabled=sys.stderr.isatty() and not as_json)
     try:
         summary = run_import(
-            ctx.engine(),
+            ctx.engine(create=True),
             kind,
             file,
             now=ctx.now(),
@@ -233,7 +233,9 @@ def export_command(ctx: CliContext, kind: str, fmt: str | None, output: Path | N
         return
     partial = output.with_name(f".{output.name}.part")
     try:
-        with open(partial, "w", encoding="utf-8", newline="") as handle:
+        from dtc_tui.services.common.files import open_private
+
+        with open_private(partial, "w", encoding="utf-8", newline="") as handle:
             result = export_table(engine, kind, handle, fmt=fmt, now=ctx.now())
         os.replace(partial, output)  # readers never see a half-written file
     except OSError as exc:

@@ -12,11 +12,14 @@ from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
 def _build(ctx: CliContext):
     from dtc_tui import db
     from dtc_tui.services.overview.summary import build
-    from dtc_tui.services.tickets.sla_store import record_due_breaches
+    from dtc_tui.services.tickets.sla_store import has_due_breaches, record_due_breaches
 
     engine = ctx.engine()
-    with db.write_session(engine) as session:
-        record_due_breaches(session, ctx.now())  # a cron run records breaches too
+    with db.read_session(engine) as session:
+        due = has_due_breaches(session, ctx.now())
+    if due:  # a cron run records breaches too; the write lock only when there is one to record
+        with db.write_session(engine) as session:
+            record_due_breaches(session, ctx.now())
     return build(engine, ctx.now())
 
 

@@ -79,21 +79,41 @@ def plan_restore(engine: Engine, source: Path, now: datetime) -> RestorePlan:
     source = source.expanduser().resolve()
     if not source.is_file():
         raise db.DatabaseError(f"backup file {source} does not exist")
+    revision = _validate_backup(source)
+    stamp = now.strftime("%Y%m%dT%H%M%S")
+    return RestorePlan(source, path, revision, path.with_name(f"{path.name}.before-restore-{stamp}.bak"))
+
+
+def _validate_backup(source: Path) -> str:
+    """Integrity, schema version and the expected tables of a backup, checked read-only; its revision."""
     try:
+        with open(source, "rb") as handle:
+            if handle.read(len(db.SQLITE_MAGIC)) != db.SQLITE_MAGIC:
+                raise db.DatabaseError(f"{source} is not a SQLite database")
         conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         try:
             integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            row = (
+                conn.execute("SELECT version_num FROM alembic_version").fetchone()
+                if "alembic_version" in tables
+                else None
+            )
         finally:
             conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise db.DatabaseError(f"{source} is not a dtc-tui database: {exc}") from exc
+    except (OSError, sqlite3.Error) as exc:
+        raise db.DatabaseError(f"{source} cannot be read as a dtc-tui database: {exc}") from exc
     if integrity != "ok":
         raise db.DatabaseError(f"{source} fails its integrity check: {integrity}")
+    if row is None or row[0] is None:
+        raise db.DatabaseError(f"{source} has no schema version: it is {db.NOT_OURS}")
+    missing = sorted(db.CORE_TABLES - tables)
+    if missing:
+        raise db.DatabaseError(f"{source} lacks the tables {', '.join(missing)}: it is {db.NOT_OURS}")
+    revision = str(row[0])
     if revision not in db.known_revisions():
         raise db.DatabaseError(f"{source} has schema {revision}, newer than this dtc-tui")
-    stamp = now.strftime("%Y%m%dT%H%M%S")
-    return RestorePlan(source, path, revision, path.with_name(f"{path.name}.before-restore-{stamp}.bak"))
+    return revision
 
 
 def restore(engine: Engine, plan: RestorePlan) -> None:

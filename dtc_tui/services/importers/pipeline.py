@@ -39,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from dtc_tui import db
 from dtc_tui.services.common import audit
 from dtc_tui.services.importers import dateorder
+from dtc_tui.services.common.files import open_private
 from dtc_tui.services.importers.base import Importer, ImportSummary, RowCheck
 from dtc_tui.services.importers.errors import ImportFailed, NoData, RowError
 
@@ -80,7 +81,7 @@ class _Rejects:
     """The rejects file: the row's original cells, then the error and the source line."""
 
     def __init__(self, path: Path, header: list[str] | None) -> None:
-        self.handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed by close()
+        self.handle = open_private(path, "w", encoding="utf-8", newline="")  # customer data: 0600
         self.writer = csv.writer(self.handle)
         self.writer.writerow([*(header if header is not None else ["record"]), "error", "source line"])
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, literal
 from sqlmodel import Session, col, select
@@ -184,8 +185,7 @@ def record_breach(session: Session, ticket_id: int, metric: str, due_at: datetim
     return True
 
 
-def record_due_breaches(session: Session, now: datetime) -> int:
-    """The SLA tick's write side: record running clocks that passed their due time (one indexed query)."""
+def _due_breaches(now: datetime) -> Any:
     breach = SlaBreach.__table__  # type: ignore[attr-defined]
     ticket = Ticket.__table__  # type: ignore[attr-defined]
     already = (
@@ -197,15 +197,25 @@ def record_due_breaches(session: Session, now: datetime) -> int:
         )
         .exists()
     )
-    due = select(ticket.c.id, ticket.c.next_due_metric, ticket.c.next_due_at).where(
+    return select(ticket.c.id, ticket.c.next_due_metric, ticket.c.next_due_at).where(
         ticket.c.is_open,
         ticket.c.due_sort_at <= literal(now, UTCDateTime),
         ticket.c.next_due_at.is_not(None),
         ~already,
     )
+
+
+def has_due_breaches(session: Session, now: datetime) -> bool:
+    """Whether ``record_due_breaches`` has anything to write (a read, so read-only callers can skip the write)."""
+    return session.execute(_due_breaches(now).limit(1)).first() is not None
+
+
+def record_due_breaches(session: Session, now: datetime) -> int:
+    """The SLA tick's write side: record running clocks that passed their due time (one indexed query)."""
+    due = _due_breaches(now)
     rows = [{"ticket_id": r[0], "metric": r[1], "due_at": r[2], "recorded_at": now} for r in session.execute(due)]
     if rows:
-        session.execute(insert(breach), rows)
+        session.execute(insert(SlaBreach.__table__), rows)  # type: ignore[attr-defined]
     return len(rows)
 
 
