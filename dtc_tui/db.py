@@ -171,6 +171,10 @@ def checkpoint_truncate(engine: Engine) -> None:
     Waits at most ``EXIT_CHECKPOINT_BUSY_MS`` for other sessions (a busy box keeps its WAL; the
     next quiet exit folds it). Then the pool is closed.
     """
+    path = sqlite_path(engine.url.render_as_string(hide_password=False))
+    if path is None or not path.exists():  # connecting would create an empty file in its place
+        engine.dispose()
+        return
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql(f"PRAGMA busy_timeout={EXIT_CHECKPOINT_BUSY_MS}")
