@@ -95,14 +95,22 @@ def check_sqlite_file(path: Path, *, create: bool) -> None:
 
 
 def check_schema(engine: Engine, *, create: bool) -> None:
-    """Refuse another application's database (never migrate it) and, unless creating, an empty one."""
+    """Refuse another application's database (never migrate it) and, unless creating, an empty one.
+
+    A SQLite file is looked at through a read-only connection first: opening it the usual way
+    would switch it to WAL, which already changes another application's file.
+    """
     label = engine.url.render_as_string(hide_password=True)
+    path = sqlite_path(engine.url.render_as_string(hide_password=False))
     try:
-        with engine.connect() as conn:
-            tables = set(inspect(conn).get_table_names())
-            revision = None
-            if "alembic_version" in tables:
-                revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        if path is not None and path.exists() and path.stat().st_size:
+            tables, revision = _sqlite_schema_read_only(path)
+        else:
+            with engine.connect() as conn:
+                tables = set(inspect(conn).get_table_names())
+                revision = None
+                if "alembic_version" in tables:
+                    revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except Exception as exc:  # not a database, unreadable, connection refused: one line
         raise DatabaseUnavailable(f"cannot open database {label}: {_one_line(exc)}") from exc
     if "alembic_version" in tables and revision is None:
@@ -111,6 +119,22 @@ def check_schema(engine: Engine, *, create: bool) -> None:
         raise DatabaseUnavailable(f"{label} is {NOT_OURS}")
     if not tables and not create:
         raise DatabaseUnavailable(f"{label} holds no dtc-tui schema yet; run 'dtc-tui --db ... db upgrade'")
+
+
+def _sqlite_schema_read_only(path: Path) -> tuple[set[str], str | None]:
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = {name for name in tables if not name.startswith("sqlite_")}
+        revision = None
+        if "alembic_version" in tables:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            revision = row[0] if row else None
+        return tables, revision
+    finally:
+        conn.close()
 
 
 def _one_line(exc: BaseException) -> str:
