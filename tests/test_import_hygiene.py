@@ -37,6 +37,13 @@ def test_services_do_not_import_textual_or_rich() -> None:
 
 def test_headless_command_does_not_import_textual(tmp_path: Path) -> None:
     db_path = tmp_path / "h.db"
+    from click.testing import CliRunner
+
+    from dtc_tui.cli import main_group
+
+    assert (
+        CliRunner().invoke(main_group, ["--db", str(db_path), "db", "upgrade"]).exit_code == 0
+    )  # read commands do not create
     code = (
         "import sys\n"
         "from dtc_tui.cli import main_group\n"

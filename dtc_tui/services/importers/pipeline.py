@@ -26,6 +26,7 @@ import json
 import pickle
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -42,12 +43,14 @@ from dtc_tui.services.importers import dateorder
 from dtc_tui.services.common.files import open_private
 from dtc_tui.services.importers.base import Importer, ImportSummary, RowCheck
 from dtc_tui.services.importers.errors import ImportFailed, NoData, RowError
+from dtc_tui.services.importers.plan import PLAN_KEY, StalePlan, WritePlan, apply_ops, check_ids_unchanged
 
 CHECK_BATCH = 500
 WRITE_BATCH = 2000
 PROGRESS_EVERY = 1000
 IMPORT_CACHE_KIB = -64 * 1024  # negative: KiB, as SQLite's cache_size takes it
 ANALYZE_AFTER_ROWS = 1000
+PLAN_ATTEMPTS = 3
 
 Progress = Callable[[float, str], None]
 
@@ -145,11 +148,20 @@ def run_import(
             return summary
         spool.seek(0)
         try:
-            with db.write_session(engine) as session, _big_page_cache(session), _postgres_planning(session, importer):
-                _write_pass(session, importer, source, spool, accepted, progress)
-                _audit(session, importer, summary, kind, path, actor, now)
+            if getattr(importer, "plans", False) and db.is_sqlite(engine):
+                _planned_write(engine, importer, source, spool, accepted, progress, summary, (kind, path, actor, now))
                 if dry_run:
                     raise _DryRun
+            else:
+                with (
+                    db.write_session(engine) as session,
+                    _big_page_cache(session),
+                    _postgres_planning(session, importer),
+                ):
+                    _write_pass(session, importer, source, spool, accepted, progress)
+                    _audit(session, importer, summary, kind, path, actor, now)
+                    if dry_run:
+                        raise _DryRun
             summary.written = True
         except _DryRun:
             summary.written = False
@@ -188,6 +200,16 @@ def _big_page_cache(session: Any) -> Iterator[None]:
         yield
     finally:
         session.execute(text(f"PRAGMA cache_size = {int(before)}"))
+
+
+@contextmanager
+def _query_only(session: Any) -> Iterator[None]:
+    """While planning, a write that slipped past the plan fails loudly instead of being rolled back unseen."""
+    session.execute(text("PRAGMA query_only = ON"))
+    try:
+        yield
+    finally:
+        session.execute(text("PRAGMA query_only = OFF"))
 
 
 @contextmanager
@@ -327,10 +349,24 @@ def _check_pass(
 
 
 def _write_pass(
-    session: Any, importer: Importer, source: Any, spool: IO[bytes], accepted: int, progress: Progress | None
+    session: Any,
+    importer: Importer,
+    source: Any,
+    spool: IO[bytes],
+    accepted: int,
+    progress: Progress | None,
+    ops: tuple[WritePlan, IO[bytes]] | None = None,
 ) -> None:
+    """Hand the accepted records to the importer in batches. Planned (``ops``): the statements
+    each batch recorded are spooled to disk as they come, so memory stays flat."""
+
+    def spool_ops() -> None:
+        if ops is not None and ops[0].ops:
+            pickle.dump(ops[0].take_ops(), ops[1], protocol=pickle.HIGHEST_PROTOCOL)
+
     importer.begin(source, writing=True)
     importer.prepare(session)
+    spool_ops()
     done = 0
     batch: list[tuple[int, dict[str, Any]]] = []
     while True:
@@ -340,6 +376,7 @@ def _write_pass(
             break
         if len(batch) >= WRITE_BATCH:
             importer.write(session, batch)
+            spool_ops()
             done += len(batch)
             batch = []
             if progress is not None:
@@ -347,8 +384,64 @@ def _write_pass(
     if batch:
         importer.write(session, batch)
     importer.finish(session)
+    spool_ops()
     if progress is not None:
         progress(1.0, "writing")
+
+
+def _planned_write(
+    engine: Engine,
+    importer: Importer,
+    source: Any,
+    spool: IO[bytes],
+    accepted: int,
+    progress: Progress | None,
+    summary: ImportSummary,
+    audit_args: tuple[str, Path, str, datetime],
+) -> None:
+    """SQLite: the write pass against a read snapshot (``plan``), then one short write transaction.
+
+    A plan gone stale (rows inserted or edited meanwhile) is worked out again, up to
+    ``PLAN_ATTEMPTS`` times; a dry run plans and stops (it never takes the write lock).
+    """
+    counts = (importer.inserted, importer.updated, importer.unchanged, importer.touched, Counter(importer.created))
+    reason = ""
+    for _attempt in range(PLAN_ATTEMPTS):
+        importer.inserted, importer.updated, importer.unchanged, importer.touched = counts[:4]
+        importer.created = Counter(counts[4])
+        spool.seek(0)
+        with tempfile.TemporaryFile() as ops_spool:
+            plan = WritePlan()
+            with db.read_session(engine) as session, _big_page_cache(session), _query_only(session):
+                session.info[PLAN_KEY] = plan
+                _write_pass(session, importer, source, spool, accepted, progress, ops=(plan, ops_spool))
+            if summary.dry_run:
+                return
+            ops_spool.seek(0)
+            try:
+                with db.write_session(engine) as session:
+                    connection = session.connection()
+                    check_ids_unchanged(connection, plan)
+                    while True:
+                        try:
+                            apply_ops(connection, pickle.load(ops_spool))
+                        except EOFError:
+                            break
+                    _audit(session, importer, summary, *audit_args)
+                return
+            except StalePlan as exc:
+                reason = str(exc)
+    raise ImportFailed(
+        [
+            RowError(
+                summary.file,
+                0,
+                "database",
+                f"the data changed while the import was prepared ({reason}), {PLAN_ATTEMPTS} times; "
+                "nothing was written, run the import again",
+            )
+        ]
+    )
 
 
 def _fill(summary: ImportSummary, importer: Importer, started: float) -> None:

@@ -128,13 +128,37 @@ class Codec:
             return abs(float(encoded) - float(stored)) <= 1e-9 * max(1.0, abs(float(stored)))
         return bool(encoded == stored)
 
-    def insert(self, rows: list[dict[str, Any]], columns: Sequence[str], fills: dict[str, Any] | None = None) -> None:
-        """executemany; a column a row lacks takes ``fills[column]`` (its default)."""
+    def insert(
+        self,
+        rows: list[dict[str, Any]],
+        columns: Sequence[str],
+        fills: dict[str, Any] | None = None,
+        *,
+        unless_exists: Sequence[str] = (),
+    ) -> None:
+        """executemany; a column a row lacks takes ``fills[column]`` (its default).
+
+        Under a planned import (``plan``) the statement is recorded for the apply, not run.
+        """
+        from dtc_tui.services.importers.plan import plan_of
+
+        plan = plan_of(self.session)
         names = ", ".join(self.quote(name) for name in columns)
         marks = ", ".join([self.mark] * len(columns))
         sql = f"INSERT INTO {self.name} ({names}) VALUES ({marks})"
+        if plan is not None and unless_exists:
+            guard = " AND ".join(f"{self.quote(name)} = {self.mark}" for name in unless_exists)
+            stored = f"SELECT 1 FROM {self.name} WHERE {guard}"
+            sql = f"INSERT INTO {self.name} ({names}) SELECT {marks} WHERE NOT EXISTS ({stored})"
+            positions = [list(columns).index(name) for name in unless_exists]
         for start in range(0, len(rows), 5000):
-            self._exec(sql, self.encode_rows(rows[start : start + 5000], columns, fills or {}))
+            params = self.encode_rows(rows[start : start + 5000], columns, fills or {})
+            if plan is None:
+                self._exec(sql, params)
+                continue
+            if unless_exists:
+                params = [(*values, *(values[i] for i in positions)) for values in params]
+            plan.record(sql, params)
 
     def encode_rows(
         self, rows: list[dict[str, Any]], columns: Sequence[str], fills: dict[str, Any]

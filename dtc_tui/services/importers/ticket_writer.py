@@ -191,6 +191,8 @@ class _BulkSla(SlaContext):
 class TicketWriter:
     """Mixed into the ticket importers; expects ``source_name``, ``now`` and the Importer counters."""
 
+    plans = True  # the write pass can run planned (see importers/plan.py): every write goes through upsert
+
     source_name: str
     now: datetime
     inserted: int
@@ -265,9 +267,14 @@ class TicketWriter:
                         "external_id": key[1] if key[0] == "external_id" else None,
                     }
                 )
-            bulk_insert(session, CUSTOMER, rows)
+            bulk_insert(session, CUSTOMER, rows, ids=True)
             self.created["customer"] += len(rows)
-            self._load_customers(session, missing)
+            if all("id" in row for row in rows):  # a planned import: ids given up front, nothing to read back
+                self.customer_ids.update(
+                    {key: (row["id"], row["tier"]) for key, row in zip(missing, rows, strict=True)}
+                )
+            else:
+                self._load_customers(session, missing)
         for key in wanted:
             customer_id, tier = self.customer_ids[key]
             self.sla.tiers[customer_id] = tier
@@ -454,7 +461,8 @@ class TicketWriter:
 
     def _after_write(self, session: Session, outcome: UpsertOutcome) -> None:
         ids: dict[str, int] = {row["external_id"]: row["id"] for row in outcome.updated}
-        new_ids = [row["external_id"] for row in outcome.inserted]
+        ids.update({row["external_id"]: row["id"] for row in outcome.inserted if "id" in row})  # planned: known
+        new_ids = [row["external_id"] for row in outcome.inserted if row["external_id"] not in ids]
         for start in range(0, len(new_ids), 500):
             query = select(TICKET.c.external_id, TICKET.c.id).where(
                 TICKET.c.source == self.source_name, TICKET.c.external_id.in_(new_ids[start : start + 500])
@@ -497,4 +505,4 @@ class TicketWriter:
             if (t, m, d) not in known
         ]
         if rows:
-            bulk_insert(session, breach, rows)
+            bulk_insert(session, breach, rows, unless_exists=("ticket_id", "metric", "due_at"))

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select, tuple_
 from sqlmodel import Session
 
+from dtc_tui.services.importers.plan import WritePlan, plan_of
 from dtc_tui.services.importers.rawsql import Codec, codec_for
 
 CHUNK = 500
@@ -130,7 +131,7 @@ def upsert(
         else:
             outcome.unchanged += 1
     if inserts:
-        _insert(session, table, inserts, insert_defaults or {}, codec)
+        _insert(session, table, inserts, insert_defaults or {}, codec, ids=True)
         outcome.inserted = inserts
     if changed_rows:
         outcome.updated = _update(session, table, key, pk, names, changed_rows, where, prepare)
@@ -167,6 +168,10 @@ def _update(
             ]
         updates.setdefault(tuple(sorted(changed)), []).append(merged)
         merged_rows.append(merged)
+    plan = plan_of(session)
+    if plan is not None:
+        _plan_updates(session, table, pk, updates, plan)
+        return merged_rows
     for columns, group in updates.items():
         values: dict[str, Any] = {name: bindparam(f"v_{name}") for name in columns}
         if versioned and "version" not in columns:
@@ -176,16 +181,64 @@ def _update(
     return merged_rows
 
 
-def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert rows in bulk (the fast path where the backend has one)."""
+def _plan_updates(
+    session: Session, table: Table, pk: str, updates: dict[tuple[str, ...], list[dict[str, Any]]], plan: WritePlan
+) -> None:
+    """The same UPDATEs, recorded for the apply, each guarded by the version it was planned from."""
+    codec = codec_for(session, table)
+    assert codec is not None, "planned imports run on backends with a codec"
+    versioned = "version" in table.c
+    for columns, group in updates.items():
+        sets = [f"{codec.quote(name)} = {codec.mark}" for name in columns]
+        if versioned and "version" not in columns:
+            sets.append(f"{codec.quote('version')} = {codec.quote('version')} + 1")
+        where = f"{codec.quote(pk)} = {codec.mark}"
+        if versioned:
+            where += f" AND {codec.quote('version')} = {codec.mark}"
+        sql = f"UPDATE {codec.name} SET {', '.join(sets)} WHERE {where}"
+        params = [
+            (
+                *(codec.encode[name](row[name]) for name in columns),
+                row[pk],
+                *((row["version"],) if versioned else ()),
+            )
+            for row in group
+        ]
+        plan.record(sql, params, expect=len(params))
+
+
+def bulk_insert(
+    session: Session,
+    table: Table,
+    rows: list[dict[str, Any]],
+    *,
+    ids: bool = False,
+    unless_exists: Sequence[str] = (),
+) -> None:
+    """Insert rows in bulk (the fast path where the backend has one).
+
+    Planned imports (see ``plan``): ``ids`` gives the rows their ids up front (the caller reads
+    them from the rows); ``unless_exists`` skips a row whose values in those columns are stored
+    by the time the plan is applied.
+    """
     if rows:
-        _insert(session, table, rows, {}, codec_for(session, table))
+        _insert(session, table, rows, {}, codec_for(session, table), ids=ids, unless_exists=unless_exists)
 
 
 def _insert(
-    session: Session, table: Table, rows: list[dict[str, Any]], defaults: dict[str, Any], codec: Codec | None = None
+    session: Session,
+    table: Table,
+    rows: list[dict[str, Any]],
+    defaults: dict[str, Any],
+    codec: Codec | None = None,
+    *,
+    ids: bool = False,
+    unless_exists: Sequence[str] = (),
 ) -> None:
     """executemany needs the same columns on every row: gaps take the column defaults."""
+    plan = plan_of(session)
+    if plan is not None and ids:
+        plan.assign_ids(session, table, next(iter(table.primary_key.columns)).name, rows)
     columns = set(table.c.keys())
     names: set[str] = (set(defaults) | set().union(*rows)) & columns
     if codec is not None:
@@ -193,7 +246,7 @@ def _insert(
         names.update(name for name in columns if column_default(table, name) is not None)
     fills = {name: defaults.get(name, column_default(table, name)) for name in names}
     if codec is not None:
-        codec.insert(rows, sorted(names), fills)
+        codec.insert(rows, sorted(names), fills, unless_exists=unless_exists)
         return
     payload = [{name: row.get(name, fills[name]) for name in names} for row in rows]
     for start in range(0, len(payload), 5000):
