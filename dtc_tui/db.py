@@ -137,6 +137,32 @@ def _sqlite_schema_read_only(path: Path) -> tuple[set[str], str | None]:
         conn.close()
 
 
+def is_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked" (after the busy timeout) or PostgreSQL's lock timeout."""
+    from sqlalchemy.exc import OperationalError
+
+    detail = str(getattr(exc, "orig", None) or exc).lower()
+    return isinstance(exc, OperationalError) and ("locked" in detail or "busy" in detail or "lock timeout" in detail)
+
+
+def describe_failure(exc: BaseException) -> str | None:
+    """One line naming a database failure (busy, gone, unreadable); None when ``exc`` is not one."""
+    from sqlalchemy.exc import ArgumentError, DBAPIError
+
+    if isinstance(exc, DatabaseUnavailable):
+        return str(exc)
+    if is_busy(exc):
+        return (
+            f"the database is busy: another process held its write lock for more than "
+            f"{BUSY_TIMEOUT_MS / 1000:.0f} s; try again"
+        )
+    if isinstance(exc, DBAPIError) and type(exc).__name__ in ("OperationalError", "DatabaseError", "InterfaceError"):
+        return f"database unavailable: {_one_line(exc)}"
+    if isinstance(exc, ArgumentError):
+        return f"cannot open database: {exc}"
+    return None
+
+
 def _one_line(exc: BaseException) -> str:
     detail = getattr(exc, "orig", None) or exc
     lines = str(detail).strip().splitlines()

@@ -78,23 +78,9 @@ def write_defaults(engine: Any) -> None:
 
 def database_failure(exc: BaseException) -> str | None:
     """One line for a database error raised anywhere in a command; None when it is not one."""
-    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-
     from dtc_tui import db
 
-    if isinstance(exc, db.DatabaseUnavailable):
-        return str(exc)
-    if isinstance(exc, DBAPIError):
-        detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
-        if "locked" in detail or "busy" in detail:
-            seconds = db.BUSY_TIMEOUT_MS / 1000
-            return f"the database is busy: another process held its write lock for more than {seconds:.0f} s; try again"
-        if type(exc).__name__ in ("OperationalError", "DatabaseError", "InterfaceError"):
-            return f"database unavailable: {detail}"
-        return None
-    if isinstance(exc, SQLAlchemyError) and type(exc).__name__ == "ArgumentError":
-        return f"cannot open database: {exc}"
-    return None
+    return db.describe_failure(exc)
 
 
 def _json_default(value: Any) -> Any:

@@ -100,6 +100,7 @@ class DtcApp(App[None]):
         self.mail = MailFacade(engine, self.settings.operator, self.clock, mail=self.settings.mail)
         self._mail_busy: set[str] = set()
         self._mail_errors: dict[str, str] = {}
+        self._background_busy: set[str] = set()
 
     @property
     def operator(self) -> str:
@@ -246,6 +247,57 @@ class DtcApp(App[None]):
     def mark_seen(self) -> None:
         """After our own write: take the new counters so we do not reload for our own change."""
         self._counters = self._read_counters()
+
+    # --- database trouble: no traceback reaches the operator ----------------------------------
+
+    def database_trouble(self, exc: BaseException, *, kept: str = "") -> bool:
+        """A database error during an operator's action becomes a notification naming the cause.
+
+        Returns False (the caller re-raises) when ``exc`` is not a database error. ``kept`` says
+        what of the operator's input is kept for the next try.
+        """
+        message = db.describe_failure(exc)
+        if message is None:
+            return False
+        self.notify_safe(f"{message}. {kept}".strip(), title="Not saved", severity="error")
+        return True
+
+    def with_retry(self, work: Callable[[], Any], attempts: int = 2) -> Any:
+        """Run a write; when the database stays busy past its busy timeout, try once more, then raise."""
+        for attempt in range(attempts):
+            try:
+                return work()
+            except Exception as exc:
+                if attempt + 1 == attempts or not db.is_busy(exc):
+                    raise
+        return None
+
+    async def _dispatch_action(self, namespace: Any, action_name: str, params: Any) -> bool:
+        """Every key action: a database error is a notification, never a crash (one place for all screens)."""
+        try:
+            return await super()._dispatch_action(namespace, action_name, params)
+        except Exception as exc:
+            if self.database_trouble(exc):
+                return True
+            raise
+
+    def background_write(self, name: str, work: Callable[[], Any]) -> None:
+        """A periodic or incidental write (presence) off the UI thread; while the previous one of the
+        same name still waits for a busy database, this beat is skipped; database errors are dropped."""
+        if name in self._background_busy:
+            return
+        self._background_busy.add(name)
+
+        def run() -> None:
+            try:
+                work()
+            except Exception as exc:
+                if db.describe_failure(exc) is None:
+                    raise
+            finally:
+                self._background_busy.discard(name)
+
+        self.run_worker(run, thread=True, group=f"background-{name}", exit_on_error=False)
 
     def notify_safe(self, message: str, *, title: str = "", severity: str = "information") -> None:
         """Notifications carry untrusted text (subjects, names): never parsed as markup."""

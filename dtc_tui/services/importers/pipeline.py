@@ -419,7 +419,7 @@ def _planned_write(
                 return
             ops_spool.seek(0)
             try:
-                with db.write_session(engine) as session:
+                with db.write_session(engine) as session, _big_page_cache(session):
                     connection = session.connection()
                     check_ids_unchanged(connection, plan)
                     while True:

@@ -37,6 +37,7 @@ TICKET_BINDINGS: list[BindingType] = [
 class TicketActions:
     BINDINGS: ClassVar[list[BindingType]] = TICKET_BINDINGS
     app: DtcApp  # provided by Screen
+    database_failed = False  # the last ``_run`` failed on the database (busy, gone), not on the ticket
 
     # --- provided by the screen ---------------------------------------------------------------
 
@@ -56,15 +57,23 @@ class TicketActions:
     def _dtc(self) -> DtcApp:
         return self.app
 
-    def _run(self, work: Callable[[], ops.Change | ops.BulkResult | None], success: str = "") -> bool:
+    def _run(
+        self, work: Callable[[], ops.Change | ops.BulkResult | None], success: str = "", *, kept: str = ""
+    ) -> bool:
+        self.database_failed = False
         try:
-            result = work()
+            result = self._dtc.with_retry(work)
         except ops.StaleEdit as exc:
             self._dtc.notify_safe(str(exc), title="Changed by someone else", severity="warning")
             self.after_ticket_change()
             return False
         except ops.TicketError as exc:
             self._dtc.notify_safe(str(exc), title="Not done", severity="warning")
+            return False
+        except Exception as exc:  # busy past the retry, file gone...: a notification, not a crash
+            if not self._dtc.database_trouble(exc, kept=kept):
+                raise
+            self.database_failed = True
             return False
         if isinstance(result, ops.Change):
             self._dtc.undo_stack.append(result)
@@ -234,7 +243,7 @@ class TicketActions:
             ticket = session.get(Ticket, ticket_id)
             return ticket.tags if ticket else ""
 
-    def action_reply(self) -> None:
+    def action_reply(self, draft: str = "") -> None:
         target = self._single()
         if not target:
             return
@@ -243,15 +252,23 @@ class TicketActions:
 
         def entered(value: str | None) -> None:
             self.set_presence(ticket_id, "viewing")
-            if value is not None and self._run(
-                lambda: self._dtc.mail.add_reply(ticket_id, value, version), "reply recorded"
-            ):
+            if value is None:
+                return
+            saved = self._run(
+                lambda: self._dtc.mail.add_reply(ticket_id, value, version),
+                "reply recorded",
+                kept="Your reply is kept: ctrl+s to try again.",
+            )
+            if saved:
                 self._dtc.send_mail()  # in a worker: the key press never waits for the server
+            elif self.database_failed:
+                self.action_reply(draft=value)  # the database failed, not the reply: keep what was typed
 
         mailed = self._dtc.mail.sending_enabled
         self.app.push_screen(
             TextModal(
                 f"Reply to ticket {ticket_id} ({'mailed to the customer' if mailed else 'recorded, not sent'})",
+                draft,
                 multiline=True,
                 hint=f"ctrl+s {'sends' if mailed else 'records'} the reply, Esc cancels",
             ),
@@ -317,17 +334,19 @@ class TicketActions:
         """Tell other operators we are replying (from the queue; the ticket view also says "viewing")."""
         from dtc_tui.services.common import presence
 
+        engine, operator, now = self._dtc.engine, self._dtc.operator, self._now()
         if state == "replying":
-            presence.beat(
-                self._dtc.engine,
-                operator=self._dtc.operator,
-                entity="ticket",
-                entity_id=ticket_id,
-                state=state,
-                now=self._now(),
+            self._dtc.background_write(
+                "presence",
+                lambda: presence.beat(
+                    engine, operator=operator, entity="ticket", entity_id=ticket_id, state=state, now=now
+                ),
             )
         else:
-            presence.leave(self._dtc.engine, operator=self._dtc.operator, entity="ticket", entity_id=ticket_id)
+            self._dtc.background_write(
+                "presence-leave",
+                lambda: presence.leave(engine, operator=operator, entity="ticket", entity_id=ticket_id),
+            )
 
     @staticmethod
     def _label(targets: list[tuple[int, int | None]]) -> str:

@@ -79,18 +79,21 @@ class TicketScreen(TicketActions, Screen[None]):
         self.set_interval(PRESENCE_SECONDS, self.beat, name="presence")
 
     def on_unmount(self) -> None:
-        presence.leave(self.app.engine, operator=self.app.operator, entity="ticket", entity_id=self.ticket_id)
+        engine, operator, ticket_id = self.app.engine, self.app.operator, self.ticket_id
+        self.app.background_write(
+            "presence-leave", lambda: presence.leave(engine, operator=operator, entity="ticket", entity_id=ticket_id)
+        )
 
     def beat(self) -> None:
         """Heartbeat our presence and show who else has this ticket open."""
-        now = self.app.clock.now()
-        presence.beat(
-            self.app.engine,
-            operator=self.app.operator,
-            entity="ticket",
-            entity_id=self.ticket_id,
-            state=self.presence_state,
-            now=now,
+        engine, operator, ticket_id = self.app.engine, self.app.operator, self.ticket_id
+        state, now = self.presence_state, self.app.clock.now()
+        # In a worker: a busy database skips this beat instead of freezing (or crashing) the screen.
+        self.app.background_write(
+            "presence",
+            lambda: presence.beat(
+                engine, operator=operator, entity="ticket", entity_id=ticket_id, state=state, now=now
+            ),
         )
         self.show_others()
 
