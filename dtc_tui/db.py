@@ -279,9 +279,31 @@ def read_session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+def file_identity(engine: Engine) -> tuple[int, int] | None:
+    """(device, inode) of a SQLite database file; None for other backends or a missing file."""
+    import os
+
+    path = sqlite_path(engine.url.render_as_string(hide_password=False))
+    if path is None:
+        return None
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
+
+
+def block_writes(engine: Engine, reason: str) -> None:
+    """From now on every ``write_session`` on ``engine`` refuses with ``reason`` (the file went away)."""
+    engine._dtc_blocked = reason  # type: ignore[attr-defined]
+
+
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """A write transaction that takes the write lock at BEGIN and commits on success."""
+    blocked = getattr(engine, "_dtc_blocked", None)
+    if blocked:
+        raise DatabaseUnavailable(blocked)
     bind = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
     with Session(bind, expire_on_commit=False) as session:
         try:

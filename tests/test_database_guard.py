@@ -178,3 +178,20 @@ def test_a_clean_exit_leaves_the_database_file_complete(tmp_path: Path) -> None:
     with sqlite3.connect(alone) as conn:
         assert conn.execute("SELECT count(*) FROM ticket").fetchone()[0] == 200
     time.sleep(0)
+
+
+def test_bidi_controls_and_zero_width_characters_never_reach_the_screen() -> None:
+    from dtc_tui.services.common.text import neutralise_formula, one_line
+    from dtc_tui.ui.safe import safe
+
+    hostile = "Refund \u202eenilno\u202c for order\u200b #1\u2066x\u2069\ufeff"
+    assert one_line(hostile) == "Refund enilno for order #1x"
+    assert safe(hostile).plain == "Refund enilno for order #1x"
+    assert not any(
+        ch in safe(hostile, limit=9).plain for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    )
+    assert one_line("familie \U0001f468\u200d\U0001f469\u200d\U0001f467 می\u200cخواهم") == (
+        "familie \U0001f468\u200d\U0001f469\u200d\U0001f467 می\u200cخواهم"  # ZWJ / ZWNJ carry meaning: kept
+    )
+    for formula in ("\uff1dSUM(A1)", "\uff0b1", "\uff0d1", "\uff20cmd", "=1", "+1", "-1", "@x"):
+        assert neutralise_formula(formula) == "'" + formula

@@ -59,3 +59,36 @@ async def test_claim_and_reply_while_another_process_holds_the_write_lock(
         assert REPLY in bodies
         assert session.get(Ticket, row.id) is not None
     engine.dispose()
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+async def test_a_deleted_or_replaced_database_file_blocks_writes_with_a_banner(
+    sqlite_demo_engine: Engine, clock: FixedClock, tmp_path, how: str
+) -> None:
+    import os
+    import shutil
+
+    path = str(sqlite_demo_engine.url.database)
+    app = make_app(sqlite_demo_engine, clock, Settings(operator="ana"))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        row = app.screen.query_one("#queue").cursor_row
+        if how == "deleted":
+            os.unlink(path)
+        else:
+            shutil.copy(path, tmp_path / "other.db")
+            os.replace(tmp_path / "other.db", path)
+        app.check_for_changes()  # what the sync timer runs every second
+        await pilot.pause()
+        banner = [n for n in app._notifications if f"was {how}" in n.message]
+        assert banner and banner[0].title == "Database gone: writes blocked", messages(app)
+        await pilot.press("c")
+        await pilot.pause()
+        assert sum(f"was {how}" in n.message for n in app._notifications) >= 2, messages(app)  # the claim refused
+    assert app.return_code in (None, 0)
+    if how == "deleted":
+        assert not os.path.exists(path)  # nothing re-created an empty database in its place
+    else:
+        with sqlite3.connect(path) as conn:
+            assignee = conn.execute("SELECT assignee_id FROM ticket WHERE id = ?", (row.id,)).fetchone()[0]
+        assert assignee == row.assignee_id  # the claim did not go into the replaced file either

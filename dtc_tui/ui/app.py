@@ -101,6 +101,7 @@ class DtcApp(App[None]):
         self._mail_busy: set[str] = set()
         self._mail_errors: dict[str, str] = {}
         self._background_busy: set[str] = set()
+        self._file_identity = db.file_identity(engine)  # watched on every sync poll
 
     @property
     def operator(self) -> str:
@@ -233,6 +234,8 @@ class DtcApp(App[None]):
 
     def check_for_changes(self) -> None:
         """Reload the visible screen when its area changed in the database (another operator)."""
+        if not self._database_file_is_ours():
+            return
         current = self._read_counters()
         changed = {area for area, value in current.items() if self._counters.get(area) != value}
         self._counters = current
@@ -243,6 +246,28 @@ class DtcApp(App[None]):
             reload = getattr(self.screen, "reload_data", None)
             if reload is not None:
                 reload()
+
+    def _database_file_is_ours(self) -> bool:
+        """The SQLite file at our path is still the one we opened (same device and inode).
+
+        Deleted or replaced (a restore by hand, a cleanup script): our connections would go on
+        writing into a file nobody else sees, so writes are blocked and a banner says so.
+        """
+        if self._file_identity is None:
+            return True
+        if getattr(self.engine, "_dtc_blocked", None):
+            return False
+        now = db.file_identity(self.engine)
+        if now == self._file_identity:
+            return True
+        what = "deleted" if now is None else "replaced by another file"
+        reason = (
+            f"the database file {self.database_label} was {what} while the app ran; "
+            "nothing more is saved: quit and start again"
+        )
+        db.block_writes(self.engine, reason)
+        self.notify_safe(reason, title="Database gone: writes blocked", severity="error", timeout=10**9)
+        return False
 
     def mark_seen(self) -> None:
         """After our own write: take the new counters so we do not reload for our own change."""
@@ -299,9 +324,11 @@ class DtcApp(App[None]):
 
         self.run_worker(run, thread=True, group=f"background-{name}", exit_on_error=False)
 
-    def notify_safe(self, message: str, *, title: str = "", severity: str = "information") -> None:
+    def notify_safe(
+        self, message: str, *, title: str = "", severity: str = "information", timeout: float | None = None
+    ) -> None:
         """Notifications carry untrusted text (subjects, names): never parsed as markup."""
-        self.notify(safe(message).plain, title=title, severity=severity, markup=False)  # type: ignore[arg-type]
+        self.notify(safe(message).plain, title=title, severity=severity, markup=False, timeout=timeout)  # type: ignore[arg-type]
 
 
 def _short_label(url: str) -> str:

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import re
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0/C1 controls; bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) and the
+# direction marks, which can make a cell read backwards or leak past its column ("Trojan
+# Source"); invisible zero-width characters (U+200B, U+2060, U+FEFF, U+180E). ZWJ and ZWNJ
+# (U+200C, U+200D) stay: emoji sequences and Persian or Indic words need them.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff\u180e]")
 _LINE_BREAKS = re.compile(r"[\t\r\n]+")
 
 
@@ -30,7 +34,8 @@ def one_line(value: str | None, limit: int | None = None) -> str:
 
 
 def neutralise_formula(value: str) -> str:
-    """Spreadsheet formula injection: a cell that starts with = + - @ is prefixed with '."""
-    if value and value[0] in "=+-@\t\r":
+    """Spreadsheet formula injection: a cell that starts with = + - @ (or their full-width forms,
+    which spreadsheets also read as formulas) is prefixed with '."""
+    if value and value[0] in "=+-@\t\r\uff1d\uff0b\uff0d\uff20":
         return "'" + value
     return value
