@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.imports import NOW, write_tickets  # noqa: E402
+from bench.imports import NOW, write_tickets
 
 
 def changed_copy(source: Path, target: Path) -> None:
