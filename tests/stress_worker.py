@@ -67,9 +67,37 @@ def slow_bulk(url: str, ticket_ids: list[int], pause_after: int) -> None:
     time.sleep(60)
 
 
+def race(url: str, role: str, operator: str, ticket_ids: list[int]) -> dict:
+    """``claim``: claim each ticket as ``operator``; ``auto``: auto-assign each by routing.
+    Reports which tickets this process was told it changed, and any error that is not a clean conflict."""
+    from dtc_tui import db
+    from dtc_tui.services.tickets import ops
+
+    engine = db.make_engine(url)
+    now = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+    won: list[int] = []
+    errors: list[str] = []
+    for ticket_id in ticket_ids:
+        try:
+            if role == "claim":
+                ops.claim(engine, ticket_id, operator, now)
+                won.append(ticket_id)
+            else:
+                result = ops.auto_assign(engine, [ticket_id], operator=operator, now=now)
+                won.extend(change.ticket_id for change in result.changes)
+        except ops.TicketError:
+            pass  # the clean answer: someone else has it
+        except Exception as exc:  # an IntegrityError, a deadlock...: what the race test must never see
+            errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
+    engine.dispose()
+    return {"won": won, "errors": errors}
+
+
 if __name__ == "__main__":
     command, payload = sys.argv[1], json.loads(sys.argv[2])
     if command == "stress":
         print(json.dumps(stress(**payload)), flush=True)
+    elif command == "race":
+        print(json.dumps(race(**payload)), flush=True)
     elif command == "slow_bulk":
         slow_bulk(**payload)

@@ -251,3 +251,57 @@ async def test_audit_view_shows_the_change_just_made(
         first = app.screen.query_one("#audit").cursor_row
         assert (first.actor, first.action, first.entity_id) == ("tester", "priority", str(ticket_id))
         assert "-> 'urgent'" in screen_text(app)
+
+
+def _race(payloads: list[dict]) -> list[dict]:
+    workers = [spawn("race", payload) for payload in payloads]
+    results = []
+    for proc in workers:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return results
+
+
+@pytest.mark.slow
+def test_claim_against_auto_assign_never_loses_a_claim(demo_engine: Engine, database_url: str) -> None:
+    from dtc_tui.models import Person
+    from dtc_tui.services.team import matrix as team
+
+    now = datetime(2026, 11, 20, 14, 0).astimezone()
+    with db.read_session(demo_engine) as session:
+        routes = team.route_all(session, now)
+        routed = {category for category, route in routes.items() if route.person_id is not None}
+        rows = session.execute(
+            select(Ticket.id, Ticket.category).where(Ticket.is_open, Ticket.assignee_id.is_(None)).order_by(Ticket.id)
+        ).all()
+    ids = [ticket_id for ticket_id, category in rows if category in routed][:40]
+    assert len(ids) >= 10
+    claims, auto = _race(
+        [
+            {"url": database_url, "role": "claim", "operator": "ana", "ticket_ids": ids},
+            {"url": database_url, "role": "auto", "operator": "ben", "ticket_ids": ids},
+        ]
+    )
+    assert claims["errors"] == [] and auto["errors"] == []
+    assert set(claims["won"]).isdisjoint(auto["won"])  # nobody was told "yours" about the same ticket
+    with db.read_session(demo_engine) as session:
+        ana = session.execute(select(Person.id).where(Person.handle == "ana")).scalar_one()
+        final = dict(session.execute(select(Ticket.id, Ticket.assignee_id).where(Ticket.id.in_(ids))).all())
+    assert all(final[t] == ana for t in claims["won"])  # every claim told "now yours" is still ana's
+    assert all(final[t] is not None for t in ids)
+
+
+@pytest.mark.slow
+def test_the_same_new_operator_from_four_processes_gets_clean_answers(demo_engine: Engine, database_url: str) -> None:
+    from dtc_tui.models import Person
+
+    ids = open_ticket_ids(demo_engine, 80, unassigned=True)
+    results = _race(
+        [{"url": database_url, "role": "claim", "operator": "newbie", "ticket_ids": ids[w::4]} for w in range(4)]
+    )
+    assert [r["errors"] for r in results] == [[], [], [], []]
+    assert sum(len(r["won"]) for r in results) == len(ids)
+    with db.read_session(demo_engine) as session:
+        people = session.execute(select(Person.id).where(Person.handle == "newbie")).scalars().all()
+    assert len(people) == 1

@@ -90,10 +90,36 @@ def operator_person(session: Session, operator: str) -> Person:
     if person is None:
         person = session.execute(select(Person).where(Person.handle == operator)).scalars().first()
     if person is None:
+        person = _insert_person(session, operator)
+    return person
+
+
+def _insert_person(session: Session, operator: str) -> Person:
+    """An upsert: the same new operator claiming from several processes at once must not fail
+    (PostgreSQL does not serialise the select-then-insert the way SQLite's BEGIN IMMEDIATE does)."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("sqlite", "postgresql"):
         person = Person(name=operator, handle=operator, os_user=operator)
         session.add(person)
         session.flush()
-    return person
+        return person
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    table = Person.__table__  # type: ignore[attr-defined]
+    values = {
+        "name": operator,
+        "handle": operator,
+        "os_user": operator,
+        "timezone": "UTC",
+        "work_hours": "09:00-18:00",
+        "work_days": "12345",
+        "active": True,
+        "version": 1,
+    }
+    session.execute(dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=["handle"]))
+    return session.execute(select(Person).where(Person.handle == operator)).scalars().one()
 
 
 def find_operator_id(session: Session, operator: str) -> int | None:
@@ -113,7 +139,9 @@ def _handle(session: Session, person_id: int | None) -> str:
 
 
 def _lock(session: Session, ticket_id: int) -> Ticket:
-    stmt = select(Ticket).where(Ticket.id == ticket_id)  # type: ignore[arg-type]
+    """The ticket, row-locked on PostgreSQL (SQLite: the writer already holds the database lock),
+    read fresh even when the session has it already."""
+    stmt = select(Ticket).where(Ticket.id == ticket_id).execution_options(populate_existing=True)  # type: ignore[arg-type]
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     ticket = session.execute(stmt).scalars().first()
@@ -566,9 +594,10 @@ def bulk(
     result = BulkResult()
     with db.write_session(engine) as session:
         ctx = SlaContext(session)
-        for ticket_id in sorted(set(ticket_ids)):
-            ticket = session.get(Ticket, ticket_id)
-            if ticket is None:
+        for ticket_id in sorted(set(ticket_ids)):  # sorted: two bulk changes lock rows in the same order
+            try:
+                ticket = _lock(session, ticket_id)  # a concurrent claim is waited for, never overwritten
+            except TicketNotFound:
                 result.skipped[ticket_id] = "does not exist"
                 continue
 
@@ -735,9 +764,10 @@ def auto_assign(engine: Engine, ticket_ids: Iterable[int], *, operator: str, now
     with db.write_session(engine) as session:
         routes = team.route_all(session, now)
         ctx = SlaContext(session)
-        for ticket_id in sorted(set(ticket_ids)):
-            ticket = session.get(Ticket, ticket_id)
-            if ticket is None:
+        for ticket_id in sorted(set(ticket_ids)):  # sorted: two bulk changes lock rows in the same order
+            try:
+                ticket = _lock(session, ticket_id)  # a concurrent claim is waited for, never overwritten
+            except TicketNotFound:
                 result.skipped[ticket_id] = "does not exist"
                 continue
             if ticket.assignee_id is not None:
