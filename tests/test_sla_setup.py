@@ -135,6 +135,7 @@ def cli(tmp_path: Path):
 
     database = tmp_path / "cli.db"
     runner = CliRunner()
+    assert runner.invoke(main, ["--db", str(database), "db", "upgrade"]).exit_code == 0  # only db upgrade/init create
 
     def run(*args: str) -> tuple[int, str]:
         result = runner.invoke(main, ["--db", str(database), *args], catch_exceptions=False)
@@ -185,7 +186,7 @@ def test_cli_sets_up_a_two_calendar_team(cli) -> None:
 )
 def test_cli_refuses_bad_settings_with_the_field(cli, args: tuple[str, ...], message: str) -> None:
     code, out = cli(*args)
-    assert code == 1 and message in out, out
+    assert code == 2 and message in out, out  # an input error
 
 
 def test_cli_explain(tmp_path: Path) -> None:
@@ -194,7 +195,7 @@ def test_cli_explain(tmp_path: Path) -> None:
 
     database = tmp_path / "explain.db"
     runner = CliRunner()
-    runner.invoke(main, ["--db", str(database), "sla", "policies", "list"], catch_exceptions=False)
+    runner.invoke(main, ["--db", str(database), "db", "upgrade"], catch_exceptions=False)
     engine = db.make_engine(f"sqlite:///{database}")
     created = datetime(2026, 11, 23, 9, tzinfo=UTC)
     ticket_id = ops.create_ticket(
