@@ -78,9 +78,9 @@ def mail_fetch(ctx: CliContext, maildir_path: str | None, as_json: bool) -> None
     reports = {}
     try:
         if maildir_path or settings.maildir:
-            reports["maildir"] = inbound.fetch_maildir(ctx.engine(), settings, ctx.now(), maildir_path)
+            reports["maildir"] = inbound.fetch_maildir(ctx.engine(create=True), settings, ctx.now(), maildir_path)
         if settings.imap_enabled and not maildir_path:
-            reports["imap"] = imap.fetch_imap(ctx.engine(), settings, secret, ctx.now())
+            reports["imap"] = imap.fetch_imap(ctx.engine(create=True), settings, secret, ctx.now())
     except (MailServerError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
     if not reports:

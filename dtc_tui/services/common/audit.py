@@ -95,6 +95,28 @@ def record(
     bump(session, ENTITY_AREA.get(entity, entity))
 
 
+def entry_row(
+    *,
+    actor: str,
+    now: datetime,
+    entity: str,
+    entity_id: Any,
+    action: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An audit row as plain values, for bulk writers (imports); ``record`` is the one-row path."""
+    return {
+        "at": now,
+        "actor": actor,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "action": action,
+        "before": _json(before),
+        "after": _json(after),
+    }
+
+
 def counters(session: Session) -> dict[str, int]:
     return {row.area: row.counter for row in session.exec(select(ChangeCounter))}
 

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from dtc_tui.models import Customer, Person, SlaBreach, Ticket, TicketMessage
+from dtc_tui.models import AuditLog, Customer, Person, SlaBreach, Ticket, TicketMessage
 from dtc_tui.models.system import ImportBaseline
 from dtc_tui.services.common import audit
 from dtc_tui.services.importers.upsert import UpsertOutcome, bulk_insert, fetch_existing, upsert
@@ -70,6 +70,7 @@ OWNED = (
 TICKET = Ticket.__table__  # type: ignore[attr-defined]
 CUSTOMER = Customer.__table__  # type: ignore[attr-defined]
 BASELINE = ImportBaseline.__table__  # type: ignore[attr-defined]
+AUDIT = AuditLog.__table__  # type: ignore[attr-defined]
 CONFLICTS_SHOWN = 10
 
 
@@ -409,7 +410,11 @@ class TicketWriter:
         upsert(session, BASELINE, ("kind", "record_key"), rows, compare=("values",))
 
     def _audit_changes(self, session: Session, outcome: UpsertOutcome, existing: dict[str, dict[str, Any]]) -> None:
-        """One audit row per ticket the import changed (inserts are covered by the run's entry)."""
+        """One audit row per ticket the import changed (inserts are covered by the run's entry).
+
+        Written with ``bulk_insert`` so a planned import (see ``plan``) records them for the apply
+        like its other writes instead of writing inside the read pass."""
+        rows = []
         for row in outcome.updated:
             old = existing.get(row["external_id"])
             if old is None:
@@ -417,16 +422,19 @@ class TicketWriter:
             changed = [n for n in OWNED if n in row and plain(row[n]) != plain(old[n])]
             if not changed:
                 continue
-            audit.record(
-                session,
-                actor=self.actor,  # type: ignore[attr-defined]
-                now=self.now,
-                entity="ticket",
-                entity_id=row["id"],
-                action="import",
-                before={n: plain(old[n]) for n in changed},
-                after={n: plain(row[n]) for n in changed},
+            rows.append(
+                audit.entry_row(
+                    actor=self.actor,  # type: ignore[attr-defined]
+                    now=self.now,
+                    entity="ticket",
+                    entity_id=row["id"],
+                    action="import",
+                    before={n: plain(old[n]) for n in changed},
+                    after={n: plain(row[n]) for n in changed},
+                )
             )
+        if rows:
+            bulk_insert(session, AUDIT, rows)
 
     # Zendesk exports pauses in calendar minutes; a business-hours policy counts business minutes.
     pauses_in_calendar_minutes = False
