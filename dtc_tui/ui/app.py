@@ -1,7 +1,8 @@
 """The Textual app: one mode per area, keys 1-4, ``?`` for keys, ``q`` to quit.
 
-The app owns the engine, the clock and the operator's name; screens reach them through
-``self.dtc``. A one-second tick redraws live widgets (SLA timers), and a cheap change check
+The app owns the engine, the clock and the operator's name, and builds the facades from them
+once (``self.facades.tickets``...): screens reach the database only through those, and reach
+the app through ``self.dtc``. A one-second tick redraws live widgets (SLA timers), and a cheap change check
 (``change_counter`` rows) reloads the visible screen when another operator changed its area.
 """
 
@@ -15,10 +16,10 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from dtc_tui import db
 from dtc_tui.clock import Clock, SystemClock
 from dtc_tui.config import Settings
 from dtc_tui.ui.commands import AreaCommands
+from dtc_tui.ui.facades import Facades
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.help import HelpScreen, format_key
 
@@ -93,6 +94,7 @@ class DtcApp(App[None]):
         self.demo = demo
         self.database_label = _short_label(database_label or engine.url.render_as_string(hide_password=True))
         self.start_area = start_area
+        self.facades = Facades(engine, self.settings.operator, self.clock)
         self._counters: dict[str, int] = {}
         self.undo_stack: list[Any] = []  # ticket changes this operator can undo, newest last
         from dtc_tui.ui.facades.mail import MailFacade
@@ -123,16 +125,13 @@ class DtcApp(App[None]):
         self.set_interval(BREACH_RECORD_SECONDS, self.record_breaches, name="breaches")
         self.set_interval(CHECKPOINT_SECONDS, self.checkpoint_wal, name="checkpoint")
         self.start_mail()
-        if not self.demo:
-            from dtc_tui.services.common import dbinfo
-
-            if dbinfo.is_empty(self.engine):
-                self.notify(
-                    "This database is empty. Import data with 'dtc-tui import KIND FILE', "
-                    "or try the demo with 'dtc-tui --demo'.",
-                    title="No data yet",
-                    timeout=15,
-                )
+        if not self.demo and self.facades.app.is_empty():
+            self.notify(
+                "This database is empty. Import data with 'dtc-tui import KIND FILE', "
+                "or try the demo with 'dtc-tui --demo'.",
+                title="No data yet",
+                timeout=15,
+            )
 
     # --- navigation ---------------------------------------------------------------------------
 
@@ -173,17 +172,12 @@ class DtcApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="breaches")
     def record_breaches(self) -> int:
-        from dtc_tui.services.tickets.sla_store import record_due_breaches
-
-        with db.write_session(self.engine) as session:
-            return record_due_breaches(session, self.clock.now())
+        return self.facades.app.record_breaches()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="checkpoint")
     def checkpoint_wal(self) -> None:
         """Keep the WAL short on a shared box (PASSIVE never waits for other sessions)."""
-        from dtc_tui.services.common.maintenance import checkpoint
-
-        checkpoint(self.engine)
+        self.facades.app.checkpoint()
 
     # --- mail: sending and fetching run in threads, so a dead server costs a key press nothing ------
 
@@ -227,10 +221,7 @@ class DtcApp(App[None]):
         self.run_worker(run, thread=True, exit_on_error=False, group=f"mail-{name}", name=f"mail-{name}")
 
     def _read_counters(self) -> dict[str, int]:
-        from dtc_tui.services.common.audit import counters
-
-        with db.read_session(self.engine) as session:
-            return counters(session)
+        return self.facades.app.change_counters()
 
     def check_for_changes(self) -> None:
         """Reload the visible screen when its area changed in the database (another operator)."""

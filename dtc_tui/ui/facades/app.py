@@ -1,0 +1,36 @@
+"""What the app itself reads and writes on its timers: change counters, breaches, the WAL."""
+
+from __future__ import annotations
+
+from dtc_tui import db
+from dtc_tui.ui.facades.base import Facade
+
+
+class AppFacade(Facade):
+    # The services are imported on first call, as the app did before: starting stays cheap.
+
+    def change_counters(self) -> dict[str, int]:
+        """One counter per area, bumped by every write (the app reloads a screen when its area's moved)."""
+        from dtc_tui.services.common.audit import counters
+
+        with db.read_session(self.engine) as session:
+            return counters(session)
+
+    def record_breaches(self) -> int:
+        """Record running SLA clocks that passed their due time (the app's tick, not only cron)."""
+        from dtc_tui.services.tickets.sla_store import record_due_breaches
+
+        with db.write_session(self.engine) as session:
+            return record_due_breaches(session, self.now())
+
+    def checkpoint(self) -> None:
+        """Fold the WAL back into the database file (PASSIVE: never waits for other sessions)."""
+        from dtc_tui.services.common.maintenance import checkpoint
+
+        checkpoint(self.engine)
+
+    def is_empty(self) -> bool:
+        """No business data yet (only defaults): the app suggests an import or the demo."""
+        from dtc_tui.services.common import dbinfo
+
+        return dbinfo.is_empty(self.engine)
