@@ -120,3 +120,22 @@ def ticket_detail(session: Session, ticket_id: int, now: datetime) -> TicketDeta
 
 def ticket_ids_exist(session: Session, ids: list[int]) -> set[int]:
     return set(session.execute(select(Ticket.id).where(Ticket.id.in_(ids))).scalars())  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
+class SlaClocks:
+    """A ticket's SLA clocks as of ``now`` (the ticket view redraws them every second)."""
+
+    now: datetime
+    clocks: list[Clock]
+
+
+def sla_clocks(session: Session, ticket_id: int, now: datetime) -> SlaClocks:
+    ticket = session.get(Ticket, ticket_id)
+    return SlaClocks(now, SlaContext(session).clocks(ticket, now) if ticket else [])
+
+
+def ticket_tags(session: Session, ticket_id: int) -> str:
+    """The tags as stored (space separated), "" when the ticket is gone."""
+    ticket = session.get(Ticket, ticket_id)
+    return ticket.tags if ticket else ""

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
 
-from dtc_tui import db
-from dtc_tui.models.tickets import PRIORITIES, STATUSES
 from dtc_tui.services.tickets import ops
+from dtc_tui.ui.facades.tickets import PRIORITIES, STATUSES
 from dtc_tui.ui.widgets.modals import ChoiceModal, TextModal
 
 if TYPE_CHECKING:
     from dtc_tui.ui.app import DtcApp
+    from dtc_tui.ui.facades.tickets import TicketsFacade
 
 TICKET_BINDINGS: list[BindingType] = [
     Binding("c", "claim", "Claim", id="tickets.claim"),
@@ -98,22 +98,22 @@ class TicketActions:
             return None
         return targets[0]
 
-    def _now(self):
-        return self._dtc.clock.now()
+    @property
+    def _tickets(self) -> TicketsFacade:
+        return self._dtc.facades.tickets
 
     # --- actions ------------------------------------------------------------------------------
 
     def action_claim(self) -> None:
         target = self._single()
         if target:
-            self._run(lambda: ops.claim(self._dtc.engine, target[0], self._dtc.operator, self._now()))
+            self._run(lambda: self._tickets.claim(target[0]))
 
     def action_assign(self) -> None:
         targets = self.target_tickets()
         if not targets:
             return
-        with db.read_session(self._dtc.engine) as session:
-            people = ops.assignable_people(session)
+        people = self._tickets.assignable_people()
         options = [("-", "nobody (unassign)")] + [(str(p.id), f"{p.handle}  {p.name}") for p in people]
 
         def chosen(value: str | None) -> None:
@@ -122,25 +122,11 @@ class TicketActions:
             person_id = None if value == "-" else int(value)
             if len(targets) == 1:
                 ticket_id, version = targets[0]
-                self._run(
-                    lambda: ops.assign(
-                        self._dtc.engine,
-                        ticket_id,
-                        person_id,
-                        self._dtc.operator,
-                        self._now(),
-                        expected_version=version,
-                    )
-                )
+                self._run(lambda: self._tickets.assign(ticket_id, person_id, version))
             else:
                 self._run(
-                    lambda: ops.bulk(
-                        self._dtc.engine,
-                        [t for t, _ in targets],
-                        operator=self._dtc.operator,
-                        now=self._now(),
-                        assignee_id=person_id,
-                        assign_to_nobody=person_id is None,
+                    lambda: self._tickets.bulk(
+                        [t for t, _ in targets], assignee_id=person_id, assign_to_nobody=person_id is None
                     ),
                     "assigned",
                 )
@@ -157,23 +143,9 @@ class TicketActions:
                 return
             if len(targets) == 1:
                 ticket_id, version = targets[0]
-                self._run(
-                    lambda: ops.set_priority(
-                        self._dtc.engine, ticket_id, value, self._dtc.operator, self._now(), expected_version=version
-                    ),
-                    f"priority {value}",
-                )
+                self._run(lambda: self._tickets.set_priority(ticket_id, value, version), f"priority {value}")
             else:
-                self._run(
-                    lambda: ops.bulk(
-                        self._dtc.engine,
-                        [t for t, _ in targets],
-                        operator=self._dtc.operator,
-                        now=self._now(),
-                        priority=value,
-                    ),
-                    f"priority {value}",
-                )
+                self._run(lambda: self._tickets.bulk([t for t, _ in targets], priority=value), f"priority {value}")
 
         options = [(p, p) for p in reversed(PRIORITIES)]
         self.app.push_screen(ChoiceModal(f"Priority of {self._label(targets)}", options), chosen)
@@ -196,23 +168,9 @@ class TicketActions:
                 return
             if len(targets) == 1:
                 ticket_id, version = targets[0]
-                self._run(
-                    lambda: ops.set_status(
-                        self._dtc.engine, ticket_id, value, self._dtc.operator, self._now(), expected_version=version
-                    ),
-                    f"status {value}",
-                )
+                self._run(lambda: self._tickets.set_status(ticket_id, value, version), f"status {value}")
             else:
-                self._run(
-                    lambda: ops.bulk(
-                        self._dtc.engine,
-                        [t for t, _ in targets],
-                        operator=self._dtc.operator,
-                        now=self._now(),
-                        status=value,
-                    ),
-                    f"status {value}",
-                )
+                self._run(lambda: self._tickets.bulk([t for t, _ in targets], status=value), f"status {value}")
 
         self.app.push_screen(
             ChoiceModal(f"Status of {self._label(targets)}", [(s, labels[s]) for s in STATUSES]), chosen
@@ -227,21 +185,12 @@ class TicketActions:
 
         def entered(value: str | None) -> None:
             if value is not None:
-                self._run(
-                    lambda: ops.set_tags(
-                        self._dtc.engine, ticket_id, value, self._dtc.operator, self._now(), expected_version=version
-                    ),
-                    "tags saved",
-                )
+                self._run(lambda: self._tickets.set_tags(ticket_id, value, version), "tags saved")
 
         self.app.push_screen(TextModal(f"Tags of ticket {ticket_id} (space separated)", current), entered)
 
     def current_tags(self, ticket_id: int) -> str:
-        from dtc_tui.models import Ticket
-
-        with db.read_session(self._dtc.engine) as session:
-            ticket = session.get(Ticket, ticket_id)
-            return ticket.tags if ticket else ""
+        return self._tickets.tags(ticket_id)
 
     def action_reply(self, draft: str = "") -> None:
         target = self._single()
@@ -283,10 +232,7 @@ class TicketActions:
 
         def entered(value: str | None) -> None:
             if value is not None:
-                self._run(
-                    lambda: ops.add_note(self._dtc.engine, ticket_id, value, self._dtc.operator, self._now()),
-                    "note added",
-                )
+                self._run(lambda: self._tickets.add_note(ticket_id, value), "note added")
 
         self.app.push_screen(TextModal(f"Internal note on ticket {ticket_id}", multiline=True), entered)
 
@@ -295,13 +241,8 @@ class TicketActions:
         if target:
             ticket_id, version = target
             self._run(
-                lambda: ops.escalate(
-                    self._dtc.engine,
-                    ticket_id,
-                    self._dtc.operator,
-                    self._now(),
-                    expected_version=version,
-                    default_owner=self._dtc.settings.default_escalation_owner,
+                lambda: self._tickets.escalate(
+                    ticket_id, version, default_owner=self._dtc.settings.default_escalation_owner
                 )
             )
 
@@ -309,12 +250,7 @@ class TicketActions:
         """Route the marked (or current) unassigned tickets to their category owners."""
         targets = self.target_tickets()
         if targets:
-            self._run(
-                lambda: ops.auto_assign(
-                    self._dtc.engine, [t for t, _ in targets], operator=self._dtc.operator, now=self._now()
-                ),
-                "auto-assigned by routing",
-            )
+            self._run(lambda: self._tickets.auto_assign([t for t, _ in targets]), "auto-assigned by routing")
 
     def action_undo(self) -> None:
         if not self._dtc.undo_stack:
@@ -322,7 +258,7 @@ class TicketActions:
             return
         change = self._dtc.undo_stack.pop()
         try:
-            ops.undo(self._dtc.engine, change, self._dtc.operator, self._now())
+            self._tickets.undo(change)
         except ops.TicketError as exc:
             self._dtc.notify_safe(str(exc), title="Cannot undo", severity="warning")
             return
@@ -332,21 +268,11 @@ class TicketActions:
 
     def set_presence(self, ticket_id: int, state: str) -> None:
         """Tell other operators we are replying (from the queue; the ticket view also says "viewing")."""
-        from dtc_tui.services.common import presence
-
-        engine, operator, now = self._dtc.engine, self._dtc.operator, self._now()
+        here = self._dtc.facades.presence
         if state == "replying":
-            self._dtc.background_write(
-                "presence",
-                lambda: presence.beat(
-                    engine, operator=operator, entity="ticket", entity_id=ticket_id, state=state, now=now
-                ),
-            )
+            self._dtc.background_write("presence", lambda: here.beat("ticket", ticket_id, state))
         else:
-            self._dtc.background_write(
-                "presence-leave",
-                lambda: presence.leave(engine, operator=operator, entity="ticket", entity_id=ticket_id),
-            )
+            self._dtc.background_write("presence-leave", lambda: here.leave("ticket", ticket_id))
 
     @staticmethod
     def _label(targets: list[tuple[int, int | None]]) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import ClassVar
 
 from rich.table import Table
@@ -14,8 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Sparkline, Static
 
-from dtc_tui import db
-from dtc_tui.services.tickets.kpis import GROUPS, KpiReport, report
+from dtc_tui.services.tickets.kpis import GROUPS, KpiReport
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import TitleBar
 
@@ -67,10 +65,7 @@ class KpiScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="kpis")
     def compute(self, period: str) -> None:
-        now = self.app.clock.now()  # type: ignore[attr-defined]
-        start = (now - timedelta(days=PERIODS[period] - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        with db.read_session(self.app.engine) as session:  # type: ignore[attr-defined]
-            result = report(session, start=start, end=now, now=now)
+        result = self.app.facades.tickets.kpi_report(PERIODS[period])  # type: ignore[attr-defined]
         self.app.call_from_thread(self._computed, period, result)
 
     def _computed(self, period: str, result: KpiReport) -> None:

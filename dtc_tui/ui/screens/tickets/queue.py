@@ -11,8 +11,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
-from dtc_tui import db
-from dtc_tui.services.tickets import ops as ticket_ops
 from dtc_tui.services.tickets import sla
 from dtc_tui.services.tickets.queue import (
     SORTS,
@@ -21,7 +19,6 @@ from dtc_tui.services.tickets.queue import (
     QueueFilter,
     QueueQuery,
     QueueRow,
-    TicketQueueSource,
 )
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import AreaScreen
@@ -105,14 +102,13 @@ class TicketsScreen(TicketActions, AreaScreen):
         now = self.dtc.clock.now()
         local_midnight = now.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
         if self._me is None:
-            with db.read_session(self.dtc.engine) as session:
-                self._me = ticket_ops.find_operator_id(session, self.dtc.operator)
+            self._me = self.dtc.facades.tickets.operator_id()
         return QueueQuery(
             view=self.view, filter=self.filter, sort=self.sort, me=self._me, now=now, today_start=local_midnight
         )
 
     def reload_data(self) -> None:
-        self.table.set_source(TicketQueueSource(self.dtc.engine, self.build_query()), keep_cursor=True)
+        self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()), keep_cursor=True)
         self.update_status()
 
     def update_status(self) -> None:
@@ -165,11 +161,11 @@ class TicketsScreen(TicketActions, AreaScreen):
             self.app.push_screen(TicketScreen(int(target["ticket_id"])))
         elif "filter" in target:
             self.filter = QueueFilter.parse(str(target["filter"]))
-            self.table.set_source(TicketQueueSource(self.dtc.engine, self.build_query()))
+            self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()))
             self.update_status()
         elif target.get("more") in ("ticket_breached", "ticket_at_risk"):
             self.view = "breached" if target["more"] == "ticket_breached" else "at_risk"
-            self.table.set_source(TicketQueueSource(self.dtc.engine, self.build_query()))
+            self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()))
             self.update_status()
 
     def action_kpis(self) -> None:
@@ -190,13 +186,13 @@ class TicketsScreen(TicketActions, AreaScreen):
     def action_next_view(self) -> None:
         views = list(VIEWS)
         self.view = views[(views.index(self.view) + 1) % len(views)]
-        self.table.set_source(TicketQueueSource(self.dtc.engine, self.build_query()))
+        self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()))
         self.update_status()
 
     def action_next_sort(self) -> None:
         sorts = list(SORTS)
         self.sort = sorts[(sorts.index(self.sort) + 1) % len(sorts)]
-        self.table.set_source(TicketQueueSource(self.dtc.engine, self.build_query()))
+        self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()))
         self.update_status()
 
     def action_filter(self) -> None:
@@ -221,6 +217,6 @@ class TicketsScreen(TicketActions, AreaScreen):
             self.dtc.notify_safe(str(exc), title="Filter", severity="warning")
             return
         event.input.remove_class("-visible")
-        self.table.set_source(TicketQueueSource(self.dtc.engine, self.build_query()))
+        self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()))
         self.update_status()
         self.table.focus()

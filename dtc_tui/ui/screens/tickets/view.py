@@ -13,12 +13,11 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from dtc_tui import db
 from dtc_tui.services.common import presence
 from dtc_tui.services.mail.outbox import OutboxView
 from dtc_tui.services.mail.parse import QUOTE_MARKER
 from dtc_tui.services.tickets import sla
-from dtc_tui.services.tickets.detail import TicketDetail, ticket_detail
+from dtc_tui.services.tickets.detail import TicketDetail
 from dtc_tui.ui.safe import safe, safe_block
 from dtc_tui.ui.screens.base import TitleBar
 from dtc_tui.ui.screens.tickets.actions import TICKET_BINDINGS, TicketActions
@@ -79,32 +78,18 @@ class TicketScreen(TicketActions, Screen[None]):
         self.set_interval(PRESENCE_SECONDS, self.beat, name="presence")
 
     def on_unmount(self) -> None:
-        engine, operator, ticket_id = self.app.engine, self.app.operator, self.ticket_id
-        self.app.background_write(
-            "presence-leave", lambda: presence.leave(engine, operator=operator, entity="ticket", entity_id=ticket_id)
-        )
+        here, ticket_id = self.app.facades.presence, self.ticket_id
+        self.app.background_write("presence-leave", lambda: here.leave("ticket", ticket_id))
 
     def beat(self) -> None:
         """Heartbeat our presence and show who else has this ticket open."""
-        engine, operator, ticket_id = self.app.engine, self.app.operator, self.ticket_id
-        state, now = self.presence_state, self.app.clock.now()
+        here, ticket_id, state = self.app.facades.presence, self.ticket_id, self.presence_state
         # In a worker: a busy database skips this beat instead of freezing (or crashing) the screen.
-        self.app.background_write(
-            "presence",
-            lambda: presence.beat(
-                engine, operator=operator, entity="ticket", entity_id=ticket_id, state=state, now=now
-            ),
-        )
+        self.app.background_write("presence", lambda: here.beat("ticket", ticket_id, state))
         self.show_others()
 
     def show_others(self) -> None:
-        viewers = presence.others(
-            self.app.engine,
-            operator=self.app.operator,
-            entity="ticket",
-            entity_id=self.ticket_id,
-            now=self.app.clock.now(),
-        )
+        viewers = self.app.facades.presence.others("ticket", self.ticket_id)
         text = safe("Also here: " + presence.describe(viewers)) if viewers else Text("")
         self.query_one("#presence", Static).update(text)
 
@@ -117,8 +102,7 @@ class TicketScreen(TicketActions, Screen[None]):
         self.render_clocks()
 
     def reload_data(self) -> None:
-        with db.read_session(self.app.engine) as session:
-            self.detail = ticket_detail(session, self.ticket_id, self.app.clock.now())
+        self.detail = self.app.facades.tickets.detail(self.ticket_id)
         self.mail_states = self.app.mail.reply_states(self.ticket_id)
         title = Text(f"Ticket {self.ticket_id}", style="bold")
         title.append(f"   {self.app.operator}@{self.app.database_label}", style="dim")
@@ -178,13 +162,8 @@ class TicketScreen(TicketActions, Screen[None]):
     def render_clocks(self) -> None:
         if self.detail is None:
             return
-        with db.read_session(self.app.engine) as session:
-            from dtc_tui.models import Ticket
-            from dtc_tui.services.tickets.sla_store import SlaContext
-
-            ticket = session.get(Ticket, self.ticket_id)
-            now = self.app.clock.now()
-            clocks = SlaContext(session).clocks(ticket, now) if ticket else []
+        current = self.app.facades.tickets.clocks(self.ticket_id)
+        now, clocks = current.now, current.clocks
         table = Table(
             title=Text("SLA clocks", style="bold"), title_justify="left", expand=False, box=None, padding=(0, 2)
         )

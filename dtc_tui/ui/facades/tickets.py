@@ -1,0 +1,119 @@
+"""Tickets: the queue's source, one ticket's detail and clocks, every ticket action, the KPIs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from dtc_tui import db
+from dtc_tui.models.tickets import PRIORITIES, STATUSES
+from dtc_tui.services.tickets import ops
+from dtc_tui.services.tickets.detail import SlaClocks, TicketDetail, sla_clocks, ticket_detail, ticket_tags
+from dtc_tui.services.tickets.kpis import KpiReport, report
+from dtc_tui.services.tickets.queue import QueueQuery, TicketQueueSource
+from dtc_tui.ui.facades.base import Facade
+
+__all__ = ["PRIORITIES", "STATUSES", "TicketsFacade"]
+
+
+class TicketsFacade(Facade):
+    # --- reads --------------------------------------------------------------------------------
+
+    def operator_id(self) -> int | None:
+        """The operator's person id (the "mine" view), None when they are not on the team."""
+        with db.read_session(self.engine) as session:
+            return ops.find_operator_id(session, self.operator)
+
+    def queue_source(self, query: QueueQuery) -> TicketQueueSource:
+        """A windowed source: it opens a short session per page the table asks for."""
+        return TicketQueueSource(self.engine, query)
+
+    def detail(self, ticket_id: int) -> TicketDetail | None:
+        with db.read_session(self.engine) as session:
+            return ticket_detail(session, ticket_id, self.now())
+
+    def clocks(self, ticket_id: int) -> SlaClocks:
+        now = self.now()
+        with db.read_session(self.engine) as session:
+            return sla_clocks(session, ticket_id, now)
+
+    def tags(self, ticket_id: int) -> str:
+        with db.read_session(self.engine) as session:
+            return ticket_tags(session, ticket_id)
+
+    def assignable_people(self) -> list[ops.PersonChoice]:
+        with db.read_session(self.engine) as session:
+            return ops.assignable_people(session)
+
+    def kpi_report(self, days: int) -> KpiReport:
+        """The KPIs of the last ``days`` days, today included (from local midnight in UTC terms)."""
+        now = self.now()
+        start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        with db.read_session(self.engine) as session:
+            return report(session, start=start, end=now, now=now)
+
+    # --- writes (each raises ops.TicketError, or its StaleEdit, with a one-line message) ------
+
+    def claim(self, ticket_id: int) -> ops.Change:
+        return ops.claim(self.engine, ticket_id, self.operator, self.now())
+
+    def assign(self, ticket_id: int, person_id: int | None, expected_version: int | None) -> ops.Change:
+        return ops.assign(
+            self.engine, ticket_id, person_id, self.operator, self.now(), expected_version=expected_version
+        )
+
+    def set_priority(self, ticket_id: int, priority: str, expected_version: int | None) -> ops.Change:
+        return ops.set_priority(
+            self.engine, ticket_id, priority, self.operator, self.now(), expected_version=expected_version
+        )
+
+    def set_status(self, ticket_id: int, status: str, expected_version: int | None) -> ops.Change:
+        return ops.set_status(
+            self.engine, ticket_id, status, self.operator, self.now(), expected_version=expected_version
+        )
+
+    def set_tags(self, ticket_id: int, tags: str, expected_version: int | None) -> ops.Change:
+        return ops.set_tags(self.engine, ticket_id, tags, self.operator, self.now(), expected_version=expected_version)
+
+    def add_reply(self, ticket_id: int, body: str, expected_version: int | None) -> ops.Change:
+        return ops.add_reply(self.engine, ticket_id, body, self.operator, self.now(), expected_version=expected_version)
+
+    def add_note(self, ticket_id: int, body: str) -> ops.Change:
+        return ops.add_note(self.engine, ticket_id, body, self.operator, self.now())
+
+    def escalate(self, ticket_id: int, expected_version: int | None, *, default_owner: str) -> ops.Change:
+        return ops.escalate(
+            self.engine,
+            ticket_id,
+            self.operator,
+            self.now(),
+            expected_version=expected_version,
+            default_owner=default_owner,
+        )
+
+    def bulk(
+        self,
+        ticket_ids: Iterable[int],
+        *,
+        assignee_id: int | None = None,
+        assign_to_nobody: bool = False,
+        status: str | None = None,
+        priority: str | None = None,
+    ) -> ops.BulkResult:
+        """All marked tickets in one transaction: all change or none do."""
+        return ops.bulk(
+            self.engine,
+            ticket_ids,
+            operator=self.operator,
+            now=self.now(),
+            assignee_id=assignee_id,
+            assign_to_nobody=assign_to_nobody,
+            status=status,
+            priority=priority,
+        )
+
+    def auto_assign(self, ticket_ids: Iterable[int]) -> ops.BulkResult:
+        return ops.auto_assign(self.engine, ticket_ids, operator=self.operator, now=self.now())
+
+    def undo(self, change: ops.Change) -> ops.Change:
+        return ops.undo(self.engine, change, self.operator, self.now())
