@@ -17,10 +17,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
-from dtc_tui import db
 from dtc_tui.services.inventory import purchasing
 from dtc_tui.services.inventory import stock_state as inventory
-from dtc_tui.services.inventory.board import SORTS, Board, BoardFilter, BoardRow, FilterError, build_board
+from dtc_tui.services.inventory.board import SORTS, Board, BoardFilter, BoardRow, FilterError
 from dtc_tui.services.inventory.rules import STATE_LABELS
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import AreaScreen
@@ -172,9 +171,7 @@ class InventoryScreen(AreaScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="inventory-board")
     def compute_board(self) -> None:
-        now = self.dtc.clock.now()
-        with db.read_session(self.dtc.engine) as session:
-            board = build_board(session, now)
+        board = self.dtc.facades.inventory.board()
         self.app.call_from_thread(self._board_ready, board)
 
     def _board_ready(self, board: Board) -> None:
@@ -323,9 +320,7 @@ class InventoryScreen(AreaScreen):
             )
             return
         try:
-            numbers = purchasing.draft_from_lines(
-                self.dtc.engine, lines, actor=self.dtc.operator, now=self.dtc.clock.now()
-            )
+            numbers = self.dtc.facades.inventory.draft_pos(lines)
         except purchasing.PurchasingError as exc:
             self.dtc.notify_safe(str(exc), title="Inventory", severity="warning")
             return
@@ -348,7 +343,7 @@ class InventoryScreen(AreaScreen):
             return
         lines = [purchasing.TransferLine(m.sku_id, m.from_warehouse_id, m.to_warehouse_id, m.qty) for m in moves]
         try:
-            ids = purchasing.draft_transfers(self.dtc.engine, lines, actor=self.dtc.operator, now=self.dtc.clock.now())
+            ids = self.dtc.facades.inventory.draft_transfers(lines)
         except purchasing.PurchasingError as exc:
             self.dtc.notify_safe(str(exc), title="Inventory", severity="warning")
             return
@@ -369,21 +364,14 @@ class InventoryScreen(AreaScreen):
             self.dtc.notify_safe(f"{row.code} has no open PO to receive.", title="Inventory", severity="warning")
             return
         number = refs[0].ref
-        now = self.dtc.clock.now()
-        with db.read_session(self.dtc.engine) as session:
-            detail = purchasing.po_detail(session, number, now)
+        detail = self.dtc.facades.inventory.po_detail(number)
 
         def received(quantities: dict[str, int] | None) -> None:
             if not quantities:
                 return
             try:
-                receipt = purchasing.receive(
-                    self.dtc.engine,
-                    number,
-                    quantities,
-                    expected_version=detail.summary.version,
-                    actor=self.dtc.operator,
-                    now=self.dtc.clock.now(),
+                receipt = self.dtc.facades.inventory.receive(
+                    number, quantities, expected_version=detail.summary.version
                 )
             except purchasing.PurchasingError as exc:
                 self.dtc.notify_safe(str(exc), title="Inventory", severity="warning")
@@ -398,21 +386,13 @@ class InventoryScreen(AreaScreen):
             self.edit_parameters(row.sku_id, row.code)
 
     def edit_parameters(self, sku_id: int, code: str) -> None:
-        with db.read_session(self.dtc.engine) as session:
-            params = inventory.sku_parameters(session, sku_id)
+        params = self.dtc.facades.inventory.sku_parameters(sku_id)
 
         def saved(changes: dict[str, object] | None) -> None:
             if not changes:
                 return
             try:
-                inventory.update_sku_parameters(
-                    self.dtc.engine,
-                    sku_id,
-                    changes,
-                    expected_version=params.version,
-                    actor=self.dtc.operator,
-                    now=self.dtc.clock.now(),
-                )
+                self.dtc.facades.inventory.update_sku_parameters(sku_id, changes, expected_version=params.version)
             except inventory.InventoryError as exc:
                 self.dtc.notify_safe(str(exc), title="Inventory", severity="warning")
                 return
@@ -426,17 +406,13 @@ class InventoryScreen(AreaScreen):
     def action_health(self) -> None:
         if self.board is None:
             return
-        from dtc_tui.services.inventory.health import health
-
-        with db.read_session(self.dtc.engine) as session:
-            report = health(session, self.dtc.clock.now(), self.board)
+        report = self.dtc.facades.inventory.health(self.board)
         self.app.push_screen(HealthScreen(report))
 
     @on(WindowTable.RowSelected)
     def _open_detail(self, event: WindowTable.RowSelected) -> None:
         row: BoardRow = event.row
-        with db.read_session(self.dtc.engine) as session:
-            detail = inventory.sku_detail(session, row.sku_id, self.dtc.clock.now(), warehouse_id=row.warehouse_id)
+        detail = self.dtc.facades.inventory.sku_detail(row.sku_id, warehouse_id=row.warehouse_id)
 
         def closed(result: str | None) -> None:
             if result == "edit":

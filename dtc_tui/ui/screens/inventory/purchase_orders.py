@@ -13,7 +13,6 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from dtc_tui import db
 from dtc_tui.services.inventory import purchasing
 from dtc_tui.services.inventory.purchasing import PoDetail, PoLine, PoSummary, PurchasingError, TransferRow
 from dtc_tui.ui.safe import safe
@@ -123,9 +122,7 @@ class _PoBase(Screen[None]):
         if po.status != "draft":
             self.dtc.notify_safe(f"{po.number} is {po.status}, not a draft", title="Purchasing", severity="warning")
             return
-        with db.read_session(self.dtc.engine) as session:
-            model = purchasing.find_po(session, po.id)
-            default = purchasing.default_expected(session, model, self.now())
+        default = self.dtc.facades.inventory.default_expected(po.id)
 
         def parse(value: str) -> datetime:
             return purchasing.parse_expected(value, self.now())
@@ -133,13 +130,8 @@ class _PoBase(Screen[None]):
         def sent(expected: datetime | None) -> None:
             if expected is not None:
                 self.write(
-                    lambda: purchasing.mark_sent(
-                        self.dtc.engine,
-                        po.id,
-                        expected_version=po.version,
-                        actor=self.dtc.operator,
-                        now=self.now(),
-                        expected_at=expected,
+                    lambda: self.dtc.facades.inventory.mark_sent(
+                        po.id, expected_version=po.version, expected_at=expected
                     ),
                     lambda when: f"{po.number} sent; expected {when:%Y-%m-%d}",
                 )
@@ -161,19 +153,13 @@ class _PoBase(Screen[None]):
                 f"{po.number} is {po.status}: only sent POs can be received", title="Purchasing", severity="warning"
             )
             return
-        with db.read_session(self.dtc.engine) as session:
-            detail = purchasing.po_detail(session, po.id, self.now())
+        detail = self.dtc.facades.inventory.po_detail(po.id)
 
         def received(quantities: dict[str, int] | None) -> None:
             if quantities:
                 self.write(
-                    lambda: purchasing.receive(
-                        self.dtc.engine,
-                        po.id,
-                        quantities,
-                        expected_version=detail.summary.version,
-                        actor=self.dtc.operator,
-                        now=self.now(),
+                    lambda: self.dtc.facades.inventory.receive(
+                        po.id, quantities, expected_version=detail.summary.version
                     ),
                     lambda r: f"{r.number}: received {sum(r.received.values()):,} units ({r.status})",
                 )
@@ -184,9 +170,7 @@ class _PoBase(Screen[None]):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.write(
-                    lambda: purchasing.cancel(
-                        self.dtc.engine, po.id, expected_version=po.version, actor=self.dtc.operator, now=self.now()
-                    ),
+                    lambda: self.dtc.facades.inventory.cancel(po.id, expected_version=po.version),
                     f"{po.number} cancelled",
                 )
 
@@ -199,14 +183,7 @@ class _PoBase(Screen[None]):
         def chosen(expected: datetime | None) -> None:
             if expected is not None:
                 self.write(
-                    lambda: purchasing.set_expected(
-                        self.dtc.engine,
-                        po.id,
-                        expected,
-                        expected_version=po.version,
-                        actor=self.dtc.operator,
-                        now=self.now(),
-                    ),
+                    lambda: self.dtc.facades.inventory.set_expected(po.id, expected, expected_version=po.version),
                     f"{po.number}: expected {expected:%Y-%m-%d}",
                 )
 
@@ -265,13 +242,11 @@ class PoListScreen(_PoBase):
         self.reload_data()
 
     def reload_data(self) -> None:
-        now = self.now()
-        with db.read_session(self.dtc.engine) as session:
-            if self.showing == "pos":
-                statuses = purchasing.OPEN_STATUSES if self.open_only else None
-                rows: list[Any] = purchasing.list_pos(session, now, statuses=statuses)
-            else:
-                rows = purchasing.list_transfers(session, open_only=self.open_only)
+        inventory = self.dtc.facades.inventory
+        if self.showing == "pos":
+            rows: list[Any] = inventory.purchase_orders(open_only=self.open_only)
+        else:
+            rows = inventory.transfers(open_only=self.open_only)
         columns = PO_COLUMNS if self.showing == "pos" else TRANSFER_COLUMNS
         if self.table.columns != columns:
             self.table.set_columns(columns)
@@ -328,7 +303,7 @@ class PoListScreen(_PoBase):
             self.send_po(row)
         elif isinstance(row, TransferRow):
             self.write(
-                lambda: purchasing.dispatch_transfer(self.dtc.engine, row.id, actor=self.dtc.operator, now=self.now()),
+                lambda: self.dtc.facades.inventory.dispatch_transfer(row.id),
                 lambda when: f"{row.ref} dispatched; expected {when:%Y-%m-%d}",
             )
 
@@ -338,7 +313,7 @@ class PoListScreen(_PoBase):
             self.receive_po(row)
         elif isinstance(row, TransferRow):
             self.write(
-                lambda: purchasing.receive_transfer(self.dtc.engine, row.id, actor=self.dtc.operator, now=self.now()),
+                lambda: self.dtc.facades.inventory.receive_transfer(row.id),
                 f"{row.ref} received: {row.qty:,} x {row.code} in {row.to_warehouse}",
             )
 
@@ -353,7 +328,7 @@ class PoListScreen(_PoBase):
             self.cancel_po(row)
         elif isinstance(row, TransferRow):
             self.write(
-                lambda: purchasing.cancel_transfer(self.dtc.engine, row.id, actor=self.dtc.operator, now=self.now()),
+                lambda: self.dtc.facades.inventory.cancel_transfer(row.id),
                 f"{row.ref} cancelled",
             )
 
@@ -394,8 +369,7 @@ class PoDetailScreen(_PoBase):
         self.table.focus()
 
     def reload_data(self) -> None:
-        with db.read_session(self.dtc.engine) as session:
-            self.detail = purchasing.po_detail(session, self.po_id, self.now())
+        self.detail = self.dtc.facades.inventory.po_detail(self.po_id)
         po = self.detail.summary
         title = Text("Purchase order ", style="bold")
         title.append_text(safe(po.number, style="bold"))
@@ -442,14 +416,8 @@ class PoDetailScreen(_PoBase):
         def chosen(qty: int | None) -> None:
             if qty is not None:
                 self.write(
-                    lambda: purchasing.set_line_qty(
-                        self.dtc.engine,
-                        po.id,
-                        line.sku_id,
-                        qty,
-                        expected_version=po.version,
-                        actor=self.dtc.operator,
-                        now=self.now(),
+                    lambda: self.dtc.facades.inventory.set_line_qty(
+                        po.id, line.sku_id, qty, expected_version=po.version
                     ),
                     f"{line.code}: {qty:,}" if qty else f"{line.code} removed",
                 )
@@ -474,15 +442,7 @@ class PoDetailScreen(_PoBase):
             if value is not None:
                 code, qty = value
                 self.write(
-                    lambda: purchasing.add_line(
-                        self.dtc.engine,
-                        po.id,
-                        code,
-                        qty,
-                        expected_version=po.version,
-                        actor=self.dtc.operator,
-                        now=self.now(),
-                    ),
+                    lambda: self.dtc.facades.inventory.add_line(po.id, code, qty, expected_version=po.version),
                     f"{po.number}: +{qty:,} x {code}",
                 )
 

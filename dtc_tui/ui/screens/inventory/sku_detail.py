@@ -197,13 +197,10 @@ class SkuDetailScreen(ModalScreen[str | None]):
         return table
 
     def _show_numbers(self) -> None:
-        from dtc_tui import db
-        from dtc_tui.services.inventory.board import load_settings
         from dtc_tui.services.inventory.stock_state import explain
 
         row = self.focus_rows[self.focus_index]
-        with db.read_session(self.dtc.engine) as session:
-            cfg = load_settings(session)
+        cfg = self.dtc.facades.inventory.board_settings()
         lines = explain(row, self.detail.params, cfg.window_days, cfg.policy)
         title = Text("The numbers behind the suggestion: ")
         title.append_text(safe(row.warehouse if not row.is_total else "all warehouses"))
