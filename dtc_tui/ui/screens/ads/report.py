@@ -17,7 +17,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from dtc_tui import db
 from dtc_tui.services.ads import report as ads
 from dtc_tui.services.ads.metrics import (
     PRESET_DAYS,
@@ -291,13 +290,11 @@ class AdsScreen(AreaScreen):
     def reload_data(self) -> None:
         if self.period is None:
             return
-        with db.read_session(self.dtc.engine) as session:
-            self.report = ads.load_report(session, self.period, self.dtc.clock.now())
-            if self.level == "days" and self.report.campaign_row(self.campaign_id or 0) is None:
-                self.level, self.campaign_id = "campaigns", None  # the campaign is gone
-            self.day_rows = (
-                ads.load_days(session, self.report, campaign_id=self.campaign_id) if self.level == "days" else []
-            )
+        facade = self.dtc.facades.ads
+        self.report = facade.report(self.period)
+        if self.level == "days" and self.report.campaign_row(self.campaign_id or 0) is None:
+            self.level, self.campaign_id = "campaigns", None  # the campaign is gone
+        self.day_rows = facade.days(self.report, campaign_id=self.campaign_id) if self.level == "days" else []
         self._chart_cache.clear()
         self._show_rows(keep_cursor=True)
 
@@ -484,8 +481,7 @@ class AdsScreen(AreaScreen):
             if self.level == "days":
                 days = sorted(self.day_rows, key=lambda r: r.day or 0)
             else:
-                with db.read_session(self.dtc.engine) as session:
-                    days = ads.load_days(session, self.report, **scope)
+                days = self.dtc.facades.ads.days(self.report, **scope)
             target = row.targets.target_roas if row else self.report.rules.target_roas
             series = series_of(days, row.label if row else "", target, row.break_even if row else None)
             self._chart_cache[key] = series
@@ -519,8 +515,7 @@ class AdsScreen(AreaScreen):
             return
         if self.level == "days":
             assert self.report is not None
-            with db.read_session(self.dtc.engine) as session:
-                self.day_rows = ads.load_days(session, self.report, campaign_id=self.campaign_id)
+            self.day_rows = self.dtc.facades.ads.days(self.report, campaign_id=self.campaign_id)
         self._show_rows(keep_cursor=False)
 
     def show_target(self, target: dict) -> None:
@@ -628,14 +623,8 @@ class AdsScreen(AreaScreen):
                 return
             target_roas, target_cpa = values
             try:
-                ads.set_targets(
-                    self.dtc.engine,
-                    campaign_id,
-                    expected_version=version,
-                    target_roas=target_roas,
-                    target_cpa=target_cpa,
-                    actor=self.dtc.operator,
-                    now=self.dtc.clock.now(),
+                self.dtc.facades.ads.set_targets(
+                    campaign_id, expected_version=version, target_roas=target_roas, target_cpa=target_cpa
                 )
             except ads.TargetError as exc:
                 self.dtc.notify_safe(str(exc), title="Targets not saved", severity="error")
