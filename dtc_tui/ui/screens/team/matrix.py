@@ -20,14 +20,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from dtc_tui import db
-from dtc_tui.models.team import FUNCTIONS
 from dtc_tui.services.team import ops as team_ops
-from dtc_tui.services.team import view as team_view
 from dtc_tui.services.team.checks import Check, severity
 from dtc_tui.services.team.hours import describe, is_on_duty
 from dtc_tui.services.team.matrix import DutyInfo, PersonInfo, RouteRow, function_label
 from dtc_tui.services.team.view import TeamView
+from dtc_tui.ui.facades.team import FUNCTIONS
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import AreaScreen
 from dtc_tui.ui.screens.team.forms import FormField, TeamForm
@@ -137,9 +135,8 @@ class TeamScreen(AreaScreen):
     def reload_data(self) -> None:
         if not self._ready:
             return
-        now = self.dtc.clock.now()
-        with db.read_session(self.dtc.engine) as session:
-            view = team_view.load(session, now, include_inactive=self.show_inactive)
+        view = self.dtc.facades.team.view(include_inactive=self.show_inactive)
+        now = view.at
         self.view = view
         self._minute = (now.hour, now.minute)
         m = view.matrix
@@ -247,14 +244,8 @@ class TeamScreen(AreaScreen):
         if event.role == event.expected:
             return
         try:
-            team_ops.set_role(
-                self.dtc.engine,
-                duty_id=event.duty.id,
-                person_id=event.person.id,
-                role=event.role,
-                expected=event.expected,
-                actor=self.dtc.operator,
-                now=self.dtc.clock.now(),
+            self.dtc.facades.team.set_role(
+                duty_id=event.duty.id, person_id=event.person.id, role=event.role, expected=event.expected
             )
         except team_ops.TeamError as exc:
             self.dtc.notify_safe(str(exc), title="Not saved", severity="warning")
@@ -363,11 +354,7 @@ class TeamScreen(AreaScreen):
 
     def action_new_person(self) -> None:
         def submit(values: dict[str, Any]) -> str | None:
-            return self._guard(
-                lambda: team_ops.add_person(
-                    self.dtc.engine, self._person_form(values), actor=self.dtc.operator, now=self.dtc.clock.now()
-                )
-            )
+            return self._guard(lambda: self.dtc.facades.team.add_person(self._person_form(values)))
 
         self.app.push_screen(TeamForm("New person", self._person_fields(None), submit), self._saved)
 
@@ -379,13 +366,8 @@ class TeamScreen(AreaScreen):
 
         def submit(values: dict[str, Any]) -> str | None:
             return self._guard(
-                lambda: team_ops.update_person(
-                    self.dtc.engine,
-                    person.id,
-                    self._person_form(values),
-                    expected_version=person.version,
-                    actor=self.dtc.operator,
-                    now=self.dtc.clock.now(),
+                lambda: self.dtc.facades.team.update_person(
+                    person.id, self._person_form(values), expected_version=person.version
                 )
             )
 
@@ -430,11 +412,7 @@ class TeamScreen(AreaScreen):
 
     def action_new_duty(self) -> None:
         def submit(values: dict[str, Any]) -> str | None:
-            return self._guard(
-                lambda: team_ops.add_duty(
-                    self.dtc.engine, self._duty_form(values), actor=self.dtc.operator, now=self.dtc.clock.now()
-                )
-            )
+            return self._guard(lambda: self.dtc.facades.team.add_duty(self._duty_form(values)))
 
         self.app.push_screen(TeamForm("New duty", self._duty_fields(None), submit), self._saved)
 
@@ -446,13 +424,8 @@ class TeamScreen(AreaScreen):
 
         def submit(values: dict[str, Any]) -> str | None:
             return self._guard(
-                lambda: team_ops.update_duty(
-                    self.dtc.engine,
-                    duty.id,
-                    self._duty_form(values),
-                    expected_version=duty.version,
-                    actor=self.dtc.operator,
-                    now=self.dtc.clock.now(),
+                lambda: self.dtc.facades.team.update_duty(
+                    duty.id, self._duty_form(values), expected_version=duty.version
                 )
             )
 
@@ -482,14 +455,11 @@ class TeamScreen(AreaScreen):
 
         def submit(values: dict[str, Any]) -> str | None:
             return self._guard(
-                lambda: team_ops.set_rule(
-                    self.dtc.engine,
+                lambda: self.dtc.facades.team.set_rule(
                     row.category,
                     duty_id=int(values["duty"]) if values["duty"] else None,
                     backup_person_id=int(values["backup"]) if values["backup"] else None,
                     expected=expected,
-                    actor=self.dtc.operator,
-                    now=self.dtc.clock.now(),
                 )
             )
 
