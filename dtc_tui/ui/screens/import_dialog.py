@@ -140,7 +140,6 @@ class ImportDialog(ModalScreen["ImportSummary | None"]):
     def run_import(self, kind: str, path: Path, tz: str, dry_run: bool, date_order: str | None = None) -> None:
         from dtc_tui.services.importers.base import grouped_errors
         from dtc_tui.services.importers.errors import ImportFailed
-        from dtc_tui.services.importers.pipeline import run_import
 
         def progress(fraction: float, phase: str) -> None:
             self.app.call_from_thread(self._progress, fraction, phase)
@@ -152,16 +151,8 @@ class ImportDialog(ModalScreen["ImportSummary | None"]):
 
                 found = detect_kind(path)
                 kind, self.detected = found.kind, f"Imported as {found.kind}: {found.reason}"
-            summary = run_import(
-                self.dtc.engine,
-                kind,
-                path,
-                now=self.dtc.clock.now(),
-                actor=self.dtc.operator,
-                tz=tz,
-                dry_run=dry_run,
-                progress=progress,
-                date_order=date_order,
+            summary = self.dtc.facades.imports.run(
+                kind, path, tz=tz, dry_run=dry_run, progress=progress, date_order=date_order
             )
         except ImportFailed as exc:
             self.app.call_from_thread(self._failed, grouped_errors(exc.errors))

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
-from dtc_tui.services.common.audit import AuditSource, describe_change
+from dtc_tui.services.common.audit import describe_change
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import AreaScreen
 from dtc_tui.ui.widgets.window_table import Column, WindowTable
@@ -50,7 +50,7 @@ class AuditScreen(AreaScreen):
 
     def reload_data(self) -> None:
         table = self.query_one(WindowTable)
-        table.set_source(AuditSource(self.dtc.engine, entity=self.entity, actor=self.actor), keep_cursor=True)
+        table.set_source(self.dtc.facades.audit.source(entity=self.entity, actor=self.actor), keep_cursor=True)
         shown = " ".join(
             part
             for part in (f"entity:{self.entity}" if self.entity else "", f"who:{self.actor}" if self.actor else "")

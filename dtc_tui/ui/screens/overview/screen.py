@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from dtc_tui.services.overview.summary import Item, Overview, build, describe_kind
+from dtc_tui.services.overview.summary import Item, Overview, describe_kind
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import AreaScreen
 from dtc_tui.ui.widgets.window_table import Column, ListSource, WindowTable
@@ -76,7 +76,7 @@ class OverviewScreen(AreaScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="overview")
     def compute(self) -> None:
-        overview = build(self.dtc.engine, self.dtc.clock.now())
+        overview = self.dtc.facades.overview.build()
         self.app.call_from_thread(self.show, overview)
 
     def show(self, overview: Overview) -> None:

@@ -1,0 +1,39 @@
+"""The import dialog's one call: run an import of a file (or a dry run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dtc_tui.ui.facades.base import Facade
+
+if TYPE_CHECKING:
+    from dtc_tui.services.importers.base import ImportSummary
+    from dtc_tui.services.importers.pipeline import Progress
+
+
+class ImportFacade(Facade):
+    def run(
+        self,
+        kind: str,
+        path: Path,
+        *,
+        tz: str,
+        dry_run: bool,
+        progress: Progress | None = None,
+        date_order: str | None = None,
+    ) -> ImportSummary:
+        """Raises ``ImportFailed`` (all or nothing) or ``ValueError`` (an unknown time zone)."""
+        from dtc_tui.services.importers.pipeline import run_import  # heavy: imported when a file is imported
+
+        return run_import(
+            self.engine,
+            kind,
+            path,
+            now=self.now(),
+            actor=self.operator,
+            tz=tz,
+            dry_run=dry_run,
+            progress=progress,
+            date_order=date_order,
+        )
