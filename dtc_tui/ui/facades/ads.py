@@ -10,9 +10,13 @@ from dtc_tui.ui.facades.base import Facade
 
 
 class AdsFacade(Facade):
-    def report(self, period: Period) -> AdsReport:
+    def report_with_days(self, period: Period, campaign_id: int | None) -> tuple[AdsReport, list[ReportRow] | None]:
+        """The report and, in the same transaction, one campaign's days (None when it is gone or not asked)."""
         with db.read_session(self.engine) as session:
-            return ads.load_report(session, period, self.now())
+            report = ads.load_report(session, period, self.now())
+            if campaign_id is None or report.campaign_row(campaign_id) is None:
+                return report, None
+            return report, ads.load_days(session, report, campaign_id=campaign_id)
 
     def days(self, report: AdsReport, *, channel: str | None = None, campaign_id: int | None = None) -> list[ReportRow]:
         """One row per day of the report's period, for a campaign, a channel or the whole account."""

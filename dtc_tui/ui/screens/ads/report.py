@@ -290,11 +290,11 @@ class AdsScreen(AreaScreen):
     def reload_data(self) -> None:
         if self.period is None:
             return
-        facade = self.dtc.facades.ads
-        self.report = facade.report(self.period)
-        if self.level == "days" and self.report.campaign_row(self.campaign_id or 0) is None:
+        days_of = self.campaign_id if self.level == "days" else None
+        self.report, days = self.dtc.facades.ads.report_with_days(self.period, days_of)
+        if self.level == "days" and days is None:
             self.level, self.campaign_id = "campaigns", None  # the campaign is gone
-        self.day_rows = facade.days(self.report, campaign_id=self.campaign_id) if self.level == "days" else []
+        self.day_rows = days or []
         self._chart_cache.clear()
         self._show_rows(keep_cursor=True)
 
