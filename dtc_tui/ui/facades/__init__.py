@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from dtc_tui.ui.facades.audit import AuditFacade
     from dtc_tui.ui.facades.imports import ImportFacade
     from dtc_tui.ui.facades.inventory import InventoryFacade
+    from dtc_tui.ui.facades.orders import OrdersFacade
     from dtc_tui.ui.facades.overview import OverviewFacade
     from dtc_tui.ui.facades.presence import PresenceFacade
     from dtc_tui.ui.facades.team import TeamFacade
@@ -49,6 +50,12 @@ class Facades:
         from dtc_tui.ui.facades.inventory import InventoryFacade
 
         return InventoryFacade(*self._args)
+
+    @cached_property
+    def orders(self) -> OrdersFacade:
+        from dtc_tui.ui.facades.orders import OrdersFacade
+
+        return OrdersFacade(*self._args)
 
     @cached_property
     def ads(self) -> AdsFacade:

@@ -7,13 +7,11 @@ or ORM object leaves this class.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import Engine
 
 from dtc_tui import db
 from dtc_tui.services.orders import lookup
 from dtc_tui.services.orders.lookup import OrderDetail, OrderLink, OrderSummary
+from dtc_tui.ui.facades.base import Facade
 
 
 @dataclass(frozen=True)
@@ -22,12 +20,7 @@ class TicketOrderPanel:
     detail: OrderDetail
 
 
-class OrdersFacade:
-    def __init__(self, engine: Engine, operator: str, clock: Any) -> None:
-        self.engine = engine
-        self.operator = operator
-        self.clock = clock
-
+class OrdersFacade(Facade):
     def ticket_order(self, ticket_id: int) -> TicketOrderPanel | None:
         """The order a ticket is about, with how it was found (a guess is marked), or None."""
         with db.read_session(self.engine) as session:

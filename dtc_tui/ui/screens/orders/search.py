@@ -40,7 +40,7 @@ class OrdersScreen(Screen[None]):
         self.found: list[OrderSummary] = []
 
     def facade(self) -> OrdersFacade:
-        return OrdersFacade(self.app.engine, self.app.operator, self.app.clock)  # type: ignore[attr-defined]
+        return self.app.facades.orders  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield TitleBar(Text("Orders", style="bold"), id="title-bar")

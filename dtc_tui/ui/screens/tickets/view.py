@@ -117,10 +117,9 @@ class TicketScreen(TicketActions, Screen[None]):
 
     def render_order(self) -> None:
         """The order the ticket is about (hidden when none is found)."""
-        from dtc_tui.ui.facades.orders import OrdersFacade
         from dtc_tui.ui.screens.tickets.order_panel import order_panel
 
-        panel = OrdersFacade(self.app.engine, self.app.operator, self.app.clock).ticket_order(self.ticket_id)
+        panel = self.app.facades.orders.ticket_order(self.ticket_id)
         widget = self.query_one("#ticket-order", Static)
         widget.display = panel is not None
         self.order_name = panel.detail.summary.name if panel is not None else None
