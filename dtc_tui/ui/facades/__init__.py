@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from dtc_tui.ui.facades.orders import OrdersFacade
     from dtc_tui.ui.facades.overview import OverviewFacade
     from dtc_tui.ui.facades.presence import PresenceFacade
+    from dtc_tui.ui.facades.sla import SlaFacade
     from dtc_tui.ui.facades.team import TeamFacade
     from dtc_tui.ui.facades.tickets import TicketsFacade
 
@@ -44,6 +45,12 @@ class Facades:
         from dtc_tui.ui.facades.tickets import TicketsFacade
 
         return TicketsFacade(*self._args)
+
+    @cached_property
+    def sla(self) -> SlaFacade:
+        from dtc_tui.ui.facades.sla import SlaFacade
+
+        return SlaFacade(*self._args)
 
     @cached_property
     def inventory(self) -> InventoryFacade:

@@ -5,20 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
-
 from dtc_tui import db
-from dtc_tui.clock import Clock
 from dtc_tui.services.tickets import sla_admin
 from dtc_tui.services.tickets.sla_admin import CalendarView, PolicyView
+from dtc_tui.ui.facades.base import Facade
 
 
-class SlaFacade:
-    def __init__(self, engine: Engine, operator: str, clock: Clock) -> None:
-        self.engine = engine
-        self.operator = operator
-        self.clock = clock
-
+class SlaFacade(Facade):
     def policies(self) -> list[PolicyView]:
         with db.read_session(self.engine) as session:
             return sla_admin.list_policies(session)

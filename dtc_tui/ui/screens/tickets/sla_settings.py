@@ -53,8 +53,7 @@ class SlaSettingsScreen(Screen[None]):
 
     @property
     def facade(self) -> SlaFacade:
-        app = self.app
-        return SlaFacade(app.engine, app.operator, app.clock)  # type: ignore[attr-defined]
+        return self.app.facades.sla  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
