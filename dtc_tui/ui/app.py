@@ -75,7 +75,10 @@ class DtcApp(App[None]):
         Binding("4", "switch_area('team')", "Team", show=False, id="app.team"),
         Binding("5", "switch_area('audit')", "Audit", show=False, id="app.audit"),
         Binding("question_mark,f1", "help", "Keys", show=False, id="app.help"),
+        # q quits from an area's own screen; in a sub-view (ticket, KPIs, POs, orders...) it goes back,
+        # like Esc. check_action hides the one that does not apply, so the key reaches the other.
         Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("q", "back", "Back", show=False, id="app.back"),
     ]
 
     def __init__(
@@ -149,6 +152,27 @@ class DtcApp(App[None]):
         if show is not None and target:
             self.call_after_refresh(show, target)
 
+    def in_sub_view(self) -> bool:
+        """A screen pushed over the area's own screen. Modals (the palette, pickers) do not count: they
+        keep their own keys, and the palette must see the Quit of the screen it was opened on."""
+        return sum(1 for screen in self.screen_stack if not screen.is_modal) > 1
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "quit":
+            return not self.in_sub_view()
+        if action == "back":
+            return self.in_sub_view()
+        return True
+
+    async def action_back(self) -> None:
+        """Leave the sub-view the way its own back key does (it may ask first), else just pop it."""
+        screen = self.screen
+        for name in ("back", "close"):
+            if hasattr(screen, f"action_{name}"):
+                await self.run_action(name, screen)
+                return
+        self.pop_screen()
+
     def action_help(self) -> None:
         grouped: dict[tuple[str, str], list[str]] = {}
         for key, active in self.screen.active_bindings.items():
@@ -158,11 +182,6 @@ class DtcApp(App[None]):
         rows = [(", ".join(sorted(keys, key=len)), description) for (_a, description), keys in grouped.items()]
         rows.extend(getattr(self.screen, "HELP_EXTRA", []))
         self.push_screen(HelpScreen(getattr(self.screen, "AREA_TITLE", "dtc-tui"), rows))
-
-    def extra_commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
-        """Commands of the current screen that have no key (screens override ``palette_commands``)."""
-        provider = getattr(self.screen, "palette_commands", None)
-        return list(provider()) if provider else []
 
     # --- live updates -------------------------------------------------------------------------
 

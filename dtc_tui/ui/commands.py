@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.dom import DOMNode
+from textual.screen import Screen
+
+from dtc_tui.ui.screens.help import format_key
 
 if TYPE_CHECKING:
     from dtc_tui.ui.app import DtcApp
@@ -23,23 +28,47 @@ def _open_sla_settings(app: DtcApp) -> None:
     app.push_screen(SlaSettingsScreen())
 
 
+def _is_ours(node: DOMNode) -> bool:
+    """Bindings of the app, the screen and our own widgets; not Textual's (an Input's "Delete character left")."""
+    return isinstance(node, (App, Screen)) or type(node).__module__.startswith("dtc_tui.")
+
+
+def screen_actions(screen: Screen[Any]) -> list[tuple[str, str, str, DOMNode]]:
+    """(description, keys, action, node) of every enabled action with a description on ``screen``.
+
+    Read from the screen the palette was opened on (``Provider.screen``), never ``app.screen``,
+    which is the palette itself while it is open. One entry per action, with all its keys.
+    """
+    grouped: dict[tuple[int, str], tuple[str, list[str], DOMNode]] = {}
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if not binding.description or not active.enabled or not _is_ours(active.node):
+            continue
+        if binding.action.startswith("switch_area("):
+            continue  # the "Go to" entries cover these, with their key
+        entry = grouped.setdefault((id(active.node), binding.action), (binding.description, [], active.node))
+        entry[1].append(format_key(key))
+    return [
+        (description, ", ".join(sorted(keys, key=len)), action, node)
+        for (_, action), (description, keys, node) in grouped.items()
+    ]
+
+
 class AreaCommands(Provider):
     def _commands(self) -> list[tuple[str, str, object]]:
         app: DtcApp = self.app  # type: ignore[assignment]
+        tabs = {area: (key, label) for key, area, label in app.AREA_TABS}
         commands: list[tuple[str, str, object]] = []
         for mode, title in app.AREA_TITLES.items():
-            commands.append((f"Go to {title}", f"Switch to the {title} screen", partial(app.action_switch_area, mode)))
-        screen = app.screen
-        seen: set[str] = set()
-        for active in screen.active_bindings.values():
-            binding = active.binding
-            if not binding.description or binding.action in seen or not active.enabled:
-                continue
-            seen.add(binding.action)
-            commands.append(
-                (f"{binding.description}", f"Key {binding.key}", partial(app.run_action, binding.action, active.node))
-            )
-        for title, help_text, callback in app.extra_commands():
+            key, label = tabs.get(mode, ("", title))
+            # The tab's short name too ("Stock" for Inventory), as the title bar shows it.
+            name = title if label in title else f"{title} ({label})"
+            help_text = f"Switch to the {title} screen" + (f" (key {key})" if key else "")
+            commands.append((f"Go to {name}", help_text, partial(app.action_switch_area, mode)))
+        for description, keys, action, node in screen_actions(self.screen):
+            commands.append((description, f"Key {keys}", partial(app.run_action, action, node)))
+        extra = getattr(self.screen, "palette_commands", None)
+        for title, help_text, callback in list(extra()) if extra else []:
             commands.append((title, help_text, callback))
         commands.append(
             (
