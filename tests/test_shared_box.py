@@ -243,7 +243,7 @@ async def test_audit_view_shows_the_change_just_made(
     async with app.run_test(size=(140, 30)) as pilot:
         await pilot.pause()
         ticket_id = app.screen.query_one("#queue").cursor_row.id
-        await pilot.press("p", "enter")  # priority: urgent
+        await pilot.press("p", "home", "enter")  # priority: urgent (the picker opens on the current one)
         await pilot.pause()
         await pilot.press("5")
         await pilot.pause()

@@ -79,19 +79,19 @@ async def test_assign_status_and_priority_through_pickers(
         await pilot.pause()
         row = queue(app).cursor_row
         await pilot.press("a")  # picker: "nobody", then people by handle: ana, ben, chen, dana...
-        await pilot.press("j", "j", "enter")
+        await pilot.press("home", "j", "j", "enter")
         await pilot.pause()
         with db.read_session(sqlite_demo_engine) as session:
             ben = session.execute(select(Person).where(Person.handle == "ben")).scalars().one()
         assert ticket(sqlite_demo_engine, row.id).assignee_id == ben.id
-        await pilot.press("s")  # statuses: new, open, pending...
-        await pilot.press("j", "j", "enter")
+        await pilot.press("s")  # statuses: new, open, pending... (the picker opens on the current one)
+        await pilot.press("home", "j", "j", "enter")
         await pilot.pause()
         after = ticket(sqlite_demo_engine, row.id)
         assert after.status == "pending"
         assert after.paused_since == clock.now()
         await pilot.press("p")  # priorities from urgent down
-        await pilot.press("enter")
+        await pilot.press("home", "enter")
         await pilot.pause()
         assert ticket(sqlite_demo_engine, row.id).priority == "urgent"
 

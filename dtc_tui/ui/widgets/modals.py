@@ -77,12 +77,16 @@ class TextModal(ModalScreen[str | None]):
         Binding("ctrl+s", "save", "Save", id="modal.save"),
     ]
 
-    def __init__(self, title: str, initial: str = "", *, multiline: bool = False, hint: str = "") -> None:
+    def __init__(
+        self, title: str, initial: str = "", *, multiline: bool = False, hint: str = "", append: bool = False
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.initial = initial
         self.multiline = multiline
         self.hint = hint
+        # append: the cursor waits after the text, nothing selected, so typing adds (tags) instead of replacing.
+        self.append = append
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -91,7 +95,7 @@ class TextModal(ModalScreen[str | None]):
                 yield TextArea(self.initial, id="text", soft_wrap=True, show_line_numbers=False)
                 yield Label(Text(self.hint or "ctrl+s saves, Esc cancels"), classes="hint")
             else:
-                yield Input(self.initial, id="text")
+                yield Input(self.initial, id="text", select_on_focus=not self.append)
                 yield Label(Text(self.hint or "Enter saves, Esc cancels"), classes="hint")
 
     def on_mount(self) -> None:

@@ -51,6 +51,10 @@ class TicketActions:
     def clear_ticket_marks(self) -> None:
         """Marks are cleared after a bulk change (the queue overrides this)."""
 
+    def shown_ticket_value(self, field: str) -> str | None:
+        """``field`` (status, priority, assignee_id) of the one ticket shown as a picker option id, or None."""
+        return None
+
     # --- plumbing -----------------------------------------------------------------------------
 
     @property
@@ -102,6 +106,17 @@ class TicketActions:
     def _tickets(self) -> TicketsFacade:
         return self._dtc.facades.tickets
 
+    def _current(self, targets: list[tuple[int, int | None]], field: str) -> str | None:
+        """The picker opens on the current value of a single ticket (Enter then changes nothing)."""
+        return self.shown_ticket_value(field) if len(targets) == 1 else None
+
+    def _unchanged(self, targets: list[tuple[int, int | None]], field: str, value: str, current: str | None) -> bool:
+        """Choosing the value a ticket already has writes nothing: no event, no audit row, no undo step."""
+        if len(targets) == 1 and value == current:
+            self._dtc.notify_safe(f"ticket {targets[0][0]} already has that {field}; nothing changed")
+            return True
+        return False
+
     # --- actions ------------------------------------------------------------------------------
 
     def action_claim(self) -> None:
@@ -115,9 +130,10 @@ class TicketActions:
             return
         people = self._tickets.assignable_people()
         options = [("-", "nobody (unassign)")] + [(str(p.id), f"{p.handle}  {p.name}") for p in people]
+        current = self._current(targets, "assignee_id")
 
         def chosen(value: str | None) -> None:
-            if value is None:
+            if value is None or self._unchanged(targets, "assignee", value, current):
                 return
             person_id = None if value == "-" else int(value)
             if len(targets) == 1:
@@ -131,15 +147,16 @@ class TicketActions:
                     "assigned",
                 )
 
-        self.app.push_screen(ChoiceModal(f"Assign {self._label(targets)} to", options), chosen)
+        self.app.push_screen(ChoiceModal(f"Assign {self._label(targets)} to", options, current), chosen)
 
     def action_priority(self) -> None:
         targets = self.target_tickets()
         if not targets:
             return
+        current = self._current(targets, "priority")
 
         def chosen(value: str | None) -> None:
-            if value is None:
+            if value is None or self._unchanged(targets, "priority", value, current):
                 return
             if len(targets) == 1:
                 ticket_id, version = targets[0]
@@ -148,7 +165,7 @@ class TicketActions:
                 self._run(lambda: self._tickets.bulk([t for t, _ in targets], priority=value), f"priority {value}")
 
         options = [(p, p) for p in reversed(PRIORITIES)]
-        self.app.push_screen(ChoiceModal(f"Priority of {self._label(targets)}", options), chosen)
+        self.app.push_screen(ChoiceModal(f"Priority of {self._label(targets)}", options, current), chosen)
 
     def action_status(self) -> None:
         targets = self.target_tickets()
@@ -162,9 +179,10 @@ class TicketActions:
             "solved": "solved",
             "closed": "closed",
         }
+        current = self._current(targets, "status")
 
         def chosen(value: str | None) -> None:
-            if value is None:
+            if value is None or self._unchanged(targets, "status", value, current):
                 return
             if len(targets) == 1:
                 ticket_id, version = targets[0]
@@ -173,7 +191,7 @@ class TicketActions:
                 self._run(lambda: self._tickets.bulk([t for t, _ in targets], status=value), f"status {value}")
 
         self.app.push_screen(
-            ChoiceModal(f"Status of {self._label(targets)}", [(s, labels[s]) for s in STATUSES]), chosen
+            ChoiceModal(f"Status of {self._label(targets)}", [(s, labels[s]) for s in STATUSES], current), chosen
         )
 
     def action_tags(self) -> None:
@@ -187,7 +205,7 @@ class TicketActions:
             if value is not None:
                 self._run(lambda: self._tickets.set_tags(ticket_id, value, version), "tags saved")
 
-        self.app.push_screen(TextModal(f"Tags of ticket {ticket_id} (space separated)", current), entered)
+        self.app.push_screen(TextModal(f"Tags of ticket {ticket_id} (space separated)", current, append=True), entered)
 
     def current_tags(self, ticket_id: int) -> str:
         return self._tickets.tags(ticket_id)

@@ -153,6 +153,10 @@ class TicketsScreen(TicketActions, AreaScreen):
     def clear_ticket_marks(self) -> None:
         self.table.clear_marks()
 
+    def shown_ticket_value(self, field: str) -> str | None:
+        row = self.table.cursor_row
+        return _as_choice(getattr(row, field)) if row is not None and not self.table.marked else None
+
     def show_target(self, target: dict) -> None:
         """Open what the overview points at: a ticket, a filtered queue or a view."""
         if "ticket_id" in target:
@@ -220,3 +224,8 @@ class TicketsScreen(TicketActions, AreaScreen):
         self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()))
         self.update_status()
         self.table.focus()
+
+
+def _as_choice(value: object) -> str:
+    """A row's value as the pickers' option id (an unassigned ticket is "-")."""
+    return "-" if value is None else str(value)

@@ -236,6 +236,12 @@ class TicketScreen(TicketActions, Screen[None]):
         if self.detail is not None:
             self.render_thread()
 
+    def shown_ticket_value(self, field: str) -> str | None:
+        if self.detail is None:
+            return None
+        value = getattr(self.detail, field)
+        return "-" if value is None else str(value)
+
     def action_back(self) -> None:
         self.app.pop_screen()
 
