@@ -44,7 +44,20 @@ async def test_palette_opens_the_dialog_and_imports(
         await pilot.pause()
         assert isinstance(app.screen, ImportDialog)
         await type_text(pilot, "zendesk_tickets.csv")
+        assert "[x] Dry run" in screen_text(app)  # on by default, shown as text, not only as a colour
         await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "dry run: nothing was written" in screen_text(app)
+        assert zendesk_tickets(sqlite_demo_engine) == 0
+        await pilot.press("tab", "tab")  # path -> zone -> the dry run box
+        assert app.screen.focused is app.screen.query_one("#dry-run")
+        await pilot.press("enter")  # Enter does not toggle it...
+        assert app.screen.query_one("#dry-run").value is True  # type: ignore[attr-defined]
+        await pilot.press("space")  # ...Space does
+        await pilot.pause()
+        assert "[ ] Dry run" in screen_text(app)
+        await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await pilot.pause()
         text = screen_text(app)
@@ -84,7 +97,7 @@ async def test_dry_run_and_missing_file(sqlite_demo_engine: Engine, clock: Fixed
         await pilot.pause()
         assert "nope.csv: no such file" in screen_text(app)
         dialog.query_one("#path").value = "z.csv"  # type: ignore[attr-defined]
-        dialog.query_one("#dry-run").value = True  # type: ignore[attr-defined]
+        assert dialog.query_one("#dry-run").value is True  # type: ignore[attr-defined]  # the default
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await pilot.pause()

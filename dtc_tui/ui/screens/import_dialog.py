@@ -16,6 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Select, Static
 
@@ -37,6 +38,20 @@ def kind_options() -> list[tuple[str, str]]:
     formats = [(describe(kind).split(" -> ")[0], kind) for kind in FORMAT_KINDS]
     tables = [(f"dtc-tui export: {kind}", kind) for kind in IMPORT_KINDS if kind not in FORMAT_KINDS]
     return [("Detect from the header", AUTO), *formats, *tables]
+
+
+class TextCheckbox(Checkbox, inherit_bindings=False):
+    """A checkbox whose state is a word, not a colour: ``[x] Dry run`` / ``[ ] Dry run``.
+
+    Only Space toggles it: Enter, pressed to "go" from anywhere in the dialog, must not
+    silently turn a dry run into a real import.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_button", "Toggle", show=False)]
+
+    @property
+    def _button(self) -> Content:
+        return Content.assemble(("[x]" if self.value else "[ ]", self.get_visual_style("toggle--label")))
 
 
 class ImportDialog(ModalScreen["ImportSummary | None"]):
@@ -62,9 +77,10 @@ class ImportDialog(ModalScreen["ImportSummary | None"]):
         Binding("ctrl+s", "run", "Import", id="import.run"),
     ]
 
-    def __init__(self, path: str = "", kind: str = AUTO) -> None:
+    def __init__(self, path: str = "", kind: str = AUTO, *, dry_run: bool = True) -> None:
         super().__init__()
         self.initial_path = path
+        self.initial_dry_run = dry_run  # on by default: the first run of a new file only reports
         self.initial_kind = kind
         self.summary: ImportSummary | None = None
         self.busy = False
@@ -87,7 +103,7 @@ class ImportDialog(ModalScreen["ImportSummary | None"]):
             with Horizontal(classes="row"):
                 yield Label("Zone")
                 yield Input("UTC", placeholder="UTC", id="tz")
-                yield Checkbox("Dry run", id="dry-run")
+                yield TextCheckbox("Dry run", self.initial_dry_run, id="dry-run")
                 yield Button("Import", variant="primary", id="run")
                 yield Button("Close", id="close")
             yield ProgressBar(total=1.0, show_eta=False, id="progress")
@@ -95,7 +111,8 @@ class ImportDialog(ModalScreen["ImportSummary | None"]):
                 yield Static(
                     Text(
                         "Enter or ctrl+s imports; every row is checked first, and nothing is written "
-                        "when one fails. Esc closes.",
+                        "when one fails. A dry run writes nothing: Tab to [x] Dry run, Space to turn it off. "
+                        "Esc closes.",
                         style="dim",
                     ),
                     id="summary",
