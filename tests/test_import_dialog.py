@@ -136,6 +136,7 @@ def test_import_dialog_snapshot(
 
     async def run_before(pilot) -> None:
         await app.push_screen(ImportDialog(path="zendesk_tickets.csv"))
+        app.screen.query_one("#path").cursor_blink = False  # type: ignore[attr-defined]  # a stable picture
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await pilot.pause()
