@@ -13,6 +13,7 @@ import click
 
 from dtc_tui.commands.common import EXIT_USAGE, CliContext, DatabaseUnavailableExit, echo_json, pass_ctx
 from dtc_tui.config import ConfigError, load_settings, normalise_db_argument
+from dtc_tui.errors import UserError
 
 # Command groups by module; each module keeps its own imports lazy.
 COMMAND_MODULES = [
@@ -44,6 +45,12 @@ def _resolve_database(db: str | None, demo: bool, settings) -> tuple[str, str]:
     return settings.resolved_database_url(), "default (user data directory)"
 
 
+class UserErrorExit(click.ClickException):
+    """A ``UserError`` as the CLI shows it: ``Error: <message>`` on stderr, exit 2, no traceback."""
+
+    exit_code = EXIT_USAGE
+
+
 class DtcGroup(click.Group):
     """The one place that turns errors into exit codes (documented in the README):
     0 ok, 1 needs attention (check commands exit 1 themselves), 2 usage or input error,
@@ -54,6 +61,8 @@ class DtcGroup(click.Group):
 
         try:
             return super().invoke(ctx)
+        except UserError as exc:  # dtc_tui.errors: a stale edit, a bad filter or period...: one line
+            raise UserErrorExit(str(exc)) from exc
         except click.ClickException as exc:
             if type(exc) is click.ClickException:
                 exc.exit_code = EXIT_USAGE  # a plain one-line user error; 1 means "needs attention"

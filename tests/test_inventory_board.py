@@ -10,7 +10,8 @@ from sqlalchemy import Engine
 
 from dtc_tui import db
 from dtc_tui.services.inventory import stock_state as inventory
-from dtc_tui.services.inventory.board import BoardFilter, FilterError, build_board, forget_sales_history
+from dtc_tui.services.common.filters import FilterError
+from dtc_tui.services.inventory.board import BoardFilter, build_board, forget_sales_history
 from tests.conftest import FIXED_NOW
 from tests.inventory_world import NOW, TODAY, every_day, make_world
 

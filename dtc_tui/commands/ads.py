@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import csv
 import sys
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from dtc_tui.commands.common import CliContext, echo_json, parse_period, pass_ctx
+from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
 
 if TYPE_CHECKING:
     from dtc_tui.services.ads.report import AdsReport, ReportRow
@@ -25,17 +24,19 @@ def ads_group() -> None:
     """Ad spend vs ROAS: report and alert check."""
 
 
-def _period(ctx: CliContext, period: str, start: date | None, end: date | None) -> Any:
+def _period(ctx: CliContext, period: str, start: str | None, end: str | None) -> Any:
+    """--period, or --from/--to (each a day: 2026-10-31, yesterday, 7d ago); a PeriodError exits 2."""
     from dtc_tui.services.ads import metrics as ads_metrics
+    from dtc_tui.services.common import periods
 
     if (start is None) != (end is None):
         raise click.ClickException("give both --from and --to for a custom period")
-    try:
-        if start is not None and end is not None:
-            return ads_metrics.custom(start, end)
-        return ads_metrics.last_days(parse_period(period), ctx.now())
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
+    if start is not None and end is not None:
+        first, last = periods.parse_day(start, ctx.now()), periods.parse_day(end, ctx.now())
+        if last < first:
+            raise periods.PeriodError(f"period ends ({last}) before it starts ({first})")
+        return ads_metrics.custom(first, last)
+    return ads_metrics.period_from_text(period, ctx.now())
 
 
 def _load(ctx: CliContext, period: Any) -> AdsReport:
@@ -46,21 +47,16 @@ def _load(ctx: CliContext, period: Any) -> AdsReport:
         return ads.load_report(session, period, ctx.now())
 
 
-def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-10-31") from exc
-
-
 period_options = [
     click.option(
-        "--period", default=None, metavar="7d|14d|30d|90d|Nd", help="The last N complete days (today is left out)."
+        "--period",
+        default=None,
+        metavar="PERIOD",
+        help="7d, 2w...: the last N complete days (today left out); or yesterday, a date, a range "
+        "2026-11-01..2026-11-15 (docs/periods.md).",
     ),
-    click.option("--from", "start", callback=_date, metavar="YYYY-MM-DD", help="Custom period start (with --to)."),
-    click.option("--to", "end", callback=_date, metavar="YYYY-MM-DD", help="Custom period end, included."),
+    click.option("--from", "start", metavar="DAY", help="Custom period start (with --to): 2026-10-31, yesterday..."),
+    click.option("--to", "end", metavar="DAY", help="Custom period end, included."),
 ]
 
 
@@ -84,8 +80,8 @@ def with_period(function: Any) -> Any:
 def report(
     ctx: CliContext,
     period: str | None,
-    start: date | None,
-    end: date | None,
+    start: str | None,
+    end: str | None,
     by: str,
     channel: str | None,
     campaign_id: int | None,
@@ -296,7 +292,7 @@ def _write_csv(rows: list[ReportRow], by: str) -> None:
 @with_period
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-def check(ctx: CliContext, period: str | None, start: date | None, end: date | None, as_json: bool) -> None:
+def check(ctx: CliContext, period: str | None, start: str | None, end: str | None, as_json: bool) -> None:
     """Print the ad alerts (pause, CPA, spend share, stock); exit 1 when there are any."""
     report_data = _load(ctx, _period(ctx, period or "7d", start, end))
     alerts = report_data.alerts

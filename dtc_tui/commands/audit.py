@@ -2,43 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import click
 
 from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
 
-
-def parse_since(value: str, now: datetime) -> datetime:
-    """'2h', '3d', '2026-11-20' or an ISO time (UTC when no zone is given)."""
-    value = value.strip()
-    units = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-    if value[-1:] in units and value[:-1].isdigit():
-        return now - timedelta(**{units[value[-1]]: int(value[:-1])})
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r}: use 2h, 3d, 1w, 2026-11-20 or 2026-11-20T09:00") from exc
-    from dtc_tui.clock import as_utc
-
-    return as_utc(parsed)
+# Static so --help imports no services; tests/test_filters.py checks it names every field of AUDIT_FILTER.
+AUDIT_FILTER_HELP = (
+    "Filter as in the app's audit log: who:ana entity:ticket id:42 action:update since:2h, "
+    "-field:value leaves out, other words match the record id or the change (docs/filters.md)."
+)
 
 
 @click.command("audit")
-@click.option("--since", default="1d", show_default=True, help="2h, 3d, 1w, a date or an ISO time.")
+@click.option("--since", default="1d", show_default=True, help="2h, 3d, 1w (ago), a date, yesterday, an ISO time.")
 @click.option("--entity", default=None, help="Only this kind of record: ticket, sku, campaign, person...")
+@click.option("--filter", "filter_text", default="", metavar="TEXT", help=AUDIT_FILTER_HELP)
 @click.option("--limit", default=200, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
-def audit_command(ctx: CliContext, since: str, entity: str | None, limit: int, as_json: bool) -> None:
+def audit_command(ctx: CliContext, since: str, entity: str | None, filter_text: str, limit: int, as_json: bool) -> None:
     """Every change since a moment: who, when, what, before and after."""
     from dtc_tui import db
     from dtc_tui.services.common import audit
+    from dtc_tui.services.common.periods import parse_moment
     from dtc_tui.services.common.text import one_line
 
-    start = parse_since(since, ctx.now())
+    # A bad --since or --filter is a user error: one line, exit 2.
+    start = parse_moment(since, ctx.now())
+    log_filter = audit.AUDIT_FILTER.parse(f'entity:"{entity}" {filter_text}' if entity else filter_text)
     with db.read_session(ctx.engine()) as session:
-        rows = audit.entries(session, since=start, entity=entity, limit=limit)
+        rows = audit.entries(session, since=start, log_filter=log_filter, now=ctx.now(), limit=limit)
     if as_json:
         echo_json([row.__dict__ for row in rows])
         return

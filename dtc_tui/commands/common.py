@@ -103,18 +103,3 @@ def fail(message: str) -> None:
     """A user error: one line on stderr, exit 2, no traceback."""
     click.echo(f"Error: {message}", err=True)
     sys.exit(2)
-
-
-def parse_period(value: str) -> int:
-    """'7d', '30d', '12h' -> days (hours round up to a day); 'today' -> 1."""
-    value = value.strip().lower()
-    if value == "today":
-        return 1
-    try:
-        if value.endswith("d"):
-            return int(value[:-1])
-        if value.endswith("w"):
-            return int(value[:-1]) * 7
-        return int(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a period like 7d, 4w or today") from exc

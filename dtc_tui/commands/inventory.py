@@ -9,6 +9,12 @@ import click
 
 from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
 
+# Static so --help imports no services; tests/test_filters.py checks it names every field of BOARD_FILTER.
+BOARD_FILTER_HELP = (
+    "Filter as in the app's board: wh:US-W sup:ningbo class:A,B state:reorder flag:aged, "
+    "-field:value leaves out, other words match the SKU code or name (docs/filters.md)."
+)
+
 REORDER_FIELDS = [
     "sku",
     "name",
@@ -75,11 +81,14 @@ def inventory_group() -> None:
 
 @inventory_group.command("reorder")
 @click.option("--warehouse", "-w", metavar="CODE", help="Only this warehouse (e.g. US-W).")
+@click.option("--filter", "filter_text", default="", metavar="TEXT", help=BOARD_FILTER_HELP)
 @click.option("--all", "show_all", is_flag=True, help="Every row, not only those to order or move.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @pass_ctx
-def reorder(ctx: CliContext, warehouse: str | None, show_all: bool, as_json: bool, as_csv: bool) -> None:
+def reorder(
+    ctx: CliContext, warehouse: str | None, filter_text: str, show_all: bool, as_json: bool, as_csv: bool
+) -> None:
     """What to order or move: rows out of stock or at their reorder point, most urgent first."""
     from dtc_tui import db
     from dtc_tui.services.inventory.board import BoardFilter, build_board
@@ -90,7 +99,7 @@ def reorder(ctx: CliContext, warehouse: str | None, show_all: bool, as_json: boo
         board = build_board(session, ctx.now())
     if warehouse and warehouse.upper() not in {w.upper() for w in board.warehouses}:
         raise click.ClickException(f"unknown warehouse {warehouse!r}; known: {', '.join(board.warehouses) or 'none'}")
-    rows = BoardFilter(warehouses=(warehouse.upper(),) if warehouse else ()).apply(board.rows)
+    rows = BoardFilter.parse(f'wh:"{warehouse}" {filter_text}' if warehouse else filter_text).apply(board.rows)
     if not show_all:
         rows = [r for r in rows if r.state in ("out", "reorder_now", "reorder_soon") or r.purchase_qty or r.transfer_in]
     records = [_reorder_record(r) for r in rows]

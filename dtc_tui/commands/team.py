@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 
 import click
 
@@ -15,16 +15,14 @@ def team_group() -> None:
     """Who owns which duty, coverage gaps, overload and ticket routing."""
 
 
+AT_HELP = "At this time: 2026-11-20T22:00[+01:00] (naive = UTC), today, 2h (ago); default {default}."
+
+
 def _parse_at(value: str | None, ctx: CliContext) -> datetime:
-    if not value or value == "now":
-        return ctx.now()
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(
-            f"{value!r} is not a time like 2026-11-20T22:00 or 2026-11-20T22:00+01:00", param_hint="--at"
-        ) from exc
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    """--at in the shared period language (a moment; a bad one is a user error: one line, exit 2)."""
+    from dtc_tui.services.common.periods import parse_moment
+
+    return parse_moment(value, ctx.now()) if value else ctx.now()
 
 
 @team_group.command("matrix")
@@ -90,7 +88,7 @@ def matrix_command(ctx: CliContext, as_json: bool, as_csv: bool, include_inactiv
 
 @team_group.command("check")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--at", "at_text", metavar="TIME", help="Judge on-duty checks at this ISO time (naive = UTC).")
+@click.option("--at", "at_text", metavar="TIME", help=AT_HELP.format(default="now"))
 @click.option("--list", "list_checks", is_flag=True, help="List what each check means and exit.")
 @pass_ctx
 def check_command(ctx: CliContext, as_json: bool, at_text: str | None, list_checks: bool) -> None:
@@ -119,7 +117,7 @@ def check_command(ctx: CliContext, as_json: bool, at_text: str | None, list_chec
 
 @team_group.command("route")
 @click.argument("category", required=False)
-@click.option("--at", "at_text", metavar="TIME", help="Route at this ISO time (naive = UTC); default now.")
+@click.option("--at", "at_text", metavar="TIME", help=AT_HELP.format(default="now"))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
 def route_command(ctx: CliContext, category: str | None, at_text: str | None, as_json: bool) -> None:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
 
 import click
 
-from dtc_tui.commands.common import CliContext, echo_json, parse_period, pass_ctx
+from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+
+# Static so --help imports no services; tests/test_filters.py checks it names every field of QUEUE_FILTER.
+QUEUE_FILTER_HELP = (
+    "Filter as in the app's queue: ch:whatsapp lang:de prio:high,urgent status:open cat:returns who:ana "
+    "tag:vip id:42, -field:value leaves out, other words match subject, order or customer (docs/filters.md)."
+)
 
 
 @click.group("tickets")
@@ -22,7 +27,7 @@ def tickets_group() -> None:
     show_default=True,
     help="all_open, mine, unassigned, at_risk, breached, waiting, solved_today, all (or with dashes).",
 )
-@click.option("--filter", "filter_text", default="", help="Filter as in the app: 'channel:whatsapp lang:de refund'.")
+@click.option("--filter", "filter_text", default="", metavar="TEXT", help=QUEUE_FILTER_HELP)
 @click.option("--limit", default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
@@ -32,28 +37,25 @@ def list_tickets(ctx: CliContext, view: str, filter_text: str, limit: int, as_js
     from dtc_tui.services.common.text import one_line
     from dtc_tui.services.tickets import ops as ticket_ops
     from dtc_tui.services.tickets import sla
-    from dtc_tui.services.tickets.queue import FilterError, QueueFilter, QueueQuery, TicketQueueSource
+    from dtc_tui.services.tickets.queue import QUEUE_FILTER, QueueQuery, TicketQueueSource
 
+    query_filter = QUEUE_FILTER.parse(filter_text)  # a FilterError is a user error: one line, exit 2
     engine = ctx.engine()
     now = ctx.now()
-    try:
-        query_filter = QueueFilter.parse(filter_text)
-        with db.read_session(engine) as session:
-            me = ticket_ops.find_operator_id(session, ctx.operator)
-        source = TicketQueueSource(
-            engine,
-            QueueQuery(
-                view=view.replace("-", "_"),
-                filter=query_filter,
-                now=now,
-                me=me,
-                today_start=now.replace(hour=0, minute=0, second=0),
-            ),
-        )
-        rows = source.fetch(0, limit)
-        total = source.count()
-    except FilterError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with db.read_session(engine) as session:
+        me = ticket_ops.find_operator_id(session, ctx.operator)
+    source = TicketQueueSource(
+        engine,
+        QueueQuery(
+            view=view.replace("-", "_"),
+            filter=query_filter,
+            now=now,
+            me=me,
+            today_start=now.replace(hour=0, minute=0, second=0),
+        ),
+    )
+    rows = source.fetch(0, limit)
+    total = source.count()
     if as_json:
         echo_json(
             {
@@ -157,25 +159,29 @@ def sla_check(ctx: CliContext, as_json: bool, limit: int) -> None:
 
 
 @sla_group.command("report")
-@click.option("--period", default="7d", show_default=True, help="today, 7d, 30d, 4w ...")
+@click.option(
+    "--period",
+    default="7d",
+    show_default=True,
+    help="7d (today and the 6 days before), 12h, today, yesterday, 2026-11-01..2026-11-15 (docs/periods.md).",
+)
 @click.option("--by", "group", type=click.Choice(["agent", "channel", "category"]), default=None)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def sla_report(ctx: CliContext, period: str, group: str | None, as_json: bool) -> None:
     """SLA achievement, response times, resolution, FSR, CSAT and breach rate against targets."""
     from dtc_tui import db
-    from dtc_tui.services.tickets.kpis import report
+    from dtc_tui.services.tickets.kpis import report, report_window
 
-    days = parse_period(period)
     now = ctx.now()
-    start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    start, end = report_window(period, now)  # a PeriodError is a user error: one line, exit 2
     with db.read_session(ctx.engine()) as session:
-        result = report(session, start=start, end=now, now=now, group_by=(group,) if group else ())
+        result = report(session, start=start, end=end, now=now, group_by=(group,) if group else ())
     if as_json:
         echo_json(result.as_dict())
         return
     click.echo(
-        f"Support KPIs {start:%Y-%m-%d} .. {now:%Y-%m-%d %H:%M} UTC "
+        f"Support KPIs {start:%Y-%m-%d} .. {end:%Y-%m-%d %H:%M} UTC "
         f"({result.overall.tickets_created} created, {result.overall.tickets_solved} solved)"
     )
     for kpi, prev in zip(result.overall.kpis, result.previous.kpis, strict=True):

@@ -5,8 +5,10 @@ from __future__ import annotations
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from dtc_tui.models.enums import RaciRole, values
+
 FUNCTIONS = ("tech", "marketing", "customer_service", "supply_chain", "data")
-RACI_VALUES = ("R", "A", "C", "I")
+RACI_VALUES = values(RaciRole)
 
 
 class Person(SQLModel, table=True):

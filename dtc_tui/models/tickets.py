@@ -8,10 +8,11 @@ from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from dtc_tui.models.base import UTCDateTime, utc_field
+from dtc_tui.models.enums import Channel, Priority, TicketStatus, values
 
-CHANNELS = ("email", "chat", "whatsapp", "messenger", "phone")
-PRIORITIES = ("low", "normal", "high", "urgent")
-STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
+CHANNELS = values(Channel)
+PRIORITIES = values(Priority)
+STATUSES = values(TicketStatus)
 CATEGORIES = ("logistics", "returns", "payment", "product", "site_incident", "presales")
 LANGUAGES = ("en", "de", "es", "fr", "ar")
 SLA_STATES = ("ok", "at_risk", "breached", "met", "paused")

@@ -8,7 +8,8 @@ the app through ``self.dtc``. A one-second tick redraws live widgets (SLA timers
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from sqlalchemy import Engine
@@ -19,6 +20,7 @@ from textual.binding import Binding, BindingType
 from dtc_tui import db
 from dtc_tui.clock import Clock, SystemClock
 from dtc_tui.config import Settings
+from dtc_tui.errors import UserError
 from dtc_tui.ui.commands import AreaCommands
 from dtc_tui.ui.facades import Facades
 from dtc_tui.ui.safe import safe
@@ -309,9 +311,13 @@ class DtcApp(App[None]):
         return None
 
     async def _dispatch_action(self, namespace: Any, action_name: str, params: Any) -> bool:
-        """Every key action: a database error is a notification, never a crash (one place for all screens)."""
+        """Every key action: a ``UserError`` (dtc_tui.errors) or a database error is a notification,
+        never a crash (one place for all screens)."""
         try:
             return await super()._dispatch_action(namespace, action_name, params)
+        except UserError as exc:
+            self.report_user_error(exc)
+            return True
         except Exception as exc:
             if self.database_trouble(exc):
                 return True
@@ -334,6 +340,21 @@ class DtcApp(App[None]):
                 self._background_busy.discard(name)
 
         self.run_worker(run, thread=True, group=f"background-{name}", exit_on_error=False)
+
+    # --- user errors: the one place they become notifications -----------------------------------
+
+    @contextmanager
+    def user_errors(self, title: str = "") -> Iterator[None]:
+        """``with self.app.user_errors(): ...`` in a message handler or modal callback (key actions
+        are covered by ``_dispatch_action``): a ``UserError`` becomes a notification, never a
+        traceback; the rest of the block is skipped, so the form or filter box keeps what was typed."""
+        try:
+            yield
+        except UserError as exc:
+            self.report_user_error(exc, title=title)
+
+    def report_user_error(self, exc: UserError, *, title: str = "") -> None:
+        self.notify_safe(str(exc), title=title or exc.title, severity="warning")
 
     def notify_safe(
         self, message: str, *, title: str = "", severity: str = "information", timeout: float | None = None

@@ -224,6 +224,24 @@ def custom(start: date, end: date) -> Period:
     return Period(start, end, None)
 
 
+def period_from_text(text: str, now: datetime) -> Period:
+    """An ads period typed in the shared period language (``services.common.periods``).
+
+    Ad figures are per day: ``7d``/``2w`` are the last 7/14 *complete* days (``last_days``, today
+    left out); a day or a range (``yesterday``, ``2026-11-01..2026-11-15``) is those days. A duration
+    in hours or minutes has no meaning here and is refused.
+    """
+    from dtc_tui.services.common import periods
+
+    period = periods.parse_period(text, now)
+    days = period.whole_days()
+    if days is not None:
+        return last_days(days, now)
+    if period.kind == "duration":
+        raise periods.PeriodError(f"{text.strip()!r}: ad figures are per day; use whole days (7d, 2w) or dates")
+    return custom(period.first_day, period.last_day)
+
+
 # --- text for the CLI and the screen (plain strings; "-" for undefined) -----------------------
 
 DASH = "-"

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Engine, func, select, update
 from sqlmodel import Session
 
-from dtc_tui import db
+from dtc_tui import db, errors
+from dtc_tui.errors import UserError
 from dtc_tui.models import AdChannel, AdStatDaily, Campaign, PeakPeriod, Sku, StockLevel, StoreDaily
 from dtc_tui.services.ads.metrics import (
     Period,
@@ -809,11 +810,11 @@ def sort_rows(rows: Iterable[ReportRow], key: str, descending: bool = False) -> 
 # --- targets (a write) ------------------------------------------------------------------------
 
 
-class TargetError(ValueError):
+class TargetError(UserError, ValueError):
     """A target the operator typed that cannot be saved; the message is shown as is."""
 
 
-class StaleEdit(TargetError):
+class StaleEdit(TargetError, errors.StaleEdit):
     """Someone else changed the campaign since it was read."""
 
 

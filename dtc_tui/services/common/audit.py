@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from dtc_tui.models import AuditLog, ChangeCounter
+from dtc_tui.services.common import periods
+from dtc_tui.services.common.filters import FilterField, FilterLanguage, ParsedFilter, choices
 
 AREAS = ("tickets", "inventory", "ads", "team", "setting")
 ENTITY_AREA = {
@@ -32,6 +34,52 @@ ENTITY_AREA = {
     "routing_rule": "team",
     "setting": "setting",
 }
+
+
+# The audit screen's filter box (and ``audit --filter``), in the shared filter language.
+AUDIT_FILTER = FilterLanguage(
+    "changes",
+    [
+        FilterField("actor", ("who", "actor"), hint="an operator"),
+        FilterField("entity", ("entity", "record"), choices(ENTITY_AREA), label="record kind"),
+        FilterField("entity_id", ("id",), case="upper", hint="a record id (ticket number, SKU code...)"),
+        FilterField("action", ("action",), hint="create, update, delete..."),
+        FilterField("since", ("since",), hint=f"a time or period: {periods.SYNTAX}"),
+    ],
+    text_hint="every word in the record id, the action or the change",
+)
+
+
+def _filter_conditions(log_filter: ParsedFilter, now: datetime) -> list[Any]:
+    """SQL conditions for a parsed ``AUDIT_FILTER``; ``since:`` is read against ``now``."""
+    conds: list[Any] = []
+    for key in log_filter.fields():
+        wanted, unwanted = log_filter.include(key), log_filter.exclude(key)
+        if key == "since":
+            # since:2h keeps changes from then on (the earliest of several); -since:2h the ones before
+            if wanted:
+                conds.append(col(AuditLog.at) >= min(periods.parse_moment(v, now) for v in wanted))
+            if unwanted:
+                conds.append(col(AuditLog.at) < max(periods.parse_moment(v, now) for v in unwanted))
+            continue
+        column = col(getattr(AuditLog, key))
+        # Ids are compared without case (SKU codes are upper case, ticket ids digits), actors as typed lower.
+        value_of = func.upper(column) if key == "entity_id" else func.lower(column) if key == "actor" else column
+        if wanted:
+            conds.append(value_of.in_(wanted))
+        if unwanted:
+            conds.append(value_of.not_in(unwanted))
+    for word in log_filter.words:
+        like = f"%{word}%"
+        conds.append(
+            or_(
+                func.lower(col(AuditLog.entity_id)).like(like),
+                func.lower(col(AuditLog.action)).like(like),
+                func.lower(func.coalesce(col(AuditLog.before), "")).like(like),
+                func.lower(func.coalesce(col(AuditLog.after), "")).like(like),
+            )
+        )
+    return conds
 
 
 def _json(value: Any) -> str | None:
@@ -134,13 +182,21 @@ class AuditEntry:
 
 
 def entries(
-    session: Session, *, since: datetime | None = None, entity: str | None = None, limit: int = 500
+    session: Session,
+    *,
+    since: datetime | None = None,
+    log_filter: ParsedFilter | None = None,
+    now: datetime | None = None,
+    limit: int = 500,
 ) -> list[AuditEntry]:
+    """The newest ``limit`` changes since ``since`` that pass ``log_filter`` (``since:`` read against ``now``)."""
     query = select(AuditLog).order_by(col(AuditLog.id).desc()).limit(limit)
     if since is not None:
         query = query.where(col(AuditLog.at) >= since)
-    if entity is not None:
-        query = query.where(col(AuditLog.entity) == entity)
+    if log_filter is not None and not log_filter.empty:
+        if now is None:
+            raise ValueError("a filter needs now (since: is relative)")
+        query = query.where(*_filter_conditions(log_filter, now))
     return [
         AuditEntry(
             row.id or 0,
@@ -159,21 +215,16 @@ def entries(
 class AuditSource:
     """The audit log as a windowed source for the app's audit view (newest first)."""
 
-    def __init__(self, engine: Any, *, entity: str | None = None, actor: str | None = None) -> None:
+    def __init__(self, engine: Any, log_filter: ParsedFilter | None = None, *, now: datetime | None = None) -> None:
         self.engine = engine
-        self.entity = entity
-        self.actor = actor
+        self.conditions = _filter_conditions(log_filter, now) if log_filter and now else []
+        if log_filter and not log_filter.empty and now is None:
+            raise ValueError("a filter needs now (since: is relative)")
 
     def _where(self, query: Any) -> Any:
-        if self.entity:
-            query = query.where(col(AuditLog.entity) == self.entity)
-        if self.actor:
-            query = query.where(col(AuditLog.actor) == self.actor)
-        return query
+        return query.where(*self.conditions) if self.conditions else query
 
     def count(self) -> int:
-        from sqlalchemy import func
-
         from dtc_tui import db
 
         with db.read_session(self.engine) as session:

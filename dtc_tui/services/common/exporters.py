@@ -26,6 +26,7 @@ from typing import Any, TextIO
 
 from sqlalchemy import Engine, select
 
+from dtc_tui.errors import UserError
 from dtc_tui.services.common.text import clean_text, neutralise_formula
 from dtc_tui.services.importers import EXPORT_KINDS, TABLE_KINDS
 from dtc_tui.services.importers.tables import kind_of, table
@@ -33,8 +34,8 @@ from dtc_tui.services.importers.tables import kind_of, table
 FORMATS = ("csv", "json")
 
 
-class ExportError(ValueError):
-    pass
+class ExportError(UserError, ValueError):
+    """An export that cannot be made as asked (unknown kind or format)."""
 
 
 @dataclass(frozen=True)

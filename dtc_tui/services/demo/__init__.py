@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from dtc_tui import db
+from dtc_tui.errors import UserError
 from dtc_tui.services.tickets.sla_defaults import ensure_defaults
 
 SCALES = ("small", "large")
@@ -45,8 +46,8 @@ SIZES = {
 }
 
 
-class DemoError(Exception):
-    pass
+class DemoError(UserError):
+    """The demo data cannot be written (the database is not empty...)."""
 
 
 def build(

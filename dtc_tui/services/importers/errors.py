@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dtc_tui.errors import UserError
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -16,7 +18,7 @@ class RowError:
         return f"{self.file}:{self.line}: {self.column}: {self.problem}"
 
 
-class ImportFailed(Exception):
+class ImportFailed(UserError):
     """The file cannot be imported at all: unreadable, empty, no header, required columns missing."""
 
     def __init__(self, errors: list[RowError]) -> None:

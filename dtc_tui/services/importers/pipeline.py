@@ -38,6 +38,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from dtc_tui import db
+from dtc_tui.errors import UserError
 from dtc_tui.services.common import audit
 from dtc_tui.services.importers import dateorder
 from dtc_tui.services.common.files import open_private
@@ -55,8 +56,8 @@ PLAN_ATTEMPTS = 3
 Progress = Callable[[float, str], None]
 
 
-class UnknownKind(ValueError):
-    pass
+class UnknownKind(UserError, ValueError):
+    """An import kind the importer does not know."""
 
 
 class _DryRun(Exception):

@@ -21,7 +21,7 @@ import gc
 import math
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -30,7 +30,9 @@ from sqlalchemy import Date, Engine, bindparam, text
 from sqlmodel import Session
 
 from dtc_tui.services.common import settings as settings_service
+from dtc_tui.services.common.filters import FilterField, FilterLanguage, ParsedFilter, choices
 from dtc_tui.services.inventory.rules import (
+    CLASSES,
     STATE_LABELS,
     STRATEGY,
     Arrival,
@@ -206,10 +208,6 @@ def sort_rows(rows: list[BoardRow], sort: str) -> list[BoardRow]:
     return sorted(rows, key=urgency_key)
 
 
-class FilterError(ValueError):
-    pass
-
-
 STATE_ALIASES = {
     "out": ("out",),
     "now": ("reorder_now",),
@@ -223,103 +221,67 @@ STATE_ALIASES = {
     "dead": ("dead",),
     "urgent": ("out", "reorder_now"),
 }
-FIELDS = {
-    "wh": "warehouse",
-    "warehouse": "warehouse",
-    "sup": "supplier",
-    "supplier": "supplier",
-    "class": "abc",
-    "abc": "abc",
-    "state": "state",
-    "st": "state",
-    "flag": "flag",
-}
 FLAGS = ("aged", "transfer", "marked", "inbound")
+
+# The board's filter box (and ``inventory reorder --filter``), in the shared filter language.
+BOARD_FILTER = FilterLanguage(
+    "stock positions",
+    [
+        FilterField("warehouse", ("wh", "warehouse"), case="upper", hint="a warehouse code"),
+        FilterField("supplier", ("sup", "supplier"), hint="part of the supplier's name"),
+        FilterField("abc", ("class", "abc"), choices(CLASSES), label="class", case="upper"),
+        FilterField("state", ("state", "st"), STATE_ALIASES),
+        FilterField("flag", ("flag",), choices(FLAGS)),
+    ],
+    text_hint="every word in the SKU code or name",
+)
+
+
+def _has_flag(row: BoardRow, flag: str, marked: frozenset | set) -> bool:
+    if flag == "aged":
+        return row.aged
+    if flag == "transfer":
+        return bool(row.transfer_in or row.transfer_out)
+    if flag == "inbound":
+        return bool(row.plan.inbound)
+    return row.key in marked  # "marked"
 
 
 @dataclass(frozen=True)
 class BoardFilter:
-    """``wh:US-W sup:ningbo class:A,B state:reorder flag:aged mug`` (all parts optional)."""
+    """``wh:US-W sup:ningbo class:A,B -state:ok flag:aged mug`` (see ``services.common.filters``)."""
 
-    warehouses: tuple[str, ...] = ()
-    suppliers: tuple[str, ...] = ()
-    classes: tuple[str, ...] = ()
-    states: tuple[str, ...] = ()
-    flags: tuple[str, ...] = ()
-    text: str = ""
+    parsed: ParsedFilter = field(default_factory=ParsedFilter)
 
     @classmethod
     def parse(cls, raw: str) -> BoardFilter:
-        found: dict[str, list[str]] = defaultdict(list)
-        words: list[str] = []
-        for part in raw.split():
-            name, sep, value = part.partition(":")
-            if not sep:
-                words.append(part)
-                continue
-            if name.lower() not in FIELDS:
-                raise FilterError(f"unknown field {name!r}; use wh:, sup:, class:, state:, flag: or plain text")
-            if not value:
-                raise FilterError(f"{name}: needs a value (e.g. {name}:something)")
-            found[FIELDS[name.lower()]].extend(v for v in value.split(",") if v)
-        states: list[str] = []
-        for value in found["state"]:
-            if value.lower() not in STATE_ALIASES:
-                raise FilterError(f"unknown state {value!r}; use {', '.join(sorted(STATE_ALIASES))}")
-            states.extend(STATE_ALIASES[value.lower()])
-        classes = tuple(v.upper() for v in found["abc"])
-        if any(c not in "ABCD" or len(c) != 1 for c in classes):
-            raise FilterError("class: takes A, B, C or D")
-        flags = tuple(v.lower() for v in found["flag"])
-        if any(f not in FLAGS for f in flags):
-            raise FilterError(f"flag: takes {', '.join(FLAGS)}")
-        return cls(
-            warehouses=tuple(v.upper() for v in found["warehouse"]),
-            suppliers=tuple(v.lower() for v in found["supplier"]),
-            classes=classes,
-            states=tuple(dict.fromkeys(states)),
-            flags=flags,
-            text=" ".join(words).lower(),
-        )
+        return cls(BOARD_FILTER.parse(raw))
 
     @property
     def empty(self) -> bool:
-        return not (self.warehouses or self.suppliers or self.classes or self.states or self.flags or self.text)
+        return self.parsed.empty
 
     def describe(self) -> str:
-        parts = [f"wh:{','.join(self.warehouses)}"] if self.warehouses else []
-        parts += [f"sup:{','.join(self.suppliers)}"] if self.suppliers else []
-        parts += [f"class:{','.join(self.classes)}"] if self.classes else []
-        parts += [f"state:{','.join(self.states)}"] if self.states else []
-        parts += [f"flag:{','.join(self.flags)}"] if self.flags else []
-        if self.text:
-            parts.append(repr(self.text))
-        return " ".join(parts)
+        return self.parsed.describe()
 
     def apply(self, rows: Iterable[BoardRow], marked: frozenset | set = frozenset()) -> list[BoardRow]:
+        tests: dict[str, Callable[[BoardRow, str], bool]] = {
+            "warehouse": lambda r, v: r.warehouse.upper() == v,
+            "supplier": lambda r, v: v in r.supplier.lower(),
+            "abc": lambda r, v: r.abc == v,
+            "state": lambda r, v: r.plan.state == v,
+            "flag": lambda r, v: _has_flag(r, v, marked),
+        }
         out = list(rows)
-        if self.warehouses:
-            wanted = set(self.warehouses)
-            out = [r for r in out if r.warehouse.upper() in wanted]
-        if self.suppliers:
-            out = [r for r in out if any(s in r.supplier.lower() for s in self.suppliers)]
-        if self.classes:
-            classes = set(self.classes)
-            out = [r for r in out if r.abc in classes]
-        if self.states:
-            states = set(self.states)
-            out = [r for r in out if r.plan.state in states]
-        for flag in self.flags:
-            if flag == "aged":
-                out = [r for r in out if r.aged]
-            elif flag == "transfer":
-                out = [r for r in out if r.transfer_in or r.transfer_out]
-            elif flag == "inbound":
-                out = [r for r in out if r.plan.inbound]
-            elif flag == "marked":
-                out = [r for r in out if r.key in marked]
-        if self.text:
-            words = self.text.split()
+        for key in self.parsed.fields():
+            test, wanted, unwanted = tests[key], self.parsed.include(key), self.parsed.exclude(key)
+            out = [
+                r
+                for r in out
+                if (not wanted or any(test(r, v) for v in wanted)) and not any(test(r, v) for v in unwanted)
+            ]
+        if self.parsed.words:
+            words = self.parsed.words
             out = [r for r in out if all(w in r.code.lower() or w in r.name.lower() for w in words)]
         return out
 

@@ -25,7 +25,8 @@ from sqlalchemy import Engine, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from dtc_tui import db
+from dtc_tui import db, errors
+from dtc_tui.errors import UserError
 from dtc_tui.models import PurchaseOrder, PurchaseOrderLine, Sku, StockLevel, StockTransfer, Supplier, Warehouse
 from dtc_tui.services.common import audit
 from dtc_tui.services.common import settings as settings_service
@@ -34,12 +35,12 @@ OPEN_STATUSES = ("draft", "sent", "partial")
 FIRST_NUMBER = 1001
 
 
-class PurchasingError(ValueError):
+class PurchasingError(UserError, ValueError):
     """A request the operator can fix; the message is one line."""
 
 
-class StaleEdit(PurchasingError):
-    pass
+class StaleEdit(PurchasingError, errors.StaleEdit):
+    """Someone else changed the purchase order since it was read."""
 
 
 @dataclass(frozen=True)

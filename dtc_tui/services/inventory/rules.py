@@ -24,7 +24,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-STATES = ("out", "reorder_now", "reorder_soon", "ok", "overstock", "dead")
+from dtc_tui.models.enums import AbcClass, StockState, values
+
+STATES = values(StockState)
 STATE_LABELS = {
     "out": "out of stock",
     "reorder_now": "reorder now",
@@ -33,7 +35,7 @@ STATE_LABELS = {
     "overstock": "overstock",
     "dead": "dead stock",
 }
-CLASSES = ("A", "B", "C", "D")
+CLASSES = values(AbcClass)
 STRATEGY = {"A": "keep 30 days", "B": "dynamic", "C": "on demand", "D": "clear"}
 
 

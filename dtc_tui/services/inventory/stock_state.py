@@ -19,13 +19,14 @@ from sqlalchemy import Engine, func, text, update
 from sqlmodel import Session, col, select
 
 from dtc_tui import db
+from dtc_tui.errors import UserError
 from dtc_tui.models import Sku, StockLevel, Supplier, Warehouse
 from dtc_tui.services.common import audit
 from dtc_tui.services.inventory.board import Board, BoardRow, build_board, total_row
 from dtc_tui.services.inventory.rules import STATE_LABELS, STRATEGY, safety_formula
 
 
-class InventoryError(ValueError):
+class InventoryError(UserError, ValueError):
     """A request the operator can fix; the message is one line."""
 
 

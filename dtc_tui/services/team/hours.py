@@ -20,12 +20,13 @@ from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dtc_tui.clock import as_utc
+from dtc_tui.errors import InvalidInput
 
 MINUTES_PER_DAY = 24 * 60
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-class WorkHoursError(ValueError):
+class WorkHoursError(InvalidInput):
     """Working hours, days or a time zone that cannot be read (message is shown to the operator)."""
 
 

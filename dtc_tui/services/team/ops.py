@@ -16,7 +16,8 @@ from sqlalchemy import Engine, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from dtc_tui import db
+from dtc_tui import db, errors
+from dtc_tui.errors import UserError
 from dtc_tui.models import Assignment, Duty, Person, RoutingRule
 from dtc_tui.models.team import FUNCTIONS, RACI_VALUES
 from dtc_tui.services.common import audit
@@ -29,11 +30,11 @@ CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,59}$")
 CATEGORY_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,39}$")
 
 
-class TeamError(Exception):
+class TeamError(UserError):
     """A change that cannot be made; the message says why in plain words."""
 
 
-class StaleEdit(TeamError):
+class StaleEdit(TeamError, errors.StaleEdit):
     """Someone else changed the row since the operator loaded it."""
 
 

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from dtc_tui.errors import InvalidInput
+
 MAX_SEARCH_DAYS = 800  # a calendar with hours finds any target within two years
 
 
-class CalendarError(ValueError):
-    pass
+class CalendarError(InvalidInput):
+    """Business hours or holidays that cannot be read; the message says which."""
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from sqlmodel import Session
 
 from dtc_tui.clock import as_utc
 from dtc_tui.models import Person, SlaBreach, Ticket
-from dtc_tui.services.common import settings
+from dtc_tui.services.common import periods, settings
 
 GROUPS = ("agent", "channel", "category")
 
@@ -346,6 +346,21 @@ def _targets(session: Session) -> dict[str, float]:
         "csat": float(settings.get(session, "kpi.csat_target")),
         "csat_satisfied": float(settings.get(session, "kpi.csat_satisfied_target")),
     }
+
+
+def report_window(text: str, now: datetime) -> tuple[datetime, datetime]:
+    """The (start, end) a KPI report covers for a period typed as text (``services.common.periods``).
+
+    Whole days count in calendar days with today included: ``7d`` is today and the 6 days before it,
+    from midnight (UTC); ``today`` is since midnight. A shorter duration (``12h``) is that long before
+    now; a day or a range ends at its last day's end or now, whichever comes first.
+    """
+    period = periods.parse_period(text, now)
+    days = period.whole_days()
+    if days is not None:
+        start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        return start, now
+    return period.start, min(period.end, now) if period.start < now else period.end
 
 
 def report(

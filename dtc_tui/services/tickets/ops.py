@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 from sqlmodel import Session
 
-from dtc_tui import db
+from dtc_tui import db, errors
+from dtc_tui.errors import Conflict, NotFound, UserError
 from dtc_tui.models import Person, Ticket, TicketEvent, TicketMessage
 from dtc_tui.models.tickets import PRIORITIES, STATUSES
 from dtc_tui.services.common import audit
@@ -46,19 +47,19 @@ UNDOABLE = (
 )
 
 
-class TicketError(Exception):
+class TicketError(UserError):
     """A change the operator asked for that cannot be made; the message says why."""
 
 
-class TicketNotFound(TicketError):
+class TicketNotFound(TicketError, NotFound):
     pass
 
 
-class StaleEdit(TicketError):
+class StaleEdit(TicketError, errors.StaleEdit):
     """Someone else changed the ticket since the operator loaded it."""
 
 
-class ClaimConflict(TicketError):
+class ClaimConflict(TicketError, Conflict):
     def __init__(self, message: str, holder: str) -> None:
         super().__init__(message)
         self.holder = holder

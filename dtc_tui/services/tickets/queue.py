@@ -8,16 +8,17 @@ is derived at render time from the stored ``next_due_at`` / ``next_risk_at`` (se
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, func, literal, or_, select, tuple_
+from sqlalchemy import Engine, and_, case, func, literal, not_, or_, select, tuple_
 from sqlalchemy.orm import aliased
 
 from dtc_tui import db
 from dtc_tui.models import Customer, Person, Ticket
+from dtc_tui.models.tickets import CHANNELS, PRIORITIES, STATUSES
+from dtc_tui.services.common.filters import FilterError, FilterField, FilterLanguage, ParsedFilter, choices
 from dtc_tui.services.tickets.sla import PAUSING_STATUSES
 
 VIEWS: dict[str, str] = {
@@ -33,63 +34,21 @@ VIEWS: dict[str, str] = {
 SORTS: dict[str, str] = {"due": "time to breach", "created": "newest", "priority": "priority", "id": "id"}
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
-# field:value terms the filter understands, with their aliases
-FILTER_FIELDS = {
-    "channel": "channel",
-    "ch": "channel",
-    "lang": "language",
-    "language": "language",
-    "prio": "priority",
-    "priority": "priority",
-    "status": "status",
-    "st": "status",
-    "cat": "category",
-    "category": "category",
-    "assignee": "assignee",
-    "who": "assignee",
-    "tag": "tag",
-    "tags": "tag",
-    "id": "id",
-}
-
-
-class FilterError(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    text: str = ""
-
-    @classmethod
-    def parse(cls, raw: str) -> QueueFilter:
-        """``channel:whatsapp lang:de prio:high,urgent refund`` -> terms and free text."""
-        try:
-            parts = shlex.split(raw)
-        except ValueError:
-            parts = raw.split()
-        terms: dict[str, tuple[str, ...]] = {}
-        words: list[str] = []
-        for part in parts:
-            name, sep, value = part.partition(":")
-            if sep and name.lower() in FILTER_FIELDS and value:
-                key = FILTER_FIELDS[name.lower()]
-                terms[key] = terms.get(key, ()) + tuple(v.strip().lower() for v in value.split(",") if v.strip())
-            elif sep and name and not value:
-                raise FilterError(f"{name}: needs a value (e.g. {name}:something)")
-            elif sep and name.lower() not in FILTER_FIELDS and name.isalpha():
-                known = ", ".join(sorted({k for k in FILTER_FIELDS if len(k) > 2}))
-                raise FilterError(f"unknown field {name!r}; use one of {known}")
-            else:
-                words.append(part)
-        return cls(terms=terms, text=" ".join(words))
-
-    def describe(self) -> str:
-        parts = [f"{k}:{','.join(v)}" for k, v in self.terms.items()]
-        if self.text:
-            parts.append(repr(self.text))
-        return " ".join(parts)
+# The queue's filter box (and ``tickets list --filter``), in the shared filter language.
+QUEUE_FILTER = FilterLanguage(
+    "tickets",
+    [
+        FilterField("channel", ("channel", "ch"), choices(CHANNELS)),
+        FilterField("language", ("lang", "language"), hint="a language code such as de"),
+        FilterField("priority", ("prio", "priority"), choices(PRIORITIES)),
+        FilterField("status", ("status", "st"), choices(STATUSES)),
+        FilterField("category", ("cat", "category"), hint="a category such as returns"),
+        FilterField("assignee", ("who", "assignee"), hint="a handle, or none"),
+        FilterField("tag", ("tag", "tags"), hint="a tag"),
+        FilterField("id", ("id",), hint="a ticket number", pattern=r"\d+"),
+    ],
+    text_hint="every word in the subject, order number or customer name",
+)
 
 
 @dataclass(frozen=True)
@@ -114,7 +73,7 @@ class QueueRow:
 @dataclass(frozen=True)
 class QueueQuery:
     view: str = "all_open"
-    filter: QueueFilter = field(default_factory=QueueFilter)
+    filter: ParsedFilter = field(default_factory=ParsedFilter)
     sort: str = "due"
     me: int | None = None  # the operator's person id, for "Mine"
     now: datetime | None = None
@@ -130,7 +89,7 @@ def _conditions(query: QueueQuery) -> list:
     conds: list = []
     view = query.view
     if view not in VIEWS:
-        raise FilterError(f"unknown view {view!r}; use one of {', '.join(VIEWS)}")
+        raise FilterError(f"unknown view {view!r}; one of: {', '.join(VIEWS)}")
     if view not in ("solved_today", "all"):
         conds.append(t.is_open.is_(True))
     if view == "mine":
@@ -145,24 +104,15 @@ def _conditions(query: QueueQuery) -> list:
         conds.append(t.status.in_(sorted(PAUSING_STATUSES)))
     elif view == "solved_today":
         conds.append(t.solved_at >= (query.today_start or now))
-    for key, values in query.filter.terms.items():
-        if key == "assignee":
-            if "none" in values or "-" in values:
-                conds.append(t.assignee_id.is_(None))
-            else:
-                conds.append(t.assignee_id.in_(select(Person.id).where(func.lower(Person.handle).in_(values))))
-        elif key == "tag":
-            conds.append(or_(*[(" " + func.lower(t.tags) + " ").like(f"% {v} %") for v in values]))
-        elif key == "id":
-            ids = [int(v) for v in values if v.isdigit()]
-            conds.append(t.id.in_(ids))
-        else:
-            # Channel, language, priority, status and category are stored lower-case (the app's own
-            # values; importers map theirs): compared as they are, so an index on them can be used.
-            conds.append(getattr(t, key).in_(values))
-    text = query.filter.text.strip().lower()
-    if text:
-        like = f"%{text}%"
+    for key in query.filter.fields():
+        wanted, unwanted = query.filter.include(key), query.filter.exclude(key)
+        if wanted:
+            conds.append(_matches(t, key, wanted))
+        if unwanted:
+            # coalesce: "-who:ana" keeps the unassigned rows (NOT of a comparison with NULL is NULL, not true)
+            conds.append(not_(func.coalesce(_matches(t, key, unwanted), False)))
+    for word in query.filter.words:
+        like = f"%{word}%"
         conds.append(
             or_(
                 func.lower(t.subject).like(like),
@@ -171,6 +121,23 @@ def _conditions(query: QueueQuery) -> list:
             )
         )
     return conds
+
+
+def _matches(t: Any, key: str, values: tuple[str, ...]) -> Any:
+    """The condition "ticket's ``key`` is one of ``values``" (negated by the caller for ``-key:``)."""
+    if key == "assignee":
+        handles = [v for v in values if v not in ("none", "-")]
+        nobody = t.assignee_id.is_(None) if len(handles) < len(values) else None
+        people = select(Person.id).where(func.lower(Person.handle).in_(handles))
+        someone = t.assignee_id.in_(people) if handles else None
+        return or_(*[c for c in (nobody, someone) if c is not None])
+    if key == "tag":
+        return or_(*[(" " + func.lower(t.tags) + " ").like(f"% {v} %") for v in values])
+    if key == "id":  # digits only: the parser checked
+        return t.id.in_([int(v) for v in values])
+    # Channel, language, priority, status and category are stored lower-case (the app's own values;
+    # importers map theirs): compared as they are, so an index on them can be used.
+    return getattr(t, key).in_(values)
 
 
 def _order(query: QueueQuery) -> list[tuple[Any, bool]]:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
 
 from dtc_tui import db
 from dtc_tui.models.tickets import PRIORITIES, STATUSES
 from dtc_tui.services.tickets import ops
 from dtc_tui.services.tickets.detail import SlaClocks, TicketDetail, sla_clocks, ticket_detail, ticket_tags
-from dtc_tui.services.tickets.kpis import KpiReport, report
+from dtc_tui.services.tickets.kpis import KpiReport, report, report_window
 from dtc_tui.services.tickets.queue import QueueQuery, TicketQueueSource
 from dtc_tui.ui.facades.base import Facade
 
@@ -45,12 +44,13 @@ class TicketsFacade(Facade):
         with db.read_session(self.engine) as session:
             return ops.assignable_people(session)
 
-    def kpi_report(self, days: int) -> KpiReport:
-        """The KPIs of the last ``days`` days, today included (from local midnight in UTC terms)."""
+    def kpi_report(self, period: str) -> KpiReport:
+        """The KPIs of a period in the period language (``7d``: today and the 6 days before it),
+        by the same rule as ``sla report --period``."""
         now = self.now()
-        start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        start, end = report_window(period, now)
         with db.read_session(self.engine) as session:
-            return report(session, start=start, end=now, now=now)
+            return report(session, start=start, end=end, now=now)
 
     # --- writes (each raises ops.TicketError, or its StaleEdit, with a one-line message) ------
 

@@ -3,7 +3,7 @@ alerts and budget suggestions."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -16,6 +16,7 @@ from textual.widgets import Input, Label, Static
 
 from dtc_tui.services.ads.metrics import Period, custom
 from dtc_tui.services.ads.report import TargetError, parse_target
+from dtc_tui.services.common import periods
 from dtc_tui.ui.safe import safe
 
 FORM_CSS = """
@@ -93,7 +94,7 @@ class PeriodForm(ModalScreen[Period | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text("Custom period", style="bold"))
-            yield Label("From (YYYY-MM-DD)")
+            yield Label("From (YYYY-MM-DD, yesterday, 7d ago...)")
             yield Input(value=self.current.start.isoformat(), id="ads-period-from")
             yield Label("To, included (YYYY-MM-DD)")
             yield Input(value=self.current.end.isoformat(), id="ads-period-to")
@@ -109,8 +110,9 @@ class PeriodForm(ModalScreen[Period | None]):
     @on(Input.Submitted)
     def _submit(self) -> None:
         try:
-            start = _parse_day(self.query_one("#ads-period-from", Input).value, "From")
-            end = _parse_day(self.query_one("#ads-period-to", Input).value, "To")
+            now = self.app.clock.now()  # type: ignore[attr-defined]
+            start = _parse_day(self.query_one("#ads-period-from", Input).value, "From", now)
+            end = _parse_day(self.query_one("#ads-period-to", Input).value, "To", now)
             period = custom(start, end)
         except ValueError as exc:
             self.query_one("#ads-form-error", Static).update(safe(str(exc)))
@@ -121,11 +123,12 @@ class PeriodForm(ModalScreen[Period | None]):
         self.dismiss(None)
 
 
-def _parse_day(value: str, what: str) -> date:
+def _parse_day(value: str, what: str, now: datetime) -> date:
+    """A day in the shared period language (2026-10-31, yesterday, 7d ago), named for the form."""
     try:
-        return date.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise ValueError(f"{what}: {value.strip()!r} is not a date like 2026-10-31") from exc
+        return periods.parse_day(value, now)
+    except periods.PeriodError as exc:
+        raise periods.PeriodError(f"{what}: {exc}") from exc
 
 
 class AdviceScreen(ModalScreen[None]):

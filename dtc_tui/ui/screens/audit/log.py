@@ -10,7 +10,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
-from dtc_tui.services.common.audit import describe_change
+from dtc_tui.services.common.audit import AUDIT_FILTER, describe_change
+from dtc_tui.services.common.filters import ParsedFilter
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import AreaScreen
 from dtc_tui.ui.widgets.window_table import Column, WindowTable
@@ -31,15 +32,16 @@ class AuditScreen(AreaScreen):
         Binding("slash", "filter", "Filter", id="audit.filter"),
         Binding("escape", "clear_filter", "Clear", show=False, id="audit.clear"),
     ]
-    HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [("/ then entity:ticket or who:ana", "Filter the log")]
+    HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [
+        ("/ then who:ana entity:ticket since:2h", "Filter the log (-field:value leaves out)")
+    ]
 
     def __init__(self) -> None:
         super().__init__()
-        self.entity: str | None = None
-        self.actor: str | None = None
+        self.filter = ParsedFilter()
 
     def compose_body(self) -> ComposeResult:
-        yield Input(placeholder="entity:ticket  who:ana", id="audit-filter", classes="filter-input")
+        yield Input(placeholder="who:ana  entity:ticket  since:2h  refund", id="audit-filter", classes="filter-input")
         yield WindowTable(COLUMNS, clock=self.dtc.clock, id="audit", empty_text="No changes recorded yet.")
         yield Static(id="audit-status", classes="status-line")
 
@@ -50,12 +52,8 @@ class AuditScreen(AreaScreen):
 
     def reload_data(self) -> None:
         table = self.query_one(WindowTable)
-        table.set_source(self.dtc.facades.audit.source(entity=self.entity, actor=self.actor), keep_cursor=True)
-        shown = " ".join(
-            part
-            for part in (f"entity:{self.entity}" if self.entity else "", f"who:{self.actor}" if self.actor else "")
-            if part
-        )
+        table.set_source(self.dtc.facades.audit.source(self.filter), keep_cursor=True)
+        shown = self.filter.describe()
         status = Text(f"{table.row_count:,} changes")
         if shown:
             status.append("  filter: ")
@@ -68,20 +66,17 @@ class AuditScreen(AreaScreen):
         box.focus()
 
     def action_clear_filter(self) -> None:
-        self.entity = self.actor = None
+        self.filter = ParsedFilter()
         self.query_one("#audit-filter", Input).remove_class("-visible")
         self.reload_data()
         self.query_one(WindowTable).focus()
 
     @on(Input.Submitted, "#audit-filter")
     def _submitted(self, event: Input.Submitted) -> None:
-        self.entity = self.actor = None
-        for part in event.value.split():
-            name, _, value = part.partition(":")
-            if name in ("entity", "record") and value:
-                self.entity = value
-            elif name in ("who", "actor") and value:
-                self.actor = value
-        event.input.remove_class("-visible")
-        self.reload_data()
-        self.query_one(WindowTable).focus()
+        with self.dtc.user_errors(title="Filter"):
+            log_filter = AUDIT_FILTER.parse(event.value)
+            self.dtc.facades.audit.source(log_filter)  # reads since:; a bad one raises
+            self.filter = log_filter
+            event.input.remove_class("-visible")
+            self.reload_data()
+            self.query_one(WindowTable).focus()

@@ -19,7 +19,7 @@ from textual.widgets import Input, Static
 
 from dtc_tui.services.inventory import purchasing
 from dtc_tui.services.inventory import stock_state as inventory
-from dtc_tui.services.inventory.board import SORTS, Board, BoardFilter, BoardRow, FilterError
+from dtc_tui.services.inventory.board import SORTS, Board, BoardFilter, BoardRow
 from dtc_tui.services.inventory.rules import STATE_LABELS
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import AreaScreen
@@ -30,10 +30,10 @@ from dtc_tui.ui.widgets.window_table import Column, ListSource, WindowTable
 
 VIEWS: dict[str, tuple[str, BoardFilter]] = {
     "all": ("All", BoardFilter()),
-    "order": ("To order", BoardFilter(states=("out", "reorder_now", "reorder_soon"))),
-    "urgent": ("Urgent", BoardFilter(states=("out", "reorder_now"))),
-    "excess": ("Overstock & dead", BoardFilter(states=("overstock", "dead"))),
-    "transfer": ("Transfers", BoardFilter(flags=("transfer",))),
+    "order": ("To order", BoardFilter.parse("state:out,reorder")),
+    "urgent": ("Urgent", BoardFilter.parse("state:urgent")),
+    "excess": ("Overstock & dead", BoardFilter.parse("state:overstock,dead")),
+    "transfer": ("Transfers", BoardFilter.parse("flag:transfer")),
 }
 
 
@@ -278,14 +278,11 @@ class InventoryScreen(AreaScreen):
 
     @on(Input.Submitted, "#board-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        try:
+        with self.dtc.user_errors(title="Filter"):
             self.filter = BoardFilter.parse(event.value)
-        except FilterError as exc:
-            self.dtc.notify_safe(str(exc), title="Filter", severity="warning")
-            return
-        event.input.remove_class("-visible")
-        self.apply_view()
-        self.table.focus()
+            event.input.remove_class("-visible")
+            self.apply_view()
+            self.table.focus()
 
     # --- acting on rows -------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from dtc_tui.services.tickets.kpis import GROUPS, KpiReport
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import TitleBar
 
-PERIODS = {"today": 1, "7d": 7, "30d": 30, "90d": 90}
+PERIODS = ("today", "7d", "30d", "90d")  # the presets [ and ] step through, in the period language
 
 
 def ok_style(ok: bool | None) -> str:
@@ -65,7 +65,7 @@ class KpiScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="kpis")
     def compute(self, period: str) -> None:
-        result = self.app.facades.tickets.kpi_report(PERIODS[period])  # type: ignore[attr-defined]
+        result = self.app.facades.tickets.kpi_report(period)  # type: ignore[attr-defined]
         self.app.call_from_thread(self._computed, period, result)
 
     def _computed(self, period: str, result: KpiReport) -> None:

@@ -11,12 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
+from dtc_tui.services.common.filters import ParsedFilter
 from dtc_tui.services.tickets import sla
 from dtc_tui.services.tickets.queue import (
+    QUEUE_FILTER,
     SORTS,
     VIEWS,
-    FilterError,
-    QueueFilter,
     QueueQuery,
     QueueRow,
 )
@@ -79,7 +79,7 @@ class TicketsScreen(TicketActions, AreaScreen):
         super().__init__()
         self.view = "all_open"
         self.sort = "due"
-        self.filter = QueueFilter()
+        self.filter = ParsedFilter()
         self._me: int | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -115,7 +115,7 @@ class TicketsScreen(TicketActions, AreaScreen):
         text = Text()
         text.append(f" {VIEWS[self.view]} ", style="reverse")
         text.append(f"  sort: {SORTS[self.sort]}  ")
-        if self.filter.terms or self.filter.text:
+        if not self.filter.empty:
             text.append("filter: ")
             text.append_text(safe(self.filter.describe()))
             text.append("  ")
@@ -164,7 +164,7 @@ class TicketsScreen(TicketActions, AreaScreen):
 
             self.app.push_screen(TicketScreen(int(target["ticket_id"])))
         elif "filter" in target:
-            self.filter = QueueFilter.parse(str(target["filter"]))
+            self.filter = QUEUE_FILTER.parse(str(target["filter"]))
             self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()))
             self.update_status()
         elif target.get("more") in ("ticket_breached", "ticket_at_risk"):
@@ -208,22 +208,19 @@ class TicketsScreen(TicketActions, AreaScreen):
         box = self.query_one("#queue-filter", Input)
         box.value = ""
         box.remove_class("-visible")
-        if self.filter.terms or self.filter.text:
-            self.filter = QueueFilter()
+        if not self.filter.empty:
+            self.filter = ParsedFilter()
             self.reload_data()
         self.table.focus()
 
     @on(Input.Submitted, "#queue-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        try:
-            self.filter = QueueFilter.parse(event.value)
-        except FilterError as exc:
-            self.dtc.notify_safe(str(exc), title="Filter", severity="warning")
-            return
-        event.input.remove_class("-visible")
-        self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()))
-        self.update_status()
-        self.table.focus()
+        with self.dtc.user_errors(title="Filter"):
+            self.filter = QUEUE_FILTER.parse(event.value)
+            event.input.remove_class("-visible")
+            self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()))
+            self.update_status()
+            self.table.focus()
 
 
 def _as_choice(value: object) -> str:
