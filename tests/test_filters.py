@@ -102,16 +102,16 @@ def test_include_exclude_and_describe() -> None:
 )
 def test_cli_help_names_every_field(language: FilterLanguage, help_text: str) -> None:
     for spec in language.fields:
-        assert f"{spec.shown}:" in help_text, spec.key
+        assert any(f"{word}:" in help_text for word in spec.words), spec.key
 
 
 def test_each_user_reports_an_unknown_value_the_same_way() -> None:
     assert str(pytest.raises(FilterError, QUEUE_FILTER.parse, "prio:hgh").value) == (
         "unknown priority 'hgh'; one of: low, normal, high, urgent"
     )
-    assert str(
-        pytest.raises(FilterError, BOARD_FILTER.parse, "class:z").value
-    ) == "unknown class 'Z'; one of: A, B, C, D"
+    assert (
+        str(pytest.raises(FilterError, BOARD_FILTER.parse, "class:z").value) == "unknown class 'Z'; one of: A, B, C, D"
+    )
     assert "unknown record kind 'tiket'" in str(pytest.raises(FilterError, AUDIT_FILTER.parse, "entity:tiket").value)
     # 10:30 is free text everywhere (the board used to call it an unknown field "10")
     for language in (QUEUE_FILTER, BOARD_FILTER, AUDIT_FILTER):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
 
+from dtc_tui.errors import StaleEdit, UserError
 from dtc_tui.services.tickets import ops
 from dtc_tui.ui.facades.tickets import PRIORITIES, STATUSES
 from dtc_tui.ui.widgets.modals import ChoiceModal, TextModal
@@ -67,12 +68,10 @@ class TicketActions:
         self.database_failed = False
         try:
             result = self._dtc.with_retry(work)
-        except ops.StaleEdit as exc:
-            self._dtc.notify_safe(str(exc), title="Changed by someone else", severity="warning")
-            self.after_ticket_change()
-            return False
-        except ops.TicketError as exc:
-            self._dtc.notify_safe(str(exc), title="Not done", severity="warning")
+        except UserError as exc:  # a stale edit, a refused claim...: a warning with the error's own title
+            self._dtc.report_user_error(exc)
+            if isinstance(exc, StaleEdit):  # show the fresh row before the operator tries again
+                self.after_ticket_change()
             return False
         except Exception as exc:  # busy past the retry, file gone...: a notification, not a crash
             if not self._dtc.database_trouble(exc, kept=kept):
