@@ -180,13 +180,16 @@ def test_cli_filter_errors_are_one_line_exit_2(
     assert "Traceback" not in result.output
 
 
-def test_board_cli_filter_matches_the_board(sqlite_demo_engine: Engine) -> None:
+def test_board_cli_filter_matches_the_board(
+    sqlite_demo_engine: Engine, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dtc_tui import clock as clock_module
     from dtc_tui import db
-    from dtc_tui.clock import SystemClock
     from dtc_tui.services.inventory.board import BoardFilter, build_board
 
+    monkeypatch.setattr(clock_module, "utcnow", clock.now)  # the CLI's SystemClock reads this
     with db.read_session(sqlite_demo_engine) as session:
-        board = build_board(session, SystemClock().now())  # the CLI runs on the wall clock
+        board = build_board(session, clock.now())
     shown = BoardFilter.parse("-wh:DE class:A,B").apply(board.rows)
     result = CliRunner().invoke(
         main_group,

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine
 
 from dtc_tui import db
-from dtc_tui.services.inventory import stock_state as inventory
 from dtc_tui.services.common.filters import FilterError
+from dtc_tui.services.inventory import stock_state as inventory
 from dtc_tui.services.inventory.board import BoardFilter, build_board, forget_sales_history
 from tests.conftest import FIXED_NOW
 from tests.inventory_world import NOW, TODAY, every_day, make_world
@@ -37,7 +37,8 @@ def test_worked_example_on_the_board(engine: Engine) -> None:
     world.sales("EX-1", "US-W", every_day(50))
     row = row_of(board(engine), "EX-1", "US-W")
     assert row.velocity == 50
-    assert row.plan.safety_stock == 1400  # 50 x 21 + 50 x 7
+    assert row.plan.reorder_point == 1400  # 50 x 21 + 50 x 7
+    assert row.plan.safety_stock == 350  # the buffer: 50 x 7
     assert row.plan.order_up_to == 1750  # + 50 x 7 days of review cycle
     assert row.state == "reorder_now"
     assert row.purchase_qty == 760  # need 750 -> whole cases of 20
@@ -206,7 +207,8 @@ def test_sku_detail_explains_the_numbers(engine: Engine) -> None:
     assert detail.sales[-1].day == TODAY - timedelta(days=1) and detail.sales[-1].units == 50
     assert sum(p.stockout for p in detail.sales) == 1
     lines = dict(detail.explanation)
-    assert lines["Safety stock"].startswith("1,400 = 50.0/day x 21 d lead time + 50.0/day x 7 d buffer")
+    assert lines["Reorder point"].startswith("1,400 = 50.0/day x 21 d lead time + 50.0/day x 7 d buffer")
+    assert lines["Safety stock"] == "350 = 50.0/day x 7 d buffer"
     assert lines["Suggested"].startswith("760 to buy")
     assert lines["Last sale"] == str(TODAY - timedelta(days=1))
     assert detail.total.warehouse == "all"

@@ -43,8 +43,14 @@ def test_reorder_json_csv_and_warehouse_filter(demo_url: str) -> None:
     assert set(hero) == {"US-W", "US-E", "DE"}
     assert hero["US-E"]["action"] == "expedite PO-1001" and hero["US-E"]["inbound"] > 0
 
+    # the deprecated key keeps its old value (the reorder point) for one release; the buffer is apart
+    assert all(r["safety_stock"] == r["reorder_point"] and 0 <= r["buffer_stock"] <= r["reorder_point"] for r in rows)
+    assert any(r["buffer_stock"] < r["reorder_point"] for r in rows)
+
     east = json.loads(run(demo_url, "inventory", "reorder", "--warehouse", "us-e", "--json").output)["rows"]
     assert east and {r["warehouse"] for r in east} == {"US-E"}
+    filtered = json.loads(run(demo_url, "inventory", "reorder", "--filter", "wh:us-e", "--json").output)["rows"]
+    assert filtered == east
 
     table = run(demo_url, "inventory", "reorder", "--csv")
     parsed = list(csv.DictReader(io.StringIO(table.output)))

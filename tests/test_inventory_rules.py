@@ -17,8 +17,10 @@ from dtc_tui.services.inventory.rules import (
     gap_units,
     plan_row,
     plan_transfers,
+    reorder_point,
+    reorder_point_formula,
     round_order,
-    safety_formula,
+    safety_stock_formula,
     safety_stock_rule,
     safety_stock_stat,
     velocity,
@@ -47,9 +49,11 @@ def row(**changes: object) -> RowInput:
 
 
 def test_domain_worked_example_50_a_day_21_day_cycle_7_day_buffer_is_1400() -> None:
-    assert safety_stock_rule(50, 21, 7) == 1400
+    # domain.md's "safety stock" (daily sales x cycle + buffer) is the reorder point; the buffer is 350
+    assert reorder_point(50, 21, safety_stock_rule(50, 7)) == 1400
     plan = plan_row(row(available=1000), POLICY, TODAY)
-    assert plan.safety_stock == 1400  # = the reorder point
+    assert plan.reorder_point == 1400
+    assert plan.safety_stock == 350
     assert plan.order_up_to == 1400 + 50 * 7  # + the review cycle's demand
     assert plan.state == "reorder_now"  # 1,000 projected <= 1,400
     assert plan.need == 1750 - 1000
@@ -58,10 +62,15 @@ def test_domain_worked_example_50_a_day_21_day_cycle_7_day_buffer_is_1400() -> N
 
 def test_statistical_method_swaps_only_the_buffer() -> None:
     # 50/day over 16 days of lead time + 1.65 x sigma 10 x sqrt(16) = 800 + 66 = 866
-    assert safety_stock_stat(50, 10, 16, 1.65) == pytest.approx(866)
+    assert safety_stock_stat(10, 16, 1.65) == pytest.approx(66)
+    assert reorder_point(50, 16, safety_stock_stat(10, 16, 1.65)) == pytest.approx(866)
     plan = plan_row(row(method="stat", sigma=10.0, lead_time_days=16, available=10_000), POLICY, TODAY)
-    assert plan.safety_stock == pytest.approx(866)
-    assert plan.buffer_stock == pytest.approx(66)
+    assert plan.reorder_point == pytest.approx(866)
+    assert plan.safety_stock == pytest.approx(66)
+    assert (
+        safety_stock_formula(row(method="stat", sigma=10.0, lead_time_days=16), POLICY)
+        == "1.65 x sigma 10.0 x sqrt(16)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -173,11 +182,11 @@ def test_overstock_storage_cost_is_18_percent_of_the_excess_value_a_month() -> N
 def test_class_strategies() -> None:
     # A: the reorder point covers at least 30 days (50 x 30 = 1,500 > 1,400).
     a = plan_row(row(abc="A", available=1450), POLICY, TODAY)
-    assert a.safety_stock == 1500 and a.state == "reorder_now"
-    assert "30 days" in safety_formula(row(abc="A"), a, POLICY)
+    assert a.reorder_point == 1500 and a.safety_stock == 350 and a.state == "reorder_now"
+    assert "30 days" in reorder_point_formula(row(abc="A"), a, POLICY)
     # C: bought on demand, no buffer: reorder point = lead-time demand only.
     c = plan_row(row(abc="C", available=2000), POLICY, TODAY)
-    assert c.safety_stock == 50 * 21 and c.buffer_stock == 0
+    assert c.reorder_point == 50 * 21 and c.safety_stock == 0
     # D: cleared, never reordered, and an empty D row is not an alarm.
     d = plan_row(row(abc="D", available=100), POLICY, TODAY)
     assert d.state == "ok" and d.need == 0 and d.suggested_qty == 0 and d.urgency is None

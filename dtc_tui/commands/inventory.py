@@ -32,7 +32,9 @@ REORDER_FIELDS = [
     "stockout_date",
     "reorder_by",
     "lead_time_days",
-    "safety_stock",
+    "reorder_point",
+    "safety_stock",  # deprecated: the reorder point under its old name, for one release (docs/inventory.md)
+    "buffer_stock",
     "order_up_to",
     "moq",
     "case_pack",
@@ -63,7 +65,11 @@ def _reorder_record(row: object) -> dict[str, object]:
         "stockout_date": plan.stockout_date,
         "reorder_by": plan.reorder_by,
         "lead_time_days": r.lead_time,  # type: ignore[attr-defined]
-        "safety_stock": round(plan.safety_stock, 1),
+        "reorder_point": round(plan.reorder_point, 1),
+        # Deprecated, removed in the next release: this key always held the reorder point. The real
+        # safety stock (the buffer) is "buffer_stock" until then, to keep the old key's meaning.
+        "safety_stock": round(plan.reorder_point, 1),
+        "buffer_stock": round(plan.safety_stock, 1),
         "order_up_to": round(plan.order_up_to, 1),
         "moq": r.inp.moq,
         "case_pack": r.inp.case_pack,  # type: ignore[attr-defined]
@@ -132,7 +138,7 @@ def reorder(
         click.echo(
             f"{one_line(str(record['sku']), 14):<14} {one_line(str(record['warehouse']), 5):<5} "
             f"{record['class']:<2} {str(record['state']).replace('_', ' '):<13} {record['available']:>7,} "
-            f"{record['daily_sales']:>6.1f} {out_in:>6} {record['safety_stock']:>7,.0f} "
+            f"{record['daily_sales']:>6.1f} {out_in:>6} {record['reorder_point']:>7,.0f} "
             f"{one_line(str(record['action']))}"
         )
     click.echo(f"{len(records)} rows as of {board.today}")

@@ -4,14 +4,15 @@ Definitions (shared/domain.md section 3, and the choices where it is silent):
 
 - velocity = units sold on in-stock days / in-stock days of the window (stock-out days are left out
   of both, so a SKU that was empty half the month is not judged on half its demand).
-- safety stock (domain.md) = daily sales x replenishment cycle + buffer stock, with the replenishment
-  cycle = the lead time and the buffer = daily sales x buffer days (50/day, 21 d, 7 d -> 1,400).
-  It already holds the demand over the lead time, so it *is* the reorder point: when the projected
-  stock (available + inbound) falls to it, order. The statistical method swaps only the buffer part
-  for z x sigma(daily demand) x sqrt(lead time).
-- order-up-to = safety stock + daily sales x review cycle, i.e. forecast over lead time + cycle +
-  buffer; suggested = order-up-to - projected stock, then at least the MOQ, then whole case packs.
-  (Adding the lead-time forecast to a safety stock that holds it already would count it twice.)
+- safety stock = the buffer held against demand and lead-time surprises: daily sales x buffer days
+  (rule method), or z x sigma(daily demand) x sqrt(lead time) (statistical method); none for class C.
+- reorder point = daily sales x lead time + safety stock: when the projected stock (available +
+  inbound) falls to it, order. domain.md calls this sum "safety stock" ("daily sales x replenishment
+  cycle + buffer stock", the cycle being the lead time: 50/day, 21 d, 7 d -> 1,400); this code calls
+  it the reorder point, as the ROP column does, and keeps "safety stock" for the buffer (350 there).
+- order-up-to = reorder point + daily sales x review cycle, i.e. forecast over lead time + cycle +
+  safety stock; suggested = order-up-to - projected stock, then at least the MOQ, then whole case
+  packs. (Adding the lead-time forecast to domain.md's "safety stock" would count it twice.)
 - class strategy: A keeps at least 30 days of stock (the reorder point never covers fewer days),
   B is replenished dynamically (the plain rule), C is bought on demand (no buffer stock),
   D is cleared (never reordered).
@@ -60,14 +61,19 @@ def demand_sigma(units_in_stock: float, squares_in_stock: float, window_days: in
     return math.sqrt(max(variance, 0.0))
 
 
-def safety_stock_rule(daily_sales: float, cycle_days: float, buffer_days: float) -> float:
-    """domain.md: daily sales x replenishment cycle + buffer stock (daily sales x buffer days)."""
-    return daily_sales * cycle_days + daily_sales * buffer_days
+def safety_stock_rule(daily_sales: float, buffer_days: float) -> float:
+    """The rule method's safety (buffer) stock: daily sales x buffer days."""
+    return daily_sales * buffer_days
 
 
-def safety_stock_stat(daily_sales: float, sigma: float, lead_time_days: float, z: float) -> float:
-    """The statistical variant: lead-time demand + z x sigma x sqrt(lead time)."""
-    return daily_sales * lead_time_days + z * sigma * math.sqrt(max(lead_time_days, 0.0))
+def safety_stock_stat(sigma: float, lead_time_days: float, z: float) -> float:
+    """The statistical method's safety stock: z x sigma(daily demand) x sqrt(lead time)."""
+    return z * sigma * math.sqrt(max(lead_time_days, 0.0))
+
+
+def reorder_point(daily_sales: float, lead_time_days: float, safety_stock: float) -> float:
+    """Demand over the lead time + safety stock (domain.md's "safety stock": 50 x 21 + 50 x 7 = 1,400)."""
+    return daily_sales * lead_time_days + safety_stock
 
 
 def round_order(need: float, moq: int, case_pack: int) -> int:
@@ -176,8 +182,8 @@ class RowPlan:
     cover_days: float | None  # available / daily sales
     days_to_stockout: int | None
     urgency: int | None  # days to stock-out minus lead time: below 0 the next order lands too late
-    buffer_stock: float
-    safety_stock: float  # = reorder point
+    safety_stock: float  # the buffer: daily sales x buffer days, or z x sigma x sqrt(lead time); 0 for class C
+    reorder_point: float  # lead-time demand + safety stock (class A: at least class_a_days of sales)
     order_up_to: float
     need: float  # order-up-to - projected, when the state calls for an order
     suggested_qty: int  # need rounded to MOQ and case pack (before drafts and transfers)
@@ -208,18 +214,18 @@ def plan_row(row: RowInput, policy: Policy, today: date) -> RowPlan:
     projected = row.available + inbound
     abc = row.abc
     if abc == "C":
-        buffer_stock = 0.0
+        safety = 0.0
     elif row.method == "stat":
-        buffer_stock = policy.stat_z * row.sigma * math.sqrt(lead)
+        safety = safety_stock_stat(row.sigma, lead, policy.stat_z)
     else:
-        buffer_stock = v * row.buffer_days
-    safety = v * lead + buffer_stock  # = safety_stock_rule(v, lead, buffer days) for the rule method
-    if abc == "A" and safety < v * policy.class_a_days:
-        safety = v * policy.class_a_days
-    order_up_to = safety + v * row.review_cycle_days
+        safety = safety_stock_rule(v, row.buffer_days)
+    rop = reorder_point(v, lead, safety)
+    if abc == "A" and rop < v * policy.class_a_days:
+        rop = v * policy.class_a_days
+    order_up_to = rop + v * row.review_cycle_days
     days_out = days_until_stockout(row.available, v, arrivals, today)
     cover = row.available / v if v > 0 else None
-    state = _state(row, policy, projected, safety, days_out, lead, cover)
+    state = _state(row, policy, projected, rop, days_out, lead, cover)
     need = order_up_to - projected if state in _ORDERING and abc != "D" and order_up_to > projected else 0.0
     excess = 0
     if row.available > 0:
@@ -233,8 +239,8 @@ def plan_row(row: RowInput, policy: Policy, today: date) -> RowPlan:
         cover,
         days_out,
         urgency,
-        buffer_stock,
         safety,
+        rop,
         order_up_to,
         need,
         round_order(need, row.moq, row.case_pack) if need > 0 else 0,
@@ -254,28 +260,32 @@ def _arrival_day(arrival: Arrival) -> date:
     return arrival.day
 
 
-def safety_formula(row: RowInput, plan: RowPlan, policy: Policy) -> str:
-    """How the safety stock (= reorder point) was reached, for the detail view."""
-    v, lead = row.daily_sales, max(row.lead_time_days, 0)
+def safety_stock_formula(row: RowInput, policy: Policy) -> str:
+    """How the safety stock was reached, for the detail view."""
+    lead = max(row.lead_time_days, 0)
     if row.abc == "C":
-        buffer = "no buffer (class C: bought on demand)"
-    elif row.method == "stat":
-        buffer = f"{policy.stat_z} x sigma {row.sigma:.1f} x sqrt({lead})"
-    else:
-        buffer = f"{v:.1f}/day x {row.buffer_days} d buffer"
-    text = f"{v:.1f}/day x {lead} d lead time + {buffer}"
+        return "no buffer (class C: bought on demand)"
+    if row.method == "stat":
+        return f"{policy.stat_z} x sigma {row.sigma:.1f} x sqrt({lead})"
+    return f"{row.daily_sales:.1f}/day x {row.buffer_days} d buffer"
+
+
+def reorder_point_formula(row: RowInput, plan: RowPlan, policy: Policy) -> str:
+    """How the reorder point was reached, for the detail view."""
+    v, lead = row.daily_sales, max(row.lead_time_days, 0)
+    text = f"{v:.1f}/day x {lead} d lead time + {safety_stock_formula(row, policy)}"
     if (
         row.abc == "A"
         and v > 0
-        and plan.safety_stock <= v * policy.class_a_days + 1e-9
-        and v * lead + plan.buffer_stock < plan.safety_stock - 1e-9
+        and plan.reorder_point <= v * policy.class_a_days + 1e-9
+        and v * lead + plan.safety_stock < plan.reorder_point - 1e-9
     ):
         text += f", raised to {policy.class_a_days} days of sales (class A)"
     return text
 
 
 def _state(
-    row: RowInput, policy: Policy, projected: float, safety: float, days_out: int | None, lead: int, cover: float | None
+    row: RowInput, policy: Policy, projected: float, rop: float, days_out: int | None, lead: int, cover: float | None
 ) -> str:
     v = row.daily_sales
     if row.available <= 0:
@@ -284,9 +294,9 @@ def _state(
     if v <= 0:
         return "overstock" if row.sold_recently else "dead"
     if row.abc != "D":
-        if projected <= safety or (days_out is not None and days_out < lead):
+        if projected <= rop or (days_out is not None and days_out < lead):
             return "reorder_now"
-        if projected <= safety + v * policy.reorder_soon_days:
+        if projected <= rop + v * policy.reorder_soon_days:
             return "reorder_soon"
     if cover is not None and cover > policy.overstock_days:
         return "overstock"

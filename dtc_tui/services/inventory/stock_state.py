@@ -23,7 +23,7 @@ from dtc_tui.errors import UserError
 from dtc_tui.models import Sku, StockLevel, Supplier, Warehouse
 from dtc_tui.services.common import audit
 from dtc_tui.services.inventory.board import Board, BoardRow, build_board, total_row
-from dtc_tui.services.inventory.rules import STATE_LABELS, STRATEGY, safety_formula
+from dtc_tui.services.inventory.rules import STATE_LABELS, STRATEGY, reorder_point_formula, safety_stock_formula
 
 
 class InventoryError(UserError, ValueError):
@@ -256,8 +256,8 @@ def explain(row: BoardRow, params: SkuParameters, window_days: int, policy: obje
         ),
         ("Lead time", f"{inp.lead_time_days} days ({lead_source})"),
         ("Class", f"{row.abc}: {STRATEGY.get(row.abc, '')}"),
-        ("Safety stock", f"{plan.safety_stock:,.0f} = {safety_formula(inp, plan, policy)}"),  # type: ignore[arg-type]
-        ("Reorder point", "= the safety stock: it already covers the lead time"),
+        ("Safety stock", f"{plan.safety_stock:,.0f} = {safety_stock_formula(inp, policy)}"),  # type: ignore[arg-type]
+        ("Reorder point", f"{plan.reorder_point:,.0f} = {reorder_point_formula(inp, plan, policy)}"),  # type: ignore[arg-type]
         (
             "Order up to",
             f"{plan.order_up_to:,.0f} = reorder point + {inp.daily_sales:.2f} x {inp.review_cycle_days} d review cycle",

@@ -94,7 +94,7 @@ BOARD_COLUMNS = [
         ),
         drop=5,
     ),
-    Column("rop", "ROP", 6, lambda r, n: _int(r.plan.safety_stock), align="right"),
+    Column("rop", "ROP", 6, lambda r, n: _int(r.plan.reorder_point), align="right"),
     Column("action", "Action", 16, _action, flex=1),
 ]
 
