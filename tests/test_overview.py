@@ -14,6 +14,7 @@ from dtc_tui.config import Settings
 from dtc_tui.services.inventory.board import forget_sales_history
 from dtc_tui.services.overview import summary as overview
 from dtc_tui.services.overview.signals import SIGNAL_KINDS
+from dtc_tui.services.overview.targets import TicketTarget
 from tests.conftest import FIXED_NOW, make_app, screen_text
 
 
@@ -54,9 +55,9 @@ async def test_overview_is_the_first_screen_and_enter_opens_the_item(
         await pilot.press("0")
         await pilot.pause()
         table = app.screen.query_one("#overview-items")
-        ticket_row = next(i for i, item in enumerate(table.source.rows) if "ticket_id" in item.target)
+        ticket_row = next(i for i, item in enumerate(table.source.rows) if isinstance(item.target, TicketTarget))
         table.cursor = ticket_row
-        ticket_id = table.source.rows[ticket_row].target["ticket_id"]
+        ticket_id = table.source.rows[ticket_row].target.ticket_id
         await pilot.press("enter")
         await pilot.pause()
         assert type(app.screen).__name__ == "TicketScreen"

@@ -10,6 +10,7 @@ from dtc_tui import db
 from dtc_tui.models import AdChannel, AdStatDaily, Campaign, Duty, Person, RoutingRule, Ticket
 from dtc_tui.services.inventory.board import forget_sales_history
 from dtc_tui.services.overview import signals
+from dtc_tui.services.overview.targets import SkuTarget, TicketTarget
 from dtc_tui.services.tickets import ops
 from tests.inventory_world import NOW, TODAY, World, every_day, make_world
 
@@ -105,7 +106,7 @@ def test_ticket_rise_about_a_sku_links_its_stock_out(engine: Engine) -> None:
         _ticket(engine, sku_id=sku, days_ago=0.1 + i * 0.2)
     _ticket(engine, sku_id=sku, days_ago=8)
     found = run(engine, signals.ticket_rise)
-    assert [s.target for s in found] == [{"sku_id": sku}]
+    assert [s.target for s in found] == [SkuTarget(sku)]
     assert found[0].numbers["recent"] == 9 and found[0].numbers["baseline"] == 1
     assert "HOT is reorder now" in found[0].explanation or "HOT is out of stock" in found[0].explanation
 
@@ -125,7 +126,7 @@ def test_delivery_promise_longer_than_supply_allows(engine: Engine) -> None:
     found = run(engine, signals.delivery_promise)
     assert len(found) == 1
     assert found[0].numbers == {"promised_days": 3, "possible_days": 7 + 3}  # 7 days without stock + 3 delivery
-    assert world.sku["HOT"] == found[0].target["sku_id"]
+    assert world.sku["HOT"] == found[0].target.sku_id
 
 
 def test_delivery_promise_kept_when_stock_lasts(engine: Engine) -> None:
@@ -145,13 +146,13 @@ def test_refund_solved_without_sync(engine: Engine) -> None:
         with db.write_session(engine) as s:
             s.execute(update(Ticket).where(Ticket.id == ticket_id).values(refund_status=status))
     found = run(engine, signals.refund_unsynced)
-    assert [s.target for s in found] == [{"ticket_id": pending}]
+    assert [s.target for s in found] == [TicketTarget(pending)]
     assert "'pending'" in found[0].explanation
 
 
 def test_routing_gap_for_unrouted_categories_and_uncovered_escalations(engine: Engine) -> None:
     found = run(engine, signals.routing_gap)
-    assert {s.target["category"] for s in found} >= {"site_incident", "logistics"}  # nothing is routed
+    assert {s.target.category for s in found} >= {"site_incident", "logistics"}  # nothing is routed
     with db.write_session(engine) as s:
         # Tech owner in Auckland, off duty at 14:00 UTC (03:00 there), no backup.
         owner = Person(name="Kiri", handle="kiri", timezone="Pacific/Auckland", work_hours="09:00-17:00")
@@ -162,10 +163,10 @@ def test_routing_gap_for_unrouted_categories_and_uncovered_escalations(engine: E
 
         s.add(Assignment(person_id=owner.id or 0, duty_id=duty.id or 0, role="A"))
         s.add(RoutingRule(category="site_incident", duty_id=duty.id))
-    found = {s.target["category"]: s for s in run(engine, signals.routing_gap)}
+    found = {s.target.category: s for s in run(engine, signals.routing_gap)}
     assert found["site_incident"].numbers["check"] == "escalation_uncovered"
     assert "kiri" in found["site_incident"].explanation
     with db.write_session(engine) as s:
         s.execute(update(Person).values(timezone="UTC"))  # now on duty
-    found = {s.target["category"] for s in run(engine, signals.routing_gap)}
+    found = {s.target.category for s in run(engine, signals.routing_gap)}
     assert "site_incident" not in found

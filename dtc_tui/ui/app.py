@@ -21,6 +21,7 @@ from dtc_tui import db
 from dtc_tui.clock import Clock, SystemClock
 from dtc_tui.config import Settings
 from dtc_tui.errors import UserError
+from dtc_tui.services.overview.targets import Target
 from dtc_tui.ui.commands import AreaCommands
 from dtc_tui.ui.facades import Facades
 from dtc_tui.ui.safe import safe
@@ -145,7 +146,7 @@ class DtcApp(App[None]):
         if area in self.MODES and self.current_mode != area:
             self.switch_mode(area)
 
-    def open_target(self, area: str, target: dict[str, Any]) -> None:
+    def open_target(self, area: str, target: Target) -> None:
         """Show a record on its own screen (from the overview): switch area, then let it focus."""
         if area not in self.MODES:
             return

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from dtc_tui.models import AdStatDaily, Campaign, PurchaseOrderLine, Sku, StockLevel, Ticket, Warehouse
 from dtc_tui.services.common import settings
+from dtc_tui.services.overview.targets import CampaignTarget, QueueTarget, SkuTarget, Target, TeamTarget, TicketTarget
 
 SIGNAL_KINDS = {
     "stock_vs_ads": "Ads promote a SKU that runs out before stock arrives",
@@ -36,7 +37,7 @@ class Signal:
     title: str
     explanation: str
     area: str  # the screen Enter opens: tickets, inventory, ads, team
-    target: dict[str, Any] = field(default_factory=dict)
+    target: Target = None
     numbers: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -113,7 +114,7 @@ def stock_vs_ads(session: Session, now: datetime) -> list[Signal]:
                 f"{revenue_per_day:,.0f}/day: pause or cut it from the stock-out until stock lands "
                 f"({campaign.currency} {at_stake:,.0f} at stake).",
                 "ads",
-                {"campaign_id": campaign.id, "sku_id": campaign.sku_id},
+                CampaignTarget(campaign.id, campaign.sku_id),
                 {
                     "daily_spend": round(per_day, 2),
                     "daily_revenue": round(revenue_per_day, 2),
@@ -200,7 +201,7 @@ def ticket_rise(session: Session, now: datetime) -> list[Signal]:
                 f"{n} tickets about {code} in the last {days} days against {b} in the {baseline_days} days before "
                 f"({n / days:.1f}/day vs {b / baseline_days:.1f}/day){cause}.",
                 "inventory",
-                {"sku_id": sku_id},
+                SkuTarget(sku_id),
                 {"recent": n, "baseline": b, "causes": causes},
             )
         )
@@ -220,7 +221,7 @@ def ticket_rise(session: Session, now: datetime) -> list[Signal]:
                 f"{n} logistics tickets in the last {days} days against {b} in the {baseline_days} days before "
                 f"({n / days:.1f}/day vs {b / baseline_days:.1f}/day){cause}.",
                 "tickets",
-                {"filter": "cat:logistics"},
+                QueueTarget("cat:logistics"),
                 {"recent": n, "baseline": b, "late_pos": [p.number for p in late]},
             )
         )
@@ -241,17 +242,17 @@ def delivery_promise(session: Session, now: datetime) -> list[Signal]:
     from dtc_tui.services.inventory.stock_state import sku_stock_states
 
     horizon = int(_setting(session, "signals.promise_horizon_days"))
-    promises: list[tuple[str, int, int, dict[str, Any], str]] = []  # (who, sku_id, days, target, area)
+    promises: list[tuple[str, int, int, Target, str]] = []  # (who, sku_id, days, target, area)
     for cid, name, sku_id, days in session.execute(
         select(Campaign.id, Campaign.name, Campaign.sku_id, Campaign.promise_days).where(
             Campaign.promise_days.is_not(None), Campaign.sku_id.is_not(None)
         )
     ):  # type: ignore[union-attr]
-        promises.append((f"campaign {name}", sku_id, days, {"campaign_id": cid, "sku_id": sku_id}, "ads"))
+        promises.append((f"campaign {name}", sku_id, days, CampaignTarget(cid, sku_id), "ads"))
     for sku_id, code, days in session.execute(
         select(Sku.id, Sku.code, Sku.promise_days).where(Sku.promise_days.is_not(None))
     ):  # type: ignore[union-attr]
-        promises.append((f"SKU {code}", sku_id, days, {"sku_id": sku_id}, "inventory"))
+        promises.append((f"SKU {code}", sku_id, days, SkuTarget(sku_id), "inventory"))
     if not promises:
         return []
     states = sku_stock_states(session, list({p[1] for p in promises}), now)
@@ -326,7 +327,7 @@ def refund_unsynced(session: Session, now: datetime) -> list[Signal]:
             f"'{status or 'not recorded'}', not 'synced' with order processing: confirm the refund before it is "
             "paid twice or not at all.",
             "tickets",
-            {"ticket_id": tid},
+            TicketTarget(tid),
             {"refund_status": status},
         )
         for tid, order, status, solved in rows
@@ -353,7 +354,7 @@ def routing_gap(session: Session, now: datetime) -> list[Signal]:
                 check.message,
                 check.message + ".",
                 "team",
-                {"duty_code": check.duty_code, "person_handle": check.person_handle, "category": check.category},
+                TeamTarget(check.duty_code, check.person_handle, check.category),
                 {"check": check.code},
             )
         )

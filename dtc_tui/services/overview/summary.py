@@ -6,7 +6,7 @@ plus each area's headline numbers against their targets, and the cross-area sign
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +15,15 @@ from sqlalchemy import Engine
 from dtc_tui import db
 from dtc_tui.services.common import settings
 from dtc_tui.services.overview.signals import SIGNAL_KINDS, Signal, all_signals
+from dtc_tui.services.overview.targets import (
+    CampaignTarget,
+    MoreTarget,
+    PurchaseOrderTarget,
+    SkuTarget,
+    Target,
+    TeamTarget,
+    TicketTarget,
+)
 from dtc_tui.services.tickets import sla
 
 AREAS = ("tickets", "inventory", "ads", "team", "signals")
@@ -27,7 +36,7 @@ class Item:
     urgency: float
     title: str
     detail: str
-    target: dict[str, Any] = field(default_factory=dict)
+    target: Target = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,7 +95,7 @@ def _cap(items: list[Item], per_kind: int, counts: dict[str, int]) -> list[Item]
                     last.urgency - 0.001,
                     f"... and {total - per_kind} more",
                     f"{total} in all: open the {last.area} screen",
-                    {"more": kind},
+                    MoreTarget(kind),
                 )
             )
     return sorted(kept, key=lambda i: -i.urgency)
@@ -119,7 +128,7 @@ def _tickets(engine: Engine, now: datetime, per_kind: int) -> tuple[list[Item], 
                     base + min(overdue, 9),
                     f"#{row.id} {metric} {state} ({left})",
                     f"{one_line(row.subject, 70)} · {row.priority} · {row.channel} · owner {row.assignee or 'nobody'}",
-                    {"ticket_id": row.id},
+                    TicketTarget(row.id),
                 )
             )
     with db.read_session(engine) as session:
@@ -165,7 +174,7 @@ def _inventory(session: Any, now: datetime) -> tuple[list[Item], list[Headline]]
                 f"{total.name} · class {total.abc} · {total.available:,} available · "
                 f"{total.velocity:.1f}/day · lead time {total.lead_time} days"
                 + (f" · {total.action}" if total.action else ""),
-                {"sku_id": total.sku_id},
+                SkuTarget(total.sku_id),
             )
         )
     late = [po for po in list_pos(session, now, statuses=("sent", "partial")) if po.late_days > 0]
@@ -180,7 +189,7 @@ def _inventory(session: Any, now: datetime) -> tuple[list[Item], list[Headline]]
                 f"expected {po.expected_at:%b %d}"
                 if po.expected_at
                 else po.supplier,
-                {"po": po.number},
+                PurchaseOrderTarget(po.number),
             )
         )
     kpis = health(session, now, board)
@@ -214,7 +223,7 @@ def _ads(session: Any, now: datetime) -> tuple[list[Item], list[Headline]]:
     items = []
     urgency = {"pause": 58.0, "cpa": 45.0, "stock": 52.0, "spend_share": 35.0}
     for alert in result.alerts:
-        target = {"campaign_id": alert.campaign_id} if alert.campaign_id else {}
+        target = CampaignTarget(alert.campaign_id) if alert.campaign_id else None
         items.append(
             Item(
                 "ads",
@@ -282,7 +291,7 @@ def _team(session: Any, now: datetime) -> tuple[list[Item], list[Headline]]:
             continue  # shown as cross-area signals
         level = team_checks.severity(check.code)
         base = urgency.get(check.code, 30.0 if level == "warning" else 20.0)
-        target = {"duty_code": check.duty_code, "person_handle": check.person_handle}
+        target = TeamTarget(check.duty_code, check.person_handle)
         items.append(
             Item("team", f"team_{check.code}", base, check.message, f"{level}: {check.code.replace('_', ' ')}", target)
         )
@@ -321,7 +330,7 @@ def build(engine: Engine, now: datetime) -> Overview:
                     shown[-1].urgency - 0.001,
                     f"... and {total - len(shown)} more",
                     f"{total} in all: open the ticket queue",
-                    {"more": kind},
+                    MoreTarget(kind),
                 )
             )
     capped.sort(key=lambda i: -i.urgency)

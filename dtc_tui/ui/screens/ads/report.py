@@ -31,6 +31,7 @@ from dtc_tui.services.ads.metrics import (
 )
 from dtc_tui.services.ads.report import AdsReport, ReportRow
 from dtc_tui.services.common.text import one_line
+from dtc_tui.services.overview.targets import CampaignTarget, Target
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.ads.forms import AdviceScreen, PeriodForm, TargetsForm
 from dtc_tui.ui.screens.base import AreaScreen
@@ -518,10 +519,10 @@ class AdsScreen(AreaScreen):
             self.day_rows = self.dtc.facades.ads.days(self.report, campaign_id=self.campaign_id)
         self._show_rows(keep_cursor=False)
 
-    def show_target(self, target: dict) -> None:
+    def show_target(self, target: Target) -> None:
         """From the overview: open the campaign's days (its alert shows in the detail line)."""
-        campaign_id = target.get("campaign_id")
-        row = self.report.campaign_row(int(campaign_id)) if self.report is not None and campaign_id else None
+        campaign_id = target.campaign_id if isinstance(target, CampaignTarget) else None
+        row = self.report.campaign_row(campaign_id) if self.report is not None and campaign_id else None
         if row is not None:
             self.level, self.channel = "campaigns", row.channel
             self._show_rows(keep_cursor=False, cursor_key=("campaign", row.campaign_id))

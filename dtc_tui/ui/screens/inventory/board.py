@@ -21,6 +21,7 @@ from dtc_tui.services.inventory import purchasing
 from dtc_tui.services.inventory import stock_state as inventory
 from dtc_tui.services.inventory.board import SORTS, Board, BoardFilter, BoardRow
 from dtc_tui.services.inventory.rules import STATE_LABELS
+from dtc_tui.services.overview.targets import CampaignTarget, PurchaseOrderTarget, SkuTarget, Target
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import AreaScreen
 from dtc_tui.ui.screens.inventory.forms import ReceiveForm, SkuParamsForm
@@ -180,12 +181,12 @@ class InventoryScreen(AreaScreen):
         self.apply_view(keep_cursor=True)
         self._focus_pending()
 
-    def show_target(self, target: dict) -> None:
+    def show_target(self, target: Target) -> None:
         """From the overview: the SKU's line over all warehouses, or the PO list."""
-        if "po" in target:
+        if isinstance(target, PurchaseOrderTarget):
             self.action_purchase_orders()
-        elif "sku_id" in target:
-            self._pending_sku = int(target["sku_id"])
+        elif isinstance(target, SkuTarget | CampaignTarget) and target.sku_id is not None:
+            self._pending_sku = target.sku_id
             self._focus_pending()
 
     def _focus_pending(self) -> None:

@@ -20,6 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
+from dtc_tui.services.overview.targets import Target, TeamTarget
 from dtc_tui.services.team import ops as team_ops
 from dtc_tui.services.team.checks import Check, severity
 from dtc_tui.services.team.hours import describe, is_on_duty
@@ -272,19 +273,21 @@ class TeamScreen(AreaScreen):
         self.grid.move_to(check.duty_id, check.person_id)
         self.grid.focus()
 
-    def show_target(self, target: dict) -> None:
+    def show_target(self, target: Target) -> None:
         """From the overview: jump to the duty (and person) a check points at, or to a route."""
         if self.view is None:
             return
-        if target.get("duty_code"):
-            duty = self.view.matrix.duty_by_code(target["duty_code"])
-            person = next((p for p in self.view.matrix.people if p.handle == target.get("person_handle")), None)
+        if not isinstance(target, TeamTarget):
+            return
+        if target.duty_code:
+            duty = self.view.matrix.duty_by_code(target.duty_code)
+            person = next((p for p in self.view.matrix.people if p.handle == target.person_handle), None)
             if duty is not None:
                 self.grid.move_to(duty.id, person.id if person else None)
                 self.grid.focus()
                 return
-        if target.get("category"):
-            self.show_route(target["category"])
+        if target.category:
+            self.show_route(target.category)
 
     def show_route(self, category: str) -> None:
         self.panel = "routes"

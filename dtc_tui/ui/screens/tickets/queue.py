@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
 from dtc_tui.services.common.filters import ParsedFilter
+from dtc_tui.services.overview.targets import MoreTarget, QueueTarget, Target, TicketTarget
 from dtc_tui.services.tickets import sla
 from dtc_tui.services.tickets.queue import (
     QUEUE_FILTER,
@@ -157,18 +158,18 @@ class TicketsScreen(TicketActions, AreaScreen):
         row = self.table.cursor_row
         return _as_choice(getattr(row, field)) if row is not None and not self.table.marked else None
 
-    def show_target(self, target: dict) -> None:
+    def show_target(self, target: Target) -> None:
         """Open what the overview points at: a ticket, a filtered queue or a view."""
-        if "ticket_id" in target:
+        if isinstance(target, TicketTarget):
             from dtc_tui.ui.screens.tickets.view import TicketScreen
 
-            self.app.push_screen(TicketScreen(int(target["ticket_id"])))
-        elif "filter" in target:
-            self.filter = QUEUE_FILTER.parse(str(target["filter"]))
+            self.app.push_screen(TicketScreen(target.ticket_id))
+        elif isinstance(target, QueueTarget):
+            self.filter = QUEUE_FILTER.parse(target.filter)
             self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()))
             self.update_status()
-        elif target.get("more") in ("ticket_breached", "ticket_at_risk"):
-            self.view = "breached" if target["more"] == "ticket_breached" else "at_risk"
+        elif isinstance(target, MoreTarget) and target.more in ("ticket_breached", "ticket_at_risk"):
+            self.view = "breached" if target.more == "ticket_breached" else "at_risk"
             self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()))
             self.update_status()
 
