@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+from dtc_tui.services.common.periods import DOCS as PERIOD_DOCS
+from dtc_tui.services.common.periods import SYNTAX as PERIOD_SYNTAX
 
 if TYPE_CHECKING:
     from dtc_tui.services.ads.report import AdsReport, ReportRow
@@ -52,8 +54,7 @@ period_options = [
         "--period",
         default=None,
         metavar="PERIOD",
-        help="7d, 2w...: the last N complete days (today left out); or yesterday, a date, a range "
-        "2026-11-01..2026-11-15 (docs/periods.md).",
+        help=f"{PERIOD_SYNTAX}. 7d, 2w = the last 7, 14 complete days (today left out); no hours ({PERIOD_DOCS}).",
     ),
     click.option("--from", "start", metavar="DAY", help="Custom period start (with --to): 2026-10-31, yesterday..."),
     click.option("--to", "end", metavar="DAY", help="Custom period end, included."),

@@ -5,16 +5,23 @@ from __future__ import annotations
 import click
 
 from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+from dtc_tui.services.common.periods import DOCS as PERIOD_DOCS
+from dtc_tui.services.common.periods import MOMENT_SYNTAX
 
 # Static so --help imports no services; tests/test_filters.py checks it names every field of AUDIT_FILTER.
 AUDIT_FILTER_HELP = (
     "Filter as in the app's audit log: who:ana entity:ticket id:42 action:update since:2h, "
-    "-field:value leaves out, other words match the record id or the change (docs/filters.md)."
+    "-field:value leaves out, other words match the record id or the change (docs/filters.md#filters)."
 )
 
 
 @click.command("audit")
-@click.option("--since", default="1d", show_default=True, help="2h, 3d, 1w (ago), a date, yesterday, an ISO time.")
+@click.option(
+    "--since",
+    default="1d",
+    show_default=True,
+    help=f"{MOMENT_SYNTAX} ({PERIOD_DOCS}).",
+)
 @click.option("--entity", default=None, help="Only this kind of record: ticket, sku, campaign, person...")
 @click.option("--filter", "filter_text", default="", metavar="TEXT", help=AUDIT_FILTER_HELP)
 @click.option("--limit", default=200, show_default=True)

@@ -12,7 +12,7 @@ from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
 # Static so --help imports no services; tests/test_filters.py checks it names every field of BOARD_FILTER.
 BOARD_FILTER_HELP = (
     "Filter as in the app's board: wh:US-W sup:ningbo class:A,B state:reorder flag:aged, "
-    "-field:value leaves out, other words match the SKU code or name (docs/filters.md)."
+    "-field:value leaves out, other words match the SKU code or name (docs/filters.md#filters)."
 )
 
 REORDER_FIELDS = [

@@ -8,6 +8,7 @@ from datetime import datetime
 import click
 
 from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+from dtc_tui.services.common.periods import MOMENT_SYNTAX
 
 
 @click.group("team")
@@ -15,7 +16,7 @@ def team_group() -> None:
     """Who owns which duty, coverage gaps, overload and ticket routing."""
 
 
-AT_HELP = "At this time: 2026-11-20T22:00[+01:00] (naive = UTC), today, 2h (ago); default {default}."
+AT_HELP = f"At this time: {MOMENT_SYNTAX} (naive = UTC); default now."
 
 
 def _parse_at(value: str | None, ctx: CliContext) -> datetime:
@@ -88,7 +89,7 @@ def matrix_command(ctx: CliContext, as_json: bool, as_csv: bool, include_inactiv
 
 @team_group.command("check")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--at", "at_text", metavar="TIME", help=AT_HELP.format(default="now"))
+@click.option("--at", "at_text", metavar="TIME", help=AT_HELP)
 @click.option("--list", "list_checks", is_flag=True, help="List what each check means and exit.")
 @pass_ctx
 def check_command(ctx: CliContext, as_json: bool, at_text: str | None, list_checks: bool) -> None:
@@ -117,7 +118,7 @@ def check_command(ctx: CliContext, as_json: bool, at_text: str | None, list_chec
 
 @team_group.command("route")
 @click.argument("category", required=False)
-@click.option("--at", "at_text", metavar="TIME", help=AT_HELP.format(default="now"))
+@click.option("--at", "at_text", metavar="TIME", help=AT_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
 def route_command(ctx: CliContext, category: str | None, at_text: str | None, as_json: bool) -> None:

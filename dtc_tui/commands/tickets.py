@@ -7,11 +7,13 @@ import sys
 import click
 
 from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+from dtc_tui.services.common.periods import DOCS as PERIOD_DOCS
+from dtc_tui.services.common.periods import SYNTAX as PERIOD_SYNTAX
 
 # Static so --help imports no services; tests/test_filters.py checks it names every field of QUEUE_FILTER.
 QUEUE_FILTER_HELP = (
     "Filter as in the app's queue: ch:whatsapp lang:de prio:high,urgent status:open cat:returns who:ana "
-    "tag:vip id:42, -field:value leaves out, other words match subject, order or customer (docs/filters.md)."
+    "tag:vip id:42, -field:value leaves out, other words match subject, order or customer (docs/filters.md#filters)."
 )
 
 
@@ -163,7 +165,7 @@ def sla_check(ctx: CliContext, as_json: bool, limit: int) -> None:
     "--period",
     default="7d",
     show_default=True,
-    help="7d (today and the 6 days before), 12h, today, yesterday, 2026-11-01..2026-11-15 (docs/periods.md).",
+    help=f"{PERIOD_SYNTAX}. 7d = today and the 6 days before, from midnight ({PERIOD_DOCS}).",
 )
 @click.option("--by", "group", type=click.Choice(["agent", "channel", "category"]), default=None)
 @click.option("--json", "as_json", is_flag=True)

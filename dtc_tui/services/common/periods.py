@@ -22,8 +22,10 @@ from typing import Literal
 
 from dtc_tui.errors import InvalidInput
 
+# The one description of the syntax: every option's help and every error message quotes it.
 SYNTAX = "7d, 12h, 30m, 2w, 2026-11-20, today, yesterday, 2026-11-20T09:00, or a range 2026-11-01..today"
-HELP = f"A period: {SYNTAX} (docs/periods.md)."
+MOMENT_SYNTAX = "2026-11-20T22:00, 2026-11-20T22:00+01:00, 2026-11-20, today, yesterday, now or 2h (ago)"
+DOCS = "docs/filters.md#periods"
 
 
 class PeriodError(InvalidInput):
@@ -139,10 +141,7 @@ def parse_moment(text: str, now: datetime) -> datetime:
     try:
         return _one(text, now).start
     except PeriodError:
-        raise PeriodError(
-            f"{text.strip()!r} is not a time like 2026-11-20T22:00, 2026-11-20T22:00+01:00, 2026-11-20, "
-            "today, yesterday, now or 2h (ago)"
-        ) from None
+        raise PeriodError(f"{text.strip()!r} is not a time like {MOMENT_SYNTAX}") from None
 
 
 def parse_day(text: str, now: datetime) -> date:
