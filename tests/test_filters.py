@@ -12,11 +12,12 @@ from dtc_tui.cli import main_group
 from dtc_tui.commands.audit import AUDIT_FILTER_HELP
 from dtc_tui.commands.inventory import BOARD_FILTER_HELP
 from dtc_tui.commands.tickets import QUEUE_FILTER_HELP
+from dtc_tui.config import Settings
 from dtc_tui.services.common.audit import AUDIT_FILTER
 from dtc_tui.services.common.filters import FilterError, FilterField, FilterLanguage, ParsedFilter, Term, choices
 from dtc_tui.services.inventory.board import BOARD_FILTER
 from dtc_tui.services.tickets.queue import QUEUE_FILTER, QueueQuery, TicketQueueSource
-from tests.conftest import FixedClock
+from tests.conftest import FixedClock, make_app
 
 
 def url_of(engine: Engine) -> str:
@@ -199,3 +200,38 @@ def test_board_cli_filter_matches_the_board(
     rows = json.loads(result.stdout)["rows"]
     assert shown and [(r["sku"], r["warehouse"]) for r in rows] == [(r.code, r.warehouse) for r in shown]
     assert all(r["warehouse"] != "DE" and r["class"] in "AB" for r in rows)
+
+
+async def test_audit_screen_filter_matches_the_service(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    from datetime import timedelta
+
+    from dtc_tui import db
+    from dtc_tui.services.common import audit
+    from dtc_tui.services.tickets import ops
+
+    ops.set_priority(sqlite_demo_engine, 1, "urgent", "ana", clock.now() - timedelta(hours=3))
+    ops.set_priority(sqlite_demo_engine, 2, "low", "ben", clock.now() - timedelta(minutes=30))
+    text = "entity:ticket -who:ana since:2h"
+    with db.read_session(sqlite_demo_engine) as session:
+        expected = audit.entries(session, log_filter=AUDIT_FILTER.parse(text), now=clock.now())
+    assert expected and all(e.actor != "ana" and e.at >= clock.now() - timedelta(hours=2) for e in expected)
+    app = make_app(sqlite_demo_engine, clock, settings, start_area="audit")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        app.screen.query_one("#audit-filter").value = text
+        await pilot.press("enter")
+        await pilot.pause()
+        table = app.screen.query_one("#audit")
+        assert [e.id for e in table.source.fetch(0, table.row_count)] == [e.id for e in expected]
+        assert "entity:ticket -who:ana since:2h" in str(app.screen.query_one("#audit-status").render())
+        # a bad since: is a warning, and the log keeps the filter it had
+        await pilot.press("slash")
+        app.screen.query_one("#audit-filter").value = "since:fortnight"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert any("'fortnight' is not a time like" in n.message for n in app._notifications)
+        assert table.row_count == len(expected)
+        assert app.screen.query_one("#audit-filter").value == "since:fortnight"  # what was typed is kept
