@@ -262,3 +262,20 @@ def test_queue_and_audit_filters_on_both_backends(demo_engine: Engine, clock: Fi
         assert audit.entries(session, log_filter=AUDIT_FILTER.parse("who:ana -since:1h urgent"), now=clock.now()) == []
         source = audit.AuditSource(demo_engine, AUDIT_FILTER.parse("entity:ticket urgent"), now=clock.now())
         assert source.count() >= 1 and all("urgent" in str(e.after) for e in source.fetch(0, 50))
+
+
+async def test_the_help_screen_lists_the_filter_fields(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    from tests.conftest import screen_text
+
+    app = make_app(sqlite_demo_engine, clock, settings)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        rows = dict(app.screen.rows)
+        assert rows["/ prio/priority:"] == "low, normal, high, urgent"
+        assert rows["/ -field:value"] == "leave those out"
+        assert "Keys: Tickets" in screen_text(app)

@@ -186,7 +186,7 @@ class FilterLanguage:
         return next(iter(spec.choices)) if spec.choices else "something"
 
     def help_lines(self) -> list[tuple[str, str]]:
-        """(syntax, meaning) pairs for a help screen or ``--help``."""
+        """(syntax, meaning) pairs for the help screen (``?``) of a screen with a filter box."""
         lines = []
         for f in self.fields:
             names = "/".join(f.words)
@@ -196,12 +196,3 @@ class FilterLanguage:
         lines.append(('"two words"', "a value or phrase with spaces"))
         lines.append(("other words", f"free text{': ' + self.text_hint if self.text_hint else ''}"))
         return lines
-
-    def help(self) -> str:
-        """One paragraph for a ``--filter`` option's help."""
-        fields = "; ".join(f"{syntax} {meaning}" for syntax, meaning in self.help_lines()[:-3])
-        return (
-            f"Filter {self.subject} as in the app: {fields}. field:a,b is either; -field:value leaves out; "
-            f'quote values with spaces ("blue shirt"); other words are free text'
-            f"{' (' + self.text_hint + ')' if self.text_hint else ''}."
-        )

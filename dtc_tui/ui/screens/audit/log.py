@@ -33,7 +33,7 @@ class AuditScreen(AreaScreen):
         Binding("escape", "clear_filter", "Clear", show=False, id="audit.clear"),
     ]
     HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [
-        ("/ then who:ana entity:ticket since:2h", "Filter the log (-field:value leaves out)")
+        (f"/ {syntax}", meaning) for syntax, meaning in AUDIT_FILTER.help_lines()
     ]
 
     def __init__(self) -> None:

@@ -19,7 +19,7 @@ from textual.widgets import Input, Static
 
 from dtc_tui.services.inventory import purchasing
 from dtc_tui.services.inventory import stock_state as inventory
-from dtc_tui.services.inventory.board import SORTS, Board, BoardFilter, BoardRow
+from dtc_tui.services.inventory.board import BOARD_FILTER, SORTS, Board, BoardFilter, BoardRow
 from dtc_tui.services.inventory.rules import STATE_LABELS
 from dtc_tui.services.overview.targets import CampaignTarget, PurchaseOrderTarget, SkuTarget, Target
 from dtc_tui.ui.safe import safe
@@ -128,11 +128,7 @@ class InventoryScreen(AreaScreen):
         ("j/k, g/G, PgUp/PgDn", "Move on the board"),
         ("space, V", "Mark the row / the page (b and t act on marked rows, else on the cursor row)"),
         ("Enter", "Detail: 180 days of sales, stock per warehouse, open POs, the numbers"),
-        (
-            "/ then field:value",
-            "Filter: wh:US-W sup:ningbo class:A,B state:reorder|out|now|soon|over|dead "
-            "flag:aged|transfer|inbound|marked and free text",
-        ),
+        *[(f"/ {syntax}", meaning) for syntax, meaning in BOARD_FILTER.help_lines()],
     ]
 
     def __init__(self) -> None:

@@ -73,7 +73,7 @@ class TicketsScreen(TicketActions, AreaScreen):
         ("j/k, g/G, PgUp/PgDn", "Move in the queue"),
         ("Enter", "Open the ticket"),
         ("space / V", "Mark a ticket / the page; then a, p or s change all marked"),
-        ("/ then field:value", "Filter: channel: lang: prio: status: cat: assignee: tag: and free text"),
+        *[(f"/ {syntax}", meaning) for syntax, meaning in QUEUE_FILTER.help_lines()],
     ]
 
     def __init__(self) -> None:
