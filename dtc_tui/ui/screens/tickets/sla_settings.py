@@ -6,7 +6,6 @@ re-applied to the open tickets in one transaction by ``services/tickets/sla_admi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -15,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from dtc_tui.services.common import periods
 from dtc_tui.services.tickets.sla_admin import PolicyView
 from dtc_tui.services.tickets.sla_validation import SlaSettingError
 from dtc_tui.ui.facades.sla import SlaFacade
@@ -146,13 +146,10 @@ class SlaSettingsScreen(Screen[None]):
         if policy is None or event.input.id != "try-start":
             return
         try:
-            start = datetime.fromisoformat(event.value.strip())
-        except ValueError:
-            self.query_one("#try-result", Static).update(
-                safe(f"{event.value!r} is not a time; write e.g. 2026-03-27T16:00+01:00")
-            )
+            start = periods.parse_moment(event.value, self.app.clock.now())  # type: ignore[attr-defined]
+        except periods.PeriodError as exc:
+            self.query_one("#try-result", Static).update(safe(str(exc)))
             return
-        start = (start if start.tzinfo else start.replace(tzinfo=UTC)).astimezone(UTC)
         try:
             dues = self.facade.try_policy(policy.name, start)
         except SlaSettingError as exc:
