@@ -40,8 +40,8 @@ from sqlalchemy.exc import IntegrityError
 from dtc_tui import db
 from dtc_tui.errors import UserError
 from dtc_tui.services.common import audit
-from dtc_tui.services.importers import dateorder
 from dtc_tui.services.common.files import open_private
+from dtc_tui.services.importers import dateorder
 from dtc_tui.services.importers.base import Importer, ImportSummary, RowCheck
 from dtc_tui.services.importers.errors import ImportFailed, NoData, RowError
 from dtc_tui.services.importers.plan import PLAN_KEY, StalePlan, WritePlan, apply_ops, check_ids_unchanged
