@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
-from textual.widgets import Select
+from textual.widgets import Checkbox, Select
 
 from dtc_tui.clock import FixedClock
 from dtc_tui.config import Settings
@@ -159,6 +159,7 @@ async def test_the_dialog_detects_the_kind_and_takes_a_date_order(
         assert "can be day-first or month-first" in screen_text(app).replace("│\n│", " ")
         assert zendesk_tickets(sqlite_demo_engine) == 0
         dialog.query_one("#date-order", Select).value = "dmy"
+        dialog.query_one("#dry-run", Checkbox).value = False  # dry run is the default: import for real
         await pilot.pause()
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
