@@ -162,3 +162,13 @@ def test_json_stream_reports_where_it_broke(tmp_path: Path) -> None:
     with pytest.raises(ImportFailed) as failed:
         _records(tmp_path, '[{"id": 1},\n{"id": 2,\n "x": }]')
     assert str(failed.value).startswith("data.json:3: file: broken JSON")
+
+
+def test_grouped_errors_say_a_repeated_problem_once_and_count_rows() -> None:
+    from dtc_tui.services.importers.base import grouped_errors
+    from dtc_tui.services.importers.errors import RowError
+
+    header = RowError("x.csv", 1, "header", "missing column 'Name'")
+    assert grouped_errors([header] * 5) == ["x.csv:1: header: missing column 'Name'"]
+    rows = [RowError("x.csv", n, "Total", f"'{n}x' is not a number") for n in (2, 3, 3)]
+    assert grouped_errors(rows) == ["x.csv: Total: '2x' is not a number (2 rows: lines 2, 3)"]

@@ -201,7 +201,12 @@ class ImportSummary:
 def grouped_errors(errors: list[RowError], shown: int = ERROR_LINES_SHOWN) -> list[str]:
     """One line per cause (column + problem with its values left out): count and first lines."""
     groups: dict[tuple[str, str, str], list[RowError]] = {}
+    seen: set[tuple[str, int, str, str]] = set()
     for error in errors:
+        key = (error.file, error.line, error.column, error.problem)
+        if key in seen:  # the same problem on the same line said twice (e.g. a header checked per pass)
+            continue
+        seen.add(key)
         groups.setdefault((error.file, error.column, _VARYING.sub("…", error.problem)), []).append(error)
     out = []
     for group in groups.values():
