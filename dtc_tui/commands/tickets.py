@@ -103,7 +103,8 @@ def show_ticket(ctx: CliContext, ticket_id: int, as_json: bool) -> None:
         echo_json(detail)
         return
     click.echo(f"#{detail.id} {one_line(detail.subject)}")
-    click.echo(f"  {detail.status} / {detail.priority} / {detail.channel} / {detail.language} / {detail.category}")
+    facts = (detail.status, detail.priority, detail.channel, detail.language_label, detail.category)
+    click.echo("  " + " / ".join(facts))
     click.echo(f"  customer {one_line(detail.customer)}  owner {detail.assignee or '-'}  policy {detail.policy}")
     for clock in detail.clocks:
         left = sla.format_remaining(now, clock.due_at) if clock.due_at and not clock.stopped_at else ""

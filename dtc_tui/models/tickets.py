@@ -64,7 +64,8 @@ class Ticket(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=64)
     subject: str = Field(max_length=500)
     channel: str = Field(max_length=20)
-    language: str = Field(default="en", max_length=8)
+    language: str = Field(default="en", max_length=8)  # "und" when nobody knows
+    language_detected: bool = False  # guessed from the text (the source named none)
     category: str = Field(default="product", max_length=30, index=True)
     priority: str = Field(default="normal", max_length=10)
     status: str = Field(default="new", max_length=12)

@@ -45,6 +45,7 @@ OWNED = (
     "subject",
     "channel",
     "language",
+    "language_detected",
     "category",
     "priority",
     "status",

@@ -12,6 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from dtc_tui.services.common.language import UNKNOWN as UNKNOWN_LANGUAGE
+from dtc_tui.services.common.language import Detector
 from dtc_tui.services.common.text import one_line
 from dtc_tui.services.importers.base import Importer, RowCheck, plural
 from dtc_tui.services.importers.columns import Columns, field
@@ -116,14 +118,15 @@ def category_of(*candidates: str) -> str:
     return "product"
 
 
-def language_of(value: str) -> str:
+def language_of(value: str) -> str | None:
+    """The language code the export names (``German``, ``de-AT``, ``pt_BR``), or None if it names none."""
     text = value.strip().lower()
     if not text:
-        return "en"
+        return None
     if text in LANGUAGE_NAMES:
         return LANGUAGE_NAMES[text]
     found = _LOCALE.match(text)
-    return found.group(1) if found else "en"
+    return found.group(1) if found else None
 
 
 def tags_of(value: str) -> str:
@@ -179,6 +182,9 @@ class _TicketImporter(TicketWriter, Importer):
 
     def begin(self, source: Any, *, writing: bool) -> None:
         super().begin(source, writing=writing)  # type: ignore[safe-super]
+        if not hasattr(self, "detect_language"):  # one per run: a second pass re-parses the same rows
+            self.detect_language = Detector()
+            self.guessed_languages: dict[str, str] = {}
         allowed = {"status": TICKET_STATUSES, "category": tuple(CATEGORY_WORDS)}
         for name, choices in allowed.items():
             for value, target in self.mappings.get(name, {}).items():
@@ -233,6 +239,13 @@ class _TicketImporter(TicketWriter, Importer):
 
     def note_lines(self) -> list[str]:
         lines = super().note_lines()  # type: ignore[misc]
+        guessed = list(getattr(self, "guessed_languages", {}).values())
+        if guessed:
+            unknown = guessed.count(UNKNOWN_LANGUAGE)
+            line = f"language not in the file: detected from the text for {plural(len(guessed) - unknown, 'ticket')}"
+            if unknown:
+                line += f"; {unknown} left unknown ({UNKNOWN_LANGUAGE}), too little text to tell"
+            lines.append(line)
         if not self.tz_given and self.naive_times:
             lines.append(
                 f"{plural(self.naive_times, 'row')} with times written without an offset, read as UTC: "
@@ -259,6 +272,7 @@ class _TicketImporter(TicketWriter, Importer):
             "priority": self._priority(check),
             "channel": channel_of(check.raw("via")),
             "language": language_of(check.raw("language")),
+            "language_detected": False,
             "tags": tags_of(check.raw("tags")),
             "created_at": created,
             "updated_at": check.moment("updated_at"),
@@ -276,6 +290,11 @@ class _TicketImporter(TicketWriter, Importer):
             record["order_ref"] = check.text("order_ref", max_length=40) or None
         record["category"] = self._category(check.raw("category"), *record["tags"].split(), check.raw("ticket_type"))
         self._not_before_created(check, created, {"updated_at": record["updated_at"], "solved_at": record["solved_at"]})
+        if record["language"] is None:
+            # The export names no language: guess from the customer's words, or keep it unknown.
+            record["language"] = self.detect_language(check.raw("subject"), record["description"] or "")
+            self.guessed_languages[record["external_id"]] = record["language"]
+            record["language_detected"] = record["language"] != UNKNOWN_LANGUAGE
         return record
 
 

@@ -27,6 +27,8 @@ from sqlmodel import Session
 from dtc_tui import db
 from dtc_tui.models import Customer, MailCursor, MailInbound, Ticket, TicketEvent, TicketMessage
 from dtc_tui.services.common import audit
+from dtc_tui.services.common.language import UNKNOWN as UNKNOWN_LANGUAGE
+from dtc_tui.services.common.language import Detector
 from dtc_tui.services.common.text import one_line
 from dtc_tui.services.mail.outbox import TICKET_TAG
 from dtc_tui.services.mail.parse import ParsedMail, Unreadable, parse
@@ -80,6 +82,7 @@ class BatchLookup:
 
     def __init__(self, session: Session, mails: list[ParsedMail]) -> None:
         self.session = session
+        self.detect_language = Detector()
         ids = {mid for mail in mails for mid in (mail.message_id, *mail.thread_ids)}
         self.ticket_of: dict[str, int] = {}
         for chunk in _chunks(sorted(ids), 500):
@@ -217,14 +220,18 @@ def ingest_one(
         lookup.ticket_of[mail.message_id] = ticket_id
         _record(session, source, source_ref, "message", now, ticket_id=ticket_id, **facts)
         return "message"
+    body = mail.body()
+    language = lookup.detect_language(mail.subject, body)
     new_id = ops.open_ticket(
         session,
         subject=mail.subject or "(no subject)",
         channel="email",
+        language=language,
+        language_detected=language != UNKNOWN_LANGUAGE,
         now=now,
         actor=ACTOR,
         customer=lookup.customer(mail),
-        body=mail.body(),
+        body=body,
         message_id=mail.message_id,
         ctx=ctx,
     )

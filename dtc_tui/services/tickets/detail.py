@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from dtc_tui.models import Customer, Person, Sku, SlaPolicy, StockLevel, Ticket, TicketEvent, TicketMessage
+from dtc_tui.services.common.language import UNKNOWN as UNKNOWN_LANGUAGE
 from dtc_tui.services.tickets.sla import Clock
 from dtc_tui.services.tickets.sla_store import SlaContext
 
@@ -61,6 +62,14 @@ class TicketDetail:
     clocks: list[Clock] = field(default_factory=list)
     messages: list[MessageView] = field(default_factory=list)
     events: list[EventView] = field(default_factory=list)
+    language_detected: bool = False  # guessed from the text because the source named no language
+
+    @property
+    def language_label(self) -> str:
+        """``de``, ``de (detected)`` or ``unknown``: how sure the app is of the customer's language."""
+        if self.language == UNKNOWN_LANGUAGE:
+            return "unknown"
+        return f"{self.language} (detected)" if self.language_detected else self.language
 
 
 def ticket_detail(session: Session, ticket_id: int, now: datetime) -> TicketDetail | None:
@@ -115,6 +124,7 @@ def ticket_detail(session: Session, ticket_id: int, now: datetime) -> TicketDeta
         clocks=SlaContext(session).clocks(ticket, now),
         messages=messages,
         events=events,
+        language_detected=ticket.language_detected,
     )
 
 

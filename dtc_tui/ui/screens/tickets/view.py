@@ -146,7 +146,7 @@ class TicketScreen(TicketActions, Screen[None]):
         head.add_row(
             "Customer", safe(f"{d.customer} <{d.customer_email}> ({d.customer_tier})"), "Priority", Text(d.priority)
         )
-        head.add_row("Channel", Text(f"{d.channel} / {d.language}"), "Category", Text(d.category))
+        head.add_row("Channel", Text(f"{d.channel} / {d.language_label}"), "Category", Text(d.category))
         head.add_row("Owner", Text(d.assignee or "-"), "Escalated to", Text(d.escalated_to or "-"))
         order = d.order_ref or "-"
         if d.logistics_status:
