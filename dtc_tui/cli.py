@@ -6,14 +6,28 @@ module is imported only when the app is opened.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 
 import click
 
-from dtc_tui.commands.common import EXIT_USAGE, CliContext, DatabaseUnavailableExit, echo_json, pass_ctx
+from dtc_tui import i18n
 from dtc_tui.config import ConfigError, load_settings, normalise_db_argument
-from dtc_tui.errors import UserError
+
+
+def _activate_language() -> None:
+    """Speak the configured language before any command module is imported (their ``--help``
+    texts are read at import). A broken config or an unknown language is reported by the group."""
+    with contextlib.suppress(ConfigError, i18n.UnknownLanguage):
+        i18n.activate(i18n.resolve(load_settings().language))
+
+
+_activate_language()
+
+from dtc_tui.commands.common import EXIT_USAGE, CliContext, DatabaseUnavailableExit, echo_json, pass_ctx  # noqa: E402
+from dtc_tui.errors import UserError  # noqa: E402
+from dtc_tui.i18n import _  # noqa: E402
 
 # Command groups by module; each module keeps its own imports lazy.
 COMMAND_MODULES = [
@@ -74,16 +88,21 @@ class DtcGroup(click.Group):
             raise DatabaseUnavailableExit(message) from exc
 
 
-@click.group(cls=DtcGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db_arg", metavar="PATH|URL", help="Database file or SQLAlchemy URL.")
-@click.option("--demo", is_flag=True, help="Use the built-in demo database (built on first use).")
-@click.version_option(package_name="dtc-tui")
+@click.group(
+    cls=DtcGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=_("dtc-tui: tickets with SLA timers, reorder board, ad ROAS and team matrix in one terminal."),
+)
+@click.option("--db", "db_arg", metavar="PATH|URL", help=_("Database file or SQLAlchemy URL."))
+@click.option("--demo", is_flag=True, help=_("Use the built-in demo database (built on first use)."))
+@click.version_option(package_name="dtc-tui", help=_("Show the version and exit."))
 @click.pass_context
 def main_group(click_ctx: click.Context, db_arg: str | None, demo: bool) -> None:
-    """dtc-tui: tickets with SLA timers, reorder board, ad ROAS and team matrix in one terminal."""
     try:
         settings = load_settings()
-    except ConfigError as exc:
+        i18n.resolve(settings.language)
+    except (ConfigError, i18n.UnknownLanguage) as exc:
         raise click.ClickException(str(exc)) from exc
     url, source = _resolve_database(db_arg, demo, settings)
     ctx = CliContext(settings=settings, database_url=url, database_source=source)
@@ -98,14 +117,14 @@ def _open_app(ctx: CliContext, *, demo: bool) -> None:
     startup.hold_until_app_ready()
     path = db_path_if_missing(ctx.database_url)
     if path is not None:
-        click.echo(f"No database at {path}: creating a new, empty one.", err=True)
+        click.echo(_("No database at {path}: creating a new, empty one.").format(path=path), err=True)
     engine = ctx.engine(create=True)
     if demo:
         from dtc_tui.services import demo as demo_data
         from dtc_tui.services.common import dbinfo
 
         if dbinfo.is_empty(engine):
-            click.echo("Building the demo database (first run only)...", err=True)
+            click.echo(_("Building the demo database (first run only)..."), err=True)
             demo_data.build(engine, now=ctx.now())
     from dtc_tui.ui.app import DtcApp
 

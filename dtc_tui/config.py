@@ -43,6 +43,7 @@ class Settings:
     demo_database_url: str = ""
     operator: str = field(default_factory=_default_operator)
     theme: str = "textual-dark"
+    language: str = ""  # "en" or "zh-CN"; empty: from the locale (LANG=zh_CN.UTF-8 -> zh-CN), see i18n.py
     tick_seconds: float = 1.0
     sync_seconds: float = 1.0
     default_escalation_owner: str = ""

@@ -1,0 +1,135 @@
+"""The language the app and the CLI speak: English or Simplified Chinese, with standard gettext.
+
+Chosen once per process, before the command and screen modules are imported (their help texts and
+key descriptions are read at import): the ``language`` setting (``dtc-tui.toml`` or
+``DTC_TUI_LANGUAGE``), else the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``:
+``zh_CN.UTF-8`` -> ``zh-CN``), else English. Machine output (``--json``, ``--csv``, exit codes,
+setting keys, binding ids) never goes through here.
+
+Catalogs: ``dtc_tui/locale/<ll_CC>/LC_MESSAGES/dtc_tui.po``, compiled to ``.mo`` beside it and
+shipped in the package. Adding a language and updating catalogs: docs/language.md.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+DOMAIN = "dtc_tui"
+LOCALE_DIR = Path(__file__).parent / "locale"
+DEFAULT = "en"
+# Language tag (what settings and the palette show) -> gettext catalog directory name.
+SUPPORTED: dict[str, str] = {"en": "en", "zh-CN": "zh_CN"}
+NAMES: dict[str, str] = {"en": "English", "zh-CN": "简体中文"}
+# Babel locale used for numbers, money and dates in each language.
+BABEL_LOCALES: dict[str, str] = {"en": "en_US", "zh-CN": "zh_Hans_CN"}
+
+_translation: gettext.NullTranslations = gettext.NullTranslations()
+_current = DEFAULT
+
+
+class UnknownLanguage(ValueError):
+    pass
+
+
+def normalise(tag: str) -> str | None:
+    """``zh_CN.UTF-8``, ``zh-cn``, ``zh-Hans``, ``zh`` -> ``zh-CN``; ``en_GB`` -> ``en``; else None."""
+    text = tag.strip().split(".")[0].split("@")[0].replace("_", "-").lower()
+    if not text or text in ("c", "posix"):
+        return None
+    if text in ("zh", "zh-cn", "zh-hans", "zh-hans-cn", "zh-sg"):
+        return "zh-CN"
+    if text.split("-")[0] == "en":
+        return "en"
+    return None
+
+
+def from_locale(environ: Mapping[str, str]) -> str:
+    """The language the user's locale asks for (the first locale variable set wins, like libc)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value:
+            return normalise(value) or DEFAULT
+    return DEFAULT
+
+
+def resolve(setting: str, environ: Mapping[str, str] | None = None) -> str:
+    """The language to speak: an explicit setting (checked), else the locale's."""
+    environ = os.environ if environ is None else environ
+    if setting.strip():
+        language = normalise(setting)
+        if language is None:
+            raise UnknownLanguage(f"unknown language {setting!r}: use one of {', '.join(SUPPORTED)}")
+        return language
+    return from_locale(environ)
+
+
+def activate(language: str) -> None:
+    """Speak ``language`` from now on (a supported tag; English needs no catalog)."""
+    global _translation, _current
+    if language not in SUPPORTED:
+        raise UnknownLanguage(f"unknown language {language!r}: use one of {', '.join(SUPPORTED)}")
+    if language == DEFAULT:
+        _translation = gettext.NullTranslations()
+    else:
+        _translation = gettext.translation(DOMAIN, LOCALE_DIR, languages=[SUPPORTED[language]], fallback=True)
+    _current = language
+    _route_library_messages(language)
+
+
+def _route_library_messages(language: str) -> None:
+    """Click (and argparse) translate their own words ("Usage:", "Options:", "Error:") with the
+    standard library's global gettext: point it at this catalog, which carries them too."""
+    if language == DEFAULT:
+        gettext.textdomain("messages")
+        return
+    gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+    gettext.textdomain(DOMAIN)
+    # The global gettext picks its language from these variables; LANGUAGE outranks the rest.
+    os.environ["LANGUAGE"] = SUPPORTED[language]
+
+
+def current() -> str:
+    return _current
+
+
+def babel_locale() -> str:
+    return BABEL_LOCALES[_current]
+
+
+def _(message: str) -> str:
+    """The message in the active language (the English text when it has no translation yet)."""
+    return _translation.gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    return _translation.ngettext(singular, plural, count)
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction where it must stay English until shown (translate with ``_``)."""
+    return message
+
+
+# Click's own words, translated through this catalog (see ``_route_library_messages``); listed
+# here so that extraction keeps them in the catalog.
+LIBRARY_MESSAGES = (
+    N_("Usage:"),
+    N_("Options"),
+    N_("Commands"),
+    N_("Show this message and exit."),
+    N_("Error: {message}"),
+    N_("Try '{command} {option}' for help."),
+    N_("No such command {name!r}."),
+    N_("No such option {name!r}."),
+    N_("Missing argument"),
+    N_("Missing option"),
+    N_("Missing command."),
+    N_("Invalid value for {param_hint}: {message}"),
+    N_("{value!r} is not a valid {number_type}."),
+    N_("default: {default}"),
+    N_("env var: {var}"),
+    N_("Aborted!"),
+)
