@@ -28,6 +28,7 @@ BABEL_LOCALES: dict[str, str] = {"en": "en_US", "zh-CN": "zh_Hans_CN"}
 
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 _current = DEFAULT
+_saved_language_variable: str | None = None  # LANGUAGE as it was before a catalog language set it
 
 
 class UnknownLanguage(ValueError):
@@ -82,12 +83,20 @@ def activate(language: str) -> None:
 def _route_library_messages(language: str) -> None:
     """Click (and argparse) translate their own words ("Usage:", "Options:", "Error:") with the
     standard library's global gettext: point it at this catalog, which carries them too."""
+    global _saved_language_variable
     if language == DEFAULT:
         gettext.textdomain("messages")
+        if _saved_language_variable is not None:  # undo what an earlier activation set
+            os.environ.pop("LANGUAGE", None)
+            if _saved_language_variable:
+                os.environ["LANGUAGE"] = _saved_language_variable
+            _saved_language_variable = None
         return
     gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
     gettext.textdomain(DOMAIN)
     # The global gettext picks its language from these variables; LANGUAGE outranks the rest.
+    if _saved_language_variable is None:
+        _saved_language_variable = os.environ.get("LANGUAGE", "")
     os.environ["LANGUAGE"] = SUPPORTED[language]
 
 
