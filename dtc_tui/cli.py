@@ -190,6 +190,7 @@ def _register() -> None:
 
 
 _register()
+i18n.translate_commands(main_group)
 
 
 def main() -> None:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import gettext
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 DOMAIN = "dtc_tui"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -115,6 +116,49 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, count: int) -> str:
     return _translation.ngettext(singular, plural, count)
+
+
+def translate_commands(group: Any) -> None:
+    """Put the active language into a click command tree: help texts, short helps and option
+    helps (click reads them from docstrings and decorators at import, in English)."""
+    if _current == DEFAULT:
+        return
+    for command in _walk(group):
+        if command.help:
+            command.help = _(command.help)
+        if command.short_help:
+            command.short_help = _(command.short_help)
+        for param in command.params:
+            if getattr(param, "help", None):
+                param.help = _(param.help)
+
+
+def _walk(command: Any) -> Iterator[Any]:
+    yield command
+    for child in getattr(command, "commands", {}).values():
+        yield from _walk(child)
+
+
+def command_messages(group: Any) -> list[str]:
+    """Every help text of a click command tree, in order (for the catalog)."""
+    found: dict[str, None] = {}
+    for command in _walk(group):
+        for text in (command.help, command.short_help, *(getattr(p, "help", None) for p in command.params)):
+            if text:
+                found[text] = None
+    return list(found)
+
+
+def extract_cli(fileobj: Any, keywords: Any, comment_tags: Any, options: Any) -> Iterator[tuple[Any, ...]]:
+    """A Babel extraction method for ``dtc_tui/cli.py`` (see ``locale/babel.cfg``): its ``_()``
+    calls as usual, plus the help texts of every registered command (docstrings included)."""
+    from babel.messages.extract import extract_python
+
+    yield from extract_python(fileobj, keywords, comment_tags, options)
+    from dtc_tui.cli import main_group
+
+    for message in command_messages(main_group):
+        yield (0, None, message, ["click command help"])
 
 
 def N_(message: str) -> str:

@@ -52,7 +52,9 @@ def _source_messages() -> set[str]:
         str(root), method_map=[("**.py", "python")], keywords=KEYWORDS
     ):
         found.add(message if isinstance(message, str) else message[0])
-    return found
+    from dtc_tui.cli import main_group  # command help texts (docstrings) are translated too
+
+    return found | set(i18n.command_messages(main_group))
 
 
 def test_catalog_has_every_marked_message_translated_and_compiled() -> None:
@@ -83,6 +85,10 @@ def test_help_is_chinese_under_a_chinese_locale_and_english_when_the_setting_say
     assert chinese.returncode == 0, chinese.stderr
     assert "用法：" in chinese.stdout and "数据库文件或 SQLAlchemy URL。" in chinese.stdout
     assert "显示此帮助并退出。" in chinese.stdout  # click's own words come from the catalog too
+    assert "工单队列。" in chinese.stdout  # a command's docstring, translated at start
+    assert "Usage:" not in chinese.stdout
+    import_help = run_cli("import", "--help", LANG="zh_CN.UTF-8")
+    assert "检查每一行并统计会有哪些改动；不写入任何内容。" in import_help.stdout  # an option's help
     english = run_cli("--help", LANG="zh_CN.UTF-8", DTC_TUI_LANGUAGE="en")
     assert "Usage:" in english.stdout and "Database file or SQLAlchemy URL." in english.stdout
 
