@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Table
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -33,3 +33,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utc_field(*, index: bool = False, nullable: bool = True, default: Any = None) -> Any:
     return Field(default=default, sa_type=UTCDateTime, index=index, nullable=nullable)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a table model, typed (SQLModel sets ``__table__`` at class creation,
+    so type checkers do not see it on the class)."""
+    table = vars(model)["__table__"]
+    assert isinstance(table, Table)
+    return table
