@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dtc_tui.models import Customer, Person, Sku, SlaPolicy, StockLevel, Ticket, TicketEvent, TicketMessage
 from dtc_tui.services.common.language import UNKNOWN as UNKNOWN_LANGUAGE
@@ -83,17 +83,21 @@ def ticket_detail(session: Session, ticket_id: int, now: datetime) -> TicketDeta
     sku = session.get(Sku, ticket.sku_id) if ticket.sku_id else None
     on_hand = None
     if sku is not None:
-        on_hand = sum(session.execute(select(StockLevel.on_hand).where(StockLevel.sku_id == sku.id)).scalars())
+        on_hand = sum(
+            session.execute(select(col(StockLevel.on_hand)).where(col(StockLevel.sku_id) == sku.id)).scalars()
+        )
     messages = [
         MessageView(m.kind, m.author, m.body, m.created_at, m.id or 0)
         for m in session.execute(
             select(TicketMessage)
-            .where(TicketMessage.ticket_id == ticket_id)
-            .order_by(TicketMessage.created_at, TicketMessage.id)
+            .where(col(TicketMessage.ticket_id) == ticket_id)
+            .order_by(col(TicketMessage.created_at), col(TicketMessage.id))
         ).scalars()
     ]
     event_rows = session.execute(
-        select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.at, TicketEvent.id)
+        select(TicketEvent)
+        .where(col(TicketEvent.ticket_id) == ticket_id)
+        .order_by(col(TicketEvent.at), col(TicketEvent.id))
     ).scalars()
     events = [EventView(e.kind, e.actor, e.at, json.loads(e.data or "{}")) for e in event_rows]
     return TicketDetail(
@@ -129,7 +133,7 @@ def ticket_detail(session: Session, ticket_id: int, now: datetime) -> TicketDeta
 
 
 def ticket_ids_exist(session: Session, ids: list[int]) -> set[int]:
-    return set(session.execute(select(Ticket.id).where(Ticket.id.in_(ids))).scalars())  # type: ignore[union-attr]
+    return set(session.execute(select(col(Ticket.id)).where(col(Ticket.id).in_(ids))).scalars())
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Date, Float, Integer, case, cast, extract, func, literal, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dtc_tui.clock import as_utc
 from dtc_tui.models import Person, SlaBreach, Ticket
+from dtc_tui.models.base import table_of
 from dtc_tui.services.common import periods, settings
 
 GROUPS = ("agent", "channel", "category")
@@ -174,8 +175,8 @@ def _dimension_columns(t: Any) -> dict[str, Any]:
 
 def _cells(session: Session, start: datetime, end: datetime, dimensions: tuple[str, ...]) -> Cells:
     """Counts per combination of ``dimensions`` (the others are ""), for tickets of [start, end)."""
-    t = Ticket.__table__.c  # type: ignore[attr-defined]
-    b = SlaBreach.__table__.c  # type: ignore[attr-defined]
+    t = table_of(Ticket).c
+    b = table_of(SlaBreach).c
     columns = _dimension_columns(t)
     keys = [columns[d] if d in dimensions else literal("") for d in DIMENSIONS]
     cells: Cells = defaultdict(_Counts)
@@ -183,7 +184,7 @@ def _cells(session: Session, start: datetime, end: datetime, dimensions: tuple[s
     def grouped(source: Any, *aggregates: Any) -> Any:
         stmt = select(*[k.label(f"k{i}") for i, k in enumerate(keys)], *aggregates).select_from(source)
         if "agent" in dimensions:  # the join costs a lookup per ticket: only when grouping by agent
-            stmt = stmt.outerjoin(Person, Person.id == t.assignee_id)
+            stmt = stmt.outerjoin(Person, col(Person.id) == t.assignee_id)
         return stmt
 
     def run(stmt: Any, fields: tuple[str, ...]) -> None:
@@ -271,18 +272,18 @@ def _frt_percentiles(
 
     Only the few rows around each percentile's rank come back, not every ticket's time.
     """
-    t = Ticket.__table__.c  # type: ignore[attr-defined]
+    t = table_of(Ticket).c
     key = _dimension_columns(t)[dimension] if dimension else literal("")
     minutes = _minutes_to_first_reply(session, t)
     inner = select(key.label("g"), minutes.label("v")).select_from(Ticket)
     if dimension == "agent":
-        inner = inner.outerjoin(Person, Person.id == t.assignee_id)
-    inner = inner.where(t.created_at >= start, t.created_at < end, t.first_response_at.is_not(None)).subquery()
+        inner = inner.outerjoin(Person, col(Person.id) == t.assignee_id)
+    grouped = inner.where(t.created_at >= start, t.created_at < end, t.first_response_at.is_not(None)).subquery()
     ranked = select(
-        inner.c.g,
-        inner.c.v,
-        (func.row_number().over(partition_by=inner.c.g, order_by=inner.c.v) - 1).label("rn"),
-        func.count().over(partition_by=inner.c.g).label("n"),
+        grouped.c.g,
+        grouped.c.v,
+        (func.row_number().over(partition_by=grouped.c.g, order_by=grouped.c.v) - 1).label("rn"),
+        func.count().over(partition_by=grouped.c.g).label("n"),
     ).subquery()
 
     def rank(pct: float) -> Any:  # the row just below the percentile, in integer arithmetic (rows around it too)
@@ -392,7 +393,7 @@ def report(
 
 
 def _breaches_per_day(session: Session, start: datetime, end: datetime) -> list[tuple[date, int]]:
-    b = SlaBreach.__table__.c  # type: ignore[attr-defined]
+    b = table_of(SlaBreach).c
     day = func.date(b.due_at) if session.get_bind().dialect.name == "sqlite" else cast(b.due_at, Date)
     per_day: dict[date, int] = {}
     for value, count in session.execute(
@@ -407,7 +408,7 @@ def _breaches_per_day(session: Session, start: datetime, end: datetime) -> list[
 
 def _backlog(session: Session, now: datetime, result: KpiReport) -> None:
     """Open tickets now, their median and oldest age (the median from the one or two middle rows)."""
-    t = Ticket.__table__.c  # type: ignore[attr-defined]
+    t = table_of(Ticket).c
     opened = select(t.created_at).where(t.is_open.is_(True))
     count = int(session.execute(select(func.count()).select_from(opened.subquery())).scalar_one())
     result.backlog_open = count

@@ -15,11 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dtc_tui import db, errors
 from dtc_tui.errors import Conflict, NotFound, UserError
 from dtc_tui.models import Person, Ticket, TicketEvent, TicketMessage
+from dtc_tui.models.base import table_of
 from dtc_tui.models.tickets import PRIORITIES, STATUSES
 from dtc_tui.services.common import audit
 from dtc_tui.services.common.text import clean_text, one_line
@@ -87,9 +88,9 @@ def operator_person(session: Session, operator: str) -> Person:
     A shared box has OS users who are not yet on the Team screen; their first claim should work
     and leave them visible there rather than fail.
     """
-    person = session.execute(select(Person).where(Person.os_user == operator)).scalars().first()
+    person = session.execute(select(Person).where(col(Person.os_user) == operator)).scalars().first()
     if person is None:
-        person = session.execute(select(Person).where(Person.handle == operator)).scalars().first()
+        person = session.execute(select(Person).where(col(Person.handle) == operator)).scalars().first()
     if person is None:
         person = _insert_person(session, operator)
     return person
@@ -104,11 +105,7 @@ def _insert_person(session: Session, operator: str) -> Person:
         session.add(person)
         session.flush()
         return person
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    table = Person.__table__  # type: ignore[attr-defined]
+    table = table_of(Person)
     values = {
         "name": operator,
         "handle": operator,
@@ -119,14 +116,21 @@ def _insert_person(session: Session, operator: str) -> Person:
         "active": True,
         "version": 1,
     }
-    session.execute(dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=["handle"]))
-    return session.execute(select(Person).where(Person.handle == operator)).scalars().one()
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.execute(sqlite_insert(table).values(**values).on_conflict_do_nothing(index_elements=["handle"]))
+    else:
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        session.execute(postgresql_insert(table).values(**values).on_conflict_do_nothing(index_elements=["handle"]))
+    return session.execute(select(Person).where(col(Person.handle) == operator)).scalars().one()
 
 
 def find_operator_id(session: Session, operator: str) -> int | None:
     """The operator's person id without creating one (for the "Mine" view)."""
-    for column in (Person.os_user, Person.handle):
-        found = session.execute(select(Person.id).where(column == operator)).scalar()
+    for column in (col(Person.os_user), col(Person.handle)):
+        found = session.execute(select(col(Person.id)).where(column == operator)).scalar()
         if found is not None:
             return int(found)
     return None
@@ -160,10 +164,10 @@ def _check_version(ticket: Ticket, expected: int | None, session: Session) -> No
         from dtc_tui.models import AuditLog
 
         last = session.execute(
-            select(AuditLog.actor)
-            .where(AuditLog.entity == "ticket", AuditLog.entity_id == str(ticket.id))
-            .order_by(AuditLog.id.desc())
-            .limit(1)  # type: ignore[union-attr]
+            select(col(AuditLog.actor))
+            .where(col(AuditLog.entity) == "ticket", col(AuditLog.entity_id) == str(ticket.id))
+            .order_by(col(AuditLog.id).desc())
+            .limit(1)
         ).scalar()
         who = f" by {last}" if last else ""
         raise StaleEdit(
@@ -261,7 +265,7 @@ def claim(engine: Engine, ticket_id: int, operator: str, now: datetime) -> Chang
         me = operator_person(session, operator)
         result = session.execute(
             update(Ticket)
-            .where(Ticket.id == ticket_id, Ticket.assignee_id.is_(None))  # type: ignore[union-attr]
+            .where(col(Ticket.id) == ticket_id, col(Ticket.assignee_id).is_(None))
             .values(assignee_id=me.id, version=Ticket.version + 1, updated_at=now)
         )
         if result.rowcount == 0:  # type: ignore[attr-defined]
@@ -530,7 +534,7 @@ def escalation_target(session: Session, category: str, now: datetime, default_ow
     if route.person_id is not None:
         return EscalationTarget(route.person_id, route.person_handle, route.reason)
     if default_owner:
-        person = session.execute(select(Person).where(Person.handle == default_owner)).scalars().first()
+        person = session.execute(select(Person).where(col(Person.handle) == default_owner)).scalars().first()
         if person is not None:
             return EscalationTarget(person.id, person.handle, f"{route.reason}; default escalation owner")
     return EscalationTarget(None, None, route.reason)
@@ -753,7 +757,11 @@ class PersonChoice:
 
 
 def assignable_people(session: Session) -> list[PersonChoice]:
-    rows = session.execute(select(Person.id, Person.handle, Person.name).where(Person.active).order_by(Person.handle))
+    rows = session.execute(
+        select(col(Person.id), col(Person.handle), col(Person.name))
+        .where(col(Person.active))
+        .order_by(col(Person.handle))
+    )
     return [PersonChoice(int(r[0]), r[1], r[2]) for r in rows]
 
 

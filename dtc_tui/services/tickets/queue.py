@@ -14,9 +14,11 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, case, func, literal, not_, or_, select, tuple_
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from dtc_tui import db
 from dtc_tui.models import Customer, Person, Ticket
+from dtc_tui.models.base import table_of
 from dtc_tui.models.tickets import CHANNELS, PRIORITIES, STATUSES
 from dtc_tui.services.common.filters import FilterError, FilterField, FilterLanguage, ParsedFilter, choices
 from dtc_tui.services.tickets.sla import PAUSING_STATUSES
@@ -84,7 +86,7 @@ _assignee = aliased(Person)
 
 
 def _conditions(query: QueueQuery) -> list:
-    t = Ticket.__table__.c  # type: ignore[attr-defined]
+    t = table_of(Ticket).c
     now = query.now
     conds: list = []
     view = query.view
@@ -117,7 +119,7 @@ def _conditions(query: QueueQuery) -> list:
             or_(
                 func.lower(t.subject).like(like),
                 func.lower(t.order_ref).like(like),
-                t.customer_id.in_(select(Customer.id).where(func.lower(Customer.name).like(like))),
+                t.customer_id.in_(select(col(Customer.id)).where(func.lower(col(Customer.name)).like(like))),
             )
         )
     return conds
@@ -128,7 +130,7 @@ def _matches(t: Any, key: str, values: tuple[str, ...]) -> Any:
     if key == "assignee":
         handles = [v for v in values if v not in ("none", "-")]
         nobody = t.assignee_id.is_(None) if len(handles) < len(values) else None
-        people = select(Person.id).where(func.lower(Person.handle).in_(handles))
+        people = select(col(Person.id)).where(func.lower(col(Person.handle)).in_(handles))
         someone = t.assignee_id.in_(people) if handles else None
         return or_(*[c for c in (nobody, someone) if c is not None])
     if key == "tag":
@@ -142,7 +144,7 @@ def _matches(t: Any, key: str, values: tuple[str, ...]) -> Any:
 
 def _order(query: QueueQuery) -> list[tuple[Any, bool]]:
     """The sort as (expression, descending) pairs; the last one is always the id (a total order)."""
-    t = Ticket.__table__.c  # type: ignore[attr-defined]
+    t = table_of(Ticket).c
     if query.sort == "created":
         return [(t.created_at, True), (t.id, True)]
     if query.sort == "id":
@@ -199,7 +201,7 @@ class TicketQueueSource:
         if offset < 0 or limit <= 0:
             return []
         # Rows to skip from each place we could start: the top, the bottom, a known row before or after.
-        plans = [(offset, None, True), (total - offset - limit, None, False)]
+        plans: list[tuple[int, int | None, bool]] = [(offset, None, True), (total - offset - limit, None, False)]
         before = max((a for a in self._anchors if a < offset), default=None)
         after = min((a for a in self._anchors if a >= offset + limit), default=None)
         if before is not None:
@@ -234,7 +236,7 @@ class TicketQueueSource:
         ]
 
     def _select(self, skip: int, limit: int, key: tuple | None, forward: bool) -> list[Any]:
-        t = Ticket.__table__.c  # type: ignore[attr-defined]
+        t = table_of(Ticket).c
         conds = list(self._conds)
         if key is not None:
             conds.append(_after(self._order, key, forward=forward))
@@ -245,10 +247,10 @@ class TicketQueueSource:
                 t.priority,
                 t.channel,
                 t.language,
-                Customer.name,
+                col(Customer.name),
                 t.subject,
                 t.category,
-                _assignee.handle,
+                col(_assignee.handle),
                 t.assignee_id,
                 t.status,
                 t.next_due_at,
@@ -259,8 +261,8 @@ class TicketQueueSource:
                 *[expr for expr, _ in self._order],
             )
             .select_from(Ticket)
-            .outerjoin(Customer, Customer.id == t.customer_id)
-            .outerjoin(_assignee, _assignee.id == t.assignee_id)
+            .outerjoin(Customer, col(Customer.id) == t.customer_id)
+            .outerjoin(_assignee, col(_assignee.id) == t.assignee_id)
             .where(and_(True, *conds))
             .order_by(*order)
             .offset(skip)

@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 
 from dtc_tui.models import BusinessCalendar as CalendarRow
 from dtc_tui.models import Customer, Holiday, SlaPolicy, Ticket
+from dtc_tui.models.base import table_of
 from dtc_tui.services.common import audit, settings
 from dtc_tui.services.tickets.business_hours import BusinessCalendar, CalendarError
 from dtc_tui.services.tickets.sla import (
@@ -169,12 +170,12 @@ def reapply(session: Session, now: datetime) -> int:
     """
     settings.forget(session)  # a setting imported or changed in this transaction counts
     ctx = SlaContext(session)
-    tiers = {row[0]: row[1] for row in session.execute(select(Customer.id, Customer.tier))}
+    tiers = {row[0]: row[1] for row in session.execute(select(col(Customer.id), col(Customer.tier)))}
     chosen: dict[tuple[str, str, str, str], Policy | None] = {}
     fast: dict[int, _CalendarSummary] = {
         p.id: _CalendarSummary(p, ctx.at_risk_fraction) for p in ctx.policies if p.clock() is None and p.id is not None
     }
-    t = Ticket.__table__.c  # type: ignore[attr-defined]
+    t = table_of(Ticket).c
     codec: type[_SqliteTimes] | type[_TypedTimes] = (
         _SqliteTimes if session.get_bind().dialect.name == "sqlite" else _TypedTimes
     )
@@ -219,10 +220,10 @@ def reapply(session: Session, now: datetime) -> int:
         session.connection().exec_driver_sql(
             "UPDATE ticket SET policy_id = ?, next_due_at = ?, next_due_metric = ?, next_risk_at = ?, "
             "due_sort_at = ? WHERE id = ?",
-            changes,  # type: ignore[arg-type]
+            changes,
         )
     elif changes:
-        table = Ticket.__table__  # type: ignore[attr-defined]
+        table = table_of(Ticket)
         names = ("policy_id", "next_due_at", "next_due_metric", "next_risk_at", "due_sort_at", "b_id")
         session.execute(
             update(table).where(table.c.id == bindparam("b_id")),
@@ -308,7 +309,7 @@ def find_policy(session: Session, ref: str | int) -> SlaPolicy | None:
         found = session.get(SlaPolicy, int(ref))
         if found is not None:
             return found
-    return session.execute(select(SlaPolicy).where(SlaPolicy.name == str(ref))).scalars().first()
+    return session.execute(select(SlaPolicy).where(col(SlaPolicy.name) == str(ref))).scalars().first()
 
 
 def find_calendar(session: Session, ref: str | int) -> CalendarRow | None:
@@ -316,7 +317,7 @@ def find_calendar(session: Session, ref: str | int) -> CalendarRow | None:
         found = session.get(CalendarRow, int(ref))
         if found is not None:
             return found
-    return session.execute(select(CalendarRow).where(CalendarRow.name == str(ref))).scalars().first()
+    return session.execute(select(CalendarRow).where(col(CalendarRow.name) == str(ref))).scalars().first()
 
 
 def _calendar_has_hours(session: Session, calendar_id: int | None) -> bool | None:
@@ -497,7 +498,7 @@ def save_calendar(
     if weekly_json is not None and not problems and not any(check_weekly_json(weekly_json).week.values()):
         used = [
             p.name
-            for p in session.execute(select(SlaPolicy).where(SlaPolicy.calendar_id == row.id)).scalars()
+            for p in session.execute(select(SlaPolicy).where(col(SlaPolicy.calendar_id) == row.id)).scalars()
             if row.id is not None and p.business_hours
         ]
         if used:
@@ -536,7 +537,7 @@ def add_holidays(
 ) -> list[date]:
     """Add days off to a calendar (a day it already has keeps its name); returns the days added."""
     row = _calendar_or_fail(session, calendar)
-    known = {h.day for h in session.execute(select(Holiday).where(Holiday.calendar_id == row.id)).scalars()}
+    known = {h.day for h in session.execute(select(Holiday).where(col(Holiday.calendar_id) == row.id)).scalars()}
     added = []
     for day, label in sorted(days):
         if day in known:
@@ -563,7 +564,7 @@ def remove_holidays(session: Session, calendar: str, days: list[date], *, actor:
     row = _calendar_or_fail(session, calendar)
     removed = []
     for holiday in session.execute(
-        select(Holiday).where(Holiday.calendar_id == row.id, col(Holiday.day).in_(days))
+        select(Holiday).where(col(Holiday.calendar_id) == row.id, col(Holiday.day).in_(days))
     ).scalars():
         removed.append(holiday.day)
         session.delete(holiday)

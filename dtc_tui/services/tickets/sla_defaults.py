@@ -7,6 +7,7 @@ Targets from shared/domain.md: first response 12 h, pre-sales inquiries 2 h, not
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -15,7 +16,7 @@ from dtc_tui.models import BusinessCalendar, SlaPolicy
 DEFAULT_CALENDAR = "Support hours"
 WEEKDAY_HOURS = {str(day): [["09:00", "12:30"], ["13:30", "18:00"]] for day in range(1, 6)}
 
-DEFAULT_POLICIES = [
+DEFAULT_POLICIES: list[tuple[str, dict[str, Any], int, int, int, bool]] = [
     # name, match fields, first response, next response, resolution (minutes), business hours
     ("Site incident", {"match_category": "site_incident"}, 30, 60, 240, False),
     ("Urgent", {"match_priority": "urgent"}, 60, 120, 480, False),

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from dtc_tui.models import BusinessCalendar as CalendarRow
 from dtc_tui.models import Customer, Holiday, SlaBreach, SlaPolicy, Ticket
-from dtc_tui.models.base import UTCDateTime
+from dtc_tui.models.base import UTCDateTime, table_of
 from dtc_tui.services.common import settings
 from dtc_tui.services.tickets.business_hours import BusinessCalendar, CalendarError
 from dtc_tui.services.tickets.sla import Clock, Policy, TicketTimes, clocks, next_due, select_policy
@@ -36,8 +36,8 @@ def load_calendars(session: Session, ids: set[int] | None = None) -> dict[int, B
         query = query.where(col(CalendarRow.id).in_(sorted(ids)))
         holiday_query = holiday_query.where(col(Holiday.calendar_id).in_(sorted(ids)))
     holidays: dict[int, set] = {}
-    for row in session.exec(holiday_query):
-        holidays.setdefault(row.calendar_id, set()).add(row.day)
+    for holiday in session.exec(holiday_query):
+        holidays.setdefault(holiday.calendar_id, set()).add(holiday.day)
     result: dict[int, BusinessCalendar | str] = {}
     for row in session.exec(query):
         if row.id is None:
@@ -186,8 +186,8 @@ def record_breach(session: Session, ticket_id: int, metric: str, due_at: datetim
 
 
 def _due_breaches(now: datetime) -> Any:
-    breach = SlaBreach.__table__  # type: ignore[attr-defined]
-    ticket = Ticket.__table__  # type: ignore[attr-defined]
+    breach = table_of(SlaBreach)
+    ticket = table_of(Ticket)
     already = (
         select(breach.c.id)
         .where(
@@ -215,7 +215,7 @@ def record_due_breaches(session: Session, now: datetime) -> int:
     due = _due_breaches(now)
     rows = [{"ticket_id": r[0], "metric": r[1], "due_at": r[2], "recorded_at": now} for r in session.execute(due)]
     if rows:
-        session.execute(insert(SlaBreach.__table__), rows)  # type: ignore[attr-defined]
+        session.execute(insert(table_of(SlaBreach)), rows)
     return len(rows)
 
 
@@ -233,7 +233,7 @@ def record_every_breach(session: Session, now: datetime) -> int:
     )
     for start in range(0, len(due_ids), 500):
         chunk = due_ids[start : start + 500]
-        known = {
+        known: set[tuple[int | None, str, datetime | None]] = {
             (t, m, d)
             for t, m, d in session.exec(
                 select(SlaBreach.ticket_id, SlaBreach.metric, SlaBreach.due_at).where(
@@ -251,6 +251,6 @@ def record_every_breach(session: Session, now: datetime) -> int:
                         {"ticket_id": ticket.id, "metric": clock.metric, "due_at": clock.due_at, "recorded_at": now}
                     )
         if rows:
-            session.execute(insert(SlaBreach.__table__), rows)  # type: ignore[attr-defined]
+            session.execute(insert(table_of(SlaBreach)), rows)
             recorded += len(rows)
     return recorded
