@@ -33,10 +33,15 @@ class WorkHoursError(InvalidInput):
 class HasHours(Protocol):
     """Anything with a person's schedule: the ``Person`` model or the service's ``PersonInfo``."""
 
-    timezone: str
-    work_hours: str
-    work_days: str
-    active: bool
+    # Read-only members, so frozen dataclasses fit as well as the model.
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def work_hours(self) -> str: ...
+    @property
+    def work_days(self) -> str: ...
+    @property
+    def active(self) -> bool: ...
 
 
 @dataclass(frozen=True)
