@@ -25,8 +25,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Date, Engine, bindparam, text
+from sqlalchemy import Date, Engine, TextClause, bindparam, text
 from sqlmodel import Session
 
 from dtc_tui.services.common import settings as settings_service
@@ -391,7 +392,7 @@ FROM stock_transfer t WHERE t.status IN ('draft', 'in_transit') {extra}
 """
 
 
-def _dates(sql: str) -> object:
+def _dates(sql: str) -> TextClause:
     statement = text(sql)
     names = [name for name in ("start", "abc_start", "dead_start", "end") if f":{name}" in sql]
     return statement.bindparams(*[bindparam(name, type_=Date) for name in names])
@@ -401,11 +402,11 @@ def _ids_clause(column: str, sku_ids: Sequence[int] | None, keyword: str = "AND"
     return f"{keyword} {column} IN :ids" if sku_ids is not None else ""
 
 
-def _run(session: Session, statement: object, sku_ids: Sequence[int] | None, **params: object) -> list:
+def _run(session: Session, statement: TextClause, sku_ids: Sequence[int] | None, **params: object) -> list[Any]:
     if sku_ids is not None:
-        statement = statement.bindparams(bindparam("ids", expanding=True))  # type: ignore[attr-defined]
+        statement = statement.bindparams(bindparam("ids", expanding=True))
         params["ids"] = list(sku_ids)
-    return session.execute(statement, params).all()  # type: ignore[call-overload]
+    return list(session.execute(statement, params).all())
 
 
 def _as_date(value: object) -> date | None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, func, update
+from sqlalchemy import select as sa_select  # sqlmodel's select is typed for up to 4 columns
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -143,28 +144,30 @@ def list_pos(
 ) -> list[PoSummary]:
     """POs with their totals; open ones first (soonest expected first), then the rest, newest first."""
     totals = (
-        select(
-            PurchaseOrderLine.po_id,
+        sa_select(
+            col(PurchaseOrderLine.po_id),
             func.count().label("n"),
-            func.coalesce(func.sum(PurchaseOrderLine.qty_ordered), 0).label("ordered"),
-            func.coalesce(func.sum(PurchaseOrderLine.qty_received), 0).label("received"),
-            func.coalesce(func.sum(PurchaseOrderLine.qty_ordered * PurchaseOrderLine.unit_cost), 0).label("value"),
+            func.coalesce(func.sum(col(PurchaseOrderLine.qty_ordered)), 0).label("ordered"),
+            func.coalesce(func.sum(col(PurchaseOrderLine.qty_received)), 0).label("received"),
+            func.coalesce(func.sum(col(PurchaseOrderLine.qty_ordered) * col(PurchaseOrderLine.unit_cost)), 0).label(
+                "value"
+            ),
         )
-        .group_by(PurchaseOrderLine.po_id)
+        .group_by(col(PurchaseOrderLine.po_id))
         .subquery()
     )
     stmt = (
-        select(
+        sa_select(
             PurchaseOrder,
-            Supplier.name,
-            Warehouse.code,
+            col(Supplier.name),
+            col(Warehouse.code),
             totals.c.n,
             totals.c.ordered,
             totals.c.received,
             totals.c.value,
         )
-        .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
-        .join(Warehouse, Warehouse.id == PurchaseOrder.warehouse_id)
+        .join(Supplier, col(Supplier.id) == col(PurchaseOrder.supplier_id))
+        .join(Warehouse, col(Warehouse.id) == col(PurchaseOrder.warehouse_id))
         .outerjoin(totals, totals.c.po_id == PurchaseOrder.id)
     )
     if statuses:
@@ -212,23 +215,23 @@ def find_po(session: Session, reference: str | int) -> PurchaseOrder:
         ).first()
     if po is None:
         raise PurchasingError(f"no purchase order {reference}")
-    return po  # type: ignore[return-value]
+    return po
 
 
 def po_detail(session: Session, reference: str | int, now: datetime) -> PoDetail:
     po = find_po(session, reference)
     summary = list_pos(session, now, po_ids=[po.id or 0])[0]
     rows = session.execute(
-        select(
-            PurchaseOrderLine.sku_id,
-            Sku.code,
-            Sku.name,
-            PurchaseOrderLine.qty_ordered,
-            PurchaseOrderLine.qty_received,
-            PurchaseOrderLine.unit_cost,
+        sa_select(
+            col(PurchaseOrderLine.sku_id),
+            col(Sku.code),
+            col(Sku.name),
+            col(PurchaseOrderLine.qty_ordered),
+            col(PurchaseOrderLine.qty_received),
+            col(PurchaseOrderLine.unit_cost),
         )
-        .join(Sku, Sku.id == PurchaseOrderLine.sku_id)
-        .where(PurchaseOrderLine.po_id == po.id)
+        .join(Sku, col(Sku.id) == col(PurchaseOrderLine.sku_id))
+        .where(col(PurchaseOrderLine.po_id) == po.id)
         .order_by(Sku.code)
     )
     return PoDetail(summary, tuple(PoLine(*row) for row in rows))
@@ -240,7 +243,7 @@ def open_pos_for_sku(session: Session, sku_id: int, now: datetime) -> list[tuple
         row[0]
         for row in session.execute(
             select(PurchaseOrderLine.po_id)
-            .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.po_id)
+            .join(PurchaseOrder, col(PurchaseOrder.id) == col(PurchaseOrderLine.po_id))
             .where(PurchaseOrderLine.sku_id == sku_id, col(PurchaseOrder.status).in_(OPEN_STATUSES))
         )
     ]
@@ -249,16 +252,16 @@ def open_pos_for_sku(session: Session, sku_id: int, now: datetime) -> list[tuple
     lines = {
         row[0]: PoLine(sku_id, row[1], row[2], row[3], row[4], row[5])
         for row in session.execute(
-            select(
-                PurchaseOrderLine.po_id,
-                Sku.code,
-                Sku.name,
-                PurchaseOrderLine.qty_ordered,
-                PurchaseOrderLine.qty_received,
-                PurchaseOrderLine.unit_cost,
+            sa_select(
+                col(PurchaseOrderLine.po_id),
+                col(Sku.code),
+                col(Sku.name),
+                col(PurchaseOrderLine.qty_ordered),
+                col(PurchaseOrderLine.qty_received),
+                col(PurchaseOrderLine.unit_cost),
             )
-            .join(Sku, Sku.id == PurchaseOrderLine.sku_id)
-            .where(PurchaseOrderLine.sku_id == sku_id, col(PurchaseOrderLine.po_id).in_(ids))
+            .join(Sku, col(Sku.id) == col(PurchaseOrderLine.sku_id))
+            .where(col(PurchaseOrderLine.sku_id) == sku_id, col(PurchaseOrderLine.po_id).in_(ids))
         )
     }
     return [(summary, lines[summary.id]) for summary in list_pos(session, now, po_ids=ids)]
@@ -475,7 +478,7 @@ def default_expected(session: Session, po: PurchaseOrder, now: datetime) -> date
         row[0]
         for row in session.execute(
             select(Sku.lead_time_days)
-            .join(PurchaseOrderLine, PurchaseOrderLine.sku_id == Sku.id)
+            .join(PurchaseOrderLine, col(PurchaseOrderLine.sku_id) == col(Sku.id))
             .where(PurchaseOrderLine.po_id == po.id, col(Sku.lead_time_days).is_not(None))
         )
     ]
@@ -574,7 +577,7 @@ def receive(
             sku.code.upper(): (line, sku)
             for line, sku in session.execute(
                 select(PurchaseOrderLine, Sku)
-                .join(Sku, Sku.id == PurchaseOrderLine.sku_id)
+                .join(Sku, col(Sku.id) == col(PurchaseOrderLine.sku_id))
                 .where(PurchaseOrderLine.po_id == po.id)
             ).all()
         }
@@ -687,26 +690,26 @@ def list_transfers(session: Session, *, open_only: bool = True, sku_id: int | No
 
     source, target = aliased(Warehouse), aliased(Warehouse)
     stmt = (
-        select(
-            StockTransfer.id,
-            StockTransfer.sku_id,
-            Sku.code,
-            source.code,
-            target.code,
-            StockTransfer.qty,
-            StockTransfer.status,
-            StockTransfer.created_at,
-            StockTransfer.expected_at,
+        sa_select(
+            col(StockTransfer.id),
+            col(StockTransfer.sku_id),
+            col(Sku.code),
+            col(source.code),
+            col(target.code),
+            col(StockTransfer.qty),
+            col(StockTransfer.status),
+            col(StockTransfer.created_at),
+            col(StockTransfer.expected_at),
         )
-        .join(Sku, Sku.id == StockTransfer.sku_id)
-        .join(source, source.id == StockTransfer.from_warehouse_id)
-        .join(target, target.id == StockTransfer.to_warehouse_id)
+        .join(Sku, col(Sku.id) == col(StockTransfer.sku_id))
+        .join(source, col(source.id) == col(StockTransfer.from_warehouse_id))
+        .join(target, col(target.id) == col(StockTransfer.to_warehouse_id))
         .order_by(col(StockTransfer.id).desc())
     )
     if open_only:
         stmt = stmt.where(col(StockTransfer.status).in_(("draft", "in_transit")))
     if sku_id is not None:
-        stmt = stmt.where(StockTransfer.sku_id == sku_id)
+        stmt = stmt.where(col(StockTransfer.sku_id) == sku_id)
     return [TransferRow(*row) for row in session.execute(stmt)]
 
 

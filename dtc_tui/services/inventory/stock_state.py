@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, func, text, update
+from sqlalchemy import select as sa_select  # sqlmodel's select is typed for up to 4 columns
 from sqlmodel import Session, col, select
 
 from dtc_tui import db
@@ -190,7 +191,7 @@ def find_sku(session: Session, code: str) -> Sku:
     sku = session.exec(select(Sku).where(func.upper(Sku.code) == code.strip().upper())).first()
     if sku is None:
         raise InventoryError(f"no SKU {code}")
-    return sku  # type: ignore[return-value]
+    return sku
 
 
 def sales_history(session: Session, sku_id: int, today: date, days: int) -> tuple[SalesPoint, ...]:
@@ -411,9 +412,16 @@ class StockRow:
 
 def stock_rows(session: Session) -> list[StockRow]:
     stmt = (
-        select(Sku.id, Sku.code, Sku.name, Warehouse.code, StockLevel.on_hand, StockLevel.committed)
-        .join(StockLevel, StockLevel.sku_id == Sku.id)
-        .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+        sa_select(
+            col(Sku.id),
+            col(Sku.code),
+            col(Sku.name),
+            col(Warehouse.code),
+            col(StockLevel.on_hand),
+            col(StockLevel.committed),
+        )
+        .join(StockLevel, col(StockLevel.sku_id) == col(Sku.id))
+        .join(Warehouse, col(Warehouse.id) == col(StockLevel.warehouse_id))
         .order_by(Sku.code, Warehouse.code)
     )
     return [StockRow(*row) for row in session.execute(stmt)]
