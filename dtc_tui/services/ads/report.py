@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dtc_tui import db, errors
 from dtc_tui.errors import UserError
@@ -357,8 +357,12 @@ def load_peaks(session: Session) -> tuple[Peak, ...]:
     rows = _read(
         session,
         select(
-            PeakPeriod.name, PeakPeriod.starts_on, PeakPeriod.ends_on, PeakPeriod.target_roas, PeakPeriod.cpa_tolerance
-        ).order_by(PeakPeriod.starts_on),
+            col(PeakPeriod.name),
+            col(PeakPeriod.starts_on),
+            col(PeakPeriod.ends_on),
+            col(PeakPeriod.target_roas),
+            col(PeakPeriod.cpa_tolerance),
+        ).order_by(col(PeakPeriod.starts_on)),
     )
     return tuple(Peak(*row) for row in rows)
 
@@ -366,24 +370,24 @@ def load_peaks(session: Session) -> tuple[Peak, ...]:
 def load_campaigns(session: Session, rules: RuleSettings) -> list[CampaignInfo]:
     stmt = (
         select(
-            Campaign.id,
-            AdChannel.code,
-            AdChannel.name,
-            Campaign.name,
-            Campaign.status,
-            Campaign.daily_budget,
-            Campaign.target_roas,
-            Campaign.target_cpa,
-            Sku.code,
-            Sku.price,
-            Sku.cost,
-            Campaign.promise_days,
-            Campaign.version,
-            Campaign.currency,
+            col(Campaign.id),
+            col(AdChannel.code),
+            col(AdChannel.name),
+            col(Campaign.name),
+            col(Campaign.status),
+            col(Campaign.daily_budget),
+            col(Campaign.target_roas),
+            col(Campaign.target_cpa),
+            col(Sku.code),
+            col(Sku.price),
+            col(Sku.cost),
+            col(Campaign.promise_days),
+            col(Campaign.version),
+            col(Campaign.currency),
         )
-        .join(AdChannel, AdChannel.id == Campaign.channel_id)
-        .outerjoin(Sku, Sku.id == Campaign.sku_id)
-        .order_by(AdChannel.code, Campaign.name, Campaign.id)
+        .join(AdChannel, col(AdChannel.id) == col(Campaign.channel_id))
+        .outerjoin(Sku, col(Sku.id) == col(Campaign.sku_id))
+        .order_by(col(AdChannel.code), col(Campaign.name), col(Campaign.id))
     )
     result = []
     for (
@@ -428,15 +432,15 @@ def load_campaigns(session: Session, rules: RuleSettings) -> list[CampaignInfo]:
 def _totals_by_campaign(session: Session, period: Period) -> dict[int, Totals]:
     stmt = (
         select(
-            AdStatDaily.campaign_id,
-            func.sum(AdStatDaily.spend),
-            func.sum(AdStatDaily.impressions),
-            func.sum(AdStatDaily.clicks),
-            func.sum(AdStatDaily.conversions),
-            func.sum(AdStatDaily.revenue),
+            col(AdStatDaily.campaign_id),
+            func.sum(col(AdStatDaily.spend)),
+            func.sum(col(AdStatDaily.impressions)),
+            func.sum(col(AdStatDaily.clicks)),
+            func.sum(col(AdStatDaily.conversions)),
+            func.sum(col(AdStatDaily.revenue)),
         )
-        .where(AdStatDaily.day >= period.start, AdStatDaily.day <= period.end)
-        .group_by(AdStatDaily.campaign_id)
+        .where(col(AdStatDaily.day) >= period.start, col(AdStatDaily.day) <= period.end)
+        .group_by(col(AdStatDaily.campaign_id))
     )
     return {cid: _totals(row) for cid, *row in _read(session, stmt)}
 
@@ -451,11 +455,11 @@ def _totals(row: Sequence[Any]) -> Totals:
 def _daily_by_campaign(
     session: Session, start: date, end: date, campaign_ids: list[int] | None = None
 ) -> dict[int, dict[date, Totals]]:
-    stmt = select(AdStatDaily.campaign_id, AdStatDaily.day, AdStatDaily.spend, AdStatDaily.revenue).where(
-        AdStatDaily.day >= start, AdStatDaily.day <= end
-    )
+    stmt = select(
+        col(AdStatDaily.campaign_id), col(AdStatDaily.day), col(AdStatDaily.spend), col(AdStatDaily.revenue)
+    ).where(col(AdStatDaily.day) >= start, col(AdStatDaily.day) <= end)
     if campaign_ids is not None:
-        stmt = stmt.where(AdStatDaily.campaign_id.in_(campaign_ids))
+        stmt = stmt.where(col(AdStatDaily.campaign_id).in_(campaign_ids))
     result: dict[int, dict[date, Totals]] = {}
     for cid, day, spend, revenue in _read(session, stmt):
         result.setdefault(cid, {})[day] = Totals(spend=float(spend or 0), revenue=float(revenue or 0))
@@ -473,7 +477,7 @@ def _store(session: Session, period: Period) -> tuple[float, int, float, int]:
     services.orders.daily) and how many days it has figures for."""
     stmt = select(
         func.sum(StoreDaily.revenue), func.sum(StoreDaily.orders), func.sum(StoreDaily.refunds), func.count()
-    ).where(StoreDaily.day >= period.start, StoreDaily.day <= period.end)
+    ).where(col(StoreDaily.day) >= period.start, col(StoreDaily.day) <= period.end)
     revenue, orders, refunds, days = _read(session, stmt).one()
     return float(revenue or 0), int(orders or 0), float(refunds or 0), int(days or 0)
 
@@ -491,7 +495,7 @@ def promoted_stock(session: Session, sku_codes: Iterable[str], now: datetime) ->
 
     states = getattr(inventory, "sku_stock_states", None)
     if states is not None:
-        ids = dict(_read(session, select(Sku.id, Sku.code).where(Sku.code.in_(codes))).all())
+        ids = dict(_read(session, select(col(Sku.id), col(Sku.code)).where(col(Sku.code).in_(codes))).all())
         return {
             state.code: StockInfo(
                 state.code,
@@ -507,12 +511,12 @@ def promoted_stock(session: Session, sku_codes: Iterable[str], now: datetime) ->
         }
     stmt = (
         select(
-            Sku.code,
-            func.coalesce(func.sum(StockLevel.on_hand), 0),
-            func.coalesce(func.sum(StockLevel.on_hand - StockLevel.committed), 0),
+            col(Sku.code),
+            func.coalesce(func.sum(col(StockLevel.on_hand)), 0),
+            func.coalesce(func.sum(col(StockLevel.on_hand) - col(StockLevel.committed)), 0),
         )
-        .outerjoin(StockLevel, StockLevel.sku_id == Sku.id)
-        .where(Sku.code.in_(codes))
+        .outerjoin(StockLevel, col(StockLevel.sku_id) == col(Sku.id))
+        .where(col(Sku.code).in_(codes))
         .group_by(Sku.code)
     )
     return {
@@ -720,23 +724,23 @@ def load_days(
     """
     stmt = (
         select(
-            AdStatDaily.day,
-            func.sum(AdStatDaily.spend),
-            func.sum(AdStatDaily.impressions),
-            func.sum(AdStatDaily.clicks),
-            func.sum(AdStatDaily.conversions),
-            func.sum(AdStatDaily.revenue),
+            col(AdStatDaily.day),
+            func.sum(col(AdStatDaily.spend)),
+            func.sum(col(AdStatDaily.impressions)),
+            func.sum(col(AdStatDaily.clicks)),
+            func.sum(col(AdStatDaily.conversions)),
+            func.sum(col(AdStatDaily.revenue)),
         )
-        .where(AdStatDaily.day >= report.period.start, AdStatDaily.day <= report.period.end)
-        .group_by(AdStatDaily.day)
+        .where(col(AdStatDaily.day) >= report.period.start, col(AdStatDaily.day) <= report.period.end)
+        .group_by(col(AdStatDaily.day))
     )
     info = report.campaign_info.get(campaign_id) if campaign_id is not None else None
     if campaign_id is not None:
-        stmt = stmt.where(AdStatDaily.campaign_id == campaign_id)
+        stmt = stmt.where(col(AdStatDaily.campaign_id) == campaign_id)
         scope = report.campaign_row(campaign_id)
     elif channel is not None:
         ids = [row.campaign_id for row in report.campaigns_of(channel)]
-        stmt = stmt.where(AdStatDaily.campaign_id.in_(ids))
+        stmt = stmt.where(col(AdStatDaily.campaign_id).in_(ids))
         scope = report.channel_row(channel)
     else:
         scope = report.total
@@ -858,14 +862,14 @@ def set_targets(
             raise TargetError(f"{what} must be above 0")
     with db.write_session(engine) as session:
         current = session.execute(
-            select(Campaign.name, Campaign.version, Campaign.target_roas, Campaign.target_cpa).where(
-                Campaign.id == campaign_id
-            )
+            select(
+                col(Campaign.name), col(Campaign.version), col(Campaign.target_roas), col(Campaign.target_cpa)
+            ).where(col(Campaign.id) == campaign_id)
         ).one_or_none()
         if current is None:
             raise TargetError(f"campaign {campaign_id} no longer exists")
         name, version, old_roas, old_cpa = current
-        stmt = update(Campaign).where(Campaign.id == campaign_id, Campaign.version == expected_version)
+        stmt = update(Campaign).where(col(Campaign.id) == campaign_id, col(Campaign.version) == expected_version)
         result = session.execute(
             stmt.values(target_roas=target_roas, target_cpa=target_cpa, version=Campaign.version + 1)
         )
