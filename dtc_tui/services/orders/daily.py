@@ -23,18 +23,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import and_, func, not_, select
 from sqlmodel import Session
 
 from dtc_tui.models import DailySales, OrderLine, StoreDaily, StoreOrder
+from dtc_tui.models.base import table_of
 from dtc_tui.services.common import settings
 from dtc_tui.services.importers.upsert import bulk_insert, upsert
 
-ORDER = StoreOrder.__table__  # type: ignore[attr-defined]
-LINE = OrderLine.__table__  # type: ignore[attr-defined]
-SALES = DailySales.__table__  # type: ignore[attr-defined]
-STORE = StoreDaily.__table__  # type: ignore[attr-defined]
+ORDER = table_of(StoreOrder)
+LINE = table_of(OrderLine)
+SALES = table_of(DailySales)
+STORE = table_of(StoreDaily)
 CHUNK = 500
 
 # An order in the till: not voided, and not cancelled before it was paid.
@@ -108,7 +110,9 @@ def _rebuild_store(session: Session, days: list[date], result: Rebuilt) -> None:
         .where(ORDER.c.created_day.in_(days), IN_TILL)
         .group_by(ORDER.c.created_day, ORDER.c.currency)
     )
-    figures = {day: {"day": day, "orders": 0, "revenue": 0.0, "refunds": 0.0} for day in days}
+    figures: dict[date, dict[str, Any]] = {
+        day: {"day": day, "orders": 0, "revenue": 0.0, "refunds": 0.0} for day in days
+    }
     elsewhere: set[date] = set()
     for day, currency, count, total, refunded in session.execute(query):
         if currency != result.currency:

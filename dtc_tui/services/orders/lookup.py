@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dtc_tui.models import (
     Customer,
@@ -177,9 +177,9 @@ def find_orders(session: Session, query: str, *, limit: int = 50) -> list[OrderS
     if by_number:
         return by_number
     newest_with_sku = (
-        select(StoreOrder.id)
-        .join(OrderLine, OrderLine.order_id == StoreOrder.id)  # type: ignore[arg-type]
-        .where(OrderLine.sku_code == text)
+        select(col(StoreOrder.id))
+        .join(OrderLine, col(OrderLine.order_id) == col(StoreOrder.id))
+        .where(col(OrderLine.sku_code) == text)
         .order_by(StoreOrder.created_at.desc())  # type: ignore[attr-defined]
         .limit(limit)
     )
@@ -198,7 +198,9 @@ def order_detail(session: Session, order_id: int) -> OrderDetail | None:
         return None
     lines = list(
         session.execute(
-            select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.position, OrderLine.id)
+            select(OrderLine)
+            .where(col(OrderLine.order_id) == order_id)
+            .order_by(col(OrderLine.position), col(OrderLine.id))
         ).scalars()
     )
     sku_ids = [line.sku_id for line in lines if line.sku_id]
@@ -207,17 +209,17 @@ def order_detail(session: Session, order_id: int) -> OrderDetail | None:
         promise = session.execute(select(func.max(Sku.promise_days)).where(Sku.id.in_(sku_ids))).scalar()  # type: ignore[union-attr]
     shipments = [
         ShipmentView(f.carrier, f.tracking_number, f.tracking_url, f.status, f.shipped_at, f.delivered_at)
-        for f in session.execute(select(Fulfillment).where(Fulfillment.order_id == order_id)).scalars()
+        for f in session.execute(select(Fulfillment).where(col(Fulfillment.order_id) == order_id)).scalars()
     ]
     refunds = [
         RefundView(r.amount, r.currency, r.refunded_at, r.source)
-        for r in session.execute(select(Refund).where(Refund.order_id == order_id)).scalars()
+        for r in session.execute(select(Refund).where(col(Refund.order_id) == order_id)).scalars()
     ]
     others: list[OrderSummary] = []
     if order.email:
         others = _summaries(
             session,
-            (StoreOrder.email == order.email) & (StoreOrder.id != order_id),  # type: ignore[arg-type]
+            (StoreOrder.email == order.email) & (StoreOrder.id != order_id),
             limit=OTHERS_SHOWN,
         )
     tickets: list[tuple[int, str, str]] = []
@@ -225,8 +227,8 @@ def order_detail(session: Session, order_id: int) -> OrderDetail | None:
         tickets = [
             (ticket_id, subject, status)
             for ticket_id, subject, status in session.execute(
-                select(Ticket.id, Ticket.subject, Ticket.status)
-                .where(Ticket.customer_id == order.customer_id)
+                select(col(Ticket.id), col(Ticket.subject), col(Ticket.status))
+                .where(col(Ticket.customer_id) == order.customer_id)
                 .order_by(Ticket.created_at.desc())  # type: ignore[attr-defined]
                 .limit(OTHERS_SHOWN)
             )
@@ -260,7 +262,9 @@ def order_detail(session: Session, order_id: int) -> OrderDetail | None:
 
 
 def _by_number(session: Session, number: str) -> int | None:
-    query = select(StoreOrder.id).where(StoreOrder.number == number).order_by(StoreOrder.created_at.desc())  # type: ignore[attr-defined]
+    query = (
+        select(col(StoreOrder.id)).where(col(StoreOrder.number) == number).order_by(col(StoreOrder.created_at).desc())
+    )
     return session.execute(query.limit(1)).scalar()
 
 
@@ -279,7 +283,10 @@ def ticket_order(session: Session, ticket_id: int) -> OrderLink | None:
         if found is not None:
             return OrderLink(found, "subject", guess=False)
     bodies = session.execute(
-        select(TicketMessage.body).where(TicketMessage.ticket_id == ticket_id).order_by(TicketMessage.id).limit(20)
+        select(col(TicketMessage.body))
+        .where(col(TicketMessage.ticket_id) == ticket_id)
+        .order_by(col(TicketMessage.id))
+        .limit(20)
     ).scalars()
     for body in bodies:
         for number in order_mentions(body):
@@ -287,11 +294,11 @@ def ticket_order(session: Session, ticket_id: int) -> OrderLink | None:
             if found is not None:
                 return OrderLink(found, "message", guess=False)
     if ticket.customer_id:
-        email = session.execute(select(Customer.email).where(Customer.id == ticket.customer_id)).scalar()
+        email = session.execute(select(col(Customer.email)).where(col(Customer.id) == ticket.customer_id)).scalar()
         if email:
             query = (
-                select(StoreOrder.id)
-                .where(StoreOrder.email == email.lower(), StoreOrder.created_at <= ticket.created_at)
+                select(col(StoreOrder.id))
+                .where(col(StoreOrder.email) == email.lower(), col(StoreOrder.created_at) <= ticket.created_at)
                 .order_by(StoreOrder.created_at.desc())  # type: ignore[attr-defined]
                 .limit(1)
             )

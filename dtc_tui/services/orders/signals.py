@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dtc_tui.models import Refund, StoreOrder, Ticket
 from dtc_tui.services.common import settings
@@ -47,10 +47,10 @@ def refund_not_paid(session: Session, now: datetime) -> list[OrderSignal]:
     wait = int(settings.get(session, "orders.refund_wait_days"))
     since = now - timedelta(days=int(settings.get(session, "signals.refund_lookback_days")) + wait)
     tickets = session.execute(
-        select(Ticket.id, Ticket.solved_at).where(
+        select(col(Ticket.id), col(Ticket.solved_at)).where(
             Ticket.is_open.is_(False),  # type: ignore[attr-defined]
-            Ticket.solved_at >= since,  # type: ignore[operator]
-            Ticket.solved_at <= now - timedelta(days=wait),  # type: ignore[operator]
+            col(Ticket.solved_at) >= since,
+            col(Ticket.solved_at) <= now - timedelta(days=wait),
             Ticket.refund_status.in_(PROMISED),  # type: ignore[union-attr]
         )
     ).all()
@@ -76,10 +76,18 @@ def refund_not_paid(session: Session, now: datetime) -> list[OrderSignal]:
 
 
 def refund_twice(session: Session) -> list[OrderSignal]:
-    sources = select(Refund.order_id).group_by(Refund.order_id).having(func.count(func.distinct(Refund.source)) > 1)
-    query = select(StoreOrder.id, StoreOrder.name, StoreOrder.total, StoreOrder.refunded, StoreOrder.currency).where(
-        (StoreOrder.refunded > StoreOrder.total + 0.005) | StoreOrder.id.in_(sources)  # type: ignore[union-attr]
+    sources = (
+        select(col(Refund.order_id))
+        .group_by(col(Refund.order_id))
+        .having(func.count(func.distinct(col(Refund.source))) > 1)
     )
+    query = select(
+        col(StoreOrder.id),
+        col(StoreOrder.name),
+        col(StoreOrder.total),
+        col(StoreOrder.refunded),
+        col(StoreOrder.currency),
+    ).where((col(StoreOrder.refunded) > col(StoreOrder.total) + 0.005) | col(StoreOrder.id).in_(sources))
     return [
         OrderSignal(
             "refund_twice",
@@ -102,8 +110,8 @@ def late_with_wismo(session: Session, now: datetime) -> list[OrderSignal]:
     limit = float(settings.get(session, "cs.compensation_limit"))
     till = store_currency(session)
     tickets = session.execute(
-        select(Ticket.id)
-        .where(Ticket.is_open.is_(True), Ticket.category == "logistics")  # type: ignore[attr-defined]
+        select(col(Ticket.id))
+        .where(col(Ticket.is_open).is_(True), col(Ticket.category) == "logistics")
         .order_by(Ticket.created_at.desc())  # type: ignore[attr-defined]
         .limit(MAX_OPEN_TICKETS)
     ).scalars()

@@ -14,10 +14,11 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from dtc_tui.models import Warehouse
+from dtc_tui.models.base import table_of
 from dtc_tui.services.common import settings
 from dtc_tui.services.importers.errors import ImportFailed, RowError
 
-WAREHOUSE = Warehouse.__table__  # type: ignore[attr-defined]
+WAREHOUSE = table_of(Warehouse)
 DEFAULT_CODE = "STORE"
 
 
