@@ -102,8 +102,8 @@ def build(session: Session, rng: random.Random, now: datetime, size: object, sku
             total = store.setdefault(day, [0.0, 0.0])
             total[0] += spend
             total[1] += revenue
-    for start in range(0, len(rows), 20_000):
-        session.execute(insert(AdStatDaily), rows[start : start + 20_000])
+    for offset in range(0, len(rows), 20_000):
+        session.execute(insert(AdStatDaily), rows[offset : offset + 20_000])
     # The till sees less than the platforms claim (attribution overlap), plus organic sales.
     session.execute(
         insert(StoreDaily),
