@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from dtc_tui.models import AuditLog, ChangeCounter
+from dtc_tui.models.base import table_of
 from dtc_tui.services.common import periods
 from dtc_tui.services.common.filters import FilterField, FilterLanguage, ParsedFilter, choices
 
@@ -100,20 +101,26 @@ def bump(session: Session, area: str) -> None:
     An upsert, so two first writers of a fresh database cannot both insert the row (PostgreSQL
     does not serialise them the way SQLite's BEGIN IMMEDIATE does).
     """
-    table = ChangeCounter.__table__  # type: ignore[attr-defined]
+    table = table_of(ChangeCounter)
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
         if dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as upsert
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            sqlite_stmt = sqlite_insert(table).values(area=area, counter=1)
+            session.execute(
+                sqlite_stmt.on_conflict_do_update(index_elements=[table.c.area], set_={"counter": table.c.counter + 1})
+            )
         else:
-            from sqlalchemy.dialects.postgresql import insert as upsert
-        stmt = upsert(table).values(area=area, counter=1)
-        session.execute(
-            stmt.on_conflict_do_update(index_elements=[table.c.area], set_={"counter": table.c.counter + 1})
-        )
+            from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+            pg_stmt = postgresql_insert(table).values(area=area, counter=1)
+            session.execute(
+                pg_stmt.on_conflict_do_update(index_elements=[table.c.area], set_={"counter": table.c.counter + 1})
+            )
         return
-    result = session.execute(update(table).where(table.c.area == area).values(counter=table.c.counter + 1))
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    result = session.exec(update(table).where(table.c.area == area).values(counter=table.c.counter + 1))
+    if result.rowcount == 0:
         session.add(ChangeCounter(area=area, counter=1))
         session.flush()
 

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, func, select
 
 from dtc_tui import db
 from dtc_tui.models import metadata
+from dtc_tui.models.base import table_of
 
 
 @dataclass
@@ -49,6 +50,6 @@ def is_empty(engine: Engine) -> bool:
 
     with engine.connect() as conn:
         return all(
-            conn.execute(select(func.count()).select_from(model.__table__)).scalar_one() == 0  # type: ignore[attr-defined]
+            conn.execute(select(func.count()).select_from(table_of(model))).scalar_one() == 0
             for model in (Ticket, Sku, AdStatDaily)
         )

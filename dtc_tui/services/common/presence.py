@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, select, update
+from sqlmodel import col
 
 from dtc_tui import db
 from dtc_tui.models import Presence
@@ -31,13 +32,13 @@ def beat(engine: Engine, *, operator: str, entity: str, entity_id: str | int, st
         raise ValueError(f"unknown presence state {state!r}")
     key = str(entity_id)
     with db.write_session(engine) as session:
-        session.execute(delete(Presence).where(Presence.seen_at < now - timedelta(seconds=FRESH_SECONDS * 4)))
-        result = session.execute(
+        session.execute(delete(Presence).where(col(Presence.seen_at) < now - timedelta(seconds=FRESH_SECONDS * 4)))
+        result = session.exec(
             update(Presence)
-            .where(Presence.operator == operator, Presence.entity == entity, Presence.entity_id == key)
+            .where(col(Presence.operator) == operator, col(Presence.entity) == entity, col(Presence.entity_id) == key)
             .values(state=state, seen_at=now)
         )
-        if result.rowcount == 0:  # type: ignore[attr-defined]
+        if result.rowcount == 0:
             session.add(Presence(operator=operator, entity=entity, entity_id=key, state=state, seen_at=now))
 
 
@@ -45,7 +46,9 @@ def leave(engine: Engine, *, operator: str, entity: str, entity_id: str | int) -
     with db.write_session(engine) as session:
         session.execute(
             delete(Presence).where(
-                Presence.operator == operator, Presence.entity == entity, Presence.entity_id == str(entity_id)
+                col(Presence.operator) == operator,
+                col(Presence.entity) == entity,
+                col(Presence.entity_id) == str(entity_id),
             )
         )
 
@@ -54,11 +57,11 @@ def others(engine: Engine, *, operator: str, entity: str, entity_id: str | int, 
     """Fresh viewers of the record other than ``operator``, replying ones first."""
     with db.read_session(engine) as session:
         rows = session.execute(
-            select(Presence.operator, Presence.state, Presence.seen_at).where(
-                Presence.entity == entity,
-                Presence.entity_id == str(entity_id),
-                Presence.operator != operator,
-                Presence.seen_at >= now - timedelta(seconds=FRESH_SECONDS),
+            select(col(Presence.operator), col(Presence.state), col(Presence.seen_at)).where(
+                col(Presence.entity) == entity,
+                col(Presence.entity_id) == str(entity_id),
+                col(Presence.operator) != operator,
+                col(Presence.seen_at) >= now - timedelta(seconds=FRESH_SECONDS),
             )
         ).all()
     viewers = [Viewer(r[0], r[1], r[2]) for r in rows]
