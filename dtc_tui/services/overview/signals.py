@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dtc_tui.models import AdStatDaily, Campaign, PurchaseOrderLine, Sku, StockLevel, Ticket, Warehouse
 from dtc_tui.services.common import settings
@@ -54,13 +54,13 @@ def _setting(session: Session, key: str) -> Any:
 def _daily_spend(session: Session, campaign_ids: list[int], now: datetime, days: int = 7) -> dict[int, tuple]:
     start = now.date() - timedelta(days=days)
     rows = session.execute(
-        select(AdStatDaily.campaign_id, func.sum(AdStatDaily.spend), func.sum(AdStatDaily.revenue))
+        select(col(AdStatDaily.campaign_id), func.sum(col(AdStatDaily.spend)), func.sum(col(AdStatDaily.revenue)))
         .where(
-            AdStatDaily.campaign_id.in_(campaign_ids),
-            AdStatDaily.day >= start,  # type: ignore[attr-defined]
-            AdStatDaily.day < now.date(),
+            col(AdStatDaily.campaign_id).in_(campaign_ids),
+            col(AdStatDaily.day) >= start,
+            col(AdStatDaily.day) < now.date(),
         )
-        .group_by(AdStatDaily.campaign_id)
+        .group_by(col(AdStatDaily.campaign_id))
     )
     return {cid: (float(spend or 0) / days, float(revenue or 0) / days) for cid, spend, revenue in rows}
 
@@ -75,10 +75,10 @@ def stock_vs_ads(session: Session, now: datetime) -> list[Signal]:
     from dtc_tui.services.inventory.stock_state import sku_stock_states
 
     campaigns = session.execute(
-        select(Campaign.id, Campaign.name, Campaign.sku_id, Campaign.currency).where(
-            Campaign.status == "active", Campaign.sku_id.is_not(None)
+        select(col(Campaign.id), col(Campaign.name), col(Campaign.sku_id), col(Campaign.currency)).where(
+            col(Campaign.status) == "active", col(Campaign.sku_id).is_not(None)
         )
-    ).all()  # type: ignore[union-attr]
+    ).all()
     if not campaigns:
         return []
     states = sku_stock_states(session, [c.sku_id for c in campaigns], now)
@@ -150,10 +150,10 @@ def ticket_rise(session: Session, now: datetime) -> list[Signal]:
 
     def counts(column: Any, *where: Any) -> tuple[dict, dict]:
         """Tickets per key in the recent days and in the baseline before them (counted in SQL)."""
-        is_recent = case((Ticket.created_at >= recent_start, 1), else_=0)
+        is_recent = case((col(Ticket.created_at) >= recent_start, 1), else_=0)
         rows = session.execute(
             select(column, func.sum(is_recent), func.count())
-            .where(Ticket.created_at >= base_start, Ticket.created_at < now, *where)
+            .where(col(Ticket.created_at) >= base_start, col(Ticket.created_at) < now, *where)
             .group_by(column)
         )
         recent: dict = defaultdict(int)
@@ -173,10 +173,10 @@ def ticket_rise(session: Session, now: datetime) -> list[Signal]:
     late_by_sku: dict[int, list[str]] = defaultdict(list)
     if late:
         for po_id, sku_id in session.execute(
-            select(PurchaseOrderLine.po_id, PurchaseOrderLine.sku_id).where(
-                PurchaseOrderLine.po_id.in_([po.id for po in late])
+            select(col(PurchaseOrderLine.po_id), col(PurchaseOrderLine.sku_id)).where(
+                col(PurchaseOrderLine.po_id).in_([po.id for po in late])
             )
-        ):  # type: ignore[attr-defined]
+        ):
             late_by_sku[sku_id].append(next(po.number for po in late if po.id == po_id))
     found = []
     recent, base = counts(Ticket.sku_id, Ticket.sku_id.is_not(None))  # type: ignore[union-attr]
@@ -185,7 +185,8 @@ def ticket_rise(session: Session, now: datetime) -> list[Signal]:
     for sku_id in candidates:
         n, b = recent[sku_id], base.get(sku_id, 0)
         state = states.get(sku_id)
-        code = state.code if state else (session.get(Sku, sku_id).code if session.get(Sku, sku_id) else str(sku_id))
+        sku = None if state else session.get(Sku, sku_id)
+        code = state.code if state else (sku.code if sku else str(sku_id))
         causes = []
         if state is not None and state.state in ("out", "reorder_now"):
             when = f", projected out {state.stockout_date:%b %d}" if state.stockout_date else ""
@@ -244,24 +245,27 @@ def delivery_promise(session: Session, now: datetime) -> list[Signal]:
     horizon = int(_setting(session, "signals.promise_horizon_days"))
     promises: list[tuple[str, int, int, Target, str]] = []  # (who, sku_id, days, target, area)
     for cid, name, sku_id, days in session.execute(
-        select(Campaign.id, Campaign.name, Campaign.sku_id, Campaign.promise_days).where(
-            Campaign.promise_days.is_not(None), Campaign.sku_id.is_not(None)
+        select(col(Campaign.id), col(Campaign.name), col(Campaign.sku_id), col(Campaign.promise_days)).where(
+            col(Campaign.promise_days).is_not(None), col(Campaign.sku_id).is_not(None)
         )
-    ):  # type: ignore[union-attr]
+    ):
         promises.append((f"campaign {name}", sku_id, days, CampaignTarget(cid, sku_id), "ads"))
     for sku_id, code, days in session.execute(
-        select(Sku.id, Sku.code, Sku.promise_days).where(Sku.promise_days.is_not(None))
-    ):  # type: ignore[union-attr]
+        select(col(Sku.id), col(Sku.code), col(Sku.promise_days)).where(col(Sku.promise_days).is_not(None))
+    ):
         promises.append((f"SKU {code}", sku_id, days, SkuTarget(sku_id), "inventory"))
     if not promises:
         return []
     states = sku_stock_states(session, list({p[1] for p in promises}), now)
     fastest = dict(
         session.execute(
-            select(StockLevel.sku_id, func.min(Warehouse.delivery_days))
-            .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
-            .where(StockLevel.sku_id.in_([p[1] for p in promises]), StockLevel.on_hand > StockLevel.committed)  # type: ignore[attr-defined]
-            .group_by(StockLevel.sku_id)
+            select(col(StockLevel.sku_id), func.min(col(Warehouse.delivery_days)))
+            .join(Warehouse, col(Warehouse.id) == col(StockLevel.warehouse_id))
+            .where(
+                col(StockLevel.sku_id).in_([p[1] for p in promises]),
+                col(StockLevel.on_hand) > col(StockLevel.committed),
+            )
+            .group_by(col(StockLevel.sku_id))
         ).all()
     )
     slowest_any = session.execute(select(func.max(Warehouse.delivery_days))).scalar() or 0
@@ -309,14 +313,14 @@ def refund_unsynced(session: Session, now: datetime) -> list[Signal]:
     refund status is not "synced" with order processing: the refund may be paid twice or never."""
     since = now - timedelta(days=int(_setting(session, "signals.refund_lookback_days")))
     rows = session.execute(
-        select(Ticket.id, Ticket.order_ref, Ticket.refund_status, Ticket.solved_at)
+        select(col(Ticket.id), col(Ticket.order_ref), col(Ticket.refund_status), col(Ticket.solved_at))
         .where(
-            Ticket.is_open.is_(False),
-            Ticket.solved_at >= since,  # type: ignore[attr-defined]
+            col(Ticket.is_open).is_(False),
+            col(Ticket.solved_at) >= since,
             ((Ticket.category == "returns") | Ticket.refund_status.is_not(None)),  # type: ignore[union-attr]
-            (Ticket.refund_status.is_(None)) | (Ticket.refund_status != "synced"),
-        )  # type: ignore[union-attr]
-        .order_by(Ticket.solved_at)
+            (col(Ticket.refund_status).is_(None)) | (col(Ticket.refund_status) != "synced"),
+        )
+        .order_by(col(Ticket.solved_at))
     ).all()
     return [
         Signal(
