@@ -50,7 +50,7 @@ def _select(imap: imaplib.IMAP4, folder: str) -> int:
 
 
 def _new_uids(imap: imaplib.IMAP4, last_uid: int) -> list[int]:
-    data = _check(*imap.uid("SEARCH", None, f"UID {last_uid + 1}:*"), "search")
+    data = _check(*imap.uid("SEARCH", f"UID {last_uid + 1}:*"), "search")
     # "n:*" always matches the newest message even when its UID is lower: filter.
     return sorted(uid for uid in (int(x) for x in (data[0] or b"").split()) if uid > last_uid)
 
@@ -133,7 +133,7 @@ def test_imap(settings: MailSettings, secret: Secret) -> str:
         typ, data = imap.select(_quote(settings.folder), readonly=True)
         _check(typ, data, f"select {settings.folder}")
         where = f"IMAP {settings.imap_host}:{settings.imap_port} ({settings.imap_tls})"
-        return f"{where}: {settings.folder} has {int(data[0])} mails"
+        return f"{where}: {settings.folder} has {int(data[0] or 0)} mails"
     finally:
         with contextlib.suppress(OSError, imaplib.IMAP4.error):
             imap.logout()

@@ -20,9 +20,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dtc_tui import db
 from dtc_tui.models import Customer, MailCursor, MailInbound, Ticket, TicketEvent, TicketMessage
@@ -87,9 +88,9 @@ class BatchLookup:
         self.ticket_of: dict[str, int] = {}
         for chunk in _chunks(sorted(ids), 500):
             rows = session.execute(
-                select(TicketMessage.message_id, TicketMessage.ticket_id)
+                select(col(TicketMessage.message_id), col(TicketMessage.ticket_id))
                 .where(TicketMessage.message_id.in_(chunk))  # type: ignore[union-attr]
-                .order_by(TicketMessage.id)
+                .order_by(col(TicketMessage.id))
             )
             self.ticket_of.update({mid: int(tid) for mid, tid in rows})
         emails = sorted({mail.from_address for mail in mails})
@@ -108,9 +109,9 @@ class BatchLookup:
         if tag:
             # A subject tag alone is trusted only from the ticket's own customer: anyone can type "[#12]".
             row = self.session.execute(
-                select(Ticket.id)
-                .join(Customer, Customer.id == Ticket.customer_id)
-                .where(Ticket.id == int(tag.group(1)), func.lower(Customer.email) == mail.from_address)
+                select(col(Ticket.id))
+                .join(Customer, col(Customer.id) == col(Ticket.customer_id))
+                .where(col(Ticket.id) == int(tag.group(1)), func.lower(col(Customer.email)) == mail.from_address)
             ).scalar()
             if row is not None:
                 return int(row)
@@ -272,7 +273,12 @@ def ingest(
             ctx = SlaContext(session)
             lookup = BatchLookup(session, [m for _item, m in parsed if isinstance(m, ParsedMail)])
             for item, mail in parsed:
-                args = {"source": source, "source_ref": item.source_ref, "settings": settings, "now": now}
+                args: dict[str, Any] = {
+                    "source": source,
+                    "source_ref": item.source_ref,
+                    "settings": settings,
+                    "now": now,
+                }
                 if not one_by_one:
                     outcomes.append(ingest_one(session, mail, ctx=ctx, own=own, lookup=lookup, **args))
                     continue
@@ -317,7 +323,9 @@ def ingest(
 
 def _known_refs(engine: Engine, source: str) -> set[str]:
     with db.read_session(engine) as session:
-        return set(session.execute(select(MailInbound.source_ref).where(MailInbound.source == source)).scalars())
+        return set(
+            session.execute(select(col(MailInbound.source_ref)).where(col(MailInbound.source) == source)).scalars()
+        )
 
 
 # --- Maildir ------------------------------------------------------------------------------------
@@ -368,7 +376,7 @@ class InboundEntry:
 def recent(session: Session, *, outcome: str | None = None, limit: int = 50) -> list[InboundEntry]:
     stmt = select(MailInbound).order_by(MailInbound.id.desc()).limit(limit)  # type: ignore[union-attr]
     if outcome:
-        stmt = stmt.where(MailInbound.outcome == outcome)
+        stmt = stmt.where(col(MailInbound.outcome) == outcome)
     return [
         InboundEntry(r.source, r.source_ref, r.outcome, r.reason, r.from_address, r.subject, r.received_at, r.ticket_id)
         for r in session.execute(stmt).scalars()
@@ -376,9 +384,9 @@ def recent(session: Session, *, outcome: str | None = None, limit: int = 50) -> 
 
 
 def inbound_counts(session: Session) -> dict[str, int]:
-    rows = session.execute(select(MailInbound.outcome, func.count()).group_by(MailInbound.outcome))
+    rows = session.execute(select(col(MailInbound.outcome), func.count()).group_by(col(MailInbound.outcome)))
     return {outcome: int(n) for outcome, n in rows}
 
 
 def cursor(session: Session, source: str) -> MailCursor | None:
-    return session.execute(select(MailCursor).where(MailCursor.source == source)).scalars().first()
+    return session.execute(select(MailCursor).where(col(MailCursor.source) == source)).scalars().first()

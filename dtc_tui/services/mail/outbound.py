@@ -20,6 +20,7 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, formataddr, parseaddr
 
 from sqlalchemy import Engine, and_, or_, select, update
+from sqlmodel import col
 
 from dtc_tui import db
 from dtc_tui.models import Outbox
@@ -71,23 +72,25 @@ def build_message(row: Outbox, now: datetime) -> EmailMessage:
 def claim_next(engine: Engine, worker: str, now: datetime) -> Outbox | None:
     """Take the oldest due reply for this worker, or None. Loses gracefully to another claimer."""
     due = or_(
-        and_(Outbox.status.in_(("queued", "retrying")), Outbox.next_attempt_at <= now),  # type: ignore[attr-defined]
-        and_(Outbox.status == "sending", Outbox.claimed_at < now - LEASE),  # type: ignore[operator]
+        and_(Outbox.status.in_(("queued", "retrying")), col(Outbox.next_attempt_at) <= now),  # type: ignore[attr-defined]
+        and_(col(Outbox.status) == "sending", col(Outbox.claimed_at) < now - LEASE),
     )
     for _round in range(5):
         with db.read_session(engine) as session:
             candidates = session.execute(
-                select(Outbox.id, Outbox.status, Outbox.attempts).where(due).order_by(Outbox.next_attempt_at, Outbox.id)
+                select(col(Outbox.id), col(Outbox.status), col(Outbox.attempts))
+                .where(due)
+                .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
             ).all()[:5]
         if not candidates:
             return None
         for outbox_id, status, attempts in candidates:
             with db.write_session(engine) as session:
-                won = session.execute(
+                won = session.exec(
                     update(Outbox)
                     .where(Outbox.id == outbox_id, Outbox.status == status, Outbox.attempts == attempts)
                     .values(status="sending", claimed_by=worker, claimed_at=now, attempts=attempts + 1)
-                ).rowcount  # type: ignore[attr-defined]
+                ).rowcount
                 if won == 1:
                     row = session.get(Outbox, outbox_id)
                     session.expunge(row)
@@ -99,7 +102,7 @@ def _finish(engine: Engine, row: Outbox, worker: str, now: datetime, **values: o
     with db.write_session(engine) as session:
         session.execute(
             update(Outbox)
-            .where(Outbox.id == row.id, Outbox.status == "sending", Outbox.claimed_by == worker)
+            .where(col(Outbox.id) == row.id, col(Outbox.status) == "sending", col(Outbox.claimed_by) == worker)
             .values(**values)
         )
         audit.bump(session, "tickets")  # the ticket view shows the new state without a key press
@@ -131,7 +134,8 @@ def send_due(
             except (MailServerError, OSError, smtplib.SMTPException) as exc:
                 reason = str(exc) if isinstance(exc, MailServerError) else describe_error(exc, secret)
                 if not isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):
-                    smtp = _close(smtp)  # the connection is no good: reconnect for the next one
+                    _close(smtp)  # the connection is no good: reconnect for the next one
+                    smtp = None
                 if is_permanent(exc) or row.attempts >= settings.max_attempts:
                     _finish(engine, row, worker, now, status="failed", last_error=reason[:500])
                     report.failed[row.id or 0] = reason

@@ -14,7 +14,7 @@ from datetime import datetime
 from email.utils import formataddr, make_msgid
 
 from sqlalchemy import Engine, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dtc_tui import db
 from dtc_tui.models import Customer, Outbox, Ticket, TicketMessage
@@ -99,20 +99,20 @@ def enqueue_reply(
     thread = [
         mid
         for mid in session.execute(
-            select(TicketMessage.message_id)
-            .where(TicketMessage.ticket_id == ticket.id, TicketMessage.message_id.is_not(None))  # type: ignore[union-attr]
-            .order_by(TicketMessage.created_at, TicketMessage.id)
+            select(col(TicketMessage.message_id))
+            .where(col(TicketMessage.ticket_id) == ticket.id, col(TicketMessage.message_id).is_not(None))
+            .order_by(col(TicketMessage.created_at), col(TicketMessage.id))
         ).scalars()
         if mid
     ]
     last_customer = session.execute(
-        select(TicketMessage.message_id)
+        select(col(TicketMessage.message_id))
         .where(
-            TicketMessage.ticket_id == ticket.id,
-            TicketMessage.kind == "customer",
+            col(TicketMessage.ticket_id) == ticket.id,
+            col(TicketMessage.kind) == "customer",
             TicketMessage.message_id.is_not(None),  # type: ignore[union-attr]
         )
-        .order_by(TicketMessage.created_at.desc(), TicketMessage.id.desc())  # type: ignore[attr-defined]
+        .order_by(TicketMessage.created_at.desc(), col(TicketMessage.id).desc())  # type: ignore[attr-defined]
         .limit(1)
     ).scalar()
     sender = identity.sender(ticket.channel)
@@ -158,19 +158,19 @@ def _view(row: Outbox) -> OutboxView:
 
 
 def for_ticket(session: Session, ticket_id: int) -> list[OutboxView]:
-    rows = session.execute(select(Outbox).where(Outbox.ticket_id == ticket_id).order_by(Outbox.id)).scalars()
+    rows = session.execute(select(Outbox).where(col(Outbox.ticket_id) == ticket_id).order_by(col(Outbox.id))).scalars()
     return [_view(row) for row in rows]
 
 
 def retry(engine: Engine, outbox_id: int, operator: str, now: datetime) -> bool:
     """Put a failed (or waiting) reply back at the front of the queue; False when it is not failed."""
     with db.write_session(engine) as session:
-        result = session.execute(
+        result = session.exec(
             update(Outbox)
-            .where(Outbox.id == outbox_id, Outbox.status.in_(("failed", "retrying")))  # type: ignore[attr-defined]
+            .where(col(Outbox.id) == outbox_id, col(Outbox.status).in_(("failed", "retrying")))
             .values(status="queued", next_attempt_at=now, attempts=0)
         )
-        if result.rowcount == 0:  # type: ignore[attr-defined]
+        if result.rowcount == 0:
             return False
         row = session.get(Outbox, outbox_id)
         audit.record(
@@ -188,12 +188,12 @@ def retry(engine: Engine, outbox_id: int, operator: str, now: datetime) -> bool:
 def counts(session: Session) -> dict[str, int]:
     from sqlalchemy import func
 
-    rows = session.execute(select(Outbox.status, func.count()).group_by(Outbox.status))
+    rows = session.execute(select(col(Outbox.status), func.count()).group_by(col(Outbox.status)))
     return {status: int(n) for status, n in rows}
 
 
 def failed(session: Session, limit: int = 20) -> list[OutboxView]:
     rows = session.execute(
-        select(Outbox).where(Outbox.status == "failed").order_by(Outbox.id.desc()).limit(limit)  # type: ignore[union-attr]
+        select(Outbox).where(col(Outbox.status) == "failed").order_by(col(Outbox.id).desc()).limit(limit)
     ).scalars()
     return [_view(row) for row in rows]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,7 @@ class MailSettings:
         found = {a.strip().lower() for a in (self.from_address, *self.team_addresses, *self.from_by_channel.values())}
         return {a for a in found if a}
 
-    def password(self, environ: dict[str, str] | None = None) -> str:
+    def password(self, environ: Mapping[str, str] | None = None) -> str:
         """The mailbox password, from the environment or a private file; "" when none is set."""
         environ = os.environ if environ is None else environ
         if self.password_file:
