@@ -870,10 +870,8 @@ def set_targets(
             raise TargetError(f"campaign {campaign_id} no longer exists")
         name, version, old_roas, old_cpa = current
         stmt = update(Campaign).where(col(Campaign.id) == campaign_id, col(Campaign.version) == expected_version)
-        result = session.execute(
-            stmt.values(target_roas=target_roas, target_cpa=target_cpa, version=Campaign.version + 1)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        result = session.exec(stmt.values(target_roas=target_roas, target_cpa=target_cpa, version=Campaign.version + 1))
+        if result.rowcount != 1:
             raise StaleEdit(
                 f"campaign {name!r} was changed by someone else since you opened it "
                 f"(version {version}, you had {expected_version}); reload and try again"

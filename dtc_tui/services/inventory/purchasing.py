@@ -286,12 +286,12 @@ def _snapshot(po: PurchaseOrder) -> dict[str, object]:
 def _bump(session: Session, po: PurchaseOrder, expected_version: int | None, **values: object) -> None:
     """Compare-and-set on the PO's version; refuses a stale edit."""
     version = po.version if expected_version is None else expected_version
-    result = session.execute(
+    result = session.exec(
         update(PurchaseOrder)
         .where(col(PurchaseOrder.id) == po.id, col(PurchaseOrder.version) == version)
         .values(version=version + 1, **values)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         raise StaleEdit(f"{po.number} was changed by someone else; reload and try again")
     session.refresh(po)
 
@@ -660,12 +660,12 @@ def _add_stock(session: Session, sku_id: int, warehouse_id: int, qty: int, *, no
     values: dict[str, object] = {"on_hand": StockLevel.on_hand + qty, "version": StockLevel.version + 1}
     if receipt:
         values["last_received_at"] = now
-    result = session.execute(
+    result = session.exec(
         update(StockLevel)
         .where(col(StockLevel.sku_id) == sku_id, col(StockLevel.warehouse_id) == warehouse_id)
         .values(**values)
     )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    if result.rowcount == 0:
         if qty < 0:
             raise PurchasingError("no stock to take from that warehouse")
         session.add(

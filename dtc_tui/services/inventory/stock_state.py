@@ -380,12 +380,12 @@ def update_sku_parameters(
         if sku is None:
             raise InventoryError(f"no SKU with id {sku_id}")
         before = {key: getattr(sku, key) for key in clean}
-        result = session.execute(
+        result = session.exec(
             update(Sku)
             .where(col(Sku.id) == sku_id, col(Sku.version) == expected_version)
             .values(version=expected_version + 1, **clean)
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if result.rowcount != 1:
             raise InventoryError(f"{sku.code} was changed by someone else; reload and try again")
         audit.record(
             session, actor=actor, now=now, entity="sku", entity_id=sku.code, action="update", before=before, after=clean

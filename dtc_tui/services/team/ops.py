@@ -221,12 +221,12 @@ def update_person(
         )
         if _handle_taken(session, form.handle, other_than=person_id):
             raise TeamError(f"handle {form.handle} is taken")
-        result = session.execute(
+        result = session.exec(
             update(Person)
             .where(col(Person.id) == person_id, col(Person.version) == expected_version)
             .values(**_person_values(form), version=Person.version + 1)
         )
-        if result.rowcount == 0:  # type: ignore[attr-defined]
+        if result.rowcount == 0:
             raise StaleEdit(f"{person.handle} was changed by someone else meanwhile; reload and edit again")
         after = _person_values(form)
         changed = {k: v for k, v in after.items() if before[k] != v}
@@ -309,12 +309,12 @@ def update_duty(
         values = _duty_values(form)
         if form.function != duty.function:  # moving to another function: go last there
             values["position"] = next_position(session, form.function)
-        result = session.execute(
+        result = session.exec(
             update(Duty)
             .where(col(Duty.id) == duty_id, col(Duty.version) == expected_version)
             .values(**values, version=Duty.version + 1)
         )
-        if result.rowcount == 0:  # type: ignore[attr-defined]
+        if result.rowcount == 0:
             raise StaleEdit(f"duty {duty.code} was changed by someone else meanwhile; reload and edit again")
         after = _duty_values(form)
         changed = {k: v for k, v in after.items() if before[k] != v}

@@ -263,12 +263,12 @@ def claim(engine: Engine, ticket_id: int, operator: str, now: datetime) -> Chang
     """
     with db.write_session(engine) as session:
         me = operator_person(session, operator)
-        result = session.execute(
+        result = session.exec(
             update(Ticket)
             .where(col(Ticket.id) == ticket_id, col(Ticket.assignee_id).is_(None))
             .values(assignee_id=me.id, version=Ticket.version + 1, updated_at=now)
         )
-        if result.rowcount == 0:  # type: ignore[attr-defined]
+        if result.rowcount == 0:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
                 raise TicketNotFound(f"ticket {ticket_id} does not exist")
