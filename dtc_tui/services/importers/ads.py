@@ -32,15 +32,16 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from dtc_tui.models import AdChannel, AdStatDaily, Campaign
+from dtc_tui.models.base import table_of
 from dtc_tui.services.importers.base import Importer, RowCheck
 from dtc_tui.services.importers.columns import Columns, field, normalise
 from dtc_tui.services.importers.errors import ImportFailed, RowError, ValueProblem
 from dtc_tui.services.importers.upsert import upsert
 from dtc_tui.services.importers.values import parse_date
 
-CHANNEL = AdChannel.__table__  # type: ignore[attr-defined]
-CAMPAIGN = Campaign.__table__  # type: ignore[attr-defined]
-STAT = AdStatDaily.__table__  # type: ignore[attr-defined]
+CHANNEL = table_of(AdChannel)
+CAMPAIGN = table_of(Campaign)
+STAT = table_of(AdStatDaily)
 CHANNEL_NAMES = {"google": "Google Ads", "meta": "Meta (Facebook / Instagram)", "tiktok": "TikTok Ads"}
 STATUS_WORDS = {
     "enabled": "active",
@@ -215,7 +216,7 @@ class _AdImporter(Importer):
                     f"no daily breakdown: figures for {start} to {end} spread evenly over {(end - start).days + 1} days"
                 )
         spend = check.number("spend") or 0.0
-        record = {
+        record: dict[str, Any] = {
             "campaign": name,
             "start": start,
             "end": end,

@@ -45,7 +45,9 @@ class Source(Protocol):
     name: str
     size: int
     position: int
-    decimal_comma: bool
+
+    @property
+    def decimal_comma(self) -> bool: ...
 
     def rows(self) -> Iterator[Any]: ...
 
@@ -249,7 +251,7 @@ class Importer:
 
     # --- reading ---------------------------------------------------------------------------
 
-    def open(self, path: Path, name: str) -> Source:
+    def open(self, path: Path, name: str) -> CsvSource:
         return CsvSource(path, self.columns, name=name)
 
     def begin(self, source: Any, *, writing: bool) -> None:

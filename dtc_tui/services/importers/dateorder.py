@@ -72,8 +72,8 @@ def _orders(file: str, found: dict[str, _Evidence], given: str | None) -> dict[s
                     f"{a!r} (line {line_a}) is day-first and {b!r} is month-first: one column, two date orders",
                 )
             )
-        for order, (line, value) in proof.items():
-            proven.setdefault(order, (evidence.label, line, value))
+        for proven_order, (line, value) in proof.items():
+            proven.setdefault(proven_order, (evidence.label, line, value))
     if len(proven) > 1 and not errors:
         (_, (label_a, line_a, a)), (_, (label_b, line_b, b)) = sorted(proven.items())
         errors.append(

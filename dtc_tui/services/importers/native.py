@@ -53,10 +53,10 @@ def table_importer(kind: str, table_name: str) -> type[Importer]:
 
 
 def _required(col: Column) -> bool:
-    derived = DERIVED.get(col.table.name, frozenset())  # type: ignore[attr-defined]
+    derived = DERIVED.get(col.table.name, frozenset())
     return bool(col.primary_key) or (
         not col.nullable
-        and column_default(col.table, col.name) is None  # type: ignore[arg-type]
+        and column_default(col.table, col.name) is None
         and col.name != "version"
         and col.name not in derived
     )
@@ -196,8 +196,8 @@ class TableImporter(Importer):
     def key(self, record: dict[str, Any]) -> Hashable | None:
         return tuple(record.get(name) for name in self.pk)
 
-    def describe_key(self, key: Hashable) -> str:
-        return f"{self.table_name} {', '.join(str(part) for part in key)}"  # type: ignore[union-attr]
+    def describe_key(self, key: Any) -> str:
+        return f"{self.table_name} {', '.join(str(part) for part in key)}"
 
     # --- checks against the database ---------------------------------------------------------
 

@@ -15,6 +15,7 @@ import io
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 from dtc_tui.services.importers.columns import Columns, Header
 from dtc_tui.services.importers.errors import ImportFailed, NoData, RowError
@@ -111,7 +112,7 @@ class CsvSource:
             line = raw[: exc.start].count(b"\n") + 1
             problem = f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8 CSV"
             raise self._fail(line, "file", problem) from exc
-        best: tuple[int, int, str, int, int, list[str], list[list[str]]] | None = None
+        best: tuple[int, int, int, int, int, list[str], list[list[str]]] | None = None
         for order, delimiter in enumerate(DELIMITERS):
             reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
             previous: list[list[str]] = []
@@ -170,7 +171,7 @@ class CsvSource:
                     start, last = last + 1, reader.line_num
                     if not cells or not any(cell.strip() for cell in cells):
                         continue
-                    self.position = handle.buffer.tell()
+                    self.position = cast(io.BufferedReader, handle.buffer).tell()  # open() in text mode reads a file
                     yield Row(start, cells, header)
             except UnicodeDecodeError as exc:
                 raise self._fail(

@@ -26,13 +26,14 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from dtc_tui.models import Sku, StockLevel, Warehouse
+from dtc_tui.models.base import table_of
 from dtc_tui.services.importers.base import Importer, RowCheck
 from dtc_tui.services.importers.columns import Columns, field
 from dtc_tui.services.importers.upsert import upsert
 
-SKU = Sku.__table__  # type: ignore[attr-defined]
-STOCK = StockLevel.__table__  # type: ignore[attr-defined]
-WAREHOUSE = Warehouse.__table__  # type: ignore[attr-defined]
+SKU = table_of(Sku)
+STOCK = table_of(StockLevel)
+WAREHOUSE = table_of(Warehouse)
 STATUSES = ("active", "draft", "archived")
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?e\+?\d+$", re.IGNORECASE)
 _OPTIONS = tuple(field(f"option{n}", f"Option{n} Value") for n in (1, 2, 3))
@@ -208,12 +209,12 @@ class ShopifyInventory(Importer):
     def key(self, record: dict[str, Any]) -> Hashable | None:
         return (record["code"], record["location"].lower())
 
-    def describe_key(self, key: Hashable) -> str:
-        code, location = key  # type: ignore[misc]
+    def describe_key(self, key: Any) -> str:
+        code, location = key
         return f"SKU {code} at {location}"
 
-    def merge_duplicate(self, line: int, first_line: int, key: Hashable) -> bool:
-        code, location = key  # type: ignore[misc]
+    def merge_duplicate(self, line: int, first_line: int, key: Any) -> bool:
+        code, location = key
         self.warn(
             f"SKU {code!r} at {location} is on two products (a copied product?): stock imported once, "
             f"from line {first_line}",

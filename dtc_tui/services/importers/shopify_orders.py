@@ -33,6 +33,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from dtc_tui.models import Customer, Fulfillment, OrderLine, Refund, Sku, StoreDaily, StoreOrder
+from dtc_tui.models.base import table_of
 from dtc_tui.services.common import audit
 from dtc_tui.services.importers.base import Importer, RowCheck
 from dtc_tui.services.importers.columns import Columns, field
@@ -41,13 +42,13 @@ from dtc_tui.services.importers.reader import CsvSource
 from dtc_tui.services.importers.upsert import upsert
 from dtc_tui.services.orders import daily, warehouses
 
-ORDER = StoreOrder.__table__  # type: ignore[attr-defined]
-LINE = OrderLine.__table__  # type: ignore[attr-defined]
-FULFILLMENT = Fulfillment.__table__  # type: ignore[attr-defined]
-REFUND = Refund.__table__  # type: ignore[attr-defined]
-SKU = Sku.__table__  # type: ignore[attr-defined]
-CUSTOMER = Customer.__table__  # type: ignore[attr-defined]
-STORE_DAILY = StoreDaily.__table__  # type: ignore[attr-defined]
+ORDER = table_of(StoreOrder)
+LINE = table_of(OrderLine)
+FULFILLMENT = table_of(Fulfillment)
+REFUND = table_of(Refund)
+SKU = table_of(Sku)
+CUSTOMER = table_of(Customer)
+STORE_DAILY = table_of(StoreDaily)
 EXPORT = "orders-export"  # the source of refunds and fulfilments derived from the export
 _DIGITS = re.compile(r"\d+")
 _UTM_CAMPAIGN = re.compile(r"^\s*utm_campaign\s*:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
@@ -230,7 +231,7 @@ class ShopifyOrders(Importer):
         email = check.text("email", max_length=200).lower() or None
         note = check.text("note_attributes", multiline=True)
         campaign = _UTM_CAMPAIGN.search(note)
-        order = {
+        order: dict[str, Any] = {
             "name": name,
             "number": order_number(name),
             "external_id": check.text("external_id", max_length=64) or None,
@@ -298,8 +299,8 @@ class ShopifyOrders(Importer):
     def key(self, record: dict[str, Any]) -> Hashable | None:
         return (record["name"], record["line"][0][1])  # line_key is the line's first item
 
-    def describe_key(self, key: Hashable) -> str:
-        name, line_key = key  # type: ignore[misc]
+    def describe_key(self, key: Any) -> str:
+        name, line_key = key
         return f"order {name}, line {line_key}"
 
     # --- writing ---------------------------------------------------------------------------

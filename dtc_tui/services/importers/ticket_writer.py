@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from dtc_tui.models import AuditLog, Customer, Person, SlaBreach, Ticket, TicketMessage
+from dtc_tui.models.base import table_of
 from dtc_tui.models.system import ImportBaseline
 from dtc_tui.services.common import audit
 from dtc_tui.services.importers.upsert import UpsertOutcome, bulk_insert, fetch_existing, upsert
@@ -68,10 +69,10 @@ OWNED = (
     "csat",
 )
 
-TICKET = Ticket.__table__  # type: ignore[attr-defined]
-CUSTOMER = Customer.__table__  # type: ignore[attr-defined]
-BASELINE = ImportBaseline.__table__  # type: ignore[attr-defined]
-AUDIT = AuditLog.__table__  # type: ignore[attr-defined]
+TICKET = table_of(Ticket)
+CUSTOMER = table_of(Customer)
+BASELINE = table_of(ImportBaseline)
+AUDIT = table_of(AuditLog)
 CONFLICTS_SHOWN = 10
 
 
@@ -147,6 +148,25 @@ class SlaView:
         "status",
     )
 
+    # Set from the row in __init__ (values as the importer holds them).
+    awaiting_since: Any
+    category: Any
+    channel: Any
+    created_at: Any
+    customer_id: Any
+    due_sort_at: Any
+    first_response_at: Any
+    id: Any
+    next_due_at: Any
+    next_due_metric: Any
+    next_risk_at: Any
+    paused_minutes: Any
+    paused_since: Any
+    policy_id: Any
+    priority: Any
+    solved_at: Any
+    status: Any
+
     def __init__(self, row: dict[str, Any]) -> None:
         for name in (
             "awaiting_since",
@@ -205,7 +225,7 @@ class TicketWriter:
     def prepare(self, session: Session) -> None:
         self.sla = _BulkSla(session)
         self.people: dict[str, int] = {}
-        person_table = Person.__table__  # type: ignore[attr-defined]
+        person_table = table_of(Person)
         for person in session.execute(
             select(person_table.c.id, person_table.c.name, person_table.c.handle, person_table.c.os_user)
         ):
@@ -253,7 +273,7 @@ class TicketWriter:
         self._load_customers(session, list(wanted))
         missing = [key for key in wanted if key not in self.customer_ids]
         if missing:
-            rows = []
+            rows: list[dict[str, Any]] = []
             for key in missing:
                 record = wanted[key]
                 email = (record.get("requester_email") or "").lower() or None
@@ -298,7 +318,7 @@ class TicketWriter:
     def write(self, session: Session, batch: list[tuple[int, dict[str, Any]]]) -> None:
         records = [record for _line, record in batch]
         self._resolve_customers(session, records)
-        rows = []
+        rows: list[dict[str, Any]] = []
         for record in records:
             key = self._customer_key(record)
             assignee_id = None
@@ -489,7 +509,7 @@ class TicketWriter:
             if row["_description"]
         ]
         if messages:
-            bulk_insert(session, TicketMessage.__table__, messages)  # type: ignore[attr-defined]
+            bulk_insert(session, table_of(TicketMessage), messages)
         self._record_breaches(session, outcome, ids)
 
     def _record_breaches(self, session: Session, outcome: UpsertOutcome, ids: dict[str, int]) -> None:
@@ -500,7 +520,7 @@ class TicketWriter:
         ]
         if not wanted:
             return
-        breach = SlaBreach.__table__  # type: ignore[attr-defined]
+        breach = table_of(SlaBreach)
         known: set[tuple[int, str, datetime]] = set()
         updated_ids = [ids[row["external_id"]] for row in outcome.updated]
         for start in range(0, len(updated_ids), 500):

@@ -181,7 +181,7 @@ class _TicketImporter(TicketWriter, Importer):
         return f"ticket {key}"
 
     def begin(self, source: Any, *, writing: bool) -> None:
-        super().begin(source, writing=writing)  # type: ignore[safe-super]
+        super().begin(source, writing=writing)
         if not hasattr(self, "detect_language"):  # one per run: a second pass re-parses the same rows
             self.detect_language = Detector()
             self.guessed_languages: dict[str, str] = {}
@@ -238,7 +238,7 @@ class _TicketImporter(TicketWriter, Importer):
         return category_of(*candidates)
 
     def note_lines(self) -> list[str]:
-        lines = super().note_lines()  # type: ignore[misc]
+        lines = super().note_lines()
         guessed = list(getattr(self, "guessed_languages", {}).values())
         if guessed:
             unknown = guessed.count(UNKNOWN_LANGUAGE)

@@ -128,7 +128,7 @@ def parse_int(text: str | None, *, decimal_comma: bool = False) -> int | None:
     number = parse_number(text, decimal_comma=decimal_comma)
     if number is None:
         return None
-    if number != int(number) and _DOT_GROUPS.match(text.strip()):
+    if number != int(number) and text is not None and _DOT_GROUPS.match(text.strip()):
         return int(text.strip().replace(".", ""))  # "12.345" impressions: a thousands dot (German locale)
     if number != int(number):
         raise ValueProblem(f"{text!r} is not a whole number")
