@@ -78,8 +78,8 @@ class DtcGroup(click.Group):
         except UserError as exc:  # dtc_tui.errors: a stale edit, a bad filter or period...: one line
             raise UserErrorExit(str(exc)) from exc
         except click.ClickException as exc:
-            if type(exc) is click.ClickException:
-                exc.exit_code = EXIT_USAGE  # a plain one-line user error; 1 means "needs attention"
+            if type(exc) is click.ClickException:  # a plain one-line user error; 1 means "needs attention"
+                raise UserErrorExit(exc.message) from exc
             raise
         except Exception as exc:
             message = database_failure(exc)

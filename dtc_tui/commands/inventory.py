@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import csv
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+
+if TYPE_CHECKING:  # for the annotations only: commands import services inside their functions
+    from dtc_tui.services.inventory.board import BoardRow
 
 # Static so --help imports no services; tests/test_filters.py checks it names every field of BOARD_FILTER.
 BOARD_FILTER_HELP = (
@@ -45,26 +49,26 @@ REORDER_FIELDS = [
 ]
 
 
-def _reorder_record(row: object) -> dict[str, object]:
-    r = row  # a BoardRow
-    plan = r.plan  # type: ignore[attr-defined]
+def _reorder_record(row: BoardRow) -> dict[str, object]:
+    r = row
+    plan = r.plan
     return {
         "sku": r.code,
         "name": r.name,
         "warehouse": r.warehouse,
-        "supplier": r.supplier,  # type: ignore[attr-defined]
+        "supplier": r.supplier,
         "class": r.abc,
         "state": r.state,
         "on_hand": r.on_hand,
-        "available": r.available,  # type: ignore[attr-defined]
+        "available": r.available,
         "inbound": plan.inbound,
-        "on_draft": r.on_draft,  # type: ignore[attr-defined]
-        "daily_sales": round(r.velocity, 3),  # type: ignore[attr-defined]
+        "on_draft": r.on_draft,
+        "daily_sales": round(r.velocity, 3),
         "cover_days": round(plan.cover_days, 1) if plan.cover_days is not None else None,
         "days_to_stockout": plan.days_to_stockout,
         "stockout_date": plan.stockout_date,
         "reorder_by": plan.reorder_by,
-        "lead_time_days": r.lead_time,  # type: ignore[attr-defined]
+        "lead_time_days": r.lead_time,
         "reorder_point": round(plan.reorder_point, 1),
         # Deprecated, removed in the next release: this key always held the reorder point. The real
         # safety stock (the buffer) is "buffer_stock" until then, to keep the old key's meaning.
@@ -72,11 +76,11 @@ def _reorder_record(row: object) -> dict[str, object]:
         "buffer_stock": round(plan.safety_stock, 1),
         "order_up_to": round(plan.order_up_to, 1),
         "moq": r.inp.moq,
-        "case_pack": r.inp.case_pack,  # type: ignore[attr-defined]
+        "case_pack": r.inp.case_pack,
         "suggested_purchase": r.purchase_qty,
-        "transfer_in": r.transfer_in,  # type: ignore[attr-defined]
+        "transfer_in": r.transfer_in,
         "transfer_from": r.transfer_from,
-        "action": r.action,  # type: ignore[attr-defined]
+        "action": r.action,
     }
 
 

@@ -22,7 +22,7 @@ import csv
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TextIO
+from typing import IO, Any
 
 from sqlalchemy import Engine, select
 
@@ -77,7 +77,7 @@ def _json_value(kind: str, value: Any) -> Any:
     return value
 
 
-def export_table(engine: Engine, kind: str, out: TextIO, *, fmt: str = "csv", now: datetime) -> ExportResult:
+def export_table(engine: Engine, kind: str, out: IO[str], *, fmt: str = "csv", now: datetime) -> ExportResult:
     if kind not in TABLE_KINDS:
         raise ExportError(f"unknown export kind {kind!r}; choose one of {', '.join(EXPORT_KINDS)}")
     if fmt not in FORMATS:
