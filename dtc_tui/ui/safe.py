@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 
 from dtc_tui.services.common.text import clean_text, one_line
 
 
-def safe(value: object, style: str = "", limit: int | None = None) -> Text:
+def safe(value: object, style: str | Style = "", limit: int | None = None) -> Text:
     """One line of literal text for a cell or a notification."""
     return Text(one_line(str(value) if value is not None else "", limit), style=style, no_wrap=True)
 

@@ -77,7 +77,8 @@ def tick_positions(count: int, wanted: int) -> list[int]:
 
 def _x_ticks(plt: Plot, days: Sequence[date], width: int) -> None:
     positions = tick_positions(len(days), max(2, min(5, width // 14)))
-    plt.xticks(positions, [f"{days[i]:%b %d}" for i in positions])
+    ticks: list[float] = list(positions)
+    plt.xticks(ticks, [f"{days[i]:%b %d}" for i in positions])
 
 
 def _money_ticks(plt: Plot, top: float) -> None:
@@ -123,7 +124,7 @@ def draw_roas(plt: Plot, series: ChartSeries, width: int) -> None:
     plt.xlim(0, max(len(series.days) - 1, 1))
     plt.ylim(0, top * 1.1)
     plt.horizontal_line(series.target, color=TARGET_COLOR)
-    if _has_break_even(series):
+    if series.break_even is not None and _has_break_even(series):
         plt.horizontal_line(series.break_even, color=BREAK_EVEN_COLOR)
     if points:
         plt.plot([i for i, _ in points], [v for _, v in points], marker="braille", color=ROAS_COLOR)

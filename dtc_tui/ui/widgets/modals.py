@@ -107,7 +107,7 @@ class TextModal(ModalScreen[str | None]):
 
     def action_save(self) -> None:
         widget = self.query_one("#text")
-        self.dismiss(widget.text if isinstance(widget, TextArea) else widget.value)  # type: ignore[union-attr]
+        self.dismiss(widget.text if isinstance(widget, TextArea) else self.query_one("#text", Input).value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -529,6 +529,7 @@ class AdsScreen(AreaScreen):
             self._drill_into(row)
 
     def action_drill_out(self) -> None:
+        back_to: tuple[object, ...]
         if self.level == "days":
             self.level, back_to = "campaigns", ("campaign", self.campaign_id)
             self.day_rows = []

@@ -8,7 +8,7 @@ so the operator sees the fresh row before trying again.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.binding import Binding, BindingType
 
@@ -37,7 +37,8 @@ TICKET_BINDINGS: list[BindingType] = [
 
 class TicketActions:
     BINDINGS: ClassVar[list[BindingType]] = TICKET_BINDINGS
-    app: DtcApp  # provided by Screen
+    app: Any  # the DtcApp, provided by Screen (textual's own ``app`` descriptor types it there); ``_dtc`` is typed
+
     database_failed = False  # the last ``_run`` failed on the database (busy, gone), not on the ticket
 
     # --- provided by the screen ---------------------------------------------------------------

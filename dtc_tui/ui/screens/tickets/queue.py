@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from rich.text import Text
 from textual import on
@@ -142,7 +142,9 @@ class TicketsScreen(TicketActions, AreaScreen):
     def target_tickets(self) -> list[tuple[int, int | None]]:
         table = self.table
         if table.marked:
-            return [(int(key), None) for key in sorted(table.marked)]  # type: ignore[call-overload]
+            return [
+                (int(key), None) for key in sorted(cast("set[int]", table.marked))
+            ]  # the queue's keys are ticket ids
         row = table.cursor_row
         return [(row.id, row.version)] if row is not None else []
 
