@@ -179,7 +179,7 @@ def ticket_rise(session: Session, now: datetime) -> list[Signal]:
         ):
             late_by_sku[sku_id].append(next(po.number for po in late if po.id == po_id))
     found = []
-    recent, base = counts(Ticket.sku_id, Ticket.sku_id.is_not(None))  # type: ignore[union-attr]
+    recent, base = counts(col(Ticket.sku_id), col(Ticket.sku_id).is_not(None))
     candidates = [sku_id for sku_id, n in recent.items() if rising(n, base.get(sku_id, 0))]
     states = sku_stock_states(session, candidates, now) if candidates else {}
     for sku_id in candidates:
@@ -317,7 +317,7 @@ def refund_unsynced(session: Session, now: datetime) -> list[Signal]:
         .where(
             col(Ticket.is_open).is_(False),
             col(Ticket.solved_at) >= since,
-            ((Ticket.category == "returns") | Ticket.refund_status.is_not(None)),  # type: ignore[union-attr]
+            ((col(Ticket.category) == "returns") | col(Ticket.refund_status).is_not(None)),
             (col(Ticket.refund_status).is_(None)) | (col(Ticket.refund_status) != "synced"),
         )
         .order_by(col(Ticket.solved_at))
