@@ -132,11 +132,11 @@ def _summaries(session: Session, where: object, *, limit: int, order_by: object 
     lines = (
         select(func.count())
         .select_from(OrderLine)
-        .where(OrderLine.order_id == StoreOrder.id)  # type: ignore[arg-type]
+        .where(col(OrderLine.order_id) == col(StoreOrder.id))
         .scalar_subquery()
     )
     query = select(StoreOrder, lines).where(where).limit(limit)  # type: ignore[arg-type]
-    query = query.order_by(*(order_by if isinstance(order_by, tuple) else (StoreOrder.created_at.desc(),)))  # type: ignore[attr-defined]
+    query = query.order_by(*(order_by if isinstance(order_by, tuple) else (col(StoreOrder.created_at).desc(),)))
     return [_summary(order, count) for order, count in session.execute(query)]
 
 
@@ -159,7 +159,7 @@ def _summary(order: StoreOrder, lines: int) -> OrderSummary:
 
 def list_orders(session: Session, *, limit: int = 50) -> list[OrderSummary]:
     """The newest orders first."""
-    return _summaries(session, StoreOrder.id.isnot(None), limit=limit)  # type: ignore[union-attr]
+    return _summaries(session, col(StoreOrder.id).isnot(None), limit=limit)
 
 
 def find_orders(session: Session, query: str, *, limit: int = 50) -> list[OrderSummary]:
@@ -180,11 +180,11 @@ def find_orders(session: Session, query: str, *, limit: int = 50) -> list[OrderS
         select(col(StoreOrder.id))
         .join(OrderLine, col(OrderLine.order_id) == col(StoreOrder.id))
         .where(col(OrderLine.sku_code) == text)
-        .order_by(StoreOrder.created_at.desc())  # type: ignore[attr-defined]
+        .order_by(col(StoreOrder.created_at).desc())
         .limit(limit)
     )
     ids = list(session.execute(newest_with_sku).scalars().unique())
-    return _summaries(session, StoreOrder.id.in_(ids), limit=limit) if ids else []  # type: ignore[union-attr]
+    return _summaries(session, col(StoreOrder.id).in_(ids), limit=limit) if ids else []
 
 
 def order_id_by_name(session: Session, name: str) -> int | None:
@@ -206,7 +206,7 @@ def order_detail(session: Session, order_id: int) -> OrderDetail | None:
     sku_ids = [line.sku_id for line in lines if line.sku_id]
     promise = None
     if sku_ids:
-        promise = session.execute(select(func.max(Sku.promise_days)).where(Sku.id.in_(sku_ids))).scalar()  # type: ignore[union-attr]
+        promise = session.execute(select(func.max(col(Sku.promise_days))).where(col(Sku.id).in_(sku_ids))).scalar()
     shipments = [
         ShipmentView(f.carrier, f.tracking_number, f.tracking_url, f.status, f.shipped_at, f.delivered_at)
         for f in session.execute(select(Fulfillment).where(col(Fulfillment.order_id) == order_id)).scalars()
@@ -229,7 +229,7 @@ def order_detail(session: Session, order_id: int) -> OrderDetail | None:
             for ticket_id, subject, status in session.execute(
                 select(col(Ticket.id), col(Ticket.subject), col(Ticket.status))
                 .where(col(Ticket.customer_id) == order.customer_id)
-                .order_by(Ticket.created_at.desc())  # type: ignore[attr-defined]
+                .order_by(col(Ticket.created_at).desc())
                 .limit(OTHERS_SHOWN)
             )
         ]
@@ -299,7 +299,7 @@ def ticket_order(session: Session, ticket_id: int) -> OrderLink | None:
             query = (
                 select(col(StoreOrder.id))
                 .where(col(StoreOrder.email) == email.lower(), col(StoreOrder.created_at) <= ticket.created_at)
-                .order_by(StoreOrder.created_at.desc())  # type: ignore[attr-defined]
+                .order_by(col(StoreOrder.created_at).desc())
                 .limit(1)
             )
             found = session.execute(query).scalar()

@@ -48,10 +48,10 @@ def refund_not_paid(session: Session, now: datetime) -> list[OrderSignal]:
     since = now - timedelta(days=int(settings.get(session, "signals.refund_lookback_days")) + wait)
     tickets = session.execute(
         select(col(Ticket.id), col(Ticket.solved_at)).where(
-            Ticket.is_open.is_(False),  # type: ignore[attr-defined]
+            col(Ticket.is_open).is_(False),
             col(Ticket.solved_at) >= since,
             col(Ticket.solved_at) <= now - timedelta(days=wait),
-            Ticket.refund_status.in_(PROMISED),  # type: ignore[union-attr]
+            col(Ticket.refund_status).in_(PROMISED),
         )
     ).all()
     found = []
@@ -112,7 +112,7 @@ def late_with_wismo(session: Session, now: datetime) -> list[OrderSignal]:
     tickets = session.execute(
         select(col(Ticket.id))
         .where(col(Ticket.is_open).is_(True), col(Ticket.category) == "logistics")
-        .order_by(Ticket.created_at.desc())  # type: ignore[attr-defined]
+        .order_by(col(Ticket.created_at).desc())
         .limit(MAX_OPEN_TICKETS)
     ).scalars()
     found = []
