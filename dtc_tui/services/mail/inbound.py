@@ -89,7 +89,7 @@ class BatchLookup:
         for chunk in _chunks(sorted(ids), 500):
             rows = session.execute(
                 select(col(TicketMessage.message_id), col(TicketMessage.ticket_id))
-                .where(TicketMessage.message_id.in_(chunk))  # type: ignore[union-attr]
+                .where(col(TicketMessage.message_id).in_(chunk))
                 .order_by(col(TicketMessage.id))
             )
             self.ticket_of.update({mid: int(tid) for mid, tid in rows})
@@ -97,7 +97,7 @@ class BatchLookup:
         self.customers: dict[str, Customer] = {}
         for chunk in _chunks(emails, 500):
             found = session.execute(
-                select(Customer).where(func.lower(Customer.email).in_(chunk)).order_by(Customer.id.desc())  # type: ignore[union-attr]
+                select(Customer).where(func.lower(col(Customer.email)).in_(chunk)).order_by(col(Customer.id).desc())
             ).scalars()
             self.customers.update({(c.email or "").lower(): c for c in found})
 
@@ -374,7 +374,7 @@ class InboundEntry:
 
 
 def recent(session: Session, *, outcome: str | None = None, limit: int = 50) -> list[InboundEntry]:
-    stmt = select(MailInbound).order_by(MailInbound.id.desc()).limit(limit)  # type: ignore[union-attr]
+    stmt = select(MailInbound).order_by(col(MailInbound.id).desc()).limit(limit)
     if outcome:
         stmt = stmt.where(col(MailInbound.outcome) == outcome)
     return [

@@ -72,7 +72,7 @@ def build_message(row: Outbox, now: datetime) -> EmailMessage:
 def claim_next(engine: Engine, worker: str, now: datetime) -> Outbox | None:
     """Take the oldest due reply for this worker, or None. Loses gracefully to another claimer."""
     due = or_(
-        and_(Outbox.status.in_(("queued", "retrying")), col(Outbox.next_attempt_at) <= now),  # type: ignore[attr-defined]
+        and_(col(Outbox.status).in_(("queued", "retrying")), col(Outbox.next_attempt_at) <= now),
         and_(col(Outbox.status) == "sending", col(Outbox.claimed_at) < now - LEASE),
     )
     for _round in range(5):

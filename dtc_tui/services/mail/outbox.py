@@ -110,9 +110,9 @@ def enqueue_reply(
         .where(
             col(TicketMessage.ticket_id) == ticket.id,
             col(TicketMessage.kind) == "customer",
-            TicketMessage.message_id.is_not(None),  # type: ignore[union-attr]
+            col(TicketMessage.message_id).is_not(None),
         )
-        .order_by(TicketMessage.created_at.desc(), col(TicketMessage.id).desc())  # type: ignore[attr-defined]
+        .order_by(col(TicketMessage.created_at).desc(), col(TicketMessage.id).desc())
         .limit(1)
     ).scalar()
     sender = identity.sender(ticket.channel)
