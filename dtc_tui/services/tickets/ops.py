@@ -146,7 +146,7 @@ def _handle(session: Session, person_id: int | None) -> str:
 def _lock(session: Session, ticket_id: int) -> Ticket:
     """The ticket, row-locked on PostgreSQL (SQLite: the writer already holds the database lock),
     read fresh even when the session has it already."""
-    stmt = select(Ticket).where(Ticket.id == ticket_id).execution_options(populate_existing=True)  # type: ignore[arg-type]
+    stmt = select(Ticket).where(col(Ticket.id) == ticket_id).execution_options(populate_existing=True)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     ticket = session.execute(stmt).scalars().first()
