@@ -70,28 +70,28 @@ class BoardSettings:
 
 
 def load_settings(session: Session) -> BoardSettings:
-    def get(key: str) -> object:
+    def get(key: str) -> Any:  # each key's value is checked by the settings service
         return settings_service.get(session, key)
 
     policy = Policy(
-        class_a_days=int(get("inventory.class_a_days")),  # type: ignore[call-overload]
-        reorder_soon_days=int(get("inventory.reorder_soon_days")),  # type: ignore[call-overload]
-        overstock_days=int(get("inventory.overstock_days")),  # type: ignore[call-overload]
-        dead_days=int(get("inventory.dead_days")),  # type: ignore[call-overload]
-        stat_z=float(get("inventory.stat_z")),  # type: ignore[arg-type]
-        storage_cost_monthly=float(get("inventory.storage_cost_monthly")),  # type: ignore[arg-type]
+        class_a_days=int(get("inventory.class_a_days")),
+        reorder_soon_days=int(get("inventory.reorder_soon_days")),
+        overstock_days=int(get("inventory.overstock_days")),
+        dead_days=int(get("inventory.dead_days")),
+        stat_z=float(get("inventory.stat_z")),
+        storage_cost_monthly=float(get("inventory.storage_cost_monthly")),
     )
     return BoardSettings(
-        window_days=max(int(get("inventory.velocity_window_days")), 1),  # type: ignore[call-overload]
-        abc_window_days=max(int(get("inventory.abc_window_days")), 1),  # type: ignore[call-overload]
-        a_share=float(get("inventory.abc_a_share")),  # type: ignore[arg-type]
-        b_share=float(get("inventory.abc_b_share")),  # type: ignore[arg-type]
-        d_margin=float(get("inventory.class_d_margin")),  # type: ignore[arg-type]
-        aged_days=int(get("inventory.aged_days")),  # type: ignore[call-overload]
-        slow_cover_days=int(get("inventory.slow_cover_days")),  # type: ignore[call-overload]
-        stat_classes=tuple(str(c).upper() for c in get("inventory.stat_classes") or ()),  # type: ignore[attr-defined]
-        default_lead_time=int(get("inventory.default_lead_time_days")),  # type: ignore[call-overload]
-        transfer_days=int(get("inventory.transfer_days")),  # type: ignore[call-overload]
+        window_days=max(int(get("inventory.velocity_window_days")), 1),
+        abc_window_days=max(int(get("inventory.abc_window_days")), 1),
+        a_share=float(get("inventory.abc_a_share")),
+        b_share=float(get("inventory.abc_b_share")),
+        d_margin=float(get("inventory.class_d_margin")),
+        aged_days=int(get("inventory.aged_days")),
+        slow_cover_days=int(get("inventory.slow_cover_days")),
+        stat_classes=tuple(str(c).upper() for c in get("inventory.stat_classes") or ()),
+        default_lead_time=int(get("inventory.default_lead_time_days")),
+        transfer_days=int(get("inventory.transfer_days")),
         policy=policy,
     )
 
