@@ -13,12 +13,16 @@ from __future__ import annotations
 import math
 import random
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert
 from sqlmodel import Session
 
 from dtc_tui.models import AdChannel, AdStatDaily, Campaign, PeakPeriod, StoreDaily
 from dtc_tui.services.demo.inventory import HERO_CODE
+
+if TYPE_CHECKING:  # the package imports this module
+    from dtc_tui.services.demo import DemoSize
 
 CHANNELS = [
     ("google", "Google Ads"),
@@ -42,9 +46,9 @@ def black_friday(year: int) -> tuple[date, date]:
     return date(year, 11, 24), date(year, 12, 2)
 
 
-def build(session: Session, rng: random.Random, now: datetime, size: object, skus: dict[str, int]) -> None:
-    days: int = size.ad_days  # type: ignore[attr-defined]
-    wanted: int = size.campaigns  # type: ignore[attr-defined]
+def build(session: Session, rng: random.Random, now: datetime, size: DemoSize, skus: dict[str, int]) -> None:
+    days: int = size.ad_days
+    wanted: int = size.campaigns
     channels = {}
     for code, name in CHANNELS:
         channel = AdChannel(code=code, name=name)

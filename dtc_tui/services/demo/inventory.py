@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import random
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert
 from sqlmodel import Session
@@ -33,6 +34,9 @@ from dtc_tui.models import (
     Supplier,
     Warehouse,
 )
+
+if TYPE_CHECKING:  # the package imports this module
+    from dtc_tui.services.demo import DemoSize
 
 WAREHOUSES = [
     ("US-W", "US West (Reno)", "US", 3),
@@ -74,9 +78,9 @@ IN_TRANSIT = 2  # SKU index with a transfer on its way to US-E
 BUFFER_DAYS, REVIEW_DAYS = 7, 7
 
 
-def build(session: Session, rng: random.Random, now: datetime, size: object) -> dict[str, int]:
-    n_skus: int = size.skus  # type: ignore[attr-defined]
-    days: int = size.sales_days  # type: ignore[attr-defined]
+def build(session: Session, rng: random.Random, now: datetime, size: DemoSize) -> dict[str, int]:
+    n_skus: int = size.skus
+    days: int = size.sales_days
     local = random.Random(repr(rng.getstate()[1][:8]))  # deterministic, and draws nothing from rng
     warehouses = []
     for code, name, region, delivery in WAREHOUSES:

@@ -11,6 +11,7 @@ import json
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, insert, text
 from sqlmodel import Session
@@ -20,6 +21,9 @@ from dtc_tui.models import Customer, SlaBreach, Ticket, TicketEvent, TicketMessa
 from dtc_tui.services.demo.inventory import HERO_CODE
 from dtc_tui.services.tickets.sla import FAR_FUTURE, Policy, TicketTimes, clocks, next_due, select_policy
 from dtc_tui.services.tickets.sla_store import load_policies
+
+if TYPE_CHECKING:  # the package imports this module
+    from dtc_tui.services.demo import DemoSize
 
 CATEGORY_MIX = [
     ("logistics", 62),
@@ -127,11 +131,11 @@ def _pick(rng: random.Random, mix: list[tuple[str, int]]) -> str:
 
 
 def build(
-    engine: Engine, rng: random.Random, now: datetime, size: object, people: dict[str, int], skus: dict[str, int]
+    engine: Engine, rng: random.Random, now: datetime, size: DemoSize, people: dict[str, int], skus: dict[str, int]
 ) -> None:
-    n_open: int = size.tickets_open  # type: ignore[attr-defined]
-    n_closed: int = size.tickets_closed  # type: ignore[attr-defined]
-    n_customers: int = size.customers  # type: ignore[attr-defined]
+    n_open: int = size.tickets_open
+    n_closed: int = size.tickets_closed
+    n_customers: int = size.customers
     agents = [people["ana"], people["eli"], people["ana"], people["eli"], people["dana"]]
     sku_ids = list(skus.values())
     with db.write_session(engine) as session:
