@@ -140,28 +140,64 @@ def _from_template(database_url: str, kind: str, factory: pytest.TempPathFactory
     return eng
 
 
+_COPY_SCRIPTS: dict[str, str] = {}
+
+
 def _copy_postgres_schema(eng: Engine, template: str) -> None:
+    """The template schema's tables and rows into the (empty) schema ``eng`` points at.
+
+    One script in one round trip, built once per template: the models' DDL as ``create_all``
+    emits it, the rows of the tables that have any, the sequences moved past the copied ids,
+    then the indexes (faster after the rows). The copy commits asynchronously (a test database
+    needs no fsync) and, for a superuser, skips the foreign-key triggers (the rows come from a
+    consistent database). This took 3-5 s a test as ~200 statements; now ~1.5-2 s under load.
+    """
+    if template not in _COPY_SCRIPTS:
+        _COPY_SCRIPTS[template] = _copy_script(eng, template)
+    with eng.begin() as conn:
+        conn.exec_driver_sql(_COPY_SCRIPTS[template])
+
+
+def _copy_script(eng: Engine, template: str) -> str:
+    from sqlalchemy import create_mock_engine
+
     from dtc_tui.models import metadata
 
-    metadata.create_all(eng)
-    with eng.begin() as conn:
-        conn.exec_driver_sql(
-            "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
-            "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
-        )
-        conn.exec_driver_sql(f'INSERT INTO alembic_version SELECT version_num FROM "{template}".alembic_version')
-        for table in metadata.sorted_tables:
-            columns = ", ".join(f'"{column.name}"' for column in table.columns)
-            conn.exec_driver_sql(
-                f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM "{template}"."{table.name}"'
-            )
-            for column in table.primary_key.columns:
-                if column.autoincrement is True or (column.autoincrement == "auto" and column.type.python_type is int):
-                    conn.exec_driver_sql(
-                        f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', '{column.name}'), "
-                        f'COALESCE((SELECT MAX("{column.name}") FROM "{table.name}"), 0) + 1, false) '
-                        f"WHERE pg_get_serial_sequence('\"{table.name}\"', '{column.name}') IS NOT NULL"
-                    )
+    ddl: list[str] = []
+    mock = create_mock_engine(eng.url, lambda sql, *_args, **_kw: ddl.append(str(sql.compile(dialect=mock.dialect))))
+    metadata.create_all(mock, checkfirst=False)
+    tables = [sql for sql in ddl if not sql.lstrip().startswith(("CREATE INDEX", "CREATE UNIQUE INDEX"))]
+    indexes = [sql for sql in ddl if sql not in tables]
+    with eng.connect() as conn:
+        superuser = conn.exec_driver_sql("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").scalar()
+        filled = {
+            table.name
+            for table in metadata.sorted_tables
+            if conn.exec_driver_sql(f'SELECT EXISTS (SELECT 1 FROM "{template}"."{table.name}")').scalar()
+        }
+    script = ["SET LOCAL synchronous_commit = off"]
+    if superuser:
+        script.append("SET LOCAL session_replication_role = replica")
+    script += [sql.strip() for sql in tables]
+    script.append(
+        "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+        "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+    )
+    script.append(f'INSERT INTO alembic_version SELECT version_num FROM "{template}".alembic_version')
+    for table in metadata.sorted_tables:
+        if table.name not in filled:
+            continue  # an empty table's sequence is where a fresh one starts
+        columns = ", ".join(f'"{column.name}"' for column in table.columns)
+        script.append(f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM "{template}"."{table.name}"')
+        for column in table.primary_key.columns:
+            if column.autoincrement is True or (column.autoincrement == "auto" and column.type.python_type is int):
+                script.append(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', '{column.name}'), "
+                    f'COALESCE((SELECT MAX("{column.name}") FROM "{table.name}"), 0) + 1, false) '
+                    f"WHERE pg_get_serial_sequence('\"{table.name}\"', '{column.name}') IS NOT NULL"
+                )
+    script += [sql.strip() for sql in indexes]
+    return ";\n".join(script)
 
 
 @pytest.fixture(scope="session", autouse=True)
