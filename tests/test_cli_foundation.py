@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from dtc_tui.cli import main_group
@@ -12,6 +13,7 @@ def run(*args: str) -> object:
     return CliRunner().invoke(main_group, list(args), catch_exceptions=False)
 
 
+@pytest.mark.slow  # builds the whole demo through the CLI
 def test_demo_then_db_info_json_counts_rows(database_url: str) -> None:
     result = run("--db", database_url, "demo", "--seed", "3")
     assert result.exit_code == 0, result.output
@@ -26,6 +28,7 @@ def test_demo_then_db_info_json_counts_rows(database_url: str) -> None:
     assert data["row_counts"]["campaign"] == 15
 
 
+@pytest.mark.slow  # builds the whole demo through the CLI
 def test_demo_refuses_a_database_with_data(database_url: str) -> None:
     assert run("--db", database_url, "demo").exit_code == 0
     again = run("--db", database_url, "demo")

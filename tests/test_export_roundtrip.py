@@ -50,6 +50,7 @@ def export(engine: Engine, kind: str, fmt: str, path: Path) -> int:
         return export_table(engine, kind, handle, fmt=fmt, now=FIXED_NOW).rows
 
 
+@pytest.mark.slow  # every table of the demo out and back in: 3-7 s of CPU each
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_round_trip_of_every_table_into_an_empty_database(
     sqlite_demo_engine: Engine, engine: Engine, tmp_path: Path, fmt: str
@@ -68,6 +69,7 @@ def test_round_trip_of_every_table_into_an_empty_database(
     assert len(table_rows(engine, "ticket")) > 1000  # the demo set, not an empty comparison
 
 
+@pytest.mark.slow  # every table of the demo out and back in
 def test_reimporting_an_export_into_its_own_database_changes_nothing(
     sqlite_demo_engine: Engine, tmp_path: Path
 ) -> None:
