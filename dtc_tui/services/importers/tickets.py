@@ -292,9 +292,10 @@ class _TicketImporter(TicketWriter, Importer):
         self._not_before_created(check, created, {"updated_at": record["updated_at"], "solved_at": record["solved_at"]})
         if record["language"] is None:
             # The export names no language: guess from the customer's words, or keep it unknown.
-            record["language"] = self.detect_language(check.raw("subject"), record["description"] or "")
-            self.guessed_languages[record["external_id"]] = record["language"]
-            record["language_detected"] = record["language"] != UNKNOWN_LANGUAGE
+            language = self.detect_language(check.raw("subject"), record["description"] or "")
+            record["language"] = language
+            self.guessed_languages[record["external_id"]] = language
+            record["language_detected"] = language != UNKNOWN_LANGUAGE
         return record
 
 
