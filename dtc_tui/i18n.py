@@ -149,18 +149,6 @@ def command_messages(group: Any) -> list[str]:
     return list(found)
 
 
-def extract_cli(fileobj: Any, keywords: Any, comment_tags: Any, options: Any) -> Iterator[tuple[Any, ...]]:
-    """A Babel extraction method for ``dtc_tui/cli.py`` (see ``locale/babel.cfg``): its ``_()``
-    calls as usual, plus the help texts of every registered command (docstrings included)."""
-    from babel.messages.extract import extract_python
-
-    yield from extract_python(fileobj, keywords, comment_tags, options)
-    from dtc_tui.cli import main_group
-
-    for message in command_messages(main_group):
-        yield (0, None, message, ["click command help"])
-
-
 def N_(message: str) -> str:
     """Marks a message for extraction where it must stay English until shown (translate with ``_``)."""
     return message
