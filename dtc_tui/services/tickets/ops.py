@@ -75,11 +75,33 @@ class Change:
     version_after: int
     message: str = ""
 
+    @property
+    def noop(self) -> bool:
+        """Nothing changed (the ticket already had the value): nothing was written, nothing to undo."""
+        return not self.before and not self.after
+
+
+@dataclass(frozen=True)
+class BulkChange:
+    """One bulk change as one undo step: every ticket it changed, undone together or not at all."""
+
+    action: str
+    changes: tuple[Change, ...]
+    description: str = ""  # "priority low"
+
+    @property
+    def ticket_ids(self) -> list[int]:
+        return [c.ticket_id for c in self.changes]
+
 
 @dataclass
 class BulkResult:
     changes: list[Change] = field(default_factory=list)
     skipped: dict[int, str] = field(default_factory=dict)
+    unchanged: list[int] = field(default_factory=list)  # already had the value: no event, no audit row
+
+    def as_undo_step(self, description: str = "") -> BulkChange | None:
+        return BulkChange(self.changes[0].action, tuple(self.changes), description) if self.changes else None
 
 
 def operator_person(session: Session, operator: str) -> Person:
@@ -187,7 +209,10 @@ def _apply(
     watched: Iterable[str],
     data: dict[str, Any] | None = None,
     ctx: SlaContext | None = None,
+    skip_unchanged: bool = False,
 ) -> Change:
+    """Mutate, bump the version, write the event and the audit row. With ``skip_unchanged`` a change
+    that changes no field (the ticket already had the value) writes nothing and returns a no-op."""
     watched = tuple(dict.fromkeys((*watched, *UNDOABLE)))
     before = _snapshot(ticket, watched)
     ctx = ctx or SlaContext(session)
@@ -196,6 +221,8 @@ def _apply(
         if clock.state == "breached" and clock.due_at is not None and ticket.id is not None:
             record_breach(session, ticket.id, clock.metric, clock.due_at, now)
     mutate(ticket)
+    if skip_unchanged and _snapshot(ticket, watched) == before:
+        return Change(ticket.id or 0, action, {}, {}, ticket.version)
     ticket.version += 1
     ticket.updated_at = now
     ctx.apply(ticket, now)
@@ -262,6 +289,7 @@ def claim(engine: Engine, ticket_id: int, operator: str, now: datetime) -> Chang
     Exactly one of two simultaneous claims wins; the other gets ``ClaimConflict`` naming the holder.
     """
     with db.write_session(engine) as session:
+        new_person = find_operator_id(session, operator) is None
         me = operator_person(session, operator)
         result = session.exec(
             update(Ticket)
@@ -299,7 +327,13 @@ def claim(engine: Engine, ticket_id: int, operator: str, now: datetime) -> Chang
             before=before,
             after=after,
         )
-        return Change(ticket_id, "claim", before, after, ticket.version, f"ticket {ticket_id} is now yours")
+        message = f"ticket {ticket_id} is now yours"
+        if new_person:  # the claim put a new person on the team: say so, it shows on the Team screen
+            message += (
+                f"; {operator!r} was not on the team and was added to the team matrix as a new person "
+                "(set the name, hours and roles on the Team screen, key 4)"
+            )
+        return Change(ticket_id, "claim", before, after, ticket.version, message)
 
 
 def assign(
@@ -330,7 +364,12 @@ def assign(
             mutate=mutate,
             watched=("assignee_id",),
             data={"assignee": _handle(session, person_id)},
+            skip_unchanged=True,
         )
+        if change.noop:
+            return Change(
+                **{**change.__dict__, "message": f"ticket {ticket_id} already has that owner; nothing changed"}
+            )
         return Change(**{**change.__dict__, "message": f"ticket {ticket_id} assigned to {_handle(session, person_id)}"})
 
 
@@ -354,6 +393,7 @@ def set_priority(
             now=now,
             mutate=mutate,
             watched=("priority", "policy_id"),
+            skip_unchanged=True,
         )
 
 
@@ -373,6 +413,7 @@ def set_status(
             mutate=lambda t: _set_status(t, status, now, ctx),
             watched=("status",),
             ctx=ctx,
+            skip_unchanged=True,
         )
 
 
@@ -387,7 +428,16 @@ def set_tags(
         def mutate(t: Ticket) -> None:
             t.tags = clean
 
-        return _apply(session, ticket, action="tags", operator=operator, now=now, mutate=mutate, watched=("tags",))
+        return _apply(
+            session,
+            ticket,
+            action="tags",
+            operator=operator,
+            now=now,
+            mutate=mutate,
+            watched=("tags",),
+            skip_unchanged=True,
+        )
 
 
 def add_reply(
@@ -614,36 +664,89 @@ def bulk(
                 if status is not None:
                     _set_status(t, status, now, ctx)
 
-            result.changes.append(
-                _apply(session, ticket, action="bulk", operator=operator, now=now, mutate=mutate, watched=(), ctx=ctx)
+            change = _apply(
+                session,
+                ticket,
+                action="bulk",
+                operator=operator,
+                now=now,
+                mutate=mutate,
+                watched=(),
+                ctx=ctx,
+                skip_unchanged=True,
             )
+            if change.noop:
+                result.unchanged.append(ticket_id)
+            else:
+                result.changes.append(change)
     return result
 
 
-def undo(engine: Engine, change: Change, operator: str, now: datetime) -> Change:
-    """Reverse ``change`` if the ticket is still as that change left it; otherwise refuse."""
-    restorable = {k: v for k, v in change.before.items() if k in UNDOABLE or k == "priority"}
-    if not restorable:
-        raise TicketError(f"the last change ({change.action}) cannot be undone: a recorded reply or note is kept")
+def undo(engine: Engine, change: Change | BulkChange, operator: str, now: datetime) -> list[Change]:
+    """Reverse ``change`` (one ticket's, or a whole bulk change in one transaction) if every ticket is
+    still as that change left it; otherwise refuse, naming the tickets and who changed them since."""
+    changes = change.changes if isinstance(change, BulkChange) else (change,)
+    what = (
+        f"the bulk change ({change.description or change.action}) on {len(changes)} tickets"
+        if isinstance(change, BulkChange)
+        else f"the last change ({change.action}) on ticket {change.ticket_id}"
+    )
+    restorable = {c.ticket_id: {k: v for k, v in c.before.items() if k in UNDOABLE} for c in changes}
+    if not any(restorable.values()):
+        if changes and changes[0].action in ("reply", "note"):
+            raise TicketError(f"{what} cannot be undone: a recorded reply or note is kept")
+        raise TicketError(f"{what} cannot be undone: it changed no field that undo restores")
     with db.write_session(engine) as session:
-        ticket = _lock(session, change.ticket_id)
-        if ticket.version != change.version_after:
-            raise StaleEdit(f"ticket {change.ticket_id} changed again since; undo is no longer safe")
+        tickets = {c.ticket_id: _lock(session, c.ticket_id) for c in sorted(changes, key=lambda c: c.ticket_id)}
+        moved = [c.ticket_id for c in changes if tickets[c.ticket_id].version != c.version_after]
+        if moved:
+            from dtc_tui.models import AuditLog
 
-        def mutate(t: Ticket) -> None:
-            for name, value in restorable.items():
-                setattr(t, name, value)
+            who = sorted(
+                {
+                    actor
+                    for ticket_id in moved
+                    if (
+                        actor := session.execute(
+                            select(AuditLog.actor)
+                            .where(AuditLog.entity == "ticket", AuditLog.entity_id == str(ticket_id))
+                            .order_by(AuditLog.id.desc())  # type: ignore[union-attr]
+                            .limit(1)
+                        ).scalar()
+                    )
+                }
+            )
+            by = f" by {', '.join(who)}" if who else ""
+            shown = ", ".join(f"#{i}" for i in moved[:5]) + (f" and {len(moved) - 5} more" if len(moved) > 5 else "")
+            raise StaleEdit(
+                f"{what} cannot be undone: ticket {shown} changed again since{by}; "
+                "nothing was undone (undo is no longer safe)"
+            )
+        done = []
+        ctx = SlaContext(session)
+        for c in changes:
+            fields = restorable[c.ticket_id]
+            if not fields:
+                continue
 
-        return _apply(
-            session,
-            ticket,
-            action="undo",
-            operator=operator,
-            now=now,
-            mutate=mutate,
-            watched=tuple(restorable),
-            data={"undid": change.action},
-        )
+            def mutate(t: Ticket, fields: dict[str, Any] = fields) -> None:
+                for name, value in fields.items():
+                    setattr(t, name, value)
+
+            done.append(
+                _apply(
+                    session,
+                    tickets[c.ticket_id],
+                    action="undo",
+                    operator=operator,
+                    now=now,
+                    mutate=mutate,
+                    watched=tuple(fields),
+                    data={"undid": c.action},
+                    ctx=ctx,
+                )
+            )
+        return done
 
 
 def create_ticket(

@@ -115,5 +115,5 @@ class TicketsFacade(Facade):
     def auto_assign(self, ticket_ids: Iterable[int]) -> ops.BulkResult:
         return ops.auto_assign(self.engine, ticket_ids, operator=self.operator, now=self.now())
 
-    def undo(self, change: ops.Change) -> ops.Change:
+    def undo(self, change: ops.Change | ops.BulkChange) -> list[ops.Change]:
         return ops.undo(self.engine, change, self.operator, self.now())

@@ -62,6 +62,30 @@ class ChoiceModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class ConfirmLine(ModalScreen[bool]):
+    """One line at the bottom: "set priority low on 20 tickets? y/n". ``y`` confirms; ``n``, Esc cancel."""
+
+    DEFAULT_CSS = """
+    ConfirmLine { align: left bottom; background: $background 0%; }
+    ConfirmLine > Label { width: 100%; height: 1; background: $warning 30%; color: $text; padding: 0 1;
+        text-style: bold; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        yield Label(safe(f"{self.question} y/n"), id="confirm-question")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
 class TextModal(ModalScreen[str | None]):
     """Type text: one line (Enter saves) or several (ctrl+s saves). Esc cancels."""
 

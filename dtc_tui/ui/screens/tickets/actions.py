@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 from dtc_tui.errors import StaleEdit, UserError
 from dtc_tui.services.tickets import ops
 from dtc_tui.ui.facades.tickets import PRIORITIES, STATUSES
-from dtc_tui.ui.widgets.modals import ChoiceModal, TextModal
+from dtc_tui.ui.widgets.modals import ChoiceModal, ConfirmLine, TextModal
 
 if TYPE_CHECKING:
     from dtc_tui.ui.app import DtcApp
@@ -64,7 +64,12 @@ class TicketActions:
         return self.app
 
     def _run(
-        self, work: Callable[[], ops.Change | ops.BulkResult | None], success: str = "", *, kept: str = ""
+        self,
+        work: Callable[[], ops.Change | ops.BulkResult | None],
+        success: str = "",
+        *,
+        kept: str = "",
+        undo_label: str = "",
     ) -> bool:
         self.database_failed = False
         try:
@@ -80,12 +85,17 @@ class TicketActions:
             self.database_failed = True
             return False
         if isinstance(result, ops.Change):
-            self._dtc.undo_stack.append(result)
+            if not result.noop:  # nothing written: nothing to undo
+                self._dtc.undo_stack.append(result)
             message = result.message or success
         elif isinstance(result, ops.BulkResult):
-            self._dtc.undo_stack.extend(result.changes)
-            skipped = f"; skipped {len(result.skipped)}" if result.skipped else ""
-            message = f"{success} ({len(result.changes)} tickets{skipped})"
+            step = result.as_undo_step(undo_label or success)
+            if step is not None:  # the whole bulk change is one undo step
+                self._dtc.undo_stack.append(step)
+            unchanged = f"; {len(result.unchanged)} already had it" if result.unchanged else ""
+            skipped = "; skipped " + ", ".join(f"#{t} ({why})" for t, why in list(result.skipped.items())[:3])
+            skipped = skipped + (" ..." if len(result.skipped) > 3 else "") if result.skipped else ""
+            message = f"{success} ({len(result.changes)} tickets{unchanged}{skipped}); u undoes it in one step"
             self.clear_ticket_marks()
         else:
             message = success
@@ -117,6 +127,17 @@ class TicketActions:
             return True
         return False
 
+    def _confirm_bulk(self, question: str, then: Callable[[], None]) -> None:
+        """One line before a change to several tickets: "set priority low on 20 tickets? y/n"."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()
+            else:
+                self._dtc.notify_safe("nothing changed")
+
+        self.app.push_screen(ConfirmLine(question), answered)
+
     # --- actions ------------------------------------------------------------------------------
 
     def action_claim(self) -> None:
@@ -140,11 +161,15 @@ class TicketActions:
                 ticket_id, version = targets[0]
                 self._run(lambda: self._tickets.assign(ticket_id, person_id, version))
             else:
-                self._run(
-                    lambda: self._tickets.bulk(
-                        [t for t, _ in targets], assignee_id=person_id, assign_to_nobody=person_id is None
+                who = dict(options).get(value, value).split()[0]
+                self._confirm_bulk(
+                    f"assign {len(targets)} tickets to {who}?",
+                    lambda: self._run(
+                        lambda: self._tickets.bulk(
+                            [t for t, _ in targets], assignee_id=person_id, assign_to_nobody=person_id is None
+                        ),
+                        f"assigned to {who}",
                     ),
-                    "assigned",
                 )
 
         self.app.push_screen(ChoiceModal(f"Assign {self._label(targets)} to", options, current), chosen)
@@ -162,7 +187,12 @@ class TicketActions:
                 ticket_id, version = targets[0]
                 self._run(lambda: self._tickets.set_priority(ticket_id, value, version), f"priority {value}")
             else:
-                self._run(lambda: self._tickets.bulk([t for t, _ in targets], priority=value), f"priority {value}")
+                self._confirm_bulk(
+                    f"set priority {value} on {len(targets)} tickets?",
+                    lambda: self._run(
+                        lambda: self._tickets.bulk([t for t, _ in targets], priority=value), f"priority {value}"
+                    ),
+                )
 
         options = [(p, p) for p in reversed(PRIORITIES)]
         self.app.push_screen(ChoiceModal(f"Priority of {self._label(targets)}", options, current), chosen)
@@ -188,7 +218,12 @@ class TicketActions:
                 ticket_id, version = targets[0]
                 self._run(lambda: self._tickets.set_status(ticket_id, value, version), f"status {value}")
             else:
-                self._run(lambda: self._tickets.bulk([t for t, _ in targets], status=value), f"status {value}")
+                self._confirm_bulk(
+                    f"set status {value} on {len(targets)} tickets?",
+                    lambda: self._run(
+                        lambda: self._tickets.bulk([t for t, _ in targets], status=value), f"status {value}"
+                    ),
+                )
 
         self.app.push_screen(
             ChoiceModal(f"Status of {self._label(targets)}", [(s, labels[s]) for s in STATUSES], current), chosen
@@ -267,20 +302,38 @@ class TicketActions:
     def action_auto_assign(self) -> None:
         """Route the marked (or current) unassigned tickets to their category owners."""
         targets = self.target_tickets()
-        if targets:
+        if not targets:
+            return
+
+        def run() -> None:
             self._run(lambda: self._tickets.auto_assign([t for t, _ in targets]), "auto-assigned by routing")
 
+        if len(targets) > 1:
+            self._confirm_bulk(f"auto-assign {len(targets)} tickets by routing?", run)
+        else:
+            run()
+
     def action_undo(self) -> None:
+        """Undo this operator's last change: one ticket's, or a whole bulk change as one step."""
         if not self._dtc.undo_stack:
             self._dtc.notify("Nothing to undo.", severity="warning")
             return
         change = self._dtc.undo_stack.pop()
         try:
-            self._tickets.undo(change)
-        except ops.TicketError as exc:
+            self._dtc.with_retry(lambda: self._tickets.undo(change))
+        except UserError as exc:  # changed since, or nothing undo restores: the reason, and the step is gone
             self._dtc.notify_safe(str(exc), title="Cannot undo", severity="warning")
+            self.after_ticket_change()
             return
-        self._dtc.notify_safe(f"undid {change.action} on ticket {change.ticket_id}")
+        except Exception as exc:
+            if not self._dtc.database_trouble(exc):
+                raise
+            self._dtc.undo_stack.append(change)  # the database failed, not the undo: try again later
+            return
+        if isinstance(change, ops.BulkChange):
+            self._dtc.notify_safe(f"undid {change.description or change.action} on {len(change.changes)} tickets")
+        else:
+            self._dtc.notify_safe(f"undid {change.action} on ticket {change.ticket_id}")
         self._dtc.mark_seen()
         self.after_ticket_change()
 

