@@ -134,3 +134,38 @@ async def test_claim_that_adds_the_operator_to_the_team_says_so(
         await pilot.press("c")
         await pilot.pause()
         assert "added to the team matrix" in notes(app)
+
+
+# --- one KPI window ----------------------------------------------------------------------------------
+
+
+def test_overview_kpi_screen_and_sla_report_agree_at_the_same_minute(
+    sqlite_demo_engine: Engine, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from dtc_tui.cli import main_group
+    from dtc_tui.commands.common import CliContext
+    from dtc_tui.services.overview.summary import build
+    from dtc_tui.services.tickets.kpis import period_kpis
+    from dtc_tui.ui.facades.tickets import TicketsFacade
+
+    now = clock.now()
+    overview = {h.label: h.value for h in build(sqlite_demo_engine, now).headlines}
+    screen = TicketsFacade(sqlite_demo_engine, "tester", clock).kpi_report("7d").overall
+    monkeypatch.setattr(CliContext, "now", lambda self: now)
+    url = sqlite_demo_engine.url.render_as_string(hide_password=False)
+    out = CliRunner().invoke(main_group, ["--db", url, "sla", "report", "--period", "7d", "--json"])
+    assert out.exit_code == 0, out.output
+    cli = json.loads(out.output)["overall"]["kpis"]
+    for key, label in (("frt_median", "1st response median 7d"), ("breach_rate", "Breach rate 7d"), ("csat", "CSAT 7d")):
+        assert overview[label] == screen.get(key).text() == cli[key]["text"], key
+    # The defect this guards: a rolling 7 x 24 h window gives other figures at the same minute.
+    with db.read_session(sqlite_demo_engine) as session:
+        rolling = period_kpis(session, start=now - timedelta(days=7), end=now)
+    assert (rolling.get("frt_median").text(), rolling.get("breach_rate").text()) != (
+        overview["1st response median 7d"],
+        overview["Breach rate 7d"],
+    )

@@ -7,7 +7,7 @@ plus each area's headline numbers against their targets, and the cross-area sign
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -107,7 +107,7 @@ def _cap(items: list[Item], per_kind: int, counts: dict[str, int]) -> list[Item]
 def _tickets(engine: Engine, now: datetime, per_kind: int) -> tuple[list[Item], list[Headline], dict[str, int]]:
     """The most urgent breached / at-risk tickets (one page each) and how many there are in all."""
     from dtc_tui.services.common.text import one_line
-    from dtc_tui.services.tickets.kpis import period_kpis
+    from dtc_tui.services.tickets.kpis import HEADLINE_PERIOD, period_kpis, report_window
     from dtc_tui.services.tickets.queue import QueueQuery, TicketQueueSource
 
     items: list[Item] = []
@@ -131,8 +131,11 @@ def _tickets(engine: Engine, now: datetime, per_kind: int) -> tuple[list[Item], 
                     TicketTarget(row.id),
                 )
             )
+    # The same window as the KPI screen's and `sla report`'s "7d" (today and the 6 days before it, from
+    # midnight): a rolling now-7x24h here gave other figures at the same minute (4h31m vs 4h38m).
+    start, end = report_window(HEADLINE_PERIOD, now)
     with db.read_session(engine) as session:
-        kpis = period_kpis(session, start=now - timedelta(days=7), end=now)  # counted in SQL, this period only
+        kpis = period_kpis(session, start=start, end=end)  # counted in SQL, this period only
     headlines = [
         Headline("tickets", "Breached now", f"{counts['breached']:,}", "0", counts["breached"] == 0),
         Headline("tickets", "At risk now", f"{counts['at_risk']:,}", "", None),

@@ -349,6 +349,9 @@ def _targets(session: Session) -> dict[str, float]:
     }
 
 
+HEADLINE_PERIOD = "7d"  # the overview's "... 7d" headlines: the KPI screen's and `sla report`'s default period
+
+
 def report_window(text: str, now: datetime) -> tuple[datetime, datetime]:
     """The (start, end) a KPI report covers for a period typed as text (``services.common.periods``).
 
