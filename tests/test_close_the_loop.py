@@ -169,3 +169,31 @@ def test_overview_kpi_screen_and_sla_report_agree_at_the_same_minute(
         overview["1st response median 7d"],
         overview["Breach rate 7d"],
     )
+
+
+# --- jumps from the overview -------------------------------------------------------------------------
+
+
+async def test_jump_from_the_overview_resets_the_queue_filter_and_says_what_it_shows(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    from dtc_tui.services.overview.targets import MoreTarget
+
+    app = make_app(sqlite_demo_engine, clock, settings, start_area="tickets")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await filter_queue(pilot, "prio:low channel:chat")  # an old filter the operator left behind
+        await pilot.press("v")  # and another view
+        await pilot.press("0")
+        await settle(pilot)
+        table = app.screen.query_one(WindowTable)
+        rows = table.source.rows
+        index = next(i for i, r in enumerate(rows) if r.target == MoreTarget("ticket_breached"))
+        expected = app.screen.overview.counts["ticket_breached"]
+        table.cursor = index
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "TicketsScreen"
+        assert app.screen.filter.empty and app.screen.view == "breached"
+        assert queue(app).row_count == expected > 1
+        status = str(app.screen.query_one("#queue-status").render())
+        assert f"showing: breached tickets ({expected:,})" in status

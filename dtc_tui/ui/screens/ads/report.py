@@ -524,9 +524,10 @@ class AdsScreen(AreaScreen):
         campaign_id = target.campaign_id if isinstance(target, CampaignTarget) else None
         row = self.report.campaign_row(campaign_id) if self.report is not None and campaign_id else None
         if row is not None:
-            self.level, self.channel = "campaigns", row.channel
+            self.level, self.channel, self.only_alerts = "campaigns", row.channel, False  # no old "alerts only"
             self._show_rows(keep_cursor=False, cursor_key=("campaign", row.campaign_id))
             self._drill_into(row)
+            self.dtc.notify_safe(f"showing: the days of campaign {row.label}")
 
     def action_drill_out(self) -> None:
         back_to: tuple[object, ...]

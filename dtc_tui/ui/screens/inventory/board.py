@@ -194,6 +194,7 @@ class InventoryScreen(AreaScreen):
         self._pending_sku = None
         if index is not None:
             self.table.cursor = index
+            self.dtc.notify_safe(f"showing: {self.rows[index].code} on all warehouses (view, filter reset)")
 
     def apply_view(self, *, keep_cursor: bool = False) -> None:
         if self.board is None:

@@ -82,6 +82,7 @@ class TicketsScreen(TicketActions, AreaScreen):
         self.sort = "due"
         self.filter = ParsedFilter()
         self._me: int | None = None
+        self.showing = ""  # what a jump from the overview shows ("showing: breached tickets"), until changed
 
     def compose_body(self) -> ComposeResult:
         yield Input(
@@ -114,6 +115,8 @@ class TicketsScreen(TicketActions, AreaScreen):
 
     def update_status(self) -> None:
         text = Text()
+        if self.showing:
+            text.append(f"{self.showing}  ", style="bold")
         text.append(f" {VIEWS[self.view]} ", style="reverse")
         text.append(f"  sort: {SORTS[self.sort]}  ")
         if not self.filter.empty:
@@ -167,13 +170,27 @@ class TicketsScreen(TicketActions, AreaScreen):
 
             self.app.push_screen(TicketScreen(target.ticket_id))
         elif isinstance(target, QueueTarget):
-            self.filter = QUEUE_FILTER.parse(target.filter)
-            self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()))
-            self.update_status()
+            # A jump shows exactly what the overview counted: the old view, sort and filter are reset.
+            self._show_jump("all_open", QUEUE_FILTER.parse(target.filter), f"tickets matching {target.filter}")
         elif isinstance(target, MoreTarget) and target.more in ("ticket_breached", "ticket_at_risk"):
-            self.view = "breached" if target.more == "ticket_breached" else "at_risk"
-            self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()))
-            self.update_status()
+            breached = target.more == "ticket_breached"
+            self._show_jump(
+                "breached" if breached else "at_risk",
+                ParsedFilter(),
+                "breached tickets" if breached else "tickets at risk",
+            )
+
+    def _show_jump(self, view: str, parsed: ParsedFilter, what: str) -> None:
+        self.view, self.sort, self.filter = view, "due", parsed
+        box = self.query_one("#queue-filter", Input)
+        box.value = ""
+        box.remove_class("-visible")
+        self.table.clear_marks()
+        self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()))
+        self.showing = f"showing: {what} ({self.table.row_count:,})"
+        self.update_status()
+        self.table.focus()
+        self.dtc.notify_safe(self.showing)
 
     def action_kpis(self) -> None:
         from dtc_tui.ui.screens.tickets.kpis import KpiScreen
@@ -191,12 +208,14 @@ class TicketsScreen(TicketActions, AreaScreen):
         self.app.push_screen(SlaSettingsScreen())
 
     def action_next_view(self) -> None:
+        self.showing = ""
         views = list(VIEWS)
         self.view = views[(views.index(self.view) + 1) % len(views)]
         self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()))
         self.update_status()
 
     def action_next_sort(self) -> None:
+        self.showing = ""
         sorts = list(SORTS)
         self.sort = sorts[(sorts.index(self.sort) + 1) % len(sorts)]
         self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()))
@@ -213,6 +232,7 @@ class TicketsScreen(TicketActions, AreaScreen):
         box.remove_class("-visible")
         if not self.filter.empty:
             self.filter = ParsedFilter()
+            self.showing = ""
             self.reload_data()
         self.table.focus()
 
@@ -220,6 +240,7 @@ class TicketsScreen(TicketActions, AreaScreen):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         with self.dtc.user_errors(title="Filter"):
             self.filter = QUEUE_FILTER.parse(event.value)
+            self.showing = ""
             event.input.remove_class("-visible")
             self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()))
             self.update_status()
