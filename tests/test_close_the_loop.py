@@ -197,3 +197,80 @@ async def test_jump_from_the_overview_resets_the_queue_filter_and_says_what_it_s
         assert queue(app).row_count == expected > 1
         status = str(app.screen.query_one("#queue-status").render())
         assert f"showing: breached tickets ({expected:,})" in status
+
+
+# --- overview: acknowledge, snooze, come back ---------------------------------------------------------
+
+
+def _overview(now, *items):
+    from dtc_tui.services.overview.summary import Overview
+
+    return Overview(now, list(items), [], [], {})
+
+
+def test_acknowledged_item_hides_until_its_numbers_change(engine: Engine, now) -> None:
+    from dtc_tui.services.common import settings as settings_service
+    from dtc_tui.services.overview import acks
+    from dtc_tui.services.overview.summary import Item
+    from dtc_tui.services.overview.targets import PurchaseOrderTarget, TicketTarget
+
+    po = Item("inventory", "po_late", 55, "PO-1001 is 5 days late", "Acme → Main · 120 units open", PurchaseOrderTarget("PO-1001"))
+    tk = Item("tickets", "ticket_breached", 80, "#3 first response breached (-1d2h)", "Hi · high · email", TicketTarget(3))
+    assert acks.acknowledge(engine, po, operator="ana", now=now, note="supplier called: ships Monday") == "you"
+    end = acks.snooze(engine, tk, operator="ana", now=now, until="2h")
+    assert end == now + timedelta(hours=2)
+    seen = acks.apply(engine, _overview(now, po, tk), operator="ana", now=now)
+    assert seen.items == [] and {h.note for h in seen.hidden} == {"supplier called: ships Monday", ""}
+    # per operator (the default): ben still sees both
+    assert len(acks.apply(engine, _overview(now, po, tk), operator="ben", now=now).items) == 2
+    # the ticket's live timer moving is not a change; its numbers staying put keeps it hidden
+    later = now + timedelta(minutes=30)
+    tk_later = Item(tk.area, tk.kind, tk.urgency, "#3 first response breached (-1d2h30m)", tk.detail, tk.target)
+    po_later = Item(po.area, po.kind, po.urgency, "PO-1001 is 6 days late", po.detail, po.target)
+    again = acks.apply(engine, _overview(later, po_later, tk_later), operator="ana", now=later)
+    assert [i.title for i in again.items] == ["PO-1001 is 6 days late"]  # a day later: back
+    assert again.items[0].detail.startswith("↺ back: its numbers changed since ana acknowledged it")
+    # the snooze ends
+    after = acks.apply(engine, _overview(now + timedelta(hours=3), tk_later), operator="ana", now=now + timedelta(hours=3))
+    assert [i.title for i in after.items] == [tk_later.title] and "the snooze ended" in after.items[0].detail
+    # for the team: one acknowledgement hides it for everyone
+    with db.write_session(engine) as session:
+        settings_service.put(session, "overview.ack_scope", "team", actor="ana", now=now)
+    assert acks.acknowledge(engine, po_later, operator="ana", now=later) == "the team"
+    assert acks.apply(engine, _overview(later, po_later), operator="ben", now=later).items == []
+    acks.restore(engine, po_later, operator="ben", now=later)
+    assert len(acks.apply(engine, _overview(later, po_later), operator="ben", now=later).items) == 1
+    with pytest.raises(Exception, match="not in the future"):
+        acks.snooze(engine, po, operator="ana", now=now, until="yesterday")
+    with db.read_session(engine) as session:
+        actions = session.execute(
+            select(AuditLog.action).where(AuditLog.entity == "overview_item").order_by(AuditLog.id)
+        ).scalars().all()
+    assert actions == ["acknowledge", "snooze", "acknowledge", "restore"]
+
+
+async def test_overview_a_acknowledges_with_a_note_and_h_lists_it(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    app = make_app(sqlite_demo_engine, clock, settings, start_area="overview")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(WindowTable)
+        first = table.cursor_row
+        total = table.row_count
+        await pilot.press("a")
+        await type_text(pilot, "on it")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert table.row_count == total - 1
+        assert first.title not in [r.title for r in table.source.rows]
+        assert "1 acknowledged (H)" in screen_text(app)
+        await pilot.press("H")
+        await settle(pilot)
+        assert table.row_count == 1 and "[acknowledged by tester]" in table.cursor_row.title
+        assert "note: on it" in screen_text(app)
+        await pilot.press("a")  # show it again
+        await settle(pilot)
+        await pilot.press("H")
+        await settle(pilot)
+        assert table.row_count == total

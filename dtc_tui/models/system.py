@@ -67,3 +67,22 @@ class ImportBaseline(SQLModel, table=True):
     record_key: str = Field(max_length=100)  # its natural key there (the help desk's ticket id)
     values: str = ""  # {"status": "open", "assignee_id": null, ...} as last imported
     imported_at: datetime = Field(sa_type=UTCDateTime)  # when these values were first written
+
+
+class OverviewAck(SQLModel, table=True):
+    """An overview item acknowledged (with a note) or snoozed until a time, by one operator or for the
+    whole team (``operator`` = ""). It hides the item while the item's numbers are the ones seen
+    (``fingerprint``); when they change, the item comes back."""
+
+    __tablename__ = "overview_ack"
+    __table_args__ = (UniqueConstraint("item_key", "operator", name="uq_overview_ack_item"),)
+    id: int | None = Field(default=None, primary_key=True)
+    item_key: str = Field(max_length=300)  # kind and what it points at: stable while the item exists
+    operator: str = Field(default="", max_length=100)  # "" = for the team
+    kind: str = Field(max_length=10)  # ack | snooze
+    note: str = Field(default="", max_length=500)
+    until: datetime | None = utc_field()  # a snooze ends here
+    fingerprint: str = Field(max_length=64)  # of the item's numbers when acknowledged
+    title: str = Field(default="", max_length=300)  # what the item said then (for "acknowledged" lists)
+    created_by: str = Field(max_length=100)
+    created_at: datetime = Field(sa_type=UTCDateTime)

@@ -34,6 +34,7 @@ ENTITY_AREA = {
     "assignment": "team",
     "routing_rule": "team",
     "setting": "setting",
+    "overview_item": "overview",
 }
 
 

@@ -77,6 +77,9 @@ DEFAULTS: dict[str, Any] = {
     "signals.promise_horizon_days": 7,
     "signals.refund_lookback_days": 30,
     "overview.items_per_kind": 8,
+    # Who an acknowledged or snoozed overview item is hidden for: "operator" (only the one who did it)
+    # or "team" (everyone); it comes back for them when its numbers change or the snooze ends.
+    "overview.ack_scope": "operator",
     # Team (section 5)
     "team.max_accountable": 6,
     "team.max_functions": 3,

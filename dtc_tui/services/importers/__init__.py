@@ -62,6 +62,7 @@ TABLE_KINDS: dict[str, str] = {
     "routing-rules": "routing_rule",
     "settings": "setting",
     "import-baselines": "import_baseline",
+    "overview-acks": "overview_ack",
     "audit": "audit_log",
 }
 # The audit log is export-only: importing it would forge history.

@@ -39,6 +39,7 @@ TABLE_AREAS = {
     "routing_rule": "team",
     "setting": "setting",
     "import_baseline": "setting",
+    "overview_ack": "overview",
     "audit_log": "audit",
 }
 # Ticket columns the app derives (the SLA summary): recomputed on import, never compared.

@@ -6,7 +6,7 @@ plus each area's headline numbers against their targets, and the cross-area sign
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -61,6 +61,7 @@ class Overview:
     headlines: list[Headline]
     signals: list[Signal]
     counts: dict[str, int]  # kind -> how many there are (items list at most N of each)
+    hidden: list[Any] = field(default_factory=list)  # acks.Hidden: acknowledged / snoozed for this operator
 
     def as_dict(self) -> dict[str, Any]:
         return {

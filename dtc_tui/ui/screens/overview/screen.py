@@ -3,7 +3,9 @@ urgent first, the cross-area signals among them, and each area's headline number
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -15,6 +17,7 @@ from textual.widgets import Static
 from dtc_tui.services.overview.summary import Item, Overview, describe_kind
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import AreaScreen
+from dtc_tui.ui.widgets.modals import TextModal
 from dtc_tui.ui.widgets.window_table import Column, ListSource, WindowTable
 
 AREA_LABEL = {"tickets": "Tickets", "inventory": "Stock", "ads": "Ads", "team": "Team"}
@@ -48,15 +51,26 @@ class OverviewScreen(AreaScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh", id="overview.refresh"),
         Binding("h", "toggle_headlines", "Numbers", id="overview.headlines"),
+        Binding("a", "acknowledge", "Acknowledge", id="overview.acknowledge"),
+        Binding("z", "snooze", "Snooze", id="overview.snooze"),
+        Binding("H", "toggle_hidden", "Acknowledged", show=False, id="overview.hidden"),
     ]
     HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [
-        ("j/k, Enter", "Move; open the item on its own screen"),
+        ("j/k, g/G, Enter", "Move; open the item on its own screen"),
+        (
+            "a / z",
+            "Acknowledge with a note / snooze until a time (2h, 1d, 2026-11-21T09:00): hidden until then "
+            "or until the item's numbers change (setting overview.ack_scope: operator or team)",
+        ),
+        ("H, then a", "List the acknowledged and snoozed items; a shows the one under the cursor again"),
         ("◆", "A cross-area signal: something between two departments"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.overview: Overview | None = None
+        self.showing_hidden = False
+        self._hidden_items: dict[tuple[str, str], Item] = {}  # shown row -> the item as built
 
     def compose_body(self) -> ComposeResult:
         yield WindowTable(COLUMNS, clock=self.dtc.clock, id="overview-items", empty_text="Loading...")
@@ -82,10 +96,30 @@ class OverviewScreen(AreaScreen):
     def show(self, overview: Overview) -> None:
         self.overview = overview
         table = self.query_one(WindowTable)
-        table.empty_text = "Nothing needs attention. All areas are within their targets."
-        table.set_source(ListSource(overview.items, key=lambda i: (i.kind, i.title)), keep_cursor=True)
+        hidden = overview.hidden
+        if self.showing_hidden:
+            rows = []
+            self._hidden_items = {}
+            for h in hidden:
+                until = f" until {h.until:%b %d %H:%M} UTC" if h.until else ""
+                who = f"{h.by} for the team" if h.team else h.by
+                word = "acknowledged" if h.kind == "ack" else "snoozed"
+                note = f"note: {h.note} · " if h.note else ""
+                row = replace(h.item, title=f"[{word} by {who}{until}] {h.item.title}", detail=note + h.item.detail)
+                self._hidden_items[(row.kind, row.title)] = h.item
+                rows.append(row)
+            table.empty_text = "Nothing acknowledged or snoozed. H goes back to the list."
+        else:
+            rows = overview.items
+            table.empty_text = "Nothing needs attention. All areas are within their targets."
+        table.set_source(ListSource(rows, key=lambda i: (i.kind, i.title)), keep_cursor=True)
         signals = sum(1 for i in overview.items if i.kind.startswith("signal_"))
-        self.set_title_text(f"{len(overview.items)} items · {signals} ◆")
+        title = f"{len(overview.items)} items · {signals} ◆"
+        if hidden:
+            title += f" · {len(hidden)} acknowledged (H)"
+        if self.showing_hidden:
+            title = f"acknowledged and snoozed: {len(hidden)} (H: back, a: show again)"
+        self.set_title_text(title)
         self.show_detail()
         self.show_headlines()
 
@@ -131,6 +165,69 @@ class OverviewScreen(AreaScreen):
 
     def action_refresh(self) -> None:
         self.reload_data()
+
+    def _cursor_item(self) -> Item | None:
+        item: Item | None = self.query_one(WindowTable).cursor_row
+        if item is None:
+            self.dtc.notify("No item selected.", severity="warning")
+        return item
+
+    def action_acknowledge(self) -> None:
+        item = self._cursor_item()
+        if item is None:
+            return
+        if self.showing_hidden:  # in the acknowledged list, a shows the item again
+            original = self._hidden_items.get((item.kind, item.title), item)
+            self._write(lambda: self.dtc.facades.overview.restore(original), f"shown again: {original.title}")
+            return
+
+        def entered(note: str | None) -> None:
+            if note is not None:
+                self._write(
+                    lambda: self.dtc.facades.overview.acknowledge(item, note),
+                    lambda who: f"acknowledged for {who} until its numbers change: {item.title}",
+                )
+
+        self.app.push_screen(
+            TextModal(f"Acknowledge: {item.title}", hint="a note (optional); Enter saves, Esc cancels", append=True),
+            entered,
+        )
+
+    def action_snooze(self) -> None:
+        item = self._cursor_item()
+        if item is None or self.showing_hidden:
+            return
+
+        def entered(text: str | None) -> None:
+            if text is None:
+                return
+            until, _, note = text.strip().partition(" ")
+            self._write(
+                lambda: self.dtc.facades.overview.snooze(item, until, note),
+                lambda end: f"snoozed until {end:%b %d %H:%M} UTC (or until its numbers change): {item.title}",
+            )
+
+        self.app.push_screen(
+            TextModal(
+                f"Snooze: {item.title}",
+                "",
+                hint="until when, then a note: 2h | 1d | 2026-11-21T09:00  waiting for the supplier",
+                append=True,
+            ),
+            entered,
+        )
+
+    def _write(self, work: Callable[[], Any], message: str | Callable[[Any], str]) -> None:
+        with self.dtc.user_errors(title="Overview"):
+            result = self.dtc.with_retry(work)
+            self.dtc.notify_safe(message(result) if callable(message) else message)
+            self.dtc.mark_seen()
+            self.reload_data()
+
+    def action_toggle_hidden(self) -> None:
+        self.showing_hidden = not self.showing_hidden
+        if self.overview is not None:
+            self.show(self.overview)
 
     def action_toggle_headlines(self) -> None:
         panel = self.query_one("#overview-headlines")
