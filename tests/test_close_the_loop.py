@@ -274,3 +274,81 @@ async def test_overview_a_acknowledges_with_a_note_and_h_lists_it(
         await pilot.press("H")
         await settle(pilot)
         assert table.row_count == total
+
+
+# --- refund state from the ticket view, history of a record, the audit detail ------------------------
+
+
+def _unsynced(engine: Engine, now) -> list[int]:
+    from dtc_tui.services.overview.signals import refund_unsynced
+
+    with db.read_session(engine) as session:
+        return [s.target.ticket_id for s in refund_unsynced(session, now)]
+
+
+async def test_refund_state_from_the_ticket_view_clears_the_signal_and_h_shows_its_history(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    from dtc_tui.ui.screens.audit.log import AuditDetailScreen, AuditScreen
+    from dtc_tui.ui.screens.tickets.view import TicketScreen
+
+    ticket_id = _unsynced(sqlite_demo_engine, clock.now())[0]
+    app = make_app(sqlite_demo_engine, clock, settings)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.push_screen(TicketScreen(ticket_id))
+        await settle(pilot)
+        await pilot.press("dollar_sign")
+        await pilot.pause()
+        options = app.screen.query_one("OptionList")
+        ids = [o.id for o in options._options]
+        assert ids == ["none", "pending", "promised", "synced"]
+        assert ids[options.highlighted] == (tickets(sqlite_demo_engine, [ticket_id])[ticket_id].refund_status or "none")
+        options.highlighted = ids.index("synced")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert tickets(sqlite_demo_engine, [ticket_id])[ticket_id].refund_status == "synced"
+        assert ticket_id not in _unsynced(sqlite_demo_engine, clock.now())
+        await pilot.press("H")  # history of this record
+        await settle(pilot)
+        assert isinstance(app.screen, AuditScreen)
+        table = app.screen.query_one("#audit", WindowTable)
+        rows = table.source.fetch(0, 50)
+        assert rows and {(r.entity, r.entity_id) for r in rows} == {("ticket", str(ticket_id))}
+        assert f"history of ticket {ticket_id}" in str(app.screen.query_one("#audit-status").render())
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AuditDetailScreen)
+        text = screen_text(app)
+        assert "refund_status" in text and "synced" in text
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, TicketScreen)  # Esc goes back to the record
+        await pilot.press("u")  # the refund state is undoable like any field
+        await pilot.pause()
+        assert tickets(sqlite_demo_engine, [ticket_id])[ticket_id].refund_status != "synced"
+
+
+def test_audit_detail_names_ids_and_puts_derived_fields_last(engine: Engine, now) -> None:
+    from dtc_tui.models import Person
+    from dtc_tui.services.common.audit import entry_detail
+
+    with db.write_session(engine) as session:
+        session.add(Person(name="Ana", handle="ana", os_user="ana"))
+    ticket_id = ops.create_ticket(engine, subject="where is it", channel="email", now=now, actor="x")
+    with db.read_session(engine) as session:
+        ana = session.execute(select(Person.id).where(Person.handle == "ana")).scalar_one()
+    ops.assign(engine, ticket_id, ana, "ben", now)
+    ops.set_status(engine, ticket_id, "solved", "ben", now)
+    with db.read_session(engine) as session:
+        ids = session.execute(
+            select(AuditLog.id).where(AuditLog.entity_id == str(ticket_id)).order_by(AuditLog.id)
+        ).scalars().all()
+        assigned = entry_detail(session, ids[1])
+        solved = entry_detail(session, ids[2])
+    assert assigned is not None and solved is not None
+    change = next(c for c in assigned.changes if c.field == "assignee")
+    assert (change.before, change.after) == ("-", f"ana (person {ana})")
+    fields = [(c.field, c.derived) for c in solved.changes]
+    assert fields[0] == ("status", False)
+    assert ("is_open", True) in fields and ("solved_at", True) in fields
+    assert [d for _, d in fields] == sorted(d for _, d in fields)  # every operator field before the derived

@@ -267,3 +267,112 @@ def describe_change(entry: AuditEntry) -> str:
     before = entry.before or {}
     keys = list(dict.fromkeys([*before, *after]))
     return ", ".join(f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in keys)
+
+
+# --- one entry in full: names for ids, the fields the operator changed before the derived ones -----
+
+# Fields a change recomputes rather than sets: shown after what the operator changed.
+DERIVED_FIELDS = frozenset(
+    {
+        "is_open",
+        "solved_at",
+        "paused_since",
+        "paused_minutes",
+        "policy_id",
+        "escalated_at",
+        "awaiting_since",
+        "next_due_at",
+        "next_due_metric",
+        "next_risk_at",
+        "due_sort_at",
+        "version",
+        "updated_at",
+        "updated_by",
+    }
+)
+# id fields and the (model, column) whose value names them.
+_NAMED_IDS: dict[str, tuple[str, str]] = {
+    "assignee_id": ("Person", "handle"),
+    "escalated_to_id": ("Person", "handle"),
+    "person_id": ("Person", "handle"),
+    "policy_id": ("SlaPolicy", "name"),
+    "sku_id": ("Sku", "code"),
+    "warehouse_id": ("Warehouse", "code"),
+    "from_warehouse_id": ("Warehouse", "code"),
+    "to_warehouse_id": ("Warehouse", "code"),
+    "supplier_id": ("Supplier", "name"),
+    "campaign_id": ("Campaign", "name"),
+    "duty_id": ("Duty", "name"),
+    "customer_id": ("Customer", "name"),
+    "channel_id": ("AdChannel", "code"),
+}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str  # "assignee" for assignee_id: the name the value is shown by
+    before: str
+    after: str
+    derived: bool  # recomputed by the change, not set by the operator
+
+
+@dataclass(frozen=True)
+class EntryDetail:
+    entry: AuditEntry
+    changes: list[FieldChange]
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "-"
+    if value == "":
+        return "''"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def entry_detail(session: Session, entry_id: int) -> EntryDetail | None:
+    """One audit row in full: every field before and after, ids shown as names ("ana (person 3)"),
+    the fields the operator changed first and the ones the change recomputed after them."""
+    import dtc_tui.models as models
+
+    row = session.get(AuditLog, entry_id)
+    if row is None:
+        return None
+    entry = AuditEntry(
+        row.id or 0,
+        row.at,
+        row.actor,
+        row.entity,
+        row.entity_id,
+        row.action,
+        json.loads(row.before) if row.before else None,
+        json.loads(row.after) if row.after else None,
+    )
+    before, after = entry.before or {}, entry.after or {}
+    if not isinstance(before, dict):
+        before = {"value": before}
+    if not isinstance(after, dict):
+        after = {"value": after}
+    names: dict[tuple[str, Any], str] = {}
+
+    def named(key: str, value: Any) -> str:
+        spec = _NAMED_IDS.get(key)
+        if spec is None or value is None or not isinstance(value, int):
+            return _shown(value)
+        if (key, value) not in names:
+            model = getattr(models, spec[0])
+            found = session.get(model, value)
+            label = str(getattr(found, spec[1])) if found is not None else "deleted"
+            names[(key, value)] = f"{label} ({spec[0].lower()} {value})"
+        return names[(key, value)]
+
+    changes = []
+    for key in dict.fromkeys([*before, *after]):
+        shown_as = key.removesuffix("_id") if key in _NAMED_IDS else key
+        changes.append(
+            FieldChange(shown_as, named(key, before.get(key)), named(key, after.get(key)), key in DERIVED_FIELDS)
+        )
+    changes.sort(key=lambda c: c.derived)  # stable: the operator's fields first, in their order
+    return EntryDetail(entry, changes)

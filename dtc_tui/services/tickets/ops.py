@@ -36,6 +36,7 @@ from dtc_tui.services.tickets.sla_store import SlaContext, record_breach
 # Fields an undo may restore (never timestamps of replies: a recorded reply is a fact).
 UNDOABLE = (
     "assignee_id",
+    "refund_status",
     "priority",
     "status",
     "tags",
@@ -438,6 +439,44 @@ def set_tags(
             watched=("tags",),
             skip_unchanged=True,
         )
+
+
+# The refund states a ticket can carry (None: no refund involved). "pending"/"promised" are what the
+# "refund not paid" and "refund not synced" signals look for; "synced" says order processing has it.
+REFUND_STATES: dict[str, str] = {
+    "none": "no refund involved",
+    "pending": "pending: the refund is to be made",
+    "promised": "promised to the customer",
+    "synced": "synced: order processing made / recorded it",
+}
+
+
+def set_refund_status(
+    engine: Engine, ticket_id: int, state: str, operator: str, now: datetime, expected_version: int | None = None
+) -> Change:
+    """Set the ticket's refund state (``none`` clears it): how the refund signals are closed from the app."""
+    if state not in REFUND_STATES:
+        raise TicketError(f"unknown refund state {state!r}; one of {', '.join(REFUND_STATES)}")
+    value = None if state == "none" else state
+    with db.write_session(engine) as session:
+        ticket = _lock(session, ticket_id)
+        _check_version(ticket, expected_version, session)
+
+        def mutate(t: Ticket) -> None:
+            t.refund_status = value
+
+        change = _apply(
+            session,
+            ticket,
+            action="refund_status",
+            operator=operator,
+            now=now,
+            mutate=mutate,
+            watched=("refund_status",),
+            skip_unchanged=True,
+        )
+        said = "nothing changed" if change.noop else f"refund {state}"
+        return Change(**{**change.__dict__, "message": f"ticket {ticket_id}: {said}"})
 
 
 def add_reply(

@@ -75,6 +75,11 @@ class TicketsFacade(Facade):
     def set_tags(self, ticket_id: int, tags: str, expected_version: int | None) -> ops.Change:
         return ops.set_tags(self.engine, ticket_id, tags, self.operator, self.now(), expected_version=expected_version)
 
+    def set_refund_status(self, ticket_id: int, state: str, expected_version: int | None) -> ops.Change:
+        return ops.set_refund_status(
+            self.engine, ticket_id, state, self.operator, self.now(), expected_version=expected_version
+        )
+
     def add_reply(self, ticket_id: int, body: str, expected_version: int | None) -> ops.Change:
         return ops.add_reply(self.engine, ticket_id, body, self.operator, self.now(), expected_version=expected_version)
 

@@ -232,6 +232,7 @@ class AdsScreen(AreaScreen):
         Binding("b", "advice", "Moves", id="ads.moves"),
         Binding("c", "toggle_charts", "Charts", show=False, id="ads.charts"),
         Binding("r", "refresh", "Refresh", show=False, id="ads.refresh"),
+        Binding("H", "history", "History", show=False, id="ads.history"),
     ]
     HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [
         ("Enter, l", "Drill in: channel -> campaigns -> days"),
@@ -528,6 +529,17 @@ class AdsScreen(AreaScreen):
             self._show_rows(keep_cursor=False, cursor_key=("campaign", row.campaign_id))
             self._drill_into(row)
             self.dtc.notify_safe(f"showing: the days of campaign {row.label}")
+
+    def action_history(self) -> None:
+        """The audit log filtered on the campaign shown (days) or under the cursor (campaigns)."""
+        from dtc_tui.ui.screens.audit.log import open_history
+
+        row = self.table.cursor_row
+        campaign_id = self.campaign_id if self.level == "days" else getattr(row, "campaign_id", None)
+        if campaign_id is None:
+            self.dtc.notify("History is kept per campaign: move to a campaign first.", severity="warning")
+            return
+        open_history(self.app, "campaign", campaign_id)
 
     def action_drill_out(self) -> None:
         back_to: tuple[object, ...]

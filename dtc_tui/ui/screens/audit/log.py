@@ -1,19 +1,24 @@
-"""The audit log: every change, newest first; ``/`` filters by kind of record or by operator."""
+"""The audit log: every change, newest first; ``/`` filters (who: entity: id: action: since: and free
+text); Enter opens one change in full. Opened from a record's view (``H``: "history of this record")
+it starts filtered on that record, and Esc goes back to the record."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Input, Static
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
 
-from dtc_tui.services.common.audit import AUDIT_FILTER, describe_change
+from dtc_tui.services.common.audit import AUDIT_FILTER, EntryDetail, describe_change
 from dtc_tui.services.common.filters import ParsedFilter
 from dtc_tui.ui.safe import safe
-from dtc_tui.ui.screens.base import AreaScreen
+from dtc_tui.ui.screens.base import AreaScreen, TitleBar
 from dtc_tui.ui.widgets.window_table import Column, WindowTable
 
 COLUMNS = [
@@ -33,12 +38,18 @@ class AuditScreen(AreaScreen):
         Binding("escape", "clear_filter", "Clear", show=False, id="audit.clear"),
     ]
     HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [
-        (f"/ {syntax}", meaning) for syntax, meaning in AUDIT_FILTER.help_lines()
+        ("j/k, g/G, PgUp/PgDn", "Move"),
+        ("Enter", "The change in full: every field before and after, names for ids"),
+        *[(f"/ {syntax}", meaning) for syntax, meaning in AUDIT_FILTER.help_lines()],
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, history: tuple[str, str] | None = None) -> None:
+        """``history`` = (entity, id): the history of one record, opened from its view."""
         super().__init__()
-        self.filter = ParsedFilter()
+        self.history = history
+        self.filter = (
+            AUDIT_FILTER.parse(f'entity:{history[0]} id:"{history[1]}"') if history is not None else ParsedFilter()
+        )
 
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder="who:ana  entity:ticket  since:2h  refund", id="audit-filter", classes="filter-input")
@@ -54,7 +65,10 @@ class AuditScreen(AreaScreen):
         table = self.query_one(WindowTable)
         table.set_source(self.dtc.facades.audit.source(self.filter), keep_cursor=True)
         shown = self.filter.describe()
-        status = Text(f"{table.row_count:,} changes")
+        status = Text()
+        if self.history is not None:
+            status.append(f"history of {self.history[0]} {self.history[1]}  ", style="bold")
+        status.append(f"{table.row_count:,} changes")
         if shown:
             status.append("  filter: ")
             status.append_text(safe(shown))
@@ -66,6 +80,9 @@ class AuditScreen(AreaScreen):
         box.focus()
 
     def action_clear_filter(self) -> None:
+        if self.history is not None and not self.query_one("#audit-filter", Input).has_class("-visible"):
+            self.app.pop_screen()  # Esc in a record's history goes back to the record
+            return
         self.filter = ParsedFilter()
         self.query_one("#audit-filter", Input).remove_class("-visible")
         self.reload_data()
@@ -80,3 +97,70 @@ class AuditScreen(AreaScreen):
             event.input.remove_class("-visible")
             self.reload_data()
             self.query_one(WindowTable).focus()
+
+    @on(WindowTable.RowSelected)
+    def _open(self, event: WindowTable.RowSelected) -> None:
+        detail = self.dtc.facades.audit.detail(event.row.id)
+        if detail is None:
+            self.dtc.notify("This change is no longer in the log.", severity="warning")
+            return
+        self.app.push_screen(AuditDetailScreen(detail))
+
+
+class AuditDetailScreen(Screen[None]):
+    """One change in full: when, who, what, and every field before and after (no cutting)."""
+
+    AREA = "audit"
+    AREA_TITLE = "Change"
+    DEFAULT_CSS = """
+    AuditDetailScreen #audit-detail-body { padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,backspace", "back", "Back", id="audit_detail.back"),
+        Binding("j,down", "scroll('down')", "Down", show=False, id="audit_detail.down"),
+        Binding("k,up", "scroll('up')", "Up", show=False, id="audit_detail.up"),
+        Binding("g,home", "scroll('home')", "Top", show=False, id="audit_detail.top"),
+        Binding("G,end", "scroll('end')", "Bottom", show=False, id="audit_detail.bottom"),
+    ]
+
+    def __init__(self, detail: EntryDetail) -> None:
+        super().__init__()
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        e = self.detail.entry
+        title = Text(f"Change #{e.id}  ", style="bold")
+        title.append_text(safe(f"{e.entity} {e.entity_id} · {e.action} · {e.actor} · {e.at:%Y-%m-%d %H:%M:%S} UTC"))
+        yield TitleBar(title)
+        with VerticalScroll(id="audit-detail-body"):
+            yield Static(self._table(), id="audit-detail")
+        yield Footer(compact=True)
+
+    def _table(self) -> Table | Text:
+        changes = self.detail.changes
+        if not changes:
+            return Text("No fields recorded for this change.", style="dim")
+        table = Table(expand=True, show_edge=False, pad_edge=False)
+        table.add_column("Field", no_wrap=True, style="bold")
+        table.add_column("Before", overflow="fold", ratio=1)
+        table.add_column("After", overflow="fold", ratio=1)
+        derived_started = False
+        for change in changes:
+            if change.derived and not derived_started:
+                derived_started = True
+                table.add_section()
+                table.add_row(Text("recomputed by the change:", style="dim italic"), "", "")
+            table.add_row(safe(change.field), safe(change.before), safe(change.after))
+        return table
+
+    def action_scroll(self, where: str) -> None:
+        body = self.query_one("#audit-detail-body", VerticalScroll)
+        {"down": body.scroll_down, "up": body.scroll_up, "home": body.scroll_home, "end": body.scroll_end}[where]()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+def open_history(app: object, entity: str, entity_id: object) -> None:
+    """ "History of this record": the audit log filtered on one record, pushed over its view (Esc: back)."""
+    app.push_screen(AuditScreen(history=(entity, str(entity_id))))  # type: ignore[attr-defined]

@@ -206,6 +206,7 @@ class PoListScreen(_PoBase):
         Binding("r", "receive", "Receive", id="po_list.receive"),
         Binding("d", "expected", "Arrival date", id="po_list.expected"),
         Binding("x", "cancel", "Cancel PO", id="po_list.cancel"),
+        Binding("H", "history", "History", show=False, id="po_list.history"),
     ]
     HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [
         ("Enter", "Open the PO: its lines, edit drafts"),
@@ -280,6 +281,16 @@ class PoListScreen(_PoBase):
     def current(self) -> Any | None:
         return self.table.cursor_row
 
+    def action_history(self) -> None:
+        """The audit log filtered on the PO (or transfer) under the cursor."""
+        from dtc_tui.ui.screens.audit.log import open_history
+
+        row = self.current()
+        if isinstance(row, PoSummary):
+            open_history(self.app, "purchase_order", row.number)
+        elif row is not None and getattr(row, "id", None) is not None:
+            open_history(self.app, "stock_transfer", row.id)
+
     def action_back(self) -> None:
         self.app.pop_screen()
 
@@ -346,6 +357,7 @@ class PoDetailScreen(_PoBase):
         Binding("r", "receive", "Receive", id="po_detail.receive"),
         Binding("d", "expected", "Arrival date", id="po_detail.expected"),
         Binding("x", "cancel", "Cancel PO", id="po_detail.cancel"),
+        Binding("H", "history", "History", show=False, id="po_detail.history"),
     ]
 
     def __init__(self, po_id: int) -> None:
@@ -402,6 +414,13 @@ class PoDetailScreen(_PoBase):
 
     def _po(self) -> PoSummary | None:
         return self.detail.summary if self.detail else None
+
+    def action_history(self) -> None:
+        from dtc_tui.ui.screens.audit.log import open_history
+
+        po = self._po()
+        if po is not None:
+            open_history(self.app, "purchase_order", po.number)
 
     def action_edit_line(self) -> None:
         po, line = self._po(), self.table.cursor_row

@@ -95,6 +95,7 @@ class SkuDetailScreen(ModalScreen[str | None]):
         Binding("escape,q", "close", "Close", id="inventory_detail.close"),
         Binding("w", "next_focus", "Next warehouse", id="inventory_detail.focus"),
         Binding("e", "edit", "Edit parameters", id="inventory_detail.edit"),
+        Binding("H", "history", "History", id="inventory_detail.history"),
     ]
 
     def __init__(self, detail: SkuDetail) -> None:
@@ -108,6 +109,12 @@ class SkuDetailScreen(ModalScreen[str | None]):
     @property
     def dtc(self) -> DtcApp:
         return self.app  # type: ignore[return-value]
+
+    def action_history(self) -> None:
+        """The audit log filtered on this record (Esc comes back here)."""
+        from dtc_tui.ui.screens.audit.log import open_history
+
+        open_history(self.app, "sku", self.detail.code)
 
     def compose(self) -> ComposeResult:
         d = self.detail

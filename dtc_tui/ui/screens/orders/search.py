@@ -32,12 +32,14 @@ class OrdersScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="orders.back"),
         Binding("slash", "find", "Find", id="orders.find"),
+        Binding("dollar_sign", "refund", "Refund state", id="orders.refund"),
     ]
 
     def __init__(self, query: str = "") -> None:
         super().__init__()
         self.query_text = query
         self.found: list[OrderSummary] = []
+        self.shown_tickets: list[tuple[int, str, str]] = []  # the customer's tickets of the order shown
 
     def facade(self) -> OrdersFacade:
         return self.app.facades.orders  # type: ignore[attr-defined]
@@ -89,6 +91,7 @@ class OrdersScreen(Screen[None]):
             return
         from dtc_tui.services.orders.lookup import OrderLink
 
+        self.shown_tickets = list(detail.other_tickets)
         self.query_one("#orders-panel", Static).update(
             order_panel(TicketOrderPanel(OrderLink(detail.summary.id, "", guess=False), detail))
         )
@@ -105,3 +108,45 @@ class OrdersScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_refund(self) -> None:
+        """Set the refund state of one of the order's customer tickets (closes the refund signals)."""
+        from dtc_tui.ui.widgets.modals import ChoiceModal
+
+        tickets = self.shown_tickets
+        if not tickets:
+            self.app.notify("This order's customer has no ticket to set a refund state on.", severity="warning")
+            return
+        if len(tickets) == 1:
+            self._refund_for(tickets[0][0])
+            return
+        options = [(str(i), f"#{i} {status}  {subject}") for i, subject, status in tickets]
+        self.app.push_screen(
+            ChoiceModal("Refund state of which ticket?", options),
+            lambda value: self._refund_for(int(value)) if value else None,
+        )
+
+    def _refund_for(self, ticket_id: int) -> None:
+        from dtc_tui.services.tickets.ops import REFUND_STATES
+        from dtc_tui.ui.widgets.modals import ChoiceModal
+
+        app = self.app
+        detail = app.facades.tickets.detail(ticket_id)  # type: ignore[attr-defined]
+        if detail is None:
+            app.notify(f"ticket {ticket_id} no longer exists", severity="warning")
+            return
+        current = detail.refund_status or "none"
+
+        def chosen(value: str | None) -> None:
+            if value is None or value == current:
+                return
+            with app.user_errors(title="Refund state"):  # type: ignore[attr-defined]
+                change = app.with_retry(  # type: ignore[attr-defined]
+                    lambda: app.facades.tickets.set_refund_status(ticket_id, value, detail.version)  # type: ignore[attr-defined]
+                )
+                app.notify_safe(change.message)  # type: ignore[attr-defined]
+                app.mark_seen()  # type: ignore[attr-defined]
+
+        app.push_screen(
+            ChoiceModal(f"Refund state of ticket {ticket_id}", list(REFUND_STATES.items()), current), chosen
+        )

@@ -229,6 +229,23 @@ class TicketActions:
             ChoiceModal(f"Status of {self._label(targets)}", [(s, labels[s]) for s in STATUSES], current), chosen
         )
 
+    def action_refund(self) -> None:
+        """The ticket's refund state (none, pending, promised, synced): closes the refund signals."""
+        target = self._single()
+        if not target:
+            return
+        ticket_id, version = target
+        shown = self.shown_ticket_value("refund_status")
+        current = "none" if shown in (None, "-") else shown
+
+        def chosen(value: str | None) -> None:
+            if value is None or self._unchanged([target], "refund state", value, current):
+                return
+            self._run(lambda: self._tickets.set_refund_status(ticket_id, value, version))
+
+        options = list(ops.REFUND_STATES.items())
+        self.app.push_screen(ChoiceModal(f"Refund state of ticket {ticket_id}", options, current), chosen)
+
     def action_tags(self) -> None:
         target = self._single()
         if not target:

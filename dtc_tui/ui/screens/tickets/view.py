@@ -43,6 +43,8 @@ class TicketScreen(TicketActions, Screen[None]):
         Binding("f", "toggle_quotes", "Quoted mail", show=False, id="ticket.toggle_quotes"),
         Binding("escape,backspace", "back", "Back", id="ticket.back"),
         Binding("O", "open_order", "Order", show=False, id="ticket.order"),
+        Binding("dollar_sign", "refund", "Refund state", show=False, id="ticket.refund"),
+        Binding("H", "history", "History", show=False, id="ticket.history"),
         Binding("j,down", "scroll_down", "Down", show=False, id="ticket.down"),
         Binding("k,up", "scroll_up", "Up", show=False, id="ticket.up"),
     ]
@@ -244,6 +246,12 @@ class TicketScreen(TicketActions, Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_history(self) -> None:
+        """The audit log filtered on this record (Esc comes back here)."""
+        from dtc_tui.ui.screens.audit.log import open_history
+
+        open_history(self.app, "ticket", self.ticket_id)
 
     def action_scroll_down(self) -> None:
         self.query_one("#ticket-body", VerticalScroll).scroll_down()
