@@ -352,3 +352,87 @@ def test_audit_detail_names_ids_and_puts_derived_fields_last(engine: Engine, now
     assert fields[0] == ("status", False)
     assert ("is_open", True) in fields and ("solved_at", True) in fields
     assert [d for _, d in fields] == sorted(d for _, d in fields)  # every operator field before the derived
+
+
+# --- consistency: move keys everywhere, h/l in the grid, the grid refits, marks only where used ------
+
+
+async def test_j_k_g_G_move_in_the_help_window_and_the_team_side_panel(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    app = make_app(sqlite_demo_engine, clock, settings, start_area="tickets")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        scroll = app.screen.query_one("VerticalScroll")
+        assert scroll.max_scroll_y > 0  # the tickets help is longer than 24 lines
+        await pilot.press("j", "j")
+        await pilot.pause()
+        assert scroll.scroll_y == 2
+        await pilot.press("G")
+        await pilot.pause()
+        assert scroll.scroll_y == scroll.max_scroll_y
+        await pilot.press("g")
+        await pilot.pause()
+        assert scroll.scroll_y == 0
+        await pilot.press("escape", "4")
+        await settle(pilot)
+        await pilot.press("tab")  # to the side panel (the checks)
+        await pilot.pause()
+        panel = app.screen.query_one("#team-checks")
+        assert app.focused is panel
+        start = panel.highlighted or 0
+        await pilot.press("j", "j", "k")
+        assert panel.highlighted == start + 1
+        await pilot.press("G")
+        assert panel.highlighted == panel.option_count - 1
+        await pilot.press("g")
+        assert panel.highlighted == 0
+
+
+async def test_h_l_move_in_the_team_grid_and_it_refits_after_resizes(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    app = make_app(sqlite_demo_engine, clock, settings, start_area="team")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        grid = app.screen.grid
+        await pilot.press("l", "l", "l", "l", "l")
+        assert grid.col == 5
+        await pilot.press("h")
+        assert grid.col == 4
+        await pilot.press("l")
+        people = len(grid.people)
+        for size in ((40, 12), (24, 10), (160, 48), (70, 20), (200, 50)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+        header = screen_text(app).splitlines()[1]
+        assert all(p.handle[:4] in header for p in grid.people), header  # every person column, not one
+        grid.left = people - 1  # a scroll position left over from a narrow moment
+        grid._fitted_to = (1, 1)  # ...fitted to a size the grid no longer has
+        grid.refresh()
+        await pilot.pause()
+        assert all(p.handle[:4] in screen_text(app).splitlines()[1] for p in grid.people)
+
+
+async def test_space_and_v_mark_only_where_marks_are_used(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    app = make_app(sqlite_demo_engine, clock, settings, start_area="audit")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for area in ("5", "0"):
+            await pilot.press(area)
+            await settle(pilot)
+            table = app.screen.query_one(WindowTable)
+            await pilot.press("space", "V")
+            await pilot.pause()
+            assert table.marked == set(), area
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert "Mark" not in screen_text(app)
+            await pilot.press("escape")
+        await pilot.press("1")
+        await settle(pilot)
+        await pilot.press("space")
+        assert len(queue(app).marked) == 1  # the queue acts on marks: they stay

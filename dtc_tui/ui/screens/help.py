@@ -8,9 +8,10 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from dtc_tui.ui.widgets.vim import VimScroll
 
 
 def format_key(key: str) -> str:
@@ -47,7 +48,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Action")
         for key, description in self.rows:
             table.add_row(Text(key), Text(description))
-        with VerticalScroll():
+        with VimScroll():
             yield Static(Text(f"Keys: {self.title_text}   (Esc closes)", style="bold"))
             yield Static(table)
 

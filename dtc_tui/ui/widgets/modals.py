@@ -14,6 +14,7 @@ from textual.widgets import Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
 from dtc_tui.ui.safe import safe
+from dtc_tui.ui.widgets.vim import VimOptionList
 
 
 class ChoiceModal(ModalScreen[str | None]):
@@ -40,7 +41,7 @@ class ChoiceModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(safe(self.title_text, style="bold"))
-            yield OptionList(*[Option(safe(label), id=value) for value, label in self.options])
+            yield VimOptionList(*[Option(safe(label), id=value) for value, label in self.options])
 
     def on_mount(self) -> None:
         option_list = self.query_one(OptionList)

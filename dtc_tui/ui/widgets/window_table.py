@@ -122,6 +122,7 @@ class WindowTable(Widget, can_focus=True):
         clock: Clock | None = None,
         empty_text: str = "Nothing here.",
         row_style: Callable[[Any, datetime], str] | None = None,
+        markable: bool = False,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -132,6 +133,7 @@ class WindowTable(Widget, can_focus=True):
         self.clock = clock or SystemClock()
         self.empty_text = empty_text
         self.row_style = row_style
+        self.markable = markable  # space / V mark rows only where something acts on marks
         self.top = 0
         self.marked: set[Hashable] = set()
         self._count: int | None = None
@@ -271,6 +273,13 @@ class WindowTable(Widget, can_focus=True):
     def action_page_up(self) -> None:
         self.top = max(self.top - self.page_height, 0)
         self.cursor -= self.page_height
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The mark keys exist only on tables whose screen acts on marked rows (the queue, the board):
+        elsewhere space and V do nothing, are not listed in the help, and reach the screen."""
+        if action in ("toggle_mark", "mark_all_visible"):
+            return self.markable
+        return True
 
     def action_toggle_mark(self) -> None:
         key = self.cursor_key

@@ -148,7 +148,12 @@ class InventoryScreen(AreaScreen):
             classes="filter-input",
         )
         yield WindowTable(
-            BOARD_COLUMNS, clock=self.dtc.clock, id="board", empty_text="Computing the board...", row_style=_row_style
+            BOARD_COLUMNS,
+            clock=self.dtc.clock,
+            id="board",
+            empty_text="Computing the board...",
+            row_style=_row_style,
+            markable=True,  # b drafts POs from the marked rows, t moves them
         )
         yield Static(id="board-status")
 

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Sparkline, Static
@@ -18,6 +18,7 @@ from dtc_tui.services.inventory.board import BoardRow
 from dtc_tui.services.inventory.health import Health
 from dtc_tui.services.inventory.stock_state import SalesPoint, SkuDetail
 from dtc_tui.ui.safe import safe
+from dtc_tui.ui.widgets.vim import VimScroll
 
 if TYPE_CHECKING:
     from dtc_tui.ui.app import DtcApp
@@ -119,7 +120,7 @@ class SkuDetailScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         d = self.detail
         with Vertical():
-            with VerticalScroll():
+            with VimScroll():
                 title = safe(d.code, style="bold")
                 title.append("  ")
                 title.append_text(safe(d.name))

@@ -7,7 +7,6 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
@@ -17,6 +16,7 @@ from dtc_tui.ui.facades.orders import OrdersFacade, TicketOrderPanel
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import TitleBar
 from dtc_tui.ui.screens.tickets.order_panel import order_panel
+from dtc_tui.ui.widgets.vim import VimDataTable, VimScroll
 
 COLUMNS = ("Order", "Placed", "Customer", "Total", "Payment", "Fulfilment", "Lines")
 
@@ -47,8 +47,8 @@ class OrdersScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield TitleBar(Text("Orders", style="bold"), id="title-bar")
         yield Input(self.query_text, placeholder="order number, e-mail or SKU; Enter to find", id="orders-find")
-        yield DataTable(id="orders-table", cursor_type="row", zebra_stripes=True)
-        with VerticalScroll(id="orders-detail"):
+        yield VimDataTable(id="orders-table", cursor_type="row", zebra_stripes=True)
+        with VimScroll(id="orders-detail"):
             yield Static(id="orders-panel")
         yield Footer(compact=True)
 

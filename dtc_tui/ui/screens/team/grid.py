@@ -81,8 +81,8 @@ class TeamGrid(Widget, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "move(-1, 0)", "Up", show=False, id="team.grid.up"),
         Binding("down,j", "move(1, 0)", "Down", show=False, id="team.grid.down"),
-        Binding("left", "move(0, -1)", "Left", show=False, id="team.grid.left"),
-        Binding("right", "move(0, 1)", "Right", show=False, id="team.grid.right"),
+        Binding("left,h", "move(0, -1)", "Left", show=False, id="team.grid.left"),
+        Binding("right,l", "move(0, 1)", "Right", show=False, id="team.grid.right"),
         Binding("home,g", "first", "First duty", show=False, id="team.grid.first"),
         Binding("end,G", "last", "Last duty", show=False, id="team.grid.last"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="team.grid.page_up"),
@@ -126,6 +126,7 @@ class TeamGrid(Widget, can_focus=True):
         self.col = 0  # index in self.people
         self.top = 0  # first visible row
         self.left = 0  # first visible person column
+        self._fitted_to: tuple[int, int] | None = None  # the size the scroll position was last fitted to
 
     # --- data ---------------------------------------------------------------------------------
 
@@ -212,6 +213,15 @@ class TeamGrid(Widget, can_focus=True):
 
     def on_resize(self) -> None:
         self._scroll_to_cursor()
+
+    def _refit(self) -> None:
+        """Fit the scroll position to the size the grid is drawn at. A resize that arrives while the
+        grid is hidden or mid-layout (tmux sends several) could leave ``left`` fitted to a narrow
+        moment: the grid then showed one person column at full width."""
+        size = (self.size.width, self.size.height)
+        if size != self._fitted_to:
+            self._fitted_to = size
+            self._scroll_to_cursor()
 
     # --- actions ------------------------------------------------------------------------------
 
@@ -339,6 +349,7 @@ class TeamGrid(Widget, can_focus=True):
                 )
                 return Strip(list(text.render(self.app.console))).crop_extend(0, width, base)
             return Strip.blank(width, base)
+        self._refit()
         name_width, visible = self.layout_widths()
         if y == 0:
             header = self._header(name_width, visible)

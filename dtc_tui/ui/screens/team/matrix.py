@@ -31,6 +31,7 @@ from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import AreaScreen
 from dtc_tui.ui.screens.team.forms import FormField, TeamForm
 from dtc_tui.ui.screens.team.grid import TeamGrid
+from dtc_tui.ui.widgets.vim import VimOptionList
 
 ROLE_WORDS = {"R": "Responsible", "A": "Accountable", "C": "Consulted", "I": "Informed"}
 LEVELS = ("error", "warning", "notice")
@@ -117,8 +118,8 @@ class TeamScreen(AreaScreen):
             yield TeamGrid(id="team-grid")
             with Vertical(id="team-side"):
                 yield Static(id="team-side-title")
-                yield OptionList(id="team-checks")
-                yield OptionList(id="team-routes")
+                yield VimOptionList(id="team-checks")
+                yield VimOptionList(id="team-routes")
         yield Static(id="team-status", classes="status-line")
 
     def on_mount(self) -> None:

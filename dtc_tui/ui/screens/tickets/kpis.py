@@ -9,13 +9,13 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Sparkline, Static
 
 from dtc_tui.services.tickets.kpis import GROUPS, KpiReport
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import TitleBar
+from dtc_tui.ui.widgets.vim import VimScroll
 
 PERIODS = ("today", "7d", "30d", "90d")  # the presets [ and ] step through, in the period language
 
@@ -47,7 +47,7 @@ class KpiScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
-        with VerticalScroll(id="kpi-body"):
+        with VimScroll(id="kpi-body"):
             yield Static(id="kpi-summary")
             yield Static(id="spark-label")
             yield Sparkline([], id="breach-spark")

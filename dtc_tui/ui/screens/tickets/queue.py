@@ -88,7 +88,9 @@ class TicketsScreen(TicketActions, AreaScreen):
         yield Input(
             placeholder="filter: channel:whatsapp lang:de prio:high  or text", id="queue-filter", classes="filter-input"
         )
-        yield WindowTable(QUEUE_COLUMNS, clock=self.dtc.clock, id="queue", empty_text="No tickets in this view.")
+        yield WindowTable(
+            QUEUE_COLUMNS, clock=self.dtc.clock, id="queue", empty_text="No tickets in this view.", markable=True
+        )
         yield Static(id="queue-status")
 
     def on_mount(self) -> None:

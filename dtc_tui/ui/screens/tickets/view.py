@@ -21,6 +21,7 @@ from dtc_tui.services.tickets.detail import TicketDetail
 from dtc_tui.ui.safe import safe, safe_block
 from dtc_tui.ui.screens.base import TitleBar
 from dtc_tui.ui.screens.tickets.actions import TICKET_BINDINGS, TicketActions
+from dtc_tui.ui.widgets.vim import VimScroll
 
 PRESENCE_SECONDS = 5.0
 CLOCK_STYLE = {"ok": "green", "at_risk": "bold yellow", "breached": "bold red", "met": "dim green", "paused": "dim"}
@@ -64,7 +65,7 @@ class TicketScreen(TicketActions, Screen[None]):
     def compose(self) -> ComposeResult:
         yield TitleBar(id="title-bar")
         yield Static(id="presence")
-        with VerticalScroll(id="ticket-body"):
+        with VimScroll(id="ticket-body"):  # j/k (the screen's), g/G
             yield Static(id="ticket-head")
             yield Static(id="ticket-order", classes="section")
             yield Static(id="ticket-clocks", classes="section")
