@@ -436,3 +436,37 @@ async def test_space_and_v_mark_only_where_marks_are_used(
         await settle(pilot)
         await pilot.press("space")
         assert len(queue(app).marked) == 1  # the queue acts on marks: they stay
+
+
+async def test_history_of_a_sku_and_a_po_from_their_views(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    from dtc_tui.services.common import audit
+    from dtc_tui.ui.screens.audit.log import AuditScreen
+
+    with db.write_session(sqlite_demo_engine) as session:  # two records with a history, one without
+        audit.record(session, actor="ana", now=clock.now(), entity="sku", entity_id="X", action="noise")
+    app = make_app(sqlite_demo_engine, clock, settings, start_area="inventory")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        board = app.screen.query_one("#board", WindowTable)
+        code = board.cursor_row.code
+        with db.write_session(sqlite_demo_engine) as session:
+            audit.record(session, actor="ana", now=clock.now(), entity="sku", entity_id=code, action="update")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("H")
+        await settle(pilot)
+        assert isinstance(app.screen, AuditScreen)
+        rows = app.screen.query_one("#audit", WindowTable).source.fetch(0, 20)
+        assert [(r.entity, r.entity_id, r.action) for r in rows] == [("sku", code, "update")]
+        await pilot.press("escape")  # back to the SKU detail
+        await pilot.pause()
+        await pilot.press("escape", "p")  # the PO list
+        await settle(pilot)
+        po = app.screen.current()
+        await pilot.press("H")
+        await settle(pilot)
+        assert isinstance(app.screen, AuditScreen)
+        assert app.screen.history == ("purchase_order", po.number)
+        assert {r.entity_id for r in app.screen.query_one("#audit", WindowTable).source.fetch(0, 50)} <= {po.number}
