@@ -116,7 +116,7 @@ def test_bulk_noop_writes_nothing_and_undo_names_the_real_reason(engine: Engine,
     step = result.as_undo_step("priority high")
     assert step is not None
     ops.set_status(engine, ids[2], "pending", "ben", now + timedelta(minutes=1))
-    with pytest.raises(ops.StaleEdit, match=r"ticket #%d changed again since by ben; nothing was undone" % ids[2]):
+    with pytest.raises(ops.StaleEdit, match=f"ticket #{ids[2]} changed again since by ben; nothing was undone"):
         ops.undo(engine, step, "ana", now)
     assert {t.priority for t in tickets(engine, ids[1:]).values()} == {"high"}  # all or nothing
     # no-op single edits write nothing either (the CLI and other callers, not only the picker)
@@ -125,9 +125,7 @@ def test_bulk_noop_writes_nothing_and_undo_names_the_real_reason(engine: Engine,
     assert change.noop and audit_count(engine) == audits
 
 
-async def test_claim_that_adds_the_operator_to_the_team_says_so(
-    sqlite_demo_engine: Engine, clock: FixedClock
-) -> None:
+async def test_claim_that_adds_the_operator_to_the_team_says_so(sqlite_demo_engine: Engine, clock: FixedClock) -> None:
     app = make_app(sqlite_demo_engine, clock, Settings(operator="newbie", tick_seconds=3600, sync_seconds=3600))
     async with app.run_test(size=(160, 40)) as pilot:
         await filter_queue(pilot, "assignee:none")
@@ -160,7 +158,11 @@ def test_overview_kpi_screen_and_sla_report_agree_at_the_same_minute(
     out = CliRunner().invoke(main_group, ["--db", url, "sla", "report", "--period", "7d", "--json"])
     assert out.exit_code == 0, out.output
     cli = json.loads(out.output)["overall"]["kpis"]
-    for key, label in (("frt_median", "1st response median 7d"), ("breach_rate", "Breach rate 7d"), ("csat", "CSAT 7d")):
+    for key, label in (
+        ("frt_median", "1st response median 7d"),
+        ("breach_rate", "Breach rate 7d"),
+        ("csat", "CSAT 7d"),
+    ):
         assert overview[label] == screen.get(key).text() == cli[key]["text"], key
     # The defect this guards: a rolling 7 x 24 h window gives other figures at the same minute.
     with db.read_session(sqlite_demo_engine) as session:
@@ -214,8 +216,17 @@ def test_acknowledged_item_hides_until_its_numbers_change(engine: Engine, now) -
     from dtc_tui.services.overview.summary import Item
     from dtc_tui.services.overview.targets import PurchaseOrderTarget, TicketTarget
 
-    po = Item("inventory", "po_late", 55, "PO-1001 is 5 days late", "Acme → Main · 120 units open", PurchaseOrderTarget("PO-1001"))
-    tk = Item("tickets", "ticket_breached", 80, "#3 first response breached (-1d2h)", "Hi · high · email", TicketTarget(3))
+    po = Item(
+        "inventory",
+        "po_late",
+        55,
+        "PO-1001 is 5 days late",
+        "Acme → Main · 120 units open",
+        PurchaseOrderTarget("PO-1001"),
+    )
+    tk = Item(
+        "tickets", "ticket_breached", 80, "#3 first response breached (-1d2h)", "Hi · high · email", TicketTarget(3)
+    )
     assert acks.acknowledge(engine, po, operator="ana", now=now, note="supplier called: ships Monday") == "you"
     end = acks.snooze(engine, tk, operator="ana", now=now, until="2h")
     assert end == now + timedelta(hours=2)
@@ -231,7 +242,9 @@ def test_acknowledged_item_hides_until_its_numbers_change(engine: Engine, now) -
     assert [i.title for i in again.items] == ["PO-1001 is 6 days late"]  # a day later: back
     assert again.items[0].detail.startswith("↺ back: its numbers changed since ana acknowledged it")
     # the snooze ends
-    after = acks.apply(engine, _overview(now + timedelta(hours=3), tk_later), operator="ana", now=now + timedelta(hours=3))
+    after = acks.apply(
+        engine, _overview(now + timedelta(hours=3), tk_later), operator="ana", now=now + timedelta(hours=3)
+    )
     assert [i.title for i in after.items] == [tk_later.title] and "the snooze ended" in after.items[0].detail
     # for the team: one acknowledgement hides it for everyone
     with db.write_session(engine) as session:
@@ -243,9 +256,11 @@ def test_acknowledged_item_hides_until_its_numbers_change(engine: Engine, now) -
     with pytest.raises(Exception, match="not in the future"):
         acks.snooze(engine, po, operator="ana", now=now, until="yesterday")
     with db.read_session(engine) as session:
-        actions = session.execute(
-            select(AuditLog.action).where(AuditLog.entity == "overview_item").order_by(AuditLog.id)
-        ).scalars().all()
+        actions = (
+            session.execute(select(AuditLog.action).where(AuditLog.entity == "overview_item").order_by(AuditLog.id))
+            .scalars()
+            .all()
+        )
     assert actions == ["acknowledge", "snooze", "acknowledge", "restore"]
 
 
@@ -340,9 +355,11 @@ def test_audit_detail_names_ids_and_puts_derived_fields_last(engine: Engine, now
     ops.assign(engine, ticket_id, ana, "ben", now)
     ops.set_status(engine, ticket_id, "solved", "ben", now)
     with db.read_session(engine) as session:
-        ids = session.execute(
-            select(AuditLog.id).where(AuditLog.entity_id == str(ticket_id)).order_by(AuditLog.id)
-        ).scalars().all()
+        ids = (
+            session.execute(select(AuditLog.id).where(AuditLog.entity_id == str(ticket_id)).order_by(AuditLog.id))
+            .scalars()
+            .all()
+        )
         assigned = entry_detail(session, ids[1])
         solved = entry_detail(session, ids[2])
     assert assigned is not None and solved is not None

@@ -67,3 +67,47 @@ def test_orders_screen_snapshot(
         await pilot.pause()
 
     assert snap_compare(make_app(orders_engine, clock, settings), run_before=find, terminal_size=size)
+
+
+async def test_refund_state_from_the_order_screen(orders_engine: Engine, clock: FixedClock, settings: Settings) -> None:
+    """$ on an order sets the refund state of the customer's ticket (here the only one)."""
+    from sqlalchemy import select, update
+
+    from dtc_tui import db
+    from dtc_tui.models import Customer, StoreOrder, Ticket
+    from dtc_tui.services.tickets import ops
+    from dtc_tui.ui.screens.orders.search import OrdersScreen
+
+    with db.write_session(orders_engine) as session:
+        order = session.execute(select(StoreOrder).where(StoreOrder.customer_id.is_not(None))).scalars().first()  # type: ignore[union-attr]
+        assert order is not None
+        name, customer_id = order.name, order.customer_id
+        customer = session.get(Customer, customer_id)
+        assert customer is not None
+    ticket_id = ops.create_ticket(orders_engine, subject="refund?", channel="email", now=FIXED_NOW, actor="x")
+    with db.write_session(orders_engine) as session:
+        session.execute(
+            update(Ticket).where(Ticket.id == ticket_id).values(customer_id=customer_id, refund_status="pending")
+        )
+        others = (
+            session.execute(select(Ticket.id).where(Ticket.customer_id == customer_id, Ticket.id != ticket_id))
+            .scalars()
+            .all()
+        )
+        session.execute(update(Ticket).where(Ticket.id.in_(others)).values(customer_id=None))  # type: ignore[union-attr]
+    app = make_app(orders_engine, clock, settings)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await app.push_screen(OrdersScreen(name.lstrip("#")))
+        await pilot.pause()
+        await pilot.press("enter")  # find: the list takes the focus, the find box keeps its text
+        await pilot.pause()
+        await pilot.press("dollar_sign")
+        await pilot.pause()
+        options = app.screen.query_one("OptionList")
+        ids = [o.id for o in options._options]
+        assert ids[options.highlighted] == "pending"  # opens on the current state
+        options.highlighted = ids.index("synced")
+        await pilot.press("enter")
+        await pilot.pause()
+    with db.read_session(orders_engine) as session:
+        assert session.get(Ticket, ticket_id).refund_status == "synced"  # type: ignore[union-attr]
