@@ -50,6 +50,7 @@ class AuditScreen(AreaScreen):
         self.filter = (
             AUDIT_FILTER.parse(f'entity:{history[0]} id:"{history[1]}"') if history is not None else ParsedFilter()
         )
+        self._history_filter = self.filter
 
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder="who:ana  entity:ticket  since:2h  refund", id="audit-filter", classes="filter-input")
@@ -66,7 +67,7 @@ class AuditScreen(AreaScreen):
         table.set_source(self.dtc.facades.audit.source(self.filter), keep_cursor=True)
         shown = self.filter.describe()
         status = Text()
-        if self.history is not None:
+        if self.history is not None and self.filter == self._history_filter:
             status.append(f"history of {self.history[0]} {self.history[1]}  ", style="bold")
         status.append(f"{table.row_count:,} changes")
         if shown:
