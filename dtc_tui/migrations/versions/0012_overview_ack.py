@@ -1,7 +1,7 @@
 """overview items acknowledged or snoozed (per operator or for the team)
 
 Revision ID: 0012
-Revises: 0005
+Revises: 0014
 Create Date: 2026-12-01 22:40:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import dtc_tui.models.base
 
 revision: str = "0012"
-down_revision: str | None = "0005"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
