@@ -212,7 +212,9 @@ async def test_audit_screen_filter_matches_the_service(
     from dtc_tui.services.tickets import ops
 
     ops.set_priority(sqlite_demo_engine, 1, "urgent", "ana", clock.now() - timedelta(hours=3))
-    ops.set_priority(sqlite_demo_engine, 2, "low", "ben", clock.now() - timedelta(minutes=30))
+    ops.set_priority(
+        sqlite_demo_engine, 2, "high", "ben", clock.now() - timedelta(minutes=30)
+    )  # ticket 2 is low: a change, not a no-op (a no-op writes no audit row)
     text = "entity:ticket -who:ana since:2h"
     with db.read_session(sqlite_demo_engine) as session:
         expected = audit.entries(session, log_filter=AUDIT_FILTER.parse(text), now=clock.now())
