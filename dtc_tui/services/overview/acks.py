@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, delete, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dtc_tui import db
 from dtc_tui.errors import InvalidInput, NotFound
@@ -93,7 +93,7 @@ def _write(
         owner = "" if team else operator
         key = item_key(item)
         row = session.execute(
-            select(OverviewAck).where(OverviewAck.item_key == key, OverviewAck.operator == owner)
+            select(OverviewAck).where(col(OverviewAck.item_key) == key, col(OverviewAck.operator) == owner)
         ).scalar_one_or_none()
         before = {"kind": row.kind, "note": row.note, "until": row.until} if row else None
         if row is None:
@@ -136,7 +136,7 @@ def restore(engine: Engine, item: Item, *, operator: str, now: datetime) -> None
         owners = ["", operator] if scope(session) == "team" else [operator]
         rows = (
             session.execute(
-                select(OverviewAck).where(OverviewAck.item_key == key, OverviewAck.operator.in_(owners))  # type: ignore[attr-defined]
+                select(OverviewAck).where(col(OverviewAck.item_key) == key, col(OverviewAck.operator).in_(owners))
             )
             .scalars()
             .all()
@@ -144,7 +144,7 @@ def restore(engine: Engine, item: Item, *, operator: str, now: datetime) -> None
         if not rows:
             raise NotFound("this item is not acknowledged or snoozed")
         session.execute(
-            delete(OverviewAck).where(OverviewAck.item_key == key, OverviewAck.operator.in_(owners))  # type: ignore[attr-defined]
+            delete(OverviewAck).where(col(OverviewAck.item_key) == key, col(OverviewAck.operator).in_(owners))
         )
         audit.record(
             session,
@@ -163,7 +163,7 @@ def apply(engine: Engine, overview: Overview, *, operator: str, now: datetime) -
     with db.read_session(engine) as session:
         rows = (
             session.execute(
-                select(OverviewAck).where(or_(OverviewAck.operator == operator, OverviewAck.operator == ""))
+                select(OverviewAck).where(or_(col(OverviewAck.operator) == operator, col(OverviewAck.operator) == ""))
             )
             .scalars()
             .all()

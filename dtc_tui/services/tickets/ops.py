@@ -747,9 +747,9 @@ def undo(engine: Engine, change: Change | BulkChange, operator: str, now: dateti
                     for ticket_id in moved
                     if (
                         actor := session.execute(
-                            select(AuditLog.actor)
-                            .where(AuditLog.entity == "ticket", AuditLog.entity_id == str(ticket_id))
-                            .order_by(AuditLog.id.desc())  # type: ignore[union-attr]
+                            select(col(AuditLog.actor))
+                            .where(col(AuditLog.entity) == "ticket", col(AuditLog.entity_id) == str(ticket_id))
+                            .order_by(col(AuditLog.id).desc())
                             .limit(1)
                         ).scalar()
                     )

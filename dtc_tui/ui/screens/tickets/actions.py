@@ -127,7 +127,7 @@ class TicketActions:
             return True
         return False
 
-    def _confirm_bulk(self, question: str, then: Callable[[], None]) -> None:
+    def _confirm_bulk(self, question: str, then: Callable[[], object]) -> None:
         """One line before a change to several tickets: "set priority low on 20 tickets? y/n"."""
 
         def answered(yes: bool | None) -> None:
