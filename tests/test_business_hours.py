@@ -77,3 +77,50 @@ def test_bad_calendars_are_refused() -> None:
         BusinessCalendar.from_json("UTC", json.dumps({"1": [["9am", "5pm"]]}))
     with pytest.raises(CalendarError, match="no opening hours"):
         BusinessCalendar.from_json("UTC", "{}").add_minutes(datetime(2026, 1, 1, tzinfo=UTC), 5)
+
+
+def _day_walk_add(cal: BusinessCalendar, start: datetime, minutes: float) -> datetime:
+    """The day-by-day walk the cached arrays replaced: the reference they must agree with."""
+    from datetime import timedelta
+
+    remaining = timedelta(minutes=minutes)
+    day = start.astimezone(cal.zone).date() - timedelta(days=1)
+    for offset in range(60):
+        for period_start, period_end in cal.periods_on(day + timedelta(days=offset)):
+            if period_end <= start or period_end <= period_start:
+                continue
+            begin = max(period_start, start)
+            if remaining <= timedelta(0):
+                return begin
+            if remaining <= period_end - begin:
+                return begin + remaining
+            remaining -= period_end - begin
+    raise AssertionError("not found")
+
+
+def test_cached_walk_agrees_with_the_day_walk() -> None:
+    """Random starts over a year with DST switches, holidays and a lunch gap, on two zones: the
+    binary search over built periods gives exactly the day walk's answers (to the microsecond)."""
+    import random
+    from datetime import timedelta
+
+    rng = random.Random(17)
+    calendars = [
+        CAL,
+        BusinessCalendar.from_json(
+            "America/Los_Angeles",
+            json.dumps({"mon": [["08:00", "17:00"]], "tue": [["08:00", "17:00"]], "sat": [["22:00", "24:00"]]}),
+            {date(2026, 11, 26), date(2026, 7, 3)},
+        ),
+    ]
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    for cal in calendars:
+        for _ in range(400):
+            start = base + timedelta(minutes=rng.randrange(0, 365 * 24 * 60), microseconds=rng.randrange(10**6))
+            minutes = rng.choice([0, 1, 30, 59.5, 240, 720, 2880, 137.25])
+            assert cal.add_minutes(start, minutes) == _day_walk_add(cal, start, minutes), (cal.timezone, start, minutes)
+            later = start + timedelta(minutes=rng.randrange(0, 20000))
+            due = cal.add_minutes(start, minutes)
+            if minutes and due > start:
+                assert cal.minutes_between(start, due) == pytest.approx(minutes, abs=1e-6)
+            assert cal.minutes_between(start, later) == pytest.approx(-cal.minutes_between(later, start))

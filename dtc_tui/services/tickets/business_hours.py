@@ -10,9 +10,12 @@ opening. ``CALENDAR_HOURS`` (``None``) means 24/7 wall-clock time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dtc_tui.errors import InvalidInput
@@ -73,37 +76,140 @@ class BusinessCalendar:
             result.append((local_start.astimezone(UTC), local_end.astimezone(UTC)))
         return result
 
-    def _periods_from(self, moment: datetime) -> Iterator[tuple[datetime, datetime]]:
-        local_day = moment.astimezone(self.zone).date() - timedelta(days=1)
-        for offset in range(MAX_SEARCH_DAYS):
-            for start, end in self.periods_on(local_day + timedelta(days=offset)):
-                if end > moment:
-                    yield max(start, moment), end
+    @cached_property
+    def walk(self) -> _Walk:
+        """The cached period arrays behind the arithmetic (built on first use, per calendar)."""
+        return _Walk(self)
 
     def add_minutes(self, start: datetime, minutes: float) -> datetime:
         if not self.has_hours():
             raise CalendarError("calendar has no opening hours")
-        remaining = timedelta(minutes=minutes)
-        if remaining <= timedelta(0):
-            # Zero minutes from a closed moment is the next opening, as help desks count it.
-            for period_start, _end in self._periods_from(start):
-                return period_start
-        for period_start, period_end in self._periods_from(start):
-            length = period_end - period_start
-            if remaining <= length:
-                return period_start + remaining
-            remaining -= length
-        raise CalendarError(f"no business time within {MAX_SEARCH_DAYS} days")
+        return self.walk.add(start, minutes)
 
     def minutes_between(self, a: datetime, b: datetime) -> float:
         if b <= a:
             return -self.minutes_between(b, a) if b < a else 0.0
-        total = timedelta(0)
-        for period_start, period_end in self._periods_from(a):
-            if period_start >= b:
-                break
-            total += min(period_end, b) - period_start
-        return total.total_seconds() / 60
+        if not self.has_hours():
+            return 0.0
+        return self.walk.between(a, b)
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+_DAY_MARGIN = 45  # days built beyond what a call needs: later calls near it find them ready
+
+
+def _micros(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError("business-hours arithmetic needs aware datetimes")
+    return (moment - EPOCH) // _MICRO
+
+
+class _Walk:
+    """A calendar's opening periods as sorted integer arrays (UTC microseconds) with the business
+    time before each one, built once for a range of days and extended when a call runs past it.
+
+    "start + N business minutes" and "business minutes between" are then two binary searches, not a
+    day-by-day walk: re-applying 100k open tickets on a business-hours policy has a 2 s budget. The
+    answers are the day walk's (the tests in test_business_hours.py run through here); a period that
+    a DST jump makes empty (02:00-03:00 on the spring day) counts nothing.
+    """
+
+    def __init__(self, calendar: BusinessCalendar) -> None:
+        self.calendar = calendar
+        self.lock = threading.Lock()
+        # starts[i], ends[i]: period i; before[i]: business micros in periods 0..i-1; after[i] = before[i+1];
+        # then the first and last local day built (None: nothing yet)
+        self.arrays: tuple[list[int], list[int], list[int], list[int], date | None, date | None] = (
+            [],
+            [],
+            [],
+            [],
+            None,
+            None,
+        )
+
+    def _build(self, first: date, last: date) -> None:
+        starts: list[int] = []
+        ends: list[int] = []
+        before: list[int] = []
+        after: list[int] = []
+        total = 0
+        day = first
+        while day <= last:
+            for period_start, period_end in self.calendar.periods_on(day):
+                a, b = _micros(period_start), _micros(period_end)
+                if b <= a or (ends and a < ends[-1]):
+                    continue
+                starts.append(a)
+                ends.append(b)
+                before.append(total)
+                total += b - a
+                after.append(total)
+            day += timedelta(days=1)
+        with self.lock:  # one assignment: a reader in another thread sees the old or the new arrays
+            self.arrays = (starts, ends, before, after, first, last)
+
+    def _cover(self, moment: datetime, days_after: int) -> None:
+        """Make sure periods from the day before ``moment`` to ``days_after`` days after it are built."""
+        local = moment.astimezone(self.calendar.zone).date()
+        want_first = local - timedelta(days=1)
+        want_last = local + timedelta(days=days_after)
+        first_day, last_day = self.arrays[4], self.arrays[5]
+        if first_day is not None and last_day is not None:
+            if first_day <= want_first and want_last <= last_day:
+                return
+            want_first = min(want_first, first_day)
+            want_last = max(want_last, last_day)
+        self._build(want_first - timedelta(days=_DAY_MARGIN), want_last + timedelta(days=_DAY_MARGIN))
+
+    @staticmethod
+    def _at(arrays: tuple[list[int], list[int], list[int], list[int], Any, Any], t: int) -> tuple[int, int]:
+        """(index of the first period ending after t, business micros before t)."""
+        starts, ends, before, after = arrays[:4]
+        i = bisect_right(ends, t)
+        if i == len(ends):
+            return i, after[-1] if after else 0
+        return i, before[i] + max(0, t - starts[i])
+
+    def _covered(self, t: int) -> bool:
+        starts, ends = self.arrays[0], self.arrays[1]
+        return bool(starts) and starts[0] <= t < ends[-1]
+
+    def add(self, start: datetime, minutes: float) -> datetime:
+        return EPOCH + timedelta(microseconds=self.add_micros(_micros(start), minutes))
+
+    def add_micros(self, t: int, minutes: float) -> int:
+        """``add`` on UTC microseconds since 1970 (what the bulk re-apply calls: kept inline)."""
+        span = 7
+        arrays = self.arrays
+        starts, ends, before, after = arrays[0], arrays[1], arrays[2], arrays[3]
+        if not starts or not starts[0] <= t < ends[-1]:
+            self._cover(EPOCH + timedelta(microseconds=t), span)
+        while True:
+            arrays = self.arrays
+            starts, ends, before, after = arrays[0], arrays[1], arrays[2], arrays[3]
+            i = bisect_right(ends, t)
+            if i < len(ends):
+                if minutes <= 0:
+                    # Zero minutes from a closed moment is the next opening, as help desks count it.
+                    return t if t > starts[i] else starts[i]
+                goal = before[i] + (t - starts[i] if t > starts[i] else 0) + round(minutes * 60_000_000)
+                j = bisect_left(after, goal)
+                if j < len(after):
+                    return starts[j] + goal - before[j]
+            if span >= MAX_SEARCH_DAYS:
+                raise CalendarError(f"no business time within {MAX_SEARCH_DAYS} days")
+            span = min(span * 4, MAX_SEARCH_DAYS)
+            self._cover(EPOCH + timedelta(microseconds=t), span)
+
+    def between(self, a: datetime, b: datetime) -> float:
+        ta, tb = _micros(a), _micros(b)
+        if not (self._covered(ta) and self._covered(tb)):
+            self._cover(a, 1)
+            self._cover(b, 1)
+        arrays = self.arrays
+        return (self._at(arrays, tb)[1] - self._at(arrays, ta)[1]) / 10**6 / 60
 
 
 CALENDAR_HOURS = None
