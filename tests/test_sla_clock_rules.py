@@ -330,3 +330,78 @@ def test_holidays_copy_from_a_country_and_remove(engine: Engine) -> None:
     assert removed == [date(2026, 3, 8)]  # International Women's Day, a Berlin holiday
     assert (date(2026, 4, 3), "Good Friday") in shown.holidays
     assert len(shown.holidays) == len(added) - 1
+
+
+# --- the app's 30 s tick records every clock, not only the earliest ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("priority", "events", "ticks", "expected"),
+    [
+        # Urgent (first 1 h, next 2 h, resolution 8 h), created Mon 09:00, nobody answers:
+        # first response due 10:00, resolution due 17:00; the 17:30 tick records the second one
+        ("urgent", [], [utc(23, 10, 30), utc(23, 17, 30)],
+         [("first_response", utc(23, 10), utc(23, 10, 30)), ("resolution", utc(23, 17), utc(23, 17, 30))]),
+        # the same with a single late tick: both at once
+        ("urgent", [], [utc(23, 18)],
+         [("first_response", utc(23, 10), utc(23, 18)), ("resolution", utc(23, 17), utc(23, 18))]),
+        # Urgent, answered 09:30 (met), customer writes 11:00: next response due 13:00, resolution 17:00
+        ("urgent", [("reply", utc(23, 9, 30)), ("customer", utc(23, 11))], [utc(23, 13, 5), utc(23, 17, 1)],
+         [("next_response", utc(23, 13), utc(23, 13, 5)), ("resolution", utc(23, 17), utc(23, 17, 1))]),
+        # Standard (first 12 h, next 12 h, resolution 48 h): answered 09:10 and pending until 14:00,
+        # 4 h 50 min paused: resolution due Wed 09:00 + 4 h 50 = Wed 13:50
+        ("normal", [("pending", utc(23, 9, 10)), ("open", utc(23, 14))], [utc(25, 13), utc(25, 14)],
+         [("resolution", utc(25, 13, 50), utc(25, 14))]),
+    ],
+)  # fmt: skip
+def test_the_tick_records_every_clock_breach(
+    engine: Engine,
+    priority: str,
+    events: list[tuple[str, datetime]],
+    ticks: list[datetime],
+    expected: list[tuple[str, datetime, datetime]],
+) -> None:
+    from dtc_tui.clock import FixedClock
+    from dtc_tui.ui.facades.app import AppFacade
+
+    ticket_id = new_ticket(engine, MON_0900, priority=priority)
+    for kind, at in events:
+        if kind == "reply":
+            ops.add_reply(engine, ticket_id, "On it", "ana", at)
+        elif kind == "customer":
+            ops.customer_message(engine, ticket_id, "Any news?", "Cleo", at)
+        elif kind == "pending":
+            ops.add_reply(engine, ticket_id, "Please send a photo", "ana", at, status_after="pending")
+        else:
+            ops.set_status(engine, ticket_id, kind, "ana", at)
+    clock = FixedClock(ticks[0])
+    facade = AppFacade(engine, "app", clock)  # one facade: its memo carries over between ticks
+    for tick in ticks:
+        clock.current = tick
+        facade.record_breaches()
+        facade.record_breaches()  # a second tick at the same moment records nothing twice
+    assert breaches(engine, ticket_id) == expected
+
+
+def test_a_write_that_makes_a_clock_late_records_it_and_the_tick_adds_nothing(engine: Engine) -> None:
+    """The tick records the first response; re-prioritising makes resolution late at once: the
+    write records it, and the next tick (which computes the changed ticket again) adds nothing."""
+    from dtc_tui.clock import FixedClock
+    from dtc_tui.ui.facades.app import AppFacade
+
+    ticket_id = new_ticket(engine, MON_0900)  # Standard: first response due 21:00, resolution Wed 09:00
+    clock = FixedClock(utc(23, 22))
+    facade = AppFacade(engine, "app", clock)
+    facade.record_breaches()
+    assert breaches(engine, ticket_id) == [("first_response", utc(23, 21), utc(23, 22))]
+    # urgent from 22:30: first response (1 h) due 10:00 and resolution (8 h) due 17:00, both past
+    ops.set_priority(engine, ticket_id, "urgent", "ana", utc(23, 22, 30))
+    expected = [
+        ("first_response", utc(23, 10), utc(23, 22, 30)),
+        ("resolution", utc(23, 17), utc(23, 22, 30)),
+        ("first_response", utc(23, 21), utc(23, 22)),
+    ]
+    assert breaches(engine, ticket_id) == expected
+    clock.current = utc(23, 22, 31)
+    assert facade.record_breaches() == 0
+    assert breaches(engine, ticket_id) == expected

@@ -6,7 +6,7 @@ The arithmetic lives in ``sla`` and ``business_hours``; this module only connect
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, literal
@@ -17,7 +17,7 @@ from dtc_tui.models import Customer, Holiday, SlaBreach, SlaPolicy, Ticket
 from dtc_tui.models.base import UTCDateTime, table_of
 from dtc_tui.services.common import settings
 from dtc_tui.services.tickets.business_hours import BusinessCalendar, CalendarError
-from dtc_tui.services.tickets.sla import Clock, Policy, TicketTimes, clocks, next_due, select_policy
+from dtc_tui.services.tickets.sla import FAR_FUTURE, Clock, Policy, TicketTimes, clocks, next_due, select_policy
 from dtc_tui.services.tickets.sla_validation import TARGETS, policy_problems
 
 log = logging.getLogger(__name__)
@@ -219,18 +219,50 @@ def record_due_breaches(session: Session, now: datetime) -> int:
     return len(rows)
 
 
-def record_every_breach(session: Session, now: datetime) -> int:
+class BreachMemo:
+    """What the app's tick learnt about each due ticket, so it need not compute every clock of every
+    breached ticket every 30 s: per ticket, the state it was checked in and when a clock of it can
+    next come due. A ticket is computed again when it changed (version, policy or summary), when
+    that moment comes, and at least every ``RECHECK`` (a policy change made by another process
+    moves due times without touching the ticket); ``forget()`` after a change made in this one.
+    """
+
+    RECHECK = timedelta(minutes=10)
+
+    def __init__(self) -> None:
+        self.seen: dict[int, tuple[tuple[Any, ...], datetime, datetime]] = {}
+
+    def forget(self) -> None:
+        self.seen.clear()
+
+    def wanted(self, ticket_id: int, key: tuple[Any, ...], now: datetime) -> bool:
+        known = self.seen.get(ticket_id)
+        return known is None or known[0] != key or now >= known[1] or now - known[2] >= self.RECHECK
+
+    def note(self, ticket_id: int, key: tuple[Any, ...], next_check: datetime, now: datetime) -> None:
+        self.seen[ticket_id] = (key, next_check, now)
+
+
+def record_every_breach(session: Session, now: datetime, memo: BreachMemo | None = None) -> int:
     """Record the breach of every clock past due on open tickets, not only the earliest one
-    (a resolution breach behind a breached first response): what ``sla check`` runs.
+    (a resolution breach behind a breached first response): what ``sla check`` and the app's
+    30 s tick run (the tick with a ``memo``, so a ticket is computed again only when it can have
+    a new breach).
 
     Only tickets whose earliest clock is due are read (a later clock cannot be due before it);
     clocks that stopped late were recorded by the write that stopped them.
     """
     recorded = record_due_breaches(session, now)
+    candidates = session.exec(
+        select(Ticket.id, Ticket.version, Ticket.policy_id, Ticket.next_due_at, Ticket.status).where(
+            col(Ticket.is_open), col(Ticket.due_sort_at) <= literal(now, UTCDateTime)
+        )
+    ).all()
+    keys = {row[0]: tuple(row[1:]) for row in candidates if row[0] is not None}
+    due_ids = [ticket_id for ticket_id, key in keys.items() if memo is None or memo.wanted(ticket_id, key, now)]
+    if not due_ids:
+        return recorded
     ctx = SlaContext(session)
-    due_ids = list(
-        session.exec(select(Ticket.id).where(col(Ticket.is_open), col(Ticket.due_sort_at) <= literal(now, UTCDateTime)))
-    )
     for start in range(0, len(due_ids), 500):
         chunk = due_ids[start : start + 500]
         known: set[tuple[int | None, str, datetime | None]] = {
@@ -243,6 +275,7 @@ def record_every_breach(session: Session, now: datetime) -> int:
         }
         rows = []
         for ticket in session.exec(select(Ticket).where(col(Ticket.id).in_(chunk))):
+            next_check = FAR_FUTURE
             for clock in ctx.clocks(ticket, now):
                 key = (ticket.id, clock.metric, clock.due_at)
                 if clock.state == "breached" and clock.due_at is not None and key not in known:
@@ -250,6 +283,10 @@ def record_every_breach(session: Session, now: datetime) -> int:
                     rows.append(
                         {"ticket_id": ticket.id, "metric": clock.metric, "due_at": clock.due_at, "recorded_at": now}
                     )
+                elif clock.running and clock.due_at is not None and clock.due_at > now:
+                    next_check = min(next_check, clock.due_at)
+            if memo is not None and ticket.id is not None:
+                memo.note(ticket.id, keys[ticket.id], next_check, now)
         if rows:
             session.execute(insert(table_of(SlaBreach)), rows)
             recorded += len(rows)

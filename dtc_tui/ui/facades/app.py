@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dtc_tui import db
 from dtc_tui.ui.facades.base import Facade
 
 
 class AppFacade(Facade):
+    _breach_memo: Any = None  # sla_store.BreachMemo, made on the first tick (imports stay lazy)
+
     # The services are imported on first call, as the app did before: starting stays cheap.
 
     def change_counters(self) -> dict[str, int]:
@@ -17,11 +21,15 @@ class AppFacade(Facade):
             return counters(session)
 
     def record_breaches(self) -> int:
-        """Record running SLA clocks that passed their due time (the app's tick, not only cron)."""
-        from dtc_tui.services.tickets.sla_store import record_due_breaches
+        """Record every SLA clock that passed its due time (the app's tick, not only cron): each
+        clock of a ticket, not only the earliest, as ``sla check`` does. A memo kept between ticks
+        spares recomputing tickets that cannot have a new breach yet."""
+        from dtc_tui.services.tickets.sla_store import BreachMemo, record_every_breach
 
+        if self._breach_memo is None:
+            self._breach_memo = BreachMemo()
         with db.write_session(self.engine) as session:
-            return record_due_breaches(session, self.now())
+            return record_every_breach(session, self.now(), self._breach_memo)
 
     def checkpoint(self) -> None:
         """Fold the WAL back into the database file (PASSIVE: never waits for other sessions)."""
