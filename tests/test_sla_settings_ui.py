@@ -3,7 +3,7 @@ re-applies open tickets; its look at 80x24 and 160x48."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, select
@@ -71,3 +71,149 @@ async def test_reached_from_the_command_palette(engine: Engine, clock: FixedCloc
         await pilot.pause()
         assert type(app.screen).__name__ == "SlaSettingsScreen"
         assert "Support hours" in screen_text(app)
+
+
+# --- setting a team up from the app alone --------------------------------------------------------
+
+
+async def _type(pilot, app, selector: str, text: str, *, clear: bool = False) -> None:  # type: ignore[no-untyped-def]
+    box = app.screen.query_one(selector)
+    box.focus()
+    await pilot.pause()
+    if clear:
+        await pilot.press("end", *["backspace"] * len(box.value))
+    for key in text:
+        await pilot.press({" ": "space", "-": "minus", ",": "comma", ":": "colon", "_": "underscore"}.get(key, key))
+    await pilot.pause()
+
+
+async def _pick(pilot, app, selector: str, label: str) -> None:  # type: ignore[no-untyped-def]
+    """Choose an option of a Select with the keyboard (open it, arrow down to the label, Enter)."""
+    select = app.screen.query_one(selector)
+    labels = [str(prompt) for prompt, _value in select._options]
+    select.focus()
+    await pilot.press("enter")
+    await pilot.pause()
+    await pilot.press(*["down"] * labels.index(label), "enter")
+    await pilot.pause()
+
+
+def _field_error(app, field: str) -> str:  # type: ignore[no-untyped-def]
+    return str(app.screen.query_one(f"#err-{field}").render())
+
+
+@pytest.mark.asyncio
+async def test_an_operator_sets_up_a_two_calendar_team_from_the_app(
+    engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    """Berlin and US/Pacific calendars with holidays copied from the `holidays` package, two
+    business-hours policies, all typed into the screen; bad input is refused on its field and kept.
+
+    Hand-computed due times (4 business hours of first response, both calendars Mon-Fri 09:00-17:00):
+    - returns ticket, created Thu 2026-12-24 16:00 Berlin (15:00 UTC): Thu 16:00-17:00 counts 1 h;
+      Fri 25th and Sat 26th are German holidays, Sunday is closed; Mon 28th 09:00 + 3 h = 12:00 CET
+      = **2026-12-28 11:00 UTC**.
+    - presales ticket, created Wed 2026-11-25 16:00 PST (Thu 00:00 UTC): Wed 16:00-17:00 counts 1 h;
+      Thu 26th is Thanksgiving; Fri 27th 09:00 + 3 h = 12:00 PST = **2026-11-27 20:00 UTC**.
+    """
+    from dtc_tui.models import BusinessCalendar, Holiday
+    from dtc_tui.services.tickets.detail import ticket_detail
+    from dtc_tui.services.tickets.queue import QueueQuery, TicketQueueSource
+
+    eu = ops.create_ticket(
+        engine, subject="Return label", channel="email", category="returns",
+        now=datetime(2026, 12, 24, 15, 0, tzinfo=UTC), actor="t",
+    )  # fmt: skip
+    us = ops.create_ticket(
+        engine, subject="Bulk price?", channel="chat", category="presales",
+        now=datetime(2026, 11, 26, 0, 0, tzinfo=UTC), actor="t",
+    )  # fmt: skip
+    app = make_app(engine, clock, settings)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.press("S")
+        await pilot.pause()
+        for name, search, zone, country in (
+            ("Berlin", "Berlin", "Europe/Berlin", "DE 2026"),
+            ("US West", "Los_Angeles", "America/Los_Angeles", "US 2026"),
+        ):
+            await pilot.press("C")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "CalendarForm"
+            await _type(pilot, app, "#f-name", name)
+            await _type(pilot, app, "#f-timezone", search)
+            await pilot.press("enter")  # picks the one match of the searchable list
+            await pilot.pause()
+            assert app.screen.query_one("#f-timezone").value == zone
+            # a bad row is refused on its field and kept as typed
+            await _type(pilot, app, "#f-day-6", "9am-1pm")
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert "bad time '9am'" in _field_error(app, "day-6")
+            assert app.screen.query_one("#f-day-6").value == "9am-1pm"
+            await _type(pilot, app, "#f-day-6", "", clear=True)
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert _field_error(app, "day-6") == ""
+            assert str(app.screen.query_one("#form-message").render()).startswith(
+                f"saved {name}: {zone}, mon-fri 09:00-17:00"
+            )
+            await _type(pilot, app, "#f-copy", country)
+            await pilot.press("enter")
+            await pilot.pause()
+            message = str(app.screen.query_one("#form-message").render())
+            count = 9 if country.startswith("DE") else 12  # the holidays package's 2026 lists
+            assert message == f"copied {count} holidays of {country}; open tickets re-applied"
+            await pilot.press("escape")
+            await pilot.pause()
+        for name, category, calendar in (("EU returns", "returns", "Berlin"), ("US presales", "presales", "US West")):
+            await pilot.press("a")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "PolicyForm"
+            await _type(pilot, app, "#f-name", name)
+            await _type(pilot, app, "#f-position", "0")
+            await _type(pilot, app, "#f-match_category", category)
+            await _type(pilot, app, "#f-first", "4h")
+            await _type(pilot, app, "#f-resolution", "-5")
+            await _pick(pilot, app, "#f-clock", f"business hours: {calendar}")
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert "must be positive" in _field_error(app, "resolution")  # refused by the one validation
+            assert app.screen.query_one("#f-first").value == "4h"  # input kept
+            await _type(pilot, app, "#f-resolution", "16h", clear=True)
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "SlaSettingsScreen"
+        text = screen_text(app)
+        assert "US presales" in text and "EU returns" in text and "business: Berlin" in text
+    with db.read_session(engine) as session:
+        zones = {c.name: c.timezone for c in session.execute(select(BusinessCalendar)).scalars()}
+        days = {
+            (c, h.day.isoformat())
+            for c, h in session.execute(
+                select(BusinessCalendar.name, Holiday).join(Holiday, Holiday.calendar_id == BusinessCalendar.id)
+            )
+        }
+        order = session.execute(select(SlaPolicy.name).order_by(SlaPolicy.position)).scalars().all()
+        audited = session.execute(select(AuditLog.entity, AuditLog.action)).all()
+        eu_ticket, us_ticket = session.get(Ticket, eu), session.get(Ticket, us)
+        eu_detail = ticket_detail(session, eu, clock.now())
+    assert zones["Berlin"] == "Europe/Berlin" and zones["US West"] == "America/Los_Angeles"
+    assert ("Berlin", "2026-12-25") in days and ("US West", "2026-11-26") in days
+    assert ("Berlin", "2026-11-26") not in days
+    assert order[:2] == ["US presales", "EU returns"]
+    assert ("business_calendar", "holidays_add") in audited and ("sla_policy", "create") in audited
+    # the hand-computed due times, stored at once (what the queue sorts on and `sla check` reads)
+    assert eu_ticket is not None and us_ticket is not None
+    assert (eu_ticket.next_due_metric, eu_ticket.next_due_at) == (
+        "first_response",
+        datetime(2026, 12, 28, 11, 0, tzinfo=UTC),
+    )
+    assert (us_ticket.next_due_metric, us_ticket.next_due_at) == (
+        "first_response",
+        datetime(2026, 11, 27, 20, 0, tzinfo=UTC),
+    )
+    # the ticket view and the queue agree with the stored summary
+    assert eu_detail is not None
+    assert {c.metric: c.due_at for c in eu_detail.clocks}["first_response"] == datetime(2026, 12, 28, 11, 0, tzinfo=UTC)
+    rows = TicketQueueSource(engine, QueueQuery(view="all_open", now=clock.now())).fetch(0, 50)
+    assert {r.id: r.next_due_at for r in rows}[us] == datetime(2026, 11, 27, 20, 0, tzinfo=UTC)

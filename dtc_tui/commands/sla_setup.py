@@ -25,19 +25,16 @@ def _minutes(value: int | None) -> str:
 
 
 def _target(value: str | None) -> int | None | str:
-    """'90', '1h30', 'none' -> minutes (None clears); unset options stay unset (the '' sentinel)."""
+    """'90', '1h30', 'none' -> minutes (None clears); unset options stay unset (the '' sentinel).
+    The syntax is the settings screen's (``sla_validation.parse_target``)."""
+    from dtc_tui.services.tickets.sla_validation import SlaSettingError, parse_target
+
     if value is None:
         return ""
-    text = value.strip().lower()
-    if text in ("none", "-", "off", ""):
-        return None
-    hours, sep, minutes = text.partition("h")
     try:
-        if sep:
-            return int(hours) * 60 + (int(minutes.rstrip("m")) if minutes.rstrip("m") else 0)
-        return int(text.rstrip("m"))
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r}: write minutes (90) or hours and minutes (1h30), or none") from exc
+        return parse_target(value)
+    except SlaSettingError as exc:
+        raise click.BadParameter(exc.problems[0][1]) from exc
 
 
 # --- policies --------------------------------------------------------------------------------

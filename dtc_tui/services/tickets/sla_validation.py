@@ -292,6 +292,19 @@ def policy_problems(values: dict[str, Any], *, calendar_has_hours: bool | None =
     return problems
 
 
+def parse_target(text: str | None, field_name: str = "target") -> int | None:
+    """A target as typed on the CLI or the settings screen: ``90`` (minutes), ``90m``, ``4h``,
+    ``1h30``; empty, ``none`` or ``-`` for no target. Raises ``SlaSettingError`` naming the field;
+    whether the number is allowed (positive) is ``policy_problems``'s to say."""
+    value = (text or "").strip().lower().replace(" ", "")
+    if value in ("", "none", "-", "off"):
+        return None
+    found = re.fullmatch(r"(?:(-?\d+)h)?(?:(-?\d+)m?)?", value)
+    if not found or (found.group(1) is None and found.group(2) is None):
+        raise SlaSettingError([(field_name, f"{text!r}: write minutes (90), hours (4h) or both (1h30), or none")])
+    return int(found.group(1) or 0) * 60 + int(found.group(2) or 0)
+
+
 def require(problems: list[tuple[str, str]]) -> None:
     if problems:
         raise SlaSettingError(problems)

@@ -1,4 +1,5 @@
-"""SLA settings: policies in match order (activate, reorder), calendars, and "test this policy".
+"""SLA settings: policies in match order (add, edit, activate, reorder), calendars (add, edit:
+weekly rows, time zone, holidays), and "test this policy".
 
 Data access goes through ``ui/facades/sla.SlaFacade``; every change is validated, audited and
 re-applied to the open tickets in one transaction by ``services/tickets/sla_admin``.
@@ -6,6 +7,7 @@ re-applied to the open tickets in one transaction by ``services/tickets/sla_admi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -15,11 +17,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from dtc_tui.services.common import periods
-from dtc_tui.services.tickets.sla_admin import PolicyView
+from dtc_tui.services.tickets.sla_admin import CalendarView, PolicyView
 from dtc_tui.services.tickets.sla_validation import SlaSettingError
 from dtc_tui.ui.facades.sla import SlaFacade
 from dtc_tui.ui.safe import safe, safe_block
 from dtc_tui.ui.screens.base import TitleBar
+from dtc_tui.ui.screens.tickets.sla_forms import CalendarForm, PolicyForm
 
 
 def _minutes(value: int | None) -> str:
@@ -45,11 +48,15 @@ class SlaSettingsScreen(Screen[None]):
         Binding("[", "move(-1)", "Up", id="sla.up"),
         Binding("]", "move(1)", "Down", id="sla.down"),
         Binding("t", "try_policy", "Test policy", id="sla.try"),
+        Binding("a", "add_policy", "Add policy", id="sla.policy.add"),
+        Binding("e", "edit", "Edit", id="sla.edit"),
+        Binding("C", "add_calendar", "Add calendar", id="sla.calendar.add"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.policies: list[PolicyView] = []
+        self.calendar_views: list[CalendarView] = []
 
     @property
     def facade(self) -> SlaFacade:
@@ -99,8 +106,12 @@ class SlaSettingsScreen(Screen[None]):
         if self.policies:
             table.move_cursor(row=min(max(row, 0), len(self.policies) - 1))
         calendars = self.query_one("#calendars", DataTable)
+        calendar_row = calendars.cursor_row
         calendars.clear()
-        for c in self.facade.calendars():
+        self.calendar_views = self.facade.calendars()
+        if self.calendar_views:
+            calendars.move_cursor(row=min(max(calendar_row, 0), len(self.calendar_views) - 1))
+        for c in self.calendar_views:
             calendars.add_row(safe(c.name), c.timezone, safe(c.weekly_text or "closed"), str(len(c.holidays)))
             warnings += [w for w in ([c.problem] if c.problem else []) + c.notes]
         self.query_one("#sla-message", Static).update(safe_block("\n".join(f"WARNING: {w}" for w in warnings)))
@@ -137,6 +148,43 @@ class SlaSettingsScreen(Screen[None]):
         self.facade.move_policy(policy.name, max(0, index + step))
         self.reload(keep=policy.name)
         self.say(f"{policy.name} moved; open tickets re-applied")
+
+    def current_calendar(self) -> CalendarView | None:
+        table = self.query_one("#calendars", DataTable)
+        if not self.calendar_views:
+            return None
+        return self.calendar_views[min(table.cursor_row, len(self.calendar_views) - 1)]
+
+    def _after_form(self, keep: str | None) -> Callable[[bool | None], None]:
+        def done(saved: bool | None) -> None:
+            self.reload(keep=keep)
+            if saved:
+                self.say("saved; open tickets re-applied")
+
+        return done
+
+    def action_add_policy(self) -> None:
+        names = [c.name for c in self.calendar_views]
+        self.app.push_screen(PolicyForm(self.facade, None, names), self._after_form(None))
+
+    def action_edit(self) -> None:
+        """Edit the policy under the cursor, or the calendar when the calendars table has focus."""
+        if self.query_one("#calendars", DataTable).has_focus:
+            calendar = self.current_calendar()
+            if calendar is not None:
+                self.app.push_screen(CalendarForm(self.facade, calendar), self._after_form(None))
+            return
+        policy = self.current()
+        if policy is not None:
+            names = [c.name for c in self.calendar_views]
+            self.app.push_screen(PolicyForm(self.facade, policy, names), self._after_form(policy.name))
+
+    def action_add_calendar(self) -> None:
+        self.app.push_screen(CalendarForm(self.facade, None), self._after_form(None))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_edit()
 
     def action_try_policy(self) -> None:
         self.query_one("#try-start", Input).focus()
