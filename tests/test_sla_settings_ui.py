@@ -217,3 +217,75 @@ async def test_an_operator_sets_up_a_two_calendar_team_from_the_app(
     assert {c.metric: c.due_at for c in eu_detail.clocks}["first_response"] == datetime(2026, 12, 28, 11, 0, tzinfo=UTC)
     rows = TicketQueueSource(engine, QueueQuery(view="all_open", now=clock.now())).fetch(0, 50)
     assert {r.id: r.next_due_at for r in rows}[us] == datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+
+
+@pytest.mark.asyncio
+async def test_edit_a_policy_and_a_calendar(engine: Engine, clock: FixedClock, settings: Settings) -> None:
+    """`e` on a policy renames it and changes a target; Enter on a calendar edits its rows and
+    holidays; each save is audited and re-applied to open tickets at once."""
+    from dtc_tui.models import BusinessCalendar, Holiday
+
+    now = clock.now()  # Fri 2026-11-20 14:00 UTC
+    ticket_id = ops.create_ticket(
+        engine, subject="Server down", channel="email", category="site_incident", now=now, actor="t"
+    )
+    app = make_app(engine, clock, settings)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.press("S")
+        await pilot.pause()
+        await pilot.press("e")  # the cursor is on the first policy, Site incident (first response 30 min)
+        await pilot.pause()
+        assert type(app.screen).__name__ == "PolicyForm"
+        assert app.screen.query_one("#f-first").value == "30"
+        await _type(pilot, app, "#f-name", "Site down", clear=True)
+        await _type(pilot, app, "#f-first", "1h30", clear=True)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "SlaSettingsScreen"
+        with db.read_session(engine) as session:
+            policy = session.execute(select(SlaPolicy).where(SlaPolicy.name == "Site down")).scalars().one()
+            ticket = session.get(Ticket, ticket_id)
+            change = session.execute(
+                select(AuditLog.before, AuditLog.after).where(AuditLog.entity == "sla_policy")
+            ).one()
+        assert policy.first_response_minutes == 90
+        assert ticket is not None and ticket.next_due_at == now + timedelta(minutes=90)  # re-applied at once
+        assert '"first_response_minutes": 30' in change[0] and '"name": "Site down"' in change[1]
+        app.screen.query_one("#calendars").focus()
+        await pilot.press("enter")  # the one calendar: Support hours
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CalendarForm"
+        assert app.screen.query_one("#f-day-1").value == "09:00-12:30, 13:30-18:00"
+        assert app.screen.query_one("#f-day-7").value == ""
+        await _type(pilot, app, "#f-day-1", "08:00-12:30, 12:00-18:00", clear=True)  # overlapping: refused
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "overlap" in _field_error(app, "day-1")
+        await _type(pilot, app, "#f-day-1", "08:00-12:30, 13:30-18:00", clear=True)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await _type(pilot, app, "#f-holiday", "2026-11-23 Staff day")
+        await pilot.press("enter")
+        await pilot.pause()
+        await _type(pilot, app, "#f-holiday", "23.11.2026")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "write the day as YYYY-MM-DD" in _field_error(app, "holiday")
+        assert app.screen.query_one("#f-holiday").value == "23.11.2026"
+        await _type(pilot, app, "#f-copy", "XX 2026")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "no holiday data for 'XX'" in _field_error(app, "copy")
+        await pilot.press("escape")
+        await pilot.pause()
+    with db.read_session(engine) as session:
+        calendar = session.execute(select(BusinessCalendar)).scalars().one()
+        holidays = session.execute(select(Holiday.day, Holiday.name)).all()
+        actions = (
+            session.execute(select(AuditLog.action).where(AuditLog.entity == "business_calendar").order_by(AuditLog.id))
+            .scalars()
+            .all()
+        )
+    assert '"mon": [["08:00", "12:30"], ["13:30", "18:00"]]' in calendar.weekly_hours
+    assert [(d.isoformat(), n) for d, n in holidays] == [("2026-11-23", "Staff day")]
+    assert actions == ["update", "holidays_add"]
