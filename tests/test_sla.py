@@ -232,3 +232,38 @@ def test_the_fast_reapply_summary_is_the_engines(times: TicketTimes, metric: str
             times.paused_minutes,
         )
         assert (strip(engine.due_at), engine.metric, strip(engine.risk_at)) == fast
+
+
+# --- docs/tickets.md's worked examples, as written there ------------------------------------------
+
+
+def _doc_calendar(zone: str, hours: str, holidays: tuple[str, ...] = ()) -> BusinessCalendar:
+    from datetime import date
+
+    from dtc_tui.services.tickets.sla_validation import check_weekly_text, week_to_json
+
+    checked = check_weekly_text(hours)
+    assert not checked.errors
+    return BusinessCalendar.from_json(zone, week_to_json(checked.week), {date.fromisoformat(d) for d in holidays})
+
+
+@pytest.mark.parametrize(
+    ("example", "zone", "hours", "holidays", "created", "minutes", "due"),
+    [
+        ("1 first response", "Europe/Berlin", "mon-fri 09:00-12:30, 13:30-18:00", (),
+         datetime(2026, 3, 27, 15, 0, tzinfo=UTC), 240, datetime(2026, 3, 30, 9, 0, tzinfo=UTC)),
+        ("1 resolution", "Europe/Berlin", "mon-fri 09:00-12:30, 13:30-18:00", (),
+         datetime(2026, 3, 27, 15, 0, tzinfo=UTC), 960, datetime(2026, 3, 31, 14, 0, tzinfo=UTC)),
+        ("2 Thanksgiving", "America/Los_Angeles", "mon-fri 08:00-17:00", ("2026-11-26",),
+         datetime(2026, 11, 26, 0, 0, tzinfo=UTC), 240, datetime(2026, 11, 27, 19, 0, tzinfo=UTC)),
+        ("4 Berlin at Christmas", "Europe/Berlin", "mon-fri 09:00-17:00", ("2026-12-25", "2026-12-26"),
+         datetime(2026, 12, 24, 15, 0, tzinfo=UTC), 240, datetime(2026, 12, 28, 11, 0, tzinfo=UTC)),
+        ("4 US West at Thanksgiving", "America/Los_Angeles", "mon-fri 09:00-17:00", ("2026-11-26",),
+         datetime(2026, 11, 26, 0, 0, tzinfo=UTC), 240, datetime(2026, 11, 27, 20, 0, tzinfo=UTC)),
+    ],
+)  # fmt: skip
+def test_the_worked_examples_of_the_docs(
+    example: str, zone: str, hours: str, holidays: tuple[str, ...], created: datetime, minutes: int, due: datetime
+) -> None:
+    calendar = _doc_calendar(zone, hours, holidays)
+    assert calendar.add_minutes(created, minutes) == due, example
