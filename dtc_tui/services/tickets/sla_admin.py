@@ -319,13 +319,13 @@ def _write_summaries(session: Session, raw: bool, moved: list[tuple[Any, ...]], 
         try:
             sets = ", ".join(f"{name} = ?" for name in _SUMMARY)
             if moved:
-                connection.exec_driver_sql(f"UPDATE ticket SET policy_id = ?, {sets} WHERE id = ?", moved)  # type: ignore[arg-type]
+                connection.exec_driver_sql(f"UPDATE ticket SET policy_id = ?, {sets} WHERE id = ?", moved)
             if changes:
-                connection.exec_driver_sql(f"UPDATE ticket SET {sets} WHERE id = ?", changes)  # type: ignore[arg-type]
+                connection.exec_driver_sql(f"UPDATE ticket SET {sets} WHERE id = ?", changes)
             for sql in rebuilt:
                 connection.exec_driver_sql(sql)
         finally:
-            connection.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
+            connection.exec_driver_sql(f"PRAGMA cache_size={int(cache or -2000)}")
         return
     table = table_of(Ticket)
     for names, rows in ((("policy_id", *_SUMMARY), moved), (_SUMMARY, changes)):

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, literal
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from dtc_tui.models import BusinessCalendar as CalendarRow
@@ -253,10 +254,10 @@ def record_every_breach(session: Session, now: datetime, memo: BreachMemo | None
     clocks that stopped late were recorded by the write that stopped them.
     """
     recorded = record_due_breaches(session, now)
-    candidates = session.exec(
-        select(Ticket.id, Ticket.version, Ticket.policy_id, Ticket.next_due_at, Ticket.status).where(
-            col(Ticket.is_open), col(Ticket.due_sort_at) <= literal(now, UTCDateTime)
-        )
+    candidates = session.execute(
+        core_select(  # five columns: sqlmodel's select is typed for four
+            col(Ticket.id), col(Ticket.version), col(Ticket.policy_id), col(Ticket.next_due_at), col(Ticket.status)
+        ).where(col(Ticket.is_open), col(Ticket.due_sort_at) <= literal(now, UTCDateTime))
     ).all()
     keys = {row[0]: tuple(row[1:]) for row in candidates if row[0] is not None}
     due_ids = [ticket_id for ticket_id, key in keys.items() if memo is None or memo.wanted(ticket_id, key, now)]

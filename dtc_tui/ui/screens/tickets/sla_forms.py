@@ -145,16 +145,17 @@ class PolicyForm(_Form):
                 ("match_tier", "Customer tier", p.match_tier if p else "", "vip,standard; empty = any"),
             ):
                 yield from self.row(field, label, Input(value, placeholder=hint, id=f"f-{field}", compact=True))
-            for field, label, value in (
+            targets: tuple[tuple[str, str, int | None], ...] = (
                 ("first", "First response", p.first_response_minutes if p else None),
                 ("next", "Next response", p.next_response_minutes if p else None),
                 ("resolution", "Resolution", p.resolution_minutes if p else None),
-            ):
+            )
+            for field, label, minutes in targets:
                 yield from self.row(
                     field,
                     label,
                     Input(
-                        _minutes_text(value), placeholder="90, 4h, 1h30; empty = none", id=f"f-{field}", compact=True
+                        _minutes_text(minutes), placeholder="90, 4h, 1h30; empty = none", id=f"f-{field}", compact=True
                     ),
                 )
             options = [("24/7 (calendar hours)", "")] + [(f"business hours: {name}", name) for name in self.calendars]
