@@ -44,6 +44,7 @@ class Settings:
     operator: str = field(default_factory=_default_operator)
     theme: str = "textual-dark"
     language: str = ""  # "en" or "zh-CN"; empty: from the locale (LANG=zh_CN.UTF-8 -> zh-CN), see i18n.py
+    glyphs: str = "auto"  # state glyphs: auto (ASCII on the Linux console, TERM=linux) | unicode | ascii
     tick_seconds: float = 1.0
     sync_seconds: float = 1.0
     default_escalation_owner: str = ""

@@ -22,7 +22,9 @@ from dtc_tui.clock import Clock, SystemClock
 from dtc_tui.config import Settings
 from dtc_tui.errors import UserError
 from dtc_tui.services.overview.targets import Target
+from dtc_tui.ui import states
 from dtc_tui.ui.commands import AreaCommands
+from dtc_tui.ui.cursor_colours import cursor_variables
 from dtc_tui.ui.facades import Facades
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.help import HelpScreen, format_key
@@ -111,6 +113,15 @@ class DtcApp(App[None]):
         self._mail_errors: dict[str, str] = {}
         self._background_busy: set[str] = set()
         self._file_identity = db.file_identity(engine)  # watched on every sync poll
+        # Glyphs beside colours (ui/states.py); Textual has taken NO_COLOR out of the environment by now.
+        states.configure(ascii=states.wants_ascii(self.settings.glyphs), no_color=self.no_color)
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables plus the cursor colours that meet 4.5:1 on it (ui/cursor_colours.py)."""
+        variables = super().get_css_variables()
+        variables.update(cursor_variables(variables))
+        self.theme_variables = variables
+        return variables
 
     @property
     def operator(self) -> str:

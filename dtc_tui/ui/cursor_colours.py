@@ -1,0 +1,74 @@
+"""The cursor row's colours for every theme, as CSS variables (``$dtc-cursor-*``).
+
+Textual's themes put the cursor on ``$accent`` (orange in textual-dark) under the normal text
+colour: about 1.5:1, and in ansi-dark a green bar under red "breached" text. Here the cursor
+takes the theme's own block-cursor background, and the text on it is black or white, whichever
+reaches the higher WCAG contrast (at least 4.58:1 on any colour). 16-colour themes (whose colours
+are the terminal's, so cannot be measured) get a fixed pair that is never red or green.
+"""
+
+from __future__ import annotations
+
+from textual.color import Color
+
+MIN_CONTRAST = 4.5
+ANSI_CURSOR = {
+    "dtc-cursor-background": "ansi_white",
+    "dtc-cursor-foreground": "ansi_black",
+    "dtc-cursor-blurred-background": "ansi_bright_black",
+    "dtc-cursor-blurred-foreground": "ansi_bright_white",
+}
+BLACK, WHITE = Color(0, 0, 0), Color(255, 255, 255)
+
+
+def luminance(colour: Color) -> float:
+    """WCAG 2 relative luminance."""
+
+    def channel(value: int) -> float:
+        v = value / 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(colour.r) + 0.7152 * channel(colour.g) + 0.0722 * channel(colour.b)
+
+
+def contrast(a: Color, b: Color) -> float:
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def best_text(background: Color) -> Color:
+    return BLACK if contrast(BLACK, background) >= contrast(WHITE, background) else WHITE
+
+
+def cursor_variables(variables: dict[str, str]) -> dict[str, str]:
+    """``$dtc-cursor-background/-foreground`` (focused) and ``-blurred-`` ones from a theme's variables."""
+    raw = variables.get("block-cursor-background") or variables.get("primary", "")
+    try:
+        background = Color.parse(raw)
+        base = Color.parse(variables.get("background", "#000000"))
+    except Exception:
+        return dict(ANSI_CURSOR)
+    if background.ansi is not None or base.ansi is not None:
+        return {**ANSI_CURSOR, **_blurred_for_widgets(ANSI_CURSOR)}
+    background = base.blend(background.with_alpha(1.0), background.a)  # an alpha cursor, as drawn
+    blurred = base.blend(background, 0.55)
+    ours = {
+        "dtc-cursor-background": background.hex,
+        "dtc-cursor-foreground": best_text(background).hex,
+        "dtc-cursor-blurred-background": blurred.hex,
+        "dtc-cursor-blurred-foreground": best_text(blurred).hex,
+    }
+    # Textual's own lists (DataTable, OptionList: orders, SLA settings, pickers) use the block cursor.
+    return {
+        **ours,
+        "block-cursor-background": ours["dtc-cursor-background"],
+        "block-cursor-foreground": ours["dtc-cursor-foreground"],
+        **_blurred_for_widgets(ours),
+    }
+
+
+def _blurred_for_widgets(ours: dict[str, str]) -> dict[str, str]:
+    return {
+        "block-cursor-blurred-background": ours["dtc-cursor-blurred-background"],
+        "block-cursor-blurred-foreground": ours["dtc-cursor-blurred-foreground"],
+    }
