@@ -8,7 +8,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from dtc_tui.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from dtc_tui.ui.app import DtcApp
@@ -56,7 +58,7 @@ class AreaScreen(Screen[Any]):
     def compose(self) -> ComposeResult:
         yield TitleBar(self._title(""), id="title-bar")
         yield from self.compose_body()
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

@@ -70,8 +70,12 @@ class WindowTable(Widget, can_focus=True):
     DEFAULT_CSS = """
     WindowTable { height: 1fr; }
     WindowTable > .window-table--header { text-style: bold; background: $panel; }
-    WindowTable > .window-table--cursor { background: $accent 60%; }
-    WindowTable:focus > .window-table--cursor { background: $accent; }
+    WindowTable > .window-table--cursor {
+        background: $dtc-cursor-blurred-background; color: $dtc-cursor-blurred-foreground;
+    }
+    WindowTable:focus > .window-table--cursor {
+        background: $dtc-cursor-background; color: $dtc-cursor-foreground; text-style: bold;
+    }
     WindowTable > .window-table--marked { background: $secondary 35%; }
     WindowTable > .window-table--empty { color: $text-muted; }
     """
@@ -392,7 +396,10 @@ class WindowTable(Widget, can_focus=True):
         segments = list(text.render(console))
         strip = Strip(segments).adjust_cell_length(width, self.rich_style)
         if index == self.cursor:
-            strip = strip.apply_style(self.get_component_rich_style("window-table--cursor"))
+            # The cursor's colours replace the cells' (a red "! -1d3h" stays "!" on the cursor bar),
+            # so its contrast is the one measured per theme (ui/cursor_colours.py).
+            cursor = self.get_component_rich_style("window-table--cursor")
+            strip = Strip(Segment.apply_style(segments, post_style=cursor)).adjust_cell_length(width, cursor)
         elif marked:
             strip = strip.apply_style(self.get_component_rich_style("window-table--marked"))
         else:

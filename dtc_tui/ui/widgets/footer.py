@@ -1,0 +1,138 @@
+"""The footer of every screen: ``? Keys`` first, then the screen's shown keys that fit whole.
+
+Textual's own footer lays every shown binding out in a row and lets the last ones run under the
+command-palette hint, so at 80 columns it showed cut words ("q Qu") and remains of the hidden
+ones ("^p palettev"); bindings in a group ran into the next ("raci Rolespace Clear"). This one
+shows ``? Keys`` (the full list) first, then each shown binding in the screen's order while it fits
+whole, a group as one entry ("r/a/c/i Role"), and the palette hint on the right. What does not fit
+stays in the help (``?``) and the palette (``ctrl+p``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.events import Resize
+from textual.widget import Widget
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+HELP_ACTIONS = ("help", "app.help")
+PALETTE_WIDTH = 12  # "▏^p palette" and a cell of room
+
+
+@dataclass(frozen=True)
+class FooterEntry:
+    key: str
+    display: str
+    description: str
+    action: str
+    enabled: bool
+    tooltip: str
+
+    @property
+    def width(self) -> int:
+        """Cells in the compact footer: key, a space, description, the gap after it."""
+        return len(self.display) + 1 + len(self.description) + 1
+
+
+def footer_entries(widget: Widget) -> list[FooterEntry]:
+    """What the footer would show, in order, before fitting: help first, one entry per action
+    (or per group), only bindings with ``show=True`` (help is always there)."""
+    app = widget.app
+    entries: list[FooterEntry] = []
+    seen: set[str] = set()
+    groups: dict[str, list[str]] = {}
+    help_entry: FooterEntry | None = None
+    for key, active in widget.screen.active_bindings.items():
+        binding = active.binding
+        if binding.action in HELP_ACTIONS:
+            if help_entry is None:
+                help_entry = FooterEntry(
+                    key, app.get_key_display(binding), binding.description or "Keys", binding.action, True, ""
+                )
+            continue
+        if not binding.show or not binding.description or binding.action in seen:
+            continue
+        if key == app.COMMAND_PALETTE_BINDING:
+            continue
+        seen.add(binding.action)
+        group = binding.group
+        if group is not None:
+            displays = groups.setdefault(group.description, [])
+            displays.append(app.get_key_display(binding))
+            if len(displays) > 1:
+                continue
+            entries.append(FooterEntry(key, "", group.description, binding.action, active.enabled, binding.description))
+            continue
+        entries.append(
+            FooterEntry(
+                key, app.get_key_display(binding), binding.description, binding.action, active.enabled, active.tooltip
+            )
+        )
+    entries = [
+        FooterEntry(e.key, "/".join(groups[e.description]), e.description, e.action, e.enabled, e.tooltip)
+        if e.display == "" and e.description in groups
+        else e
+        for e in entries
+    ]
+    return ([help_entry] if help_entry else []) + entries
+
+
+def fitting(entries: list[FooterEntry], width: int) -> list[FooterEntry]:
+    """The entries that fit whole in ``width`` cells, in order (the first that does not fit ends it)."""
+    room = width - PALETTE_WIDTH
+    shown: list[FooterEntry] = []
+    for entry in entries:
+        if entry.width > room:
+            break
+        shown.append(entry)
+        room -= entry.width
+    return shown
+
+
+class KeysFooter(Footer):
+    """A compact footer that never cuts a word; see the module's docstring."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("compact", True)
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._fitted_width = 0
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        width = self.size.width or self.app.size.width
+        self._fitted_width = width
+        yield from self._keys(fitting(footer_entries(self), width))
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
+            active = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+            if active is not None:
+                binding = active.binding
+                yield FooterKey(
+                    binding.key,
+                    self.app.get_key_display(binding),
+                    binding.description,
+                    binding.action,
+                    classes="-command-palette",
+                    disabled=not active.enabled,
+                    tooltip=binding.tooltip or binding.description,
+                )
+
+    def _keys(self, entries: list[FooterEntry]) -> Iterator[FooterKey]:
+        for entry in entries:
+            key = FooterKey(
+                entry.key,
+                entry.display,
+                entry.description,
+                entry.action,
+                disabled=not entry.enabled,
+                tooltip=entry.tooltip,
+            )
+            yield key.data_bind(compact=Footer.compact)
+
+    def on_resize(self, event: Resize) -> None:
+        if self._bindings_ready and event.size.width != self._fitted_width:
+            self.call_after_refresh(self.recompose)
