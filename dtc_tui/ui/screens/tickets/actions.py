@@ -29,7 +29,7 @@ TICKET_BINDINGS: list[BindingType] = [
     Binding("t", "tags", "Tags", show=False, id="tickets.tags"),
     Binding("r", "reply", "Reply", id="tickets.reply"),
     Binding("n", "note", "Note", show=False, id="tickets.note"),
-    Binding("e", "escalate", "Escalate", id="tickets.escalate"),
+    Binding("e", "escalate", "Escalate", show=False, id="tickets.escalate"),
     Binding("A", "auto_assign", "Auto-assign", show=False, id="tickets.auto_assign"),
     Binding("u", "undo", "Undo", show=False, id="tickets.undo"),
 ]

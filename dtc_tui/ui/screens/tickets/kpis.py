@@ -10,18 +10,16 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Sparkline, Static
+from textual.widgets import Sparkline, Static
 
 from dtc_tui.services.tickets.kpis import GROUPS, KpiReport
+from dtc_tui.ui import states
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import TitleBar
+from dtc_tui.ui.widgets.footer import KeysFooter
 from dtc_tui.ui.widgets.vim import VimScroll
 
 PERIODS = ("today", "7d", "30d", "90d")  # the presets [ and ] step through, in the period language
-
-
-def ok_style(ok: bool | None) -> str:
-    return "" if ok is None else ("green" if ok else "bold red")
 
 
 class KpiScreen(Screen[None]):
@@ -52,7 +50,7 @@ class KpiScreen(Screen[None]):
             yield Static(id="spark-label")
             yield Sparkline([], id="breach-spark")
             yield Static(id="kpi-groups")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.reload_data()
@@ -84,7 +82,7 @@ class KpiScreen(Screen[None]):
         for column in ("KPI", "Value", "Target", "Previous"):
             table.add_column(column, no_wrap=True)
         for kpi, prev in zip(r.overall.kpis, r.previous.kpis, strict=True):
-            table.add_row(kpi.label, Text(kpi.text(), style=ok_style(kpi.ok)), kpi.target_text(), prev.text())
+            table.add_row(kpi.label, states.verdict(kpi.ok, kpi.text()), kpi.target_text(), prev.text())
         backlog = (
             "no open tickets"
             if r.backlog_median_age_hours is None
@@ -99,7 +97,7 @@ class KpiScreen(Screen[None]):
         )
         summary: list = [table, Text(backlog), Text(counts_line)]
         for warning in r.warnings:
-            summary.append(Text("WARNING: " + warning, style="bold red"))
+            summary.append(states.mark("breached", "WARNING: " + warning))
         from rich.console import Group
 
         self.query_one("#kpi-summary", Static).update(Group(*summary))
@@ -127,7 +125,7 @@ class KpiScreen(Screen[None]):
             groups.add_row(
                 safe(name),
                 str(kpis.tickets_created),
-                *[Text(kpis.get(k).text(), style=ok_style(kpis.get(k).ok)) for k in keys],
+                *[states.verdict(kpis.get(k).ok, kpis.get(k).text()) for k in keys],
             )
         self.query_one("#kpi-groups", Static).update(groups)
 

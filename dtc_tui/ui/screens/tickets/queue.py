@@ -21,27 +21,33 @@ from dtc_tui.services.tickets.queue import (
     QueueQuery,
     QueueRow,
 )
+from dtc_tui.ui import states
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import AreaScreen
 from dtc_tui.ui.screens.tickets.actions import TICKET_BINDINGS, TicketActions
 from dtc_tui.ui.widgets.window_table import Column, WindowTable
 
 PRIORITY_STYLE = {"urgent": "bold red", "high": "yellow", "normal": "", "low": "dim"}
-SLA_STYLE = {"breached": "bold red", "at_risk": "bold yellow", "ok": "green", "paused": "dim", "met": "dim"}
 
 
 def sla_cell(row: QueueRow, now: datetime) -> Text:
+    """The next SLA clock: ``! -1d3h`` breached, ``~ 2h10m`` at risk, ``4h00m`` running, ``✓`` met."""
     state = sla.display_state(now, row.next_due_at, row.next_risk_at, row.status)
     if state == "paused":
-        return Text("paused", style=SLA_STYLE["paused"])
-    if state in ("none", "met"):
+        return Text("paused", style="dim")
+    if state == "met":
+        return states.mark("met", "", sep="")
+    if state == "none":
         return Text("-", style="dim")
-    return Text(sla.format_remaining(now, row.next_due_at), style=SLA_STYLE[state])
+    remaining = sla.format_remaining(now, row.next_due_at)
+    if state in ("breached", "at_risk"):
+        return states.mark(state, remaining)
+    return Text(remaining, style=states.style("met"))
 
 
 QUEUE_COLUMNS = [
     Column("id", "#", 6, lambda r, n: Text(str(r.id)), align="right"),
-    Column("sla", "SLA", 8, sla_cell, align="right"),
+    Column("sla", "SLA", 9, sla_cell, align="right"),
     Column("priority", "Prio", 6, lambda r, n: Text(r.priority, style=PRIORITY_STYLE.get(r.priority, ""))),
     Column("channel", "Channel", 9, lambda r, n: Text(r.channel), drop=3),
     Column("language", "Lang", 4, lambda r, n: Text(r.language), drop=4),
@@ -62,11 +68,11 @@ class TicketsScreen(TicketActions, AreaScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         *TICKET_BINDINGS,
         Binding("slash", "filter", "Filter", id="tickets.filter"),
-        Binding("K", "kpis", "KPIs", id="tickets.kpis"),
+        Binding("K", "kpis", "KPIs", show=False, id="tickets.kpis"),
         Binding("O", "orders", "Orders", show=False, id="tickets.orders"),
         Binding("S", "sla_settings", "SLA settings", show=False, id="tickets.sla_settings"),  # palette, help
         Binding("v", "next_view", "View", id="tickets.view"),
-        Binding("o", "next_sort", "Sort", id="tickets.sort"),
+        Binding("o", "next_sort", "Sort", show=False, id="tickets.sort"),
         Binding("escape", "clear_filter", "Clear", show=False, id="tickets.clear"),
     ]
     HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [

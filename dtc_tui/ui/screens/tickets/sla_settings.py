@@ -14,7 +14,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from dtc_tui.services.common import periods
 from dtc_tui.services.tickets.sla_admin import CalendarView, PolicyView
@@ -23,6 +23,7 @@ from dtc_tui.ui.facades.sla import SlaFacade
 from dtc_tui.ui.safe import safe, safe_block
 from dtc_tui.ui.screens.base import TitleBar
 from dtc_tui.ui.screens.tickets.sla_forms import CalendarForm, PolicyForm
+from dtc_tui.ui.widgets.footer import KeysFooter
 
 
 def _minutes(value: int | None) -> str:
@@ -71,7 +72,7 @@ class SlaSettingsScreen(Screen[None]):
         yield Input(placeholder="test the policy: start time, e.g. 2026-03-27T16:00+01:00", id="try-start")
         yield Static(id="try-result")
         yield Static(id="sla-message")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         policies = self.query_one("#policies", DataTable)

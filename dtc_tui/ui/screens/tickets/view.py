@@ -11,20 +11,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from dtc_tui.services.common import presence
 from dtc_tui.services.mail.outbox import OutboxView
 from dtc_tui.services.mail.parse import QUOTE_MARKER
 from dtc_tui.services.tickets import sla
 from dtc_tui.services.tickets.detail import TicketDetail
+from dtc_tui.ui import states
 from dtc_tui.ui.safe import safe, safe_block
 from dtc_tui.ui.screens.base import TitleBar
 from dtc_tui.ui.screens.tickets.actions import TICKET_BINDINGS, TicketActions
+from dtc_tui.ui.widgets.footer import KeysFooter
 from dtc_tui.ui.widgets.vim import VimScroll
 
 PRESENCE_SECONDS = 5.0
-CLOCK_STYLE = {"ok": "green", "at_risk": "bold yellow", "breached": "bold red", "met": "dim green", "paused": "dim"}
+CLOCK_STYLE = {"ok": "green", "paused": "dim"}  # breached / at risk / met: the shared glyphs (ui/states.py)
 METRIC_LABEL = {"first_response": "First response", "next_response": "Next response", "resolution": "Resolution"}
 MAIL_STYLE = {"sent": "green", "failed": "bold red", "retrying": "yellow", "queued": "dim", "sending": "dim"}
 KIND_STYLE = {"customer": "bold cyan", "reply": "bold green", "note": "bold yellow"}
@@ -71,7 +73,7 @@ class TicketScreen(TicketActions, Screen[None]):
             yield Static(id="ticket-clocks", classes="section")
             yield Static(id="ticket-thread", classes="section")
             yield Static(id="ticket-events", classes="section")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.reload_data()
@@ -179,7 +181,7 @@ class TicketScreen(TicketActions, Screen[None]):
                 _minutes(clock.target_minutes),
                 due,
                 left,
-                Text(clock.state.replace("_", " "), style=CLOCK_STYLE.get(clock.state, "")),
+                _clock_state(clock.state),
             )
         if not clocks:
             table.add_row("no SLA policy applies", "", "", "", "")
@@ -264,3 +266,11 @@ class TicketScreen(TicketActions, Screen[None]):
 def _minutes(value: int) -> str:
     hours, minutes = divmod(value, 60)
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
+
+
+def _clock_state(state: str) -> Text:
+    """``! breached``, ``~ at risk``, ``✓ met``; running and paused clocks as words."""
+    word = state.replace("_", " ")
+    if state in ("breached", "at_risk", "met"):
+        return states.mark(state, word)
+    return Text(word, style=CLOCK_STYLE.get(state, ""))
