@@ -22,11 +22,12 @@ from dtc_tui.services.inventory import stock_state as inventory
 from dtc_tui.services.inventory.board import BOARD_FILTER, SORTS, Board, BoardFilter, BoardRow
 from dtc_tui.services.inventory.rules import STATE_LABELS
 from dtc_tui.services.overview.targets import CampaignTarget, PurchaseOrderTarget, SkuTarget, Target
+from dtc_tui.ui import states
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import AreaScreen
 from dtc_tui.ui.screens.inventory.forms import ReceiveForm, SkuParamsForm
 from dtc_tui.ui.screens.inventory.purchase_orders import PoListScreen
-from dtc_tui.ui.screens.inventory.sku_detail import STATE_STYLE, HealthScreen, SkuDetailScreen, days_text, state_text
+from dtc_tui.ui.screens.inventory.sku_detail import HealthScreen, SkuDetailScreen, days_text, state_text
 from dtc_tui.ui.widgets.window_table import Column, ListSource, WindowTable
 
 VIEWS: dict[str, tuple[str, BoardFilter]] = {
@@ -46,8 +47,9 @@ def _out_in(row: BoardRow, now: datetime) -> Text:
     days = row.plan.days_to_stockout
     if days is None:
         return Text("-", style="dim")
-    style = "bold red" if days < row.lead_time else ""
-    return Text(f"{days}d" if days < 1000 else ">999d", style=style)
+    text = f"{days}d" if days < 1000 else ">999d"
+    # Sooner than a new order could arrive: "!" (the state column says what to do about it).
+    return states.mark("breached", text) if days < row.lead_time else Text(text)
 
 
 def _action(row: BoardRow, now: datetime) -> Text:
@@ -65,13 +67,14 @@ def _velocity(row: BoardRow, now: datetime) -> Text:
 
 
 # One column list; on a narrow terminal the columns with a drop rank go first (highest first), so
-# 80 columns show state, SKU, name, warehouse, available, velocity, days to stock-out, ROP and action.
+# 80 columns show state, SKU, name (17 cells, before any minor column), warehouse, available,
+# velocity, days to stock-out and action; ROP from 87 columns.
 BOARD_COLUMNS = [
-    Column("state", "State", 5, lambda r, n: state_text(r.state, short=True)),
+    Column("state", "State", 6, lambda r, n: state_text(r.state, short=True)),
     Column("code", "SKU", 11, lambda r, n: safe(r.code)),
-    Column("name", "Name", 10, lambda r, n: safe(r.name), flex=2),
-    Column("abc", "Cl", 2, lambda r, n: Text(r.abc, style="bold" if r.abc == "A" else ""), drop=1),
-    Column("supplier", "Supplier", 12, lambda r, n: safe(r.supplier), flex=1, drop=6),
+    Column("name", "Name", 17, lambda r, n: safe(r.name), flex=2),
+    Column("abc", "Cl", 2, lambda r, n: Text(r.abc, style="bold" if r.abc == "A" else ""), drop=2),
+    Column("supplier", "Supplier", 12, lambda r, n: safe(r.supplier), flex=1, drop=7),
     Column("warehouse", "WH", 4, lambda r, n: safe(r.warehouse)),
     Column("available", "Avail", 6, lambda r, n: _int(r.available), align="right"),
     Column(
@@ -80,12 +83,12 @@ BOARD_COLUMNS = [
         7,
         lambda r, n: _int(r.plan.inbound) if r.plan.inbound else Text("-", style="dim"),
         align="right",
-        drop=2,
+        drop=3,
     ),
     Column("velocity", "/day", 5, _velocity, align="right"),
-    Column("cover", "Cover", 6, lambda r, n: days_text(r.plan.cover_days), align="right", drop=3),
+    Column("cover", "Cover", 6, lambda r, n: days_text(r.plan.cover_days), align="right", drop=4),
     Column("out_in", "Out in", 6, _out_in, align="right"),
-    Column("lead", "Lead", 4, lambda r, n: Text(f"{r.lead_time}d"), align="right", drop=4),
+    Column("lead", "Lead", 4, lambda r, n: Text(f"{r.lead_time}d"), align="right", drop=5),
     Column(
         "reorder_by",
         "Order by",
@@ -93,9 +96,10 @@ BOARD_COLUMNS = [
         lambda r, n: Text(
             str(r.plan.reorder_by or "-"), style="red" if r.plan.reorder_by and r.plan.reorder_by <= n.date() else ""
         ),
-        drop=5,
+        drop=6,
     ),
-    Column("rop", "ROP", 6, lambda r, n: _int(r.plan.reorder_point), align="right"),
+    # The reorder point goes last of all (drop 1), so that at 80 columns the name gets 17 cells.
+    Column("rop", "ROP", 6, lambda r, n: _int(r.plan.reorder_point), align="right", drop=1),
     Column("action", "Action", 16, _action, flex=1),
 ]
 
@@ -112,14 +116,14 @@ class InventoryScreen(AreaScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="inventory.filter"),
         Binding("v", "next_view", "View", id="inventory.view"),
-        Binding("o", "next_sort", "Sort", id="inventory.sort"),
-        Binding("w", "toggle_totals", "By WH/total", id="inventory.totals"),
+        Binding("o", "next_sort", "Sort", show=False, id="inventory.sort"),
+        Binding("w", "toggle_totals", "By WH/total", show=False, id="inventory.totals"),
         Binding("b", "buy", "Draft PO", id="inventory.buy"),
         Binding("t", "transfer", "Transfer", id="inventory.transfer"),
         Binding("p", "purchase_orders", "POs", id="inventory.pos"),
-        Binding("R", "receive", "Receive", id="inventory.receive"),
+        Binding("R", "receive", "Receive", show=False, id="inventory.receive"),
         Binding("e", "edit", "Edit SKU", id="inventory.edit"),
-        Binding("h", "health", "Health", id="inventory.health"),
+        Binding("h", "health", "Health", show=False, id="inventory.health"),
         Binding("r", "refresh", "Refresh", show=False, id="inventory.refresh"),
         Binding("u", "unmark", "Unmark all", show=False, id="inventory.unmark"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="inventory.clear"),
@@ -230,7 +234,9 @@ class InventoryScreen(AreaScreen):
             counts[row.state] += 1
         for state in ("out", "reorder_now", "reorder_soon", "overstock"):
             if counts[state]:
-                text.append(f" {state_text(state, short=True).plain} {counts[state]}", style=STATE_STYLE[state])
+                text.append(" ")
+                text.append_text(state_text(state, short=True))
+                text.append(f" {counts[state]}")
         text.append(f"  {self.table.position_text()}", style="dim")
         self.query_one("#board-status", Static).update(text)
 

@@ -11,13 +11,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from dtc_tui.services.inventory import purchasing
 from dtc_tui.services.inventory.purchasing import PoDetail, PoLine, PoSummary, PurchasingError, TransferRow
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import TitleBar
 from dtc_tui.ui.screens.inventory.forms import ConfirmForm, PromptForm, ReceiveForm
+from dtc_tui.ui.widgets.footer import KeysFooter
 from dtc_tui.ui.widgets.window_table import Column, ListSource, WindowTable
 
 if TYPE_CHECKING:
@@ -205,7 +206,7 @@ class PoListScreen(_PoBase):
         Binding("s", "send", "Send", id="po_list.send"),
         Binding("r", "receive", "Receive", id="po_list.receive"),
         Binding("d", "expected", "Arrival date", id="po_list.expected"),
-        Binding("x", "cancel", "Cancel PO", id="po_list.cancel"),
+        Binding("x", "cancel", "Cancel PO", show=False, id="po_list.cancel"),
         Binding("H", "history", "History", show=False, id="po_list.history"),
     ]
     HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [
@@ -224,7 +225,7 @@ class PoListScreen(_PoBase):
         yield TitleBar(id="title-bar")
         yield WindowTable(PO_COLUMNS, clock=self.dtc.clock, id="po-table", empty_text="No purchase orders.")
         yield Static(id="po-status")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def table(self) -> WindowTable:
@@ -356,7 +357,7 @@ class PoDetailScreen(_PoBase):
         Binding("s", "send", "Send", id="po_detail.send"),
         Binding("r", "receive", "Receive", id="po_detail.receive"),
         Binding("d", "expected", "Arrival date", id="po_detail.expected"),
-        Binding("x", "cancel", "Cancel PO", id="po_detail.cancel"),
+        Binding("x", "cancel", "Cancel PO", show=False, id="po_detail.cancel"),
         Binding("H", "history", "History", show=False, id="po_detail.history"),
     ]
 
@@ -370,7 +371,7 @@ class PoDetailScreen(_PoBase):
         yield Static(id="po-header")
         yield WindowTable(LINE_COLUMNS, clock=self.dtc.clock, id="po-lines", empty_text="No lines.")
         yield Static(id="po-status")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def table(self) -> WindowTable:

@@ -17,6 +17,7 @@ from textual.widgets import Sparkline, Static
 from dtc_tui.services.inventory.board import BoardRow
 from dtc_tui.services.inventory.health import Health
 from dtc_tui.services.inventory.stock_state import SalesPoint, SkuDetail
+from dtc_tui.ui import states
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.widgets.vim import VimScroll
 
@@ -40,6 +41,17 @@ STATE_SHORT = {
     "dead": "DEAD",
 }
 
+# The board state as one of the shared states (glyph + NO_COLOR style): out and reorder now are
+# "!", soon and overstock "~", ok "✓".
+STATE_MARK = {
+    "out": "breached",
+    "reorder_now": "breached",
+    "reorder_soon": "at_risk",
+    "ok": "met",
+    "overstock": "at_risk",
+    "dead": "neutral",
+}
+
 MODAL_CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{ width: 100%; max-width: 120; height: auto; max-height: 100%;
@@ -54,7 +66,8 @@ MODAL_CSS = """
 def state_text(state: str, *, short: bool = False) -> Text:
     from dtc_tui.services.inventory.rules import STATE_LABELS
 
-    return Text(STATE_SHORT[state] if short else STATE_LABELS[state], style=STATE_STYLE.get(state, ""))
+    word = STATE_SHORT[state] if short else STATE_LABELS[state]
+    return states.mark(STATE_MARK.get(state, "neutral"), word, colour=STATE_STYLE.get(state, ""))
 
 
 def days_text(value: float | None, *, suffix: str = "d") -> Text:
@@ -194,7 +207,7 @@ class SkuDetailScreen(ModalScreen[str | None]):
             table.add_column(label, no_wrap=True)
         for po, line in d.open_pos:
             expected = po.expected_at.strftime("%Y-%m-%d") if po.expected_at else "-"
-            status = Text(f"late {po.late_days}d", style="bold red") if po.late_days else Text(po.status)
+            status = states.mark("breached", f"late {po.late_days}d") if po.late_days else Text(po.status)
             table.add_row(safe(po.number), status, safe(po.warehouse), f"{line.open_qty:,}", expected)
         for transfer in d.transfers:
             expected = transfer.expected_at.strftime("%Y-%m-%d") if transfer.expected_at else "-"
@@ -256,7 +269,7 @@ class HealthScreen(ModalScreen[None]):
             verdict = (
                 Text("-", style="dim")
                 if kpi.ok is None
-                else (Text("ok", style="green") if kpi.ok else Text("off", style="bold red"))
+                else (states.mark("met", "ok") if kpi.ok else states.mark("breached", "off"))
             )
             table.add_row(kpi.label, value, target, verdict, Text(kpi.detail, style="dim"))
         summary = Text()
