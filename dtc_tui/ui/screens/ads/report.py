@@ -32,10 +32,12 @@ from dtc_tui.services.ads.metrics import (
 from dtc_tui.services.ads.report import AdsReport, ReportRow
 from dtc_tui.services.common.text import one_line
 from dtc_tui.services.overview.targets import CampaignTarget, Target
+from dtc_tui.ui import states
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.ads.forms import AdviceScreen, PeriodForm, TargetsForm
 from dtc_tui.ui.screens.base import AreaScreen
 from dtc_tui.ui.widgets.charts import AdsCharts, ChartSeries
+from dtc_tui.ui.widgets.detail import DetailPanel
 from dtc_tui.ui.widgets.window_table import Column, ListSource, WindowTable
 
 LEVELS = ("channels", "campaigns", "days")
@@ -44,6 +46,11 @@ DEFAULT_SORTS = {"channels": ("spend", True), "campaigns": ("spend", True), "day
 ROAS_STYLE = {"loss": "bold red", "low": "yellow", "ok": "green", "none": "dim"}
 CPA_STYLE = {"over": "bold red", "above": "yellow", "ok": "", "none": ""}
 SHARE_STYLE = {"above": "bold red", "below": "yellow", "within": "green"}
+# The same states as glyphs (ui/states.py): under the pause line / over the CPA limit "!",
+# below target / above the CPA target "~", so colour is never the only sign.
+ROAS_MARK = {"loss": "breached", "low": "at_risk", "ok": "met", "none": "neutral"}
+CPA_MARK = {"over": "breached", "above": "at_risk", "ok": "neutral", "none": "neutral"}
+SHARE_MARK = {"above": "breached", "below": "at_risk", "within": "met"}
 ALERT_LABEL = {"pause": "PAUSE", "cpa": "CPA", "stock": "STOCK", "spend_share": "SHARE"}
 
 
@@ -79,8 +86,12 @@ def name_cell(row: ReportRow, _now: datetime) -> Text:
 
 
 def roas_cell(row: ReportRow, _now: datetime) -> Text:
-    style = "bold red" if row.level == "day" and row.below_pause else ROAS_STYLE[row.roas_state]
-    return _dash_or(fmt_ratio(row.roas), style)
+    value = fmt_ratio(row.roas)
+    if value == "-":
+        return states.flag("neutral", value, colour="dim")
+    if row.level == "day" and row.below_pause:
+        return states.flag("breached", value)
+    return states.flag(ROAS_MARK[row.roas_state], value, colour=ROAS_STYLE[row.roas_state])
 
 
 def roas_change_cell(row: ReportRow, _now: datetime) -> Text:
@@ -89,25 +100,28 @@ def roas_change_cell(row: ReportRow, _now: datetime) -> Text:
 
 
 def cpa_cell(row: ReportRow, _now: datetime) -> Text:
-    return _dash_or(fmt_money(row.current.cpa, 2 if (row.current.cpa or 0) < 100 else 0), CPA_STYLE[row.cpa_state])
+    value = fmt_money(row.current.cpa, 2 if (row.current.cpa or 0) < 100 else 0)
+    if value == "-":
+        return states.flag("neutral", value, colour="dim")
+    return states.flag(CPA_MARK[row.cpa_state], value, colour=CPA_STYLE[row.cpa_state])
 
 
 def alert_cell(row: ReportRow, _now: datetime) -> Text:
     if row.level == "day":
-        return Text("low", style="red") if row.below_pause else Text("")
+        return states.mark("breached", "low") if row.below_pause else Text("")
     if not row.alerts:
         return Text("")
     if row.level == "campaign":
         label = ALERT_LABEL.get(row.alerts[0].kind, row.alerts[0].kind)
-        return Text(label + ("+" if len(row.alerts) > 1 else ""), style="bold red")
-    return Text(f"⚠ {len(row.alerts)}", style="bold red")
+        return states.mark("breached", label + ("+" if len(row.alerts) > 1 else ""), sep="")
+    return states.mark("breached", str(len(row.alerts)))
 
 
 def make_columns(level: str, wide: bool, all_channels: bool, cpc_warning: float) -> list[tuple[Column, str | None]]:
     """(column, sort key) pairs for a level; the sort key is None where a column does not sort."""
     name_label = {"channels": "Channel", "campaigns": "Campaign", "days": "Day"}[level]
     spec: list[tuple[Column, str | None]] = [
-        (Column("name", name_label, 14 if level != "days" else 10, name_cell, flex=1), "name")
+        (Column("name", name_label, 18 if level != "days" else 10, name_cell, flex=1), "name")
     ]
     if wide and level == "campaigns" and all_channels:
         spec.append((Column("channel", "Chan", 9, lambda r, n: Text(r.channel)), None))
@@ -128,7 +142,7 @@ def make_columns(level: str, wide: bool, all_channels: bool, cpc_warning: float)
     spec.append(
         (Column("revenue", "Revenue", 8, lambda r, n: Text(short_money(r.current.revenue)), align="right"), "revenue")
     )
-    spec.append((Column("roas", "ROAS", 5, roas_cell, align="right"), "roas"))
+    spec.append((Column("roas", "ROAS", 7, roas_cell, align="right"), "roas"))
     if level != "days":
         spec.append((Column("roas_change", "±ROAS", 6, roas_change_cell, align="right", drop=2), "roas_change"))
         spec.append(
@@ -151,7 +165,7 @@ def make_columns(level: str, wide: bool, all_channels: bool, cpc_warning: float)
                 "conversions",
             )
         )
-    spec.append((Column("cpa", "CPA", 6, cpa_cell, align="right"), "cpa"))
+    spec.append((Column("cpa", "CPA", 8, cpa_cell, align="right"), "cpa"))
     if wide or level == "days":
         spec.append(
             (
@@ -266,7 +280,7 @@ class AdsScreen(AreaScreen):
             empty_text="No rows in this period.",
             row_style=lambda r, n: "bold" if r.level == "total" else "",
         )
-        yield Static(id="ads-detail")
+        yield DetailPanel(max_lines=5, hint="b lists the moves", id="ads-detail")
         yield AdsCharts(id="ads-charts")
 
     @property
@@ -362,14 +376,19 @@ class AdsScreen(AreaScreen):
         first.append(f" {span(period.start, period.end)}")
         first.append(f"  vs {span(report.previous_period.start, report.previous_period.end, year=False)}", style="dim")
         count = len(report.alerts)
-        first.append(f"  {count} alert{'s' if count != 1 else ''}", style="bold red" if count else "green")
+        first.append("  ")
+        first.append_text(states.mark("breached" if count else "met", f"{count} alert{'s' if count != 1 else ''}"))
         if self.only_alerts:
             first.append(" [alerts only]", style="bold yellow")
         spend = Text("Spend ")
         spend.append(fmt_money(total.current.spend), style="bold")
         spend.append(f" {fmt_signed_percent(total.spend_change)}", style="dim")
         spend.append("   Attributed ROAS (platform revenue / ad spend) ")
-        spend.append(fmt_ratio(total.roas), style=ROAS_STYLE[total.roas_state])
+        spend.append_text(
+            states.flag(
+                ROAS_MARK[total.roas_state], fmt_ratio(total.roas), colour=ROAS_STYLE[total.roas_state], pad=False
+            )
+        )
         spend.append(f" {fmt_signed(total.roas_change)}", style="dim")
         blended_text = Text("Blended ROAS (store revenue / ad spend, = MER) ")
         blended_text.append(fmt_ratio(blended.blended_roas) if blended.has_store_data else "no data", style="bold")
@@ -378,7 +397,15 @@ class AdsScreen(AreaScreen):
         )
         low, high = blended.band
         share = Text("Ad spend = ")
-        share.append(fmt_percent(blended.spend_share), style=SHARE_STYLE.get(blended.spend_share_state, ""))
+        share_state = blended.spend_share_state
+        share.append_text(
+            states.flag(
+                SHARE_MARK.get(share_state, "neutral"),
+                fmt_percent(blended.spend_share),
+                colour=SHARE_STYLE.get(share_state, ""),
+                pad=False,
+            )
+        )
         share.append(f" of store revenue ({blended.stage} store: {low * 100:.0f}-{high * 100:.0f}%)")
         if report.peak is not None:
             share.append(f"   PEAK to {report.peak.ends_on:%b %d}", style="bold yellow")
@@ -399,14 +426,14 @@ class AdsScreen(AreaScreen):
         elif row.level == "day":
             text.append(f"{row.day:%a %b %d %Y}: ROAS {fmt_ratio(row.roas)}")
             if row.below_pause:
-                text.append(f" below the pause line {fmt_ratio(row.targets.pause_roas)}", style="bold red")
+                text.append_text(states.mark("breached", f"below the pause line {fmt_ratio(row.targets.pause_roas)}"))
             text.append(f" · target {fmt_ratio(row.targets.target_roas)}")
             if row.targets.peak:
                 text.append(f" · peak: {one_line(row.targets.peak)} (relaxed)", style="yellow")
             campaign = self.report.campaign_row(self.campaign_id or 0)
             if campaign is not None and campaign.alerts:
                 text.append("\n")
-                text.append_text(safe("⚠ " + campaign.alerts[0].message, style="bold red"))
+                text.append_text(states.mark("breached", safe(campaign.alerts[0].message)))
         else:
             text.append_text(safe(row.label, style="bold"))
             text.append(
@@ -425,9 +452,9 @@ class AdsScreen(AreaScreen):
                 text.append(
                     f"\n{len(row.alerts)} alert{'s' if len(row.alerts) != 1 else ''}; Enter lists the "
                     "campaigns, b shows the moves",
-                    style="red",
+                    style=states.style("breached", "red"),
                 )
-        self.query_one("#ads-detail", Static).update(text)
+        self.query_one("#ads-detail", DetailPanel).update(text)
 
     def _campaign_detail(self, row: ReportRow) -> Text:
         """Its alert first (what to do), then targets, break-even, budget and the promoted SKU."""
@@ -435,9 +462,9 @@ class AdsScreen(AreaScreen):
         assert info is not None
         text = Text()
         if row.alerts:
-            text.append_text(safe("⚠ " + row.alerts[0].message, style="bold red"))
+            text.append_text(states.mark("breached", safe(row.alerts[0].message)))
             if len(row.alerts) > 1:
-                text.append(f" (+{len(row.alerts) - 1} more: b)", style="red")
+                text.append(f" (+{len(row.alerts) - 1} more: b)", style=states.style("breached", "red"))
             text.append("\n")
         own = "own" if info.target_roas is not None else "default"
         text.append(
@@ -450,7 +477,11 @@ class AdsScreen(AreaScreen):
             text.append(f" · {one_line(info.status)}", style="dim")
         if row.stock is not None:
             text.append(" · promotes ")
-            text.append_text(safe(row.stock.text, style="bold red" if row.stock.at_risk else "bold"))
+            text.append_text(
+                states.mark("breached", safe(row.stock.text))
+                if row.stock.at_risk
+                else safe(row.stock.text, style="bold")
+            )
         if info.promise_days:
             text.append(f", {info.promise_days}-day delivery promised")
         return text
