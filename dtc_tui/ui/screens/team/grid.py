@@ -21,11 +21,12 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from dtc_tui.services.team.matrix import DutyInfo, PersonInfo, function_label
+from dtc_tui.ui import states
 from dtc_tui.ui.safe import safe
 
 CELL = 5  # width of one person column
 NAME_MIN, NAME_MAX = 14, 44
-MARKS = {"error": "! ", "warning": "! ", "notice": "~ "}
+MARK_STATE = {"error": "breached", "warning": "breached", "notice": "at_risk"}  # "!" / "~" (ui/states.py)
 ROLE_KEYS = Binding.Group("Role", compact=True)
 ROLE_STYLE = {"A": "bold magenta", "R": "bold green", "C": "cyan", "I": "blue"}
 
@@ -54,8 +55,10 @@ class TeamGrid(Widget, can_focus=True):
     TeamGrid { height: 1fr; width: 1fr; }
     TeamGrid > .team-grid--header { text-style: bold; background: $panel; }
     TeamGrid > .team-grid--function { text-style: bold; color: $text-accent; }
-    TeamGrid > .team-grid--cursor { background: $accent 50%; text-style: bold; }
-    TeamGrid:focus > .team-grid--cursor { background: $accent; color: $text; }
+    TeamGrid > .team-grid--cursor {
+        background: $dtc-cursor-blurred-background; color: $dtc-cursor-blurred-foreground; text-style: bold;
+    }
+    TeamGrid:focus > .team-grid--cursor { background: $dtc-cursor-background; color: $dtc-cursor-foreground; }
     TeamGrid > .team-grid--cursor-row { background: $boost; }
     TeamGrid > .team-grid--flag { background: $error 35%; }
     TeamGrid > .team-grid--warn { color: $text-error; text-style: bold; }
@@ -315,7 +318,7 @@ class TeamGrid(Widget, can_focus=True):
         is_cursor_row = index == self.row
         mark = self.duty_marks.get(duty.id)
         line = Text(no_wrap=True, end="")
-        line.append(MARKS.get(mark or "", "  "), style=self._style(mark) if mark else "")
+        line.append(states.glyph(MARK_STATE[mark]) + " " if mark else "  ", style=self._style(mark) if mark else "")
         name = safe(row.label)
         name.truncate(name_width, overflow="ellipsis", pad=True)
         if not duty.active:
@@ -326,8 +329,11 @@ class TeamGrid(Widget, can_focus=True):
         for offset, person in enumerate(self.people[self.left : self.left + visible]):
             col = self.left + offset
             role = self.roles.get((duty.id, person.id))
-            cell = Text(f"{role or '·':^{CELL}}", style=ROLE_STYLE.get(role or "", "") or self._style("empty"))
-            if (duty.id, person.id) in self.flagged_cells:
+            flagged = (duty.id, person.id) in self.flagged_cells
+            # A cell to fix is marked "!" as well as tinted, so it shows without colour too.
+            label = f"{states.glyph('breached')}{role or '·':^{CELL - 2}} " if flagged else f"{role or '·':^{CELL}}"
+            cell = Text(label, style=ROLE_STYLE.get(role or "", "") or self._style("empty"))
+            if flagged:
                 cell.stylize(self._style("flag"))
             if not person.active:
                 cell.stylize(self._style("inactive"))

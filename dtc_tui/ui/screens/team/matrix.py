@@ -26,6 +26,7 @@ from dtc_tui.services.team.checks import Check, severity
 from dtc_tui.services.team.hours import describe, is_on_duty
 from dtc_tui.services.team.matrix import DutyInfo, PersonInfo, RouteRow, function_label
 from dtc_tui.services.team.view import TeamView
+from dtc_tui.ui import states
 from dtc_tui.ui.facades.team import FUNCTIONS
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import AreaScreen
@@ -48,7 +49,11 @@ def timezones() -> tuple[str, ...]:
 
 def check_prompt(check: Check) -> Text:
     text = Text()
-    text.append("✗ ", style=CHECK_STYLE[severity(check.code)])
+    level = severity(check.code)
+    text.append(
+        states.glyph("at_risk" if level == "notice" else "breached") + " ",
+        style=states.style("breached", CHECK_STYLE[level]),
+    )
     text.append_text(safe(check.message))
     return text
 
@@ -64,10 +69,10 @@ def route_prompt(row: RouteRow) -> Text:
     route = row.route
     text.append("\n  → ")
     if route.via == "none":
-        text.append("nobody: " + route.reason, style="bold red")
+        text.append_text(states.mark("breached", "nobody: " + route.reason))
     elif not route.on_duty:
-        text.append_text(safe(route.person_handle or "", style="bold red"))
-        text.append(", nobody on duty", style="bold red")
+        text.append_text(states.mark("breached", safe(route.person_handle or "")))
+        text.append(", nobody on duty", style=states.style("breached"))
     else:
         text.append_text(safe(route.person_handle or "", style="bold green"))
         text.append(f" ({route.via})", style="dim")
@@ -100,8 +105,8 @@ class TeamScreen(AreaScreen):
         ("Tab", "Go to the side panel (checks or routes)"),
         ("Enter (checks)", "Jump to the cell the check points at"),
         ("Enter (routes)", "Edit the rule: category -> duty, backup"),
-        ("! / ~ before a duty", "A failed check (red error, yellow warning) / only one holder, no backup"),
-        ("red cell", "Where to fix a failed check"),
+        ("! / ~ before a duty", "A failed check (error or warning) / only one holder, no backup"),
+        ("! in a cell", "Where to fix a failed check (the cell is tinted red too)"),
         ("● / ○", "On duty now / off duty (own time zone and hours)"),
     ]
 
@@ -166,7 +171,7 @@ class TeamScreen(AreaScreen):
         self._fill(
             self.query_one("#team-checks", OptionList),
             [Option(check_prompt(c), id=str(i)) for i, c in enumerate(view.checks)]
-            or [Option(Text("✓ All checks pass.", style="green"), id="none", disabled=True)],
+            or [Option(states.mark("met", "All checks pass."), id="none", disabled=True)],
         )
         self._fill(
             self.query_one("#team-routes", OptionList), [Option(route_prompt(r), id=r.category) for r in view.routes]
@@ -232,7 +237,8 @@ class TeamScreen(AreaScreen):
                 if c.duty_id == duty.id and (c.person_id is None or person is None or c.person_id == person.id)
             ]
             if hits:
-                text.append(f"  ✗ {hits[0].code}", style="bold red")
+                text.append("  ")
+                text.append_text(states.mark("breached", hits[0].code))
         self.query_one("#team-status", Static).update(text)
 
     @on(TeamGrid.CellMoved)
