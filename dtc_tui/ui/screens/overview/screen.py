@@ -15,8 +15,10 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from dtc_tui.services.overview.summary import Item, Overview, describe_kind
+from dtc_tui.ui import states
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import AreaScreen
+from dtc_tui.ui.widgets.detail import DetailPanel
 from dtc_tui.ui.widgets.modals import TextModal
 from dtc_tui.ui.widgets.window_table import Column, ListSource, WindowTable
 
@@ -27,14 +29,14 @@ AREA_STYLE = {"tickets": "cyan", "inventory": "green", "ads": "magenta", "team":
 def _what(item: Item, now: object) -> Text:
     text = Text()
     if item.kind.startswith("signal_"):
-        text.append("◆ ", style="bold red")
+        text.append(states.glyph("signal") + " ", style=states.style("signal"))
     text.append_text(safe(item.title))
     return text
 
 
 COLUMNS = [
     Column("area", "Area", 7, lambda i, n: Text(AREA_LABEL.get(i.area, i.area), style=AREA_STYLE.get(i.area, ""))),
-    Column("what", "Needs attention now (◆ cross-area signal)", 30, _what, flex=3),
+    Column("what", "Needs attention now", 30, _what, flex=3),  # + the signal glyph, in compose_body
     Column("kind", "Kind", 22, lambda i, n: Text(describe_kind(i.kind), style="dim"), flex=1, drop=1),
 ]
 
@@ -45,7 +47,7 @@ class OverviewScreen(AreaScreen):
     RELOAD_ON_FIRST_SHOW = False  # on_mount starts the worker; the start-up resumes would start two more
     DEFAULT_CSS = """
     OverviewScreen #overview-items { height: 1fr; }
-    OverviewScreen #overview-detail { height: 3; padding: 0 1; background: $boost; }
+    OverviewScreen #overview-detail { background: $boost; }
     OverviewScreen #overview-headlines { height: auto; max-height: 35%; padding: 0 1; overflow-y: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -63,7 +65,8 @@ class OverviewScreen(AreaScreen):
             "or until the item's numbers change (setting overview.ack_scope: operator or team)",
         ),
         ("H, then a", "List the acknowledged and snoozed items; a shows the one under the cursor again"),
-        ("◆", "A cross-area signal: something between two departments"),
+        (states.glyph("signal"), "A cross-area signal: something between two departments"),
+        (states.legend(), "Next to a number: against its target"),
     ]
 
     def __init__(self) -> None:
@@ -73,8 +76,10 @@ class OverviewScreen(AreaScreen):
         self._hidden_items: dict[tuple[str, str], Item] = {}  # shown row -> the item as built
 
     def compose_body(self) -> ComposeResult:
-        yield WindowTable(COLUMNS, clock=self.dtc.clock, id="overview-items", empty_text="Loading...")
-        yield Static(id="overview-detail")
+        what = f"Needs attention now ({states.glyph('signal')} cross-area signal)"
+        columns = [replace(c, label=what) if c.key == "what" else c for c in COLUMNS]
+        yield WindowTable(columns, clock=self.dtc.clock, id="overview-items", empty_text="Loading...")
+        yield DetailPanel(max_lines=6, hint="Enter opens it", id="overview-detail")
         yield Static(id="overview-headlines")
 
     def on_mount(self) -> None:
@@ -114,7 +119,7 @@ class OverviewScreen(AreaScreen):
             table.empty_text = "Nothing needs attention. All areas are within their targets."
         table.set_source(ListSource(rows, key=lambda i: (i.kind, i.title)), keep_cursor=True)
         signals = sum(1 for i in overview.items if i.kind.startswith("signal_"))
-        title = f"{len(overview.items)} items · {signals} ◆"
+        title = f"{len(overview.items)} items · {signals} {states.glyph('signal')}"
         if hidden:
             title += f" · {len(hidden)} acknowledged (H)"
         if self.showing_hidden:
@@ -127,7 +132,7 @@ class OverviewScreen(AreaScreen):
         item = self.query_one(WindowTable).cursor_row
         text = safe(item.detail, limit=400) if item else Text("")
         text.no_wrap = False
-        self.query_one("#overview-detail", Static).update(text)
+        self.query_one("#overview-detail", DetailPanel).update(text)
 
     def show_headlines(self) -> None:
         if self.overview is None:
@@ -145,8 +150,7 @@ class OverviewScreen(AreaScreen):
                 table.add_column(style="dim", no_wrap=True)
         cells: list[list[Text]] = []
         for h in self.overview.headlines:
-            style = "" if h.ok is None else ("green" if h.ok else "bold red")
-            cell = [Text(h.label, style=AREA_STYLE.get(h.area, "")), Text(h.value, style=style)]
+            cell = [Text(h.label, style=AREA_STYLE.get(h.area, "")), states.verdict(h.ok, h.value)]
             cells.append(cell + [Text(h.target)] if with_target else cell)
         while len(cells) % columns:
             cells.append([Text("")] * (3 if with_target else 2))
