@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from dtc_tui.services.importers.base import plural
 from dtc_tui.services.orders.lookup import OrderSummary
@@ -16,6 +16,7 @@ from dtc_tui.ui.facades.orders import OrdersFacade, TicketOrderPanel
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import TitleBar
 from dtc_tui.ui.screens.tickets.order_panel import order_panel
+from dtc_tui.ui.widgets.footer import KeysFooter
 from dtc_tui.ui.widgets.vim import VimDataTable, VimScroll
 
 COLUMNS = ("Order", "Placed", "Customer", "Total", "Payment", "Fulfilment", "Lines")
@@ -50,7 +51,7 @@ class OrdersScreen(Screen[None]):
         yield VimDataTable(id="orders-table", cursor_type="row", zebra_stripes=True)
         with VimScroll(id="orders-detail"):
             yield Static(id="orders-panel")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(*COLUMNS)
