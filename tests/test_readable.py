@@ -264,3 +264,24 @@ def test_no_color_snapshot(
     app = make_app(sqlite_demo_engine, clock, settings, start_area=area)
     assert app.no_color
     assert snap_compare(app, run_before=settled, press=keys, terminal_size=(80, 24))
+
+
+def test_no_color_filter_keeps_every_text_at_4_5_to_1() -> None:
+    from rich.segment import Segment
+    from rich.style import Style
+
+    from dtc_tui.ui.cursor_colours import ReadableMonochrome
+
+    background = Color(18, 18, 18)
+    segments = [
+        Segment("! -1d3h", Style.parse("bold #b93c5b on #121212")),  # $error on the background
+        Segment("urgent", Style.parse("bold red")),
+        Segment("text", Style.parse("#e0e0e0 on #121212")),
+    ]
+    for segment in ReadableMonochrome().apply(segments, background):
+        style = segment.style
+        assert style is not None and style.color is not None
+        fg = _rgb(style.color)
+        bg = _rgb(style.bgcolor) if style.bgcolor is not None else background
+        assert fg.r == fg.g == fg.b, "grey"
+        assert contrast(fg, bg) >= 4.5, (segment.text, fg, bg)

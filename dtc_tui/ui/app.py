@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.filter import Monochrome
 
 from dtc_tui import db
 from dtc_tui.clock import Clock, SystemClock
@@ -24,7 +25,7 @@ from dtc_tui.errors import UserError
 from dtc_tui.services.overview.targets import Target
 from dtc_tui.ui import states
 from dtc_tui.ui.commands import AreaCommands
-from dtc_tui.ui.cursor_colours import cursor_variables
+from dtc_tui.ui.cursor_colours import ReadableMonochrome, cursor_variables
 from dtc_tui.ui.facades import Facades
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.help import HelpScreen, format_key
@@ -115,6 +116,8 @@ class DtcApp(App[None]):
         self._file_identity = db.file_identity(engine)  # watched on every sync poll
         # Glyphs beside colours (ui/states.py); Textual has taken NO_COLOR out of the environment by now.
         states.configure(ascii=states.wants_ascii(self.settings.glyphs), no_color=self.no_color)
+        if self.no_color:  # greys that keep 4.5:1 instead of Textual's plain Monochrome (no public hook)
+            self._filters = [ReadableMonochrome() if isinstance(f, Monochrome) else f for f in self._filters]
 
     def get_css_variables(self) -> dict[str, str]:
         """The theme's variables plus the cursor colours that meet 4.5:1 on it (ui/cursor_colours.py)."""

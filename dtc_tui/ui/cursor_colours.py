@@ -9,7 +9,11 @@ are the terminal's, so cannot be measured) get a fixed pair that is never red or
 
 from __future__ import annotations
 
+from rich.color import Color as RichColor
+from rich.segment import Segment
+from rich.style import Style
 from textual.color import Color
+from textual.filter import LineFilter, monochrome_style
 
 MIN_CONTRAST = 4.5
 ANSI_CURSOR = {
@@ -72,3 +76,39 @@ def _blurred_for_widgets(ours: dict[str, str]) -> dict[str, str]:
         "block-cursor-blurred-background": ours["dtc-cursor-blurred-background"],
         "block-cursor-blurred-foreground": ours["dtc-cursor-blurred-foreground"],
     }
+
+
+class ReadableMonochrome(LineFilter):
+    """NO_COLOR: Textual's Monochrome filter turns each colour into the grey of its brightness, so
+    red text became grey 237 on grey 233 (about 1.3:1). This one does the same, then moves any text
+    grey that is under 4.5:1 on its background towards black or white until it reaches it."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        super().__init__(enabled=enabled)
+        self._cache: dict[tuple[object, object], Style] = {}
+
+    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        return [Segment(text, self._fix(style, background), None) for text, style, _ in segments]
+
+    def _fix(self, style: Style | None, background: Color) -> Style | None:
+        if style is None:
+            return None
+        key = (style, background)
+        fixed = self._cache.get(key)
+        if fixed is None:
+            fixed = monochrome_style(style)
+            if fixed.color is not None and fixed.color.triplet is not None:
+                fg = Color(*fixed.color.triplet)
+                bg_rich = fixed.bgcolor
+                bg = Color(*bg_rich.triplet) if bg_rich is not None and bg_rich.triplet is not None else background
+                if contrast(fg, bg) < MIN_CONTRAST:
+                    target = best_text(bg)
+                    for share in (0.25, 0.5, 0.75, 1.0):
+                        candidate = fg.blend(target, share)
+                        if contrast(candidate, bg) >= MIN_CONTRAST:
+                            break
+                    fixed = fixed + Style(color=RichColor.from_rgb(*candidate.rgb))
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            self._cache[key] = fixed
+        return fixed

@@ -399,7 +399,8 @@ class WindowTable(Widget, can_focus=True):
             # The cursor's colours replace the cells' (a red "! -1d3h" stays "!" on the cursor bar),
             # so its contrast is the one measured per theme (ui/cursor_colours.py).
             cursor = self.get_component_rich_style("window-table--cursor")
-            strip = Strip(Segment.apply_style(segments, post_style=cursor)).adjust_cell_length(width, cursor)
+            over = cursor + Style(reverse=False)  # a NO_COLOR "breached" cell is reverse video elsewhere
+            strip = Strip(Segment.apply_style(segments, post_style=over)).adjust_cell_length(width, cursor)
         elif marked:
             strip = strip.apply_style(self.get_component_rich_style("window-table--marked"))
         else:
