@@ -198,6 +198,7 @@ class DtcApp(App[None]):
                 grouped.setdefault((binding.action, binding.description), []).append(format_key(key))
         rows = [(", ".join(sorted(keys, key=len)), description) for (_a, description), keys in grouped.items()]
         rows.extend(getattr(self.screen, "HELP_EXTRA", []))
+        rows.append(states.legend_row())
         self.push_screen(HelpScreen(getattr(self.screen, "AREA_TITLE", "dtc-tui"), rows))
 
     # --- live updates -------------------------------------------------------------------------

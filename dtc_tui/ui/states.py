@@ -118,6 +118,12 @@ def verdict(ok: bool | None, text: str | Text, *, after: bool = True) -> Text:
     return mark("met" if ok else "breached", text, after=after)
 
 
+def legend_row() -> tuple[str, str]:
+    """The glyphs as a row of the key help (``?``)."""
+    signs = " ".join(glyph(s) for s in ("breached", "at_risk", "met", "signal"))
+    return signs, "Breached or off target / at risk / met or on target / cross-area signal"
+
+
 def legend() -> str:
     """One line for the help screens."""
     return f"{glyph('breached')} breached / off target, {glyph('at_risk')} at risk, {glyph('met')} met / on target"
