@@ -274,7 +274,7 @@ def test_ads_snapshot(
     size: tuple[int, int],
 ) -> None:
     app = make_app(sqlite_demo_engine, clock, settings, start_area="ads")
-    assert snap_compare(app, terminal_size=size)
+    assert snap_compare(app, run_before=_settled, terminal_size=size)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])
@@ -287,4 +287,13 @@ def test_ads_campaign_days_snapshot(
 ) -> None:
     app = make_app(sqlite_demo_engine, clock, settings, start_area="ads")
     # Meta's channel row, its worst campaign by ROAS (ascending), then its days.
-    assert snap_compare(app, press=["j", "j", "enter", "o", "o", "O", "g", "enter"], terminal_size=size)
+    assert snap_compare(
+        app, run_before=_settled, press=["j", "j", "enter", "o", "o", "O", "g", "enter"], terminal_size=size
+    )
+
+
+async def _settled(pilot) -> None:
+    """The report and its charts drawn before keys or the picture (the snapshot raced a loaded box)."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()

@@ -280,7 +280,7 @@ class AdsScreen(AreaScreen):
             empty_text="No rows in this period.",
             row_style=lambda r, n: "bold" if r.level == "total" else "",
         )
-        yield DetailPanel(max_lines=5, hint="b lists the moves", id="ads-detail")
+        yield DetailPanel(max_lines=4, hint="b lists the moves", id="ads-detail")
         yield AdsCharts(id="ads-charts")
 
     @property
