@@ -147,17 +147,15 @@ class Codec:
         marks = ", ".join([self.mark] * len(columns))
         sql = f"INSERT INTO {self.name} ({names}) VALUES ({marks})"
         if plan is not None and unless_exists:
-            guard = " AND ".join(f"{self.quote(name)} = {self.mark}" for name in unless_exists)
-            stored = f"SELECT 1 FROM {self.name} WHERE {guard}"
-            sql = f"INSERT INTO {self.name} ({names}) SELECT {marks} WHERE NOT EXISTS ({stored})"
-            positions = [list(columns).index(name) for name in unless_exists]
+            # ``unless_exists`` names a unique constraint: the row is skipped where it already holds
+            # (one index probe, the one the INSERT makes anyway; a NOT EXISTS guard made two).
+            target = ", ".join(self.quote(name) for name in unless_exists)
+            sql += f" ON CONFLICT ({target}) DO NOTHING"
         for start in range(0, len(rows), 5000):
             params = self.encode_rows(rows[start : start + 5000], columns, fills or {})
             if plan is None:
                 self._exec(sql, params)
                 continue
-            if unless_exists:
-                params = [(*values, *(values[i] for i in positions)) for values in params]
             plan.record(sql, params)
 
     def encode_rows(

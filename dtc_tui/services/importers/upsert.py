@@ -218,8 +218,8 @@ def bulk_insert(
     """Insert rows in bulk (the fast path where the backend has one).
 
     Planned imports (see ``plan``): ``ids`` gives the rows their ids up front (the caller reads
-    them from the rows); ``unless_exists`` skips a row whose values in those columns are stored
-    by the time the plan is applied.
+    them from the rows); ``unless_exists`` (the columns of a unique constraint) skips a row whose
+    values in those columns are stored by the time the plan is applied.
     """
     if rows:
         _insert(session, table, rows, {}, codec_for(session, table), ids=ids, unless_exists=unless_exists)
