@@ -119,6 +119,12 @@ class DtcApp(App[None]):
         if self.no_color:  # greys that keep 4.5:1 instead of Textual's plain Monochrome (no public hook)
             self._filters = [ReadableMonochrome() if isinstance(f, Monochrome) else f for f in self._filters]
 
+        from dtc_tui.ui.facades.presence import PresenceKeeper
+
+        self.presence = PresenceKeeper(
+            lambda: self.facades.presence, lambda name, work: self.background_write(name, work)
+        )
+
     def get_css_variables(self) -> dict[str, str]:
         """The theme's variables plus the cursor colours that meet 4.5:1 on it (ui/cursor_colours.py)."""
         variables = super().get_css_variables()
@@ -153,6 +159,9 @@ class DtcApp(App[None]):
                 title="No data yet",
                 timeout=15,
             )
+
+    def on_unmount(self) -> None:
+        self.presence.close()  # our "viewing" rows go with us, after any heartbeat still running
 
     # --- navigation ---------------------------------------------------------------------------
 

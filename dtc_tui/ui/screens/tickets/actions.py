@@ -19,6 +19,7 @@ from dtc_tui.ui.widgets.modals import ChoiceModal, ConfirmLine, TextModal
 
 if TYPE_CHECKING:
     from dtc_tui.ui.app import DtcApp
+    from dtc_tui.ui.facades.presence import PresenceVisit
     from dtc_tui.ui.facades.tickets import TicketsFacade
 
 TICKET_BINDINGS: list[BindingType] = [
@@ -356,11 +357,12 @@ class TicketActions:
 
     def set_presence(self, ticket_id: int, state: str) -> None:
         """Tell other operators we are replying (from the queue; the ticket view also says "viewing")."""
-        here = self._dtc.facades.presence
+        visits: dict[int, PresenceVisit] = getattr(self, "_reply_visits", None) or {}
+        self._reply_visits = visits
         if state == "replying":
-            self._dtc.background_write("presence", lambda: here.beat("ticket", ticket_id, state))
-        else:
-            self._dtc.background_write("presence-leave", lambda: here.leave("ticket", ticket_id))
+            visits.setdefault(ticket_id, self._dtc.presence.visit("ticket", ticket_id)).beat(state)
+        elif ticket_id in visits:
+            visits.pop(ticket_id).leave()
 
     @staticmethod
     def _label(targets: list[tuple[int, int | None]]) -> str:

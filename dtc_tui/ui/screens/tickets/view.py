@@ -79,18 +79,17 @@ class TicketScreen(TicketActions, Screen[None]):
         self.reload_data()
         self.query_one("#ticket-body").focus()
         self.presence_state = "viewing"
+        self.visit = self.app.presence.visit("ticket", self.ticket_id)
         self.beat()
         self.set_interval(PRESENCE_SECONDS, self.beat, name="presence")
 
     def on_unmount(self) -> None:
-        here, ticket_id = self.app.facades.presence, self.ticket_id
-        self.app.background_write("presence-leave", lambda: here.leave("ticket", ticket_id))
+        self.visit.leave()  # final: a heartbeat still queued behind a busy database writes nothing
 
     def beat(self) -> None:
         """Heartbeat our presence and show who else has this ticket open."""
-        here, ticket_id, state = self.app.facades.presence, self.ticket_id, self.presence_state
         # In a worker: a busy database skips this beat instead of freezing (or crashing) the screen.
-        self.app.background_write("presence", lambda: here.beat("ticket", ticket_id, state))
+        self.visit.beat(self.presence_state)
         self.show_others()
 
     def show_others(self) -> None:
