@@ -82,7 +82,7 @@ class DtcGroup(click.Group):
                 raise UserErrorExit(exc.message) from exc
             raise
         except Exception as exc:
-            message = database_failure(exc)
+            message = database_failure(exc, ctx.find_object(CliContext))
             if message is None:
                 raise
             raise DatabaseUnavailableExit(message) from exc

@@ -145,6 +145,12 @@ def is_busy(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and ("locked" in detail or "busy" in detail or "lock timeout" in detail)
 
 
+def busy_line() -> str:
+    """What a busy database is when nothing says who holds it (see services/common/activity.py)."""
+    seconds = f"{BUSY_TIMEOUT_MS / 1000:g}"
+    return f"the database is busy: another process held its write lock for more than {seconds} s; try again"
+
+
 def describe_failure(exc: BaseException) -> str | None:
     """One line naming a database failure (busy, gone, unreadable); None when ``exc`` is not one."""
     from sqlalchemy.exc import ArgumentError, DBAPIError
@@ -152,10 +158,7 @@ def describe_failure(exc: BaseException) -> str | None:
     if isinstance(exc, DatabaseUnavailable):
         return str(exc)
     if is_busy(exc):
-        return (
-            f"the database is busy: another process held its write lock for more than "
-            f"{BUSY_TIMEOUT_MS / 1000:.0f} s; try again"
-        )
+        return busy_line()
     if isinstance(exc, DBAPIError) and type(exc).__name__ in ("OperationalError", "DatabaseError", "InterfaceError"):
         return f"database unavailable: {_one_line(exc)}"
     if isinstance(exc, ArgumentError):

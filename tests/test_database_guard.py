@@ -50,7 +50,7 @@ def test_read_only_commands_run_while_another_process_holds_the_write_lock(
         writer = run("--db", path, "settings", "set", "ads.target_roas", "3")
         assert writer.exit_code == 3
         assert writer.output.strip().splitlines() == [
-            "Error: the database is busy: another process held its write lock for more than 0 s; try again"
+            "Error: the database is busy: another process held its write lock for more than 0.3 s; try again"
         ]
     finally:
         holder.execute("ROLLBACK")

@@ -76,10 +76,16 @@ def write_defaults(engine: Any) -> None:
         ensure_defaults(session)
 
 
-def database_failure(exc: BaseException) -> str | None:
-    """One line for a database error raised anywhere in a command; None when it is not one."""
+def database_failure(exc: BaseException, ctx: Any = None) -> str | None:
+    """One line for a database error raised anywhere in a command; None when it is not one.
+    A busy database names what holds it when that is recorded ("an import by ana is running")."""
     from dtc_tui import db
 
+    engine = getattr(ctx, "_engine", None)
+    if engine is not None and db.is_busy(exc):
+        from dtc_tui.services.common.activity import busy_message
+
+        return busy_message(engine, ctx.now())
     return db.describe_failure(exc)
 
 

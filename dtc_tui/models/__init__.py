@@ -15,7 +15,7 @@ from dtc_tui.models.inventory import (
 )
 from dtc_tui.models.mail import MailCursor, MailInbound, Outbox
 from dtc_tui.models.orders import Fulfillment, OrderLine, Refund, StoreOrder
-from dtc_tui.models.system import AuditLog, ChangeCounter, OverviewAck, Presence, Setting
+from dtc_tui.models.system import AuditLog, ChangeCounter, DbActivity, OverviewAck, Presence, Setting
 from dtc_tui.models.team import Assignment, Duty, Person, RoutingRule
 from dtc_tui.models.tickets import (
     BusinessCalendar,
@@ -50,6 +50,7 @@ __all__ = [
     "Outbox",
     "PeakPeriod",
     "Person",
+    "DbActivity",
     "Presence",
     "PurchaseOrder",
     "PurchaseOrderLine",

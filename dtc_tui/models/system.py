@@ -86,3 +86,19 @@ class OverviewAck(SQLModel, table=True):
     title: str = Field(default="", max_length=300)  # what the item said then (for "acknowledged" lists)
     created_by: str = Field(max_length=100)
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class DbActivity(SQLModel, table=True):
+    """A long write running now (an import), so a busy database can name who holds it.
+
+    Written in its own short transaction before the work starts and deleted when it ends; a row
+    whose process is gone (same host) or that is older than a day is stale and ignored."""
+
+    __tablename__ = "db_activity"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=30)
+    actor: str = Field(max_length=100)
+    detail: str = Field(default="", max_length=200)
+    host: str = Field(max_length=100)
+    pid: int
+    started_at: datetime = Field(sa_type=UTCDateTime)

@@ -322,6 +322,8 @@ class DtcApp(App[None]):
         message = db.describe_failure(exc)
         if message is None:
             return False
+        if db.is_busy(exc):
+            message = self.facades.app.busy_message()  # names the holder: "an import by ana is running"
         self.notify_safe(f"{message}. {kept}".strip(), title="Not saved", severity="error")
         return True
 

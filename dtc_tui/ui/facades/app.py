@@ -13,6 +13,12 @@ class AppFacade(Facade):
 
     # The services are imported on first call, as the app did before: starting stays cheap.
 
+    def busy_message(self) -> str:
+        """Why the database is busy, naming a recorded holder (read without the write lock)."""
+        from dtc_tui.services.common.activity import busy_message
+
+        return busy_message(self.engine, self.now())
+
     def change_counters(self) -> dict[str, int]:
         """One counter per area, bumped by every write (the app reloads a screen when its area's moved)."""
         from dtc_tui.services.common.audit import counters
