@@ -8,27 +8,49 @@ import time
 from datetime import UTC, datetime
 
 
-def stress(url: str, worker: int, seconds: float, ticket_ids: list[int], claim_ids: list[int]) -> dict:
-    """Write and read as fast as possible for ``seconds``; count successes and errors."""
+def stress(
+    url: str,
+    worker: int,
+    seconds: float,
+    ticket_ids: list[int],
+    claim_ids: list[int],
+    stop_file: str = "",
+    retry_busy: bool = False,
+) -> dict:
+    """Write and read as fast as possible for ``seconds`` (or until ``stop_file`` exists, after at
+    least a few writes); count successes and errors. ``retry_busy``: a write that meets a busy
+    database past its timeout is tried once more, as the app does (``DtcApp.with_retry``)."""
+    import os
+
     from dtc_tui import db
     from dtc_tui.services.tickets import ops
     from dtc_tui.services.tickets.queue import QueueQuery, TicketQueueSource
 
     engine = db.make_engine(url)
     now = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
-    stats = {"notes": 0, "claims_won": 0, "claims_lost": 0, "reads": 0, "errors": [], "claimed": []}
+    stats = {"notes": 0, "claims_won": 0, "claims_lost": 0, "reads": 0, "retried": 0, "errors": [], "claimed": []}
     deadline = time.monotonic() + seconds
+
+    def write(work, *args):  # type: ignore[no-untyped-def]
+        try:
+            return work(*args)
+        except Exception as exc:
+            if not (retry_busy and db.is_busy(exc)):
+                raise
+            stats["retried"] += 1
+            return work(*args)
+
     i = 0
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not (stop_file and i > 3 and os.path.exists(stop_file)):
         i += 1
         try:
             ticket_id = ticket_ids[(worker + i) % len(ticket_ids)]
-            ops.add_note(engine, ticket_id, f"w{worker} #{i}", f"worker{worker}", now)
+            write(ops.add_note, engine, ticket_id, f"w{worker} #{i}", f"worker{worker}", now)
             stats["notes"] += 1
             if i % 3 == 0 and claim_ids:
                 claim = claim_ids[(i // 3 + worker) % len(claim_ids)]
                 try:
-                    ops.claim(engine, claim, f"worker{worker}", now)
+                    write(ops.claim, engine, claim, f"worker{worker}", now)
                     stats["claims_won"] += 1
                     stats["claimed"].append(claim)
                 except ops.ClaimConflict:
@@ -68,7 +90,8 @@ def slow_bulk(url: str, ticket_ids: list[int], pause_after: int) -> None:
 
 
 def race(url: str, role: str, operator: str, ticket_ids: list[int]) -> dict:
-    """``claim``: claim each ticket as ``operator``; ``auto``: auto-assign each by routing.
+    """``claim``: claim each ticket as ``operator``; ``auto``: auto-assign each by routing; ``bulk``:
+    a bulk status change (pending) of each ticket with the next id.
     Reports which tickets this process was told it changed, and any error that is not a clean conflict."""
     from dtc_tui import db
     from dtc_tui.services.tickets import ops
@@ -82,6 +105,9 @@ def race(url: str, role: str, operator: str, ticket_ids: list[int]) -> dict:
             if role == "claim":
                 ops.claim(engine, ticket_id, operator, now)
                 won.append(ticket_id)
+            elif role == "bulk":  # a bulk status change of one ticket and its neighbour, one transaction
+                result = ops.bulk(engine, [ticket_id, ticket_id + 1], operator=operator, now=now, status="pending")
+                won.extend(change.ticket_id for change in result.changes)
             else:
                 result = ops.auto_assign(engine, [ticket_id], operator=operator, now=now)
                 won.extend(change.ticket_id for change in result.changes)
@@ -93,11 +119,53 @@ def race(url: str, role: str, operator: str, ticket_ids: list[int]) -> dict:
     return {"won": won, "errors": errors}
 
 
+def import_file(url: str, kind: str, path: str, actor: str) -> dict:
+    """One import, as the CLI runs it; reports its counts and how long it took."""
+    from pathlib import Path
+
+    from dtc_tui import db
+    from dtc_tui.services.importers.pipeline import run_import
+
+    engine = db.make_engine(url)
+    started = time.perf_counter()
+    summary = run_import(engine, kind, Path(path), now=datetime(2026, 11, 20, 14, 0, tzinfo=UTC), actor=actor)
+    engine.dispose()
+    return {
+        "inserted": summary.inserted,
+        "updated": summary.updated,
+        "unchanged": summary.unchanged,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def stalled_import(url: str, path: str, actor: str) -> None:
+    """An import that announces itself inside its write transaction and then waits to be killed."""
+    from pathlib import Path
+
+    from dtc_tui import db
+    from dtc_tui.services.importers import pipeline
+
+    real = pipeline.apply_ops
+
+    def apply_and_stall(connection, ops):  # type: ignore[no-untyped-def]
+        real(connection, ops)
+        print("IN-APPLY", flush=True)  # the write lock is held from here on
+        time.sleep(120)
+
+    pipeline.apply_ops = apply_and_stall
+    engine = db.make_engine(url)
+    pipeline.run_import(engine, "zendesk", Path(path), now=datetime(2026, 11, 20, 14, 0, tzinfo=UTC), actor=actor)
+
+
 if __name__ == "__main__":
     command, payload = sys.argv[1], json.loads(sys.argv[2])
     if command == "stress":
         print(json.dumps(stress(**payload)), flush=True)
     elif command == "race":
         print(json.dumps(race(**payload)), flush=True)
+    elif command == "import":
+        print(json.dumps(import_file(**payload)), flush=True)
+    elif command == "stalled_import":
+        stalled_import(**payload)
     elif command == "slow_bulk":
         slow_bulk(**payload)

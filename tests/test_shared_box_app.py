@@ -61,6 +61,63 @@ async def test_claim_and_reply_while_another_process_holds_the_write_lock(
     engine.dispose()
 
 
+@pytest.mark.slow
+async def test_an_import_holds_the_database_while_the_operator_claims_and_replies(
+    sqlite_demo_engine: Engine, clock: FixedClock, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """A real import in another process, stopped inside its write transaction: the claim is refused
+    with a notification naming the import and who runs it, the reply comes back as typed; the import
+    is then killed (-9): nothing of it is written, its activity row is stale, the reply saves."""
+    import os
+    import random
+    import signal
+
+    from bench.imports import write_tickets
+    from dtc_tui.services.common import activity
+    from tests.test_shared_box import spawn
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 300)
+    path = str(sqlite_demo_engine.url.database)
+    file = tmp_path / "zendesk.csv"
+    write_tickets(file, 300, random.Random(5))
+    engine = db.make_engine(f"sqlite:///{path}")
+    app = make_app(engine, clock, Settings(operator="ben"))
+    importer = spawn("stalled_import", {"url": f"sqlite:///{path}", "path": str(file), "actor": "ana"})
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            row = app.screen.query_one("#queue").cursor_row
+            assert importer.stdout is not None
+            assert importer.stdout.readline().strip() == "IN-APPLY"
+            await pilot.press("c")
+            await pilot.pause()
+            busy = [n.message for n in app._notifications if "the database is busy" in n.message]
+            assert busy and "an import by ana (zendesk zendesk.csv) is running" in busy[0], messages(app)
+            await pilot.press("r")
+            await pilot.pause()
+            app.screen.query_one(TextArea).text = REPLY
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, TextModal)
+            assert app.screen.query_one(TextArea).text == REPLY  # kept, as typed
+            os.kill(importer.pid, signal.SIGKILL)
+            importer.wait(timeout=30)
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert not isinstance(app.screen, TextModal)
+            assert any("reply recorded" in n.message for n in app._notifications), messages(app)
+        assert app.return_code in (None, 0)
+    finally:
+        if importer.poll() is None:
+            importer.kill()
+    with db.read_session(engine) as session:
+        bodies = session.execute(select(TicketMessage.body).where(TicketMessage.ticket_id == row.id)).scalars().all()
+        assert REPLY in bodies
+        assert not session.execute(select(Ticket.id).where(Ticket.source == "zendesk")).first()  # all or nothing
+    assert activity.holders(engine, clock.now()) == []  # the killed import's row is stale
+    engine.dispose()
+
+
 @pytest.mark.parametrize("how", ["deleted", "replaced"])
 async def test_a_deleted_or_replaced_database_file_blocks_writes_with_a_banner(
     sqlite_demo_engine: Engine, clock: FixedClock, tmp_path, how: str
