@@ -139,9 +139,16 @@ async def test_a_deleted_or_replaced_database_file_blocks_writes_with_a_banner(
         await pilot.pause()
         banner = [n for n in app._notifications if f"was {how}" in n.message]
         assert banner and banner[0].title == "Database gone: writes blocked", messages(app)
+        shown = app.screen.query_one("#db-banner")  # a real banner widget, not only a toast
+        assert shown.display and f"was {how}" in str(shown.render())
         await pilot.press("c")
         await pilot.pause()
         assert sum(f"was {how}" in n.message for n in app._notifications) >= 2, messages(app)  # the claim refused
+        await pilot.press("4")  # another area: the banner is there too
+        await pilot.pause()
+        app.check_for_changes()
+        await pilot.pause()
+        assert app.screen.query("#db-banner"), "no banner on the team screen"
     assert app.return_code in (None, 0)
     if how == "deleted":
         assert not os.path.exists(path)  # nothing re-created an empty database in its place

@@ -273,6 +273,7 @@ class DtcApp(App[None]):
     def check_for_changes(self) -> None:
         """Reload the visible screen when its area changed in the database (another operator)."""
         if not self._database_file_is_ours():
+            self._show_banner()
             return
         current = self._read_counters()
         changed = {area for area, value in current.items() if self._counters.get(area) != value}
@@ -306,6 +307,15 @@ class DtcApp(App[None]):
         db.block_writes(self.engine, reason)
         self.notify_safe(reason, title="Database gone: writes blocked", severity="error", timeout=10**9)
         return False
+
+    def _show_banner(self) -> None:
+        """The blocked-writes banner on the visible screen (a screen shown later gets it at the next poll)."""
+        reason = getattr(self.engine, "_dtc_blocked", None)
+        if not reason or self.screen.query("#db-banner"):
+            return
+        from dtc_tui.ui.widgets.banner import DatabaseBanner
+
+        self.screen.mount(DatabaseBanner(reason))
 
     def mark_seen(self) -> None:
         """After our own write: take the new counters so we do not reload for our own change."""
