@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import col
 
 from dtc_tui import db
-from dtc_tui.models import AuditLog, PurchaseOrder, PurchaseOrderLine, StockLevel, StockTransfer
+from dtc_tui.models import AuditLog, PurchaseOrder, PurchaseOrderLine, Sku, StockLevel, StockTransfer, Warehouse
 from dtc_tui.services.inventory import purchasing
 from dtc_tui.services.inventory.purchasing import DraftLine, PurchasingError, StaleEdit, TransferLine
 from tests.inventory_world import NOW, World, make_world
@@ -163,6 +163,20 @@ def test_receipt_into_a_warehouse_without_a_stock_row_creates_it(world: World) -
     purchasing.receive(world.engine, "PO-2004", None, actor="t", now=NOW)
     level = stock(world, "B-1", "DE")
     assert level is not None and level.on_hand == 30
+
+
+def test_two_first_receipts_into_the_same_warehouse_add_up(world: World) -> None:
+    """The first stock row is an upsert: a second receipt that also found no row (another process,
+    PostgreSQL) adds to it instead of failing with an IntegrityError."""
+    world.po("PO-2004", "Beta", "DE", {"B-1": 30})
+    with db.read_session(world.engine) as s:
+        sku_id = s.execute(select(Sku.id).where(Sku.code == "B-1")).scalar_one()
+        warehouse_id = s.execute(select(Warehouse.id).where(Warehouse.code == "DE")).scalar_one()
+    with db.write_session(world.engine) as s:
+        purchasing._insert_stock(s, sku_id, warehouse_id, 30, NOW)
+        purchasing._insert_stock(s, sku_id, warehouse_id, 12, NOW)  # what the loser of the race runs
+    level = stock(world, "B-1", "DE")
+    assert level is not None and level.on_hand == 42
 
 
 def test_cancel(world: World) -> None:

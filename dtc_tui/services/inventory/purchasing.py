@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, func, update
 from sqlalchemy import select as sa_select  # sqlmodel's select is typed for up to 4 columns
@@ -668,10 +669,30 @@ def _add_stock(session: Session, sku_id: int, warehouse_id: int, qty: int, *, no
     if result.rowcount == 0:
         if qty < 0:
             raise PurchasingError("no stock to take from that warehouse")
-        session.add(
-            StockLevel(sku_id=sku_id, warehouse_id=warehouse_id, on_hand=qty, last_received_at=now if receipt else None)
-        )
+        _insert_stock(session, sku_id, warehouse_id, qty, now if receipt else None)
+
+
+def _insert_stock(session: Session, sku_id: int, warehouse_id: int, qty: int, received_at: datetime | None) -> None:
+    """The first stock row of a SKU in a warehouse, as an upsert: two receipts at once (two POs,
+    two processes) both find no row on PostgreSQL, where the second insert would otherwise fail
+    with an IntegrityError; here it adds its quantity to the row the first one created."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        session.add(StockLevel(sku_id=sku_id, warehouse_id=warehouse_id, on_hand=qty, last_received_at=received_at))
         session.flush()
+        return
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    table = StockLevel.__table__  # type: ignore[attr-defined]
+    stmt = dialect_insert(table).values(
+        sku_id=sku_id, warehouse_id=warehouse_id, on_hand=qty, committed=0, last_received_at=received_at, version=1
+    )
+    changes: dict[str, Any] = {"on_hand": table.c.on_hand + qty, "version": table.c.version + 1}
+    if received_at is not None:
+        changes["last_received_at"] = received_at
+    session.execute(stmt.on_conflict_do_update(index_elements=[table.c.sku_id, table.c.warehouse_id], set_=changes))
 
 
 # --- transfers ------------------------------------------------------------------------------------
