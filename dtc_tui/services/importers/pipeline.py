@@ -156,14 +156,8 @@ def run_import(
             _fill(summary, importer, started)
             return summary
         spool.seek(0)
-        recorded = (
-            activity.running(engine, kind="import", actor=actor, detail=f"{kind} {path.name}", now=now)
-            if not dry_run
-            else nullcontext()
-        )
         try:
-            with recorded:
-                _write(engine, importer, source, spool, accepted, progress, summary, (kind, path, actor, now))
+            _write(engine, importer, source, spool, accepted, progress, summary, (kind, path, actor, now))
             summary.written = True
         except _DryRun:
             summary.written = False
@@ -193,6 +187,7 @@ def _write(
             raise _DryRun
         return
     with (
+        _recorded(engine, summary, audit_args),
         db.write_session(engine) as session,
         _big_page_cache(session),
         _postgres_planning(session, importer),
@@ -201,6 +196,15 @@ def _write(
         _audit(session, importer, summary, *audit_args)
         if summary.dry_run:
             raise _DryRun
+
+
+def _recorded(engine: Engine, summary: ImportSummary, audit_args: tuple[str, Path, str, datetime]) -> Any:
+    """While the import writes, ``db_activity`` says so: a busy database names it ("an import by
+    ana is running"). A dry run writes nothing, not even this."""
+    if summary.dry_run:
+        return nullcontext()
+    kind, path, actor, now = audit_args
+    return activity.running(engine, kind="import", actor=actor, detail=f"{kind} {path.name}", now=now)
 
 
 @contextmanager
@@ -450,7 +454,12 @@ def _planned_write(
             windows = merged_windows(_spooled(ops_spool))
             first = next(windows, [])  # read back and merged before the write lock is taken
             try:
-                with _checkpoint_after_commit() as pause, db.write_session(engine) as session, _big_page_cache(session):
+                with (
+                    _recorded(engine, summary, audit_args) if first else nullcontext(),
+                    _checkpoint_after_commit() as pause,
+                    db.write_session(engine) as session,
+                    _big_page_cache(session),
+                ):
                     connection = session.connection()
                     pause(connection)
                     defer_foreign_keys(connection)
