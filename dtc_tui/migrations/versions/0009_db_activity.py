@@ -1,7 +1,7 @@
 """db activity: long writes (imports) recorded so a busy database names its holder
 
 Revision ID: 0009
-Revises: 0014
+Revises: 0012
 Create Date: 2026-12-01 22:45:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import dtc_tui.models.base
 
 revision: str = "0009"
-down_revision: str | None = "0014"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -681,18 +681,29 @@ def _insert_stock(session: Session, sku_id: int, warehouse_id: int, qty: int, re
         session.add(StockLevel(sku_id=sku_id, warehouse_id=warehouse_id, on_hand=qty, last_received_at=received_at))
         session.flush()
         return
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
     table = StockLevel.__table__  # type: ignore[attr-defined]
-    stmt = dialect_insert(table).values(
-        sku_id=sku_id, warehouse_id=warehouse_id, on_hand=qty, committed=0, last_received_at=received_at, version=1
-    )
+    values: dict[str, Any] = {
+        "sku_id": sku_id,
+        "warehouse_id": warehouse_id,
+        "on_hand": qty,
+        "committed": 0,
+        "last_received_at": received_at,
+        "version": 1,
+    }
     changes: dict[str, Any] = {"on_hand": table.c.on_hand + qty, "version": table.c.version + 1}
     if received_at is not None:
         changes["last_received_at"] = received_at
-    session.execute(stmt.on_conflict_do_update(index_elements=[table.c.sku_id, table.c.warehouse_id], set_=changes))
+    keys = [table.c.sku_id, table.c.warehouse_id]
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.execute(sqlite_insert(table).values(**values).on_conflict_do_update(index_elements=keys, set_=changes))
+    else:
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        session.execute(
+            postgresql_insert(table).values(**values).on_conflict_do_update(index_elements=keys, set_=changes)
+        )
 
 
 # --- transfers ------------------------------------------------------------------------------------
