@@ -20,14 +20,32 @@ from dtc_tui.services.importers.tables import kind_of
 from tests.conftest import FIXED_NOW
 
 KIND_OF_TABLE = {tbl: kind for kind, tbl in TABLE_KINDS.items()}
-BOOKKEEPING = {"change_counter", "presence", "db_activity", "audit_log", "outbox", "mail_inbound", "mail_cursor"}
+BOOKKEEPING = {
+    "change_counter",
+    "presence",
+    "db_activity",
+    "audit_log",
+    "outbox",
+    "mail_inbound",
+    "mail_cursor",
+    "reply_draft",
+}
 
 
 def test_every_table_has_an_export_kind() -> None:
     # Not team data but machine state: sync counters, heartbeats, running imports, the mail
     # worker's queue and mailbox positions (a backup carries them; re-importing them elsewhere
-    # would resend mail).
-    machine_state = {"change_counter", "presence", "db_activity", "outbox", "mail_inbound", "mail_cursor"}
+    # would resend mail), and each operator's unsent reply drafts (private typing, like presence;
+    # macros are team data).
+    machine_state = {
+        "change_counter",
+        "presence",
+        "db_activity",
+        "outbox",
+        "mail_inbound",
+        "mail_cursor",
+        "reply_draft",
+    }
     assert set(KIND_OF_TABLE) == set(metadata.tables) - machine_state
 
 

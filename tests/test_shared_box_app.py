@@ -12,7 +12,7 @@ from dtc_tui import db
 from dtc_tui.clock import FixedClock
 from dtc_tui.config import Settings
 from dtc_tui.models import Ticket, TicketMessage
-from dtc_tui.ui.widgets.modals import TextModal
+from dtc_tui.ui.screens.tickets.reply import ReplyScreen
 from tests.conftest import make_app
 
 
@@ -45,12 +45,12 @@ async def test_claim_and_reply_while_another_process_holds_the_write_lock(
         await pilot.press("ctrl+s")
         await pilot.pause()
         # Not saved, and the reply is back in front of the operator, as typed.
-        assert isinstance(app.screen, TextModal)
+        assert isinstance(app.screen, ReplyScreen)
         assert app.screen.query_one(TextArea).text == REPLY
         holder.execute("ROLLBACK")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert not isinstance(app.screen, TextModal)
+        assert not isinstance(app.screen, ReplyScreen)
         assert any("reply recorded" in n.message for n in app._notifications), messages(app)
     holder.close()
     assert app.return_code in (None, 0)

@@ -177,3 +177,41 @@ class SlaPolicy(SQLModel, table=True):
     calendar_id: int | None = Field(default=None, foreign_key="business_calendar.id")
     # Statuses that pause the resolution clock (comma-separated; empty: it never pauses).
     pause_statuses: str = Field(default="pending,on_hold", max_length=40)
+
+
+class Macro(SQLModel, table=True):
+    """A canned reply with placeholders (``{customer.first_name}``...), in one language; it may also
+    set the status and priority and add or remove tags when the reply is sent
+    (services/tickets/macros.py). Empty ``set_*`` fields leave the ticket's value alone."""
+
+    __tablename__ = "macro"
+    __table_args__ = (UniqueConstraint("name", "language", name="uq_macro_name_language"),)
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    language: str = Field(default="en", max_length=8)
+    body: str = ""
+    set_status: str = Field(default="", max_length=12)
+    set_priority: str = Field(default="", max_length=10)
+    add_tags: str = ""  # space separated
+    remove_tags: str = ""
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ReplyDraft(SQLModel, table=True):
+    """An operator's unsent reply to a ticket, saved while they type (one per ticket and operator),
+    so Esc, a restart or a crash never loses it; sending or discarding it deletes the row.
+
+    ``ticket_version`` and ``last_event_id`` are what the operator saw when they started: a send
+    after someone else changed the ticket is refused and the changes since are shown.
+    """
+
+    __tablename__ = "reply_draft"
+    __table_args__ = (UniqueConstraint("operator", "ticket_id", name="uq_reply_draft_operator_ticket"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    operator: str = Field(max_length=100)
+    body: str = ""
+    macro_id: int | None = Field(default=None, foreign_key="macro.id")  # its status/tags/priority apply on send
+    ticket_version: int | None = None
+    last_event_id: int | None = None
+    updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -28,6 +28,12 @@ def _open_sla_settings(app: DtcApp) -> None:
     app.push_screen(SlaSettingsScreen())
 
 
+def _open_macros(app: DtcApp) -> None:
+    from dtc_tui.ui.screens.tickets.macros import MacroScreen
+
+    app.push_screen(MacroScreen())
+
+
 def _is_ours(node: DOMNode) -> bool:
     """Bindings of the app, the screen and our own widgets; not Textual's (an Input's "Delete character left")."""
     return isinstance(node, (App, Screen)) or type(node).__module__.startswith("dtc_tui.")
@@ -79,6 +85,9 @@ class AreaCommands(Provider):
         )
         commands.append(
             ("SLA settings...", "Policies, calendars and holidays; test a policy", partial(_open_sla_settings, app))
+        )
+        commands.append(
+            ("Macros...", "Canned replies: add, edit, delete (used with ctrl+o in a reply)", partial(_open_macros, app))
         )
         return commands
 

@@ -20,6 +20,7 @@ ENTITY_AREA = {
     "ticket": "tickets",
     "sla_policy": "tickets",
     "customer": "tickets",
+    "macro": "tickets",
     "sku": "inventory",
     "stock_level": "inventory",
     "purchase_order": "inventory",

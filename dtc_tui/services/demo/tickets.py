@@ -17,7 +17,7 @@ from sqlalchemy import Engine, insert, text
 from sqlmodel import Session
 
 from dtc_tui import db
-from dtc_tui.models import Customer, SlaBreach, Ticket, TicketEvent, TicketMessage
+from dtc_tui.models import Customer, Macro, SlaBreach, Ticket, TicketEvent, TicketMessage
 from dtc_tui.services.demo.inventory import HERO_CODE
 from dtc_tui.services.tickets.sla import FAR_FUTURE, Policy, TicketTimes, clocks, next_due, select_policy
 from dtc_tui.services.tickets.sla_store import load_policies
@@ -209,7 +209,53 @@ def build(
         _flush(session, TicketMessage, messages)
         _flush(session, TicketEvent, events)
         _flush(session, SlaBreach, breaches)
+        _flush(session, Macro, [{**m, "updated_at": now} for m in DEMO_MACROS])
         _fix_sequences(session)
+
+
+# Canned replies to try in the reply editor (ctrl+o); "Where is my order" in two languages.
+DEMO_MACROS: list[dict[str, str]] = [
+    {
+        "name": "Where is my order",
+        "language": "en",
+        "body": "Hi {customer.first_name},\n\nyour order {order.number} is on its way; you can follow it here: "
+        "{order.tracking_url}\n\nBest regards,\n{agent.name}",
+        "set_status": "pending",
+        "set_priority": "",
+        "add_tags": "wismo",
+        "remove_tags": "",
+    },
+    {
+        "name": "Where is my order",
+        "language": "de",
+        "body": "Hallo {customer.first_name},\n\nIhre Bestellung {order.number} ist unterwegs; hier können Sie sie "
+        "verfolgen: {order.tracking_url}\n\nViele Grüße\n{agent.name}",
+        "set_status": "pending",
+        "set_priority": "",
+        "add_tags": "wismo",
+        "remove_tags": "",
+    },
+    {
+        "name": "Refund issued",
+        "language": "en",
+        "body": "Hi {customer.first_name},\n\nwe have refunded order {order.number}; the money is back on your "
+        "card within 5 working days.\n\nBest regards,\n{agent.name}",
+        "set_status": "solved",
+        "set_priority": "",
+        "add_tags": "refund",
+        "remove_tags": "wismo",
+    },
+    {
+        "name": "Damaged item: photo please",
+        "language": "en",
+        "body": "Hi {customer.first_name},\n\nsorry the item arrived damaged. Could you send us a photo of it "
+        "and of the box? We will replace it at once.\n\n{agent.name}",
+        "set_status": "pending",
+        "set_priority": "high",
+        "add_tags": "damaged",
+        "remove_tags": "",
+    },
+]
 
 
 def _flush(session: Session, model: type, rows: list[dict]) -> None:

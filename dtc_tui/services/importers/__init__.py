@@ -39,6 +39,7 @@ TABLE_KINDS: dict[str, str] = {
     "sla-policies": "sla_policy",
     "calendars": "business_calendar",
     "holidays": "holiday",
+    "macros": "macro",
     "skus": "sku",
     "suppliers": "supplier",
     "warehouses": "warehouse",

@@ -16,6 +16,7 @@ TABLE_AREAS = {
     "sla_policy": "tickets",
     "business_calendar": "tickets",
     "holiday": "tickets",
+    "macro": "tickets",
     "sku": "inventory",
     "supplier": "inventory",
     "warehouse": "inventory",

@@ -488,20 +488,35 @@ def add_reply(
     expected_version: int | None = None,
     *,
     status_after: str | None = None,
+    priority_after: str | None = None,
+    add_tags: str = "",
+    remove_tags: str = "",
     mail_from: ReplyIdentity | None = None,
 ) -> Change:
     """Record that the customer was answered: stops the reply clocks.
 
+    ``status_after`` ("send and set pending/solved"), ``priority_after`` and the tags to add or
+    remove (a macro's changes) are applied in the same change: one event, one audit row, one undo.
+    The operator's draft of this reply is deleted in the same transaction.
+
     With ``mail_from`` (mail is configured) the reply is also queued in the outbox, in this same
     transaction, for the sender to mail to the customer; without it nothing is sent.
     """
+    from dtc_tui.services.tickets import drafts
+
     body = clean_text(body).strip()
     if not body:
         raise TicketError("a reply needs some text")
+    if status_after is not None and status_after not in STATUSES:
+        raise TicketError(f"unknown status {status_after!r}; use one of {', '.join(STATUSES)}")
+    if priority_after is not None and priority_after not in PRIORITIES:
+        raise TicketError(f"unknown priority {priority_after!r}; use one of {', '.join(PRIORITIES)}")
+    added, removed = _tag_words(add_tags), _tag_words(remove_tags)
     with db.write_session(engine) as session:
         ticket = _lock(session, ticket_id)
         _check_version(ticket, expected_version, session)
         ctx = SlaContext(session)
+        drafts.delete_in(session, ticket_id, operator)
         message = TicketMessage(ticket_id=ticket_id, kind="reply", author=operator, body=body, created_at=now)
         session.add(message)
         queued = None
@@ -517,6 +532,11 @@ def add_reply(
             target = status_after or ("open" if t.status == "new" else t.status)
             if target != t.status:
                 _set_status(t, target, now, ctx)
+            if priority_after is not None:
+                t.priority = priority_after
+            if added or removed:
+                tags = [tag for tag in t.tags.split() if tag not in removed]
+                t.tags = " ".join(dict.fromkeys([*tags, *added]))
 
         change = _apply(
             session,
@@ -525,7 +545,7 @@ def add_reply(
             operator=operator,
             now=now,
             mutate=mutate,
-            watched=("first_response_at", "awaiting_since", "agent_replies"),
+            watched=("first_response_at", "awaiting_since", "agent_replies", "priority", "policy_id"),
             ctx=ctx,
             data={"chars": len(body), **({"mail_to": queued.to_address} if queued else {})},
         )
@@ -533,6 +553,10 @@ def add_reply(
             return change
         note = f"reply queued to {queued.to_address}" if queued else "reply recorded; the customer has no email address"
         return Change(**{**change.__dict__, "message": note})
+
+
+def _tag_words(value: str) -> list[str]:
+    return list(dict.fromkeys(one_line(value).lower().replace(",", " ").split()))
 
 
 def add_note(engine: Engine, ticket_id: int, body: str, operator: str, now: datetime) -> Change:

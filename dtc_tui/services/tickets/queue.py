@@ -70,6 +70,7 @@ class QueueRow:
     next_due_metric: str | None
     created_at: datetime
     version: int
+    draft: bool = False  # the operator has an unsent reply draft on it (services/tickets/drafts.py)
 
 
 @dataclass(frozen=True)
@@ -180,9 +181,10 @@ class TicketQueueSource:
     ``count()`` (the table calls it after every change) forgets those rows.
     """
 
-    def __init__(self, engine: Engine, query: QueueQuery) -> None:
+    def __init__(self, engine: Engine, query: QueueQuery, *, drafts_of: str | None = None) -> None:
         self.engine = engine
         self.query = query
+        self.drafts_of = drafts_of  # the operator whose reply drafts are marked on the rows
         self._conds = _conditions(query)
         self._order = _order(query)
         self._count: int | None = None
@@ -214,6 +216,7 @@ class TicketQueueSource:
             rows.reverse()
         for index, row in ((offset, rows[0]), (offset + len(rows) - 1, rows[-1])) if rows else ():
             self._anchors[index] = row[-len(self._order) :]
+        drafts = self._drafts([r[0] for r in rows])
         return [
             QueueRow(
                 r[0],
@@ -231,9 +234,19 @@ class TicketQueueSource:
                 r[12],
                 r[13],
                 r[14],
+                r[0] in drafts,
             )
             for r in rows
         ]
+
+    def _drafts(self, ids: list[int]) -> set[int]:
+        """The page's tickets with a draft of the operator's (one small indexed query per page)."""
+        if self.drafts_of is None or not ids:
+            return set()
+        from dtc_tui.services.tickets.drafts import tickets_with_drafts
+
+        with db.read_session(self.engine) as session:
+            return tickets_with_drafts(session, self.drafts_of, ids)
 
     def _select(self, skip: int, limit: int, key: tuple | None, forward: bool) -> list[Any]:
         t = table_of(Ticket).c

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from dtc_tui.ui.facades.orders import OrdersFacade
     from dtc_tui.ui.facades.overview import OverviewFacade
     from dtc_tui.ui.facades.presence import PresenceFacade
+    from dtc_tui.ui.facades.replies import RepliesFacade
     from dtc_tui.ui.facades.sla import SlaFacade
     from dtc_tui.ui.facades.team import TeamFacade
     from dtc_tui.ui.facades.tickets import TicketsFacade
@@ -87,6 +88,12 @@ class Facades:
         from dtc_tui.ui.facades.imports import ImportFacade
 
         return ImportFacade(*self._args)
+
+    @cached_property
+    def replies(self) -> RepliesFacade:
+        from dtc_tui.ui.facades.replies import RepliesFacade
+
+        return RepliesFacade(*self._args)
 
     @cached_property
     def presence(self) -> PresenceFacade:

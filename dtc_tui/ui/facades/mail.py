@@ -40,8 +40,19 @@ class MailFacade:
     def inbound_enabled(self) -> bool:
         return self.settings.inbound_enabled
 
-    def add_reply(self, ticket_id: int, body: str, expected_version: int | None) -> ops.Change:
-        """Record the reply and, when mail is set up, queue it to the customer in the same transaction."""
+    def add_reply(
+        self,
+        ticket_id: int,
+        body: str,
+        expected_version: int | None,
+        *,
+        status_after: str | None = None,
+        priority_after: str | None = None,
+        add_tags: str = "",
+        remove_tags: str = "",
+    ) -> ops.Change:
+        """Record the reply (with a status, priority and tags to set, if asked: one change) and, when
+        mail is set up, queue it to the customer in the same transaction; the draft is deleted."""
         return ops.add_reply(
             self.engine,
             ticket_id,
@@ -49,6 +60,10 @@ class MailFacade:
             self.operator,
             self.clock.now(),
             expected_version=expected_version,
+            status_after=status_after,
+            priority_after=priority_after,
+            add_tags=add_tags,
+            remove_tags=remove_tags,
             mail_from=outbox.reply_identity(self.settings, self.operator),
         )
 

@@ -25,7 +25,7 @@ class TicketsFacade(Facade):
 
     def queue_source(self, query: QueueQuery) -> TicketQueueSource:
         """A windowed source: it opens a short session per page the table asks for."""
-        return TicketQueueSource(self.engine, query)
+        return TicketQueueSource(self.engine, query, drafts_of=self.operator)
 
     def detail(self, ticket_id: int) -> TicketDetail | None:
         with db.read_session(self.engine) as session:

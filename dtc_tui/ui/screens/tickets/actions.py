@@ -263,37 +263,21 @@ class TicketActions:
     def current_tags(self, ticket_id: int) -> str:
         return self._tickets.tags(ticket_id)
 
-    def action_reply(self, draft: str = "") -> None:
+    def action_reply(self) -> None:
+        """The reply editor (ui/screens/tickets/reply.py): the draft saves itself, Esc keeps it."""
+        from dtc_tui.ui.screens.tickets.reply import ReplyScreen
+
         target = self._single()
         if not target:
             return
         ticket_id, version = target
         self.set_presence(ticket_id, "replying")
 
-        def entered(value: str | None) -> None:
+        def closed(sent: bool | None) -> None:
             self.set_presence(ticket_id, "viewing")
-            if value is None:
-                return
-            saved = self._run(
-                lambda: self._dtc.mail.add_reply(ticket_id, value, version),
-                "reply recorded",
-                kept="Your reply is kept: ctrl+s to try again.",
-            )
-            if saved:
-                self._dtc.send_mail()  # in a worker: the key press never waits for the server
-            elif self.database_failed:
-                self.action_reply(draft=value)  # the database failed, not the reply: keep what was typed
+            self.after_ticket_change()  # the fresh row, and its draft mark
 
-        mailed = self._dtc.mail.sending_enabled
-        self.app.push_screen(
-            TextModal(
-                f"Reply to ticket {ticket_id} ({'mailed to the customer' if mailed else 'recorded, not sent'})",
-                draft,
-                multiline=True,
-                hint=f"ctrl+s {'sends' if mailed else 'records'} the reply, Esc cancels",
-            ),
-            entered,
-        )
+        self.app.push_screen(ReplyScreen(ticket_id, version), closed)
 
     def action_note(self) -> None:
         target = self._single()

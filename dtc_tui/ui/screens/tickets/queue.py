@@ -45,8 +45,17 @@ def sla_cell(row: QueueRow, now: datetime) -> Text:
     return Text(remaining, style=states.style("met"))
 
 
+DRAFT_MARK = "✎"  # before the id: you have an unsent reply draft on this ticket
+
+
+def id_cell(row: QueueRow, now: datetime) -> Text:
+    text = Text(DRAFT_MARK, style="bold") if row.draft else Text()
+    text.append(str(row.id))
+    return text
+
+
 QUEUE_COLUMNS = [
-    Column("id", "#", 6, lambda r, n: Text(str(r.id)), align="right"),
+    Column("id", "#", 6, id_cell, align="right"),
     Column("sla", "SLA", 9, sla_cell, align="right"),
     Column("priority", "Prio", 6, lambda r, n: Text(r.priority, style=PRIORITY_STYLE.get(r.priority, ""))),
     Column("channel", "Channel", 9, lambda r, n: Text(r.channel), drop=3),
@@ -78,6 +87,7 @@ class TicketsScreen(TicketActions, AreaScreen):
     HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [
         ("j/k, g/G, PgUp/PgDn", "Move in the queue"),
         ("Enter", "Open the ticket"),
+        (f"{DRAFT_MARK} before the id", "You have an unsent reply draft there (r continues it)"),
         ("space / V", "Mark a ticket / the page; then a, p or s change all marked"),
         *[(f"/ {syntax}", meaning) for syntax, meaning in QUEUE_FILTER.help_lines()],
     ]
@@ -163,6 +173,11 @@ class TicketsScreen(TicketActions, AreaScreen):
         self._me = None
         self.table.reload()
         self.update_status()
+
+    def draft_saved(self, ticket_id: int, outcome: str) -> None:
+        """The draft saver stored (or deleted) a draft: redraw the rows' draft marks."""
+        if self.is_mounted:
+            self.table.reload()
 
     def clear_ticket_marks(self) -> None:
         self.table.clear_marks()

@@ -39,6 +39,7 @@ class TicketScreen(TicketActions, Screen[None]):
     TicketScreen #ticket-body { padding: 0 1; }
     TicketScreen .section { margin-top: 1; }
     TicketScreen #presence { height: auto; color: $warning; padding: 0 1; }
+    TicketScreen #ticket-draft { height: auto; padding: 0 1; display: none; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         *TICKET_BINDINGS,
@@ -67,6 +68,7 @@ class TicketScreen(TicketActions, Screen[None]):
     def compose(self) -> ComposeResult:
         yield TitleBar(id="title-bar")
         yield Static(id="presence")
+        yield Static(id="ticket-draft")
         with VimScroll(id="ticket-body"):  # j/k (the screen's), g/G
             yield Static(id="ticket-head")
             yield Static(id="ticket-order", classes="section")
@@ -115,9 +117,27 @@ class TicketScreen(TicketActions, Screen[None]):
             self.query_one("#ticket-head", Static).update(Text(f"Ticket {self.ticket_id} no longer exists."))
             return
         self.render_head()
+        self.render_draft()
         self.render_order()
         self.render_clocks()
         self.render_thread()
+
+    def render_draft(self) -> None:
+        """Say so when the operator has an unsent reply draft here (r continues it)."""
+        from dtc_tui.ui.screens.tickets.reply import pending_draft_ids
+
+        has = self.ticket_id in pending_draft_ids(self.app) or bool(
+            self.app.facades.replies.draft_ticket_ids([self.ticket_id])
+        )
+        widget = self.query_one("#ticket-draft", Static)
+        widget.display = has
+        if has:
+            widget.update(Text("✎ You have an unsent reply draft on this ticket: r continues it.", style="bold"))
+
+    def draft_saved(self, ticket_id: int, outcome: str) -> None:
+        """The draft saver stored (or deleted) a draft: show the mark as it is now."""
+        if ticket_id == self.ticket_id and self.detail is not None:
+            self.render_draft()
 
     def render_order(self) -> None:
         """The order the ticket is about (hidden when none is found)."""
