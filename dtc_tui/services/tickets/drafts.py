@@ -212,6 +212,10 @@ EVENT_WORDS = {
 }
 
 
+# What a colleague's change means to someone replying (not the SLA bookkeeping: paused_since...).
+SHOWN_FIELDS = ("status", "priority", "assignee", "to", "tags", "undid")
+
+
 def changes_since(session: Session, ticket_id: int, after_event_id: int | None) -> list[str]:
     """One line per change to the ticket after the event the operator last saw, oldest first."""
     stmt = (
@@ -223,7 +227,7 @@ def changes_since(session: Session, ticket_id: int, after_event_id: int | None) 
     lines = []
     for event in session.execute(stmt).scalars():
         data = json.loads(event.data or "{}")
-        details = ", ".join(f"{k} {v}" for k, v in data.items() if k not in ("chars",) and v not in (None, ""))
+        details = ", ".join(f"{k} {data[k]}" for k in SHOWN_FIELDS if data.get(k) not in (None, ""))
         words = EVENT_WORDS.get(event.kind, event.kind)
         line = f"{event.at:%H:%M} {one_line(event.actor, 40)} {words}"
         lines.append(line + (f": {one_line(details, 120)}" if details else ""))

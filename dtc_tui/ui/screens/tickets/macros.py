@@ -28,7 +28,8 @@ def _option(macro: MacroView, language: str) -> Option:
     label = safe(macro.name, style="bold" if macro.language == language else "")
     label.append(f"  [{macro.language}]", style="" if macro.language == language else "dim")
     if macro.actions():
-        label.append_text(safe(f"  {macro.actions()}", style="dim"))
+        label.append("  ")
+        label.append_text(safe(macro.actions(), style="dim"))
     return Option(label, id=str(macro.id))
 
 
@@ -41,7 +42,7 @@ class MacroPicker(ModalScreen["MacroView | None"]):
         border: round $accent; background: $surface; padding: 0 1; }
     MacroPicker OptionList { height: auto; max-height: 12; border: none; }
     MacroPicker #macro-preview { height: auto; max-height: 6; color: $text-muted; }
-    MacroPicker .hint { color: $text-muted; }
+    MacroPicker .hint { color: $text-muted; width: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="macro_picker.cancel"),
@@ -49,10 +50,11 @@ class MacroPicker(ModalScreen["MacroView | None"]):
         Binding("up", "up", "Up", show=False, id="macro_picker.up"),
     ]
 
-    def __init__(self, macros: list[MacroView], language: str) -> None:
+    def __init__(self, macros: list[MacroView], language: str, values: dict[str, str | None] | None = None) -> None:
         super().__init__()
         self.macros = macros
         self.language = language
+        self.values = values or {}  # the ticket's: the preview shows the text as it will be inserted
         self.shown: list[MacroView] = []
 
     def compose(self) -> ComposeResult:
@@ -79,7 +81,10 @@ class MacroPicker(ModalScreen["MacroView | None"]):
     def preview(self) -> None:
         options = self.query_one("#macro-options", OptionList)
         index = options.highlighted
-        text = self.shown[index].body if index is not None and index < len(self.shown) else "No macro matches."
+        if index is not None and index < len(self.shown):
+            text = macro_rules.fill(self.shown[index].body, self.values).text
+        else:
+            text = "No macro matches."
         self.query_one("#macro-preview", Static).update(safe_block(text))
 
     @on(Input.Changed, "#macro-query")
@@ -121,7 +126,7 @@ class MacroForm(ModalScreen[bool]):
     MacroForm .field { width: 1fr; }
     MacroForm Input { width: 1fr; }
     MacroForm TextArea { height: 8; }
-    MacroForm .hint { color: $text-muted; height: auto; }
+    MacroForm .hint { color: $text-muted; height: auto; width: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="macro_form.save"),

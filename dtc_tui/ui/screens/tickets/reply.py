@@ -156,7 +156,7 @@ class ReplyScreen(ModalScreen[bool]):
     ReplyScreen #reply-changes { height: auto; max-height: 8; color: $warning; display: none; }
     ReplyScreen #reply-macro { height: auto; color: $text-muted; display: none; }
     ReplyScreen TextArea { height: 1fr; min-height: 4; }
-    ReplyScreen .hint { color: $text-muted; height: auto; }
+    ReplyScreen .hint { color: $text-muted; height: auto; width: 1fr; }
     ReplyScreen #reply-draft-state { color: $text-muted; height: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -241,8 +241,8 @@ class ReplyScreen(ModalScreen[bool]):
         assert ctx is not None
         mailed = self.dtc.mail.sending_enabled
         title = Text(f"Reply to ticket {ctx.ticket_id} ", style="bold")
-        title.append_text(safe(f"· {ctx.customer_name or 'unknown customer'} · {ctx.status}/{ctx.priority} · "))
-        title.append("mailed to the customer" if mailed else "recorded, not sent")
+        title.append_text(safe(f"· {ctx.customer_name or 'unknown customer'} · {ctx.status}/{ctx.priority}"))
+        title.append(" · mailed to the customer" if mailed else " · recorded, not sent")
         self.query_one("#reply-title", Label).update(title)
         head = self.query_one("#reply-customer-head", Label)
         body = self.query_one("#reply-customer-body", Static)
@@ -365,7 +365,8 @@ class ReplyScreen(ModalScreen[bool]):
                 "No macros yet: add them with 'Macros...' in the command palette (ctrl+p).", severity="warning"
             )
             return
-        self.app.push_screen(MacroPicker(found, self.context.language), self.apply_macro)
+        picker = MacroPicker(found, self.context.language, self.context.placeholder_values())
+        self.app.push_screen(picker, self.apply_macro)
 
     def apply_macro(self, macro: MacroView | None) -> None:
         if macro is None or self.context is None:
