@@ -179,3 +179,39 @@ def test_fuzzy_ranking_by_name_prefers_the_tickets_language() -> None:
     assert macros.rank(found, "zzz", "en") == []
     assert [m.id for m in macros.rank(found, "", "de")][0] == 3
     assert macros.fuzzy_score("wh", "Where") > macros.fuzzy_score("wh", "Show hours")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_macros_export_and_import_back_exactly(engine: Engine, now: datetime, tmp_path, fmt: str) -> None:
+    from dtc_tui.services.common.exporters import export_table
+    from dtc_tui.services.importers.pipeline import run_import
+
+    macros.save_macro(
+        engine,
+        operator="ana",
+        now=now,
+        name="=Refund, issued",
+        language="de",
+        body='Hallo {customer.first_name},\n"erstattet": {order.number}',
+        set_status="solved",
+        add_tags="refund",
+        remove_tags="wismo",
+    )
+    path = tmp_path / f"macros.{fmt}"
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        assert export_table(engine, "macros", out, fmt=fmt, now=now).rows == 1
+    with db.write_session(engine) as session:
+        before = [
+            (m.name, m.language, m.body, m.set_status, m.add_tags, m.remove_tags, m.updated_at)
+            for m in session.execute(select(Macro)).scalars()
+        ]
+        session.execute(Macro.__table__.delete())  # type: ignore[attr-defined]
+    summary = run_import(engine, "macros", path, now=now, actor="ana")
+    assert (summary.inserted, summary.errors) == (1, [])
+    with db.read_session(engine) as session:
+        after = [
+            (m.name, m.language, m.body, m.set_status, m.add_tags, m.remove_tags, m.updated_at)
+            for m in session.execute(select(Macro)).scalars()
+        ]
+    assert after == before
+    assert run_import(engine, "macros", path, now=now, actor="ana").unchanged == 1

@@ -298,3 +298,40 @@ async def test_macros_are_added_from_the_palette_list(
     with db.read_session(sqlite_demo_engine) as session:
         names = [m.name for m in macros.list_macros(session)]
     assert "Exchange" in names
+
+
+async def test_a_busy_database_skips_the_autosave_and_retries_while_typing_goes_on(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings, monkeypatch
+) -> None:
+    import sqlite3
+
+    from dtc_tui.ui.screens.tickets import reply
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(reply, "RETRY_SECONDS", 0.3)
+    path = str(sqlite_demo_engine.url.database)
+    engine = db.make_engine(f"sqlite:///{path}")
+    ticket_id = parcel_ticket(engine, clock.now())
+    app = make_app(engine, clock, settings)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            area = await open_reply(app, pilot, ticket_id)
+            holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock past the busy timeout
+            holder.execute("UPDATE change_counter SET counter = counter WHERE 0")
+            await pilot.press(*"Moment")
+            await pilot.pause(1.2)  # the autosave ran, met the lock, gave up after 0.2 s
+            await pilot.press(*" bitte")  # typing goes on meanwhile
+            assert area.text == "Moment bitte"
+            assert draft_of(engine, ticket_id) is None
+            assert "not saved yet" in screen_text(app)
+            holder.execute("ROLLBACK")
+            for _ in range(30):  # the retry stores it once the lock is gone
+                await pilot.pause(0.2)
+                if draft_of(engine, ticket_id) == "Moment bitte":
+                    break
+            assert draft_of(engine, ticket_id) == "Moment bitte"
+            await app.workers.wait_for_complete()
+    finally:
+        holder.close()
+        engine.dispose()
