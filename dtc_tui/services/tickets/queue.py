@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from dtc_tui import db
-from dtc_tui.models import Customer, Person, Ticket
+from dtc_tui.models import Customer, Person, ReplyDraft, Ticket
 from dtc_tui.models.base import table_of
 from dtc_tui.models.tickets import CHANNELS, PRIORITIES, STATUSES
 from dtc_tui.services.common.filters import FilterError, FilterField, FilterLanguage, ParsedFilter, choices
@@ -216,7 +216,6 @@ class TicketQueueSource:
             rows.reverse()
         for index, row in ((offset, rows[0]), (offset + len(rows) - 1, rows[-1])) if rows else ():
             self._anchors[index] = row[-len(self._order) :]
-        drafts = self._drafts([r[0] for r in rows])
         return [
             QueueRow(
                 r[0],
@@ -234,19 +233,10 @@ class TicketQueueSource:
                 r[12],
                 r[13],
                 r[14],
-                r[0] in drafts,
+                bool(r[15]),
             )
             for r in rows
         ]
-
-    def _drafts(self, ids: list[int]) -> set[int]:
-        """The page's tickets with a draft of the operator's (one small indexed query per page)."""
-        if self.drafts_of is None or not ids:
-            return set()
-        from dtc_tui.services.tickets.drafts import tickets_with_drafts
-
-        with db.read_session(self.engine) as session:
-            return tickets_with_drafts(session, self.drafts_of, ids)
 
     def _select(self, skip: int, limit: int, key: tuple | None, forward: bool) -> list[Any]:
         t = table_of(Ticket).c
@@ -271,6 +261,7 @@ class TicketQueueSource:
                 t.next_due_metric,
                 t.created_at,
                 t.version,
+                self._draft_column(),
                 *[expr for expr, _ in self._order],
             )
             .select_from(Ticket)
@@ -283,6 +274,14 @@ class TicketQueueSource:
         )
         with db.read_session(self.engine) as session:
             return [tuple(r) for r in session.execute(stmt)]
+
+    def _draft_column(self) -> Any:
+        """Whether the operator has a reply draft on the row's ticket: an EXISTS on the draft table's
+        (operator, ticket_id) unique index, in the page's own query."""
+        if self.drafts_of is None:
+            return literal(False)
+        t = Ticket.__table__.c  # type: ignore[attr-defined]
+        return select(ReplyDraft.id).where(ReplyDraft.operator == self.drafts_of, ReplyDraft.ticket_id == t.id).exists()
 
     def key_of(self, row: QueueRow) -> int:
         return row.id
