@@ -335,3 +335,34 @@ async def test_a_busy_database_skips_the_autosave_and_retries_while_typing_goes_
     finally:
         holder.close()
         engine.dispose()
+
+
+async def test_a_draft_restored_after_the_ticket_changed_says_what_changed_at_once(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    from dtc_tui.services.tickets import drafts
+
+    ticket_id = parcel_ticket(sqlite_demo_engine, clock.now())
+    with db.read_session(sqlite_demo_engine) as session:
+        seen = drafts.reply_context(session, ticket_id, "tester")
+    assert seen is not None
+    drafts.save_draft(
+        sqlite_demo_engine,
+        ticket_id,
+        "tester",
+        "Yesterday's text",
+        clock.now(),
+        ticket_version=seen.version,
+        last_event_id=seen.last_event_id,
+    )
+    ops.set_status(sqlite_demo_engine, ticket_id, "on_hold", "bea", clock.now())  # overnight
+    app = make_app(sqlite_demo_engine, clock, settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        area = await open_reply(app, pilot, ticket_id)
+        assert area.text == "Yesterday's text"
+        changes = app.screen.query_one("#reply-changes", Static)
+        assert changes.display and "bea set the status: status on_hold" in str(changes.render())
+        await pilot.press("ctrl+s")  # the changes were shown before any key: this send goes through
+        await pilot.pause()
+        assert not isinstance(app.screen, ReplyScreen)
+    assert replies(sqlite_demo_engine, ticket_id) == ["Yesterday's text"]

@@ -229,7 +229,10 @@ class ReplyScreen(ModalScreen[bool]):
         area.focus()
         self.set_draft_state(state)
         if self.version is not None and self.version != ctx.version:
+            # Shown before a key is pressed: the changes are seen, so the next send goes to this version.
             self.show_changes("The ticket changed since you started this draft:")
+            self.version, self.last_event_id = ctx.version, ctx.last_event_id
+            self.autosave_now()
 
     def _restore_macro(self, macro_id: int | None) -> None:
         self.macro = self.dtc.facades.replies.macro(macro_id) if macro_id is not None else None
