@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import Engine
-from textual.widgets import TextArea
+from textual.widgets import Input, TextArea
 
 from dtc_tui.clock import FixedClock
 from dtc_tui.config import Settings
@@ -33,6 +33,7 @@ async def open_picker(pilot) -> None:
     await open_reply(pilot)
     await pilot.press("ctrl+o")
     await pilot.pause()
+    pilot.app.screen.query_one(Input).cursor_blink = False  # a stable picture
     await pilot.press(*"wh")
     await settle(pilot)
 
