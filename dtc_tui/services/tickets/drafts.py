@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, delete, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dtc_tui import db
 from dtc_tui.models import Customer, Person, ReplyDraft, Ticket, TicketEvent, TicketMessage
@@ -79,7 +79,7 @@ def _view(draft: ReplyDraft) -> DraftView:
 
 def get_draft(session: Session, ticket_id: int, operator: str) -> DraftView | None:
     draft = session.execute(
-        select(ReplyDraft).where(ReplyDraft.ticket_id == ticket_id, ReplyDraft.operator == operator)
+        select(ReplyDraft).where(col(ReplyDraft.ticket_id) == ticket_id, col(ReplyDraft.operator) == operator)
     ).scalar()
     return _view(draft) if draft else None
 
@@ -117,7 +117,7 @@ def save_draft(
         if dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as dialect_insert
         else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
         table = ReplyDraft.__table__  # type: ignore[attr-defined]
         keep = {k: v for k, v in values.items() if k not in ("ticket_id", "operator")}
         session.execute(
@@ -131,7 +131,7 @@ def save_draft(
 def delete_in(session: Session, ticket_id: int, operator: str) -> bool:
     """Delete the operator's draft of the ticket inside the caller's transaction (a sent reply)."""
     result = session.execute(
-        delete(ReplyDraft).where(ReplyDraft.ticket_id == ticket_id, ReplyDraft.operator == operator)  # type: ignore[arg-type]
+        delete(ReplyDraft).where(col(ReplyDraft.ticket_id) == ticket_id, col(ReplyDraft.operator) == operator)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -143,24 +143,26 @@ def discard_draft(engine: Engine, ticket_id: int, operator: str) -> bool:
 
 def tickets_with_drafts(session: Session, operator: str, ticket_ids: Iterable[int] | None = None) -> set[int]:
     """Which tickets (of ``ticket_ids``, or all) the operator has a draft on."""
-    stmt = select(ReplyDraft.ticket_id).where(ReplyDraft.operator == operator)
+    stmt = select(col(ReplyDraft.ticket_id)).where(col(ReplyDraft.operator) == operator)
     if ticket_ids is not None:
         ids = list(ticket_ids)
         if not ids:
             return set()
-        stmt = stmt.where(ReplyDraft.ticket_id.in_(ids))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(ReplyDraft.ticket_id).in_(ids))
     return set(session.execute(stmt).scalars())
 
 
 def last_event_id(session: Session, ticket_id: int) -> int:
-    found = session.execute(select(func.max(TicketEvent.id)).where(TicketEvent.ticket_id == ticket_id)).scalar()
+    found = session.execute(
+        select(func.max(col(TicketEvent.id))).where(col(TicketEvent.ticket_id) == ticket_id)
+    ).scalar()
     return int(found or 0)
 
 
 def agent_name(session: Session, operator: str) -> str:
     """The operator's name on the Team screen, else their login."""
     for column in (Person.os_user, Person.handle):
-        name = session.execute(select(Person.name).where(column == operator)).scalar()
+        name = session.execute(select(col(Person.name)).where(col(column) == operator)).scalar()
         if name:
             return str(name)
     return operator
@@ -173,8 +175,8 @@ def reply_context(session: Session, ticket_id: int, operator: str) -> ReplyConte
     customer = session.get(Customer, ticket.customer_id) if ticket.customer_id else None
     last = session.execute(
         select(TicketMessage)
-        .where(TicketMessage.ticket_id == ticket_id, TicketMessage.kind == "customer")
-        .order_by(TicketMessage.created_at.desc(), TicketMessage.id.desc())  # type: ignore[attr-defined, union-attr]
+        .where(col(TicketMessage.ticket_id) == ticket_id, col(TicketMessage.kind) == "customer")
+        .order_by(col(TicketMessage.created_at).desc(), col(TicketMessage.id).desc())
         .limit(1)
     ).scalar()
     return ReplyContext(
@@ -220,8 +222,8 @@ def changes_since(session: Session, ticket_id: int, after_event_id: int | None) 
     """One line per change to the ticket after the event the operator last saw, oldest first."""
     stmt = (
         select(TicketEvent)
-        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.id > (after_event_id or 0))
-        .order_by(TicketEvent.id)
+        .where(col(TicketEvent.ticket_id) == ticket_id, col(TicketEvent.id) > (after_event_id or 0))
+        .order_by(col(TicketEvent.id))
         .limit(50)
     )
     lines = []

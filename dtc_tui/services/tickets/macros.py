@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dtc_tui import db
 from dtc_tui.errors import Conflict, InvalidInput, NotFound
@@ -175,7 +175,7 @@ def rank(macros: Iterable[MacroView], query: str, language: str) -> list[MacroVi
 
 
 def list_macros(session: Session) -> list[MacroView]:
-    rows = session.execute(select(Macro).order_by(Macro.name, Macro.language)).scalars()
+    rows = session.execute(select(Macro).order_by(col(Macro.name), col(Macro.language))).scalars()
     return [_view(m) for m in rows]
 
 
@@ -248,21 +248,22 @@ def save_macro(
     )
     with db.write_session(engine) as session:
         clash = session.execute(
-            select(Macro.id).where(Macro.name == clean["name"], Macro.language == clean["language"])
+            select(col(Macro.id)).where(col(Macro.name) == clean["name"], col(Macro.language) == clean["language"])
         ).scalar()
         if clash is not None and clash != macro_id:
             raise MacroExists(f"a macro named {clean['name']!r} in {clean['language']} exists already")
         if macro_id is None:
-            macro = Macro(**clean, updated_at=now)
+            macro = Macro(**clean, updated_at=now)  # type: ignore[arg-type]
             session.add(macro)
             session.flush()
             audit.record(
                 session, actor=operator, now=now, entity="macro", entity_id=macro.id, action="create", after=clean
             )
             return _view(macro)
-        macro = session.get(Macro, macro_id)
-        if macro is None:
+        found = session.get(Macro, macro_id)
+        if found is None:
             raise MacroNotFound(f"macro {macro_id} does not exist (deleted by someone else?)")
+        macro = found
         before = {k: getattr(macro, k) for k in clean if getattr(macro, k) != clean[k]}
         if not before:
             return _view(macro)
@@ -290,7 +291,7 @@ def delete_macro(engine: Engine, macro_id: int, *, operator: str, now: datetime)
         if macro is None:
             raise MacroNotFound(f"macro {macro_id} does not exist (deleted by someone else?)")
         before = {"name": macro.name, "language": macro.language}
-        session.execute(update(ReplyDraft).where(ReplyDraft.macro_id == macro_id).values(macro_id=None))  # type: ignore[arg-type]
+        session.execute(update(ReplyDraft).where(col(ReplyDraft.macro_id) == macro_id).values(macro_id=None))
         session.delete(macro)
         audit.record(
             session, actor=operator, now=now, entity="macro", entity_id=macro_id, action="delete", before=before

@@ -280,8 +280,9 @@ class TicketQueueSource:
         (operator, ticket_id) unique index, in the page's own query."""
         if self.drafts_of is None:
             return literal(False)
-        t = Ticket.__table__.c  # type: ignore[attr-defined]
-        return select(ReplyDraft.id).where(ReplyDraft.operator == self.drafts_of, ReplyDraft.ticket_id == t.id).exists()
+        t = table_of(Ticket).c
+        mine = col(ReplyDraft.operator) == self.drafts_of
+        return select(col(ReplyDraft.id)).where(mine, col(ReplyDraft.ticket_id) == t.id).exists()
 
     def key_of(self, row: QueueRow) -> int:
         return row.id

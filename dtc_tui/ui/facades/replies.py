@@ -93,7 +93,7 @@ class RepliesFacade(Facade):
             return macros.get_macro(session, macro_id)
 
     def save_macro(self, macro_id: int | None, **fields: str) -> MacroView:
-        return macros.save_macro(self.engine, operator=self.operator, now=self.now(), macro_id=macro_id, **fields)  # type: ignore[arg-type]
+        return macros.save_macro(self.engine, operator=self.operator, now=self.now(), macro_id=macro_id, **fields)
 
     def delete_macro(self, macro_id: int) -> None:
         macros.delete_macro(self.engine, macro_id, operator=self.operator, now=self.now())

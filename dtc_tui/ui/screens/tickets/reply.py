@@ -27,6 +27,7 @@ from textual.widgets import Label, Static, TextArea
 
 from dtc_tui.errors import StaleEdit, UserError
 from dtc_tui.services.tickets import macros as macro_rules
+from dtc_tui.services.tickets.ops import Change
 from dtc_tui.ui.safe import safe, safe_block
 from dtc_tui.ui.widgets.modals import ChoiceModal
 
@@ -414,7 +415,7 @@ class ReplyScreen(ModalScreen[bool]):
         version = self.version
         replies = self.dtc.mail
 
-        def work():  # type: ignore[no-untyped-def]
+        def work() -> Change:
             return replies.add_reply(
                 self.ticket_id,
                 text,
