@@ -98,13 +98,13 @@ async def test_an_import_holds_the_database_while_the_operator_claims_and_replie
             app.screen.query_one(TextArea).text = REPLY
             await pilot.press("ctrl+s")
             await pilot.pause()
-            assert isinstance(app.screen, TextModal)
+            assert isinstance(app.screen, ReplyScreen)
             assert app.screen.query_one(TextArea).text == REPLY  # kept, as typed
             os.kill(importer.pid, signal.SIGKILL)
             importer.wait(timeout=30)
             await pilot.press("ctrl+s")
             await pilot.pause()
-            assert not isinstance(app.screen, TextModal)
+            assert not isinstance(app.screen, ReplyScreen)
             assert any("reply recorded" in n.message for n in app._notifications), messages(app)
         assert app.return_code in (None, 0)
     finally:

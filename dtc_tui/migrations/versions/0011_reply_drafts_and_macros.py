@@ -1,7 +1,7 @@
 """reply drafts and macros
 
 Revision ID: 0011
-Revises: 0012
+Revises: 0009
 Create Date: 2026-12-01 22:28:24.161839
 """
 
@@ -15,7 +15,7 @@ import dtc_tui.models.base
 
 
 revision: str = "0011"
-down_revision: str | None = "0012"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
