@@ -455,6 +455,10 @@ def upgrade(engine: Engine) -> MigrationResult:
         backup = backup_sqlite(engine, path.with_name(f"{path.name}.before-{head}-{stamp}.bak"))
     with engine.begin() as connection:
         command.upgrade(_alembic_config(engine, connection), "head")
+        from dtc_tui.models import rollups
+
+        if not rollups.triggers_present(connection):  # a batch migration re-created ticket (SQLite drops triggers)
+            rollups.restore(connection)
     return MigrationResult(before, head, backup)
 
 

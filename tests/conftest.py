@@ -197,6 +197,11 @@ def _copy_script(eng: Engine, template: str) -> str:
                     f"WHERE pg_get_serial_sequence('\"{table.name}\"', '{column.name}') IS NOT NULL"
                 )
     script += [sql.strip() for sql in indexes]
+    # The roll-up triggers after the rows (create_all on the mock engine leaves them out), and the
+    # roll-ups recomputed from the copied rows (whatever the replication role did to triggers).
+    from dtc_tui.models import rollups
+
+    script += rollups.trigger_ddl("postgresql") + rollups.rebuild_sql("postgresql")
     return ";\n".join(script)
 
 

@@ -71,6 +71,20 @@ def check(ctx: CliContext) -> None:
     sys.exit(0 if result.ok else 1)
 
 
+@db_group.command("rebuild-rollups")
+@pass_ctx
+def rebuild_rollups(ctx: CliContext) -> None:
+    """Rebuild the daily ticket and breach roll-ups from the rows (triggers keep them current; this
+    repairs them after rows were changed with the triggers off, e.g. a hand-made bulk copy)."""
+    from dtc_tui import db
+    from dtc_tui.services.tickets import rollups
+
+    with db.write_session(ctx.engine()) as session:
+        counts = rollups.rebuild(session)
+    for table, count in counts.items():
+        click.echo(f"{table:<16} {count:>10,} rows")
+
+
 @db_group.command("backup")
 @click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
 @pass_ctx

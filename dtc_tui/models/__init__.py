@@ -15,6 +15,7 @@ from dtc_tui.models.inventory import (
 )
 from dtc_tui.models.mail import MailCursor, MailInbound, Outbox
 from dtc_tui.models.orders import Fulfillment, OrderLine, Refund, StoreOrder
+from dtc_tui.models.rollups import BreachDay, TicketDay, TicketDayFrt, TicketSkuDay
 from dtc_tui.models.system import AuditLog, ChangeCounter, DbActivity, OverviewAck, Presence, Setting
 from dtc_tui.models.team import Assignment, Duty, Person, RoutingRule
 from dtc_tui.models.tickets import (
@@ -37,6 +38,7 @@ __all__ = [
     "AdStatDaily",
     "Assignment",
     "AuditLog",
+    "BreachDay",
     "BusinessCalendar",
     "Campaign",
     "ChangeCounter",
@@ -70,8 +72,11 @@ __all__ = [
     "StoreDaily",
     "Supplier",
     "Ticket",
+    "TicketDay",
+    "TicketDayFrt",
     "TicketEvent",
     "TicketMessage",
+    "TicketSkuDay",
     "Warehouse",
     "metadata",
 ]

@@ -24,13 +24,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Float, Integer, case, cast, extract, func, literal, or_, select
+from sqlalchemy import Date, case, cast, func, literal, select
 from sqlmodel import Session, col
 
 from dtc_tui.clock import as_utc
 from dtc_tui.models import Person, SlaBreach, Ticket
 from dtc_tui.models.base import table_of
+from dtc_tui.models.rollups import COUNT_FIELDS
 from dtc_tui.services.common import periods, settings
+from dtc_tui.services.tickets import rollups
 
 GROUPS = ("agent", "channel", "category")
 
@@ -174,7 +176,24 @@ def _dimension_columns(t: Any) -> dict[str, Any]:
 
 
 def _cells(session: Session, start: datetime, end: datetime, dimensions: tuple[str, ...]) -> Cells:
-    """Counts per combination of ``dimensions`` (the others are ""), for tickets of [start, end)."""
+    """Counts per combination of ``dimensions`` (the others are ""), for tickets of [start, end):
+    whole days from the daily roll-ups, the partial days at the edges from the rows."""
+    span = rollups.split(start, end)
+    cells: Cells = defaultdict(_Counts)
+    if span.has_days:
+        assert span.first_day is not None and span.end_day is not None
+        for row in rollups.day_cells(session, span.first_day, span.end_day, dimensions):
+            cell = cells[(row[0], row[1], row[2])]
+            for name, value in zip(COUNT_FIELDS, row[3:], strict=True):
+                setattr(cell, name, getattr(cell, name) + int(value or 0))
+    for part_start, part_end in span.partial:
+        for key, counts in _row_cells(session, part_start, part_end, dimensions).items():
+            cells[key].add(counts)
+    return cells
+
+
+def _row_cells(session: Session, start: datetime, end: datetime, dimensions: tuple[str, ...]) -> Cells:
+    """``_cells`` from the ticket rows alone (partial days; the tests' reference for whole periods)."""
     t = table_of(Ticket).c
     b = table_of(SlaBreach).c
     columns = _dimension_columns(t)
@@ -252,57 +271,29 @@ def _rollup(cells: Cells, dimension: str | None) -> dict[str, _Counts]:
     return totals
 
 
-def _minutes_to_first_reply(session: Session, t: Any) -> Any:
-    """Minutes from creation to the first reply, to the microsecond, as Python's timedelta gives them."""
-    if session.get_bind().dialect.name == "postgresql":
-        return extract("epoch", t.first_response_at - t.created_at) / 60.0
-
-    # SQLite: julianday() keeps milliseconds only; whole seconds from strftime('%s'), plus the stored
-    # fraction (text 'YYYY-MM-DD HH:MM:SS.ffffff': from character 20 on; '' or a zone suffix reads as 0).
-    def seconds(column: Any) -> Any:
-        return cast(func.strftime("%s", column), Integer) + cast(func.substr(column, 20), Float)
-
-    return (seconds(t.first_response_at) - seconds(t.created_at)) / 60.0
-
-
 def _frt_percentiles(
     session: Session, start: datetime, end: datetime, dimension: str | None, pcts: tuple[float, ...] = (0.5, 0.9)
 ) -> dict[str, dict[float, float]]:
-    """Percentiles (linear interpolation, as ``_percentile``) of minutes to the first reply per group.
-
-    Only the few rows around each percentile's rank come back, not every ticket's time.
-    """
+    """Percentiles of minutes to the first reply per group, from the first-response histograms:
+    whole days from the roll-ups, partial days bucketed from the rows (within one bucket of exact:
+    a minute below 10 hours; ``models/rollups.py``)."""
     t = table_of(Ticket).c
+    span = rollups.split(start, end)
+    histograms: dict[str, rollups.Histogram] = {}
+    if span.has_days:
+        assert span.first_day is not None and span.end_day is not None
+        rollups.merge(histograms, rollups.day_histograms(session, span.first_day, span.end_day, dimension))
     key = _dimension_columns(t)[dimension] if dimension else literal("")
-    minutes = _minutes_to_first_reply(session, t)
-    inner = select(key.label("g"), minutes.label("v")).select_from(Ticket)
-    if dimension == "agent":
-        inner = inner.outerjoin(Person, col(Person.id) == t.assignee_id)
-    grouped = inner.where(t.created_at >= start, t.created_at < end, t.first_response_at.is_not(None)).subquery()
-    ranked = select(
-        grouped.c.g,
-        grouped.c.v,
-        (func.row_number().over(partition_by=grouped.c.g, order_by=grouped.c.v) - 1).label("rn"),
-        func.count().over(partition_by=grouped.c.g).label("n"),
-    ).subquery()
-
-    def rank(pct: float) -> Any:  # the row just below the percentile, in integer arithmetic (rows around it too)
-        return (ranked.c.n - 1) * round(pct * 100) // 100
-
-    wanted = [ranked.c.rn.between(rank(p) - 1, rank(p) + 1) for p in pcts]
-    ranks: dict[str, dict[int, float]] = defaultdict(dict)
-    sizes: dict[str, int] = {}
-    for g, v, rn, n in session.execute(select(ranked.c.g, ranked.c.v, ranked.c.rn, ranked.c.n).where(or_(*wanted))):
-        ranks[g][int(rn)] = float(v)
-        sizes[g] = int(n)
+    for part_start, part_end in span.partial:
+        rollups.merge(
+            histograms,
+            rollups.row_histograms(session, part_start, part_end, dimension, key, join_person=dimension == "agent"),
+        )
     result: dict[str, dict[float, float]] = {}
-    for g, n in sizes.items():
-        result[g] = {}
-        for pct in pcts:
-            k = (n - 1) * pct
-            low = int(k)
-            high = min(low + 1, n - 1)
-            result[g][pct] = ranks[g][low] + (ranks[g][high] - ranks[g][low]) * (k - low)
+    for group, histogram in histograms.items():
+        values = {pct: rollups.percentile(histogram, pct) for pct in pcts}
+        if all(v is not None for v in values.values()):
+            result[group] = {pct: float(v) for pct, v in values.items() if v is not None}
     return result
 
 
@@ -396,13 +387,19 @@ def report(
 
 
 def _breaches_per_day(session: Session, start: datetime, end: datetime) -> list[tuple[date, int]]:
+    span = rollups.split(start, end)
+    per_day: dict[date, int] = {}
+    if span.has_days:
+        assert span.first_day is not None and span.end_day is not None
+        per_day.update(rollups.breaches_per_day(session, span.first_day, span.end_day))
     b = table_of(SlaBreach).c
     day = func.date(b.due_at) if session.get_bind().dialect.name == "sqlite" else cast(b.due_at, Date)
-    per_day: dict[date, int] = {}
-    for value, count in session.execute(
-        select(day, func.count()).where(b.due_at >= start, b.due_at < end).group_by(day)
-    ):
-        per_day[value if isinstance(value, date) else date.fromisoformat(value)] = int(count)
+    for part_start, part_end in span.partial:
+        for value, count in session.execute(
+            select(day, func.count()).where(b.due_at >= part_start, b.due_at < part_end).group_by(day)
+        ):
+            key = value if isinstance(value, date) else date.fromisoformat(value)
+            per_day[key] = per_day.get(key, 0) + int(count)
     days = max(math.ceil((end - start) / timedelta(days=1)), 1)  # a partial last day (today) gets its bar
     return [
         ((start + timedelta(days=i)).date(), per_day.get((start + timedelta(days=i)).date(), 0)) for i in range(days)
