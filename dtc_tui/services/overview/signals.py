@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from dtc_tui.models import AdStatDaily, Campaign, PurchaseOrderLine, Sku, StockLevel, Ticket, Warehouse
@@ -131,6 +131,34 @@ def stock_vs_ads(session: Session, now: datetime) -> list[Signal]:
 # --- 2. a rise in tickets about a SKU or about deliveries -------------------------------------
 
 
+def window_counts(session: Session, start: datetime, end: datetime, category: str | None = None) -> dict:
+    """Tickets created in [start, end) per SKU, or (``category`` given) ``{category: n}`` for that one
+    category: whole days from the daily roll-ups, the partial days at the edges from the rows."""
+    from dtc_tui.services.tickets import rollups
+
+    span = rollups.plan(session, start, end)
+    found: dict = defaultdict(int)
+    if span.has_days:
+        assert span.first_day is not None and span.end_day is not None
+        if category is None:
+            for key, n in rollups.sku_counts(session, span.first_day, span.end_day).items():
+                found[key] += n
+        else:
+            found[category] += rollups.category_count(session, category, span.first_day, span.end_day)
+    # Per category with no condition on it: a condition on the category would let SQLite read the
+    # category's index (every logistics ticket ever) instead of the few hours' range of the created index.
+    column = col(Ticket.category) if category else col(Ticket.sku_id)
+    for part_start, part_end in span.partial:
+        for key, n in session.execute(
+            select(column, func.count())
+            .where(col(Ticket.created_at) >= part_start, col(Ticket.created_at) < part_end)
+            .group_by(column)
+        ):
+            if key is not None and (category is None or key == category):
+                found[key] += int(n)
+    return {key: n for key, n in found.items() if n}
+
+
 def ticket_rise(session: Session, now: datetime) -> list[Signal]:
     """Tickets in the last N days (default 3) at >= 2.5x the daily rate of the 14 days before,
     and at least 8 of them: per SKU, and for "where is my order" (logistics) tickets.
@@ -148,22 +176,11 @@ def ticket_rise(session: Session, now: datetime) -> list[Signal]:
     recent_start = now - timedelta(days=days)
     base_start = recent_start - timedelta(days=baseline_days)
 
-    def counts(column: Any, *where: Any) -> tuple[dict, dict]:
-        """Tickets per key in the recent days and in the baseline before them (counted in SQL)."""
-        is_recent = case((col(Ticket.created_at) >= recent_start, 1), else_=0)
-        rows = session.execute(
-            select(column, func.sum(is_recent), func.count())
-            .where(col(Ticket.created_at) >= base_start, col(Ticket.created_at) < now, *where)
-            .group_by(column)
+    def counts(category: str | None = None) -> tuple[dict, dict]:
+        """Tickets per SKU (or in one category) in the recent days and in the baseline before them."""
+        return window_counts(session, recent_start, now, category), window_counts(
+            session, base_start, recent_start, category
         )
-        recent: dict = defaultdict(int)
-        base: dict = defaultdict(int)
-        for key, n_recent, n_all in rows:
-            if n_recent:
-                recent[key] = int(n_recent)
-            if n_all - n_recent:
-                base[key] = int(n_all - n_recent)
-        return recent, base
 
     def rising(recent: int, base: int) -> bool:
         base_rate = max(base / baseline_days, 0.5 / baseline_days)
@@ -179,8 +196,8 @@ def ticket_rise(session: Session, now: datetime) -> list[Signal]:
         ):
             late_by_sku[sku_id].append(next(po.number for po in late if po.id == po_id))
     found = []
-    recent, base = counts(col(Ticket.sku_id), col(Ticket.sku_id).is_not(None))
-    candidates = [sku_id for sku_id, n in recent.items() if rising(n, base.get(sku_id, 0))]
+    recent, base = counts()
+    candidates = sorted(sku_id for sku_id, n in recent.items() if rising(n, base.get(sku_id, 0)))
     states = sku_stock_states(session, candidates, now) if candidates else {}
     for sku_id in candidates:
         n, b = recent[sku_id], base.get(sku_id, 0)
@@ -206,7 +223,7 @@ def ticket_rise(session: Session, now: datetime) -> list[Signal]:
                 {"recent": n, "baseline": b, "causes": causes},
             )
         )
-    recent_cat, base_cat = counts(Ticket.category, Ticket.category == "logistics")
+    recent_cat, base_cat = counts("logistics")
     n, b = recent_cat.get("logistics", 0), base_cat.get("logistics", 0)
     if rising(n, b):
         cause = (
