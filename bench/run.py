@@ -58,9 +58,10 @@ HEADLESS = {
     "dtc-tui check": ["check"],
     "dtc-tui inventory reorder --json": ["inventory", "reorder", "--json"],
 }
-# Issue 10's targets.
+# Issue 10's targets (issue 20: check and the reorder report <= 3x their floor, flat from 1k to 1M).
 START_RATIO = 1.5
 HEADLESS_RATIO = 1.5
+HEADLESS_TARGETS = {"dtc-tui check": 3.0, "dtc-tui inventory reorder --json": 3.0}
 KEY_P95_MS = 50.0
 TICK_MS = 10.0
 IMPORT_ROWS_PER_S = 20_000
@@ -138,12 +139,22 @@ def child_env() -> dict[str, str]:
 
 def run_process(argv: list[str], *, ok_codes: tuple[int, ...] = (0,)) -> float:
     """Wall seconds of one process, from spawn to exit."""
+    return run_timed(argv, ok_codes=ok_codes)[0]
+
+
+def run_timed(argv: list[str], *, ok_codes: tuple[int, ...] = (0,)) -> tuple[float, float]:
+    """Wall seconds of one process and the CPU seconds it used (user + system): on a loaded machine
+    the wall time waits for other processes, the CPU time does not."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(argv, env=child_env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in ok_codes:
         raise RuntimeError(f"{' '.join(argv)} exited {done.returncode}: {done.stderr.strip()[-2000:]}")
-    return seconds
+    return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def imports_done(argv: list[str]) -> float:
@@ -278,16 +289,33 @@ def cold_start(report: Report, size: str, path: Path, repeat: int) -> None:
 
 def headless(report: Report, size: str, path: Path, repeat: int) -> None:
     floor: list[float] = []
+    floor_cpu: list[float] = []
     runs: dict[str, list[float]] = {name: [] for name in HEADLESS}
+    cpu: dict[str, list[float]] = {name: [] for name in HEADLESS}
     for _ in range(repeat):
-        floor.append(run_process([PYTHON, "-c", CLI_FLOOR]))
+        wall, used = run_timed([PYTHON, "-c", CLI_FLOOR])
+        floor.append(wall)
+        floor_cpu.append(used)
         for name, args in HEADLESS.items():
             # sla check and check exit 1 when something needs attention: that is their answer, not a failure
-            runs[name].append(run_process([DTC_TUI, "--db", str(path), *args], ok_codes=(0, 1)))
+            wall, used = run_timed([DTC_TUI, "--db", str(path), *args], ok_codes=(0, 1))
+            runs[name].append(wall)
+            cpu[name].append(used)
     floor_name = f'floor: python -c "{CLI_FLOOR}"'
-    report.add(Figure("headless", floor_name, size, "s", floor))
+    report.add(Figure("headless", floor_name, size, "s", floor, extra={"cpu_s": floor_cpu}))
     for name, values in runs.items():
-        report.add(Figure("headless", name, size, "s", values, floor=floor_name, target=HEADLESS_RATIO))
+        report.add(
+            Figure(
+                "headless",
+                name,
+                size,
+                "s",
+                values,
+                floor=floor_name,
+                target=HEADLESS_TARGETS.get(name, HEADLESS_RATIO),
+                extra={"cpu_s": cpu[name]},
+            )
+        )
 
 
 def latency(report: Report, size: str, path: Path) -> None:
@@ -420,6 +448,7 @@ def rows_of(report: Report) -> list[list[str]]:
                 _number(max(f.values), f.unit),
                 _number(f.p95, f.unit) if f.unit == "ms" else "",
                 f"{ratio:.2f}" if ratio else "",
+                _number(statistics.median(f.extra["cpu_s"]), "s") if f.extra.get("cpu_s") else "",
                 target,
                 report.verdict(f),
             ]
@@ -427,13 +456,13 @@ def rows_of(report: Report) -> list[list[str]]:
     return rows
 
 
-HEADER = ["group", "measurement", "size", "unit", "median", "min", "max", "p95", "x floor", "target", ""]
+HEADER = ["group", "measurement", "size", "unit", "median", "min", "max", "p95", "x floor", "cpu s", "target", ""]
 
 
 def print_table(report: Report) -> None:
     rows = rows_of(report)
     widths = [max(len(str(row[i])) for row in [HEADER, *rows]) for i in range(len(HEADER))]
-    numeric = {4, 5, 6, 7, 8}
+    numeric = {4, 5, 6, 7, 8, 9}
     for row in [HEADER, *rows]:
         print(
             "  ".join(
@@ -446,14 +475,18 @@ def markdown(report: Report) -> str:
     """One row per measurement, one column per dataset (the long table is in the JSON and on stdout)."""
     sizes = list(dict.fromkeys(f.size for f in report.figures))
     names = list(dict.fromkeys((f.group, f.name) for f in report.figures))
-    lines = ["| measurement | unit | target | " + " | ".join(sizes) + " |", "|---|---|---|" + "---|" * len(sizes)]
+    growth = "1k" in sizes and "1M" in sizes
+    lines = [
+        "| measurement | unit | target | " + " | ".join(sizes) + (" | 1M / 1k | verdict |" if growth else " |"),
+        "|---|---|---|" + "---|" * len(sizes) + ("---|---|" if growth else ""),
+    ]
     group = None
     for key in names:
         figures = {f.size: f for f in report.figures if (f.group, f.name) == key}
         any_figure = next(iter(figures.values()))
         if key[0] != group:
             group = key[0]
-            lines.append(f"| **{group}** | | |" + " |" * len(sizes))
+            lines.append(f"| **{group}** | | |" + " |" * (len(sizes) + (2 if growth else 0)))
         judged = next((f for f in figures.values() if f.target is not None), None)
         target = ""
         if judged is not None:
@@ -465,6 +498,11 @@ def markdown(report: Report) -> str:
             )
         unit = "ms p50 / p95" if any_figure.group == "key press" else any_figure.unit
         cells = [_cell(report, figures[size]) if size in figures else "" for size in sizes]
+        if growth:
+            small, large = figures.get("1k"), figures.get("1M")
+            cells.append(f"{large.median / small.median:.2f}x" if small and large and small.median else "")
+            verdicts = [report.verdict(f) for f in figures.values() if report.verdict(f)]
+            cells.append("missed" if "MISS" in verdicts else "met" if verdicts else "")
         lines.append(f"| {key[1]} | {unit} | {target} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -477,6 +515,8 @@ def _cell(report: Report, figure: Figure) -> str:
     ratio = report.ratio(figure)
     if ratio is not None:
         text += f" ({ratio:.2f}x)"
+    if figure.extra.get("cpu_s"):
+        text += f", cpu {statistics.median(figure.extra['cpu_s']):.2f}"
     verdict = report.verdict(figure)
     return text + {"ok": " ✓", "MISS": " **✗**"}.get(verdict, "")
 
@@ -539,7 +579,56 @@ def write_docs(report: Report, meta: dict) -> None:
 # --- main -------------------------------------------------------------------------------------------
 
 
-PARTS = ("cold", "headless", "latency", "imports")
+PARTS = ("cold", "headless", "latency", "imports", "postgres")
+POSTGRES_ENV = "DTC_TUI_TEST_POSTGRES_URL"
+
+
+def postgres(report: Report, size: str, path: Path, repeat: int) -> None:
+    """The headless commands on a PostgreSQL copy of the dataset (``bench/postgres.py``)."""
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        log(f"  {POSTGRES_ENV} not set: no PostgreSQL figures")
+        return
+    schema = f"bench_{size.lower()}"
+    started = time.perf_counter()
+    done = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "postgres.py"), str(path), base, schema],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    url = done.stdout.strip().splitlines()[-1]
+    log(f"  copied {size} into PostgreSQL schema {schema} in {time.perf_counter() - started:.0f} s")
+    floor: list[float] = []
+    floor_cpu: list[float] = []
+    commands = {"PostgreSQL: dtc-tui check": ["check"], "PostgreSQL: dtc-tui sla check": ["sla", "check"]}
+    runs: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        wall, used = run_timed([PYTHON, "-c", CLI_FLOOR])
+        floor.append(wall)
+        floor_cpu.append(used)
+        for name, args in commands.items():
+            wall, used = run_timed([DTC_TUI, "--db", url, *args], ok_codes=(0, 1))
+            runs[name].append(wall)
+            cpu[name].append(used)
+    floor_name = f'floor (PostgreSQL runs): python -c "{CLI_FLOOR}"'
+    report.add(Figure("headless", floor_name, size, "s", floor, extra={"cpu_s": floor_cpu}))
+    for name, values in runs.items():
+        report.add(
+            Figure(
+                "headless",
+                name,
+                size,
+                "s",
+                values,
+                floor=floor_name,
+                target=HEADLESS_TARGETS.get(name.removeprefix("PostgreSQL: "), HEADLESS_RATIO),
+                extra={"cpu_s": cpu[name]},
+                note="client CPU only: the server's work is in the wall time",
+            )
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -549,6 +638,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per process measurement (default: 3)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the datasets even if fresh ones exist")
     parser.add_argument("--data-dir", type=Path, default=datasets.DEFAULT_DIR)
+    parser.add_argument(
+        "--pg-sizes",
+        default="10k,1M",
+        help=f"datasets copied into PostgreSQL when {POSTGRES_ENV} is set (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--pg-sizes",
+        default="10k",
+        help=f"datasets copied into PostgreSQL when {POSTGRES_ENV} is set (default: %(default)s; a 1M copy "
+        "takes about 10 minutes)",
+    )
     parser.add_argument("--write-docs", action="store_true", help=f"put the table into {DOCS.relative_to(ROOT)}")
     parser.add_argument(
         "--show",
@@ -590,6 +690,9 @@ def main(argv: list[str] | None = None) -> None:
         if "latency" in parts:
             log(f"[{time.perf_counter() - started:5.0f} s] key presses and ticks, {size}")
             latency(report, size, paths[size])
+        if "postgres" in parts and size in args.pg_sizes.split(","):
+            log(f"[{time.perf_counter() - started:5.0f} s] PostgreSQL, {size}")
+            postgres(report, size, paths[size], args.repeat)
     if "imports" in parts:
         log(f"[{time.perf_counter() - started:5.0f} s] imports")
         imports(report)
