@@ -226,6 +226,28 @@ def test_split_reads_whole_days_and_partial_edges() -> None:
     assert rollups.split(midnight, midnight + timedelta(days=2)).partial == ()
 
 
+def test_today_is_read_from_the_rollups_when_nothing_lies_after_now(engine: Engine, now: datetime) -> None:
+    """A period ending now reads today from the roll-ups, unless a ticket or breach of today lies after
+    ``end`` (then today's rows up to ``end``): both give the rows' answer."""
+    start = (now - timedelta(days=3)).replace(hour=0, minute=0, second=0, microsecond=0)
+    for hours in (1, 2, 3):
+        ops.create_ticket(
+            engine, subject="t", channel="chat", now=now, actor="a", created_at=now - timedelta(hours=hours)
+        )
+    with db.read_session(engine) as session:
+        plan = rollups.plan(session, start, now)
+        assert plan.partial == () and plan.end_day == (now + timedelta(days=1)).date()
+        assert kpis._cells(session, start, now, ()) == kpis._row_cells(session, start, now, ())
+    later = now + timedelta(minutes=5)
+    if later.date() == now.date():
+        ops.create_ticket(engine, subject="later", channel="chat", now=later, actor="a", created_at=later)
+        with db.read_session(engine) as session:
+            plan = rollups.plan(session, start, now)
+            assert plan.partial and plan.partial[-1][1] == now
+            got = kpis._rollup(kpis._cells(session, start, now, ()), None)[""]
+            assert got.created == 3 == kpis._rollup(kpis._row_cells(session, start, now, ()), None)[""].created
+
+
 def test_percentile_of_a_histogram_is_within_a_bucket() -> None:
     values = [0.5, 3.2, 3.7, 59.9, 61.0, 700.0, 705.0, 3000.0]
     histogram: dict[int, int] = defaultdict(int)

@@ -178,7 +178,7 @@ def _dimension_columns(t: Any) -> dict[str, Any]:
 def _cells(session: Session, start: datetime, end: datetime, dimensions: tuple[str, ...]) -> Cells:
     """Counts per combination of ``dimensions`` (the others are ""), for tickets of [start, end):
     whole days from the daily roll-ups, the partial days at the edges from the rows."""
-    span = rollups.split(start, end)
+    span = rollups.plan(session, start, end)
     cells: Cells = defaultdict(_Counts)
     if span.has_days:
         assert span.first_day is not None and span.end_day is not None
@@ -278,7 +278,7 @@ def _frt_percentiles(
     whole days from the roll-ups, partial days bucketed from the rows (within one bucket of exact:
     a minute below 10 hours; ``models/rollups.py``)."""
     t = table_of(Ticket).c
-    span = rollups.split(start, end)
+    span = rollups.plan(session, start, end)
     histograms: dict[str, rollups.Histogram] = {}
     if span.has_days:
         assert span.first_day is not None and span.end_day is not None
@@ -387,7 +387,7 @@ def report(
 
 
 def _breaches_per_day(session: Session, start: datetime, end: datetime) -> list[tuple[date, int]]:
-    span = rollups.split(start, end)
+    span = rollups.plan(session, start, end)
     per_day: dict[date, int] = {}
     if span.has_days:
         assert span.first_day is not None and span.end_day is not None
