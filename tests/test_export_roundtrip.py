@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 
 from dtc_tui import db
 from dtc_tui.models import Sku, StockLevel, Warehouse, metadata
+from dtc_tui.models.rollups import ROLLUP_TABLES
 from dtc_tui.services.common.exporters import export_table, guard_cell
 from dtc_tui.services.common.text import clean_text
 from dtc_tui.services.importers import EXPORT_ONLY, TABLE_KINDS
@@ -20,6 +21,7 @@ from dtc_tui.services.importers.tables import kind_of
 from tests.conftest import FIXED_NOW
 
 KIND_OF_TABLE = {tbl: kind for kind, tbl in TABLE_KINDS.items()}
+# The daily roll-ups are derived from the tickets (triggers; ``db rebuild-rollups``): not exported.
 BOOKKEEPING = {
     "change_counter",
     "presence",
@@ -29,14 +31,15 @@ BOOKKEEPING = {
     "mail_inbound",
     "mail_cursor",
     "reply_draft",
+    *ROLLUP_TABLES,
 }
 
 
 def test_every_table_has_an_export_kind() -> None:
     # Not team data but machine state: sync counters, heartbeats, running imports, the mail
     # worker's queue and mailbox positions (a backup carries them; re-importing them elsewhere
-    # would resend mail), and each operator's unsent reply drafts (private typing, like presence;
-    # macros are team data).
+    # would resend mail), each operator's unsent reply drafts (private typing, like presence;
+    # macros are team data) and the derived roll-ups.
     machine_state = {
         "change_counter",
         "presence",
@@ -45,6 +48,7 @@ def test_every_table_has_an_export_kind() -> None:
         "mail_inbound",
         "mail_cursor",
         "reply_draft",
+        *ROLLUP_TABLES,
     }
     assert set(KIND_OF_TABLE) == set(metadata.tables) - machine_state
 
