@@ -376,7 +376,7 @@ def _create_triggers(target: object, connection: object, **_: object) -> None:
         return  # a mock engine collecting DDL text (the tests' PostgreSQL copy script adds them itself)
     dialect = connection.dialect.name  # type: ignore[attr-defined]
     for statement in trigger_ddl(dialect):
-        connection.exec_driver_sql(statement)  # type: ignore[attr-defined]
+        connection.exec_driver_sql(statement)
 
 
 def _listen() -> None:
