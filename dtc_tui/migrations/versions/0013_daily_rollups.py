@@ -1,7 +1,7 @@
 """daily roll-ups of tickets and breaches, kept by triggers
 
 Revision ID: 0013
-Revises: 0014
+Revises: 0011
 Create Date: 2026-12-01 22:50:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0014"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
