@@ -65,7 +65,7 @@ def test_unreadable_files_fail_in_one_line(tmp_path: Path) -> None:
     assert (missing.exit_code, missing.stderr.strip()) == (2, f"Error: {tmp_path / 'nope.csv'}: no such file")
     empty = run("--db", db, "import", "zendesk", str(FIXTURES / "edge" / "empty.csv"))
     assert empty.exit_code == 2
-    assert "empty.csv:1: file: the file is empty" in empty.stderr
+    assert "empty.csv:1: file: empty file (no header and no rows)" in empty.stderr
     assert "Traceback" not in empty.output
     zone = run("--db", db, "import", "zendesk", str(FIXTURES / "zendesk_tickets.csv"), "--tz", "Mars/Base")
     assert zone.exit_code == 2 and "unknown time zone 'Mars/Base'" in zone.stderr

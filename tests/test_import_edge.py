@@ -160,7 +160,7 @@ def test_bom_semicolons_and_decimal_commas(engine: Engine) -> None:
 @pytest.mark.parametrize(
     ("kind", "name", "message"),
     [
-        ("zendesk", "edge/empty.csv", "x.csv:1: file: the file is empty"),
+        ("zendesk", "edge/empty.csv", "x.csv:1: file: empty file (no header and no rows)"),
         (
             "zendesk",
             "edge/zendesk_missing_status.csv",

@@ -15,7 +15,7 @@ from dtc_tui.services.importers import FORMAT_KINDS, IMPORT_KINDS, importer_clas
 from dtc_tui.services.importers.columns import normalise
 from dtc_tui.services.importers.errors import ImportFailed, RowError
 from dtc_tui.services.importers.jsonstream import header_members
-from dtc_tui.services.importers.reader import CsvSource
+from dtc_tui.services.importers.reader import EMPTY_FILE, CsvSource, is_empty
 from dtc_tui.services.importers.spreadsheet import SheetFolder, is_spreadsheet, to_csv
 from dtc_tui.services.importers.tickets import looks_like_json
 
@@ -28,11 +28,15 @@ class Detected:
 
 def detect_kind(path: Path, name: str | None = None) -> Detected:
     shown = name or str(path)
+    if is_empty(path):
+        raise ImportFailed([RowError(shown, 1, "file", EMPTY_FILE)])
     if looks_like_json(path):
         return _json_kind(path, shown)
     if is_spreadsheet(path):
         folder = SheetFolder()  # convert once, not once per kind tried
         path = to_csv(path, shown, folder.path)
+        if is_empty(path):
+            raise ImportFailed([RowError(shown, 1, "file", f"{EMPTY_FILE}: its first sheet has no cells")])
     scores: list[tuple[int, int, int, str]] = []
     for kind in IMPORT_KINDS:
         columns = importer_class(kind).columns

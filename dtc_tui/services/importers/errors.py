@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 from dtc_tui.errors import UserError
 
+# A 0-byte or blank file (only spaces, line ends, byte-order marks): said as such, never as an
+# unknown header or a missing column.
+EMPTY_FILE = "empty file (no header and no rows)"
+
 
 @dataclass(frozen=True)
 class RowError:

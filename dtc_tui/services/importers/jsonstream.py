@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from dtc_tui.services.importers.errors import ImportFailed, RowError
+from dtc_tui.services.importers.errors import EMPTY_FILE, ImportFailed, RowError
 
 RECORD_KEYS = ("tickets", "results", "rows", "data", "records")
 CHUNK = 1 << 20
@@ -100,7 +100,7 @@ def iter_records(path: Path, name: str) -> Iterator[tuple[int, Any]]:
     try:
         first = stream.peek()
         if first == "":
-            raise stream.fail("the file is empty")
+            raise stream.fail(EMPTY_FILE)
         if first == "[":
             yield from _array(stream)
         elif first == "{":

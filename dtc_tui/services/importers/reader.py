@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import cast
 
 from dtc_tui.services.importers.columns import Columns, Header
-from dtc_tui.services.importers.errors import ImportFailed, NoData, RowError
+from dtc_tui.services.importers.errors import EMPTY_FILE, ImportFailed, NoData, RowError
 from dtc_tui.services.importers.spreadsheet import SheetFolder, is_spreadsheet, to_csv
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -65,6 +65,16 @@ class Row:
         return self.cells
 
 
+_BLANK = b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"
+
+
+def is_empty(path: Path) -> bool:
+    """0 bytes, or only blanks and byte-order marks: no header to read (said as such, not as an
+    unknown header)."""
+    with open(path, "rb") as handle:
+        return not handle.read(SAMPLE_BYTES).strip(_BLANK) and path.stat().st_size <= SAMPLE_BYTES
+
+
 def detect_encoding(head: bytes) -> str:
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
@@ -103,8 +113,8 @@ class CsvSource:
     def _inspect(self) -> None:
         with open(self.path, "rb") as handle:
             raw = handle.read(SAMPLE_BYTES)
-        if not raw.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
-            raise self._fail(1, "file", "the file is empty")
+        if not raw.strip(_BLANK):
+            raise self._fail(1, "file", EMPTY_FILE)
         self.encoding = detect_encoding(raw[:4])
         try:
             sample = codecs.getincrementaldecoder(self.encoding)().decode(raw, final=len(raw) < SAMPLE_BYTES)
