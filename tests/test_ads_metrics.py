@@ -87,7 +87,7 @@ def test_empty_totals_have_no_ratios_and_print_dashes() -> None:
     empty = Totals()
     assert [empty.roas, empty.cpa, empty.cpc, empty.cpm, empty.ctr, empty.conversion_rate] == [None] * 6
     assert m.fmt_ratio(empty.roas) == "-"
-    assert m.fmt_money(empty.cpa, 2) == "-"
+    assert m.fmt_money(empty.cpa, 2, "USD") == "-"
     assert m.fmt_percent(empty.ctr) == "-"
     assert m.fmt_signed(None) == "-"
     data = empty.as_dict()

@@ -133,7 +133,7 @@ def report(
 
 
 def _print_text(report_data: AdsReport, rows: list[ReportRow], by: str) -> None:
-    from dtc_tui.services.ads.metrics import fmt_percent, fmt_ratio, fmt_signed_percent
+    from dtc_tui.services.ads.metrics import fmt_money, fmt_percent, fmt_ratio, fmt_signed_percent
 
     blended = report_data.blended
     click.echo(
@@ -141,18 +141,24 @@ def _print_text(report_data: AdsReport, rows: list[ReportRow], by: str) -> None:
     )
     if report_data.peak is not None:
         click.echo(f"Peak period in force: {report_data.peak.name} (relaxed targets)")
-    from dtc_tui.services.common.money import format_money, format_totals, mixed_warning
+    from dtc_tui.services.common.money import format_totals
 
     low, high = blended.band
-    spend = report_data.spend_by_currency()
-    warning = mixed_warning(spend)
-    if warning is None:
-        currency = next(iter(spend), "USD")
-        click.echo(
-            f"Ad spend {format_money(blended.ad_spend, currency)} "
-            f"({fmt_signed_percent(report_data.total.spend_change)})   "
-            f"Attributed ROAS (platform revenue / ad spend) {fmt_ratio(report_data.total.roas)}"
+    total = report_data.total
+    if total.mixed:
+        spend = report_data.spend_by_currency()
+        revenue = report_data.revenue_by_currency()
+        roas = ", ".join(
+            f"{code} {fmt_ratio(revenue.get(code, 0.0) / amount if amount else None)}" for code, amount in spend.items()
         )
+        click.echo(f"Ad spend {format_totals(spend)}   Attributed ROAS per currency: {roas}")
+    else:
+        click.echo(
+            f"Ad spend {fmt_money(total.current.spend, 0, total.currency)} "
+            f"({fmt_signed_percent(total.spend_change)})   "
+            f"Attributed ROAS (platform revenue / ad spend) {fmt_ratio(total.roas)}"
+        )
+    if blended.spend_known:
         blended_value = fmt_ratio(blended.blended_roas) if blended.has_store_data else "no data (no store revenue)"
         basis = f" (store revenue {blended.revenue_basis})" if blended.revenue_basis and blended.has_store_data else ""
         click.echo(
@@ -161,14 +167,12 @@ def _print_text(report_data: AdsReport, rows: list[ReportRow], by: str) -> None:
             f"({blended.stage} target {low * 100:.0f}-{high * 100:.0f}%)"
         )
     else:
-        revenue = report_data.revenue_by_currency()
-        roas = ", ".join(
-            f"{code} {fmt_ratio(revenue.get(code, 0.0) / amount if amount else None)}" for code, amount in spend.items()
-        )
-        click.echo(f"Ad spend {format_totals(spend)}   Attributed ROAS per currency: {roas}")
-        click.echo(f"warning: {warning}")
+        click.echo(f"Blended ROAS (= MER) and ad spend share: unknown (ad spend not all in {blended.currency})")
+    for line in report_data.money_lines():
+        prefix = "warning" if line == report_data.fx_warning else "note"
+        click.echo(f"{prefix}: {line}")
     click.echo("")
-    for line in table_lines(rows, by, _currency_lookup(report_data)):
+    for line in table_lines(rows, by):
         click.echo(line)
     if by != "day" and report_data.moves:
         from dtc_tui.services.common.text import one_line
@@ -179,33 +183,22 @@ def _print_text(report_data: AdsReport, rows: list[ReportRow], by: str) -> None:
             click.echo(f"  {one_line(move.text)}")
 
 
-def _currency_lookup(report_data: AdsReport) -> Any:
-    """A row's currency: its campaign's; a channel's or the total's when all its campaigns share
-    one; None (amounts shown as "mixed") when they do not."""
-    by_channel: dict[str, set[str]] = {}
-    for row in report_data.campaigns:
-        by_channel.setdefault(row.channel, set()).add(report_data.currency_of(row) or "USD")
-    every = set().union(*by_channel.values()) if by_channel else {"USD"}
-
-    def lookup(row: ReportRow) -> str | None:
-        own = report_data.currency_of(row)
-        if own is not None:
-            return own
-        found = by_channel.get(row.channel, every) if row.level == "channel" else every
-        return next(iter(found)) if len(found) == 1 else None
-
-    return lookup
-
-
-def table_lines(rows: list[ReportRow], by: str, currency_of: Any = None) -> list[str]:
-    """Fixed-width text columns; "-" where a ratio is undefined; amounts in the row's currency."""
+def table_lines(rows: list[ReportRow], by: str) -> list[str]:
+    """Fixed-width text columns; "-" where a ratio is undefined; amounts in the row's currency
+    (a row over several currencies without fx rates: its amounts per currency, ``$1,200 + ₹55,500``)."""
+    from dtc_tui.services.ads.metrics import fmt_money as money
     from dtc_tui.services.ads.metrics import fmt_percent, fmt_ratio, fmt_signed, fmt_signed_percent
-    from dtc_tui.services.common.money import format_money
+    from dtc_tui.services.common.money import format_totals
     from dtc_tui.services.common.text import one_line
 
     def fmt_money(value: float | None, decimals: int = 0, row: ReportRow | None = None) -> str:
-        currency = currency_of(row) if currency_of is not None and row is not None else "USD"
-        return "mixed" if currency is None else format_money(value, currency, decimals)
+        return money(value, decimals, row.currency if row is not None else None)
+
+    def amount(row: ReportRow, which: int) -> str:
+        """Spend (1) or revenue (2) of a row: per currency when it has no one currency."""
+        if row.mixed:
+            return format_totals({item[0]: item[which] for item in row.by_currency})
+        return money(row.current.spend if which == 1 else row.current.revenue, 0, row.currency)
 
     columns: list[tuple[str, int, Any]] = [
         (
@@ -213,8 +206,8 @@ def table_lines(rows: list[ReportRow], by: str, currency_of: Any = None) -> list
             28 if by != "day" else 10,
             lambda r: one_line(r.label if by != "campaign" else f"{r.channel}/{r.label}", 28),
         ),
-        ("Spend", 10, lambda r: fmt_money(r.current.spend, row=r)),
-        ("Revenue", 10, lambda r: fmt_money(r.current.revenue, row=r)),
+        ("Spend", 10, lambda r: amount(r, 1)),
+        ("Revenue", 10, lambda r: amount(r, 2)),
         ("ROAS", 5, lambda r: fmt_ratio(r.roas)),
     ]
     if by != "day":
@@ -298,7 +291,15 @@ def check(ctx: CliContext, period: str | None, start: str | None, end: str | Non
     report_data = _load(ctx, _period(ctx, period or "7d", start, end))
     alerts = report_data.alerts
     if as_json:
-        echo_json({"period": report_data.period.as_dict(), "alerts": [alert.as_dict() for alert in alerts]})
+        echo_json(
+            {
+                "period": report_data.period.as_dict(),
+                "currency": report_data.currency,
+                "fx_note": report_data.fx_note,
+                "fx_warning": report_data.fx_warning,
+                "alerts": [alert.as_dict() for alert in alerts],
+            }
+        )
     elif not alerts:
         click.echo(f"no ad alerts ({report_data.period.label})")
     else:

@@ -14,6 +14,7 @@ from dtc_tui.models.inventory import (
     Warehouse,
 )
 from dtc_tui.models.mail import MailCursor, MailInbound, Outbox
+from dtc_tui.models.money import FxRate
 from dtc_tui.models.orders import Fulfillment, OrderLine, Refund, StoreOrder
 from dtc_tui.models.rollups import BreachDay, TicketDay, TicketDayFrt, TicketSkuDay
 from dtc_tui.models.system import AuditLog, ChangeCounter, DbActivity, OverviewAck, Presence, Setting
@@ -46,6 +47,7 @@ __all__ = [
     "DailySales",
     "Duty",
     "Fulfillment",
+    "FxRate",
     "Holiday",
     "Macro",
     "MailCursor",

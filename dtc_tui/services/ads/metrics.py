@@ -247,10 +247,16 @@ def period_from_text(text: str, now: datetime) -> Period:
 DASH = "-"
 
 
-def fmt_money(value: float | None, decimals: int = 0) -> str:
+def fmt_money(value: float | None, decimals: int = 0, currency: str | None = None) -> str:
+    """An amount with its own currency's symbol or code (``£1,235``, ``₹56,700``); every caller
+    names the currency (a campaign's, the store's): none means "mixed" (no one currency)."""
+    from dtc_tui.services.common.money import format_money
+
     if value is None:
         return DASH
-    return f"${value:,.{decimals}f}"
+    if currency is None:
+        return "mixed"
+    return format_money(value, currency, decimals)
 
 
 def fmt_ratio(value: float | None, decimals: int = 2) -> str:

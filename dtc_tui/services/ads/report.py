@@ -46,7 +46,7 @@ from dtc_tui.services.ads.rules import (
     suggest_moves,
     targets_in_force,
 )
-from dtc_tui.services.common import settings
+from dtc_tui.services.common import fx, settings
 from dtc_tui.services.common.money import per_currency
 
 STREAK_LOOKBACK_DAYS = 90  # how far back a losing run is counted (the rule needs only ads.pause_days)
@@ -138,6 +138,16 @@ class ReportRow:
     campaign: CampaignInfo | None = None
     stock: StockInfo | None = None
     campaigns: int = 0  # channel rows: how many campaigns
+    # The currency of the row's amounts: the campaign's; for a channel, the total or a day, the
+    # one currency of its campaigns, else the store currency when every amount was converted at
+    # its day's fx rate. None: several currencies and a rate missing; the amounts are then only
+    # in ``by_currency`` (spend and revenue per currency) and the row's money figures are blank.
+    currency: str | None = None
+    by_currency: tuple[tuple[str, float, float], ...] = ()
+
+    @property
+    def mixed(self) -> bool:
+        return self.currency is None
 
     @property
     def roas(self) -> float | None:
@@ -190,6 +200,7 @@ class ReportRow:
             "campaign_id": self.campaign_id,
             "day": self.day.isoformat() if self.day else None,
             **self.current.as_dict(),
+            "currency": self.currency,
             "previous": self.previous.as_dict() if self.previous else None,
             "roas_change": _r(self.roas_change),
             "spend_change": _r(self.spend_change),
@@ -201,6 +212,15 @@ class ReportRow:
             "losing_streak_days": self.streak,
             "alerts": [alert.as_dict() for alert in self.alerts],
         }
+        if self.mixed:  # no one currency: the amounts are per currency, never one sum
+            for name in ("spend", "revenue", "roas", "cpa", "cpc", "cpm"):
+                if name in data:
+                    data[name] = None
+            data["previous"] = None
+            data["by_currency"] = {
+                code: {"spend": round(spend, 2), "revenue": round(revenue, 2)}
+                for code, spend, revenue in self.by_currency
+            }
         if self.campaign is not None:
             data.update(
                 {
@@ -241,10 +261,14 @@ class Blended:
     store_days: int | None = None
     previous_store_days: int | None = None
     revenue_basis: str = ""  # "net of refunds" or "gross" (the orders.revenue_basis setting)
+    currency: str = "USD"  # the store currency: the till's, and ad spend converted to it
+    # False when some ad spend is in another currency without an fx rate: blended ROAS, MER and
+    # the spend share are then unknown (never store revenue over a sum of several currencies).
+    spend_known: bool = True
 
     @property
     def has_store_data(self) -> bool:
-        return self.store_days != 0
+        return self.store_days != 0 and self.spend_known
 
     @property
     def blended_roas(self) -> float | None:
@@ -253,7 +277,7 @@ class Blended:
 
     @property
     def previous_blended_roas(self) -> float | None:
-        if self.previous_store_days == 0:
+        if self.previous_store_days == 0 or not self.spend_known:
             return None
         return blended_roas(self.previous_store_revenue, self.previous_ad_spend)
 
@@ -265,7 +289,7 @@ class Blended:
     @property
     def attributed_share(self) -> float | None:
         """What the platforms claim as a share of the till (over 100%: double counting)."""
-        return ratio(self.attributed_revenue, self.store_revenue)
+        return ratio(self.attributed_revenue, self.store_revenue) if self.spend_known else None
 
     @property
     def spend_share_state(self) -> str:
@@ -280,8 +304,10 @@ class Blended:
             "store_revenue": round(self.store_revenue, 2),
             "store_orders": self.store_orders,
             "store_refunds": round(self.store_refunds, 2),
-            "ad_spend": round(self.ad_spend, 2),
-            "attributed_revenue": round(self.attributed_revenue, 2),
+            "ad_spend": round(self.ad_spend, 2) if self.spend_known else None,
+            "attributed_revenue": round(self.attributed_revenue, 2) if self.spend_known else None,
+            "currency": self.currency,
+            "ad_spend_converted": self.spend_known,
             "blended_roas_store_revenue_over_ad_spend": _r(self.blended_roas),
             "previous_blended_roas": _r(self.previous_blended_roas),
             "ad_spend_share_of_store_revenue": _r(self.spend_share),
@@ -306,6 +332,23 @@ class AdsReport:
     alerts: list[Alert]
     moves: list[BudgetMove]
     campaign_info: dict[int, CampaignInfo] = field(default_factory=dict)
+    currency: str = "USD"  # the store currency: group rows and blended figures convert to it
+    conversion: fx.Conversion | None = None  # the period's ad spend, with the rates used or missing
+    rates: fx.Rates = field(default_factory=fx.Rates)
+
+    @property
+    def fx_note(self) -> str | None:
+        """``converted to GBP at fx rates of ...`` when amounts in other currencies were converted."""
+        return self.conversion.note if self.conversion is not None else None
+
+    @property
+    def fx_warning(self) -> str | None:
+        """Amounts in several currencies and a rate missing: totals per currency, never one sum."""
+        return self.conversion.warning if self.conversion is not None else None
+
+    def money_lines(self) -> list[str]:
+        """What a reader must know about the currencies of the figures: a note or a warning."""
+        return [line for line in (self.fx_note, self.fx_warning) if line]
 
     def campaigns_of(self, channel: str | None) -> list[ReportRow]:
         return [row for row in self.campaigns if channel is None or row.channel == channel]
@@ -331,6 +374,14 @@ class AdsReport:
         return {
             "period": self.period.as_dict(),
             "previous_period": self.previous_period.as_dict(),
+            "currency": self.currency,
+            "fx": {
+                "converted": bool(self.conversion and self.conversion.converted),
+                "complete": bool(self.conversion is None or self.conversion.complete),
+                "note": self.fx_note,
+                "warning": self.fx_warning,
+                "spend_by_currency": {code: round(v, 2) for code, v in self.spend_by_currency().items()},
+            },
             "peak": self.peak.name if self.peak else None,
             "blended": self.blended.as_dict(),
             "total": self.total.as_dict(),
@@ -466,6 +517,63 @@ def _daily_by_campaign(
     return result
 
 
+def _daily_money(
+    session: Session, period: Period, campaign_ids: list[int]
+) -> dict[int, list[tuple[date, float, float]]]:
+    """(day, spend, revenue) per campaign: what a conversion needs (each amount at its day's rate)."""
+    result: dict[int, list[tuple[date, float, float]]] = {}
+    if not campaign_ids:
+        return result
+    stmt = select(AdStatDaily.campaign_id, AdStatDaily.day, AdStatDaily.spend, AdStatDaily.revenue).where(
+        AdStatDaily.day >= period.start, AdStatDaily.day <= period.end, AdStatDaily.campaign_id.in_(campaign_ids)
+    )
+    for cid, day, spend, revenue in _read(session, stmt):
+        result.setdefault(cid, []).append((day, float(spend or 0), float(revenue or 0)))
+    return result
+
+
+@dataclass(frozen=True)
+class _InStore:
+    """A campaign's totals in the store currency (None: an amount had no fx rate), and the
+    conversions behind them (for the note or the warning)."""
+
+    current: Totals | None
+    previous: Totals | None
+    conversion: fx.Conversion | None = None
+
+
+def _in_store_currency(
+    session: Session,
+    infos: list[CampaignInfo],
+    current: dict[int, Totals],
+    previous: dict[int, Totals],
+    periods: tuple[Period, Period],
+    store: str,
+    rates: fx.Rates,
+) -> dict[int, _InStore]:
+    foreign = [info for info in infos if info.currency != store]
+    ids = [info.id for info in foreign]
+    daily_now, daily_before = _daily_money(session, periods[0], ids), _daily_money(session, periods[1], ids)
+    out = {
+        info.id: _InStore(current.get(info.id, Totals()), previous.get(info.id, Totals()))
+        for info in infos
+        if info.currency == store
+    }
+    for info in foreign:
+        converted: list[Totals | None] = []
+        seen: fx.Conversion | None = None
+        for daily, totals in ((daily_now, current), (daily_before, previous)):
+            days = daily.get(info.id, [])
+            spend = fx.convert(((d, info.currency, s) for d, s, _r in days), store, rates)
+            revenue = fx.convert(((d, info.currency, r) for d, _s, r in days), store, rates)
+            both = spend.merge(revenue)
+            seen = both if seen is None else seen
+            base = totals.get(info.id, Totals())
+            converted.append(replace(base, spend=spend.total, revenue=revenue.total) if both.complete else None)
+        out[info.id] = _InStore(converted[0], converted[1], seen)
+    return out
+
+
 def revenue_label(session: Session) -> str:
     from dtc_tui.services.orders.daily import revenue_label as label
 
@@ -551,6 +659,13 @@ def load_report(session: Session, period: Period, now: datetime) -> AdsReport:
     previous = _totals_by_campaign(session, previous_period)
     streaks = _losing_streaks(session, period.end, rules, peaks)
     stock = promoted_stock(session, [c.sku_code for c in infos if c.sku_code], now)
+    store = fx.store_currency(session)
+    rates = fx.load_rates(session) if any(info.currency != store for info in infos) else fx.Rates()
+    in_store = _in_store_currency(session, infos, current, previous, (period, previous_period), store, rates)
+    conversion: fx.Conversion | None = None
+    for item in in_store.values():
+        if item.conversion is not None:
+            conversion = item.conversion if conversion is None else conversion.merge(item.conversion)
 
     campaigns: list[ReportRow] = []
     for info in infos:
@@ -571,6 +686,7 @@ def load_report(session: Session, period: Period, now: datetime) -> AdsReport:
             streak=streak,
             campaign=info,
             stock=sku_stock,
+            currency=info.currency,
         )
         campaigns.append(replace(row, alerts=tuple(_campaign_alerts(row, info, rules))))
 
@@ -586,9 +702,16 @@ def load_report(session: Session, period: Period, now: datetime) -> AdsReport:
                 members,
                 rules,
                 peak,
+                store,
+                in_store,
             )
         )
-    total = _group_row("total", ("total",), "All channels", "", campaigns, rules, peak)
+    total = _group_row("total", ("total",), "All channels", "", campaigns, rules, peak, store, in_store)
+    now_in_store = [in_store[row.campaign_id].current for row in campaigns if row.campaign_id is not None]
+    before_in_store = [in_store[row.campaign_id].previous for row in campaigns if row.campaign_id is not None]
+    spend_known = all(t is not None for t in now_in_store)
+    store_spend = sum_totals([t for t in now_in_store if t is not None])
+    store_before = sum_totals([t for t in before_in_store if t is not None])
 
     store_revenue, store_orders, store_refunds, store_days = _store(session, period)
     prev_store_revenue, _, _, prev_store_days = _store(session, previous_period)
@@ -596,19 +719,21 @@ def load_report(session: Session, period: Period, now: datetime) -> AdsReport:
         store_revenue,
         store_orders,
         store_refunds,
-        total.current.spend,
-        total.current.revenue,
+        store_spend.spend,
+        store_spend.revenue,
         prev_store_revenue,
-        total.previous.spend if total.previous else 0.0,
+        store_before.spend if all(t is not None for t in before_in_store) else 0.0,
         rules.spend_share_band,
         rules.store_stage,
         store_days,
         prev_store_days,
         revenue_label(session),
+        store,
+        spend_known,
     )
     alerts = [alert for row in campaigns for alert in row.alerts]
     if blended.spend_share_state == "above" and blended.spend_share is not None:
-        alerts.insert(0, Alert("spend_share", spend_share_message(blended.spend_share, rules)))
+        alerts.insert(0, Alert("spend_share", spend_share_message(blended.spend_share, rules), currency=store))
     moves = suggest_moves(
         (
             MoveCandidate(
@@ -619,6 +744,7 @@ def load_report(session: Session, period: Period, now: datetime) -> AdsReport:
                 row.targets.target_roas,
                 row.campaign.daily_budget if row.campaign else 0.0,
                 bool(row.campaign and row.campaign.active),
+                row.currency or store,
             )
             for row in campaigns
             if row.current.spend > 0
@@ -639,6 +765,9 @@ def load_report(session: Session, period: Period, now: datetime) -> AdsReport:
         alerts,
         moves,
         {info.id: info for info in infos},
+        store,
+        conversion,
+        rates,
     )
 
 
@@ -663,11 +792,13 @@ def _campaign_alerts(row: ReportRow, info: CampaignInfo, rules: RuleSettings) ->
     alerts = []
     if info.active and row.streak >= rules.pause_days:
         message = pause_message(row.streak, row.targets, row.roas, capped=row.streak >= STREAK_LOOKBACK_DAYS)
-        alerts.append(Alert("pause", message, info.id, info.channel, info.name))
+        alerts.append(Alert("pause", message, info.id, info.channel, info.name, info.currency))
     if cpa_over_target(row.current, row.targets):
-        alerts.append(Alert("cpa", cpa_message(row.current, row.targets), info.id, info.channel, info.name))
+        message = cpa_message(row.current, row.targets, info.currency)
+        alerts.append(Alert("cpa", message, info.id, info.channel, info.name, info.currency))
     if info.active and row.stock is not None and row.stock.at_risk and row.current.spend > 0:
-        alerts.append(Alert("stock", stock_message(row.stock, info.promise_days), info.id, info.channel, info.name))
+        message = stock_message(row.stock, info.promise_days)
+        alerts.append(Alert("stock", message, info.id, info.channel, info.name, info.currency))
     return alerts
 
 
@@ -693,12 +824,40 @@ def _group_row(
     members: list[ReportRow],
     rules: RuleSettings,
     peak: Peak | None,
+    store: str = "USD",
+    in_store: dict[int, _InStore] | None = None,
 ) -> ReportRow:
-    current = sum_totals([row.current for row in members])
-    previous = sum_totals([row.previous for row in members if row.previous is not None])
-    break_even = _weighted_break_even(
-        ((row.current, row.campaign) for row in members if row.campaign), rules.contribution_margin
-    )
+    """A channel's or the account's row: its campaigns summed in their one currency, else in the
+    store currency at each day's fx rate, else (a rate missing) per currency only."""
+    currencies = {row.currency for row in members}
+    converted = [in_store.get(row.campaign_id) if in_store and row.campaign_id is not None else None for row in members]
+    currency: str | None
+    by_currency: tuple[tuple[str, float, float], ...] = ()
+    weights: list[tuple[Totals, CampaignInfo]] = []
+    if len(currencies) <= 1:
+        currency = next(iter(currencies), None) or store
+        current = sum_totals([row.current for row in members])
+        previous: Totals | None = sum_totals([row.previous for row in members if row.previous is not None])
+        weights = [(row.current, row.campaign) for row in members if row.campaign]
+    elif all(item is not None and item.current is not None for item in converted):
+        currency = store
+        current = sum_totals([item.current for item in converted if item and item.current])
+        befores = [item.previous for item in converted if item is not None]
+        previous = sum_totals([t for t in befores if t is not None]) if all(t is not None for t in befores) else None
+        weights = [
+            (item.current, row.campaign)
+            for row, item in zip(members, converted, strict=True)
+            if row.campaign and item and item.current
+        ]
+    else:
+        currency = None  # several currencies, a rate missing: never one sum
+        raw = sum_totals([row.current for row in members])
+        current = Totals(0.0, raw.impressions, raw.clicks, raw.conversions, 0.0)
+        previous = None
+        spend = per_currency((row.currency or store, row.current.spend) for row in members)
+        revenue = per_currency((row.currency or store, row.current.revenue) for row in members)
+        by_currency = tuple((code, amount, revenue.get(code, 0.0)) for code, amount in spend.items())
+    break_even = _weighted_break_even(weights, rules.contribution_margin) if weights else None
     targets = targets_in_force(rules, None, None, peak)
     return ReportRow(
         level,
@@ -711,6 +870,8 @@ def _group_row(
         break_even,
         alerts=tuple(alert for row in members for alert in row.alerts),
         campaigns=len(members),
+        currency=currency,
+        by_currency=by_currency,
     )
 
 
@@ -725,14 +886,16 @@ def load_days(
     stmt = (
         select(
             col(AdStatDaily.day),
+            col(Campaign.currency),
             func.sum(col(AdStatDaily.spend)),
             func.sum(col(AdStatDaily.impressions)),
             func.sum(col(AdStatDaily.clicks)),
             func.sum(col(AdStatDaily.conversions)),
             func.sum(col(AdStatDaily.revenue)),
         )
+        .join(Campaign, col(Campaign.id) == col(AdStatDaily.campaign_id))
         .where(col(AdStatDaily.day) >= report.period.start, col(AdStatDaily.day) <= report.period.end)
-        .group_by(col(AdStatDaily.day))
+        .group_by(col(AdStatDaily.day), col(Campaign.currency))
     )
     info = report.campaign_info.get(campaign_id) if campaign_id is not None else None
     if campaign_id is not None:
@@ -744,14 +907,17 @@ def load_days(
         scope = report.channel_row(channel)
     else:
         scope = report.total
-    by_day = {day: _totals(row) for day, *row in _read(session, stmt)}
+    per_day: dict[date, dict[str, Totals]] = {}
+    for day, currency, *row in _read(session, stmt):
+        per_day.setdefault(day, {})[currency or report.currency] = _totals(row)
+    scope_currency = scope.currency if scope is not None else report.currency
     rules, peaks = report.rules, report.peaks
     targets_by_peak: dict[str | None, Targets] = {}  # one Targets per peak (or none), not per day
     label = channel or (info.channel if info else "")
     break_even = scope.break_even if scope else None
     rows = []
     for day in report.period.each_day():
-        totals = by_day.get(day, Totals())
+        totals, currency, by_currency = _day_in_currency(per_day.get(day, {}), day, scope_currency, report)
         peak = peak_on(day, peaks) if peaks else None
         key = peak.name if peak else None
         targets = targets_by_peak.get(key)
@@ -775,9 +941,32 @@ def load_days(
                 day=day,
                 campaign=info,
                 below_pause=value is not None and value < targets.pause_roas,
+                currency=currency,
+                by_currency=by_currency,
             )
         )
     return rows
+
+
+def _day_in_currency(
+    amounts: dict[str, Totals], day: date, scope_currency: str | None, report: AdsReport
+) -> tuple[Totals, str | None, tuple[tuple[str, float, float], ...]]:
+    """One day of a scope: in its one currency, else converted to the store currency at that
+    day's rate, else per currency (a rate missing)."""
+    if not amounts:
+        return Totals(), scope_currency or report.currency, ()
+    if len(amounts) == 1:
+        ((code, totals),) = amounts.items()
+        if scope_currency is None or code == scope_currency:
+            return totals, code, ()
+    store = report.currency
+    spend = fx.convert(((day, code, t.spend) for code, t in amounts.items()), store, report.rates)
+    revenue = fx.convert(((day, code, t.revenue) for code, t in amounts.items()), store, report.rates)
+    raw = sum_totals(list(amounts.values()))
+    if spend.complete and revenue.complete:
+        return replace(raw, spend=spend.total, revenue=revenue.total), store, ()
+    mixed = tuple((code, t.spend, t.revenue) for code, t in sorted(amounts.items()))
+    return Totals(0.0, raw.impressions, raw.clicks, raw.conversions, 0.0), None, mixed
 
 
 # --- sorting (shared by the screen and the CLI) -----------------------------------------------
@@ -824,7 +1013,7 @@ class StaleEdit(TargetError, errors.StaleEdit):
 
 def parse_target(text: str, what: str) -> float | None:
     """'' -> None (use the default); otherwise a positive number ('$25', '2.5x' accepted)."""
-    cleaned = text.strip().lstrip("$").rstrip("xX").replace(",", "").strip()
+    cleaned = text.strip().lstrip("$£€¥₹").rstrip("xX").replace(",", "").strip()
     if not cleaned:
         return None
     try:

@@ -185,6 +185,7 @@ class Alert:
     campaign_id: int | None = None
     channel: str = ""
     campaign: str = ""
+    currency: str | None = None  # the currency of the amounts in the message
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -193,6 +194,7 @@ class Alert:
             "channel": self.channel,
             "campaign": self.campaign,
             "message": self.message,
+            "currency": self.currency,
         }
 
     @property
@@ -211,17 +213,18 @@ def pause_message(streak: int, targets: Targets, period_roas: float | None, capp
     )
 
 
-def cpa_message(totals: Totals, targets: Targets) -> str:
+def cpa_message(totals: Totals, targets: Targets, currency: str) -> str:
+    """Amounts in the campaign's own currency (its spend, CPA and target are all in it)."""
     tolerance = f"+{targets.cpa_tolerance * 100:.0f}%"
     if totals.cpa is None:
         return (
-            f"{fmt_money(totals.spend, 2)} spent without a conversion "
-            f"(target CPA {fmt_money(targets.target_cpa, 2)}, alert above {tolerance})"
+            f"{fmt_money(totals.spend, 2, currency)} spent without a conversion "
+            f"(target CPA {fmt_money(targets.target_cpa, 2, currency)}, alert above {tolerance})"
         )
     over = (totals.cpa / (targets.target_cpa or 1)) - 1
     return (
-        f"CPA {fmt_money(totals.cpa, 2)} is {over * 100:.0f}% over its target "
-        f"{fmt_money(targets.target_cpa, 2)} (alert above {tolerance})"
+        f"CPA {fmt_money(totals.cpa, 2, currency)} is {over * 100:.0f}% over its target "
+        f"{fmt_money(targets.target_cpa, 2, currency)} (alert above {tolerance})"
     )
 
 
@@ -245,6 +248,7 @@ class MoveCandidate:
     target_roas: float
     daily_budget: float
     active: bool = True
+    currency: str = "USD"  # its budget's currency: budget moves stay within one currency
 
 
 @dataclass(frozen=True)
@@ -256,11 +260,13 @@ class BudgetMove:
     to_label: str
     to_roas: float
     amount: float  # per day
+    currency: str = "USD"  # both campaigns' budget currency
 
     @property
     def text(self) -> str:
         return (
-            f"move {fmt_money(self.amount)}/day from {self.from_label} (ROAS {fmt_ratio(self.from_roas)}) "
+            f"move {fmt_money(self.amount, 0, self.currency)}/day from {self.from_label} "
+            f"(ROAS {fmt_ratio(self.from_roas)}) "
             f"to {self.to_label} (ROAS {fmt_ratio(self.to_roas)})"
         )
 
@@ -273,6 +279,7 @@ class BudgetMove:
             "to": self.to_label,
             "to_roas": round(self.to_roas, 4),
             "amount_per_day": self.amount,
+            "currency": self.currency,
             "text": self.text,
         }
 
@@ -316,6 +323,8 @@ def suggest_moves(candidates: Iterable[MoveCandidate], rules: RuleSettings) -> l
         for recipient in recipients:
             if offer < step:
                 break
+            if recipient.candidate.currency != donor.currency:
+                continue  # a budget in one currency is not room in another
             amount = min(offer, recipient.room)
             if amount < step:
                 continue
@@ -330,6 +339,7 @@ def suggest_moves(candidates: Iterable[MoveCandidate], rules: RuleSettings) -> l
                     recipient.candidate.label,
                     recipient.candidate.roas or 0.0,
                     amount,
+                    donor.currency,
                 )
             )
     return moves

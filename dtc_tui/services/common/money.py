@@ -34,6 +34,23 @@ def symbol(currency: str) -> str:
     return get_currency_symbol(currency.upper(), locale=LOCALE)
 
 
+def short_money(amount: float | None, currency: str | None) -> str:
+    """A compact amount for narrow cells and chart axes: ``£46,206``, ``₹138k``, ``CA$15.3M``;
+    ``mixed`` without one currency (several and no fx rate)."""
+    if amount is None:
+        return DASH
+    if currency is None:
+        return "mixed"
+    sign, value = ("-" if amount < 0 else ""), abs(amount)
+    mark = symbol(currency)
+    mark = mark if len(mark) <= 3 else currency.upper() + " "
+    if value >= 10_000_000:
+        return f"{sign}{mark}{value / 1_000_000:.1f}M"
+    if value >= 100_000:
+        return f"{sign}{mark}{value / 1000:,.0f}k"
+    return f"{sign}{mark}{value:,.0f}"
+
+
 def per_currency(amounts: Iterable[tuple[str, float]]) -> dict[str, float]:
     """Amounts added per currency, largest first."""
     totals: dict[str, float] = {}

@@ -62,6 +62,7 @@ TABLE_KINDS: dict[str, str] = {
     "assignments": "assignment",
     "routing-rules": "routing_rule",
     "settings": "setting",
+    "fx-rates": "fx_rate",
     "import-baselines": "import_baseline",
     "overview-acks": "overview_ack",
     "audit": "audit_log",

@@ -334,11 +334,28 @@ def _policy_checks(record: dict[str, Any]) -> list[tuple[str, str]]:
     return policy_problems(record)
 
 
+def _fx_checks(record: dict[str, Any]) -> list[tuple[str, str]]:
+    """A rate converts amounts: codes Babel knows (ISO 4217, in capitals), a positive rate."""
+    from babel.numbers import is_currency
+
+    problems = []
+    for name in ("base", "quote"):
+        code = record.get(name)
+        if code is not None and (code != code.upper() or not is_currency(code)):
+            problems.append((name, f"{code!r} is not a currency code (ISO 4217 in capitals, e.g. USD, GBP)"))
+    if record.get("base") and record.get("base") == record.get("quote"):
+        problems.append(("quote", "the same currency as base"))
+    rate = record.get("rate")
+    if rate is not None and not rate > 0:
+        problems.append(("rate", f"{rate!r}: a rate must be above 0 (1 base = rate quote)"))
+    return problems
+
+
 # Tables whose import changes SLA due times: open tickets are re-applied in the same transaction.
 REAPPLY_AFTER = frozenset({"sla_policy", "business_calendar", "holiday", "setting"})
 
 # Rows that configure the SLA are checked by the same rules as the CLI and the settings screen.
-SLA_CHECKS = {"business_calendar": _calendar_checks, "sla_policy": _policy_checks}
+SLA_CHECKS = {"business_calendar": _calendar_checks, "sla_policy": _policy_checks, "fx_rate": _fx_checks}
 
 _KIND_WORDS = {
     "int": "integer",

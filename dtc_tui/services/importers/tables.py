@@ -39,6 +39,7 @@ TABLE_AREAS = {
     "assignment": "team",
     "routing_rule": "team",
     "setting": "setting",
+    "fx_rate": "ads",
     "import_baseline": "setting",
     "overview_ack": "overview",
     "audit_log": "audit",

@@ -40,6 +40,7 @@ class ChartSeries:
     roas: Sequence[float | None]
     target: float
     break_even: float | None
+    currency: str | None = "USD"  # of spend and revenue; None: several currencies, no fx rate
 
 
 def bucketed(series: ChartSeries, max_points: int) -> tuple[ChartSeries, int]:
@@ -62,7 +63,10 @@ def bucketed(series: ChartSeries, max_points: int) -> tuple[ChartSeries, int]:
         spend.append(total_spend / n)
         revenue.append(total_revenue / n)
         roas.append(total_revenue / total_spend if total_spend else None)
-    return ChartSeries(series.scope, days, spend, revenue, roas, series.target, series.break_even), size
+    return (
+        ChartSeries(series.scope, days, spend, revenue, roas, series.target, series.break_even, series.currency),
+        size,
+    )
 
 
 def tick_positions(count: int, wanted: int) -> list[int]:
@@ -81,22 +85,27 @@ def _x_ticks(plt: Plot, days: Sequence[date], width: int) -> None:
     plt.xticks(ticks, [f"{days[i]:%b %d}" for i in positions])
 
 
-def _money_ticks(plt: Plot, top: float) -> None:
+def _money_ticks(plt: Plot, top: float, currency: str | None) -> None:
     if top <= 0:
-        plt.yticks([0], ["$0"])
+        plt.yticks([0], [_short_money(0, currency)])
         return
     values = [0.0, top / 2, top]
-    plt.yticks(values, [_short_money(v) for v in values])
+    plt.yticks(values, [_short_money(v, currency) for v in values])
 
 
-def _short_money(value: float) -> str:
+def _short_money(value: float, currency: str | None) -> str:
+    """Axis labels in the series' own currency (``£1.5k``, ``₹40k``); a bare number when mixed."""
+    from dtc_tui.services.common.money import symbol
+
+    mark = "" if currency is None else symbol(currency)
+    mark = mark if len(mark) <= 3 else f"{currency} "
     if value >= 1_000_000:
-        return f"${value / 1_000_000:.1f}M"
+        return f"{mark}{value / 1_000_000:.1f}M"
     if value >= 10_000:
-        return f"${value / 1000:.0f}k"
+        return f"{mark}{value / 1000:.0f}k"
     if value >= 1000:
-        return f"${value / 1000:.1f}k"
-    return f"${value:.0f}"
+        return f"{mark}{value / 1000:.1f}k"
+    return f"{mark}{value:.0f}"
 
 
 def draw_spend_revenue(plt: Plot, series: ChartSeries, width: int) -> None:
@@ -109,7 +118,7 @@ def draw_spend_revenue(plt: Plot, series: ChartSeries, width: int) -> None:
         _x_ticks(plt, series.days, width)
         top = max([*series.spend, *series.revenue, 0.0])
         plt.ylim(0, top * 1.05 if top > 0 else 1)
-        _money_ticks(plt, top)
+        _money_ticks(plt, top, series.currency)
 
 
 def draw_roas(plt: Plot, series: ChartSeries, width: int) -> None:

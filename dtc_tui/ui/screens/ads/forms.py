@@ -37,9 +37,17 @@ class TargetsForm(ModalScreen[tuple[float | None, float | None] | None]):
         Binding("escape", "cancel", "Cancel", id="ads_form.cancel"),
     ]
 
-    def __init__(self, campaign: str, target_roas: float | None, target_cpa: float | None, default_roas: float) -> None:
+    def __init__(
+        self,
+        campaign: str,
+        target_roas: float | None,
+        target_cpa: float | None,
+        default_roas: float,
+        currency: str = "USD",
+    ) -> None:
         super().__init__()
         self.campaign = campaign
+        self.currency = currency
         self.initial = (target_roas, target_cpa)
         self.default_roas = default_roas
 
@@ -55,7 +63,7 @@ class TargetsForm(ModalScreen[tuple[float | None, float | None] | None]):
                 placeholder=f"blank = default {self.default_roas:g}",
                 id="ads-target-roas",
             )
-            yield Label("Target CPA ($ per conversion)")
+            yield Label(f"Target CPA ({self.currency} per conversion)")
             yield Input(
                 value="" if cpa is None else f"{cpa:g}", placeholder="blank = no CPA alert", id="ads-target-cpa"
             )

@@ -57,15 +57,23 @@ ALERT_LABEL = {"pause": "PAUSE", "cpa": "CPA", "stock": "STOCK", "spend_share": 
 # --- cells ------------------------------------------------------------------------------------
 
 
-def short_money(value: float | None) -> str:
-    """$46,206 below $100k, then $138k, then $15.3M: fits 8 cells."""
-    if value is None:
-        return "-"
-    if value >= 10_000_000:
-        return f"${value / 1_000_000:.1f}M"
-    if value >= 100_000:
-        return f"${value / 1000:,.0f}k"
-    return f"${value:,.0f}"
+def short_money(value: float | None, currency: str | None) -> str:
+    """£46,206 below 100k, then ₹138k, then $15.3M: fits 8 cells, in the row's own currency."""
+    from dtc_tui.services.common.money import short_money as compact
+
+    return compact(value, currency)
+
+
+def amount_cell(row: ReportRow, which: str) -> Text:
+    """Spend or revenue in the row's currency; a row over several currencies without fx rates
+    shows its largest currency's amount with a "+" (the detail line lists them all)."""
+    if row.mixed:
+        index = 1 if which == "spend" else 2
+        parts = sorted(row.by_currency, key=lambda item: -item[index])
+        if not parts:
+            return Text("-", style="dim")
+        return Text(short_money(parts[0][index], parts[0][0]) + ("+" if len(parts) > 1 else ""), style="yellow")
+    return Text(short_money(row.current.spend if which == "spend" else row.current.revenue, row.currency))
 
 
 def span(start: date, end: date, *, year: bool = True) -> str:
@@ -100,7 +108,7 @@ def roas_change_cell(row: ReportRow, _now: datetime) -> Text:
 
 
 def cpa_cell(row: ReportRow, _now: datetime) -> Text:
-    value = fmt_money(row.current.cpa, 2 if (row.current.cpa or 0) < 100 else 0)
+    value = fmt_money(row.current.cpa, 2 if (row.current.cpa or 0) < 100 else 0, row.currency)
     if value == "-":
         return states.flag("neutral", value, colour="dim")
     return states.flag(CPA_MARK[row.cpa_state], value, colour=CPA_STYLE[row.cpa_state])
@@ -125,7 +133,7 @@ def make_columns(level: str, wide: bool, all_channels: bool, cpc_warning: float)
     ]
     if wide and level == "campaigns" and all_channels:
         spec.append((Column("channel", "Chan", 9, lambda r, n: Text(r.channel)), None))
-    spec.append((Column("spend", "Spend", 8, lambda r, n: Text(short_money(r.current.spend)), align="right"), "spend"))
+    spec.append((Column("spend", "Spend", 8, lambda r, n: amount_cell(r, "spend"), align="right"), "spend"))
     if wide and level != "days":
         spec.append(
             (
@@ -139,9 +147,7 @@ def make_columns(level: str, wide: bool, all_channels: bool, cpc_warning: float)
                 "spend_change",
             )
         )
-    spec.append(
-        (Column("revenue", "Revenue", 8, lambda r, n: Text(short_money(r.current.revenue)), align="right"), "revenue")
-    )
+    spec.append((Column("revenue", "Revenue", 8, lambda r, n: amount_cell(r, "revenue"), align="right"), "revenue"))
     spec.append((Column("roas", "ROAS", 7, roas_cell, align="right"), "roas"))
     if level != "days":
         spec.append((Column("roas_change", "±ROAS", 6, roas_change_cell, align="right", drop=2), "roas_change"))
@@ -174,7 +180,7 @@ def make_columns(level: str, wide: bool, all_channels: bool, cpc_warning: float)
                     "CPC",
                     5,
                     lambda r, n: _dash_or(
-                        fmt_money(r.current.cpc, 2), "yellow" if (r.current.cpc or 0) > cpc_warning else ""
+                        fmt_money(r.current.cpc, 2, r.currency), "yellow" if (r.current.cpc or 0) > cpc_warning else ""
                     ),
                     align="right",
                 ),
@@ -182,7 +188,8 @@ def make_columns(level: str, wide: bool, all_channels: bool, cpc_warning: float)
             )
         )
     if wide:
-        spec.append((Column("cpm", "CPM", 6, lambda r, n: _dash_or(fmt_money(r.current.cpm, 2)), align="right"), "cpm"))
+        cpm = Column("cpm", "CPM", 6, lambda r, n: _dash_or(fmt_money(r.current.cpm, 2, r.currency)), align="right")
+        spec.append((cpm, "cpm"))
         spec.append(
             (Column("clicks", "Clicks", 7, lambda r, n: Text(f"{r.current.clicks:,}"), align="right"), "clicks")
         )
@@ -222,6 +229,7 @@ def series_of(rows: list[ReportRow], scope: str, target: float, break_even: floa
         [r.roas for r in rows],
         target,
         break_even,
+        None if any(r.mixed for r in rows) else next((r.currency for r in rows if r.currency), None),
     )
 
 
@@ -381,7 +389,12 @@ class AdsScreen(AreaScreen):
         if self.only_alerts:
             first.append(" [alerts only]", style="bold yellow")
         spend = Text("Spend ")
-        spend.append(fmt_money(total.current.spend), style="bold")
+        if total.mixed:
+            from dtc_tui.services.common.money import format_totals
+
+            spend.append(format_totals({code: amount for code, amount, _r in total.by_currency}), style="bold yellow")
+        else:
+            spend.append(fmt_money(total.current.spend, 0, total.currency), style="bold")
         spend.append(f" {fmt_signed_percent(total.spend_change)}", style="dim")
         spend.append("   Attributed ROAS (platform revenue / ad spend) ")
         spend.append_text(
@@ -414,6 +427,9 @@ class AdsScreen(AreaScreen):
         lines = [first, spend, blended_text, share]
         if self.size.width >= WIDE_FROM + 30:  # two per line when there is room
             lines = [Text("   ").join(lines[:2]), Text("   ").join(lines[2:])]
+        for money_line in report.money_lines():  # converted at fx rates, or shown per currency
+            warn = money_line == report.fx_warning
+            lines.append(Text(("⚠ " if warn else "") + money_line, style="yellow" if warn else "dim"))
         self.query_one("#ads-summary", Static).update(Text("\n").join(lines))
 
     def _update_detail(self) -> None:
@@ -471,7 +487,8 @@ class AdsScreen(AreaScreen):
             f"Target ROAS {fmt_ratio(row.targets.target_roas)} ({own}) · break-even "
             f"{fmt_ratio(row.break_even)} (margin {fmt_percent(info.margin, 0)} from "
             f"{'its SKU' if info.margin_source == 'sku' else 'setting'}) · target CPA "
-            f"{fmt_money(info.target_cpa)} · budget {fmt_money(info.daily_budget)}/day"
+            f"{fmt_money(info.target_cpa, 0, info.currency)} · budget "
+            f"{fmt_money(info.daily_budget, 0, info.currency)}/day"
         )
         if info.status != "active":
             text.append(f" · {one_line(info.status)}", style="dim")
@@ -656,13 +673,17 @@ class AdsScreen(AreaScreen):
         info = row.campaign
         self.app.push_screen(
             TargetsForm(
-                f"{info.channel} / {info.name}", info.target_roas, info.target_cpa, self.report.rules.target_roas
+                f"{info.channel} / {info.name}",
+                info.target_roas,
+                info.target_cpa,
+                self.report.rules.target_roas,
+                info.currency,
             ),
-            self._save_targets_callback(info.id, info.version, info.name),
+            self._save_targets_callback(info.id, info.version, info.name, info.currency),
         )
 
     def _save_targets_callback(
-        self, campaign_id: int, version: int, name: str
+        self, campaign_id: int, version: int, name: str, currency: str = "USD"
     ) -> Callable[[tuple[float | None, float | None] | None], None]:
         def save(values: tuple[float | None, float | None] | None) -> None:
             if values is None:
@@ -678,7 +699,7 @@ class AdsScreen(AreaScreen):
                 return
             self.dtc.mark_seen()
             roas_text = "default" if target_roas is None else fmt_ratio(target_roas)
-            cpa_text = "none" if target_cpa is None else fmt_money(target_cpa, 2)
+            cpa_text = "none" if target_cpa is None else fmt_money(target_cpa, 2, currency)
             self.dtc.notify_safe(f"Targets saved for {name}: ROAS {roas_text}, CPA {cpa_text}", title="Targets")
             self.reload_data()
 
