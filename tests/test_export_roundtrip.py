@@ -88,7 +88,10 @@ def test_round_trip_of_every_table_into_an_empty_database(
         assert summary.errors == [], (kind, summary.errors[:3])
         assert summary.inserted + summary.updated + summary.unchanged == exported, kind
         source = cleaned(tbl.name, table_rows(sqlite_demo_engine, tbl.name))
-        assert table_rows(engine, tbl.name) == source, kind
+        target = table_rows(engine, tbl.name)
+        if tbl.name == "import_baseline":  # each import above kept its own baselines (kind = the table kind)
+            target = [row for row in target if row[1] not in TABLE_KINDS]
+        assert target == source, kind
     assert len(table_rows(engine, "ticket")) > 1000  # the demo set, not an empty comparison
 
 

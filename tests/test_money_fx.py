@@ -197,3 +197,32 @@ def test_usd_and_inr_with_dated_rates_convert_to_the_store_currency_and_say_so(
     days = json.loads(cli(database_url, "ads", "report", "--period", "7d", "--by", "day", "--json").output)
     assert {row["currency"] for row in days["rows"]} == {"USD"}
     assert days["rows"][0]["spend"] == 2000.0
+
+
+# --- orders: revenue and refunds of orders in another currency -----------------------------------
+
+
+def test_orders_in_another_currency_enter_the_till_at_their_days_rate(engine: Engine, tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from tests.conftest import FIXTURES
+
+    gbp, bdt = FIXTURES / "shopify_orders_gbp.csv", FIXTURES / "shopify_orders_bdt_cod.csv"
+    assert run_import(engine, "shopify-orders", gbp, now=FIXED_NOW, actor="tester").written
+    import_rates(engine, tmp_path, "2000-01-01,GBP,BDT,150\n")
+    summary = run_import(engine, "shopify-orders", bdt, now=FIXED_NOW, actor="tester")
+    assert not any("left out of revenue" in w for w in summary.warnings + summary.notes)
+    assert any("converted to GBP at fx rates of 2000-01-01" in n for n in summary.notes + summary.warnings)
+    from dtc_tui.models import StoreOrder
+
+    with db.read_session(engine) as session:
+        bdt_orders = session.execute(
+            select(StoreOrder.created_day, StoreOrder.total, StoreOrder.refunded).where(StoreOrder.currency == "BDT")
+        ).all()
+        gbp_days = set(session.execute(select(StoreOrder.created_day).where(StoreOrder.currency == "GBP")).scalars())
+        till = dict(session.execute(select(StoreDaily.day, StoreDaily.revenue)).all())
+    bdt_only = {day for day, *_ in bdt_orders} - gbp_days
+    assert bdt_only
+    day = sorted(bdt_only)[0]
+    expected = sum(total - refunded for d, total, refunded in bdt_orders if d == day) / 150
+    assert till[day] == pytest.approx(expected, abs=0.02)

@@ -141,7 +141,7 @@ class Conversion:
             parts.append(f"{code}->{self.currency} on or before {first.isoformat()} ({len(set(days))} days)")
         return (
             f"no fx rate for {'; '.join(parts)}: totals shown per currency "
-            f"({', '.join(self.by_currency)}), never added up; import rates with "
+            f"({', '.join(sorted(set(self.by_currency) | {self.currency}))}), never added up; import rates with "
             "'dtc-tui import fx-rates FILE' (date,base,quote,rate)"
         )
 

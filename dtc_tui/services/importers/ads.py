@@ -319,12 +319,13 @@ class _AdImporter(Importer):
             groups.setdefault(tuple(sorted(row)), []).append(row)
         for columns, rows in groups.items():
             compare = [c for c in columns if c not in ("channel_id", "name")]
-            outcome = upsert(
+            outcome = self.baselines.upsert_merged(
                 session,
                 CAMPAIGN,
                 ("channel_id", "name"),
                 rows,
                 compare=compare,
+                describe=lambda row: f"campaign {row['name']!r}",
                 insert_defaults={"version": 1, "status": "active", "currency": "USD", "daily_budget": 0.0},
             )
             self.created["campaign"] += len(outcome.inserted)

@@ -258,6 +258,16 @@ class Importer:
         """Called before each pass; reset any state carried from row to row."""
         self.source = source
         self.writing = writing
+        self._field_merge: Any = None  # a write pass worked out again starts its merge afresh
+
+    @property
+    def baselines(self) -> Any:
+        """The run's three-way merge (``merge.Baselines``): re-imports keep the team's edits."""
+        if getattr(self, "_field_merge", None) is None:
+            from dtc_tui.services.importers.merge import Baselines
+
+            self._field_merge = Baselines(self.kind, actor=self.actor, now=self.now)
+        return self._field_merge
 
     def parse(self, row: Any, check: RowCheck) -> dict[str, Any] | None:
         raise NotImplementedError
@@ -321,6 +331,10 @@ class Importer:
 
     def warning_lines(self) -> list[str]:
         lines = []
+        merge = getattr(self, "_field_merge", None)
+        conflicts = merge.warning() if merge is not None else None
+        if conflicts and conflicts not in self._warnings:
+            lines.append(conflicts)
         for message, (count, where) in self._warnings.items():
             if not where:
                 lines.append(message)

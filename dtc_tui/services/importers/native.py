@@ -283,15 +283,17 @@ class TableImporter(Importer):
             if col.name not in self.pk and col.name != "version" and col.name not in derived
         ]
         rows = [{k: v for k, v in record.items() if k not in derived} for _line, record in batch]
-        outcome = upsert(
-            session,
-            self.tbl,
-            self.pk,
-            rows,
-            compare=compare,
-            prepare=self._apply_sla if self.sla is not None else None,
-            insert_defaults={"version": 1} if "version" in self.tbl.c else None,
-        )
+        options: dict[str, Any] = {
+            "compare": compare,
+            "prepare": self._apply_sla if self.sla is not None else None,
+            "insert_defaults": {"version": 1} if "version" in self.tbl.c else None,
+        }
+        if self.table_name in NO_MERGE:
+            outcome = upsert(session, self.tbl, self.pk, rows, **options)
+        else:  # re-imports keep the team's edits (three-way merge per field, see ``merge``)
+            outcome = self.baselines.upsert_merged(
+                session, self.tbl, self.pk, rows, describe=lambda row: self.describe_key(self.key(row)), **options
+            )
         self.inserted += len(outcome.inserted)
         self.updated += len(outcome.updated)
         self.unchanged += outcome.unchanged
@@ -350,6 +352,9 @@ def _fx_checks(record: dict[str, Any]) -> list[tuple[str, str]]:
         problems.append(("rate", f"{rate!r}: a rate must be above 0 (1 base = rate quote)"))
     return problems
 
+
+# Bookkeeping the merge itself writes, or that the team never edits: plain upserts.
+NO_MERGE = frozenset({"import_baseline", "audit_log"})
 
 # Tables whose import changes SLA due times: open tickets are re-applied in the same transaction.
 REAPPLY_AFTER = frozenset({"sla_policy", "business_calendar", "holiday", "setting"})

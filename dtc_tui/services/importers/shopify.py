@@ -29,7 +29,6 @@ from dtc_tui.models import Sku, StockLevel, Warehouse
 from dtc_tui.models.base import table_of
 from dtc_tui.services.importers.base import Importer, RowCheck
 from dtc_tui.services.importers.columns import Columns, field
-from dtc_tui.services.importers.upsert import upsert
 
 SKU = table_of(Sku)
 STOCK = table_of(StockLevel)
@@ -144,12 +143,13 @@ class ShopifyProducts(Importer):
         for _line, record in batch:
             groups.setdefault(tuple(sorted(record)), []).append(record)
         for columns, rows in groups.items():
-            outcome = upsert(
+            outcome = self.baselines.upsert_merged(
                 session,
                 SKU,
                 ("code",),
                 rows,
                 compare=[c for c in columns if c != "code"],
+                describe=lambda row: f"SKU {row['code']}",
                 insert_defaults={"version": 1},
             )
             self.inserted += len(outcome.inserted)
@@ -284,12 +284,13 @@ class ShopifyInventory(Importer):
             }
             for r in records
         ]
-        outcome = upsert(
+        outcome = self.baselines.upsert_merged(
             session,
             STOCK,
             ("sku_id", "warehouse_id"),
             rows,
             compare=("on_hand", "committed"),
+            describe=lambda row: f"stock of SKU id {row['sku_id']} in warehouse id {row['warehouse_id']}",
             insert_defaults={"version": 1},
         )
         self.inserted += len(outcome.inserted)

@@ -331,7 +331,16 @@ class ShopifyOrders(Importer):
             row["warehouse_id"] = self.places.for_location(session, order["location"])
             rows.append(row)
             self.days.add(order["created_day"])
-        outcome = upsert(session, ORDER, ("source", "name"), rows, insert_defaults={"version": 1})
+        compare = sorted({name for row in rows for name in row} - {"source", "name"})
+        outcome = self.baselines.upsert_merged(
+            session,
+            ORDER,
+            ("source", "name"),
+            rows,
+            compare=compare,
+            describe=lambda row: f"order {row['name']}",
+            insert_defaults={"version": 1},
+        )
         self.created["order"] += len(outcome.inserted)
         self.touched += len(outcome.updated)
         names = [order["name"] for order in orders]

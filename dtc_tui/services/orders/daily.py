@@ -52,6 +52,8 @@ class Rebuilt:
     days: int = 0
     currency: str | None = None
     other_currency: dict[str, int] = field(default_factory=dict)  # orders left out of revenue
+    converted: dict[str, int] = field(default_factory=dict)  # orders converted at their day's fx rate
+    rate_days: list[date] = field(default_factory=list)  # the dates of the rates used
     sales_rows: int = 0
     basis: str = "net"
 
@@ -62,10 +64,16 @@ class Rebuilt:
             f"daily sales and store figures rebuilt from the orders for {self.days:,} days "
             f"({self.basis} revenue in {self.currency}); on those days the orders win over imported aggregates"
         ]
+        if self.converted:
+            done = ", ".join(f"{count:,} in {code}" for code, count in sorted(self.converted.items()))
+            first, last = min(self.rate_days), max(self.rate_days)
+            when = first.isoformat() if first == last else f"{first.isoformat()}..{last.isoformat()}"
+            out.append(f"orders in other currencies ({done}) converted to {self.currency} at fx rates of {when}")
         if self.other_currency:
             left = ", ".join(f"{count:,} in {code}" for code, count in sorted(self.other_currency.items()))
             out.append(
-                f"orders not in the store currency {self.currency} left out of revenue ({left}): no exchange rates"
+                f"orders not in the store currency {self.currency} left out of revenue ({left}): no fx rate "
+                "on or before their day (import them: dtc-tui import fx-rates FILE)"
             )
         return out
 
@@ -110,19 +118,29 @@ def _rebuild_store(session: Session, days: list[date], result: Rebuilt) -> None:
         .where(ORDER.c.created_day.in_(days), IN_TILL)
         .group_by(ORDER.c.created_day, ORDER.c.currency)
     )
+    from dtc_tui.services.common import fx
+
     figures: dict[date, dict[str, Any]] = {
         day: {"day": day, "orders": 0, "revenue": 0.0, "refunds": 0.0} for day in days
     }
     elsewhere: set[date] = set()
+    rates: fx.Rates | None = None
     for day, currency, count, total, refunded in session.execute(query):
+        rate = 1.0
         if currency != result.currency:
-            result.other_currency[currency] = result.other_currency.get(currency, 0) + int(count)
-            elsewhere.add(day)
-            continue
+            rates = fx.load_rates(session) if rates is None else rates
+            found = rates.rate(currency, result.currency, day) if result.currency else None
+            if found is None:
+                result.other_currency[currency] = result.other_currency.get(currency, 0) + int(count)
+                elsewhere.add(day)
+                continue
+            rate = found[0]  # revenue and refunds at the rate of the order's day (or the latest before)
+            result.converted[currency] = result.converted.get(currency, 0) + int(count)
+            result.rate_days.append(found[1])
         row = figures[day]
         row["orders"] += int(count)
-        row["refunds"] += round(float(refunded or 0), 2)
-        row["revenue"] += float(total or 0) - (float(refunded or 0) if result.basis == "net" else 0.0)
+        row["refunds"] += round(float(refunded or 0) * rate, 2)
+        row["revenue"] += (float(total or 0) - (float(refunded or 0) if result.basis == "net" else 0.0)) * rate
     rows = []
     for day, row in figures.items():
         if row["orders"] == 0 and day in elsewhere:

@@ -238,9 +238,13 @@ def _ads(session: Any, now: datetime) -> tuple[list[Item], list[Headline]]:
                 target,
             )
         )
+    if result.fx_warning:  # several currencies, a rate missing: the headline ratios below are "-"
+        items.append(Item("ads", "ads_fx", 30.0, "ads: amounts in several currencies", result.fx_warning, None))
     blended = result.blended
     total = result.total.current
-    roas = total.revenue / total.spend if total.spend else None
+    # The account total is in one currency (or converted to the store's at dated fx rates);
+    # over several currencies without a rate its money figures are blank and the ratio "-".
+    roas = total.revenue / total.spend if total.spend and not result.total.mixed else None
     band = blended.band
     headlines = [
         Headline(
