@@ -54,11 +54,11 @@ def snapshot(engine: Engine) -> dict[str, list[tuple]]:
 @pytest.fixture
 def world(sqlite_demo_engine: Engine) -> Engine:
     """The demo database plus a row in the tables the demo leaves empty (orders and their lines,
-    fulfilments and refunds, a holiday, a setting, an import baseline)."""
+    fulfilments and refunds, a holiday, a setting, an import baseline, an fx rate)."""
     from datetime import date
 
     from dtc_tui import db
-    from dtc_tui.models import BusinessCalendar, Holiday
+    from dtc_tui.models import BusinessCalendar, FxRate, Holiday
     from dtc_tui.services.common import settings
 
     for kind, name in (("shopify-orders", "shopify_orders_gbp.csv"), ("zendesk", "zendesk_tickets.csv")):
@@ -68,6 +68,7 @@ def world(sqlite_demo_engine: Engine) -> Engine:
         calendar = session.exec(select(BusinessCalendar)).first()  # type: ignore[call-overload]
         session.add(Holiday(calendar_id=calendar[0].id, day=date(2026, 12, 25), name="Christmas"))
         settings.put(session, "ads.pause_days", 4, actor="tester", now=FIXED_NOW)
+        session.add(FxRate(on=date(2026, 11, 1), base="USD", quote="INR", rate=83.2))
     return sqlite_demo_engine
 
 
