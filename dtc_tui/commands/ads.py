@@ -197,7 +197,7 @@ def table_lines(rows: list[ReportRow], by: str) -> list[str]:
     def amount(row: ReportRow, which: int) -> str:
         """Spend (1) or revenue (2) of a row: per currency when it has no one currency."""
         if row.mixed:
-            return format_totals({item[0]: item[which] for item in row.by_currency})
+            return format_totals({code: spend if which == 1 else revenue for code, spend, revenue in row.by_currency})
         return money(row.current.spend if which == 1 else row.current.revenue, 0, row.currency)
 
     columns: list[tuple[str, int, Any]] = [

@@ -524,8 +524,12 @@ def _daily_money(
     result: dict[int, list[tuple[date, float, float]]] = {}
     if not campaign_ids:
         return result
-    stmt = select(AdStatDaily.campaign_id, AdStatDaily.day, AdStatDaily.spend, AdStatDaily.revenue).where(
-        AdStatDaily.day >= period.start, AdStatDaily.day <= period.end, AdStatDaily.campaign_id.in_(campaign_ids)
+    stmt = select(
+        col(AdStatDaily.campaign_id), col(AdStatDaily.day), col(AdStatDaily.spend), col(AdStatDaily.revenue)
+    ).where(
+        col(AdStatDaily.day) >= period.start,
+        col(AdStatDaily.day) <= period.end,
+        col(AdStatDaily.campaign_id).in_(campaign_ids),
     )
     for cid, day, spend, revenue in _read(session, stmt):
         result.setdefault(cid, []).append((day, float(spend or 0), float(revenue or 0)))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dtc_tui.models import Campaign, FxRate, StoreOrder
 from dtc_tui.services.common import settings
@@ -32,7 +32,7 @@ def store_currency(session: Session) -> str:
     chosen = str(settings.get(session, "orders.store_currency") or "").strip().upper()
     if chosen:
         return chosen
-    for column in (StoreOrder.currency, Campaign.currency):
+    for column in (col(StoreOrder.currency), col(Campaign.currency)):
         query = select(column).group_by(column).order_by(func.count().desc(), column).limit(1)
         found = session.execute(query).scalar()
         if found:

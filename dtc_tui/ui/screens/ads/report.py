@@ -68,11 +68,13 @@ def amount_cell(row: ReportRow, which: str) -> Text:
     """Spend or revenue in the row's currency; a row over several currencies without fx rates
     shows its largest currency's amount with a "+" (the detail line lists them all)."""
     if row.mixed:
-        index = 1 if which == "spend" else 2
-        parts = sorted(row.by_currency, key=lambda item: -item[index])
+        parts = sorted(
+            ((code, spend if which == "spend" else revenue) for code, spend, revenue in row.by_currency),
+            key=lambda item: -item[1],
+        )
         if not parts:
             return Text("-", style="dim")
-        return Text(short_money(parts[0][index], parts[0][0]) + ("+" if len(parts) > 1 else ""), style="yellow")
+        return Text(short_money(parts[0][1], parts[0][0]) + ("+" if len(parts) > 1 else ""), style="yellow")
     return Text(short_money(row.current.spend if which == "spend" else row.current.revenue, row.currency))
 
 
