@@ -1,7 +1,7 @@
 """fx rates
 
 Revision ID: 0008
-Revises: 0014
+Revises: 0013
 Create Date: 2026-12-01 23:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0014"  # 0005 in the task; chained after main's 0014 on rebase (one head)
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
