@@ -54,11 +54,12 @@ def snapshot(engine: Engine) -> dict[str, list[tuple]]:
 @pytest.fixture
 def world(sqlite_demo_engine: Engine) -> Engine:
     """The demo database plus a row in the tables the demo leaves empty (orders and their lines,
-    fulfilments and refunds, a holiday, a setting, an import baseline, an fx rate)."""
+    fulfilments and refunds, a holiday, a setting, an import baseline, an fx rate, an overview
+    acknowledgement)."""
     from datetime import date
 
     from dtc_tui import db
-    from dtc_tui.models import BusinessCalendar, FxRate, Holiday
+    from dtc_tui.models import BusinessCalendar, FxRate, Holiday, OverviewAck
     from dtc_tui.services.common import settings
 
     for kind, name in (("shopify-orders", "shopify_orders_gbp.csv"), ("zendesk", "zendesk_tickets.csv")):
@@ -69,6 +70,18 @@ def world(sqlite_demo_engine: Engine) -> Engine:
         session.add(Holiday(calendar_id=calendar[0].id, day=date(2026, 12, 25), name="Christmas"))
         settings.put(session, "ads.pause_days", 4, actor="tester", now=FIXED_NOW)
         session.add(FxRate(on=date(2026, 11, 1), base="USD", quote="INR", rate=83.2))
+        session.add(
+            OverviewAck(
+                item_key="stock_reorder:1",
+                operator="ana",
+                kind="ack",
+                note="PO on its way",
+                fingerprint="f" * 16,
+                title="SKU-1 reorder now",
+                created_by="ana",
+                created_at=FIXED_NOW,
+            )
+        )
     return sqlite_demo_engine
 
 

@@ -33,6 +33,7 @@ QUEUE_ROW_KEYS = {
     "next_due_metric",
     "created_at",
     "version",
+    "draft",  # the operator running the command has an unsent reply draft on it
 }
 
 
