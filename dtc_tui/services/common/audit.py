@@ -190,6 +190,20 @@ class AuditEntry:
     after: dict[str, Any] | None
 
 
+def entry_of(row: AuditLog) -> AuditEntry:
+    """One audit row as the dataclass every reader gets (before/after decoded from JSON)."""
+    return AuditEntry(
+        row.id or 0,
+        row.at,
+        row.actor,
+        row.entity,
+        row.entity_id,
+        row.action,
+        json.loads(row.before) if row.before else None,
+        json.loads(row.after) if row.after else None,
+    )
+
+
 def entries(
     session: Session,
     *,
@@ -206,19 +220,7 @@ def entries(
         if now is None:
             raise ValueError("a filter needs now (since: is relative)")
         query = query.where(*_filter_conditions(log_filter, now))
-    return [
-        AuditEntry(
-            row.id or 0,
-            row.at,
-            row.actor,
-            row.entity,
-            row.entity_id,
-            row.action,
-            json.loads(row.before) if row.before else None,
-            json.loads(row.after) if row.after else None,
-        )
-        for row in session.exec(query)
-    ]
+    return [entry_of(row) for row in session.exec(query)]
 
 
 class AuditSource:
@@ -244,19 +246,7 @@ class AuditSource:
 
         query = self._where(select(AuditLog)).order_by(col(AuditLog.id).desc()).offset(offset).limit(limit)
         with db.read_session(self.engine) as session:
-            return [
-                AuditEntry(
-                    row.id or 0,
-                    row.at,
-                    row.actor,
-                    row.entity,
-                    row.entity_id,
-                    row.action,
-                    json.loads(row.before) if row.before else None,
-                    json.loads(row.after) if row.after else None,
-                )
-                for row in session.exec(query)
-            ]
+            return [entry_of(row) for row in session.exec(query)]
 
     def key_of(self, row: AuditEntry) -> int:
         return row.id
@@ -341,16 +331,7 @@ def entry_detail(session: Session, entry_id: int) -> EntryDetail | None:
     row = session.get(AuditLog, entry_id)
     if row is None:
         return None
-    entry = AuditEntry(
-        row.id or 0,
-        row.at,
-        row.actor,
-        row.entity,
-        row.entity_id,
-        row.action,
-        json.loads(row.before) if row.before else None,
-        json.loads(row.after) if row.after else None,
-    )
+    entry = entry_of(row)
     before, after = entry.before or {}, entry.after or {}
     if not isinstance(before, dict):
         before = {"value": before}
