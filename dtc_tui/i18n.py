@@ -15,6 +15,7 @@ from __future__ import annotations
 import gettext
 import os
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,17 @@ def _route_library_messages(language: str) -> None:
 
 def current() -> str:
     return _current
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Speak ``language`` inside the block, then the language spoken before (tests, machine output)."""
+    before = _current
+    activate(language)
+    try:
+        yield
+    finally:
+        activate(before)
 
 
 def babel_locale() -> str:

@@ -241,6 +241,15 @@ def sqlite_demo_engine(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory)
 
 
 @pytest.fixture
+def zh_cn() -> Iterator[None]:
+    """The app and the services speak Simplified Chinese in this test, English again after it."""
+    from dtc_tui import i18n
+
+    with i18n.speaking("zh-CN"):
+        yield
+
+
+@pytest.fixture
 def settings() -> Settings:
     return Settings(operator="tester", tick_seconds=3600, sync_seconds=3600)
 

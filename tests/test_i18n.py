@@ -108,3 +108,24 @@ def test_json_output_is_identical_in_both_languages(sqlite_demo_engine: Engine) 
         chinese = run_cli("--db", url, *command, LANG="zh_CN.UTF-8")
         assert english.returncode == chinese.returncode == 0, (english.stderr, chinese.stderr)
         assert english.stdout == chinese.stdout and english.stdout.strip().startswith(("{", "["))
+
+
+def test_json_computed_in_process_stays_english_while_the_app_speaks_chinese(
+    sqlite_demo_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--json switches the command to English (services' messages included) and back after it."""
+    from click.testing import CliRunner
+
+    from dtc_tui import clock as clock_module
+    from dtc_tui.cli import main_group
+    from tests.conftest import FIXED_NOW
+
+    url = str(sqlite_demo_engine.url)
+    monkeypatch.setattr(clock_module, "utcnow", lambda: FIXED_NOW)  # the JSON carries its time
+    runner = CliRunner()
+    english = runner.invoke(main_group, ["--db", url, "team", "check", "--json"])
+    with i18n.speaking("zh-CN"):
+        chinese = runner.invoke(main_group, ["--db", url, "team", "check", "--json"])
+        assert i18n.current() == "zh-CN"  # the language spoken before the command is back
+    assert english.exit_code == chinese.exit_code
+    assert english.output == chinese.output and english.output.lstrip().startswith(("{", "["))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+from dtc_tui.commands.common import CliContext, csv_option, echo_json, json_option, pass_ctx
 from dtc_tui.services.common.periods import DOCS as PERIOD_DOCS
 from dtc_tui.services.common.periods import SYNTAX as PERIOD_SYNTAX
 
@@ -75,8 +75,8 @@ def with_period(function: Any) -> Any:
 @click.option("--sort", "sort_key", default=None, help="Sort column: spend, revenue, roas, cpa, ...")
 @click.option("--desc", is_flag=True, help="Sort descending.")
 @click.option("--only-alerts", is_flag=True, help="Only rows with an alert.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (empty cell where a ratio is undefined).")
+@json_option()
+@csv_option("Print CSV (empty cell where a ratio is undefined).")
 @pass_ctx
 def report(
     ctx: CliContext,
@@ -284,7 +284,7 @@ def _write_csv(rows: list[ReportRow], by: str) -> None:
 
 @ads_group.command("check")
 @with_period
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option()
 @pass_ctx
 def check(ctx: CliContext, period: str | None, start: str | None, end: str | None, as_json: bool) -> None:
     """Print the ad alerts (pause, CPA, spend share, stock); exit 1 when there are any."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+from dtc_tui.commands.common import CliContext, echo_json, json_option, pass_ctx
 from dtc_tui.services.common.periods import DOCS as PERIOD_DOCS
 from dtc_tui.services.common.periods import MOMENT_SYNTAX
 
@@ -25,7 +25,7 @@ AUDIT_FILTER_HELP = (
 @click.option("--entity", default=None, help="Only this kind of record: ticket, sku, campaign, person...")
 @click.option("--filter", "filter_text", default="", metavar="TEXT", help=AUDIT_FILTER_HELP)
 @click.option("--limit", default=200, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @pass_ctx
 def audit_command(ctx: CliContext, since: str, entity: str | None, filter_text: str, limit: int, as_json: bool) -> None:
     """Every change since a moment: who, when, what, before and after."""

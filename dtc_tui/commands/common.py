@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
+from dtc_tui import i18n
 from dtc_tui.clock import Clock, SystemClock
 from dtc_tui.config import Settings
 
@@ -99,6 +101,29 @@ def _json_default(value: Any) -> Any:
 
         return asdict(value)
     raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _machine_output(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    """JSON and CSV never change with the language: the command computes them in English (the
+    services' messages included), and the language spoken before comes back when it ends."""
+    if value and i18n.current() != i18n.DEFAULT:
+        before = i18n.current()
+        i18n.activate(i18n.DEFAULT)
+        ctx.call_on_close(lambda: i18n.activate(before))
+    return value
+
+
+def json_option(help: str = i18n.N_("Print JSON.")) -> Callable[[F], F]:
+    """``--json`` (as ``as_json``): machine output, always in English."""
+    return click.option("--json", "as_json", is_flag=True, is_eager=True, callback=_machine_output, help=help)
+
+
+def csv_option(help: str = i18n.N_("Print CSV.")) -> Callable[[F], F]:
+    """``--csv`` (as ``as_csv``): machine output, always in English."""
+    return click.option("--csv", "as_csv", is_flag=True, is_eager=True, callback=_machine_output, help=help)
 
 
 def echo_json(data: Any) -> None:

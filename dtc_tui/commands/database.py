@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+from dtc_tui.commands.common import CliContext, echo_json, json_option, pass_ctx
 
 
 @click.group("db")
@@ -40,7 +40,7 @@ def upgrade(ctx: CliContext) -> None:
 
 
 @db_group.command("info")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option()
 @pass_ctx
 def info(ctx: CliContext, as_json: bool) -> None:
     """Database location, schema revision and row counts per table."""

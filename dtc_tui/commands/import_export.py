@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+from dtc_tui.commands.common import CliContext, echo_json, json_option, pass_ctx
 from dtc_tui.services.importers import EXPORT_KINDS, FORMAT_KINDS, IMPORT_KINDS
 
 SHOW_PROGRESS_AFTER = 1.0  # seconds: quick imports print no bar
@@ -109,7 +109,7 @@ def parse_maps(values: tuple[str, ...]) -> dict[str, dict[str, str]]:
     help='Map a value of the file, e.g. status:"Waiting on Acme"=pending, group:Tier2=Returns, '
     "category:Damaged=returns (repeatable).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@json_option("Print the summary as JSON.")
 @pass_ctx
 def import_command(
     ctx: CliContext,

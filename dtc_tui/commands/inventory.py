@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+from dtc_tui.commands.common import CliContext, csv_option, echo_json, json_option, pass_ctx
 
 if TYPE_CHECKING:  # for the annotations only: commands import services inside their functions
     from dtc_tui.services.inventory.board import BoardRow
@@ -93,8 +93,8 @@ def inventory_group() -> None:
 @click.option("--warehouse", "-w", metavar="CODE", help="Only this warehouse (e.g. US-W).")
 @click.option("--filter", "filter_text", default="", metavar="TEXT", help=BOARD_FILTER_HELP)
 @click.option("--all", "show_all", is_flag=True, help="Every row, not only those to order or move.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@json_option()
+@csv_option()
 @pass_ctx
 def reorder(
     ctx: CliContext, warehouse: str | None, filter_text: str, show_all: bool, as_json: bool, as_csv: bool
@@ -149,7 +149,7 @@ def reorder(
 
 
 @inventory_group.command("health")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option()
 @pass_ctx
 def health_command(ctx: CliContext, as_json: bool) -> None:
     """Health KPIs beside their targets: ageing, turnover, core stock-outs, slow movers, overstock."""
@@ -176,7 +176,7 @@ def health_command(ctx: CliContext, as_json: bool) -> None:
 
 @inventory_group.command("state")
 @click.argument("sku")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option()
 @pass_ctx
 def state_command(ctx: CliContext, sku: str, as_json: bool) -> None:
     """One SKU over all warehouses: state, projected stock-out, next inbound."""
@@ -211,7 +211,7 @@ def po_group() -> None:
 
 @po_group.command("list")
 @click.option("--open", "open_only", is_flag=True, help="Only draft, sent and partly received POs.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option()
 @pass_ctx
 def po_list(ctx: CliContext, open_only: bool, as_json: bool) -> None:
     """Every PO with its status and lateness, open ones first."""
@@ -260,7 +260,7 @@ def _parse_lines(values: tuple[str, ...]) -> dict[str, int] | None:
     metavar="SKU=QTY",
     help="Received quantity of one line (repeat); without --line every open quantity is received.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option()
 @pass_ctx
 def po_receive(ctx: CliContext, po: str, lines: tuple[str, ...], as_json: bool) -> None:
     """Receive a PO fully or partly; the warehouse's stock rises in the same transaction."""

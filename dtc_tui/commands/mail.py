@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+from dtc_tui.commands.common import CliContext, echo_json, json_option, pass_ctx
 
 
 def _mail(ctx: CliContext):
@@ -67,7 +67,7 @@ def mail_test(ctx: CliContext) -> None:
 
 @mail_group.command("fetch")
 @click.option("--maildir", "maildir_path", default=None, help="Read this Maildir instead of the configured one.")
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @pass_ctx
 def mail_fetch(ctx: CliContext, maildir_path: str | None, as_json: bool) -> None:
     """Read new mail (IMAP folder and/or Maildir) into tickets once."""
@@ -93,7 +93,7 @@ def mail_fetch(ctx: CliContext, maildir_path: str | None, as_json: bool) -> None
 
 
 @mail_group.command("send")
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @pass_ctx
 def mail_send(ctx: CliContext, as_json: bool) -> None:
     """Send the replies that are due (queued, or waiting for their retry time)."""
@@ -114,7 +114,7 @@ def mail_send(ctx: CliContext, as_json: bool) -> None:
 
 
 @mail_group.command("status")
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @pass_ctx
 def mail_status(ctx: CliContext, as_json: bool) -> None:
     """The outbox by state, what the readers did, and the mail that could not be read."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+from dtc_tui.commands.common import CliContext, echo_json, json_option, pass_ctx
 
 
 def _plain(value: Any) -> Any:
@@ -23,7 +23,7 @@ def orders_group() -> None:
 @orders_group.command("list")
 @click.option("--find", "query", default="", help="Order number (1001 or #1001), customer e-mail or SKU code.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @pass_ctx
 def orders_list(ctx: CliContext, query: str, limit: int, as_json: bool) -> None:
     """The newest orders first, or the ones matching --find."""
@@ -47,7 +47,7 @@ def orders_list(ctx: CliContext, query: str, limit: int, as_json: bool) -> None:
 
 @orders_group.command("show")
 @click.argument("name")
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @pass_ctx
 def orders_show(ctx: CliContext, name: str, as_json: bool) -> None:
     """One order by its number (1001 or #1001): lines, totals, statuses, shipments, refunds."""
@@ -91,7 +91,7 @@ def orders_show(ctx: CliContext, name: str, as_json: bool) -> None:
 
 
 @orders_group.command("signals")
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @pass_ctx
 def orders_signals(ctx: CliContext, as_json: bool) -> None:
     """Refunds promised but not paid, refunds paid twice, late orders with an open WISMO ticket."""

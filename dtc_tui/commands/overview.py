@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+from dtc_tui.commands.common import CliContext, echo_json, json_option, pass_ctx
 
 
 def _build(ctx: CliContext):
@@ -42,7 +42,7 @@ def _print(overview, *, details: bool) -> None:
 
 
 @click.command("overview")
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @pass_ctx
 def overview_command(ctx: CliContext, as_json: bool) -> None:
     """What needs attention now across tickets, stock, ads and team, most urgent first."""
@@ -54,7 +54,7 @@ def overview_command(ctx: CliContext, as_json: bool) -> None:
 
 
 @click.command("check")
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @click.option("--quiet", is_flag=True, help="Print nothing; only the exit code.")
 @pass_ctx
 def check_command(ctx: CliContext, as_json: bool, quiet: bool) -> None:

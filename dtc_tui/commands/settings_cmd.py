@@ -6,7 +6,7 @@ import json
 
 import click
 
-from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+from dtc_tui.commands.common import CliContext, echo_json, json_option, pass_ctx
 
 
 @click.group("settings")
@@ -15,7 +15,7 @@ def settings_group() -> None:
 
 
 @settings_group.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @click.argument("prefix", required=False, default="")
 @pass_ctx
 def list_settings(ctx: CliContext, as_json: bool, prefix: str) -> None:

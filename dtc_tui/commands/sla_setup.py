@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 import click
 
-from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+from dtc_tui.commands.common import CliContext, echo_json, json_option, pass_ctx
 
 
 def _fail(exc: Exception) -> click.ClickException:
@@ -46,7 +46,7 @@ def policies_group() -> None:
 
 
 @policies_group.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @pass_ctx
 def policies_list(ctx: CliContext, as_json: bool) -> None:
     from dtc_tui import db
@@ -71,7 +71,7 @@ def policies_list(ctx: CliContext, as_json: bool) -> None:
 
 @policies_group.command("show")
 @click.argument("policy")
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @pass_ctx
 def policies_show(ctx: CliContext, policy: str, as_json: bool) -> None:
     from dtc_tui import db
@@ -157,7 +157,7 @@ def calendars_group() -> None:
 
 
 @calendars_group.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @pass_ctx
 def calendars_list(ctx: CliContext, as_json: bool) -> None:
     from dtc_tui import db
@@ -179,7 +179,7 @@ def calendars_list(ctx: CliContext, as_json: bool) -> None:
 
 @calendars_group.command("show")
 @click.argument("calendar")
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @pass_ctx
 def calendars_show(ctx: CliContext, calendar: str, as_json: bool) -> None:
     from dtc_tui import db
@@ -303,7 +303,7 @@ def holidays_remove(ctx: CliContext, calendar: str, days: tuple[str, ...]) -> No
 
 @click.command("explain")
 @click.argument("ticket_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @pass_ctx
 def explain_cmd(ctx: CliContext, ticket_id: int, as_json: bool) -> None:
     """Which policy TICKET_ID gets and why; each clock's start, pauses, time counted and due."""

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+from dtc_tui.commands.common import CliContext, csv_option, echo_json, json_option, pass_ctx
 from dtc_tui.services.common.periods import MOMENT_SYNTAX
 
 
@@ -27,8 +27,8 @@ def _parse_at(value: str | None, ctx: CliContext) -> datetime:
 
 
 @team_group.command("matrix")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV: one row per duty, one column per person.")
+@json_option()
+@csv_option("Print CSV: one row per duty, one column per person.")
 @click.option("--all", "include_inactive", is_flag=True, help="Include inactive people and duties.")
 @pass_ctx
 def matrix_command(ctx: CliContext, as_json: bool, as_csv: bool, include_inactive: bool) -> None:
@@ -88,7 +88,7 @@ def matrix_command(ctx: CliContext, as_json: bool, as_csv: bool, include_inactiv
 
 
 @team_group.command("check")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option()
 @click.option("--at", "at_text", metavar="TIME", help=AT_HELP)
 @click.option("--list", "list_checks", is_flag=True, help="List what each check means and exit.")
 @pass_ctx
@@ -119,7 +119,7 @@ def check_command(ctx: CliContext, as_json: bool, at_text: str | None, list_chec
 @team_group.command("route")
 @click.argument("category", required=False)
 @click.option("--at", "at_text", metavar="TIME", help=AT_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option()
 @pass_ctx
 def route_command(ctx: CliContext, category: str | None, at_text: str | None, as_json: bool) -> None:
     """Who gets a ticket of CATEGORY (every category when none is given)."""

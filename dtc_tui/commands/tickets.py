@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from dtc_tui.commands.common import CliContext, echo_json, pass_ctx
+from dtc_tui.commands.common import CliContext, echo_json, json_option, pass_ctx
 from dtc_tui.services.common.periods import DOCS as PERIOD_DOCS
 from dtc_tui.services.common.periods import SYNTAX as PERIOD_SYNTAX
 
@@ -31,7 +31,7 @@ def tickets_group() -> None:
 )
 @click.option("--filter", "filter_text", default="", metavar="TEXT", help=QUEUE_FILTER_HELP)
 @click.option("--limit", default=50, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @pass_ctx
 def list_tickets(ctx: CliContext, view: str, filter_text: str, limit: int, as_json: bool) -> None:
     """List the queue, soonest breach first."""
@@ -85,7 +85,7 @@ def list_tickets(ctx: CliContext, view: str, filter_text: str, limit: int, as_js
 
 @tickets_group.command("show")
 @click.argument("ticket_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @pass_ctx
 def show_ticket(ctx: CliContext, ticket_id: int, as_json: bool) -> None:
     """One ticket with its SLA clocks and conversation."""
@@ -120,7 +120,7 @@ def sla_group() -> None:
 
 
 @sla_group.command("check")
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @click.option("--limit", default=100, show_default=True, help="How many tickets to list per state.")
 @pass_ctx
 def sla_check(ctx: CliContext, as_json: bool, limit: int) -> None:
@@ -169,7 +169,7 @@ def sla_check(ctx: CliContext, as_json: bool, limit: int) -> None:
     help=f"{PERIOD_SYNTAX}. 7d = today and the 6 days before, from midnight ({PERIOD_DOCS}).",
 )
 @click.option("--by", "group", type=click.Choice(["agent", "channel", "category"]), default=None)
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @pass_ctx
 def sla_report(ctx: CliContext, period: str, group: str | None, as_json: bool) -> None:
     """SLA achievement, response times, resolution, FSR, CSAT and breach rate against targets."""

@@ -22,6 +22,7 @@ from dtc_tui import db
 from dtc_tui.clock import Clock, SystemClock
 from dtc_tui.config import Settings
 from dtc_tui.errors import UserError
+from dtc_tui.i18n import _
 from dtc_tui.services.overview.targets import Target
 from dtc_tui.ui import states
 from dtc_tui.ui.commands import AreaCommands
@@ -205,7 +206,7 @@ class DtcApp(App[None]):
             binding = active.binding
             if binding.description:
                 grouped.setdefault((binding.action, binding.description), []).append(format_key(key))
-        rows = [(", ".join(sorted(keys, key=len)), description) for (_a, description), keys in grouped.items()]
+        rows = [(", ".join(sorted(keys, key=len)), _(description)) for (_a, description), keys in grouped.items()]
         rows.extend(getattr(self.screen, "HELP_EXTRA", []))
         rows.append(states.legend_row())
         self.push_screen(HelpScreen(getattr(self.screen, "AREA_TITLE", "dtc-tui"), rows))

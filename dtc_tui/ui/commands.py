@@ -10,6 +10,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
 from textual.screen import Screen
 
+from dtc_tui.i18n import _
 from dtc_tui.ui.screens.help import format_key
 
 if TYPE_CHECKING:
@@ -52,11 +53,11 @@ def screen_actions(screen: Screen[Any]) -> list[tuple[str, str, str, DOMNode]]:
             continue
         if binding.action.startswith("switch_area("):
             continue  # the "Go to" entries cover these, with their key
-        entry = grouped.setdefault((id(active.node), binding.action), (binding.description, [], active.node))
+        entry = grouped.setdefault((id(active.node), binding.action), (_(binding.description), [], active.node))
         entry[1].append(format_key(key))
     return [
         (description, ", ".join(sorted(keys, key=len)), action, node)
-        for (_, action), (description, keys, node) in grouped.items()
+        for (_node, action), (description, keys, node) in grouped.items()
     ]
 
 

@@ -13,11 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.events import Resize
 from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
+
+from dtc_tui.i18n import N_, _
 
 HELP_ACTIONS = ("help", "app.help")
 PALETTE_WIDTH = 12  # "▏^p palette" and a cell of room
@@ -34,24 +37,27 @@ class FooterEntry:
 
     @property
     def width(self) -> int:
-        """Cells in the compact footer: key, a space, description, the gap after it."""
-        return len(self.display) + 1 + len(self.description) + 1
+        """Cells in the compact footer: key, a space, description, the gap after it (a Chinese
+        character takes two cells)."""
+        return cell_len(self.display) + 1 + cell_len(self.description) + 1
 
 
 def footer_entries(widget: Widget) -> list[FooterEntry]:
     """What the footer would show, in order, before fitting: help first, one entry per action
-    (or per group), only bindings with ``show=True`` (help is always there)."""
+    (or per group), only bindings with ``show=True`` (help is always there). Descriptions are
+    marked ``N_`` where the bindings are declared and translated here, when shown."""
     app = widget.app
     entries: list[FooterEntry] = []
     seen: set[str] = set()
     groups: dict[str, list[str]] = {}
+    group_of: dict[str, str] = {}  # action -> its group's (untranslated) description
     help_entry: FooterEntry | None = None
     for key, active in widget.screen.active_bindings.items():
         binding = active.binding
         if binding.action in HELP_ACTIONS:
             if help_entry is None:
                 help_entry = FooterEntry(
-                    key, app.get_key_display(binding), binding.description or "Keys", binding.action, True, ""
+                    key, app.get_key_display(binding), _(binding.description or N_("Keys")), binding.action, True, ""
                 )
             continue
         if not binding.show or not binding.description or binding.action in seen:
@@ -65,16 +71,24 @@ def footer_entries(widget: Widget) -> list[FooterEntry]:
             displays.append(app.get_key_display(binding))
             if len(displays) > 1:
                 continue
-            entries.append(FooterEntry(key, "", group.description, binding.action, active.enabled, binding.description))
+            group_of[binding.action] = group.description
+            entries.append(
+                FooterEntry(key, "", _(group.description), binding.action, active.enabled, _(binding.description))
+            )
             continue
         entries.append(
             FooterEntry(
-                key, app.get_key_display(binding), binding.description, binding.action, active.enabled, active.tooltip
+                key,
+                app.get_key_display(binding),
+                _(binding.description),
+                binding.action,
+                active.enabled,
+                _(active.tooltip) if active.tooltip else "",
             )
         )
     entries = [
-        FooterEntry(e.key, "/".join(groups[e.description]), e.description, e.action, e.enabled, e.tooltip)
-        if e.display == "" and e.description in groups
+        FooterEntry(e.key, "/".join(groups[group_of[e.action]]), e.description, e.action, e.enabled, e.tooltip)
+        if e.display == "" and e.action in group_of
         else e
         for e in entries
     ]
@@ -114,11 +128,11 @@ class KeysFooter(Footer):
                 yield FooterKey(
                     binding.key,
                     self.app.get_key_display(binding),
-                    binding.description,
+                    _(binding.description),
                     binding.action,
                     classes="-command-palette",
                     disabled=not active.enabled,
-                    tooltip=binding.tooltip or binding.description,
+                    tooltip=_(binding.tooltip or binding.description),
                 )
 
     def _keys(self, entries: list[FooterEntry]) -> Iterator[FooterKey]:
