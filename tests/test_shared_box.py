@@ -15,9 +15,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 
+from dtc_tui import clock as clock_module
 from dtc_tui import db
 from dtc_tui.cli import main_group
-from dtc_tui.clock import FixedClock, utcnow
+from dtc_tui.clock import FixedClock
 from dtc_tui.config import Settings
 from dtc_tui.models import AuditLog, Ticket, TicketMessage
 from dtc_tui.services.common import maintenance, presence
@@ -316,7 +317,7 @@ def test_audit_command_lists_changes_with_before_and_after(database_url: str, no
     assert runner.invoke(main_group, ["--db", database_url, "demo"]).exit_code == 0
     engine = db.make_engine(database_url)
     ticket_id = open_ticket_ids(engine, 1)[0]
-    ops.set_priority(engine, ticket_id, "urgent", "ana", utcnow())  # the same wall clock the command reads
+    ops.set_priority(engine, ticket_id, "urgent", "ana", clock_module.utcnow())  # the same wall clock the command reads
     result = runner.invoke(main_group, ["--db", database_url, "audit", "--since", "1h", "--json"])
     assert result.exit_code == 0, result.output
     entries = json.loads(result.output)
