@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 from sqlalchemy import select
 from sqlmodel import Session
 
+from dtc_tui.i18n import N_, _
 from dtc_tui.models import AdChannel, AdStatDaily, Campaign
 from dtc_tui.models.base import table_of
 from dtc_tui.services.importers.base import Importer, RowCheck
@@ -182,10 +183,12 @@ class _AdImporter(Importer):
 
     def parse(self, row: Any, check: RowCheck) -> dict[str, Any] | None:
         if self._is_total(row):
-            self.ignore("total rows")
+            self.ignore(N_("total rows"))
             return None
         if row.cells and row.cells[0].strip().lower().startswith("no data available"):
-            self.note("no data in this export (the platform wrote 'No data available.'): pick a period with activity")
+            self.note(
+                _("no data in this export (the platform wrote 'No data available.'): pick a period with activity")
+            )
             return None
         name = check.text("campaign", required=True, max_length=200)
         if row.has("day"):
@@ -198,7 +201,7 @@ class _AdImporter(Importer):
             start, end = self.period  # type: ignore[misc]
         if start is not None and end is not None:
             if end < start:
-                check.problem("end", "before the start of the reporting period")
+                check.problem("end", _("before the start of the reporting period"))
             elif (end - start).days >= MAX_RANGE_DAYS:
                 days = (end - start).days + 1
                 raise ImportFailed(
@@ -233,7 +236,7 @@ class _AdImporter(Importer):
         }
         for measure in MEASURES:
             if record[measure] < 0:
-                check.problem(measure, "negative")
+                check.problem(measure, _("negative"))
         return record
 
     def daily_budget(self, check: RowCheck) -> float | None:
@@ -244,7 +247,7 @@ class _AdImporter(Importer):
         return record["row"]
 
     def repeated(self, line: int, first_line: int) -> None:
-        self.ignore("repeated rows (identical to an earlier row in every column; counted once)")
+        self.ignore(N_("repeated rows (identical to an earlier row in every column; counted once)"))
         self.warn(
             f"row identical to an earlier one in every column: counted once (first at line {first_line})", line=line
         )
@@ -414,7 +417,7 @@ class GoogleAds(_AdImporter):
             return check.integer("clicks") or 0
         if "video" in check.raw("campaign_type").lower():
             if not self.writing and check.raw("interactions") not in ("", "0", " --"):
-                self.note("video campaigns: Interactions are views, not clicks (not counted as clicks)")
+                self.note(_("video campaigns: Interactions are views, not clicks (not counted as clicks)"))
             return 0
         if not self.writing:
             self.note(

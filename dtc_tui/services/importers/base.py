@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Protocol
 
 from sqlmodel import Session
 
+from dtc_tui.i18n import N_, _, ngettext
 from dtc_tui.services.common.text import clean_text, one_line
 from dtc_tui.services.importers.columns import Columns, Header
 from dtc_tui.services.importers.errors import RowError, ValueProblem
@@ -31,6 +32,40 @@ _VARYING = re.compile(r"'[^']*'|\"[^\"]*\"|\d+(?:[.,:]\d+)*")
 
 def plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+# What an importer writes, as the summary names it ("tickets: 8 inserted"); a table of this
+# app's own export is named as the table ("ticket_message") and not translated.
+ENTITY_PLURALS: dict[str, str] = {
+    "row": N_("rows"),
+    "ticket": N_("tickets"),
+    "sku": N_("skus"),
+    "stock record": N_("stock records"),
+    "order line": N_("order lines"),
+    "store day": N_("store days"),
+    "ad stat day": N_("ad stat days"),
+}
+
+
+def created_count(name: str, count: int) -> str:
+    """``3 customers`` / ``3 个客户``: a record an import created on the way."""
+    shown = number_text(count)
+    forms = {
+        "order": ngettext("{count} order", "{count} orders", count),
+        "customer": ngettext("{count} customer", "{count} customers", count),
+        "sku": ngettext("{count} sku", "{count} skus", count),
+        "channel": ngettext("{count} channel", "{count} channels", count),
+        "campaign": ngettext("{count} campaign", "{count} campaigns", count),
+        "warehouse": ngettext("{count} warehouse", "{count} warehouses", count),
+    }
+    form = forms.get(name)
+    return form.format(count=shown) if form is not None else plural(count, name)
+
+
+def number_text(value: float | int, decimals: int = 0) -> str:
+    from dtc_tui.services.common.localefmt import number
+
+    return number(value, decimals)
 
 
 class RowLike(Protocol):
@@ -89,9 +124,9 @@ class RowCheck:
         else:
             cleaned = clean_text(value).strip() if multiline else one_line(value)
         if required and not cleaned:
-            self.problem(name, "empty; a value is required")
+            self.problem(name, _("empty; a value is required"))
         if max_length is not None and len(cleaned) > max_length:
-            self.problem(name, f"longer than {max_length} characters")
+            self.problem(name, _("longer than {limit} characters").format(limit=max_length))
         if limit is not None and len(cleaned) > limit:
             cleaned = one_line(cleaned, limit) if not multiline else cleaned[:limit]
         return cleaned
@@ -104,7 +139,7 @@ class RowCheck:
             self.problem(name, str(exc))
             return None
         if result is None and required:
-            self.problem(name, "empty; a value is required")
+            self.problem(name, _("empty; a value is required"))
         return result
 
     def number(self, name: str, *, required: bool = False) -> float | None:
@@ -171,32 +206,70 @@ class ImportSummary:
         return data
 
     def lines(self, *, timing: bool = True) -> list[str]:
-        """The closing summary, as plain lines (CLI and in-app dialog)."""
-        took = f" in {self.seconds:.2f} s" if timing else ""
-        would = "would be " if self.dry_run else ""
+        """The closing summary, as plain lines (CLI and in-app dialog), in the active language."""
+        n = number_text
+        took = _(" in {seconds} s").format(seconds=n(self.seconds, 2)) if timing else ""
+        entity = _(ENTITY_PLURALS.get(self.entity, self.entity + "s"))
+        counts = {
+            "entities": entity,
+            "inserted": n(self.inserted),
+            "updated": n(self.updated),
+            "unchanged": n(self.unchanged),
+            "rejected": n(self.rejected),
+            "ignored": n(self.ignored),
+        }
         out = [
-            f"{self.file} ({self.kind}): {plural(self.rows, 'row')} read{took}",
-            f"  {self.entity}s: {self.inserted:,} {would}inserted, {self.updated:,} {would}updated, "
-            f"{self.unchanged:,} unchanged; rows rejected: {self.rejected:,}, ignored: {self.ignored:,}",
+            ngettext(
+                "{file} ({kind}): {count} row read{took}", "{file} ({kind}): {count} rows read{took}", self.rows
+            ).format(file=self.file, kind=self.kind, count=n(self.rows), took=took),
+            "  "
+            + (
+                _(
+                    "{entities}: {inserted} would be inserted, {updated} would be updated, {unchanged} unchanged; "
+                    "rows rejected: {rejected}, ignored: {ignored}"
+                )
+                if self.dry_run
+                else _(
+                    "{entities}: {inserted} inserted, {updated} updated, {unchanged} unchanged; "
+                    "rows rejected: {rejected}, ignored: {ignored}"
+                )
+            ).format(**counts),
         ]
-        out.extend(f"  note: {note}" for note in self.notes)
+        out.extend("  " + _("note: {note}").format(note=note) for note in self.notes)
         if self.ignored_reasons:
             out.append(
-                "  ignored: " + "; ".join(f"{reason}: {count:,}" for reason, count in self.ignored_reasons.items())
+                "  "
+                + _("ignored: {reasons}").format(
+                    reasons="; ".join(
+                        _("{reason}: {count}").format(reason=_(reason), count=n(count))
+                        for reason, count in self.ignored_reasons.items()
+                    )
+                )
             )
         if self.created:
-            out.append("  created: " + ", ".join(plural(count, name) for name, count in self.created.items()))
-        out.extend(f"  warning: {warning}" for warning in self.warnings)
+            out.append(
+                "  "
+                + _("created: {what}").format(
+                    what=", ".join(created_count(name, count) for name, count in self.created.items())
+                )
+            )
+        out.extend("  " + _("warning: {warning}").format(warning=warning) for warning in self.warnings)
         if self.rejects_file and self.rejected:
-            out.append(f"  rejected rows written to {self.rejects_file}")
+            out.append("  " + _("rejected rows written to {file}").format(file=self.rejects_file))
         if self.rows == 0 and not self.notes:
-            out.append("  the file holds no data rows")
+            out.append("  " + _("the file holds no data rows"))
         if self.dry_run and not self.failed:
-            out.append("  dry run: nothing was written")
+            out.append("  " + _("dry run: nothing was written"))
         elif self.failed:
-            out.append(f"  {plural(len(self.errors), 'problem')}: nothing was written")
+            count = len(self.errors)
+            out.append(
+                "  "
+                + ngettext(
+                    "{count} problem: nothing was written", "{count} problems: nothing was written", count
+                ).format(count=n(count))
+            )
         elif self.written:
-            out.append("  written in one transaction")
+            out.append("  " + _("written in one transaction"))
         return out
 
 
@@ -217,8 +290,14 @@ def grouped_errors(errors: list[RowError], shown: int = ERROR_LINES_SHOWN) -> li
             out.append(str(first))
             continue
         lines = ", ".join(str(error.line) for error in group[:shown])
-        more = f" and {len(group) - shown:,} more" if len(group) > shown else ""
-        out.append(f"{first.file}: {first.column}: {first.problem} ({len(group):,} rows: lines {lines}{more})")
+        where = (
+            _("{count} rows: lines {lines} and {more} more").format(
+                count=number_text(len(group)), lines=lines, more=number_text(len(group) - shown)
+            )
+            if len(group) > shown
+            else _("{count} rows: lines {lines}").format(count=number_text(len(group)), lines=lines)
+        )
+        out.append(f"{first.file}: {first.column}: {first.problem} ({where})")
     return out
 
 
@@ -280,7 +359,7 @@ class Importer:
 
     def repeated(self, line: int, first_line: int) -> None:
         """A row identical in every value to an earlier one: counted once, reported."""
-        self.ignore("repeated rows (identical to an earlier row)")
+        self.ignore(N_("repeated rows (identical to an earlier row)"))
 
     def merge_duplicate(self, line: int, first_line: int, key: Hashable) -> bool:
         """A second row with the key of ``first_line`` and other values: True keeps the first (a
@@ -340,8 +419,11 @@ class Importer:
                 lines.append(message)
                 continue
             shown = ", ".join(str(line) for line in where)
-            more = f" and {count - len(where)} more" if count > len(where) else ""
-            lines.append(f"{message} (line{'s' if count > 1 else ''} {shown}{more})")
+            if count > len(where):
+                at = _("lines {lines} and {more} more").format(lines=shown, more=number_text(count - len(where)))
+            else:
+                at = ngettext("line {lines}", "lines {lines}", count).format(lines=shown)
+            lines.append(f"{message} ({at})")
         return lines
 
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from dtc_tui.i18n import _
 from dtc_tui.services.importers import FORMAT_KINDS, IMPORT_KINDS, importer_class
 from dtc_tui.services.importers.columns import normalise
 from dtc_tui.services.importers.errors import ImportFailed, RowError
@@ -29,14 +30,16 @@ class Detected:
 def detect_kind(path: Path, name: str | None = None) -> Detected:
     shown = name or str(path)
     if is_empty(path):
-        raise ImportFailed([RowError(shown, 1, "file", EMPTY_FILE)])
+        raise ImportFailed([RowError(shown, 1, "file", _(EMPTY_FILE))])
     if looks_like_json(path):
         return _json_kind(path, shown)
     if is_spreadsheet(path):
         folder = SheetFolder()  # convert once, not once per kind tried
         path = to_csv(path, shown, folder.path)
         if is_empty(path):
-            raise ImportFailed([RowError(shown, 1, "file", f"{EMPTY_FILE}: its first sheet has no cells")])
+            raise ImportFailed(
+                [RowError(shown, 1, "file", _("{empty}: its first sheet has no cells").format(empty=_(EMPTY_FILE)))]
+            )
     scores: list[tuple[int, int, int, str]] = []
     for kind in IMPORT_KINDS:
         columns = importer_class(kind).columns
@@ -55,14 +58,21 @@ def detect_kind(path: Path, name: str | None = None) -> Detected:
         )
         scores.append((len(header.index), own, 1 if kind in FORMAT_KINDS else 0, kind))
     if not scores:
-        raise ImportFailed([RowError(shown, 1, "header", "no import kind knows this header; name the kind")])
+        raise ImportFailed([RowError(shown, 1, "header", _("no import kind knows this header; name the kind"))])
     scores.sort(reverse=True)
     best = scores[0]
     if len(scores) > 1 and scores[1][:3] == best[:3]:
         raise ImportFailed(
-            [RowError(shown, 1, "header", f"the header fits both {best[3]} and {scores[1][3]}; name the kind")]
+            [
+                RowError(
+                    shown,
+                    1,
+                    "header",
+                    _("the header fits both {one} and {other}; name the kind").format(one=best[3], other=scores[1][3]),
+                )
+            ]
         )
-    return Detected(best[3], f"detected from the header ({best[0]} known columns)")
+    return Detected(best[3], _("detected from the header ({count} known columns)").format(count=best[0]))
 
 
 def _json_kind(path: Path, shown: str) -> Detected:
@@ -71,5 +81,5 @@ def _json_kind(path: Path, shown: str) -> Detected:
     table = header_members(path, shown).get("table")
     for kind, name in TABLE_KINDS.items():
         if name == table:
-            return Detected(kind, f"a dtc-tui export of the {table} table")
-    return Detected("zendesk", "JSON records without a dtc-tui table name: Zendesk tickets API")
+            return Detected(kind, _("a dtc-tui export of the {table} table").format(table=table))
+    return Detected("zendesk", _("JSON records without a dtc-tui table name: Zendesk tickets API"))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dtc_tui.errors import UserError
+from dtc_tui.i18n import N_
 
 # A 0-byte or blank file (only spaces, line ends, byte-order marks): said as such, never as an
 # unknown header or a missing column.
-EMPTY_FILE = "empty file (no header and no rows)"
+EMPTY_FILE = N_("empty file (no header and no rows)")  # translated with _() where raised
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from dtc_tui.i18n import _
 from dtc_tui.services.importers.errors import EMPTY_FILE, ImportFailed, RowError
 
 RECORD_KEYS = ("tickets", "results", "rows", "data", "records")
@@ -44,7 +45,7 @@ class _Stream:
         try:
             chunk = self.handle.read(CHUNK)
         except UnicodeDecodeError as exc:
-            raise self.fail(f"not UTF-8 text ({exc.reason})") from exc
+            raise self.fail(_("not UTF-8 text ({reason})").format(reason=exc.reason)) from exc
         if not chunk:
             self.eof = True
             return False
@@ -73,7 +74,7 @@ class _Stream:
     def take(self, char: str) -> None:
         if self.peek() != char:
             found = self.peek() or "end of file"
-            raise self.fail(f"broken JSON: expected {char!r}, found {found!r}")
+            raise self.fail(_("broken JSON: expected {expected!r}, found {found!r}").format(expected=char, found=found))
         self._advance(self.pos + 1)
 
     def value(self) -> Any:
@@ -85,7 +86,7 @@ class _Stream:
                 too_big = len(self.buf) - self.pos > MAX_RECORD_CHARS
                 if too_big or not self._fill():
                     line = self.line + self.buf.count("\n", self.pos, exc.pos)
-                    raise self.fail(f"broken JSON: {exc.msg}", line) from exc
+                    raise self.fail(_("broken JSON: {reason}").format(reason=exc.msg), line) from exc
                 continue
             # A number at the very end of the buffer may continue in the next chunk.
             if end == len(self.buf) and not self.eof and isinstance(result, int | float) and self._fill():
@@ -100,15 +101,15 @@ def iter_records(path: Path, name: str) -> Iterator[tuple[int, Any]]:
     try:
         first = stream.peek()
         if first == "":
-            raise stream.fail(EMPTY_FILE)
+            raise stream.fail(_(EMPTY_FILE))
         if first == "[":
             yield from _array(stream)
         elif first == "{":
             yield from _object_or_lines(stream)
         else:
-            raise stream.fail(f"not JSON: starts with {first!r}")
+            raise stream.fail(_("not JSON: starts with {start!r}").format(start=first))
         if stream.peek() not in ("",):
-            raise stream.fail("broken JSON: unexpected data after the end")
+            raise stream.fail(_("broken JSON: unexpected data after the end"))
     finally:
         stream.close()
 
@@ -129,7 +130,9 @@ def _array(stream: _Stream) -> Iterator[tuple[int, Any]]:
             stream.take("]")
             return
         else:
-            raise stream.fail(f"broken JSON: expected ',' or ']', found {after or 'end of file'!r}")
+            raise stream.fail(
+                _("broken JSON: expected ',' or ']', found {found!r}").format(found=after or "end of file")
+            )
 
 
 def _object_or_lines(stream: _Stream) -> Iterator[tuple[int, Any]]:
@@ -142,7 +145,7 @@ def _object_or_lines(stream: _Stream) -> Iterator[tuple[int, Any]]:
         while True:
             key = stream.value()
             if not isinstance(key, str):
-                raise stream.fail("broken JSON: object key is not a string")
+                raise stream.fail(_("broken JSON: object key is not a string"))
             stream.take(":")
             if key in RECORD_KEYS and stream.peek() == "[" and not found_array:
                 found_array = True

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Column, Table, select, text, tuple_
 from sqlmodel import Session
 
+from dtc_tui.i18n import _
 from dtc_tui.services.common.text import clean_text
 from dtc_tui.services.importers.base import Importer, RowCheck
 from dtc_tui.services.importers.columns import Columns, field
@@ -119,7 +120,7 @@ class TableImporter(Importer):
             if isinstance(row, JsonRow):
                 if col.name not in row.obj:
                     if col.primary_key or _required(col):
-                        check.problem(col.name, "missing; a value is required")
+                        check.problem(col.name, _("missing; a value is required"))
                     continue
                 value = self._from_json(check, col, row.obj[col.name])
             else:
@@ -127,13 +128,13 @@ class TableImporter(Importer):
             if value is None and not col.nullable and not col.primary_key:
                 default = column_default(self.tbl, col.name)
                 if default is None and kind_of(col) != "str":
-                    check.problem(col.name, "empty; a value is required")
+                    check.problem(col.name, _("empty; a value is required"))
                     continue
                 value = default if default is not None else ""
             record[col.name] = value
         pk_missing = any(record.get(name) is None for name in self.pk)
         if pk_missing and not any(column in self.pk for column, _ in check.problems):
-            check.problem(self.pk[0], "empty; a value is required")
+            check.problem(self.pk[0], _("empty; a value is required"))
         if self.table_name == "ticket" and "status" in record and "is_open" not in record:
             record["is_open"] = record["status"] not in ("solved", "closed")  # derived when the file leaves it out
         if self.table_name in SLA_CHECKS:
@@ -190,7 +191,7 @@ class TableImporter(Importer):
         cleaned = clean_text(value)
         limit = getattr(col.type, "length", None)
         if limit and len(cleaned) > limit:
-            check.problem(col.name, f"longer than {limit} characters")
+            check.problem(col.name, _("longer than {limit} characters").format(limit=limit))
         return cleaned
 
     def key(self, record: dict[str, Any]) -> Hashable | None:

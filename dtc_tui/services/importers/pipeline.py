@@ -39,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dtc_tui import db
 from dtc_tui.errors import UserError
+from dtc_tui.i18n import _
 from dtc_tui.services.common import activity, audit
 from dtc_tui.services.common.files import open_private
 from dtc_tui.services.importers import dateorder
@@ -76,7 +77,9 @@ def resolve_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as UTC or Europe/Berlin") from exc
+        raise ValueError(
+            _("unknown time zone {name!r}; use an IANA name such as UTC or Europe/Berlin").format(name=name)
+        ) from exc
 
 
 def make_importer(
@@ -142,11 +145,13 @@ def run_import(
         kind=kind, file=name, entity=importer.entity, dry_run=dry_run, rejects_file=str(rejects) if rejects else None
     )
     if not path.is_file():
-        raise ImportFailed([RowError(name, 0, "file", "no such file")])
+        raise ImportFailed([RowError(name, 0, "file", _("no such file"))])
     try:
         source = importer.open(path, name)
     except NoData as exc:
-        importer.note(f"{exc.errors[0].problem}: nothing to import; pick a period with activity")
+        importer.note(
+            _("{problem}: nothing to import; pick a period with activity").format(problem=exc.errors[0].problem)
+        )
         _fill(summary, importer, started)
         return summary
     importer.date_orders = dateorder.decide(source, date_order)
@@ -164,7 +169,14 @@ def run_import(
         except IntegrityError as exc:
             detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise ImportFailed(
-                [RowError(name, 0, "database", f"the database refused the rows ({detail}); nothing was written")]
+                [
+                    RowError(
+                        name,
+                        0,
+                        "database",
+                        _("the database refused the rows ({detail}); nothing was written").format(detail=detail),
+                    )
+                ]
             ) from exc
     _fill(summary, importer, started)
     return summary
@@ -477,8 +489,10 @@ def _planned_write(
                 summary.file,
                 0,
                 "database",
-                f"the data changed while the import was prepared ({reason}), {PLAN_ATTEMPTS} times; "
-                "nothing was written, run the import again",
+                _(
+                    "the data changed while the import was prepared ({reason}), {count} times; "
+                    "nothing was written, run the import again"
+                ).format(reason=reason, count=PLAN_ATTEMPTS),
             )
         ]
     )

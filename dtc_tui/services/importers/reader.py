@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
+from dtc_tui.i18n import _
 from dtc_tui.services.importers.columns import Columns, Header
 from dtc_tui.services.importers.errors import EMPTY_FILE, ImportFailed, NoData, RowError
 from dtc_tui.services.importers.spreadsheet import SheetFolder, is_spreadsheet, to_csv
@@ -114,20 +115,20 @@ class CsvSource:
         with open(self.path, "rb") as handle:
             raw = handle.read(SAMPLE_BYTES)
         if not raw.strip(_BLANK):
-            raise self._fail(1, "file", EMPTY_FILE)
+            raise self._fail(1, "file", _(EMPTY_FILE))
         self.encoding = detect_encoding(raw[:4])
         try:
             sample = codecs.getincrementaldecoder(self.encoding)().decode(raw, final=len(raw) < SAMPLE_BYTES)
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
-            problem = f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8 CSV"
+            problem = _("not UTF-8 text (byte 0x{byte}); save it as UTF-8 CSV").format(byte=f"{raw[exc.start]:02x}")
             raise self._fail(line, "file", problem) from exc
         best: tuple[int, int, int, int, int, list[str], list[list[str]]] | None = None
         for order, delimiter in enumerate(DELIMITERS):
             reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
             previous: list[list[str]] = []
             last_line = 0
-            for _ in range(HEADER_SEARCH_LINES):
+            for _line in range(HEADER_SEARCH_LINES):
                 try:
                     cells = next(reader)
                 except (StopIteration, csv.Error):
@@ -140,14 +141,16 @@ class CsvSource:
                 previous.append(cells)
         if best is None and "no data available" in sample.lower():
             raise NoData(
-                [RowError(self.name, 1, "file", "no data in this export (the platform wrote 'No data available.')")]
+                [RowError(self.name, 1, "file", _("no data in this export (the platform wrote 'No data available.')"))]
             )
         if best is None:
             examples = ", ".join(f.shown for f in self.columns.fields if f.required) or "the export's own header"
             raise self._fail(
                 1,
                 "header",
-                f"no header row found in the first {HEADER_SEARCH_LINES} lines; expected columns such as {examples}",
+                _("no header row found in the first {count} lines; expected columns such as {examples}").format(
+                    count=HEADER_SEARCH_LINES, examples=examples
+                ),
             )
         _score, _cells, negative_order, start, end, cells, preamble = best
         self.delimiter = DELIMITERS[-negative_order]
@@ -161,8 +164,9 @@ class CsvSource:
                         self.name,
                         start,
                         "header",
-                        f"missing column {spec.shown!r} (accepted names, any case: "
-                        f"{self.columns.accepted_names(spec)})",
+                        _("missing column {column!r} (accepted names, any case: {names})").format(
+                            column=spec.shown, names=self.columns.accepted_names(spec)
+                        ),
                     )
                     for spec in self.header.missing
                 ]
@@ -185,8 +189,10 @@ class CsvSource:
                     yield Row(start, cells, header)
             except UnicodeDecodeError as exc:
                 raise self._fail(
-                    last + 1, "file", f"not UTF-8 text near this line ({exc.reason}); save it as UTF-8 CSV"
+                    last + 1,
+                    "file",
+                    _("not UTF-8 text near this line ({reason}); save it as UTF-8 CSV").format(reason=exc.reason),
                 ) from exc
             except csv.Error as exc:
-                raise self._fail(last + 1, "file", f"broken CSV: {exc}") from exc
+                raise self._fail(last + 1, "file", _("broken CSV: {reason}").format(reason=exc)) from exc
         self.position = self.size

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from dtc_tui.i18n import N_, _
 from dtc_tui.models import Sku, StockLevel, Warehouse
 from dtc_tui.models.base import table_of
 from dtc_tui.services.importers.base import Importer, RowCheck
@@ -96,15 +97,15 @@ class ShopifyProducts(Importer):
         product = self.product
         code = sku_code(check)
         if len(code) > 64:
-            check.problem("sku", "longer than 64 characters")
+            check.problem("sku", _("longer than 64 characters"))
         variant = variant_name(check)
         price = check.number("price")
         if not code:
             if not variant and price is None:
-                self.ignore("image-only rows")
+                self.ignore(N_("image-only rows"))
                 return None
             code = variant_code(handle, variant)
-            self.note("variants without a SKU are keyed on handle and options (code 'handle/option values')")
+            self.note(_("variants without a SKU are keyed on handle and options (code 'handle/option values')"))
         record: dict[str, Any] = {
             "code": code,
             "name": product["name"],
@@ -116,11 +117,13 @@ class ShopifyProducts(Importer):
             value = price if column == "price" else check.number(column)
             if value is not None:
                 if value < 0:
-                    check.problem(column, "negative")
+                    check.problem(column, _("negative"))
                 record[name] = value
         barcode = check.text("barcode", max_length=65).removeprefix("'").strip()
         if barcode and _SCIENTIFIC.match(barcode):
-            self.warn("barcode in scientific notation (a spreadsheet dropped its digits): not imported", line=row.line)
+            self.warn(
+                _("barcode in scientific notation (a spreadsheet dropped its digits): not imported"), line=row.line
+            )
         elif barcode:
             record["barcode"] = barcode
         return record
@@ -179,7 +182,7 @@ class ShopifyInventory(Importer):
 
     def parse(self, row: Any, check: RowCheck) -> dict[str, Any] | None:
         if check.raw("on_hand").lower() == "not stocked":
-            self.ignore("not stocked at the location (no stock record)")
+            self.ignore(N_("not stocked at the location (no stock record)"))
             return None
         code = sku_code(check)
         location = check.text("location", required=True, limit=120)
@@ -187,15 +190,15 @@ class ShopifyInventory(Importer):
         variant = variant_name(check)
         if not code and handle:
             code = variant_code(handle, variant)  # as the products import keys it
-            self.note("rows without a SKU are matched on handle and options (code 'handle/option values')")
+            self.note(_("rows without a SKU are matched on handle and options (code 'handle/option values')"))
         if not code:
-            self.warn("no SKU and no handle: the row cannot be matched to a SKU (not imported)", line=row.line)
-            self.ignore("rows without a SKU")
+            self.warn(_("no SKU and no handle: the row cannot be matched to a SKU (not imported)"), line=row.line)
+            self.ignore(N_("rows without a SKU"))
             return None
         on_hand = check.integer("on_hand", required=True)
         committed = 0 if check.raw("committed").lower() == "not stocked" else check.integer("committed") or 0
         if on_hand is not None and on_hand < 0:
-            self.warn("negative on hand kept (sold before it was received, or a count error)", line=row.line)
+            self.warn(_("negative on hand kept (sold before it was received, or a count error)"), line=row.line)
         return {
             "code": code,
             "location": location,

@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from dtc_tui.i18n import _
 from dtc_tui.models import Customer, Fulfillment, OrderLine, Refund, Sku, StoreDaily, StoreOrder
 from dtc_tui.models.base import table_of
 from dtc_tui.services.common import audit
@@ -262,9 +263,9 @@ class ShopifyOrders(Importer):
         order["refunded"] = check.number("refunded") or 0.0
         for key in ("total", "subtotal", "shipping", "refunded"):
             if order[key] < 0:
-                check.problem(key, "negative")
+                check.problem(key, _("negative"))
         if order["financial_status"] in ("refunded", "partially_refunded") and not order["refunded"]:
-            self.warn("refunded order without a refunded amount: no refund recorded", line=row.line)
+            self.warn(_("refunded order without a refunded amount: no refund recorded"), line=row.line)
         return order
 
     def _line(self, row: Any, check: RowCheck) -> dict[str, Any] | None:
@@ -272,13 +273,13 @@ class ShopifyOrders(Importer):
         line_name = check.text("line_name", limit=300)
         code = strip_sku(check.text("sku", max_length=65))
         if len(code) > 64:
-            check.problem("sku", "longer than 64 characters")
+            check.problem("sku", _("longer than 64 characters"))
         if not code and not line_name:
-            check.problem("line_name", "empty, and the line has no SKU: the line cannot be told apart")
+            check.problem("line_name", _("empty, and the line has no SKU: the line cannot be told apart"))
         if quantity is None:
             return None
         if not code:
-            self.warn("line without a SKU: kept by its line item name; not in any SKU's daily sales", line=row.line)
+            self.warn(_("line without a SKU: kept by its line item name; not in any SKU's daily sales"), line=row.line)
         base = f"sku:{code}" if code else f"name:{line_name.lower()}"
         self.current_keys[base] += 1
         seen = self.current_keys[base]
@@ -518,7 +519,7 @@ class ShopifySalesReport(Importer):
             net = check.number("net") or 0.0
             total = net + (check.number("shipping") or 0.0) + (check.number("taxes") or 0.0)
         if total is None:
-            check.problem("total", "empty; a value is required")
+            check.problem("total", _("empty; a value is required"))
         if day is None or orders is None or total is None:
             return None
         return {"day": day, "orders": orders, "total": total, "returns": returns}

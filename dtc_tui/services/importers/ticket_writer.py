@@ -29,10 +29,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from dtc_tui.i18n import _, ngettext
 from dtc_tui.models import AuditLog, Customer, Person, SlaBreach, Ticket, TicketMessage
 from dtc_tui.models.base import table_of
 from dtc_tui.models.system import ImportBaseline
 from dtc_tui.services.common import audit
+from dtc_tui.services.importers.base import number_text
 from dtc_tui.services.importers.upsert import UpsertOutcome, bulk_insert, fetch_existing, upsert
 from dtc_tui.services.tickets.sla import Policy, calendar_pause_on_policy_clock, next_due
 from dtc_tui.services.tickets.sla_store import SlaContext
@@ -241,17 +243,23 @@ class TicketWriter:
         if self.conflict_count:
             shown = "; ".join(self.conflicts)
             more = (
-                f"; and {self.conflict_count - len(self.conflicts):,} more"
+                _("; and {count} more").format(count=number_text(self.conflict_count - len(self.conflicts)))
                 if self.conflict_count > len(self.conflicts)
                 else ""
             )
             self.warn(  # type: ignore[attr-defined]
-                f"{self.conflict_count:,} fields changed both here and in the file since the last import; "
-                f"the team's value was kept: {shown}{more}"
+                _(
+                    "{count} fields changed both here and in the file since the last import; "
+                    "the team's value was kept: {fields}{more}"
+                ).format(count=number_text(self.conflict_count), fields=shown, more=more)
             )
         for name, count in sorted(self.unknown_assignees.items()):
-            tickets = f"{count:,} ticket{'' if count == 1 else 's'}"
-            self.warn(f"assignee {name!r} is not in the team ({tickets} left unassigned)")  # type: ignore[attr-defined]
+            message = ngettext(
+                "assignee {name!r} is not in the team ({count} ticket left unassigned)",
+                "assignee {name!r} is not in the team ({count} tickets left unassigned)",
+                count,
+            )
+            self.warn(message.format(name=name, count=number_text(count)))  # type: ignore[attr-defined]
 
     # --- customers -------------------------------------------------------------------------
 

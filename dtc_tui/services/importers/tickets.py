@@ -12,10 +12,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from dtc_tui.i18n import N_, _, ngettext
 from dtc_tui.services.common.language import UNKNOWN as UNKNOWN_LANGUAGE
 from dtc_tui.services.common.language import Detector
 from dtc_tui.services.common.text import one_line
-from dtc_tui.services.importers.base import Importer, RowCheck, plural
+from dtc_tui.services.importers.base import Importer, RowCheck, number_text
 from dtc_tui.services.importers.columns import Columns, field
 from dtc_tui.services.importers.errors import ImportFailed, RowError, ValueProblem
 from dtc_tui.services.importers.jsonstream import iter_records
@@ -158,7 +159,7 @@ def hours_to_minutes(text: str) -> float | None:
         try:
             numbers = [float(part) for part in parts]
         except ValueError as exc:
-            raise ValueProblem(f"{value!r} is not a duration (hh:mm:ss)") from exc
+            raise ValueProblem(_("{value!r} is not a duration (hh:mm:ss)").format(value=value)) from exc
         while len(numbers) < 3:
             numbers.append(0.0)
         return numbers[0] * 60 + numbers[1] + numbers[2] / 60
@@ -195,7 +196,9 @@ class _TicketImporter(TicketWriter, Importer):
                                 source.name,
                                 0,
                                 f"--map {name}",
-                                f"{value!r}={target!r}: choose one of {', '.join(choices)}",
+                                _("{value!r}={target!r}: choose one of {choices}").format(
+                                    value=value, target=target, choices=", ".join(choices)
+                                ),
                             )
                         ]
                     )
@@ -210,12 +213,14 @@ class _TicketImporter(TicketWriter, Importer):
         if status is None:
             shown = check.raw("status")
             if not shown:
-                check.problem("status", f"empty (expected {self.status_names})")
+                check.problem("status", _("empty (expected {choices})").format(choices=self.status_names))
                 return "open"
             status = nearest_status(text)
             self.warn(
-                f"status {shown!r} is not a standard status: imported as {status} "
-                f'(choose with --map status:"{shown}"=STATUS)',
+                _(
+                    "status {shown!r} is not a standard status: imported as {status} "
+                    '(choose with --map status:"{value}"=STATUS)'
+                ).format(shown=shown, status=status, value=shown),
                 line=check.row.line,
             )
         return status
@@ -227,7 +232,10 @@ class _TicketImporter(TicketWriter, Importer):
         for name, value in values.items():
             if value is not None and value < created:
                 check.problem(
-                    name, f"{value:%Y-%m-%d %H:%M} is before the ticket was created ({created:%Y-%m-%d %H:%M})"
+                    name,
+                    _("{time} is before the ticket was created ({created})").format(
+                        time=f"{value:%Y-%m-%d %H:%M}", created=f"{created:%Y-%m-%d %H:%M}"
+                    ),
                 )
 
     def _category(self, *candidates: str) -> str:
@@ -242,14 +250,26 @@ class _TicketImporter(TicketWriter, Importer):
         guessed = list(getattr(self, "guessed_languages", {}).values())
         if guessed:
             unknown = guessed.count(UNKNOWN_LANGUAGE)
-            line = f"language not in the file: detected from the text for {plural(len(guessed) - unknown, 'ticket')}"
+            found = len(guessed) - unknown
+            line = ngettext(
+                "language not in the file: detected from the text for {count} ticket",
+                "language not in the file: detected from the text for {count} tickets",
+                found,
+            ).format(count=number_text(found))
             if unknown:
-                line += f"; {unknown} left unknown ({UNKNOWN_LANGUAGE}), too little text to tell"
+                line += _("; {count} left unknown ({code}), too little text to tell").format(
+                    count=number_text(unknown), code=UNKNOWN_LANGUAGE
+                )
             lines.append(line)
         if not self.tz_given and self.naive_times:
             lines.append(
-                f"{plural(self.naive_times, 'row')} with times written without an offset, read as UTC: "
-                "re-run with --tz (the help desk's time zone, e.g. Europe/London) if they are local times"
+                ngettext(
+                    "{count} row with times written without an offset, read as UTC: "
+                    "re-run with --tz (the help desk's time zone, e.g. Europe/London) if they are local times",
+                    "{count} rows with times written without an offset, read as UTC: "
+                    "re-run with --tz (the help desk's time zone, e.g. Europe/London) if they are local times",
+                    self.naive_times,
+                ).format(count=number_text(self.naive_times))
             )
         return lines
 
@@ -259,7 +279,9 @@ class _TicketImporter(TicketWriter, Importer):
             return "normal"
         if text not in PRIORITIES:
             shown = check.raw("priority")
-            check.problem("priority", f"unknown priority {shown!r} (expected low, normal, high, urgent)")
+            check.problem(
+                "priority", _("unknown priority {shown!r} (expected low, normal, high, urgent)").format(shown=shown)
+            )
             return "normal"
         return PRIORITIES[text]
 
@@ -428,10 +450,10 @@ class ZendeskTickets(_TicketImporter):
 
     def parse(self, row: Any, check: RowCheck) -> dict[str, Any] | None:
         if isinstance(row, JsonRow) and not isinstance(row.obj, dict):
-            check.problems.append(("record", "not a JSON object"))
+            check.problems.append(("record", _("not a JSON object")))
             return None
         if check.raw("status").lower() == "deleted":
-            self.ignore("deleted tickets")
+            self.ignore(N_("deleted tickets"))
             return None
         if not_customer(check.raw("via")):
             self.ignore(f"not customer tickets (Via: {check.raw('via').lower()})")
@@ -445,8 +467,10 @@ class ZendeskTickets(_TicketImporter):
             if check.row.has("first_reply_business_minutes") and check.raw("first_reply_business_minutes"):
                 # Business minutes cannot be laid on the calendar without the help desk's schedule.
                 self.note(
-                    "first reply given only in business hours: the first-response time of those tickets is "
-                    "left unknown (no first-response clock), not guessed"
+                    _(
+                        "first reply given only in business hours: the first-response time of those tickets is "
+                        "left unknown (no first-response clock), not guessed"
+                    )
                 )
         waits = [check.number("on_hold_minutes"), check.number("agent_wait_minutes")]
         record["paused_minutes"] = float(sum(w for w in waits if w))

@@ -26,6 +26,7 @@ import re
 from datetime import UTC, date, datetime, tzinfo
 from email.utils import parsedate_to_datetime
 
+from dtc_tui.i18n import _
 from dtc_tui.services.importers.errors import ValueProblem
 
 NONE_TOKENS = frozenset({"", "-", "--", "—", "n/a", "na", "null", "none", "(none)", "#n/a"})
@@ -88,7 +89,7 @@ def parse_number(text: str | None, *, decimal_comma: bool = False) -> float | No
     except ValueError:
         number = _parse_decorated(value, decimal_comma)
     if not math.isfinite(number):
-        raise ValueProblem(f"{text.strip()!r} is not a number")
+        raise ValueProblem(_("{value!r} is not a number").format(value=text.strip()))
     return number
 
 
@@ -114,13 +115,13 @@ def _parse_decorated(original: str, decimal_comma: bool) -> float:
         elif value.count(",") == 1:
             value = value.replace(",", ".")
         else:
-            raise ValueProblem(f"{original!r} is not a number")
+            raise ValueProblem(_("{value!r} is not a number").format(value=original))
     elif _DOT_THOUSANDS.match(value):
         value = value.replace(".", "")
     try:
         number = float(value)
     except ValueError as exc:
-        raise ValueProblem(f"{original!r} is not a number") from exc
+        raise ValueProblem(_("{value!r} is not a number").format(value=original)) from exc
     return -number if negative else number
 
 
@@ -131,7 +132,7 @@ def parse_int(text: str | None, *, decimal_comma: bool = False) -> int | None:
     if number != int(number) and text is not None and _DOT_GROUPS.match(text.strip()):
         return int(text.strip().replace(".", ""))  # "12.345" impressions: a thousands dot (German locale)
     if number != int(number):
-        raise ValueProblem(f"{text!r} is not a whole number")
+        raise ValueProblem(_("{value!r} is not a whole number").format(value=text))
     return int(number)
 
 
@@ -141,7 +142,7 @@ def parse_bool(text: str | None) -> bool | None:
     try:
         return _BOOL[text.strip().lower()]
     except KeyError as exc:
-        raise ValueProblem(f"{text.strip()!r} is not true/false") from exc
+        raise ValueProblem(_("{value!r} is not true/false").format(value=text.strip())) from exc
 
 
 def parse_date(text: str | None, order: str | None = None) -> date | None:
@@ -163,7 +164,7 @@ def parse_date(text: str | None, order: str | None = None) -> date | None:
             return datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    raise ValueProblem(f"{value!r} is not a date")
+    raise ValueProblem(_("{value!r} is not a date").format(value=value))
 
 
 def _slash_date(match: re.Match[str], original: str, order: str | None = None) -> date:
@@ -173,7 +174,7 @@ def _slash_date(match: re.Match[str], original: str, order: str | None = None) -
     try:
         return date(year, month, day)
     except ValueError as exc:
-        raise ValueProblem(f"{original.strip()!r} is not a date") from exc
+        raise ValueProblem(_("{value!r} is not a date").format(value=original.strip())) from exc
 
 
 def parse_datetime(text: str | None, tz: tzinfo, order: str | None = None) -> datetime | None:
@@ -195,7 +196,7 @@ def parse_local_datetime(text: str | None, order: str | None = None) -> datetime
         return None
     moment = _parse_moment(value, order)
     if moment is None:
-        raise ValueProblem(f"{value!r} is not a date and time")
+        raise ValueProblem(_("{value!r} is not a date and time").format(value=value))
     return moment
 
 
