@@ -11,10 +11,12 @@ from typing import Any
 
 import click
 
-from dtc_tui.commands.common import CliContext, echo_json, json_option, pass_ctx
+from dtc_tui.commands.common import CliContext
+from dtc_tui.i18n import N_, _, echo_json, json_option, ngettext, pass_ctx
 from dtc_tui.services.importers import EXPORT_KINDS, FORMAT_KINDS, IMPORT_KINDS
 
 SHOW_PROGRESS_AFTER = 1.0  # seconds: quick imports print no bar
+PHASES = (N_("checking"), N_("writing"))  # the progress bar's labels (the importer names them in English)
 
 
 def _kinds_epilog() -> str:
@@ -48,9 +50,10 @@ class _LazyProgress:
                 return
             from rich.console import Console
             from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+            from rich.table import Column
 
             self.bar = Progress(
-                TextColumn("{task.description:<9}"),
+                TextColumn("{task.description}", table_column=Column(min_width=9)),
                 BarColumn(),
                 TaskProgressColumn(),
                 TimeElapsedColumn(),
@@ -58,8 +61,8 @@ class _LazyProgress:
                 transient=True,
             )
             self.bar.start()
-            self.task = self.bar.add_task(phase, total=1.0)
-        self.bar.update(self.task, completed=fraction, description=phase)
+            self.task = self.bar.add_task(_(phase), total=1.0)
+        self.bar.update(self.task, completed=fraction, description=_(phase))
 
     def close(self) -> None:
         if self.bar is not None:
@@ -73,7 +76,9 @@ def parse_maps(values: tuple[str, ...]) -> dict[str, dict[str, str]]:
         field, sep, rest = value.partition(":")
         source, eq, target = rest.rpartition("=")
         if not sep or not eq or not field.strip() or not source.strip() or not target.strip():
-            raise click.BadParameter(f'{value!r}: write FIELD:FILE VALUE=VALUE, e.g. status:"Waiting on X"=pending')
+            raise click.BadParameter(
+                _('{value!r}: write FIELD:FILE VALUE=VALUE, e.g. status:"Waiting on X"=pending').format(value=value)
+            )
         mappings.setdefault(field.strip().lower(), {})[source.strip().strip('"').lower()] = target.strip().strip('"')
     return mappings
 
@@ -140,7 +145,7 @@ def import_command(
     if file is None:
         file = Path(kind)
         if not file.is_file():
-            raise click.ClickException(f"{file}: no such file")
+            raise click.ClickException(_("{file}: no such file").format(file=file))
         from dtc_tui.services.importers.detect import detect_kind
 
         try:
@@ -148,15 +153,20 @@ def import_command(
         except ImportFailed as exc:
             raise click.ClickException("; ".join(str(error) for error in exc.errors)) from exc
         kind = detected.kind
-        click.echo(f"importing {file} as {kind}: {detected.reason}", err=True)
+        click.echo(
+            _("importing {file} as {kind}: {reason}").format(file=file, kind=kind, reason=detected.reason), err=True
+        )
     elif kind not in IMPORT_KINDS:
-        raise click.BadParameter(f"{kind!r} is not one of {', '.join(map(repr, IMPORT_KINDS))}.", param_hint="KIND")
+        raise click.BadParameter(
+            _("{kind!r} is not one of {kinds}.").format(kind=kind, kinds=", ".join(map(repr, IMPORT_KINDS))),
+            param_hint="KIND",
+        )
     if not file.is_file():
-        raise click.ClickException(f"{file}: no such file")
+        raise click.ClickException(_("{file}: no such file").format(file=file))
     if rejects is not None and rejects.resolve() == file.resolve():
-        raise click.ClickException("the rejects file must not be the file being imported")
+        raise click.ClickException(_("the rejects file must not be the file being imported"))
     if rejects is not None and not rejects.resolve().parent.is_dir():
-        raise click.ClickException(f"cannot write {rejects}: no such directory")
+        raise click.ClickException(_("cannot write {file}: no such directory").format(file=rejects))
     progress = _LazyProgress(enabled=sys.stderr.isatty() and not as_json)
     try:
         summary = run_import(
@@ -176,10 +186,12 @@ def import_command(
         progress.close()
         for line in grouped_errors(exc.errors):
             click.echo(line, err=True)
-        raise click.ClickException(f"cannot import {file}; nothing was written") from exc
+        raise click.ClickException(_("cannot import {file}; nothing was written").format(file=file)) from exc
     except OSError as exc:  # the rejects file cannot be written, the file vanished...
         progress.close()
-        raise click.ClickException(f"{exc.filename or file}: {exc.strerror}; nothing was written") from exc
+        raise click.ClickException(
+            _("{file}: {reason}; nothing was written").format(file=exc.filename or file, reason=exc.strerror)
+        ) from exc
     progress.close()
     for line in grouped_errors(summary.errors):
         click.echo(line, err=True)
@@ -189,11 +201,16 @@ def import_command(
         for line in summary.lines():
             click.echo(line)
     if summary.failed:
-        from dtc_tui.services.importers.base import plural
+        from dtc_tui.services.common.localefmt import number
 
         raise click.ClickException(
-            f"{plural(len(summary.errors), 'problem')} in {summary.rejected:,} of {plural(summary.rows, 'row')}; "
-            "nothing was written (fix the file, or use --skip-invalid REJECTS.csv to import the good rows)"
+            ngettext(
+                "{problems} problem in {rejected} of {rows} rows; nothing was written "
+                "(fix the file, or use --skip-invalid REJECTS.csv to import the good rows)",
+                "{problems} problems in {rejected} of {rows} rows; nothing was written "
+                "(fix the file, or use --skip-invalid REJECTS.csv to import the good rows)",
+                len(summary.errors),
+            ).format(problems=number(len(summary.errors)), rejected=number(summary.rejected), rows=number(summary.rows))
         )
 
 
@@ -221,6 +238,7 @@ def export_command(ctx: CliContext, kind: str, fmt: str | None, output: Path | N
     number columns (negative amounts) stay numbers.
     """
     from dtc_tui.services.common.exporters import export_table
+    from dtc_tui.services.common.localefmt import number
 
     if fmt is None:
         fmt = "json" if output is not None and output.suffix.lower() == ".json" else "csv"
@@ -229,7 +247,12 @@ def export_command(ctx: CliContext, kind: str, fmt: str | None, output: Path | N
         stream = sys.stdout
         result = export_table(engine, kind, stream, fmt=fmt, now=ctx.now())
         stream.flush()
-        click.echo(f"exported {result.rows:,} {result.table} rows", err=True)
+        click.echo(
+            ngettext("exported {count} {table} row", "exported {count} {table} rows", result.rows).format(
+                count=number(result.rows), table=result.table
+            ),
+            err=True,
+        )
         return
     partial = output.with_name(f".{output.name}.part")
     try:
@@ -240,5 +263,12 @@ def export_command(ctx: CliContext, kind: str, fmt: str | None, output: Path | N
         os.replace(partial, output)  # readers never see a half-written file
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise click.ClickException(f"cannot write {output}: {exc.strerror}") from exc
-    click.echo(f"exported {result.rows:,} {result.table} rows to {output} ({fmt})", err=True)
+        raise click.ClickException(_("cannot write {file}: {reason}").format(file=output, reason=exc.strerror)) from exc
+    click.echo(
+        ngettext(
+            "exported {count} {table} row to {file} ({format})",
+            "exported {count} {table} rows to {file} ({format})",
+            result.rows,
+        ).format(count=number(result.rows), table=result.table, file=output, format=fmt),
+        err=True,
+    )

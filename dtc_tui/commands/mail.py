@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import click
 
-from dtc_tui.commands.common import CliContext, echo_json, json_option, pass_ctx
+from dtc_tui.commands.common import CliContext
+from dtc_tui.i18n import N_, _, echo_json, json_option, pass_ctx
+
+# The outbox states and inbound outcomes as ``mail status`` names them (stored in English).
+STATE_WORDS = (N_("queued"), N_("sending"), N_("retrying"), N_("sent"), N_("failed"))
+OUTCOME_WORDS = (N_("ticket"), N_("message"), N_("event"), N_("ignored"), N_("duplicate"), N_("unreadable"))
 
 
 def _mail(ctx: CliContext):
@@ -37,7 +42,7 @@ def mail_test(ctx: CliContext) -> None:
 
     settings, secret = _mail(ctx)
     if not (settings.smtp_host or settings.imap_host or settings.maildir):
-        raise click.ClickException("no [mail] smtp_host, imap_host or maildir is set in the config")
+        raise click.ClickException(_("no [mail] smtp_host, imap_host or maildir is set in the config"))
     failed = False
     checks = []
     if settings.smtp_host:
@@ -46,21 +51,21 @@ def mail_test(ctx: CliContext) -> None:
         checks.append(lambda: imap.test_imap(settings, secret))
     for check in checks:
         try:
-            click.echo(f"ok   {check()}")
+            click.echo(_("ok   {result}").format(result=check()))
         except MailServerError as exc:
             failed = True
-            click.echo(f"FAIL {exc}")
+            click.echo(_("FAIL {reason}").format(reason=exc))
     if settings.maildir:
         from pathlib import Path
 
         path = Path(settings.maildir).expanduser()
         if (path / "cur").is_dir() and (path / "new").is_dir():
-            click.echo(f"ok   Maildir {path}")
+            click.echo(_("ok   Maildir {path}").format(path=path))
         else:
             failed = True
-            click.echo(f"FAIL Maildir {path}: no cur/ and new/ folders")
+            click.echo(_("FAIL Maildir {path}: no cur/ and new/ folders").format(path=path))
     if not settings.from_address and settings.smtp_host:
-        click.echo("note from_address is not set: replies are recorded but not mailed")
+        click.echo(_("note from_address is not set: replies are recorded but not mailed"))
     if failed:
         raise SystemExit(1)
 
@@ -84,12 +89,12 @@ def mail_fetch(ctx: CliContext, maildir_path: str | None, as_json: bool) -> None
     except (MailServerError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
     if not reports:
-        raise click.ClickException("no [mail] imap_host or maildir is set in the config")
+        raise click.ClickException(_("no [mail] imap_host or maildir is set in the config"))
     if as_json:
         echo_json({name: report.__dict__ for name, report in reports.items()})
         return
     for name, report in reports.items():
-        click.echo(f"{name}: {report.summary()}")
+        click.echo(_("{source}: {summary}").format(source=name, summary=report.summary()))
 
 
 @mail_group.command("send")
@@ -101,14 +106,14 @@ def mail_send(ctx: CliContext, as_json: bool) -> None:
 
     settings, secret = _mail(ctx)
     if not settings.sending_enabled:
-        raise click.ClickException("[mail] smtp_host and from_address must be set to send")
+        raise click.ClickException(_("[mail] smtp_host and from_address must be set to send"))
     report = outbound.send_due(ctx.engine(), settings, secret, ctx.now())
     if as_json:
         echo_json(report.__dict__)
         return
     click.echo(report.summary())
     for outbox_id, reason in {**report.retrying, **report.failed}.items():
-        click.echo(f"  reply {outbox_id}: {reason}")
+        click.echo("  " + _("reply {id}: {reason}").format(id=outbox_id, reason=reason))
     if report.failed:
         raise SystemExit(1)
 
@@ -119,6 +124,7 @@ def mail_send(ctx: CliContext, as_json: bool) -> None:
 def mail_status(ctx: CliContext, as_json: bool) -> None:
     """The outbox by state, what the readers did, and the mail that could not be read."""
     from dtc_tui import db
+    from dtc_tui.services.common.localefmt import number
     from dtc_tui.services.common.text import one_line
     from dtc_tui.services.mail import inbound, outbox
 
@@ -131,12 +137,19 @@ def mail_status(ctx: CliContext, as_json: bool) -> None:
     if as_json:
         echo_json({"outbox": queue, "inbound": read, "unreadable": unreadable, "failed": failed})
         return
-    click.echo("outbox:  " + (", ".join(f"{n} {state}" for state, n in sorted(queue.items())) or "empty"))
-    click.echo("inbound: " + (", ".join(f"{n} {outcome}" for outcome, n in sorted(read.items())) or "nothing read"))
+    states = ", ".join(f"{number(n)} {_(state)}" for state, n in sorted(queue.items()))
+    outcomes = ", ".join(f"{number(n)} {_(outcome)}" for outcome, n in sorted(read.items()))
+    click.echo(_("outbox:  {states}").format(states=states or _("empty")))
+    click.echo(_("inbound: {outcomes}").format(outcomes=outcomes or _("nothing read")))
     for row in failed:
-        click.echo(f"  failed reply {row.id} on ticket {row.ticket_id} to {one_line(row.to_address)}: {row.last_error}")
+        click.echo(
+            "  "
+            + _("failed reply {id} on ticket {ticket} to {address}: {reason}").format(
+                id=row.id, ticket=row.ticket_id, address=one_line(row.to_address), reason=row.last_error
+            )
+        )
     if unreadable:
-        click.echo("could not read:")
+        click.echo(_("could not read:"))
     for entry in unreadable:
         click.echo(
             f"  {entry.received_at:%Y-%m-%d %H:%M} {one_line(entry.source_ref, 40)}: {one_line(entry.reason, 100)}"

@@ -70,3 +70,16 @@ def duration(value: timedelta | None, *, locale: str | None = None) -> str:
     if value is None:
         return DASH
     return format_timedelta(value, granularity="minute", threshold=0.9, format="narrow", locale=_locale(locale))
+
+
+def day_and_time(value: datetime | None, *, locale: str | None = None) -> str:
+    """A day and a clock time without the year: ``25 Nov 15:05`` / ``11月25日 15:05`` (as given, no zone
+    conversion)."""
+    from babel.dates import format_skeleton
+
+    if value is None:
+        return DASH
+    chosen = _locale(locale)
+    if chosen.startswith("en"):
+        return _format_datetime(value, "dd MMM HH:mm", locale=chosen)
+    return f"{format_skeleton('MMMd', value, locale=chosen)} {value:%H:%M}"

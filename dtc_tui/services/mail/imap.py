@@ -16,7 +16,9 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from dtc_tui import db
+from dtc_tui.i18n import ngettext
 from dtc_tui.models import MailCursor
+from dtc_tui.services.common.localefmt import number
 from dtc_tui.services.mail.inbound import FetchReport, RawMail, cursor, ingest
 from dtc_tui.services.mail.settings import MailSettings
 from dtc_tui.services.mail.transport import MailServerError, Secret, describe_error, open_imap
@@ -133,7 +135,10 @@ def test_imap(settings: MailSettings, secret: Secret) -> str:
         typ, data = imap.select(_quote(settings.folder), readonly=True)
         _check(typ, data, f"select {settings.folder}")
         where = f"IMAP {settings.imap_host}:{settings.imap_port} ({settings.imap_tls})"
-        return f"{where}: {settings.folder} has {int(data[0] or 0)} mails"
+        count = int(data[0] or 0)
+        return ngettext("{where}: {folder} has {count} mail", "{where}: {folder} has {count} mails", count).format(
+            where=where, folder=settings.folder, count=number(count)
+        )
     finally:
         with contextlib.suppress(OSError, imaplib.IMAP4.error):
             imap.logout()

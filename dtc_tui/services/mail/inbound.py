@@ -26,10 +26,12 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
 from dtc_tui import db
+from dtc_tui.i18n import _
 from dtc_tui.models import Customer, MailCursor, MailInbound, Ticket, TicketEvent, TicketMessage
 from dtc_tui.services.common import audit
 from dtc_tui.services.common.language import UNKNOWN as UNKNOWN_LANGUAGE
 from dtc_tui.services.common.language import Detector
+from dtc_tui.services.common.localefmt import number
 from dtc_tui.services.common.text import one_line
 from dtc_tui.services.mail.outbox import TICKET_TAG
 from dtc_tui.services.mail.parse import ParsedMail, Unreadable, parse
@@ -59,10 +61,17 @@ class FetchReport:
         setattr(self, attr, getattr(self, attr) + 1)
 
     def summary(self) -> str:
-        return (
-            f"{self.read} read: {self.tickets} new tickets, {self.messages} replies on tickets, "
-            f"{self.events} kept as events, {self.ignored} ignored, {self.duplicates} already read, "
-            f"{self.unreadable} could not be read"
+        return _(
+            "{read} read: {tickets} new tickets, {messages} replies on tickets, {events} kept as events, "
+            "{ignored} ignored, {duplicates} already read, {unreadable} could not be read"
+        ).format(
+            read=number(self.read),
+            tickets=number(self.tickets),
+            messages=number(self.messages),
+            events=number(self.events),
+            ignored=number(self.ignored),
+            duplicates=number(self.duplicates),
+            unreadable=number(self.unreadable),
         )
 
 
@@ -351,7 +360,9 @@ def fetch_maildir(engine: Engine, settings: MailSettings, now: datetime, path: s
     """Every mail of the Maildir not read before (tracked by its key; the files are left in place)."""
     folder = path or settings.maildir
     if not folder or not (Path(folder).expanduser() / "cur").is_dir():
-        raise FileNotFoundError(f"{folder or '(no maildir set)'} is not a Maildir (no cur/ new/ tmp/ folders)")
+        raise FileNotFoundError(
+            _("{folder} is not a Maildir (no cur/ new/ tmp/ folders)").format(folder=folder or _("(no maildir set)"))
+        )
     source = maildir_source(folder)
     return ingest(
         engine, _maildir_mails(folder, _known_refs(engine, source)), source=source, settings=settings, now=now

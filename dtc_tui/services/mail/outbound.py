@@ -23,8 +23,10 @@ from sqlalchemy import Engine, and_, or_, select, update
 from sqlmodel import col
 
 from dtc_tui import db
+from dtc_tui.i18n import _
 from dtc_tui.models import Outbox
 from dtc_tui.services.common import audit
+from dtc_tui.services.common.localefmt import number
 from dtc_tui.services.mail.settings import MailSettings
 from dtc_tui.services.mail.transport import MailServerError, Secret, describe_error, is_permanent, open_smtp
 
@@ -40,7 +42,9 @@ class SendReport:
     failed: dict[int, str] = field(default_factory=dict)
 
     def summary(self) -> str:
-        return f"{len(self.sent)} sent, {len(self.retrying)} to retry, {len(self.failed)} failed"
+        return _("{sent} sent, {retrying} to retry, {failed} failed").format(
+            sent=number(len(self.sent)), retrying=number(len(self.retrying)), failed=number(len(self.failed))
+        )
 
 
 def worker_name() -> str:
@@ -122,7 +126,7 @@ def send_due(
     report = SendReport()
     smtp: smtplib.SMTP | None = None
     try:
-        for _ in range(limit):
+        for _turn in range(limit):
             row = claim_next(engine, worker, now)
             if row is None:
                 break
@@ -174,6 +178,8 @@ def test_smtp(settings: MailSettings, secret: Secret) -> str:
     smtp = open_smtp(settings, secret)
     try:
         code, text = smtp.noop()
-        return f"SMTP {settings.smtp_host}:{settings.smtp_port} ({settings.smtp_tls}) answers {code}"
+        return _("SMTP {host}:{port} ({tls}) answers {code}").format(
+            host=settings.smtp_host, port=settings.smtp_port, tls=settings.smtp_tls, code=code
+        )
     finally:
         _close(smtp)

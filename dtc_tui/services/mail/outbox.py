@@ -17,8 +17,10 @@ from sqlalchemy import Engine, select, update
 from sqlmodel import Session, col
 
 from dtc_tui import db
+from dtc_tui.i18n import _
 from dtc_tui.models import Customer, Outbox, Ticket, TicketMessage
 from dtc_tui.services.common import audit
+from dtc_tui.services.common.localefmt import day_and_time
 from dtc_tui.services.common.text import one_line
 from dtc_tui.services.mail.settings import MailSettings
 
@@ -69,14 +71,16 @@ class OutboxView:
 
     def describe(self) -> str:
         if self.status == "sent" and self.sent_at:
-            return f"sent {self.sent_at:%d %b %H:%M} to {self.to_address}"
+            return _("sent {time} to {address}").format(time=day_and_time(self.sent_at), address=self.to_address)
         if self.status == "failed":
-            return f"failed: {self.last_error or 'unknown reason'}"
+            return _("failed: {reason}").format(reason=self.last_error or _("unknown reason"))
         if self.status == "retrying":
-            return f"queued, retry {self.next_attempt_at:%H:%M} (attempt {self.attempts}): {self.last_error or ''}"
+            return _("queued, retry {time} (attempt {attempt}): {reason}").format(
+                time=f"{self.next_attempt_at:%H:%M}", attempt=self.attempts, reason=self.last_error or ""
+            )
         if self.status == "sending":
-            return f"sending to {self.to_address}"
-        return f"queued for {self.to_address}"
+            return _("sending to {address}").format(address=self.to_address)
+        return _("queued for {address}").format(address=self.to_address)
 
 
 def reply_subject(subject: str, ticket_id: int) -> str:

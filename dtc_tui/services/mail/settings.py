@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dtc_tui.i18n import _
+
 TLS_MODES = ("starttls", "ssl", "none")
 DEFAULT_PASSWORD_ENV = "DTC_TUI_MAIL_PASSWORD"
 ENV_PREFIX = "DTC_TUI_MAIL_"
@@ -81,11 +83,14 @@ class MailSettings:
             try:
                 mode = path.stat().st_mode
             except OSError as exc:
-                raise MailConfigError(f"mail password_file {path}: {exc.strerror}") from None
+                raise MailConfigError(
+                    _("mail password_file {path}: {reason}").format(path=path, reason=exc.strerror)
+                ) from None
             if mode & (stat.S_IRWXG | stat.S_IRWXO):
                 raise MailConfigError(
-                    f"mail password_file {path} can be read by others (mode {stat.S_IMODE(mode):o}); "
-                    f"run: chmod 600 {path}"
+                    _("mail password_file {path} can be read by others (mode {mode}); run: chmod 600 {path}").format(
+                        path=path, mode=f"{stat.S_IMODE(mode):o}"
+                    )
                 )
             return path.read_text(encoding="utf-8").strip("\r\n")
         return environ.get(self.password_env, "")
@@ -103,12 +108,14 @@ def mail_settings(table: dict[str, Any] | None, environ: dict[str, str] | None =
     raw: dict[str, Any] = dict(table or {})
     if "password" in raw:
         raise MailConfigError(
-            "[mail] password must not be in the config file: set password_env (an environment variable) "
-            "or password_file (a file with mode 0600)"
+            _(
+                "[mail] password must not be in the config file: set password_env (an environment variable) "
+                "or password_file (a file with mode 0600)"
+            )
         )
     unknown = sorted(set(raw) - _NAMES)
     if unknown:
-        raise MailConfigError(f"[mail]: unknown setting {unknown[0]!r}")
+        raise MailConfigError(_("[mail]: unknown setting {name!r}").format(name=unknown[0]))
     for name in _NAMES - _DICT:
         env_name = ENV_PREFIX + name.upper()
         if env_name in environ and env_name != DEFAULT_PASSWORD_ENV:
@@ -122,7 +129,7 @@ def mail_settings(table: dict[str, Any] | None, environ: dict[str, str] | None =
                 values[name] = float(value)
             elif name in _DICT:
                 if not isinstance(value, dict):
-                    raise MailConfigError(f"[mail] {name} must be a table")
+                    raise MailConfigError(_("[mail] {name} must be a table").format(name=name))
                 values[name] = {str(k): str(v) for k, v in value.items()}
             elif name == "team_addresses":
                 items = value if isinstance(value, list) else str(value).split(",")
@@ -130,11 +137,17 @@ def mail_settings(table: dict[str, Any] | None, environ: dict[str, str] | None =
             else:
                 values[name] = str(value)
         except ValueError:
-            raise MailConfigError(f"[mail] {name}: {value!r} is not a number") from None
+            raise MailConfigError(
+                _("[mail] {name}: {value!r} is not a number").format(name=name, value=value)
+            ) from None
     for key in ("smtp_tls", "imap_tls"):
         if key in values and values[key] not in TLS_MODES:
-            raise MailConfigError(f"[mail] {key} must be one of {', '.join(TLS_MODES)}, not {values[key]!r}")
+            raise MailConfigError(
+                _("[mail] {key} must be one of {choices}, not {value!r}").format(
+                    key=key, choices=", ".join(TLS_MODES), value=values[key]
+                )
+            )
     settings = MailSettings(**values)
     if settings.poll_seconds < 5 or settings.send_seconds < 1:
-        raise MailConfigError("[mail] poll_seconds must be at least 5 and send_seconds at least 1")
+        raise MailConfigError(_("[mail] poll_seconds must be at least 5 and send_seconds at least 1"))
     return settings
