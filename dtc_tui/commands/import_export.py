@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
-from dtc_tui.commands.common import CliContext
-from dtc_tui.i18n import N_, _, echo_json, json_option, ngettext, pass_ctx
+from dtc_tui.commands.common import CliContext, echo_json, json_option, pass_ctx
+from dtc_tui.i18n import N_, _, ngettext
 from dtc_tui.services.importers import EXPORT_KINDS, FORMAT_KINDS, IMPORT_KINDS
 
 SHOW_PROGRESS_AFTER = 1.0  # seconds: quick imports print no bar

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import click
 
-from dtc_tui.commands.common import CliContext
-from dtc_tui.i18n import N_, _, echo_json, json_option, pass_ctx
+from dtc_tui.commands.common import CliContext, echo_json, json_option, pass_ctx
+from dtc_tui.i18n import N_, _
 
 # The outbox states and inbound outcomes as ``mail status`` names them (stored in English).
 STATE_WORDS = (N_("queued"), N_("sending"), N_("retrying"), N_("sent"), N_("failed"))
