@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
-from textual.widgets import Checkbox, Select
+from textual.widgets import Checkbox, Input, Select
 
 from dtc_tui.clock import FixedClock
 from dtc_tui.config import Settings
@@ -23,6 +23,11 @@ def zendesk_tickets(engine: Engine) -> int:
             .select_from(Ticket.__table__)  # type: ignore[attr-defined]
             .where(Ticket.source == "zendesk")
         ).scalar_one()
+
+
+def flat(app) -> str:
+    """The screen's text with the dialog's line wrapping undone."""
+    return " ".join(screen_text(app).replace("│", " ").split())
 
 
 async def type_text(pilot, text: str) -> None:
@@ -167,3 +172,140 @@ async def test_the_dialog_detects_the_kind_and_takes_a_date_order(
         text = screen_text(app)
         assert "Imported as zendesk: detected from the header" in text
         assert zendesk_tickets(sqlite_demo_engine) == 2
+
+
+# --- issue 19: Tab completes the path, skip invalid rows, the last folder ---------------------
+
+
+async def test_tab_completes_the_path_like_a_shell(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    folder = Path.cwd() / "exports"
+    (folder / "old").mkdir(parents=True)
+    shutil.copy(FIXTURES / "zendesk_tickets.csv", folder / "zendesk_tickets.csv")
+    (folder / "zendesk_other.csv").write_text("Id\n")
+    (folder / ".secret.csv").write_text("Id\n")
+    app = make_app(sqlite_demo_engine, clock, settings, start_area="tickets")
+    async with app.run_test(size=(100, 40)) as pilot:
+        dialog = ImportDialog(path="")
+        await app.push_screen(dialog)
+        await pilot.pause()
+        path = dialog.query_one("#path", Input)
+        await type_text(pilot, "exp")
+        await pilot.press("tab")
+        assert path.value == "exports/"  # a folder ends with /
+        await pilot.press("tab")  # three names fit and nothing is common: the first Tab adds nothing...
+        assert path.value == "exports/"
+        await pilot.press("tab")  # ...the second lists them (hidden names left out)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "3 names fit:" in text and "old/  zendesk_other.csv  zendesk_tickets.csv" in text
+        assert ".secret.csv" not in text
+        await type_text(pilot, "z")
+        await pilot.press("tab")
+        assert path.value == "exports/zendesk_"  # the common prefix
+        await type_text(pilot, "t")
+        await pilot.press("tab")
+        assert path.value == "exports/zendesk_tickets.csv"
+        assert app.screen.focused is path
+        await pilot.press("tab")  # complete already: Tab moves on to the zone
+        assert app.screen.focused is dialog.query_one("#tz")
+        path.value = "exports/."
+        path.focus()
+        await pilot.press("tab")  # a typed "." shows the hidden names
+        assert path.value == "exports/.secret.csv"
+        path.value = "exports/zendesk_tickets.csv"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "dry run: nothing was written" in screen_text(app)
+        assert zendesk_tickets(sqlite_demo_engine) == 0
+
+
+async def test_skip_invalid_shows_the_rows_it_skips_then_imports_the_rest(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    shutil.copy(FIXTURES / "edge" / "zendesk_bad_date.csv", Path.cwd() / "bad.csv")  # 3 rows, 2 bad
+    app = make_app(sqlite_demo_engine, clock, settings, start_area="tickets")
+    async with app.run_test(size=(100, 40)) as pilot:
+        dialog = ImportDialog(path="bad.csv")
+        await app.push_screen(dialog)
+        await pilot.pause()
+        await pilot.press("tab", "tab", "space", "tab", "space")  # path -> zone -> dry run off -> skip invalid on
+        await pilot.pause()
+        assert "[ ] Dry run" in screen_text(app) and "[x] Skip invalid" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = flat(app)
+        assert "2 invalid rows would be skipped: lines 3, 4" in text
+        assert "Press ctrl+s again to import the other 1 row; the skipped rows go to bad.rejects.csv." in text
+        assert "bad.csv:3: Created at: '2026-31-11 10:00' is not a date and time" in text
+        assert zendesk_tickets(sqlite_demo_engine) == 0  # nothing written before the second ctrl+s
+        assert not (Path.cwd() / "bad.rejects.csv").exists()
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = flat(app)
+        assert "tickets: 1 inserted, 0 updated, 0 unchanged; rows rejected: 2" in text
+        assert "rejected rows written to bad.rejects.csv" in text
+        assert zendesk_tickets(sqlite_demo_engine) == 1
+        assert (Path.cwd() / "bad.rejects.csv").read_text(encoding="utf-8").count("\n") == 3  # header + 2
+
+
+async def test_skip_invalid_with_a_changed_file_asks_again(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    shutil.copy(FIXTURES / "edge" / "zendesk_bad_date.csv", Path.cwd() / "bad.csv")
+    shutil.copy(FIXTURES / "edge" / "zendesk_bad_date.csv", Path.cwd() / "bad2.csv")
+    app = make_app(sqlite_demo_engine, clock, settings, start_area="tickets")
+    async with app.run_test(size=(100, 40)) as pilot:
+        dialog = ImportDialog(path="bad.csv", dry_run=False, skip_invalid=True)
+        await app.push_screen(dialog)
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Press ctrl+s again" in flat(app)
+        dialog.query_one("#path", Input).value = "bad2.csv"  # another file: its own confirmation
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Press ctrl+s again" in flat(app)
+        assert zendesk_tickets(sqlite_demo_engine) == 0
+
+
+async def test_the_dialog_starts_in_the_operators_last_folder(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    from dtc_tui.services.common import uistate
+
+    folder = Path.cwd() / "exports"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "zendesk_tickets.csv", folder / "zendesk_tickets.csv")
+    app = make_app(sqlite_demo_engine, clock, settings, start_area="tickets")
+    async with app.run_test(size=(100, 40)) as pilot:
+        first = ImportDialog()
+        await app.push_screen(first)
+        await pilot.pause()
+        assert first.query_one("#path", Input).value == ""  # nothing remembered yet
+        first.query_one("#path", Input).value = str(folder / "zendesk_tickets.csv")
+        first.query_one("#dry-run", Checkbox).value = False
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert zendesk_tickets(sqlite_demo_engine) == 8
+        await pilot.press("escape")
+        await pilot.pause()
+        second = ImportDialog()
+        await app.push_screen(second)
+        await pilot.pause()
+        path = second.query_one("#path", Input)
+        assert path.value == "~/exports/"  # under the home folder, said as ~
+        assert "~/exports/" in screen_text(app)
+        await type_text(pilot, "z")  # typed at the end of the remembered folder
+        await pilot.press("tab")
+        assert path.value == "~/exports/zendesk_tickets.csv"
+    # Kept on this machine, per operator (not in the shared database).
+    assert uistate.recall("tester", uistate.LAST_IMPORT_FOLDER) == str(folder.resolve())
+    assert uistate.recall("someone-else", uistate.LAST_IMPORT_FOLDER) is None
+    assert uistate.state_file().is_file()

@@ -423,7 +423,7 @@ class Importer:
                 at = _("lines {lines} and {more} more").format(lines=shown, more=number_text(count - len(where)))
             else:
                 at = ngettext("line {lines}", "lines {lines}", count).format(lines=shown)
-            lines.append(f"{message} ({at})")
+            lines.append(_("{message} ({where})").format(message=message, where=at))
         return lines
 
     @property

@@ -99,8 +99,9 @@ class PathInput(Input):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("tab", "complete", N_("Complete the path"), show=False)]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, value: str, *, placeholder: str, id: str) -> None:
+        # Not selected on focus: typing goes on after the remembered folder instead of replacing it.
+        super().__init__(value, placeholder=placeholder, id=id, select_on_focus=False)
         self.last_tab_text: str | None = None  # the text a Tab left unchanged (the next Tab lists)
 
     def action_complete(self) -> None:
@@ -199,10 +200,12 @@ class ImportDialog(ModalScreen["ImportSummary | None"]):
 
     @staticmethod
     def help_text() -> str:
-        return _(
-            "Enter or ctrl+s imports; every row is checked first, and nothing is written when one fails "
-            "(Skip invalid: the good rows are written, after you see which are skipped). A dry run writes "
-            "nothing: Tab to [x] Dry run, Space to turn it off. Esc closes."
+        return "\n".join(
+            (
+                _("Enter or ctrl+s imports; every row is checked first, nothing is written when one fails."),
+                _("Skip invalid: the good rows are written, after you see which rows are skipped."),
+                _("Dry run writes nothing: Tab to [x] Dry run, Space turns it off. Esc closes."),
+            )
         )
 
     def on_mount(self) -> None:
@@ -410,11 +413,11 @@ class ImportDialog(ModalScreen["ImportSummary | None"]):
         if self.detected:
             text.append_text(safe(self.detected))
             text.append("\n")
+        if summary.rejects_file and summary.rejected and summary.dry_run:
+            text.append(self.skipped_lines(summary) + "\n", style="bold")
         for line in summary.lines(timing=False):  # no timings: the dialog's snapshots stay stable
             text.append_text(safe(line))
             text.append("\n")
-        if summary.rejects_file and summary.rejected and summary.dry_run:
-            text.append(self.skipped_lines(summary) + "\n", style="bold")
         if summary.errors:
             text.append("\n" + _("Problems:") + "\n", style="bold")
             grouped = grouped_errors(summary.errors)
