@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from rich.cells import cell_len
 from sqlalchemy import Engine
+from textual.widgets import Input
 
 from dtc_tui import i18n
 from dtc_tui.cli import main_group
@@ -26,7 +27,7 @@ def _dialog_snapshot(app, dialog: ImportDialog, keys: tuple[str, ...], *, run: b
     async def run_before(pilot) -> None:
         await app.push_screen(dialog)
         await pilot.pause()
-        dialog.query_one("#path").cursor_blink = False  # type: ignore[attr-defined]  # a stable picture
+        dialog.query_one("#path", Input).cursor_blink = False  # a stable picture
         if keys:
             await pilot.press(*keys)
         if run:
@@ -83,7 +84,7 @@ async def test_the_dialog_in_chinese_dry_run_then_import(
         assert "导入文件" in text and "[x] 试运行" in text and "[ ] 跳过无效行" in text
         await type_text(pilot, "zendesk_t")
         await pilot.press("tab")  # completes the one name that fits
-        assert dialog.query_one("#path").value == "zendesk_tickets.csv"  # type: ignore[attr-defined]
+        assert dialog.query_one("#path", Input).value == "zendesk_tickets.csv"
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -144,9 +145,7 @@ def test_import_and_export_print_chinese_and_json_stays_english(tmp_path: Path) 
     assert f"已导出 0 行 ticket 到 {tmp_path / 't.csv'}（csv）" in exported.stderr
 
 
-def test_mail_status_prints_chinese_and_json_stays_english(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_mail_status_prints_chinese_and_json_stays_english(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.mail_samples import MALFORMED, mail, maildir
 
     maildir(tmp_path / "Maildir", mail(), MALFORMED)
