@@ -34,7 +34,7 @@ from sqlmodel import Session
 from dtc_tui.i18n import N_, _
 from dtc_tui.models import AdChannel, AdStatDaily, Campaign
 from dtc_tui.models.base import table_of
-from dtc_tui.services.importers.base import Importer, RowCheck
+from dtc_tui.services.importers.base import Importer, RowCheck, number_text
 from dtc_tui.services.importers.columns import Columns, field, normalise
 from dtc_tui.services.importers.errors import ImportFailed, RowError, ValueProblem
 from dtc_tui.services.importers.upsert import upsert
@@ -61,7 +61,7 @@ STATUS_WORDS = {
 MEASURES = ("spend", "impressions", "clicks", "conversions", "revenue")
 SCALE = {"spend": 100, "impressions": 1, "clicks": 1, "conversions": 100, "revenue": 100}  # integer units
 MAX_RANGE_DAYS = 366 * 3
-BY_DAY = "export with a daily breakdown (Meta: Breakdown > By time > Day; Google Ads: Segment > Time > Day)"
+BY_DAY = N_("export with a daily breakdown (Meta: Breakdown > By time > Day; Google Ads: Segment > Time > Day)")
 # Columns that split a campaign's day into several rows; named in the summary when rows were summed.
 BREAKDOWNS = frozenset(
     {
@@ -130,7 +130,14 @@ class _AdImporter(Importer):
             lifetime = any(_LIFETIME.search(cell) for cells in source.preamble for cell in cells)
             if self.period is None and lifetime:
                 raise ImportFailed(
-                    [RowError(source.name, 1, "date range", f"an 'All time' report has no dates: {BY_DAY}")]
+                    [
+                        RowError(
+                            source.name,
+                            1,
+                            "date range",
+                            _("an 'All time' report has no dates: {fix}").format(fix=_(BY_DAY)),
+                        )
+                    ]
                 )
             if self.period is None:
                 raise ImportFailed(
@@ -160,7 +167,7 @@ class _AdImporter(Importer):
         code = check.raw("currency") or (self.header.captures.get("currency", "") if self.header else "")
         code = code.strip().upper()
         if code and not re.fullmatch(r"[A-Z]{3}", code):
-            check.problem("currency", f"{code!r} is not a currency code")
+            check.problem("currency", _("{code!r} is not a currency code").format(code=code))
             return None
         return code or None
 
@@ -173,8 +180,10 @@ class _AdImporter(Importer):
         roas = check.number("roas")
         if not self.writing:
             self.note(
-                f"revenue = ROAS x spend: the export has {check.row.label('roas')!r} and no conversion value "
-                "(ROAS is rounded to 2 decimals, so revenue is within half a cent per unit spent)"
+                _(
+                    "revenue = ROAS x spend: the export has {column!r} and no conversion value "
+                    "(ROAS is rounded to 2 decimals, so revenue is within half a cent per unit spent)"
+                ).format(column=check.row.label("roas"))
             )
         return round(spend * roas, 2) if roas else 0.0
 
@@ -210,13 +219,17 @@ class _AdImporter(Importer):
                             self.source.name,
                             row.line,
                             check.row.label("end"),
-                            f"a lifetime report ({days:,} days in one row, {start} to {end}): {BY_DAY}",
+                            _("a lifetime report ({days} days in one row, {start} to {end}): {fix}").format(
+                                days=number_text(days), start=start, end=end, fix=_(BY_DAY)
+                            ),
                         )
                     ]
                 )
             elif end != start and not self.writing:
                 self.warn(
-                    f"no daily breakdown: figures for {start} to {end} spread evenly over {(end - start).days + 1} days"
+                    _("no daily breakdown: figures for {start} to {end} spread evenly over {days} days").format(
+                        start=start, end=end, days=(end - start).days + 1
+                    )
                 )
         spend = check.number("spend") or 0.0
         record: dict[str, Any] = {
@@ -249,7 +262,10 @@ class _AdImporter(Importer):
     def repeated(self, line: int, first_line: int) -> None:
         self.ignore(N_("repeated rows (identical to an earlier row in every column; counted once)"))
         self.warn(
-            f"row identical to an earlier one in every column: counted once (first at line {first_line})", line=line
+            _("row identical to an earlier one in every column: counted once (first at line {line})").format(
+                line=first_line
+            ),
+            line=line,
         )
 
     # --- writing: sum per campaign and day, write at the end ---------------------------------
@@ -281,9 +297,13 @@ class _AdImporter(Importer):
             return
         header = self.header
         names = [cell.strip() for cell in (header.cells if header else []) if normalise(cell) in BREAKDOWNS]
-        by = f" (the export splits them by {', '.join(names)})" if names else ""
+        by = _(" (the export splits them by {columns})").format(columns=", ".join(names)) if names else ""
         groups = sum(1 for count in self.row_counts.values() if count > 1)
-        self.note(f"{summed:,} rows summed into {groups:,} campaign days{by}")
+        self.note(
+            _("{rows} rows summed into {groups} campaign days{by}").format(
+                rows=number_text(summed), groups=number_text(groups), by=by
+            )
+        )
 
     def finish(self, session: Session) -> None:
         self._note_breakdowns()

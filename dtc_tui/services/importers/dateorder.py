@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dtc_tui.i18n import _
 from dtc_tui.services.importers.errors import ImportFailed, RowError
 from dtc_tui.services.importers.values import slash_parts
 
@@ -63,31 +64,42 @@ def _orders(file: str, found: dict[str, _Evidence], given: str | None) -> dict[s
     for evidence in found.values():
         proof = evidence.proof or {}
         if len(proof) > 1:
-            (_, (line_a, a)), (_, (line_b, b)) = sorted(proof.items())
+            (_first, (line_a, a)), (_second, (line_b, b)) = sorted(proof.items())
             errors.append(
                 RowError(
                     file,
                     line_b,
                     evidence.label,
-                    f"{a!r} (line {line_a}) is day-first and {b!r} is month-first: one column, two date orders",
+                    _("{a!r} (line {line}) is day-first and {b!r} is month-first: one column, two date orders").format(
+                        a=a, line=line_a, b=b
+                    ),
                 )
             )
         for proven_order, (line, value) in proof.items():
             proven.setdefault(proven_order, (evidence.label, line, value))
     if len(proven) > 1 and not errors:
-        (_, (label_a, line_a, a)), (_, (label_b, line_b, b)) = sorted(proven.items())
+        (_first, (label_a, line_a, a)), (_second, (label_b, line_b, b)) = sorted(proven.items())
         errors.append(
             RowError(
                 file,
                 line_b,
                 label_b,
-                f"{b!r} is month-first, {label_a!r} has {a!r} (line {line_a}), day-first: two date orders",
+                _("{b!r} is month-first, {column!r} has {a!r} (line {line}), day-first: two date orders").format(
+                    b=b, column=label_a, a=a, line=line_a
+                ),
             )
         )
     file_order = next(iter(proven)) if len(proven) == 1 else None
     if given and file_order and given != file_order:
         label, line, value = proven[file_order]
-        errors.append(RowError(file, line, label, f"{value!r} cannot be read with --date-order {given}"))
+        errors.append(
+            RowError(
+                file,
+                line,
+                label,
+                _("{value!r} cannot be read with --date-order {order}").format(value=value, order=given),
+            )
+        )
     if errors:
         raise ImportFailed(errors)
     orders: dict[str, str] = {}
@@ -101,8 +113,10 @@ def _orders(file: str, found: dict[str, _Evidence], given: str | None) -> dict[s
                         file,
                         evidence.first_line,
                         evidence.label,
-                        f"dates such as {evidence.example!r} can be day-first or month-first and no value in the file "
-                        "decides; re-run with --date-order dmy (day first) or --date-order mdy (month first)",
+                        _(
+                            "dates such as {example!r} can be day-first or month-first and no value in the file "
+                            "decides; re-run with --date-order dmy (day first) or --date-order mdy (month first)"
+                        ).format(example=evidence.example),
                     )
                 ]
             )

@@ -76,7 +76,16 @@ class TableImporter(Importer):
             found = members.get("table")
             if found is not None and found != self.table_name:
                 raise ImportFailed(
-                    [RowError(name, 1, "table", f"this file holds the {found!r} table, not {self.table_name!r}")]
+                    [
+                        RowError(
+                            name,
+                            1,
+                            "table",
+                            _("this file holds the {found!r} table, not {expected!r}").format(
+                                found=found, expected=self.table_name
+                            ),
+                        )
+                    ]
                 )
             self.from_json = True
             return JsonSource(path, name, {col.name: (col.name,) for col in self.tbl.columns})

@@ -89,10 +89,15 @@ class ShopifyProducts(Importer):
         if title:
             status = check.raw("status").lower() or "active"
             if status not in STATUSES:
-                check.problem("status", f"unknown status {check.raw('status')!r} (expected {', '.join(STATUSES)})")
+                check.problem(
+                    "status",
+                    _("unknown status {shown!r} (expected {choices})").format(
+                        shown=check.raw("status"), choices=", ".join(STATUSES)
+                    ),
+                )
             self.product = {"handle": handle, "name": title, "status": status}
         elif self.product is None or self.product["handle"] != handle:
-            check.problem("title", f"empty on the first row of product {handle!r}")
+            check.problem("title", _("empty on the first row of product {handle!r}").format(handle=handle))
             return None
         product = self.product
         code = sku_code(check)
@@ -136,7 +141,10 @@ class ShopifyProducts(Importer):
 
     def merge_duplicate(self, line: int, first_line: int, key: Hashable) -> bool:
         self.warn(
-            f"SKU {key!r} is on two products (a copied product?): imported once, from line {first_line}", line=line
+            _("SKU {sku!r} is on two products (a copied product?): imported once, from line {line}").format(
+                sku=key, line=first_line
+            ),
+            line=line,
         )
         return True
 
@@ -219,8 +227,10 @@ class ShopifyInventory(Importer):
     def merge_duplicate(self, line: int, first_line: int, key: Any) -> bool:
         code, location = key
         self.warn(
-            f"SKU {code!r} at {location} is on two products (a copied product?): stock imported once, "
-            f"from line {first_line}",
+            _(
+                "SKU {sku!r} at {location} is on two products (a copied product?): stock imported once, "
+                "from line {line}"
+            ).format(sku=code, location=location, line=first_line),
             line=line,
         )
         return True

@@ -36,7 +36,7 @@ from dtc_tui.i18n import _
 from dtc_tui.models import Customer, Fulfillment, OrderLine, Refund, Sku, StoreDaily, StoreOrder
 from dtc_tui.models.base import table_of
 from dtc_tui.services.common import audit
-from dtc_tui.services.importers.base import Importer, RowCheck
+from dtc_tui.services.importers.base import Importer, RowCheck, number_text
 from dtc_tui.services.importers.columns import Columns, field
 from dtc_tui.services.importers.errors import ImportFailed, RowError
 from dtc_tui.services.importers.reader import CsvSource
@@ -123,7 +123,9 @@ def open_checked(importer: Importer, path: Path, name: str) -> CsvSource:
                     name,
                     1,
                     "header",
-                    f"this is not {importer.title}: it looks like {describe(other)}; import it as {other!r}",
+                    _("this is not {title}: it looks like {other_title}; import it as {kind!r}").format(
+                        title=importer.title, other_title=describe(other), kind=other
+                    ),
                 ),
                 *failed.errors,
             ]
@@ -198,14 +200,22 @@ class ShopifyOrders(Importer):
         if name != self.current:
             if name in self.finished:
                 check.problem(
-                    "name", f"lines of order {name} are not together (its first line is {self.finished[name]})"
+                    "name",
+                    _("lines of order {order} are not together (its first line is {line})").format(
+                        order=name, line=self.finished[name]
+                    ),
                 )
                 return None
             self.finished[name] = row.line
             self.current, self.current_keys = name, Counter()
             order = self._order(row, check, name)
         elif name in self.refused:
-            check.problem("name", f"the first line of order {name} (line {self.refused[name]}) was refused")
+            check.problem(
+                "name",
+                _("the first line of order {order} (line {line}) was refused").format(
+                    order=name, line=self.refused[name]
+                ),
+            )
         line = self._line(row, check)
         if check.problems:
             if self.finished[name] == row.line:  # the order's later lines are refused with it
@@ -220,11 +230,19 @@ class ShopifyOrders(Importer):
         missing = [key for key in ("currency", "total", "created_at") if not check.raw(key)]
         if missing:
             for key in missing:
-                check.problem(key, f"empty on the first line of order {name} (Shopify writes the order's fields there)")
+                check.problem(
+                    key,
+                    _("empty on the first line of order {order} (Shopify writes the order's fields there)").format(
+                        order=name
+                    ),
+                )
             return None
         currency = check.raw("currency").upper()
         if currency not in known_currencies():
-            check.problem("currency", f"{check.raw('currency')!r} is not a currency code (ISO 4217, e.g. USD, GBP)")
+            check.problem(
+                "currency",
+                _("{code!r} is not a currency code (ISO 4217, e.g. USD, GBP)").format(code=check.raw("currency")),
+            )
         created = check.moment("created_at", required=True)
         total = check.number("total", required=True)
         if created is None or total is None:
@@ -465,7 +483,9 @@ class ShopifyOrders(Importer):
             session.execute(LINE.delete().where(LINE.c.id.in_(gone[start : start + CHUNK])))
         if gone:
             self.touched += len(gone)
-            self.warn(f"{len(gone):,} order lines no longer in their orders were removed")
+            self.warn(
+                _("{count} order lines no longer in their orders were removed").format(count=number_text(len(gone)))
+            )
 
 
 class ShopifySalesReport(Importer):

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from dtc_tui.i18n import _
 from dtc_tui.services.importers.errors import ImportFailed, RowError
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
@@ -46,7 +47,9 @@ def to_csv(path: Path, name: str, folder: Path) -> Path:
         sheet = book.get_sheet_by_index(0)
         rows = sheet.to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own error types for broken or encrypted files
-        raise ImportFailed([RowError(name, 0, "file", f"cannot read this spreadsheet ({exc})")]) from exc
+        raise ImportFailed(
+            [RowError(name, 0, "file", _("cannot read this spreadsheet ({reason})").format(reason=exc))]
+        ) from exc
     target = folder / f"{path.stem}.csv"
     with open(target, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
