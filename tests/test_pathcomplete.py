@@ -1,0 +1,43 @@
+"""Path completion (the import dialog's Tab) and the per-operator UI state file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dtc_tui.services.common import uistate
+from dtc_tui.services.common.pathcomplete import complete
+
+
+def test_completion_rules(tmp_path: Path) -> None:
+    (tmp_path / "exports" / "2026").mkdir(parents=True)
+    (tmp_path / "exports" / "a.csv").write_text("")
+    (tmp_path / "exports" / "ab.csv").write_text("")
+    (tmp_path / "exports" / ".hidden").write_text("")
+    assert complete("exp", tmp_path).text == "exports/"
+    both = complete("exports/a", tmp_path)
+    assert (both.text, both.choices) == ("exports/a", ["a.csv", "ab.csv"])
+    assert complete("exports/ab", tmp_path).text == "exports/ab.csv"
+    assert complete("exports/2", tmp_path).text == "exports/2026/"
+    assert ".hidden" not in complete("exports/", tmp_path).choices
+    assert complete("exports/.", tmp_path).text == "exports/.hidden"
+    assert complete("nothing/here", tmp_path).text == "nothing/here"  # no such folder: unchanged
+    assert complete(f"{tmp_path}/exports/ab", Path("/")).text == f"{tmp_path}/exports/ab.csv"  # absolute
+
+
+def test_tilde_stays_as_typed(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "exports").mkdir()
+    assert complete("~/exp", Path("/")).text == "~/exports/"
+
+
+def test_ui_state_per_operator_and_a_broken_file_is_an_empty_memory(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "ui-state.json"
+    assert uistate.recall("ana", "x", path=path) is None
+    uistate.remember("ana", "x", "/data", path=path)
+    uistate.remember("ben", "x", "/other", path=path)
+    assert uistate.recall("ana", "x", path=path) == "/data"
+    assert uistate.recall("ben", "x", path=path) == "/other"
+    path.write_text("{not json")
+    assert uistate.recall("ana", "x", path=path) is None
+    uistate.remember("ana", "x", "/again", path=path)  # rewritten whole
+    assert uistate.recall("ana", "x", path=path) == "/again"
