@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlmodel import Session
 
+from dtc_tui.i18n import _
 from dtc_tui.models.system import AuditLog, ImportBaseline
 from dtc_tui.services.common import audit
 from dtc_tui.services.importers.upsert import UpsertOutcome, bulk_insert, fetch_existing, upsert
@@ -79,9 +80,15 @@ class Baselines:
             return None
         shown = "; ".join(self.conflicts)
         more = self.conflict_count - len(self.conflicts)
-        return (
-            f"{self.conflict_count:,} fields changed both here and in the file since the last import; "
-            f"the team's value was kept: {shown}" + (f"; and {more:,} more" if more > 0 else "")
+        from dtc_tui.services.importers.base import number_text
+
+        return _(
+            "{count} fields changed both here and in the file since the last import; "
+            "the team's value was kept: {fields}{more}"
+        ).format(
+            count=number_text(self.conflict_count),
+            fields=shown,
+            more=_("; and {count} more").format(count=number_text(more)) if more > 0 else "",
         )
 
     def upsert_merged(

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Column, Table, select, text, tuple_
 from sqlmodel import Session
 
-from dtc_tui.i18n import _
+from dtc_tui.i18n import N_, _
 from dtc_tui.services.common.text import clean_text
 from dtc_tui.services.importers.base import Importer, RowCheck
 from dtc_tui.services.importers.columns import Columns, field
@@ -172,7 +172,7 @@ class TableImporter(Importer):
                 return date.fromisoformat(value)
             return _utc(datetime.fromisoformat(value), self.tz)
         except (ValueError, KeyError):
-            check.problem(col.name, f"{value!r} is not a{'n' if kind == 'int' else ''} {_KIND_WORDS[kind]}")
+            check.problem(col.name, _(_NOT_A[kind]).format(value=value))
             return None
 
     def _from_json(self, check: RowCheck, col: Column, raw: Any) -> Any:
@@ -188,7 +188,7 @@ class TableImporter(Importer):
             "datetime": isinstance(raw, str),
         }[kind]
         if not ok:
-            check.problem(col.name, f"{raw!r} is not a{'n' if kind == 'int' else ''} {_KIND_WORDS[kind]}")
+            check.problem(col.name, _(_NOT_A[kind]).format(value=raw))
             return None
         if kind == "str":
             return self._text(check, col, raw)
@@ -372,13 +372,14 @@ REAPPLY_AFTER = frozenset({"sla_policy", "business_calendar", "holiday", "settin
 # Rows that configure the SLA are checked by the same rules as the CLI and the settings screen.
 SLA_CHECKS = {"business_calendar": _calendar_checks, "sla_policy": _policy_checks, "fx_rate": _fx_checks}
 
-_KIND_WORDS = {
-    "int": "integer",
-    "float": "number",
-    "bool": "true/false",
-    "date": "date (YYYY-MM-DD)",
-    "datetime": "date and time (ISO 8601)",
-    "str": "text",
+# "'x' is not an integer" per column type (translated with _() where a cell is refused).
+_NOT_A = {
+    "int": N_("{value!r} is not an integer"),
+    "float": N_("{value!r} is not a number"),
+    "bool": N_("{value!r} is not true/false"),
+    "date": N_("{value!r} is not a date (YYYY-MM-DD)"),
+    "datetime": N_("{value!r} is not a date and time (ISO 8601)"),
+    "str": N_("{value!r} is not a text"),
 }
 
 
