@@ -207,6 +207,9 @@ async def test_tab_completes_the_path_like_a_shell(
         await type_text(pilot, "t")
         await pilot.press("tab")
         assert path.value == "exports/zendesk_tickets.csv"
+        await pilot.pause()
+        assert "names fit" not in screen_text(app)  # the list is answered: the help is back
+        assert "Enter or ctrl+s imports" in flat(app)
         assert app.screen.focused is path
         await pilot.press("tab")  # complete already: Tab moves on to the zone
         assert app.screen.focused is dialog.query_one("#tz")

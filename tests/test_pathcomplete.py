@@ -41,3 +41,12 @@ def test_ui_state_per_operator_and_a_broken_file_is_an_empty_memory(tmp_path: Pa
     assert uistate.recall("ana", "x", path=path) is None
     uistate.remember("ana", "x", "/again", path=path)  # rewritten whole
     assert uistate.recall("ana", "x", path=path) == "/again"
+
+
+def test_the_remembered_folder_is_shown_under_home_as_tilde(tmp_path: Path, monkeypatch) -> None:
+    from dtc_tui.ui.screens.import_dialog import shown_folder
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert shown_folder(tmp_path) == "~/"
+    assert shown_folder(tmp_path / ".config" / "x") == "~/.config/x/"
+    assert shown_folder(Path("/srv/exports")) == "/srv/exports/"

@@ -73,8 +73,10 @@ def rejects_path(path: Path) -> Path:
 def shown_folder(folder: Path) -> str:
     """A folder as the path field starts with it: ``~/exports/`` under the home folder."""
     home = Path.home()
+    if folder == home:
+        return "~/"
     try:
-        return "~/" + str(folder.relative_to(home)).removeprefix(".").lstrip("/") + ("/" if folder != home else "")
+        return f"~/{folder.relative_to(home)}/"
     except ValueError:
         return str(folder).rstrip("/") + "/"
 
@@ -118,8 +120,8 @@ class PathInput(Input):
             self.value = result.text
             self.cursor_position = len(self.value)
             self.last_tab_text = self.value if result.choices else None
-            if not result.choices:
-                dialog.show_hint(None)
+            if not result.choices and dialog.showing_choices:
+                dialog.show_hint(None)  # the list of names is answered
             return
         if result.choices:
             if self.last_tab_text == typed:  # the second Tab: say what fits
@@ -166,6 +168,7 @@ class ImportDialog(ModalScreen["ImportSummary | None"]):
         self.detected = ""  # "Imported as zendesk: ..." when the kind was detected
         # A skip-invalid import checked and waiting for a second ctrl+s: (its settings, its summary).
         self.pending_skip: tuple[tuple[object, ...], ImportSummary] | None = None
+        self.showing_choices = False  # the result area lists the names a second Tab found
 
     @property
     def dtc(self) -> DtcApp:
@@ -228,6 +231,7 @@ class ImportDialog(ModalScreen["ImportSummary | None"]):
             more = len(choices) - MAX_CHOICES_SHOWN
             text.append(" " + _("... and {count} more").format(count=localefmt.number(more)), style="dim")
         self._show(text)
+        self.showing_choices = True
 
     def show_hint(self, text: Text | None) -> None:
         self._show(text if text is not None else Text(self.help_text(), style="dim"))
@@ -445,6 +449,7 @@ class ImportDialog(ModalScreen["ImportSummary | None"]):
 
     def _show(self, text: Text) -> None:
         self.query_one("#summary", Static).update(text)
+        self.showing_choices = False
 
     def action_close(self) -> None:
         if self.busy:
