@@ -456,7 +456,7 @@ class ZendeskTickets(_TicketImporter):
             self.ignore(N_("deleted tickets"))
             return None
         if not_customer(check.raw("via")):
-            self.ignore(f"not customer tickets (Via: {check.raw('via').lower()})")
+            self.ignore(_("not customer tickets (Via: {via})").format(via=check.raw("via").lower()))
             return None
         record = self._common(check)
         first_reply = check.number("first_reply_minutes")
@@ -519,7 +519,7 @@ class FreshdeskTickets(_TicketImporter):
 
     def parse(self, row: Any, check: RowCheck) -> dict[str, Any] | None:
         if not_customer(check.raw("via")):
-            self.ignore(f"not customer tickets (Source: {check.raw('via').lower()})")
+            self.ignore(_("not customer tickets (Source: {via})").format(via=check.raw("via").lower()))
             return None
         record = self._common(check)
         resolved, closed = check.moment("resolved_at"), check.moment("closed_at")
