@@ -44,10 +44,14 @@ Results = dict[str, list[float]]
 
 
 def _app(path: Path, area: str) -> Any:
-    from dtc_tui import db
+    from dtc_tui import db, startup
     from dtc_tui.config import Settings
     from dtc_tui.ui.app import DtcApp
 
+    # As the dtc-tui command runs the app (cli.main, cli._open_app): the collector paused while it
+    # starts, then what exists frozen at the first screen (dtc_tui/startup.py).
+    startup.pause_gc()
+    startup.hold_until_app_ready()
     engine = db.make_engine(f"sqlite:///{path}")
     # Timers far apart: the bench calls tick and the change check itself, between key presses.
     settings = Settings(operator="ana", tick_seconds=3600, sync_seconds=3600)

@@ -640,11 +640,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-dir", type=Path, default=datasets.DEFAULT_DIR)
     parser.add_argument(
         "--pg-sizes",
-        default="10k,1M",
-        help=f"datasets copied into PostgreSQL when {POSTGRES_ENV} is set (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--pg-sizes",
         default="10k",
         help=f"datasets copied into PostgreSQL when {POSTGRES_ENV} is set (default: %(default)s; a 1M copy "
         "takes about 10 minutes)",

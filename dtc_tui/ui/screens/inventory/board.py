@@ -2,14 +2,20 @@
 
 The board's numbers are computed by ``services.inventory_board.build_board`` in a worker thread
 (aggregates in SQL, rules in Python); filters, views and sorts then work on the computed rows in
-memory, so they answer in milliseconds even at 30k rows. The table is the shared ``WindowTable``.
+memory, so they answer in milliseconds even at 30k rows. A second worker then computes what the
+keys ask for ahead of them (``Board.prepare``: the total rows, each sort's order, each view), and
+``Board.select`` keeps each view's rows and state counts, so the status line only formats them.
+The table is the shared ``WindowTable``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable, Hashable
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from rich.text import Text
 from textual import on, work
@@ -17,9 +23,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
+from dtc_tui import startup
 from dtc_tui.services.inventory import purchasing
 from dtc_tui.services.inventory import stock_state as inventory
-from dtc_tui.services.inventory.board import BOARD_FILTER, SORTS, Board, BoardFilter, BoardRow
+from dtc_tui.services.inventory.board import BOARD_FILTER, SORTS, Board, BoardFilter, BoardRow, Selection
 from dtc_tui.services.inventory.rules import STATE_LABELS
 from dtc_tui.services.overview.targets import CampaignTarget, PurchaseOrderTarget, SkuTarget, Target
 from dtc_tui.ui import states
@@ -108,6 +115,33 @@ def _row_style(row: BoardRow, now: datetime) -> str:
     return "dim" if row.state == "dead" else ""
 
 
+_T = TypeVar("_T")
+
+
+async def _in_daemon_thread(work: Callable[[], _T], name: str) -> _T:
+    """``work()`` in a daemon thread, awaited. A thread worker runs in the event loop's executor,
+    whose threads the interpreter joins when it exits: quitting the app while the board is being
+    computed (the first second at 10k SKUs) would wait for the computation. A daemon thread is
+    dropped at exit; the board only reads."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[_T] = loop.create_future()
+
+    def run() -> None:
+        settle: Callable[[], object]
+        try:
+            outcome = work()
+        except BaseException as exc:  # raised in the worker, as a thread worker would
+            error = exc
+            settle = lambda: future.set_exception(error)  # noqa: E731
+        else:
+            settle = lambda: future.set_result(outcome)  # noqa: E731
+        with contextlib.suppress(RuntimeError):  # the app has quit and its loop is closed
+            loop.call_soon_threadsafe(lambda: None if future.done() else settle())  # done: cancelled
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return await future
+
+
 class InventoryScreen(AreaScreen):
     AREA = "inventory"
     AREA_TITLE = "Inventory"
@@ -143,6 +177,7 @@ class InventoryScreen(AreaScreen):
         self.totals = False
         self.filter = BoardFilter()
         self.rows: list[BoardRow] = []
+        self.selection: Selection | None = None  # the rows shown and their state counts
         self._pending_sku: int | None = None  # from the overview, focused once the board is ready
 
     def compose_body(self) -> ComposeResult:
@@ -175,16 +210,32 @@ class InventoryScreen(AreaScreen):
     def reload_data(self) -> None:
         self.compute_board()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="inventory-board")
-    def compute_board(self) -> None:
-        board = self.dtc.facades.inventory.board()
-        self.app.call_from_thread(self._board_ready, board)
+    @work(exclusive=True, exit_on_error=False, group="inventory-board")
+    async def compute_board(self) -> None:
+        def build() -> Board:
+            with startup.long_lived():  # the board's objects: out of the collector's sight
+                return self.dtc.facades.inventory.board()
+
+        board = await _in_daemon_thread(build, "inventory-board")
+        self._board_ready(board)
 
     def _board_ready(self, board: Board) -> None:
         self.board = board
         self.table.empty_text = "Nothing matches."
         self.apply_view(keep_cursor=True)
         self._focus_pending()
+        self.prepare_board(board)
+
+    @work(exclusive=True, exit_on_error=False, group="inventory-board-prepare")
+    async def prepare_board(self, board: Board) -> None:
+        """Totals, sort orders and views ahead of the keys that show them (see ``Board.prepare``)."""
+        views = [view for _label, view in VIEWS.values()]
+
+        def prepare() -> None:
+            with startup.long_lived():  # the total rows and the kept orders too
+                board.prepare(views)
+
+        await _in_daemon_thread(prepare, "inventory-board-prepare")
 
     def show_target(self, target: Target) -> None:
         """From the overview: the SKU's line over all warehouses, or the PO list."""
@@ -208,14 +259,10 @@ class InventoryScreen(AreaScreen):
     def apply_view(self, *, keep_cursor: bool = False) -> None:
         if self.board is None:
             return
-        base = self.board.totals() if self.totals else self.board.rows
-        rows = VIEWS[self.view][1].apply(base)
-        rows = self.filter.apply(rows, self.table.marked)
-        if self.sort != "urgency":
-            from dtc_tui.services.inventory.board import sort_rows
-
-            rows = sort_rows(rows, self.sort)
-        self.rows = rows
+        self.selection = self.board.select(
+            [VIEWS[self.view][1], self.filter], totals=self.totals, sort=self.sort, marked=self.table.marked
+        )
+        self.rows = rows = self.selection.rows
         self.table.set_source(ListSource(rows, key=lambda r: r.key), keep_cursor=keep_cursor)
         self.update_status()
         detail = "all warehouses" if self.totals else "by warehouse"
@@ -229,9 +276,8 @@ class InventoryScreen(AreaScreen):
             text.append(" filter: ")
             text.append_text(safe(self.filter.describe()))
             text.append(" ")
-        counts: dict[str, int] = dict.fromkeys(STATE_LABELS, 0)
-        for row in self.rows:
-            counts[row.state] += 1
+        # Counted once per view, filter and per-warehouse/total (Board.select), not per cursor move.
+        counts = self.selection.counts if self.selection is not None else dict.fromkeys(STATE_LABELS, 0)
         for state in ("out", "reorder_now", "reorder_soon", "overstock"):
             if counts[state]:
                 text.append(" ")
