@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 from collections.abc import Iterator
 
 _paused = False
 _hold_for_app = False
 _managed = False  # this process's collector is dtc-tui's to tune (the dtc-tui command)
+_building = 0  # long_lived() blocks running (in worker threads)
+_reenable = False  # the collector was on when the first of them began
+_lock = threading.Lock()
 
 
 def pause_gc() -> None:
@@ -49,11 +53,12 @@ def app_ready() -> None:
 
 def _resume() -> None:
     global _paused
-    if _paused:
-        gc.freeze()
-        gc.enable()
-        _paused = False
-
+    with _lock:
+        if _paused:
+            gc.freeze()
+            _paused = False
+            if not _building:  # else the build turns it on when it ends (``long_lived``)
+                gc.enable()
 
 
 @contextlib.contextmanager
@@ -65,12 +70,22 @@ def long_lived() -> Iterator[None]:
     whatever key is pressed then) and every later full collection again. They are still freed
     when the next board replaces them (by reference count); only cyclic garbage that exists at
     that moment is kept."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    global _building, _reenable
+    with _lock:
+        _reenable = _reenable or gc.isenabled()
+        gc.disable()
+        _building += 1
     try:
         yield
     finally:
-        if _managed and not _paused:
-            gc.freeze()
-        if was_enabled:
-            gc.enable()
+        with _lock:
+            _building -= 1
+            resumed = _managed and not _paused
+            if resumed:
+                gc.freeze()
+            if not _building:
+                # Back on if it was on when the first of them began, or if the start-up ended
+                # meanwhile (it left turning it on to the builds).
+                if (_reenable or resumed) and not _paused:
+                    gc.enable()
+                _reenable = False

@@ -218,3 +218,13 @@ def test_a_board_built_in_long_lived_is_frozen_only_where_dtc_tui_manages_the_co
     finally:
         gc.unfreeze()
     assert len(kept) == 2000
+
+
+def test_overlapping_long_lived_builds_turn_the_collector_back_on_at_the_end() -> None:
+    first, second = startup.long_lived(), startup.long_lived()
+    first.__enter__()
+    second.__enter__()  # e.g. a refresh's build while the last board is still prepared
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()  # the other one still builds
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
