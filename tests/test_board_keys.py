@@ -116,9 +116,9 @@ def test_selections_equal_a_fresh_filter_and_sort(demo_engine: Engine) -> None:
     marked = {r.key for r in board.rows[::5]} | {r.key for r in board.totals()[::3]}
     assert check_every_selection(board, marked) > 100  # most combinations show rows: the check means something
     check_orders(board)
-    # The kept selections answer again, the same; a filter on marked rows follows new marks.
+    # Kept masks answer again, the same; a filter on marked rows follows new marks.
     again = board.select([VIEWS["order"][1]], sort="storage")
-    assert again is board.select([VIEWS["order"][1]], sort="storage")
+    assert again == board.select([VIEWS["order"][1]], sort="storage")
     only_marked = BoardFilter.parse("flag:marked")
     first = {r.key for r in board.select([only_marked], marked=marked).rows}
     fewer = set(list(marked)[:3])

@@ -22,6 +22,7 @@ import math
 import operator
 import threading
 import weakref
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
@@ -443,7 +444,7 @@ class Selection:
     counts: dict[str, int]
 
 
-_KEPT_SELECTIONS = 48  # per board: views x sorts x per-warehouse/total, and the last filters
+_KEPT_SELECTIONS = 48  # filter combinations kept per board: views x per-warehouse/total, the last filters
 
 
 @dataclass
@@ -458,12 +459,11 @@ class Board:
     _by_key: dict[tuple[int, int], BoardRow] | None = field(default=None, repr=False)
     # Kept orders and selections (see ``ordered``, ``select``); ``prepare`` fills them from a worker.
     _orders: dict[tuple[bool, str], list[BoardRow]] = field(default_factory=dict, repr=False, compare=False)
-    _selections: dict[tuple, Selection] = field(default_factory=dict, repr=False, compare=False)
-    _masks: dict[tuple, tuple[list[bool] | None, dict[str, int]]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
-    _columns: dict[tuple[bool, str], list[Any]] = field(default_factory=dict, repr=False, compare=False)
-    _perms: dict[tuple[bool, str], list[int]] = field(default_factory=dict, repr=False, compare=False)
+    # What is kept at key presses holds no reference to a tracked object (bytes masks, int arrays,
+    # tuples of strings), so the collector's full passes do not walk 30k rows once per entry.
+    _masks: dict[tuple, tuple[bytes | None, dict[str, int]]] = field(default_factory=dict, repr=False, compare=False)
+    _columns: dict[tuple[bool, str], tuple[Any, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _perms: dict[tuple[bool, str], array[int]] = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def totals(self) -> list[BoardRow]:
@@ -514,16 +514,12 @@ class Board:
         marked: frozenset | set = frozenset(),
     ) -> Selection:
         """The rows that pass every filter (e.g. the view's and the typed one) in the order of
-        ``sort``, and their count per state. Kept per board for the last few combinations (a
-        filter on marked rows also per set of marks); the counts are kept apart from the order, so
-        a new sort counts nothing again."""
+        ``sort``, and their count per state. Which rows pass and their counts are kept per board
+        for the last few filter combinations (a filter on marked rows also per set of marks),
+        whatever the sort: a new sort, or a view shown before, only picks its rows (~1 ms)."""
         uses_marks = any(f.names_marked for f in filters)
         marks = frozenset(marked) if uses_marks else None
         wanted = tuple(f for f in filters if not f.empty)
-        key = (totals, sort, wanted, marks)
-        kept = self._selections.get(key)
-        if kept is not None:
-            return kept
         found = self._masks.get((totals, wanted, marks))
         if found is None:
             # Every condition over whole columns of values (set lookups and substring tests in
@@ -535,35 +531,30 @@ class Board:
             states = self._column("state", totals=totals)
             counts = dict.fromkeys(STATE_LABELS, 0)
             counts.update(Counter(states if mask is None else compress(states, mask)))
-            found = (mask, counts)
+            found = (None if mask is None else bytes(mask), counts)
             with self._lock:
                 self._masks[(totals, wanted, marks)] = found
                 while len(self._masks) > _KEPT_SELECTIONS:
                     del self._masks[next(iter(self._masks))]
-        mask, counts = found
+        passing, counts = found
         ordered = self.ordered(sort, totals=totals)
-        if mask is None:
-            rows = ordered
-        else:
-            positions = self._positions(sort, totals=totals)  # of the sorted rows in the urgency order
-            rows = list(compress(ordered, mask if positions is None else map(mask.__getitem__, positions)))
-        selection = Selection(rows, counts)
-        with self._lock:
-            self._selections[key] = selection
-            while len(self._selections) > _KEPT_SELECTIONS:
-                del self._selections[next(iter(self._selections))]
-        return selection
+        if passing is None:
+            return Selection(ordered, counts)
+        positions = self._positions(sort, totals=totals)  # of the sorted rows in the urgency order
+        return Selection(
+            list(compress(ordered, passing if positions is None else map(passing.__getitem__, positions))), counts
+        )
 
-    def _column(self, name: str, *, totals: bool) -> list[Any]:
+    def _column(self, name: str, *, totals: bool) -> tuple[Any, ...]:
         """The rows' values of a ``_COLUMNS`` entry, in the urgency order (kept per board)."""
         key = (totals, name)
         kept = self._columns.get(key)
         if kept is None:
-            kept = list(map(_COLUMNS[name], self.totals() if totals else self.rows))
+            kept = tuple(map(_COLUMNS[name], self.totals() if totals else self.rows))
             self._columns[key] = kept
         return kept
 
-    def _positions(self, sort: str, *, totals: bool) -> list[int] | None:
+    def _positions(self, sort: str, *, totals: bool) -> array[int] | None:
         """Where each row of ``ordered(sort)`` stands in the urgency order (None: that order)."""
         sort = sort if sort in SORTS else "urgency"
         if sort == "urgency":
@@ -571,7 +562,7 @@ class Board:
         kept = self._perms.get((totals, sort))
         if kept is None:
             index = {id(row): i for i, row in enumerate(self.totals() if totals else self.rows)}
-            kept = [index[id(row)] for row in self.ordered(sort, totals=totals)]
+            kept = array("l", [index[id(row)] for row in self.ordered(sort, totals=totals)])
             self._perms[(totals, sort)] = kept
         return kept
 
