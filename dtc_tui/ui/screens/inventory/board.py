@@ -4,7 +4,8 @@ The board's numbers are computed by ``services.inventory_board.build_board`` in 
 (aggregates in SQL, rules in Python); filters, views and sorts then work on the computed rows in
 memory, so they answer in milliseconds even at 30k rows. A second worker then computes what the
 keys ask for ahead of them (``Board.prepare``: the total rows, each sort's order, each view), and
-``Board.select`` keeps each view's rows and state counts, so the status line only formats them.
+``Board.select`` keeps which rows pass each view and filter with their state counts, so a key only
+picks rows from a kept order and the status line only formats the counts.
 The table is the shared ``WindowTable``.
 """
 
