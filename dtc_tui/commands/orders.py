@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from dtc_tui.commands.common import CliContext, echo_json, json_option, pass_ctx
+from dtc_tui.i18n import _, ngettext
 
 
 def _plain(value: Any) -> Any:
@@ -36,13 +37,16 @@ def orders_list(ctx: CliContext, query: str, limit: int, as_json: bool) -> None:
     if as_json:
         echo_json({"orders": [_plain(order) for order in found]})
         return
+    from dtc_tui.services.common.money import format_money
+
     for o in found:
-        state = o.financial_status + (" cancelled" if o.cancelled else "")
+        state = o.financial_status + (" " + _("cancelled") if o.cancelled else "")
+        lines = ngettext("{count} line", "{count} lines", o.lines).format(count=f"{o.lines:>3}")
         click.echo(
-            f"{one_line(o.name, 12):<12} {o.created_at:%Y-%m-%d %H:%M}  {o.currency} {o.total:>10,.2f}  "
-            f"{state:<20} {o.fulfillment_status:<12} {o.lines:>3} lines  {one_line(o.email or '-', 40)}"
+            f"{one_line(o.name, 12):<12} {o.created_at:%Y-%m-%d %H:%M}  {format_money(o.total, o.currency, 2):>12}  "
+            f"{state:<20} {o.fulfillment_status:<12} {lines}  {one_line(o.email or '-', 40)}"
         )
-    click.echo(f"{len(found)} orders", err=True)
+    click.echo(ngettext("{count} order", "{count} orders", len(found)).format(count=len(found)), err=True)
 
 
 @orders_group.command("show")
@@ -59,35 +63,55 @@ def orders_show(ctx: CliContext, name: str, as_json: bool) -> None:
         order_id = lookup.order_id_by_name(session, name)
         detail = lookup.order_detail(session, order_id) if order_id is not None else None
     if detail is None:
-        click.echo(f"no order {name!r}", err=True)
+        click.echo(_("no order {name!r}").format(name=name), err=True)
         sys.exit(1)
     if as_json:
         echo_json(_plain(detail))
         return
+    from dtc_tui.services.common.money import format_money
+
     s = detail.summary
+
+    def money(amount: float, currency: str = s.currency) -> str:
+        return format_money(amount, currency, 2)
+
     click.echo(
-        f"Order {one_line(s.name)}  placed {s.created_at:%Y-%m-%d %H:%M} UTC  channel {one_line(detail.channel)}"
+        _("Order {name}  placed {placed} UTC  channel {channel}").format(
+            name=one_line(s.name), placed=f"{s.created_at:%Y-%m-%d %H:%M}", channel=one_line(detail.channel)
+        )
     )
-    click.echo(f"Customer {one_line(s.customer_name)} <{one_line(s.email or '-')}>")
+    click.echo(_("Customer {name} <{email}>").format(name=one_line(s.customer_name), email=one_line(s.email or "-")))
     click.echo(
-        f"Total {s.currency} {s.total:,.2f} (subtotal {detail.subtotal:,.2f}, discount {detail.discount:,.2f}, "
-        f"shipping {detail.shipping:,.2f}, taxes {detail.taxes:,.2f}); refunded {s.refunded:,.2f}"
+        _(
+            "Total {total} (subtotal {subtotal}, discount {discount}, shipping {shipping}, taxes {taxes}); "
+            "refunded {refunded}"
+        ).format(
+            total=money(s.total),
+            subtotal=money(detail.subtotal),
+            discount=money(detail.discount),
+            shipping=money(detail.shipping),
+            taxes=money(detail.taxes),
+            refunded=money(s.refunded),
+        )
     )
+    cancelled = " " + _("(cancelled)") if s.cancelled else ""
     click.echo(
-        f"Payment {s.financial_status or '-'}{' (cancelled)' if s.cancelled else ''}; "
-        f"fulfilment {s.fulfillment_status or '-'}"
+        _("Payment {payment}{cancelled}; fulfilment {fulfilment}").format(
+            payment=s.financial_status or "-", cancelled=cancelled, fulfilment=s.fulfillment_status or "-"
+        )
     )
     for line in detail.lines:
         click.echo(
-            f"  {one_line(line.sku_code or '-', 24):<24} {line.quantity:>4} x {line.price:>9,.2f}  "
+            f"  {one_line(line.sku_code or '-', 24):<24} {line.quantity:>4} x {money(line.price):>10}  "
             f"{one_line(line.name, 60)}"
         )
     for shipment in detail.shipments:
-        tracking = " ".join(p for p in (shipment.carrier, shipment.tracking_number) if p) or "no tracking number"
+        tracking = " ".join(p for p in (shipment.carrier, shipment.tracking_number) if p) or _("no tracking number")
         shipped = f"{shipment.shipped_at:%Y-%m-%d}" if shipment.shipped_at else "-"
-        click.echo(f"  shipped {shipped}: {one_line(tracking)}")
+        click.echo("  " + _("shipped {day}: {tracking}").format(day=shipped, tracking=one_line(tracking)))
     for refund in detail.refunds:
-        click.echo(f"  refund {refund.currency} {refund.amount:,.2f} ({refund.source})")
+        amount = money(refund.amount, refund.currency)
+        click.echo("  " + _("refund {amount} ({source})").format(amount=amount, source=refund.source))
 
 
 @orders_group.command("signals")
@@ -106,4 +130,4 @@ def orders_signals(ctx: CliContext, as_json: bool) -> None:
         return
     for signal in found:
         click.echo(f"{signal.kind:<16} {one_line(signal.message, 200)}")
-    click.echo(f"{len(found)} signals", err=True)
+    click.echo(ngettext("{count} signal", "{count} signals", len(found)).format(count=len(found)), err=True)

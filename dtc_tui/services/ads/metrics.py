@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from dtc_tui.i18n import _
+from dtc_tui.services.common import localefmt
+
 
 def ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
@@ -201,12 +204,10 @@ class Period:
 
     @property
     def label(self) -> str:
-        span = (
-            f"{self.start:%b %d} - {self.end:%b %d %Y}"
-            if self.start.year == self.end.year
-            else f"{self.start:%b %d %Y} - {self.end:%b %d %Y}"
-        )
-        return f"Last {self.preset} days ({span})" if self.preset else f"{span} ({self.days} days)"
+        span = localefmt.stock_day_span(self.start, self.end)
+        if self.preset:
+            return _("Last {days} days ({span})").format(days=self.preset, span=span)
+        return _("{span} ({days} days)").format(span=span, days=self.days)
 
     def as_dict(self) -> dict[str, object]:
         return {"start": self.start.isoformat(), "end": self.end.isoformat(), "days": self.days}
@@ -238,7 +239,9 @@ def period_from_text(text: str, now: datetime) -> Period:
     if days is not None:
         return last_days(days, now)
     if period.kind == "duration":
-        raise periods.PeriodError(f"{text.strip()!r}: ad figures are per day; use whole days (7d, 2w) or dates")
+        raise periods.PeriodError(
+            _("{text!r}: ad figures are per day; use whole days (7d, 2w) or dates").format(text=text.strip())
+        )
     return custom(period.first_day, period.last_day)
 
 

@@ -17,6 +17,7 @@ from sqlmodel import Session, col
 
 from dtc_tui import db, errors
 from dtc_tui.errors import UserError
+from dtc_tui.i18n import _
 from dtc_tui.models import AdChannel, AdStatDaily, Campaign, PeakPeriod, Sku, StockLevel, StoreDaily
 from dtc_tui.services.ads.metrics import (
     Period,
@@ -46,7 +47,7 @@ from dtc_tui.services.ads.rules import (
     suggest_moves,
     targets_in_force,
 )
-from dtc_tui.services.common import fx, settings
+from dtc_tui.services.common import fx, localefmt, settings
 from dtc_tui.services.common.money import per_currency
 
 STREAK_LOOKBACK_DAYS = 90  # how far back a losing run is counted (the rule needs only ads.pause_days)
@@ -72,11 +73,11 @@ class StockInfo:
 
     @property
     def text(self) -> str:
-        parts = [f"{self.sku_code}: {self.on_hand:,} on hand"]
+        parts = [_("{sku}: {count} on hand").format(sku=self.sku_code, count=localefmt.number(self.on_hand))]
         if self.state:
-            parts.append(self.state)
+            parts.append(_(self.state))
         if self.stockout_on:
-            parts.append(f"stock-out {self.stockout_on:%b %d}")
+            parts.append(_("stock-out {day}").format(day=localefmt.stock_day_label(self.stockout_on)))
         return ", ".join(parts)
 
     def as_dict(self) -> dict[str, object]:
@@ -144,6 +145,8 @@ class ReportRow:
     # in ``by_currency`` (spend and revenue per currency) and the row's money figures are blank.
     currency: str | None = None
     by_currency: tuple[tuple[str, float, float], ...] = ()
+    # Day rows: the currencies whose amounts were converted to ``currency`` at that day's fx rate.
+    converted_from: tuple[str, ...] = ()
 
     @property
     def mixed(self) -> bool:
@@ -640,11 +643,11 @@ def promoted_stock(session: Session, sku_codes: Iterable[str], now: datetime) ->
 def _weighted_break_even(rows: Iterable[tuple[Totals, CampaignInfo]], fallback: float) -> float | None:
     """Break-even of a group: 1 / its revenue-weighted margin (spend-weighted without revenue)."""
     items = list(rows)
-    revenue = sum(t.revenue for t, _ in items)
+    revenue = sum(t.revenue for t, _info in items)
     if revenue > 0:
         margin = sum(t.revenue * (c.margin or fallback) for t, c in items) / revenue
     else:
-        spend = sum(t.spend for t, _ in items)
+        spend = sum(t.spend for t, _info in items)
         margin = sum(t.spend * (c.margin or fallback) for t, c in items) / spend if spend > 0 else fallback
     return break_even_roas(margin)
 
@@ -710,7 +713,7 @@ def load_report(session: Session, period: Period, now: datetime) -> AdsReport:
                 in_store,
             )
         )
-    total = _group_row("total", ("total",), "All channels", "", campaigns, rules, peak, store, in_store)
+    total = _group_row("total", ("total",), _("All channels"), "", campaigns, rules, peak, store, in_store)
     now_in_store = [in_store[row.campaign_id].current for row in campaigns if row.campaign_id is not None]
     before_in_store = [in_store[row.campaign_id].previous for row in campaigns if row.campaign_id is not None]
     spend_known = all(t is not None for t in now_in_store)
@@ -718,7 +721,7 @@ def load_report(session: Session, period: Period, now: datetime) -> AdsReport:
     store_before = sum_totals([t for t in before_in_store if t is not None])
 
     store_revenue, store_orders, store_refunds, store_days = _store(session, period)
-    prev_store_revenue, _, _, prev_store_days = _store(session, previous_period)
+    prev_store_revenue, _orders, _refunds, prev_store_days = _store(session, previous_period)
     blended = Blended(
         store_revenue,
         store_orders,
@@ -808,16 +811,17 @@ def _campaign_alerts(row: ReportRow, info: CampaignInfo, rules: RuleSettings) ->
 
 def stock_message(stock: StockInfo, promise_days: int | None) -> str:
     """Marketing promotes what the warehouse is about to run out of: say when, and the promise."""
-    text = f"promotes {stock.sku_code} ({stock.state or 'no stock available'})"
+    state = _(stock.state) if stock.state else _("no stock available")
+    text = _("promotes {sku} ({state})").format(sku=stock.sku_code, state=state)
     if stock.stockout_on:
-        text += f": stock-out {stock.stockout_on:%b %d}"
+        text += _(": stock-out {day}").format(day=localefmt.stock_day_label(stock.stockout_on))
     if stock.next_inbound_on:
-        text += f", next arrival {stock.next_inbound_on:%b %d}"
+        text += _(", next arrival {day}").format(day=localefmt.stock_day_label(stock.next_inbound_on))
         if stock.days_without_stock:
-            text += f", {stock.days_without_stock} days without stock"
+            text += _(", {days} days without stock").format(days=stock.days_without_stock)
     if promise_days:
-        text += f", while the ad promises {promise_days}-day delivery"
-    return text + ": pause or switch the product"
+        text += _(", while the ad promises {days}-day delivery").format(days=promise_days)
+    return text + _(": pause or switch the product")
 
 
 def _group_row(
@@ -921,7 +925,9 @@ def load_days(
     break_even = scope.break_even if scope else None
     rows = []
     for day in report.period.each_day():
-        totals, currency, by_currency = _day_in_currency(per_day.get(day, {}), day, scope_currency, report)
+        amounts = per_day.get(day, {})
+        totals, currency, by_currency = _day_in_currency(amounts, day, scope_currency, report)
+        converted_from = tuple(sorted(code for code in amounts if currency is not None and code != currency))
         peak = peak_on(day, peaks) if peaks else None
         key = peak.name if peak else None
         targets = targets_by_peak.get(key)
@@ -947,9 +953,76 @@ def load_days(
                 below_pause=value is not None and value < targets.pause_roas,
                 currency=currency,
                 by_currency=by_currency,
+                converted_from=converted_from,
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class ChartDays:
+    """A scope's days as the charts draw them: every amount in one currency, or a gap.
+
+    A day whose spend is in several currencies (or in another currency than the chart's) is
+    converted at that day's fx rate; without a rate it is a gap (None), never 0."""
+
+    currency: str | None
+    days: tuple[date, ...]
+    spend: tuple[float | None, ...]
+    revenue: tuple[float | None, ...]
+    roas: tuple[float | None, ...]
+    converted: tuple[str, ...] = ()  # currencies converted at fx rates to ``currency``
+    gaps: int = 0  # days left out: several currencies and no fx rate
+
+
+def chart_days(rows: Sequence[ReportRow], report: AdsReport) -> ChartDays:
+    """Day rows (oldest first) in one currency: the rows' one currency, else the store's."""
+    currencies = {
+        row.currency for row in rows if row.currency is not None and (row.current.spend or row.current.revenue)
+    }
+    if any(row.mixed for row in rows) or len(currencies) > 1:
+        currency = report.currency
+    else:
+        currency = next(iter(currencies), None) or next((row.currency for row in rows if row.currency), None)
+        currency = currency or report.currency
+    spend: list[float | None] = []
+    revenue: list[float | None] = []
+    roas: list[float | None] = []
+    converted: set[str] = set()
+    gaps = 0
+    for row in rows:
+        day = row.day or report.period.start
+        if row.mixed:
+            amounts = [(code, s, r) for code, s, r in row.by_currency]
+        elif row.currency != currency and (row.current.spend or row.current.revenue):
+            amounts = [(row.currency or currency, row.current.spend, row.current.revenue)]
+        else:
+            spend.append(row.current.spend)
+            revenue.append(row.current.revenue)
+            roas.append(row.roas)
+            converted.update(row.converted_from)
+            continue
+        spent = fx.convert(((day, code, s) for code, s, _r in amounts), currency, report.rates)
+        earned = fx.convert(((day, code, r) for code, _s, r in amounts), currency, report.rates)
+        if spent.complete and earned.complete:
+            spend.append(spent.total)
+            revenue.append(earned.total)
+            roas.append(earned.total / spent.total if spent.total else None)
+            converted.update(code for code, _s, _r in amounts if code != currency)
+        else:
+            gaps += 1
+            spend.append(None)
+            revenue.append(None)
+            roas.append(None)
+    return ChartDays(
+        currency,
+        tuple(row.day or report.period.start for row in rows),
+        tuple(spend),
+        tuple(revenue),
+        tuple(roas),
+        tuple(sorted(converted)),
+        gaps,
+    )
 
 
 def _day_in_currency(
@@ -1023,9 +1096,9 @@ def parse_target(text: str, what: str) -> float | None:
     try:
         value = float(cleaned)
     except ValueError as exc:
-        raise TargetError(f"{what} must be a number, not {text.strip()!r}") from exc
+        raise TargetError(_("{what} must be a number, not {text!r}").format(what=what, text=text.strip())) from exc
     if not 0 < value < 1_000_000:
-        raise TargetError(f"{what} must be above 0")
+        raise TargetError(_("{what} must be above 0").format(what=what))
     return value
 
 
@@ -1050,9 +1123,9 @@ def set_targets(
     """Save a campaign's own target ROAS and CPA (None = use the default), refusing a stale edit."""
     from dtc_tui.services.common.audit import record
 
-    for value, what in ((target_roas, "target ROAS"), (target_cpa, "target CPA")):
+    for value, what in ((target_roas, _("target ROAS")), (target_cpa, _("target CPA"))):
         if value is not None and value <= 0:
-            raise TargetError(f"{what} must be above 0")
+            raise TargetError(_("{what} must be above 0").format(what=what))
     with db.write_session(engine) as session:
         current = session.execute(
             select(
@@ -1060,14 +1133,16 @@ def set_targets(
             ).where(col(Campaign.id) == campaign_id)
         ).one_or_none()
         if current is None:
-            raise TargetError(f"campaign {campaign_id} no longer exists")
+            raise TargetError(_("campaign {id} no longer exists").format(id=campaign_id))
         name, version, old_roas, old_cpa = current
         stmt = update(Campaign).where(col(Campaign.id) == campaign_id, col(Campaign.version) == expected_version)
         result = session.exec(stmt.values(target_roas=target_roas, target_cpa=target_cpa, version=Campaign.version + 1))
         if result.rowcount != 1:
             raise StaleEdit(
-                f"campaign {name!r} was changed by someone else since you opened it "
-                f"(version {version}, you had {expected_version}); reload and try again"
+                _(
+                    "campaign {name!r} was changed by someone else since you opened it "
+                    "(version {version}, you had {expected}); reload and try again"
+                ).format(name=name, version=version, expected=expected_version)
             )
         record(
             session,

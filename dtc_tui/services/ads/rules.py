@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from dtc_tui.i18n import _
 from dtc_tui.services.ads.metrics import Totals, fmt_money, fmt_ratio
 
 SETTING_KEYS = (
@@ -201,38 +202,42 @@ class Alert:
     def subject(self) -> str:
         if self.campaign:
             return f"{self.channel} / {self.campaign}"
-        return "store"
+        return _("store")
 
 
 def pause_message(streak: int, targets: Targets, period_roas: float | None, capped: bool = False) -> str:
     days = f"{streak}+" if capped else str(streak)
-    line = fmt_ratio(targets.pause_roas) + (f" (relaxed for {targets.peak})" if targets.peak else "")
-    return (
-        f"ROAS below {line} for {days} days in a row "
-        f"(period ROAS {fmt_ratio(period_roas)}): recommend pausing it and fixing the landing page"
-    )
+    relaxed = " " + _("(relaxed for {peak})").format(peak=targets.peak) if targets.peak else ""
+    line = fmt_ratio(targets.pause_roas) + relaxed
+    return _(
+        "ROAS below {line} for {days} days in a row (period ROAS {roas}): "
+        "recommend pausing it and fixing the landing page"
+    ).format(line=line, days=days, roas=fmt_ratio(period_roas))
 
 
 def cpa_message(totals: Totals, targets: Targets, currency: str) -> str:
     """Amounts in the campaign's own currency (its spend, CPA and target are all in it)."""
     tolerance = f"+{targets.cpa_tolerance * 100:.0f}%"
     if totals.cpa is None:
-        return (
-            f"{fmt_money(totals.spend, 2, currency)} spent without a conversion "
-            f"(target CPA {fmt_money(targets.target_cpa, 2, currency)}, alert above {tolerance})"
+        return _("{spend} spent without a conversion (target CPA {target}, alert above {tolerance})").format(
+            spend=fmt_money(totals.spend, 2, currency),
+            target=fmt_money(targets.target_cpa, 2, currency),
+            tolerance=tolerance,
         )
     over = (totals.cpa / (targets.target_cpa or 1)) - 1
-    return (
-        f"CPA {fmt_money(totals.cpa, 2, currency)} is {over * 100:.0f}% over its target "
-        f"{fmt_money(targets.target_cpa, 2, currency)} (alert above {tolerance})"
+    return _("CPA {cpa} is {over}% over its target {target} (alert above {tolerance})").format(
+        cpa=fmt_money(totals.cpa, 2, currency),
+        over=f"{over * 100:.0f}",
+        target=fmt_money(targets.target_cpa, 2, currency),
+        tolerance=tolerance,
     )
 
 
 def spend_share_message(share: float, rules: RuleSettings) -> str:
     low, high = rules.spend_share_band
-    return (
-        f"ad spend is {share * 100:.1f}% of store revenue, above the {rules.store_stage}-store "
-        f"target of {low * 100:.0f}-{high * 100:.0f}%"
+    stage = {"new": _("new"), "steady": _("steady")}.get(rules.store_stage, rules.store_stage)
+    return _("ad spend is {share}% of store revenue, above the {stage}-store target of {band}").format(
+        share=f"{share * 100:.1f}", stage=stage, band=f"{low * 100:.0f}-{high * 100:.0f}%"
     )
 
 
@@ -264,10 +269,12 @@ class BudgetMove:
 
     @property
     def text(self) -> str:
-        return (
-            f"move {fmt_money(self.amount, 0, self.currency)}/day from {self.from_label} "
-            f"(ROAS {fmt_ratio(self.from_roas)}) "
-            f"to {self.to_label} (ROAS {fmt_ratio(self.to_roas)})"
+        return _("move {amount}/day from {source} (ROAS {source_roas}) to {target} (ROAS {target_roas})").format(
+            amount=fmt_money(self.amount, 0, self.currency),
+            source=self.from_label,
+            source_roas=fmt_ratio(self.from_roas),
+            target=self.to_label,
+            target_roas=fmt_ratio(self.to_roas),
         )
 
     def as_dict(self) -> dict[str, object]:

@@ -83,3 +83,42 @@ def day_and_time(value: datetime | None, *, locale: str | None = None) -> str:
     if chosen.startswith("en"):
         return _format_datetime(value, "dd MMM HH:mm", locale=chosen)
     return f"{format_skeleton('MMMd', value, locale=chosen)} {value:%H:%M}"
+
+
+# Short day labels of the stock and ads screens (table cells, chart ticks, period spans): English
+# keeps its compact strftime look (``Nov 05``, ``Thu Nov 05``), Chinese writes ``11月5日``.
+_STOCK_DAY_PATTERNS: dict[str, tuple[str, str]] = {
+    "day": ("MMM dd", "M月d日"),
+    "weekday": ("EEE MMM dd", "M月d日EEE"),
+    "day_year": ("MMM dd yyyy", "yyyy年M月d日"),
+    "weekday_year": ("EEE MMM dd yyyy", "yyyy年M月d日EEE"),
+}
+
+
+def stock_day_label(value: date | None, kind: str = "day", *, locale: str | None = None) -> str:
+    """``Nov 05`` / ``11月5日`` (kind ``day``), ``Thu Nov 05`` / ``11月5日周四`` (``weekday``),
+    with the year: ``day_year``, ``weekday_year``."""
+    if value is None:
+        return DASH
+    where = _locale(locale)
+    english, chinese = _STOCK_DAY_PATTERNS[kind]
+    return _format_date(value, format=chinese if where.startswith("zh") else english, locale=where)
+
+
+def stock_day_span(start: date, end: date, *, year: bool = True, locale: str | None = None) -> str:
+    """``Oct 21 - Nov 19 2026`` / ``2026年10月21日至11月19日``; both years when the range crosses one."""
+    where = _locale(locale)
+    if where.startswith("zh"):
+        if start.year != end.year:
+            first, last = (
+                stock_day_label(start, "day_year", locale=where),
+                stock_day_label(end, "day_year", locale=where),
+            )
+        else:
+            first = (f"{start.year}年" if year else "") + stock_day_label(start, locale=where)
+            last = stock_day_label(end, locale=where)
+        return f"{first}至{last}"
+    if start.year != end.year:
+        return f"{stock_day_label(start, 'day_year', locale=where)} - {stock_day_label(end, 'day_year', locale=where)}"
+    text = f"{stock_day_label(start, locale=where)} - {stock_day_label(end, locale=where)}"
+    return text + (f" {end.year}" if year else "")

@@ -21,6 +21,9 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
+from dtc_tui.i18n import _
+from dtc_tui.services.common import localefmt
+
 # plotext colour names, and the Rich styles of the captions that act as legends
 SPEND_COLOR, SPEND_STYLE = "orange", "dark_orange"
 REVENUE_COLOR, REVENUE_STYLE = "green", "green"
@@ -35,12 +38,14 @@ class ChartSeries:
 
     scope: str
     days: Sequence[date]
-    spend: Sequence[float]
-    revenue: Sequence[float]
+    spend: Sequence[float | None]  # None: a gap (the day's amounts could not be put in ``currency``)
+    revenue: Sequence[float | None]
     roas: Sequence[float | None]
     target: float
     break_even: float | None
     currency: str | None = "USD"  # of spend and revenue; None: several currencies, no fx rate
+    converted: Sequence[str] = ()  # currencies converted to ``currency`` at fx rates (said in the caption)
+    gaps: int = 0  # days shown as a gap: several currencies and no fx rate (said in the caption)
 
 
 def bucketed(series: ChartSeries, max_points: int) -> tuple[ChartSeries, int]:
@@ -48,23 +53,43 @@ def bucketed(series: ChartSeries, max_points: int) -> tuple[ChartSeries, int]:
 
     A braille chart has 2 dots per cell, so 730 days on 35 cells would overdraw ten times;
     averaging keeps the y axis "per day" and ROAS is recomputed from the sums (never an
-    average of ratios). Returns the series and k (1 = untouched).
+    average of ratios). A gap day (None) is left out of its bucket's average; a bucket of gaps
+    only stays a gap. Returns the series and k (1 = untouched).
     """
     count = len(series.days)
     if max_points <= 0 or count <= max_points:
         return series, 1
     size = math.ceil(count / max_points)
-    days, spend, revenue, roas = [], [], [], []
+    days: list[date] = []
+    spend: list[float | None] = []
+    revenue: list[float | None] = []
+    roas: list[float | None] = []
     for start in range(0, count, size):
         chunk = slice(start, min(start + size, count))
-        n = len(series.days[chunk])
-        total_spend, total_revenue = sum(series.spend[chunk]), sum(series.revenue[chunk])
+        known = [(s, r) for s, r in zip(series.spend[chunk], series.revenue[chunk], strict=True) if s is not None]
         days.append(series.days[start])
-        spend.append(total_spend / n)
-        revenue.append(total_revenue / n)
+        if not known:
+            spend.append(None)
+            revenue.append(None)
+            roas.append(None)
+            continue
+        total_spend, total_revenue = sum(s for s, _r in known), sum(r or 0.0 for _s, r in known)
+        spend.append(total_spend / len(known))
+        revenue.append(total_revenue / len(known))
         roas.append(total_revenue / total_spend if total_spend else None)
     return (
-        ChartSeries(series.scope, days, spend, revenue, roas, series.target, series.break_even, series.currency),
+        ChartSeries(
+            series.scope,
+            days,
+            spend,
+            revenue,
+            roas,
+            series.target,
+            series.break_even,
+            series.currency,
+            series.converted,
+            series.gaps,
+        ),
         size,
     )
 
@@ -82,7 +107,7 @@ def tick_positions(count: int, wanted: int) -> list[int]:
 def _x_ticks(plt: Plot, days: Sequence[date], width: int) -> None:
     positions = tick_positions(len(days), max(2, min(5, width // 14)))
     ticks: list[float] = list(positions)
-    plt.xticks(ticks, [f"{days[i]:%b %d}" for i in positions])
+    plt.xticks(ticks, [localefmt.stock_day_label(days[i]) for i in positions])
 
 
 def _money_ticks(plt: Plot, top: float, currency: str | None) -> None:
@@ -108,26 +133,42 @@ def _short_money(value: float, currency: str | None) -> str:
     return f"{mark}{value:.0f}"
 
 
+def runs(values: Sequence[float | None]) -> list[tuple[list[int], list[float]]]:
+    """The stretches of consecutive known values (x, y): a gap (None) breaks the line, never 0."""
+    out: list[tuple[list[int], list[float]]] = []
+    for index, value in enumerate(values):
+        if value is None:
+            continue
+        if out and out[-1][0][-1] == index - 1:
+            out[-1][0].append(index)
+            out[-1][1].append(value)
+        else:
+            out.append(([index], [value]))
+    return out
+
+
 def draw_spend_revenue(plt: Plot, series: ChartSeries, width: int) -> None:
     plt.clear_figure()
-    series, _ = bucketed(series, width * 2)
+    series, _size = bucketed(series, width * 2)
     xs = list(range(len(series.days)))
     if xs:
-        plt.plot(xs, list(series.spend), marker="braille", color=SPEND_COLOR)
-        plt.plot(xs, list(series.revenue), marker="braille", color=REVENUE_COLOR)
+        plt.xlim(0, max(len(xs) - 1, 1))
+        for values, color in ((series.spend, SPEND_COLOR), (series.revenue, REVENUE_COLOR)):
+            for run_x, run_y in runs(values):
+                plt.plot(run_x, run_y, marker="braille", color=color)
         _x_ticks(plt, series.days, width)
-        top = max([*series.spend, *series.revenue, 0.0])
+        top = max([v for v in (*series.spend, *series.revenue) if v is not None] + [0.0])
         plt.ylim(0, top * 1.05 if top > 0 else 1)
         _money_ticks(plt, top, series.currency)
 
 
 def draw_roas(plt: Plot, series: ChartSeries, width: int) -> None:
     plt.clear_figure()
-    series, _ = bucketed(series, width * 2)
+    series, _size = bucketed(series, width * 2)
     points = [(i, value) for i, value in enumerate(series.roas) if value is not None]
     if not series.days:
         return
-    top = max([value for _, value in points] + [series.target, 0.0])
+    top = max([value for _i, value in points] + [series.target, 0.0])
     if _has_break_even(series):
         top = max(top, series.break_even or 0.0)
     plt.xlim(0, max(len(series.days) - 1, 1))
@@ -135,8 +176,8 @@ def draw_roas(plt: Plot, series: ChartSeries, width: int) -> None:
     plt.horizontal_line(series.target, color=TARGET_COLOR)
     if series.break_even is not None and _has_break_even(series):
         plt.horizontal_line(series.break_even, color=BREAK_EVEN_COLOR)
-    if points:
-        plt.plot([i for i, _ in points], [v for _, v in points], marker="braille", color=ROAS_COLOR)
+    for run_x, run_y in runs(list(series.roas)):
+        plt.plot(run_x, run_y, marker="braille", color=ROAS_COLOR)
     _x_ticks(plt, series.days, width)
     plt.yticks([0, series.target, round(top, 1)], ["0", f"{series.target:.1f}", f"{top:.1f}"])
 
@@ -145,22 +186,36 @@ def _has_break_even(series: ChartSeries) -> bool:
     return series.break_even is not None and series.break_even != float("inf")
 
 
+def money_note(series: ChartSeries) -> str:
+    """What the reader must know about the currency of the amounts: converted, or gaps."""
+    parts = []
+    if series.converted and series.currency:
+        parts.append(_("{currency} at fx rates").format(currency=series.currency))
+    if series.gaps:
+        parts.append(_("gaps: mixed currencies, no rate"))
+    return " (" + "; ".join(parts) + ")" if parts else ""
+
+
 def spend_caption(series: ChartSeries, note: str = "") -> Text:
-    text = Text.assemble(("Spend", SPEND_STYLE), " vs ", ("revenue", REVENUE_STYLE), (note, "dim"), ": ")
+    text = Text.assemble((_("Spend"), SPEND_STYLE), " " + _("vs") + " ", (_("revenue"), REVENUE_STYLE))
+    text.append(money_note(series), style="yellow")
+    text.append(note, style="dim")
+    text.append(": ")
     text.append(series.scope)
     return text
 
 
 def roas_caption(series: ChartSeries, note: str = "") -> Text:
-    text = Text.assemble(("ROAS", ROAS_STYLE), (note, "dim"), "  ", (f"target {series.target:.2f}", TARGET_STYLE))
+    target = _("target {roas}").format(roas=f"{series.target:.2f}")
+    text = Text.assemble(("ROAS", ROAS_STYLE), (note, "dim"), "  ", (target, TARGET_STYLE))
     if _has_break_even(series):
-        text.append(f"  break-even {series.break_even:.2f}", style=BREAK_EVEN_STYLE)
+        text.append("  " + _("break-even {roas}").format(roas=f"{series.break_even:.2f}"), style=BREAK_EVEN_STYLE)
     return text
 
 
 def _averaged_note(series: ChartSeries, width: int) -> str:
-    _, size = bucketed(series, width * 2)
-    return f" ({size}-day avg)" if size > 1 else ""
+    _series, size = bucketed(series, width * 2)
+    return " " + _("({days}-day avg)").format(days=size) if size > 1 else ""
 
 
 class SeriesPlot(PlotextPlot):

@@ -14,6 +14,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from dtc_tui.i18n import N_, _
 from dtc_tui.services.ads.metrics import Period, custom
 from dtc_tui.services.ads.report import TargetError, parse_target
 from dtc_tui.services.common import periods
@@ -34,7 +35,7 @@ class TargetsForm(ModalScreen[tuple[float | None, float | None] | None]):
 
     DEFAULT_CSS = FORM_CSS.format(name="TargetsForm")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="ads_form.cancel"),
+        Binding("escape", "cancel", N_("Cancel"), id="ads_form.cancel"),
     ]
 
     def __init__(
@@ -54,21 +55,23 @@ class TargetsForm(ModalScreen[tuple[float | None, float | None] | None]):
     def compose(self) -> ComposeResult:
         roas, cpa = self.initial
         with Vertical():
-            title = Text("Targets: ", style="bold")
+            title = Text(_("Targets: "), style="bold")
             title.append_text(safe(self.campaign, style="bold"))
             yield Label(title)
-            yield Label("Target ROAS (revenue / spend)")
+            yield Label(_("Target ROAS (revenue / spend)"))
             yield Input(
                 value="" if roas is None else f"{roas:g}",
-                placeholder=f"blank = default {self.default_roas:g}",
+                placeholder=_("blank = default {roas}").format(roas=f"{self.default_roas:g}"),
                 id="ads-target-roas",
             )
-            yield Label(f"Target CPA ({self.currency} per conversion)")
+            yield Label(_("Target CPA ({currency} per conversion)").format(currency=self.currency))
             yield Input(
-                value="" if cpa is None else f"{cpa:g}", placeholder="blank = no CPA alert", id="ads-target-cpa"
+                value="" if cpa is None else f"{cpa:g}", placeholder=_("blank = no CPA alert"), id="ads-target-cpa"
             )
             yield Static("", classes="ads-form-error", id="ads-form-error")
-            yield Static("Enter saves, Esc cancels. The change is logged in the audit trail.", classes="ads-form-hint")
+            yield Static(
+                _("Enter saves, Esc cancels. The change is logged in the audit trail."), classes="ads-form-hint"
+            )
 
     def on_mount(self) -> None:
         self.query_one("#ads-target-roas", Input).focus()
@@ -76,8 +79,8 @@ class TargetsForm(ModalScreen[tuple[float | None, float | None] | None]):
     @on(Input.Submitted)
     def _submit(self) -> None:
         try:
-            roas = parse_target(self.query_one("#ads-target-roas", Input).value, "target ROAS")
-            cpa = parse_target(self.query_one("#ads-target-cpa", Input).value, "target CPA")
+            roas = parse_target(self.query_one("#ads-target-roas", Input).value, _("target ROAS"))
+            cpa = parse_target(self.query_one("#ads-target-cpa", Input).value, _("target CPA"))
         except TargetError as exc:
             self.query_one("#ads-form-error", Static).update(safe(str(exc)))
             return
@@ -92,7 +95,7 @@ class PeriodForm(ModalScreen[Period | None]):
 
     DEFAULT_CSS = FORM_CSS.format(name="PeriodForm")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="ads_form.cancel"),
+        Binding("escape", "cancel", N_("Cancel"), id="ads_form.cancel"),
     ]
 
     def __init__(self, current: Period) -> None:
@@ -101,14 +104,14 @@ class PeriodForm(ModalScreen[Period | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text("Custom period", style="bold"))
-            yield Label("From (YYYY-MM-DD, yesterday, 7d ago...)")
+            yield Label(Text(_("Custom period"), style="bold"))
+            yield Label(_("From (YYYY-MM-DD, yesterday, 7d ago...)"))
             yield Input(value=self.current.start.isoformat(), id="ads-period-from")
-            yield Label("To, included (YYYY-MM-DD)")
+            yield Label(_("To, included (YYYY-MM-DD)"))
             yield Input(value=self.current.end.isoformat(), id="ads-period-to")
             yield Static("", classes="ads-form-error", id="ads-form-error")
             yield Static(
-                "Enter applies, Esc cancels. Compared with the period of equal length before it.",
+                _("Enter applies, Esc cancels. Compared with the period of equal length before it."),
                 classes="ads-form-hint",
             )
 
@@ -119,8 +122,8 @@ class PeriodForm(ModalScreen[Period | None]):
     def _submit(self) -> None:
         try:
             now = self.app.clock.now()  # type: ignore[attr-defined]
-            start = _parse_day(self.query_one("#ads-period-from", Input).value, "From", now)
-            end = _parse_day(self.query_one("#ads-period-to", Input).value, "To", now)
+            start = _parse_day(self.query_one("#ads-period-from", Input).value, _("From"), now)
+            end = _parse_day(self.query_one("#ads-period-to", Input).value, _("To"), now)
             period = custom(start, end)
         except ValueError as exc:
             self.query_one("#ads-form-error", Static).update(safe(str(exc)))
@@ -148,7 +151,7 @@ class AdviceScreen(ModalScreen[None]):
         border: round $accent; background: $surface; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,b", "close", "Close", id="ads_advice.close"),
+        Binding("escape,q,b", "close", N_("Close"), id="ads_advice.close"),
     ]
 
     def __init__(self, title: str, alerts: list[tuple[str, str]], moves: list[str]) -> None:
@@ -160,9 +163,9 @@ class AdviceScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(safe(self.title_text, style="bold"))
-            yield Static(Text("Alerts", style="bold underline"))
+            yield Static(Text(_("Alerts"), style="bold underline"))
             if not self.alerts:
-                yield Static(Text("none", style="dim"))
+                yield Static(Text(_("none"), style="dim"))
             for subject, message in self.alerts:
                 line = Text("• ", style="red")
                 line.append_text(safe(subject, style="bold"))
@@ -170,13 +173,15 @@ class AdviceScreen(ModalScreen[None]):
                 line.append_text(safe(message))
                 yield Static(line)
             yield Static(
-                Text("Budget suggestions (never applied: change budgets in the ad platform)", style="bold underline")
+                Text(_("Budget suggestions (never applied: change budgets in the ad platform)"), style="bold underline")
             )
             if not self.moves:
-                yield Static(Text("none: no campaign is below break-even while another is above target", style="dim"))
+                yield Static(
+                    Text(_("none: no campaign is below break-even while another is above target"), style="dim")
+                )
             for move in self.moves:
                 yield Static(Text("• ").append_text(safe(move)))
-            yield Static(Text("Esc closes", style="dim"))
+            yield Static(Text(_("Esc closes"), style="dim"))
 
     def action_close(self) -> None:
         self.dismiss(None)

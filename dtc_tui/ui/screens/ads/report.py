@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from dtc_tui.i18n import N_, _, ngettext
 from dtc_tui.services.ads import report as ads
 from dtc_tui.services.ads.metrics import (
     PRESET_DAYS,
@@ -30,6 +31,7 @@ from dtc_tui.services.ads.metrics import (
     last_days,
 )
 from dtc_tui.services.ads.report import AdsReport, ReportRow
+from dtc_tui.services.common import localefmt
 from dtc_tui.services.common.text import one_line
 from dtc_tui.services.overview.targets import CampaignTarget, Target
 from dtc_tui.ui import states
@@ -51,7 +53,7 @@ SHARE_STYLE = {"above": "bold red", "below": "yellow", "within": "green"}
 ROAS_MARK = {"loss": "breached", "low": "at_risk", "ok": "met", "none": "neutral"}
 CPA_MARK = {"over": "breached", "above": "at_risk", "ok": "neutral", "none": "neutral"}
 SHARE_MARK = {"above": "breached", "below": "at_risk", "within": "met"}
-ALERT_LABEL = {"pause": "PAUSE", "cpa": "CPA", "stock": "STOCK", "spend_share": "SHARE"}
+ALERT_LABEL = {"pause": N_("PAUSE"), "cpa": "CPA", "stock": N_("STOCK"), "spend_share": N_("SHARE")}
 
 
 # --- cells ------------------------------------------------------------------------------------
@@ -79,10 +81,8 @@ def amount_cell(row: ReportRow, which: str) -> Text:
 
 
 def span(start: date, end: date, *, year: bool = True) -> str:
-    """'Oct 21 - Nov 19 2026'; both years when the range crosses one."""
-    if start.year != end.year:
-        return f"{start:%b %d %Y} - {end:%b %d %Y}"
-    return f"{start:%b %d} - {end:%b %d}" + (f" {end:%Y}" if year else "")
+    """'Oct 21 - Nov 19 2026' / '2026年10月21日至11月19日'; both years when the range crosses one."""
+    return localefmt.stock_day_span(start, end, year=year)
 
 
 def _dash_or(value: str, style: str = "") -> Text:
@@ -91,7 +91,7 @@ def _dash_or(value: str, style: str = "") -> Text:
 
 def name_cell(row: ReportRow, _now: datetime) -> Text:
     if row.level == "day" and row.day is not None:
-        return Text(f"{row.day:%a %b %d}", style="yellow" if row.targets.peak else "")
+        return Text(localefmt.stock_day_label(row.day, "weekday"), style="yellow" if row.targets.peak else "")
     return safe(row.label, style="bold" if row.level == "total" else "")
 
 
@@ -122,26 +122,26 @@ def alert_cell(row: ReportRow, _now: datetime) -> Text:
     if not row.alerts:
         return Text("")
     if row.level == "campaign":
-        label = ALERT_LABEL.get(row.alerts[0].kind, row.alerts[0].kind)
+        label = _(ALERT_LABEL.get(row.alerts[0].kind, row.alerts[0].kind))
         return states.mark("breached", label + ("+" if len(row.alerts) > 1 else ""), sep="")
     return states.mark("breached", str(len(row.alerts)))
 
 
 def make_columns(level: str, wide: bool, all_channels: bool, cpc_warning: float) -> list[tuple[Column, str | None]]:
     """(column, sort key) pairs for a level; the sort key is None where a column does not sort."""
-    name_label = {"channels": "Channel", "campaigns": "Campaign", "days": "Day"}[level]
+    name_label = {"channels": _("Channel"), "campaigns": _("Campaign"), "days": _("Day")}[level]
     spec: list[tuple[Column, str | None]] = [
         (Column("name", name_label, 18 if level != "days" else 10, name_cell, flex=1), "name")
     ]
     if wide and level == "campaigns" and all_channels:
-        spec.append((Column("channel", "Chan", 9, lambda r, n: Text(r.channel)), None))
-    spec.append((Column("spend", "Spend", 8, lambda r, n: amount_cell(r, "spend"), align="right"), "spend"))
+        spec.append((Column("channel", _("Chan"), 9, lambda r, n: Text(r.channel)), None))
+    spec.append((Column("spend", _("Spend"), 8, lambda r, n: amount_cell(r, "spend"), align="right"), "spend"))
     if wide and level != "days":
         spec.append(
             (
                 Column(
                     "spend_change",
-                    "±Spend",
+                    _("±Spend"),
                     7,
                     lambda r, n: _dash_or(fmt_signed_percent(r.spend_change)),
                     align="right",
@@ -149,7 +149,7 @@ def make_columns(level: str, wide: bool, all_channels: bool, cpc_warning: float)
                 "spend_change",
             )
         )
-    spec.append((Column("revenue", "Revenue", 8, lambda r, n: amount_cell(r, "revenue"), align="right"), "revenue"))
+    spec.append((Column("revenue", _("Revenue"), 8, lambda r, n: amount_cell(r, "revenue"), align="right"), "revenue"))
     spec.append((Column("roas", "ROAS", 7, roas_cell, align="right"), "roas"))
     if level != "days":
         spec.append((Column("roas_change", "±ROAS", 6, roas_change_cell, align="right", drop=2), "roas_change"))
@@ -157,7 +157,7 @@ def make_columns(level: str, wide: bool, all_channels: bool, cpc_warning: float)
             (
                 Column(
                     "break_even",
-                    "BE",
+                    _("BE"),
                     4,
                     lambda r, n: _dash_or(fmt_ratio(r.break_even, 1), "dim"),
                     align="right",
@@ -169,7 +169,13 @@ def make_columns(level: str, wide: bool, all_channels: bool, cpc_warning: float)
     if wide or level == "days":
         spec.append(
             (
-                Column("conversions", "Conv", 6, lambda r, n: Text(f"{r.current.conversions:,.0f}"), align="right"),
+                Column(
+                    "conversions",
+                    _("Conv"),
+                    6,
+                    lambda r, n: Text(localefmt.number(r.current.conversions)),
+                    align="right",
+                ),
                 "conversions",
             )
         )
@@ -193,11 +199,20 @@ def make_columns(level: str, wide: bool, all_channels: bool, cpc_warning: float)
         cpm = Column("cpm", "CPM", 6, lambda r, n: _dash_or(fmt_money(r.current.cpm, 2, r.currency)), align="right")
         spec.append((cpm, "cpm"))
         spec.append(
-            (Column("clicks", "Clicks", 7, lambda r, n: Text(f"{r.current.clicks:,}"), align="right"), "clicks")
+            (
+                Column("clicks", _("Clicks"), 7, lambda r, n: Text(localefmt.number(r.current.clicks)), align="right"),
+                "clicks",
+            )
         )
         spec.append(
             (
-                Column("impressions", "Impr", 9, lambda r, n: Text(f"{r.current.impressions:,}"), align="right"),
+                Column(
+                    "impressions",
+                    _("Impr"),
+                    9,
+                    lambda r, n: Text(localefmt.number(r.current.impressions)),
+                    align="right",
+                ),
                 "impressions",
             )
         )
@@ -217,21 +232,27 @@ def make_columns(level: str, wide: bool, all_channels: bool, cpc_warning: float)
             "conversion_rate",
         )
     )
-    spec.append((Column("alerts", "Alert", 6, alert_cell), "alerts"))
+    spec.append((Column("alerts", _("Alert"), 6, alert_cell), "alerts"))
     return spec
 
 
-def series_of(rows: list[ReportRow], scope: str, target: float, break_even: float | None) -> ChartSeries:
-    """Chart data from day rows (oldest first)."""
+def series_of(
+    rows: list[ReportRow], scope: str, target: float, break_even: float | None, report: AdsReport
+) -> ChartSeries:
+    """Chart data from day rows (oldest first): in one currency, converted at fx rates where a
+    day's amounts are in another, a gap where no rate exists (never drawn as 0)."""
+    data = ads.chart_days(rows, report)
     return ChartSeries(
         scope,
-        [r.day for r in rows if r.day],
-        [r.current.spend for r in rows],
-        [r.current.revenue for r in rows],
-        [r.roas for r in rows],
+        list(data.days),
+        list(data.spend),
+        list(data.revenue),
+        list(data.roas),
         target,
         break_even,
-        None if any(r.mixed for r in rows) else next((r.currency for r in rows if r.currency), None),
+        data.currency,
+        data.converted,
+        data.gaps,
     )
 
 
@@ -240,31 +261,36 @@ def series_of(rows: list[ReportRow], scope: str, target: float, break_even: floa
 
 class AdsScreen(AreaScreen):
     AREA = "ads"
-    AREA_TITLE = "Ads"
+    AREA_TITLE = N_("Ads")
     RELOAD_ON_FIRST_SHOW = False  # on_mount has just read the report; the start-up resumes would read it twice more
     CSS_PATH = "ads.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("p", "next_period", "Period", id="ads.period"),
-        Binding("P", "custom_period", "Custom period", show=False, id="ads.custom_period"),
-        Binding("escape,backspace", "drill_out", "Back", id="ads.back"),
-        Binding("l,right", "drill_in", "Drill in", show=False, id="ads.drill_in"),
-        Binding("h,left", "drill_out", "Drill out", show=False, id="ads.drill_out"),
-        Binding("o", "next_sort", "Sort", id="ads.sort"),
-        Binding("O", "reverse_sort", "Reverse sort", show=False, id="ads.sort_reverse"),
-        Binding("a", "toggle_alerts", "Alerts only", id="ads.alerts"),
-        Binding("t", "edit_targets", "Targets", id="ads.targets"),
-        Binding("b", "advice", "Moves", id="ads.moves"),
-        Binding("c", "toggle_charts", "Charts", show=False, id="ads.charts"),
-        Binding("r", "refresh", "Refresh", show=False, id="ads.refresh"),
-        Binding("H", "history", "History", show=False, id="ads.history"),
+        Binding("p", "next_period", N_("Period"), id="ads.period"),
+        Binding("P", "custom_period", N_("Custom period"), show=False, id="ads.custom_period"),
+        Binding("escape,backspace", "drill_out", N_("Back"), id="ads.back"),
+        Binding("l,right", "drill_in", N_("Drill in"), show=False, id="ads.drill_in"),
+        Binding("h,left", "drill_out", N_("Drill out"), show=False, id="ads.drill_out"),
+        Binding("o", "next_sort", N_("Sort"), id="ads.sort"),
+        Binding("O", "reverse_sort", N_("Reverse sort"), show=False, id="ads.sort_reverse"),
+        Binding("a", "toggle_alerts", N_("Alerts only"), id="ads.alerts"),
+        Binding("t", "edit_targets", N_("Targets"), id="ads.targets"),
+        Binding("b", "advice", N_("Moves"), id="ads.moves"),
+        Binding("c", "toggle_charts", N_("Charts"), show=False, id="ads.charts"),
+        Binding("r", "refresh", N_("Refresh"), show=False, id="ads.refresh"),
+        Binding("H", "history", N_("History"), show=False, id="ads.history"),
     ]
-    HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [
-        ("Enter, l", "Drill in: channel -> campaigns -> days"),
-        ("j/k, g/G", "Move; the charts follow the row under the cursor"),
-        ("p / P", "Period: 7, 14, 30, 90 days (complete days, today left out) / custom dates"),
-        ("o / O", "Sort by the next column / reverse the order"),
-        ("colours", "ROAS red: below break-even or the pause line; yellow: below target; green: on target"),
+    HELP_ROWS: ClassVar[list[tuple[str, str]]] = [
+        ("Enter, l", N_("Drill in: channel -> campaigns -> days")),
+        ("j/k, g/G", N_("Move; the charts follow the row under the cursor")),
+        ("p / P", N_("Period: 7, 14, 30, 90 days (complete days, today left out) / custom dates")),
+        ("o / O", N_("Sort by the next column / reverse the order")),
+        (N_("colours"), N_("ROAS red: below break-even or the pause line; yellow: below target; green: on target")),
     ]
+
+    @property
+    def HELP_EXTRA(self) -> list[tuple[str, str]]:
+        """The help rows in the language spoken now."""
+        return [(_(key), _(text)) for key, text in self.HELP_ROWS]
 
     def __init__(self) -> None:
         super().__init__()
@@ -287,10 +313,10 @@ class AdsScreen(AreaScreen):
             [],
             clock=self.dtc.clock,
             id="ads-table",
-            empty_text="No rows in this period.",
+            empty_text=_("No rows in this period."),
             row_style=lambda r, n: "bold" if r.level == "total" else "",
         )
-        yield DetailPanel(max_lines=4, hint="b lists the moves", id="ads-detail")
+        yield DetailPanel(max_lines=4, hint=_("b lists the moves"), id="ads-detail")
         yield AdsCharts(id="ads-charts")
 
     @property
@@ -346,7 +372,7 @@ class AdsScreen(AreaScreen):
             if key is not None and key == sort_key:
                 column = replace(column, label=column.label + ("▼" if descending else "▲"))
             columns.append(column)
-        self._sort_keys = [key for _, key in spec]
+        self._sort_keys = [key for _column, key in spec]
         self.table.set_columns(columns)
 
     def _show_rows(self, *, keep_cursor: bool, cursor_key: Any = None) -> None:
@@ -366,10 +392,10 @@ class AdsScreen(AreaScreen):
         """Where the table is: short, because the title bar also holds the area tabs."""
         assert self.report is not None
         if self.level == "channels":
-            return "All channels"
+            return _("All channels")
         channel = self.report.channel_row(self.channel) if self.channel else None
         if self.level == "campaigns":
-            return one_line(channel.label if channel else "All campaigns", 40)
+            return one_line(channel.label if channel else _("All campaigns"), 40)
         campaign = self.report.campaign_row(self.campaign_id or 0)
         name = campaign.label if campaign else str(self.campaign_id)
         return one_line(f"{campaign.channel if campaign else ''} > {name}", 40)
@@ -382,15 +408,24 @@ class AdsScreen(AreaScreen):
         self.set_title_text(self._breadcrumb())
         blended, total, period = report.blended, report.total, report.period
         first = Text()
-        first.append(f" {f'{period.preset} days' if period.preset else 'custom'} ", style="reverse")
+        preset = _("{days} days").format(days=period.preset) if period.preset else _("custom")
+        first.append(f" {preset} ", style="reverse")
         first.append(f" {span(period.start, period.end)}")
-        first.append(f"  vs {span(report.previous_period.start, report.previous_period.end, year=False)}", style="dim")
+        first.append(
+            "  "
+            + _("vs {span}").format(span=span(report.previous_period.start, report.previous_period.end, year=False)),
+            style="dim",
+        )
         count = len(report.alerts)
         first.append("  ")
-        first.append_text(states.mark("breached" if count else "met", f"{count} alert{'s' if count != 1 else ''}"))
+        first.append_text(
+            states.mark(
+                "breached" if count else "met", ngettext("{count} alert", "{count} alerts", count).format(count=count)
+            )
+        )
         if self.only_alerts:
-            first.append(" [alerts only]", style="bold yellow")
-        spend = Text("Spend ")
+            first.append(" " + _("[alerts only]"), style="bold yellow")
+        spend = Text(_("Spend") + " ")
         if total.mixed:
             from dtc_tui.services.common.money import format_totals
 
@@ -398,20 +433,20 @@ class AdsScreen(AreaScreen):
         else:
             spend.append(fmt_money(total.current.spend, 0, total.currency), style="bold")
         spend.append(f" {fmt_signed_percent(total.spend_change)}", style="dim")
-        spend.append("   Attributed ROAS (platform revenue / ad spend) ")
+        spend.append("   " + _("Attributed ROAS (platform revenue / ad spend)") + " ")
         spend.append_text(
             states.flag(
                 ROAS_MARK[total.roas_state], fmt_ratio(total.roas), colour=ROAS_STYLE[total.roas_state], pad=False
             )
         )
         spend.append(f" {fmt_signed(total.roas_change)}", style="dim")
-        blended_text = Text("Blended ROAS (store revenue / ad spend, = MER) ")
-        blended_text.append(fmt_ratio(blended.blended_roas) if blended.has_store_data else "no data", style="bold")
+        blended_text = Text(_("Blended ROAS (store revenue / ad spend, = MER)") + " ")
+        blended_text.append(fmt_ratio(blended.blended_roas) if blended.has_store_data else _("no data"), style="bold")
         blended_text.append(
             f" {fmt_signed(difference(blended.blended_roas, blended.previous_blended_roas))}", style="dim"
         )
         low, high = blended.band
-        share = Text("Ad spend = ")
+        share = Text(_("Ad spend = "))
         share_state = blended.spend_share_state
         share.append_text(
             states.flag(
@@ -421,11 +456,15 @@ class AdsScreen(AreaScreen):
                 pad=False,
             )
         )
-        share.append(f" of store revenue ({blended.stage} store: {low * 100:.0f}-{high * 100:.0f}%)")
+        stage = _("new") if blended.stage == "new" else (_("steady") if blended.stage == "steady" else blended.stage)
+        band = f"{localefmt.number(low * 100)}-{localefmt.number(high * 100)}%"
+        share.append(" " + _("of store revenue ({stage} store: {band})").format(stage=stage, band=band))
         if report.peak is not None:
-            share.append(f"   PEAK to {report.peak.ends_on:%b %d}", style="bold yellow")
+            when = localefmt.stock_day_label(report.peak.ends_on)
+            share.append("   " + _("PEAK to {day}").format(day=when), style="bold yellow")
         elif report.upcoming_peak is not None:
-            share.append(f"   peak from {report.upcoming_peak.starts_on:%b %d}", style="yellow")
+            when = localefmt.stock_day_label(report.upcoming_peak.starts_on)
+            share.append("   " + _("peak from {day}").format(day=when), style="yellow")
         lines = [first, spend, blended_text, share]
         if self.size.width >= WIDE_FROM + 30:  # two per line when there is room
             lines = [Text("   ").join(lines[:2]), Text("   ").join(lines[2:])]
@@ -438,38 +477,50 @@ class AdsScreen(AreaScreen):
         row = self.table.cursor_row
         text = Text()
         if row is None or self.report is None:
-            text.append("Nothing to show: no ad data in this period." if not self.rows else "")
+            text.append(_("Nothing to show: no ad data in this period.") if not self.rows else "")
         elif row.level == "campaign":
             text = self._campaign_detail(row)
         elif row.level == "day":
-            text.append(f"{row.day:%a %b %d %Y}: ROAS {fmt_ratio(row.roas)}")
+            day = localefmt.stock_day_label(row.day, "weekday_year")
+            text.append(_("{day}: ROAS {roas}").format(day=day, roas=fmt_ratio(row.roas)))
             if row.below_pause:
-                text.append_text(states.mark("breached", f"below the pause line {fmt_ratio(row.targets.pause_roas)}"))
-            text.append(f" · target {fmt_ratio(row.targets.target_roas)}")
+                below = _("below the pause line {roas}").format(roas=fmt_ratio(row.targets.pause_roas))
+                text.append_text(states.mark("breached", below))
+            text.append(" · " + _("target {roas}").format(roas=fmt_ratio(row.targets.target_roas)))
             if row.targets.peak:
-                text.append(f" · peak: {one_line(row.targets.peak)} (relaxed)", style="yellow")
+                peak_text = _("peak: {name} (relaxed)").format(name=one_line(row.targets.peak))
+                text.append(" · " + peak_text, style="yellow")
             campaign = self.report.campaign_row(self.campaign_id or 0)
             if campaign is not None and campaign.alerts:
                 text.append("\n")
                 text.append_text(states.mark("breached", safe(campaign.alerts[0].message)))
         else:
             text.append_text(safe(row.label, style="bold"))
+            campaigns = ngettext("{count} campaign", "{count} campaigns", row.campaigns).format(count=row.campaigns)
             text.append(
-                f": {row.campaigns} campaigns · break-even ROAS {fmt_ratio(row.break_even)} "
-                f"(revenue-weighted margin) · target {fmt_ratio(row.targets.target_roas)}"
+                ": "
+                + _("{campaigns} · break-even ROAS {break_even} (revenue-weighted margin) · target {target}").format(
+                    campaigns=campaigns, break_even=fmt_ratio(row.break_even), target=fmt_ratio(row.targets.target_roas)
+                )
             )
             if row.level == "total":
                 share = self.report.blended.attributed_share
-                text.append(f" · platforms claim {fmt_percent(share, 0)} of store revenue")
+                text.append(" · " + _("platforms claim {share} of store revenue").format(share=fmt_percent(share, 0)))
                 peak = self.report.peak or self.report.upcoming_peak
                 if peak is not None:
+                    when = span(peak.starts_on, peak.ends_on, year=False)
                     text.append(
-                        f" · peak {one_line(peak.name)} {peak.starts_on:%b %d} - {peak.ends_on:%b %d}", style="yellow"
+                        " · " + _("peak {name} {span}").format(name=one_line(peak.name), span=when), style="yellow"
                     )
             if row.alerts:
+                count = len(row.alerts)
                 text.append(
-                    f"\n{len(row.alerts)} alert{'s' if len(row.alerts) != 1 else ''}; Enter lists the "
-                    "campaigns, b shows the moves",
+                    "\n"
+                    + ngettext(
+                        "{count} alert; Enter lists the campaigns, b shows the moves",
+                        "{count} alerts; Enter lists the campaigns, b shows the moves",
+                        count,
+                    ).format(count=count),
                     style=states.style("breached", "red"),
                 )
         self.query_one("#ads-detail", DetailPanel).update(text)
@@ -482,27 +533,36 @@ class AdsScreen(AreaScreen):
         if row.alerts:
             text.append_text(states.mark("breached", safe(row.alerts[0].message)))
             if len(row.alerts) > 1:
-                text.append(f" (+{len(row.alerts) - 1} more: b)", style=states.style("breached", "red"))
+                more = _("(+{count} more: b)").format(count=len(row.alerts) - 1)
+                text.append(" " + more, style=states.style("breached", "red"))
             text.append("\n")
-        own = "own" if info.target_roas is not None else "default"
+        own = _("own") if info.target_roas is not None else _("default")
+        source = _("its SKU") if info.margin_source == "sku" else _("setting")
         text.append(
-            f"Target ROAS {fmt_ratio(row.targets.target_roas)} ({own}) · break-even "
-            f"{fmt_ratio(row.break_even)} (margin {fmt_percent(info.margin, 0)} from "
-            f"{'its SKU' if info.margin_source == 'sku' else 'setting'}) · target CPA "
-            f"{fmt_money(info.target_cpa, 0, info.currency)} · budget "
-            f"{fmt_money(info.daily_budget, 0, info.currency)}/day"
+            _(
+                "Target ROAS {roas} ({own}) · break-even {break_even} (margin {margin} from {source}) · "
+                "target CPA {cpa} · budget {budget}/day"
+            ).format(
+                roas=fmt_ratio(row.targets.target_roas),
+                own=own,
+                break_even=fmt_ratio(row.break_even),
+                margin=fmt_percent(info.margin, 0),
+                source=source,
+                cpa=fmt_money(info.target_cpa, 0, info.currency),
+                budget=fmt_money(info.daily_budget, 0, info.currency),
+            )
         )
         if info.status != "active":
             text.append(f" · {one_line(info.status)}", style="dim")
         if row.stock is not None:
-            text.append(" · promotes ")
+            text.append(" · " + _("promotes") + " ")
             text.append_text(
                 states.mark("breached", safe(row.stock.text))
                 if row.stock.at_risk
                 else safe(row.stock.text, style="bold")
             )
         if info.promise_days:
-            text.append(f", {info.promise_days}-day delivery promised")
+            text.append(", " + _("{days}-day delivery promised").format(days=info.promise_days))
         return text
 
     # --- charts -------------------------------------------------------------------------------
@@ -535,7 +595,7 @@ class AdsScreen(AreaScreen):
             else:
                 days = self.dtc.facades.ads.days(self.report, **scope)
             target = row.targets.target_roas if row else self.report.rules.target_roas
-            series = series_of(days, row.label if row else "", target, row.break_even if row else None)
+            series = series_of(days, row.label if row else "", target, row.break_even if row else None, self.report)
             self._chart_cache[key] = series
         charts.show(series)
 
@@ -578,7 +638,7 @@ class AdsScreen(AreaScreen):
             self.level, self.channel, self.only_alerts = "campaigns", row.channel, False  # no old "alerts only"
             self._show_rows(keep_cursor=False, cursor_key=("campaign", row.campaign_id))
             self._drill_into(row)
-            self.dtc.notify_safe(f"showing: the days of campaign {row.label}")
+            self.dtc.notify_safe(_("showing: the days of campaign {name}").format(name=row.label))
 
     def action_history(self) -> None:
         """The audit log filtered on the campaign shown (days) or under the cursor (campaigns)."""
@@ -587,7 +647,7 @@ class AdsScreen(AreaScreen):
         row = self.table.cursor_row
         campaign_id = self.campaign_id if self.level == "days" else getattr(row, "campaign_id", None)
         if campaign_id is None:
-            self.dtc.notify("History is kept per campaign: move to a campaign first.", severity="warning")
+            self.dtc.notify(_("History is kept per campaign: move to a campaign first."), severity="warning")
             return
         open_history(self.app, "campaign", campaign_id)
 
@@ -626,7 +686,7 @@ class AdsScreen(AreaScreen):
 
     def action_next_sort(self) -> None:
         keys = [key for key in self._sort_keys if key is not None]
-        current, _ = self.sorts[self.level]
+        current, _descending = self.sorts[self.level]
         following = keys[(keys.index(current) + 1) % len(keys)] if current in keys else keys[0]
         self.sorts[self.level] = (following, following != "name")
         self._show_rows(keep_cursor=True)
@@ -653,7 +713,9 @@ class AdsScreen(AreaScreen):
             return
         alerts = [(alert.subject, alert.message) for alert in self.report.alerts]
         moves = [move.text for move in self.report.moves]
-        self.app.push_screen(AdviceScreen(f"Alerts and budget moves: {self.report.period.label}", alerts, moves))
+        self.app.push_screen(
+            AdviceScreen(_("Alerts and budget moves: {period}").format(period=self.report.period.label), alerts, moves)
+        )
 
     def _target_row(self) -> ReportRow | None:
         if self.report is None:
@@ -667,8 +729,8 @@ class AdsScreen(AreaScreen):
         row = self._target_row()
         if row is None or row.campaign is None or self.report is None:
             self.dtc.notify_safe(
-                "Move to a campaign first (Enter on a channel lists its campaigns).",
-                title="Targets",
+                _("Move to a campaign first (Enter on a channel lists its campaigns)."),
+                title=_("Targets"),
                 severity="warning",
             )
             return
@@ -696,13 +758,16 @@ class AdsScreen(AreaScreen):
                     campaign_id, expected_version=version, target_roas=target_roas, target_cpa=target_cpa
                 )
             except ads.TargetError as exc:
-                self.dtc.notify_safe(str(exc), title="Targets not saved", severity="error")
+                self.dtc.notify_safe(str(exc), title=_("Targets not saved"), severity="error")
                 self.reload_data()
                 return
             self.dtc.mark_seen()
-            roas_text = "default" if target_roas is None else fmt_ratio(target_roas)
-            cpa_text = "none" if target_cpa is None else fmt_money(target_cpa, 2, currency)
-            self.dtc.notify_safe(f"Targets saved for {name}: ROAS {roas_text}, CPA {cpa_text}", title="Targets")
+            roas_text = _("default") if target_roas is None else fmt_ratio(target_roas)
+            cpa_text = _("none") if target_cpa is None else fmt_money(target_cpa, 2, currency)
+            saved = _("Targets saved for {name}: ROAS {roas}, CPA {cpa}").format(
+                name=name, roas=roas_text, cpa=cpa_text
+            )
+            self.dtc.notify_safe(saved, title=_("Targets"))
             self.reload_data()
 
         return save

@@ -25,6 +25,8 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
 from dtc_tui import startup
+from dtc_tui.i18n import N_, _, ngettext
+from dtc_tui.services.common import localefmt
 from dtc_tui.services.inventory import purchasing
 from dtc_tui.services.inventory import stock_state as inventory
 from dtc_tui.services.inventory.board import BOARD_FILTER, SORTS, Board, BoardFilter, BoardRow, Selection
@@ -34,34 +36,34 @@ from dtc_tui.ui import states
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import AreaScreen
 from dtc_tui.ui.screens.inventory.forms import ReceiveForm, SkuParamsForm
-from dtc_tui.ui.screens.inventory.purchase_orders import PoListScreen
+from dtc_tui.ui.screens.inventory.purchase_orders import PoListScreen, shown_columns, status_word
 from dtc_tui.ui.screens.inventory.sku_detail import HealthScreen, SkuDetailScreen, days_text, state_text
 from dtc_tui.ui.widgets.window_table import Column, ListSource, WindowTable
 
 VIEWS: dict[str, tuple[str, BoardFilter]] = {
-    "all": ("All", BoardFilter()),
-    "order": ("To order", BoardFilter.parse("state:out,reorder")),
-    "urgent": ("Urgent", BoardFilter.parse("state:urgent")),
-    "excess": ("Overstock & dead", BoardFilter.parse("state:overstock,dead")),
-    "transfer": ("Transfers", BoardFilter.parse("flag:transfer")),
+    "all": (N_("All"), BoardFilter()),
+    "order": (N_("To order"), BoardFilter.parse("state:out,reorder")),
+    "urgent": (N_("Urgent"), BoardFilter.parse("state:urgent")),
+    "excess": (N_("Overstock & dead"), BoardFilter.parse("state:overstock,dead")),
+    "transfer": (N_("Transfers"), BoardFilter.parse("flag:transfer")),
 }
 
 
 def _int(value: float) -> Text:
-    return Text(f"{value:,.0f}")
+    return Text(localefmt.number(value))
 
 
 def _out_in(row: BoardRow, now: datetime) -> Text:
     days = row.plan.days_to_stockout
     if days is None:
         return Text("-", style="dim")
-    text = f"{days}d" if days < 1000 else ">999d"
+    text = _("{days}d").format(days=days) if days < 1000 else ">" + _("{days}d").format(days=999)
     # Sooner than a new order could arrive: "!" (the state column says what to do about it).
     return states.mark("breached", text) if days < row.lead_time else Text(text)
 
 
 def _action(row: BoardRow, now: datetime) -> Text:
-    text = safe(row.action)
+    text = safe(_(row.action))
     if row.transfer_in:
         text.stylize("cyan")
     elif row.purchase_qty:
@@ -78,28 +80,28 @@ def _velocity(row: BoardRow, now: datetime) -> Text:
 # 80 columns show state, SKU, name (17 cells, before any minor column), warehouse, available,
 # velocity, days to stock-out and action; ROP from 87 columns.
 BOARD_COLUMNS = [
-    Column("state", "State", 6, lambda r, n: state_text(r.state, short=True)),
-    Column("code", "SKU", 11, lambda r, n: safe(r.code)),
-    Column("name", "Name", 17, lambda r, n: safe(r.name), flex=2),
-    Column("abc", "Cl", 2, lambda r, n: Text(r.abc, style="bold" if r.abc == "A" else ""), drop=2),
-    Column("supplier", "Supplier", 12, lambda r, n: safe(r.supplier), flex=1, drop=7),
-    Column("warehouse", "WH", 4, lambda r, n: safe(r.warehouse)),
-    Column("available", "Avail", 6, lambda r, n: _int(r.available), align="right"),
+    Column("state", N_("State"), 6, lambda r, n: state_text(r.state, short=True)),
+    Column("code", N_("SKU"), 11, lambda r, n: safe(r.code)),
+    Column("name", N_("Name"), 17, lambda r, n: safe(r.name), flex=2),
+    Column("abc", N_("Cl"), 2, lambda r, n: Text(r.abc, style="bold" if r.abc == "A" else ""), drop=2),
+    Column("supplier", N_("Supplier"), 12, lambda r, n: safe(r.supplier), flex=1, drop=7),
+    Column("warehouse", N_("WH"), 4, lambda r, n: safe(r.warehouse)),
+    Column("available", N_("Avail"), 6, lambda r, n: _int(r.available), align="right"),
     Column(
         "inbound",
-        "Inbound",
+        N_("Inbound"),
         7,
         lambda r, n: _int(r.plan.inbound) if r.plan.inbound else Text("-", style="dim"),
         align="right",
         drop=3,
     ),
-    Column("velocity", "/day", 5, _velocity, align="right"),
-    Column("cover", "Cover", 6, lambda r, n: days_text(r.plan.cover_days), align="right", drop=4),
-    Column("out_in", "Out in", 6, _out_in, align="right"),
-    Column("lead", "Lead", 4, lambda r, n: Text(f"{r.lead_time}d"), align="right", drop=5),
+    Column("velocity", N_("/day"), 5, _velocity, align="right"),
+    Column("cover", N_("Cover"), 6, lambda r, n: days_text(r.plan.cover_days), align="right", drop=4),
+    Column("out_in", N_("Out in"), 6, _out_in, align="right"),
+    Column("lead", N_("Lead"), 4, lambda r, n: Text(_("{days}d").format(days=r.lead_time)), align="right", drop=5),
     Column(
         "reorder_by",
-        "Order by",
+        N_("Order by"),
         10,
         lambda r, n: Text(
             str(r.plan.reorder_by or "-"), style="red" if r.plan.reorder_by and r.plan.reorder_by <= n.date() else ""
@@ -107,8 +109,8 @@ BOARD_COLUMNS = [
         drop=6,
     ),
     # The reorder point goes last of all (drop 1), so that at 80 columns the name gets 17 cells.
-    Column("rop", "ROP", 6, lambda r, n: _int(r.plan.reorder_point), align="right", drop=1),
-    Column("action", "Action", 16, _action, flex=1),
+    Column("rop", N_("ROP"), 6, lambda r, n: _int(r.plan.reorder_point), align="right", drop=1),
+    Column("action", N_("Action"), 16, _action, flex=1),
 ]
 
 
@@ -145,30 +147,35 @@ async def _in_daemon_thread(work: Callable[[], _T], name: str) -> _T:
 
 class InventoryScreen(AreaScreen):
     AREA = "inventory"
-    AREA_TITLE = "Inventory"
+    AREA_TITLE = N_("Inventory")
     RELOAD_ON_FIRST_SHOW = False  # on_mount starts the worker; the start-up resumes would start two more
     CSS_PATH = "inventory.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter", id="inventory.filter"),
-        Binding("v", "next_view", "View", id="inventory.view"),
-        Binding("o", "next_sort", "Sort", show=False, id="inventory.sort"),
-        Binding("w", "toggle_totals", "By WH/total", show=False, id="inventory.totals"),
-        Binding("b", "buy", "Draft PO", id="inventory.buy"),
-        Binding("t", "transfer", "Transfer", id="inventory.transfer"),
-        Binding("p", "purchase_orders", "POs", id="inventory.pos"),
-        Binding("R", "receive", "Receive", show=False, id="inventory.receive"),
-        Binding("e", "edit", "Edit SKU", id="inventory.edit"),
-        Binding("h", "health", "Health", show=False, id="inventory.health"),
-        Binding("r", "refresh", "Refresh", show=False, id="inventory.refresh"),
-        Binding("u", "unmark", "Unmark all", show=False, id="inventory.unmark"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="inventory.clear"),
+        Binding("slash", "filter", N_("Filter"), id="inventory.filter"),
+        Binding("v", "next_view", N_("View"), id="inventory.view"),
+        Binding("o", "next_sort", N_("Sort"), show=False, id="inventory.sort"),
+        Binding("w", "toggle_totals", N_("By WH/total"), show=False, id="inventory.totals"),
+        Binding("b", "buy", N_("Draft PO"), id="inventory.buy"),
+        Binding("t", "transfer", N_("Transfer"), id="inventory.transfer"),
+        Binding("p", "purchase_orders", N_("POs"), id="inventory.pos"),
+        Binding("R", "receive", N_("Receive"), show=False, id="inventory.receive"),
+        Binding("e", "edit", N_("Edit SKU"), id="inventory.edit"),
+        Binding("h", "health", N_("Health"), show=False, id="inventory.health"),
+        Binding("r", "refresh", N_("Refresh"), show=False, id="inventory.refresh"),
+        Binding("u", "unmark", N_("Unmark all"), show=False, id="inventory.unmark"),
+        Binding("escape", "clear_filter", N_("Clear filter"), show=False, id="inventory.clear"),
     ]
-    HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [
-        ("j/k, g/G, PgUp/PgDn", "Move on the board"),
-        ("space, V", "Mark the row / the page (b and t act on marked rows, else on the cursor row)"),
-        ("Enter", "Detail: 180 days of sales, stock per warehouse, open POs, the numbers"),
+    HELP_ROWS: ClassVar[list[tuple[str, str]]] = [
+        ("j/k, g/G, PgUp/PgDn", N_("Move on the board")),
+        ("space, V", N_("Mark the row / the page (b and t act on marked rows, else on the cursor row)")),
+        ("Enter", N_("Detail: 180 days of sales, stock per warehouse, open POs, the numbers")),
         *[(f"/ {syntax}", meaning) for syntax, meaning in BOARD_FILTER.help_lines()],
     ]
+
+    @property
+    def HELP_EXTRA(self) -> list[tuple[str, str]]:
+        """The help rows in the language spoken now."""
+        return [(key, _(text)) for key, text in self.HELP_ROWS]
 
     def __init__(self) -> None:
         super().__init__()
@@ -183,15 +190,15 @@ class InventoryScreen(AreaScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Input(
-            placeholder="filter: wh:US-W sup:ningbo class:A state:reorder flag:aged  or text",
+            placeholder=_("filter: wh:US-W sup:ningbo class:A state:reorder flag:aged  or text"),
             id="board-filter",
             classes="filter-input",
         )
         yield WindowTable(
-            BOARD_COLUMNS,
+            shown_columns(BOARD_COLUMNS),
             clock=self.dtc.clock,
             id="board",
-            empty_text="Computing the board...",
+            empty_text=_("Computing the board..."),
             row_style=_row_style,
             markable=True,  # b drafts POs from the marked rows, t moves them
         )
@@ -222,7 +229,7 @@ class InventoryScreen(AreaScreen):
 
     def _board_ready(self, board: Board) -> None:
         self.board = board
-        self.table.empty_text = "Nothing matches."
+        self.table.empty_text = _("Nothing matches.")
         self.apply_view(keep_cursor=True)
         self._focus_pending()
         self.prepare_board(board)
@@ -255,7 +262,9 @@ class InventoryScreen(AreaScreen):
         self._pending_sku = None
         if index is not None:
             self.table.cursor = index
-            self.dtc.notify_safe(f"showing: {self.rows[index].code} on all warehouses (view, filter reset)")
+            self.dtc.notify_safe(
+                _("showing: {sku} on all warehouses (view, filter reset)").format(sku=self.rows[index].code)
+            )
 
     def apply_view(self, *, keep_cursor: bool = False) -> None:
         if self.board is None:
@@ -266,15 +275,15 @@ class InventoryScreen(AreaScreen):
         self.rows = rows = self.selection.rows
         self.table.set_source(ListSource(rows, key=lambda r: r.key), keep_cursor=keep_cursor)
         self.update_status()
-        detail = "all warehouses" if self.totals else "by warehouse"
-        self.set_title_text(f"reorder board, {detail}")
+        detail = _("all warehouses") if self.totals else _("by warehouse")
+        self.set_title_text(_("reorder board, {detail}").format(detail=detail))
 
     def update_status(self) -> None:
         text = Text()
-        text.append(f" {VIEWS[self.view][0]} ", style="reverse")
-        text.append(f" sort: {SORTS[self.sort]} ")
+        text.append(f" {_(VIEWS[self.view][0])} ", style="reverse")
+        text.append(" " + _("sort: {sort}").format(sort=_(SORTS[self.sort])) + " ")
         if not self.filter.empty:
-            text.append(" filter: ")
+            text.append(" " + _("filter: "))
             text.append_text(safe(self.filter.describe()))
             text.append(" ")
         # Counted once per view, filter and per-warehouse/total (Board.select), not per cursor move.
@@ -334,7 +343,7 @@ class InventoryScreen(AreaScreen):
 
     @on(Input.Submitted, "#board-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        with self.dtc.user_errors(title="Filter"):
+        with self.dtc.user_errors(title=_("Filter")):
             self.filter = BoardFilter.parse(event.value)
             event.input.remove_class("-visible")
             self.apply_view()
@@ -361,7 +370,7 @@ class InventoryScreen(AreaScreen):
     def _after_write(self, message: str) -> None:
         self.dtc.mark_seen()
         self.table.clear_marks()
-        self.dtc.notify_safe(message, title="Inventory")
+        self.dtc.notify_safe(message, title=_("Inventory"))
         self.reload_data()
 
     def action_buy(self) -> None:
@@ -369,17 +378,19 @@ class InventoryScreen(AreaScreen):
         lines = [purchasing.DraftLine(r.sku_id, r.warehouse_id, r.purchase_qty) for r in rows if r.purchase_qty > 0]
         if not lines:
             self.dtc.notify_safe(
-                "Nothing to buy: no selected row has a suggested purchase.", title="Inventory", severity="warning"
+                _("Nothing to buy: no selected row has a suggested purchase."), title=_("Inventory"), severity="warning"
             )
             return
         try:
             numbers = self.dtc.facades.inventory.draft_pos(lines)
         except purchasing.PurchasingError as exc:
-            self.dtc.notify_safe(str(exc), title="Inventory", severity="warning")
+            self.dtc.notify_safe(str(exc), title=_("Inventory"), severity="warning")
             return
         units = sum(line.qty for line in lines)
         self._after_write(
-            f"Drafted {units:,} units on {', '.join(dict.fromkeys(numbers))}. Press p to review and send."
+            _("Drafted {units} units on {pos}. Press p to review and send.").format(
+                units=localefmt.number(units), pos=", ".join(dict.fromkeys(numbers))
+            )
         )
 
     def action_transfer(self) -> None:
@@ -392,17 +403,22 @@ class InventoryScreen(AreaScreen):
             if (m.sku_id, m.to_warehouse_id) in selected or (m.sku_id, m.from_warehouse_id) in selected
         ]
         if not moves:
-            self.dtc.notify_safe("No transfer suggested for the selected rows.", title="Inventory", severity="warning")
+            self.dtc.notify_safe(
+                _("No transfer suggested for the selected rows."), title=_("Inventory"), severity="warning"
+            )
             return
         lines = [purchasing.TransferLine(m.sku_id, m.from_warehouse_id, m.to_warehouse_id, m.qty) for m in moves]
         try:
             ids = self.dtc.facades.inventory.draft_transfers(lines)
         except purchasing.PurchasingError as exc:
-            self.dtc.notify_safe(str(exc), title="Inventory", severity="warning")
+            self.dtc.notify_safe(str(exc), title=_("Inventory"), severity="warning")
             return
         self._after_write(
-            f"Drafted {len(ids)} transfer(s): {', '.join(f'TR-{i}' for i in ids)}. "
-            "Dispatch them from the PO list (p, then v)."
+            ngettext(
+                "Drafted {count} transfer: {refs}. Dispatch it from the PO list (p, then v).",
+                "Drafted {count} transfers: {refs}. Dispatch them from the PO list (p, then v).",
+                len(ids),
+            ).format(count=len(ids), refs=", ".join(f"TR-{i}" for i in ids))
         )
 
     def action_purchase_orders(self) -> None:
@@ -414,7 +430,9 @@ class InventoryScreen(AreaScreen):
             return
         refs = sorted((a for a in row.inp.arrivals if a.ref.startswith("PO-")), key=lambda a: a.day)
         if not refs:
-            self.dtc.notify_safe(f"{row.code} has no open PO to receive.", title="Inventory", severity="warning")
+            self.dtc.notify_safe(
+                _("{sku} has no open PO to receive.").format(sku=row.code), title=_("Inventory"), severity="warning"
+            )
             return
         number = refs[0].ref
         detail = self.dtc.facades.inventory.po_detail(number)
@@ -427,9 +445,14 @@ class InventoryScreen(AreaScreen):
                     number, quantities, expected_version=detail.summary.version
                 )
             except purchasing.PurchasingError as exc:
-                self.dtc.notify_safe(str(exc), title="Inventory", severity="warning")
+                self.dtc.notify_safe(str(exc), title=_("Inventory"), severity="warning")
                 return
-            self._after_write(f"{receipt.number}: received {sum(receipt.received.values()):,} units ({receipt.status})")
+            units = localefmt.number(sum(receipt.received.values()))
+            self._after_write(
+                _("{po}: received {units} units ({status})").format(
+                    po=receipt.number, units=units, status=status_word(receipt.status)
+                )
+            )
 
         self.app.push_screen(ReceiveForm(number, detail.lines), received)
 
@@ -447,11 +470,13 @@ class InventoryScreen(AreaScreen):
             try:
                 self.dtc.facades.inventory.update_sku_parameters(sku_id, changes, expected_version=params.version)
             except inventory.InventoryError as exc:
-                self.dtc.notify_safe(str(exc), title="Inventory", severity="warning")
+                self.dtc.notify_safe(str(exc), title=_("Inventory"), severity="warning")
                 return
             self._after_write(
                 f"{code}: "
-                + ", ".join(f"{k.replace('_', ' ')} {v if v is not None else 'supplier'}" for k, v in changes.items())
+                + ", ".join(
+                    f"{_(k.replace('_', ' '))} {v if v is not None else _('supplier')}" for k, v in changes.items()
+                )
             )
 
         self.app.push_screen(SkuParamsForm(code, params), saved)

@@ -14,6 +14,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from dtc_tui.i18n import N_, _
+from dtc_tui.services.common import localefmt
 from dtc_tui.services.inventory.purchasing import PoLine
 from dtc_tui.services.inventory.stock_state import InventoryError, SkuParameters, validate_changes
 from dtc_tui.ui.safe import safe
@@ -36,7 +38,7 @@ class PromptForm(ModalScreen[Any]):
     """One value: ``parse`` turns the text into the result or raises ValueError with a message."""
 
     DEFAULT_CSS = FORM_CSS.format(name="PromptForm")
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="inventory_form.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"), id="inventory_form.cancel")]
 
     def __init__(
         self,
@@ -45,7 +47,7 @@ class PromptForm(ModalScreen[Any]):
         value: str,
         parse: Callable[[str], Any],
         *,
-        hint: str = "Enter saves, Esc cancels.",
+        hint: str = N_("Enter saves, Esc cancels."),
     ) -> None:
         super().__init__()
         self.title_text = title if isinstance(title, Text) else Text(title, style="bold")
@@ -57,7 +59,7 @@ class PromptForm(ModalScreen[Any]):
             yield Label(self.label)
             yield Input(value=self.value, id="inv-prompt")
             yield Static("", classes="inv-form-error", id="inv-form-error")
-            yield Static(self.hint, classes="inv-form-hint")
+            yield Static(_(self.hint), classes="inv-form-hint")
 
     def on_mount(self) -> None:
         self.query_one("#inv-prompt", Input).focus()
@@ -78,8 +80,8 @@ class PromptForm(ModalScreen[Any]):
 class ConfirmForm(ModalScreen[bool]):
     DEFAULT_CSS = FORM_CSS.format(name="ConfirmForm")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y,enter", "answer(True)", "Yes", id="inventory_form.yes"),
-        Binding("n,escape", "answer(False)", "No", id="inventory_form.no"),
+        Binding("y,enter", "answer(True)", N_("Yes"), id="inventory_form.yes"),
+        Binding("n,escape", "answer(False)", N_("No"), id="inventory_form.no"),
     ]
 
     def __init__(self, question: Text | str) -> None:
@@ -89,20 +91,20 @@ class ConfirmForm(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.question)
-            yield Static("y / Enter: yes    n / Esc: no", classes="inv-form-hint")
+            yield Static(_("y / Enter: yes    n / Esc: no"), classes="inv-form-hint")
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
 
 
 PARAM_FIELDS = [
-    ("lead_time_days", "Lead time (days)", "supplier_lead_time_days"),
-    ("moq", "Minimum order quantity", "supplier_moq"),
-    ("case_pack", "Case pack", "supplier_case_pack"),
-    ("buffer_days", "Buffer days", None),
-    ("review_cycle_days", "Review cycle (days)", None),
-    ("safety_method", "Safety stock: rule or stat", None),
-    ("abc_override", "Class override (A-D)", None),
+    ("lead_time_days", N_("Lead time (days)"), "supplier_lead_time_days"),
+    ("moq", N_("Minimum order quantity"), "supplier_moq"),
+    ("case_pack", N_("Case pack"), "supplier_case_pack"),
+    ("buffer_days", N_("Buffer days"), None),
+    ("review_cycle_days", N_("Review cycle (days)"), None),
+    ("safety_method", N_("Safety stock: rule or stat"), None),
+    ("abc_override", N_("Class override (A-D)"), None),
 ]
 
 
@@ -110,7 +112,7 @@ class SkuParamsForm(ModalScreen[dict[str, object] | None]):
     """Lead time, MOQ, case pack (blank: the supplier's), buffer days and review cycle of one SKU."""
 
     DEFAULT_CSS = FORM_CSS.format(name="SkuParamsForm")
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="inventory_form.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"), id="inventory_form.cancel")]
 
     def __init__(self, code: str, params: SkuParameters) -> None:
         super().__init__()
@@ -118,23 +120,29 @@ class SkuParamsForm(ModalScreen[dict[str, object] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            title = Text("Reorder parameters: ", style="bold")
+            title = Text(_("Reorder parameters: "), style="bold")
             title.append_text(safe(self.code, style="bold"))
             yield Label(title)
             with VerticalScroll():
                 for key, label, supplier_key in PARAM_FIELDS:
                     value = getattr(self.params, key)
-                    placeholder = "blank: computed" if key == "abc_override" else ""
+                    placeholder = _("blank: computed") if key == "abc_override" else ""
                     if supplier_key is not None:
                         supplier_value = getattr(self.params, supplier_key)
-                        placeholder = f"{supplier_value} (supplier)" if supplier_value is not None else "blank"
+                        placeholder = (
+                            _("{value} (supplier)").format(value=supplier_value)
+                            if supplier_value is not None
+                            else _("blank")
+                        )
                     with Horizontal(classes="inv-form-row"):
-                        yield Label(label)
+                        yield Label(_(label))
                         yield Input(value="" if value is None else str(value), placeholder=placeholder, id=f"inv-{key}")
             yield Static("", classes="inv-form-error", id="inv-form-error")
             yield Static(
-                "Blank lead time, MOQ or case pack = the supplier's; blank class = by revenue. "
-                "Enter saves, Esc cancels.",
+                _(
+                    "Blank lead time, MOQ or case pack = the supplier's; blank class = by revenue. "
+                    "Enter saves, Esc cancels."
+                ),
                 classes="inv-form-hint",
             )
 
@@ -164,7 +172,7 @@ class ReceiveForm(ModalScreen[dict[str, int] | None]):
     """How many units of each open line arrived (prefilled with the open quantity: Enter = all)."""
 
     DEFAULT_CSS = FORM_CSS.format(name="ReceiveForm")
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="inventory_form.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"), id="inventory_form.cancel")]
 
     def __init__(self, number: str, lines: Sequence[PoLine]) -> None:
         super().__init__()
@@ -173,17 +181,19 @@ class ReceiveForm(ModalScreen[dict[str, int] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(f"Receive {self.number}", style="bold"))
+            yield Label(Text(_("Receive {number}").format(number=self.number), style="bold"))
             with VerticalScroll():
                 for index, line in enumerate(self.lines):
                     with Horizontal(classes="inv-form-row"):
                         label = safe(line.code)
-                        label.append(f"  open {line.open_qty:,}", style="dim")
+                        label.append(
+                            "  " + _("open {count}").format(count=localefmt.number(line.open_qty)), style="dim"
+                        )
                         yield Label(label)
                         yield Input(value=str(line.open_qty), id=f"inv-receive-{index}")
             yield Static("", classes="inv-form-error", id="inv-form-error")
             yield Static(
-                "Units that arrived per line (0 = none yet). Stock rises at once. Enter saves, Esc cancels.",
+                _("Units that arrived per line (0 = none yet). Stock rises at once. Enter saves, Esc cancels."),
                 classes="inv-form-hint",
             )
 
@@ -197,18 +207,24 @@ class ReceiveForm(ModalScreen[dict[str, int] | None]):
         for index, line in enumerate(self.lines):
             raw = self.query_one(f"#inv-receive-{index}", Input).value.strip() or "0"
             if not raw.isdigit():
-                self.query_one("#inv-form-error", Static).update(safe(f"{line.code}: {raw!r} is not a whole number"))
+                self.query_one("#inv-form-error", Static).update(
+                    safe(_("{sku}: {value!r} is not a whole number").format(sku=line.code, value=raw))
+                )
                 return
             qty = int(raw)
             if qty > line.open_qty:
                 self.query_one("#inv-form-error", Static).update(
-                    safe(f"{line.code}: {qty} is more than the {line.open_qty} still open")
+                    safe(
+                        _("{sku}: {qty} is more than the {open} still open").format(
+                            sku=line.code, qty=qty, open=line.open_qty
+                        )
+                    )
                 )
                 return
             if qty:
                 result[line.code] = qty
         if not result:
-            self.query_one("#inv-form-error", Static).update("Nothing to receive: every quantity is 0.")
+            self.query_one("#inv-form-error", Static).update(_("Nothing to receive: every quantity is 0."))
             return
         self.dismiss(result)
 

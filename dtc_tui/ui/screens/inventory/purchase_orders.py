@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -13,6 +14,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
+from dtc_tui.i18n import N_, _, ngettext
+from dtc_tui.services.common import localefmt
 from dtc_tui.services.inventory import purchasing
 from dtc_tui.services.inventory.purchasing import PoDetail, PoLine, PoSummary, PurchasingError, TransferRow
 from dtc_tui.ui.safe import safe
@@ -35,10 +38,31 @@ STATUS_STYLE = {
 }
 
 
+STATUS_WORDS = {
+    "draft": N_("draft"),
+    "sent": N_("sent"),
+    "partial": N_("partial"),
+    "received": N_("received"),
+    "cancelled": N_("cancelled"),
+    "in_transit": N_("in transit"),
+    "late": N_("late"),
+}
+
+
+def status_word(status: str) -> str:
+    """A PO's or transfer's status in the language spoken (the stored value stays English)."""
+    return _(STATUS_WORDS.get(status, status.replace("_", " ")))
+
+
+def shown_columns(columns: Sequence[Column]) -> list[Column]:
+    """The columns with their titles in the language spoken now (the lists hold N_ marks)."""
+    return [replace(column, label=_(column.label)) for column in columns]
+
+
 def status_cell(status: str, late_days: int = 0) -> Text:
     if late_days:
-        return Text("late", style=STATUS_STYLE["late"])
-    return Text(status.replace("_", " "), style=STATUS_STYLE.get(status, ""))
+        return Text(status_word("late"), style=STATUS_STYLE["late"])
+    return Text(status_word(status), style=STATUS_STYLE.get(status, ""))
 
 
 def day_cell(value: datetime | None) -> Text:
@@ -46,40 +70,52 @@ def day_cell(value: datetime | None) -> Text:
 
 
 PO_COLUMNS = [
-    Column("number", "PO", 8, lambda r, n: safe(r.number)),
-    Column("status", "Status", 8, lambda r, n: status_cell(r.status, r.late_days)),
-    Column("supplier", "Supplier", 12, lambda r, n: safe(r.supplier), flex=1),
-    Column("warehouse", "WH", 4, lambda r, n: safe(r.warehouse)),
-    Column("units", "Recv/Ordered", 12, lambda r, n: Text(f"{r.units_received:,}/{r.units_ordered:,}"), align="right"),
-    Column("expected", "Expected", 10, lambda r, n: day_cell(r.expected_at)),
+    Column("number", N_("PO"), 8, lambda r, n: safe(r.number)),
+    Column("status", N_("Status"), 8, lambda r, n: status_cell(r.status, r.late_days)),
+    Column("supplier", N_("Supplier"), 12, lambda r, n: safe(r.supplier), flex=1),
+    Column("warehouse", N_("WH"), 4, lambda r, n: safe(r.warehouse)),
+    Column(
+        "units",
+        N_("Recv/Ordered"),
+        12,
+        lambda r, n: Text(f"{localefmt.number(r.units_received)}/{localefmt.number(r.units_ordered)}"),
+        align="right",
+    ),
+    Column("expected", N_("Expected"), 10, lambda r, n: day_cell(r.expected_at)),
     Column(
         "late",
-        "Late",
+        N_("Late"),
         5,
-        lambda r, n: Text(f"{r.late_days}d", style="bold red") if r.late_days else Text("-", style="dim"),
+        lambda r, n: (
+            Text(_("{days}d").format(days=r.late_days), style="bold red") if r.late_days else Text("-", style="dim")
+        ),
         align="right",
     ),
 ]
 
 TRANSFER_COLUMNS = [
-    Column("ref", "Transfer", 8, lambda r, n: Text(r.ref)),
-    Column("status", "Status", 10, lambda r, n: status_cell(r.status)),
-    Column("sku", "SKU", 12, lambda r, n: safe(r.code), flex=1),
-    Column("from", "From", 5, lambda r, n: safe(r.from_warehouse)),
-    Column("to", "To", 5, lambda r, n: safe(r.to_warehouse)),
-    Column("qty", "Qty", 7, lambda r, n: Text(f"{r.qty:,}"), align="right"),
-    Column("expected", "Expected", 10, lambda r, n: day_cell(r.expected_at)),
+    Column("ref", N_("Transfer"), 8, lambda r, n: Text(r.ref)),
+    Column("status", N_("Status"), 10, lambda r, n: status_cell(r.status)),
+    Column("sku", N_("SKU"), 12, lambda r, n: safe(r.code), flex=1),
+    Column("from", N_("From"), 5, lambda r, n: safe(r.from_warehouse)),
+    Column("to", N_("To"), 5, lambda r, n: safe(r.to_warehouse)),
+    Column("qty", N_("Qty"), 7, lambda r, n: Text(localefmt.number(r.qty)), align="right"),
+    Column("expected", N_("Expected"), 10, lambda r, n: day_cell(r.expected_at)),
 ]
 
 LINE_COLUMNS = [
-    Column("code", "SKU", 12, lambda r, n: safe(r.code)),
-    Column("name", "Name", 12, lambda r, n: safe(r.name), flex=1),
-    Column("ordered", "Ordered", 8, lambda r, n: Text(f"{r.qty_ordered:,}"), align="right"),
-    Column("received", "Received", 8, lambda r, n: Text(f"{r.qty_received:,}"), align="right"),
+    Column("code", N_("SKU"), 12, lambda r, n: safe(r.code)),
+    Column("name", N_("Name"), 12, lambda r, n: safe(r.name), flex=1),
+    Column("ordered", N_("Ordered"), 8, lambda r, n: Text(localefmt.number(r.qty_ordered)), align="right"),
+    Column("received", N_("Received"), 8, lambda r, n: Text(localefmt.number(r.qty_received)), align="right"),
     Column(
-        "open", "Open", 7, lambda r, n: Text(f"{r.open_qty:,}", style="bold" if r.open_qty else "dim"), align="right"
+        "open",
+        N_("Open"),
+        7,
+        lambda r, n: Text(localefmt.number(r.open_qty), style="bold" if r.open_qty else "dim"),
+        align="right",
     ),
-    Column("cost", "Unit cost", 9, lambda r, n: Text(f"{r.unit_cost:,.2f}"), align="right"),
+    Column("cost", N_("Unit cost"), 9, lambda r, n: Text(localefmt.number(r.unit_cost, 2)), align="right"),
 ]
 
 SCREEN_CSS = """
@@ -103,10 +139,10 @@ class _PoBase(Screen[None]):
         try:
             result = action()
         except PurchasingError as exc:
-            self.dtc.notify_safe(str(exc), title="Purchasing", severity="warning")
+            self.dtc.notify_safe(str(exc), title=_("Purchasing"), severity="warning")
             return False
         self.dtc.mark_seen()
-        self.dtc.notify_safe(done(result) if callable(done) else done, title="Purchasing")
+        self.dtc.notify_safe(done(result) if callable(done) else done, title=_("Purchasing"))
         self.reload_data()
         return True
 
@@ -121,7 +157,11 @@ class _PoBase(Screen[None]):
 
     def send_po(self, po: PoSummary) -> None:
         if po.status != "draft":
-            self.dtc.notify_safe(f"{po.number} is {po.status}, not a draft", title="Purchasing", severity="warning")
+            self.dtc.notify_safe(
+                _("{po} is {status}, not a draft").format(po=po.number, status=status_word(po.status)),
+                title=_("Purchasing"),
+                severity="warning",
+            )
             return
         default = self.dtc.facades.inventory.default_expected(po.id)
 
@@ -134,16 +174,16 @@ class _PoBase(Screen[None]):
                     lambda: self.dtc.facades.inventory.mark_sent(
                         po.id, expected_version=po.version, expected_at=expected
                     ),
-                    lambda when: f"{po.number} sent; expected {when:%Y-%m-%d}",
+                    lambda when: _("{po} sent; expected {day}").format(po=po.number, day=f"{when:%Y-%m-%d}"),
                 )
 
         self.app.push_screen(
             PromptForm(
-                f"Send {po.number}",
-                "Expected arrival (YYYY-MM-DD or +days)",
+                _("Send {po}").format(po=po.number),
+                _("Expected arrival (YYYY-MM-DD or +days)"),
                 default.strftime("%Y-%m-%d"),
                 parse,
-                hint="Default: today + lead time. Enter sends, Esc cancels.",
+                hint=_("Default: today + lead time. Enter sends, Esc cancels."),
             ),
             sent,
         )
@@ -151,7 +191,11 @@ class _PoBase(Screen[None]):
     def receive_po(self, po: PoSummary) -> None:
         if po.status not in ("sent", "partial"):
             self.dtc.notify_safe(
-                f"{po.number} is {po.status}: only sent POs can be received", title="Purchasing", severity="warning"
+                _("{po} is {status}: only sent POs can be received").format(
+                    po=po.number, status=status_word(po.status)
+                ),
+                title=_("Purchasing"),
+                severity="warning",
             )
             return
         detail = self.dtc.facades.inventory.po_detail(po.id)
@@ -162,7 +206,9 @@ class _PoBase(Screen[None]):
                     lambda: self.dtc.facades.inventory.receive(
                         po.id, quantities, expected_version=detail.summary.version
                     ),
-                    lambda r: f"{r.number}: received {sum(r.received.values()):,} units ({r.status})",
+                    lambda r: _("{po}: received {units} units ({status})").format(
+                        po=r.number, units=localefmt.number(sum(r.received.values())), status=status_word(r.status)
+                    ),
                 )
 
         self.app.push_screen(ReceiveForm(po.number, detail.lines), received)
@@ -172,10 +218,12 @@ class _PoBase(Screen[None]):
             if yes:
                 self.write(
                     lambda: self.dtc.facades.inventory.cancel(po.id, expected_version=po.version),
-                    f"{po.number} cancelled",
+                    _("{po} cancelled").format(po=po.number),
                 )
 
-        self.app.push_screen(ConfirmForm(f"Cancel {po.number} ({po.status})?"), answered)
+        self.app.push_screen(
+            ConfirmForm(_("Cancel {po} ({status})?").format(po=po.number, status=status_word(po.status))), answered
+        )
 
     def set_expected(self, po: PoSummary) -> None:
         def parse(value: str) -> datetime:
@@ -185,12 +233,15 @@ class _PoBase(Screen[None]):
             if expected is not None:
                 self.write(
                     lambda: self.dtc.facades.inventory.set_expected(po.id, expected, expected_version=po.version),
-                    f"{po.number}: expected {expected:%Y-%m-%d}",
+                    _("{po}: expected {day}").format(po=po.number, day=f"{expected:%Y-%m-%d}"),
                 )
 
         current = po.expected_at.strftime("%Y-%m-%d") if po.expected_at else ""
         self.app.push_screen(
-            PromptForm(f"Expected arrival of {po.number}", "Date (YYYY-MM-DD or +days)", current, parse), chosen
+            PromptForm(
+                _("Expected arrival of {po}").format(po=po.number), _("Date (YYYY-MM-DD or +days)"), current, parse
+            ),
+            chosen,
         )
 
 
@@ -198,22 +249,27 @@ class PoListScreen(_PoBase):
     """Every PO, open ones first (soonest expected first), with lateness; ``v`` shows transfers."""
 
     DEFAULT_CSS = SCREEN_CSS.format(name="PoListScreen")
-    AREA_TITLE = "Purchase orders"
+    AREA_TITLE = N_("Purchase orders")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="po_list.back"),
-        Binding("v", "toggle_view", "POs/transfers", id="po_list.view"),
-        Binding("a", "toggle_open", "Open/all", id="po_list.open"),
-        Binding("s", "send", "Send", id="po_list.send"),
-        Binding("r", "receive", "Receive", id="po_list.receive"),
-        Binding("d", "expected", "Arrival date", id="po_list.expected"),
-        Binding("x", "cancel", "Cancel PO", show=False, id="po_list.cancel"),
-        Binding("H", "history", "History", show=False, id="po_list.history"),
+        Binding("escape", "back", N_("Back"), id="po_list.back"),
+        Binding("v", "toggle_view", N_("POs/transfers"), id="po_list.view"),
+        Binding("a", "toggle_open", N_("Open/all"), id="po_list.open"),
+        Binding("s", "send", N_("Send"), id="po_list.send"),
+        Binding("r", "receive", N_("Receive"), id="po_list.receive"),
+        Binding("d", "expected", N_("Arrival date"), id="po_list.expected"),
+        Binding("x", "cancel", N_("Cancel PO"), show=False, id="po_list.cancel"),
+        Binding("H", "history", N_("History"), show=False, id="po_list.history"),
     ]
-    HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [
-        ("Enter", "Open the PO: its lines, edit drafts"),
-        ("s on a transfer", "Dispatch it (stock leaves the source)"),
-        ("r on a transfer", "Receive it (stock arrives)"),
+    HELP_ROWS: ClassVar[list[tuple[str, str]]] = [
+        ("Enter", N_("Open the PO: its lines, edit drafts")),
+        (N_("s on a transfer"), N_("Dispatch it (stock leaves the source)")),
+        (N_("r on a transfer"), N_("Receive it (stock arrives)")),
     ]
+
+    @property
+    def HELP_EXTRA(self) -> list[tuple[str, str]]:
+        """The help rows in the language spoken now."""
+        return [(_(key), _(text)) for key, text in self.HELP_ROWS]
 
     def __init__(self, select: str | None = None) -> None:
         super().__init__()
@@ -223,7 +279,9 @@ class PoListScreen(_PoBase):
 
     def compose(self) -> ComposeResult:
         yield TitleBar(id="title-bar")
-        yield WindowTable(PO_COLUMNS, clock=self.dtc.clock, id="po-table", empty_text="No purchase orders.")
+        yield WindowTable(
+            shown_columns(PO_COLUMNS), clock=self.dtc.clock, id="po-table", empty_text=_("No purchase orders.")
+        )
         yield Static(id="po-status")
         yield KeysFooter()
 
@@ -249,12 +307,12 @@ class PoListScreen(_PoBase):
             rows: list[Any] = inventory.purchase_orders(open_only=self.open_only)
         else:
             rows = inventory.transfers(open_only=self.open_only)
-        columns = PO_COLUMNS if self.showing == "pos" else TRANSFER_COLUMNS
+        columns = shown_columns(PO_COLUMNS if self.showing == "pos" else TRANSFER_COLUMNS)
         if self.table.columns != columns:
             self.table.set_columns(columns)
         self.table.set_source(ListSource(rows, key=lambda r: (type(r).__name__, r.id)), keep_cursor=True)
-        title = Text("Purchase orders" if self.showing == "pos" else "Transfers", style="bold")
-        title.append("  open only" if self.open_only else "  all")
+        title = Text(_("Purchase orders") if self.showing == "pos" else _("Transfers"), style="bold")
+        title.append("  " + (_("open only") if self.open_only else _("all")))
         self.set_title(title)
         self.update_status(rows)
 
@@ -264,12 +322,14 @@ class PoListScreen(_PoBase):
             late = sum(1 for r in rows if r.late_days)
             drafts = sum(1 for r in rows if r.status == "draft")
             open_count = sum(1 for r in rows if r.is_open)
-            text.append(f"{open_count} open  {drafts} draft  ")
-            text.append(f"{late} late", style="bold red" if late else "green")
+            text.append(_("{open} open  {drafts} draft").format(open=open_count, drafts=drafts) + "  ")
+            text.append(_("{late} late").format(late=late), style="bold red" if late else "green")
         else:
             text.append(
-                f"{sum(1 for r in rows if r.status == 'in_transit')} in transit  "
-                f"{sum(1 for r in rows if r.status == 'draft')} draft"
+                _("{moving} in transit  {drafts} draft").format(
+                    moving=sum(1 for r in rows if r.status == "in_transit"),
+                    drafts=sum(1 for r in rows if r.status == "draft"),
+                )
             )
         text.append(f"   {self.table.position_text()}", style="dim")
         self.query_one("#po-status", Static).update(text)
@@ -316,7 +376,7 @@ class PoListScreen(_PoBase):
         elif isinstance(row, TransferRow):
             self.write(
                 lambda: self.dtc.facades.inventory.dispatch_transfer(row.id),
-                lambda when: f"{row.ref} dispatched; expected {when:%Y-%m-%d}",
+                lambda when: _("{ref} dispatched; expected {day}").format(ref=row.ref, day=f"{when:%Y-%m-%d}"),
             )
 
     def action_receive(self) -> None:
@@ -326,7 +386,9 @@ class PoListScreen(_PoBase):
         elif isinstance(row, TransferRow):
             self.write(
                 lambda: self.dtc.facades.inventory.receive_transfer(row.id),
-                f"{row.ref} received: {row.qty:,} x {row.code} in {row.to_warehouse}",
+                _("{ref} received: {qty} x {sku} in {warehouse}").format(
+                    ref=row.ref, qty=localefmt.number(row.qty), sku=row.code, warehouse=row.to_warehouse
+                ),
             )
 
     def action_expected(self) -> None:
@@ -341,7 +403,7 @@ class PoListScreen(_PoBase):
         elif isinstance(row, TransferRow):
             self.write(
                 lambda: self.dtc.facades.inventory.cancel_transfer(row.id),
-                f"{row.ref} cancelled",
+                _("{ref} cancelled").format(ref=row.ref),
             )
 
 
@@ -349,16 +411,16 @@ class PoDetailScreen(_PoBase):
     """One PO: its lines; drafts can be edited, sent POs received."""
 
     DEFAULT_CSS = SCREEN_CSS.format(name="PoDetailScreen")
-    AREA_TITLE = "Purchase order"
+    AREA_TITLE = N_("Purchase order")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="po_detail.back"),
-        Binding("e", "edit_line", "Edit qty", id="po_detail.edit"),
-        Binding("a", "add_line", "Add line", id="po_detail.add"),
-        Binding("s", "send", "Send", id="po_detail.send"),
-        Binding("r", "receive", "Receive", id="po_detail.receive"),
-        Binding("d", "expected", "Arrival date", id="po_detail.expected"),
-        Binding("x", "cancel", "Cancel PO", show=False, id="po_detail.cancel"),
-        Binding("H", "history", "History", show=False, id="po_detail.history"),
+        Binding("escape", "back", N_("Back"), id="po_detail.back"),
+        Binding("e", "edit_line", N_("Edit qty"), id="po_detail.edit"),
+        Binding("a", "add_line", N_("Add line"), id="po_detail.add"),
+        Binding("s", "send", N_("Send"), id="po_detail.send"),
+        Binding("r", "receive", N_("Receive"), id="po_detail.receive"),
+        Binding("d", "expected", N_("Arrival date"), id="po_detail.expected"),
+        Binding("x", "cancel", N_("Cancel PO"), show=False, id="po_detail.cancel"),
+        Binding("H", "history", N_("History"), show=False, id="po_detail.history"),
     ]
 
     def __init__(self, po_id: int) -> None:
@@ -369,7 +431,7 @@ class PoDetailScreen(_PoBase):
     def compose(self) -> ComposeResult:
         yield TitleBar(id="title-bar")
         yield Static(id="po-header")
-        yield WindowTable(LINE_COLUMNS, clock=self.dtc.clock, id="po-lines", empty_text="No lines.")
+        yield WindowTable(shown_columns(LINE_COLUMNS), clock=self.dtc.clock, id="po-lines", empty_text=_("No lines."))
         yield Static(id="po-status")
         yield KeysFooter()
 
@@ -384,30 +446,39 @@ class PoDetailScreen(_PoBase):
     def reload_data(self) -> None:
         self.detail = self.dtc.facades.inventory.po_detail(self.po_id)
         po = self.detail.summary
-        title = Text("Purchase order ", style="bold")
+        title = Text(_("Purchase order") + " ", style="bold")
         title.append_text(safe(po.number, style="bold"))
         self.set_title(title)
         header = Text()
         header.append_text(status_cell(po.status, po.late_days))
         header.append("  ")
         header.append_text(safe(po.supplier))
-        header.append(f"  to {po.warehouse}  ")
-        header.append(f"created {po.created_at:%Y-%m-%d}", style="dim")
+        header.append("  " + _("to {warehouse}").format(warehouse=po.warehouse) + "  ")
+        header.append(_("created {day}").format(day=f"{po.created_at:%Y-%m-%d}"), style="dim")
         if po.sent_at:
-            header.append(f"  sent {po.sent_at:%Y-%m-%d}", style="dim")
+            header.append("  " + _("sent {day}").format(day=f"{po.sent_at:%Y-%m-%d}"), style="dim")
         if po.expected_at:
-            header.append(f"  expected {po.expected_at:%Y-%m-%d}", style="bold red" if po.late_days else "")
+            expected = _("expected {day}").format(day=f"{po.expected_at:%Y-%m-%d}")
+            header.append("  " + expected, style="bold red" if po.late_days else "")
         if po.late_days:
-            header.append(f" ({po.late_days} days late)", style="bold red")
+            late = ngettext("({days} day late)", "({days} days late)", po.late_days).format(days=po.late_days)
+            header.append(" " + late, style="bold red")
         self.query_one("#po-header", Static).update(header)
         self.table.set_source(ListSource(list(self.detail.lines), key=lambda r: r.sku_id), keep_cursor=True)
-        status = Text(f"{po.units_received:,} of {po.units_ordered:,} units received   value {po.value:,.2f}   ")
+        status = Text(
+            _("{received} of {ordered} units received   value {value}").format(
+                received=localefmt.number(po.units_received),
+                ordered=localefmt.number(po.units_ordered),
+                value=localefmt.number(po.value, 2),
+            )
+            + "   "
+        )
         hint = {
-            "draft": "e edit qty  a add line  s send",
-            "sent": "r receive  d arrival date",
-            "partial": "r receive the rest  d arrival date",
+            "draft": N_("e edit qty  a add line  s send"),
+            "sent": N_("r receive  d arrival date"),
+            "partial": N_("r receive the rest  d arrival date"),
         }.get(po.status, "")
-        status.append(hint, style="dim")
+        status.append(_(hint) if hint else "", style="dim")
         self.query_one("#po-status", Static).update(status)
 
     def action_back(self) -> None:
@@ -429,7 +500,11 @@ class PoDetailScreen(_PoBase):
             return
         if po.status != "draft":
             self.dtc.notify_safe(
-                f"{po.number} is {po.status}: only draft lines can be edited", title="Purchasing", severity="warning"
+                _("{po} is {status}: only draft lines can be edited").format(
+                    po=po.number, status=status_word(po.status)
+                ),
+                title=_("Purchasing"),
+                severity="warning",
             )
             return
 
@@ -439,13 +514,13 @@ class PoDetailScreen(_PoBase):
                     lambda: self.dtc.facades.inventory.set_line_qty(
                         po.id, line.sku_id, qty, expected_version=po.version
                     ),
-                    f"{line.code}: {qty:,}" if qty else f"{line.code} removed",
+                    f"{line.code}: {localefmt.number(qty)}" if qty else _("{sku} removed").format(sku=line.code),
                 )
 
         title = Text(f"{po.number}: ", style="bold")
         title.append_text(safe(line.code, style="bold"))
         self.app.push_screen(
-            PromptForm(title, "Quantity (0 removes the line)", str(line.qty_ordered), _parse_qty), chosen
+            PromptForm(title, _("Quantity (0 removes the line)"), str(line.qty_ordered), _parse_qty), chosen
         )
 
     def action_add_line(self) -> None:
@@ -454,7 +529,11 @@ class PoDetailScreen(_PoBase):
             return
         if po.status != "draft":
             self.dtc.notify_safe(
-                f"{po.number} is {po.status}: lines can be added to drafts only", title="Purchasing", severity="warning"
+                _("{po} is {status}: lines can be added to drafts only").format(
+                    po=po.number, status=status_word(po.status)
+                ),
+                title=_("Purchasing"),
+                severity="warning",
             )
             return
 
@@ -463,11 +542,12 @@ class PoDetailScreen(_PoBase):
                 code, qty = value
                 self.write(
                     lambda: self.dtc.facades.inventory.add_line(po.id, code, qty, expected_version=po.version),
-                    f"{po.number}: +{qty:,} x {code}",
+                    f"{po.number}: +{localefmt.number(qty)} x {code}",
                 )
 
         self.app.push_screen(
-            PromptForm(f"Add a line to {po.number}", "SKU=QTY (same supplier)", "", parse_sku_qty), chosen
+            PromptForm(_("Add a line to {po}").format(po=po.number), _("SKU=QTY (same supplier)"), "", parse_sku_qty),
+            chosen,
         )
 
     def action_send(self) -> None:
@@ -490,12 +570,12 @@ class PoDetailScreen(_PoBase):
 def _parse_qty(value: str) -> int:
     value = value.strip().replace(",", "")
     if not value.isdigit():
-        raise ValueError(f"{value!r} is not a whole number")
+        raise ValueError(_("{value!r} is not a whole number").format(value=value))
     return int(value)
 
 
 def parse_sku_qty(value: str) -> tuple[str, int]:
     code, sep, qty = value.strip().rpartition("=")
     if not sep or not code.strip():
-        raise ValueError("write it as SKU=QTY, e.g. SKU-00012=200")
+        raise ValueError(_("write it as SKU=QTY, e.g. SKU-00012=200"))
     return code.strip(), _parse_qty(qty)

@@ -14,6 +14,8 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Sparkline, Static
 
+from dtc_tui.i18n import N_, _
+from dtc_tui.services.common import localefmt
 from dtc_tui.services.inventory.board import BoardRow
 from dtc_tui.services.inventory.health import Health
 from dtc_tui.services.inventory.stock_state import SalesPoint, SkuDetail
@@ -33,12 +35,12 @@ STATE_STYLE = {
     "dead": "dim",
 }
 STATE_SHORT = {
-    "out": "OUT",
-    "reorder_now": "NOW",
-    "reorder_soon": "SOON",
-    "ok": "ok",
-    "overstock": "OVER",
-    "dead": "DEAD",
+    "out": N_("OUT"),
+    "reorder_now": N_("NOW"),
+    "reorder_soon": N_("SOON"),
+    "ok": N_("ok"),
+    "overstock": N_("OVER"),
+    "dead": N_("DEAD"),
 }
 
 # The board state as one of the shared states (glyph + NO_COLOR style): out and reorder now are
@@ -66,11 +68,12 @@ MODAL_CSS = """
 def state_text(state: str, *, short: bool = False) -> Text:
     from dtc_tui.services.inventory.rules import STATE_LABELS
 
-    word = STATE_SHORT[state] if short else STATE_LABELS[state]
+    word = _(STATE_SHORT[state] if short else STATE_LABELS[state])
     return states.mark(STATE_MARK.get(state, "neutral"), word, colour=STATE_STYLE.get(state, ""))
 
 
-def days_text(value: float | None, *, suffix: str = "d") -> Text:
+def days_text(value: float | None, *, suffix: str | None = None) -> Text:
+    suffix = _("d") if suffix is None else suffix  # "12d" / "12天"
     if value is None:
         return Text("-", style="dim")
     if value > 999:
@@ -106,10 +109,10 @@ class SkuDetailScreen(ModalScreen[str | None]):
 
     DEFAULT_CSS = MODAL_CSS.format(name="SkuDetailScreen")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", "Close", id="inventory_detail.close"),
-        Binding("w", "next_focus", "Next warehouse", id="inventory_detail.focus"),
-        Binding("e", "edit", "Edit parameters", id="inventory_detail.edit"),
-        Binding("H", "history", "History", id="inventory_detail.history"),
+        Binding("escape,q", "close", N_("Close"), id="inventory_detail.close"),
+        Binding("w", "next_focus", N_("Next warehouse"), id="inventory_detail.focus"),
+        Binding("e", "edit", N_("Edit parameters"), id="inventory_detail.edit"),
+        Binding("H", "history", N_("History"), id="inventory_detail.history"),
     ]
 
     def __init__(self, detail: SkuDetail) -> None:
@@ -137,24 +140,24 @@ class SkuDetailScreen(ModalScreen[str | None]):
                 title = safe(d.code, style="bold")
                 title.append("  ")
                 title.append_text(safe(d.name))
-                title.append("   class ")
+                title.append("   " + _("class") + " ")
                 title.append(d.abc, style="bold")
-                title.append(f" ({d.strategy})   ")
+                title.append(f" ({_(d.strategy)})   ")
                 title.append_text(state_text(d.total.state))
                 yield Static(title, id="inv-detail-title")
-                supplier = Text("Supplier: ", style="dim")
+                supplier = Text(_("Supplier: "), style="dim")
                 supplier.append_text(safe(d.supplier))
                 yield Static(supplier)
                 yield Static(self._sales_caption(), classes="inv-heading")
                 yield Sparkline([p.units for p in d.sales], summary_function=statistics.mean, id="inv-sales")
                 yield StockoutStrip(d.sales, id="inv-stockouts")
-                yield Static("Stock per warehouse", classes="inv-heading")
+                yield Static(_("Stock per warehouse"), classes="inv-heading")
                 yield Static(self._stock_table(), id="inv-stock")
-                yield Static("Open purchase orders and transfers", classes="inv-heading")
+                yield Static(_("Open purchase orders and transfers"), classes="inv-heading")
                 yield Static(self._inbound_table(), id="inv-inbound")
                 yield Static("", classes="inv-heading", id="inv-numbers-title")
                 yield Static("", id="inv-numbers")
-            yield Static("w next warehouse   e edit lead time / MOQ / buffer   Esc close", classes="inv-hint")
+            yield Static(_("w next warehouse   e edit lead time / MOQ / buffer   Esc close"), classes="inv-hint")
 
     def on_mount(self) -> None:
         self._show_numbers()
@@ -164,57 +167,67 @@ class SkuDetailScreen(ModalScreen[str | None]):
         total = sum(p.units for p in sales)
         peak = max((p.units for p in sales), default=0)
         out_days = sum(1 for p in sales if p.stockout)
-        text = Text(f"Sales, last {len(sales)} days: {total:,} units, best day {peak:,}")
+        text = Text(
+            _("Sales, last {days} days: {units} units, best day {best}").format(
+                days=len(sales), units=localefmt.number(total), best=localefmt.number(peak)
+            )
+        )
         if out_days:
-            text.append(f", {out_days} stock-out days (red)", style="red")
+            text.append(_(", {days} stock-out days (red)").format(days=out_days), style="red")
         return text
 
     def _stock_table(self) -> Table:
         table = Table(box=None, padding=(0, 1, 0, 0), expand=False, show_edge=False)
         for label, justify in [
-            ("WH", "left"),
-            ("On hand", "right"),
-            ("Avail", "right"),
-            ("Inbound", "right"),
-            ("/day", "right"),
-            ("Cover", "right"),
-            ("Out on", "left"),
-            ("State", "left"),
-            ("Action", "left"),
+            (N_("WH"), "left"),
+            (N_("On hand"), "right"),
+            (N_("Avail"), "right"),
+            (N_("Inbound"), "right"),
+            (N_("/day"), "right"),
+            (N_("Cover"), "right"),
+            (N_("Out on"), "left"),
+            (N_("State"), "left"),
+            (N_("Action"), "left"),
         ]:
-            table.add_column(label, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+            table.add_column(_(label), justify=justify, no_wrap=True)  # type: ignore[arg-type]
         for row in [*self.detail.warehouses, self.detail.total]:
             out_on = row.plan.stockout_date
             table.add_row(
                 safe(row.warehouse, style="bold" if row.is_total else ""),
-                f"{row.on_hand:,}",
-                f"{row.available:,}",
-                f"{row.plan.inbound:,}" if row.plan.inbound else "-",
+                localefmt.number(row.on_hand),
+                localefmt.number(row.available),
+                localefmt.number(row.plan.inbound) if row.plan.inbound else "-",
                 f"{row.velocity:.1f}",
                 days_text(row.plan.cover_days),
-                Text(out_on.strftime("%b %d") if out_on else "-"),
+                Text(localefmt.stock_day_label(out_on) if out_on else "-"),
                 state_text(row.state, short=True),
-                safe(row.action),
+                safe(_(row.action)),
             )
         return table
 
     def _inbound_table(self) -> Table | Text:
         d = self.detail
         if not d.open_pos and not d.transfers:
-            return Text("None.", style="dim")
+            return Text(_("None."), style="dim")
         table = Table(box=None, padding=(0, 2, 0, 0), expand=False, show_edge=False)
-        for label in ("Ref", "Status", "To", "Open qty", "Expected"):
+        for label in (_("Ref"), _("Status"), _("To"), _("Open qty"), _("Expected")):
             table.add_column(label, no_wrap=True)
         for po, line in d.open_pos:
             expected = po.expected_at.strftime("%Y-%m-%d") if po.expected_at else "-"
-            status = states.mark("breached", f"late {po.late_days}d") if po.late_days else Text(po.status)
-            table.add_row(safe(po.number), status, safe(po.warehouse), f"{line.open_qty:,}", expected)
+            status = (
+                states.mark("breached", _("late {days}d").format(days=po.late_days))
+                if po.late_days
+                else Text(_(po.status))
+            )
+            table.add_row(safe(po.number), status, safe(po.warehouse), localefmt.number(line.open_qty), expected)
         for transfer in d.transfers:
             expected = transfer.expected_at.strftime("%Y-%m-%d") if transfer.expected_at else "-"
             to = safe(transfer.from_warehouse)
             to.append(" -> ")
             to.append_text(safe(transfer.to_warehouse))
-            table.add_row(transfer.ref, transfer.status.replace("_", " "), to, f"{transfer.qty:,}", expected)
+            table.add_row(
+                transfer.ref, _(transfer.status.replace("_", " ")), to, localefmt.number(transfer.qty), expected
+            )
         return table
 
     def _show_numbers(self) -> None:
@@ -223,8 +236,8 @@ class SkuDetailScreen(ModalScreen[str | None]):
         row = self.focus_rows[self.focus_index]
         cfg = self.dtc.facades.inventory.board_settings()
         lines = explain(row, self.detail.params, cfg.window_days, cfg.policy)
-        title = Text("The numbers behind the suggestion: ")
-        title.append_text(safe(row.warehouse if not row.is_total else "all warehouses"))
+        title = Text(_("The numbers behind the suggestion: "))
+        title.append_text(safe(row.warehouse if not row.is_total else _("all warehouses")))
         self.query_one("#inv-numbers-title", Static).update(title)
         table = Table(box=None, padding=(0, 1), show_header=False, expand=True)
         table.add_column(no_wrap=True, style="bold")
@@ -248,7 +261,7 @@ class HealthScreen(ModalScreen[None]):
     """Health KPIs beside their targets, plus overstock and dead stock."""
 
     DEFAULT_CSS = MODAL_CSS.format(name="HealthScreen")
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,h", "close", "Close", id="inventory_health.close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,h", "close", N_("Close"), id="inventory_health.close")]
 
     def __init__(self, health: Health) -> None:
         super().__init__()
@@ -258,10 +271,10 @@ class HealthScreen(ModalScreen[None]):
         h = self.health
         table = Table(box=None, padding=(0, 1), expand=True)
         table.add_column("KPI", no_wrap=True)
-        table.add_column("Now", justify="right", no_wrap=True)
-        table.add_column("Target", justify="right", no_wrap=True)
+        table.add_column(_("Now"), justify="right", no_wrap=True)
+        table.add_column(_("Target"), justify="right", no_wrap=True)
         table.add_column("", no_wrap=True)
-        table.add_column("Basis")
+        table.add_column(_("Basis"))
         for kpi in h.kpis:
             percent = kpi.key != "turnover"
             value = "-" if kpi.value is None else (f"{kpi.value:.1%}" if percent else f"{kpi.value:.1f}")
@@ -269,22 +282,38 @@ class HealthScreen(ModalScreen[None]):
             verdict = (
                 Text("-", style="dim")
                 if kpi.ok is None
-                else (states.mark("met", "ok") if kpi.ok else states.mark("breached", "off"))
+                else (states.mark("met", _("ok")) if kpi.ok else states.mark("breached", _("off")))
             )
-            table.add_row(kpi.label, value, target, verdict, Text(kpi.detail, style="dim"))
+            table.add_row(_(kpi.label), value, target, verdict, Text(kpi.detail, style="dim"))
         summary = Text()
-        summary.append(f"{h.skus_in_stock:,} of {h.skus:,} SKUs in stock, worth {h.stock_value:,.0f} at cost\n")
-        summary.append(f"Overstock: {h.overstock_units:,} units above cover, {h.overstock_value:,.0f} at cost, ")
-        summary.append(f"{h.storage_cost_monthly:,.0f} a month in storage\n", style="magenta")
-        summary.append(f"Dead stock: {h.dead_skus:,} SKUs, {h.dead_value:,.0f} at cost\n", style="dim")
+        number = localefmt.number
+        summary.append(
+            _("{in_stock} of {skus} SKUs in stock, worth {value} at cost").format(
+                in_stock=number(h.skus_in_stock), skus=number(h.skus), value=number(h.stock_value)
+            )
+            + "\n"
+        )
+        summary.append(
+            _("Overstock: {units} units above cover, {value} at cost, ").format(
+                units=number(h.overstock_units), value=number(h.overstock_value)
+            )
+        )
+        summary.append(
+            _("{cost} a month in storage").format(cost=number(h.storage_cost_monthly)) + "\n", style="magenta"
+        )
+        summary.append(
+            _("Dead stock: {skus} SKUs, {value} at cost").format(skus=number(h.dead_skus), value=number(h.dead_value))
+            + "\n",
+            style="dim",
+        )
         for state, count in h.states.items():
             summary.append_text(state_text(state))
-            summary.append(f" {count:,}   ")
+            summary.append(f" {localefmt.number(count)}   ")
         with Vertical():
-            yield Static(Text("Inventory health", style="bold"))
+            yield Static(Text(_("Inventory health"), style="bold"))
             yield Static(table)
             yield Static(summary)
-            yield Static("Esc close", classes="inv-hint")
+            yield Static(_("Esc close"), classes="inv-hint")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -10,7 +10,9 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
-from dtc_tui.services.importers.base import plural
+from dtc_tui.i18n import N_, _, ngettext
+from dtc_tui.services.common import localefmt
+from dtc_tui.services.common.money import format_money
 from dtc_tui.services.orders.lookup import OrderSummary
 from dtc_tui.ui.facades.orders import OrdersFacade, TicketOrderPanel
 from dtc_tui.ui.safe import safe
@@ -19,21 +21,21 @@ from dtc_tui.ui.screens.tickets.order_panel import order_panel
 from dtc_tui.ui.widgets.footer import KeysFooter
 from dtc_tui.ui.widgets.vim import VimDataTable, VimScroll
 
-COLUMNS = ("Order", "Placed", "Customer", "Total", "Payment", "Fulfilment", "Lines")
+COLUMNS = (N_("Order"), N_("Placed"), N_("Customer"), N_("Total"), N_("Payment"), N_("Fulfilment"), N_("Lines"))
 
 
 class OrdersScreen(Screen[None]):
     AREA = "tickets"
-    AREA_TITLE = "Orders"
+    AREA_TITLE = N_("Orders")
     DEFAULT_CSS = """
     OrdersScreen #orders-find { margin: 0 1; }
     OrdersScreen #orders-table { height: auto; max-height: 40%; }
     OrdersScreen #orders-detail { height: 1fr; padding: 0 1; margin-top: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="orders.back"),
-        Binding("slash", "find", "Find", id="orders.find"),
-        Binding("dollar_sign", "refund", "Refund state", id="orders.refund"),
+        Binding("escape", "back", N_("Back"), id="orders.back"),
+        Binding("slash", "find", N_("Find"), id="orders.find"),
+        Binding("dollar_sign", "refund", N_("Refund state"), id="orders.refund"),
     ]
 
     def __init__(self, query: str = "") -> None:
@@ -46,15 +48,15 @@ class OrdersScreen(Screen[None]):
         return self.app.facades.orders  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
-        yield TitleBar(Text("Orders", style="bold"), id="title-bar")
-        yield Input(self.query_text, placeholder="order number, e-mail or SKU; Enter to find", id="orders-find")
+        yield TitleBar(Text(_("Orders"), style="bold"), id="title-bar")
+        yield Input(self.query_text, placeholder=_("order number, e-mail or SKU; Enter to find"), id="orders-find")
         yield VimDataTable(id="orders-table", cursor_type="row", zebra_stripes=True)
         with VimScroll(id="orders-detail"):
             yield Static(id="orders-panel")
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(*COLUMNS)
+        self.query_one(DataTable).add_columns(*(_(column) for column in COLUMNS))
         self.run_find(self.query_text)
         self.query_one(Input).focus()
 
@@ -64,22 +66,27 @@ class OrdersScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.clear()
         for o in self.found:
-            state = (o.financial_status or "-") + (" cancelled" if o.cancelled else "")
+            state = (o.financial_status or "-") + (" " + _("cancelled") if o.cancelled else "")
             table.add_row(
                 safe(o.name),
                 f"{o.created_at:%Y-%m-%d}",
                 safe(o.email or o.customer_name or "-", limit=28),
-                f"{o.currency} {o.total:,.2f}",
+                Text(format_money(o.total, o.currency, 2), justify="right"),
                 safe(state),
                 safe(o.fulfillment_status or "-"),
-                str(o.lines),
+                localefmt.number(o.lines),
             )
-        what = plural(len(self.found), "order") + (f" for {query.strip()!r}" if query.strip() else ", newest first")
-        title = Text("Orders", style="bold")
+        count = len(self.found)
+        if query.strip():
+            what = ngettext("{count} order for {query!r}", "{count} orders for {query!r}", count)
+        else:
+            what = ngettext("{count} order, newest first", "{count} orders, newest first", count)
+        what = what.format(count=localefmt.number(count), query=query.strip())
+        title = Text(_("Orders"), style="bold")
         title.append("   ")
         title.append_text(safe(what, style="dim"))
         self.query_one(TitleBar).update(title)
-        self.query_one("#orders-panel", Static).update(Text("No order found." if not self.found else ""))
+        self.query_one("#orders-panel", Static).update(Text(_("No order found.") if not self.found else ""))
         if self.found:
             self.show_detail(0)
 
@@ -88,7 +95,7 @@ class OrdersScreen(Screen[None]):
             return
         detail = self.facade().detail(self.found[index].id)
         if detail is None:
-            self.query_one("#orders-panel", Static).update(Text("This order no longer exists."))
+            self.query_one("#orders-panel", Static).update(Text(_("This order no longer exists.")))
             return
         from dtc_tui.services.orders.lookup import OrderLink
 
@@ -116,14 +123,14 @@ class OrdersScreen(Screen[None]):
 
         tickets = self.shown_tickets
         if not tickets:
-            self.app.notify("This order's customer has no ticket to set a refund state on.", severity="warning")
+            self.app.notify(_("This order's customer has no ticket to set a refund state on."), severity="warning")
             return
         if len(tickets) == 1:
             self._refund_for(tickets[0][0])
             return
         options = [(str(i), f"#{i} {status}  {subject}") for i, subject, status in tickets]
         self.app.push_screen(
-            ChoiceModal("Refund state of which ticket?", options),
+            ChoiceModal(_("Refund state of which ticket?"), options),
             lambda value: self._refund_for(int(value)) if value else None,
         )
 
@@ -134,14 +141,14 @@ class OrdersScreen(Screen[None]):
         app = self.app
         detail = app.facades.tickets.detail(ticket_id)  # type: ignore[attr-defined]
         if detail is None:
-            app.notify(f"ticket {ticket_id} no longer exists", severity="warning")
+            app.notify(_("ticket {id} no longer exists").format(id=ticket_id), severity="warning")
             return
         current = detail.refund_status or "none"
 
         def chosen(value: str | None) -> None:
             if value is None or value == current:
                 return
-            with app.user_errors(title="Refund state"):  # type: ignore[attr-defined]
+            with app.user_errors(title=_("Refund state")):  # type: ignore[attr-defined]
                 change = app.with_retry(  # type: ignore[attr-defined]
                     lambda: app.facades.tickets.set_refund_status(ticket_id, value, detail.version)  # type: ignore[attr-defined]
                 )
@@ -149,5 +156,10 @@ class OrdersScreen(Screen[None]):
                 app.mark_seen()  # type: ignore[attr-defined]
 
         app.push_screen(
-            ChoiceModal(f"Refund state of ticket {ticket_id}", list(REFUND_STATES.items()), current), chosen
+            ChoiceModal(
+                _("Refund state of ticket {id}").format(id=ticket_id),
+                [(state, _(label)) for state, label in REFUND_STATES.items()],
+                current,
+            ),
+            chosen,
         )
