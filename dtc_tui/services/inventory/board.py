@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import Date, Engine, TextClause, bindparam, text
 from sqlmodel import Session
 
+from dtc_tui.i18n import N_, _
 from dtc_tui.services.common import settings as settings_service
 from dtc_tui.services.common.filters import FilterField, FilterLanguage, ParsedFilter, choices
 from dtc_tui.services.inventory.rules import (
@@ -168,24 +169,24 @@ class BoardRow:
         if self.transfer_in:
             parts.append(f"{self.transfer_in:,}<-{self.transfer_from}")
         if self.purchase_qty:
-            parts.append(f"buy {self.purchase_qty:,}")
+            parts.append(_("buy {qty}").format(qty=f"{self.purchase_qty:,}"))
         if not parts and self.plan.state in ("out", "reorder_now") and self.plan.need <= 0 and self.plan.next_arrival:
-            parts.append(f"expedite {self.plan.next_arrival.ref}")
+            parts.append(_("expedite {ref}").format(ref=self.plan.next_arrival.ref))
         if not parts and self.on_draft:
-            parts.append(f"{self.on_draft:,} on draft")
+            parts.append(_("{qty} on draft").format(qty=f"{self.on_draft:,}"))
         if not parts and self.abc == "D" and self.available > 0:
-            parts.append("clear")
+            parts.append(_("clear"))
         if not parts and self.transfer_out:
-            parts.append(f"give {self.transfer_out:,}")
+            parts.append(_("give {qty}").format(qty=f"{self.transfer_out:,}"))
         return " ".join(parts)
 
 
 SORTS: dict[str, str] = {
-    "urgency": "urgency",
+    "urgency": N_("urgency"),
     "sku": "SKU",
-    "cover": "most cover",
-    "storage": "storage cost",
-    "velocity": "velocity",
+    "cover": N_("most cover"),
+    "storage": N_("storage cost"),
+    "velocity": N_("velocity"),
 }
 
 

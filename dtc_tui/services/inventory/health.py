@@ -20,6 +20,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from dtc_tui.i18n import _
 from dtc_tui.services.common import settings as settings_service
 from dtc_tui.services.inventory.board import Board, build_board
 
@@ -91,35 +92,41 @@ def health(session: Session, now: datetime, board: Board | None = None) -> Healt
     kpis = (
         Kpi(
             "aged_share",
-            f"SKUs aged > {cfg.aged_days} days",
+            _("SKUs aged > {days} days").format(days=cfg.aged_days),
             _share(aged, len(in_stock)),
             target("inventory.aged_share_target"),
             "<=",
-            f"{aged} of {len(in_stock)} SKUs in stock",
+            _("{count} of {total} SKUs in stock").format(count=aged, total=len(in_stock)),
         ),
         Kpi(
             "turnover",
-            "Turnover (times a year)",
+            _("Turnover (times a year)"),
             cogs_annual / stock_value if stock_value else None,
             target("inventory.turnover_target"),
             ">=",
-            f"COGS {cogs_annual:,.0f}/year over stock {stock_value:,.0f} at cost",
+            _("COGS {cogs}/year over stock {value} at cost").format(
+                cogs=f"{cogs_annual:,.0f}", value=f"{stock_value:,.0f}"
+            ),
         ),
         Kpi(
             "core_stockout_rate",
-            "Stock-out rate, class A",
+            _("Stock-out rate, class A"),
             _share(core_out_days, len(core) * cfg.window_days),
             target("inventory.core_stockout_target"),
             "<",
-            f"{core_out_days} stock-out days over {len(core)} positions x {cfg.window_days} days",
+            _("{out} stock-out days over {positions} positions x {days} days").format(
+                out=core_out_days, positions=len(core), days=cfg.window_days
+            ),
         ),
         Kpi(
             "slow_share",
-            "Slow-moving SKUs",
+            _("Slow-moving SKUs"),
             _share(slow, len(in_stock)),
             target("inventory.slow_share_target"),
             "<",
-            f"{slow} of {len(in_stock)} SKUs in stock have > {cfg.slow_cover_days} days of cover",
+            _("{count} of {total} SKUs in stock have > {days} days of cover").format(
+                count=slow, total=len(in_stock), days=cfg.slow_cover_days
+            ),
         ),
     )
     return Health(

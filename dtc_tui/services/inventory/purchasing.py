@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 
 from dtc_tui import db, errors
 from dtc_tui.errors import UserError
+from dtc_tui.i18n import _
 from dtc_tui.models import PurchaseOrder, PurchaseOrderLine, Sku, StockLevel, StockTransfer, Supplier, Warehouse
 from dtc_tui.services.common import audit
 from dtc_tui.services.common import settings as settings_service
@@ -215,7 +216,7 @@ def find_po(session: Session, reference: str | int) -> PurchaseOrder:
             select(PurchaseOrder).where(func.upper(PurchaseOrder.number) == str(reference).strip().upper())
         ).first()
     if po is None:
-        raise PurchasingError(f"no purchase order {reference}")
+        raise PurchasingError(_("no purchase order {ref}").format(ref=reference))
     return po
 
 
@@ -293,7 +294,7 @@ def _bump(session: Session, po: PurchaseOrder, expected_version: int | None, **v
         .values(version=version + 1, **values)
     )
     if result.rowcount != 1:
-        raise StaleEdit(f"{po.number} was changed by someone else; reload and try again")
+        raise StaleEdit(_("{po} was changed by someone else; reload and try again").format(po=po.number))
     session.refresh(po)
 
 
@@ -311,16 +312,16 @@ def draft_from_lines(engine: Engine, lines: Iterable[DraftLine], *, actor: str, 
     """
     wanted = [line for line in lines if line.qty > 0]
     if not wanted:
-        raise PurchasingError("nothing to order: no marked row has a suggested quantity")
+        raise PurchasingError(_("nothing to order: no marked row has a suggested quantity"))
     with db.write_session(engine) as session:
         skus = {s.id: s for s in session.exec(select(Sku).where(col(Sku.id).in_({ln.sku_id for ln in wanted})))}
         groups: dict[tuple[int, int], list[DraftLine]] = defaultdict(list)
         for line in wanted:
             sku = skus.get(line.sku_id)
             if sku is None:
-                raise PurchasingError(f"no SKU with id {line.sku_id}")
+                raise PurchasingError(_("no SKU with id {id}").format(id=line.sku_id))
             if sku.supplier_id is None:
-                raise PurchasingError(f"{sku.code} has no supplier; set one before ordering")
+                raise PurchasingError(_("{sku} has no supplier; set one before ordering").format(sku=sku.code))
             groups[(sku.supplier_id, line.warehouse_id)].append(line)
         touched: list[str] = []
         for (supplier_id, warehouse_id), group in sorted(groups.items()):
@@ -345,7 +346,7 @@ def draft_from_lines(engine: Engine, lines: Iterable[DraftLine], *, actor: str, 
                 try:
                     session.flush()
                 except IntegrityError as exc:  # another operator took the number a moment ago
-                    raise PurchasingError("another PO was created at the same moment; try again") from exc
+                    raise PurchasingError(_("another PO was created at the same moment; try again")) from exc
                 audit.record(
                     session,
                     actor=actor,
@@ -396,16 +397,18 @@ def set_line_qty(
 ) -> None:
     """Change a draft line's quantity; 0 removes the line."""
     if qty < 0:
-        raise PurchasingError("a quantity cannot be negative")
+        raise PurchasingError(_("a quantity cannot be negative"))
     with db.write_session(engine) as session:
         po = _locked_po(session, reference)
         if po.status != "draft":
-            raise PurchasingError(f"{po.number} is {po.status}: only draft lines can be edited")
+            raise PurchasingError(
+                _("{po} is {status}: only draft lines can be edited").format(po=po.number, status=_(po.status))
+            )
         line = session.exec(
             select(PurchaseOrderLine).where(PurchaseOrderLine.po_id == po.id, PurchaseOrderLine.sku_id == sku_id)
         ).first()
         if line is None:
-            raise PurchasingError(f"{po.number} has no line for that SKU")
+            raise PurchasingError(_("{po} has no line for that SKU").format(po=po.number))
         _bump(session, po, expected_version)
         before = line.qty_ordered
         if qty == 0:
@@ -436,16 +439,18 @@ def add_line(
     now: datetime,
 ) -> None:
     if qty <= 0:
-        raise PurchasingError("a new line needs a quantity above 0")
+        raise PurchasingError(_("a new line needs a quantity above 0"))
     with db.write_session(engine) as session:
         po = _locked_po(session, reference)
         if po.status != "draft":
-            raise PurchasingError(f"{po.number} is {po.status}: lines can be added to drafts only")
+            raise PurchasingError(
+                _("{po} is {status}: lines can be added to drafts only").format(po=po.number, status=_(po.status))
+            )
         sku = session.exec(select(Sku).where(func.upper(Sku.code) == sku_code.strip().upper())).first()
         if sku is None:
-            raise PurchasingError(f"no SKU {sku_code}")
+            raise PurchasingError(_("no SKU {code}").format(code=sku_code))
         if sku.supplier_id != po.supplier_id:
-            raise PurchasingError(f"{sku.code} comes from another supplier than {po.number}")
+            raise PurchasingError(_("{sku} comes from another supplier than {po}").format(sku=sku.code, po=po.number))
         line = session.exec(
             select(PurchaseOrderLine).where(PurchaseOrderLine.po_id == po.id, PurchaseOrderLine.sku_id == sku.id)
         ).first()
@@ -499,15 +504,15 @@ def mark_sent(
     with db.write_session(engine) as session:
         po = _locked_po(session, reference)
         if po.status != "draft":
-            raise PurchasingError(f"{po.number} is {po.status}, not a draft")
+            raise PurchasingError(_("{po} is {status}, not a draft").format(po=po.number, status=_(po.status)))
         count = session.execute(
             select(func.count()).select_from(PurchaseOrderLine).where(PurchaseOrderLine.po_id == po.id)
         ).scalar_one()
         if not count:
-            raise PurchasingError(f"{po.number} has no lines")
+            raise PurchasingError(_("{po} has no lines").format(po=po.number))
         expected = expected_at or default_expected(session, po, now)
         if expected < now - timedelta(days=1):
-            raise PurchasingError("the expected arrival is in the past")
+            raise PurchasingError(_("the expected arrival is in the past"))
         before = _snapshot(po)
         _bump(session, po, expected_version, status="sent", sent_at=now, expected_at=expected)
         audit.record(
@@ -535,7 +540,9 @@ def set_expected(
     with db.write_session(engine) as session:
         po = _locked_po(session, reference)
         if po.status not in ("sent", "partial"):
-            raise PurchasingError(f"{po.number} is {po.status}: only sent POs have an arrival date")
+            raise PurchasingError(
+                _("{po} is {status}: only sent POs have an arrival date").format(po=po.number, status=_(po.status))
+            )
         before = _snapshot(po)
         _bump(session, po, expected_version, expected_at=expected_at)
         audit.record(
@@ -573,7 +580,9 @@ def receive(
     with db.write_session(engine) as session:
         po = _locked_po(session, reference)
         if po.status not in ("sent", "partial"):
-            raise PurchasingError(f"{po.number} is {po.status}: only sent POs can be received")
+            raise PurchasingError(
+                _("{po} is {status}: only sent POs can be received").format(po=po.number, status=_(po.status))
+            )
         lines = {
             sku.code.upper(): (line, sku)
             for line, sku in session.execute(
@@ -589,19 +598,20 @@ def receive(
             for code, qty in quantities.items():
                 key = code.strip().upper()
                 if key not in lines:
-                    raise PurchasingError(f"{po.number} has no line for {code}")
+                    raise PurchasingError(_("{po} has no line for {sku}").format(po=po.number, sku=code))
                 line = lines[key][0]
                 if qty < 0:
-                    raise PurchasingError(f"{code}: a received quantity cannot be negative")
+                    raise PurchasingError(_("{sku}: a received quantity cannot be negative").format(sku=code))
                 if qty > line.qty_ordered - line.qty_received:
                     raise PurchasingError(
-                        f"{code}: {qty} is more than the {line.qty_ordered - line.qty_received} "
-                        f"still open on {po.number}"
+                        _("{sku}: {qty} is more than the {open} still open on {po}").format(
+                            sku=code, qty=qty, open=line.qty_ordered - line.qty_received, po=po.number
+                        )
                     )
                 plan[key] = qty
         plan = {code: qty for code, qty in plan.items() if qty > 0}
         if not plan:
-            raise PurchasingError(f"nothing to receive on {po.number}")
+            raise PurchasingError(_("nothing to receive on {po}").format(po=po.number))
         before = _snapshot(po)
         received: dict[str, int] = {}
         for code, qty in plan.items():
@@ -640,7 +650,9 @@ def cancel(engine: Engine, reference: str | int, *, expected_version: int | None
     with db.write_session(engine) as session:
         po = _locked_po(session, reference)
         if po.status not in OPEN_STATUSES:
-            raise PurchasingError(f"{po.number} is {po.status} and cannot be cancelled")
+            raise PurchasingError(
+                _("{po} is {status} and cannot be cancelled").format(po=po.number, status=_(po.status))
+            )
         before = _snapshot(po)
         _bump(session, po, expected_version, status="cancelled")
         audit.record(
@@ -668,7 +680,7 @@ def _add_stock(session: Session, sku_id: int, warehouse_id: int, qty: int, *, no
     )
     if result.rowcount == 0:
         if qty < 0:
-            raise PurchasingError("no stock to take from that warehouse")
+            raise PurchasingError(_("no stock to take from that warehouse"))
         _insert_stock(session, sku_id, warehouse_id, qty, now if receipt else None)
 
 
@@ -761,9 +773,9 @@ def draft_transfers(engine: Engine, lines: Iterable[TransferLine], *, actor: str
             if line.qty <= 0:
                 continue
             if line.from_warehouse_id == line.to_warehouse_id:
-                raise PurchasingError("a transfer needs two different warehouses")
+                raise PurchasingError(_("a transfer needs two different warehouses"))
             if _available(session, line.sku_id, line.from_warehouse_id) < line.qty:
-                raise PurchasingError("the source warehouse does not have that many units available")
+                raise PurchasingError(_("the source warehouse does not have that many units available"))
             transfer = StockTransfer(
                 sku_id=line.sku_id,
                 from_warehouse_id=line.from_warehouse_id,
@@ -790,16 +802,20 @@ def draft_transfers(engine: Engine, lines: Iterable[TransferLine], *, actor: str
             )
             created.append(transfer.id or 0)
     if not created:
-        raise PurchasingError("nothing to transfer: no marked row has a suggested transfer")
+        raise PurchasingError(_("nothing to transfer: no marked row has a suggested transfer"))
     return created
 
 
 def _transfer(session: Session, transfer_id: int, status: str) -> StockTransfer:
     transfer = session.exec(select(StockTransfer).where(StockTransfer.id == transfer_id).with_for_update()).first()
     if transfer is None:
-        raise PurchasingError(f"no transfer TR-{transfer_id}")
+        raise PurchasingError(_("no transfer TR-{id}").format(id=transfer_id))
     if transfer.status != status:
-        raise PurchasingError(f"TR-{transfer_id} is {transfer.status}, not {status.replace('_', ' ')}")
+        raise PurchasingError(
+            _("TR-{id} is {status}, not {wanted}").format(
+                id=transfer_id, status=_(transfer.status.replace("_", " ")), wanted=_(status.replace("_", " "))
+            )
+        )
     return transfer
 
 
@@ -808,7 +824,9 @@ def dispatch_transfer(engine: Engine, transfer_id: int, *, actor: str, now: date
     with db.write_session(engine) as session:
         transfer = _transfer(session, transfer_id, "draft")
         if _available(session, transfer.sku_id, transfer.from_warehouse_id) < transfer.qty:
-            raise PurchasingError(f"TR-{transfer_id}: the source no longer has {transfer.qty} units available")
+            raise PurchasingError(
+                _("TR-{id}: the source no longer has {qty} units available").format(id=transfer_id, qty=transfer.qty)
+            )
         _add_stock(session, transfer.sku_id, transfer.from_warehouse_id, -transfer.qty, now=now, receipt=False)
         days = int(settings_service.get(session, "inventory.transfer_days"))
         transfer.status, transfer.expected_at = "in_transit", now + timedelta(days=days)
@@ -866,5 +884,5 @@ def parse_expected(value: str, now: datetime) -> datetime:
             return now + timedelta(days=int(value[1:]))
         day = date.fromisoformat(value)
     except ValueError as exc:
-        raise PurchasingError(f"{value!r} is not a date like 2026-12-20 or +14") from exc
+        raise PurchasingError(_("{value!r} is not a date like 2026-12-20 or +14").format(value=value)) from exc
     return now.replace(year=day.year, month=day.month, day=day.day)

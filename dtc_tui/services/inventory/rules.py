@@ -25,19 +25,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from dtc_tui.i18n import N_
 from dtc_tui.models.enums import AbcClass, StockState, values
 
 STATES = values(StockState)
 STATE_LABELS = {
-    "out": "out of stock",
-    "reorder_now": "reorder now",
-    "reorder_soon": "reorder soon",
-    "ok": "ok",
-    "overstock": "overstock",
-    "dead": "dead stock",
+    "out": N_("out of stock"),
+    "reorder_now": N_("reorder now"),
+    "reorder_soon": N_("reorder soon"),
+    "ok": N_("ok"),
+    "overstock": N_("overstock"),
+    "dead": N_("dead stock"),
 }
 CLASSES = values(AbcClass)
-STRATEGY = {"A": "keep 30 days", "B": "dynamic", "C": "on demand", "D": "clear"}
+STRATEGY = {"A": N_("keep 30 days"), "B": N_("dynamic"), "C": N_("on demand"), "D": N_("clear")}
 
 
 # --- the formulas -------------------------------------------------------------------------------

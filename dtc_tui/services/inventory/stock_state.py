@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from dtc_tui import db
 from dtc_tui.errors import UserError
+from dtc_tui.i18n import N_, _
 from dtc_tui.models import Sku, StockLevel, Supplier, Warehouse
 from dtc_tui.services.common import audit
 from dtc_tui.services.inventory.board import Board, BoardRow, build_board, total_row
@@ -190,7 +191,7 @@ class SkuDetail:
 def find_sku(session: Session, code: str) -> Sku:
     sku = session.exec(select(Sku).where(func.upper(Sku.code) == code.strip().upper())).first()
     if sku is None:
-        raise InventoryError(f"no SKU {code}")
+        raise InventoryError(_("no SKU {code}").format(code=code))
     return sku
 
 
@@ -241,44 +242,56 @@ def _parameters(session: Session, sku: Sku) -> SkuParameters:
 def sku_parameters(session: Session, sku_id: int) -> SkuParameters:
     sku = session.get(Sku, sku_id)
     if sku is None:
-        raise InventoryError(f"no SKU with id {sku_id}")
+        raise InventoryError(_("no SKU with id {id}").format(id=sku_id))
     return _parameters(session, sku)
 
 
 def explain(row: BoardRow, params: SkuParameters, window_days: int, policy: object) -> tuple[tuple[str, str], ...]:
     """The numbers behind the suggestion, as label/value lines."""
     plan, inp = row.plan, row.inp
-    lead_source = "SKU" if params.lead_time_days is not None else "supplier"
+    lead_source = "SKU" if params.lead_time_days is not None else _("supplier")
+    velocity = _("{rate}/day over {days} days").format(rate=f"{inp.daily_sales:.2f}", days=window_days)
+    if row.stockout_days:
+        velocity += " " + _("({days} stock-out days left out)").format(days=row.stockout_days)
+    order_up_to = _("{qty} = reorder point + {rate} x {days} d review cycle").format(
+        qty=f"{plan.order_up_to:,.0f}", rate=f"{inp.daily_sales:.2f}", days=inp.review_cycle_days
+    )
+    projected = _("{qty} = available {available} + inbound {inbound}").format(
+        qty=f"{plan.projected:,}", available=f"{inp.available:,}", inbound=f"{plan.inbound:,}"
+    )
     lines = [
-        (
-            "Velocity",
-            f"{inp.daily_sales:.2f}/day over {window_days} days"
-            + (f" ({row.stockout_days} stock-out days left out)" if row.stockout_days else ""),
-        ),
-        ("Lead time", f"{inp.lead_time_days} days ({lead_source})"),
-        ("Class", f"{row.abc}: {STRATEGY.get(row.abc, '')}"),
-        ("Safety stock", f"{plan.safety_stock:,.0f} = {safety_stock_formula(inp, policy)}"),  # type: ignore[arg-type]
-        ("Reorder point", f"{plan.reorder_point:,.0f} = {reorder_point_formula(inp, plan, policy)}"),  # type: ignore[arg-type]
-        (
-            "Order up to",
-            f"{plan.order_up_to:,.0f} = reorder point + {inp.daily_sales:.2f} x {inp.review_cycle_days} d review cycle",
-        ),
-        ("Projected", f"{plan.projected:,} = available {inp.available:,} + inbound {plan.inbound:,}"),
+        (N_("Velocity"), velocity),
+        (N_("Lead time"), _("{days} days ({source})").format(days=inp.lead_time_days, source=lead_source)),
+        (N_("Class"), f"{row.abc}: {_(STRATEGY.get(row.abc, ''))}"),
+        (N_("Safety stock"), f"{plan.safety_stock:,.0f} = {safety_stock_formula(inp, policy)}"),  # type: ignore[arg-type]
+        (N_("Reorder point"), f"{plan.reorder_point:,.0f} = {reorder_point_formula(inp, plan, policy)}"),  # type: ignore[arg-type]
+        (N_("Order up to"), order_up_to),
+        (N_("Projected"), projected),
     ]
     if plan.days_to_stockout is not None:
-        lines.append(
-            ("Stock-out", f"{plan.stockout_date} (in {plan.days_to_stockout} days); order by {plan.reorder_by}")
+        stockout = _("{day} (in {days} days); order by {by}").format(
+            day=plan.stockout_date, days=plan.days_to_stockout, by=plan.reorder_by
         )
+        lines.append((N_("Stock-out"), stockout))
     if plan.need > 0:
-        lines.append(("Need", f"{plan.need:,.0f} = order up to - projected"))
+        lines.append((N_("Need"), _("{qty} = order up to - projected").format(qty=f"{plan.need:,.0f}")))
     if row.on_draft:
-        lines.append(("On draft", f"{row.on_draft:,} already on draft POs or transfers"))
+        lines.append((N_("On draft"), _("{qty} already on draft POs or transfers").format(qty=f"{row.on_draft:,}")))
     if row.transfer_in:
-        lines.append(("Transfer", f"{row.transfer_in:,} from {row.transfer_from} (surplus there)"))
+        transfer = _("{qty} from {warehouse} (surplus there)").format(
+            qty=f"{row.transfer_in:,}", warehouse=row.transfer_from
+        )
+        lines.append((N_("Transfer"), transfer))
     if plan.need > 0 or row.purchase_qty:
-        lines.append(("Suggested", f"{row.purchase_qty:,} to buy (MOQ {inp.moq:,}, case pack {inp.case_pack:,})"))
+        suggested = _("{qty} to buy (MOQ {moq}, case pack {pack})").format(
+            qty=f"{row.purchase_qty:,}", moq=f"{inp.moq:,}", pack=f"{inp.case_pack:,}"
+        )
+        lines.append((N_("Suggested"), suggested))
     if plan.excess_units:
-        lines.append(("Overstock", f"{plan.excess_units:,} units, {plan.storage_cost_monthly:,.2f}/month storage"))
+        overstock = _("{units} units, {cost}/month storage").format(
+            units=f"{plan.excess_units:,}", cost=f"{plan.storage_cost_monthly:,.2f}"
+        )
+        lines.append((N_("Overstock"), overstock))
     return tuple(lines)
 
 
@@ -287,11 +300,11 @@ def sku_detail(session: Session, sku_id: int, now: datetime, *, warehouse_id: in
 
     sku = session.get(Sku, sku_id)
     if sku is None:
-        raise InventoryError(f"no SKU with id {sku_id}")
+        raise InventoryError(_("no SKU with id {id}").format(id=sku_id))
     board = build_board(session, now, sku_ids=[sku_id])
     rows = tuple(sorted(board.rows, key=lambda r: r.warehouse))
     if not rows:
-        raise InventoryError(f"{sku.code} has no stock record in any warehouse")
+        raise InventoryError(_("{sku} has no stock record in any warehouse").format(sku=sku.code))
     total = total_row(rows, board.settings, board.today)
     focus = next((r for r in rows if r.warehouse_id == warehouse_id), total)
     params = _parameters(session, sku)
@@ -312,7 +325,7 @@ def sku_detail(session: Session, sku_id: int, now: datetime, *, warehouse_id: in
         transfers=tuple(list_transfers(session, sku_id=sku_id)),
         explanation=(
             *explain(focus, params, board.settings.window_days, board.settings.policy),
-            ("Last sale", _last_sale(session, sku_id, focus.warehouse_id)),
+            (N_("Last sale"), _last_sale(session, sku_id, focus.warehouse_id)),
         ),
     )
 
@@ -324,7 +337,7 @@ def _last_sale(session: Session, sku_id: int, warehouse_id: int) -> str:
         text(f"SELECT MAX(day) FROM daily_sales WHERE sku_id = :sku AND units > 0{where}"),
         {"sku": sku_id, "wh": warehouse_id},
     ).scalar()
-    return str(day)[:10] if day is not None else "none on record"
+    return str(day)[:10] if day is not None else _("none on record")
 
 
 # --- editing a SKU's parameters -------------------------------------------------------------------
@@ -350,21 +363,27 @@ def validate_changes(changes: dict[str, object]) -> dict[str, object]:
             try:
                 number = int(str(value).strip())
             except ValueError as exc:
-                raise InventoryError(f"{key.replace('_', ' ')}: {value!r} is not a whole number") from exc
+                raise InventoryError(
+                    _("{field}: {value!r} is not a whole number").format(field=_(key.replace("_", " ")), value=value)
+                ) from exc
             if not low <= number <= high:
-                raise InventoryError(f"{key.replace('_', ' ')} must be between {low} and {high}")
+                raise InventoryError(
+                    _("{field} must be between {low} and {high}").format(
+                        field=_(key.replace("_", " ")), low=low, high=high
+                    )
+                )
             clean[key] = number
         elif key == "safety_method":
             if value not in ("rule", "stat"):
-                raise InventoryError("safety method is rule or stat")
+                raise InventoryError(_("safety method is rule or stat"))
             clean[key] = value
         elif key == "abc_override":
             letter = (str(value).strip().upper() if value else "") or None
             if letter is not None and letter not in ("A", "B", "C", "D"):
-                raise InventoryError("class override is A, B, C, D or empty")
+                raise InventoryError(_("class override is A, B, C, D or empty"))
             clean[key] = letter
         else:
-            raise InventoryError(f"{key} cannot be edited here")
+            raise InventoryError(_("{field} cannot be edited here").format(field=key))
     return clean
 
 
@@ -378,7 +397,7 @@ def update_sku_parameters(
     with db.write_session(engine) as session:
         sku = session.get(Sku, sku_id)
         if sku is None:
-            raise InventoryError(f"no SKU with id {sku_id}")
+            raise InventoryError(_("no SKU with id {id}").format(id=sku_id))
         before = {key: getattr(sku, key) for key in clean}
         result = session.exec(
             update(Sku)
@@ -386,7 +405,7 @@ def update_sku_parameters(
             .values(version=expected_version + 1, **clean)
         )
         if result.rowcount != 1:
-            raise InventoryError(f"{sku.code} was changed by someone else; reload and try again")
+            raise InventoryError(_("{sku} was changed by someone else; reload and try again").format(sku=sku.code))
         audit.record(
             session, actor=actor, now=now, entity="sku", entity_id=sku.code, action="update", before=before, after=clean
         )
