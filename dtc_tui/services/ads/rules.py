@@ -225,9 +225,9 @@ def cpa_message(totals: Totals, targets: Targets, currency: str) -> str:
             tolerance=tolerance,
         )
     over = (totals.cpa / (targets.target_cpa or 1)) - 1
-    return _("CPA {cpa} is {over}% over its target {target} (alert above {tolerance})").format(
+    return _("CPA {cpa} is {over} over its target {target} (alert above {tolerance})").format(
         cpa=fmt_money(totals.cpa, 2, currency),
-        over=f"{over * 100:.0f}",
+        over=f"{over * 100:.0f}%",
         target=fmt_money(targets.target_cpa, 2, currency),
         tolerance=tolerance,
     )
@@ -236,8 +236,8 @@ def cpa_message(totals: Totals, targets: Targets, currency: str) -> str:
 def spend_share_message(share: float, rules: RuleSettings) -> str:
     low, high = rules.spend_share_band
     stage = {"new": _("new"), "steady": _("steady")}.get(rules.store_stage, rules.store_stage)
-    return _("ad spend is {share}% of store revenue, above the {stage}-store target of {band}").format(
-        share=f"{share * 100:.1f}", stage=stage, band=f"{low * 100:.0f}-{high * 100:.0f}%"
+    return _("ad spend is {share} of store revenue, above the {stage}-store target of {band}").format(
+        share=f"{share * 100:.1f}%", stage=stage, band=f"{low * 100:.0f}-{high * 100:.0f}%"
     )
 
 
