@@ -48,3 +48,49 @@ def test_tick_positions_spread_and_include_both_ends() -> None:
     assert tick_positions(30, 3) == [0, 14, 29]
     assert tick_positions(2, 5) == [0, 1]
     assert tick_positions(0, 5) == []
+
+
+# --- issue 15: a day in several currencies is never drawn as 0 ----------------------------------
+
+
+def test_a_day_in_two_currencies_is_converted_at_its_rate_or_left_as_a_gap(engine, tmp_path) -> None:
+    """USD and INR campaigns of one channel: from the first INR rate on, each day is converted to
+    the store currency (the caption says so); before it, the day is a gap, never a 0."""
+    from dtc_tui import db
+    from dtc_tui.services.ads import report as ads
+    from dtc_tui.services.ads.metrics import last_days
+    from dtc_tui.ui.screens.ads.report import series_of
+    from dtc_tui.ui.widgets.charts import roas_caption, runs, spend_caption
+    from tests.conftest import FIXED_NOW
+    from tests.test_money_fx import DAYS, PAIR, import_rates, seed
+
+    seed(engine, PAIR, store="USD")
+    import_rates(engine, tmp_path, "2026-11-16,USD,INR,83\n")  # no rate for Nov 13-15
+    with db.read_session(engine) as session:
+        report = ads.load_report(session, last_days(7, FIXED_NOW), FIXED_NOW)
+        days = ads.load_days(session, report, channel="meta")
+    assert [row.day for row in days] == DAYS
+    series = series_of(days, "Meta", report.rules.target_roas, None, report)
+    assert series.currency == "USD" and series.converted == ("INR",) and series.gaps == 3
+    assert list(series.spend) == [None, None, None, 2000.0, 2000.0, 2000.0, 2000.0]  # 1,000 + 83,000 / 83
+    assert list(series.revenue[3:]) == [4600.0] * 4 and series.roas[3] == pytest.approx(2.3)
+    assert series.roas[:3] == [None, None, None]
+    assert runs(series.spend) == [([3, 4, 5, 6], [2000.0] * 4)]  # one line from the first converted day
+    caption = str(spend_caption(series))
+    assert "(USD at fx rates; gaps: mixed currencies, no rate)" in caption
+    assert "target" in str(roas_caption(series))
+    averaged, size = bucketed(series, 2)  # a bucket of gaps stays a gap, the other averages known days
+    assert size == 4 and averaged.spend == [2000.0, 2000.0] and averaged.roas[0] == pytest.approx(2.3)
+    gaps_only, _size = bucketed(ChartSeries("x", DAYS[:4], [None] * 4, [None] * 4, [None] * 4, 2.5, None), 2)
+    assert gaps_only.spend == [None, None] and gaps_only.roas == [None, None]
+
+
+def test_chart_captions_in_chinese(zh_cn) -> None:
+    days = [date(2026, 11, 1) + timedelta(days=i) for i in range(3)]
+    series = ChartSeries(
+        "Meta", days, [None, 5.0, 6.0], [None, 10.0, 12.0], [None, 2.0, 2.0], 2.5, 2.0, "GBP", ("USD",), 1
+    )
+    from dtc_tui.ui.widgets.charts import roas_caption, spend_caption
+
+    assert str(spend_caption(series)) == "花费 / 收入 （按汇率折 GBP；空缺：多币种且无汇率）: Meta"
+    assert str(roas_caption(series)) == "ROAS  目标 2.50  保本 2.00"

@@ -89,14 +89,14 @@ def day_and_time(value: datetime | None, *, locale: str | None = None) -> str:
 # keeps its compact strftime look (``Nov 05``, ``Thu Nov 05``), Chinese writes ``11月5日``.
 _STOCK_DAY_PATTERNS: dict[str, tuple[str, str]] = {
     "day": ("MMM dd", "M月d日"),
-    "weekday": ("EEE MMM dd", "M月d日EEE"),
+    "weekday": ("EEE MMM dd", "M/d EEE"),
     "day_year": ("MMM dd yyyy", "yyyy年M月d日"),
     "weekday_year": ("EEE MMM dd yyyy", "yyyy年M月d日EEE"),
 }
 
 
 def stock_day_label(value: date | None, kind: str = "day", *, locale: str | None = None) -> str:
-    """``Nov 05`` / ``11月5日`` (kind ``day``), ``Thu Nov 05`` / ``11月5日周四`` (``weekday``),
+    """``Nov 05`` / ``11月5日`` (kind ``day``), ``Thu Nov 05`` / ``11/5 周四`` (``weekday``, fits 10 cells),
     with the year: ``day_year``, ``weekday_year``."""
     if value is None:
         return DASH

@@ -188,12 +188,16 @@ def _has_break_even(series: ChartSeries) -> bool:
 
 def money_note(series: ChartSeries) -> str:
     """What the reader must know about the currency of the amounts: converted, or gaps."""
-    parts = []
-    if series.converted and series.currency:
-        parts.append(_("{currency} at fx rates").format(currency=series.currency))
-    if series.gaps:
-        parts.append(_("gaps: mixed currencies, no rate"))
-    return " (" + "; ".join(parts) + ")" if parts else ""
+    converted = bool(series.converted and series.currency)
+    if converted and series.gaps:
+        note = _("({currency} at fx rates; gaps: mixed currencies, no rate)")
+    elif converted:
+        note = _("({currency} at fx rates)")
+    elif series.gaps:
+        note = _("(gaps: mixed currencies, no rate)")
+    else:
+        return ""
+    return " " + note.format(currency=series.currency)
 
 
 def spend_caption(series: ChartSeries, note: str = "") -> Text:

@@ -193,7 +193,7 @@ class SkuDetailScreen(ModalScreen[str | None]):
         for row in [*self.detail.warehouses, self.detail.total]:
             out_on = row.plan.stockout_date
             table.add_row(
-                safe(row.warehouse, style="bold" if row.is_total else ""),
+                safe(_(row.warehouse) if row.is_total else row.warehouse, style="bold" if row.is_total else ""),
                 localefmt.number(row.on_hand),
                 localefmt.number(row.available),
                 localefmt.number(row.plan.inbound) if row.plan.inbound else "-",
