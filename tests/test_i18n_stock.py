@@ -292,3 +292,40 @@ def test_orders_cli_text_in_chinese_json_the_same(orders_engine: Engine) -> None
     assert chinese == english
     assert f"订单 {name}" in text and "金额 £" in text and "付款" in text
     assert "1 个订单" in listed.output, listed.output
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("inventory", "reorder"), "建议"),
+        (("inventory", "health"), "周转（次/年）"),
+        (("po", "list"), "供应商"),
+        (("inventory", "state", HERO_CODE), "可用"),
+        (("ads", "report"), "花费"),
+        (("ads", "report", "--by", "day"), "花费"),
+        (("ads", "check"), "条广告告警"),
+    ],
+)
+def test_inventory_and_ads_cli_text_in_chinese_json_the_same(
+    sqlite_demo_engine: Engine, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], expected: str
+) -> None:
+    from click.testing import CliRunner
+
+    from dtc_tui import clock as clock_module
+    from dtc_tui import i18n
+    from dtc_tui.cli import main_group
+
+    monkeypatch.setattr(clock_module, "utcnow", lambda: FIXED_NOW)
+    url = str(sqlite_demo_engine.url)
+    runner = CliRunner()
+
+    def run(*extra: str):  # type: ignore[no-untyped-def]
+        return runner.invoke(main_group, ["--db", url, *args, *extra], catch_exceptions=False)
+
+    english_text, english_json = run(), run("--json")
+    with i18n.speaking("zh-CN"):
+        chinese_text, chinese_json = run(), run("--json")
+    assert english_json.exit_code == chinese_json.exit_code == english_text.exit_code == chinese_text.exit_code
+    assert english_json.stdout == chinese_json.stdout and english_json.stdout.lstrip().startswith(("{", "["))
+    assert chinese_text.output != english_text.output
+    assert expected in chinese_text.output, chinese_text.output

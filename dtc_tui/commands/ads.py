@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from dtc_tui.commands.common import CliContext, csv_option, echo_json, json_option, pass_ctx
+from dtc_tui.i18n import _, ngettext
 from dtc_tui.services.common.periods import DOCS as PERIOD_DOCS
 from dtc_tui.services.common.periods import SYNTAX as PERIOD_SYNTAX
 
@@ -32,11 +33,13 @@ def _period(ctx: CliContext, period: str, start: str | None, end: str | None) ->
     from dtc_tui.services.common import periods
 
     if (start is None) != (end is None):
-        raise click.ClickException("give both --from and --to for a custom period")
+        raise click.ClickException(_("give both --from and --to for a custom period"))
     if start is not None and end is not None:
         first, last = periods.parse_day(start, ctx.now()), periods.parse_day(end, ctx.now())
         if last < first:
-            raise periods.PeriodError(f"period ends ({last}) before it starts ({first})")
+            raise periods.PeriodError(
+                _("period ends ({last}) before it starts ({first})").format(last=last, first=first)
+            )
         return ads_metrics.custom(first, last)
     return ads_metrics.period_from_text(period, ctx.now())
 
@@ -97,15 +100,19 @@ def report(
     from dtc_tui.services.ads import report as ads
 
     if as_json and as_csv:
-        raise click.ClickException("choose one of --json and --csv")
+        raise click.ClickException(_("choose one of --json and --csv"))
     if sort_key is not None and sort_key not in ads.SORT_KEYS:
-        raise click.ClickException(f"unknown sort column {sort_key!r}; choose one of {', '.join(ads.SORT_KEYS)}")
+        raise click.ClickException(
+            _("unknown sort column {key!r}; choose one of {keys}").format(key=sort_key, keys=", ".join(ads.SORT_KEYS))
+        )
     report_data = _load(ctx, _period(ctx, period or "30d", start, end))
     if channel is not None and report_data.channel_row(channel) is None:
-        known = ", ".join(row.channel for row in report_data.channels) or "none"
-        raise click.ClickException(f"unknown channel {channel!r}; channels: {known}")
+        known = ", ".join(row.channel for row in report_data.channels) or _("none")
+        raise click.ClickException(
+            _("unknown channel {channel!r}; channels: {known}").format(channel=channel, known=known)
+        )
     if campaign_id is not None and report_data.campaign_row(campaign_id) is None:
-        raise click.ClickException(f"no campaign with id {campaign_id}")
+        raise click.ClickException(_("no campaign with id {id}").format(id=campaign_id))
     if by == "channel":
         rows = [row for row in report_data.channels if channel is None or row.channel == channel]
     elif by == "campaign":
@@ -136,11 +143,14 @@ def _print_text(report_data: AdsReport, rows: list[ReportRow], by: str) -> None:
     from dtc_tui.services.ads.metrics import fmt_money, fmt_percent, fmt_ratio, fmt_signed_percent
 
     blended = report_data.blended
+    previous = report_data.previous_period
     click.echo(
-        f"{report_data.period.label}, against {report_data.previous_period.start} - {report_data.previous_period.end}"
+        _("{period}, against {start} - {end}").format(
+            period=report_data.period.label, start=previous.start, end=previous.end
+        )
     )
     if report_data.peak is not None:
-        click.echo(f"Peak period in force: {report_data.peak.name} (relaxed targets)")
+        click.echo(_("Peak period in force: {name} (relaxed targets)").format(name=report_data.peak.name))
     from dtc_tui.services.common.money import format_totals
 
     low, high = blended.band
@@ -151,25 +161,45 @@ def _print_text(report_data: AdsReport, rows: list[ReportRow], by: str) -> None:
         roas = ", ".join(
             f"{code} {fmt_ratio(revenue.get(code, 0.0) / amount if amount else None)}" for code, amount in spend.items()
         )
-        click.echo(f"Ad spend {format_totals(spend)}   Attributed ROAS per currency: {roas}")
+        click.echo(
+            _("Ad spend {spend}   Attributed ROAS per currency: {roas}").format(spend=format_totals(spend), roas=roas)
+        )
     else:
         click.echo(
-            f"Ad spend {fmt_money(total.current.spend, 0, total.currency)} "
-            f"({fmt_signed_percent(total.spend_change)})   "
-            f"Attributed ROAS (platform revenue / ad spend) {fmt_ratio(total.roas)}"
+            _("Ad spend {spend} ({change})   Attributed ROAS (platform revenue / ad spend) {roas}").format(
+                spend=fmt_money(total.current.spend, 0, total.currency),
+                change=fmt_signed_percent(total.spend_change),
+                roas=fmt_ratio(total.roas),
+            )
         )
     if blended.spend_known:
-        blended_value = fmt_ratio(blended.blended_roas) if blended.has_store_data else "no data (no store revenue)"
-        basis = f" (store revenue {blended.revenue_basis})" if blended.revenue_basis and blended.has_store_data else ""
+        blended_value = fmt_ratio(blended.blended_roas) if blended.has_store_data else _("no data (no store revenue)")
+        basis = (
+            " " + _("(store revenue {basis})").format(basis=blended.revenue_basis)
+            if blended.revenue_basis and blended.has_store_data
+            else ""
+        )
+        stage = {"new": _("new"), "steady": _("steady")}.get(blended.stage, blended.stage)
         click.echo(
-            f"Blended ROAS (store revenue / ad spend, = MER) {blended_value}{basis}   "
-            f"Ad spend share of store revenue {fmt_percent(blended.spend_share)} "
-            f"({blended.stage} target {low * 100:.0f}-{high * 100:.0f}%)"
+            _(
+                "Blended ROAS (store revenue / ad spend, = MER) {blended}{basis}   "
+                "Ad spend share of store revenue {share} ({stage} target {band})"
+            ).format(
+                blended=blended_value,
+                basis=basis,
+                share=fmt_percent(blended.spend_share),
+                stage=stage,
+                band=f"{low * 100:.0f}-{high * 100:.0f}%",
+            )
         )
     else:
-        click.echo(f"Blended ROAS (= MER) and ad spend share: unknown (ad spend not all in {blended.currency})")
+        click.echo(
+            _("Blended ROAS (= MER) and ad spend share: unknown (ad spend not all in {currency})").format(
+                currency=blended.currency
+            )
+        )
     for line in report_data.money_lines():
-        prefix = "warning" if line == report_data.fx_warning else "note"
+        prefix = _("warning") if line == report_data.fx_warning else _("note")
         click.echo(f"{prefix}: {line}")
     click.echo("")
     for line in table_lines(rows, by):
@@ -178,7 +208,7 @@ def _print_text(report_data: AdsReport, rows: list[ReportRow], by: str) -> None:
         from dtc_tui.services.common.text import one_line
 
         click.echo("")
-        click.echo("Budget suggestions (never applied automatically):")
+        click.echo(_("Budget suggestions (never applied automatically):"))
         for move in report_data.moves:
             click.echo(f"  {one_line(move.text)}")
 
@@ -202,44 +232,46 @@ def table_lines(rows: list[ReportRow], by: str) -> list[str]:
 
     columns: list[tuple[str, int, Any]] = [
         (
-            "Day" if by == "day" else ("Campaign" if by == "campaign" else "Channel"),
+            _("Day") if by == "day" else (_("Campaign") if by == "campaign" else _("Channel")),
             28 if by != "day" else 10,
             lambda r: one_line(r.label if by != "campaign" else f"{r.channel}/{r.label}", 28),
         ),
-        ("Spend", 10, lambda r: amount(r, 1)),
-        ("Revenue", 10, lambda r: amount(r, 2)),
+        (_("Spend"), 10, lambda r: amount(r, 1)),
+        (_("Revenue"), 10, lambda r: amount(r, 2)),
         ("ROAS", 5, lambda r: fmt_ratio(r.roas)),
     ]
     if by != "day":
         columns += [
-            ("dSpend", 6, lambda r: fmt_signed_percent(r.spend_change)),
-            ("dROAS", 6, lambda r: fmt_signed(r.roas_change)),
-            ("BE", 5, lambda r: fmt_ratio(r.break_even)),
+            (_("dSpend"), 6, lambda r: fmt_signed_percent(r.spend_change)),
+            (_("dROAS"), 6, lambda r: fmt_signed(r.roas_change)),
+            (_("BE"), 5, lambda r: fmt_ratio(r.break_even)),
         ]
     columns += [
-        ("Conv", 7, lambda r: f"{r.current.conversions:,.1f}"),
+        (_("Conv"), 7, lambda r: f"{r.current.conversions:,.1f}"),
         ("CPA", 8, lambda r: fmt_money(r.current.cpa, 2, r)),
         ("CPC", 6, lambda r: fmt_money(r.current.cpc, 2, r)),
         ("CPM", 7, lambda r: fmt_money(r.current.cpm, 2, r)),
         ("CTR", 6, lambda r: fmt_percent(r.current.ctr, 2)),
         ("CVR", 6, lambda r: fmt_percent(r.current.conversion_rate, 2)),
-        ("Alerts", 0, lambda r: ", ".join(a.kind for a in r.alerts) + ("below pause line" if r.below_pause else "")),
+        (
+            _("Alerts"),
+            0,
+            lambda r: ", ".join(a.kind for a in r.alerts) + (_("below pause line") if r.below_pause else ""),
+        ),
     ]
-    lines = [
-        "  ".join(
-            label.ljust(width) if i == 0 else label.rjust(width) for i, (label, width, _) in enumerate(columns)
-        ).rstrip()
-    ]
+    from dtc_tui.services.common.localefmt import stock_text_pad as pad
+
+    lines = ["  ".join(pad(label, width, right=i > 0) for i, (label, width, _render) in enumerate(columns)).rstrip()]
     for row in rows:
-        cells = [str(render(row)) for _, _, render in columns]
+        cells = [str(render(row)) for _label, _width, render in columns]
         lines.append(
             "  ".join(
-                cell.ljust(width) if i == 0 else cell.rjust(width)
-                for i, (cell, (_, width, _)) in enumerate(zip(cells, columns, strict=True))
+                pad(cell, width, right=i > 0)
+                for i, (cell, (_label, width, _render)) in enumerate(zip(cells, columns, strict=True))
             ).rstrip()
         )
     if not rows:
-        lines.append("(no rows)")
+        lines.append(_("(no rows)"))
     return lines
 
 
@@ -301,9 +333,14 @@ def check(ctx: CliContext, period: str | None, start: str | None, end: str | Non
             }
         )
     elif not alerts:
-        click.echo(f"no ad alerts ({report_data.period.label})")
+        click.echo(_("no ad alerts ({period})").format(period=report_data.period.label))
     else:
-        click.echo(f"{len(alerts)} ad alert{'s' if len(alerts) != 1 else ''} ({report_data.period.label}):")
+        count = len(alerts)
+        click.echo(
+            ngettext("{count} ad alert ({period}):", "{count} ad alerts ({period}):", count).format(
+                count=count, period=report_data.period.label
+            )
+        )
         from dtc_tui.services.common.text import one_line
 
         for alert in alerts:

@@ -9,6 +9,10 @@ from typing import TYPE_CHECKING
 import click
 
 from dtc_tui.commands.common import CliContext, csv_option, echo_json, json_option, pass_ctx
+from dtc_tui.i18n import N_, _, ngettext
+
+# Board state codes as the text output writes them ("reorder_now" -> "reorder now", translated).
+STATE_WORDS = (N_("out"), N_("dead"))
 
 if TYPE_CHECKING:  # for the annotations only: commands import services inside their functions
     from dtc_tui.services.inventory.board import BoardRow
@@ -104,11 +108,15 @@ def reorder(
     from dtc_tui.services.inventory.board import BoardFilter, build_board
 
     if as_json and as_csv:
-        raise click.ClickException("choose one of --json and --csv")
+        raise click.ClickException(_("choose one of --json and --csv"))
     with db.read_session(ctx.engine()) as session:
         board = build_board(session, ctx.now())
     if warehouse and warehouse.upper() not in {w.upper() for w in board.warehouses}:
-        raise click.ClickException(f"unknown warehouse {warehouse!r}; known: {', '.join(board.warehouses) or 'none'}")
+        raise click.ClickException(
+            _("unknown warehouse {warehouse!r}; known: {known}").format(
+                warehouse=warehouse, known=", ".join(board.warehouses) or _("none")
+            )
+        )
     rows = BoardFilter.parse(f'wh:"{warehouse}" {filter_text}' if warehouse else filter_text).apply(board.rows)
     if not show_all:
         rows = [r for r in rows if r.state in ("out", "reorder_now", "reorder_soon") or r.purchase_qty or r.transfer_in]
@@ -130,22 +138,30 @@ def reorder(
             )
         return
     if not records:
-        click.echo("Nothing to order or move.")
+        click.echo(_("Nothing to order or move."))
         return
+    from dtc_tui.services.common.localefmt import stock_text_pad as pad
     from dtc_tui.services.common.text import one_line
 
     click.echo(
-        f"{'SKU':<14} {'WH':<5} {'Cl':<2} {'State':<13} {'Avail':>7} {'/day':>6} {'Out in':>6} {'ROP':>7} Action"
+        f"{pad('SKU', 14)} {pad(_('WH'), 5)} {pad(_('Cl'), 2)} {pad(_('State'), 13)} {pad(_('Avail'), 7, right=True)} "
+        f"{pad(_('/day'), 6, right=True)} {pad(_('Out in'), 6, right=True)} {pad(_('ROP'), 7, right=True)} "
+        f"{_('Action')}"
     )
     for record in records:
-        out_in = "-" if record["days_to_stockout"] is None else f"{record['days_to_stockout']}d"
+        days = record["days_to_stockout"]
+        out_in = "-" if days is None else _("{days}d").format(days=days)
+        state = _(str(record["state"]).replace("_", " "))
         click.echo(
-            f"{one_line(str(record['sku']), 14):<14} {one_line(str(record['warehouse']), 5):<5} "
-            f"{record['class']:<2} {str(record['state']).replace('_', ' '):<13} {record['available']:>7,} "
-            f"{record['daily_sales']:>6.1f} {out_in:>6} {record['reorder_point']:>7,.0f} "
+            f"{pad(one_line(str(record['sku']), 14), 14)} {pad(one_line(str(record['warehouse']), 5), 5)} "
+            f"{record['class']:<2} {pad(state, 13)} {record['available']:>7,} "
+            f"{record['daily_sales']:>6.1f} {pad(out_in, 6, right=True)} {record['reorder_point']:>7,.0f} "
             f"{one_line(str(record['action']))}"
         )
-    click.echo(f"{len(records)} rows as of {board.today}")
+    count = len(records)
+    click.echo(
+        ngettext("{count} row as of {day}", "{count} rows as of {day}", count).format(count=count, day=board.today)
+    )
 
 
 @inventory_group.command("health")
@@ -165,12 +181,22 @@ def health_command(ctx: CliContext, as_json: bool) -> None:
         percent = kpi.key != "turnover"
         value = "-" if kpi.value is None else (f"{kpi.value:.1%}" if percent else f"{kpi.value:.1f}")
         target = f"{kpi.target:.0%}" if percent else f"{kpi.target:g}"
-        verdict = "n/a" if kpi.ok is None else ("ok" if kpi.ok else "OFF")
-        click.echo(f"{kpi.label:<28} {value:>8}  target {kpi.comparison} {target:<5} {verdict:<4} {kpi.detail}")
+        verdict = _("n/a") if kpi.ok is None else (_("ok") if kpi.ok else _("OFF"))
+        from dtc_tui.services.common.localefmt import stock_text_pad as pad
+
+        goal = _("target {comparison} {value}").format(comparison=kpi.comparison, value=f"{target:<5}")
+        click.echo(f"{pad(kpi.label, 28)} {value:>8}  {goal} {pad(verdict, 4)} {kpi.detail}")
     click.echo(
-        f"overstock: {report.overstock_units:,} units, {report.overstock_value:,.0f} at cost, "
-        f"{report.storage_cost_monthly:,.0f}/month storage; dead stock: {report.dead_skus} SKUs, "
-        f"{report.dead_value:,.0f} at cost"
+        _(
+            "overstock: {units} units, {value} at cost, {storage}/month storage; "
+            "dead stock: {dead} SKUs, {dead_value} at cost"
+        ).format(
+            units=f"{report.overstock_units:,}",
+            value=f"{report.overstock_value:,.0f}",
+            storage=f"{report.storage_cost_monthly:,.0f}",
+            dead=report.dead_skus,
+            dead_value=f"{report.dead_value:,.0f}",
+        )
     )
 
 
@@ -190,17 +216,25 @@ def state_command(ctx: CliContext, sku: str, as_json: bool) -> None:
             raise click.ClickException(str(exc)) from exc
         state = sku_stock_state(session, found.id or 0, ctx.now())
     if state is None:
-        raise click.ClickException(f"{found.code} has no stock record in any warehouse")
+        raise click.ClickException(_("{sku} has no stock record in any warehouse").format(sku=found.code))
     if as_json:
         echo_json(state.as_dict())
         return
     click.echo(
-        f"{state.code}: {state.state_label}; available {state.available:,}, inbound {state.inbound:,}, "
-        f"{state.daily_sales:.1f}/day"
+        _("{sku}: {state}; available {available}, inbound {inbound}, {rate}/day").format(
+            sku=state.code,
+            state=_(state.state_label),
+            available=f"{state.available:,}",
+            inbound=f"{state.inbound:,}",
+            rate=f"{state.daily_sales:.1f}",
+        )
     )
     click.echo(
-        f"stock-out: {state.stockout_date or '-'}   next inbound: {state.next_inbound_date or '-'} "
-        f"{state.next_inbound_ref or ''}".rstrip()
+        _("stock-out: {day}   next inbound: {inbound} {ref}")
+        .format(
+            day=state.stockout_date or "-", inbound=state.next_inbound_date or "-", ref=state.next_inbound_ref or ""
+        )
+        .rstrip()
     )
 
 
@@ -224,17 +258,22 @@ def po_list(ctx: CliContext, open_only: bool, as_json: bool) -> None:
         echo_json([po.as_dict() for po in pos])
         return
     if not pos:
-        click.echo("No purchase orders.")
+        click.echo(_("No purchase orders."))
         return
+    from dtc_tui.services.common.localefmt import stock_text_pad as pad
     from dtc_tui.services.common.text import one_line
 
-    click.echo(f"{'PO':<10} {'Status':<10} {'Supplier':<26} {'WH':<5} {'Received':>17} {'Expected':<10} Late")
+    click.echo(
+        f"{pad(_('PO'), 10)} {pad(_('Status'), 10)} {pad(_('Supplier'), 26)} {pad(_('WH'), 5)} "
+        f"{pad(_('Received'), 17, right=True)} {pad(_('Expected'), 10)} {_('Late')}"
+    )
     for po in pos:
         expected = po.expected_at.strftime("%Y-%m-%d") if po.expected_at else "-"
-        late = f"{po.late_days}d" if po.late_days else "-"
+        late = _("{days}d").format(days=po.late_days) if po.late_days else "-"
+        status = _(po.status.replace("_", " "))
         click.echo(
-            f"{one_line(po.number, 10):<10} {po.status:<10} {one_line(po.supplier, 26):<26} "
-            f"{one_line(po.warehouse, 5):<5} {f'{po.units_received:,}/{po.units_ordered:,}':>17} "
+            f"{pad(one_line(po.number, 10), 10)} {pad(status, 10)} {pad(one_line(po.supplier, 26), 26)} "
+            f"{pad(one_line(po.warehouse, 5), 5)} {f'{po.units_received:,}/{po.units_ordered:,}':>17} "
             f"{expected:<10} {late}"
         )
 
@@ -246,7 +285,9 @@ def _parse_lines(values: tuple[str, ...]) -> dict[str, int] | None:
     for value in values:
         code, sep, qty = value.rpartition("=")
         if not sep or not code.strip() or not qty.strip().isdigit():
-            raise click.BadParameter(f"{value!r} is not SKU=QTY (e.g. SKU-00012=200)", param_hint="--line")
+            raise click.BadParameter(
+                _("{value!r} is not SKU=QTY (e.g. SKU-00012=200)").format(value=value), param_hint="--line"
+            )
         lines[code.strip()] = lines.get(code.strip(), 0) + int(qty)
     return lines
 
@@ -275,5 +316,5 @@ def po_receive(ctx: CliContext, po: str, lines: tuple[str, ...], as_json: bool) 
         echo_json({"number": receipt.number, "status": receipt.status, "received": receipt.received})
         return
     for code, qty in receipt.received.items():
-        click.echo(f"received {qty:,} x {code}")
-    click.echo(f"{receipt.number} is now {receipt.status}")
+        click.echo(_("received {qty} x {sku}").format(qty=f"{qty:,}", sku=code))
+    click.echo(_("{po} is now {status}").format(po=receipt.number, status=_(receipt.status)))

@@ -122,3 +122,17 @@ def stock_day_span(start: date, end: date, *, year: bool = True, locale: str | N
         return f"{stock_day_label(start, 'day_year', locale=where)} - {stock_day_label(end, 'day_year', locale=where)}"
     text = f"{stock_day_label(start, locale=where)} - {stock_day_label(end, locale=where)}"
     return text + (f" {end.year}" if year else "")
+
+
+def stock_text_cells(text: str) -> int:
+    """Terminal cells of ``text`` for fixed-width CLI tables: a wide (CJK) character takes two
+    (services and commands may not import rich, whose ``cell_len`` the screens use)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text)
+
+
+def stock_text_pad(text: str, width: int, *, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` cells (left-aligned, or right-aligned)."""
+    space = " " * max(width - stock_text_cells(text), 0)
+    return space + text if right else text + space

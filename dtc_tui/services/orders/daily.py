@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import and_, func, not_, select
 from sqlmodel import Session
 
+from dtc_tui.i18n import _
 from dtc_tui.models import DailySales, OrderLine, StoreDaily, StoreOrder
 from dtc_tui.models.base import table_of
 from dtc_tui.services.common import settings
@@ -80,7 +81,7 @@ class Rebuilt:
 
 def revenue_label(session: Session) -> str:
     """How the store revenue is meant, for labels: "net of refunds" or "gross"."""
-    return "net of refunds" if settings.get(session, "orders.revenue_basis") == "net" else "gross"
+    return _("net of refunds") if settings.get(session, "orders.revenue_basis") == "net" else _("gross")
 
 
 def store_currency(session: Session) -> str | None:

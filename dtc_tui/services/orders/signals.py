@@ -18,8 +18,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from dtc_tui.i18n import _
 from dtc_tui.models import Refund, StoreOrder, Ticket
-from dtc_tui.services.common import settings
+from dtc_tui.services.common import localefmt, settings
+from dtc_tui.services.common.money import format_money
 from dtc_tui.services.orders import lookup
 from dtc_tui.services.orders.daily import store_currency
 
@@ -69,7 +71,9 @@ def refund_not_paid(session: Session, now: datetime) -> list[OrderSignal]:
                 link.order_id,
                 order.name,
                 ticket_id,
-                f"Ticket {ticket_id} promised a refund {days} days ago; order {order.name} shows none",
+                _("Ticket {ticket} promised a refund {days} days ago; order {order} shows none").format(
+                    ticket=ticket_id, days=days, order=order.name
+                ),
             )
         )
     return found
@@ -94,9 +98,11 @@ def refund_twice(session: Session) -> list[OrderSignal]:
             order_id,
             name,
             None,
-            f"Order {name}: refunded {currency} {refunded:,.2f} of {currency} {total:,.2f}"
+            _("Order {order}: refunded {refunded} of {total}").format(
+                order=name, refunded=format_money(refunded, currency, 2), total=format_money(total, currency, 2)
+            )
             if refunded > total + 0.005
-            else f"Order {name}: refunds recorded from two sources",
+            else _("Order {order}: refunds recorded from two sources").format(order=name),
             refunded,
             currency,
         )
@@ -127,17 +133,25 @@ def late_with_wismo(session: Session, now: datetime) -> list[OrderSignal]:
         s = detail.summary
         coupon = round(s.total * share, 2)
         approval = s.currency != till or coupon > limit
-        why = " (needs approval: above the agent's limit)" if coupon > limit else ""
+        why = " " + _("(needs approval: above the agent's limit)") if coupon > limit else ""
         if s.currency != till:
-            why = f" (needs approval: the agent's limit is in {till})"
+            why = " " + _("(needs approval: the agent's limit is in {currency})").format(currency=till)
         found.append(
             OrderSignal(
                 "late_with_wismo",
                 s.id,
                 s.name,
                 ticket_id,
-                f"Order {s.name} was promised by {promised:%d %b} and is not delivered; ticket {ticket_id} is open. "
-                f"Suggest a coupon of {s.currency} {coupon:,.2f}{why}",
+                _(
+                    "Order {order} was promised by {day} and is not delivered; ticket {ticket} is open. "
+                    "Suggest a coupon of {coupon}{why}"
+                ).format(
+                    order=s.name,
+                    day=localefmt.stock_day_label(promised),
+                    ticket=ticket_id,
+                    coupon=format_money(coupon, s.currency, 2),
+                    why=why,
+                ),
                 coupon,
                 s.currency,
                 approval,
