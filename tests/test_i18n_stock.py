@@ -208,7 +208,7 @@ async def test_board_in_chinese_drafts_a_po(
         assert not lines_fit(app)
         await filter_to(pilot, f"{HERO_CODE} wh:US-W")
         (row,) = shown(app)
-        assert row.action == "采购 720"
+        assert row.action == "买 720"
         await pilot.press("b")
         await ready(pilot)
         assert any("已在 PO-1006 中起草 720 件" in n.message for n in app._notifications)
@@ -249,7 +249,7 @@ async def test_orders_in_chinese_set_a_refund_state(
         await app.push_screen(OrdersScreen(name.lstrip("#")))
         await pilot.pause()
         text = screen_text(app)
-        assert "下单日" in text and "的订单 1 个" in text, text
+        assert "下单日" in text and "：1 个订单" in text, text
         from dtc_tui.services.common.money import format_money
 
         assert format_money(total, currency, 2) in text  # £42.11, never "GBP 42.11"

@@ -980,11 +980,9 @@ def chart_days(rows: Sequence[ReportRow], report: AdsReport) -> ChartDays:
     currencies = {
         row.currency for row in rows if row.currency is not None and (row.current.spend or row.current.revenue)
     }
-    if any(row.mixed for row in rows) or len(currencies) > 1:
-        currency = report.currency
-    else:
-        currency = next(iter(currencies), None) or next((row.currency for row in rows if row.currency), None)
-        currency = currency or report.currency
+    currency: str = report.currency
+    if not any(row.mixed for row in rows) and len(currencies) <= 1:
+        currency = next(iter(currencies), None) or next((row.currency for row in rows if row.currency), currency)
     spend: list[float | None] = []
     revenue: list[float | None] = []
     roas: list[float | None] = []

@@ -252,8 +252,8 @@ FLAGS = ("aged", "transfer", "marked", "inbound")
 BOARD_FILTER = FilterLanguage(
     "stock positions",
     [
-        FilterField("warehouse", ("wh", "warehouse"), case="upper", hint="a warehouse code"),
-        FilterField("supplier", ("sup", "supplier"), hint="part of the supplier's name"),
+        FilterField("warehouse", ("wh", "warehouse"), case="upper", hint=N_("a warehouse code")),
+        FilterField("supplier", ("sup", "supplier"), hint=N_("part of the supplier's name")),
         FilterField("abc", ("class", "abc"), choices(CLASSES), label="class", case="upper"),
         FilterField("state", ("state", "st"), STATE_ALIASES),
         FilterField("flag", ("flag",), choices(FLAGS)),
