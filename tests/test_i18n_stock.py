@@ -169,6 +169,12 @@ async def test_ads_in_chinese_set_targets(account_engine: Engine, clock: FixedCl
         assert "全部渠道" in text and "归因 ROAS（平台收入/广告花费）" in text
         assert "渠道" in text and "花费" in text and "告警" in text
         assert not lines_fit(app)
+        await pilot.press("question_mark")  # the help lists the screen's own rows in Chinese
+        await pilot.pause()
+        help_rows = dict(app.screen.rows)  # type: ignore[attr-defined]
+        assert help_rows["Enter, l"] == "下钻：渠道 -> 广告系列 -> 每日" and "颜色" in help_rows
+        await pilot.press("escape")
+        await pilot.pause()
         for key in ("p", "p", "j", "enter"):  # 90 days, Google Ads, its campaigns
             await pilot.press(key)
             await pilot.pause()
