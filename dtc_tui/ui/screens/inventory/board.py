@@ -63,7 +63,7 @@ def _out_in(row: BoardRow, now: datetime) -> Text:
 
 
 def _action(row: BoardRow, now: datetime) -> Text:
-    text = safe(_(row.action))
+    text = safe(row.action)  # already in the spoken language (the service marks it)
     if row.transfer_in:
         text.stylize("cyan")
     elif row.purchase_qty:

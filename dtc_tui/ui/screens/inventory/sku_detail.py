@@ -201,7 +201,7 @@ class SkuDetailScreen(ModalScreen[str | None]):
                 days_text(row.plan.cover_days),
                 Text(localefmt.stock_day_label(out_on) if out_on else "-"),
                 state_text(row.state, short=True),
-                safe(_(row.action)),
+                safe(row.action),
             )
         return table
 
