@@ -9,6 +9,13 @@ SQLite choices (why):
   transaction that later upgrades to a writer can fail with SQLITE_BUSY without waiting.
 - ``trusted_schema=OFF``: views and triggers in a file someone else handed us cannot call
   application functions.
+
+PostgreSQL choices: every session sets ``lock_timeout`` to the same ``BUSY_TIMEOUT_MS`` as
+SQLite's busy timeout, so a writer blocked behind another transaction's row locks (an import's)
+gets "the database is busy: an import by ana ... is running" after 10 s instead of waiting
+forever, and ``statement_timeout`` (``STATEMENT_TIMEOUT_MS``) as a backstop against a statement
+that never ends. Maintenance that may legitimately run long (migrations, ``db rebuild-rollups``)
+lifts the statement timeout for its own transaction (``no_statement_timeout``).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 BUSY_TIMEOUT_MS = 10_000
+STATEMENT_TIMEOUT_MS = 600_000  # PostgreSQL: a statement running 10 minutes is stuck, not busy
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -73,6 +81,23 @@ def _install_sqlite_hooks(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _install_postgres_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Values read at connect time, so a test or the bench may lower/raise them for its engine.
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET lock_timeout = {int(BUSY_TIMEOUT_MS)}")
+        cursor.execute(f"SET statement_timeout = {int(STATEMENT_TIMEOUT_MS)}")
+        cursor.close()
+        dbapi_connection.commit()  # psycopg opened a transaction for the SETs; they stay for the session
+
+
+def no_statement_timeout(connection: Any) -> None:
+    """Inside a transaction: no statement timeout until it ends (PostgreSQL; nothing on SQLite)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
 
 
 def check_sqlite_file(path: Path, *, create: bool) -> None:
@@ -212,7 +237,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         _install_sqlite_hooks(engine)
         _checkpoint_at_exit(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True)
+    if engine.dialect.name == "postgresql":
+        _install_postgres_hooks(engine)
+    return engine
 
 
 EXIT_CHECKPOINT_BUSY_MS = 500
@@ -454,6 +482,7 @@ def upgrade(engine: Engine) -> MigrationResult:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         backup = backup_sqlite(engine, path.with_name(f"{path.name}.before-{head}-{stamp}.bak"))
     with engine.begin() as connection:
+        no_statement_timeout(connection)
         command.upgrade(_alembic_config(engine, connection), "head")
         from dtc_tui.models import rollups
 

@@ -120,3 +120,44 @@ def test_a_write_command_on_a_busy_database_names_the_import(
         f"Error: the database is busy: an import by ana (zendesk big.csv) is running since {started:%H:%M} UTC; "
         "try again when it is done"
     ]
+
+
+def test_a_postgres_writer_blocked_behind_an_import_gets_the_busy_line_not_a_hang(
+    demo_engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL has no busy timeout: every session sets ``lock_timeout`` (the same 10 s as
+    SQLite's busy timeout; 0.3 s here), so a writer blocked on an import's locks is told who holds
+    the database, exit 3, instead of waiting forever."""
+    if demo_engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL: SQLite's busy timeout is tested above")
+    import time
+    from datetime import UTC, datetime
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 300)
+    holder_engine = db.make_engine(database_url)  # another process's session, its timeouts set at connect
+    with holder_engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == "300ms"
+        assert conn.exec_driver_sql("SHOW statement_timeout").scalar() == f"{db.STATEMENT_TIMEOUT_MS // 60_000}min"
+    started = datetime.now(UTC)  # the command reads the real clock: a day-old row would be stale
+    with activity.running(demo_engine, kind="import", actor="ana", detail="zendesk big.csv", now=started):
+        holder = holder_engine.connect()
+        transaction = holder.begin()
+        holder.exec_driver_sql("LOCK TABLE setting IN EXCLUSIVE MODE")  # the import's write transaction
+        try:
+            began = time.monotonic()
+            result = CliRunner().invoke(
+                main_group, ["--db", database_url, "settings", "set", "ads.target_roas", "3"], catch_exceptions=False
+            )
+            waited = time.monotonic() - began
+        finally:
+            transaction.rollback()
+            holder.close()
+            holder_engine.dispose()
+    assert result.exit_code == 3, result.output
+    assert result.output.strip().splitlines() == [
+        f"Error: the database is busy: an import by ana (zendesk big.csv) is running since {started:%H:%M} UTC; "
+        "try again when it is done"
+    ]
+    assert waited < 60  # it gave up (without lock_timeout it waited until the holder let go)
+    after = CliRunner().invoke(main_group, ["--db", database_url, "settings", "set", "ads.target_roas", "3"])
+    assert after.exit_code == 0, after.output  # free again: the same write goes through
