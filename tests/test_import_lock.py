@@ -93,3 +93,80 @@ def test_a_plan_that_keeps_going_stale_is_refused_with_nothing_written(
     with db.read_session(engine) as session:
         after = dict(session.execute(select(Ticket.id, Ticket.version)).all())
     assert {t: v for t, v in after.items() if t != target} == {t: v for t, v in before.items() if t != target}
+
+
+def test_a_big_first_import_adds_its_rollups_set_based_equal_to_the_rows(engine: Engine, tmp_path: Path) -> None:
+    """Past ``BulkRollups.MIN_ROWS`` new tickets the apply drops the per-row roll-up trigger inside
+    its transaction and adds the new tickets' share set-based: the roll-ups equal the rows, the
+    trigger is back, and later writes keep them current (both backends: PostgreSQL keeps its trigger)."""
+    from dtc_tui.models import rollups as model
+    from tests.test_rollups import assert_equal, reference, stored
+
+    big, more = tmp_path / "big.csv", tmp_path / "more.csv"
+    write_tickets(big, pipeline.BulkRollups.MIN_ROWS + 100, random.Random(5))
+    changed_copy(big, more)
+    summary = pipeline.run_import(engine, "zendesk", big, now=NOW, actor="t")
+    assert summary.inserted == pipeline.BulkRollups.MIN_ROWS + 100
+    assert_equal(stored(engine), reference(engine))
+    with engine.connect() as conn:
+        assert model.triggers_present(conn)
+    pipeline.run_import(engine, "zendesk", more, now=NOW, actor="t")  # updates: the trigger's work
+    assert_equal(stored(engine), reference(engine))
+
+
+def test_a_failure_mid_apply_leaves_nothing_written(
+    engine: Engine, files, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All or nothing: the database refuses a statement half-way through the apply (SQLite) or the
+    write pass (PostgreSQL): no ticket, baseline, audit row or roll-up of the import stays, and
+    the roll-up trigger dropped for a big apply is back."""
+    from sqlalchemy.exc import OperationalError
+
+    from dtc_tui.models import AuditLog
+    from dtc_tui.models import rollups as model
+    from dtc_tui.models.system import ImportBaseline
+    from tests.test_rollups import stored
+
+    big = tmp_path / "big.csv"
+    write_tickets(big, pipeline.BulkRollups.MIN_ROWS + 50, random.Random(6))
+    pipeline.run_import(engine, "zendesk", files[0], now=NOW, actor="t")
+
+    def counts() -> tuple[int, ...]:
+        with db.read_session(engine) as session:
+            return tuple(
+                session.execute(select(func.count()).select_from(table)).scalar() or 0
+                for table in (Ticket, ImportBaseline, AuditLog)
+            )
+
+    before, rollups_before = counts(), stored(engine)
+    real_after = pipeline.BulkRollups.after
+    calls = []
+
+    def failing_after(self, connection, sql, params):  # type: ignore[no-untyped-def]
+        real_after(self, connection, sql, params)
+        calls.append(sql)
+        if sql.startswith("INSERT INTO sla_breach"):  # tickets and their roll-ups are in by now
+            raise OperationalError(sql, params, Exception("disk I/O error"))
+
+    monkeypatch.setattr(pipeline.BulkRollups, "after", failing_after)
+    if not db.is_sqlite(engine):  # one write transaction: fail in the middle of the write pass
+        from dtc_tui.services.importers import ticket_writer
+
+        real = ticket_writer.TicketWriter._record_breaches
+        batches = []
+
+        def failing_breaches(self, session, outcome, ids):  # type: ignore[no-untyped-def]
+            real(self, session, outcome, ids)
+            batches.append(1)
+            if len(batches) == 1:  # tickets, customers, breaches of the batch written
+                raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+        monkeypatch.setattr(ticket_writer.TicketWriter, "_record_breaches", failing_breaches)
+    with pytest.raises(OperationalError):
+        pipeline.run_import(engine, "zendesk", big, now=NOW, actor="t")
+    assert counts() == before
+    assert stored(engine) == rollups_before
+    with engine.connect() as conn:
+        assert model.triggers_present(conn)
+    if db.is_sqlite(engine):
+        assert any(sql.startswith("INSERT INTO ticket ") for sql in calls)  # it failed after writing tickets

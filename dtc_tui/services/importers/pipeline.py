@@ -47,6 +47,7 @@ from dtc_tui.services.importers.base import Importer, ImportSummary, RowCheck
 from dtc_tui.services.importers.errors import ImportFailed, NoData, RowError
 from dtc_tui.services.importers.plan import (
     PLAN_KEY,
+    BulkRollups,
     StalePlan,
     WritePlan,
     apply_ops,
@@ -476,9 +477,11 @@ def _planned_write(
                     pause(connection)
                     defer_foreign_keys(connection)
                     check_ids_unchanged(connection, plan)
-                    apply_ops(connection, first)
+                    rollups = BulkRollups(connection, plan)
+                    apply_ops(connection, first, rollups)
                     for window in windows:
-                        apply_ops(connection, window)
+                        apply_ops(connection, window, rollups)
+                    rollups.finish(connection)
                     _audit(session, importer, summary, *audit_args)
                 return
             except StalePlan as exc:

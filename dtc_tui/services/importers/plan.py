@@ -119,8 +119,66 @@ def defer_foreign_keys(connection: Any) -> None:
         connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
 
 
-def apply_ops(connection: Any, ops: Sequence[Op]) -> None:
+class BulkRollups:
+    """Inside the apply's transaction: the roll-ups of inserted tickets added set-based.
+
+    ``trg_ticket_rollup_insert`` adds every new ticket's share to the daily roll-ups row by row:
+    measured on a 50k-row first import, 70% of the ticket INSERT's time under the write lock
+    (6.6 s of 7.9 s; without the trigger 1.4 s CPU). When a plan inserts ``MIN_ROWS`` tickets or
+    more, the apply drops that trigger inside its own transaction (SQLite DDL is transactional:
+    other connections never see the table without it, a rollback or a crash brings it back), runs
+    each ticket INSERT, then right after it ``rollups.inserted_tickets_sql`` for exactly the ids it
+    inserted (the breach flags read at the same moment the trigger would have read them), and
+    re-creates the trigger before the commit. SQLite only: on PostgreSQL, DROP TRIGGER locks the
+    table against readers.
+    """
+
+    MIN_ROWS = 500
+    TRIGGER = "trg_ticket_rollup_insert"
+
+    def __init__(self, connection: Any, plan: WritePlan) -> None:
+        from dtc_tui.models import rollups
+
+        self.rollups = rollups
+        self.active = False
+        new = plan.next_ids.get("ticket", 0) - plan.base_ids.get("ticket", 0) - 1
+        if connection.dialect.name != "sqlite" or new < self.MIN_ROWS:
+            return
+        present = connection.exec_driver_sql(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?", (self.TRIGGER,)
+        ).scalar()
+        if not present:
+            return
+        connection.exec_driver_sql(f"DROP TRIGGER {self.TRIGGER}")
+        self.active = True
+
+    def after(self, connection: Any, sql: str, params: list[tuple[Any, ...]]) -> None:
+        head = "INSERT INTO ticket ("
+        if not self.active or not sql.startswith(head):
+            return
+        position = sql[len(head) : sql.index(")")].split(", ").index("id")
+        ids = sorted(row[position] for row in params)
+        start = 0
+        for index in range(1, len(ids) + 1):  # contiguous runs of ids (one, as planned)
+            if index == len(ids) or ids[index] != ids[index - 1] + 1:
+                for statement in self.rollups.inserted_tickets_sql("sqlite"):
+                    connection.exec_driver_sql(
+                        statement, self.rollups.inserted_tickets_params(statement, ids[start], ids[index - 1])
+                    )
+                start = index
+
+    def finish(self, connection: Any) -> None:
+        if self.active:
+            for statement in self.rollups.trigger_ddl("sqlite"):
+                if statement.startswith(f"CREATE TRIGGER {self.TRIGGER} "):
+                    connection.exec_driver_sql(statement)
+            self.active = False
+
+
+def apply_ops(connection: Any, ops: Sequence[Op], rollups: BulkRollups | None = None) -> None:
     for sql, params, expect in ops:
         result = connection.exec_driver_sql(sql, params)
         if expect is not None and result.rowcount != expect:
             raise StalePlan(f"{expect - result.rowcount} of the rows to update were changed meanwhile")
+        if rollups is not None:
+            rollups.after(connection, sql, params)
