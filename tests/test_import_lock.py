@@ -170,3 +170,51 @@ def test_a_failure_mid_apply_leaves_nothing_written(
         assert model.triggers_present(conn)
     if db.is_sqlite(engine):
         assert any(sql.startswith("INSERT INTO ticket ") for sql in calls)  # it failed after writing tickets
+
+
+def test_ticket_baselines_are_compact_and_older_ones_still_merge(engine: Engine, files) -> None:
+    """A ticket's baseline keeps per field only what the three-way merge compares (short values,
+    times as epoch seconds, long texts as a checksum): a few hundred bytes. A baseline written
+    before (a JSON object of the values) still decides the merge, and is rewritten only when its
+    ticket changes."""
+    import json
+
+    from dtc_tui.models.system import ImportBaseline
+    from dtc_tui.services.importers import ticket_writer as tw
+
+    def baseline(key: str) -> str:
+        with db.read_session(engine) as session:
+            return session.execute(
+                select(ImportBaseline.values).where(ImportBaseline.kind == "zendesk", ImportBaseline.record_key == key)
+            ).scalar_one()
+
+    pipeline.run_import(engine, "zendesk", files[0], now=NOW, actor="t")
+    with db.read_session(engine) as session:
+        texts = list(session.execute(select(ImportBaseline.values).where(ImportBaseline.kind == "zendesk")).scalars())
+        row = session.execute(select(tw.TICKET).where(tw.TICKET.c.external_id == "1")).mappings().one()
+    assert len(texts) == 60 and max(len(t) for t in texts) < 260
+    compact = tw.decode_baseline(baseline("1"))
+    assert compact["subject"].startswith("#") and isinstance(compact["created_at"], int)
+    assert {n: tw.form(row[n]) for n in compact} == compact  # nobody worked on it yet: stored == file
+    older = json.dumps({n: tw.plain(row[n]) for n in compact}, sort_keys=True)  # as written before
+    with db.write_session(engine) as session:
+        session.execute(
+            ImportBaseline.__table__.update()  # type: ignore[attr-defined]
+            .where(ImportBaseline.kind == "zendesk", ImportBaseline.record_key == "1")
+            .values(values=older)
+        )
+    assert tw.decode_baseline(older) == compact
+    ops.set_priority(engine, row["id"], "urgent", "ana", NOW)  # the team's work
+
+    same = pipeline.run_import(engine, "zendesk", files[0], now=NOW, actor="t")
+    assert (same.updated, same.unchanged) == (0, 60)
+    assert baseline("1") == older  # equal in content: not rewritten
+    later = pipeline.run_import(engine, "zendesk", files[1], now=NOW, actor="t")  # ticket 1: status and priority
+    with db.read_session(engine) as session:
+        ticket = session.get(Ticket, row["id"])
+    assert ticket.priority == "urgent"  # changed here and in the file: the team's value stays
+    assert ticket.status != row["status"]  # the file's change the team did not touch is applied
+    assert any("ticket 1 priority (here 'urgent'" in w for w in later.warnings)
+    assert baseline("1").startswith("[")  # rewritten, compact
+    again = pipeline.run_import(engine, "zendesk", files[1], now=NOW, actor="t")
+    assert (again.updated, again.unchanged) == (0, 60)  # the compact baseline holds: nothing undone
