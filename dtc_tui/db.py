@@ -79,7 +79,19 @@ def _install_sqlite_hooks(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        options = connection.get_execution_options()
+        # ``sqlite_synchronous="NORMAL"``: this transaction's commit does not fsync (the caller
+        # fsyncs the WAL itself right after, see importers/pipeline.py); the level may only be
+        # changed outside a transaction, so here, and set back to FULL at the next plain begin.
+        synchronous = options.get("sqlite_synchronous")
+        info = connection.connection.info
+        if synchronous == "NORMAL":
+            connection.exec_driver_sql("PRAGMA synchronous = NORMAL")
+            info["dtc_synchronous"] = "NORMAL"
+        elif info.get("dtc_synchronous") == "NORMAL":
+            connection.exec_driver_sql("PRAGMA synchronous = FULL")
+            info["dtc_synchronous"] = "FULL"
+        mode = options.get("sqlite_begin", "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
@@ -332,7 +344,7 @@ def block_writes(engine: Engine, reason: str) -> None:
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """A write transaction that takes the write lock at BEGIN and commits on success."""
-    blocked = getattr(engine, "_dtc_blocked", None)
+    blocked = getattr(engine, "_dtc_blocked", None) or getattr(getattr(engine, "_proxied", None), "_dtc_blocked", None)
     if blocked:
         raise DatabaseUnavailable(blocked)
     bind = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine

@@ -218,3 +218,33 @@ def test_ticket_baselines_are_compact_and_older_ones_still_merge(engine: Engine,
     assert baseline("1").startswith("[")  # rewritten, compact
     again = pipeline.run_import(engine, "zendesk", files[1], now=NOW, actor="t")
     assert (again.updated, again.unchanged) == (0, 60)  # the compact baseline holds: nothing undone
+
+
+def test_the_apply_commits_without_waiting_for_the_disk_and_fsyncs_before_it_reports(
+    engine: Engine, files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The apply's commit runs with synchronous NORMAL (no fsync inside the write lock); the WAL
+    is fsynced right after, before ``run_import`` returns; every later transaction is FULL again."""
+    import os
+
+    engine = sqlite_engine(engine)
+    levels: list[int] = []
+    synced: list[str] = []
+    real_apply, real_fsync = pipeline.apply_ops, os.fsync
+
+    def apply_seeing_level(connection, ops, rollups=None):  # type: ignore[no-untyped-def]
+        levels.append(connection.exec_driver_sql("PRAGMA synchronous").scalar())
+        return real_apply(connection, ops, rollups)
+
+    def fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(pipeline, "apply_ops", apply_seeing_level)
+    monkeypatch.setattr(os, "fsync", fsync)
+    pipeline.run_import(engine, "zendesk", files[0], now=NOW, actor="t")
+    assert levels and set(levels) == {1}  # NORMAL while applying
+    assert any(path.endswith(".db-wal") for path in synced)
+    for _ in range(3):  # whichever pooled connection a later write gets
+        with db.write_session(engine) as session:
+            assert session.connection().exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL

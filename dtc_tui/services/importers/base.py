@@ -155,9 +155,12 @@ class RowCheck:
         return self._typed(name, parse_date, required, self.orders.get(name))
 
     def moment(self, name: str, *, required: bool = False) -> datetime | None:
-        moment = self._typed(name, parse_local_datetime, required, self.orders.get(name))
-        if moment is None:
-            return None
+        try:  # the common case, ISO 8601 as written by help desks: one C call (parse_local_datetime tries it first too)
+            moment = datetime.fromisoformat(self.row.get(name))
+        except ValueError:
+            moment = self._typed(name, parse_local_datetime, required, self.orders.get(name))
+            if moment is None:
+                return None
         if moment.tzinfo is None:
             self.naive = True
             moment = moment.replace(tzinfo=self.tz)

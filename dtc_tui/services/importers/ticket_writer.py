@@ -115,16 +115,23 @@ _OWNED_INDEX = {name: index for index, name in enumerate(OWNED)}
 
 def form(value: Any) -> Any:
     """The baseline form of a value: equal forms mean equal values (up to a 32-bit checksum on long texts)."""
-    if value is None or value is True or value is False:
+    kind = type(value)  # exact types first: called for every owned field of every row
+    if kind is str:
+        return value if len(value) <= SHORT_TEXT else _digest(value)
+    if value is None or kind is int or kind is bool:
         return value
-    if isinstance(value, datetime):
+    if kind is datetime or isinstance(value, datetime):
         seconds = (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).timestamp()
         return int(seconds) if value.microsecond == 0 else round(seconds, 6)
     if isinstance(value, float):
         return round(value, 6)
-    if isinstance(value, str) and len(value) > SHORT_TEXT:
-        return f"#{zlib.crc32(value.encode('utf-8', 'surrogatepass')):08x}:{len(value)}"
+    if isinstance(value, str):  # a StrEnum
+        return form(str(value))
     return value
+
+
+def _digest(text: str) -> str:
+    return f"#{zlib.crc32(text.encode('utf-8', 'surrogatepass')):08x}:{len(text)}"
 
 
 def encode_baseline(forms: dict[str, Any]) -> str:
