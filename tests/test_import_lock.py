@@ -102,16 +102,30 @@ def test_a_big_first_import_adds_its_rollups_set_based_equal_to_the_rows(engine:
     from dtc_tui.models import rollups as model
     from tests.test_rollups import assert_equal, reference, stored
 
-    big, more = tmp_path / "big.csv", tmp_path / "more.csv"
+    import csv
+
+    big, more, most = tmp_path / "big.csv", tmp_path / "more.csv", tmp_path / "most.csv"
     write_tickets(big, pipeline.BulkRollups.MIN_ROWS + 100, random.Random(5))
-    changed_copy(big, more)
+    changed_copy(big, more)  # 10%: few updates, the per-row trigger's work
+    with open(big, encoding="utf-8", newline="") as src, open(most, "w", encoding="utf-8", newline="") as dst:
+        rows = list(csv.reader(src))
+        status, replies = rows[0].index("Status"), rows[0].index("Replies")
+        for row in rows[1:]:  # every ticket changes: solved <-> open, one more reply (roll-up columns)
+            row[status] = "Open" if row[status] in ("Solved", "Closed") else "Solved"
+            row[replies] = str(int(row[replies] or 0) + 1)
+        csv.writer(dst).writerows(rows)
     summary = pipeline.run_import(engine, "zendesk", big, now=NOW, actor="t")
     assert summary.inserted == pipeline.BulkRollups.MIN_ROWS + 100
     assert_equal(stored(engine), reference(engine))
     with engine.connect() as conn:
         assert model.triggers_present(conn)
-    pipeline.run_import(engine, "zendesk", more, now=NOW, actor="t")  # updates: the trigger's work
+    assert pipeline.run_import(engine, "zendesk", more, now=NOW, actor="t").updated < pipeline.BulkRollups.MIN_ROWS
     assert_equal(stored(engine), reference(engine))
+    changed = pipeline.run_import(engine, "zendesk", most, now=NOW, actor="t")  # set-based: - before, + after
+    assert changed.updated >= pipeline.BulkRollups.MIN_ROWS
+    assert_equal(stored(engine), reference(engine))
+    with engine.connect() as conn:
+        assert model.triggers_present(conn)
 
 
 def test_a_failure_mid_apply_leaves_nothing_written(

@@ -426,61 +426,64 @@ def rebuild_sql(dialect: str) -> list[str]:
     ]
 
 
-def inserted_tickets_sql(dialect: str) -> list[str]:
-    """Statements adding the share of the tickets with ``:lo <= id <= :hi`` to the roll-ups, set-based.
+def tickets_share_sql(dialect: str, tickets: str, sign: int = 1) -> list[str]:
+    """Statements adding ``sign`` times the share of a set of tickets to the roll-ups, set-based.
 
-    What ``trg_ticket_rollup_insert`` adds row by row, grouped: a bulk apply that inserted those
-    rows with the trigger dropped (its own transaction, see importers/plan.py) runs these right
-    after the INSERT, so the breach flags are read at the same moment the trigger would read them.
-    Parameters ``lo`` and ``hi`` are given twice per statement (qmark / pyformat order: lo, hi).
+    What ``trg_ticket_rollup_insert`` adds (sign 1) or the first half of ``trg_ticket_rollup_update``
+    takes away (sign -1) row by row, grouped. ``tickets`` is a condition on ``t.id`` (the caller's
+    bound parameters, e.g. ``t.id BETWEEN ? AND ?``, or ``t.id IN (SELECT id FROM temp.ids)``);
+    it appears twice in each statement that reads the breach flags (``share_params``). A bulk apply
+    with the triggers dropped inside its transaction (importers/plan.py) runs these around each
+    statement, so the breach flags are read at the moment the trigger would have read them.
     """
     minutes = minutes_sql(dialect, "t.first_response_at", "t.created_at")
-    mark = "?" if dialect == "sqlite" else "%s"
-    span = f"t.id BETWEEN {mark} AND {mark}"
+    flag_scope = tickets.replace("t.id", "b.ticket_id")
     flags = (
         "(SELECT b.ticket_id, "
         "MAX(CASE WHEN b.metric = 'first_response' THEN 1 ELSE 0 END) AS fr, "
         "MAX(CASE WHEN b.metric = 'next_response' THEN 1 ELSE 0 END) AS nr, "
         "MAX(CASE WHEN b.metric = 'resolution' THEN 1 ELSE 0 END) AS res "
-        f"FROM sla_breach b WHERE b.ticket_id BETWEEN {mark} AND {mark} GROUP BY b.ticket_id) f"
+        f"FROM sla_breach b WHERE {flag_scope} GROUP BY b.ticket_id) f"
     )
     key = "t.channel, t.category, COALESCE(t.assignee_id, 0)"
     created_day, solved_day = day_sql(dialect, "t.created_at"), day_sql(dialect, "t.solved_at")
+    k = f"{int(sign)} * "
 
     def adds(table: str, names: tuple[str, ...]) -> str:
         return ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in names)
 
     day_keys = ", ".join(DAY_KEYS)
-    # "WHERE 1 = 1" / a WHERE before ON CONFLICT: SQLite needs it to parse an upsert from a SELECT.
     return [
         f"INSERT INTO ticket_day (day, channel, category, agent_id, {', '.join(CREATED_FIELDS)}, frt_minutes) "
-        f"SELECT {created_day}, {key}, COUNT(*), COUNT(t.first_response_at), "
-        "SUM(CASE WHEN t.agent_replies > 1 THEN t.agent_replies - 1 ELSE 0 END), COUNT(t.solved_at), "
-        "SUM(COALESCE(f.fr, 0)), SUM(CASE WHEN f.fr = 1 AND t.first_response_at IS NULL THEN 1 ELSE 0 END), "
-        "SUM(COALESCE(f.nr, 0)), COUNT(f.ticket_id), "
-        f"COALESCE(SUM({minutes}), 0.0) FROM ticket t LEFT JOIN {flags} ON f.ticket_id = t.id "
-        f"WHERE {span} GROUP BY {created_day}, {key} "
+        f"SELECT {created_day}, {key}, {k}COUNT(*), {k}COUNT(t.first_response_at), "
+        f"{k}SUM(CASE WHEN t.agent_replies > 1 THEN t.agent_replies - 1 ELSE 0 END), {k}COUNT(t.solved_at), "
+        f"{k}SUM(COALESCE(f.fr, 0)), {k}SUM(CASE WHEN f.fr = 1 AND t.first_response_at IS NULL THEN 1 ELSE 0 END), "
+        f"{k}SUM(COALESCE(f.nr, 0)), {k}COUNT(f.ticket_id), "
+        f"{k}COALESCE(SUM({minutes}), 0.0) FROM ticket t LEFT JOIN {flags} ON f.ticket_id = t.id "
+        f"WHERE {tickets} GROUP BY {created_day}, {key} "
         f"ON CONFLICT ({day_keys}) DO UPDATE SET {adds('ticket_day', (*CREATED_FIELDS, 'frt_minutes'))}",
         f"INSERT INTO ticket_day (day, channel, category, agent_id, {', '.join(SOLVED_FIELDS)}) "
-        f"SELECT {solved_day}, {key}, COUNT(*), SUM(CASE WHEN t.agent_replies <= 1 THEN 1 ELSE 0 END), "
-        "COUNT(t.csat), COALESCE(SUM(t.csat), 0), SUM(CASE WHEN t.csat >= 4 THEN 1 ELSE 0 END), "
-        f"SUM(COALESCE(f.res, 0)) FROM ticket t LEFT JOIN {flags} ON f.ticket_id = t.id "
-        f"WHERE t.solved_at IS NOT NULL AND {span} GROUP BY {solved_day}, {key} "
+        f"SELECT {solved_day}, {key}, {k}COUNT(*), {k}SUM(CASE WHEN t.agent_replies <= 1 THEN 1 ELSE 0 END), "
+        f"{k}COUNT(t.csat), {k}COALESCE(SUM(t.csat), 0), {k}SUM(CASE WHEN t.csat >= 4 THEN 1 ELSE 0 END), "
+        f"{k}SUM(COALESCE(f.res, 0)) FROM ticket t LEFT JOIN {flags} ON f.ticket_id = t.id "
+        f"WHERE t.solved_at IS NOT NULL AND {tickets} GROUP BY {solved_day}, {key} "
         f"ON CONFLICT ({day_keys}) DO UPDATE SET {adds('ticket_day', SOLVED_FIELDS)}",
         f"INSERT INTO ticket_day_frt (day, channel, category, agent_id, bucket, n) "
-        f"SELECT {created_day}, {key}, {bucket_sql(dialect, minutes)}, COUNT(*) FROM ticket t "
-        f"WHERE t.first_response_at IS NOT NULL AND {span} "
+        f"SELECT {created_day}, {key}, {bucket_sql(dialect, minutes)}, {k}COUNT(*) FROM ticket t "
+        f"WHERE t.first_response_at IS NOT NULL AND {tickets} "
         f"GROUP BY {created_day}, {key}, {bucket_sql(dialect, minutes)} "
         f"ON CONFLICT ({day_keys}, bucket) DO UPDATE SET n = ticket_day_frt.n + excluded.n",
-        f"INSERT INTO ticket_sku_day (day, sku_id, n) SELECT {created_day}, t.sku_id, COUNT(*) FROM ticket t "
-        f"WHERE t.sku_id IS NOT NULL AND {span} GROUP BY {created_day}, t.sku_id "
+        f"INSERT INTO ticket_sku_day (day, sku_id, n) SELECT {created_day}, t.sku_id, {k}COUNT(*) FROM ticket t "
+        f"WHERE t.sku_id IS NOT NULL AND {tickets} GROUP BY {created_day}, t.sku_id "
         "ON CONFLICT (day, sku_id) DO UPDATE SET n = ticket_sku_day.n + excluded.n",
     ]
 
 
-def inserted_tickets_params(sql: str, lo: int, hi: int) -> tuple[int, ...]:
-    """The parameters of one ``inserted_tickets_sql`` statement (``lo``, ``hi`` per id range in it)."""
-    return (lo, hi) * sql.count(" BETWEEN ")
+def share_params(statement: str, tickets: str, params: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The bound parameters of one ``tickets_share_sql`` statement: ``params`` (the condition's)
+    once per time the condition appears in it (twice where it also scopes the breach flags)."""
+    scope = tickets.replace("t.id", "b.ticket_id")
+    return params * (statement.count(tickets) + statement.count(scope))
 
 
 def triggers_present(connection: Any) -> bool:

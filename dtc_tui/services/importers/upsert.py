@@ -205,6 +205,7 @@ def _plan_updates(
             for row in group
         ]
         plan.record(sql, params, expect=len(params))
+        plan.updates[table.name] += len(params)
 
 
 def bulk_insert(
