@@ -98,14 +98,16 @@ def upsert(
         encoded = [codec.encode_key(key, k) for k in keys]
         found = [stored.get(k) for k in encoded]
         wanted = set(names)
-        quick: list[tuple[Any, ...] | None] = [None] * len(rows)
-        if names and all(wanted <= row.keys() for row in rows):
-            # Every row carries every compared column: encode them all at once (C-level getters).
-            quick = list(codec.encode_rows(rows, names, {}))
-        quick_by_id = {id(row): values for row, values in zip(rows, quick, strict=True)}
+        quick_by_id: dict[int, tuple[Any, ...]] = {}
+        stored_rows = [row for row, old in zip(rows, found, strict=True) if old is not None]
+        if names and stored_rows and all(wanted <= row.keys() for row in stored_rows):
+            # Every stored row's record carries every compared column: encode them all at once
+            # (C-level getters); rows not stored yet (a first import: all of them) are not encoded here.
+            quick = codec.encode_rows(stored_rows, names, {})
+            quick_by_id = {id(row): values for row, values in zip(stored_rows, quick, strict=True)}
 
         def differs(row: dict[str, Any], old: tuple[Any, ...]) -> bool:
-            values = quick_by_id[id(row)] or codec.encode_values(row, names, old)
+            values = quick_by_id.get(id(row)) or codec.encode_values(row, names, old)
             if values == old:  # the common case: one tuple comparison
                 return False
             return any(
