@@ -95,17 +95,30 @@ def test_a_plan_that_keeps_going_stale_is_refused_with_nothing_written(
     assert {t: v for t, v in after.items() if t != target} == {t: v for t, v in before.items() if t != target}
 
 
-def test_a_big_first_import_adds_its_rollups_set_based_equal_to_the_rows(engine: Engine, tmp_path: Path) -> None:
-    """Past ``BulkRollups.MIN_ROWS`` new tickets the apply drops the per-row roll-up trigger inside
-    its transaction and adds the new tickets' share set-based: the roll-ups equal the rows, the
-    trigger is back, and later writes keep them current (both backends: PostgreSQL keeps its trigger)."""
+def test_a_big_first_import_adds_its_rollups_set_based_equal_to_the_rows(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ``BulkRollups.MIN_ROWS`` new or changed tickets (or new breaches) the apply drops the
+    per-row roll-up trigger inside its transaction and keeps the roll-ups set-based: they equal
+    the rows, the triggers are back, and later writes keep them current (both backends:
+    PostgreSQL keeps its triggers)."""
     from dtc_tui.models import rollups as model
     from tests.test_rollups import assert_equal, reference, stored
+
+    monkeypatch.setattr(pipeline.BulkRollups, "MIN_ROWS", 100)  # 500 in use; small files here
+    dropped: list[list[str]] = []
+    real_finish = pipeline.BulkRollups.finish
+
+    def finish(self, connection):  # type: ignore[no-untyped-def]
+        dropped.append(list(self.dropped))
+        real_finish(self, connection)
+
+    monkeypatch.setattr(pipeline.BulkRollups, "finish", finish)
 
     import csv
 
     big, more, most = tmp_path / "big.csv", tmp_path / "more.csv", tmp_path / "most.csv"
-    write_tickets(big, pipeline.BulkRollups.MIN_ROWS + 100, random.Random(5))
+    write_tickets(big, 300, random.Random(5))
     changed_copy(big, more)  # 10%: few updates, the per-row trigger's work
     with open(big, encoding="utf-8", newline="") as src, open(most, "w", encoding="utf-8", newline="") as dst:
         rows = list(csv.reader(src))
@@ -115,7 +128,9 @@ def test_a_big_first_import_adds_its_rollups_set_based_equal_to_the_rows(engine:
             row[replies] = str(int(row[replies] or 0) + 1)
         csv.writer(dst).writerows(rows)
     summary = pipeline.run_import(engine, "zendesk", big, now=NOW, actor="t")
-    assert summary.inserted == pipeline.BulkRollups.MIN_ROWS + 100
+    assert summary.inserted == 300
+    if db.is_sqlite(engine):
+        assert dropped[-1] == ["trg_ticket_rollup_insert", "trg_breach_rollup_insert"]
     assert_equal(stored(engine), reference(engine))
     with engine.connect() as conn:
         assert model.triggers_present(conn)
@@ -123,6 +138,8 @@ def test_a_big_first_import_adds_its_rollups_set_based_equal_to_the_rows(engine:
     assert_equal(stored(engine), reference(engine))
     changed = pipeline.run_import(engine, "zendesk", most, now=NOW, actor="t")  # set-based: - before, + after
     assert changed.updated >= pipeline.BulkRollups.MIN_ROWS
+    if db.is_sqlite(engine):
+        assert "trg_ticket_rollup_update" in dropped[-1]
     assert_equal(stored(engine), reference(engine))
     with engine.connect() as conn:
         assert model.triggers_present(conn)

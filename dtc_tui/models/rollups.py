@@ -236,8 +236,9 @@ def breach_share(dialect: str, r: str, sign: str) -> list[str]:
     ]
 
 
-def breach_statement_share(changed: str, sign: int) -> list[str]:
-    """PostgreSQL: the same for a whole statement's breaches (transition table ``changed``).
+def breach_statement_share(changed: str, sign: int, dialect: str = "postgresql") -> list[str]:
+    """The same for a whole statement's breaches (PostgreSQL: its transition table ``changed``;
+    SQLite: a bulk apply's temp table of the rows one INSERT added, see importers/plan.py).
 
     Row-level AFTER triggers run at the end of the statement there, when every row of a multi-row
     insert is visible, so "the first breach of its kind" is decided per statement: a ticket's flag
@@ -262,9 +263,9 @@ def breach_statement_share(changed: str, sign: int) -> list[str]:
         f"{delta('resolution')} AS res, {delta(None)} AS anyb FROM (SELECT DISTINCT ticket_id FROM changed) c) f"
     )
     key = "t.channel, t.category, COALESCE(t.assignee_id, 0)"
-    created_day, solved_day = day_sql("postgresql", "t.created_at"), day_sql("postgresql", "t.solved_at")
+    created_day, solved_day = day_sql(dialect, "t.created_at"), day_sql(dialect, "t.solved_at")
     adds = ("fr_breached", "fr_breached_unanswered", "nr_breached", "breached")
-    return [
+    statements = [
         f"INSERT INTO ticket_day (day, channel, category, agent_id, {', '.join(adds)}) "
         f"SELECT {created_day}, {key}, SUM(f.fr), SUM(CASE WHEN t.first_response_at IS NULL THEN f.fr ELSE 0 END), "
         f"SUM(f.nr), SUM(f.anyb) FROM {flags} JOIN ticket t ON t.id = f.ticket_id "
@@ -276,10 +277,11 @@ def breach_statement_share(changed: str, sign: int) -> list[str]:
         f"WHERE t.solved_at IS NOT NULL GROUP BY {solved_day}, {key} "
         f"ON CONFLICT ({', '.join(DAY_KEYS)}) DO UPDATE SET "
         "res_breached = ticket_day.res_breached + excluded.res_breached",
-        f"INSERT INTO sla_breach_day (day, metric, n) SELECT {day_sql('postgresql', 'x.due_at')}, x.metric, "
-        f"{sign} * COUNT(*) FROM changed x GROUP BY {day_sql('postgresql', 'x.due_at')}, x.metric "
+        f"INSERT INTO sla_breach_day (day, metric, n) SELECT {day_sql(dialect, 'x.due_at')}, x.metric, "
+        f"{sign} * COUNT(*) FROM changed x GROUP BY {day_sql(dialect, 'x.due_at')}, x.metric "
         "ON CONFLICT (day, metric) DO UPDATE SET n = sla_breach_day.n + excluded.n",
     ]
+    return [statement.replace("FROM changed", f"FROM {changed}") for statement in statements]
 
 
 TICKET_COLUMNS = (

@@ -54,10 +54,13 @@ class WritePlan:
     base_ids: dict[str, int] = field(default_factory=dict)  # table -> max(id) in the snapshot
     next_ids: dict[str, int] = field(default_factory=dict)
     updates: Counter[str] = field(default_factory=Counter)  # table -> rows the plan updates
+    inserts: Counter[str] = field(default_factory=Counter)  # table -> rows the plan inserts
 
     def record(self, sql: str, params: list[tuple[Any, ...]], expect: int | None = None) -> None:
         if params:
             self.ops.append((sql, params, expect))
+            if sql.startswith("INSERT INTO "):
+                self.inserts[sql[len("INSERT INTO ") :].split(" ", 1)[0]] += len(params)
 
     def assign_ids(self, session: Session, table: Table, pk: str, rows: list[dict[str, Any]]) -> None:
         """Give rows about to be inserted their ids now, so later planned rows can refer to them."""
@@ -133,13 +136,18 @@ class BulkRollups:
     a rollback or a crash brings it back), and around each ticket statement runs
     ``rollups.tickets_share_sql`` for exactly the ids it writes: an UPDATE's tickets' share is
     taken away before it and added after it, an INSERT's added after it, so the breach flags are
-    read at the moment the trigger would have read them. The triggers are re-created before the
-    commit. SQLite only: on PostgreSQL, DROP TRIGGER locks the table against readers.
+    read at the moment the trigger would have read them. Breach INSERTs likewise: the rows one
+    statement added (ids above the largest before it) go through ``breach_statement_share``, the
+    statement-level form PostgreSQL's trigger uses (the first breach of a kind per ticket decided
+    per statement, which sums to what the row trigger adds). The triggers are re-created before
+    the commit. SQLite only: on PostgreSQL, DROP TRIGGER locks the table against readers.
     """
 
     MIN_ROWS = 500
     INSERT_TRIGGER = "trg_ticket_rollup_insert"
     UPDATE_TRIGGER = "trg_ticket_rollup_update"
+    BREACH_TRIGGER = "trg_breach_rollup_insert"
+    BREACHES = "INSERT INTO sla_breach ("
     INSERT = "INSERT INTO ticket ("
     UPDATE = "UPDATE ticket SET "
     RANGE = "t.id BETWEEN ? AND ?"
@@ -150,10 +158,15 @@ class BulkRollups:
 
         self.rollups = rollups
         self.dropped: list[str] = []
+        self.breaches_from = 0
         if connection.dialect.name != "sqlite":
             return
         new = plan.next_ids.get("ticket", 0) - plan.base_ids.get("ticket", 0) - 1
-        for trigger, rows in ((self.INSERT_TRIGGER, new), (self.UPDATE_TRIGGER, plan.updates.get("ticket", 0))):
+        for trigger, rows in (
+            (self.INSERT_TRIGGER, new),
+            (self.UPDATE_TRIGGER, plan.updates.get("ticket", 0)),
+            (self.BREACH_TRIGGER, plan.inserts.get("sla_breach", 0)),
+        ):
             present = connection.exec_driver_sql(
                 "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?", (trigger,)
             ).scalar()
@@ -162,20 +175,37 @@ class BulkRollups:
                 self.dropped.append(trigger)
         if self.UPDATE_TRIGGER in self.dropped:
             connection.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS dtc_rollup_ids (id INTEGER PRIMARY KEY)")
+        if self.BREACH_TRIGGER in self.dropped:
+            connection.exec_driver_sql(
+                "CREATE TEMP TABLE IF NOT EXISTS dtc_rollup_breaches AS SELECT * FROM main.sla_breach WHERE 0"
+            )
 
     def _share(self, connection: Any, tickets: str, params: tuple[Any, ...], sign: int) -> None:
         for statement in self.rollups.tickets_share_sql("sqlite", tickets, sign):
             connection.exec_driver_sql(statement, self.rollups.share_params(statement, tickets, params))
 
     def before(self, connection: Any, sql: str, params: list[tuple[Any, ...]]) -> None:
+        if self.BREACH_TRIGGER in self.dropped and sql.startswith(self.BREACHES):
+            # The rows this INSERT adds (ON CONFLICT DO NOTHING skips some) get ids above today's.
+            self.breaches_from = connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM sla_breach").scalar()
+            return
         if self.UPDATE_TRIGGER not in self.dropped or not sql.startswith(self.UPDATE):
             return
         position = sql.split(" WHERE ", 1)[0].count("?")  # SET values, then the id (then the version)
         connection.exec_driver_sql("DELETE FROM temp.dtc_rollup_ids")
-        connection.exec_driver_sql("INSERT INTO temp.dtc_rollup_ids (id) VALUES (?)", [(row[position],) for row in params])
+        ids = [(row[position],) for row in params]
+        connection.exec_driver_sql("INSERT INTO temp.dtc_rollup_ids (id) VALUES (?)", ids)
         self._share(connection, self.LISTED, (), -1)
 
     def after(self, connection: Any, sql: str, params: list[tuple[Any, ...]]) -> None:
+        if self.BREACH_TRIGGER in self.dropped and sql.startswith(self.BREACHES):
+            connection.exec_driver_sql("DELETE FROM temp.dtc_rollup_breaches")
+            connection.exec_driver_sql(
+                "INSERT INTO temp.dtc_rollup_breaches SELECT * FROM main.sla_breach WHERE id > ?", (self.breaches_from,)
+            )
+            for statement in self.rollups.breach_statement_share("temp.dtc_rollup_breaches", 1, "sqlite"):
+                connection.exec_driver_sql(statement)
+            return
         if self.UPDATE_TRIGGER in self.dropped and sql.startswith(self.UPDATE):
             self._share(connection, self.LISTED, (), 1)  # the ids ``before`` listed
             return
@@ -195,6 +225,8 @@ class BulkRollups:
                 connection.exec_driver_sql(statement)
         if self.UPDATE_TRIGGER in self.dropped:
             connection.exec_driver_sql("DELETE FROM temp.dtc_rollup_ids")
+        if self.BREACH_TRIGGER in self.dropped:
+            connection.exec_driver_sql("DELETE FROM temp.dtc_rollup_breaches")
         self.dropped = []
 
 
