@@ -176,8 +176,13 @@ class BulkRollups:
         if self.UPDATE_TRIGGER in self.dropped:
             connection.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS dtc_rollup_ids (id INTEGER PRIMARY KEY)")
         if self.BREACH_TRIGGER in self.dropped:
+            # Keyed and indexed like sla_breach: the share's subqueries look rows up by id and ticket.
             connection.exec_driver_sql(
-                "CREATE TEMP TABLE IF NOT EXISTS dtc_rollup_breaches AS SELECT * FROM main.sla_breach WHERE 0"
+                "CREATE TEMP TABLE IF NOT EXISTS dtc_rollup_breaches "
+                "(id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL, metric TEXT NOT NULL, due_at TEXT NOT NULL)"
+            )
+            connection.exec_driver_sql(
+                "CREATE INDEX IF NOT EXISTS temp.ix_dtc_rollup_breaches ON dtc_rollup_breaches (ticket_id, metric)"
             )
 
     def _share(self, connection: Any, tickets: str, params: tuple[Any, ...], sign: int) -> None:
@@ -201,7 +206,9 @@ class BulkRollups:
         if self.BREACH_TRIGGER in self.dropped and sql.startswith(self.BREACHES):
             connection.exec_driver_sql("DELETE FROM temp.dtc_rollup_breaches")
             connection.exec_driver_sql(
-                "INSERT INTO temp.dtc_rollup_breaches SELECT * FROM main.sla_breach WHERE id > ?", (self.breaches_from,)
+                "INSERT INTO temp.dtc_rollup_breaches (id, ticket_id, metric, due_at) "
+                "SELECT id, ticket_id, metric, due_at FROM main.sla_breach WHERE id > ?",
+                (self.breaches_from,),
             )
             for statement in self.rollups.breach_statement_share("temp.dtc_rollup_breaches", 1, "sqlite"):
                 connection.exec_driver_sql(statement)
