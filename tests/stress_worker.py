@@ -147,8 +147,8 @@ def stalled_import(url: str, path: str, actor: str) -> None:
 
     real = pipeline.apply_ops
 
-    def apply_and_stall(connection, ops):  # type: ignore[no-untyped-def]
-        real(connection, ops)
+    def apply_and_stall(connection, ops, rollups=None):  # type: ignore[no-untyped-def]
+        real(connection, ops, rollups)
         print("IN-APPLY", flush=True)  # the write lock is held from here on
         time.sleep(120)
 
