@@ -130,8 +130,30 @@ def _open_app(ctx: CliContext, *, demo: bool) -> None:
 
     app = DtcApp(engine=engine, settings=ctx.settings, clock=ctx.clock, demo=demo, database_label=ctx.database_url)
     app.run()
+    if app.relaunch_language:  # chosen in the palette and saved: start again speaking it
+        relaunch(app.relaunch_language)
     if app.return_code:  # the app stopped on an error: say so to the shell
         sys.exit(app.return_code)
+
+
+def relaunch_command(language: str, argv: list[str] | None = None) -> tuple[list[str], dict[str, str]]:
+    """The same command line again, as ``python -m dtc_tui ...``, with ``DTC_TUI_LANGUAGE`` set (it
+    outranks the file, so a different value in the environment cannot undo the choice)."""
+    import os
+
+    args = list(sys.argv if argv is None else argv)[1:]
+    environ = dict(os.environ)
+    environ["DTC_TUI_LANGUAGE"] = language
+    return [sys.executable, "-m", "dtc_tui", *args], environ
+
+
+def relaunch(language: str) -> None:
+    import os
+
+    command, environ = relaunch_command(language)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(command[0], command, environ)
 
 
 def db_path_if_missing(url: str):

@@ -127,3 +127,34 @@ def load_settings(cwd: Path | None = None, environ: dict[str, str] | None = None
             sources[name] = f"env {env_name}"
     settings.sources = sources
     return settings
+
+
+def settings_file(cwd: Path | None = None) -> Path:
+    """The file ``load_settings`` reads (the first candidate that exists), else the user's
+    ``config.toml`` (or the ``DTC_TUI_CONFIG`` file): where a setting chosen in the app is saved."""
+    candidates = config_file_candidates(cwd)
+    return next((path for path in candidates if path.is_file()), candidates[-1])
+
+
+def save_setting(name: str, value: str, cwd: Path | None = None) -> Path:
+    """Write one top-level string setting (``language = "zh-CN"``) into the settings file, keeping
+    every other line as it is; returns the file written."""
+    if name not in _SETTING_NAMES:
+        raise ConfigError(f"unknown setting {name!r}")
+    path = settings_file(cwd)
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    new_line = f'{name} = "{escaped}"'
+    first_table = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines))
+    for index in range(first_table):
+        key = lines[index].split("=", 1)[0].strip()
+        if "=" in lines[index] and key == name:
+            lines[index] = new_line
+            break
+    else:
+        lines.insert(first_table, new_line)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = "\n".join(lines) + "\n"
+    tomllib.loads(text)  # never leave a file the next start cannot read
+    path.write_text(text, encoding="utf-8")
+    return path

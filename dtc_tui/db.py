@@ -185,7 +185,11 @@ def is_busy(exc: BaseException) -> bool:
 def busy_line() -> str:
     """What a busy database is when nothing says who holds it (see services/common/activity.py)."""
     seconds = f"{BUSY_TIMEOUT_MS / 1000:g}"
-    return f"the database is busy: another process held its write lock for more than {seconds} s; try again"
+    from dtc_tui.i18n import _
+
+    return _("the database is busy: another process held its write lock for more than {seconds} s; try again").format(
+        seconds=seconds
+    )
 
 
 def describe_failure(exc: BaseException) -> str | None:
@@ -196,10 +200,12 @@ def describe_failure(exc: BaseException) -> str | None:
         return str(exc)
     if is_busy(exc):
         return busy_line()
+    from dtc_tui.i18n import _
+
     if isinstance(exc, DBAPIError) and type(exc).__name__ in ("OperationalError", "DatabaseError", "InterfaceError"):
-        return f"database unavailable: {_one_line(exc)}"
+        return _("database unavailable: {reason}").format(reason=_one_line(exc))
     if isinstance(exc, ArgumentError):
-        return f"cannot open database: {exc}"
+        return _("cannot open database: {reason}").format(reason=exc)
     return None
 
 

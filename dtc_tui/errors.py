@@ -11,29 +11,31 @@ may subclass ``StaleEdit``/``NotFound``/``Conflict`` under their base as well, s
 
 from __future__ import annotations
 
+from dtc_tui.i18n import N_
+
 
 class UserError(Exception):
     """Something the operator asked for that cannot be done as asked; the message says why."""
 
-    title = "Not done"
+    title = N_("Not done")  # translated where shown
 
 
 class StaleEdit(UserError):
     """Someone else changed the record since the operator loaded it: reload and try again."""
 
-    title = "Changed by someone else"
+    title = N_("Changed by someone else")  # translated where shown
 
 
 class NotFound(UserError):
     """The record the operator named does not exist (any more)."""
 
-    title = "Not found"
+    title = N_("Not found")  # translated where shown
 
 
 class Conflict(UserError):
     """The change clashes with someone else's (a claim, a duplicate name...)."""
 
-    title = "Conflict"
+    title = N_("Conflict")  # translated where shown
 
 
 class InvalidInput(UserError, ValueError):
@@ -42,4 +44,4 @@ class InvalidInput(UserError, ValueError):
     Also a ``ValueError``, so code that validated with ``except ValueError`` keeps working.
     """
 
-    title = "Not understood"
+    title = N_("Not understood")  # translated where shown

@@ -18,11 +18,11 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.filter import Monochrome
 
-from dtc_tui import db
+from dtc_tui import db, i18n
 from dtc_tui.clock import Clock, SystemClock
 from dtc_tui.config import Settings
 from dtc_tui.errors import UserError
-from dtc_tui.i18n import _
+from dtc_tui.i18n import N_, _
 from dtc_tui.services.overview.targets import Target
 from dtc_tui.ui import states
 from dtc_tui.ui.commands import AreaCommands
@@ -50,20 +50,20 @@ class DtcApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
     COMMANDS: ClassVar = {AreaCommands}
     AREA_TITLES: ClassVar[dict[str, str]] = {
-        "overview": "Overview",
-        "tickets": "Tickets",
-        "inventory": "Inventory",
-        "ads": "Ads",
-        "team": "Team",
-        "audit": "Audit log",
+        "overview": N_("Overview"),
+        "tickets": N_("Tickets"),
+        "inventory": N_("Inventory"),
+        "ads": N_("Ads"),
+        "team": N_("Team"),
+        "audit": N_("Audit log"),
     }
     AREA_TABS: ClassVar[list[tuple[str, str, str]]] = [
-        ("0", "overview", "Overview"),
-        ("1", "tickets", "Tickets"),
-        ("2", "inventory", "Stock"),
-        ("3", "ads", "Ads"),
-        ("4", "team", "Team"),
-        ("5", "audit", "Audit"),
+        ("0", "overview", N_("Overview")),
+        ("1", "tickets", N_("Tickets")),
+        ("2", "inventory", N_("Stock")),
+        ("3", "ads", N_("Ads")),
+        ("4", "team", N_("Team")),
+        ("5", "audit", N_("Audit")),
     ]
     MODES: ClassVar = {
         "overview": _screen_factory("dtc_tui.ui.screens.overview.screen", "OverviewScreen"),
@@ -75,17 +75,17 @@ class DtcApp(App[None]):
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         # The area keys are shown as tabs in each screen's title bar, not in the footer.
-        Binding("0", "switch_area('overview')", "Overview", show=False, id="app.overview"),
-        Binding("1", "switch_area('tickets')", "Tickets", show=False, id="app.tickets"),
-        Binding("2", "switch_area('inventory')", "Stock", show=False, id="app.inventory"),
-        Binding("3", "switch_area('ads')", "Ads", show=False, id="app.ads"),
-        Binding("4", "switch_area('team')", "Team", show=False, id="app.team"),
-        Binding("5", "switch_area('audit')", "Audit", show=False, id="app.audit"),
-        Binding("question_mark,f1", "help", "Keys", show=False, id="app.help"),
+        Binding("0", "switch_area('overview')", N_("Overview"), show=False, id="app.overview"),
+        Binding("1", "switch_area('tickets')", N_("Tickets"), show=False, id="app.tickets"),
+        Binding("2", "switch_area('inventory')", N_("Stock"), show=False, id="app.inventory"),
+        Binding("3", "switch_area('ads')", N_("Ads"), show=False, id="app.ads"),
+        Binding("4", "switch_area('team')", N_("Team"), show=False, id="app.team"),
+        Binding("5", "switch_area('audit')", N_("Audit"), show=False, id="app.audit"),
+        Binding("question_mark,f1", "help", N_("Keys"), show=False, id="app.help"),
         # q quits from an area's own screen; in a sub-view (ticket, KPIs, POs, orders...) it goes back,
         # like Esc. check_action hides the one that does not apply, so the key reaches the other.
-        Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("q", "back", "Back", show=False, id="app.back"),
+        Binding("q", "quit", N_("Quit"), id="app.quit"),
+        Binding("q", "back", N_("Back"), show=False, id="app.back"),
     ]
 
     def __init__(
@@ -105,6 +105,9 @@ class DtcApp(App[None]):
         self.demo = demo
         self.database_label = _short_label(database_label or engine.url.render_as_string(hide_password=True))
         self.start_area = start_area
+        # Set when the operator picked another language in the palette: the command line starts the
+        # app again speaking it (cli.py), since screens, bindings and help texts were built in this one.
+        self.relaunch_language: str | None = None
         self.facades = Facades(engine, self.settings.operator, self.clock)
         self._counters: dict[str, int] = {}
         self.undo_stack: list[Any] = []  # ticket changes this operator can undo, newest last
@@ -155,9 +158,11 @@ class DtcApp(App[None]):
         self.start_mail()
         if not self.demo and self.facades.app.is_empty():
             self.notify(
-                "This database is empty. Import data with 'dtc-tui import KIND FILE', "
-                "or try the demo with 'dtc-tui --demo'.",
-                title="No data yet",
+                _(
+                    "This database is empty. Import data with 'dtc-tui import KIND FILE', "
+                    "or try the demo with 'dtc-tui --demo'."
+                ),
+                title=_("No data yet"),
                 timeout=15,
             )
 
@@ -200,6 +205,13 @@ class DtcApp(App[None]):
                 return
         self.pop_screen()
 
+    def action_command_palette(self) -> None:
+        """Textual's palette with its placeholder in the operator's language (its public parameter)."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and self.screen.id != "--command-palette":  # as CommandPalette.is_open
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=_("Search for commands…")))
+
     def action_help(self) -> None:
         grouped: dict[tuple[str, str], list[str]] = {}
         for key, active in self.screen.active_bindings.items():
@@ -207,9 +219,73 @@ class DtcApp(App[None]):
             if binding.description:
                 grouped.setdefault((binding.action, binding.description), []).append(format_key(key))
         rows = [(", ".join(sorted(keys, key=len)), _(description)) for (_a, description), keys in grouped.items()]
-        rows.extend(getattr(self.screen, "HELP_EXTRA", []))
+        rows.extend(getattr(self.screen, "help_extra", None) or getattr(self.screen, "HELP_EXTRA", []))
         rows.append(states.legend_row())
-        self.push_screen(HelpScreen(getattr(self.screen, "AREA_TITLE", "dtc-tui"), rows))
+        rows = [(_(key), _(text)) for key, text in rows]  # HELP_EXTRA rows are marked N_ where declared
+        self.push_screen(HelpScreen(_(getattr(self.screen, "AREA_TITLE", "dtc-tui")), rows))
+
+    # --- language: chosen in the palette, saved, applied by starting again ---------------------
+
+    def choose_language(self) -> None:
+        from dtc_tui.ui.widgets.modals import ChoiceModal
+
+        options = list(i18n.NAMES.items())
+
+        def chosen(language: str | None) -> None:
+            if language is not None:
+                self.switch_language(language)
+
+        self.push_screen(ChoiceModal(_("Language"), options, current=i18n.current()), chosen)
+
+    def switch_language(self, language: str) -> bool:
+        """Save ``language`` as the ``language`` setting and end the app so that it starts again in
+        it. Typed reply drafts are stored first; if one cannot be (database busy), nothing changes."""
+        if language == i18n.current():
+            self.notify(_("The app already speaks {language}.").format(language=i18n.NAMES[language]))
+            return False
+        if not self.flush_drafts():
+            self.notify_safe(
+                _("Language not changed: a reply draft could not be saved yet (database busy). Try again."),
+                title=_("Not saved"),
+                severity="warning",
+            )
+            return False
+        from dtc_tui.config import ConfigError, save_setting
+
+        try:
+            path = save_setting("language", language)
+        except (ConfigError, OSError) as exc:
+            self.notify_safe(str(exc), title=_("Language not saved"), severity="error")
+            return False
+        self.language_file = path
+        self.relaunch_language = language
+        self.exit()
+        return True
+
+    def flush_drafts(self) -> bool:
+        """Store every reply draft now, the text of an open reply editor included (the autosave may
+        not have run since the last key); False when the database refused one."""
+        from dtc_tui.ui.screens.tickets import reply
+
+        saver = reply.draft_saver(self)
+        for screen in self.screen_stack:
+            if isinstance(screen, reply.ReplyScreen) and not screen.finished and screen.context is not None:
+                state = screen.current_state()
+                if state.text.strip() or state.macro_id is not None or screen.saved_state is not None:
+                    saver.pending[screen.ticket_id] = state
+        with saver.lock:
+            for ticket_id, state in list(saver.pending.items()):
+                stored = self.facades.replies.try_save_draft(
+                    ticket_id,
+                    state.text,
+                    macro_id=state.macro_id,
+                    ticket_version=state.ticket_version,
+                    last_event_id=state.last_event_id,
+                )
+                if stored is None:
+                    return False
+                del saver.pending[ticket_id]
+        return True
 
     # --- live updates -------------------------------------------------------------------------
 
@@ -231,7 +307,7 @@ class DtcApp(App[None]):
 
     def start_mail(self) -> None:
         if self.mail.error:
-            self.notify(self.mail.error, title="Mail is off", severity="warning", timeout=15, markup=False)
+            self.notify(self.mail.error, title=_("Mail is off"), severity="warning", timeout=15, markup=False)
             return
         if self.mail.sending_enabled:
             self.set_interval(self.mail.settings.send_seconds, self.send_mail, name="mail-send")
@@ -262,7 +338,12 @@ class DtcApp(App[None]):
                 # Said once per new problem, not at every poll while the server stays down.
                 if self._mail_errors.get(name) != str(exc):
                     self._mail_errors[name] = str(exc)
-                    self.call_from_thread(self.notify_safe, str(exc), title=f"Mail {name}", severity="warning")
+                    self.call_from_thread(
+                        self.notify_safe,
+                        str(exc),
+                        title=_("Mail: sending") if name == "send" else _("Mail: fetching"),
+                        severity="warning",
+                    )
             finally:
                 self._mail_busy.discard(name)
 
@@ -300,13 +381,17 @@ class DtcApp(App[None]):
         now = db.file_identity(self.engine)
         if now == self._file_identity:
             return True
-        what = "deleted" if now is None else "replaced by another file"
-        reason = (
-            f"the database file {self.database_label} was {what} while the app ran; "
-            "nothing more is saved: quit and start again"
-        )
+        if now is None:
+            reason = _(
+                "the database file {file} was deleted while the app ran; nothing more is saved: quit and start again"
+            ).format(file=self.database_label)
+        else:
+            reason = _(
+                "the database file {file} was replaced by another file while the app ran; "
+                "nothing more is saved: quit and start again"
+            ).format(file=self.database_label)
         db.block_writes(self.engine, reason)
-        self.notify_safe(reason, title="Database gone: writes blocked", severity="error", timeout=10**9)
+        self.notify_safe(reason, title=_("Database gone: writes blocked"), severity="error", timeout=10**9)
         return False
 
     def _show_banner(self) -> None:
@@ -335,7 +420,7 @@ class DtcApp(App[None]):
             return False
         if db.is_busy(exc):
             message = self.facades.app.busy_message()  # names the holder: "an import by ana is running"
-        self.notify_safe(f"{message}. {kept}".strip(), title="Not saved", severity="error")
+        self.notify_safe(f"{message}. {kept}".strip(), title=_("Not saved"), severity="error")
         return True
 
     def with_retry(self, work: Callable[[], Any], attempts: int = 2) -> Any:
@@ -392,7 +477,7 @@ class DtcApp(App[None]):
             self.report_user_error(exc, title=title)
 
     def report_user_error(self, exc: UserError, *, title: str = "") -> None:
-        self.notify_safe(str(exc), title=title or exc.title, severity="warning")
+        self.notify_safe(str(exc), title=title or _(exc.title), severity="warning")
 
     def notify_safe(
         self, message: str, *, title: str = "", severity: str = "information", timeout: float | None = None

@@ -10,6 +10,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
 from textual.screen import Screen
 
+from dtc_tui import i18n
 from dtc_tui.i18n import _
 from dtc_tui.ui.screens.help import format_key
 
@@ -66,29 +67,51 @@ class AreaCommands(Provider):
         app: DtcApp = self.app  # type: ignore[assignment]
         tabs = {area: (key, label) for key, area, label in app.AREA_TABS}
         commands: list[tuple[str, str, object]] = []
-        for mode, title in app.AREA_TITLES.items():
-            key, label = tabs.get(mode, ("", title))
+        for mode, title_id in app.AREA_TITLES.items():
+            key, label_id = tabs.get(mode, ("", title_id))
+            title, label = _(title_id), _(label_id)
             # The tab's short name too ("Stock" for Inventory), as the title bar shows it.
-            name = title if label in title else f"{title} ({label})"
-            help_text = f"Switch to the {title} screen" + (f" (key {key})" if key else "")
-            commands.append((f"Go to {name}", help_text, partial(app.action_switch_area, mode)))
+            name = title if label in title else _("{title} ({tab})").format(title=title, tab=label)
+            help_text = (
+                _("Switch to the {title} screen (key {key})").format(title=title, key=key)
+                if key
+                else _("Switch to the {title} screen").format(title=title)
+            )
+            commands.append((_("Go to {name}").format(name=name), help_text, partial(app.action_switch_area, mode)))
         for description, keys, action, node in screen_actions(self.screen):
-            commands.append((description, f"Key {keys}", partial(app.run_action, action, node)))
+            commands.append((description, _("Key {keys}").format(keys=keys), partial(app.run_action, action, node)))
         extra = getattr(self.screen, "palette_commands", None)
         for title, help_text, callback in list(extra()) if extra else []:
-            commands.append((title, help_text, callback))
+            commands.append((_(title), _(help_text), callback))
         commands.append(
             (
-                "Import a file...",
-                "Shopify, Zendesk, Freshdesk, Meta/Google/TikTok ads or a dtc-tui export",
+                _("Import a file..."),
+                _("Shopify, Zendesk, Freshdesk, Meta/Google/TikTok ads or a dtc-tui export"),
                 partial(_open_import, app),
             )
         )
         commands.append(
-            ("SLA settings...", "Policies, calendars and holidays; test a policy", partial(_open_sla_settings, app))
+            (
+                _("SLA settings..."),
+                _("Policies, calendars and holidays; test a policy"),
+                partial(_open_sla_settings, app),
+            )
         )
         commands.append(
-            ("Macros...", "Canned replies: add, edit, delete (used with ctrl+o in a reply)", partial(_open_macros, app))
+            (
+                _("Macros..."),
+                _("Canned replies: add, edit, delete (used with ctrl+o in a reply)"),
+                partial(_open_macros, app),
+            )
+        )
+        # Both names in their own script, so that an operator who cannot read the current language finds it.
+        names = " / ".join(i18n.NAMES.values())
+        commands.append(
+            (
+                _("Language: {names}").format(names=names) + ("" if i18n.current() == "en" else " (Language)"),
+                _("Speak another language: saved as the language setting; the app starts again in it"),
+                app.choose_language,
+            )
         )
         return commands
 

@@ -10,9 +10,10 @@ state                 glyph    ASCII  used for
 ``at_risk``           ``~``    ``~``  SLA at risk, a value near its limit, a warning, reorder soon
 ``met``               ``✓``    ``+``  a value on target, an SLA met, a check that passes
 ``signal``            ``◆``    ``*``  a cross-area signal on the overview
+``draft``             ``✎``    ``d``  an unsent reply draft of yours on the ticket
 ====================  =======  =====  ==========================================
 
-The Linux console's font has no ``✓``/``◆``: with ``TERM=linux`` (or the ``glyphs = "ascii"``
+The Linux console's font has no ``✓``/``◆``/``✎``: with ``TERM=linux`` (or the ``glyphs = "ascii"``
 setting) the ASCII column is used. With ``NO_COLOR`` the styles drop their colours (Textual turns
 colours into greys by brightness, so red became dark grey on black) and use bold / reverse instead.
 """
@@ -25,7 +26,9 @@ from typing import Literal
 
 from rich.text import Text
 
-State = Literal["breached", "at_risk", "met", "signal", "neutral"]
+from dtc_tui.i18n import _
+
+State = Literal["breached", "at_risk", "met", "signal", "draft", "neutral"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ LOOKS: dict[str, Look] = {
     "at_risk": Look("~", "~", "bold yellow", "bold underline"),
     "met": Look("✓", "+", "green", ""),
     "signal": Look("◆", "*", "bold red", "bold"),
+    "draft": Look("✎", "d", "bold", "bold"),
     "neutral": Look(" ", " ", "", ""),
 }
 
@@ -121,9 +125,11 @@ def verdict(ok: bool | None, text: str | Text, *, after: bool = True) -> Text:
 def legend_row() -> tuple[str, str]:
     """The glyphs as a row of the key help (``?``)."""
     signs = " ".join(glyph(s) for s in ("breached", "at_risk", "met", "signal"))
-    return signs, "Breached or off target / at risk / met or on target / cross-area signal"
+    return signs, _("Breached or off target / at risk / met or on target / cross-area signal")
 
 
 def legend() -> str:
     """One line for the help screens."""
-    return f"{glyph('breached')} breached / off target, {glyph('at_risk')} at risk, {glyph('met')} met / on target"
+    return _("{breached} breached / off target, {at_risk} at risk, {met} met / on target").format(
+        breached=glyph("breached"), at_risk=glyph("at_risk"), met=glyph("met")
+    )

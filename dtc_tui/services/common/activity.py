@@ -107,4 +107,8 @@ def busy_message(engine: Engine, now: datetime) -> str:
     found = holders(engine, now)
     if not found:
         return db.busy_line()
-    return "the database is busy: " + "; ".join(h.describe() for h in found) + "; try again when it is done"
+    from dtc_tui.i18n import _
+
+    return _("the database is busy: {holders}; try again when it is done").format(
+        holders="; ".join(h.describe() for h in found)
+    )

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
+from dtc_tui.i18n import N_
 from dtc_tui.models import AuditLog, ChangeCounter
 from dtc_tui.models.base import table_of
 from dtc_tui.services.common import periods
@@ -43,13 +44,13 @@ ENTITY_AREA = {
 AUDIT_FILTER = FilterLanguage(
     "changes",
     [
-        FilterField("actor", ("who", "actor"), hint="an operator"),
+        FilterField("actor", ("who", "actor"), hint=N_("an operator")),
         FilterField("entity", ("entity", "record"), choices(ENTITY_AREA), label="record kind"),
-        FilterField("entity_id", ("id",), case="upper", hint="a record id (ticket number, SKU code...)"),
-        FilterField("action", ("action",), hint="create, update, delete..."),
+        FilterField("entity_id", ("id",), case="upper", hint=N_("a record id (ticket number, SKU code...)")),
+        FilterField("action", ("action",), hint=N_("create, update, delete...")),
         FilterField("since", ("since",), hint=f"a time or period: {periods.SYNTAX}"),
     ],
-    text_hint="every word in the record id, the action or the change",
+    text_hint=N_("every word in the record id, the action or the change"),
 )
 
 

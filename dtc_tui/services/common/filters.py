@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from dtc_tui.errors import InvalidInput
+from dtc_tui.i18n import _
 
 
 class FilterError(InvalidInput):
@@ -190,9 +191,10 @@ class FilterLanguage:
         lines = []
         for f in self.fields:
             names = "/".join(f.words)
-            values = ", ".join(f.choices) if f.choices else (f.hint or "any value")
+            values = ", ".join(f.choices) if f.choices else (_(f.hint) if f.hint else _("any value"))
             lines.append((f"{names}:", values))
-        lines.append(("-field:value", "leave those out"))
-        lines.append(('"two words"', "a value or phrase with spaces"))
-        lines.append(("other words", f"free text{': ' + self.text_hint if self.text_hint else ''}"))
+        lines.append((_("-field:value"), _("leave those out")))
+        lines.append((_('"two words"'), _("a value or phrase with spaces")))
+        free = _("free text: {hint}").format(hint=_(self.text_hint)) if self.text_hint else _("free text")
+        lines.append((_("other words"), free))
         return lines

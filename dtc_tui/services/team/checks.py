@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from dtc_tui.i18n import _
 from dtc_tui.services.common import settings as settings_service
 from dtc_tui.services.team import matrix as team
 from dtc_tui.services.team.hours import WorkHoursError, validate
@@ -126,21 +127,37 @@ def _duty_checks(m: Matrix, duty: DutyInfo, backed_up: set[int]) -> list[Check]:
     accountable = m.holders(duty.id, "A")
     doers = m.holders(duty.id, HOLDS)
     if not accountable:
-        found.append(_check("no_accountable", f"{duty.name}: nobody is accountable", duty, doers[0] if doers else None))
+        found.append(
+            _check(
+                "no_accountable",
+                _("{duty}: nobody is accountable").format(duty=duty.name),
+                duty,
+                doers[0] if doers else None,
+            )
+        )
     elif len(accountable) > 1:
         found.append(
             _check(
                 "two_accountable",
-                f"{duty.name}: {len(accountable)} people are accountable ({_handles(accountable)}); keep exactly one",
+                _("{duty}: {count} people are accountable ({handles}); keep exactly one").format(
+                    duty=duty.name, count=len(accountable), handles=_handles(accountable)
+                ),
                 duty,
                 accountable[1],
             )
         )
     if not doers:
-        found.append(_check("no_responsible", f"{duty.name}: nobody does it (no R or A)", duty))
+        found.append(_check("no_responsible", _("{duty}: nobody does it (no R or A)").format(duty=duty.name), duty))
     elif len(doers) == 1 and duty.id not in backed_up:
         found.append(
-            _check("no_backup", f"{duty.name}: only {doers[0].handle} holds it and there is no backup", duty, doers[0])
+            _check(
+                "no_backup",
+                _("{duty}: only {handle} holds it and there is no backup").format(
+                    duty=duty.name, handle=doers[0].handle
+                ),
+                duty,
+                doers[0],
+            )
         )
     return found
 
@@ -152,7 +169,9 @@ def _person_checks(m: Matrix, person: PersonInfo, limits: Limits) -> list[Check]
         found.append(
             _check(
                 "overloaded",
-                f"{person.handle} is accountable for {len(accountable)} duties (limit {limits.max_accountable})",
+                _("{handle} is accountable for {count} duties (limit {limit})").format(
+                    handle=person.handle, count=len(accountable), limit=limits.max_accountable
+                ),
                 accountable[limits.max_accountable],
                 person,
             )
@@ -165,7 +184,9 @@ def _person_checks(m: Matrix, person: PersonInfo, limits: Limits) -> list[Check]
         found.append(
             _check(
                 "too_many_functions",
-                f"{person.handle} holds duties in {len(functions)} functions ({names}; limit {limits.max_functions})",
+                _("{handle} holds duties in {count} functions ({names}; limit {limit})").format(
+                    handle=person.handle, count=len(functions), names=names, limit=limits.max_functions
+                ),
                 first_extra,
                 person,
             )
@@ -184,15 +205,20 @@ def _signoff_checks(m: Matrix) -> list[Check]:
         owners = m.holders(warehouse.id, "A")
         if not owners:
             found.append(
-                _check("delivery_signoff", f"{copy.name}: the warehouse has no owner to confirm delivery times", copy)
+                _check(
+                    "delivery_signoff",
+                    _("{duty}: the warehouse has no owner to confirm delivery times").format(duty=copy.name),
+                    copy,
+                )
             )
         for owner in owners:
             if (m.role(copy.id, owner.id) or "-") not in SIGNS:
                 found.append(
                     _check(
                         "delivery_signoff",
-                        f"{copy.name}: warehouse owner {owner.handle} must be "
-                        "consulted (C) before delivery times are promised",
+                        _(
+                            "{duty}: warehouse owner {handle} must be consulted (C) before delivery times are promised"
+                        ).format(duty=copy.name, handle=owner.handle),
                         copy,
                         owner,
                     )
@@ -205,27 +231,37 @@ def _signoff_checks(m: Matrix) -> list[Check]:
             found.append(
                 _check(
                     "release_tester",
-                    f"{release.name}: nobody tests before release; give a tester C or R besides the accountable",
+                    _("{duty}: nobody tests before release; give a tester C or R besides the accountable").format(
+                        duty=release.name
+                    ),
                     release,
                     accountable[0] if accountable else None,
                 )
             )
     refund = m.duty_by_code(REFUND_STATUS)
     if refund is not None:
-        for code, side in ((CS_MANAGER, "customer service"), (ORDER_PROCESSING, "order processing")):
+        for code, side in ((CS_MANAGER, _("customer service")), (ORDER_PROCESSING, _("order processing"))):
             other = m.duty_by_code(code)
             if other is None:
                 continue
             owners = m.holders(other.id, "A")
             if not owners:
-                found.append(_check("refund_sync", f"{refund.name}: {side} has no owner to keep in sync", refund))
+                found.append(
+                    _check(
+                        "refund_sync",
+                        _("{duty}: {side} has no owner to keep in sync").format(duty=refund.name, side=side),
+                        refund,
+                    )
+                )
             for owner in owners:
                 if m.role(refund.id, owner.id) is None:
                     found.append(
                         _check(
                             "refund_sync",
-                            f"{refund.name}: {side} owner {owner.handle} must be "
-                            "involved (at least I) so refunds are not paid twice",
+                            _(
+                                "{duty}: {side} owner {handle} must be involved (at least I) "
+                                "so refunds are not paid twice"
+                            ).format(duty=refund.name, side=side, handle=owner.handle),
                             refund,
                             owner,
                         )
@@ -237,8 +273,10 @@ def _signoff_checks(m: Matrix) -> list[Check]:
                 found.append(
                     _check(
                         "cs_merged",
-                        f"{person.handle} manages customer service and also holds pre-sales "
-                        "and after-sales: mixed roles misroute up to 41% of tickets",
+                        _(
+                            "{handle} manages customer service and also holds pre-sales "
+                            "and after-sales: mixed roles misroute up to 41% of tickets"
+                        ).format(handle=person.handle),
                         presales,
                         person,
                     )
@@ -254,11 +292,23 @@ def _routing_checks(
     for category in categories:
         rule = by_category.get(category)
         if rule is None:
-            found.append(_check("unrouted", f"{category} tickets have no routing rule", category=category))
+            found.append(
+                _check(
+                    "unrouted",
+                    _("{category} tickets have no routing rule").format(category=category),
+                    category=category,
+                )
+            )
             continue
         duty = m.duty(rule.duty_id)
         if duty is None:
-            found.append(_check("unrouted", f"{category} tickets go to a missing or inactive duty", category=category))
+            found.append(
+                _check(
+                    "unrouted",
+                    _("{category} tickets go to a missing or inactive duty").format(category=category),
+                    category=category,
+                )
+            )
             continue
         if category not in limits.escalation_categories:
             continue
@@ -267,14 +317,16 @@ def _routing_checks(
         if decision.via != "none" and not decision.on_duty:
             owner = m.person(decision.person_id)
             backup_words = (
-                "there is no backup"
+                _("there is no backup")
                 if backup is None or backup.id == decision.person_id
-                else f"backup {backup.handle} is off duty too"
+                else _("backup {handle} is off duty too").format(handle=backup.handle)
             )
             found.append(
                 _check(
                     "escalation_uncovered",
-                    f"{category} tickets escalate to {decision.person_handle}, who is off duty now, and {backup_words}",
+                    _("{category} tickets escalate to {handle}, who is off duty now, and {backup}").format(
+                        category=category, handle=decision.person_handle, backup=backup_words
+                    ),
                     duty,
                     owner,
                     category,

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from dtc_tui.i18n import N_, _
 from dtc_tui.models import Assignment, Duty, Person, RoutingRule
 from dtc_tui.models.team import FUNCTIONS
 from dtc_tui.services.team import hours as team_hours
@@ -38,16 +39,19 @@ __all__ = [
 ]
 
 FUNCTION_LABELS = {
-    "tech": "Tech",
-    "marketing": "Marketing",
-    "customer_service": "Customer service",
-    "supply_chain": "Supply chain & warehousing",
-    "data": "Data analysis",
+    "tech": N_("Tech"),
+    "marketing": N_("Marketing"),
+    "customer_service": N_("Customer service"),
+    "supply_chain": N_("Supply chain & warehousing"),
+    "data": N_("Data analysis"),
 }
+# How a route reaches its person (``Route.via``), as the team screen says it.
+VIA_WORDS = {"accountable": N_("accountable"), "backup": N_("backup"), "none": N_("none")}
 
 
 def function_label(function: str) -> str:
-    return FUNCTION_LABELS.get(function, function.replace("_", " ").capitalize())
+    """The function's name in the active language (for people; JSON carries the code)."""
+    return _(FUNCTION_LABELS[function]) if function in FUNCTION_LABELS else function.replace("_", " ").capitalize()
 
 
 def function_order(function: str) -> int:

@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
+from dtc_tui.i18n import N_, _
 from dtc_tui.ui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def area_tabs(app: DtcApp, current: str) -> Text:
     text = Text()
     for key, area, label in app.AREA_TABS:
         style = "bold reverse" if area == current else ""
-        text.append(f" {key} {label} ", style=style)
+        text.append(f" {key} {_(label)} ", style=style)
     text.append(" │")
     return text
 
@@ -52,7 +53,7 @@ class AreaScreen(Screen[Any]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # First in every footer, so even at 80 columns the operator sees where the keys are listed.
-        Binding("question_mark", "app.help", "Keys", id="screen.help"),
+        Binding("question_mark", "app.help", N_("Keys"), id="screen.help"),
     ]
 
     def compose(self) -> ComposeResult:

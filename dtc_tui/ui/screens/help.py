@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from dtc_tui.i18n import N_, _
 from dtc_tui.ui.widgets.vim import VimScroll
 
 
@@ -21,6 +22,7 @@ def format_key(key: str) -> str:
         "space": "space",
         "enter": "Enter",
         "escape": "Esc",
+        "backspace": "Backspace",
         "pagedown": "PgDn",
         "pageup": "PgUp",
     }
@@ -34,7 +36,7 @@ class HelpScreen(ModalScreen[None]):
         border: round $accent; background: $surface; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+        Binding("escape,q,question_mark", "dismiss", N_("Close"), id="help.close"),
     ]
 
     def __init__(self, title: str, rows: list[tuple[str, str]]) -> None:
@@ -49,7 +51,7 @@ class HelpScreen(ModalScreen[None]):
         for key, description in self.rows:
             table.add_row(Text(key), Text(description))
         with VimScroll():
-            yield Static(Text(f"Keys: {self.title_text}   (Esc closes)", style="bold"))
+            yield Static(Text(_("Keys: {screen}   (Esc closes)").format(screen=self.title_text), style="bold"))
             yield Static(table)
 
     def action_dismiss(self) -> None:  # type: ignore[override]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from dtc_tui.i18n import _
 from dtc_tui.ui.safe import safe_block
 
 
@@ -16,7 +17,7 @@ class DatabaseBanner(Static):
     """
 
     def __init__(self, reason: str) -> None:
-        text = Text("Database gone: writes blocked. ", style="bold")
+        text = Text(_("Database gone: writes blocked.") + " ", style="bold")
         text.append_text(safe_block(reason))
         super().__init__(text, id="db-banner")
         self.reason = reason

@@ -7,6 +7,7 @@ ends in "…" and a hint saying where the rest is, never in the middle of a sent
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.geometry import Size
 from textual.widget import Widget
@@ -49,7 +50,7 @@ class DetailPanel(Widget):
             tail = f" {ELLIPSIS} {self.hint}".rstrip() if self.hint else f" {ELLIPSIS}"
             last = lines[-1]
             last.rstrip()
-            last.truncate(max(width - len(tail), 0))
+            last.truncate(max(width - cell_len(tail), 0))
             last.append(tail, style="dim")
             lines[-1] = last
         for line in lines:

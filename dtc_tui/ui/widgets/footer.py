@@ -23,6 +23,8 @@ from textual.widgets._footer import FooterKey
 from dtc_tui.i18n import N_, _
 
 HELP_ACTIONS = ("help", "app.help")
+# Textual's own words that our footer shows (the palette key it adds to every app), for the catalog.
+TEXTUAL_MESSAGES = (N_("palette"), N_("Open the command palette"))
 PALETTE_WIDTH = 12  # "▏^p palette" and a cell of room
 
 

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
+from dtc_tui.i18n import N_, _
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.widgets.vim import VimOptionList
 
@@ -27,9 +28,9 @@ class ChoiceModal(ModalScreen[str | None]):
     ChoiceModal OptionList { height: auto; max-height: 20; border: none; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="modal.cancel"),
-        Binding("j", "down", "Down", show=False, id="modal.down"),
-        Binding("k", "up", "Up", show=False, id="modal.up"),
+        Binding("escape", "cancel", N_("Cancel"), id="modal.cancel"),
+        Binding("j", "down", N_("Down"), show=False, id="modal.down"),
+        Binding("k", "up", N_("Up"), show=False, id="modal.up"),
     ]
 
     def __init__(self, title: str, options: list[tuple[str, str]], current: str | None = None) -> None:
@@ -45,7 +46,7 @@ class ChoiceModal(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         option_list = self.query_one(OptionList)
-        ids = [value for value, _ in self.options]
+        ids = [value for value, _label in self.options]
         option_list.highlighted = ids.index(self.current) if self.current in ids else 0
         option_list.focus()
 
@@ -72,8 +73,8 @@ class ConfirmLine(ModalScreen[bool]):
         text-style: bold; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+        Binding("y", "answer(True)", N_("Yes"), id="confirm.yes"),
+        Binding("n,escape", "answer(False)", N_("No"), id="confirm.no"),
     ]
 
     def __init__(self, question: str) -> None:
@@ -81,7 +82,7 @@ class ConfirmLine(ModalScreen[bool]):
         self.question = question
 
     def compose(self) -> ComposeResult:
-        yield Label(safe(f"{self.question} y/n"), id="confirm-question")
+        yield Label(safe(_("{question} y/n").format(question=self.question)), id="confirm-question")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
@@ -98,8 +99,8 @@ class TextModal(ModalScreen[str | None]):
     TextModal .hint { color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="modal.cancel"),
-        Binding("ctrl+s", "save", "Save", id="modal.save"),
+        Binding("escape", "cancel", N_("Cancel"), id="modal.cancel"),
+        Binding("ctrl+s", "save", N_("Save"), id="modal.save"),
     ]
 
     def __init__(
@@ -118,10 +119,10 @@ class TextModal(ModalScreen[str | None]):
             yield Label(safe(self.title_text, style="bold"))
             if self.multiline:
                 yield TextArea(self.initial, id="text", soft_wrap=True, show_line_numbers=False)
-                yield Label(Text(self.hint or "ctrl+s saves, Esc cancels"), classes="hint")
+                yield Label(Text(self.hint or _("ctrl+s saves, Esc cancels")), classes="hint")
             else:
                 yield Input(self.initial, id="text", select_on_focus=not self.append)
-                yield Label(Text(self.hint or "Enter saves, Esc cancels"), classes="hint")
+                yield Label(Text(self.hint or _("Enter saves, Esc cancels")), classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#text").focus()

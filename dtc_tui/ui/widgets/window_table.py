@@ -26,6 +26,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from dtc_tui.clock import Clock, SystemClock
+from dtc_tui.i18n import N_, _
+from dtc_tui.services.common import localefmt
 
 
 class WindowSource(Protocol):
@@ -86,15 +88,15 @@ class WindowTable(Widget, can_focus=True):
         "window-table--empty",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "cursor_down", "Down", show=False, id="table.down"),
-        Binding("k,up", "cursor_up", "Up", show=False, id="table.up"),
-        Binding("g,home", "cursor_first", "First", show=False, id="table.first"),
-        Binding("G,end", "cursor_last", "Last", show=False, id="table.last"),
-        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="table.page_down"),
-        Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="table.page_up"),
-        Binding("space", "toggle_mark", "Mark", show=False, id="table.mark"),
-        Binding("V", "mark_all_visible", "Mark page", show=False, id="table.mark_page"),
-        Binding("enter", "select", "Open", show=False, id="table.select"),
+        Binding("j,down", "cursor_down", N_("Down"), show=False, id="table.down"),
+        Binding("k,up", "cursor_up", N_("Up"), show=False, id="table.up"),
+        Binding("g,home", "cursor_first", N_("First"), show=False, id="table.first"),
+        Binding("G,end", "cursor_last", N_("Last"), show=False, id="table.last"),
+        Binding("pagedown,ctrl+f", "page_down", N_("Page down"), show=False, id="table.page_down"),
+        Binding("pageup,ctrl+b", "page_up", N_("Page up"), show=False, id="table.page_up"),
+        Binding("space", "toggle_mark", N_("Mark"), show=False, id="table.mark"),
+        Binding("V", "mark_all_visible", N_("Mark page"), show=False, id="table.mark_page"),
+        Binding("enter", "select", N_("Open"), show=False, id="table.select"),
     ]
 
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
@@ -124,7 +126,7 @@ class WindowTable(Widget, can_focus=True):
         source: WindowSource | None = None,
         *,
         clock: Clock | None = None,
-        empty_text: str = "Nothing here.",
+        empty_text: str = N_("Nothing here."),
         row_style: Callable[[Any, datetime], str] | None = None,
         markable: bool = False,
         name: str | None = None,
@@ -368,7 +370,7 @@ class WindowTable(Widget, can_focus=True):
         shown, widths = self._layout(width)
         console = self.app.console
         if y == 0:
-            header = self._line([Text(self.columns[i].label) for i in shown], widths, "  ")
+            header = self._line([Text(_(self.columns[i].label)) for i in shown], widths, "  ")  # N_ where declared
             style = self.get_component_rich_style("window-table--header")
             strip = Strip(list(header.render(console)), header.cell_len).adjust_cell_length(width, style)
             return strip.apply_style(style)
@@ -376,7 +378,7 @@ class WindowTable(Widget, can_focus=True):
         if self.row_count == 0:
             if y == 1:
                 style = self.get_component_rich_style("window-table--empty")
-                text = Text("  " + self.empty_text)
+                text = Text("  " + _(self.empty_text))
                 return Strip(list(text.render(console))).adjust_cell_length(width).apply_style(style)
             return Strip.blank(width, self.rich_style)
         if index >= self.row_count:
@@ -410,9 +412,9 @@ class WindowTable(Widget, can_focus=True):
     def position_text(self) -> str:
         total = self.row_count
         if total == 0:
-            return "0 rows"
-        marked = f"  {len(self.marked)} marked" if self.marked else ""
-        return f"{self.cursor + 1:,}/{total:,}{marked}"
+            return _("0 rows")
+        marked = "  " + _("{count} marked").format(count=len(self.marked)) if self.marked else ""
+        return f"{localefmt.number(self.cursor + 1)}/{localefmt.number(total)}{marked}"
 
 
 def style_text(value: str, style: str | Style = "") -> Text:

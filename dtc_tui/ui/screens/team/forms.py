@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from dtc_tui.i18n import N_, _
 from dtc_tui.ui.safe import safe
 
 
@@ -52,8 +53,8 @@ class TeamForm(ModalScreen[bool]):
     TeamForm .form-buttons Button { margin-left: 2; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="team.form.cancel"),
-        Binding("ctrl+s", "save", "Save", id="team.form.save"),
+        Binding("escape", "cancel", N_("Cancel"), id="team.form.cancel"),
+        Binding("ctrl+s", "save", N_("Save"), id="team.form.save"),
     ]
 
     def __init__(self, title: str, fields: list[FormField], submit: Submit, *, hint: str = "") -> None:
@@ -71,10 +72,12 @@ class TeamForm(ModalScreen[bool]):
                     yield Label(spec.label, classes="form-label")
                     yield self._widget(spec)
             yield Static("", id="form-error", classes="form-error")
-            yield Static(Text(self.hint or "Enter or ctrl+s saves, Esc cancels", style="italic"), classes="form-hint")
+            yield Static(
+                Text(self.hint or _("Enter or ctrl+s saves, Esc cancels"), style="italic"), classes="form-hint"
+            )
             with Horizontal(classes="form-buttons"):
-                yield Button("Save", id="form-save", variant="primary", compact=True)
-                yield Button("Cancel", id="form-cancel", compact=True)
+                yield Button(_("Save"), id="form-save", variant="primary", compact=True)
+                yield Button(_("Cancel"), id="form-cancel", compact=True)
 
     def _widget(self, spec: FormField) -> Input | Select[str] | Checkbox:
         widget_id = f"field-{spec.name}"

@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -20,6 +21,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
+from dtc_tui.i18n import N_, _
 from dtc_tui.services.team.matrix import DutyInfo, PersonInfo, function_label
 from dtc_tui.ui import states
 from dtc_tui.ui.safe import safe
@@ -27,7 +29,7 @@ from dtc_tui.ui.safe import safe
 CELL = 5  # width of one person column
 NAME_MIN, NAME_MAX = 14, 44
 MARK_STATE = {"error": "breached", "warning": "breached", "notice": "at_risk"}  # "!" / "~" (ui/states.py)
-ROLE_KEYS = Binding.Group("Role", compact=True)
+ROLE_KEYS = Binding.Group(N_("Role"), compact=True)
 ROLE_STYLE = {"A": "bold magenta", "R": "bold green", "C": "cyan", "I": "blue"}
 
 
@@ -82,19 +84,19 @@ class TeamGrid(Widget, can_focus=True):
         "team-grid--empty",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "move(-1, 0)", "Up", show=False, id="team.grid.up"),
-        Binding("down,j", "move(1, 0)", "Down", show=False, id="team.grid.down"),
-        Binding("left,h", "move(0, -1)", "Left", show=False, id="team.grid.left"),
-        Binding("right,l", "move(0, 1)", "Right", show=False, id="team.grid.right"),
-        Binding("home,g", "first", "First duty", show=False, id="team.grid.first"),
-        Binding("end,G", "last", "Last duty", show=False, id="team.grid.last"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="team.grid.page_up"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="team.grid.page_down"),
-        Binding("r", "set_role('R')", "Responsible", id="team.set_r", group=ROLE_KEYS),
-        Binding("a", "set_role('A')", "Accountable", id="team.set_a", group=ROLE_KEYS),
-        Binding("c", "set_role('C')", "Consulted", id="team.set_c", group=ROLE_KEYS),
-        Binding("i", "set_role('I')", "Informed", id="team.set_i", group=ROLE_KEYS),
-        Binding("space,backspace,delete", "clear", "Clear", id="team.clear"),
+        Binding("up,k", "move(-1, 0)", N_("Up"), show=False, id="team.grid.up"),
+        Binding("down,j", "move(1, 0)", N_("Down"), show=False, id="team.grid.down"),
+        Binding("left,h", "move(0, -1)", N_("Left"), show=False, id="team.grid.left"),
+        Binding("right,l", "move(0, 1)", N_("Right"), show=False, id="team.grid.right"),
+        Binding("home,g", "first", N_("First duty"), show=False, id="team.grid.first"),
+        Binding("end,G", "last", N_("Last duty"), show=False, id="team.grid.last"),
+        Binding("pageup", "page(-1)", N_("Page up"), show=False, id="team.grid.page_up"),
+        Binding("pagedown", "page(1)", N_("Page down"), show=False, id="team.grid.page_down"),
+        Binding("r", "set_role('R')", N_("Responsible"), id="team.set_r", group=ROLE_KEYS),
+        Binding("a", "set_role('A')", N_("Accountable"), id="team.set_a", group=ROLE_KEYS),
+        Binding("c", "set_role('C')", N_("Consulted"), id="team.set_c", group=ROLE_KEYS),
+        Binding("i", "set_role('I')", N_("Informed"), id="team.set_i", group=ROLE_KEYS),
+        Binding("space,backspace,delete", "clear", N_("Clear"), id="team.clear"),
     ]
 
     class CellMoved(Message):
@@ -194,7 +196,7 @@ class TeamGrid(Widget, can_focus=True):
     def layout_widths(self) -> tuple[int, int]:
         """(name width, number of visible person columns) for the current width."""
         avail = max(self.size.width - 2, 1)
-        longest = max((len(r.label) for r in self.rows), default=NAME_MIN)
+        longest = max((cell_len(r.label) for r in self.rows), default=NAME_MIN)
         needed = CELL * len(self.people)
         if avail - needed >= NAME_MIN:
             return min(max(longest, NAME_MIN), NAME_MAX, avail - needed), len(self.people)
@@ -292,7 +294,8 @@ class TeamGrid(Widget, can_focus=True):
 
     def _header(self, name_width: int, visible: int) -> Text:
         line = Text("‹ " if self.left > 0 else "  ", no_wrap=True, end="")
-        line.append("Duty".ljust(name_width))
+        title = _("Duty")
+        line.append(title + " " * max(name_width - cell_len(title), 0))
         shown = self.people[self.left : self.left + visible]
         for offset, person in enumerate(shown):
             style = Style()
@@ -350,7 +353,7 @@ class TeamGrid(Widget, can_focus=True):
         if not self.rows:
             if y == 1:
                 text = Text(
-                    "  No duties. Press n to add one, or load a stage: dtc-tui team template growth",
+                    "  " + _("No duties. Press n to add one, or load a stage: dtc-tui team template growth"),
                     style=self._style("empty"),
                 )
                 return Strip(list(text.render(self.app.console))).crop_extend(0, width, base)

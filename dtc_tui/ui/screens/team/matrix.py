@@ -20,11 +20,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
+from dtc_tui.i18n import N_, _, ngettext
 from dtc_tui.services.overview.targets import Target, TeamTarget
 from dtc_tui.services.team import ops as team_ops
 from dtc_tui.services.team.checks import Check, severity
 from dtc_tui.services.team.hours import describe, is_on_duty
-from dtc_tui.services.team.matrix import DutyInfo, PersonInfo, RouteRow, function_label
+from dtc_tui.services.team.matrix import VIA_WORDS, DutyInfo, PersonInfo, RouteRow, function_label
 from dtc_tui.services.team.view import TeamView
 from dtc_tui.ui import states
 from dtc_tui.ui.facades.team import FUNCTIONS
@@ -34,7 +35,7 @@ from dtc_tui.ui.screens.team.forms import FormField, TeamForm
 from dtc_tui.ui.screens.team.grid import TeamGrid
 from dtc_tui.ui.widgets.vim import VimOptionList
 
-ROLE_WORDS = {"R": "Responsible", "A": "Accountable", "C": "Consulted", "I": "Informed"}
+ROLE_WORDS = {"R": N_("Responsible"), "A": N_("Accountable"), "C": N_("Consulted"), "I": N_("Informed")}
 LEVELS = ("error", "warning", "notice")
 CHECK_STYLE = {"error": "bold red", "warning": "bold yellow", "notice": "yellow"}
 _TIMEZONES: tuple[str, ...] = ()
@@ -61,21 +62,21 @@ def check_prompt(check: Check) -> Text:
 def route_prompt(row: RouteRow) -> Text:
     text = Text(row.category, style="bold")
     text.append(" → ")
-    text.append_text(safe(row.duty_code or "no duty", style="" if row.duty_code else "red"))
-    text.append("\n  owner ")
+    text.append_text(safe(row.duty_code or _("no duty"), style="" if row.duty_code else "red"))
+    text.append("\n  " + _("owner") + " ")
     text.append_text(_who(row.owner_handle, row.owner_on_duty))
-    text.append("  backup ")
+    text.append("  " + _("backup") + " ")
     text.append_text(_who(row.backup_handle, row.backup_on_duty))
     route = row.route
     text.append("\n  → ")
     if route.via == "none":
-        text.append_text(states.mark("breached", "nobody: " + route.reason))
+        text.append_text(states.mark("breached", _("nobody: {reason}").format(reason=route.reason)))
     elif not route.on_duty:
         text.append_text(states.mark("breached", safe(route.person_handle or "")))
-        text.append(", nobody on duty", style=states.style("breached"))
+        text.append(_(", nobody on duty"), style=states.style("breached"))
     else:
         text.append_text(safe(route.person_handle or "", style="bold green"))
-        text.append(f" ({route.via})", style="dim")
+        text.append(f" ({_(VIA_WORDS.get(route.via, route.via))})", style="dim")
     return text
 
 
@@ -89,25 +90,25 @@ def _who(handle: str | None, on_duty: bool) -> Text:
 
 class TeamScreen(AreaScreen):
     AREA = "team"
-    AREA_TITLE = "Team"
+    AREA_TITLE = N_("Team")
     CSS_PATH = "team.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("v", "toggle_panel", "Panel", id="team.panel"),
-        Binding("n", "new_duty", "New duty", id="team.new_duty"),
-        Binding("e", "edit_duty", "Edit duty", id="team.edit_duty"),
-        Binding("N", "new_person", "New person", show=False, id="team.new_person"),
-        Binding("E", "edit_person", "Edit person", show=False, id="team.edit_person"),
-        Binding("H", "toggle_inactive", "Show inactive", show=False, id="team.inactive"),
-        Binding("escape", "focus_grid", "Back to grid", show=False, id="team.focus_grid"),
+        Binding("v", "toggle_panel", N_("Panel"), id="team.panel"),
+        Binding("n", "new_duty", N_("New duty"), id="team.new_duty"),
+        Binding("e", "edit_duty", N_("Edit duty"), id="team.edit_duty"),
+        Binding("N", "new_person", N_("New person"), show=False, id="team.new_person"),
+        Binding("E", "edit_person", N_("Edit person"), show=False, id="team.edit_person"),
+        Binding("H", "toggle_inactive", N_("Show inactive"), show=False, id="team.inactive"),
+        Binding("escape", "focus_grid", N_("Back to grid"), show=False, id="team.focus_grid"),
     ]
     HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [
-        ("arrows, j/k", "Move between cells"),
-        ("Tab", "Go to the side panel (checks or routes)"),
-        ("Enter (checks)", "Jump to the cell the check points at"),
-        ("Enter (routes)", "Edit the rule: category -> duty, backup"),
-        ("! / ~ before a duty", "A failed check (error or warning) / only one holder, no backup"),
-        ("! in a cell", "Where to fix a failed check (the cell is tinted red too)"),
-        ("● / ○", "On duty now / off duty (own time zone and hours)"),
+        (N_("arrows, j/k"), N_("Move between cells")),
+        ("Tab", N_("Go to the side panel (checks or routes)")),
+        (N_("Enter (checks)"), N_("Jump to the cell the check points at")),
+        (N_("Enter (routes)"), N_("Edit the rule: category -> duty, backup")),
+        (N_("! / ~ before a duty"), N_("A failed check (error or warning) / only one holder, no backup")),
+        (N_("! in a cell"), N_("Where to fix a failed check (the cell is tinted red too)")),
+        ("● / ○", N_("On duty now / off duty (own time zone and hours)")),
     ]
 
     def __init__(self) -> None:
@@ -171,7 +172,7 @@ class TeamScreen(AreaScreen):
         self._fill(
             self.query_one("#team-checks", OptionList),
             [Option(check_prompt(c), id=str(i)) for i, c in enumerate(view.checks)]
-            or [Option(states.mark("met", "All checks pass."), id="none", disabled=True)],
+            or [Option(states.mark("met", _("All checks pass.")), id="none", disabled=True)],
         )
         self._fill(
             self.query_one("#team-routes", OptionList), [Option(route_prompt(r), id=r.category) for r in view.routes]
@@ -179,8 +180,15 @@ class TeamScreen(AreaScreen):
         self._show_panel()
         failed = len(view.checks)
         self.set_title_text(
-            f"{len(m.duties)} duties · {len(m.people)} people · "
-            + (f"{failed} checks failed" if failed else "all checks pass")
+            ngettext("{count} duty", "{count} duties", len(m.duties)).format(count=len(m.duties))
+            + " · "
+            + ngettext("{count} person", "{count} people", len(m.people)).format(count=len(m.people))
+            + " · "
+            + (
+                ngettext("{count} check failed", "{count} checks failed", failed).format(count=failed)
+                if failed
+                else _("all checks pass")
+            )
         )
         self.update_status()
 
@@ -207,17 +215,17 @@ class TeamScreen(AreaScreen):
         title = Text()
         if self.panel == "checks":
             count = len(view.checks) if view else 0
-            title.append(f"Checks: {count} failed" if count else "Checks", style="bold")
+            title.append(_("Checks: {count} failed").format(count=count) if count else _("Checks"), style="bold")
         else:
-            title.append("Routing now", style="bold")
-        title.append("  v: " + ("routing" if self.panel == "checks" else "checks"), style="dim")
+            title.append(_("Routing now"), style="bold")
+        title.append("  v: " + (_("routing") if self.panel == "checks" else _("checks")), style="dim")
         self.query_one("#team-side-title", Static).update(title)
 
     def update_status(self) -> None:
         duty, person = self.grid.cursor_duty, self.grid.cursor_person
         text = Text()
         if duty is None:
-            text.append("No duties yet: n adds one; or run: dtc-tui team template growth")
+            text.append(_("No duties yet: n adds one; or run: dtc-tui team template growth"))
         else:
             text.append_text(safe(duty.name, style="bold"))
             text.append(f" ({function_label(duty.function).lower()})", style="dim")
@@ -225,12 +233,12 @@ class TeamScreen(AreaScreen):
                 role = self.grid.cursor_role()
                 text.append(" · ")
                 text.append_text(safe(person.handle, style="bold"))
-                text.append(f": {ROLE_WORDS[role]}" if role else ": -")
+                text.append(f": {_(ROLE_WORDS[role])}" if role else ": -")
                 now = self.dtc.clock.now()
                 on = is_on_duty(person, now)
                 text.append("  ")
                 text.append_text(safe(describe(person), style="dim"))
-                text.append(" on duty" if on else " off duty", style="green" if on else "dim")
+                text.append(" " + (_("on duty") if on else _("off duty")), style="green" if on else "dim")
             hits = [
                 c
                 for c in (self.view.checks if self.view else [])
@@ -256,7 +264,7 @@ class TeamScreen(AreaScreen):
                 duty_id=event.duty.id, person_id=event.person.id, role=event.role, expected=event.expected
             )
         except team_ops.TeamError as exc:
-            self.dtc.notify_safe(str(exc), title="Not saved", severity="warning")
+            self.dtc.notify_safe(str(exc), title=_("Not saved"), severity="warning")
         self.dtc.mark_seen()
         self.reload_data()
 
@@ -328,26 +336,30 @@ class TeamScreen(AreaScreen):
     def _person_fields(self, person: PersonInfo | None) -> list[FormField]:
         p = person
         fields = [
-            FormField("name", "Name", value=p.name if p else "", placeholder="Ana Weber"),
-            FormField("handle", "Handle", value=p.handle if p else "", placeholder="ana"),
-            FormField("os_user", "OS user", value=(p.os_user or "") if p else "", placeholder="login name (optional)"),
+            FormField("name", _("Name"), value=p.name if p else "", placeholder="Ana Weber"),
+            FormField("handle", _("Handle"), value=p.handle if p else "", placeholder="ana"),
+            FormField(
+                "os_user", _("OS user"), value=(p.os_user or "") if p else "", placeholder=_("login name (optional)")
+            ),
             FormField(
                 "timezone",
-                "Time zone",
+                _("Time zone"),
                 value=p.timezone if p else "UTC",
                 suggestions=timezones(),
                 placeholder="Europe/Berlin",
             ),
             FormField(
                 "work_hours",
-                "Hours",
+                _("Hours"),
                 value=p.work_hours if p else "09:00-18:00",
-                placeholder="09:00-18:00, or 22:00-06:00, or 09:00-12:00,13:00-17:00",
+                placeholder=_("09:00-18:00, or 22:00-06:00, or 09:00-12:00,13:00-17:00"),
             ),
-            FormField("work_days", "Days", value=p.work_days if p else "12345", placeholder="12345 (Mon=1 ... Sun=7)"),
+            FormField(
+                "work_days", _("Days"), value=p.work_days if p else "12345", placeholder=_("12345 (Mon=1 ... Sun=7)")
+            ),
         ]
         if p is not None:
-            fields.append(FormField("active", "Active", kind="checkbox", value=p.active))
+            fields.append(FormField("active", _("Active"), kind="checkbox", value=p.active))
         return fields
 
     @staticmethod
@@ -366,12 +378,12 @@ class TeamScreen(AreaScreen):
         def submit(values: dict[str, Any]) -> str | None:
             return self._guard(lambda: self.dtc.facades.team.add_person(self._person_form(values)))
 
-        self.app.push_screen(TeamForm("New person", self._person_fields(None), submit), self._saved)
+        self.app.push_screen(TeamForm(_("New person"), self._person_fields(None), submit), self._saved)
 
     def action_edit_person(self) -> None:
         person = self.grid.cursor_person
         if person is None:
-            self.dtc.notify_safe("No person here: N adds one.", title="Team")
+            self.dtc.notify_safe(_("No person here: N adds one."), title=_("Team"))
             return
 
         def submit(values: dict[str, Any]) -> str | None:
@@ -383,10 +395,10 @@ class TeamScreen(AreaScreen):
 
         self.app.push_screen(
             TeamForm(
-                f"Edit person: {person.handle}",
+                _("Edit person: {handle}").format(handle=person.handle),
                 self._person_fields(person),
                 submit,
-                hint="Untick Active to deactivate. Enter or ctrl+s saves, Esc cancels",
+                hint=_("Untick Active to deactivate. Enter or ctrl+s saves, Esc cancels"),
             ),
             self._saved,
         )
@@ -395,19 +407,19 @@ class TeamScreen(AreaScreen):
         d = duty
         default_function = self.grid.cursor_duty.function if self.grid.cursor_duty else FUNCTIONS[0]
         fields = [
-            FormField("code", "Code", value=d.code if d else "", placeholder="seo (lower case, unique)"),
-            FormField("name", "Name", value=d.name if d else "", placeholder="What the duty is"),
+            FormField("code", _("Code"), value=d.code if d else "", placeholder=_("seo (lower case, unique)")),
+            FormField("name", _("Name"), value=d.name if d else "", placeholder=_("What the duty is")),
             FormField(
                 "function",
-                "Function",
+                _("Function"),
                 kind="select",
                 value=d.function if d else default_function,
                 options=[(function_label(f), f) for f in FUNCTIONS],
             ),
-            FormField("description", "Notes", value=d.description if d else "", placeholder="SOP link, scope..."),
+            FormField("description", _("Notes"), value=d.description if d else "", placeholder=_("SOP link, scope...")),
         ]
         if d is not None:
-            fields.append(FormField("active", "Active", kind="checkbox", value=d.active))
+            fields.append(FormField("active", _("Active"), kind="checkbox", value=d.active))
         return fields
 
     @staticmethod
@@ -424,12 +436,12 @@ class TeamScreen(AreaScreen):
         def submit(values: dict[str, Any]) -> str | None:
             return self._guard(lambda: self.dtc.facades.team.add_duty(self._duty_form(values)))
 
-        self.app.push_screen(TeamForm("New duty", self._duty_fields(None), submit), self._saved)
+        self.app.push_screen(TeamForm(_("New duty"), self._duty_fields(None), submit), self._saved)
 
     def action_edit_duty(self) -> None:
         duty = self.grid.cursor_duty
         if duty is None:
-            self.dtc.notify_safe("No duty here: n adds one.", title="Team")
+            self.dtc.notify_safe(_("No duty here: n adds one."), title=_("Team"))
             return
 
         def submit(values: dict[str, Any]) -> str | None:
@@ -441,10 +453,10 @@ class TeamScreen(AreaScreen):
 
         self.app.push_screen(
             TeamForm(
-                f"Edit duty: {duty.code}",
+                _("Edit duty: {code}").format(code=duty.code),
                 self._duty_fields(duty),
                 submit,
-                hint="Untick Active to deactivate. Enter or ctrl+s saves, Esc cancels",
+                hint=_("Untick Active to deactivate. Enter or ctrl+s saves, Esc cancels"),
             ),
             self._saved,
         )
@@ -456,9 +468,15 @@ class TeamScreen(AreaScreen):
         duties = [(f"{d.code}  {d.name}", str(d.id)) for d in view.matrix.duties if d.active]
         people = [(f"{p.handle}  {p.name}", str(p.id)) for p in view.matrix.people if p.active]
         fields = [
-            FormField("duty", "Duty", kind="select", value=str(row.duty_id or ""), options=[("(none)", ""), *duties]),
             FormField(
-                "backup", "Backup", kind="select", value=str(row.backup_id or ""), options=[("(none)", ""), *people]
+                "duty", _("Duty"), kind="select", value=str(row.duty_id or ""), options=[(_("(none)"), ""), *duties]
+            ),
+            FormField(
+                "backup",
+                _("Backup"),
+                kind="select",
+                value=str(row.backup_id or ""),
+                options=[(_("(none)"), ""), *people],
             ),
         ]
         expected = (row.duty_id, row.backup_id) if row.has_rule else None
@@ -475,11 +493,13 @@ class TeamScreen(AreaScreen):
 
         self.app.push_screen(
             TeamForm(
-                f"Route {row.category} tickets",
+                _("Route {category} tickets").format(category=row.category),
                 fields,
                 submit,
-                hint="The duty's accountable person gets them; the backup when they are "
-                "off duty. ctrl+s saves, Esc cancels",
+                hint=_(
+                    "The duty's accountable person gets them; the backup when they are off duty. "
+                    "ctrl+s saves, Esc cancels"
+                ),
             ),
             self._saved,
         )
@@ -487,16 +507,20 @@ class TeamScreen(AreaScreen):
     def action_toggle_inactive(self) -> None:
         self.show_inactive = not self.show_inactive
         self.dtc.notify_safe(
-            "Showing inactive people and duties (dimmed)."
+            _("Showing inactive people and duties (dimmed).")
             if self.show_inactive
-            else "Hiding inactive people and duties.",
-            title="Team",
+            else _("Hiding inactive people and duties."),
+            title=_("Team"),
         )
         self.reload_data()
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         return [
-            ("Team: new person", "Add a person (N)", self.action_new_person),
-            ("Team: edit person", "Edit the person in the current column (E)", self.action_edit_person),
-            ("Team: show or hide inactive", "People and duties that were deactivated (H)", self.action_toggle_inactive),
+            (_("Team: new person"), _("Add a person (N)"), self.action_new_person),
+            (_("Team: edit person"), _("Edit the person in the current column (E)"), self.action_edit_person),
+            (
+                _("Team: show or hide inactive"),
+                _("People and duties that were deactivated (H)"),
+                self.action_toggle_inactive,
+            ),
         ]

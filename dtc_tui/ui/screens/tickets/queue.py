@@ -49,7 +49,7 @@ DRAFT_MARK = "✎"  # before the id: you have an unsent reply draft on this tick
 
 
 def id_cell(row: QueueRow, now: datetime) -> Text:
-    text = Text(DRAFT_MARK, style="bold") if row.draft else Text()
+    text = Text(states.glyph("draft"), style=states.style("draft")) if row.draft else Text()
     text.append(str(row.id))
     return text
 
