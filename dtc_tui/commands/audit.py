@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from dtc_tui.commands.common import CliContext, echo_json, json_option, pass_ctx
+from dtc_tui.i18n import ngettext
 from dtc_tui.services.common.periods import DOCS as PERIOD_DOCS
 from dtc_tui.services.common.periods import MOMENT_SYNTAX
 
@@ -30,7 +31,7 @@ AUDIT_FILTER_HELP = (
 def audit_command(ctx: CliContext, since: str, entity: str | None, filter_text: str, limit: int, as_json: bool) -> None:
     """Every change since a moment: who, when, what, before and after."""
     from dtc_tui import db
-    from dtc_tui.services.common import audit
+    from dtc_tui.services.common import audit, localefmt
     from dtc_tui.services.common.periods import parse_moment
     from dtc_tui.services.common.text import one_line
 
@@ -45,7 +46,12 @@ def audit_command(ctx: CliContext, since: str, entity: str | None, filter_text: 
     for row in rows:
         change = ", ".join(f"{k}: {(row.before or {}).get(k)!r} -> {v!r}" for k, v in (row.after or {}).items())
         click.echo(
-            f"{row.at:%Y-%m-%d %H:%M:%S} {one_line(row.actor):<10} {row.action:<12} {row.entity} "
+            f"{row.at:%Y-%m-%d %H:%M:%S} {localefmt.shell_pad(one_line(row.actor), 10)} {row.action:<12} {row.entity} "
             f"{one_line(row.entity_id)}  {one_line(change, 120)}"
         )
-    click.echo(f"{len(rows)} changes since {start:%Y-%m-%d %H:%M} UTC", err=True)
+    click.echo(
+        ngettext("{count} change since {since} UTC", "{count} changes since {since} UTC", len(rows)).format(
+            count=len(rows), since=f"{start:%Y-%m-%d %H:%M}"
+        ),
+        err=True,
+    )

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from dtc_tui.commands.common import CliContext, echo_json, json_option, pass_ctx
+from dtc_tui.i18n import _
 
 
 @click.group("db")
@@ -32,11 +33,13 @@ def upgrade(ctx: CliContext) -> None:
         raise db.DatabaseUnavailable(str(exc)) from exc
     write_defaults(engine)
     if result.before == result.after:
-        click.echo(f"already at {result.after}")
+        click.echo(_("already at {revision}").format(revision=result.after))
     else:
-        click.echo(f"upgraded {result.before or 'empty database'} -> {result.after}")
+        click.echo(
+            _("upgraded {before} -> {after}").format(before=result.before or _("empty database"), after=result.after)
+        )
     if result.backup:
-        click.echo(f"backup: {result.backup}")
+        click.echo(_("backup: {path}").format(path=result.backup))
 
 
 @db_group.command("info")
@@ -50,9 +53,9 @@ def info(ctx: CliContext, as_json: bool) -> None:
     if as_json:
         echo_json({**result.as_dict(), "source": ctx.database_source})
         return
-    click.echo(f"database: {result.url}  (from {ctx.database_source})")
-    click.echo(f"backend:  {result.backend}")
-    click.echo(f"schema:   {result.revision} (code head {result.head})")
+    click.echo(_("database: {url}  (from {source})").format(url=result.url, source=ctx.database_source))
+    click.echo(_("backend:  {backend}").format(backend=result.backend))
+    click.echo(_("schema:   {revision} (code head {head})").format(revision=result.revision, head=result.head))
     for table, count in result.row_counts.items():
         click.echo(f"  {table:<22} {count:>10,}")
 
@@ -82,7 +85,7 @@ def rebuild_rollups(ctx: CliContext) -> None:
     with db.write_session(ctx.engine()) as session:
         counts = rollups.rebuild(session)
     for table, count in counts.items():
-        click.echo(f"{table:<16} {count:>10,} rows")
+        click.echo(f"{table:<16} " + _("{count} rows").format(count=f"{count:>10,}"))
 
 
 @db_group.command("backup")
@@ -97,7 +100,7 @@ def backup(ctx: CliContext, destination: Path) -> None:
         written = maintenance.backup(ctx.engine(), destination)
     except db.DatabaseError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"backup written to {written} ({written.stat().st_size:,} bytes)")
+    click.echo(_("backup written to {path} ({size} bytes)").format(path=written, size=f"{written.stat().st_size:,}"))
 
 
 @db_group.command("restore")
@@ -114,13 +117,21 @@ def restore(ctx: CliContext, source: Path, yes: bool) -> None:
         plan = maintenance.plan_restore(engine, source, ctx.now())
     except db.DatabaseError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"This replaces ALL data in {plan.target} with {plan.source} (schema {plan.source_revision}).")
-    click.echo("Every change made since that backup is lost for everyone using this database.")
-    click.echo(f"The current database is first copied to {plan.safety_copy}.")
-    if not yes and not click.confirm("Restore now?", default=False):
-        raise click.ClickException("restore cancelled; nothing changed")
+    click.echo(
+        _("This replaces ALL data in {target} with {source} (schema {revision}).").format(
+            target=plan.target, source=plan.source, revision=plan.source_revision
+        )
+    )
+    click.echo(_("Every change made since that backup is lost for everyone using this database."))
+    click.echo(_("The current database is first copied to {path}.").format(path=plan.safety_copy))
+    if not yes and not click.confirm(_("Restore now?"), default=False):
+        raise click.ClickException(_("restore cancelled; nothing changed"))
     maintenance.restore(engine, plan)
-    click.echo(f"restored {plan.target} from {plan.source}; safety copy {plan.safety_copy}")
+    click.echo(
+        _("restored {target} from {source}; safety copy {copy}").format(
+            target=plan.target, source=plan.source, copy=plan.safety_copy
+        )
+    )
 
 
 @db_group.command("init")
@@ -133,7 +144,7 @@ def init(ctx: CliContext, group: str) -> None:
 
     path = db.sqlite_path(ctx.database_url)
     if path is None:
-        raise click.ClickException("db init sets up SQLite files; a PostgreSQL database needs no file permissions")
+        raise click.ClickException(_("db init sets up SQLite files; a PostgreSQL database needs no file permissions"))
     try:
         setup = maintenance.init_shared(path, group)
     except db.DatabaseError as exc:
@@ -141,6 +152,7 @@ def init(ctx: CliContext, group: str) -> None:
     ctx.engine(create=True)  # migrates and writes the defaults
     maintenance.init_shared(path, group)  # the -wal/-shm files now exist: give them the group too
     click.echo(
-        f"{setup.database} is ready for group {group}: directory {setup.directory} is 2770 (setgid), "
-        "database files are 0660"
+        _(
+            "{database} is ready for group {group}: directory {directory} is 2770 (setgid), database files are 0660"
+        ).format(database=setup.database, group=group, directory=setup.directory)
     )

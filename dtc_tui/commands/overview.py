@@ -1,4 +1,8 @@
-"""``dtc-tui overview`` and ``dtc-tui check``: every area's checks and the cross-area signals."""
+"""``dtc-tui overview`` and ``dtc-tui check``: every area's checks and the cross-area signals.
+
+Both leave out what the operator (or, with ``overview.ack_scope = team``, anyone) acknowledged or
+snoozed in the app, exactly as the overview screen does, and say how many they left out; ``check``
+exits 0 when all that is left is acknowledged."""
 
 from __future__ import annotations
 
@@ -7,10 +11,12 @@ import sys
 import click
 
 from dtc_tui.commands.common import CliContext, echo_json, json_option, pass_ctx
+from dtc_tui.i18n import _, ngettext
 
 
 def _build(ctx: CliContext):
     from dtc_tui import db
+    from dtc_tui.services.overview import acks
     from dtc_tui.services.overview.summary import build
     from dtc_tui.services.tickets.sla_store import has_due_breaches, record_due_breaches
 
@@ -20,10 +26,11 @@ def _build(ctx: CliContext):
     if due:  # a cron run records breaches too; the write lock only when there is one to record
         with db.write_session(engine) as session:
             record_due_breaches(session, ctx.now())
-    return build(engine, ctx.now())
+    return acks.apply(engine, build(engine, ctx.now()), operator=ctx.operator, now=ctx.now())
 
 
 def _print(overview, *, details: bool) -> None:
+    from dtc_tui.services.common import localefmt
     from dtc_tui.services.common.text import one_line
     from dtc_tui.services.overview.summary import describe_kind
 
@@ -35,10 +42,23 @@ def _print(overview, *, details: bool) -> None:
     click.echo("")
     for headline in overview.headlines:
         mark = {True: "ok", False: "!!", None: "  "}[headline.ok]
-        target = f"(target {headline.target})" if headline.target else ""
-        click.echo(f"{mark} {headline.area:<9} {headline.label:<40} {headline.value:>10} {target}")
-    counts = ", ".join(f"{describe_kind(kind)}: {n}" for kind, n in sorted(overview.counts.items()))
-    click.echo(f"\n{len(overview.items)} items shown; in all: {counts}", err=True)
+        target = _("(target {target})").format(target=headline.target) if headline.target else ""
+        click.echo(
+            f"{mark} {headline.area:<9} {localefmt.shell_pad(_(headline.label), 40)} {headline.value:>10} {target}"
+        )
+    counts = ", ".join(f"{describe_kind(kind)}: {localefmt.number(n)}" for kind, n in sorted(overview.counts.items()))
+    shown = ngettext("{count} item shown", "{count} items shown", len(overview.items)).format(
+        count=localefmt.number(len(overview.items))
+    )
+    click.echo("\n" + _("{shown}; in all: {counts}").format(shown=shown, counts=counts), err=True)
+    if overview.hidden:
+        acknowledged = sum(1 for h in overview.hidden if h.kind == "ack")
+        click.echo(
+            _(
+                "{acknowledged} acknowledged and {snoozed} snoozed in the app, not listed (the overview's H lists them)"
+            ).format(acknowledged=acknowledged, snoozed=len(overview.hidden) - acknowledged),
+            err=True,
+        )
 
 
 @click.command("overview")
@@ -48,7 +68,7 @@ def overview_command(ctx: CliContext, as_json: bool) -> None:
     """What needs attention now across tickets, stock, ads and team, most urgent first."""
     result = _build(ctx)
     if as_json:
-        echo_json(result.as_dict())
+        echo_json({**result.as_dict(), "acknowledged": len(result.hidden)})
         return
     _print(result, details=True)
 
@@ -64,6 +84,7 @@ def check_command(ctx: CliContext, as_json: bool, quiet: bool) -> None:
         echo_json(
             {
                 "needs_attention": result.needs_attention,
+                "acknowledged": len(result.hidden),
                 "counts": result.counts,
                 "items": [i.as_dict() for i in result.items],
                 "signals": [s.as_dict() for s in result.signals],
@@ -71,4 +92,4 @@ def check_command(ctx: CliContext, as_json: bool, quiet: bool) -> None:
         )
     elif not quiet:
         _print(result, details=False)
-    sys.exit(1 if result.needs_attention else 0)
+    sys.exit(1 if result.needs_attention else 0)  # 0 too when everything left is acknowledged

@@ -7,6 +7,7 @@ import json
 import click
 
 from dtc_tui.commands.common import CliContext, echo_json, json_option, pass_ctx
+from dtc_tui.i18n import _
 
 
 @click.group("settings")
@@ -28,8 +29,9 @@ def list_settings(ctx: CliContext, as_json: bool, prefix: str) -> None:
     if as_json:
         echo_json({key: {"value": value, "source": source} for key, (value, source) in values.items()})
         return
+    words = {"default": _("default"), "database": _("database")}
     for key, (value, source) in values.items():
-        click.echo(f"{key:<36} {json.dumps(value):<16} {source}")
+        click.echo(f"{key:<36} {json.dumps(value):<16} {words.get(source, source)}")
 
 
 @settings_group.command("set")
@@ -49,7 +51,9 @@ def set_setting(ctx: CliContext, key: str, value: str) -> None:
         with db.write_session(ctx.engine()) as session:
             settings.put(session, key, parsed, actor=ctx.operator, now=ctx.now())
     except settings.UnknownSetting as exc:
-        raise click.ClickException(f"unknown setting {key!r}; 'dtc-tui settings list' shows them all") from exc
+        raise click.ClickException(
+            _("unknown setting {key!r}; 'dtc-tui settings list' shows them all").format(key=key)
+        ) from exc
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{key} = {json.dumps(parsed)}")
@@ -67,5 +71,5 @@ def reset_setting(ctx: CliContext, key: str) -> None:
         with db.write_session(ctx.engine()) as session:
             default = settings.reset(session, key, actor=ctx.operator, now=ctx.now())
     except settings.UnknownSetting as exc:
-        raise click.ClickException(f"unknown setting {key!r}") from exc
-    click.echo(f"{key} = {json.dumps(default)} (default)")
+        raise click.ClickException(_("unknown setting {key!r}").format(key=key)) from exc
+    click.echo(f"{key} = {json.dumps(default)} ({_('default')})")

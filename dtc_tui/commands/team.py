@@ -8,6 +8,7 @@ from datetime import datetime
 import click
 
 from dtc_tui.commands.common import CliContext, csv_option, echo_json, json_option, pass_ctx
+from dtc_tui.i18n import _, ngettext
 from dtc_tui.services.common.periods import MOMENT_SYNTAX
 
 
@@ -70,13 +71,17 @@ def matrix_command(ctx: CliContext, as_json: bool, as_csv: bool, include_inactiv
                 ]
             )
         return
+    from dtc_tui.services.common import localefmt
+
     if not m.duties:
-        click.echo("No duties yet. Load a stage's duties with 'dtc-tui team template startup|growth|mature'.")
+        click.echo(_("No duties yet. Load a stage's duties with 'dtc-tui team template startup|growth|mature'."))
         return
     widths = [max(len(p.handle), 2) for p in m.people]
     code_width = max(len(d.code) for d in m.duties)
     click.echo(
-        f"{'duty':<{code_width + 2}} " + " ".join(f"{p.handle:>{w}}" for p, w in zip(m.people, widths, strict=True))
+        localefmt.shell_pad(_("duty"), code_width + 2)
+        + " "
+        + " ".join(f"{p.handle:>{w}}" for p, w in zip(m.people, widths, strict=True))
     )
     function = None
     for duty in m.duties:
@@ -99,7 +104,7 @@ def check_command(ctx: CliContext, as_json: bool, at_text: str | None, list_chec
 
     if list_checks:
         for code, meaning in team_checks.CHECKS.items():
-            click.echo(f"{code:<22} {meaning}")
+            click.echo(f"{code:<22} {_(meaning)}")
         return
     at = _parse_at(at_text, ctx)
     with db.read_session(ctx.engine()) as session:
@@ -107,11 +112,11 @@ def check_command(ctx: CliContext, as_json: bool, at_text: str | None, list_chec
     if as_json:
         echo_json({"at": at, "failed": [c.as_dict() for c in failed]})
     elif not failed:
-        click.echo("All team checks pass.")
+        click.echo(_("All team checks pass."))
     else:
         for check in failed:
             click.echo(f"{check.code:<22} {check.message}")
-        click.echo(f"{len(failed)} check(s) failed.")
+        click.echo(ngettext("{count} check failed.", "{count} checks failed.", len(failed)).format(count=len(failed)))
     if failed:
         sys.exit(1)
 
@@ -133,9 +138,11 @@ def route_command(ctx: CliContext, category: str | None, at_text: str | None, as
             if as_json:
                 echo_json(result)
             else:
+                via = _(team.VIA_WORDS.get(result.via, result.via))
                 click.echo(
-                    f"{category} -> {result.person_handle or 'nobody'} (via {result.via}"
-                    f"{'' if result.on_duty else ', not on duty'})"
+                    f"{category} -> {result.person_handle or _('nobody')} ("
+                    + (_("via {via}") if result.on_duty else _("via {via}, not on duty")).format(via=via)
+                    + ")"
                 )
                 click.echo(f"  {result.reason}")
             return
@@ -143,14 +150,20 @@ def route_command(ctx: CliContext, category: str | None, at_text: str | None, as
     if as_json:
         echo_json({"at": at, "routes": rows})
         return
-    click.echo(f"{'category':<14} {'duty':<18} {'owner':<12} {'backup':<12} gets it")
+    from dtc_tui.services.common import localefmt
+
+    pad = localefmt.shell_pad
+    click.echo(
+        f"{pad(_('category'), 14)} {pad(_('duty'), 18)} {pad(_('owner'), 12)} {pad(_('backup'), 12)} {_('gets it')}"
+    )
+    off = " (" + _("off") + ")"
     for row in rows:
-        owner = f"{row.owner_handle}{'' if row.owner_on_duty else ' (off)'}" if row.owner_handle else "-"
-        backup = f"{row.backup_handle}{'' if row.backup_on_duty else ' (off)'}" if row.backup_handle else "-"
-        gets = row.route.person_handle or "nobody"
+        owner = f"{row.owner_handle}{'' if row.owner_on_duty else off}" if row.owner_handle else "-"
+        backup = f"{row.backup_handle}{'' if row.backup_on_duty else off}" if row.backup_handle else "-"
+        gets = row.route.person_handle or _("nobody")
         if row.route.via != "none" and not row.route.on_duty:
-            gets += " (nobody on duty)"
-        click.echo(f"{row.category:<14} {row.duty_code or '-':<18} {owner:<12} {backup:<12} {gets}")
+            gets += " (" + _("nobody on duty") + ")"
+        click.echo(f"{row.category:<14} {row.duty_code or '-':<18} {pad(owner, 12)} {pad(backup, 12)} {gets}")
 
 
 @team_group.command("template")
@@ -164,11 +177,17 @@ def template_command(ctx: CliContext, stage: str) -> None:
     with db.write_session(ctx.engine()) as session:
         result = load_template(session, stage, actor=ctx.operator, now=ctx.now())
     click.echo(
-        f"{stage}: {len(result.added)} duties added, {len(result.present)} already present"
-        + (f", routing rules added for {', '.join(result.rules_added)}" if result.rules_added else "")
+        _("{stage}: {added} duties added, {present} already present").format(
+            stage=stage, added=len(result.added), present=len(result.present)
+        )
+        + (
+            _(", routing rules added for {categories}").format(categories=", ".join(result.rules_added))
+            if result.rules_added
+            else ""
+        )
     )
     if result.added:
-        click.echo("  added: " + ", ".join(result.added))
+        click.echo("  " + _("added: {codes}").format(codes=", ".join(result.added)))
 
 
 @team_group.command("set")
@@ -188,9 +207,9 @@ def set_command(ctx: CliContext, duty: str, handle: str, role: str) -> None:
     duty_info = m.duty_by_code(duty)
     person = next((p for p in m.people if p.handle == handle), None)
     if duty_info is None:
-        raise click.ClickException(f"no active duty with code {duty!r}")
+        raise click.ClickException(_("no active duty with code {code!r}").format(code=duty))
     if person is None:
-        raise click.ClickException(f"no active person with handle {handle!r}")
+        raise click.ClickException(_("no active person with handle {handle!r}").format(handle=handle))
     new = None if role == "-" else role.upper()
     try:
         team_ops.set_role(
@@ -204,4 +223,4 @@ def set_command(ctx: CliContext, duty: str, handle: str, role: str) -> None:
         )
     except team_ops.TeamError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{duty} / {handle}: {new or 'cleared'}")
+    click.echo(f"{duty} / {handle}: {new or _('cleared')}")

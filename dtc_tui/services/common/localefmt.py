@@ -136,3 +136,19 @@ def stock_text_pad(text: str, width: int, *, right: bool = False) -> str:
     """``text`` padded with spaces to ``width`` cells (left-aligned, or right-aligned)."""
     space = " " * max(width - stock_text_cells(text), 0)
     return space + text if right else text + space
+
+
+def shell_cells(text: str) -> int:
+    """Terminal cells ``text`` takes, for headless output (no Rich there): East Asian wide and
+    full-width characters take two, combining marks none."""
+    import unicodedata
+
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text
+    )
+
+
+def shell_pad(text: str, width: int, *, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` terminal cells (left-aligned, or right with ``right``)."""
+    fill = " " * max(width - shell_cells(text), 0)
+    return fill + text if right else text + fill

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from dtc_tui.i18n import _
 from dtc_tui.models import Setting
 
 DEFAULTS: dict[str, Any] = {
@@ -127,13 +128,17 @@ def put(session: Session, key: str, value: Any, *, actor: str, now: datetime) ->
         raise UnknownSetting(key)
     default = DEFAULTS[key]
     if isinstance(default, bool) != isinstance(value, bool):
-        raise ValueError(f"setting {key} takes true or false, not {value!r}")
+        raise ValueError(_("setting {key} takes true or false, not {value!r}").format(key=key, value=value))
     if isinstance(default, int | float) and not isinstance(value, int | float):
-        raise ValueError(f"setting {key} takes a number, not {value!r}")
+        raise ValueError(_("setting {key} takes a number, not {value!r}").format(key=key, value=value))
     if isinstance(default, str) and not isinstance(value, str):
-        raise ValueError(f"setting {key} takes text, not {value!r}")
+        raise ValueError(_("setting {key} takes text, not {value!r}").format(key=key, value=value))
     if isinstance(default, list) and (not isinstance(value, list) or len(value) != len(default)):
-        raise ValueError(f"setting {key} takes a list of {len(default)} like {json.dumps(default)}")
+        raise ValueError(
+            _("setting {key} takes a list of {count} like {example}").format(
+                key=key, count=len(default), example=json.dumps(default)
+            )
+        )
     row = session.get(Setting, key)
     before = json.loads(row.value) if row else DEFAULTS[key]
     if row is None:

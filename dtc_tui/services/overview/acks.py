@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 
 from dtc_tui import db
 from dtc_tui.errors import InvalidInput, NotFound
+from dtc_tui.i18n import _
 from dtc_tui.models import OverviewAck
 from dtc_tui.services.common import audit, periods, settings
 from dtc_tui.services.common.text import one_line
@@ -74,14 +75,16 @@ def until_from_text(text: str, now: datetime) -> datetime:
     a moment or a day is that time (``2026-11-21T09:00``, ``2026-11-21`` at midnight UTC)."""
     value = text.strip()
     if not value:
-        raise InvalidInput(f"snooze until when? e.g. 2h, 1d, 2026-11-21T09:00 ({periods.DOCS})")
+        raise InvalidInput(_("snooze until when? e.g. 2h, 1d, 2026-11-21T09:00 ({docs})").format(docs=periods.DOCS))
     try:
         return now + periods.parse_duration(value)
     except periods.PeriodError:
         pass
     moment = periods.parse_moment(value, now)
     if moment <= now:
-        raise InvalidInput(f"{value!r} is not in the future; snooze until e.g. 2h, 1d or 2026-11-21T09:00")
+        raise InvalidInput(
+            _("{value!r} is not in the future; snooze until e.g. 2h, 1d or 2026-11-21T09:00").format(value=value)
+        )
     return moment
 
 
@@ -142,7 +145,7 @@ def restore(engine: Engine, item: Item, *, operator: str, now: datetime) -> None
             .all()
         )
         if not rows:
-            raise NotFound("this item is not acknowledged or snoozed")
+            raise NotFound(_("this item is not acknowledged or snoozed"))
         session.execute(
             delete(OverviewAck).where(col(OverviewAck.item_key) == key, col(OverviewAck.operator).in_(owners))
         )
@@ -182,9 +185,14 @@ def apply(engine: Engine, overview: Overview, *, operator: str, now: datetime) -
             continue
         if found:  # acknowledged before, back now: say why
             row = found[0]
-            why = "its numbers changed" if row.fingerprint != fingerprint(item) else "the snooze ended"
-            what = "acknowledged" if row.kind == "ack" else "snoozed"
+            changed = row.fingerprint != fingerprint(item)
+            if row.kind == "ack":
+                why = _("↺ back: its numbers changed since {who} acknowledged it")
+            elif changed:
+                why = _("↺ back: its numbers changed since {who} snoozed it")
+            else:
+                why = _("↺ back: the snooze ended since {who} snoozed it")
             note = f" ({row.note})" if row.note else ""
-            item = replace(item, detail=f"↺ back: {why} since {row.created_by} {what} it{note}. {item.detail}")
+            item = replace(item, detail=f"{why.format(who=row.created_by)}{note}. {item.detail}")
         shown.append(item)
     return replace(overview, items=shown, hidden=hidden)

@@ -15,16 +15,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from dtc_tui.i18n import N_
 from dtc_tui.models import AdStatDaily, Campaign, PurchaseOrderLine, Sku, StockLevel, Ticket, Warehouse
 from dtc_tui.services.common import settings
 from dtc_tui.services.overview.targets import CampaignTarget, QueueTarget, SkuTarget, Target, TeamTarget, TicketTarget
 
 SIGNAL_KINDS = {
-    "stock_vs_ads": "Ads promote a SKU that runs out before stock arrives",
-    "ticket_rise": "Tickets rising about a SKU or deliveries",
-    "delivery_promise": "Delivery promise supply cannot keep",
-    "refund_unsynced": "Refund ticket solved, refund status not synced",
-    "routing_gap": "Tickets with no owner or escalations to nobody on duty",
+    "stock_vs_ads": N_("Ads promote a SKU that runs out before stock arrives"),
+    "ticket_rise": N_("Tickets rising about a SKU or deliveries"),
+    "delivery_promise": N_("Delivery promise supply cannot keep"),
+    "refund_unsynced": N_("Refund ticket solved, refund status not synced"),
+    "routing_gap": N_("Tickets with no owner or escalations to nobody on duty"),
 }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from dtc_tui import db
+from dtc_tui.i18n import N_, _
 from dtc_tui.services.common import settings
 from dtc_tui.services.overview.signals import SIGNAL_KINDS, Signal, all_signals
 from dtc_tui.services.overview.targets import (
@@ -138,14 +139,14 @@ def _tickets(engine: Engine, now: datetime, per_kind: int) -> tuple[list[Item], 
     with db.read_session(engine) as session:
         kpis = period_kpis(session, start=start, end=end)  # counted in SQL, this period only
     headlines = [
-        Headline("tickets", "Breached now", f"{counts['breached']:,}", "0", counts["breached"] == 0),
-        Headline("tickets", "At risk now", f"{counts['at_risk']:,}", "", None),
+        Headline("tickets", N_("Breached now"), f"{counts['breached']:,}", "0", counts["breached"] == 0),
+        Headline("tickets", N_("At risk now"), f"{counts['at_risk']:,}", "", None),
     ]
     short = {
-        "frt_median": "1st response median 7d",
-        "breach_rate": "Breach rate 7d",
-        "csat": "CSAT 7d",
-        "fsr": "First-contact resolved 7d",
+        "frt_median": N_("1st response median 7d"),
+        "breach_rate": N_("Breach rate 7d"),
+        "csat": N_("CSAT 7d"),
+        "fsr": N_("First-contact resolved 7d"),
     }
     for key, label in short.items():
         kpi = kpis.get(key)
@@ -200,14 +201,14 @@ def _inventory(session: Any, now: datetime) -> tuple[list[Item], list[Headline]]
     states = kpis.states
     to_reorder = states.get("out", 0) + states.get("reorder_now", 0)
     headlines = [
-        Headline("inventory", "Positions to reorder now", f"{to_reorder:,}", "0", to_reorder == 0),
-        Headline("inventory", "Late purchase orders", f"{len(late)}", "0", not late),
+        Headline("inventory", N_("Positions to reorder now"), f"{to_reorder:,}", "0", to_reorder == 0),
+        Headline("inventory", N_("Late purchase orders"), f"{len(late)}", "0", not late),
     ]
     short = {
-        "aged_share": "Aged > 180 days",
-        "turnover": "Turnover / year",
-        "core_stockout_rate": "Class A stock-outs",
-        "slow_share": "Slow movers",
+        "aged_share": N_("Aged > 180 days"),
+        "turnover": N_("Turnover / year"),
+        "core_stockout_rate": N_("Class A stock-outs"),
+        "slow_share": N_("Slow movers"),
     }
     for kpi in kpis.kpis:
         value = "-" if kpi.value is None else (f"{kpi.value:.1f}" if kpi.key == "turnover" else f"{kpi.value:.1%}")
@@ -249,28 +250,28 @@ def _ads(session: Any, now: datetime) -> tuple[list[Item], list[Headline]]:
     headlines = [
         Headline(
             "ads",
-            "Platform ROAS 7d",
+            N_("Platform ROAS 7d"),
             fmt_ratio(roas),
             f">= {result.rules.target_roas:g}",
             None if roas is None else roas >= result.rules.target_roas,
         ),
         Headline(
             "ads",
-            "Blended ROAS (store rev / spend) 7d",
+            N_("Blended ROAS (store rev / spend) 7d"),
             fmt_ratio(blended.blended_roas),
             f">= {result.rules.target_roas:g}",
             None if blended.blended_roas is None else blended.blended_roas >= result.rules.target_roas,
         ),
         Headline(
             "ads",
-            "Ad spend / store revenue 7d",
+            N_("Ad spend / store revenue 7d"),
             "-" if blended.spend_share is None else f"{blended.spend_share:.1%}",
             f"{band[0]:.0%}-{band[1]:.0%}",
             None if blended.spend_share is None else blended.spend_share <= band[1],
         ),
         Headline(
             "ads",
-            "Campaigns to pause",
+            N_("Campaigns to pause"),
             str(sum(1 for a in result.alerts if a.kind == "pause")),
             "0",
             not any(a.kind == "pause" for a in result.alerts),
@@ -305,8 +306,8 @@ def _team(session: Any, now: datetime) -> tuple[list[Item], list[Headline]]:
         )
     unowned = sum(1 for c in checks if c.code == "no_accountable")
     headlines = [
-        Headline("team", "Duties with no accountable", str(unowned), "0", unowned == 0),
-        Headline("team", "Failed team checks", str(len(checks)), "0", not checks),
+        Headline("team", N_("Duties with no accountable"), str(unowned), "0", unowned == 0),
+        Headline("team", N_("Failed team checks"), str(len(checks)), "0", not checks),
     ]
     return items, headlines
 
@@ -345,7 +346,35 @@ def build(engine: Engine, now: datetime) -> Overview:
     return Overview(now, capped, headlines, signals, counts)
 
 
+# Names of the item kinds for people (JSON carries the kind itself); a team check's kind is its code.
+KIND_NAMES = {
+    "ticket_breached": N_("ticket breached"),
+    "ticket_at_risk": N_("ticket at risk"),
+    "sku_reorder": N_("sku reorder"),
+    "po_late": N_("po late"),
+    "ads_pause": N_("ads pause"),
+    "ads_cpa": N_("ads cpa"),
+    "ads_stock": N_("ads stock"),
+    "ads_spend_share": N_("ads spend share"),
+    "ads_fx": N_("ads fx"),
+    "team_no_accountable": N_("team no accountable"),
+    "team_two_accountable": N_("team two accountable"),
+    "team_no_responsible": N_("team no responsible"),
+    "team_no_backup": N_("team no backup"),
+    "team_delivery_signoff": N_("team delivery signoff"),
+    "team_release_tester": N_("team release tester"),
+    "team_refund_sync": N_("team refund sync"),
+    "team_cs_merged": N_("team cs merged"),
+    "team_overloaded": N_("team overloaded"),
+    "team_too_many_functions": N_("team too many functions"),
+    "team_bad_schedule": N_("team bad schedule"),
+}
+
+
 def describe_kind(kind: str) -> str:
+    """The kind as people read it, in the active language (the headline labels are N_ too:
+    translated where shown, so that JSON keeps them in English)."""
     if kind.startswith("signal_"):
-        return SIGNAL_KINDS.get(kind.removeprefix("signal_"), kind)
-    return kind.replace("_", " ")
+        label = SIGNAL_KINDS.get(kind.removeprefix("signal_"))
+        return _(label) if label else kind
+    return _(KIND_NAMES[kind]) if kind in KIND_NAMES else kind.replace("_", " ")

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from dtc_tui.i18n import _
+from dtc_tui.i18n import N_, _
 from dtc_tui.services.common import settings as settings_service
 from dtc_tui.services.team import matrix as team
 from dtc_tui.services.team.hours import WorkHoursError, validate
@@ -32,19 +32,19 @@ from dtc_tui.services.team.matrix import DutyInfo, Matrix, PersonInfo, RuleInfo,
 
 # What each check means (shown by `dtc-tui team check --list` and in docs/team.md).
 CHECKS: dict[str, str] = {  # in the order the screen lists them: the most urgent first
-    "no_accountable": "a duty with nobody accountable",
-    "two_accountable": "a duty with more than one accountable person",
-    "no_responsible": "a duty nobody does: no R, and no A doing it themselves",
-    "escalation_uncovered": "an escalation category that reaches nobody on duty now",
-    "unrouted": "a ticket category with no routing rule, or a rule naming a missing or inactive duty",
-    "delivery_signoff": "delivery-promise copy without the warehouse owner consulted",
-    "release_tester": "live-site changes without a tester (C or R besides the accountable)",
-    "refund_sync": "refund status without both CS and order processing involved",
-    "cs_merged": "the CS manager also holding pre-sales and after-sales (misrouting risk)",
-    "overloaded": "a person accountable for more than team.max_accountable duties",
-    "too_many_functions": "a person holding R/A in more than team.max_functions functions",
-    "no_backup": "a duty held (R/A) by one person only, with no routing backup",
-    "bad_schedule": "a person whose working hours, days or time zone cannot be read",
+    "no_accountable": N_("a duty with nobody accountable"),
+    "two_accountable": N_("a duty with more than one accountable person"),
+    "no_responsible": N_("a duty nobody does: no R, and no A doing it themselves"),
+    "escalation_uncovered": N_("an escalation category that reaches nobody on duty now"),
+    "unrouted": N_("a ticket category with no routing rule, or a rule naming a missing or inactive duty"),
+    "delivery_signoff": N_("delivery-promise copy without the warehouse owner consulted"),
+    "release_tester": N_("live-site changes without a tester (C or R besides the accountable)"),
+    "refund_sync": N_("refund status without both CS and order processing involved"),
+    "cs_merged": N_("the CS manager also holding pre-sales and after-sales (misrouting risk)"),
+    "overloaded": N_("a person accountable for more than team.max_accountable duties"),
+    "too_many_functions": N_("a person holding R/A in more than team.max_functions functions"),
+    "no_backup": N_("a duty held (R/A) by one person only, with no routing backup"),
+    "bad_schedule": N_("a person whose working hours, days or time zone cannot be read"),
 }
 
 # How loud each check is on the screen: errors break ownership or routing, warnings break a rule of

@@ -217,8 +217,8 @@ def _pick_accountable(accountables: list[PersonInfo], at: datetime) -> PersonInf
 
 def _off_duty_words(person: PersonInfo, at: datetime) -> str:
     if not person.active:
-        return "inactive"
-    return f"off duty ({describe(person)}, {local_moment(person, at)} there)"
+        return _("inactive")
+    return _("off duty ({hours}, {time} there)").format(hours=describe(person), time=local_moment(person, at))
 
 
 def decide(
@@ -231,15 +231,35 @@ def decide(
 ) -> Route:
     """The routing decision on loaded rows (shared by ``route`` and ``route_all``)."""
     if not rule_exists:
-        return Route(category, None, None, None, "none", f"no routing rule for category {category!r}", False)
+        return Route(
+            category,
+            None,
+            None,
+            None,
+            "none",
+            _("no routing rule for category {category!r}").format(category=category),
+            False,
+        )
     if duty is None:
-        return Route(category, None, None, None, "none", f"the rule for {category!r} names no duty", False)
+        return Route(
+            category,
+            None,
+            None,
+            None,
+            "none",
+            _("the rule for {category!r} names no duty").format(category=category),
+            False,
+        )
     if not duty.active:
-        return Route(category, duty.code, None, None, "none", f"duty {duty.code} is inactive", False)
+        return Route(
+            category, duty.code, None, None, "none", _("duty {code} is inactive").format(code=duty.code), False
+        )
     owner = _pick_accountable(accountables, at)
     if owner is None:
-        return Route(category, duty.code, None, None, "none", f"nobody is accountable for {duty.code}", False)
-    shared = f" (one of {len(accountables)} accountable)" if len(accountables) > 1 else ""
+        return Route(
+            category, duty.code, None, None, "none", _("nobody is accountable for {code}").format(code=duty.code), False
+        )
+    shared = " " + _("(one of {count} accountable)").format(count=len(accountables)) if len(accountables) > 1 else ""
     if is_on_duty(owner, at):
         return Route(
             category,
@@ -247,10 +267,14 @@ def decide(
             owner.id,
             owner.handle,
             "accountable",
-            f"{owner.handle} is accountable for {duty.code}{shared} and on duty ({describe(owner)})",
+            _("{handle} is accountable for {code}{shared} and on duty ({hours})").format(
+                handle=owner.handle, code=duty.code, shared=shared, hours=describe(owner)
+            ),
             True,
         )
-    head = f"{owner.handle} is accountable for {duty.code}{shared} but {_off_duty_words(owner, at)}"
+    head = _("{handle} is accountable for {code}{shared} but {off_duty}").format(
+        handle=owner.handle, code=duty.code, shared=shared, off_duty=_off_duty_words(owner, at)
+    )
     if backup is not None and backup.id != owner.id and is_on_duty(backup, at):
         return Route(
             category,
@@ -258,13 +282,17 @@ def decide(
             backup.id,
             backup.handle,
             "backup",
-            f"{head}; backup {backup.handle} is on duty ({describe(backup)})",
+            _("{head}; backup {handle} is on duty ({hours})").format(
+                head=head, handle=backup.handle, hours=describe(backup)
+            ),
             True,
         )
     if backup is None or backup.id == owner.id:
-        tail = "no backup is set: nobody is on duty"
+        tail = _("no backup is set: nobody is on duty")
     else:
-        tail = f"backup {backup.handle} is {_off_duty_words(backup, at)} too: nobody is on duty"
+        tail = _("backup {handle} is {off_duty} too: nobody is on duty").format(
+            handle=backup.handle, off_duty=_off_duty_words(backup, at)
+        )
     return Route(category, duty.code, owner.id, owner.handle, "accountable", f"{head}; {tail}", False)
 
 
