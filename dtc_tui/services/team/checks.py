@@ -275,8 +275,8 @@ def _signoff_checks(m: Matrix) -> list[Check]:
                         "cs_merged",
                         _(
                             "{handle} manages customer service and also holds pre-sales "
-                            "and after-sales: mixed roles misroute up to 41% of tickets"
-                        ).format(handle=person.handle),
+                            "and after-sales: mixed roles misroute up to {share} of tickets"
+                        ).format(handle=person.handle, share="41%"),
                         presales,
                         person,
                     )
