@@ -72,4 +72,4 @@ def reset_setting(ctx: CliContext, key: str) -> None:
             default = settings.reset(session, key, actor=ctx.operator, now=ctx.now())
     except settings.UnknownSetting as exc:
         raise click.ClickException(_("unknown setting {key!r}").format(key=key)) from exc
-    click.echo(f"{key} = {json.dumps(default)} ({_('default')})")
+    click.echo(f"{key} = {json.dumps(default)} (" + _("default") + ")")

@@ -140,7 +140,9 @@ def route_command(ctx: CliContext, category: str | None, at_text: str | None, as
             else:
                 via = _(team.VIA_WORDS.get(result.via, result.via))
                 click.echo(
-                    f"{category} -> {result.person_handle or _('nobody')} ("
+                    f"{category} -> "
+                    + (result.person_handle or _("nobody"))
+                    + " ("
                     + (_("via {via}") if result.on_duty else _("via {via}, not on duty")).format(via=via)
                     + ")"
                 )
@@ -153,9 +155,8 @@ def route_command(ctx: CliContext, category: str | None, at_text: str | None, as
     from dtc_tui.services.common import localefmt
 
     pad = localefmt.shell_pad
-    click.echo(
-        f"{pad(_('category'), 14)} {pad(_('duty'), 18)} {pad(_('owner'), 12)} {pad(_('backup'), 12)} {_('gets it')}"
-    )
+    heads = [pad(_("category"), 14), pad(_("duty"), 18), pad(_("owner"), 12), pad(_("backup"), 12), _("gets it")]
+    click.echo(" ".join(heads))
     off = " (" + _("off") + ")"
     for row in rows:
         owner = f"{row.owner_handle}{'' if row.owner_on_duty else off}" if row.owner_handle else "-"
@@ -223,4 +224,4 @@ def set_command(ctx: CliContext, duty: str, handle: str, role: str) -> None:
         )
     except team_ops.TeamError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{duty} / {handle}: {new or _('cleared')}")
+    click.echo(f"{duty} / {handle}: " + (new or _("cleared")))

@@ -24,7 +24,14 @@ from dtc_tui.i18n import N_, _
 
 HELP_ACTIONS = ("help", "app.help")
 # Textual's own words that our footer shows (the palette key it adds to every app), for the catalog.
-TEXTUAL_MESSAGES = (N_("palette"), N_("Open the command palette"))
+TEXTUAL_MESSAGES = (
+    N_("palette"),
+    N_("Open the command palette"),
+    # Textual's Screen bindings, listed by the help (?) and the palette.
+    N_("Focus Next"),
+    N_("Focus Previous"),
+    N_("Copy selected text"),
+)
 PALETTE_WIDTH = 12  # "▏^p palette" and a cell of room
 
 
