@@ -156,7 +156,11 @@ class FilterLanguage:
             name, value = match["name"], match["value"]
             spec = self._by_word.get(name.lower())
             if spec is None:
-                raise FilterError(f"unknown field {name!r}; fields: {self.field_names()} or plain text")
+                raise FilterError(
+                    _("unknown field {name!r}; fields: {fields} or plain text").format(
+                        name=name, fields=self.field_names()
+                    )
+                )
             terms.append(self._term(spec, name, value, negated))
         return ParsedFilter(tuple(terms), tuple(words), {f.key: f.shown for f in self.fields})
 
@@ -167,18 +171,28 @@ class FilterLanguage:
             typed = [part.strip() for part in value.split(",")]
         typed = [v.upper() if spec.case == "upper" else v.lower() for v in typed if v]
         if not typed:
-            raise FilterError(f"{name}: needs a value (e.g. {name}:{self._example(spec)})")
+            raise FilterError(
+                _("{name}: needs a value (e.g. {name}:{example})").format(name=name, example=self._example(spec))
+            )
         if spec.pattern is not None:
             for v in typed:
                 if not re.fullmatch(spec.pattern, v):
-                    raise FilterError(f"{name}: {v!r} is not {spec.hint or 'a valid value'}")
+                    raise FilterError(
+                        _("{name}: {value!r} is not {what}").format(
+                            name=name, value=v, what=_(spec.hint) if spec.hint else _("a valid value")
+                        )
+                    )
         if spec.choices is None:
             return Term(spec.key, tuple(typed), tuple(typed), negated)
         allowed = {k.lower(): k for k in spec.choices}
         stored: list[str] = []
         for v in typed:
             if v.lower() not in allowed:
-                raise FilterError(f"unknown {spec.what} {v!r}; one of: {', '.join(spec.choices)}")
+                raise FilterError(
+                    _("unknown {what} {value!r}; one of: {choices}").format(
+                        what=_(spec.what), value=v, choices=", ".join(spec.choices)
+                    )
+                )
             stored.extend(spec.choices[allowed[v.lower()]])
         return Term(spec.key, tuple(dict.fromkeys(stored)), tuple(typed), negated)
 

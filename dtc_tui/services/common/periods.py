@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from dtc_tui.errors import InvalidInput
+from dtc_tui.i18n import _
 
 # The one description of the syntax: every option's help and every error message quotes it.
 SYNTAX = "7d, 12h, 30m, 2w, 2026-11-20, today, yesterday, 2026-11-20T09:00, or a range 2026-11-01..today"
@@ -68,10 +69,10 @@ def parse_duration(text: str) -> timedelta:
     """``7d``, ``12h``, ``30m``, ``2w``, ``1d12h`` -> a positive timedelta."""
     value = text.strip().lower()
     if not _DURATION.fullmatch(value):
-        raise PeriodError(f"{text.strip()!r} is not a duration like 7d, 12h, 30m or 2w")
+        raise PeriodError(_("{text!r} is not a duration like 7d, 12h, 30m or 2w").format(text=text.strip()))
     total = sum((int(n) * _UNITS[unit] for n, unit in _PART.findall(value)), timedelta())
     if total <= timedelta():
-        raise PeriodError(f"{text.strip()!r} is no time at all; use at least 1m")
+        raise PeriodError(_("{text!r} is no time at all; use at least 1m").format(text=text.strip()))
     return total
 
 
@@ -112,24 +113,26 @@ def _one(text: str, now: datetime) -> Period:
     try:
         moment = _as_utc(datetime.fromisoformat(text.strip().replace(" ", "T", 1)))
     except ValueError:
-        raise PeriodError(f"{text.strip()!r} is not a period: use {SYNTAX}") from None
+        raise PeriodError(
+            _("{text!r} is not a period: use {syntax}").format(text=text.strip(), syntax=SYNTAX)
+        ) from None
     return Period(moment, max(moment, now), f"since {moment:%Y-%m-%d %H:%M} UTC", "moment")
 
 
 def parse_period(text: str, now: datetime) -> Period:
     """Any text of the period language (see the module doc) -> a ``Period``."""
     if not text.strip():
-        raise PeriodError(f"a period is needed: {SYNTAX}")
+        raise PeriodError(_("a period is needed: {syntax}").format(syntax=SYNTAX))
     if ".." not in text:
         return _one(text, now)
     left, right = text.split("..", 1)
     if not left.strip() or not right.strip():
-        raise PeriodError(f"{text.strip()!r}: a range needs both ends, e.g. 2026-11-01..today")
+        raise PeriodError(_("{text!r}: a range needs both ends, e.g. 2026-11-01..today").format(text=text.strip()))
     first, last = _one(left, now), _one(right, now)
     # A duration or a moment ends a range at its moment; a day ends it at the end of that day.
     end = last.end if last.kind == "day" else last.start
     if end < first.start:
-        raise PeriodError(f"{text.strip()!r} ends before it starts")
+        raise PeriodError(_("{text!r} ends before it starts").format(text=text.strip()))
     return Period(first.start, end, f"{left.strip()} .. {right.strip()}", "range")
 
 
@@ -137,11 +140,15 @@ def parse_moment(text: str, now: datetime) -> datetime:
     """One point in time: ``now``, an ISO time or date (its midnight), ``today``, ``yesterday``, or a
     duration meaning that long ago (``2h``)."""
     if ".." in text:
-        raise PeriodError(f"{text.strip()!r} is a range; a time like 2026-11-20T22:00, today or 2h is needed")
+        raise PeriodError(
+            _("{text!r} is a range; a time like 2026-11-20T22:00, today or 2h is needed").format(text=text.strip())
+        )
     try:
         return _one(text, now).start
     except PeriodError:
-        raise PeriodError(f"{text.strip()!r} is not a time like {MOMENT_SYNTAX}") from None
+        raise PeriodError(
+            _("{text!r} is not a time like {syntax}").format(text=text.strip(), syntax=MOMENT_SYNTAX)
+        ) from None
 
 
 def parse_day(text: str, now: datetime) -> date:
@@ -149,4 +156,6 @@ def parse_day(text: str, now: datetime) -> date:
     try:
         return parse_moment(text, now).date()
     except PeriodError:
-        raise PeriodError(f"{text.strip()!r} is not a date like 2026-10-31, today, yesterday or 7d (ago)") from None
+        raise PeriodError(
+            _("{text!r} is not a date like 2026-10-31, today, yesterday or 7d (ago)").format(text=text.strip())
+        ) from None

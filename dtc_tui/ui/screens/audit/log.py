@@ -43,8 +43,12 @@ class AuditScreen(AreaScreen):
     HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [
         ("j/k, g/G, PgUp/PgDn", N_("Move")),
         ("Enter", N_("The change in full: every field before and after, names for ids")),
-        *[(f"/ {syntax}", meaning) for syntax, meaning in AUDIT_FILTER.help_lines()],
     ]
+
+    @property
+    def help_extra(self) -> list[tuple[str, str]]:
+        """The filter's lines too, written when the help opens (in the language spoken then)."""
+        return [*self.HELP_EXTRA, *[(f"/ {syntax}", meaning) for syntax, meaning in AUDIT_FILTER.help_lines()]]
 
     def __init__(self, history: tuple[str, str] | None = None) -> None:
         """``history`` = (entity, id): the history of one record, opened from its view."""
