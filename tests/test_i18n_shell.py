@@ -293,3 +293,17 @@ def test_check_and_overview_leave_out_what_the_team_acknowledged(
     # Acknowledged for ana only (overview.ack_scope = operator): ben still sees it.
     monkeypatch.setenv("DTC_TUI_OPERATOR", "ben")
     assert runner.invoke(main_group, ["--db", url, "check", "--quiet"]).exit_code == 1
+
+
+def test_an_item_acknowledged_in_chinese_stays_acknowledged_in_english(sqlite_demo_engine: Engine) -> None:
+    """The fingerprint hashes the English sentences, whatever language the operator reads them in."""
+    with i18n.speaking("zh-CN"):
+        built = overview.build(sqlite_demo_engine, FIXED_NOW)
+        picks = [next(i for i in built.items if i.kind == kind) for kind in ("ticket_breached", "po_late")]
+        assert "已违约" in picks[0].shown_title() and "breached" in picks[0].title
+        assert "已延误" in picks[1].shown_title() and "预计" in picks[1].shown_detail()
+        for item in picks:
+            acks.acknowledge(sqlite_demo_engine, item, operator="ana", now=FIXED_NOW)
+    seen = acks.apply(sqlite_demo_engine, overview.build(sqlite_demo_engine, FIXED_NOW), operator="ana", now=FIXED_NOW)
+    assert {h.item.title for h in seen.hidden} == {p.title for p in picks}
+    assert not {i.title for i in seen.items} & {p.title for p in picks}

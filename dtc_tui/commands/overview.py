@@ -36,9 +36,9 @@ def _print(overview, *, details: bool) -> None:
 
     for item in overview.items:
         mark = "◆" if item.kind.startswith("signal_") else " "
-        click.echo(f"{mark} {item.area:<9} {one_line(item.title, 100)}")
+        click.echo(f"{mark} {item.area:<9} {one_line(item.shown_title(), 100)}")
         if details and item.detail:
-            click.echo(f"            {one_line(item.detail, 400)}")
+            click.echo(f"            {one_line(item.shown_detail(), 400)}")
     click.echo("")
     for headline in overview.headlines:
         mark = {True: "ok", False: "!!", None: "  "}[headline.ok]

@@ -193,6 +193,10 @@ def apply(engine: Engine, overview: Overview, *, operator: str, now: datetime) -
             else:
                 why = _("↺ back: the snooze ended since {who} snoozed it")
             note = f" ({row.note})" if row.note else ""
-            item = replace(item, detail=f"{why.format(who=row.created_by)}{note}. {item.detail}")
+            item = replace(
+                item,
+                detail=f"{why.format(who=row.created_by)}{note}. {item.shown_detail()}",
+                detail_msg=None,  # said in the language spoken now (what people read; JSON is English)
+            )
         shown.append(item)
     return replace(overview, items=shown, hidden=hidden)

@@ -28,19 +28,72 @@ from dtc_tui.services.overview.targets import (
 from dtc_tui.services.tickets import sla
 
 AREAS = ("tickets", "inventory", "ads", "team", "signals")
+# A ticket item's title by (SLA metric, view): whole sentences, so a translation can order them.
+TICKET_TITLES = {
+    ("first_response", "breached"): N_("#{id} first response breached ({left})"),
+    ("first_response", "at_risk"): N_("#{id} first response at risk ({left})"),
+    ("next_response", "breached"): N_("#{id} next response breached ({left})"),
+    ("next_response", "at_risk"): N_("#{id} next response at risk ({left})"),
+    ("resolution", "breached"): N_("#{id} resolution breached ({left})"),
+    ("resolution", "at_risk"): N_("#{id} resolution at risk ({left})"),
+}
+AREA_MORE = {
+    "tickets": N_("{total} in all: open the tickets screen"),
+    "inventory": N_("{total} in all: open the inventory screen"),
+    "ads": N_("{total} in all: open the ads screen"),
+    "team": N_("{total} in all: open the team screen"),
+}
+
+
+Message = tuple[str, tuple[tuple[str, Any], ...]]  # (message id marked N_, its values)
+
+
+def message(msgid: str, **values: Any) -> Message:
+    return msgid, tuple(values.items())
+
+
+def english(msg: Message) -> str:
+    return msg[0].format(**dict(msg[1]))
+
+
+def translated(msg: Message) -> str:
+    return _(msg[0]).format(**dict(msg[1]))
 
 
 @dataclass(frozen=True)
 class Item:
+    """``title`` and ``detail`` are English: what JSON carries and what an acknowledgement's
+    fingerprint hashes (acks.py), so an item acknowledged in one language stays so in the other.
+    ``title_msg``/``detail_msg``, when set, are the same sentences as message and values: people
+    see them in their language (``shown_title``/``shown_detail``)."""
+
     area: str  # the screen Enter opens
     kind: str
     urgency: float
     title: str
     detail: str
     target: Target = None
+    title_msg: Message | None = field(default=None, compare=False)
+    detail_msg: Message | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("title_msg")
+        data.pop("detail_msg")
+        return data
+
+    def shown_title(self) -> str:
+        return translated(self.title_msg) if self.title_msg else self.title
+
+    def shown_detail(self) -> str:
+        return translated(self.detail_msg) if self.detail_msg else self.detail
+
+
+def _item(area: str, kind: str, urgency: float, title: Message, detail: Message, target: Target = None) -> Item:
+    return Item(area, kind, urgency, english(title), english(detail), target, title, detail)
+
+
+MORE_TITLE = N_("... and {count} more")
 
 
 @dataclass(frozen=True)
@@ -91,12 +144,16 @@ def _cap(items: list[Item], per_kind: int, counts: dict[str, int]) -> list[Item]
         if total > per_kind:
             last = [i for i in kept if i.kind == kind][-1]  # "and N more" sits right under its kind's last item
             kept.append(
-                Item(
+                _item(
                     last.area,
                     kind,
                     last.urgency - 0.001,
-                    f"... and {total - per_kind} more",
-                    f"{total} in all: open the {last.area} screen",
+                    message(MORE_TITLE, count=total - per_kind),
+                    message(
+                        AREA_MORE.get(last.area, N_("{total} in all: open the {area} screen")),
+                        total=total,
+                        area=last.area,
+                    ),
                     MoreTarget(kind),
                 )
             )
@@ -123,13 +180,23 @@ def _tickets(engine: Engine, now: datetime, per_kind: int) -> tuple[list[Item], 
             metric = (row.next_due_metric or "").replace("_", " ")
             state = "breached" if view == "breached" else "at risk"
             overdue = max((now - row.next_due_at).total_seconds() / 3600, 0) if row.next_due_at else 0
+            title = TICKET_TITLES.get((row.next_due_metric or "", view), N_("#{id} {metric} {state} ({left})"))
+            owner = row.assignee or ""
             items.append(
-                Item(
+                _item(
                     "tickets",
                     kind,
                     base + min(overdue, 9),
-                    f"#{row.id} {metric} {state} ({left})",
-                    f"{one_line(row.subject, 70)} · {row.priority} · {row.channel} · owner {row.assignee or 'nobody'}",
+                    message(title, id=row.id, metric=metric, state=state, left=left),
+                    message(
+                        N_("{subject} · {priority} · {channel} · owner {owner}")
+                        if owner
+                        else N_("{subject} · {priority} · {channel} · owner nobody"),
+                        subject=one_line(row.subject, 70),
+                        priority=row.priority,
+                        channel=row.channel,
+                        owner=owner,
+                    ),
                     TicketTarget(row.id),
                 )
             )
@@ -185,15 +252,20 @@ def _inventory(session: Any, now: datetime) -> tuple[list[Item], list[Headline]]
     late = [po for po in list_pos(session, now, statuses=("sent", "partial")) if po.late_days > 0]
     for po in late:
         items.append(
-            Item(
+            _item(
                 "inventory",
                 "po_late",
                 50.0 + po.late_days,
-                f"{po.number} is {po.late_days} days late",
-                f"{po.supplier} → {po.warehouse} · {po.units_ordered - po.units_received:,} units open · "
-                f"expected {po.expected_at:%b %d}"
+                message(N_("{number} is {days} days late"), number=po.number, days=po.late_days),
+                message(
+                    N_("{supplier} → {warehouse} · {units} units open · expected {expected:%b %d}"),
+                    supplier=po.supplier,
+                    warehouse=po.warehouse,
+                    units=f"{po.units_ordered - po.units_received:,}",
+                    expected=po.expected_at,
+                )
                 if po.expected_at
-                else po.supplier,
+                else message("{supplier}", supplier=po.supplier),
                 PurchaseOrderTarget(po.number),
             )
         )
@@ -333,12 +405,12 @@ def build(engine: Engine, now: datetime) -> Overview:
         counts[kind] = total
         if shown and total > len(shown):
             capped.append(
-                Item(
+                _item(
                     "tickets",
                     kind,
                     shown[-1].urgency - 0.001,
-                    f"... and {total - len(shown)} more",
-                    f"{total} in all: open the ticket queue",
+                    message(MORE_TITLE, count=total - len(shown)),
+                    message(N_("{total} in all: open the ticket queue"), total=total),
                     MoreTarget(kind),
                 )
             )

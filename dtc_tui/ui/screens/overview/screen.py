@@ -32,7 +32,7 @@ def _what(item: Item, now: object) -> Text:
     text = Text()
     if item.kind.startswith("signal_"):
         text.append(states.glyph("signal") + " ", style=states.style("signal"))
-    text.append_text(safe(item.title))
+    text.append_text(safe(item.shown_title()))
     return text
 
 
@@ -128,7 +128,13 @@ class OverviewScreen(AreaScreen):
                 else:
                     label = _("snoozed by {who}").format(who=who)
                 note = _("note: {note}").format(note=h.note) + " · " if h.note else ""
-                row = replace(h.item, title=f"[{label}] {h.item.title}", detail=note + h.item.detail)
+                row = replace(
+                    h.item,
+                    title=f"[{label}] {h.item.title}",
+                    detail=note + h.item.shown_detail(),
+                    title_msg=("[{label}] {title}", (("label", label), ("title", h.item.shown_title()))),
+                    detail_msg=None,
+                )
                 self._hidden_items[(row.kind, row.title)] = h.item
                 rows.append(row)
             table.empty_text = _("Nothing acknowledged or snoozed. H goes back to the list.")
@@ -151,7 +157,7 @@ class OverviewScreen(AreaScreen):
 
     def show_detail(self) -> None:
         item = self.query_one(WindowTable).cursor_row
-        text = safe(item.detail, limit=400) if item else Text("")
+        text = safe(item.shown_detail(), limit=400) if item else Text("")
         text.no_wrap = False
         self.query_one("#overview-detail", DetailPanel).update(text)
 
@@ -205,7 +211,7 @@ class OverviewScreen(AreaScreen):
             original = self._hidden_items.get((item.kind, item.title), item)
             self._write(
                 lambda: self.dtc.facades.overview.restore(original),
-                _("shown again: {title}").format(title=original.title),
+                _("shown again: {title}").format(title=original.shown_title()),
             )
             return
 
@@ -217,12 +223,12 @@ class OverviewScreen(AreaScreen):
                         _("acknowledged for the team until its numbers change: {title}")
                         if who == "the team"
                         else _("acknowledged for you until its numbers change: {title}")
-                    ).format(title=item.title),
+                    ).format(title=item.shown_title()),
                 )
 
         self.app.push_screen(
             TextModal(
-                _("Acknowledge: {title}").format(title=item.title),
+                _("Acknowledge: {title}").format(title=item.shown_title()),
                 hint=_("a note (optional); Enter saves, Esc cancels"),
                 append=True,
             ),
@@ -241,13 +247,13 @@ class OverviewScreen(AreaScreen):
             self._write(
                 lambda: self.dtc.facades.overview.snooze(item, until, note),
                 lambda end: _("snoozed until {until} UTC (or until its numbers change): {title}").format(
-                    until=localefmt.moment(end), title=item.title
+                    until=localefmt.moment(end), title=item.shown_title()
                 ),
             )
 
         self.app.push_screen(
             TextModal(
-                _("Snooze: {title}").format(title=item.title),
+                _("Snooze: {title}").format(title=item.shown_title()),
                 "",
                 hint=_("until when, then a note: 2h | 1d | 2026-11-21T09:00  waiting for the supplier"),
                 append=True,
