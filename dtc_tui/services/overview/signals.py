@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 from dtc_tui.i18n import N_
 from dtc_tui.models import AdStatDaily, Campaign, PurchaseOrderLine, Sku, StockLevel, Ticket, Warehouse
 from dtc_tui.services.common import settings
+from dtc_tui.services.overview.messages import Message, english, message
 from dtc_tui.services.overview.targets import CampaignTarget, QueueTarget, SkuTarget, Target, TeamTarget, TicketTarget
 
 SIGNAL_KINDS = {
@@ -40,9 +41,30 @@ class Signal:
     area: str  # the screen Enter opens: tickets, inventory, ads, team
     target: Target = None
     numbers: dict[str, Any] = field(default_factory=dict)
+    # The title and explanation as message and values (messages.py): shown in the operator's language.
+    title_msg: Message | None = field(default=None, compare=False)
+    explanation_msg: Message | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "label": SIGNAL_KINDS[self.kind]}
+        data = asdict(self)
+        data.pop("title_msg")
+        data.pop("explanation_msg")
+        return {**data, "label": SIGNAL_KINDS[self.kind]}
+
+
+def _signal(
+    kind: str,
+    urgency: float,
+    title: Message,
+    explanation: Message | str,
+    area: str,
+    target: Target,
+    numbers: dict[str, Any],
+) -> Signal:
+    """A signal whose title (and explanation, when given as a message) people read in their language."""
+    if isinstance(explanation, str):
+        return Signal(kind, urgency, english(title), explanation, area, target, numbers, title)
+    return Signal(kind, urgency, english(title), english(explanation), area, target, numbers, title, explanation)
 
 
 def _setting(session: Session, key: str) -> Any:
@@ -98,22 +120,52 @@ def stock_vs_ads(session: Session, now: datetime) -> list[Signal]:
             continue
         per_day, revenue_per_day = spend.get(campaign.id, (0.0, 0.0))
         gap = state.days_without_stock
-        gap_text = (
-            f"the next arrival ({state.next_inbound_ref}) lands {arrives:%b %d}, {gap} days later"
-            if (arrives and gap is not None)
-            else "no arrival is on order"
-        )
         at_stake = per_day * gap if gap else per_day
+        facts = {
+            "campaign": campaign.name,
+            "code": state.code,
+            "out": state.stockout_date,
+            "available": state.available,
+            "per_day_sales": state.daily_sales,
+            "currency": campaign.currency,
+            "spend": per_day,
+            "revenue": revenue_per_day,
+            "at_stake": at_stake,
+        }
+        if arrives and gap is not None:
+            explanation = message(
+                N_(
+                    "{campaign} promotes {code}, projected out of stock on {out:%b %d} ({available:,} available, "
+                    "{per_day_sales:.1f}/day); the next arrival ({inbound}) lands {arrives:%b %d}, {gap} days later. "
+                    "It spends {currency} {spend:,.0f}/day (7-day average) and brings {currency} {revenue:,.0f}/day: "
+                    "pause or cut it from the stock-out until stock lands ({currency} {at_stake:,.0f} at stake)."
+                ),
+                inbound=state.next_inbound_ref,
+                arrives=arrives,
+                gap=gap,
+                **facts,
+            )
+        else:
+            explanation = message(
+                N_(
+                    "{campaign} promotes {code}, projected out of stock on {out:%b %d} ({available:,} available, "
+                    "{per_day_sales:.1f}/day); no arrival is on order. "
+                    "It spends {currency} {spend:,.0f}/day (7-day average) and brings {currency} {revenue:,.0f}/day: "
+                    "pause or cut it from the stock-out until stock lands ({currency} {at_stake:,.0f} at stake)."
+                ),
+                **facts,
+            )
         found.append(
-            Signal(
+            _signal(
                 "stock_vs_ads",
                 90 + min(per_day / 50, 9),
-                f"Cut the budget of {campaign.name}: {state.code} runs out {state.stockout_date:%b %d}",
-                f"{campaign.name} promotes {state.code}, projected out of stock on {state.stockout_date:%b %d} "
-                f"({state.available:,} available, {state.daily_sales:.1f}/day); {gap_text}. It spends "
-                f"{campaign.currency} {per_day:,.0f}/day (7-day average) and brings {campaign.currency} "
-                f"{revenue_per_day:,.0f}/day: pause or cut it from the stock-out until stock lands "
-                f"({campaign.currency} {at_stake:,.0f} at stake).",
+                message(
+                    N_("Cut the budget of {campaign}: {code} runs out {out:%b %d}"),
+                    campaign=campaign.name,
+                    code=state.code,
+                    out=state.stockout_date,
+                ),
+                explanation,
                 "ads",
                 CampaignTarget(campaign.id, campaign.sku_id),
                 {
@@ -213,10 +265,10 @@ def ticket_rise(session: Session, now: datetime) -> list[Signal]:
             causes.append(f"late PO {', '.join(late_by_sku[sku_id])}")
         cause = "; linked to: " + " and ".join(causes) if causes else "; no stock-out or late PO explains it"
         found.append(
-            Signal(
+            _signal(
                 "ticket_rise",
                 (86 if causes else 50) + min(n / 20, 3),
-                f"{n} tickets about {code} in {days} days",
+                message(N_("{count} tickets about {code} in {days} days"), count=n, code=code, days=days),
                 f"{n} tickets about {code} in the last {days} days against {b} in the {baseline_days} days before "
                 f"({n / days:.1f}/day vs {b / baseline_days:.1f}/day){cause}.",
                 "inventory",
@@ -233,10 +285,10 @@ def ticket_rise(session: Session, now: datetime) -> list[Signal]:
             else "; no late PO found: check the carriers"
         )
         found.append(
-            Signal(
+            _signal(
                 "ticket_rise",
                 80 + min(n / 100, 5),
-                f"Where-is-my-order tickets up: {n} in {days} days",
+                message(N_("Where-is-my-order tickets up: {count} in {days} days"), count=n, days=days),
                 f"{n} logistics tickets in the last {days} days against {b} in the {baseline_days} days before "
                 f"({n / days:.1f}/day vs {b / baseline_days:.1f}/day){cause}.",
                 "tickets",
@@ -308,11 +360,17 @@ def delivery_promise(session: Session, now: datetime) -> list[Signal]:
             worst = ship
             why = f"delivery from the fastest warehouse with stock takes {ship} days"
         if worst > promised:
+            name = who.split(" ", 1)[1]
+            title = (
+                N_("campaign {name} promises {promised}-day delivery; supply allows {worst}")
+                if who.startswith("campaign ")
+                else N_("SKU {name} promises {promised}-day delivery; supply allows {worst}")
+            )
             found.append(
-                Signal(
+                _signal(
                     "delivery_promise",
                     84 + min(worst - promised, 5),
-                    f"{who} promises {promised}-day delivery; supply allows {worst}",
+                    message(title, name=name, promised=promised, worst=worst),
                     f"{who} promises delivery in {promised} days, but {why}: up to {worst} days. Change the copy "
                     "(ask the warehouse owner) or pause the promise.",
                     area,
@@ -341,10 +399,12 @@ def refund_unsynced(session: Session, now: datetime) -> list[Signal]:
         .order_by(col(Ticket.solved_at))
     ).all()
     return [
-        Signal(
+        _signal(
             "refund_unsynced",
             82,
-            f"Ticket {tid}: solved, refund {status or 'not recorded'}",
+            message(N_("Ticket {id}: solved, refund {status}"), id=tid, status=status)
+            if status
+            else message(N_("Ticket {id}: solved, refund not recorded"), id=tid),
             f"Ticket {tid} (order {order or '-'}) was solved {solved:%b %d %H:%M} UTC while its refund status is "
             f"'{status or 'not recorded'}', not 'synced' with order processing: confirm the refund before it is "
             "paid twice or not at all.",

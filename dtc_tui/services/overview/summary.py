@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from dtc_tui import db
 from dtc_tui.i18n import N_, _
 from dtc_tui.services.common import settings
+from dtc_tui.services.overview.messages import Message, english, message, translated
 from dtc_tui.services.overview.signals import SIGNAL_KINDS, Signal, all_signals
 from dtc_tui.services.overview.targets import (
     CampaignTarget,
@@ -43,21 +44,6 @@ AREA_MORE = {
     "ads": N_("{total} in all: open the ads screen"),
     "team": N_("{total} in all: open the team screen"),
 }
-
-
-Message = tuple[str, tuple[tuple[str, Any], ...]]  # (message id marked N_, its values)
-
-
-def message(msgid: str, **values: Any) -> Message:
-    return msgid, tuple(values.items())
-
-
-def english(msg: Message) -> str:
-    return msg[0].format(**dict(msg[1]))
-
-
-def translated(msg: Message) -> str:
-    return _(msg[0]).format(**dict(msg[1]))
 
 
 @dataclass(frozen=True)
@@ -396,7 +382,10 @@ def build(engine: Engine, now: datetime) -> Overview:
             items += part_items
             headlines += part_headlines
         signals = all_signals(session, now)
-    items += [Item(s.area, f"signal_{s.kind}", s.urgency, s.title, s.explanation, s.target) for s in signals]
+    items += [
+        Item(s.area, f"signal_{s.kind}", s.urgency, s.title, s.explanation, s.target, s.title_msg, s.explanation_msg)
+        for s in signals
+    ]
     counts: dict[str, int] = {}
     capped = _cap(items, per_kind, counts)
     # Tickets were fetched one page per view: add their "and N more" from the true totals.
