@@ -221,17 +221,43 @@ def _inventory(session: Any, now: datetime) -> tuple[list[Item], list[Headline]]
         if total.state not in ("out", "reorder_now"):
             continue
         plan = total.plan
-        when = f"out {plan.stockout_date:%b %d}" if plan.stockout_date else "no sales to project"
         base = 70.0 if total.state == "out" else 55.0
+        title = (
+            message(
+                N_("{code} {state} (out {out:%b %d})"), code=total.code, state=total.state_label, out=plan.stockout_date
+            )
+            if plan.stockout_date
+            else message(N_("{code} {state} (no sales to project)"), code=total.code, state=total.state_label)
+        )
+        facts = {
+            "name": total.name,
+            "abc": total.abc,
+            "available": total.available,
+            "velocity": total.velocity,
+            "lead": total.lead_time,
+        }
+        detail = (
+            message(
+                N_(
+                    "{name} · class {abc} · {available:,} available · {velocity:.1f}/day · "
+                    "lead time {lead} days · {action}"
+                ),
+                action=total.action,
+                **facts,
+            )
+            if total.action
+            else message(
+                N_("{name} · class {abc} · {available:,} available · {velocity:.1f}/day · lead time {lead} days"),
+                **facts,
+            )
+        )
         items.append(
-            Item(
+            _item(
                 "inventory",
                 "sku_reorder",
                 base + (5 if total.abc == "A" else 0),
-                f"{total.code} {total.state_label} ({when})",
-                f"{total.name} · class {total.abc} · {total.available:,} available · "
-                f"{total.velocity:.1f}/day · lead time {total.lead_time} days"
-                + (f" · {total.action}" if total.action else ""),
+                title,
+                detail,
                 SkuTarget(total.sku_id),
             )
         )
