@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 from click.testing import CliRunner
@@ -79,9 +81,21 @@ def test_palette_snapshot_zh(
     snap_compare, zh_cn: None, sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
 ) -> None:
     async def open_palette(pilot) -> None:
+        from textual.command import CommandList, CommandPalette
+
         await settled(pilot)
         await pilot.press("ctrl+p")
-        await pilot.pause(0.3)  # the palette lists its commands from a worker
+        # The palette lists its commands from a worker, in batches, and shows a busy bar after 0.5 s
+        # of waiting: on a loaded machine wait until the whole list is in and nothing is busy.
+        last = -1
+        for _attempt in range(100):
+            await pilot.pause(0.1)
+            palette = pilot.app.screen
+            if isinstance(palette, CommandPalette) and not palette._show_busy:
+                count = palette.query_one(CommandList).option_count
+                if count and count == last:
+                    break
+                last = count
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 
@@ -225,15 +239,14 @@ def test_palette_placeholder_is_translated(zh_cn: None) -> None:
 def test_draft_mark_follows_the_glyphs_setting() -> None:
     from dtc_tui.ui.screens.tickets.queue import id_cell
 
-    class Row:
-        id, draft = 42, True
+    row = cast(Any, SimpleNamespace(id=42, draft=True))
 
     try:
         states.configure(ascii=True, no_color=False)
         assert states.glyph("draft") == "d"
-        assert id_cell(Row(), FIXED_NOW).plain == "d42"  # type: ignore[arg-type]
+        assert id_cell(row, FIXED_NOW).plain == "d42"
         states.configure(ascii=False, no_color=False)
-        assert id_cell(Row(), FIXED_NOW).plain == "✎42"  # type: ignore[arg-type]
+        assert id_cell(row, FIXED_NOW).plain == "✎42"
     finally:
         states.configure(ascii=False, no_color=False)
 
@@ -307,3 +320,11 @@ def test_an_item_acknowledged_in_chinese_stays_acknowledged_in_english(sqlite_de
     seen = acks.apply(sqlite_demo_engine, overview.build(sqlite_demo_engine, FIXED_NOW), operator="ana", now=FIXED_NOW)
     assert {h.item.title for h in seen.hidden} == {p.title for p in picks}
     assert not {i.title for i in seen.items} & {p.title for p in picks}
+
+
+def test_headless_text_is_padded_by_terminal_cells() -> None:
+    from dtc_tui.services.common import localefmt
+
+    assert localefmt.shell_cells("工单 ok") == 7
+    assert localefmt.shell_pad("负责人", 8) == "负责人  "
+    assert localefmt.shell_pad("ab", 4, right=True) == "  ab"

@@ -243,7 +243,13 @@ class DtcApp(App[None]):
         if language == i18n.current():
             self.notify(_("The app already speaks {language}.").format(language=i18n.NAMES[language]))
             return False
-        if not self.flush_drafts():
+        try:
+            stored = self.flush_drafts()
+        except Exception as exc:
+            if self.database_trouble(exc, kept=_("The language is not changed; your drafts are kept.")):
+                return False
+            raise
+        if not stored:
             self.notify_safe(
                 _("Language not changed: a reply draft could not be saved yet (database busy). Try again."),
                 title=_("Not saved"),
@@ -253,11 +259,10 @@ class DtcApp(App[None]):
         from dtc_tui.config import ConfigError, save_setting
 
         try:
-            path = save_setting("language", language)
+            save_setting("language", language)
         except (ConfigError, OSError) as exc:
             self.notify_safe(str(exc), title=_("Language not saved"), severity="error")
             return False
-        self.language_file = path
         self.relaunch_language = language
         self.exit()
         return True
