@@ -48,10 +48,12 @@ AREA_MORE = {
 
 @dataclass(frozen=True)
 class Item:
-    """``title`` and ``detail`` are English: what JSON carries and what an acknowledgement's
-    fingerprint hashes (acks.py), so an item acknowledged in one language stays so in the other.
-    ``title_msg``/``detail_msg``, when set, are the same sentences as message and values: people
-    see them in their language (``shown_title``/``shown_detail``)."""
+    """``title`` and ``detail`` are what JSON carries and what an acknowledgement's fingerprint
+    hashes (acks.py). Where ``title_msg``/``detail_msg`` are set, they are English and the messages
+    are what people read in their language (``shown_title``/``shown_detail``), so an item
+    acknowledged in one language stays so in the other. Team items (and the routing-gap signal)
+    take the team check's message as written in the active language: their fingerprint is only its
+    numbers, kept in order by the translations, and their key is the duty/person/category."""
 
     area: str  # the screen Enter opens
     kind: str
