@@ -121,8 +121,29 @@ def babel_locale() -> str:
     return BABEL_LOCALES[_current]
 
 
+class ContextualMessage(str):
+    """An English text that means different things in different places ("Open" as a verb on a key,
+    "Open" as the quantity not yet received): it carries its gettext context to ``_``."""
+
+    context: str
+
+
+def NC_(context: str, message: str) -> str:
+    """Like ``N_``, with a gettext context (``msgctxt``) that tells the translator which meaning."""
+    marked = ContextualMessage(message)
+    marked.context = context
+    return marked
+
+
+def pgettext(context: str, message: str) -> str:
+    """The message in the active language, for the meaning ``context`` names."""
+    return _translation.pgettext(context, message)
+
+
 def _(message: str) -> str:
     """The message in the active language (the English text when it has no translation yet)."""
+    if isinstance(message, ContextualMessage):
+        return _translation.pgettext(message.context, message)
     return _translation.gettext(message)
 
 

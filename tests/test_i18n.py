@@ -18,7 +18,7 @@ from dtc_tui import i18n
 
 ZH_PO = i18n.LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "dtc_tui.po"
 ZH_MO = ZH_PO.with_suffix(".mo")
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "NC_": ((1, "c"), 2), "pgettext": ((1, "c"), 2)}
 
 
 @pytest.mark.parametrize(
@@ -45,22 +45,23 @@ def test_an_unknown_language_setting_is_refused_by_name() -> None:
         i18n.resolve("klingon", {})
 
 
-def _source_messages() -> set[str]:
+def _source_messages() -> set[tuple[str | None, str]]:
+    """(context, message) of every marked message."""
     root = Path(i18n.__file__).parent
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
+    for _file, _line, message, _comments, context in extract_from_dir(
         str(root), method_map=[("**.py", "python")], keywords=KEYWORDS
     ):
-        found.add(message if isinstance(message, str) else message[0])
+        found.add((context, message if isinstance(message, str) else message[0]))
     from dtc_tui.cli import main_group  # command help texts (docstrings) are translated too
 
-    return found | set(i18n.command_messages(main_group))
+    return found | {(None, text) for text in i18n.command_messages(main_group)}
 
 
 def test_catalog_has_every_marked_message_translated_and_compiled() -> None:
     with ZH_PO.open("rb") as handle:
         catalog = read_po(handle)
-    translated = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in catalog if m.id}
+    translated = {(m.context, m.id if isinstance(m.id, str) else m.id[0]): m.string for m in catalog if m.id}
     marked = _source_messages()
     missing = sorted(marked - {k for k, v in translated.items() if v})
     assert missing == [], f"run the catalog update in docs/language.md; untranslated: {missing[:10]}"
@@ -69,7 +70,8 @@ def test_catalog_has_every_marked_message_translated_and_compiled() -> None:
         compiled = gettext.GNUTranslations(handle)
     for message in catalog:
         if message.id and isinstance(message.id, str):
-            assert compiled.gettext(message.id) == message.string, f"stale .mo for {message.id!r}"
+            shown = compiled.pgettext(message.context, message.id) if message.context else compiled.gettext(message.id)
+            assert shown == message.string, f"stale .mo for {message.id!r}"
 
 
 def run_cli(*args: str, **environ: str) -> subprocess.CompletedProcess[str]:
@@ -129,3 +131,12 @@ def test_json_computed_in_process_stays_english_while_the_app_speaks_chinese(
         assert i18n.current() == "zh-CN"  # the language spoken before the command is back
     assert english.exit_code == chinese.exit_code
     assert english.output == chinese.output and english.output.lstrip().startswith(("{", "["))
+
+
+def test_one_english_word_with_two_meanings_gets_two_translations(zh_cn: None) -> None:
+    """msgctxt: "Open" on a key (open the row) and "Open" as a PO line's quantity not yet received."""
+    from dtc_tui.i18n import N_, NC_, _
+
+    assert _(N_("Open")) == "打开"
+    assert _(NC_("quantity not yet received", "Open")) == "未收"
+    assert NC_("quantity not yet received", "Open") == "Open"  # English stays the same word

@@ -210,7 +210,7 @@ async def test_board_in_chinese_drafts_a_po(
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         text = screen_text(app)
-        assert "补货看板，分仓" in text and "状态" in text and "建议" in text
+        assert "补货看板，分仓" in text and "状态" in text and "操作" in text
         assert not lines_fit(app)
         await filter_to(pilot, f"{HERO_CODE} wh:US-W")
         (row,) = shown(app)
@@ -303,7 +303,7 @@ def test_orders_cli_text_in_chinese_json_the_same(orders_engine: Engine) -> None
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (("inventory", "reorder"), "建议"),
+        (("inventory", "reorder"), "操作"),
         (("inventory", "health"), "周转（次/年）"),
         (("po", "list"), "供应商"),
         (("inventory", "state", HERO_CODE), "可用"),

@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
-from dtc_tui.i18n import N_, _, ngettext
+from dtc_tui.i18n import N_, NC_, _, ngettext
 from dtc_tui.services.common import localefmt
 from dtc_tui.services.inventory import purchasing
 from dtc_tui.services.inventory.purchasing import PoDetail, PoLine, PoSummary, PurchasingError, TransferRow
@@ -110,7 +110,7 @@ LINE_COLUMNS = [
     Column("received", N_("Received"), 8, lambda r, n: Text(localefmt.number(r.qty_received)), align="right"),
     Column(
         "open",
-        N_("Open"),
+        NC_("quantity not yet received", "Open"),
         7,
         lambda r, n: Text(localefmt.number(r.open_qty), style="bold" if r.open_qty else "dim"),
         align="right",
