@@ -205,10 +205,12 @@ def _multiply_tickets(path: Path, base: int, factor: int) -> None:
     ).fetchall()
     for name, _sql in indexes:
         con.execute(f'DROP INDEX "{name}"')
-    from dtc_tui.models import rollups
+    from dtc_tui.models import rollups, ticket_search
 
     for statement in rollups.drop_trigger_ddl("sqlite"):  # the roll-ups are rebuilt once after the copy
         con.execute(statement)
+    for name in ticket_search.SQLITE_TRIGGERS:  # so is the queue's full-text index
+        con.execute(f"DROP TRIGGER {name}")
     con.execute("CREATE TEMP TABLE copy_no(k INTEGER PRIMARY KEY)")
     con.executemany("INSERT INTO copy_no VALUES (?)", [(k,) for k in range(1, factor)])
     columns = _columns(con, "ticket")
@@ -227,6 +229,8 @@ def _multiply_tickets(path: Path, base: int, factor: int) -> None:
     for _name, sql in indexes:
         con.execute(sql)
     for statement in rollups.trigger_ddl("sqlite") + rollups.rebuild_sql("sqlite"):
+        con.execute(statement)
+    for statement in ticket_search.sqlite_trigger_ddl() + ticket_search.sqlite_rebuild_sql():
         con.execute(statement)
     con.execute("COMMIT")  # no ANALYZE: the app never runs it, so neither does its demo data
     con.execute("PRAGMA journal_mode=WAL")  # as the app leaves its files

@@ -502,10 +502,12 @@ def upgrade(engine: Engine) -> MigrationResult:
     with engine.begin() as connection:
         no_statement_timeout(connection)
         command.upgrade(_alembic_config(engine, connection), "head")
-        from dtc_tui.models import rollups
+        from dtc_tui.models import rollups, ticket_search
 
         if not rollups.triggers_present(connection):  # a batch migration re-created ticket (SQLite drops triggers)
             rollups.restore(connection)
+        if not ticket_search.present(connection):  # the same for the queue's indexes and full-text triggers
+            ticket_search.restore(connection)
     return MigrationResult(before, head, backup)
 
 

@@ -170,6 +170,10 @@ def _copy_script(eng: Engine, template: str) -> str:
     indexes = [sql for sql in ddl if sql not in tables]
     with eng.connect() as conn:
         superuser = conn.exec_driver_sql("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").scalar()
+        from dtc_tui.models import ticket_search
+
+        trgm = ticket_search.ensure_trgm(conn)  # the queue's trigram indexes (not on the models)
+        conn.commit()
         filled = {
             table.name
             for table in metadata.sorted_tables
@@ -202,6 +206,7 @@ def _copy_script(eng: Engine, template: str) -> str:
     from dtc_tui.models import rollups
 
     script += rollups.trigger_ddl("postgresql") + rollups.rebuild_sql("postgresql")
+    script += ticket_search.pg_trgm_ddl(trgm) if trgm else []
     return ";\n".join(script)
 
 

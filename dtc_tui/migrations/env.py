@@ -11,6 +11,7 @@ from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 import dtc_tui.models  # noqa: F401  (registers every table)
+from dtc_tui.models import ticket_search
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -24,6 +25,8 @@ def _configure(connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         transactional_ddl=True,
         compare_type=True,
+        include_name=ticket_search.include_name,
+        include_object=ticket_search.include_object,
     )
 
 

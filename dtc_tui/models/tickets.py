@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from dtc_tui.models.base import UTCDateTime, utc_field
 from dtc_tui.models.enums import Channel, Priority, TicketStatus, values
+from dtc_tui.models.ticket_search import model_indexes
 
 CHANNELS = values(Channel)
 PRIORITIES = values(Priority)
@@ -57,6 +58,8 @@ class Ticket(SQLModel, table=True):
             "sku_id",
         ),
         Index("ix_ticket_solved_cover", "solved_at", "agent_replies", "csat"),
+        # The priority sort and the "Waiting on customer" view read in order (issue 20; models/ticket_search.py).
+        *model_indexes(),
         UniqueConstraint("source", "external_id", name="uq_ticket_source_external"),
     )
     id: int | None = Field(default=None, primary_key=True)

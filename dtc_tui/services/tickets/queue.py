@@ -12,16 +12,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, func, literal, not_, or_, select, tuple_
+from sqlalchemy import Engine, and_, bindparam, column, func, literal, literal_column, not_, or_, select, table, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from dtc_tui import db
-from dtc_tui.models import Customer, Person, ReplyDraft, Ticket
+from dtc_tui.models import Customer, Person, ReplyDraft, Ticket, ticket_search
 from dtc_tui.models.base import table_of
 from dtc_tui.models.tickets import CHANNELS, PRIORITIES, STATUSES
 from dtc_tui.services.common.filters import FilterError, FilterField, FilterLanguage, ParsedFilter, choices
-from dtc_tui.services.tickets.sla import PAUSING_STATUSES
 
 VIEWS: dict[str, str] = {
     "all_open": "All open",
@@ -34,7 +33,11 @@ VIEWS: dict[str, str] = {
     "all": "All tickets",
 }
 SORTS: dict[str, str] = {"due": "time to breach", "created": "newest", "priority": "priority", "id": "id"}
-PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+PRIORITY_RANK = ticket_search.PRIORITY_RANK
+# A free-text word is looked up in the full-text index (SQLite: FTS5) when the index finds fewer
+# candidates than this; a word that most tickets contain ("order") is read faster by the scan that
+# stops at the first page and counts on the open-ticket index.
+FULLTEXT_MAX_CANDIDATES = 5_000
 
 # The queue's filter box (and ``tickets list --filter``), in the shared filter language.
 QUEUE_FILTER = FilterLanguage(
@@ -86,7 +89,9 @@ class QueueQuery:
 _assignee = aliased(Person)
 
 
-def _conditions(query: QueueQuery) -> list:
+def _conditions(query: QueueQuery, *, dialect: str = "sqlite", indexed: frozenset[str] = frozenset()) -> list:
+    """The WHERE terms of ``query``. ``indexed``: the free-text words to look up in the SQLite
+    full-text index first (``TicketQueueSource`` decides); the result is the same either way."""
     t = table_of(Ticket).c
     now = query.now
     conds: list = []
@@ -94,7 +99,7 @@ def _conditions(query: QueueQuery) -> list:
     if view not in VIEWS:
         raise FilterError(f"unknown view {view!r}; one of: {', '.join(VIEWS)}")
     if view not in ("solved_today", "all"):
-        conds.append(t.is_open.is_(True))
+        conds.append(ticket_search.not_by_index(t.is_open) if indexed else t.is_open.is_(True))
     if view == "mine":
         conds.append(t.assignee_id == (query.me if query.me is not None else -1))
     elif view == "unassigned":
@@ -104,7 +109,7 @@ def _conditions(query: QueueQuery) -> list:
     elif view == "breached":
         conds.append(t.due_sort_at <= now)
     elif view == "waiting":
-        conds.append(t.status.in_(sorted(PAUSING_STATUSES)))
+        conds.append(ticket_search.waiting_condition(t.status))  # the partial index's own condition
     elif view == "solved_today":
         conds.append(t.solved_at >= (query.today_start or now))
     for key in query.filter.fields():
@@ -115,15 +120,54 @@ def _conditions(query: QueueQuery) -> list:
             # coalesce: "-who:ana" keeps the unassigned rows (NOT of a comparison with NULL is NULL, not true)
             conds.append(not_(func.coalesce(_matches(t, key, unwanted), False)))
     for word in query.filter.words:
-        like = f"%{word}%"
-        conds.append(
-            or_(
-                func.lower(t.subject).like(like),
-                func.lower(t.order_ref).like(like),
-                t.customer_id.in_(select(col(Customer.id)).where(func.lower(col(Customer.name)).like(like))),
-            )
-        )
+        conds.append(_text_match(t, word, dialect, word in indexed))
     return conds
+
+
+def _text_match(t: Any, word: str, dialect: str, indexed: bool) -> Any:
+    """Subject, order number or customer name contains ``word`` (already lower case), as a plain
+    substring: ``%`` and ``_`` in the word are characters, not wildcards.
+
+    ``indexed`` (SQLite): the same condition, restricted first to the candidates the trigram
+    index finds (its matches, the tickets changed since it was last folded, the customer's tickets),
+    which are a superset of the rows the condition keeps. On PostgreSQL the trigram indexes serve
+    the ``LIKE`` itself."""
+    # PostgreSQL's LIKE escapes with a backslash by default; SQLite's has no escape unless told.
+    sqlite = dialect == "sqlite"
+    like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+    def contains(expr: Any) -> Any:
+        # SQLite's LIKE ignores ASCII case, and its lower() changes only ASCII letters: lower(x) LIKE p
+        # keeps the same rows as x LIKE p there, at 60% of the cost. PostgreSQL's LIKE is case-sensitive
+        # (and its trigram indexes are on lower(...)).
+        if sqlite:
+            return expr.like(like, escape="\\")
+        return func.lower(expr).like(like)
+
+    customers = select(col(Customer.id)).where(contains(col(Customer.name)))
+    plain = or_(contains(t.subject), contains(t.order_ref), t.customer_id.in_(customers))
+    if not indexed:
+        return plain
+    return and_(t.id.in_(_candidates(word, customers)), plain)
+
+
+def _fts_phrase(word: str) -> str:
+    """``word`` as one FTS5 phrase: double quotes doubled, nothing else is syntax inside them."""
+    return '"' + word.replace('"', '""') + '"'
+
+
+_FTS = table(ticket_search.FTS_TABLE, column("rowid"))
+_STALE = table(ticket_search.STALE_TABLE, column("ticket_id"))
+
+
+def _fts_matches(word: str) -> Any:
+    match = literal_column(ticket_search.FTS_TABLE).op("MATCH")(bindparam(None, _fts_phrase(word), unique=True))
+    return select(_FTS.c.rowid).where(match)
+
+
+def _candidates(word: str, customers: Any) -> Any:
+    by_customer = select(table_of(Ticket).c.id).where(table_of(Ticket).c.customer_id.in_(customers))
+    return _fts_matches(word).union(select(_STALE.c.ticket_id), by_customer)
 
 
 def _matches(t: Any, key: str, values: tuple[str, ...]) -> Any:
@@ -150,8 +194,8 @@ def _order(query: QueueQuery) -> list[tuple[Any, bool]]:
         return [(t.created_at, True), (t.id, True)]
     if query.sort == "id":
         return [(t.id, False)]
-    if query.sort == "priority":
-        return [(case(PRIORITY_RANK, value=t.priority, else_=9), False), (t.due_sort_at, False), (t.id, False)]
+    if query.sort == "priority":  # the rank as ix_ticket_open_priority has it
+        return [(ticket_search.priority_rank(t.priority), False), (t.due_sort_at, False), (t.id, False)]
     if query.view == "solved_today":
         return [(t.solved_at, True), (t.id, False)]
     return [(t.due_sort_at, False), (t.id, False)]
@@ -181,14 +225,36 @@ class TicketQueueSource:
     ``count()`` (the table calls it after every change) forgets those rows.
     """
 
-    def __init__(self, engine: Engine, query: QueueQuery, *, drafts_of: str | None = None) -> None:
+    def __init__(
+        self, engine: Engine, query: QueueQuery, *, drafts_of: str | None = None, fulltext: bool = True
+    ) -> None:
         self.engine = engine
         self.query = query
         self.drafts_of = drafts_of  # the operator whose reply drafts are marked on the rows
-        self._conds = _conditions(query)
+        dialect = engine.dialect.name
+        indexed = self._indexed_words(query) if fulltext and dialect == "sqlite" else frozenset()
+        self._conds = _conditions(query, dialect=dialect, indexed=indexed)
         self._order = _order(query)
         self._count: int | None = None
         self._anchors: dict[int, tuple] = {}  # offset -> sort key of the row there, from earlier fetches
+
+    def _indexed_words(self, query: QueueQuery) -> frozenset[str]:
+        """The free-text words the SQLite full-text index narrows down to fewer than
+        ``FULLTEXT_MAX_CANDIDATES`` tickets (a bounded probe: it stops at that many); words shorter
+        than three characters are never looked up (the trigram index holds nothing for them)."""
+        words = [w for w in dict.fromkeys(query.filter.words) if len(w) >= ticket_search.MIN_FTS_CHARS]
+        if not words:
+            return frozenset()
+        limit = FULLTEXT_MAX_CANDIDATES
+        chosen = set()
+        with db.read_session(self.engine) as session:
+            stale = select(func.count()).select_from(select(_STALE.c.ticket_id).limit(limit).subquery())
+            budget = limit - int(session.execute(stale).scalar_one())
+            for word in words:
+                probe = select(func.count()).select_from(_fts_matches(word).limit(limit).subquery())
+                if budget > 0 and int(session.execute(probe).scalar_one()) < budget:
+                    chosen.add(word)
+        return frozenset(chosen)
 
     def count(self) -> int:
         stmt = select(func.count()).select_from(Ticket).where(and_(True, *self._conds))
@@ -239,6 +305,11 @@ class TicketQueueSource:
         ]
 
     def _select(self, skip: int, limit: int, key: tuple | None, forward: bool) -> list[Any]:
+        stmt = self._select_statement(skip, limit, key, forward)
+        with db.read_session(self.engine) as session:
+            return [tuple(r) for r in session.execute(stmt)]
+
+    def _select_statement(self, skip: int, limit: int, key: tuple | None, forward: bool) -> Any:
         t = table_of(Ticket).c
         conds = list(self._conds)
         if key is not None:
@@ -272,8 +343,7 @@ class TicketQueueSource:
             .offset(skip)
             .limit(limit)
         )
-        with db.read_session(self.engine) as session:
-            return [tuple(r) for r in session.execute(stmt)]
+        return stmt
 
     def _draft_column(self) -> Any:
         """Whether the operator has a reply draft on the row's ticket: an EXISTS on the draft table's

@@ -14,7 +14,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from dtc_tui.models import BusinessCalendar as CalendarRow
-from dtc_tui.models import Customer, Holiday, SlaBreach, SlaPolicy, Ticket
+from dtc_tui.models import Customer, Holiday, SlaBreach, SlaPolicy, Ticket, ticket_search
 from dtc_tui.models.base import UTCDateTime, table_of
 from dtc_tui.services.common import settings
 from dtc_tui.services.tickets.business_hours import BusinessCalendar, CalendarError
@@ -252,7 +252,11 @@ def record_every_breach(session: Session, now: datetime, memo: BreachMemo | None
 
     Only tickets whose earliest clock is due are read (a later clock cannot be due before it);
     clocks that stopped late were recorded by the write that stopped them.
+
+    The same periodic write folds the tickets changed since into the queue's full-text index
+    (SQLite; a bounded batch, ``models/ticket_search.py``): searches are right without it, faster with it.
     """
+    ticket_search.fold_stale(session.connection())
     recorded = record_due_breaches(session, now)
     candidates = session.execute(
         core_select(  # five columns: sqlmodel's select is typed for four
