@@ -29,24 +29,26 @@ from dtc_tui.commands.common import EXIT_USAGE, CliContext, DatabaseUnavailableE
 from dtc_tui.errors import UserError  # noqa: E402
 from dtc_tui.i18n import _  # noqa: E402
 
-# Command groups by module; each module keeps its own imports lazy.
-COMMAND_MODULES = [
-    ("dtc_tui.commands.database", "db_group"),
-    ("dtc_tui.commands.tickets", "tickets_group"),
-    ("dtc_tui.commands.tickets", "sla_group"),
-    ("dtc_tui.commands.audit", "audit_command"),
-    ("dtc_tui.commands.overview", "overview_command"),
-    ("dtc_tui.commands.overview", "check_command"),
-    ("dtc_tui.commands.settings_cmd", "settings_group"),
-    ("dtc_tui.commands.ads", "ads_group"),
-    ("dtc_tui.commands.team", "team_group"),
-    ("dtc_tui.commands.inventory", "inventory_group"),
-    ("dtc_tui.commands.inventory", "po_group"),
-    ("dtc_tui.commands.orders", "orders_group"),
-    ("dtc_tui.commands.import_export", "import_command"),
-    ("dtc_tui.commands.import_export", "export_command"),
-    ("dtc_tui.commands.mail", "mail_group"),
-]
+# Command name -> (module, attribute). A command's module is imported when the command is run or
+# listed (``--help``), not at every start: ``sla check`` imports only commands/tickets.py (each
+# module keeps its own imports lazy too). tests/test_cli_foundation.py checks the names.
+COMMAND_MODULES: dict[str, tuple[str, str]] = {
+    "db": ("dtc_tui.commands.database", "db_group"),
+    "tickets": ("dtc_tui.commands.tickets", "tickets_group"),
+    "sla": ("dtc_tui.commands.tickets", "sla_group"),
+    "audit": ("dtc_tui.commands.audit", "audit_command"),
+    "overview": ("dtc_tui.commands.overview", "overview_command"),
+    "check": ("dtc_tui.commands.overview", "check_command"),
+    "settings": ("dtc_tui.commands.settings_cmd", "settings_group"),
+    "ads": ("dtc_tui.commands.ads", "ads_group"),
+    "team": ("dtc_tui.commands.team", "team_group"),
+    "inventory": ("dtc_tui.commands.inventory", "inventory_group"),
+    "po": ("dtc_tui.commands.inventory", "po_group"),
+    "orders": ("dtc_tui.commands.orders", "orders_group"),
+    "import": ("dtc_tui.commands.import_export", "import_command"),
+    "export": ("dtc_tui.commands.import_export", "export_command"),
+    "mail": ("dtc_tui.commands.mail", "mail_group"),
+}
 
 
 def _resolve_database(db: str | None, demo: bool, settings) -> tuple[str, str]:
@@ -69,6 +71,26 @@ class DtcGroup(click.Group):
     """The one place that turns errors into exit codes (documented in the README):
     0 ok, 1 needs attention (check commands exit 1 themselves), 2 usage or input error,
     3 database unavailable (missing, not ours, unreadable, newer schema, locked past the timeout)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            self._load(cmd_name)
+        return self.commands.get(cmd_name)
+
+    def _load(self, name: str) -> None:
+        module_name, attribute = COMMAND_MODULES[name]
+        command = getattr(importlib.import_module(module_name), attribute)
+        i18n.translate_commands(command)  # in the active language, as the eager ones below
+        self.add_command(command, name)
+
+    def load_all(self) -> None:
+        """Every command imported (the catalog and the help texts' tests walk ``commands``)."""
+        for name in COMMAND_MODULES:
+            if name not in self.commands:
+                self._load(name)
 
     def invoke(self, ctx: click.Context) -> object:
         from dtc_tui.commands.common import database_failure
@@ -205,14 +227,7 @@ def config_show(ctx: CliContext, as_json: bool) -> None:
         click.echo(f"{name:<26} {value!s:<50} ({sources.get(name, 'default')})")
 
 
-def _register() -> None:
-    for module_name, attribute in COMMAND_MODULES:
-        module = importlib.import_module(module_name)
-        main_group.add_command(getattr(module, attribute))
-
-
-_register()
-i18n.translate_commands(main_group)
+i18n.translate_commands(main_group)  # the commands defined here; the others as they are loaded
 
 
 def main() -> None:

@@ -166,16 +166,21 @@ def translate_commands(group: Any) -> None:
                 param.help = _(param.help)
 
 
-def _walk(command: Any) -> Iterator[Any]:
+def _walk(command: Any, *, load: bool = False) -> Iterator[Any]:
+    """The command and its subcommands; ``load``: those not imported yet too (the main group
+    imports a command's module when it is first used, translating it then)."""
     yield command
-    for child in getattr(command, "commands", {}).values():
-        yield from _walk(child)
+    load_all = getattr(command, "load_all", None)
+    if load and load_all is not None:
+        load_all()
+    for child in list(getattr(command, "commands", {}).values()):
+        yield from _walk(child, load=load)
 
 
 def command_messages(group: Any) -> list[str]:
     """Every help text of a click command tree, in order (for the catalog)."""
     found: dict[str, None] = {}
-    for command in _walk(group):
+    for command in _walk(group, load=True):
         for text in (command.help, command.short_help, *(getattr(p, "help", None) for p in command.params)):
             if text:
                 found[text] = None

@@ -57,3 +57,18 @@ def test_unreachable_database_is_one_line_without_traceback() -> None:
     assert result.exit_code == 3  # database unavailable
     assert "cannot open database" in result.output
     assert "Traceback" not in result.output
+
+
+def test_lazily_loaded_commands_are_named_as_their_modules_name_them() -> None:
+    """``dtc_tui.cli.COMMAND_MODULES`` names each command without importing it (issue 20: a
+    headless start imports only the command it runs); the name must be the command's own."""
+    import importlib
+
+    from dtc_tui.cli import COMMAND_MODULES
+
+    for name, (module, attribute) in COMMAND_MODULES.items():
+        assert getattr(importlib.import_module(module), attribute).name == name
+    result = CliRunner().invoke(main_group, ["--help"])
+    assert result.exit_code == 0
+    for name in COMMAND_MODULES:
+        assert f"  {name} " in result.output

@@ -8,13 +8,11 @@ instances from migrating at once.
 
 from alembic import context
 from sqlalchemy import create_engine
-from sqlmodel import SQLModel
 
-import dtc_tui.models  # noqa: F401  (registers every table)
-from dtc_tui.models import ticket_search
+from dtc_tui.models import load_all, ticket_search
 
 config = context.config
-target_metadata = SQLModel.metadata
+target_metadata = load_all()  # every table registered (the models package loads its modules on first use)
 MIGRATION_LOCK_KEY = 0x5D7C7017
 
 

@@ -7,6 +7,8 @@ from datetime import date
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from dtc_tui.models import inventory  # noqa: F401  (their tables: this module's foreign keys point there)
+
 
 class AdChannel(SQLModel, table=True):
     __tablename__ = "ad_channel"

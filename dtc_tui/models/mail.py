@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from dtc_tui.models import tickets  # noqa: F401  (their tables: this module's foreign keys point there)
 from dtc_tui.models.base import UTCDateTime, utc_field
 
 OUTBOX_STATES = ("queued", "sending", "retrying", "sent", "failed")

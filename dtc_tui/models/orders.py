@@ -12,6 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from dtc_tui.models import inventory, tickets  # noqa: F401  (their tables: this module's foreign keys point there)
 from dtc_tui.models.base import UTCDateTime, utc_field
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from dtc_tui.models import inventory, team  # noqa: F401  (their tables: this module's foreign keys point there)
 from dtc_tui.models.base import UTCDateTime, utc_field
 from dtc_tui.models.enums import Channel, Priority, TicketStatus, values
 from dtc_tui.models.ticket_search import model_indexes
