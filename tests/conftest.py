@@ -206,7 +206,7 @@ def _copy_script(eng: Engine, template: str) -> str:
     from dtc_tui.models import rollups
 
     script += rollups.trigger_ddl("postgresql") + rollups.rebuild_sql("postgresql")
-    script += ticket_search.pg_trgm_ddl(trgm) if trgm else []
+    script += ticket_search.index_ddl() + (ticket_search.pg_trgm_ddl(trgm) if trgm else [])
     return ";\n".join(script)
 
 

@@ -289,6 +289,11 @@ def test_a_lost_trigger_or_index_is_restored_by_upgrade(tmp_path: Path, now: dat
         assert not ticket_search.present(conn)
         ticket_search.restore(conn)
         assert ticket_search.present(conn)
+        conn.exec_driver_sql(f"DROP INDEX {ticket_search.WAITING_INDEX}")  # re-made without its WHERE
+        conn.exec_driver_sql(f"CREATE INDEX {ticket_search.WAITING_INDEX} ON ticket (is_open, due_sort_at, id)")
+        assert not ticket_search.present(conn)
+        ticket_search.restore(conn)
+        assert ticket_search.present(conn)
     ticket_id = ops.create_ticket(engine, subject="Paket beschädigt", channel="email", now=now, actor="t")
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT ticket_id FROM ticket_fts_stale").scalars().all() == [ticket_id]

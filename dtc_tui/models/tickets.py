@@ -10,7 +10,6 @@ from sqlmodel import Field, SQLModel
 from dtc_tui.models import inventory, team  # noqa: F401  (their tables: this module's foreign keys point there)
 from dtc_tui.models.base import UTCDateTime, utc_field
 from dtc_tui.models.enums import Channel, Priority, TicketStatus, values
-from dtc_tui.models.ticket_search import model_indexes
 
 CHANNELS = values(Channel)
 PRIORITIES = values(Priority)
@@ -59,8 +58,8 @@ class Ticket(SQLModel, table=True):
             "sku_id",
         ),
         Index("ix_ticket_solved_cover", "solved_at", "agent_replies", "csat"),
-        # The priority sort and the "Waiting on customer" view read in order (issue 20; models/ticket_search.py).
-        *model_indexes(),
+        # The priority sort and the "Waiting on customer" view have indexes of their own, made by SQL
+        # (an expression and a partial index): models/ticket_search.py.
         UniqueConstraint("source", "external_id", name="uq_ticket_source_external"),
     )
     id: int | None = Field(default=None, primary_key=True)
