@@ -258,7 +258,7 @@ def _objects(engine: Engine) -> set[str]:
 def test_migration_0015_up_down_up(database_url: str, now: datetime) -> None:
     engine = db.make_engine(database_url)
     db.upgrade(engine)
-    ours = {ticket_search.PRIORITY_INDEX, ticket_search.WAITING_INDEX}
+    ours = {ticket_search.PRIORITY_INDEX, ticket_search.WAITING_INDEX, "ix_ticket_open_risk"}
     if db.is_sqlite(engine):
         ours |= {ticket_search.FTS_TABLE, ticket_search.STALE_TABLE, *ticket_search.SQLITE_TRIGGERS}
     else:
@@ -297,3 +297,17 @@ def test_a_lost_trigger_or_index_is_restored_by_upgrade(tmp_path: Path, now: dat
     ticket_id = ops.create_ticket(engine, subject="Paket beschädigt", channel="email", now=now, actor="t")
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT ticket_id FROM ticket_fts_stale").scalars().all() == [ticket_id]
+
+
+def test_at_risk_view_equals_the_reference(demo_engine: Engine, now: datetime) -> None:
+    engine = demo_engine
+    later = now + timedelta(hours=1)  # more tickets at risk than at the build time
+    for at in (now, later):
+        risky = [
+            t
+            for t in _open_tickets(engine)
+            if t.next_risk_at is not None and t.next_due_at is not None and t.next_risk_at <= at < t.next_due_at
+        ]
+        reference = [t.id or 0 for t in sorted(risky, key=lambda t: (t.due_sort_at, t.id or 0))]
+        assert reference
+        assert _rows(engine, QueueQuery(view="at_risk", now=at)) == reference

@@ -58,6 +58,9 @@ class Ticket(SQLModel, table=True):
             "sku_id",
         ),
         Index("ix_ticket_solved_cover", "solved_at", "agent_replies", "csat"),
+        # The "At risk" view (issue 20): its count and first page read only the tickets whose risk time
+        # has passed, from the index alone (a scan of every open ticket before: 25 ms at 1M).
+        Index("ix_ticket_open_risk", "is_open", "next_risk_at", "next_due_at"),
         # The priority sort and the "Waiting on customer" view have indexes of their own, made by SQL
         # (an expression and a partial index): models/ticket_search.py.
         UniqueConstraint("source", "external_id", name="uq_ticket_source_external"),

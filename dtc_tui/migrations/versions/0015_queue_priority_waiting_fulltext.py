@@ -1,4 +1,4 @@
-"""queue indexes: priority rank, waiting view, free-text search
+"""queue indexes: priority rank, waiting and at-risk views, free-text search
 
 Revision ID: 0015
 Revises: 0008
@@ -20,9 +20,11 @@ def upgrade() -> None:
     from dtc_tui.models import ticket_search
 
     ticket_search.create(op.get_bind())
+    op.create_index("ix_ticket_open_risk", "ticket", ["is_open", "next_risk_at", "next_due_at"], unique=False)
 
 
 def downgrade() -> None:
     from dtc_tui.models import ticket_search
 
+    op.drop_index("ix_ticket_open_risk", table_name="ticket")
     ticket_search.drop(op.get_bind())
