@@ -48,7 +48,7 @@ STALE_TABLE = "ticket_fts_stale"
 SQLITE_TRIGGERS = ("trg_ticket_fts_insert", "trg_ticket_fts_update", "trg_ticket_fts_delete")
 PG_TRGM_INDEXES = {"ix_ticket_subject_trgm": "subject", "ix_ticket_order_ref_trgm": "order_ref"}
 MIN_FTS_CHARS = 3  # the trigram tokenizer finds nothing in a shorter string: those words are scanned
-FOLD_BATCH = 20_000  # stale tickets folded into the index per call (bounds the write-lock hold)
+FOLD_BATCH = 5_000  # stale tickets folded per call: ~0.06 s CPU, bounds the write-lock hold (20k: 0.25 s CPU)
 
 
 def priority_rank(priority: Any) -> ColumnElement[int]:

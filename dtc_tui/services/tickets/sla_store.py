@@ -254,7 +254,7 @@ def record_every_breach(session: Session, now: datetime, memo: BreachMemo | None
     clocks that stopped late were recorded by the write that stopped them.
 
     The same periodic write folds the tickets changed since into the queue's full-text index
-    (SQLite; a bounded batch, ``models/ticket_search.py``): searches are right without it, faster with it.
+    (SQLite; 5,000 at most, ``models/ticket_search.py``): searches are right without it, faster with it.
     """
     ticket_search.fold_stale(session.connection())
     recorded = record_due_breaches(session, now)
