@@ -84,3 +84,22 @@ def test_unwritable_database_names_the_path(tmp_path: Path) -> None:
         pytest.skip("root can write a read-only file; the check cannot fail here")
     with pytest.raises(db.DatabaseError, match=str(path)):
         db.make_engine(f"sqlite:///{path}")
+
+
+def test_every_model_is_named_in_the_lazy_models_package() -> None:
+    """``dtc_tui.models`` imports an area module on first use (issue 20): every class it exports is
+    listed in ``_MODULE_OF`` under its own module, and ``metadata`` holds every table."""
+    from sqlmodel import SQLModel
+
+    import dtc_tui.models as models
+
+    everything = models.load_all()
+    classes = {
+        mapper.class_.__name__: mapper.class_.__module__.rsplit(".", 1)[1]
+        for mapper in SQLModel._sa_registry.mappers  # type: ignore[attr-defined]
+        if mapper.class_.__module__.startswith("dtc_tui.models.")
+    }
+    assert {name: classes.get(name) for name in models._MODULE_OF} == models._MODULE_OF
+    assert set(models.__all__) == set(models._MODULE_OF) | {"metadata", "load_all"}
+    assert {t for t in everything.tables} >= {"ticket", "sku", "campaign", "fx_rate", "ticket_day", "outbox"}
+    assert models.Ticket.__module__ == "dtc_tui.models.tickets"

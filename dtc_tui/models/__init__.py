@@ -162,5 +162,6 @@ __all__ = [
     "TicketMessage",
     "TicketSkuDay",
     "Warehouse",
+    "load_all",
     "metadata",
 ]
