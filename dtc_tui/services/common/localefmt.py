@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
+from babel.dates import format_skeleton as _format_skeleton
 from babel.dates import format_timedelta
 from babel.numbers import format_decimal
 from babel.numbers import format_percent as _format_percent
@@ -152,3 +153,35 @@ def shell_pad(text: str, width: int, *, right: bool = False) -> str:
     """``text`` padded with spaces to ``width`` terminal cells (left-aligned, or right with ``right``)."""
     fill = " " * max(width - shell_cells(text), 0)
     return fill + text if right else text + fill
+
+
+def brief_day_time(
+    value: datetime | None, timezone: str = "UTC", *, weekday: bool = False, locale: str | None = None
+) -> str:
+    """A near moment without the year, in the operator's time zone: ``Nov 25 15:05`` /
+    ``11月25日 15:05``; with ``weekday``: ``Wed, Nov 25 15:05`` / ``11月25日周三 15:05``."""
+    if value is None:
+        return DASH
+    zone = ZoneInfo(timezone or "UTC")
+    when = _format_skeleton("MMMEd" if weekday else "MMMd", value, tzinfo=zone, locale=_locale(locale), fuzzy=True)
+    return f"{when} {_format_skeleton('Hm', value, tzinfo=zone, locale=_locale(locale), fuzzy=True)}"
+
+
+def brief_day(value: date | datetime | None, *, year: bool = False, locale: str | None = None) -> str:
+    """``Nov 25`` / ``11月25日`` (``Nov 25, 2026`` / ``2026年11月25日`` with ``year``)."""
+    if value is None:
+        return DASH
+    return _format_skeleton("yMMMd" if year else "MMMd", value, locale=_locale(locale), fuzzy=True)
+
+
+def weekday_iso_moment(value: datetime | None, *, locale: str | None = None) -> str:
+    """An exact moment as typed and read back in forms: ``Fri 2026-03-27 16:00`` / ``周五 2026-03-27 16:00``
+    (the ISO date and 24-hour time stay as they are; only the weekday follows the language)."""
+    if value is None:
+        return DASH
+    return f"{_format_datetime(value, 'EEE', tzinfo=value.tzinfo, locale=_locale(locale))} {value:%Y-%m-%d %H:%M}"
+
+
+def weekday_iso_day(value: date, *, locale: str | None = None) -> str:
+    """A day as typed in forms, with its weekday: ``2026-12-24 Thu`` / ``2026-12-24 周四``."""
+    return f"{value.isoformat()} {_format_date(value, 'EEE', locale=_locale(locale))}"

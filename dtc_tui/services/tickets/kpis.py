@@ -28,10 +28,11 @@ from sqlalchemy import Date, case, cast, func, literal, select
 from sqlmodel import Session, col
 
 from dtc_tui.clock import as_utc
+from dtc_tui.i18n import N_, _
 from dtc_tui.models import Person, SlaBreach, Ticket
 from dtc_tui.models.base import table_of
 from dtc_tui.models.rollups import COUNT_FIELDS
-from dtc_tui.services.common import periods, settings
+from dtc_tui.services.common import localefmt, periods, settings
 from dtc_tui.services.tickets import rollups
 
 GROUPS = ("agent", "channel", "category")
@@ -306,17 +307,31 @@ def _kpis(c: _Counts, frt: dict[float, float] | None, targets: dict[str, float])
     cycles = max(c.cycles, c.nr_breached)
     frt = frt or {}
     kpis = [
-        Kpi("fr_sla", "First-response SLA", _ratio(fr_ended - c.fr_breached, fr_ended), 1 - targets["breach"], "%"),
-        Kpi("nr_sla", "Next-response SLA", _ratio(cycles - c.nr_breached, cycles), 1 - targets["breach"], "%"),
-        Kpi("res_sla", "Resolution SLA", _ratio(c.solved - c.res_breached, c.solved), 1 - targets["breach"], "%"),
-        Kpi("frt_median", "First response median", frt.get(0.5), targets["frt_minutes"], "min", higher_is_better=False),
-        Kpi("frt_p90", "First response p90", frt.get(0.9), targets["ceiling_minutes"], "min", higher_is_better=False),
-        Kpi("resolution_rate", "Resolution rate", _ratio(c.resolved, c.created), targets["resolution"], "%"),
-        Kpi("fsr", "First-contact resolution", _ratio(c.solved_one_reply, c.solved), targets["fsr"], "%"),
-        Kpi("csat", "CSAT", c.csat_sum / c.rated if c.rated else None, targets["csat"], "/5"),
-        Kpi("csat_satisfied", "CSAT satisfied (4-5)", _ratio(c.satisfied, c.rated), targets["csat_satisfied"], "%"),
+        Kpi("fr_sla", N_("First-response SLA"), _ratio(fr_ended - c.fr_breached, fr_ended), 1 - targets["breach"], "%"),
+        Kpi("nr_sla", N_("Next-response SLA"), _ratio(cycles - c.nr_breached, cycles), 1 - targets["breach"], "%"),
+        Kpi("res_sla", N_("Resolution SLA"), _ratio(c.solved - c.res_breached, c.solved), 1 - targets["breach"], "%"),
         Kpi(
-            "breach_rate", "Breach rate", _ratio(c.breached, c.created), targets["breach"], "%", higher_is_better=False
+            "frt_median",
+            N_("First response median"),
+            frt.get(0.5),
+            targets["frt_minutes"],
+            "min",
+            higher_is_better=False,
+        ),
+        Kpi(
+            "frt_p90", N_("First response p90"), frt.get(0.9), targets["ceiling_minutes"], "min", higher_is_better=False
+        ),
+        Kpi("resolution_rate", N_("Resolution rate"), _ratio(c.resolved, c.created), targets["resolution"], "%"),
+        Kpi("fsr", N_("First-contact resolution"), _ratio(c.solved_one_reply, c.solved), targets["fsr"], "%"),
+        Kpi("csat", N_("CSAT"), c.csat_sum / c.rated if c.rated else None, targets["csat"], "/5"),
+        Kpi("csat_satisfied", N_("CSAT satisfied (4-5)"), _ratio(c.satisfied, c.rated), targets["csat_satisfied"], "%"),
+        Kpi(
+            "breach_rate",
+            N_("Breach rate"),
+            _ratio(c.breached, c.created),
+            targets["breach"],
+            "%",
+            higher_is_better=False,
         ),
     ]
     return KpiSet(c.created, c.solved, kpis)
@@ -437,7 +452,14 @@ def quality_warnings(session: Session, current: KpiSet, previous: KpiSet) -> lis
         fell = (prev_csat - cur_csat) / prev_csat
         if faster >= speed_gain and fell >= csat_drop:
             warnings.append(
-                f"First response is {faster:.0%} faster but CSAT fell {fell:.0%} "
-                f"({prev_csat:.2f} -> {cur_csat:.2f}): speed alone is not quality"
+                _(
+                    "First response is {faster} faster but CSAT fell {fell} ({before} -> {after}): "
+                    "speed alone is not quality"
+                ).format(
+                    faster=localefmt.percent(faster, 0),
+                    fell=localefmt.percent(fell, 0),
+                    before=localefmt.number(prev_csat, 2),
+                    after=localefmt.number(cur_csat, 2),
+                )
             )
     return warnings

@@ -24,6 +24,7 @@ from sqlmodel import Session, col
 
 from dtc_tui import db
 from dtc_tui.errors import Conflict, InvalidInput, NotFound
+from dtc_tui.i18n import _
 from dtc_tui.models import Macro, ReplyDraft
 from dtc_tui.models.tickets import LANGUAGES, PRIORITIES, STATUSES
 from dtc_tui.services.common import audit
@@ -69,12 +70,12 @@ class MacroView:
         """What the macro changes besides the text, in words ("" when nothing)."""
         parts = []
         if self.set_status:
-            parts.append(f"status {self.set_status}")
+            parts.append(_("status {value}").format(value=self.set_status))
         if self.set_priority:
-            parts.append(f"priority {self.set_priority}")
+            parts.append(_("priority {value}").format(value=self.set_priority))
         tags = [f"+{t}" for t in self.add_tags.split()] + [f"-{t}" for t in self.remove_tags.split()]
         if tags:
-            parts.append("tags " + " ".join(tags))
+            parts.append(_("tags {tags}").format(tags=" ".join(tags)))
         return ", ".join(parts)
 
 
@@ -202,23 +203,37 @@ def validate(
         "remove_tags": _tags(remove_tags.replace("-", " ")),
     }
     if not clean["name"]:
-        raise MacroError("a macro needs a name")
+        raise MacroError(_("a macro needs a name"))
     if len(clean["language"]) > 8 or not clean["language"].replace("-", "").isalpha():
-        raise MacroError(f"language {clean['language']!r} is not a language code such as {', '.join(LANGUAGES)}")
+        raise MacroError(
+            _("language {language!r} is not a language code such as {codes}").format(
+                language=clean["language"], codes=", ".join(LANGUAGES)
+            )
+        )
     if not clean["body"].strip():
-        raise MacroError("a macro needs some text")
+        raise MacroError(_("a macro needs some text"))
     unknown = unknown_placeholders(clean["body"])
     if unknown:
         raise MacroError(
-            f"unknown placeholder {{{unknown[0]}}}; use one of " + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
+            _("unknown placeholder {placeholder}; use one of {known}").format(
+                placeholder="{" + unknown[0] + "}", known=", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
+            )
         )
     if clean["set_status"] and clean["set_status"] not in STATUSES:
-        raise MacroError(f"status {clean['set_status']!r} is not one of {', '.join(STATUSES)} (or empty)")
+        raise MacroError(
+            _("status {value!r} is not one of {known} (or empty)").format(
+                value=clean["set_status"], known=", ".join(STATUSES)
+            )
+        )
     if clean["set_priority"] and clean["set_priority"] not in PRIORITIES:
-        raise MacroError(f"priority {clean['set_priority']!r} is not one of {', '.join(PRIORITIES)} (or empty)")
+        raise MacroError(
+            _("priority {value!r} is not one of {known} (or empty)").format(
+                value=clean["set_priority"], known=", ".join(PRIORITIES)
+            )
+        )
     both = set(clean["add_tags"].split()) & set(clean["remove_tags"].split())
     if both:
-        raise MacroError(f"tag {sorted(both)[0]!r} is both added and removed")
+        raise MacroError(_("tag {tag!r} is both added and removed").format(tag=sorted(both)[0]))
     return clean
 
 
@@ -262,7 +277,7 @@ def save_macro(
             return _view(macro)
         found = session.get(Macro, macro_id)
         if found is None:
-            raise MacroNotFound(f"macro {macro_id} does not exist (deleted by someone else?)")
+            raise MacroNotFound(_("macro {id} does not exist (deleted by someone else?)").format(id=macro_id))
         macro = found
         before = {k: getattr(macro, k) for k in clean if getattr(macro, k) != clean[k]}
         if not before:
@@ -289,7 +304,7 @@ def delete_macro(engine: Engine, macro_id: int, *, operator: str, now: datetime)
     with db.write_session(engine) as session:
         macro = session.get(Macro, macro_id)
         if macro is None:
-            raise MacroNotFound(f"macro {macro_id} does not exist (deleted by someone else?)")
+            raise MacroNotFound(_("macro {id} does not exist (deleted by someone else?)").format(id=macro_id))
         before = {"name": macro.name, "language": macro.language}
         session.execute(update(ReplyDraft).where(col(ReplyDraft.macro_id) == macro_id).values(macro_id=None))
         session.delete(macro)

@@ -19,6 +19,7 @@ from sqlmodel import Session, col
 
 from dtc_tui import db, errors
 from dtc_tui.errors import Conflict, NotFound, UserError
+from dtc_tui.i18n import N_, _
 from dtc_tui.models import Person, Ticket, TicketEvent, TicketMessage
 from dtc_tui.models.base import table_of
 from dtc_tui.models.tickets import PRIORITIES, STATUSES
@@ -174,7 +175,7 @@ def _lock(session: Session, ticket_id: int) -> Ticket:
         stmt = stmt.with_for_update()
     ticket = session.execute(stmt).scalars().first()
     if ticket is None:
-        raise TicketNotFound(f"ticket {ticket_id} does not exist")
+        raise TicketNotFound(_("ticket {id} does not exist").format(id=ticket_id))
     return ticket
 
 
@@ -192,11 +193,16 @@ def _check_version(ticket: Ticket, expected: int | None, session: Session) -> No
             .order_by(col(AuditLog.id).desc())
             .limit(1)
         ).scalar()
-        who = f" by {last}" if last else ""
-        raise StaleEdit(
-            f"ticket {ticket.id} was changed{who} since you opened it; the fresh version is shown, "
-            "check it and try again"
-        )
+        if last:
+            message = _(
+                "ticket {id} was changed by {who} since you opened it; the fresh version is shown, "
+                "check it and try again"
+            ).format(id=ticket.id, who=last)
+        else:
+            message = _(
+                "ticket {id} was changed since you opened it; the fresh version is shown, check it and try again"
+            ).format(id=ticket.id)
+        raise StaleEdit(message)
 
 
 def _apply(
@@ -260,7 +266,9 @@ def _set_status(ticket: Ticket, status: str, now: datetime, ctx: SlaContext) -> 
     where it stopped: the time spent solved is added to the paused minutes.
     """
     if status not in STATUSES:
-        raise TicketError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+        raise TicketError(
+            _("unknown status {value!r}; use one of {known}").format(value=status, known=", ".join(STATUSES))
+        )
     policy = ctx.current_policy(ticket)
     pausing = pausing_statuses(policy)
     was_paused = ticket.paused_since is not None
@@ -300,11 +308,13 @@ def claim(engine: Engine, ticket_id: int, operator: str, now: datetime) -> Chang
         if result.rowcount == 0:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
-                raise TicketNotFound(f"ticket {ticket_id} does not exist")
+                raise TicketNotFound(_("ticket {id} does not exist").format(id=ticket_id))
             holder = _handle(session, ticket.assignee_id)
             if ticket.assignee_id == me.id:
-                raise ClaimConflict(f"ticket {ticket_id} is already yours", holder)
-            raise ClaimConflict(f"ticket {ticket_id} is already claimed by {holder}", holder)
+                raise ClaimConflict(_("ticket {id} is already yours").format(id=ticket_id), holder)
+            raise ClaimConflict(
+                _("ticket {id} is already claimed by {holder}").format(id=ticket_id, holder=holder), holder
+            )
         ticket = _lock(session, ticket_id)
         session.refresh(ticket)
         before = {"assignee_id": None}
@@ -328,12 +338,12 @@ def claim(engine: Engine, ticket_id: int, operator: str, now: datetime) -> Chang
             before=before,
             after=after,
         )
-        message = f"ticket {ticket_id} is now yours"
+        message = _("ticket {id} is now yours").format(id=ticket_id)
         if new_person:  # the claim put a new person on the team: say so, it shows on the Team screen
-            message += (
-                f"; {operator!r} was not on the team and was added to the team matrix as a new person "
+            message += "; " + _(
+                "{operator!r} was not on the team and was added to the team matrix as a new person "
                 "(set the name, hours and roles on the Team screen, key 4)"
-            )
+            ).format(operator=operator)
         return Change(ticket_id, "claim", before, after, ticket.version, message)
 
 
@@ -351,7 +361,7 @@ def assign(
         if person_id is not None:
             person = session.get(Person, person_id)
             if person is None or not person.active:
-                raise TicketError(f"person {person_id} does not exist or is inactive")
+                raise TicketError(_("person {id} does not exist or is inactive").format(id=person_id))
 
         def mutate(t: Ticket) -> None:
             t.assignee_id = person_id
@@ -369,16 +379,23 @@ def assign(
         )
         if change.noop:
             return Change(
-                **{**change.__dict__, "message": f"ticket {ticket_id} already has that owner; nothing changed"}
+                **{
+                    **change.__dict__,
+                    "message": _("ticket {id} already has that owner; nothing changed").format(id=ticket_id),
+                }
             )
-        return Change(**{**change.__dict__, "message": f"ticket {ticket_id} assigned to {_handle(session, person_id)}"})
+        who = _handle(session, person_id) if person_id is not None else _("nobody")
+        message = _("ticket {id} assigned to {who}").format(id=ticket_id, who=who)
+        return Change(**{**change.__dict__, "message": message})
 
 
 def set_priority(
     engine: Engine, ticket_id: int, priority: str, operator: str, now: datetime, expected_version: int | None = None
 ) -> Change:
     if priority not in PRIORITIES:
-        raise TicketError(f"unknown priority {priority!r}; use one of {', '.join(PRIORITIES)}")
+        raise TicketError(
+            _("unknown priority {value!r}; use one of {known}").format(value=priority, known=", ".join(PRIORITIES))
+        )
     with db.write_session(engine) as session:
         ticket = _lock(session, ticket_id)
         _check_version(ticket, expected_version, session)
@@ -444,10 +461,10 @@ def set_tags(
 # The refund states a ticket can carry (None: no refund involved). "pending"/"promised" are what the
 # "refund not paid" and "refund not synced" signals look for; "synced" says order processing has it.
 REFUND_STATES: dict[str, str] = {
-    "none": "no refund involved",
-    "pending": "pending: the refund is to be made",
-    "promised": "promised to the customer",
-    "synced": "synced: order processing made / recorded it",
+    "none": N_("no refund involved"),
+    "pending": N_("pending: the refund is to be made"),
+    "promised": N_("promised to the customer"),
+    "synced": N_("synced: order processing made / recorded it"),
 }
 
 
@@ -456,7 +473,9 @@ def set_refund_status(
 ) -> Change:
     """Set the ticket's refund state (``none`` clears it): how the refund signals are closed from the app."""
     if state not in REFUND_STATES:
-        raise TicketError(f"unknown refund state {state!r}; one of {', '.join(REFUND_STATES)}")
+        raise TicketError(
+            _("unknown refund state {value!r}; one of {known}").format(value=state, known=", ".join(REFUND_STATES))
+        )
     value = None if state == "none" else state
     with db.write_session(engine) as session:
         ticket = _lock(session, ticket_id)
@@ -475,8 +494,8 @@ def set_refund_status(
             watched=("refund_status",),
             skip_unchanged=True,
         )
-        said = "nothing changed" if change.noop else f"refund {state}"
-        return Change(**{**change.__dict__, "message": f"ticket {ticket_id}: {said}"})
+        said = _("nothing changed") if change.noop else _("refund {state}").format(state=state)
+        return Change(**{**change.__dict__, "message": _("ticket {id}: {said}").format(id=ticket_id, said=said)})
 
 
 def add_reply(
@@ -506,11 +525,17 @@ def add_reply(
 
     body = clean_text(body).strip()
     if not body:
-        raise TicketError("a reply needs some text")
+        raise TicketError(_("a reply needs some text"))
     if status_after is not None and status_after not in STATUSES:
-        raise TicketError(f"unknown status {status_after!r}; use one of {', '.join(STATUSES)}")
+        raise TicketError(
+            _("unknown status {value!r}; use one of {known}").format(value=status_after, known=", ".join(STATUSES))
+        )
     if priority_after is not None and priority_after not in PRIORITIES:
-        raise TicketError(f"unknown priority {priority_after!r}; use one of {', '.join(PRIORITIES)}")
+        raise TicketError(
+            _("unknown priority {value!r}; use one of {known}").format(
+                value=priority_after, known=", ".join(PRIORITIES)
+            )
+        )
     added, removed = _tag_words(add_tags), _tag_words(remove_tags)
     with db.write_session(engine) as session:
         ticket = _lock(session, ticket_id)
@@ -551,7 +576,11 @@ def add_reply(
         )
         if mail_from is None:
             return change
-        note = f"reply queued to {queued.to_address}" if queued else "reply recorded; the customer has no email address"
+        note = (
+            _("reply queued to {address}").format(address=queued.to_address)
+            if queued
+            else _("reply recorded; the customer has no email address")
+        )
         return Change(**{**change.__dict__, "message": note})
 
 
@@ -563,7 +592,7 @@ def add_note(engine: Engine, ticket_id: int, body: str, operator: str, now: date
     """An internal note: visible to the team only; no effect on SLA clocks."""
     body = clean_text(body).strip()
     if not body:
-        raise TicketError("a note needs some text")
+        raise TicketError(_("a note needs some text"))
     with db.write_session(engine) as session:
         ticket = _lock(session, ticket_id)
         session.add(TicketMessage(ticket_id=ticket_id, kind="note", author=operator, body=body, created_at=now))
@@ -668,7 +697,11 @@ def escalate(
         _check_version(ticket, expected_version, session)
         target = escalation_target(session, ticket.category, now, default_owner)
         if target.person_id is None:
-            raise TicketError(f"nobody to escalate {ticket.category} tickets to: {target.reason}")
+            raise TicketError(
+                _("nobody to escalate {category} tickets to: {reason}").format(
+                    category=ticket.category, reason=target.reason
+                )
+            )
 
         def mutate(t: Ticket) -> None:
             t.escalated_to_id = target.person_id
@@ -687,7 +720,12 @@ def escalate(
             watched=("priority", "policy_id"),
             data={"to": target.handle, "reason": target.reason},
         )
-        return Change(**{**change.__dict__, "message": f"escalated to {target.handle}: {target.reason}"})
+        return Change(
+            **{
+                **change.__dict__,
+                "message": _("escalated to {who}: {reason}").format(who=target.handle, reason=target.reason),
+            }
+        )
 
 
 # --- several tickets at once -------------------------------------------------------------------
@@ -706,9 +744,9 @@ def bulk(
 ) -> BulkResult:
     """One transaction for all marked tickets: all change or, on an error, none do."""
     if status is not None and status not in STATUSES:
-        raise TicketError(f"unknown status {status!r}")
+        raise TicketError(_("unknown status {value!r}").format(value=status))
     if priority is not None and priority not in PRIORITIES:
-        raise TicketError(f"unknown priority {priority!r}")
+        raise TicketError(_("unknown priority {value!r}").format(value=priority))
     result = BulkResult()
     with db.write_session(engine) as session:
         ctx = SlaContext(session)
@@ -716,7 +754,7 @@ def bulk(
             try:
                 ticket = _lock(session, ticket_id)  # a concurrent claim is waited for, never overwritten
             except TicketNotFound:
-                result.skipped[ticket_id] = "does not exist"
+                result.skipped[ticket_id] = _("does not exist")
                 continue
 
             def mutate(t: Ticket) -> None:
@@ -750,15 +788,17 @@ def undo(engine: Engine, change: Change | BulkChange, operator: str, now: dateti
     still as that change left it; otherwise refuse, naming the tickets and who changed them since."""
     changes = change.changes if isinstance(change, BulkChange) else (change,)
     what = (
-        f"the bulk change ({change.description or change.action}) on {len(changes)} tickets"
+        _("the bulk change ({what}) on {count} tickets").format(
+            what=change.description or change.action, count=len(changes)
+        )
         if isinstance(change, BulkChange)
-        else f"the last change ({change.action}) on ticket {change.ticket_id}"
+        else _("the last change ({what}) on ticket {id}").format(what=change.action, id=change.ticket_id)
     )
     restorable = {c.ticket_id: {k: v for k, v in c.before.items() if k in UNDOABLE} for c in changes}
     if not any(restorable.values()):
         if changes and changes[0].action in ("reply", "note"):
-            raise TicketError(f"{what} cannot be undone: a recorded reply or note is kept")
-        raise TicketError(f"{what} cannot be undone: it changed no field that undo restores")
+            raise TicketError(_("{what} cannot be undone: a recorded reply or note is kept").format(what=what))
+        raise TicketError(_("{what} cannot be undone: it changed no field that undo restores").format(what=what))
     with db.write_session(engine) as session:
         tickets = {c.ticket_id: _lock(session, c.ticket_id) for c in sorted(changes, key=lambda c: c.ticket_id)}
         moved = [c.ticket_id for c in changes if tickets[c.ticket_id].version != c.version_after]
@@ -779,12 +819,20 @@ def undo(engine: Engine, change: Change | BulkChange, operator: str, now: dateti
                     )
                 }
             )
-            by = f" by {', '.join(who)}" if who else ""
-            shown = ", ".join(f"#{i}" for i in moved[:5]) + (f" and {len(moved) - 5} more" if len(moved) > 5 else "")
-            raise StaleEdit(
-                f"{what} cannot be undone: ticket {shown} changed again since{by}; "
-                "nothing was undone (undo is no longer safe)"
-            )
+            shown = ", ".join(f"#{i}" for i in moved[:5])
+            if len(moved) > 5:
+                shown += " " + _("and {count} more").format(count=len(moved) - 5)
+            if who:
+                message = _(
+                    "{what} cannot be undone: ticket {shown} changed again since by {who}; "
+                    "nothing was undone (undo is no longer safe)"
+                ).format(what=what, shown=shown, who=", ".join(who))
+            else:
+                message = _(
+                    "{what} cannot be undone: ticket {shown} changed again since; "
+                    "nothing was undone (undo is no longer safe)"
+                ).format(what=what, shown=shown)
+            raise StaleEdit(message)
         done = []
         ctx = SlaContext(session)
         for c in changes:
@@ -870,9 +918,11 @@ def open_ticket(
     from dtc_tui.models.tickets import CHANNELS
 
     if channel not in CHANNELS:
-        raise TicketError(f"unknown channel {channel!r}; use one of {', '.join(CHANNELS)}")
+        raise TicketError(
+            _("unknown channel {value!r}; use one of {known}").format(value=channel, known=", ".join(CHANNELS))
+        )
     if priority not in PRIORITIES:
-        raise TicketError(f"unknown priority {priority!r}")
+        raise TicketError(_("unknown priority {value!r}").format(value=priority))
     created = created_at or now
     ticket = Ticket(
         subject=one_line(subject, 500),
@@ -945,10 +995,10 @@ def auto_assign(engine: Engine, ticket_ids: Iterable[int], *, operator: str, now
             try:
                 ticket = _lock(session, ticket_id)  # a concurrent claim is waited for, never overwritten
             except TicketNotFound:
-                result.skipped[ticket_id] = "does not exist"
+                result.skipped[ticket_id] = _("does not exist")
                 continue
             if ticket.assignee_id is not None:
-                result.skipped[ticket_id] = f"already owned by {_handle(session, ticket.assignee_id)}"
+                result.skipped[ticket_id] = _("already owned by {who}").format(who=_handle(session, ticket.assignee_id))
                 continue
             route = routes.get(ticket.category) or team.route(session, ticket.category, now)
             if route.person_id is None:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session, col
 
+from dtc_tui.i18n import _
 from dtc_tui.models import BusinessCalendar as CalendarRow
 from dtc_tui.models import Customer, Holiday, SlaPolicy, Ticket
 from dtc_tui.models.base import table_of
@@ -369,7 +370,7 @@ class PolicyView:
             )
             if value
         ]
-        return " ".join(parts) or "any ticket"
+        return " ".join(parts) or _("any ticket")
 
 
 def _calendar_names(session: Session) -> dict[int, str]:
@@ -447,15 +448,15 @@ def save_policy(
         else:
             calendar = find_calendar(session, ref)
             if calendar is None:
-                raise SlaSettingError([("calendar_id", f"no calendar {ref!r}")])
+                raise SlaSettingError([("calendar_id", _("no calendar {name!r}").format(name=ref))])
             changes["calendar_id"] = calendar.id
     unknown = set(changes) - set(POLICY_FIELDS)
     if unknown:
-        raise SlaSettingError([(name, "not a policy field") for name in sorted(unknown)])
+        raise SlaSettingError([(name, _("not a policy field")) for name in sorted(unknown)])
     row = find_policy(session, name)
     if row is None:
         if not create:
-            raise SlaSettingError([("name", f"no policy {name!r}")])
+            raise SlaSettingError([("name", _("no policy {name!r}").format(name=name))])
         last = session.execute(select(func.max(SlaPolicy.position))).scalar()
         row = SlaPolicy(name=name, position=(last + 1) if last is not None else 0)
         before: dict[str, Any] = {}
@@ -467,7 +468,9 @@ def save_policy(
     if "name" in changes and changes["name"] != row.name:
         other = find_policy(session, str(changes["name"]))
         if other is not None and other.id != row.id:
-            raise SlaSettingError([("name", f"another policy is already called {changes['name']!r}")])
+            raise SlaSettingError(
+                [("name", _("another policy is already called {name!r}").format(name=changes["name"]))]
+            )
     require(policy_problems(values, calendar_has_hours=_calendar_has_hours(session, values.get("calendar_id"))))
     for key, value in changes.items():
         setattr(row, key, value)
@@ -492,7 +495,7 @@ def move_policy(session: Session, name: str, position: int, *, actor: str, now: 
     """Put a policy at ``position`` (0 = checked first); the others keep their order, renumbered."""
     row = find_policy(session, name)
     if row is None:
-        raise SlaSettingError([("name", f"no policy {name!r}")])
+        raise SlaSettingError([("name", _("no policy {name!r}").format(name=name))])
     rows = [
         r for r in session.execute(select(SlaPolicy).order_by(col(SlaPolicy.position), col(SlaPolicy.id))).scalars()
     ]
@@ -631,7 +634,7 @@ def save_calendar(
 def _calendar_or_fail(session: Session, name: str) -> CalendarRow:
     row = find_calendar(session, name)
     if row is None:
-        raise SlaSettingError([("calendar", f"no calendar {name!r}")])
+        raise SlaSettingError([("calendar", _("no calendar {name!r}").format(name=name))])
     return row
 
 
@@ -693,7 +696,7 @@ def country_holidays(country: str, year: int, subdivision: str | None = None) ->
     try:
         found = holiday_data.country_holidays(country.upper(), subdiv=subdivision or None, years=year)
     except NotImplementedError as exc:
-        raise SlaSettingError([("country", f"no holiday data for {country!r}")]) from exc
+        raise SlaSettingError([("country", _("no holiday data for {country!r}").format(country=country))]) from exc
     except Exception as exc:  # the package raises its own error types for a bad subdivision
         raise SlaSettingError([("subdivision", str(exc))]) from exc
     return sorted((day, str(label)) for day, label in found.items())
@@ -799,7 +802,7 @@ def try_policy(session: Session, policy_ref: str | int, start: datetime) -> list
 
     row = find_policy(session, policy_ref)
     if row is None:
-        raise SlaSettingError([("policy", f"no policy {policy_ref!r}")])
+        raise SlaSettingError([("policy", _("no policy {name!r}").format(name=policy_ref))])
     policy, notes = policy_from_row(row, load_calendars(session, {row.calendar_id} if row.calendar_id else set()))
     if policy is None:
         raise SlaSettingError([("policy", "; ".join(notes))])

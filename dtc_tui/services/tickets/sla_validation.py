@@ -28,6 +28,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from dtc_tui.i18n import _
 from dtc_tui.models.tickets import CHANNELS, PRIORITIES
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -67,11 +68,13 @@ def timezone_names() -> tuple[str, ...]:
 def check_timezone(name: str) -> str | None:
     """None when ``name`` is a time zone, otherwise why not."""
     if not name or not name.strip():
-        return "a time zone is required (e.g. Europe/Berlin)"
+        return _("a time zone is required (e.g. Europe/Berlin)")
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        return f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin or America/Los_Angeles)"
+        return _("unknown time zone {name!r} (use an IANA name such as Europe/Berlin or America/Los_Angeles)").format(
+            name=name
+        )
     return None
 
 
@@ -107,15 +110,25 @@ def _check_day(day: int, raw_periods: list[Any], result: Checked, *, merge: bool
     periods: list[Period] = []
     for raw in raw_periods:
         if not isinstance(raw, list | tuple) or len(raw) != 2:
-            result.errors.append(f'{name}: {raw!r} is not a period; write ["HH:MM", "HH:MM"]')
+            result.errors.append(
+                _('{day}: {value!r} is not a period; write ["HH:MM", "HH:MM"]').format(day=name, value=raw)
+            )
             continue
         start, stop = parse_time(raw[0]), parse_time(raw[1], end=True)
         if start is None or stop is None:
             bad = raw[0] if start is None else raw[1]
-            result.errors.append(f"{name}: bad time {bad!r}; use HH:MM on a 24-hour clock (e.g. 09:00, 17:30)")
+            result.errors.append(
+                _("{day}: bad time {value!r}; use HH:MM on a 24-hour clock (e.g. 09:00, 17:30)").format(
+                    day=name, value=bad
+                )
+            )
             continue
         if stop <= start:
-            result.errors.append(f"{name}: period {format_time(start)}-{format_time(stop)} ends before it starts")
+            result.errors.append(
+                _("{day}: period {period} ends before it starts").format(
+                    day=name, period=f"{format_time(start)}-{format_time(stop)}"
+                )
+            )
             continue
         periods.append((start, stop))
     periods.sort()
@@ -125,21 +138,27 @@ def _check_day(day: int, raw_periods: list[Any], result: Checked, *, merge: bool
             before = joined[-1]
             if not merge:
                 result.errors.append(
-                    f"{name}: periods {format_time(before[0])}-{format_time(before[1])} and "
-                    f"{format_time(start)}-{format_time(stop)} overlap"
+                    _("{day}: periods {first} and {second} overlap").format(
+                        day=name,
+                        first=f"{format_time(before[0])}-{format_time(before[1])}",
+                        second=f"{format_time(start)}-{format_time(stop)}",
+                    )
                 )
                 continue
             merged = (before[0], max(before[1], stop))
             result.notes.append(
-                f"{name}: periods {format_time(before[0])}-{format_time(before[1])} and "
-                f"{format_time(start)}-{format_time(stop)} overlap; merged into "
-                f"{format_time(merged[0])}-{format_time(merged[1])}"
+                _("{day}: periods {first} and {second} overlap; merged into {merged}").format(
+                    day=name,
+                    first=f"{format_time(before[0])}-{format_time(before[1])}",
+                    second=f"{format_time(start)}-{format_time(stop)}",
+                    merged=f"{format_time(merged[0])}-{format_time(merged[1])}",
+                )
             )
             joined[-1] = merged
         else:
             joined.append((start, stop))
     if day in result.week:
-        result.errors.append(f"{name}: given twice")
+        result.errors.append(_("{day}: given twice").format(day=name))
     result.week[day] = tuple(joined)
 
 
@@ -149,18 +168,24 @@ def check_weekly_json(text: str | None, *, merge: bool = False) -> Checked:
     try:
         raw = json.loads(text or "{}")
     except json.JSONDecodeError as exc:
-        result.errors.append(f"not JSON ({exc.msg} at character {exc.pos}); write {_EXAMPLE}")
+        result.errors.append(
+            _("not JSON ({error} at character {position}); write {example}").format(
+                error=exc.msg, position=exc.pos, example=_EXAMPLE
+            )
+        )
         return result
     if not isinstance(raw, dict):
-        result.errors.append(f"must be a JSON object keyed by weekday; write {_EXAMPLE}")
+        result.errors.append(_("must be a JSON object keyed by weekday; write {example}").format(example=_EXAMPLE))
         return result
     for key, periods in raw.items():
         day = weekday_number(key)
         if day is None:
-            result.errors.append(f"unknown weekday {key!r}; use mon..sun or 1 (Monday) .. 7 (Sunday)")
+            result.errors.append(
+                _("unknown weekday {value!r}; use mon..sun or 1 (Monday) .. 7 (Sunday)").format(value=key)
+            )
             continue
         if not isinstance(periods, list):
-            result.errors.append(f'{key}: must be a list of periods like [["09:00", "17:00"]]')
+            result.errors.append(_('{day}: must be a list of periods like [["09:00", "17:00"]]').format(day=key))
             continue
         _check_day(day, periods, result, merge=merge)
     return result
@@ -182,18 +207,22 @@ def check_weekly_text(text: str) -> Checked:
         first = weekday_number(found.group(1)) if found else None
         last = weekday_number(found.group(2)) if found and found.group(2) else first
         if found is None or first is None or last is None or last < first:
-            result.errors.append(f"{part!r}: start with a weekday or range (mon, mon-fri) and then HH:MM-HH:MM")
+            result.errors.append(
+                _("{value!r}: start with a weekday or range (mon, mon-fri) and then HH:MM-HH:MM").format(value=part)
+            )
             continue
         periods = []
         for span in found.group(3).split(","):
             start, sep, stop = span.strip().partition("-")
             if not sep:
-                result.errors.append(f"{part!r}: {span.strip()!r} is not a period; write HH:MM-HH:MM")
+                result.errors.append(
+                    _("{value!r}: {span!r} is not a period; write HH:MM-HH:MM").format(value=part, span=span.strip())
+                )
                 continue
             periods.append([start.strip(), stop.strip()])
         for day in range(first, last + 1):
             if day in raw:
-                result.errors.append(f"{WEEKDAYS[day - 1]}: given twice")
+                result.errors.append(_("{day}: given twice").format(day=WEEKDAYS[day - 1]))
             raw.setdefault(day, []).extend(periods)
     for day, periods in sorted(raw.items()):
         _check_day(day, periods, result, merge=False)
@@ -243,7 +272,7 @@ def calendar_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
     """Problems of a ``business_calendar`` row (only the fields present are checked)."""
     problems: list[tuple[str, str]] = []
     if "name" in values and not str(values["name"] or "").strip():
-        problems.append(("name", "a calendar needs a name"))
+        problems.append(("name", _("a calendar needs a name")))
     if "timezone" in values:
         why = check_timezone(values["timezone"] or "")
         if why:
@@ -266,29 +295,45 @@ def policy_problems(values: dict[str, Any], *, calendar_has_hours: bool | None =
     """
     problems: list[tuple[str, str]] = []
     if "name" in values and not str(values["name"] or "").strip():
-        problems.append(("name", "a policy needs a name"))
+        problems.append(("name", _("a policy needs a name")))
     for target in TARGETS:
         value = values.get(target)
         if target in values and value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            problems.append((target, f"{value!r} is not a whole number of minutes"))
+            problems.append((target, _("{value!r} is not a whole number of minutes").format(value=value)))
         elif value is not None and value <= 0:
-            problems.append((target, f"{value} minutes: a target must be positive (leave it empty for none)"))
+            problems.append(
+                (target, _("{value} minutes: a target must be positive (leave it empty for none)").format(value=value))
+            )
     if all(target in values for target in TARGETS) and all(values[t] is None for t in TARGETS):
-        problems.append(("first_response_minutes", "a policy needs at least one target"))
+        problems.append(("first_response_minutes", _("a policy needs at least one target")))
     for name, allowed in CLOSED_MATCHES.items():
         raw = str(values.get(name) or "")
         unknown = [part.strip() for part in raw.split(",") if part.strip() and part.strip().lower() not in allowed]
         if unknown:
-            problems.append((name, f"unknown {', '.join(map(repr, unknown))}; use {', '.join(allowed)}"))
+            problems.append(
+                (
+                    name,
+                    _("unknown {values}; use {known}").format(
+                        values=", ".join(map(repr, unknown)), known=", ".join(allowed)
+                    ),
+                )
+            )
     pauses = [part.strip() for part in str(values.get("pause_statuses") or "").split(",") if part.strip()]
     wrong = [status for status in pauses if status not in PAUSABLE]
     if wrong:
-        problems.append(("pause_statuses", f"{', '.join(map(repr, wrong))} cannot pause; use pending, on_hold or none"))
+        problems.append(
+            (
+                "pause_statuses",
+                _("{values} cannot pause; use pending, on_hold or none").format(values=", ".join(map(repr, wrong))),
+            )
+        )
     if values.get("business_hours"):
         if "calendar_id" in values and values["calendar_id"] is None:
-            problems.append(("calendar_id", "business hours need a calendar"))
+            problems.append(("calendar_id", _("business hours need a calendar")))
         elif calendar_has_hours is False:
-            problems.append(("calendar_id", "the calendar has no opening hours; business-hours targets never come due"))
+            problems.append(
+                ("calendar_id", _("the calendar has no opening hours; business-hours targets never come due"))
+            )
     return problems
 
 
@@ -301,7 +346,9 @@ def parse_target(text: str | None, field_name: str = "target") -> int | None:
         return None
     found = re.fullmatch(r"(?:(-?\d+)h)?(?:(-?\d+)m?)?", value)
     if not found or (found.group(1) is None and found.group(2) is None):
-        raise SlaSettingError([(field_name, f"{text!r}: write minutes (90), hours (4h) or both (1h30), or none")])
+        raise SlaSettingError(
+            [(field_name, _("{value!r}: write minutes (90), hours (4h) or both (1h30), or none").format(value=text))]
+        )
     return int(found.group(1) or 0) * 60 + int(found.group(2) or 0)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from dtc_tui import db
+from dtc_tui.i18n import N_, _
 from dtc_tui.models.tickets import PRIORITIES, STATUSES
 from dtc_tui.services.tickets import ops
 from dtc_tui.services.tickets.detail import SlaClocks, TicketDetail, sla_clocks, ticket_detail, ticket_tags
@@ -12,7 +13,26 @@ from dtc_tui.services.tickets.kpis import KpiReport, report, report_window
 from dtc_tui.services.tickets.queue import QueueQuery, TicketQueueSource
 from dtc_tui.ui.facades.base import Facade
 
-__all__ = ["PRIORITIES", "STATUSES", "TicketsFacade"]
+__all__ = ["PRIORITIES", "STATUSES", "TicketsFacade", "priority_label", "status_label"]
+
+# How a status or priority reads on screen (the stored value, the filter and --json keep the English word).
+STATUS_LABELS = {
+    "new": N_("new"),
+    "open": N_("open"),
+    "pending": N_("pending"),
+    "on_hold": N_("on hold"),
+    "solved": N_("solved"),
+    "closed": N_("closed"),
+}
+PRIORITY_LABELS = {"urgent": N_("urgent"), "high": N_("high"), "normal": N_("normal"), "low": N_("low")}
+
+
+def status_label(status: str) -> str:
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+
+
+def priority_label(priority: str) -> str:
+    return _(PRIORITY_LABELS[priority]) if priority in PRIORITY_LABELS else priority
 
 
 class TicketsFacade(Facade):

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.binding import Binding, BindingType
 
 from dtc_tui.errors import StaleEdit, UserError
+from dtc_tui.i18n import N_, _, ngettext
 from dtc_tui.services.tickets import ops
-from dtc_tui.ui.facades.tickets import PRIORITIES, STATUSES
+from dtc_tui.ui.facades.tickets import PRIORITIES, STATUSES, priority_label, status_label
 from dtc_tui.ui.widgets.modals import ChoiceModal, ConfirmLine, TextModal
 
 if TYPE_CHECKING:
@@ -23,16 +24,16 @@ if TYPE_CHECKING:
     from dtc_tui.ui.facades.tickets import TicketsFacade
 
 TICKET_BINDINGS: list[BindingType] = [
-    Binding("c", "claim", "Claim", id="tickets.claim"),
-    Binding("a", "assign", "Assign", id="tickets.assign"),
-    Binding("p", "priority", "Priority", id="tickets.priority"),
-    Binding("s", "status", "Status", id="tickets.status"),
-    Binding("t", "tags", "Tags", show=False, id="tickets.tags"),
-    Binding("r", "reply", "Reply", id="tickets.reply"),
-    Binding("n", "note", "Note", show=False, id="tickets.note"),
-    Binding("e", "escalate", "Escalate", show=False, id="tickets.escalate"),
-    Binding("A", "auto_assign", "Auto-assign", show=False, id="tickets.auto_assign"),
-    Binding("u", "undo", "Undo", show=False, id="tickets.undo"),
+    Binding("c", "claim", N_("Claim"), id="tickets.claim"),
+    Binding("a", "assign", N_("Assign"), id="tickets.assign"),
+    Binding("p", "priority", N_("Priority"), id="tickets.priority"),
+    Binding("s", "status", N_("Status"), id="tickets.status"),
+    Binding("t", "tags", N_("Tags"), show=False, id="tickets.tags"),
+    Binding("r", "reply", N_("Reply"), id="tickets.reply"),
+    Binding("n", "note", N_("Note"), show=False, id="tickets.note"),
+    Binding("e", "escalate", N_("Escalate"), show=False, id="tickets.escalate"),
+    Binding("A", "auto_assign", N_("Auto-assign"), show=False, id="tickets.auto_assign"),
+    Binding("u", "undo", N_("Undo"), show=False, id="tickets.undo"),
 ]
 
 
@@ -93,10 +94,18 @@ class TicketActions:
             step = result.as_undo_step(undo_label or success)
             if step is not None:  # the whole bulk change is one undo step
                 self._dtc.undo_stack.append(step)
-            unchanged = f"; {len(result.unchanged)} already had it" if result.unchanged else ""
-            skipped = "; skipped " + ", ".join(f"#{t} ({why})" for t, why in list(result.skipped.items())[:3])
+            unchanged = (
+                "; " + _("{count} already had it").format(count=len(result.unchanged)) if result.unchanged else ""
+            )
+            skipped = "; " + _("skipped {tickets}").format(
+                tickets=", ".join(f"#{t} ({why})" for t, why in list(result.skipped.items())[:3])
+            )
             skipped = skipped + (" ..." if len(result.skipped) > 3 else "") if result.skipped else ""
-            message = f"{success} ({len(result.changes)} tickets{unchanged}{skipped}); u undoes it in one step"
+            count = len(result.changes)
+            tickets = ngettext("{count} ticket", "{count} tickets", count).format(count=count)
+            message = _("{done} ({tickets}{unchanged}{skipped}); u undoes it in one step").format(
+                done=success, tickets=tickets, unchanged=unchanged, skipped=skipped
+            )
             self.clear_ticket_marks()
         else:
             message = success
@@ -109,7 +118,7 @@ class TicketActions:
     def _single(self) -> tuple[int, int | None] | None:
         targets = self.target_tickets()
         if not targets:
-            self._dtc.notify("No ticket selected.", severity="warning")
+            self._dtc.notify(_("No ticket selected."), severity="warning")
             return None
         return targets[0]
 
@@ -124,7 +133,9 @@ class TicketActions:
     def _unchanged(self, targets: list[tuple[int, int | None]], field: str, value: str, current: str | None) -> bool:
         """Choosing the value a ticket already has writes nothing: no event, no audit row, no undo step."""
         if len(targets) == 1 and value == current:
-            self._dtc.notify_safe(f"ticket {targets[0][0]} already has that {field}; nothing changed")
+            self._dtc.notify_safe(
+                _("ticket {id} already has that {field}; nothing changed").format(id=targets[0][0], field=_(field))
+            )
             return True
         return False
 
@@ -135,7 +146,7 @@ class TicketActions:
             if yes:
                 then()
             else:
-                self._dtc.notify_safe("nothing changed")
+                self._dtc.notify_safe(_("nothing changed"))
 
         self.app.push_screen(ConfirmLine(question), answered)
 
@@ -151,11 +162,11 @@ class TicketActions:
         if not targets:
             return
         people = self._tickets.assignable_people()
-        options = [("-", "nobody (unassign)")] + [(str(p.id), f"{p.handle}  {p.name}") for p in people]
+        options = [("-", _("nobody (unassign)"))] + [(str(p.id), f"{p.handle}  {p.name}") for p in people]
         current = self._current(targets, "assignee_id")
 
         def chosen(value: str | None) -> None:
-            if value is None or self._unchanged(targets, "assignee", value, current):
+            if value is None or self._unchanged(targets, N_("assignee"), value, current):
                 return
             person_id = None if value == "-" else int(value)
             if len(targets) == 1:
@@ -164,16 +175,18 @@ class TicketActions:
             else:
                 who = dict(options).get(value, value).split()[0]
                 self._confirm_bulk(
-                    f"assign {len(targets)} tickets to {who}?",
+                    _("assign {count} tickets to {who}?").format(count=len(targets), who=who),
                     lambda: self._run(
                         lambda: self._tickets.bulk(
-                            [t for t, _ in targets], assignee_id=person_id, assign_to_nobody=person_id is None
+                            [t for t, _t in targets], assignee_id=person_id, assign_to_nobody=person_id is None
                         ),
-                        f"assigned to {who}",
+                        _("assigned to {who}").format(who=who),
                     ),
                 )
 
-        self.app.push_screen(ChoiceModal(f"Assign {self._label(targets)} to", options, current), chosen)
+        self.app.push_screen(
+            ChoiceModal(_("Assign {what} to").format(what=self._label(targets)), options, current), chosen
+        )
 
     def action_priority(self) -> None:
         targets = self.target_tickets()
@@ -182,52 +195,51 @@ class TicketActions:
         current = self._current(targets, "priority")
 
         def chosen(value: str | None) -> None:
-            if value is None or self._unchanged(targets, "priority", value, current):
+            if value is None or self._unchanged(targets, N_("priority"), value, current):
                 return
+            label = priority_label(value)
+            done = _("priority {value}").format(value=label)
             if len(targets) == 1:
                 ticket_id, version = targets[0]
-                self._run(lambda: self._tickets.set_priority(ticket_id, value, version), f"priority {value}")
+                self._run(lambda: self._tickets.set_priority(ticket_id, value, version), done)
             else:
                 self._confirm_bulk(
-                    f"set priority {value} on {len(targets)} tickets?",
-                    lambda: self._run(
-                        lambda: self._tickets.bulk([t for t, _ in targets], priority=value), f"priority {value}"
-                    ),
+                    _("set priority {value} on {count} tickets?").format(value=label, count=len(targets)),
+                    lambda: self._run(lambda: self._tickets.bulk([t for t, _t in targets], priority=value), done),
                 )
 
-        options = [(p, p) for p in reversed(PRIORITIES)]
-        self.app.push_screen(ChoiceModal(f"Priority of {self._label(targets)}", options, current), chosen)
+        options = [(p, priority_label(p)) for p in reversed(PRIORITIES)]
+        title = _("Priority of {what}").format(what=self._label(targets))
+        self.app.push_screen(ChoiceModal(title, options, current), chosen)
 
     def action_status(self) -> None:
         targets = self.target_tickets()
         if not targets:
             return
-        labels = {
-            "new": "new",
-            "open": "open",
-            "pending": "pending (waiting on customer: pauses resolution)",
-            "on_hold": "on hold (pauses resolution)",
-            "solved": "solved",
-            "closed": "closed",
-        }
+        labels = {status: status_label(status) for status in STATUSES}
+        labels["pending"] = _("pending (waiting on customer: pauses resolution)")
+        labels["on_hold"] = _("on hold (pauses resolution)")
         current = self._current(targets, "status")
 
         def chosen(value: str | None) -> None:
-            if value is None or self._unchanged(targets, "status", value, current):
+            if value is None or self._unchanged(targets, N_("status"), value, current):
                 return
+            label = status_label(value)
+            done = _("status {value}").format(value=label)
             if len(targets) == 1:
                 ticket_id, version = targets[0]
-                self._run(lambda: self._tickets.set_status(ticket_id, value, version), f"status {value}")
+                self._run(lambda: self._tickets.set_status(ticket_id, value, version), done)
             else:
                 self._confirm_bulk(
-                    f"set status {value} on {len(targets)} tickets?",
-                    lambda: self._run(
-                        lambda: self._tickets.bulk([t for t, _ in targets], status=value), f"status {value}"
-                    ),
+                    _("set status {value} on {count} tickets?").format(value=label, count=len(targets)),
+                    lambda: self._run(lambda: self._tickets.bulk([t for t, _t in targets], status=value), done),
                 )
 
         self.app.push_screen(
-            ChoiceModal(f"Status of {self._label(targets)}", [(s, labels[s]) for s in STATUSES], current), chosen
+            ChoiceModal(
+                _("Status of {what}").format(what=self._label(targets)), [(s, labels[s]) for s in STATUSES], current
+            ),
+            chosen,
         )
 
     def action_refund(self) -> None:
@@ -240,12 +252,13 @@ class TicketActions:
         current = "none" if shown in (None, "-") else shown
 
         def chosen(value: str | None) -> None:
-            if value is None or self._unchanged([target], "refund state", value, current):
+            if value is None or self._unchanged([target], N_("refund state"), value, current):
                 return
             self._run(lambda: self._tickets.set_refund_status(ticket_id, value, version))
 
-        options = list(ops.REFUND_STATES.items())
-        self.app.push_screen(ChoiceModal(f"Refund state of ticket {ticket_id}", options, current), chosen)
+        options = [(state, _(meaning)) for state, meaning in ops.REFUND_STATES.items()]
+        title = _("Refund state of ticket {id}").format(id=ticket_id)
+        self.app.push_screen(ChoiceModal(title, options, current), chosen)
 
     def action_tags(self) -> None:
         target = self._single()
@@ -256,9 +269,11 @@ class TicketActions:
 
         def entered(value: str | None) -> None:
             if value is not None:
-                self._run(lambda: self._tickets.set_tags(ticket_id, value, version), "tags saved")
+                self._run(lambda: self._tickets.set_tags(ticket_id, value, version), _("tags saved"))
 
-        self.app.push_screen(TextModal(f"Tags of ticket {ticket_id} (space separated)", current, append=True), entered)
+        self.app.push_screen(
+            TextModal(_("Tags of ticket {id} (space separated)").format(id=ticket_id), current, append=True), entered
+        )
 
     def current_tags(self, ticket_id: int) -> str:
         return self._tickets.tags(ticket_id)
@@ -287,9 +302,9 @@ class TicketActions:
 
         def entered(value: str | None) -> None:
             if value is not None:
-                self._run(lambda: self._tickets.add_note(ticket_id, value), "note added")
+                self._run(lambda: self._tickets.add_note(ticket_id, value), _("note added"))
 
-        self.app.push_screen(TextModal(f"Internal note on ticket {ticket_id}", multiline=True), entered)
+        self.app.push_screen(TextModal(_("Internal note on ticket {id}").format(id=ticket_id), multiline=True), entered)
 
     def action_escalate(self) -> None:
         target = self._single()
@@ -308,23 +323,23 @@ class TicketActions:
             return
 
         def run() -> None:
-            self._run(lambda: self._tickets.auto_assign([t for t, _ in targets]), "auto-assigned by routing")
+            self._run(lambda: self._tickets.auto_assign([t for t, _t in targets]), _("auto-assigned by routing"))
 
         if len(targets) > 1:
-            self._confirm_bulk(f"auto-assign {len(targets)} tickets by routing?", run)
+            self._confirm_bulk(_("auto-assign {count} tickets by routing?").format(count=len(targets)), run)
         else:
             run()
 
     def action_undo(self) -> None:
         """Undo this operator's last change: one ticket's, or a whole bulk change as one step."""
         if not self._dtc.undo_stack:
-            self._dtc.notify("Nothing to undo.", severity="warning")
+            self._dtc.notify(_("Nothing to undo."), severity="warning")
             return
         change = self._dtc.undo_stack.pop()
         try:
             self._dtc.with_retry(lambda: self._tickets.undo(change))
         except UserError as exc:  # changed since, or nothing undo restores: the reason, and the step is gone
-            self._dtc.notify_safe(str(exc), title="Cannot undo", severity="warning")
+            self._dtc.notify_safe(str(exc), title=_("Cannot undo"), severity="warning")
             self.after_ticket_change()
             return
         except Exception as exc:
@@ -333,9 +348,13 @@ class TicketActions:
             self._dtc.undo_stack.append(change)  # the database failed, not the undo: try again later
             return
         if isinstance(change, ops.BulkChange):
-            self._dtc.notify_safe(f"undid {change.description or change.action} on {len(change.changes)} tickets")
+            self._dtc.notify_safe(
+                _("undid {what} on {count} tickets").format(
+                    what=change.description or change.action, count=len(change.changes)
+                )
+            )
         else:
-            self._dtc.notify_safe(f"undid {change.action} on ticket {change.ticket_id}")
+            self._dtc.notify_safe(_("undid {what} on ticket {id}").format(what=change.action, id=change.ticket_id))
         self._dtc.mark_seen()
         self.after_ticket_change()
 
@@ -350,4 +369,6 @@ class TicketActions:
 
     @staticmethod
     def _label(targets: list[tuple[int, int | None]]) -> str:
-        return f"ticket {targets[0][0]}" if len(targets) == 1 else f"{len(targets)} tickets"
+        if len(targets) == 1:
+            return _("ticket {id}").format(id=targets[0][0])
+        return _("{count} tickets").format(count=len(targets))

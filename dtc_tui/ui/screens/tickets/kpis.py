@@ -12,6 +12,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Sparkline, Static
 
+from dtc_tui.i18n import N_, _
+from dtc_tui.services.common import localefmt
 from dtc_tui.services.tickets.kpis import GROUPS, KpiReport
 from dtc_tui.ui import states
 from dtc_tui.ui.safe import safe
@@ -20,21 +22,23 @@ from dtc_tui.ui.widgets.footer import KeysFooter
 from dtc_tui.ui.widgets.vim import VimScroll
 
 PERIODS = ("today", "7d", "30d", "90d")  # the presets [ and ] step through, in the period language
+PERIOD_LABEL = {"today": N_("today"), "7d": N_("7d"), "30d": N_("30d"), "90d": N_("90d")}
+GROUP_LABEL = {"agent": N_("agent"), "channel": N_("channel"), "category": N_("category")}
 
 
 class KpiScreen(Screen[None]):
     AREA = "tickets"
-    AREA_TITLE = "Support KPIs"
+    AREA_TITLE = N_("Support KPIs")
     DEFAULT_CSS = """
     KpiScreen #kpi-body { padding: 0 1; }
     KpiScreen Sparkline { height: 3; margin: 0 1; }
     KpiScreen #spark-label { padding: 0 1; color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,backspace", "back", "Back", id="kpis.back"),
-        Binding("[", "period(-1)", "Shorter", id="kpis.shorter"),
-        Binding("]", "period(1)", "Longer", id="kpis.longer"),
-        Binding("b", "group", "By", id="kpis.group"),
+        Binding("escape,backspace", "back", N_("Back"), id="kpis.back"),
+        Binding("[", "period(-1)", N_("Shorter"), id="kpis.shorter"),
+        Binding("]", "period(1)", N_("Longer"), id="kpis.longer"),
+        Binding("b", "group", N_("By"), id="kpis.group"),
     ]
 
     def __init__(self) -> None:
@@ -58,7 +62,9 @@ class KpiScreen(Screen[None]):
 
     def reload_data(self) -> None:
         """Compute in a worker: a 90-day period over a million tickets takes seconds."""
-        self.query_one(TitleBar).update(Text(f"Support KPIs  {self.period}  computing...", style="bold"))
+        self.query_one(TitleBar).update(
+            Text(_("Support KPIs  {period}  computing...").format(period=_(PERIOD_LABEL[self.period])), style="bold")
+        )
         self.compute(self.period)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="kpis")
@@ -75,50 +81,64 @@ class KpiScreen(Screen[None]):
     def render_report(self) -> None:
         r = self.result
         assert r is not None
-        title = Text(f"Support KPIs  {self.period}", style="bold")
-        title.append(f"  {r.start:%d %b} - {r.end:%d %b %H:%M} UTC   [ ] period, b group by", style="dim")
+        title = Text(_("Support KPIs  {period}").format(period=_(PERIOD_LABEL[self.period])), style="bold")
+        span = f"{localefmt.brief_day(r.start)} - {localefmt.brief_day_time(r.end)} UTC"
+        title.append("  " + _("{span}   [ ] period, b group by").format(span=span), style="dim")
         self.query_one(TitleBar).update(title)
         table = Table(box=None, padding=(0, 2), expand=False)
-        for column in ("KPI", "Value", "Target", "Previous"):
+        for column in (_("KPI"), _("Value"), _("Target"), _("Previous")):
             table.add_column(column, no_wrap=True)
         for kpi, prev in zip(r.overall.kpis, r.previous.kpis, strict=True):
-            table.add_row(kpi.label, states.verdict(kpi.ok, kpi.text()), kpi.target_text(), prev.text())
+            table.add_row(_(kpi.label), states.verdict(kpi.ok, kpi.text()), kpi.target_text(), prev.text())
         backlog = (
-            "no open tickets"
+            _("no open tickets")
             if r.backlog_median_age_hours is None
-            else (
-                f"Backlog: {r.backlog_open} open, median age {r.backlog_median_age_hours:.1f} h, "
-                f"oldest {r.backlog_oldest_age_hours:.1f} h"
+            else _("Backlog: {open} open, median age {median} h, oldest {oldest} h").format(
+                open=localefmt.number(r.backlog_open),
+                median=localefmt.number(r.backlog_median_age_hours, 1),
+                oldest=localefmt.number(r.backlog_oldest_age_hours, 1),
             )
         )
-        counts_line = (
-            f"Tickets: {r.overall.tickets_created} created, {r.overall.tickets_solved} solved "
-            f"(previous period {r.previous.tickets_created} / {r.previous.tickets_solved})"
+        counts_line = _(
+            "Tickets: {created} created, {solved} solved (previous period {before} / {before_solved})"
+        ).format(
+            created=localefmt.number(r.overall.tickets_created),
+            solved=localefmt.number(r.overall.tickets_solved),
+            before=localefmt.number(r.previous.tickets_created),
+            before_solved=localefmt.number(r.previous.tickets_solved),
         )
         summary: list = [table, Text(backlog), Text(counts_line)]
         for warning in r.warnings:
-            summary.append(states.mark("breached", "WARNING: " + warning))
+            summary.append(states.mark("breached", _("WARNING: {warning}").format(warning=warning)))
         from rich.console import Group
 
         self.query_one("#kpi-summary", Static).update(Group(*summary))
-        counts = [n for _, n in r.breaches_per_day]
-        label = Text(f"Breaches per day ({sum(counts)} in period, max {max(counts, default=0)}/day)")
+        counts = [n for _day, n in r.breaches_per_day]
+        label = Text(
+            _("Breaches per day ({total} in period, max {most}/day)").format(
+                total=localefmt.number(sum(counts)), most=localefmt.number(max(counts, default=0))
+            )
+        )
         self.query_one("#spark-label", Static).update(label)
         self.query_one(Sparkline).data = [float(n) for n in counts] or [0.0]
         groups = Table(
-            title=Text(f"By {self.group}", style="bold"), title_justify="left", box=None, padding=(0, 1), pad_edge=False
+            title=Text(_("By {group}").format(group=_(GROUP_LABEL[self.group])), style="bold"),
+            title_justify="left",
+            box=None,
+            padding=(0, 1),
+            pad_edge=False,
         )
         short = {
-            "fr_sla": "1st SLA",  # short: with the glyphs the table fits 80 columns
-            "frt_median": "1st med",
-            "resolution_rate": "Resolved",
-            "fsr": "FCR",
-            "csat": "CSAT",
-            "breach_rate": "Breaches",
+            "fr_sla": _("1st SLA"),  # short: with the glyphs the table fits 80 columns
+            "frt_median": _("1st med"),
+            "resolution_rate": _("Resolved"),
+            "fsr": _("FCR"),
+            "csat": _("CSAT"),
+            "breach_rate": _("Breaches"),
         }
         keys = tuple(short)
-        groups.add_column(self.group.title(), no_wrap=True)
-        groups.add_column("Created", justify="right")
+        groups.add_column(_(GROUP_LABEL[self.group]).capitalize(), no_wrap=True)
+        groups.add_column(_("Created"), justify="right")
         for key in keys:
             groups.add_column(short[key], justify="right", no_wrap=True)
         for name, kpis in r.groups.get(self.group, {}).items():
@@ -126,7 +146,7 @@ class KpiScreen(Screen[None]):
                 continue
             groups.add_row(
                 safe(name),
-                str(kpis.tickets_created),
+                localefmt.number(kpis.tickets_created),
                 *[states.verdict(kpis.get(k).ok, kpis.get(k).text()) for k in keys],
             )
         self.query_one("#kpi-groups", Static).update(groups)

@@ -11,12 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static, TextArea
+from textual.widgets import DataTable, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from dtc_tui.i18n import N_, _
 from dtc_tui.services.tickets import macros as macro_rules
 from dtc_tui.ui.safe import safe, safe_block
 from dtc_tui.ui.screens.base import TitleBar
+from dtc_tui.ui.widgets.footer import KeysFooter
 from dtc_tui.ui.widgets.modals import ChoiceModal
 
 if TYPE_CHECKING:
@@ -45,9 +47,9 @@ class MacroPicker(ModalScreen["MacroView | None"]):
     MacroPicker .hint { color: $text-muted; width: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="macro_picker.cancel"),
-        Binding("down", "down", "Down", show=False, id="macro_picker.down"),
-        Binding("up", "up", "Up", show=False, id="macro_picker.up"),
+        Binding("escape", "cancel", N_("Cancel"), id="macro_picker.cancel"),
+        Binding("down", "down", N_("Down"), show=False, id="macro_picker.down"),
+        Binding("up", "up", N_("Up"), show=False, id="macro_picker.up"),
     ]
 
     def __init__(self, macros: list[MacroView], language: str, values: dict[str, str | None] | None = None) -> None:
@@ -59,11 +61,13 @@ class MacroPicker(ModalScreen["MacroView | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(f"Insert a macro (ticket language: {self.language})", style="bold"))
-            yield Input(placeholder="type part of a name", id="macro-query")
+            yield Label(
+                Text(_("Insert a macro (ticket language: {language})").format(language=self.language), style="bold")
+            )
+            yield Input(placeholder=_("type part of a name"), id="macro-query")
             yield OptionList(id="macro-options")
             yield Static(id="macro-preview")
-            yield Label(Text("↑/↓ choose · Enter inserts · Esc cancels"), classes="hint")
+            yield Label(Text(_("↑/↓ choose · Enter inserts · Esc cancels")), classes="hint")
 
     def on_mount(self) -> None:
         self.show("")
@@ -84,7 +88,7 @@ class MacroPicker(ModalScreen["MacroView | None"]):
         if index is not None and index < len(self.shown):
             text = macro_rules.fill(self.shown[index].body, self.values).text
         else:
-            text = "No macro matches."
+            text = _("No macro matches.")
         self.query_one("#macro-preview", Static).update(safe_block(text))
 
     @on(Input.Changed, "#macro-query")
@@ -129,8 +133,8 @@ class MacroForm(ModalScreen[bool]):
     MacroForm .hint { color: $text-muted; height: auto; width: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", id="macro_form.save"),
-        Binding("escape", "cancel", "Cancel", id="macro_form.cancel"),
+        Binding("ctrl+s", "save", N_("Save"), id="macro_form.save"),
+        Binding("escape", "cancel", N_("Cancel"), id="macro_form.cancel"),
     ]
     FIELDS = ("name", "language", "set_status", "set_priority", "add_tags", "remove_tags")
 
@@ -145,20 +149,22 @@ class MacroForm(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         m = self.macro
         with Vertical():
-            yield Label(safe(f"Macro: {m.name}" if m else "New macro", style="bold"))
+            yield Label(safe(_("Macro: {name}").format(name=m.name) if m else _("New macro"), style="bold"))
             with Horizontal():
-                yield Input(m.name if m else "", placeholder="name", id="name", classes="field")
-                yield Input(m.language if m else "en", placeholder="language (en, de...)", id="language")
+                yield Input(m.name if m else "", placeholder=_("name"), id="name", classes="field")
+                yield Input(m.language if m else "en", placeholder=_("language (en, de...)"), id="language")
             with Horizontal():
-                yield Input(m.set_status if m else "", placeholder="set status (empty: leave)", id="set_status")
-                yield Input(m.set_priority if m else "", placeholder="set priority (empty: leave)", id="set_priority")
+                yield Input(m.set_status if m else "", placeholder=_("set status (empty: leave)"), id="set_status")
+                yield Input(
+                    m.set_priority if m else "", placeholder=_("set priority (empty: leave)"), id="set_priority"
+                )
             with Horizontal():
-                yield Input(m.add_tags if m else "", placeholder="add tags", id="add_tags")
-                yield Input(m.remove_tags if m else "", placeholder="remove tags", id="remove_tags")
+                yield Input(m.add_tags if m else "", placeholder=_("add tags"), id="add_tags")
+                yield Input(m.remove_tags if m else "", placeholder=_("remove tags"), id="remove_tags")
             yield TextArea(m.body if m else "", id="body", soft_wrap=True, show_line_numbers=False)
             names = " ".join(f"{{{name}}}" for name in macro_rules.PLACEHOLDERS)
-            yield Label(Text(f"Placeholders: {names}"), classes="hint")
-            yield Label(Text("ctrl+s saves · Esc cancels · Tab next field"), classes="hint")
+            yield Label(Text(_("Placeholders: {names}").format(names=names)), classes="hint")
+            yield Label(Text(_("ctrl+s saves · Esc cancels · Tab next field")), classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
@@ -166,9 +172,9 @@ class MacroForm(ModalScreen[bool]):
     def action_save(self) -> None:
         fields = {name: self.query_one(f"#{name}", Input).value for name in self.FIELDS}
         fields["body"] = self.query_one("#body", TextArea).text
-        with self.dtc.user_errors(title="Macro not saved"):
+        with self.dtc.user_errors(title=_("Macro not saved")):
             saved = self.dtc.facades.replies.save_macro(self.macro.id if self.macro else None, **fields)
-            self.dtc.notify_safe(f"macro {saved.name} ({saved.language}) saved")
+            self.dtc.notify_safe(_("macro {name} ({language}) saved").format(name=saved.name, language=saved.language))
             self.dismiss(True)
 
     def action_cancel(self) -> None:
@@ -179,18 +185,18 @@ class MacroScreen(Screen[None]):
     """Every macro: a add, e or Enter edit, d delete (asks), Esc back."""
 
     AREA = "tickets"
-    AREA_TITLE = "Macros"
+    AREA_TITLE = N_("Macros")
     DEFAULT_CSS = """
     MacroScreen DataTable { height: 1fr; }
     MacroScreen #macro-body { height: auto; max-height: 8; padding: 0 1; border-top: solid $panel; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add", "Add", id="macros.add"),
-        Binding("e,enter", "edit", "Edit", id="macros.edit"),
-        Binding("d", "delete", "Delete", id="macros.delete"),
-        Binding("j", "down", "Down", show=False, id="macros.down"),
-        Binding("k", "up", "Up", show=False, id="macros.up"),
-        Binding("escape", "back", "Back", id="macros.back"),
+        Binding("a", "add", N_("Add"), id="macros.add"),
+        Binding("e,enter", "edit", N_("Edit"), id="macros.edit"),
+        Binding("d", "delete", N_("Delete"), id="macros.delete"),
+        Binding("j", "down", N_("Down"), show=False, id="macros.down"),
+        Binding("k", "up", N_("Up"), show=False, id="macros.up"),
+        Binding("escape", "back", N_("Back"), id="macros.back"),
     ]
 
     def __init__(self) -> None:
@@ -205,12 +211,12 @@ class MacroScreen(Screen[None]):
         yield TitleBar(id="title-bar")
         yield DataTable(id="macro-table", cursor_type="row", zebra_stripes=False)
         yield Static(id="macro-body")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.query_one(TitleBar).update(Text("Macros: canned replies", style="bold"))
+        self.query_one(TitleBar).update(Text(_("Macros: canned replies"), style="bold"))
         table = self.query_one(DataTable)
-        table.add_columns("Name", "Lang", "On send")
+        table.add_columns(_("Name"), _("Lang"), _("On send"))
         self.reload_data()
         table.focus()
 
@@ -231,7 +237,7 @@ class MacroScreen(Screen[None]):
 
     def show_body(self) -> None:
         macro = self.current()
-        text = macro.body if macro else "No macros yet: a adds one."
+        text = macro.body if macro else _("No macros yet: a adds one.")
         self.query_one("#macro-body", Static).update(safe_block(text))
 
     @on(DataTable.RowHighlighted)
@@ -263,15 +269,17 @@ class MacroScreen(Screen[None]):
         def chosen(value: str | None) -> None:
             if value != "delete":
                 return
-            with self.dtc.user_errors(title="Not deleted"):
+            with self.dtc.user_errors(title=_("Not deleted")):
                 self.dtc.facades.replies.delete_macro(macro.id)
-                self.dtc.notify_safe(f"macro {macro.name} ({macro.language}) deleted")
+                self.dtc.notify_safe(
+                    _("macro {name} ({language}) deleted").format(name=macro.name, language=macro.language)
+                )
             self._after_form(True)
 
         self.app.push_screen(
             ChoiceModal(
-                f"Delete the macro {macro.name} ({macro.language})?",
-                [("keep", "No, keep it"), ("delete", "Yes, delete it")],
+                _("Delete the macro {name} ({language})?").format(name=macro.name, language=macro.language),
+                [("keep", _("No, keep it")), ("delete", _("Yes, delete it"))],
                 "keep",
             ),
             chosen,

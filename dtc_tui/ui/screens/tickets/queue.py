@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import ClassVar, cast
 
@@ -11,6 +12,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
+from dtc_tui.i18n import N_, _
+from dtc_tui.services.common import localefmt
 from dtc_tui.services.common.filters import ParsedFilter
 from dtc_tui.services.overview.targets import MoreTarget, QueueTarget, Target, TicketTarget
 from dtc_tui.services.tickets import sla
@@ -22,6 +25,7 @@ from dtc_tui.services.tickets.queue import (
     QueueRow,
 )
 from dtc_tui.ui import states
+from dtc_tui.ui.facades.tickets import priority_label, status_label
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import AreaScreen
 from dtc_tui.ui.screens.tickets.actions import TICKET_BINDINGS, TicketActions
@@ -34,7 +38,7 @@ def sla_cell(row: QueueRow, now: datetime) -> Text:
     """The next SLA clock: ``! -1d3h`` breached, ``~ 2h10m`` at risk, ``4h00m`` running, ``✓`` met."""
     state = sla.display_state(now, row.next_due_at, row.next_risk_at, row.status)
     if state == "paused":
-        return Text("paused", style="dim")
+        return Text(_("paused"), style="dim")
     if state == "met":
         return states.mark("met", "", sep="")
     if state == "none":
@@ -56,41 +60,58 @@ def id_cell(row: QueueRow, now: datetime) -> Text:
 
 QUEUE_COLUMNS = [
     Column("id", "#", 6, id_cell, align="right"),
-    Column("sla", "SLA", 9, sla_cell, align="right"),
-    Column("priority", "Prio", 6, lambda r, n: Text(r.priority, style=PRIORITY_STYLE.get(r.priority, ""))),
-    Column("channel", "Channel", 9, lambda r, n: Text(r.channel), drop=3),
-    Column("language", "Lang", 4, lambda r, n: Text(r.language), drop=4),
-    Column("customer", "Customer", 14, lambda r, n: safe(r.customer), flex=1, drop=1),
-    Column("subject", "Subject", 20, lambda r, n: safe(r.subject), flex=3),
-    Column("category", "Category", 10, lambda r, n: Text(r.category), drop=2),
-    Column("assignee", "Owner", 7, lambda r, n: Text(r.assignee or "-", style="" if r.assignee else "dim")),
-    Column("status", "Status", 8, lambda r, n: Text(r.status)),
+    Column("sla", N_("SLA"), 9, sla_cell, align="right"),
+    Column(
+        "priority",
+        N_("Prio"),
+        6,
+        lambda r, n: Text(priority_label(r.priority), style=PRIORITY_STYLE.get(r.priority, "")),
+    ),
+    Column("channel", N_("Channel"), 9, lambda r, n: Text(r.channel), drop=3),
+    Column("language", N_("Lang"), 4, lambda r, n: Text(r.language), drop=4),
+    Column("customer", N_("Customer"), 14, lambda r, n: safe(r.customer), flex=1, drop=1),
+    Column("subject", N_("Subject"), 20, lambda r, n: safe(r.subject), flex=3),
+    Column("category", N_("Category"), 10, lambda r, n: Text(r.category), drop=2),
+    Column("assignee", N_("Owner"), 7, lambda r, n: Text(r.assignee or "-", style="" if r.assignee else "dim")),
+    Column("status", N_("Status"), 8, lambda r, n: Text(status_label(r.status))),
 ]
+
+
+def queue_columns() -> list[Column]:
+    """The queue's columns with their titles in the language spoken now."""
+    return [replace(column, label=_(column.label)) for column in QUEUE_COLUMNS]
 
 
 class TicketsScreen(TicketActions, AreaScreen):
     AREA = "tickets"
-    AREA_TITLE = "Tickets"
+    AREA_TITLE = N_("Tickets")
     DEFAULT_CSS = """
     TicketsScreen #queue-status { height: 1; padding: 0 1; background: $panel; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         *TICKET_BINDINGS,
-        Binding("slash", "filter", "Filter", id="tickets.filter"),
-        Binding("K", "kpis", "KPIs", show=False, id="tickets.kpis"),
-        Binding("O", "orders", "Orders", show=False, id="tickets.orders"),
-        Binding("S", "sla_settings", "SLA settings", show=False, id="tickets.sla_settings"),  # palette, help
-        Binding("v", "next_view", "View", id="tickets.view"),
-        Binding("o", "next_sort", "Sort", show=False, id="tickets.sort"),
-        Binding("escape", "clear_filter", "Clear", show=False, id="tickets.clear"),
+        Binding("slash", "filter", N_("Filter"), id="tickets.filter"),
+        Binding("K", "kpis", N_("KPIs"), show=False, id="tickets.kpis"),
+        Binding("O", "orders", N_("Orders"), show=False, id="tickets.orders"),
+        Binding("S", "sla_settings", N_("SLA settings"), show=False, id="tickets.sla_settings"),  # palette, help
+        Binding("v", "next_view", N_("View"), id="tickets.view"),
+        Binding("o", "next_sort", N_("Sort"), show=False, id="tickets.sort"),
+        Binding("escape", "clear_filter", N_("Clear"), show=False, id="tickets.clear"),
     ]
-    HELP_EXTRA: ClassVar[list[tuple[str, str]]] = [
-        ("j/k, g/G, PgUp/PgDn", "Move in the queue"),
-        ("Enter", "Open the ticket"),
-        (f"{DRAFT_MARK} before the id", "You have an unsent reply draft there (r continues it)"),
-        ("space / V", "Mark a ticket / the page; then a, p or s change all marked"),
-        *[(f"/ {syntax}", meaning) for syntax, meaning in QUEUE_FILTER.help_lines()],
-    ]
+
+    @property
+    def HELP_EXTRA(self) -> list[tuple[str, str]]:
+        """The extra rows of the help screen (?), in the language spoken now."""
+        return [
+            ("j/k, g/G, PgUp/PgDn", _("Move in the queue")),
+            ("Enter", _("Open the ticket")),
+            (
+                _("{mark} before the id").format(mark=DRAFT_MARK),
+                _("You have an unsent reply draft there (r continues it)"),
+            ),
+            ("space / V", _("Mark a ticket / the page; then a, p or s change all marked")),
+            *[(f"/ {syntax}", _(meaning)) for syntax, meaning in QUEUE_FILTER.help_lines()],
+        ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -102,10 +123,12 @@ class TicketsScreen(TicketActions, AreaScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Input(
-            placeholder="filter: channel:whatsapp lang:de prio:high  or text", id="queue-filter", classes="filter-input"
+            placeholder=_("filter: channel:whatsapp lang:de prio:high  or text"),
+            id="queue-filter",
+            classes="filter-input",
         )
         yield WindowTable(
-            QUEUE_COLUMNS, clock=self.dtc.clock, id="queue", empty_text="No tickets in this view.", markable=True
+            queue_columns(), clock=self.dtc.clock, id="queue", empty_text=_("No tickets in this view."), markable=True
         )
         yield Static(id="queue-status")
 
@@ -135,10 +158,10 @@ class TicketsScreen(TicketActions, AreaScreen):
         text = Text()
         if self.showing:
             text.append(f"{self.showing}  ", style="bold")
-        text.append(f" {VIEWS[self.view]} ", style="reverse")
-        text.append(f"  sort: {SORTS[self.sort]}  ")
+        text.append(f" {_(VIEWS[self.view])} ", style="reverse")
+        text.append("  " + _("sort: {sort}").format(sort=_(SORTS[self.sort])) + "  ")
         if not self.filter.empty:
-            text.append("filter: ")
+            text.append(_("filter: "))
             text.append_text(safe(self.filter.describe()))
             text.append("  ")
         text.append(self.table.position_text(), style="dim")
@@ -194,13 +217,17 @@ class TicketsScreen(TicketActions, AreaScreen):
             self.app.push_screen(TicketScreen(target.ticket_id))
         elif isinstance(target, QueueTarget):
             # A jump shows exactly what the overview counted: the old view, sort and filter are reset.
-            self._show_jump("all_open", QUEUE_FILTER.parse(target.filter), f"tickets matching {target.filter}")
+            self._show_jump(
+                "all_open",
+                QUEUE_FILTER.parse(target.filter),
+                _("tickets matching {filter}").format(filter=target.filter),
+            )
         elif isinstance(target, MoreTarget) and target.more in ("ticket_breached", "ticket_at_risk"):
             breached = target.more == "ticket_breached"
             self._show_jump(
                 "breached" if breached else "at_risk",
                 ParsedFilter(),
-                "breached tickets" if breached else "tickets at risk",
+                _("breached tickets") if breached else _("tickets at risk"),
             )
 
     def _show_jump(self, view: str, parsed: ParsedFilter, what: str) -> None:
@@ -210,7 +237,7 @@ class TicketsScreen(TicketActions, AreaScreen):
         box.remove_class("-visible")
         self.table.clear_marks()
         self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()))
-        self.showing = f"showing: {what} ({self.table.row_count:,})"
+        self.showing = _("showing: {what} ({count})").format(what=what, count=localefmt.number(self.table.row_count))
         self.update_status()
         self.table.focus()
         self.dtc.notify_safe(self.showing)
@@ -261,7 +288,7 @@ class TicketsScreen(TicketActions, AreaScreen):
 
     @on(Input.Submitted, "#queue-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        with self.dtc.user_errors(title="Filter"):
+        with self.dtc.user_errors(title=_("Filter")):
             self.filter = QUEUE_FILTER.parse(event.value)
             self.showing = ""
             event.input.remove_class("-visible")

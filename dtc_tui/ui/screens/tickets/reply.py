@@ -26,8 +26,11 @@ from textual.timer import Timer
 from textual.widgets import Label, Static, TextArea
 
 from dtc_tui.errors import StaleEdit, UserError
+from dtc_tui.i18n import N_, _
+from dtc_tui.services.common import localefmt
 from dtc_tui.services.tickets import macros as macro_rules
 from dtc_tui.services.tickets.ops import Change
+from dtc_tui.ui.facades.tickets import priority_label, status_label
 from dtc_tui.ui.safe import safe, safe_block
 from dtc_tui.ui.widgets.modals import ChoiceModal
 
@@ -38,7 +41,7 @@ if TYPE_CHECKING:
 AUTOSAVE_SECONDS = 0.6  # after the last key press
 RETRY_SECONDS = 2.0  # after a save the database refused (busy)
 
-REPLY_KEYS = (
+REPLY_KEYS = N_(
     "ctrl+s send · ctrl+t send, set pending · ctrl+r send, set solved · ctrl+o macro · "
     "Tab scrolls the customer's message · Esc closes (draft kept) · ctrl+l discards"
 )
@@ -161,12 +164,12 @@ class ReplyScreen(ModalScreen[bool]):
     ReplyScreen #reply-draft-state { color: $text-muted; height: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "send", "Send", id="reply.send"),
-        Binding("ctrl+t", "send('pending')", "Send, set pending", id="reply.send_pending"),
-        Binding("ctrl+r", "send('solved')", "Send, set solved", id="reply.send_solved"),
-        Binding("ctrl+o", "macro", "Macro", id="reply.macro"),
-        Binding("ctrl+l", "discard", "Discard draft", id="reply.discard"),
-        Binding("escape", "close", "Close (keep draft)", id="reply.close"),
+        Binding("ctrl+s", "send", N_("Send"), id="reply.send"),
+        Binding("ctrl+t", "send('pending')", N_("Send, set pending"), id="reply.send_pending"),
+        Binding("ctrl+r", "send('solved')", N_("Send, set solved"), id="reply.send_solved"),
+        Binding("ctrl+o", "macro", N_("Macro"), id="reply.macro"),
+        Binding("ctrl+l", "discard", N_("Discard draft"), id="reply.discard"),
+        Binding("escape", "close", N_("Close (keep draft)"), id="reply.close"),
     ]
 
     def __init__(self, ticket_id: int, version: int | None = None) -> None:
@@ -199,27 +202,30 @@ class ReplyScreen(ModalScreen[bool]):
             yield Static(id="reply-changes")
             yield Static(id="reply-macro")
             yield TextArea("", id="reply-text", soft_wrap=True, show_line_numbers=False)
-            yield Label(Text(REPLY_KEYS + ("" if mailed else " · replies are recorded, not mailed")), classes="hint")
+            hint = _(REPLY_KEYS) + ("" if mailed else " · " + _("replies are recorded, not mailed"))
+            yield Label(Text(hint), classes="hint")
             yield Label(id="reply-draft-state")
 
     def on_mount(self) -> None:
         self.context = self.dtc.facades.replies.context(self.ticket_id)
         if self.context is None:
-            self.query_one("#reply-title", Label).update(Text(f"Ticket {self.ticket_id} no longer exists."))
+            self.query_one("#reply-title", Label).update(
+                Text(_("Ticket {id} no longer exists.").format(id=self.ticket_id))
+            )
             return
         ctx = self.context
-        text, state = "", "new reply"
+        text, state = "", _("new reply")
         pending = self.saver.pending.get(self.ticket_id)
         if pending is not None:  # typed, not stored yet (the database was busy): newer than the stored draft
             text, self.version, self.last_event_id = pending.text, pending.ticket_version, pending.last_event_id
             self._restore_macro(pending.macro_id)
-            state = "draft restored (not saved yet: the database was busy)"
+            state = _("draft restored (not saved yet: the database was busy)")
         elif ctx.draft is not None:
             draft = ctx.draft
             text, self.version, self.last_event_id = draft.body, draft.ticket_version, draft.last_event_id
             self._restore_macro(draft.macro_id)
             self.saved_state = DraftState(draft.body, draft.macro_id, draft.ticket_version, draft.last_event_id)
-            state = f"draft restored (saved {draft.updated_at:%d %b %H:%M})"
+            state = _("draft restored (saved {when})").format(when=localefmt.brief_day_time(draft.updated_at))
         else:
             self.version = self.shown_version if self.shown_version is not None else ctx.version
             self.last_event_id = ctx.last_event_id
@@ -231,7 +237,7 @@ class ReplyScreen(ModalScreen[bool]):
         self.set_draft_state(state)
         if self.version is not None and self.version != ctx.version:
             # Shown before a key is pressed: the changes are seen, so the next send goes to this version.
-            self.show_changes("The ticket changed since you started this draft:")
+            self.show_changes(_("The ticket changed since you started this draft:"))
             self.version, self.last_event_id = ctx.version, ctx.last_event_id
             self.autosave_now()
 
@@ -244,18 +250,23 @@ class ReplyScreen(ModalScreen[bool]):
         ctx = self.context
         assert ctx is not None
         mailed = self.dtc.mail.sending_enabled
-        title = Text(f"Reply to ticket {ctx.ticket_id} ", style="bold")
-        title.append_text(safe(f"· {ctx.customer_name or 'unknown customer'} · {ctx.status}/{ctx.priority}"))
-        title.append(" · mailed to the customer" if mailed else " · recorded, not sent")
+        title = Text(_("Reply to ticket {id}").format(id=ctx.ticket_id) + " ", style="bold")
+        who = ctx.customer_name or _("unknown customer")
+        title.append_text(safe(f"· {who} · {status_label(ctx.status)}/{priority_label(ctx.priority)}"))
+        title.append(" · " + (_("mailed to the customer") if mailed else _("recorded, not sent")))
         self.query_one("#reply-title", Label).update(title)
         head = self.query_one("#reply-customer-head", Label)
         body = self.query_one("#reply-customer-body", Static)
         if ctx.last_customer_body:
-            when = f"{ctx.last_customer_at:%d %b %H:%M}" if ctx.last_customer_at else ""
-            head.update(safe(f"Customer's last message · {ctx.last_customer_author} · {when}"))
+            when = localefmt.brief_day_time(ctx.last_customer_at) if ctx.last_customer_at else ""
+            head.update(
+                safe(
+                    _("Customer's last message · {author} · {when}").format(author=ctx.last_customer_author, when=when)
+                )
+            )
             body.update(safe_block(ctx.last_customer_body))
         else:
-            head.update(Text("The customer has not written (no customer message on this ticket)."))
+            head.update(Text(_("The customer has not written (no customer message on this ticket).")))
             body.update(Text(""))
         self.render_macro()
 
@@ -263,13 +274,19 @@ class ReplyScreen(ModalScreen[bool]):
         line = self.query_one("#reply-macro", Static)
         line.display = self.macro is not None
         if self.macro is not None:
-            actions = self.macro.actions() or "no other changes"
-            line.update(safe(f"Macro {self.macro.name} ({self.macro.language}); on send: {actions}"))
+            actions = self.macro.actions() or _("no other changes")
+            line.update(
+                safe(
+                    _("Macro {name} ({language}); on send: {actions}").format(
+                        name=self.macro.name, language=self.macro.language, actions=actions
+                    )
+                )
+            )
 
     def show_changes(self, heading: str) -> None:
         changes = self.dtc.facades.replies.changes_since(self.ticket_id, self.last_event_id)
-        lines = [heading, *[f"  {line}" for line in changes or ["(no event recorded)"]]]
-        lines.append("Your text is kept. Check the ticket above, then send again (ctrl+s) or close with Esc.")
+        lines = [heading, *[f"  {line}" for line in changes or [_("(no event recorded)")]]]
+        lines.append(_("Your text is kept. Check the ticket above, then send again (ctrl+s) or close with Esc."))
         widget = self.query_one("#reply-changes", Static)
         widget.update(safe_block("\n".join(lines)))
         widget.display = True
@@ -300,7 +317,7 @@ class ReplyScreen(ModalScreen[bool]):
         if state == self.saved_state and self.ticket_id not in self.saver.pending:
             return
         self.saved_state = state
-        self.set_draft_state("saving draft…")
+        self.set_draft_state(_("saving draft…"))
         self.saver.save(self.ticket_id, state)
 
     def draft_saved(self, ticket_id: int, outcome: str) -> None:
@@ -308,9 +325,9 @@ class ReplyScreen(ModalScreen[bool]):
         if ticket_id != self.ticket_id or self.finished or not self.is_mounted:
             return
         if outcome == "busy":
-            self.set_draft_state("draft not saved yet: the database is busy; trying again")
+            self.set_draft_state(_("draft not saved yet: the database is busy; trying again"))
         elif self.ticket_id not in self.saver.pending:
-            self.set_draft_state(f"draft saved {self.dtc.clock.now():%H:%M:%S}")
+            self.set_draft_state(_("draft saved {time}").format(time=f"{self.dtc.clock.now():%H:%M:%S}"))
 
     def action_close(self) -> None:
         """Esc: the draft is kept (saved now if the last keys were not yet), never thrown away."""
@@ -322,7 +339,9 @@ class ReplyScreen(ModalScreen[bool]):
         state = self.current_state()
         if state.text.strip() or state.macro_id is not None:
             self.saver.save(self.ticket_id, state)
-            self.dtc.notify(f"Ticket {self.ticket_id}: draft kept; r continues it.", title="Draft kept")
+            self.dtc.notify(
+                _("Ticket {id}: draft kept; r continues it.").format(id=self.ticket_id), title=_("Draft kept")
+            )
         elif self.saved_state is not None:
             self.saver.save(self.ticket_id, state)  # emptied by hand: nothing to keep, the old draft goes
         self.finished = True
@@ -341,16 +360,16 @@ class ReplyScreen(ModalScreen[bool]):
                     self.dtc.with_retry(lambda: self.dtc.facades.replies.discard_draft(self.ticket_id))
                 except Exception as exc:
                     self.finished = False
-                    if not self.dtc.database_trouble(exc, kept="The draft is still there."):
+                    if not self.dtc.database_trouble(exc, kept=_("The draft is still there.")):
                         raise
                     return
-            self.dtc.notify(f"Ticket {self.ticket_id}: draft discarded.")
+            self.dtc.notify(_("Ticket {id}: draft discarded.").format(id=self.ticket_id))
             self.dismiss(False)
 
         self.app.push_screen(
             ChoiceModal(
-                "Discard this draft?",
-                [("keep", "No, keep writing"), ("discard", "Yes, discard the draft")],
+                _("Discard this draft?"),
+                [("keep", _("No, keep writing")), ("discard", _("Yes, discard the draft"))],
                 "keep",
             ),
             chosen,
@@ -366,7 +385,7 @@ class ReplyScreen(ModalScreen[bool]):
         found = self.dtc.facades.replies.macros()
         if not found:
             self.dtc.notify(
-                "No macros yet: add them with 'Macros...' in the command palette (ctrl+p).", severity="warning"
+                _("No macros yet: add them with 'Macros...' in the command palette (ctrl+p)."), severity="warning"
             )
             return
         picker = MacroPicker(found, self.context.language, self.context.placeholder_values())
@@ -389,9 +408,11 @@ class ReplyScreen(ModalScreen[bool]):
         if filled.missing:
             names = ", ".join(f"{{{name}}}" for name in filled.missing)
             self.dtc.notify_safe(
-                f"No value for {names} on this ticket: left as [[missing: ...]]; type the value or delete it "
-                "before sending.",
-                title="Macro has gaps",
+                _(
+                    "No value for {names} on this ticket: left as [[missing: ...]]; type the value or delete it "
+                    "before sending."
+                ).format(names=names),
+                title=_("Macro has gaps"),
                 severity="warning",
             )
 
@@ -405,8 +426,8 @@ class ReplyScreen(ModalScreen[bool]):
         if gaps:
             names = ", ".join(f"[[missing: {name}]]" for name in gaps)
             self.dtc.notify_safe(
-                f"Not sent: the reply still has {names}; type the value or delete it.",
-                title="Gap in the reply",
+                _("Not sent: the reply still has {names}; type the value or delete it.").format(names=names),
+                title=_("Gap in the reply"),
                 severity="warning",
             )
             return
@@ -441,15 +462,15 @@ class ReplyScreen(ModalScreen[bool]):
                 self.autosave_now()
                 return
             except Exception as exc:
-                if not self.dtc.database_trouble(exc, kept="Your reply is kept: ctrl+s to try again."):
+                if not self.dtc.database_trouble(exc, kept=_("Your reply is kept: ctrl+s to try again.")):
                     raise
                 self.autosave_now()
                 return
         self.finished = True
         self.dtc.undo_stack.append(change)
-        done = change.message or "reply recorded"
+        done = change.message or _("reply recorded")
         if status_after:
-            done += f"; status {status_after}"
+            done += "; " + _("status {value}").format(value=status_label(status_after))
         self.dtc.notify_safe(done)
         self.dtc.mark_seen()
         self.dtc.send_mail()  # in a worker: the key press never waits for the server
@@ -462,8 +483,12 @@ class ReplyScreen(ModalScreen[bool]):
 
     def refused_as_stale(self, reason: str) -> None:
         """A colleague changed the ticket: show what changed, take the fresh version, keep the text."""
-        self.dtc.notify_safe(f"Not sent: {reason}. Your text is kept.", title="Ticket changed", severity="warning")
-        self.show_changes("Not sent: the ticket changed since you started:")
+        self.dtc.notify_safe(
+            _("Not sent: {reason}. Your text is kept.").format(reason=reason),
+            title=_("Ticket changed"),
+            severity="warning",
+        )
+        self.show_changes(_("Not sent: the ticket changed since you started:"))
         fresh = self.dtc.facades.replies.context(self.ticket_id)
         if fresh is not None:
             self.context = fresh

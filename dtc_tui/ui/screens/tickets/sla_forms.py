@@ -21,6 +21,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from dtc_tui.i18n import N_, _, ngettext
+from dtc_tui.services.common import localefmt
 from dtc_tui.services.tickets.sla_admin import CalendarView, PolicyView
 from dtc_tui.services.tickets.sla_validation import (
     WEEKDAYS,
@@ -45,6 +47,17 @@ FORM_CSS = """
 {cls} #form-error, {cls} #form-message {{ height: auto; }}
 {cls} #form-error {{ color: $text-error; }}
 """
+
+
+WEEKDAY_LABEL = {
+    "mon": N_("Mon"),
+    "tue": N_("Tue"),
+    "wed": N_("Wed"),
+    "thu": N_("Thu"),
+    "fri": N_("Fri"),
+    "sat": N_("Sat"),
+    "sun": N_("Sun"),
+}
 
 
 def _minutes_text(value: int | None) -> str:
@@ -106,8 +119,8 @@ class PolicyForm(_Form):
 
     DEFAULT_CSS = FORM_CSS.format(cls="PolicyForm")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Close", id="sla.policy.cancel"),
-        Binding("ctrl+s", "save", "Save", id="sla.policy.save"),
+        Binding("escape", "cancel", N_("Close"), id="sla.policy.cancel"),
+        Binding("ctrl+s", "save", N_("Save"), id="sla.policy.save"),
     ]
     FIELD_OF: ClassVar[dict[str, str]] = {
         "first_response_minutes": "first",
@@ -126,56 +139,62 @@ class PolicyForm(_Form):
     def compose(self) -> ComposeResult:
         p = self.policy
         with VerticalScroll():
-            yield Label(safe(f"Policy {p.name}" if p else "New policy"), classes="form-title")
-            yield from self.row("name", "Name", Input(p.name if p else "", id="f-name", compact=True))
+            yield Label(safe(_("Policy {name}").format(name=p.name) if p else _("New policy")), classes="form-title")
+            yield from self.row("name", _("Name"), Input(p.name if p else "", id="f-name", compact=True))
             yield from self.row(
                 "position",
-                "Position",
+                _("Position"),
                 Input(
                     str(p.position) if p else "",
-                    placeholder="0 = checked first; empty = last",
+                    placeholder=_("0 = checked first; empty = last"),
                     id="f-position",
                     compact=True,
                 ),
             )
             for field, label, value, hint in (
-                ("match_priority", "Priority", p.match_priority if p else "", "low,normal,high,urgent; empty = any"),
-                ("match_channel", "Channel", p.match_channel if p else "", "email,chat,whatsapp,...; empty = any"),
-                ("match_category", "Category", p.match_category if p else "", "returns,presales,...; empty = any"),
-                ("match_tier", "Customer tier", p.match_tier if p else "", "vip,standard; empty = any"),
+                ("match_priority", N_("Priority"), p.match_priority if p else "", "low,normal,high,urgent"),
+                ("match_channel", N_("Channel"), p.match_channel if p else "", "email,chat,whatsapp,..."),
+                ("match_category", N_("Category"), p.match_category if p else "", "returns,presales,..."),
+                ("match_tier", N_("Customer tier"), p.match_tier if p else "", "vip,standard"),
             ):
-                yield from self.row(field, label, Input(value, placeholder=hint, id=f"f-{field}", compact=True))
+                hint = _("{values}; empty = any").format(values=hint)
+                yield from self.row(field, _(label), Input(value, placeholder=hint, id=f"f-{field}", compact=True))
             targets: tuple[tuple[str, str, int | None], ...] = (
-                ("first", "First response", p.first_response_minutes if p else None),
-                ("next", "Next response", p.next_response_minutes if p else None),
-                ("resolution", "Resolution", p.resolution_minutes if p else None),
+                ("first", N_("First response"), p.first_response_minutes if p else None),
+                ("next", N_("Next response"), p.next_response_minutes if p else None),
+                ("resolution", N_("Resolution"), p.resolution_minutes if p else None),
             )
             for field, label, minutes in targets:
                 yield from self.row(
                     field,
-                    label,
+                    _(label),
                     Input(
-                        _minutes_text(minutes), placeholder="90, 4h, 1h30; empty = none", id=f"f-{field}", compact=True
+                        _minutes_text(minutes),
+                        placeholder=_("90, 4h, 1h30; empty = none"),
+                        id=f"f-{field}",
+                        compact=True,
                     ),
                 )
-            options = [("24/7 (calendar hours)", "")] + [(f"business hours: {name}", name) for name in self.calendars]
+            options = [(_("24/7 (calendar hours)"), "")] + [
+                (_("business hours: {name}").format(name=name), name) for name in self.calendars
+            ]
             current = p.calendar if p and p.business_hours and p.calendar in self.calendars else ""
             yield from self.row(
-                "clock", "Clock", Select(options, value=current or "", allow_blank=False, id="f-clock", compact=True)
+                "clock", _("Clock"), Select(options, value=current or "", allow_blank=False, id="f-clock", compact=True)
             )
             yield from self.row(
                 "pause_statuses",
-                "Pauses on",
+                _("Pauses on"),
                 Input(
                     p.pause_statuses if p else "pending,on_hold",
-                    placeholder="pending,on_hold; empty = never pauses",
+                    placeholder=_("pending,on_hold; empty = never pauses"),
                     id="f-pause_statuses",
                     compact=True,
                 ),
             )
             yield Static("", id="form-error")
             yield Static("", id="form-message")
-            yield Static(Text("Enter or ctrl+s saves, Esc closes", style="italic"), classes="form-hint")
+            yield Static(Text(_("Enter or ctrl+s saves, Esc closes"), style="italic"), classes="form-hint")
 
     def on_mount(self) -> None:
         self.query_one("#f-name", Input).focus()
@@ -200,7 +219,9 @@ class PolicyForm(_Form):
             if position_text.isdigit():
                 position = int(position_text)
             else:
-                problems.append(("position", f"{position_text!r}: a whole number, 0 = checked first"))
+                problems.append(
+                    ("position", _("{value!r}: a whole number, 0 = checked first").format(value=position_text))
+                )
         for field in ("match_priority", "match_channel", "match_category", "match_tier"):
             changes[field] = ",".join(part.strip() for part in self.text(f"f-{field}").split(",") if part.strip())
         changes["pause_statuses"] = ",".join(
@@ -211,7 +232,7 @@ class PolicyForm(_Form):
         if calendar:
             changes["calendar"] = calendar
         if not name:
-            problems.append(("name", "a policy needs a name"))
+            problems.append(("name", _("a policy needs a name")))
         if problems:
             self.show_problems(problems)
             return
@@ -248,8 +269,8 @@ class CalendarForm(_Form):
     """
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Close", id="sla.calendar.cancel"),
-        Binding("ctrl+s", "save", "Save", id="sla.calendar.save"),
+        Binding("escape", "cancel", N_("Close"), id="sla.calendar.cancel"),
+        Binding("ctrl+s", "save", N_("Save"), id="sla.calendar.save"),
     ]
     FIELD_OF: ClassVar[dict[str, str]] = {"country": "copy", "subdivision": "copy", "calendar": "form"}
 
@@ -262,41 +283,50 @@ class CalendarForm(_Form):
         c = self.calendar
         rows = _day_rows(c.weekly_text if c else "mon-fri 09:00-17:00")
         with VerticalScroll():
-            yield Label(safe(f"Calendar {c.name}" if c else "New calendar"), id="form-title", classes="form-title")
-            yield from self.row("name", "Name", Input(c.name if c else "", id="f-name", compact=True))
+            yield Label(
+                safe(_("Calendar {name}").format(name=c.name) if c else _("New calendar")),
+                id="form-title",
+                classes="form-title",
+            )
+            yield from self.row("name", _("Name"), Input(c.name if c else "", id="f-name", compact=True))
             yield from self.row(
                 "timezone",
-                "Time zone",
-                Input(c.timezone if c else "", placeholder="type to search: Berlin, Los_Angeles", id="f-timezone",
+                _("Time zone"),
+                Input(c.timezone if c else "", placeholder=_("type to search: Berlin, Los_Angeles"), id="f-timezone",
                       compact=True),
             )  # fmt: skip
             yield OptionList(id="tz-list", compact=True)
             for day, name in enumerate(WEEKDAYS, start=1):
                 yield from self.row(
                     f"day-{day}",
-                    name.capitalize(),
+                    _(WEEKDAY_LABEL[name]),
                     Input(
-                        rows.get(day, ""), placeholder="09:00-12:00, 13:00-17:00; empty = closed", id=f"f-day-{day}",
+                        rows.get(day, ""), placeholder=_("09:00-12:00, 13:00-17:00; empty = closed"), id=f"f-day-{day}",
                         compact=True,
                     ),
                 )  # fmt: skip
             yield Static("", id="err-weekly", classes="field-error")
-            yield Label("Holidays (whole local days)", classes="form-title")
+            yield Label(_("Holidays (whole local days)"), classes="form-title")
             yield Static("", id="holiday-list")
             yield from self.row(
-                "holiday", "Add a day", Input(placeholder="2026-12-24 Christmas Eve", id="f-holiday", compact=True)
+                "holiday",
+                _("Add a day"),
+                Input(placeholder=_("2026-12-24 Christmas Eve"), id="f-holiday", compact=True),
             )
             yield from self.row(
                 "copy",
-                "Copy country",
-                Input(placeholder="country year [subdivision]: DE 2026 BE, US 2026", id="f-copy", compact=True),
+                _("Copy country"),
+                Input(placeholder=_("country year [subdivision]: DE 2026 BE, US 2026"), id="f-copy", compact=True),
             )
-            yield from self.row("remove", "Remove a day", Input(placeholder="2026-12-24", id="f-remove", compact=True))
+            yield from self.row(
+                "remove", _("Remove a day"), Input(placeholder="2026-12-24", id="f-remove", compact=True)
+            )
             yield Static("", id="form-error")
             yield Static("", id="form-message")
             yield Static(
                 Text(
-                    "ctrl+s saves (the form stays open); Enter in a holiday box saves that; Esc closes", style="italic"
+                    _("ctrl+s saves (the form stays open); Enter in a holiday box saves that; Esc closes"),
+                    style="italic",
                 ),
                 classes="form-hint",
             )
@@ -332,7 +362,7 @@ class CalendarForm(_Form):
         box = self.query_one("#f-timezone", Input)
         box.value = zone
         box.cursor_position = len(zone)
-        self.say(f"time zone {zone}")
+        self.say(_("time zone {zone}").format(zone=zone))
 
     # --- saving -------------------------------------------------------------------------------
 
@@ -376,14 +406,18 @@ class CalendarForm(_Form):
             return
         self.calendar = saved
         self.saved = True
-        self.query_one("#form-title", Label).update(safe(f"Calendar {saved.name}"))
-        self.say(f"saved {saved.name}: {saved.timezone}, {saved.weekly_text or 'closed'}; open tickets re-applied")
+        self.query_one("#form-title", Label).update(safe(_("Calendar {name}").format(name=saved.name)))
+        self.say(
+            _("saved {name}: {zone}, {hours}; open tickets re-applied").format(
+                name=saved.name, zone=saved.timezone, hours=saved.weekly_text or _("closed")
+            )
+        )
 
     # --- holidays -----------------------------------------------------------------------------
 
     def _show_holidays(self) -> None:
         days = self.calendar.holidays if self.calendar else []
-        text = "\n".join(f"{day.isoformat()} {day:%a} {label}" for day, label in days) or "none"
+        text = "\n".join(f"{localefmt.weekday_iso_day(day)} {label}" for day, label in days) or _("none")
         self.query_one("#holiday-list", Static).update(safe_block(text))
 
     def _reload(self) -> None:
@@ -394,29 +428,41 @@ class CalendarForm(_Form):
     def _holiday_change(self, field: str) -> None:
         self.clear_errors()
         if self.calendar is None:
-            self.show_problems([(field, "save the calendar first (ctrl+s), then add its holidays")])
+            self.show_problems([(field, _("save the calendar first (ctrl+s), then add its holidays"))])
             return
         text = self.text(f"f-{field}").strip()
         try:
             if field == "holiday":
                 day, label = _day_and_label(text, field)
                 added = self.facade.add_holidays(self.calendar.name, [(day, label)])
-                message = f"added {day.isoformat()}" if added else f"{day.isoformat()} was already a holiday"
+                message = (
+                    _("added {day}").format(day=day.isoformat())
+                    if added
+                    else _("{day} was already a holiday").format(day=day.isoformat())
+                )
             elif field == "remove":
                 day, _label = _day_and_label(text, field)
                 removed = self.facade.remove_holidays(self.calendar.name, [day])
-                message = f"removed {day.isoformat()}" if removed else f"{day.isoformat()} was not a holiday"
+                message = (
+                    _("removed {day}").format(day=day.isoformat())
+                    if removed
+                    else _("{day} was not a holiday").format(day=day.isoformat())
+                )
             else:
                 country, year, subdivision = _country_year(text)
                 added = self.facade.copy_country_holidays(self.calendar.name, country, year, subdivision)
-                message = f"copied {len(added)} holidays of {country.upper()} {year}"
+                message = ngettext(
+                    "copied {count} holiday of {country} {year}",
+                    "copied {count} holidays of {country} {year}",
+                    len(added),
+                ).format(count=len(added), country=country.upper(), year=year)
         except SlaSettingError as exc:
             self.show_problems([(field if f in ("holiday", "remove", "copy") else f, m) for f, m in exc.problems])
             return
         self.query_one(f"#f-{field}", Input).value = ""
         self._reload()
         self.saved = True
-        self.say(f"{message}; open tickets re-applied")
+        self.say(_("{message}; open tickets re-applied").format(message=message))
 
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
@@ -452,11 +498,15 @@ def _day_and_label(text: str, field: str) -> tuple[date, str]:
     try:
         return date.fromisoformat(day_text), label.strip()
     except ValueError as exc:
-        raise SlaSettingError([(field, f"{day_text!r}: write the day as YYYY-MM-DD (e.g. 2026-12-24)")]) from exc
+        raise SlaSettingError(
+            [(field, _("{value!r}: write the day as YYYY-MM-DD (e.g. 2026-12-24)").format(value=day_text))]
+        ) from exc
 
 
 def _country_year(text: str) -> tuple[str, int, str | None]:
     found = re.fullmatch(r"([A-Za-z]{2,3})\s+(\d{4})(?:\s+([A-Za-z0-9-]+))?", text.strip())
     if not found:
-        raise SlaSettingError([("copy", f"{text!r}: write a country code and a year, e.g. DE 2026 or DE 2026 BE")])
+        raise SlaSettingError(
+            [("copy", _("{value!r}: write a country code and a year, e.g. DE 2026 or DE 2026 BE").format(value=text))]
+        )
     return found.group(1), int(found.group(2)), found.group(3)

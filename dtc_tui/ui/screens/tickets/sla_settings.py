@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
-from dtc_tui.services.common import periods
+from dtc_tui.i18n import N_, _
+from dtc_tui.services.common import localefmt, periods
 from dtc_tui.services.tickets.sla_admin import CalendarView, PolicyView
 from dtc_tui.services.tickets.sla_validation import SlaSettingError
 from dtc_tui.ui.facades.sla import SlaFacade
@@ -24,6 +26,17 @@ from dtc_tui.ui.safe import safe, safe_block
 from dtc_tui.ui.screens.base import TitleBar
 from dtc_tui.ui.screens.tickets.sla_forms import CalendarForm, PolicyForm
 from dtc_tui.ui.widgets.footer import KeysFooter
+
+METRIC_LABEL = {
+    "first_response": N_("First response"),
+    "next_response": N_("Next response"),
+    "resolution": N_("Resolution"),
+}
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal cells (a Chinese character takes two)."""
+    return text + " " * max(0, width - cell_len(text))
 
 
 def _minutes(value: int | None) -> str:
@@ -35,7 +48,7 @@ def _minutes(value: int | None) -> str:
 
 class SlaSettingsScreen(Screen[None]):
     AREA = "tickets"
-    AREA_TITLE = "SLA settings"
+    AREA_TITLE = N_("SLA settings")
     DEFAULT_CSS = """
     SlaSettingsScreen .sla-heading { padding: 0 1; text-style: bold; }
     SlaSettingsScreen #policies { height: auto; max-height: 12; }
@@ -44,14 +57,14 @@ class SlaSettingsScreen(Screen[None]):
     SlaSettingsScreen #try-result, SlaSettingsScreen #sla-message { padding: 0 1; height: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="sla.back"),
-        Binding("space", "toggle_active", "On/off", id="sla.toggle"),
-        Binding("[", "move(-1)", "Up", id="sla.up"),
-        Binding("]", "move(1)", "Down", id="sla.down"),
-        Binding("t", "try_policy", "Test policy", id="sla.try"),
-        Binding("a", "add_policy", "Add policy", id="sla.policy.add"),
-        Binding("e", "edit", "Edit", id="sla.edit"),
-        Binding("C", "add_calendar", "Add calendar", id="sla.calendar.add"),
+        Binding("escape", "back", N_("Back"), id="sla.back"),
+        Binding("space", "toggle_active", N_("On/off"), id="sla.toggle"),
+        Binding("[", "move(-1)", N_("Up"), id="sla.up"),
+        Binding("]", "move(1)", N_("Down"), id="sla.down"),
+        Binding("t", "try_policy", N_("Test policy"), id="sla.try"),
+        Binding("a", "add_policy", N_("Add policy"), id="sla.policy.add"),
+        Binding("e", "edit", N_("Edit"), id="sla.edit"),
+        Binding("C", "add_calendar", N_("Add calendar"), id="sla.calendar.add"),
     ]
 
     def __init__(self) -> None:
@@ -65,20 +78,20 @@ class SlaSettingsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
-        yield Static("Policies (the first active match wins)", classes="sla-heading")
+        yield Static(_("Policies (the first active match wins)"), classes="sla-heading")
         yield DataTable(id="policies", cursor_type="row", zebra_stripes=True)
-        yield Static("Calendars", classes="sla-heading")
+        yield Static(_("Calendars"), classes="sla-heading")
         yield DataTable(id="calendars", cursor_type="row")
-        yield Input(placeholder="test the policy: start time, e.g. 2026-03-27T16:00+01:00", id="try-start")
+        yield Input(placeholder=_("test the policy: start time, e.g. 2026-03-27T16:00+01:00"), id="try-start")
         yield Static(id="try-result")
         yield Static(id="sla-message")
         yield KeysFooter()
 
     def on_mount(self) -> None:
         policies = self.query_one("#policies", DataTable)
-        policies.add_columns("#", "Policy", "On", "Matches", "First", "Next", "Resolve", "Clock")
+        policies.add_columns("#", _("Policy"), _("On"), _("Matches"), _("First"), _("Next"), _("Resolve"), _("Clock"))
         calendars = self.query_one("#calendars", DataTable)
-        calendars.add_columns("Calendar", "Time zone", "Hours", "Holidays")
+        calendars.add_columns(_("Calendar"), _("Time zone"), _("Hours"), _("Holidays"))
         self.reload()
         policies.focus()
 
@@ -89,11 +102,11 @@ class SlaSettingsScreen(Screen[None]):
         table.clear()
         warnings = []
         for p in self.policies:
-            clock = f"business: {p.calendar}" if p.business_hours else "24/7"
+            clock = _("business: {calendar}").format(calendar=p.calendar) if p.business_hours else "24/7"
             table.add_row(
                 str(p.position),
                 safe(p.name),
-                Text("on" if p.active else "off", style="green" if p.active else "dim"),
+                Text(_("on") if p.active else _("off"), style="green" if p.active else "dim"),
                 safe(p.match_text()),
                 _minutes(p.first_response_minutes),
                 _minutes(p.next_response_minutes),
@@ -113,9 +126,13 @@ class SlaSettingsScreen(Screen[None]):
         if self.calendar_views:
             calendars.move_cursor(row=min(max(calendar_row, 0), len(self.calendar_views) - 1))
         for c in self.calendar_views:
-            calendars.add_row(safe(c.name), c.timezone, safe(c.weekly_text or "closed"), str(len(c.holidays)))
+            calendars.add_row(
+                safe(c.name), c.timezone, safe(c.weekly_text or _("closed")), localefmt.number(len(c.holidays))
+            )
             warnings += [w for w in ([c.problem] if c.problem else []) + c.notes]
-        self.query_one("#sla-message", Static).update(safe_block("\n".join(f"WARNING: {w}" for w in warnings)))
+        self.query_one("#sla-message", Static).update(
+            safe_block("\n".join(_("WARNING: {warning}").format(warning=w) for w in warnings))
+        )
 
     def current(self) -> PolicyView | None:
         table = self.query_one("#policies", DataTable)
@@ -139,7 +156,12 @@ class SlaSettingsScreen(Screen[None]):
             self.say(str(exc))
             return
         self.reload(keep=policy.name)
-        self.say(f"{policy.name}: {'off' if policy.active else 'on'}; open tickets re-applied")
+        now_on = not policy.active
+        self.say(
+            (_("{name}: on; open tickets re-applied") if now_on else _("{name}: off; open tickets re-applied")).format(
+                name=policy.name
+            )
+        )
 
     def action_move(self, step: int) -> None:
         policy = self.current()
@@ -148,7 +170,7 @@ class SlaSettingsScreen(Screen[None]):
         index = self.policies.index(policy)
         self.facade.move_policy(policy.name, max(0, index + step))
         self.reload(keep=policy.name)
-        self.say(f"{policy.name} moved; open tickets re-applied")
+        self.say(_("{name} moved; open tickets re-applied").format(name=policy.name))
 
     def current_calendar(self) -> CalendarView | None:
         table = self.query_one("#calendars", DataTable)
@@ -160,7 +182,7 @@ class SlaSettingsScreen(Screen[None]):
         def done(saved: bool | None) -> None:
             self.reload(keep=keep)
             if saved:
-                self.say("saved; open tickets re-applied")
+                self.say(_("saved; open tickets re-applied"))
 
         return done
 
@@ -204,7 +226,11 @@ class SlaSettingsScreen(Screen[None]):
         except SlaSettingError as exc:
             self.query_one("#try-result", Static).update(safe(str(exc)))
             return
-        lines = [f"{policy.name} from {start:%a %Y-%m-%d %H:%M} UTC:"] + [
-            f"  {metric:<15} {_minutes(target):>6}  due {due:%a %Y-%m-%d %H:%M} UTC" for metric, target, due in dues
+        lines = [_("{name} from {start} UTC:").format(name=policy.name, start=localefmt.weekday_iso_moment(start))] + [
+            "  "
+            + _pad(_(METRIC_LABEL[metric]) if metric in METRIC_LABEL else metric, 15)
+            + f" {_minutes(target):>6}  "
+            + _("due {when} UTC").format(when=localefmt.weekday_iso_moment(due))
+            for metric, target, due in dues
         ]
         self.query_one("#try-result", Static).update(safe_block("\n".join(lines)))

@@ -13,12 +13,14 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from dtc_tui.services.common import presence
+from dtc_tui.i18n import N_, _, ngettext
+from dtc_tui.services.common import localefmt, presence
 from dtc_tui.services.mail.outbox import OutboxView
 from dtc_tui.services.mail.parse import QUOTE_MARKER
 from dtc_tui.services.tickets import sla
 from dtc_tui.services.tickets.detail import TicketDetail
 from dtc_tui.ui import states
+from dtc_tui.ui.facades.tickets import priority_label, status_label
 from dtc_tui.ui.safe import safe, safe_block
 from dtc_tui.ui.screens.base import TitleBar
 from dtc_tui.ui.screens.tickets.actions import TICKET_BINDINGS, TicketActions
@@ -27,14 +29,27 @@ from dtc_tui.ui.widgets.vim import VimScroll
 
 PRESENCE_SECONDS = 5.0
 CLOCK_STYLE = {"ok": "green", "paused": "dim"}  # breached / at risk / met: the shared glyphs (ui/states.py)
-METRIC_LABEL = {"first_response": "First response", "next_response": "Next response", "resolution": "Resolution"}
+METRIC_LABEL = {
+    "first_response": N_("First response"),
+    "next_response": N_("Next response"),
+    "resolution": N_("Resolution"),
+}
+CLOCK_WORDS = {
+    "breached": N_("breached"),
+    "at_risk": N_("at risk"),
+    "met": N_("met"),
+    "ok": N_("ok"),
+    "running": N_("running"),
+    "paused": N_("paused"),
+}
+KIND_LABEL = {"customer": N_("customer"), "reply": N_("reply"), "note": N_("note")}
 MAIL_STYLE = {"sent": "green", "failed": "bold red", "retrying": "yellow", "queued": "dim", "sending": "dim"}
 KIND_STYLE = {"customer": "bold cyan", "reply": "bold green", "note": "bold yellow"}
 
 
 class TicketScreen(TicketActions, Screen[None]):
     AREA = "tickets"
-    AREA_TITLE = "Ticket"
+    AREA_TITLE = N_("Ticket")
     DEFAULT_CSS = """
     TicketScreen #ticket-body { padding: 0 1; }
     TicketScreen .section { margin-top: 1; }
@@ -43,14 +58,14 @@ class TicketScreen(TicketActions, Screen[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         *TICKET_BINDINGS,
-        Binding("R", "retry_mail", "Retry mail", show=False, id="ticket.retry_mail"),
-        Binding("f", "toggle_quotes", "Quoted mail", show=False, id="ticket.toggle_quotes"),
-        Binding("escape,backspace", "back", "Back", id="ticket.back"),
-        Binding("O", "open_order", "Order", show=False, id="ticket.order"),
-        Binding("dollar_sign", "refund", "Refund state", show=False, id="ticket.refund"),
-        Binding("H", "history", "History", show=False, id="ticket.history"),
-        Binding("j,down", "scroll_down", "Down", show=False, id="ticket.down"),
-        Binding("k,up", "scroll_up", "Up", show=False, id="ticket.up"),
+        Binding("R", "retry_mail", N_("Retry mail"), show=False, id="ticket.retry_mail"),
+        Binding("f", "toggle_quotes", N_("Quoted mail"), show=False, id="ticket.toggle_quotes"),
+        Binding("escape,backspace", "back", N_("Back"), id="ticket.back"),
+        Binding("O", "open_order", N_("Order"), show=False, id="ticket.order"),
+        Binding("dollar_sign", "refund", N_("Refund state"), show=False, id="ticket.refund"),
+        Binding("H", "history", N_("History"), show=False, id="ticket.history"),
+        Binding("j,down", "scroll_down", N_("Down"), show=False, id="ticket.down"),
+        Binding("k,up", "scroll_up", N_("Up"), show=False, id="ticket.up"),
     ]
 
     def __init__(self, ticket_id: int) -> None:
@@ -96,7 +111,7 @@ class TicketScreen(TicketActions, Screen[None]):
 
     def show_others(self) -> None:
         viewers = self.app.facades.presence.others("ticket", self.ticket_id)
-        text = safe("Also here: " + presence.describe(viewers)) if viewers else Text("")
+        text = safe(_("Also here: {who}").format(who=presence.describe(viewers))) if viewers else Text("")
         self.query_one("#presence", Static).update(text)
 
     def set_presence(self, ticket_id: int, state: str) -> None:
@@ -110,11 +125,13 @@ class TicketScreen(TicketActions, Screen[None]):
     def reload_data(self) -> None:
         self.detail = self.app.facades.tickets.detail(self.ticket_id)
         self.mail_states = self.app.mail.reply_states(self.ticket_id)
-        title = Text(f"Ticket {self.ticket_id}", style="bold")
+        title = Text(_("Ticket {id}").format(id=self.ticket_id), style="bold")
         title.append(f"   {self.app.operator}@{self.app.database_label}", style="dim")
         self.query_one(TitleBar).update(title)
         if self.detail is None:
-            self.query_one("#ticket-head", Static).update(Text(f"Ticket {self.ticket_id} no longer exists."))
+            self.query_one("#ticket-head", Static).update(
+                Text(_("Ticket {id} no longer exists.").format(id=self.ticket_id))
+            )
             return
         self.render_head()
         self.render_draft()
@@ -132,7 +149,7 @@ class TicketScreen(TicketActions, Screen[None]):
         widget = self.query_one("#ticket-draft", Static)
         widget.display = has
         if has:
-            widget.update(Text("✎ You have an unsent reply draft on this ticket: r continues it.", style="bold"))
+            widget.update(Text(_("✎ You have an unsent reply draft on this ticket: r continues it."), style="bold"))
 
     def draft_saved(self, ticket_id: int, outcome: str) -> None:
         """The draft saver stored (or deleted) a draft: show the mark as it is now."""
@@ -152,7 +169,7 @@ class TicketScreen(TicketActions, Screen[None]):
 
     def action_open_order(self) -> None:
         if self.order_name is None:
-            self.notify("No order found for this ticket.", severity="warning")
+            self.notify(_("No order found for this ticket."), severity="warning")
             return
         from dtc_tui.ui.screens.orders.search import OrdersScreen
 
@@ -161,26 +178,45 @@ class TicketScreen(TicketActions, Screen[None]):
     def render_head(self) -> None:
         d = self.detail
         assert d is not None
+        # The subject gets the whole width and wraps (a long one is read in full, never cut at 80 columns).
+        subject = safe(d.subject, style="bold")
+        subject.no_wrap = False
+        subject.overflow = "fold"
+        top = Table.grid(padding=(0, 2))
+        top.add_column(style="dim", no_wrap=True)
+        top.add_column(ratio=1)
+        top.add_row(_("Subject"), subject)
         head = Table.grid(padding=(0, 2))
         head.add_column(style="dim", no_wrap=True)
         head.add_column()
         head.add_column(style="dim", no_wrap=True)
         head.add_column()
-        head.add_row("Subject", safe(d.subject, style="bold"), "Status", Text(d.status))
         head.add_row(
-            "Customer", safe(f"{d.customer} <{d.customer_email}> ({d.customer_tier})"), "Priority", Text(d.priority)
+            _("Customer"),
+            safe(f"{d.customer} <{d.customer_email}> ({d.customer_tier})"),
+            _("Status"),
+            Text(status_label(d.status)),
         )
-        head.add_row("Channel", Text(f"{d.channel} / {d.language_label}"), "Category", Text(d.category))
-        head.add_row("Owner", Text(d.assignee or "-"), "Escalated to", Text(d.escalated_to or "-"))
+        head.add_row(
+            _("Channel"), Text(f"{d.channel} / {d.language_label}"), _("Priority"), Text(priority_label(d.priority))
+        )
+        head.add_row(_("Owner"), Text(d.assignee or "-"), _("Category"), Text(d.category))
         order = d.order_ref or "-"
         if d.logistics_status:
-            order += f"  logistics: {d.logistics_status}"
+            order += "  " + _("logistics: {status}").format(status=d.logistics_status)
         if d.refund_status:
-            order += f"  refund: {d.refund_status}"
-        sku = f"{d.sku_code} {d.sku_name} (on hand {d.sku_on_hand})" if d.sku_code else "-"
-        head.add_row("Order", safe(order), "SKU", safe(sku))
-        head.add_row("Tags", safe(d.tags or "-"), "SLA policy", safe(d.policy or "none"))
-        self.query_one("#ticket-head", Static).update(head)
+            order += "  " + _("refund: {status}").format(status=d.refund_status)
+        sku = (
+            _("{code} {name} (on hand {count})").format(
+                code=d.sku_code, name=d.sku_name, count=localefmt.number(d.sku_on_hand)
+            )
+            if d.sku_code
+            else "-"
+        )
+        head.add_row(_("Order"), safe(order), _("Escalated to"), Text(d.escalated_to or "-"))
+        head.add_row(_("Tags"), safe(d.tags or "-"), _("SKU"), safe(sku))
+        head.add_row(_("SLA policy"), safe(d.policy or _("none")), "", "")
+        self.query_one("#ticket-head", Static).update(Group(top, head))
 
     def render_clocks(self) -> None:
         if self.detail is None:
@@ -188,31 +224,32 @@ class TicketScreen(TicketActions, Screen[None]):
         current = self.app.facades.tickets.clocks(self.ticket_id)
         now, clocks = current.now, current.clocks
         table = Table(
-            title=Text("SLA clocks", style="bold"), title_justify="left", expand=False, box=None, padding=(0, 2)
+            title=Text(_("SLA clocks"), style="bold"), title_justify="left", expand=False, box=None, padding=(0, 2)
         )
-        for column in ("Metric", "Target", "Due", "Left", "State"):
+        for column in (_("Metric"), _("Target"), _("Due"), _("Left"), _("State")):
             table.add_column(column, no_wrap=True)
         for clock in clocks:
             left = sla.format_remaining(now, clock.due_at) if clock.due_at and not clock.stopped_at else "-"
-            due = clock.due_at.strftime("%a %d %b %H:%M UTC") if clock.due_at else "paused"
+            due = localefmt.brief_day_time(clock.due_at, weekday=True) + " UTC" if clock.due_at else _("paused")
             table.add_row(
-                METRIC_LABEL.get(clock.metric, clock.metric),
+                _(METRIC_LABEL[clock.metric]) if clock.metric in METRIC_LABEL else clock.metric,
                 _minutes(clock.target_minutes),
                 due,
                 left,
                 _clock_state(clock.state),
             )
         if not clocks:
-            table.add_row("no SLA policy applies", "", "", "", "")
+            table.add_row(_("no SLA policy applies"), "", "", "", "")
         self.query_one("#ticket-clocks", Static).update(table)
 
     def render_thread(self) -> None:
         d = self.detail
         assert d is not None
-        parts: list[Text] = [Text("Conversation", style="bold")]
+        parts: list[Text] = [Text(_("Conversation"), style="bold")]
         for message in d.messages:
-            header = Text(f"{message.created_at:%d %b %H:%M} ", style="dim")
-            header.append(message.kind, style=KIND_STYLE.get(message.kind, ""))
+            header = Text(localefmt.brief_day_time(message.created_at) + " ", style="dim")
+            kind = _(KIND_LABEL[message.kind]) if message.kind in KIND_LABEL else message.kind
+            header.append(kind, style=KIND_STYLE.get(message.kind, ""))
             header.append(" ")
             header.append_text(safe(message.author))
             body, _marker, quoted = message.body.partition(QUOTE_MARKER)
@@ -220,18 +257,32 @@ class TicketScreen(TicketActions, Screen[None]):
             if quoted and self.show_quoted:
                 parts.append(safe_block(quoted, style="dim"))
             elif quoted:
-                parts.append(Text(f"({len(quoted.splitlines())} quoted lines folded: f shows them)", style="dim"))
+                folded = len(quoted.splitlines())
+                parts.append(
+                    Text(
+                        ngettext(
+                            "({count} quoted line folded: f shows it)",
+                            "({count} quoted lines folded: f shows them)",
+                            folded,
+                        ).format(count=folded),
+                        style="dim",
+                    )
+                )
             state = self.mail_states.get(message.id)
             if state is not None:
-                parts.append(safe_block(f"mail: {state.describe()}", style=MAIL_STYLE.get(state.status, "dim")))
+                parts.append(
+                    safe_block(
+                        _("mail: {state}").format(state=state.describe()), style=MAIL_STYLE.get(state.status, "dim")
+                    )
+                )
             parts.append(Text(""))
         self.query_one("#ticket-thread", Static).update(Group(*parts))
-        events = Table(title=Text("Events", style="bold"), title_justify="left", box=None, padding=(0, 2))
-        for column in ("When", "Who", "What", "Details"):
+        events = Table(title=Text(_("Events"), style="bold"), title_justify="left", box=None, padding=(0, 2))
+        for column in (_("When"), _("Who"), _("What"), _("Details")):
             events.add_column(column)
         for event in d.events[-30:]:
             details = ", ".join(f"{k}={v}" for k, v in event.data.items())
-            events.add_row(f"{event.at:%d %b %H:%M}", safe(event.actor), event.kind, safe(details, limit=80))
+            events.add_row(localefmt.brief_day_time(event.at), safe(event.actor), event.kind, safe(details, limit=80))
         self.query_one("#ticket-events", Static).update(events)
 
     # --- TicketActions hooks ------------------------------------------------------------------
@@ -248,9 +299,11 @@ class TicketScreen(TicketActions, Screen[None]):
         """Queue the ticket's failed mail replies again (the sender picks them up at once)."""
         count = self.app.mail.retry(self.ticket_id)
         if not count:
-            self.app.notify("No failed mail on this ticket.", severity="warning")
+            self.app.notify(_("No failed mail on this ticket."), severity="warning")
             return
-        self.app.notify(f"{count} {'reply' if count == 1 else 'replies'} queued again")
+        self.app.notify(
+            ngettext("{count} reply queued again", "{count} replies queued again", count).format(count=count)
+        )
         self.app.mark_seen()
         self.app.send_mail()
         self.reload_data()
@@ -289,7 +342,7 @@ def _minutes(value: int) -> str:
 
 def _clock_state(state: str) -> Text:
     """``! breached``, ``~ at risk``, ``✓ met``; running and paused clocks as words."""
-    word = state.replace("_", " ")
+    word = _(CLOCK_WORDS[state]) if state in CLOCK_WORDS else state.replace("_", " ")
     if state in ("breached", "at_risk", "met"):
         return states.mark(state, word)
     return Text(word, style=CLOCK_STYLE.get(state, ""))
