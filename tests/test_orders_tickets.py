@@ -147,6 +147,8 @@ async def test_the_ticket_view_shows_the_order_of_a_wismo_ticket(
     orders = sample_orders()
     assert run_import(sqlite_demo_engine, "shopify-orders", GBP, now=FIXED_NOW, actor="tester").errors == []
     name = next(n for n, o in orders.items() if o["Fulfilled at"])
+    from dtc_tui.services.common.money import format_money
+
     order = orders[name]
     with db.write_session(sqlite_demo_engine) as session:
         ticket_id = add_ticket(session, f"Where is my order {name}? [b]now[/b]")
@@ -163,9 +165,9 @@ async def test_the_ticket_view_shows_the_order_of_a_wismo_ticket(
         assert f"1 order for '{name}'" in screen_text(app)
     assert f"Order {name}" in shown and "found by subject" in shown
     assert order["Lineitem sku"] in shown
-    assert f"{order['Currency']} {float(order['Total']):,.2f}" in shown
+    assert format_money(float(order["Total"]), order["Currency"], 2) in shown  # £46.11: money.py, its own currency
     shipped = datetime.fromisoformat(order["Fulfilled at"]).astimezone(UTC)
-    assert f"Shipped {shipped:%d %b %Y %H:%M}: no tracking number" in shown
+    assert f"Shipped {shipped:%b} {shipped.day}, {shipped:%Y %H:%M}: no tracking number" in shown
     assert "[b]now[/b]" in shown  # the subject is shown as text
 
 

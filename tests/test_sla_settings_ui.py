@@ -49,7 +49,7 @@ async def test_toggle_reorder_and_test_a_policy(engine: Engine, clock: FixedCloc
         text = screen_text(app)
         # the cursor follows the moved policy: Site incident, 30 min first response from Mon 09:00
         assert "Site incident from Mon 2026-11-23 09:00 UTC:" in text
-        assert "first_response     30m  due Mon 2026-11-23 09:30 UTC" in text
+        assert "First response     30m  due Mon 2026-11-23 09:30 UTC" in text
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])

@@ -11,6 +11,19 @@ from datetime import UTC, date, datetime
 import click
 
 from dtc_tui.commands.common import CliContext, echo_json, json_option, pass_ctx
+from dtc_tui.i18n import N_, _
+from dtc_tui.services.common.localefmt import ljust_cells, rjust_cells, weekday_iso_day
+
+METRIC_WORDS = {
+    # the English text output prints the key itself (scripts split these lines); other languages translate it
+    "first_response": N_("first_response"),
+    "next_response": N_("next_response"),
+    "resolution": N_("resolution"),
+}
+
+
+def _metric(metric: str) -> str:
+    return _(METRIC_WORDS[metric]) if metric in METRIC_WORDS else metric
 
 
 def _fail(exc: Exception) -> click.ClickException:
@@ -58,15 +71,19 @@ def policies_list(ctx: CliContext, as_json: bool) -> None:
         echo_json(policies)
         return
     for p in policies:
-        clock = f"business ({p.calendar})" if p.business_hours else "calendar"
-        state = "active" if p.active else "off"
+        clock = _("business ({calendar})").format(calendar=p.calendar) if p.business_hours else _("calendar")
+        state = _("active") if p.active else _("off")
+        targets = _("first {first} next {next} resolve {resolve}").format(
+            first=f"{_minutes(p.first_response_minutes):>6}",
+            next=f"{_minutes(p.next_response_minutes):>6}",
+            resolve=f"{_minutes(p.resolution_minutes):>6}",
+        )
         click.echo(
-            f"{p.position:>3} {p.name:<22} {state:<6} first {_minutes(p.first_response_minutes):>6} "
-            f"next {_minutes(p.next_response_minutes):>6} resolve {_minutes(p.resolution_minutes):>6} "
-            f"{clock:<22} {p.match_text()}"
+            f"{p.position:>3} {ljust_cells(p.name, 22)} {ljust_cells(state, 6)} {targets} "
+            f"{ljust_cells(clock, 22)} {p.match_text()}"
         )
         if p.problem:
-            click.echo(f"    WARNING: {p.problem}")
+            click.echo("    " + _("WARNING: {warning}").format(warning=p.problem))
 
 
 @policies_group.command("show")
@@ -80,25 +97,30 @@ def policies_show(ctx: CliContext, policy: str, as_json: bool) -> None:
     with db.read_session(ctx.engine()) as session:
         found = [p for p in list_policies(session) if p.name == policy or str(p.id) == policy]
     if not found:
-        raise click.ClickException(f"no policy {policy!r} (see dtc-tui sla policies list)")
+        raise click.ClickException(_("no policy {name!r} (see dtc-tui sla policies list)").format(name=policy))
     p = found[0]
     if as_json:
         echo_json(p)
         return
     for label, value in (
-        ("name", p.name),
-        ("position", p.position),
-        ("active", p.active),
-        ("matches", p.match_text()),
-        ("first response", _minutes(p.first_response_minutes)),
-        ("next response", _minutes(p.next_response_minutes)),
-        ("resolution", _minutes(p.resolution_minutes)),
-        ("clock", f"business hours on {p.calendar}" if p.business_hours else "calendar hours (24/7)"),
-        ("pauses on", p.pause_statuses or "nothing"),
+        (_("name"), p.name),
+        (_("position"), p.position),
+        (_("active"), _("yes") if p.active else _("no")),
+        (_("matches"), p.match_text()),
+        (_("first response"), _minutes(p.first_response_minutes)),
+        (_("next response"), _minutes(p.next_response_minutes)),
+        (_("resolution"), _minutes(p.resolution_minutes)),
+        (
+            _("clock"),
+            _("business hours on {calendar}").format(calendar=p.calendar)
+            if p.business_hours
+            else _("calendar hours (24/7)"),
+        ),
+        (_("pauses on"), p.pause_statuses or _("nothing")),
     ):
-        click.echo(f"{label:>15}: {value}")
+        click.echo(f"{rjust_cells(label, 15)}: {value}")
     if p.problem:
-        click.echo(f"WARNING: {p.problem}")
+        click.echo(_("WARNING: {warning}").format(warning=p.problem))
 
 
 @policies_group.command("set")
@@ -145,7 +167,7 @@ def policies_set(ctx: CliContext, policy: str, rename: str | None, position: int
                 move_policy(session, view.name, position, actor=ctx.operator, now=ctx.now())
     except SlaSettingError as exc:
         raise _fail(exc) from exc
-    click.echo(f"policy {view.name!r} saved; open tickets re-applied")
+    click.echo(_("policy {name!r} saved; open tickets re-applied").format(name=view.name))
 
 
 # --- calendars -------------------------------------------------------------------------------
@@ -169,12 +191,13 @@ def calendars_list(ctx: CliContext, as_json: bool) -> None:
         echo_json(calendars)
         return
     for c in calendars:
+        hours = _("{hours} h/week").format(hours=f"{c.week_minutes / 60:>5.1f}")
+        holidays = _("{count} holidays").format(count=f"{len(c.holidays):>3}")
         click.echo(
-            f"{c.name:<22} {c.timezone:<22} {c.week_minutes / 60:>5.1f} h/week  {len(c.holidays):>3} holidays  "
-            f"{c.weekly_text or 'no opening hours'}"
+            f"{ljust_cells(c.name, 22)} {c.timezone:<22} {hours}  {holidays}  {c.weekly_text or _('no opening hours')}"
         )
         for message in ([c.problem] if c.problem else []) + c.notes:
-            click.echo(f"    WARNING: {message}")
+            click.echo("    " + _("WARNING: {warning}").format(warning=message))
 
 
 @calendars_group.command("show")
@@ -188,18 +211,20 @@ def calendars_show(ctx: CliContext, calendar: str, as_json: bool) -> None:
     with db.read_session(ctx.engine()) as session:
         found = [c for c in list_calendars(session) if c.name == calendar or str(c.id) == calendar]
     if not found:
-        raise click.ClickException(f"no calendar {calendar!r} (see dtc-tui sla calendars list)")
+        raise click.ClickException(_("no calendar {name!r} (see dtc-tui sla calendars list)").format(name=calendar))
     c = found[0]
     if as_json:
         echo_json(c)
         return
-    click.echo(f"{c.name}  ({c.timezone}, {c.week_minutes / 60:.1f} h a week)")
-    click.echo(f"  hours: {c.weekly_text or 'none'}")
-    click.echo(f"  used by: {', '.join(c.used_by) or 'no business-hours policy'}")
+    click.echo(
+        _("{name}  ({zone}, {hours} h a week)").format(name=c.name, zone=c.timezone, hours=f"{c.week_minutes / 60:.1f}")
+    )
+    click.echo("  " + _("hours: {hours}").format(hours=c.weekly_text or _("none")))
+    click.echo("  " + _("used by: {policies}").format(policies=", ".join(c.used_by) or _("no business-hours policy")))
     for day, name in c.holidays:
-        click.echo(f"  holiday {day:%Y-%m-%d %a} {name}")
+        click.echo("  " + _("holiday {day} {name}").format(day=weekday_iso_day(day), name=name))
     for message in ([c.problem] if c.problem else []) + c.notes:
-        click.echo(f"WARNING: {message}")
+        click.echo(_("WARNING: {warning}").format(warning=message))
 
 
 @calendars_group.command("set")
@@ -229,7 +254,11 @@ def calendars_set(ctx: CliContext, calendar: str, timezone: str | None, hours: s
             )
     except SlaSettingError as exc:
         raise _fail(exc) from exc
-    click.echo(f"calendar {view.name!r} saved: {view.timezone}, {view.weekly_text or 'no opening hours'}")
+    click.echo(
+        _("calendar {name!r} saved: {zone}, {hours}").format(
+            name=view.name, zone=view.timezone, hours=view.weekly_text or _("no opening hours")
+        )
+    )
 
 
 @calendars_group.group("holidays")
@@ -264,17 +293,21 @@ def holidays_add(
         try:
             wanted.append((date.fromisoformat(raw), label))
         except ValueError as exc:
-            raise click.BadParameter(f"{raw!r} is not a date (YYYY-MM-DD)") from exc
+            raise click.BadParameter(_("{value!r} is not a date (YYYY-MM-DD)").format(value=raw)) from exc
     try:
         if country:
             wanted += country_holidays(country, year or ctx.now().year, subdivision)
         if not wanted:
-            raise click.UsageError("give days (YYYY-MM-DD) or --country")
+            raise click.UsageError(_("give days (YYYY-MM-DD) or --country"))
         with db.write_session(ctx.engine()) as session:
             added = add_holidays(session, calendar, wanted, actor=ctx.operator, now=ctx.now())
     except SlaSettingError as exc:
         raise _fail(exc) from exc
-    click.echo(f"{len(added)} holiday(s) added to {calendar!r} ({len(wanted) - len(added)} already there)")
+    click.echo(
+        _("{count} holiday(s) added to {calendar!r} ({already} already there)").format(
+            count=len(added), calendar=calendar, already=len(wanted) - len(added)
+        )
+    )
 
 
 @holidays_group.command("remove")
@@ -295,7 +328,7 @@ def holidays_remove(ctx: CliContext, calendar: str, days: tuple[str, ...]) -> No
             removed = remove_holidays(session, calendar, wanted, actor=ctx.operator, now=ctx.now())
     except SlaSettingError as exc:
         raise _fail(exc) from exc
-    click.echo(f"{len(removed)} holiday(s) removed from {calendar!r}")
+    click.echo(_("{count} holiday(s) removed from {calendar!r}").format(count=len(removed), calendar=calendar))
 
 
 # --- explain / try ---------------------------------------------------------------------------
@@ -314,29 +347,38 @@ def explain_cmd(ctx: CliContext, ticket_id: int, as_json: bool) -> None:
     with db.read_session(ctx.engine()) as session:
         found = explain(session, ticket_id, now)
     if found is None:
-        raise click.ClickException(f"ticket {ticket_id} does not exist")
+        raise click.ClickException(_("ticket {id} does not exist").format(id=ticket_id))
     if as_json:
         echo_json(found)
         return
     click.echo(
-        f"#{found.ticket_id} {found.status}: priority {found.priority}, channel {found.channel}, "
-        f"category {found.category}, tier {found.tier}"
+        f"#{found.ticket_id} {found.status}: "
+        + _("priority {priority}, channel {channel}, category {category}, tier {tier}").format(
+            priority=found.priority, channel=found.channel, category=found.category, tier=found.tier
+        )
     )
-    click.echo(f"policy: {found.policy or 'none matches'}")
+    click.echo(_("policy: {name}").format(name=found.policy or _("none matches")))
     for line in found.why:
         click.echo(f"  {line}")
     for c in found.clocks:
-        click.echo(f"{c.metric}: target {_minutes(c.target_minutes)} on {c.clock}, {c.state}")
-        click.echo(f"  started {c.started_at:%Y-%m-%d %H:%M} UTC")
+        click.echo(
+            _("{metric}: target {target} on {clock}, {state}").format(
+                metric=c.metric, target=_minutes(c.target_minutes), clock=c.clock, state=c.state
+            )
+        )
+        click.echo("  " + _("started {when} UTC").format(when=f"{c.started_at:%Y-%m-%d %H:%M}"))
         if c.paused_minutes or c.paused_since:
-            since = f", paused since {c.paused_since:%Y-%m-%d %H:%M} UTC" if c.paused_since else ""
-            click.echo(f"  paused {c.paused_minutes:.0f} min before now{since}")
+            paused = _("paused {minutes} min before now").format(minutes=f"{c.paused_minutes:.0f}")
+            if c.paused_since:
+                paused += ", " + _("paused since {when} UTC").format(when=f"{c.paused_since:%Y-%m-%d %H:%M}")
+            click.echo(f"  {paused}")
         if c.stopped_at:
-            click.echo(f"  stopped {c.stopped_at:%Y-%m-%d %H:%M} UTC")
-        click.echo(f"  counted {c.counted_minutes:.0f} min")
-        click.echo(f"  due {c.due_at:%Y-%m-%d %H:%M} UTC" if c.due_at else "  due: none while paused")
+            click.echo("  " + _("stopped {when} UTC").format(when=f"{c.stopped_at:%Y-%m-%d %H:%M}"))
+        click.echo("  " + _("counted {minutes} min").format(minutes=f"{c.counted_minutes:.0f}"))
+        due = _("due {when} UTC").format(when=f"{c.due_at:%Y-%m-%d %H:%M}") if c.due_at else _("due: none while paused")
+        click.echo(f"  {due}")
     for warning in found.warnings:
-        click.echo(f"WARNING: {warning}")
+        click.echo(_("WARNING: {warning}").format(warning=warning))
 
 
 @click.command("try")
@@ -352,7 +394,9 @@ def try_cmd(ctx: CliContext, policy: str, start: str) -> None:
     try:
         moment = datetime.fromisoformat(start)
     except ValueError as exc:
-        raise click.BadParameter(f"{start!r} is not an ISO time (2026-03-27T16:00+01:00)") from exc
+        raise click.BadParameter(
+            _("{value!r} is not an ISO time (2026-03-27T16:00+01:00)").format(value=start)
+        ) from exc
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     try:
         with db.read_session(ctx.engine()) as session:
@@ -360,7 +404,10 @@ def try_cmd(ctx: CliContext, policy: str, start: str) -> None:
     except SlaSettingError as exc:
         raise _fail(exc) from exc
     for metric, target, due in dues:
-        click.echo(f"{metric:<15} {_minutes(target):>6}  due {due:%Y-%m-%d %H:%M} UTC")
+        click.echo(
+            f"{ljust_cells(_metric(metric), 15)} {_minutes(target):>6}  "
+            + _("due {when} UTC").format(when=f"{due:%Y-%m-%d %H:%M}")
+        )
 
 
 def register(group: click.Group) -> None:

@@ -7,6 +7,7 @@ import sys
 import click
 
 from dtc_tui.commands.common import CliContext, echo_json, json_option, pass_ctx
+from dtc_tui.i18n import N_, _, ngettext
 from dtc_tui.services.common.periods import DOCS as PERIOD_DOCS
 from dtc_tui.services.common.periods import SYNTAX as PERIOD_SYNTAX
 
@@ -15,6 +16,23 @@ QUEUE_FILTER_HELP = (
     "Filter as in the app's queue: ch:whatsapp lang:de prio:high,urgent status:open cat:returns who:ana "
     "tag:vip id:42, -field:value leaves out, other words match subject, order or customer (docs/filters.md#filters)."
 )
+
+
+# How a clock's metric and state read in the text output (--json keeps the keys).
+METRIC_WORDS = {
+    # the English text output prints the key itself (scripts split these lines); other languages translate it
+    "first_response": N_("first_response"),
+    "next_response": N_("next_response"),
+    "resolution": N_("resolution"),
+}
+STATE_WORDS = {
+    "breached": N_("breached"),
+    "at_risk": N_("at_risk"),
+    "met": N_("met"),
+    "ok": N_("ok"),
+    "running": N_("running"),
+    "paused": N_("paused"),
+}
 
 
 @click.group("tickets")
@@ -36,6 +54,7 @@ def tickets_group() -> None:
 def list_tickets(ctx: CliContext, view: str, filter_text: str, limit: int, as_json: bool) -> None:
     """List the queue, soonest breach first."""
     from dtc_tui import db
+    from dtc_tui.services.common import localefmt
     from dtc_tui.services.common.text import one_line
     from dtc_tui.services.tickets import ops as ticket_ops
     from dtc_tui.services.tickets import sla
@@ -80,7 +99,12 @@ def list_tickets(ctx: CliContext, view: str, filter_text: str, limit: int, as_js
             f"{row.id:>7} {left:>8} {state:<9} {row.priority:<7} {row.channel:<9} {row.assignee or '-':<8} "
             f"{one_line(row.subject, 60)}"
         )
-    click.echo(f"{len(rows)} of {total} tickets", err=True)
+    click.echo(
+        ngettext("{shown} of {total} ticket", "{shown} of {total} tickets", total).format(
+            shown=localefmt.number(len(rows)), total=localefmt.number(total)
+        ),
+        err=True,
+    )
 
 
 @tickets_group.command("show")
@@ -90,6 +114,7 @@ def list_tickets(ctx: CliContext, view: str, filter_text: str, limit: int, as_js
 def show_ticket(ctx: CliContext, ticket_id: int, as_json: bool) -> None:
     """One ticket with its SLA clocks and conversation."""
     from dtc_tui import db
+    from dtc_tui.services.common import localefmt
     from dtc_tui.services.common.text import clean_text, one_line
     from dtc_tui.services.tickets import sla
     from dtc_tui.services.tickets.detail import ticket_detail
@@ -98,17 +123,24 @@ def show_ticket(ctx: CliContext, ticket_id: int, as_json: bool) -> None:
     with db.read_session(ctx.engine()) as session:
         detail = ticket_detail(session, ticket_id, now)
     if detail is None:
-        raise click.ClickException(f"ticket {ticket_id} does not exist")
+        raise click.ClickException(_("ticket {id} does not exist").format(id=ticket_id))
     if as_json:
         echo_json(detail)
         return
     click.echo(f"#{detail.id} {one_line(detail.subject)}")
     facts = (detail.status, detail.priority, detail.channel, detail.language_label, detail.category)
     click.echo("  " + " / ".join(facts))
-    click.echo(f"  customer {one_line(detail.customer)}  owner {detail.assignee or '-'}  policy {detail.policy}")
+    click.echo(
+        "  "
+        + _("customer {customer}  owner {owner}  policy {policy}").format(
+            customer=one_line(detail.customer), owner=detail.assignee or "-", policy=detail.policy
+        )
+    )
     for clock in detail.clocks:
         left = sla.format_remaining(now, clock.due_at) if clock.due_at and not clock.stopped_at else ""
-        click.echo(f"  {clock.metric:<15} {clock.state:<9} {left}")
+        metric = _(METRIC_WORDS[clock.metric]) if clock.metric in METRIC_WORDS else clock.metric
+        state = _(STATE_WORDS[clock.state]) if clock.state in STATE_WORDS else clock.state
+        click.echo(f"  {localefmt.ljust_cells(metric, 15)} {localefmt.ljust_cells(state, 9)} {left}")
     for message in detail.messages:
         click.echo(f"--- {message.created_at:%Y-%m-%d %H:%M} {message.kind} {one_line(message.author)}")
         click.echo(clean_text(message.body))
@@ -152,7 +184,8 @@ def sla_check(ctx: CliContext, as_json: bool, limit: int) -> None:
         )
     else:
         for view, (count, rows) in found.items():
-            click.echo(f"{view.replace('_', ' ')}: {count}")
+            heading = _("breached: {count}") if view == "breached" else _("at risk: {count}")
+            click.echo(heading.format(count=count))
             for row in rows:
                 click.echo(
                     f"  #{row.id:<7} {sla.format_remaining(now, row.next_due_at):>8} "
@@ -174,6 +207,7 @@ def sla_check(ctx: CliContext, as_json: bool, limit: int) -> None:
 def sla_report(ctx: CliContext, period: str, group: str | None, as_json: bool) -> None:
     """SLA achievement, response times, resolution, FSR, CSAT and breach rate against targets."""
     from dtc_tui import db
+    from dtc_tui.services.common import localefmt
     from dtc_tui.services.tickets.kpis import report, report_window
 
     now = ctx.now()
@@ -184,18 +218,29 @@ def sla_report(ctx: CliContext, period: str, group: str | None, as_json: bool) -
         echo_json(result.as_dict())
         return
     click.echo(
-        f"Support KPIs {start:%Y-%m-%d} .. {end:%Y-%m-%d %H:%M} UTC "
-        f"({result.overall.tickets_created} created, {result.overall.tickets_solved} solved)"
+        _("Support KPIs {start} .. {end} UTC ({created} created, {solved} solved)").format(
+            start=f"{start:%Y-%m-%d}",
+            end=f"{end:%Y-%m-%d %H:%M}",
+            created=localefmt.number(result.overall.tickets_created),
+            solved=localefmt.number(result.overall.tickets_solved),
+        )
     )
     for kpi, prev in zip(result.overall.kpis, result.previous.kpis, strict=True):
         mark = {True: "ok ", False: "!! ", None: "   "}[kpi.ok]
-        click.echo(f"  {mark}{kpi.label:<26} {kpi.text():>9}  target {kpi.target_text():<10} previous {prev.text()}")
+        target = _("target {target}").format(target=localefmt.ljust_cells(kpi.target_text(), 10))
+        click.echo(
+            f"  {mark}{localefmt.ljust_cells(_(kpi.label), 26)} {kpi.text():>9}  {target} "
+            + _("previous {value}").format(value=prev.text())
+        )
     for warning in result.warnings:
-        click.echo(f"WARNING: {warning}")
+        click.echo(_("WARNING: {warning}").format(warning=warning))
     if group:
         for name, kpis in result.groups[group].items():
-            values = "  ".join(f"{k.label}={k.text()}" for k in kpis.kpis[:3])
-            click.echo(f"  {name:<14} created {kpis.tickets_created:>5}  {values}")
+            values = "  ".join(f"{_(k.label)}={k.text()}" for k in kpis.kpis[:3])
+            created = _("created {count}").format(
+                count=localefmt.rjust_cells(localefmt.number(kpis.tickets_created), 5)
+            )
+            click.echo(f"  {localefmt.ljust_cells(name, 14)} {created}  {values}")
 
 
 def _register_setup() -> None:

@@ -185,3 +185,23 @@ def weekday_iso_moment(value: datetime | None, *, locale: str | None = None) -> 
 def weekday_iso_day(value: date, *, locale: str | None = None) -> str:
     """A day as typed in forms, with its weekday: ``2026-12-24 Thu`` / ``2026-12-24 周四``."""
     return f"{value.isoformat()} {_format_date(value, 'EEE', locale=_locale(locale))}"
+
+
+def _cells(text: str) -> int:
+    """Terminal cells ``text`` takes: a wide (CJK) character two, a combining mark none."""
+    import unicodedata
+
+    return sum(
+        0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+        for char in text
+    )
+
+
+def ljust_cells(text: str, width: int) -> str:
+    """``text`` padded on the right to ``width`` terminal cells (headless: no Rich), for CLI columns."""
+    return text + " " * max(0, width - _cells(text))
+
+
+def rjust_cells(text: str, width: int) -> str:
+    """``text`` padded on the left to ``width`` terminal cells."""
+    return " " * max(0, width - _cells(text)) + text

@@ -734,10 +734,12 @@ class Explanation:
 
 
 def _match_reason(rule: str, value: str, label: str) -> tuple[bool, str]:
+    """``label`` is already in the language spoken (``priority`` / ``优先级``)."""
     if not rule.strip():
-        return True, f"{label} any"
+        return True, _("{field} any").format(field=label)
     ok = value.lower() in {part.strip().lower() for part in rule.split(",")}
-    return ok, f"{label} {value!r} {'in' if ok else 'not in'} {rule!r}"
+    said = _("{field} {value!r} in {rule!r}") if ok else _("{field} {value!r} not in {rule!r}")
+    return ok, said.format(field=label, value=value, rule=rule)
 
 
 def explain(session: Session, ticket_id: int, now: datetime) -> Explanation | None:
@@ -759,23 +761,24 @@ def explain(session: Session, ticket_id: int, now: datetime) -> Explanation | No
         warnings=list(ctx.warnings),
     )
     if ticket.policy_id and policy is not None and policy.id == ticket.policy_id and not ticket.is_open:
-        result.why.append(f"solved under {policy.name!r}, which it keeps")
+        result.why.append(_("solved under {name!r}, which it keeps").format(name=policy.name))
     for candidate in ctx.policies:
         reasons = [
-            _match_reason(candidate.match_priority, ticket.priority, "priority"),
-            _match_reason(candidate.match_channel, ticket.channel, "channel"),
-            _match_reason(candidate.match_category, ticket.category, "category"),
-            _match_reason(candidate.match_tier, tier, "tier"),
+            _match_reason(candidate.match_priority, ticket.priority, _("priority")),
+            _match_reason(candidate.match_channel, ticket.channel, _("channel")),
+            _match_reason(candidate.match_category, ticket.category, _("category")),
+            _match_reason(candidate.match_tier, tier, _("tier")),
         ]
         ok = all(r[0] for r in reasons)
         text = ", ".join(r[1] for r in reasons)
-        result.why.append(f"{'MATCH' if ok else 'no   '} {candidate.name}: {text}")
+        said = _("MATCH {name}: {reasons}") if ok else _("no    {name}: {reasons}")
+        result.why.append(said.format(name=candidate.name, reasons=text))
         if ok:
             break
     if policy is None:
         return result
     calendar: BusinessCalendar | None = policy.clock()
-    label = f"business hours ({calendar.timezone})" if calendar else "calendar hours"
+    label = _("business hours ({zone})").format(zone=calendar.timezone) if calendar else _("calendar hours")
     for clock in ctx.clocks(ticket, now):
         is_resolution = clock.metric == "resolution"
         result.clocks.append(

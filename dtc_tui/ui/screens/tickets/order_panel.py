@@ -16,10 +16,10 @@ from dtc_tui.ui.safe import safe
 
 # How the order was found (services/orders/lookup.py), as the panel says it.
 HOW_LABEL = {
-    "order field": N_("found by the order field"),
-    "subject": N_("found by the subject"),
-    "message": N_("found by a message"),
-    "customer e-mail": N_("found by the customer e-mail"),
+    "order field": N_("found by order field"),
+    "subject": N_("found by subject"),
+    "message": N_("found by message"),
+    "customer e-mail": N_("found by customer e-mail"),
 }
 
 
