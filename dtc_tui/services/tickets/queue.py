@@ -17,22 +17,23 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from dtc_tui import db
+from dtc_tui.i18n import N_
 from dtc_tui.models import Customer, Person, ReplyDraft, Ticket, ticket_search
 from dtc_tui.models.base import table_of
 from dtc_tui.models.tickets import CHANNELS, PRIORITIES, STATUSES
 from dtc_tui.services.common.filters import FilterError, FilterField, FilterLanguage, ParsedFilter, choices
 
-VIEWS: dict[str, str] = {
-    "all_open": "All open",
-    "mine": "Mine",
-    "unassigned": "Unassigned",
-    "at_risk": "At risk",
-    "breached": "Breached",
-    "waiting": "Waiting on customer",
-    "solved_today": "Solved today",
-    "all": "All tickets",
+VIEWS: dict[str, str] = {  # labels marked N_: translated where shown
+    "all_open": N_("All open"),
+    "mine": N_("Mine"),
+    "unassigned": N_("Unassigned"),
+    "at_risk": N_("At risk"),
+    "breached": N_("Breached"),
+    "waiting": N_("Waiting on customer"),
+    "solved_today": N_("Solved today"),
+    "all": N_("All tickets"),
 }
-SORTS: dict[str, str] = {"due": "time to breach", "created": "newest", "priority": "priority", "id": "id"}
+SORTS: dict[str, str] = {"due": N_("time to breach"), "created": N_("newest"), "priority": N_("priority"), "id": "id"}
 PRIORITY_RANK = ticket_search.PRIORITY_RANK
 # A free-text word is looked up in the full-text index (SQLite: FTS5) when the index finds fewer
 # candidates than this; a word that most tickets contain ("order") is read faster by the scan that

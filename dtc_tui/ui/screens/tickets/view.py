@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -182,12 +183,14 @@ class TicketScreen(TicketActions, Screen[None]):
         subject = safe(d.subject, style="bold")
         subject.no_wrap = False
         subject.overflow = "fold"
+        labels = [_(label) for label in ("Subject", "Customer", "Channel", "Owner", "Order", "Tags", "SLA policy")]
+        label_width = max(cell_len(label) for label in labels)  # both grids' labels line up
         top = Table.grid(padding=(0, 2))
-        top.add_column(style="dim", no_wrap=True)
+        top.add_column(style="dim", no_wrap=True, width=label_width)
         top.add_column(ratio=1)
         top.add_row(_("Subject"), subject)
         head = Table.grid(padding=(0, 2))
-        head.add_column(style="dim", no_wrap=True)
+        head.add_column(style="dim", no_wrap=True, width=label_width)
         head.add_column()
         head.add_column(style="dim", no_wrap=True)
         head.add_column()
