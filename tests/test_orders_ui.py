@@ -46,7 +46,7 @@ async def test_find_an_order_by_e_mail_and_read_it(
         await pilot.pause()
         shown = screen_text(app)
         assert f"Order {refunded['Name']}" in shown
-        assert f"refunded GBP {float(refunded['Refunded Amount']):,.2f}" in shown
+        assert f"refunded £{float(refunded['Refunded Amount']):,.2f}" in shown  # money.py: the currency's own symbol
         assert refunded["Lineitem sku"] in shown
         await pilot.press("escape")
         assert type(app.screen).__name__ == "TicketsScreen"
