@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dtc_tui.errors import InvalidInput
+from dtc_tui.i18n import _
 
 MAX_SEARCH_DAYS = 800  # a calendar with hours finds any target within two years
 
@@ -83,7 +84,7 @@ class BusinessCalendar:
 
     def add_minutes(self, start: datetime, minutes: float) -> datetime:
         if not self.has_hours():
-            raise CalendarError("calendar has no opening hours")
+            raise CalendarError(_("calendar has no opening hours"))
         return self.walk.add(start, minutes)
 
     def minutes_between(self, a: datetime, b: datetime) -> float:
@@ -199,7 +200,7 @@ class _Walk:
                 if j < len(after):
                     return starts[j] + goal - before[j]
             if span >= MAX_SEARCH_DAYS:
-                raise CalendarError(f"no business time within {MAX_SEARCH_DAYS} days")
+                raise CalendarError(_("no business time within {days} days").format(days=MAX_SEARCH_DAYS))
             span = min(span * 4, MAX_SEARCH_DAYS)
             self._cover(EPOCH + timedelta(microseconds=t), span)
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from dtc_tui.i18n import _
 from dtc_tui.models import Customer, Person, Sku, SlaPolicy, StockLevel, Ticket, TicketEvent, TicketMessage
 from dtc_tui.services.common.language import UNKNOWN as UNKNOWN_LANGUAGE
 from dtc_tui.services.tickets.sla import Clock
@@ -68,8 +69,8 @@ class TicketDetail:
     def language_label(self) -> str:
         """``de``, ``de (detected)`` or ``unknown``: how sure the app is of the customer's language."""
         if self.language == UNKNOWN_LANGUAGE:
-            return "unknown"
-        return f"{self.language} (detected)" if self.language_detected else self.language
+            return _("unknown")
+        return _("{language} (detected)").format(language=self.language) if self.language_detected else self.language
 
 
 def ticket_detail(session: Session, ticket_id: int, now: datetime) -> TicketDetail | None:

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, delete, func, select
 from sqlmodel import Session, col
 
 from dtc_tui import db
+from dtc_tui.i18n import N_, _
 from dtc_tui.models import Customer, Person, ReplyDraft, Ticket, TicketEvent, TicketMessage
 from dtc_tui.services.common.text import clean_text, one_line
 
@@ -199,18 +200,18 @@ def reply_context(session: Session, ticket_id: int, operator: str) -> ReplyConte
 
 
 EVENT_WORDS = {
-    "customer_message": "the customer wrote again",
-    "reply": "replied",
-    "note": "added a note",
-    "status": "set the status",
-    "priority": "set the priority",
-    "assign": "assigned it",
-    "claim": "claimed it",
-    "tags": "changed the tags",
-    "escalate": "escalated it",
-    "bulk": "changed it in a bulk change",
-    "undo": "undid a change",
-    "auto_assign": "auto-assigned it",
+    "customer_message": N_("the customer wrote again"),
+    "reply": N_("replied"),
+    "note": N_("added a note"),
+    "status": N_("set the status"),
+    "priority": N_("set the priority"),
+    "assign": N_("assigned it"),
+    "claim": N_("claimed it"),
+    "tags": N_("changed the tags"),
+    "escalate": N_("escalated it"),
+    "bulk": N_("changed it in a bulk change"),
+    "undo": N_("undid a change"),
+    "auto_assign": N_("auto-assigned it"),
 }
 
 
@@ -230,7 +231,7 @@ def changes_since(session: Session, ticket_id: int, after_event_id: int | None) 
     for event in session.execute(stmt).scalars():
         data = json.loads(event.data or "{}")
         details = ", ".join(f"{k} {data[k]}" for k in SHOWN_FIELDS if data.get(k) not in (None, ""))
-        words = EVENT_WORDS.get(event.kind, event.kind)
+        words = _(EVENT_WORDS[event.kind]) if event.kind in EVENT_WORDS else event.kind
         line = f"{event.at:%H:%M} {one_line(event.actor, 40)} {words}"
         lines.append(line + (f": {one_line(details, 120)}" if details else ""))
     return lines

@@ -13,6 +13,7 @@ from sqlalchemy import insert, literal
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from dtc_tui.i18n import _
 from dtc_tui.models import BusinessCalendar as CalendarRow
 from dtc_tui.models import Customer, Holiday, SlaBreach, SlaPolicy, Ticket, ticket_search
 from dtc_tui.models.base import UTCDateTime, table_of
@@ -46,7 +47,7 @@ def load_calendars(session: Session, ids: set[int] | None = None) -> dict[int, B
         try:
             result[row.id] = BusinessCalendar.from_json(row.timezone, row.weekly_hours, holidays.get(row.id))
         except CalendarError as exc:
-            result[row.id] = f"calendar {row.name!r}: {exc}"
+            result[row.id] = _("calendar {name!r}: {problem}").format(name=row.name, problem=exc)
     return result
 
 
@@ -58,16 +59,21 @@ def policy_from_row(row: SlaPolicy, calendars: dict[int, BusinessCalendar | str]
     if row.business_hours:
         found = calendars.get(row.calendar_id) if row.calendar_id is not None else None
         if found is None:
-            problems.append("business hours but no calendar")
+            problems.append(_("business hours but no calendar"))
         elif isinstance(found, str):
             problems.append(found)
         elif not found.has_hours():
-            problems.append("its calendar has no opening hours")
+            problems.append(_("its calendar has no opening hours"))
         else:
             calendar = found
     if problems:
-        return None, [f"SLA policy {row.name!r} is skipped: {'; '.join(problems)}"]
-    notes = [f"SLA policy {row.name!r}: {note}" for note in (calendar.notes if calendar else ())]
+        return None, [
+            _("SLA policy {name!r} is skipped: {problems}").format(name=row.name, problems="; ".join(problems))
+        ]
+    notes = [
+        _("SLA policy {name!r}: {note}").format(name=row.name, note=note)
+        for note in (calendar.notes if calendar else ())
+    ]
     policy = Policy(
         id=row.id,
         name=row.name,
