@@ -307,3 +307,17 @@ async def test_a_long_subject_wraps_whole_at_80_columns(
     for word in subject.split():
         assert word in words, word  # every word, the markup-like one as text, the last one too
     assert "…" not in text.splitlines()[2]  # the subject line itself is not cut
+
+
+async def test_queue_help_lists_its_extra_rows_in_chinese(
+    zh_cn, sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    app = make_app(sqlite_demo_engine, clock, settings)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settled(pilot)
+        await pilot.press("question_mark")
+        await settled(pilot)
+        rows = dict(app.screen.rows)  # (keys, what they do) as the help screen lists them
+        assert rows["j/k, g/G, PgUp/PgDn"] == "在队列中移动" and rows["Enter"] == "打开工单"
+        assert "编号前的 ✎" in rows
+        assert "认领" in rows.values() and "筛选" in rows.values()  # the bindings, translated by the help screen
