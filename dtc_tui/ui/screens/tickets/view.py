@@ -44,6 +44,23 @@ CLOCK_WORDS = {
     "paused": N_("paused"),
 }
 KIND_LABEL = {"customer": N_("customer"), "reply": N_("reply"), "note": N_("note")}
+# The events table's "What": the stored event kind, in words of the language spoken (English: the kind itself).
+EVENT_KIND_LABEL = {
+    "created": N_("created"),
+    "claim": N_("claim"),
+    "assign": N_("assign"),
+    "auto_assign": N_("auto_assign"),
+    "status": N_("status"),
+    "priority": N_("priority"),
+    "tags": N_("tags"),
+    "reply": N_("reply"),
+    "note": N_("note"),
+    "escalate": N_("escalate"),
+    "customer_message": N_("customer_message"),
+    "refund_status": N_("refund_status"),
+    "bulk": N_("bulk"),
+    "undo": N_("undo"),
+}
 MAIL_STYLE = {"sent": "green", "failed": "bold red", "retrying": "yellow", "queued": "dim", "sending": "dim"}
 KIND_STYLE = {"customer": "bold cyan", "reply": "bold green", "note": "bold yellow"}
 
@@ -285,7 +302,8 @@ class TicketScreen(TicketActions, Screen[None]):
             events.add_column(column)
         for event in d.events[-30:]:
             details = ", ".join(f"{k}={v}" for k, v in event.data.items())
-            events.add_row(localefmt.brief_day_time(event.at), safe(event.actor), event.kind, safe(details, limit=80))
+            kind = _(EVENT_KIND_LABEL[event.kind]) if event.kind in EVENT_KIND_LABEL else event.kind
+            events.add_row(localefmt.brief_day_time(event.at), safe(event.actor), kind, safe(details, limit=80))
         self.query_one("#ticket-events", Static).update(events)
 
     # --- TicketActions hooks ------------------------------------------------------------------
