@@ -8,7 +8,7 @@ from datetime import datetime
 import click
 
 from dtc_tui.commands.common import CliContext, csv_option, echo_json, json_option, pass_ctx
-from dtc_tui.i18n import _, ngettext
+from dtc_tui.i18n import _, ngettext, pgettext
 from dtc_tui.services.common.periods import MOMENT_SYNTAX
 
 
@@ -157,7 +157,7 @@ def route_command(ctx: CliContext, category: str | None, at_text: str | None, as
     pad = localefmt.shell_pad
     heads = [pad(_("category"), 14), pad(_("duty"), 18), pad(_("owner"), 12), pad(_("backup"), 12), _("gets it")]
     click.echo(" ".join(heads))
-    off = " (" + _("off") + ")"
+    off = " (" + pgettext("person not at work", "off") + ")"
     for row in rows:
         owner = f"{row.owner_handle}{'' if row.owner_on_duty else off}" if row.owner_handle else "-"
         backup = f"{row.backup_handle}{'' if row.backup_on_duty else off}" if row.backup_handle else "-"

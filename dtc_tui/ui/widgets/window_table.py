@@ -26,7 +26,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from dtc_tui.clock import Clock, SystemClock
-from dtc_tui.i18n import N_, _
+from dtc_tui.i18n import N_, NC_, _
 from dtc_tui.services.common import localefmt
 
 
@@ -90,7 +90,7 @@ class WindowTable(Widget, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "cursor_down", N_("Down"), show=False, id="table.down"),
         Binding("k,up", "cursor_up", N_("Up"), show=False, id="table.up"),
-        Binding("g,home", "cursor_first", N_("First"), show=False, id="table.first"),
+        Binding("g,home", "cursor_first", NC_("move the cursor", "First"), show=False, id="table.first"),
         Binding("G,end", "cursor_last", N_("Last"), show=False, id="table.last"),
         Binding("pagedown,ctrl+f", "page_down", N_("Page down"), show=False, id="table.page_down"),
         Binding("pageup,ctrl+b", "page_up", N_("Page up"), show=False, id="table.page_up"),

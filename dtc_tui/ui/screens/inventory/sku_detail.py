@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Sparkline, Static
 
-from dtc_tui.i18n import N_, _
+from dtc_tui.i18n import N_, _, pgettext
 from dtc_tui.services.common import localefmt
 from dtc_tui.services.inventory.board import BoardRow
 from dtc_tui.services.inventory.health import Health
@@ -282,7 +282,7 @@ class HealthScreen(ModalScreen[None]):
             verdict = (
                 Text("-", style="dim")
                 if kpi.ok is None
-                else (states.mark("met", _("ok")) if kpi.ok else states.mark("breached", _("off")))
+                else (states.mark("met", _("ok")) if kpi.ok else states.mark("breached", pgettext("off target", "off")))
             )
             table.add_row(_(kpi.label), value, target, verdict, Text(kpi.detail, style="dim"))
         summary = Text()

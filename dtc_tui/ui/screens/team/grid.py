@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from dtc_tui.i18n import N_, _
+from dtc_tui.i18n import N_, NC_, _
 from dtc_tui.services.team.matrix import DutyInfo, PersonInfo, function_label
 from dtc_tui.ui import states
 from dtc_tui.ui.safe import safe
@@ -86,7 +86,7 @@ class TeamGrid(Widget, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "move(-1, 0)", N_("Up"), show=False, id="team.grid.up"),
         Binding("down,j", "move(1, 0)", N_("Down"), show=False, id="team.grid.down"),
-        Binding("left,h", "move(0, -1)", N_("Left"), show=False, id="team.grid.left"),
+        Binding("left,h", "move(0, -1)", NC_("move the cursor", "Left"), show=False, id="team.grid.left"),
         Binding("right,l", "move(0, 1)", N_("Right"), show=False, id="team.grid.right"),
         Binding("home,g", "first", N_("First duty"), show=False, id="team.grid.first"),
         Binding("end,G", "last", N_("Last duty"), show=False, id="team.grid.last"),
