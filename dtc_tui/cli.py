@@ -153,6 +153,7 @@ def _open_app(ctx: CliContext, *, demo: bool) -> None:
     app = DtcApp(engine=engine, settings=ctx.settings, clock=ctx.clock, demo=demo, database_label=ctx.database_url)
     app.run()
     if app.relaunch_language:  # chosen in the palette and saved: start again speaking it
+        engine.dispose()  # close (and checkpoint) the database like a clean exit: exec skips atexit
         relaunch(app.relaunch_language)
     if app.return_code:  # the app stopped on an error: say so to the shell
         sys.exit(app.return_code)

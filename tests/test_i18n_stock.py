@@ -255,7 +255,7 @@ async def test_orders_in_chinese_set_a_refund_state(
         await app.push_screen(OrdersScreen(name.lstrip("#")))
         await pilot.pause()
         text = screen_text(app)
-        assert "下单日" in text and "：1 个订单" in text, text
+        assert "下单" in text and "：1 个订单" in text, text
         from dtc_tui.services.common.money import format_money
 
         assert format_money(total, currency, 2) in text  # £42.11, never "GBP 42.11"
