@@ -37,6 +37,7 @@ def test_ui_state_per_operator_and_a_broken_file_is_an_empty_memory(tmp_path: Pa
     uistate.remember("ben", "x", "/other", path=path)
     assert uistate.recall("ana", "x", path=path) == "/data"
     assert uistate.recall("ben", "x", path=path) == "/other"
+    assert path.stat().st_mode & 0o077 == 0  # private to the operator, like every file the app writes
     path.write_text("{not json")
     assert uistate.recall("ana", "x", path=path) is None
     uistate.remember("ana", "x", "/again", path=path)  # rewritten whole

@@ -50,7 +50,10 @@ def remember(operator: str, name: str, value: str, *, path: Path | None = None) 
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.part")
-        partial.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+        # 0600 like every file the app writes: the folders an operator opens are theirs to see.
+        handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(json.dumps(data, indent=1, sort_keys=True))
         os.replace(partial, target)
     except OSError:
         return
