@@ -326,6 +326,6 @@ def test_an_item_acknowledged_in_chinese_stays_acknowledged_in_english(sqlite_de
 def test_headless_text_is_padded_by_terminal_cells() -> None:
     from dtc_tui.services.common import localefmt
 
-    assert localefmt.shell_cells("工单 ok") == 7
-    assert localefmt.shell_pad("负责人", 8) == "负责人  "
-    assert localefmt.shell_pad("ab", 4, right=True) == "  ab"
+    assert localefmt.cells("工单 ok") == 7
+    assert localefmt.pad_cells("负责人", 8) == "负责人  "
+    assert localefmt.pad_cells("ab", 4, right=True) == "  ab"

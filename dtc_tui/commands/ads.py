@@ -259,7 +259,7 @@ def table_lines(rows: list[ReportRow], by: str) -> list[str]:
             lambda r: ", ".join(a.kind for a in r.alerts) + (_("below pause line") if r.below_pause else ""),
         ),
     ]
-    from dtc_tui.services.common.localefmt import stock_text_pad as pad
+    from dtc_tui.services.common.localefmt import pad_cells as pad
 
     lines = ["  ".join(pad(label, width, right=i > 0) for i, (label, width, _render) in enumerate(columns)).rstrip()]
     for row in rows:

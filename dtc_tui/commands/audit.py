@@ -46,7 +46,7 @@ def audit_command(ctx: CliContext, since: str, entity: str | None, filter_text: 
     for row in rows:
         change = ", ".join(f"{k}: {(row.before or {}).get(k)!r} -> {v!r}" for k, v in (row.after or {}).items())
         click.echo(
-            f"{row.at:%Y-%m-%d %H:%M:%S} {localefmt.shell_pad(one_line(row.actor), 10)} {row.action:<12} {row.entity} "
+            f"{row.at:%Y-%m-%d %H:%M:%S} {localefmt.pad_cells(one_line(row.actor), 10)} {row.action:<12} {row.entity} "
             f"{one_line(row.entity_id)}  {one_line(change, 120)}"
         )
     click.echo(

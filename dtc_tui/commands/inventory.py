@@ -140,7 +140,7 @@ def reorder(
     if not records:
         click.echo(_("Nothing to order or move."))
         return
-    from dtc_tui.services.common.localefmt import stock_text_pad as pad
+    from dtc_tui.services.common.localefmt import pad_cells as pad
     from dtc_tui.services.common.text import one_line
 
     click.echo(
@@ -182,7 +182,7 @@ def health_command(ctx: CliContext, as_json: bool) -> None:
         value = "-" if kpi.value is None else (f"{kpi.value:.1%}" if percent else f"{kpi.value:.1f}")
         target = f"{kpi.target:.0%}" if percent else f"{kpi.target:g}"
         verdict = _("n/a") if kpi.ok is None else (_("ok") if kpi.ok else _("OFF"))
-        from dtc_tui.services.common.localefmt import stock_text_pad as pad
+        from dtc_tui.services.common.localefmt import pad_cells as pad
 
         goal = _("target {comparison} {value}").format(comparison=kpi.comparison, value=f"{target:<5}")
         click.echo(f"{pad(kpi.label, 28)} {value:>8}  {goal} {pad(verdict, 4)} {kpi.detail}")
@@ -260,7 +260,7 @@ def po_list(ctx: CliContext, open_only: bool, as_json: bool) -> None:
     if not pos:
         click.echo(_("No purchase orders."))
         return
-    from dtc_tui.services.common.localefmt import stock_text_pad as pad
+    from dtc_tui.services.common.localefmt import pad_cells as pad
     from dtc_tui.services.common.text import one_line
 
     click.echo(

@@ -44,7 +44,7 @@ def _print(overview, *, details: bool) -> None:
         mark = {True: "ok", False: "!!", None: "  "}[headline.ok]
         target = _("(target {target})").format(target=headline.target) if headline.target else ""
         click.echo(
-            f"{mark} {headline.area:<9} {localefmt.shell_pad(_(headline.label), 40)} {headline.value:>10} {target}"
+            f"{mark} {headline.area:<9} {localefmt.pad_cells(_(headline.label), 40)} {headline.value:>10} {target}"
         )
     counts = ", ".join(f"{describe_kind(kind)}: {localefmt.number(n)}" for kind, n in sorted(overview.counts.items()))
     shown = ngettext("{count} item shown", "{count} items shown", len(overview.items)).format(

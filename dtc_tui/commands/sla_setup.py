@@ -12,7 +12,7 @@ import click
 
 from dtc_tui.commands.common import CliContext, echo_json, json_option, pass_ctx
 from dtc_tui.i18n import N_, _
-from dtc_tui.services.common.localefmt import ljust_cells, rjust_cells, weekday_iso_day
+from dtc_tui.services.common.localefmt import pad_cells, weekday_iso_day
 
 METRIC_WORDS = {
     # the English text output prints the key itself (scripts split these lines); other languages translate it
@@ -79,8 +79,8 @@ def policies_list(ctx: CliContext, as_json: bool) -> None:
             resolve=f"{_minutes(p.resolution_minutes):>6}",
         )
         click.echo(
-            f"{p.position:>3} {ljust_cells(p.name, 22)} {ljust_cells(state, 6)} {targets} "
-            f"{ljust_cells(clock, 22)} {p.match_text()}"
+            f"{p.position:>3} {pad_cells(p.name, 22)} {pad_cells(state, 6)} {targets} "
+            f"{pad_cells(clock, 22)} {p.match_text()}"
         )
         if p.problem:
             click.echo("    " + _("WARNING: {warning}").format(warning=p.problem))
@@ -118,7 +118,7 @@ def policies_show(ctx: CliContext, policy: str, as_json: bool) -> None:
         ),
         (_("pauses on"), p.pause_statuses or _("nothing")),
     ):
-        click.echo(f"{rjust_cells(label, 15)}: {value}")
+        click.echo(f"{pad_cells(label, 15, right=True)}: {value}")
     if p.problem:
         click.echo(_("WARNING: {warning}").format(warning=p.problem))
 
@@ -194,7 +194,7 @@ def calendars_list(ctx: CliContext, as_json: bool) -> None:
         hours = _("{hours} h/week").format(hours=f"{c.week_minutes / 60:>5.1f}")
         holidays = _("{count} holidays").format(count=f"{len(c.holidays):>3}")
         click.echo(
-            f"{ljust_cells(c.name, 22)} {c.timezone:<22} {hours}  {holidays}  {c.weekly_text or _('no opening hours')}"
+            f"{pad_cells(c.name, 22)} {c.timezone:<22} {hours}  {holidays}  {c.weekly_text or _('no opening hours')}"
         )
         for message in ([c.problem] if c.problem else []) + c.notes:
             click.echo("    " + _("WARNING: {warning}").format(warning=message))
@@ -405,7 +405,7 @@ def try_cmd(ctx: CliContext, policy: str, start: str) -> None:
         raise _fail(exc) from exc
     for metric, target, due in dues:
         click.echo(
-            f"{ljust_cells(_metric(metric), 15)} {_minutes(target):>6}  "
+            f"{pad_cells(_metric(metric), 15)} {_minutes(target):>6}  "
             + _("due {when} UTC").format(when=f"{due:%Y-%m-%d %H:%M}")
         )
 

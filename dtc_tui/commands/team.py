@@ -79,7 +79,7 @@ def matrix_command(ctx: CliContext, as_json: bool, as_csv: bool, include_inactiv
     widths = [max(len(p.handle), 2) for p in m.people]
     code_width = max(len(d.code) for d in m.duties)
     click.echo(
-        localefmt.shell_pad(_("duty"), code_width + 2)
+        localefmt.pad_cells(_("duty"), code_width + 2)
         + " "
         + " ".join(f"{p.handle:>{w}}" for p, w in zip(m.people, widths, strict=True))
     )
@@ -154,7 +154,7 @@ def route_command(ctx: CliContext, category: str | None, at_text: str | None, as
         return
     from dtc_tui.services.common import localefmt
 
-    pad = localefmt.shell_pad
+    pad = localefmt.pad_cells
     heads = [pad(_("category"), 14), pad(_("duty"), 18), pad(_("owner"), 12), pad(_("backup"), 12), _("gets it")]
     click.echo(" ".join(heads))
     off = " (" + pgettext("person not at work", "off") + ")"

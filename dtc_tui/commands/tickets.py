@@ -140,7 +140,7 @@ def show_ticket(ctx: CliContext, ticket_id: int, as_json: bool) -> None:
         left = sla.format_remaining(now, clock.due_at) if clock.due_at and not clock.stopped_at else ""
         metric = _(METRIC_WORDS[clock.metric]) if clock.metric in METRIC_WORDS else clock.metric
         state = _(STATE_WORDS[clock.state]) if clock.state in STATE_WORDS else clock.state
-        click.echo(f"  {localefmt.ljust_cells(metric, 15)} {localefmt.ljust_cells(state, 9)} {left}")
+        click.echo(f"  {localefmt.pad_cells(metric, 15)} {localefmt.pad_cells(state, 9)} {left}")
     for message in detail.messages:
         click.echo(f"--- {message.created_at:%Y-%m-%d %H:%M} {message.kind} {one_line(message.author)}")
         click.echo(clean_text(message.body))
@@ -227,9 +227,9 @@ def sla_report(ctx: CliContext, period: str, group: str | None, as_json: bool) -
     )
     for kpi, prev in zip(result.overall.kpis, result.previous.kpis, strict=True):
         mark = {True: "ok ", False: "!! ", None: "   "}[kpi.ok]
-        target = _("target {target}").format(target=localefmt.ljust_cells(kpi.target_text(), 10))
+        target = _("target {target}").format(target=localefmt.pad_cells(kpi.target_text(), 10))
         click.echo(
-            f"  {mark}{localefmt.ljust_cells(_(kpi.label), 26)} {kpi.text():>9}  {target} "
+            f"  {mark}{localefmt.pad_cells(_(kpi.label), 26)} {kpi.text():>9}  {target} "
             + _("previous {value}").format(value=prev.text())
         )
     for warning in result.warnings:
@@ -238,9 +238,9 @@ def sla_report(ctx: CliContext, period: str, group: str | None, as_json: bool) -
         for name, kpis in result.groups[group].items():
             values = "  ".join(f"{_(k.label)}={k.text()}" for k in kpis.kpis[:3])
             created = _("created {count}").format(
-                count=localefmt.rjust_cells(localefmt.number(kpis.tickets_created), 5)
+                count=localefmt.pad_cells(localefmt.number(kpis.tickets_created), 5, right=True)
             )
-            click.echo(f"  {localefmt.ljust_cells(name, 14)} {created}  {values}")
+            click.echo(f"  {localefmt.pad_cells(name, 14)} {created}  {values}")
 
 
 def _register_setup() -> None:

@@ -125,36 +125,6 @@ def stock_day_span(start: date, end: date, *, year: bool = True, locale: str | N
     return text + (f" {end.year}" if year else "")
 
 
-def stock_text_cells(text: str) -> int:
-    """Terminal cells of ``text`` for fixed-width CLI tables: a wide (CJK) character takes two
-    (services and commands may not import rich, whose ``cell_len`` the screens use)."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text)
-
-
-def stock_text_pad(text: str, width: int, *, right: bool = False) -> str:
-    """``text`` padded with spaces to ``width`` cells (left-aligned, or right-aligned)."""
-    space = " " * max(width - stock_text_cells(text), 0)
-    return space + text if right else text + space
-
-
-def shell_cells(text: str) -> int:
-    """Terminal cells ``text`` takes, for headless output (no Rich there): East Asian wide and
-    full-width characters take two, combining marks none."""
-    import unicodedata
-
-    return sum(
-        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text
-    )
-
-
-def shell_pad(text: str, width: int, *, right: bool = False) -> str:
-    """``text`` padded with spaces to ``width`` terminal cells (left-aligned, or right with ``right``)."""
-    fill = " " * max(width - shell_cells(text), 0)
-    return fill + text if right else text + fill
-
-
 def brief_day_time(
     value: datetime | None, timezone: str = "UTC", *, weekday: bool = False, locale: str | None = None
 ) -> str:
@@ -187,8 +157,10 @@ def weekday_iso_day(value: date, *, locale: str | None = None) -> str:
     return f"{value.isoformat()} {_format_date(value, 'EEE', locale=_locale(locale))}"
 
 
-def _cells(text: str) -> int:
-    """Terminal cells ``text`` takes: a wide (CJK) character two, a combining mark none."""
+def cells(text: str) -> int:
+    """Terminal cells ``text`` takes, for headless output (commands and services may not import
+    Rich, whose ``cell_len`` the screens use): a wide or full-width (CJK) character takes two, a
+    combining mark none."""
     import unicodedata
 
     return sum(
@@ -197,11 +169,8 @@ def _cells(text: str) -> int:
     )
 
 
-def ljust_cells(text: str, width: int) -> str:
-    """``text`` padded on the right to ``width`` terminal cells (headless: no Rich), for CLI columns."""
-    return text + " " * max(0, width - _cells(text))
-
-
-def rjust_cells(text: str, width: int) -> str:
-    """``text`` padded on the left to ``width`` terminal cells."""
-    return " " * max(0, width - _cells(text)) + text
+def pad_cells(text: str, width: int, *, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` terminal cells (left-aligned, or right with ``right``),
+    for the columns of CLI tables."""
+    fill = " " * max(0, width - cells(text))
+    return fill + text if right else text + fill
