@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from dtc_tui.models import Campaign, FxRate, StoreOrder
+from dtc_tui.models.base import table_of
 from dtc_tui.services.common import settings
 from dtc_tui.services.common.money import format_money, format_totals, per_currency
 
@@ -83,7 +84,7 @@ class Rates:
 
 
 def load_rates(session: Session) -> Rates:
-    table = FxRate.__table__  # type: ignore[attr-defined]
+    table = table_of(FxRate)
     return Rates(session.execute(select(table.c.date, table.c.base, table.c.quote, table.c.rate)).all())
 
 

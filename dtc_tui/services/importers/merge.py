@@ -26,12 +26,13 @@ from sqlalchemy import Table, select
 from sqlmodel import Session
 
 from dtc_tui.i18n import _
+from dtc_tui.models.base import table_of
 from dtc_tui.models.system import AuditLog, ImportBaseline
 from dtc_tui.services.common import audit
 from dtc_tui.services.importers.upsert import UpsertOutcome, bulk_insert, fetch_existing, upsert
 
-BASELINE = ImportBaseline.__table__  # type: ignore[attr-defined]
-AUDIT = AuditLog.__table__  # type: ignore[attr-defined]
+BASELINE = table_of(ImportBaseline)
+AUDIT = table_of(AuditLog)
 CONFLICTS_SHOWN = 10
 CHUNK = 500
 

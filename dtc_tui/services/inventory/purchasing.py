@@ -31,6 +31,7 @@ from dtc_tui import db, errors
 from dtc_tui.errors import UserError
 from dtc_tui.i18n import _
 from dtc_tui.models import PurchaseOrder, PurchaseOrderLine, Sku, StockLevel, StockTransfer, Supplier, Warehouse
+from dtc_tui.models.base import table_of
 from dtc_tui.services.common import audit
 from dtc_tui.services.common import settings as settings_service
 
@@ -693,7 +694,7 @@ def _insert_stock(session: Session, sku_id: int, warehouse_id: int, qty: int, re
         session.add(StockLevel(sku_id=sku_id, warehouse_id=warehouse_id, on_hand=qty, last_received_at=received_at))
         session.flush()
         return
-    table = StockLevel.__table__  # type: ignore[attr-defined]
+    table = table_of(StockLevel)
     values: dict[str, Any] = {
         "sku_id": sku_id,
         "warehouse_id": warehouse_id,

@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 from dtc_tui import db
 from dtc_tui.i18n import N_, _
 from dtc_tui.models import Customer, Person, ReplyDraft, Ticket, TicketEvent, TicketMessage
+from dtc_tui.models.base import table_of
 from dtc_tui.services.common.text import clean_text, one_line
 
 
@@ -119,7 +120,7 @@ def save_draft(
             from sqlalchemy.dialects.postgresql import insert as dialect_insert
         else:
             from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
-        table = ReplyDraft.__table__  # type: ignore[attr-defined]
+        table = table_of(ReplyDraft)
         keep = {k: v for k, v in values.items() if k not in ("ticket_id", "operator")}
         session.execute(
             dialect_insert(table)

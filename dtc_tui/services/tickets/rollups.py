@@ -13,10 +13,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Integer, cast, func, literal, select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from dtc_tui.models import BreachDay, Person, TicketDay, TicketDayFrt, TicketSkuDay
 from dtc_tui.models import rollups as model
+from dtc_tui.models.base import table_of
 
 Histogram = dict[int, int]  # bucket (lower bound, minutes) -> tickets
 
@@ -68,8 +69,8 @@ def plan(session: Session, start: datetime, end: datetime) -> Split:
     if tail_end != end or tail_start != _midnight(tail_start.date()):
         return span  # the period is within one day, or its last day is whole already
     next_midnight = tail_start + timedelta(days=1)
-    t = Ticket.__table__.c  # type: ignore[attr-defined]
-    b = SlaBreach.__table__.c  # type: ignore[attr-defined]
+    t = table_of(Ticket).c
+    b = table_of(SlaBreach).c
     for column in (t.created_at, t.solved_at, b.due_at):
         probe = select(column).where(column >= end, column < next_midnight).limit(1)
         if session.execute(probe).first() is not None:
@@ -87,12 +88,12 @@ def day_cells(session: Session, first: date, end: date, dimensions: tuple[str, .
 
     Rows are (agent, channel, category, *model.COUNT_FIELDS).
     """
-    d = TicketDay.__table__.c  # type: ignore[attr-defined]
+    d = table_of(TicketDay).c
     columns = {"agent": agent_key(), "channel": d.channel, "category": d.category}
     keys = [columns[name] if name in dimensions else literal("") for name in ("agent", "channel", "category")]
     stmt = select(*keys, *[func.sum(d[name]) for name in model.COUNT_FIELDS]).where(d.day >= first, d.day < end)
     if "agent" in dimensions:
-        stmt = stmt.select_from(TicketDay).outerjoin(Person, Person.id == d.agent_id)
+        stmt = stmt.select_from(TicketDay).outerjoin(Person, col(Person.id) == d.agent_id)
     grouped = [k for k, name in zip(keys, ("agent", "channel", "category"), strict=True) if name in dimensions]
     if grouped:
         stmt = stmt.group_by(*grouped)
@@ -100,12 +101,12 @@ def day_cells(session: Session, first: date, end: date, dimensions: tuple[str, .
 
 
 def day_histograms(session: Session, first: date, end: date, dimension: str | None) -> dict[str, Histogram]:
-    f = TicketDayFrt.__table__.c  # type: ignore[attr-defined]
+    f = table_of(TicketDayFrt).c
     columns = {"agent": agent_key(), "channel": f.channel, "category": f.category}
     key = columns[dimension] if dimension else literal("")
     stmt = select(key, f.bucket, func.sum(f.n)).where(f.day >= first, f.day < end)
     if dimension == "agent":
-        stmt = stmt.select_from(TicketDayFrt).outerjoin(Person, Person.id == f.agent_id)
+        stmt = stmt.select_from(TicketDayFrt).outerjoin(Person, col(Person.id) == f.agent_id)
     stmt = stmt.group_by(*([key] if dimension else []), f.bucket)
     result: dict[str, Histogram] = defaultdict(dict)
     for group, bucket, n in session.execute(stmt):
@@ -120,14 +121,14 @@ def row_histograms(
     """The same histogram from the ticket rows created in [start, end) (a partial day)."""
     from dtc_tui.models import Ticket
 
-    t = Ticket.__table__.c  # type: ignore[attr-defined]
+    t = table_of(Ticket).c
     dialect = session.get_bind().dialect.name
     minutes = model.minutes_sql(dialect, "ticket.first_response_at", "ticket.created_at")
     bucket = cast(text(model.bucket_sql(dialect, minutes)), Integer)
     group = key if dimension else literal("")
     stmt = select(group, bucket, func.count()).select_from(Ticket)
     if join_person:
-        stmt = stmt.outerjoin(Person, Person.id == t.assignee_id)
+        stmt = stmt.outerjoin(Person, col(Person.id) == t.assignee_id)
     stmt = stmt.where(t.created_at >= start, t.created_at < end, t.first_response_at.is_not(None)).group_by(
         *([group] if dimension else []), bucket
     )
@@ -173,13 +174,13 @@ def merge(into: dict[str, Histogram], more: dict[str, Histogram]) -> dict[str, H
 
 
 def sku_counts(session: Session, first: date, end: date) -> dict[int, int]:
-    s = TicketSkuDay.__table__.c  # type: ignore[attr-defined]
+    s = table_of(TicketSkuDay).c
     rows = session.execute(select(s.sku_id, func.sum(s.n)).where(s.day >= first, s.day < end).group_by(s.sku_id))
     return {int(sku): int(n) for sku, n in rows if n}
 
 
 def category_count(session: Session, category: str, first: date, end: date) -> int:
-    d = TicketDay.__table__.c  # type: ignore[attr-defined]
+    d = table_of(TicketDay).c
     return int(
         session.execute(
             select(func.coalesce(func.sum(d.created), 0)).where(d.category == category, d.day >= first, d.day < end)
@@ -188,7 +189,7 @@ def category_count(session: Session, category: str, first: date, end: date) -> i
 
 
 def breaches_per_day(session: Session, first: date, end: date) -> dict[date, int]:
-    b = BreachDay.__table__.c  # type: ignore[attr-defined]
+    b = table_of(BreachDay).c
     rows = session.execute(select(b.day, func.sum(b.n)).where(b.day >= first, b.day < end).group_by(b.day))
     return {day: int(n) for day, n in rows if n}
 
