@@ -153,17 +153,30 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 
 def translate_commands(group: Any) -> None:
     """Put the active language into a click command tree: help texts, short helps and option
-    helps (click reads them from docstrings and decorators at import, in English)."""
-    if _current == DEFAULT:
-        return
+    helps (click reads them from docstrings and decorators at import, in English). The English
+    texts are kept on each object, so translating again (another language in the same process,
+    a test) starts from them, never from a translation."""
     for command in _walk(group):
-        if command.help:
-            command.help = _(command.help)
-        if command.short_help:
-            command.short_help = _(command.short_help)
-        for param in command.params:
-            if getattr(param, "help", None):
-                param.help = _(param.help)
+        for obj, name in _help_fields(command):
+            english = _english(obj, name)
+            if english:
+                setattr(obj, name, _(english))
+
+
+def _help_fields(command: Any) -> Iterator[tuple[Any, str]]:
+    yield command, "help"
+    yield command, "short_help"
+    for param in command.params:
+        if hasattr(param, "help"):
+            yield param, "help"
+
+
+def _english(obj: Any, name: str) -> str | None:
+    """The text ``obj.name`` was declared with (remembered the first time it is asked for)."""
+    originals: dict[str, str | None] = obj.__dict__.setdefault("_dtc_english_help", {})
+    if name not in originals:
+        originals[name] = getattr(obj, name)
+    return originals[name]
 
 
 def _walk(command: Any, *, load: bool = False) -> Iterator[Any]:
@@ -181,7 +194,8 @@ def command_messages(group: Any) -> list[str]:
     """Every help text of a click command tree, in order (for the catalog)."""
     found: dict[str, None] = {}
     for command in _walk(group, load=True):
-        for text in (command.help, command.short_help, *(getattr(p, "help", None) for p in command.params)):
+        for obj, name in _help_fields(command):
+            text = _english(obj, name)
             if text:
                 found[text] = None
     return list(found)

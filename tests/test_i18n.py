@@ -140,3 +140,23 @@ def test_one_english_word_with_two_meanings_gets_two_translations(zh_cn: None) -
     assert _(N_("Open")) == "打开"
     assert _(NC_("quantity not yet received", "Open")) == "未收"
     assert NC_("quantity not yet received", "Open") == "Open"  # English stays the same word
+
+
+def test_commands_translated_in_process_keep_their_english_texts() -> None:
+    """A command module loaded while Chinese is spoken (a test, a second language in the same
+    process) still gives the catalog its English help, and speaking English again restores it."""
+    import click
+
+    english = "Send the replies that are due (queued, or waiting for their retry time)."
+
+    @click.command(help=english)
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    def sample(as_json: bool) -> None: ...
+
+    with i18n.speaking("zh-CN"):
+        i18n.translate_commands(sample)
+        assert sample.help == "发送到期的回复（排队中的，或等待重试时间的）。"
+        assert sample.params[0].help == "输出 JSON。"
+        assert i18n.command_messages(sample) == [english, "Print JSON."]
+    i18n.translate_commands(sample)
+    assert sample.help == english and sample.params[0].help == "Print JSON."
