@@ -87,7 +87,7 @@ async def test_a_bad_file_writes_nothing_and_lists_its_problems(
         await pilot.pause()
         text = screen_text(app)
         assert "2 problems: nothing was written" in text
-        assert "Imported as zendesk: detected from the header" in text
+        assert "Read as zendesk: detected from the header" in text
         assert "bad.csv:3: Created at: '2026-31-11 10:00' is not a date and time" in text
         assert zendesk_tickets(sqlite_demo_engine) == 0
 
@@ -170,7 +170,7 @@ async def test_the_dialog_detects_the_kind_and_takes_a_date_order(
         await app.workers.wait_for_complete()
         await pilot.pause()
         text = screen_text(app)
-        assert "Imported as zendesk: detected from the header" in text
+        assert "Read as zendesk: detected from the header" in text
         assert zendesk_tickets(sqlite_demo_engine) == 2
 
 

@@ -310,7 +310,7 @@ class ImportDialog(ModalScreen["ImportSummary | None"]):
 
                 found = detect_kind(path)
                 kind = found.kind
-                self.detected = _("Imported as {kind}: {reason}").format(kind=found.kind, reason=found.reason)
+                self.detected = _("Read as {kind}: {reason}").format(kind=found.kind, reason=found.reason)
             rejects: Path | None = None
             if mode == "check":  # the refused rows of the check go to a scratch file
                 handle, name = tempfile.mkstemp(prefix="dtc-rejects-", suffix=".csv")
