@@ -14,13 +14,13 @@ from click.testing import CliRunner
 from sqlalchemy import Engine
 
 from dtc_tui import clock as clock_module
-from dtc_tui import db
+from dtc_tui import db, i18n
 from dtc_tui.cli import main_group
 from dtc_tui.clock import FixedClock
 from dtc_tui.config import Settings
 from dtc_tui.models import AdChannel, AdStatDaily, Campaign, StoreDaily
 from dtc_tui.services.common import fx, settings
-from dtc_tui.services.common.money import short_money
+from dtc_tui.services.common.money import format_money, short_money
 from dtc_tui.services.importers.pipeline import run_import
 from tests.conftest import FIXED_NOW, make_app, screen_text
 
@@ -142,6 +142,16 @@ def test_compact_amounts_carry_their_symbol() -> None:
     assert short_money(46_206, "GBP") == "£46,206"
     assert short_money(138_000, "INR") == "₹138k"
     assert short_money(15_300_000, "USD") == "$15.3M"
+    assert short_money(1200, None) == "mixed"
+
+
+def test_symbols_stay_as_the_exports_write_them_in_chinese() -> None:
+    """Chinese CLDR writes ``US$``, which cut amounts at 80 columns; the symbols stay the
+    English exports' in every language, and only the word for several currencies is translated."""
+    with i18n.speaking("zh-CN"):
+        assert format_money(1234.6, "USD") == "$1,235"
+        assert short_money(15_300_000, "USD") == "$15.3M"
+        assert short_money(1200, None) == "混合"
     assert short_money(1200, None) == "mixed"
 
 

@@ -14,8 +14,13 @@ from functools import lru_cache
 
 from babel.numbers import format_currency, get_currency_symbol
 
+from dtc_tui.i18n import _
+
 DASH = "-"
-LOCALE = "en_US"  # symbols read as the English exports write them; the amount keeps its currency
+# Symbols as the English exports write them, in every language: CLDR's Chinese ``US$`` is three
+# cells wider than ``$`` and cut the ads table's amounts at 80 columns (``US$46,2…``); the amount
+# always keeps its own currency, and a store with several shows each with its own symbol.
+LOCALE = "en_US"
 
 
 @lru_cache(maxsize=64)
@@ -24,7 +29,7 @@ def _pattern(decimals: int) -> str:
 
 
 def format_money(amount: float | None, currency: str, decimals: int = 0) -> str:
-    """``1234.5, "GBP"`` -> ``£1,235``; an unknown code is written before the number."""
+    """``1234.6, "GBP"`` -> ``£1,235``; an unknown code is written before the number."""
     if amount is None:
         return DASH
     return format_currency(amount, currency.upper(), format=_pattern(decimals), locale=LOCALE, currency_digits=False)
@@ -40,7 +45,7 @@ def short_money(amount: float | None, currency: str | None) -> str:
     if amount is None:
         return DASH
     if currency is None:
-        return "mixed"
+        return _("mixed")
     sign, value = ("-" if amount < 0 else ""), abs(amount)
     mark = symbol(currency)
     mark = mark if len(mark) <= 3 else currency.upper() + " "
@@ -64,12 +69,3 @@ def format_totals(totals: dict[str, float], decimals: int = 0) -> str:
     if not totals:
         return DASH
     return " + ".join(format_money(amount, currency, decimals) for currency, amount in totals.items())
-
-
-def mixed_warning(totals: dict[str, float]) -> str | None:
-    if len(totals) < 2:
-        return None
-    return (
-        f"amounts in {len(totals)} currencies ({', '.join(totals)}): shown per currency, never added up "
-        "(no exchange rates); ratios across them are left out"
-    )
