@@ -997,18 +997,25 @@ def _inbound(
     return arrivals, on_draft, draft_out
 
 
+_ORDERING = frozenset(("out", "reorder_now", "reorder_soon"))
+_GIVING = frozenset(("ok", "overstock", "dead"))
+
+
 def _suggest(
     rows: list[BoardRow], draft_out: dict[tuple[int, int], int], transfer_days: int
 ) -> list[TransferSuggestion]:
     """Transfers first (from warehouses of the same SKU with surplus), then purchases for the rest."""
     wanted: dict[tuple[int, int], float] = {}
     for row in rows:
-        if row.abc == "D" or row.plan.state not in ("out", "reorder_now", "reorder_soon"):
+        plan = row.plan
+        if row.abc == "D" or plan.state not in _ORDERING:
             continue
         # A transfer can also bridge the gap before a late inbound; a purchase only fills the need.
-        units = max(row.plan.need, gap_units(row.inp, row.plan, transfer_days)) - row.on_draft
+        need = plan.need
+        gap = gap_units(row.inp, plan, transfer_days) if plan.next_arrival is not None else 0.0
+        units = (need if need >= gap else gap) - row.on_draft  # max(need, gap), the first of equals
         if units > 0:
-            wanted[row.key] = units
+            wanted[(row.sku_id, row.warehouse_id)] = units
     if not wanted:
         return []
     skus = {sku_id for sku_id, _wh in wanted}
@@ -1018,22 +1025,25 @@ def _suggest(
             by_sku[row.sku_id].append(row)
     suggestions: list[TransferSuggestion] = []
     for sku_id, sku_rows in by_sku.items():
-        needs = [(r.warehouse_id, wanted[r.key], r.plan.urgency) for r in sku_rows if r.key in wanted]
-        surplus = {
-            r.warehouse_id: int(r.available - draft_out.get(r.key, 0) - math.ceil(r.plan.order_up_to))
-            for r in sku_rows
-            if r.key not in wanted and r.plan.state in ("ok", "overstock", "dead")
-        }
+        needs = []
+        surplus = {}
+        for r in sku_rows:
+            key = (sku_id, r.warehouse_id)
+            if key in wanted:
+                needs.append((r.warehouse_id, wanted[key], r.plan.urgency))
+            elif r.plan.state in _GIVING:
+                surplus[r.warehouse_id] = int(r.inp.available - draft_out.get(key, 0) - math.ceil(r.plan.order_up_to))
         moves = plan_transfers(sku_id, needs, surplus) if surplus else []
-        by_wh = {r.warehouse_id: r for r in sku_rows}
-        for move in moves:
-            target, source = by_wh[move.to_warehouse_id], by_wh[move.from_warehouse_id]
-            target.transfer_in += move.qty
-            target.transfer_from = ", ".join(
-                sorted(filter(None, {*target.transfer_from.split(", "), source.warehouse}))
-            )
-            source.transfer_out += move.qty
-        suggestions.extend(moves)
+        if moves:
+            by_wh = {r.warehouse_id: r for r in sku_rows}
+            for move in moves:
+                target, source = by_wh[move.to_warehouse_id], by_wh[move.from_warehouse_id]
+                target.transfer_in += move.qty
+                target.transfer_from = ", ".join(
+                    sorted(filter(None, {*target.transfer_from.split(", "), source.warehouse}))
+                )
+                source.transfer_out += move.qty
+            suggestions.extend(moves)
         for row in sku_rows:
             if row.abc != "D":
                 row.purchase_qty = round_order(
@@ -1044,50 +1054,73 @@ def _suggest(
 
 def total_row(rows: Sequence[BoardRow], cfg: BoardSettings, today: date) -> BoardRow:
     """The SKU over all its warehouses: stock and demand summed, the same rules applied."""
+    # One pass over the SKU's rows (``Board.totals`` calls it once per SKU: 10k times at 10k SKUs).
     first = rows[0]
-    receipts = [r.days_since_receipt for r in rows if r.days_since_receipt is not None]
+    available = on_hand = committed = stockout_days = on_draft = purchase_qty = 0
+    sales: list[float] = []
+    squares: list[float] = []
+    arrivals: list[Arrival] = []
+    oldest: int | None = None
+    aged = sold_recently = had_stockout = False
+    for r in rows:
+        inp = r.inp
+        available += inp.available
+        on_hand += r.on_hand
+        committed += r.committed
+        stockout_days += r.stockout_days
+        on_draft += r.on_draft
+        purchase_qty += r.purchase_qty
+        sales.append(inp.daily_sales)
+        squares.append(inp.sigma**2)
+        if inp.arrivals:
+            arrivals.extend(inp.arrivals)
+        since = r.days_since_receipt
+        if since is not None and (oldest is None or since > oldest):
+            oldest = since
+        aged = aged or r.aged
+        sold_recently = sold_recently or inp.sold_recently
+        had_stockout = had_stockout or inp.had_stockout
+    fi = first.inp
     inp = RowInput(
-        available=sum(r.inp.available for r in rows),
-        on_hand=sum(r.on_hand for r in rows),
-        daily_sales=sum(r.inp.daily_sales for r in rows),
-        sigma=math.sqrt(sum(r.inp.sigma**2 for r in rows)),
-        lead_time_days=first.inp.lead_time_days,
-        review_cycle_days=first.inp.review_cycle_days,
-        buffer_days=first.inp.buffer_days,
-        moq=first.inp.moq,
-        case_pack=first.inp.case_pack,
-        abc=first.abc,
-        method=first.inp.method,
-        cost=first.cost,
-        arrivals=tuple(a for r in rows for a in r.inp.arrivals),
-        sold_recently=any(r.inp.sold_recently for r in rows),
-        had_stockout=any(r.inp.had_stockout for r in rows),
+        available,
+        on_hand,
+        sum(sales),  # sum(): the same floats as summing the rows' values one by one
+        math.sqrt(sum(squares)),
+        fi.lead_time_days,
+        fi.review_cycle_days,
+        fi.buffer_days,
+        fi.moq,
+        fi.case_pack,
+        first.abc,
+        fi.method,
+        first.cost,
+        tuple(arrivals),
+        sold_recently,
+        had_stockout,
     )
-    plan = plan_row(inp, cfg.policy, today)
-    oldest = max(receipts) if receipts else None
     return BoardRow(
-        sku_id=first.sku_id,
-        warehouse_id=0,
-        code=first.code,
-        name=first.name,
-        supplier_id=first.supplier_id,
-        supplier=first.supplier,
-        warehouse=TOTAL_WAREHOUSE,
-        abc=first.abc,
-        on_hand=inp.on_hand,
-        committed=sum(r.committed for r in rows),
-        cost=first.cost,
-        price=first.price,
-        stockout_days=sum(r.stockout_days for r in rows),
-        days_since_receipt=oldest,
-        aged=any(r.aged for r in rows),
-        revenue=first.revenue,
-        sku_version=first.sku_version,
-        inp=inp,
-        plan=plan,
-        on_draft=sum(r.on_draft for r in rows),
-        transfer_in=0,
-        transfer_from="",
-        transfer_out=0,
-        purchase_qty=sum(r.purchase_qty for r in rows),
+        first.sku_id,
+        0,
+        first.code,
+        first.name,
+        first.supplier_id,
+        first.supplier,
+        TOTAL_WAREHOUSE,
+        first.abc,
+        on_hand,
+        committed,
+        first.cost,
+        first.price,
+        stockout_days,
+        oldest,
+        aged,
+        first.revenue,
+        first.sku_version,
+        inp,
+        plan_row(inp, cfg.policy, today),
+        on_draft,
+        0,
+        "",
+        0,
+        purchase_qty,
     )
