@@ -143,6 +143,7 @@ def dumps_json(data: Any) -> str:
 
 _INDENT = 2
 _FLAT = frozenset((str, int, float, bool, type(None), date, datetime))  # exact types (subclasses: the long way)
+_STR = {str}
 _SCALAR = json.JSONEncoder(ensure_ascii=False, default=_json_default)
 _FLAT_ENCODERS: dict[int, Callable[[dict], str]] = {}
 
@@ -185,7 +186,7 @@ def _dump(value: Any, level: int, parts: list[str]) -> None:
             parts.append("{}")
             return
         inner = "\n" + " " * (_INDENT * (level + 1))
-        if all(type(k) is str for k in value) and all(type(v) in _FLAT for v in value.values()):
+        if set(map(type, value)) == _STR and _FLAT.issuperset(map(type, value.values())):
             flat = _flat_encoder(level + 1)(value)  # {"a": 1,<inner>"b": 2}
             parts.append("{" + inner + flat[1:-1] + "\n" + " " * (_INDENT * level) + "}")
             return
