@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 import click
+import orjson
 
 from dtc_tui import i18n
 from dtc_tui.clock import Clock, SystemClock
@@ -131,75 +132,26 @@ def echo_json(data: Any) -> None:
 
 
 def dumps_json(data: Any) -> str:
-    """``json.dumps(data, default=_json_default, indent=2, ensure_ascii=False)``, character for
-    character, ~4x faster on long lists of records: ``json`` writes indented output in pure Python
-    (its C encoder only writes it unindented), so each flat object (string keys, scalar or date
-    values: a board row, a ticket...) is written by the C encoder with the line break and the
-    indentation as its item separator. Anything else is written piece by piece as ``json`` does."""
-    parts: list[str] = []
-    _dump(data, 0, parts)
-    return "".join(parts)
+    """Indented JSON, as ``json.dumps(data, default=_json_default, indent=2, ensure_ascii=False)``
+    writes it, by orjson: ``json`` writes indented output in pure Python (0.14 s of CPU for the
+    10k-SKU reorder board, orjson ~0.01 s). Dates, dataclasses and subclasses go through
+    ``_json_default`` as with ``json``; the one visible difference is float exponents (``1e-9``, not
+    ``1e-09``), both valid JSON. NaN and infinity are written as null (``json`` writes ``NaN``, which is
+    not JSON); an integer beyond 64 bits, which orjson refuses, takes the standard library's way."""
+    try:
+        return orjson.dumps(data, default=_json_default, option=_ORJSON_OPTIONS).decode()
+    except orjson.JSONEncodeError as error:
+        if "64-bit" not in str(error):
+            raise
+        return json.dumps(data, default=_json_default, indent=2, ensure_ascii=False)
 
 
-_INDENT = 2
-_FLAT = frozenset((str, int, float, bool, type(None), date, datetime))  # exact types (subclasses: the long way)
-_STR = {str}
-_SCALAR = json.JSONEncoder(ensure_ascii=False, default=_json_default)
-_FLAT_ENCODERS: dict[int, Callable[[dict], str]] = {}
-
-
-def _flat_encoder(level: int) -> Callable[[dict], str]:
-    """Writes a flat object as ``{"a": 1,<newline and indentation of level>"b": 2}``."""
-    encoder = _FLAT_ENCODERS.get(level)
-    if encoder is None:
-        separator = ",\n" + " " * (_INDENT * level)
-        make = getattr(json.encoder, "c_make_encoder", None)  # json's C encoder, called as json calls it
-        if make is not None:
-            # (markers, default, encoder, indent, key separator, item separator, sort keys, skip keys, allow NaN)
-            chunks = make(
-                None, _json_default, json.encoder.encode_basestring, None, ": ", separator, False, False, True
-            )
-            encoder = lambda value: "".join(chunks(value, 0))  # noqa: E731
-        else:
-            encoder = json.JSONEncoder(ensure_ascii=False, default=_json_default, separators=(separator, ": ")).encode
-        _FLAT_ENCODERS[level] = encoder
-    return encoder
-
-
-def _dump(value: Any, level: int, parts: list[str]) -> None:
-    # The order of the checks is json's (``json.encoder._make_iterencode``).
-    if isinstance(value, str | int | float) or value is None:
-        parts.append(_SCALAR.encode(value))
-    elif isinstance(value, list | tuple):
-        if not value:
-            parts.append("[]")
-            return
-        inner = "\n" + " " * (_INDENT * (level + 1))
-        parts.append("[" + inner)
-        for index, item in enumerate(value):
-            if index:
-                parts.append("," + inner)
-            _dump(item, level + 1, parts)
-        parts.append("\n" + " " * (_INDENT * level) + "]")
-    elif isinstance(value, dict):
-        if not value:
-            parts.append("{}")
-            return
-        inner = "\n" + " " * (_INDENT * (level + 1))
-        if set(map(type, value)) == _STR and _FLAT.issuperset(map(type, value.values())):
-            flat = _flat_encoder(level + 1)(value)  # {"a": 1,<inner>"b": 2}
-            parts.append("{" + inner + flat[1:-1] + "\n" + " " * (_INDENT * level) + "}")
-            return
-        if not all(isinstance(k, str) for k in value):  # keys json turns into strings: its own way
-            text = json.dumps(value, default=_json_default, indent=_INDENT, ensure_ascii=False)
-            parts.append(text.replace("\n", "\n" + " " * (_INDENT * level)))
-            return
-        for index, (key, item) in enumerate(value.items()):
-            parts.append(("{" if not index else ",") + inner + _SCALAR.encode(key) + ": ")
-            _dump(item, level + 1, parts)
-        parts.append("\n" + " " * (_INDENT * level) + "}")
-    else:
-        _dump(_json_default(value), level, parts)
+_ORJSON_OPTIONS = (
+    orjson.OPT_INDENT_2
+    | orjson.OPT_NON_STR_KEYS  # as json: 1 -> "1", None -> "null"
+    | orjson.OPT_PASSTHROUGH_DATETIME  # our isoformat, as before
+    | orjson.OPT_PASSTHROUGH_DATACLASS  # as_dict() where a dataclass has one
+)
 
 
 def fail(message: str) -> None:
