@@ -55,7 +55,7 @@ def _reference(value: Any) -> str:
 def test_records_are_written_as_json_writes_them() -> None:
     records = {
         "as_of": date(2026, 3, 1),
-        "rows": [{"sku": "A-1", "qty": 3, "cover": 1.25, "on": None, "name": "马克杯 \"大\""}] * 3,
+        "rows": [{"sku": "A-1", "qty": 3, "cover": 1.25, "on": None, "name": '马克杯 "大"'}] * 3,
         "empty": [],
         "none": {},
         "shown": Shown("b-2"),
