@@ -35,7 +35,7 @@ def build(path: Path, open_tickets: int) -> None:
     engine.dispose()
     con = sqlite3.connect(path)
     columns = [row[1] for row in con.execute("PRAGMA table_info(ticket)") if row[1] != "id"]
-    copied = ", ".join("NULL" if c == "external_id" else c for c in columns)
+    copied = ", ".join("NULL" if c in ("external_id", "breach_check_at") else c for c in columns)
     while (count := con.execute("SELECT COUNT(*) FROM ticket WHERE is_open").fetchone()[0]) < open_tickets:
         con.execute(
             f"INSERT INTO ticket ({', '.join(columns)}) SELECT {copied} FROM ticket WHERE is_open LIMIT ?",

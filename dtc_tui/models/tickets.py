@@ -61,6 +61,9 @@ class Ticket(SQLModel, table=True):
         # The "At risk" view (issue 20): its count and first page read only the tickets whose risk time
         # has passed, from the index alone (a scan of every open ticket before: 25 ms at 1M).
         Index("ix_ticket_open_risk", "is_open", "next_risk_at", "next_due_at"),
+        # ``sla check`` and the app's tick (issue 20): the open tickets to compute again are those whose
+        # breach check time has passed, or whose check is unknown (NULL) and first clock is due.
+        Index("ix_ticket_open_check", "is_open", "breach_check_at", "due_sort_at"),
         # The priority sort and the "Waiting on customer" view have indexes of their own, made by SQL
         # (an expression and a partial index): models/ticket_search.py.
         UniqueConstraint("source", "external_id", name="uq_ticket_source_external"),
@@ -108,6 +111,10 @@ class Ticket(SQLModel, table=True):
     next_due_metric: str | None = Field(default=None, max_length=20)
     next_risk_at: datetime | None = utc_field()
     due_sort_at: datetime = Field(sa_type=UTCDateTime)
+    # When the ticket can next have a breach nobody recorded (sla_store.record_every_breach): every
+    # breach of a clock due before it is recorded. Any time at or before the true one is safe (the
+    # ticket is computed again, once); next_due_at always is. NULL: unknown, computed when it is due.
+    breach_check_at: datetime | None = utc_field()
     version: int = 1
 
 

@@ -19,7 +19,15 @@ from sqlmodel import Session
 from dtc_tui import db
 from dtc_tui.models import Customer, Macro, SlaBreach, Ticket, TicketEvent, TicketMessage, ticket_search
 from dtc_tui.services.demo.inventory import HERO_CODE
-from dtc_tui.services.tickets.sla import FAR_FUTURE, Policy, TicketTimes, clocks, next_due, select_policy
+from dtc_tui.services.tickets.sla import (
+    FAR_FUTURE,
+    Policy,
+    TicketTimes,
+    clocks,
+    next_breach_check,
+    next_due,
+    select_policy,
+)
 from dtc_tui.services.tickets.sla_store import load_policies
 
 if TYPE_CHECKING:  # the package imports this module
@@ -183,6 +191,7 @@ def build(
                 next_due_metric=nd.metric,
                 next_risk_at=nd.risk_at,
                 due_sort_at=nd.due_at or FAR_FUTURE,
+                breach_check_at=next_breach_check(ticket_clocks, now),  # its breaches are recorded below
             )
             for clock in ticket_clocks:
                 if clock.state == "breached" and clock.due_at is not None and clock.due_at <= now:

@@ -45,7 +45,11 @@ TABLE_AREAS = {
     "audit_log": "audit",
 }
 # Ticket columns the app derives (the SLA summary): recomputed on import, never compared.
-DERIVED = {"ticket": frozenset({"policy_id", "next_due_at", "next_due_metric", "next_risk_at", "due_sort_at"})}
+DERIVED = {
+    "ticket": frozenset(
+        {"policy_id", "next_due_at", "next_due_metric", "next_risk_at", "due_sort_at", "breach_check_at"}
+    )
+}
 
 
 def table(name: str) -> Table:

@@ -204,6 +204,7 @@ class SlaView:
 
     __slots__ = (
         "awaiting_since",
+        "breach_check_at",
         "category",
         "channel",
         "created_at",
@@ -224,6 +225,7 @@ class SlaView:
 
     # Set from the row in __init__ (values as the importer holds them).
     awaiting_since: Any
+    breach_check_at: Any  # set by ``apply``
     category: Any
     channel: Any
     created_at: Any
@@ -568,6 +570,7 @@ class TicketWriter:
             next_due_metric=view.next_due_metric,
             next_risk_at=view.next_risk_at,
             due_sort_at=view.due_sort_at,
+            breach_check_at=view.next_due_at,  # always safe: computed again once its first clock is due
         )
         row["_breaches"] = [
             (c.metric, c.due_at)

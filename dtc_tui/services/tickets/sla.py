@@ -218,6 +218,16 @@ def next_due(ticket_clocks: list[Clock]) -> NextDue:
     return NextDue(first.metric, first.due_at, first.risk_at)
 
 
+def next_breach_check(ticket_clocks: list[Clock], now: datetime) -> datetime | None:
+    """When a ticket whose breaches up to ``now`` are recorded can next breach without a write: the
+    earliest running clock due after ``now`` (``Ticket.breach_check_at``). FAR_FUTURE when its
+    running clocks are all past due, None when none runs (paused, solved: nothing comes due)."""
+    later = [c.due_at for c in ticket_clocks if c.running and c.due_at is not None and c.due_at > now]
+    if later:
+        return min(later)
+    return FAR_FUTURE if any(c.running and c.due_at is not None for c in ticket_clocks) else None
+
+
 def paused_minutes_between(policy: Policy | None, start: datetime, end: datetime) -> float:
     """Paused time on the policy's own clock (business minutes for a business-hours policy)."""
     return max(minutes_between(policy.clock() if policy else None, start, end), 0.0)

@@ -80,6 +80,7 @@ _COLUMNS = (
     "next_due_metric",
     "next_risk_at",
     "due_sort_at",
+    "breach_check_at",
 )
 _TIMES = frozenset(
     {"created_at", "first_response_at", "awaiting_since", "solved_at", "paused_since", "next_due_at", "next_risk_at"}
@@ -214,7 +215,10 @@ def reapply(session: Session, now: datetime) -> int:
     """Recompute the SLA summary of every open ticket with the current policies and settings.
 
     Only rows whose summary changes are written (one executemany); breaches that are due now are
-    recorded. Returns how many tickets changed. Call it inside the transaction of the change.
+    recorded. Every open ticket's breach check (``Ticket.breach_check_at``) is left at or before its
+    first due time: a clock behind the first may have moved, so ``sla check`` computes again the
+    tickets whose first clock is past due. Returns how many tickets changed. Call it inside the
+    transaction of the change.
     """
     settings.forget(session)  # a setting imported or changed in this transaction counts
     ctx = SlaContext(session)
@@ -229,8 +233,9 @@ def reapply(session: Session, now: datetime) -> int:
     }
     parse, out, aware = codec.parse, codec.out, codec.aware
     far = out(FAR_FUTURE)
-    changes: list[tuple[Any, ...]] = []  # (due, metric, risk, sort, id)
-    moved: list[tuple[Any, ...]] = []  # (policy, due, metric, risk, sort, id)
+    changes: list[tuple[Any, ...]] = []  # (due, metric, risk, sort, check, id)
+    moved: list[tuple[Any, ...]] = []  # (policy, due, metric, risk, sort, check, id)
+    checks: list[tuple[Any, ...]] = []  # (check, id): the summary stays, the check comes back to it
     rows: Any
     if codec.raw:
         # the driver's own cursor: SQLAlchemy's per-row processing was a third of the read
@@ -272,26 +277,35 @@ def reapply(session: Session, now: datetime) -> int:
         new_policy = policy.id if policy else None
         due_text, risk_text = out(due), out(risk)
         if new_policy != policy_id:
-            moved.append((new_policy, due_text, metric, risk_text, due_text or far, ticket_id))
+            moved.append((new_policy, due_text, metric, risk_text, due_text or far, due_text, ticket_id))
         elif due_text != row[13] or metric != row[14] or risk_text != row[15]:
-            changes.append((due_text, metric, risk_text, due_text or far, ticket_id))
-    _write_summaries(session, codec.raw, moved, changes)
+            changes.append((due_text, metric, risk_text, due_text or far, due_text, ticket_id))
+        elif due_text is not None and row[17] is not None and row[17] > due_text:
+            checks.append((due_text, ticket_id))
+    _write_summaries(session, codec.raw, moved, changes, checks)
     record_due_breaches(session, now)
     return len(changes) + len(moved)
 
 
 REBUILD_INDEXES_ABOVE = 20_000  # changed rows; measured break-even on 100k open tickets: about 15k
-_SUMMARY = ("next_due_at", "next_due_metric", "next_risk_at", "due_sort_at")
+_SUMMARY = ("next_due_at", "next_due_metric", "next_risk_at", "due_sort_at", "breach_check_at")
 
 
-def _write_summaries(session: Session, raw: bool, moved: list[tuple[Any, ...]], changes: list[tuple[Any, ...]]) -> None:
-    """Two executemany: tickets that change policy, and tickets whose due times only move.
+def _write_summaries(
+    session: Session,
+    raw: bool,
+    moved: list[tuple[Any, ...]],
+    changes: list[tuple[Any, ...]],
+    checks: list[tuple[Any, ...]],
+) -> None:
+    """Three executemany: tickets that change policy, tickets whose due times only move, and tickets
+    whose breach check only comes back to their first due time.
 
     ``policy_id`` is set only where it changes: with foreign keys on, SQLite checks the parent row
     for every row that assigns it, which more than doubled a 60k-row re-apply. SQLite gets a larger
     page cache for the write (the four due-time indexes are updated in random order), then its own.
     """
-    if not moved and not changes:
+    if not moved and not changes and not checks:
         return
     if raw:
         connection = session.connection()
@@ -323,13 +337,15 @@ def _write_summaries(session: Session, raw: bool, moved: list[tuple[Any, ...]], 
                 connection.exec_driver_sql(f"UPDATE ticket SET policy_id = ?, {sets} WHERE id = ?", moved)
             if changes:
                 connection.exec_driver_sql(f"UPDATE ticket SET {sets} WHERE id = ?", changes)
+            if checks:
+                connection.exec_driver_sql("UPDATE ticket SET breach_check_at = ? WHERE id = ?", checks)
             for sql in rebuilt:
                 connection.exec_driver_sql(sql)
         finally:
             connection.exec_driver_sql(f"PRAGMA cache_size={int(cache or -2000)}")
         return
     table = table_of(Ticket)
-    for names, rows in ((("policy_id", *_SUMMARY), moved), (_SUMMARY, changes)):
+    for names, rows in ((("policy_id", *_SUMMARY), moved), (_SUMMARY, changes), (("breach_check_at",), checks)):
         if rows:
             session.execute(
                 update(table).where(table.c.id == bindparam("b_id")).values({n: bindparam(n) for n in names}),

@@ -6,10 +6,10 @@ The arithmetic lives in ``sla`` and ``business_hours``; this module only connect
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, literal
+from sqlalchemy import bindparam, insert, literal, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -19,7 +19,15 @@ from dtc_tui.models import Customer, Holiday, SlaBreach, SlaPolicy, Ticket, tick
 from dtc_tui.models.base import UTCDateTime, table_of
 from dtc_tui.services.common import settings
 from dtc_tui.services.tickets.business_hours import BusinessCalendar, CalendarError
-from dtc_tui.services.tickets.sla import FAR_FUTURE, Clock, Policy, TicketTimes, clocks, next_due, select_policy
+from dtc_tui.services.tickets.sla import (
+    Clock,
+    Policy,
+    TicketTimes,
+    clocks,
+    next_breach_check,
+    next_due,
+    select_policy,
+)
 from dtc_tui.services.tickets.sla_validation import TARGETS, policy_problems
 
 log = logging.getLogger(__name__)
@@ -161,6 +169,10 @@ class SlaContext:
         for clock in ticket_clocks:
             if clock.state == "breached" and clock.due_at is not None and ticket.id is not None:
                 record_breach(self.session, ticket.id, clock.metric, clock.due_at, now)
+        # Its breaches up to now are recorded here, so the next check is its next future due time. A
+        # row without an id (the importers) records them in bulk, or not at all (a native import
+        # brings its own): its first due time, which is always safe (computed again once it passes).
+        ticket.breach_check_at = next_breach_check(ticket_clocks, now) if ticket.id is not None else nd.due_at
         return ticket_clocks
 
 
@@ -227,53 +239,45 @@ def record_due_breaches(session: Session, now: datetime) -> int:
 
 
 class BreachMemo:
-    """What the app's tick learnt about each due ticket, so it need not compute every clock of every
-    breached ticket every 30 s: per ticket, the state it was checked in and when a clock of it can
-    next come due. A ticket is computed again when it changed (version, policy or summary), when
-    that moment comes, and at least every ``RECHECK`` (a policy change made by another process
-    moves due times without touching the ticket); ``forget()`` after a change made in this one.
-    """
-
-    RECHECK = timedelta(minutes=10)
-
-    def __init__(self) -> None:
-        self.seen: dict[int, tuple[tuple[Any, ...], datetime, datetime]] = {}
+    """Kept for callers written before ``Ticket.breach_check_at``: the stored check does its work
+    for every process (a fresh ``sla check`` included), so ``record_every_breach`` ignores it."""
 
     def forget(self) -> None:
-        self.seen.clear()
+        """Nothing to forget: a change stores its ticket's check with it."""
 
-    def wanted(self, ticket_id: int, key: tuple[Any, ...], now: datetime) -> bool:
-        known = self.seen.get(ticket_id)
-        return known is None or known[0] != key or now >= known[1] or now - known[2] >= self.RECHECK
 
-    def note(self, ticket_id: int, key: tuple[Any, ...], next_check: datetime, now: datetime) -> None:
-        self.seen[ticket_id] = (key, next_check, now)
+def breach_check_due(session: Session, now: datetime) -> list[int]:
+    """The open tickets that can have a breach not recorded yet: their check time has passed, or
+    it is unknown (NULL: a row written before it existed) and their first clock is due. Two range
+    reads of ``ix_ticket_open_check``: as cheap at 1M tickets as at 1k when nothing came due."""
+    t = table_of(Ticket).c
+    at = literal(now, UTCDateTime)
+    passed = core_select(t.id).where(t.is_open, t.breach_check_at <= at)
+    unknown = core_select(t.id).where(t.is_open, t.breach_check_at.is_(None), t.due_sort_at <= at)
+    return [row[0] for query in (passed, unknown) for row in session.execute(query)]
 
 
 def record_every_breach(session: Session, now: datetime, memo: BreachMemo | None = None) -> int:
     """Record the breach of every clock past due on open tickets, not only the earliest one
     (a resolution breach behind a breached first response): what ``sla check`` and the app's
-    30 s tick run (the tick with a ``memo``, so a ticket is computed again only when it can have
-    a new breach).
+    30 s tick run. ``memo`` is not used any more (see ``BreachMemo``).
 
-    Only tickets whose earliest clock is due are read (a later clock cannot be due before it);
-    clocks that stopped late were recorded by the write that stopped them.
+    Only the tickets ``breach_check_due`` names are computed; each gets its next check stored
+    (the earliest running clock due later, FAR_FUTURE when every running clock is past due).
+    Clocks that stopped late were recorded by the write that stopped them, and every write stores
+    a check no later than the ticket's next breach (``SlaContext.apply``, ``sla_admin.reapply``).
 
     The same periodic write folds the tickets changed since into the queue's full-text index
     (SQLite; 5,000 at most, ``models/ticket_search.py``): searches are right without it, faster with it.
     """
+    del memo
     ticket_search.fold_stale(session.connection())
-    recorded = record_due_breaches(session, now)
-    candidates = session.execute(
-        core_select(  # five columns: sqlmodel's select is typed for four
-            col(Ticket.id), col(Ticket.version), col(Ticket.policy_id), col(Ticket.next_due_at), col(Ticket.status)
-        ).where(col(Ticket.is_open), col(Ticket.due_sort_at) <= literal(now, UTCDateTime))
-    ).all()
-    keys = {row[0]: tuple(row[1:]) for row in candidates if row[0] is not None}
-    due_ids = [ticket_id for ticket_id, key in keys.items() if memo is None or memo.wanted(ticket_id, key, now)]
+    due_ids = breach_check_due(session, now)
     if not due_ids:
-        return recorded
+        return 0
+    recorded = 0
     ctx = SlaContext(session)
+    table = table_of(Ticket)
     for start in range(0, len(due_ids), 500):
         chunk = due_ids[start : start + 500]
         known: set[tuple[int | None, str, datetime | None]] = {
@@ -285,20 +289,23 @@ def record_every_breach(session: Session, now: datetime, memo: BreachMemo | None
             )
         }
         rows = []
+        checks = []
         for ticket in session.exec(select(Ticket).where(col(Ticket.id).in_(chunk))):
-            next_check = FAR_FUTURE
-            for clock in ctx.clocks(ticket, now):
+            ticket_clocks = ctx.clocks(ticket, now)
+            for clock in ticket_clocks:
                 key = (ticket.id, clock.metric, clock.due_at)
                 if clock.state == "breached" and clock.due_at is not None and key not in known:
                     known.add(key)
                     rows.append(
                         {"ticket_id": ticket.id, "metric": clock.metric, "due_at": clock.due_at, "recorded_at": now}
                     )
-                elif clock.running and clock.due_at is not None and clock.due_at > now:
-                    next_check = min(next_check, clock.due_at)
-            if memo is not None and ticket.id is not None:
-                memo.note(ticket.id, keys[ticket.id], next_check, now)
+            checks.append({"b_id": ticket.id, "check": next_breach_check(ticket_clocks, now)})
         if rows:
             session.execute(insert(table_of(SlaBreach)), rows)
             recorded += len(rows)
+        session.execute(
+            update(table).where(table.c.id == bindparam("b_id")).values(breach_check_at=bindparam("check")),
+            checks,
+            execution_options={"synchronize_session": False},
+        )
     return recorded
