@@ -12,7 +12,21 @@ import click
 
 from dtc_tui.commands.common import CliContext, echo_json, json_option, pass_ctx
 from dtc_tui.i18n import N_, _
-from dtc_tui.services.common.localefmt import pad_cells, weekday_iso_day
+
+
+def pad_cells(text: str, width: int, *, right: bool = False) -> str:
+    # localefmt imports Babel (~40-70 ms): only the commands that print a table pay for it, not
+    # every command of the ``sla`` group (``sla check`` runs from cron every few minutes)
+    from dtc_tui.services.common.localefmt import pad_cells as pad
+
+    return pad(text, width, right=right)
+
+
+def weekday_iso_day(value: date) -> str:
+    from dtc_tui.services.common.localefmt import weekday_iso_day as shown
+
+    return shown(value)
+
 
 METRIC_WORDS = {
     # the English text output prints the key itself (scripts split these lines); other languages translate it
