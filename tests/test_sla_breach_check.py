@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from dtc_tui import db
-from dtc_tui.models import SlaBreach, Ticket
+from dtc_tui.models import SlaBreach, SlaPolicy, Ticket
 from dtc_tui.services.tickets import ops, sla_admin, sla_store
 from dtc_tui.services.tickets.sla import FAR_FUTURE
 from dtc_tui.services.tickets.sla_store import SlaContext, record_every_breach
@@ -269,3 +269,18 @@ def test_the_demo_stores_every_check_so_a_first_check_computes_nothing_new(
     assert set(seen) == came_due  # only the tickets a clock came due on in those six hours,
     assert 0 < len(came_due) < len(overdue) / 2  # not every ticket whose first clock is past due
     assert full_recomputation(demo_engine, later) <= recorded(demo_engine)
+
+
+def test_a_summary_no_clock_agrees_with_is_computed_once_not_on_every_check(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A raw write left a due time on a ticket no running clock has (every policy switched off
+    behind the re-apply's back): computed once, then left until a write starts a clock."""
+    ticket_id = new_ticket(engine, START)
+    with db.write_session(engine) as session:
+        session.execute(update(SlaPolicy.__table__).values(active=False))  # type: ignore[attr-defined]
+        session.execute(update(Ticket.__table__).values(breach_check_at=None))  # type: ignore[attr-defined]
+    seen = computed_tickets(monkeypatch)
+    assert sla_check(engine, START + timedelta(days=3)) == 0
+    assert sla_check(engine, START + timedelta(days=4)) == 0
+    assert seen == [ticket_id]

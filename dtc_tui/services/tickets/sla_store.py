@@ -20,6 +20,7 @@ from dtc_tui.models.base import UTCDateTime, table_of
 from dtc_tui.services.common import settings
 from dtc_tui.services.tickets.business_hours import BusinessCalendar, CalendarError
 from dtc_tui.services.tickets.sla import (
+    FAR_FUTURE,
     Clock,
     Policy,
     TicketTimes,
@@ -263,7 +264,7 @@ def record_every_breach(session: Session, now: datetime, memo: BreachMemo | None
     30 s tick run. ``memo`` is not used any more (see ``BreachMemo``).
 
     Only the tickets ``breach_check_due`` names are computed; each gets its next check stored
-    (the earliest running clock due later, FAR_FUTURE when every running clock is past due).
+    (the earliest running clock due later, else FAR_FUTURE: nothing breaches before a write).
     Clocks that stopped late were recorded by the write that stopped them, and every write stores
     a check no later than the ticket's next breach (``SlaContext.apply``, ``sla_admin.reapply``).
 
@@ -299,7 +300,9 @@ def record_every_breach(session: Session, now: datetime, memo: BreachMemo | None
                     rows.append(
                         {"ticket_id": ticket.id, "metric": clock.metric, "due_at": clock.due_at, "recorded_at": now}
                     )
-            checks.append({"b_id": ticket.id, "check": next_breach_check(ticket_clocks, now)})
+            # Nothing running (a summary that said otherwise): FAR_FUTURE too, so no ticket is computed
+            # on every check; a write that starts a clock stores its check.
+            checks.append({"b_id": ticket.id, "check": next_breach_check(ticket_clocks, now) or FAR_FUTURE})
         if rows:
             session.execute(insert(table_of(SlaBreach)), rows)
             recorded += len(rows)
