@@ -450,7 +450,8 @@ def _script(name: str, *args: str) -> dict:
 def orders(report: Report) -> None:
     """bench/orders.py at 1M order lines: first import, the same file again, lookups and the panel."""
     data = _script("orders", "--lines", str(ORDER_LINES))
-    label = f"{ORDER_LINES // 1000:,}k-line Shopify orders export"
+    lines = f"{ORDER_LINES // 1_000_000}M" if ORDER_LINES % 1_000_000 == 0 else f"{ORDER_LINES // 1000}k"
+    label = f"{lines}-line Shopify orders export"
     for run, title in (("first import", f"import {label}: lines/s"), ("re-import", f"import {label} again: lines/s")):
         result = data["imports"][run]
         report.add(
@@ -469,7 +470,7 @@ def orders(report: Report) -> None:
     report.add(Figure("import", f"import {label}: peak memory", "once", "MB", [peak], target=MEMORY_MB))
     for what, ms in data["lookups_ms"].items():
         bound = ORDER_PANEL_MS if what == "ticket order panel" else LOOKUP_MS
-        name = f"orders at {ORDER_LINES // 1000:,}k lines: {what}"
+        name = f"orders at {lines} lines: {what}"
         report.add(Figure("lookup", name, "once", "ms", [ms], target=bound, note="median of 20"))
 
 
