@@ -17,6 +17,10 @@ Also times:
   when nobody changed anything), the call itself, as the app runs it every second;
 - recording due breaches (``sla_store.record_due_breaches``, every 30 s in a worker thread).
 
+Every key's CPU time is kept too, under its name with the suffix ``CPU``: the process's CPU time
+(all threads) from sending the key to the idle app. On a loaded machine the wall times wait for a
+CPU; the CPU times do not, so compare those between runs.
+
 Returns (and with ``--out`` writes as JSON) ``{name: [milliseconds, ...]}``. Claims and breach
 records change the database: run it on bench copies only.
 """
@@ -37,6 +41,7 @@ from bench.tickets import watch_frames
 
 SIZE = (120, 40)
 SETTLED = " [last frame]"  # suffix of the names timed to the last frame (the status line follows a frame later)
+CPU = " [CPU]"  # suffix of the process's CPU time (all threads) from the key to the idle app: steady under load
 QUEUE_FILTERS = ["lang:de", "prio:high channel:whatsapp", "cat:returns", "order", "status:pending lang:fr"]
 BOARD_FILTERS = ["wh:US-W", "state:reorder", "mug", "class:A,B", "sup:ningbo state:reorder|out"]
 
@@ -80,14 +85,17 @@ class Timer:
         await self.pilot.pause()
         self.frames.clear()
         started = time.perf_counter()
+        cpu_started = time.process_time()
         outcome = act()
         if asyncio.iscoroutine(outcome):
             await outcome
         await self.pilot.pause()
+        cpu = time.process_time() - cpu_started
         if not self.frames:  # nothing to redraw (a change check that found no change)
             self.frames.append(time.perf_counter())
         self.results.setdefault(name, []).append((self.frames[0] - started) * 1000)
         self.results.setdefault(name + SETTLED, []).append((self.frames[-1] - started) * 1000)
+        self.results.setdefault(name + CPU, []).append(cpu * 1000)
 
     async def typed(self, text: str) -> None:
         keys = {" ": "space", ":": "colon", ",": "comma", "|": "vertical_line", "-": "minus"}
@@ -219,8 +227,14 @@ def main() -> None:
     parser.add_argument("database", type=Path)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--only", choices=("queue", "board"), help="one session only")
     args = parser.parse_args()
-    results = measure(args.database, args.rounds)
+    if args.only == "queue":
+        results = asyncio.run(queue_session(args.database, args.rounds))
+    elif args.only == "board":
+        results = asyncio.run(board_session(args.database, args.rounds))
+    else:
+        results = measure(args.database, args.rounds)
     if args.out:
         args.out.write_text(json.dumps(results))
     for name, values in results.items():

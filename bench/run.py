@@ -319,7 +319,7 @@ def headless(report: Report, size: str, path: Path, repeat: int) -> None:
 
 
 def latency(report: Report, size: str, path: Path) -> None:
-    from bench.latency import SETTLED
+    from bench.latency import CPU, SETTLED
 
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         out = Path(handle.name)
@@ -329,10 +329,12 @@ def latency(report: Report, size: str, path: Path) -> None:
     finally:
         out.unlink(missing_ok=True)
     for name, values in results.items():
-        if name.endswith(SETTLED):
+        if name.endswith((SETTLED, CPU)):
             continue
         settled = results.get(name + SETTLED)
-        extra = {"last_frame_ms": settled} if settled else {}
+        extra: dict[str, list[float]] = {"last_frame_ms": settled} if settled else {}
+        if cpu := results.get(name + CPU):
+            extra["cpu_ms"] = cpu
         if name.startswith(("queue:", "board:")):
             report.add(
                 Figure(
