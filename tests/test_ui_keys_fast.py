@@ -30,12 +30,14 @@ def shown_keys(footer: KeysFooter) -> list[tuple[str, str, str, bool]]:
     return [
         (key.key_display, key.description, key.action, key.has_class("-disabled"))
         for key in footer.query(FooterKey)
-        if not key.has_class("-command-palette")
+        if not key.has_class("-command-palette") and key.display
     ]
 
 
 def expected_keys(footer: KeysFooter) -> list[tuple[str, str, str, bool]]:
-    return [(e.display, e.description, e.action, not e.enabled) for e in fitting(footer_entries(footer), footer.size.width)]
+    return [
+        (e.display, e.description, e.action, not e.enabled) for e in fitting(footer_entries(footer), footer.size.width)
+    ]
 
 
 async def settle(pilot) -> None:
@@ -96,11 +98,12 @@ async def test_footer_relabels_mounts_and_removes_keys_in_place(
             await settle(pilot)
             assert shown_keys(footer) == [(e.display, e.description, e.action, not e.enabled) for e in variant]
             palette = footer.query_one(".-command-palette", FooterKey)
-            keys = [k for k in footer.query(FooterKey) if k is not palette]
+            keys = [k for k in footer.query(FooterKey) if k is not palette and k.display]
             assert all(k.region.right <= palette.region.x for k in keys)  # none under the palette hint
             line = screen_text(app).splitlines()[-1]
             assert all(f"{e.display} {e.description}" in line for e in variant)
         assert footer.recomposes == 1
+        assert len(footer.query(FooterKey)) == len(entries) + 1  # hidden and shown again, none mounted twice
         monkeypatch.setattr(footer_module, "footer_entries", real)
         disabled = next(k for k in footer.query(FooterKey) if k.action == entries[1].action)
         assert not disabled.has_class("-disabled") and disabled.tooltip == (entries[1].tooltip or None)

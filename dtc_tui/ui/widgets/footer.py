@@ -125,8 +125,9 @@ class KeysFooter(Footer):
     Textual's footer recomposes (removes its key widgets, mounts and styles new ones) whenever the
     screen's bindings change, which is on every focus change: ~20-40 ms at every Enter or Esc of
     a filter box. This one works out the entries it would show and, when they differ from those
-    shown, relabels its key widgets in place (a repaint of the changed keys), mounting or removing
-    widgets only when the number of keys changes; when nothing differs it does nothing.
+    shown, relabels its key widgets in place (a repaint of the changed keys), hides the ones no
+    longer needed and shows them again later (a widget is mounted only when the footer shows more
+    keys than ever before); when nothing differs it does nothing.
     """
 
     def __init__(self, **kwargs: object) -> None:
@@ -206,13 +207,21 @@ class KeysFooter(Footer):
         shown = tuple(fitting(footer_entries(self), width))
         if shown == self._shown:
             return
+        # Every key widget this footer has, shown or hidden: a widget no longer needed is hidden,
+        # not removed, so the next focus change shows it again instead of mounting a new one.
         keys = [key for key in self.query_children(FooterKey) if not key.has_class("-command-palette")]
-        if len(keys) != len(self._shown):  # not what this footer composed: start over
+        if len(keys) < len(self._shown):  # not what this footer composed: start over
             await self.recompose()
             return
-        for key, old, new in zip(keys, self._shown, shown, strict=False):
+        for index, (key, new) in enumerate(zip(keys, shown, strict=False)):
+            old = self._shown[index] if index < len(self._shown) else None
             if old != new:
-                _relabel(key, new, resized=old.width != new.width)
+                _relabel(key, new, resized=old is None or old.width != new.width)
+            if not key.display:
+                key.display = True
+        for key in keys[len(shown) :]:
+            if key.display:
+                key.display = False
         if len(shown) > len(keys):
             palette = self.query_children(".-command-palette")
             new_keys = [self._key(entry, bind=False) for entry in shown[len(keys) :]]
@@ -220,8 +229,6 @@ class KeysFooter(Footer):
                 self.mount_all(new_keys, before=palette.first())
             else:
                 self.mount_all(new_keys)
-        for key in keys[len(shown) :]:
-            key.remove()
         self._shown = shown
 
     def on_resize(self, event: Resize) -> None:

@@ -489,7 +489,8 @@ class WindowTable(Widget, can_focus=True):
             if extra:
                 text.stylize(extra)
         segments = list(text.render(console))
-        strip = Strip(segments).adjust_cell_length(width, self.rich_style)
+        base = self.rich_style  # walks the ancestors' styles: once per line
+        strip = Strip(segments).adjust_cell_length(width, base)
         if index == self.cursor:
             # The cursor's colours replace the cells' (a red "! -1d3h" stays "!" on the cursor bar),
             # so its contrast is the one measured per theme (ui/cursor_colours.py).
@@ -499,7 +500,7 @@ class WindowTable(Widget, can_focus=True):
         elif marked:
             strip = strip.apply_style(self.get_component_rich_style("window-table--marked"))
         else:
-            strip = strip.apply_style(self.rich_style)
+            strip = strip.apply_style(base)
         return strip
 
     def position_text(self) -> str:

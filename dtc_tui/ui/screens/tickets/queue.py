@@ -171,7 +171,8 @@ class TicketsScreen(TicketActions, AreaScreen):
             text.append_text(safe(self.filter.describe()))
             text.append("  ")
         text.append(self.table.position_text(), style="dim")
-        self.query_one("#queue-status", Static).update(text)
+        # One line high, the screen's width (CSS): a new text never changes the layout, so no relayout.
+        self.query_one("#queue-status", Static).update(text, layout=False)
 
     def on_tick(self) -> None:
         self.table.refresh()
