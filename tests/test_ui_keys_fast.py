@@ -201,3 +201,44 @@ async def test_queue_count_arrives_from_its_thread_and_matches(
             assert table.position_text().endswith("…")
         assert table.row_count == original(table.source)  # type: ignore[arg-type]
         assert not table.counting
+
+
+async def test_moving_past_the_rows_read_before_the_count_counts_at_once(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The thread's count held back: the cursor still goes past the first page, G to the last row."""
+    import threading
+
+    from dtc_tui.services.tickets.queue import TicketQueueSource
+
+    monkeypatch.setattr(WindowTable, "COUNT_LATER_FROM", 0)
+    release = threading.Event()
+    original = TicketQueueSource.count_in_thread
+
+    def slow(self: TicketQueueSource) -> int:
+        release.wait(10)
+        return original(self)
+
+    monkeypatch.setattr(TicketQueueSource, "count_in_thread", slow)
+    app = make_app(sqlite_demo_engine, clock, settings)
+    try:
+        async with app.run_test(size=(120, 20)) as pilot:
+            await settle(pilot)
+            table = app.screen.query_one("#queue", WindowTable)
+            await pilot.press("o")  # a new sort: first page read, count held in the thread
+            await settle(pilot)
+            assert table.counting and table.position_text() == "1/…"
+            read = table._rows_known
+            assert read == table.page_height + 1
+            for _ in range(read + 1):
+                await pilot.press("j")
+            await settle(pilot)
+            assert not table.counting and table.cursor == read + 1
+            exact = original(table.source)  # type: ignore[arg-type]
+            assert table.row_count == exact > read + 1
+            await pilot.press("G")
+            await settle(pilot)
+            assert table.cursor == exact - 1
+            assert table.position_text() == f"{exact:,}/{exact:,}"
+    finally:
+        release.set()

@@ -184,7 +184,7 @@ class WindowTable(Widget, can_focus=True):
     @property
     def _rows_known(self) -> int:
         """The rows drawing and moving the cursor can rely on: the count, or while it is being
-        taken in a thread, the rows read from the top (at least three pages, or all of them)."""
+        taken in a thread, the rows read from the top (a page and one more row)."""
         if self._count is None:
             self._set_count(self.source.count() if self.source is not None else 0)
         return self._count or 0
@@ -249,8 +249,9 @@ class WindowTable(Widget, can_focus=True):
         self._cache_start = 0
 
     def _count_in_thread(self, source: CountLaterSource) -> None:
-        """Read the first rows now; when they fill three pages, count the rest in a thread."""
-        wanted = self.page_height * 3
+        """Read the first page now (and a row more: is there more?); when there is more, count in a
+        thread. A row past those read needs the count: it is then taken at once (``row_count``)."""
+        wanted = self.page_height + 1
         rows = list(source.fetch(0, wanted))
         self._cache, self._cache_start = rows, 0
         self.fetches += 1
@@ -278,7 +279,7 @@ class WindowTable(Widget, can_focus=True):
         self._count_pending = False
         self._set_count(total)
         source.counted(total)
-        # The rows on screen are the same (three pages were read): only the status shows the count.
+        # The rows on screen are the same (a page and a row were read): only the status shows the count.
         self.post_message(self.CursorMoved(self, self.cursor_row, self.cursor))
 
     def _rows(self, start: int, length: int) -> list[Any]:
@@ -324,7 +325,10 @@ class WindowTable(Widget, can_focus=True):
     # --- cursor -------------------------------------------------------------------------------
 
     def validate_cursor(self, value: int) -> int:
-        return max(0, min(value, max(self._rows_known - 1, 0)))
+        known = self._rows_known
+        if self._count_pending and value >= known:  # past the rows read while the count is on its way
+            known = self.row_count
+        return max(0, min(value, max(known - 1, 0)))
 
     def watch_cursor(self, old: int, new: int) -> None:
         if new < self.top:
