@@ -19,7 +19,8 @@ Also times:
 
 Every key's CPU time is kept too, under its name with the suffix ``CPU``: the process's CPU time
 (all threads) from sending the key to the idle app. On a loaded machine the wall times wait for a
-CPU; the CPU times do not, so compare those between runs.
+CPU; the CPU times do not, so compare those between runs. ``UI thread CPU`` is the UI thread's
+share (work a screen moved to a thread, such as the queue's count, is in ``CPU`` only).
 
 Returns (and with ``--out`` writes as JSON) ``{name: [milliseconds, ...]}``. Claims and breach
 records change the database: run it on bench copies only.
@@ -42,6 +43,7 @@ from bench.tickets import watch_frames
 SIZE = (120, 40)
 SETTLED = " [last frame]"  # suffix of the names timed to the last frame (the status line follows a frame later)
 CPU = " [CPU]"  # suffix of the process's CPU time (all threads) from the key to the idle app: steady under load
+UI_CPU = " [UI thread CPU]"  # the same, the UI thread's alone (not a count taken in a thread meanwhile)
 QUEUE_FILTERS = ["lang:de", "prio:high channel:whatsapp", "cat:returns", "order", "status:pending lang:fr"]
 BOARD_FILTERS = ["wh:US-W", "state:reorder", "mug", "class:A,B", "sup:ningbo state:reorder|out"]
 
@@ -85,17 +87,18 @@ class Timer:
         await self.pilot.pause()
         self.frames.clear()
         started = time.perf_counter()
-        cpu_started = time.process_time()
+        cpu_started, ui_started = time.process_time(), time.thread_time()
         outcome = act()
         if asyncio.iscoroutine(outcome):
             await outcome
         await self.pilot.pause()
-        cpu = time.process_time() - cpu_started
+        cpu, ui_cpu = time.process_time() - cpu_started, time.thread_time() - ui_started
         if not self.frames:  # nothing to redraw (a change check that found no change)
             self.frames.append(time.perf_counter())
         self.results.setdefault(name, []).append((self.frames[0] - started) * 1000)
         self.results.setdefault(name + SETTLED, []).append((self.frames[-1] - started) * 1000)
         self.results.setdefault(name + CPU, []).append(cpu * 1000)
+        self.results.setdefault(name + UI_CPU, []).append(ui_cpu * 1000)
 
     async def typed(self, text: str) -> None:
         keys = {" ": "space", ":": "colon", ",": "comma", "|": "vertical_line", "-": "minus"}
