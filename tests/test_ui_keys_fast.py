@@ -242,3 +242,33 @@ async def test_moving_past_the_rows_read_before_the_count_counts_at_once(
             assert table.position_text() == f"{exact:,}/{exact:,}"
     finally:
         release.set()
+
+
+@pytest.mark.parametrize("sort", ["due", "priority", "id"])
+def test_queue_first_page_before_the_count_is_the_counted_first_page(demo_engine: Engine, sort: str) -> None:
+    """Both backends: a source read from the top before its count (what the table draws first),
+    counted in a thread's way afterwards, pages exactly as a source counted first."""
+    from dtc_tui.services.tickets.queue import QUEUE_FILTER, VIEWS, QueueQuery, TicketQueueSource
+    from tests.conftest import FIXED_NOW
+
+    now = FIXED_NOW
+    for view in VIEWS:
+        for text in ["", "lang:de", "prio:high", "order"]:
+            query = QueueQuery(
+                view=view,
+                filter=QUEUE_FILTER.parse(text),
+                sort=sort,
+                now=now,
+                today_start=now.replace(hour=0, minute=0),
+                me=1,
+            )
+            counted = TicketQueueSource(demo_engine, query)
+            total = counted.count()
+            expected = [row.id for row in counted.fetch(0, total)]
+            early = TicketQueueSource(demo_engine, query)
+            first = [row.id for row in early.fetch(0, 16)]  # no count yet
+            assert first == expected[:16], (view, text)
+            assert early.count_in_thread() == total
+            early.counted(total)
+            for offset in (16, max(total - 10, 0), 5):
+                assert [row.id for row in early.fetch(offset, 10)] == expected[offset : offset + 10], (view, text)
