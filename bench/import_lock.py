@@ -144,6 +144,7 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=50_000)
     parser.add_argument("--url", help="a PostgreSQL URL (a schema is created and dropped); default SQLite")
     parser.add_argument("--child", nargs=2, metavar=("URL", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file (bench/run.py reads it)")
     args = parser.parse_args()
     if args.child:
         child_import(*args.child)
@@ -155,9 +156,16 @@ def main() -> None:
         changed_copy(first, second)
         with database(args.url, directory) as url:
             print(f"{'PostgreSQL' if args.url else 'SQLite'}, {args.tickets:,} tickets")
-            measure(url, first, "first import")
-            measure(url, second, "re-import, 10% changed")
-            measure(url, second, "re-import, unchanged")
+            figures = {
+                label: measure(url, file, label)
+                for label, file in (
+                    ("first import", first),
+                    ("re-import, 10% changed", second),
+                    ("re-import, unchanged", second),
+                )
+            }
+    if args.json:
+        args.json.write_text(json.dumps({"tickets": args.tickets, "imports": figures}))
 
 
 if __name__ == "__main__":

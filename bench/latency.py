@@ -1,6 +1,6 @@
 """Key press to screen in the ticket queue and the reorder board; SLA tick; change check.
 
-    .venv/bin/python bench/latency.py DB [--out FILE] [--rounds 1]
+    .venv/bin/python bench/latency.py DB|URL [--out FILE] [--rounds 1] [--queue-only | --board-only]
 
 Opens the real app headless with Pilot at 120x40 on DB (one process per database, so one
 size's memory does not weigh on the next) and times each key from the moment it is sent to the
@@ -50,7 +50,12 @@ BOARD_FILTERS = ["wh:US-W", "state:reorder", "mug", "class:A,B", "sup:ningbo sta
 Results = dict[str, list[float]]
 
 
-def _app(path: Path, area: str) -> Any:
+def _url(path: Path | str) -> str:
+    """A dataset file, or a database URL as is (``run.py`` passes the PostgreSQL copy's)."""
+    return str(path) if "://" in str(path) else f"sqlite:///{path}"
+
+
+def _app(path: Path | str, area: str) -> Any:
     from dtc_tui import db, startup
     from dtc_tui.config import Settings
     from dtc_tui.ui.app import DtcApp
@@ -59,7 +64,7 @@ def _app(path: Path, area: str) -> Any:
     # starts, then what exists frozen at the first screen (dtc_tui/startup.py).
     startup.pause_gc()
     startup.hold_until_app_ready()
-    engine = db.make_engine(f"sqlite:///{path}")
+    engine = db.make_engine(_url(path))
     # Timers far apart: the bench calls tick and the change check itself, between key presses.
     settings = Settings(operator="ana", tick_seconds=3600, sync_seconds=3600)
     return DtcApp(engine=engine, settings=settings, start_area=area)
@@ -106,7 +111,7 @@ class Timer:
             await self.pilot.press(keys.get(char, char))
 
 
-async def queue_session(path: Path, rounds: int = 1) -> Results:
+async def queue_session(path: Path | str, rounds: int = 1) -> Results:
     results: Results = {}
     app = _app(path, "tickets")
     async with app.run_test(size=SIZE) as pilot:
@@ -159,7 +164,7 @@ async def queue_session(path: Path, rounds: int = 1) -> Results:
     return results
 
 
-async def board_session(path: Path, rounds: int = 1) -> Results:
+async def board_session(path: Path | str, rounds: int = 1) -> Results:
     results: Results = {}
     app = _app(path, "inventory")
     async with app.run_test(size=SIZE) as pilot:
@@ -199,13 +204,13 @@ async def board_session(path: Path, rounds: int = 1) -> Results:
     return results
 
 
-def breach_recording(path: Path, repeat: int = 10) -> list[float]:
+def breach_recording(path: Path | str, repeat: int = 10) -> list[float]:
     """Milliseconds per ``record_due_breaches`` (the app runs it every 30 s, off the UI thread)."""
     from dtc_tui import db
     from dtc_tui.clock import SystemClock
     from dtc_tui.services.tickets.sla_store import record_due_breaches
 
-    engine = db.make_engine(f"sqlite:///{path}")
+    engine = db.make_engine(_url(path))
     values = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -216,8 +221,10 @@ def breach_recording(path: Path, repeat: int = 10) -> list[float]:
     return values
 
 
-def measure(path: Path, rounds: int = 1) -> Results:
+def measure(path: Path | str, rounds: int = 1, queue_only: bool = False) -> Results:
     results = asyncio.run(queue_session(path, rounds))
+    if queue_only:
+        return results
     results.update(asyncio.run(board_session(path, rounds)))
     results["SLA breach recording (every 30 s, worker thread)"] = breach_recording(path)
     return results
@@ -227,17 +234,16 @@ def main() -> None:
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("database", type=Path)
+    parser.add_argument("database", help="a dataset file or a database URL")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--only", choices=("queue", "board"), help="one session only")
+    parser.add_argument("--queue-only", action="store_true", help="only the ticket queue's keys")
+    parser.add_argument("--board-only", action="store_true", help="only the reorder board's keys")
     args = parser.parse_args()
-    if args.only == "queue":
-        results = asyncio.run(queue_session(args.database, args.rounds))
-    elif args.only == "board":
+    if args.board_only:
         results = asyncio.run(board_session(args.database, args.rounds))
     else:
-        results = measure(args.database, args.rounds)
+        results = measure(args.database, args.rounds, args.queue_only)
     if args.out:
         args.out.write_text(json.dumps(results))
     for name, values in results.items():

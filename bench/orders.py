@@ -143,6 +143,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument("--keep", type=Path)
     parser.add_argument("--child", nargs=2, metavar=("URL", "FILE"))
+    parser.add_argument("--json", type=Path, help="also write the figures to this file (bench/run.py reads it)")
     args = parser.parse_args()
     if args.child:
         child(*args.child)
@@ -153,6 +154,7 @@ def main() -> None:
     orders = write_export(export, args.lines)
     url = f"sqlite:///{work / 'orders.db'}"
     print(f"{args.lines:,} lines, {orders:,} orders, {export.stat().st_size / 1e6:.1f} MB")
+    figures: dict[str, object] = {"lines": args.lines, "orders": orders, "imports": {}}
     for label in ("first import", "re-import"):
         out = subprocess.run(
             [sys.executable, __file__, "--child", url, str(export)], capture_output=True, text=True, check=True
@@ -160,8 +162,12 @@ def main() -> None:
         result = json.loads(out.stdout.strip().splitlines()[-1])
         rate = result["rows"] / result["seconds"]
         print(f"{label}: {result['seconds']:.2f} s, {rate:,.0f} lines/s, peak {result['peak_mb']:.0f} MB")
-    for label, ms in lookups(url).items():
+        figures["imports"][label] = result  # type: ignore[index]
+    figures["lookups_ms"] = found = lookups(url)
+    for label, ms in found.items():
         print(f"{label}: {ms:.2f} ms (median of 20)")
+    if args.json:
+        args.json.write_text(json.dumps(figures))
 
 
 if __name__ == "__main__":

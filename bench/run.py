@@ -17,7 +17,12 @@ measures, per dataset:
 4. the SLA tick, the change check and the breach recording (same child);
 5. imports: a 100k-row Zendesk CSV and a 2-year Meta export (``bench/imports.py``; once, they do
    not depend on the dataset);
-6. peak memory (VmHWM) of the app process on each screen (from the cold-start runs).
+6. peak memory (VmHWM) of the app process on each screen (from the cold-start runs);
+7. once each, in its own process with its own data (``--only orders,mail,reapply,lock``): a
+   1M-line Shopify orders export imported twice and looked up (``bench/orders.py``), a 10k-message
+   Maildir fetched (``bench/mail.py``), the SLA re-apply at 100k open tickets
+   (``bench/sla_reapply.py``), and the write lock a 50k-row import holds while another process
+   writes (``bench/import_lock.py``).
 
 Process runs are interleaved (floor, screen A, screen B, ..., floor, ...) so a burst of load from
 something else on the machine hits floor and product alike. Prints one table (median, min, max, the
@@ -66,6 +71,15 @@ KEY_P95_MS = 50.0
 TICK_MS = 10.0
 IMPORT_ROWS_PER_S = 20_000
 MEMORY_MB = 300.0
+# Issue 20, part 6 (the targets of the orders, mail, SLA set-up and shared-box issues).
+ORDER_LINES = 1_000_000
+LOOKUP_MS = 50.0
+ORDER_PANEL_MS = 10.0
+MAIL_PER_S = 500.0
+REAPPLY_S = 2.0
+LOCK_HOLD_S = 1.0
+WRITER_WAIT_S = 2.0
+GROUPS = ("cold start", "headless", "key press", "live updates", "memory", "import", "lookup", "writes")
 
 
 @dataclass
@@ -422,13 +436,128 @@ def imports(report: Report) -> None:
             )
 
 
+def _script(name: str, *args: str) -> dict:
+    """Run ``bench/NAME.py ARGS --json FILE`` in its own process and read the figures it wrote."""
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "figures.json"
+        subprocess.run(
+            [PYTHON, str(ROOT / "bench" / f"{name}.py"), *args, "--json", str(out)],
+            env=child_env(),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return json.loads(out.read_text())
+
+
+def orders(report: Report) -> None:
+    """bench/orders.py at 1M order lines: first import, the same file again, lookups and the panel."""
+    data = _script("orders", "--lines", str(ORDER_LINES))
+    label = f"{ORDER_LINES // 1000:,}k-line Shopify orders export"
+    for run, title in (("first import", f"import {label}: lines/s"), ("re-import", f"import {label} again: lines/s")):
+        result = data["imports"][run]
+        report.add(
+            Figure(
+                "import",
+                title,
+                "once",
+                "lines/s",
+                [result["rows"] / result["seconds"]],
+                target=IMPORT_ROWS_PER_S,
+                higher_is_better=True,
+                note=f"{data['orders']:,} orders",
+            )
+        )
+    peak = max(run["peak_mb"] for run in data["imports"].values())
+    report.add(Figure("import", f"import {label}: peak memory", "once", "MB", [peak], target=MEMORY_MB))
+    for what, ms in data["lookups_ms"].items():
+        bound = ORDER_PANEL_MS if what == "ticket order panel" else LOOKUP_MS
+        name = f"orders at {ORDER_LINES // 1000:,}k lines: {what}"
+        report.add(Figure("lookup", name, "once", "ms", [ms], target=bound, note="median of 20"))
+
+
+def mail(report: Report) -> None:
+    """bench/mail.py: a Maildir of 10,000 messages fetched into tickets."""
+    data = _script("mail", "--messages", "10000")
+    rate = data["messages"] / data["seconds"]
+    report.add(
+        Figure(
+            "import",
+            "mail fetch from a Maildir (10k messages): messages/s",
+            "once",
+            "messages/s",
+            [rate],
+            target=MAIL_PER_S,
+            higher_is_better=True,
+        )
+    )
+
+
+def reapply(report: Report) -> None:
+    """bench/sla_reapply.py: every open ticket's SLA summary re-applied after a change, 100k open."""
+    data = _script("sla_reapply", "--open", "100000", "--repeat", "3")
+    for case, values in data["cases"].items():
+        report.add(
+            Figure(
+                "writes",
+                f"SLA re-apply at 100k open tickets: {case}",
+                "once",
+                "s",
+                values["seconds"],
+                target=REAPPLY_S,
+                extra={"cpu_s": values["cpu"]},
+            )
+        )
+
+
+def lock(report: Report) -> None:
+    """bench/import_lock.py: the write lock a 50k-row Zendesk import holds, and another writer's wait."""
+    data = _script("import_lock", "--tickets", "50000")
+    for run, values in data["imports"].items():
+        judged = run != "first import"  # the targets are the re-import's (issue 16)
+        report.add(
+            Figure(
+                "writes",
+                f"50k-row import, {run}: write lock held",
+                "once",
+                "s",
+                [values["hold"]],
+                target=LOCK_HOLD_S if judged else None,
+                extra={"cpu_s": [values["hold_cpu"]]},
+            )
+        )
+        report.add(
+            Figure(
+                "writes",
+                f"50k-row import, {run}: other writer's longest wait",
+                "once",
+                "s",
+                [values["wait"]],
+                target=WRITER_WAIT_S if judged else None,
+            )
+        )
+
+
+def sort_figures(report: Report, sizes: list[str]) -> None:
+    """Group by group (in ``GROUPS`` order), floors first, then by name and dataset size."""
+    report.figures.sort(
+        key=lambda f: (
+            GROUPS.index(f.group),
+            f.name.startswith("floor") is False,
+            f.name,
+            sizes.index(f.size) if f.size in sizes else 0,
+        )
+    )
+
+
 # --- output -----------------------------------------------------------------------------------------
 
 
 def _number(value: float, unit: str) -> str:
     if unit == "s":
         return f"{value:.2f}"
-    if unit == "rows/s":
+    if unit.endswith("/s"):
         return f"{value:,.0f}"
     return f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
@@ -583,12 +712,13 @@ def write_docs(report: Report, meta: dict) -> None:
 # --- main -------------------------------------------------------------------------------------------
 
 
-PARTS = ("cold", "headless", "latency", "imports", "postgres")
+PARTS = ("cold", "headless", "latency", "imports", "postgres", "orders", "mail", "reapply", "lock")
+ONCE_PARTS = ("imports", "orders", "mail", "reapply", "lock")  # not per dataset: each builds its own data
 POSTGRES_ENV = "DTC_TUI_TEST_POSTGRES_URL"
 
 
 def postgres(report: Report, size: str, path: Path, repeat: int) -> None:
-    """The headless commands on a PostgreSQL copy of the dataset (``bench/postgres.py``)."""
+    """The headless commands and the queue's keys on a PostgreSQL copy of the dataset (``bench/postgres.py``)."""
     base = os.environ.get(POSTGRES_ENV)
     if not base:
         log(f"  {POSTGRES_ENV} not set: no PostgreSQL figures")
@@ -619,6 +749,19 @@ def postgres(report: Report, size: str, path: Path, repeat: int) -> None:
             cpu[name].append(used)
     floor_name = f'floor (PostgreSQL runs): python -c "{CLI_FLOOR}"'
     report.add(Figure("headless", floor_name, size, "s", floor, extra={"cpu_s": floor_cpu}))
+    # The queue's keys on the same copy, beside SQLite's (the board reads the same way on both).
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        out = Path(handle.name)
+    try:
+        run_process([PYTHON, str(ROOT / "bench" / "latency.py"), url, "--queue-only", "--out", str(out)])
+        keys: dict[str, list[float]] = json.loads(out.read_text())
+    finally:
+        out.unlink(missing_ok=True)
+    from bench.latency import SETTLED
+
+    for name, values in keys.items():
+        if name.startswith("queue:") and not name.endswith(SETTLED):
+            report.add(Figure("key press", f"PostgreSQL: {name}", size, "ms", values, target=KEY_P95_MS, stat="p95"))
     for name, values in runs.items():
         report.add(
             Figure(
@@ -692,17 +835,12 @@ def main(argv: list[str] | None = None) -> None:
         if "postgres" in parts and size in args.pg_sizes.split(","):
             log(f"[{time.perf_counter() - started:5.0f} s] PostgreSQL, {size}")
             postgres(report, size, paths[size], args.repeat)
-    if "imports" in parts:
-        log(f"[{time.perf_counter() - started:5.0f} s] imports")
-        imports(report)
-    report.figures.sort(
-        key=lambda f: (
-            list(("cold start", "headless", "key press", "live updates", "memory", "import")).index(f.group),
-            f.name.startswith("floor") is False,
-            f.name,
-            sizes.index(f.size) if f.size in sizes else 0,
-        )
-    )
+    once = {"imports": imports, "orders": orders, "mail": mail, "reapply": reapply, "lock": lock}
+    for part in ONCE_PARTS:
+        if part in parts:
+            log(f"[{time.perf_counter() - started:5.0f} s] {part}")
+            once[part](report)
+    sort_figures(report, sizes)
     meta["seconds"] = time.perf_counter() - started
     meta["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     print_table(report)

@@ -13,6 +13,7 @@ seconds (``time.process_time``: the machine may be shared, wall time then says l
 from __future__ import annotations
 
 import argparse
+import json
 import sqlite3
 import statistics
 import sys
@@ -65,7 +66,9 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--db", type=Path, default=None, help="Keep the database here (built when missing).")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file (bench/run.py reads it)")
     args = parser.parse_args()
+    figures: dict[str, dict[str, list[float]]] = {}
     from sqlalchemy import update
 
     from dtc_tui.models import SlaPolicy
@@ -101,6 +104,7 @@ def main() -> None:
         for label, change in cases:
             CPU.clear()
             seconds = [timed(engine, change) for _ in range(args.repeat)]
+            figures[label] = {"seconds": seconds, "cpu": list(CPU)}
             print(
                 f"{args.open:,} open, {label}: median {statistics.median(seconds):.2f} s wall "
                 f"(max {max(seconds):.2f}), {statistics.median(CPU):.2f} s CPU"
@@ -113,11 +117,14 @@ def main() -> None:
         )
         CPU.clear()
         seconds = [timed(engine, target_change) for _ in range(args.repeat)]
+        figures["business-hours target changed"] = {"seconds": seconds, "cpu": list(CPU)}
         print(
             f"{args.open:,} open, business-hours first-response target changed: median "
             f"{statistics.median(seconds):.2f} s wall (max {max(seconds):.2f}), {statistics.median(CPU):.2f} s CPU"
         )
         engine.dispose()
+    if args.json:
+        args.json.write_text(json.dumps({"open": args.open, "cases": figures}))
 
 
 if __name__ == "__main__":

@@ -91,6 +91,8 @@ def test_help_is_chinese_under_a_chinese_locale_and_english_when_the_setting_say
     assert "Usage:" not in chinese.stdout
     import_help = run_cli("import", "--help", LANG="zh_CN.UTF-8")
     assert "检查每一行并统计会有哪些改动；不写入任何内容。" in import_help.stdout  # an option's help
+    assert "类型：" in import_help.stdout and "Zendesk 工单导出，CSV 或 JSON -> 工单" in import_help.stdout  # epilog
+    assert "Kinds:" not in import_help.stdout
     english = run_cli("--help", LANG="zh_CN.UTF-8", DTC_TUI_LANGUAGE="en")
     assert "Usage:" in english.stdout and "Database file or SQLAlchemy URL." in english.stdout
 

@@ -39,3 +39,17 @@ def test_set_list_reset_from_the_cli(database_url: str) -> None:
     )
     assert [a["action"] for a in audit] == ["reset", "update"]
     assert audit[1]["before"] == {"value": 2.5} and audit[1]["after"] == {"value": 3}
+
+
+def test_a_setting_put_is_read_back_in_the_same_session(engine: Engine) -> None:
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+    with db.write_session(engine) as session:
+        assert settings.get(session, "inventory.aged_days") == 180  # read as plain rows, kept for the session
+        settings.put(session, "inventory.aged_days", 150, actor="tester", now=now)
+        assert settings.get(session, "inventory.aged_days") == 150  # the pending row, flushed first
+    with db.read_session(engine) as session:
+        assert settings.get(session, "inventory.aged_days") == 150
+        settings.reset(session, "inventory.aged_days", actor="tester", now=now)
+        assert settings.get(session, "inventory.aged_days") == 180

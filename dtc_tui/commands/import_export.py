@@ -20,7 +20,8 @@ PHASES = (N_("checking"), N_("writing"))  # the progress bar's labels (the impor
 
 
 def _kinds_epilog() -> str:
-    lines = [f"  {kind:<18} {description}" for kind, (_m, _c, description) in FORMAT_KINDS.items()]
+    """The kinds, in the language spoken when the help is shown (built then, not at import)."""
+    lines = [f"  {kind:<18} {_(description)}" for kind, (_m, _c, description) in FORMAT_KINDS.items()]
     tables = textwrap.fill(
         ", ".join(kind for kind in IMPORT_KINDS if kind not in FORMAT_KINDS),
         width=76,
@@ -29,8 +30,24 @@ def _kinds_epilog() -> str:
         subsequent_indent="  ",
     )
     return (
-        "\b\nKinds:\n" + "\n".join(lines) + "\n\b\nThis app's own CSV/JSON (what 'dtc-tui export' writes):\n" + tables
+        "\b\n"
+        + _("Kinds:")
+        + "\n"
+        + "\n".join(lines)
+        + "\n\b\n"
+        + _("This app's own CSV/JSON (what 'dtc-tui export' writes):")
+        + "\n"
+        + tables
     )
+
+
+class _ImportCommand(click.Command):
+    """``import``, whose epilog lists the kinds in the language of the moment."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_paragraph()
+        with formatter.indentation():
+            formatter.write_text(_kinds_epilog())
 
 
 class _LazyProgress:
@@ -83,7 +100,7 @@ def parse_maps(values: tuple[str, ...]) -> dict[str, dict[str, str]]:
     return mappings
 
 
-@click.command("import", epilog=_kinds_epilog())
+@click.command("import", cls=_ImportCommand)
 @click.argument("kind", metavar="[KIND]")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option("--dry-run", is_flag=True, help="Check every row and count what would change; write nothing.")

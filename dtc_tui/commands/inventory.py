@@ -104,12 +104,14 @@ def reorder(
     ctx: CliContext, warehouse: str | None, filter_text: str, show_all: bool, as_json: bool, as_csv: bool
 ) -> None:
     """What to order or move: rows out of stock or at their reorder point, most urgent first."""
-    from dtc_tui import db
+    from dtc_tui import db, startup
     from dtc_tui.services.inventory.board import BoardFilter, build_board
 
     if as_json and as_csv:
         raise click.ClickException(_("choose one of --json and --csv"))
-    with db.read_session(ctx.engine()) as session:
+    # The board's ~150k objects live until the end: frozen, the collections while the output is
+    # written do not walk them again and again (~0.06 s at 10k SKUs).
+    with db.read_session(ctx.engine()) as session, startup.long_lived():
         board = build_board(session, ctx.now())
     if warehouse and warehouse.upper() not in {w.upper() for w in board.warehouses}:
         raise click.ClickException(

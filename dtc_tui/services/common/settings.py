@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from dtc_tui.i18n import _
-from dtc_tui.models import Setting
+
+if TYPE_CHECKING:
+    from dtc_tui.models import Setting
 
 DEFAULTS: dict[str, Any] = {
     # Tickets and SLA (domain.md section 2)
@@ -108,14 +111,29 @@ def get(session: Session, key: str) -> Any:
     # missing row is not kept in the identity map (the overview asked the database 117 times).
     stored = session.info.get(_CACHE)
     if stored is None:
-        stored = session.info[_CACHE] = {row.key: row.value for row in session.exec(select(Setting))}
+        stored = session.info[_CACHE] = _stored(session)
     value = stored.get(key)
     return json.loads(value) if value is not None else DEFAULTS[key]
 
 
+def _stored(session: Session) -> dict[str, str]:
+    """The overrides as stored (JSON text). Read as plain rows, so a command that only reads settings
+    does not load the ORM's system tables (~0.04 s of a headless command, e.g. the reorder board);
+    through the ORM when this session has changes to flush first (a setting just put, say)."""
+    if session.new or session.dirty or session.deleted:
+        return {row.key: row.value for row in session.exec(select(_setting()))}
+    return {key: value for key, value in session.execute(text("SELECT key, value FROM setting"))}
+
+
+def _setting() -> type[Setting]:
+    from dtc_tui.models import Setting
+
+    return Setting
+
+
 def all_settings(session: Session) -> dict[str, tuple[Any, str]]:
     """Every setting with its value and where it came from ("default" or "database")."""
-    stored = {row.key: json.loads(row.value) for row in session.exec(select(Setting))}
+    stored = {row.key: json.loads(row.value) for row in session.exec(select(_setting()))}
     return {
         key: (stored.get(key, default), "database" if key in stored else "default") for key, default in DEFAULTS.items()
     }
@@ -139,10 +157,11 @@ def put(session: Session, key: str, value: Any, *, actor: str, now: datetime) ->
                 key=key, count=len(default), example=json.dumps(default)
             )
         )
-    row = session.get(Setting, key)
+    setting = _setting()
+    row = session.get(setting, key)
     before = json.loads(row.value) if row else DEFAULTS[key]
     if row is None:
-        row = Setting(key=key, value=json.dumps(value))
+        row = setting(key=key, value=json.dumps(value))
     row.value = json.dumps(value)
     row.updated_at = now
     row.updated_by = actor
@@ -175,7 +194,7 @@ def reset(session: Session, key: str, *, actor: str, now: datetime) -> Any:
 
     if key not in DEFAULTS:
         raise UnknownSetting(key)
-    row = session.get(Setting, key)
+    row = session.get(_setting(), key)
     if row is not None:
         record(
             session,

@@ -12,21 +12,27 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-# kind -> (module, class, one-line description)
+from dtc_tui.i18n import N_
+
+# kind -> (module, class, one-line description: English, translated where shown)
 FORMAT_KINDS: dict[str, tuple[str, str, str]] = {
-    "shopify-products": ("shopify", "ShopifyProducts", "Shopify product CSV (legacy or current columns) -> SKUs"),
-    "shopify-inventory": ("shopify", "ShopifyInventory", "Shopify inventory CSV -> stock per SKU and location"),
+    "shopify-products": ("shopify", "ShopifyProducts", N_("Shopify product CSV (legacy or current columns) -> SKUs")),
+    "shopify-inventory": ("shopify", "ShopifyInventory", N_("Shopify inventory CSV -> stock per SKU and location")),
     "shopify-orders": (
         "shopify_orders",
         "ShopifyOrders",
-        "Shopify orders export -> orders, lines, refunds, daily sales",
+        N_("Shopify orders export -> orders, lines, refunds, daily sales"),
     ),
-    "shopify-sales": ("shopify_orders", "ShopifySalesReport", "Shopify Sales over time report (by day) -> store daily"),
-    "zendesk": ("tickets", "ZendeskTickets", "Zendesk ticket export, CSV or JSON -> tickets"),
-    "freshdesk": ("tickets", "FreshdeskTickets", "Freshdesk ticket CSV -> tickets"),
-    "meta-ads": ("ads", "MetaAds", "Meta Ads Manager export -> daily ad stats"),
-    "google-ads": ("ads", "GoogleAds", "Google Ads campaign report -> daily ad stats"),
-    "tiktok-ads": ("ads", "TikTokAds", "TikTok Ads export -> daily ad stats"),
+    "shopify-sales": (
+        "shopify_orders",
+        "ShopifySalesReport",
+        N_("Shopify Sales over time report (by day) -> store daily"),
+    ),
+    "zendesk": ("tickets", "ZendeskTickets", N_("Zendesk ticket export, CSV or JSON -> tickets")),
+    "freshdesk": ("tickets", "FreshdeskTickets", N_("Freshdesk ticket CSV -> tickets")),
+    "meta-ads": ("ads", "MetaAds", N_("Meta Ads Manager export -> daily ad stats")),
+    "google-ads": ("ads", "GoogleAds", N_("Google Ads campaign report -> daily ad stats")),
+    "tiktok-ads": ("ads", "TikTokAds", N_("TikTok Ads export -> daily ad stats")),
 }
 
 # kind -> table: this app's own CSV/JSON (what `dtc-tui export KIND` writes).

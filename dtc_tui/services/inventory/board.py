@@ -1,12 +1,13 @@
 """The reorder board: every SKU in every warehouse with its numbers, and the SKU in total.
 
-The heavy part runs in SQL, driven from ``stock_level`` with a CROSS JOIN so SQLite walks the
-``(sku_id, warehouse_id, day)`` index of ``daily_sales`` in order and groups without sorting:
-- the velocity window (28 days): units and squares on in-stock days, stock-out days, revenue, units;
+The heavy part runs in SQL, driven from ``stock_level`` so SQLite walks its (sku, warehouse) index
+and seeks the ``(sku_id, warehouse_id, day)`` index of ``daily_sales`` in order, grouping without sorting:
+- every stock position with its velocity window (28 days): units and squares on in-stock days,
+  stock-out days, revenue, units (one query, ``_POSITIONS``);
 - the history before it (up to the ABC and dead-stock windows, 90 days): revenue and units per SKU
   for the ABC ranking, units per SKU-warehouse for dead stock. Past days do not change within a day,
   so it is kept per engine (``SalesHistory``) and, when it must be read, read on a second connection
-  while the first reads the velocity window.
+  while the first reads the positions.
 Python then applies the rules (``inventory_rules``) to each row: cheap, with the cyclic garbage
 collector paused (the rows form no cycles).
 
@@ -609,23 +610,23 @@ SELECT k.id, k.code, k.name, k.supplier_id, k.cost, k.price, k.lead_time_days, k
 FROM sku k LEFT JOIN supplier p ON p.id = k.supplier_id {where}
 """
 
-_STOCK = """
-SELECT s.sku_id, s.warehouse_id, s.on_hand, s.committed, s.last_received_at FROM stock_level s {where}
-ORDER BY s.sku_id, s.warehouse_id
-"""
-
-# CROSS JOIN makes SQLite drive from stock_level (ordered by sku, warehouse) and seek the
-# (sku_id, warehouse_id, day) index of daily_sales, so the GROUP BY needs no sort (driving from the
-# day index instead sorts the whole window: 5x slower). PostgreSQL plans it as an ordinary join.
-_VELOCITY = """
-SELECT s.sku_id, s.warehouse_id,
+# Every stock position with its velocity window (28 days): units and squares on in-stock days,
+# stock-out days, revenue, units (NULL sums: no sales row in the window). SQLite walks stock_level
+# by its (sku_id, warehouse_id) index and seeks the (sku_id, warehouse_id, day) index of
+# daily_sales for each, so the GROUP BY and the ORDER BY need no sort (driving from the day index
+# instead sorts the whole window: 5x slower); MIN() of a stock column is the column (one stock row
+# per group), and keeps PostgreSQL's GROUP BY rules.
+_POSITIONS = """
+SELECT s.sku_id, s.warehouse_id, MIN(s.on_hand), MIN(s.committed), MIN(s.last_received_at),
        SUM(d.units) FILTER (WHERE NOT d.stockout),
        SUM(CAST(d.units AS DOUBLE PRECISION) * d.units) FILTER (WHERE NOT d.stockout),
        COUNT(*) FILTER (WHERE d.stockout),
        SUM(d.revenue), SUM(d.units)
-FROM stock_level s CROSS JOIN daily_sales d
-WHERE d.sku_id = s.sku_id AND d.warehouse_id = s.warehouse_id AND d.day >= :start AND d.day < :end {extra}
+FROM stock_level s LEFT JOIN daily_sales d
+  ON d.sku_id = s.sku_id AND d.warehouse_id = s.warehouse_id AND d.day >= :start AND d.day < :end
+{where}
 GROUP BY s.sku_id, s.warehouse_id
+ORDER BY s.sku_id, s.warehouse_id
 """
 
 # The days before the velocity window: revenue and units per SKU for the ABC ranking (every SKU,
@@ -827,26 +828,22 @@ def _build_board(session: Session, now: datetime, sku_ids: Sequence[int] | None)
     kept, watermark = kept_history(session, cfg, today)
     pending = _read_history_aside(session, cfg, today, watermark) if kept is None else None
     skus = {r[0]: r for r in _run(session, text(_SKUS.format(where=_ids_clause("k.id", sku_ids, "WHERE"))), sku_ids)}
-    stock = _run(session, text(_STOCK.format(where=_ids_clause("s.sku_id", sku_ids, "WHERE"))), sku_ids)
-    warehouses = dict(session.execute(text("SELECT id, code FROM warehouse")).all())
-    window_rows = _run(
+    positions = _run(
         session,
-        _dates(_VELOCITY.format(extra=_ids_clause("s.sku_id", sku_ids))),
+        _dates(_POSITIONS.format(where=_ids_clause("s.sku_id", sku_ids, "WHERE"))),
         sku_ids,
         start=window_start,
         end=today,
     )
+    warehouses = dict(session.execute(text("SELECT id, code FROM warehouse")).all())
     history = kept or (pending.result() if pending is not None else read_history(session, cfg, today, watermark))
-    revenue, units_sold, recent_units = dict(history.revenue), dict(history.units), dict(history.recent_units)
-    stats: dict[tuple[int, int], tuple[float, float, int]] = {}
-    for sku_id, wh_id, units, squares, out_days, money, sold in window_rows:
-        stats[(sku_id, wh_id)] = (float(units or 0), float(squares or 0), int(out_days or 0))
-        if sku_ids is None:
-            revenue[sku_id] = revenue.get(sku_id, 0.0) + float(money or 0)
-            units_sold[sku_id] = units_sold.get(sku_id, 0.0) + float(sold or 0)
-        if sold:
-            recent_units[(sku_id, wh_id)] = recent_units.get((sku_id, wh_id), 0.0) + float(sold)
-    if sku_ids is not None:  # the ranking needs every SKU's recent revenue, not only the asked ones'
+    revenue, units_sold, recent_units = dict(history.revenue), dict(history.units), history.recent_units
+    if sku_ids is None:
+        for sku_id, _wh, _on_hand, _committed, _received, _units, _squares, _out, money, sold in positions:
+            if sold is not None:  # the position had sales rows in the window
+                revenue[sku_id] = revenue.get(sku_id, 0.0) + float(money or 0)
+                units_sold[sku_id] = units_sold.get(sku_id, 0.0) + float(sold or 0)
+    else:  # the ranking needs every SKU's recent revenue, not only the asked ones'
         for sku_id, money, sold in session.execute(_dates(_RECENT_REVENUE), {"start": window_start, "end": today}):
             revenue[sku_id] = revenue.get(sku_id, 0.0) + float(money or 0)
             units_sold[sku_id] = units_sold.get(sku_id, 0.0) + float(sold or 0)
@@ -861,21 +858,31 @@ def _build_board(session: Session, now: datetime, sku_ids: Sequence[int] | None)
     policy, window, aged_days = cfg.policy, cfg.window_days, cfg.aged_days
     prepared = {sku_id: _prepare(sku, classes, cfg) for sku_id, sku in skus.items()}
     rows: list[BoardRow] = []
-    no_stats = (0.0, 0.0, 0)
-    for sku_id, wh_id, on_hand, committed, last_received in stock:
+    append = rows.append
+    no_arrivals: tuple[Arrival, ...] = ()
+    for sku_id, wh_id, on_hand, committed, last_received, units, squares, out_days, _money, sold in positions:
         sku = prepared.get(sku_id)
         if sku is None:
             continue
         code, name, supplier_id, supplier, cost, price, lead, moq, pack, buffer_days, review, method, abc, version = sku
         key = (sku_id, wh_id)
-        units, squares, out_days = stats.get(key, no_stats)
-        received = _as_date(last_received) if on_hand > 0 and last_received is not None else None
-        since_receipt = (today - received).days if received is not None else None
+        if sold is None:  # no sales row in the window: in stock, nothing sold
+            daily, sigma, out_days = 0.0, 0.0, 0
+        else:
+            units, out_days = float(units or 0), int(out_days or 0)
+            daily = velocity(units, window, out_days)
+            sigma = demand_sigma(units, float(squares), window, out_days) if squares else 0.0
+        if on_hand > 0 and last_received is not None:
+            # SQLite gives the text, PostgreSQL a datetime
+            received = date.fromisoformat(last_received[:10]) if type(last_received) is str else _as_date(last_received)
+            since_receipt = (today - received).days if received is not None else None
+        else:
+            since_receipt = None
         inp = RowInput(
             on_hand - committed,
             on_hand,
-            velocity(units, window, out_days),
-            demand_sigma(units, squares, window, out_days) if squares else 0.0,
+            daily,
+            sigma,
             lead,
             review,
             buffer_days,
@@ -884,11 +891,11 @@ def _build_board(session: Session, now: datetime, sku_ids: Sequence[int] | None)
             abc,
             method,
             cost,
-            tuple(arrivals[key]) if key in arrivals else (),
-            key in recent_units,
+            tuple(arrivals[key]) if key in arrivals else no_arrivals,
+            bool(sold) or key in recent_units,
             out_days > 0,
         )
-        rows.append(
+        append(
             BoardRow(
                 sku_id,
                 wh_id,
@@ -990,18 +997,25 @@ def _inbound(
     return arrivals, on_draft, draft_out
 
 
+_ORDERING = frozenset(("out", "reorder_now", "reorder_soon"))
+_GIVING = frozenset(("ok", "overstock", "dead"))
+
+
 def _suggest(
     rows: list[BoardRow], draft_out: dict[tuple[int, int], int], transfer_days: int
 ) -> list[TransferSuggestion]:
     """Transfers first (from warehouses of the same SKU with surplus), then purchases for the rest."""
     wanted: dict[tuple[int, int], float] = {}
     for row in rows:
-        if row.abc == "D" or row.plan.state not in ("out", "reorder_now", "reorder_soon"):
+        plan = row.plan
+        if row.abc == "D" or plan.state not in _ORDERING:
             continue
         # A transfer can also bridge the gap before a late inbound; a purchase only fills the need.
-        units = max(row.plan.need, gap_units(row.inp, row.plan, transfer_days)) - row.on_draft
+        need = plan.need
+        gap = gap_units(row.inp, plan, transfer_days) if plan.next_arrival is not None else 0.0
+        units = (need if need >= gap else gap) - row.on_draft  # max(need, gap), the first of equals
         if units > 0:
-            wanted[row.key] = units
+            wanted[(row.sku_id, row.warehouse_id)] = units
     if not wanted:
         return []
     skus = {sku_id for sku_id, _wh in wanted}
@@ -1011,22 +1025,25 @@ def _suggest(
             by_sku[row.sku_id].append(row)
     suggestions: list[TransferSuggestion] = []
     for sku_id, sku_rows in by_sku.items():
-        needs = [(r.warehouse_id, wanted[r.key], r.plan.urgency) for r in sku_rows if r.key in wanted]
-        surplus = {
-            r.warehouse_id: int(r.available - draft_out.get(r.key, 0) - math.ceil(r.plan.order_up_to))
-            for r in sku_rows
-            if r.key not in wanted and r.plan.state in ("ok", "overstock", "dead")
-        }
+        needs = []
+        surplus = {}
+        for r in sku_rows:
+            key = (sku_id, r.warehouse_id)
+            if key in wanted:
+                needs.append((r.warehouse_id, wanted[key], r.plan.urgency))
+            elif r.plan.state in _GIVING:
+                surplus[r.warehouse_id] = int(r.inp.available - draft_out.get(key, 0) - math.ceil(r.plan.order_up_to))
         moves = plan_transfers(sku_id, needs, surplus) if surplus else []
-        by_wh = {r.warehouse_id: r for r in sku_rows}
-        for move in moves:
-            target, source = by_wh[move.to_warehouse_id], by_wh[move.from_warehouse_id]
-            target.transfer_in += move.qty
-            target.transfer_from = ", ".join(
-                sorted(filter(None, {*target.transfer_from.split(", "), source.warehouse}))
-            )
-            source.transfer_out += move.qty
-        suggestions.extend(moves)
+        if moves:
+            by_wh = {r.warehouse_id: r for r in sku_rows}
+            for move in moves:
+                target, source = by_wh[move.to_warehouse_id], by_wh[move.from_warehouse_id]
+                target.transfer_in += move.qty
+                target.transfer_from = ", ".join(
+                    sorted(filter(None, {*target.transfer_from.split(", "), source.warehouse}))
+                )
+                source.transfer_out += move.qty
+            suggestions.extend(moves)
         for row in sku_rows:
             if row.abc != "D":
                 row.purchase_qty = round_order(
@@ -1037,50 +1054,73 @@ def _suggest(
 
 def total_row(rows: Sequence[BoardRow], cfg: BoardSettings, today: date) -> BoardRow:
     """The SKU over all its warehouses: stock and demand summed, the same rules applied."""
+    # One pass over the SKU's rows (``Board.totals`` calls it once per SKU: 10k times at 10k SKUs).
     first = rows[0]
-    receipts = [r.days_since_receipt for r in rows if r.days_since_receipt is not None]
+    available = on_hand = committed = stockout_days = on_draft = purchase_qty = 0
+    sales: list[float] = []
+    squares: list[float] = []
+    arrivals: list[Arrival] = []
+    oldest: int | None = None
+    aged = sold_recently = had_stockout = False
+    for r in rows:
+        inp = r.inp
+        available += inp.available
+        on_hand += r.on_hand
+        committed += r.committed
+        stockout_days += r.stockout_days
+        on_draft += r.on_draft
+        purchase_qty += r.purchase_qty
+        sales.append(inp.daily_sales)
+        squares.append(inp.sigma**2)
+        if inp.arrivals:
+            arrivals.extend(inp.arrivals)
+        since = r.days_since_receipt
+        if since is not None and (oldest is None or since > oldest):
+            oldest = since
+        aged = aged or r.aged
+        sold_recently = sold_recently or inp.sold_recently
+        had_stockout = had_stockout or inp.had_stockout
+    fi = first.inp
     inp = RowInput(
-        available=sum(r.inp.available for r in rows),
-        on_hand=sum(r.on_hand for r in rows),
-        daily_sales=sum(r.inp.daily_sales for r in rows),
-        sigma=math.sqrt(sum(r.inp.sigma**2 for r in rows)),
-        lead_time_days=first.inp.lead_time_days,
-        review_cycle_days=first.inp.review_cycle_days,
-        buffer_days=first.inp.buffer_days,
-        moq=first.inp.moq,
-        case_pack=first.inp.case_pack,
-        abc=first.abc,
-        method=first.inp.method,
-        cost=first.cost,
-        arrivals=tuple(a for r in rows for a in r.inp.arrivals),
-        sold_recently=any(r.inp.sold_recently for r in rows),
-        had_stockout=any(r.inp.had_stockout for r in rows),
+        available,
+        on_hand,
+        sum(sales),  # sum(): the same floats as summing the rows' values one by one
+        math.sqrt(sum(squares)),
+        fi.lead_time_days,
+        fi.review_cycle_days,
+        fi.buffer_days,
+        fi.moq,
+        fi.case_pack,
+        first.abc,
+        fi.method,
+        first.cost,
+        tuple(arrivals),
+        sold_recently,
+        had_stockout,
     )
-    plan = plan_row(inp, cfg.policy, today)
-    oldest = max(receipts) if receipts else None
     return BoardRow(
-        sku_id=first.sku_id,
-        warehouse_id=0,
-        code=first.code,
-        name=first.name,
-        supplier_id=first.supplier_id,
-        supplier=first.supplier,
-        warehouse=TOTAL_WAREHOUSE,
-        abc=first.abc,
-        on_hand=inp.on_hand,
-        committed=sum(r.committed for r in rows),
-        cost=first.cost,
-        price=first.price,
-        stockout_days=sum(r.stockout_days for r in rows),
-        days_since_receipt=oldest,
-        aged=any(r.aged for r in rows),
-        revenue=first.revenue,
-        sku_version=first.sku_version,
-        inp=inp,
-        plan=plan,
-        on_draft=sum(r.on_draft for r in rows),
-        transfer_in=0,
-        transfer_from="",
-        transfer_out=0,
-        purchase_qty=sum(r.purchase_qty for r in rows),
+        first.sku_id,
+        0,
+        first.code,
+        first.name,
+        first.supplier_id,
+        first.supplier,
+        TOTAL_WAREHOUSE,
+        first.abc,
+        on_hand,
+        committed,
+        first.cost,
+        first.price,
+        stockout_days,
+        oldest,
+        aged,
+        first.revenue,
+        first.sku_version,
+        inp,
+        plan_row(inp, cfg.policy, today),
+        on_draft,
+        0,
+        "",
+        0,
+        purchase_qty,
     )
