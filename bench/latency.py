@@ -1,6 +1,6 @@
 """Key press to screen in the ticket queue and the reorder board; SLA tick; change check.
 
-    .venv/bin/python bench/latency.py DB|URL [--out FILE] [--rounds 1] [--queue-only]
+    .venv/bin/python bench/latency.py DB|URL [--out FILE] [--rounds 1] [--queue-only | --board-only]
 
 Opens the real app headless with Pilot at 120x40 on DB (one process per database, so one
 size's memory does not weigh on the next) and times each key from the moment it is sent to the
@@ -16,6 +16,11 @@ Also times:
 - the change check (``DtcApp.check_for_changes``: reads the change counters and reloads nothing
   when nobody changed anything), the call itself, as the app runs it every second;
 - recording due breaches (``sla_store.record_due_breaches``, every 30 s in a worker thread).
+
+Every key's CPU time is kept too, under its name with the suffix ``CPU``: the process's CPU time
+(all threads) from sending the key to the idle app. On a loaded machine the wall times wait for a
+CPU; the CPU times do not, so compare those between runs. ``UI thread CPU`` is the UI thread's
+share (work a screen moved to a thread, such as the queue's count, is in ``CPU`` only).
 
 Returns (and with ``--out`` writes as JSON) ``{name: [milliseconds, ...]}``. Claims and breach
 records change the database: run it on bench copies only.
@@ -37,6 +42,8 @@ from bench.tickets import watch_frames
 
 SIZE = (120, 40)
 SETTLED = " [last frame]"  # suffix of the names timed to the last frame (the status line follows a frame later)
+CPU = " [CPU]"  # suffix of the process's CPU time (all threads) from the key to the idle app: steady under load
+UI_CPU = " [UI thread CPU]"  # the same, the UI thread's alone (not a count taken in a thread meanwhile)
 QUEUE_FILTERS = ["lang:de", "prio:high channel:whatsapp", "cat:returns", "order", "status:pending lang:fr"]
 BOARD_FILTERS = ["wh:US-W", "state:reorder", "mug", "class:A,B", "sup:ningbo state:reorder|out"]
 
@@ -85,14 +92,18 @@ class Timer:
         await self.pilot.pause()
         self.frames.clear()
         started = time.perf_counter()
+        cpu_started, ui_started = time.process_time(), time.thread_time()
         outcome = act()
         if asyncio.iscoroutine(outcome):
             await outcome
         await self.pilot.pause()
+        cpu, ui_cpu = time.process_time() - cpu_started, time.thread_time() - ui_started
         if not self.frames:  # nothing to redraw (a change check that found no change)
             self.frames.append(time.perf_counter())
         self.results.setdefault(name, []).append((self.frames[0] - started) * 1000)
         self.results.setdefault(name + SETTLED, []).append((self.frames[-1] - started) * 1000)
+        self.results.setdefault(name + CPU, []).append(cpu * 1000)
+        self.results.setdefault(name + UI_CPU, []).append(ui_cpu * 1000)
 
     async def typed(self, text: str) -> None:
         keys = {" ": "space", ":": "colon", ",": "comma", "|": "vertical_line", "-": "minus"}
@@ -227,8 +238,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--queue-only", action="store_true", help="only the ticket queue's keys")
+    parser.add_argument("--board-only", action="store_true", help="only the reorder board's keys")
     args = parser.parse_args()
-    results = measure(args.database, args.rounds, args.queue_only)
+    if args.board_only:
+        results = asyncio.run(board_session(args.database, args.rounds))
+    else:
+        results = measure(args.database, args.rounds, args.queue_only)
     if args.out:
         args.out.write_text(json.dumps(results))
     for name, values in results.items():

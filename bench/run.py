@@ -333,7 +333,7 @@ def headless(report: Report, size: str, path: Path, repeat: int) -> None:
 
 
 def latency(report: Report, size: str, path: Path) -> None:
-    from bench.latency import SETTLED
+    from bench.latency import CPU, SETTLED, UI_CPU
 
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         out = Path(handle.name)
@@ -343,10 +343,14 @@ def latency(report: Report, size: str, path: Path) -> None:
     finally:
         out.unlink(missing_ok=True)
     for name, values in results.items():
-        if name.endswith(SETTLED):
+        if name.endswith((SETTLED, CPU, UI_CPU)):
             continue
         settled = results.get(name + SETTLED)
-        extra = {"last_frame_ms": settled} if settled else {}
+        extra: dict[str, list[float]] = {"last_frame_ms": settled} if settled else {}
+        if cpu := results.get(name + CPU):
+            extra["cpu_ms"] = cpu
+        if ui_cpu := results.get(name + UI_CPU):
+            extra["ui_thread_cpu_ms"] = ui_cpu
         if name.startswith(("queue:", "board:")):
             report.add(
                 Figure(

@@ -258,13 +258,24 @@ class TicketQueueSource:
         return frozenset(chosen)
 
     def count(self) -> int:
-        stmt = select(func.count()).select_from(Ticket).where(and_(True, *self._conds))
-        with db.read_session(self.engine) as session:
-            self._count = int(session.execute(stmt).scalar_one())
+        self._count = self.count_in_thread()
         self._anchors.clear()
         return self._count
 
+    def count_in_thread(self) -> int:
+        """The count, in a session of its own, touching nothing of this source: the table takes it
+        in a thread after drawing the first rows (``WindowTable.set_source(count_later=True)``)."""
+        stmt = select(func.count()).select_from(Ticket).where(and_(True, *self._conds))
+        with db.read_session(self.engine) as session:
+            return int(session.execute(stmt).scalar_one())
+
+    def counted(self, total: int) -> None:
+        """The count taken by ``count_in_thread`` (the rows read meanwhile stay valid anchors)."""
+        self._count = total
+
     def fetch(self, offset: int, limit: int) -> list[QueueRow]:
+        if self._count is None and offset == 0:  # the first page before the count: read from the top
+            return self._rows(self._select(0, limit, None, True), offset)
         total = self._count if self._count is not None else self.count()
         limit = min(limit, total - offset)
         if offset < 0 or limit <= 0:
@@ -281,6 +292,10 @@ class TicketQueueSource:
         rows = self._select(skip, limit, None if anchor is None else self._anchors[anchor], forward)
         if not forward:
             rows.reverse()
+        return self._rows(rows, offset)
+
+    def _rows(self, rows: list[Any], offset: int) -> list[QueueRow]:
+        """Rows read from ``offset`` on as QueueRows; their first and last sort keys kept as anchors."""
         for index, row in ((offset, rows[0]), (offset + len(rows) - 1, rows[-1])) if rows else ():
             self._anchors[index] = row[-len(self._order) :]
         return [

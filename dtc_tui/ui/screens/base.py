@@ -23,6 +23,7 @@ class TitleBar(Static):
     DEFAULT_CSS = """
     TitleBar { height: 1; background: $primary; color: $text; padding: 0 1; }
     """
+    shown = ""  # the markup of the title set by set_title_text (the composed one: "")
 
 
 def area_tabs(app: DtcApp, current: str) -> Text:
@@ -65,7 +66,13 @@ class AreaScreen(Screen[Any]):
         yield from ()
 
     def set_title_text(self, detail: str = "") -> None:
-        self.query_one(TitleBar).update(self._title(detail))
+        # One line high, the screen's width (CSS): a new title is a repaint, not a relayout; the
+        # same title (a board's sort or view changed) not even that.
+        title = self._title(detail)
+        bar = self.query_one(TitleBar)
+        if bar.shown != title.markup:
+            bar.shown = title.markup
+            bar.update(title, layout=False)
 
     def _title(self, detail: str) -> Text:
         """Area tabs with their keys (the current one highlighted), a detail, operator@database."""

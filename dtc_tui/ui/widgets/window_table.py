@@ -11,15 +11,18 @@ on screen (Textual's line API), so it costs the same at 1k and 1M rows.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, cast
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -38,6 +41,18 @@ class WindowSource(Protocol):
     def fetch(self, offset: int, limit: int) -> Sequence[Any]: ...
 
     def key_of(self, row: Any) -> Hashable: ...
+
+
+class CountLaterSource(WindowSource, Protocol):
+    """A source whose first rows can be read before its count, with the count taken in a thread.
+
+    ``fetch`` from the top must work before ``count`` was called; ``count_in_thread`` counts
+    without touching the source's state (it runs outside the UI thread, in its own session) and
+    ``counted`` hands the number to the source on the UI thread."""
+
+    def count_in_thread(self) -> int: ...
+
+    def counted(self, total: int) -> None: ...
 
 
 class ListSource:
@@ -100,6 +115,9 @@ class WindowTable(Widget, can_focus=True):
     ]
 
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
+    # ``set_source(count_later=True)`` counts in a thread once this table has shown a source of this
+    # many rows (below it a count costs little, and tests see their counts in the same frame).
+    COUNT_LATER_FROM: ClassVar[int] = 10_000
 
     class CursorMoved(Message):
         def __init__(self, table: WindowTable, row: Any | None, index: int) -> None:
@@ -141,8 +159,11 @@ class WindowTable(Widget, can_focus=True):
         self.row_style = row_style
         self.markable = markable  # space / V mark rows only where something acts on marks
         self.top = 0
+        self._drawn_top = -1  # the top row of the lines drawn last (render_line notes it)
         self.marked: set[Hashable] = set()
         self._count: int | None = None
+        self._count_pending = False  # _count is the rows read so far; the real count comes from a thread
+        self._largest_count = 0  # the most rows a source of this table had: counts come later past COUNT_LATER_FROM
         self._cache_start = 0
         self._cache: list[Any] = []
         self._widths: list[int] = []
@@ -154,18 +175,42 @@ class WindowTable(Widget, can_focus=True):
 
     @property
     def row_count(self) -> int:
+        """The number of rows (counted now if the count is still coming from its thread)."""
+        if self._count_pending and self.source is not None:
+            self._count_pending = False
+            self._set_count(self.source.count())
+        return self._rows_known
+
+    @property
+    def _rows_known(self) -> int:
+        """The rows drawing and moving the cursor can rely on: the count, or while it is being
+        taken in a thread, the rows read from the top (a page and one more row)."""
         if self._count is None:
-            self._count = self.source.count() if self.source is not None else 0
-        return self._count
+            self._set_count(self.source.count() if self.source is not None else 0)
+        return self._count or 0
+
+    def _set_count(self, count: int) -> None:
+        self._count = count
+        self._largest_count = max(self._largest_count, count)
+
+    @property
+    def counting(self) -> bool:
+        """Whether the row count is still being taken (``position_text`` shows ``…`` for it)."""
+        return self._count_pending
 
     @property
     def page_height(self) -> int:
         return max(self.size.height - 1, 1)
 
-    def set_source(self, source: WindowSource, *, keep_cursor: bool = False) -> None:
+    def set_source(self, source: WindowSource, *, keep_cursor: bool = False, count_later: bool = False) -> None:
+        """Show ``source``. With ``count_later`` (a ``CountLaterSource``), the first rows are read
+        and drawn at once and the count (which can cost more than the page: a count over every
+        matching row) is taken in a thread; the status shows it when it arrives."""
         key = self.cursor_key if keep_cursor else None
         self.source = source
         self._invalidate()
+        if count_later and key is None and self._largest_count >= self.COUNT_LATER_FROM:
+            self._count_in_thread(cast("CountLaterSource", source))
         if key is None:
             self.top = 0
             self.cursor = 0
@@ -199,14 +244,49 @@ class WindowTable(Widget, can_focus=True):
 
     def _invalidate(self) -> None:
         self._count = None
+        self._count_pending = False
         self._cache = []
         self._cache_start = 0
+
+    def _count_in_thread(self, source: CountLaterSource) -> None:
+        """Read the first page now (and a row more: is there more?); when there is more, count in a
+        thread. A row past those read needs the count: it is then taken at once (``row_count``)."""
+        wanted = self.page_height + 1
+        rows = list(source.fetch(0, wanted))
+        self._cache, self._cache_start = rows, 0
+        self.fetches += 1
+        self._count = len(rows)
+        if len(rows) < wanted:  # that is all of them
+            source.counted(len(rows))
+            return
+        self._count_pending = True
+
+        app = self.app
+
+        def count() -> None:
+            try:
+                total = source.count_in_thread()
+            except Exception:  # busy, gone...: left pending; the first exact need counts on the UI thread
+                return
+            with contextlib.suppress(RuntimeError):  # the app has exited meanwhile
+                app.call_from_thread(self._counted, source, total)
+
+        threading.Thread(target=count, name="window-table-count", daemon=True).start()
+
+    def _counted(self, source: CountLaterSource, total: int) -> None:
+        if self.source is not source or not self._count_pending:
+            return  # another source since, or counted on the UI thread meanwhile
+        self._count_pending = False
+        self._set_count(total)
+        source.counted(total)
+        # The rows on screen are the same (a page and a row were read): only the status shows the count.
+        self.post_message(self.CursorMoved(self, self.cursor_row, self.cursor))
 
     def _rows(self, start: int, length: int) -> list[Any]:
         """Rows [start, start+length), fetched with a margin when the cache does not hold them."""
         if self.source is None or length <= 0:
             return []
-        end = min(start + length, self.row_count)
+        end = min(start + length, self._rows_known)
         cache_end = self._cache_start + len(self._cache)
         if not (self._cache_start <= start and end <= cache_end) or not self._cache:
             margin = self.page_height
@@ -222,7 +302,7 @@ class WindowTable(Widget, can_focus=True):
 
     @property
     def cursor_row(self) -> Any | None:
-        if self.row_count == 0:
+        if self._rows_known == 0:
             return None
         return self.row_at(self.cursor)
 
@@ -245,7 +325,10 @@ class WindowTable(Widget, can_focus=True):
     # --- cursor -------------------------------------------------------------------------------
 
     def validate_cursor(self, value: int) -> int:
-        return max(0, min(value, max(self.row_count - 1, 0)))
+        known = self._rows_known
+        if self._count_pending and value >= known:  # past the rows read while the count is on its way
+            known = self.row_count
+        return max(0, min(value, max(known - 1, 0)))
 
     def watch_cursor(self, old: int, new: int) -> None:
         if new < self.top:
@@ -253,7 +336,20 @@ class WindowTable(Widget, can_focus=True):
         elif new >= self.top + self.page_height:
             self.top = new - self.page_height + 1
         self.post_message(self.CursorMoved(self, self.cursor_row, new))
-        self.refresh()
+        if self.top == self._drawn_top and self._width_for == self.size.width:
+            # The same rows on screen: only the line the cursor left and the one it is on change
+            # (a mark toggled on the line it left included), not the whole table (~40 lines).
+            self.refresh_lines(old, new)
+        else:
+            self.refresh()
+
+    def refresh_lines(self, *indexes: int) -> None:
+        """Redraw the lines of these rows (those on screen), not the whole table."""
+        width = self.size.width
+        for index in dict.fromkeys(indexes):
+            y = index - self.top + 1
+            if 1 <= y <= self.page_height:
+                self.refresh(Region(0, y, width, 1))
 
     def on_resize(self) -> None:
         self._width_for = -1
@@ -367,6 +463,7 @@ class WindowTable(Widget, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
+        self._drawn_top = self.top
         shown, widths = self._layout(width)
         console = self.app.console
         if y == 0:
@@ -375,13 +472,13 @@ class WindowTable(Widget, can_focus=True):
             strip = Strip(list(header.render(console)), header.cell_len).adjust_cell_length(width, style)
             return strip.apply_style(style)
         index = self.top + y - 1
-        if self.row_count == 0:
+        if self._rows_known == 0:
             if y == 1:
                 style = self.get_component_rich_style("window-table--empty")
                 text = Text("  " + _(self.empty_text))
                 return Strip(list(text.render(console))).adjust_cell_length(width).apply_style(style)
             return Strip.blank(width, self.rich_style)
-        if index >= self.row_count:
+        if index >= self._rows_known:
             return Strip.blank(width, self.rich_style)
         row = self.row_at(index)
         if row is None:
@@ -396,7 +493,8 @@ class WindowTable(Widget, can_focus=True):
             if extra:
                 text.stylize(extra)
         segments = list(text.render(console))
-        strip = Strip(segments).adjust_cell_length(width, self.rich_style)
+        base = self.rich_style  # walks the ancestors' styles: once per line
+        strip = Strip(segments).adjust_cell_length(width, base)
         if index == self.cursor:
             # The cursor's colours replace the cells' (a red "! -1d3h" stays "!" on the cursor bar),
             # so its contrast is the one measured per theme (ui/cursor_colours.py).
@@ -406,15 +504,16 @@ class WindowTable(Widget, can_focus=True):
         elif marked:
             strip = strip.apply_style(self.get_component_rich_style("window-table--marked"))
         else:
-            strip = strip.apply_style(self.rich_style)
+            strip = strip.apply_style(base)
         return strip
 
     def position_text(self) -> str:
-        total = self.row_count
+        total = self._rows_known
         if total == 0:
             return _("0 rows")
         marked = "  " + _("{count} marked").format(count=len(self.marked)) if self.marked else ""
-        return f"{localefmt.number(self.cursor + 1)}/{localefmt.number(total)}{marked}"
+        shown = "…" if self._count_pending else localefmt.number(total)  # the count is on its way
+        return f"{localefmt.number(self.cursor + 1)}/{shown}{marked}"
 
 
 def style_text(value: str, style: str | Style = "") -> Text:

@@ -187,6 +187,7 @@ class InventoryScreen(AreaScreen):
         self.rows: list[BoardRow] = []
         self.selection: Selection | None = None  # the rows shown and their state counts
         self._pending_sku: int | None = None  # from the overview, focused once the board is ready
+        self._status_fitted = False  # the status line shown fits on one line
 
     def compose_body(self) -> ComposeResult:
         yield Input(
@@ -294,7 +295,12 @@ class InventoryScreen(AreaScreen):
                 text.append_text(state_text(state, short=True))
                 text.append(f" {counts[state]}")
         text.append(f"  {self.table.position_text()}", style="dim")
-        self.query_one("#board-status", Static).update(text)
+        status = self.query_one("#board-status", Static)
+        # A line that fits the width, after one that did, keeps the layout (the one line high the
+        # status is): a repaint then, not a relayout of the screen (a cursor move or mark costs less).
+        fits = text.cell_len < max(status.size.width, 1)
+        status.update(text, layout=not (fits and self._status_fitted))
+        self._status_fitted = fits
 
     @on(WindowTable.CursorMoved)
     def _cursor_moved(self) -> None:

@@ -150,6 +150,12 @@ class TicketsScreen(TicketActions, AreaScreen):
             view=self.view, filter=self.filter, sort=self.sort, me=self._me, now=now, today_start=local_midnight
         )
 
+    def show_query(self) -> None:
+        """A new view, sort or filter from its top: the first page drawn at once, the count (a
+        count over every matching ticket: ~20-35 ms at 100k open) taken in a thread meanwhile."""
+        self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()), count_later=True)
+        self.update_status()
+
     def reload_data(self) -> None:
         self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()), keep_cursor=True)
         self.update_status()
@@ -165,7 +171,8 @@ class TicketsScreen(TicketActions, AreaScreen):
             text.append_text(safe(self.filter.describe()))
             text.append("  ")
         text.append(self.table.position_text(), style="dim")
-        self.query_one("#queue-status", Static).update(text)
+        # One line high, the screen's width (CSS): a new text never changes the layout, so no relayout.
+        self.query_one("#queue-status", Static).update(text, layout=False)
 
     def on_tick(self) -> None:
         self.table.refresh()
@@ -261,15 +268,13 @@ class TicketsScreen(TicketActions, AreaScreen):
         self.showing = ""
         views = list(VIEWS)
         self.view = views[(views.index(self.view) + 1) % len(views)]
-        self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()))
-        self.update_status()
+        self.show_query()
 
     def action_next_sort(self) -> None:
         self.showing = ""
         sorts = list(SORTS)
         self.sort = sorts[(sorts.index(self.sort) + 1) % len(sorts)]
-        self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()))
-        self.update_status()
+        self.show_query()
 
     def action_filter(self) -> None:
         box = self.query_one("#queue-filter", Input)
@@ -292,8 +297,7 @@ class TicketsScreen(TicketActions, AreaScreen):
             self.filter = QUEUE_FILTER.parse(event.value)
             self.showing = ""
             event.input.remove_class("-visible")
-            self.table.set_source(self.dtc.facades.tickets.queue_source(self.build_query()))
-            self.update_status()
+            self.show_query()
             self.table.focus()
 
 
