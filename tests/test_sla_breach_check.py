@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select, update
 
 from dtc_tui import db
 from dtc_tui.models import SlaBreach, SlaPolicy, Ticket
-from dtc_tui.services.tickets import ops, sla_admin, sla_store
+from dtc_tui.services.tickets import ops, sla_admin
 from dtc_tui.services.tickets.sla import FAR_FUTURE
 from dtc_tui.services.tickets.sla_store import SlaContext, record_every_breach
 from tests.conftest import FIXED_NOW, FIXTURES
@@ -208,18 +208,6 @@ def test_every_check_a_write_stores_is_no_later_than_its_next_breach(engine: Eng
                 assert ticket.breach_check_at is not None and ticket.breach_check_at <= min(pending), ticket.id
     assert sla_check(engine, now) == 1  # the urgent resolution, due 11:00 under the new target
     assert (first, "resolution", START + timedelta(hours=2)) in recorded(engine)
-
-
-def test_the_tick_memo_is_accepted_and_changes_nothing(engine: Engine) -> None:
-    ticket_id = new_ticket(engine, START, "urgent")
-    memo = sla_store.BreachMemo()
-    with db.write_session(engine) as session:
-        assert record_every_breach(session, START + timedelta(hours=9), memo) == 2
-    memo.forget()
-    assert {(m, d) for t, m, d in recorded(engine) if t == ticket_id} == {
-        ("first_response", START + timedelta(hours=1)),
-        ("resolution", START + timedelta(hours=8)),
-    }
 
 
 def test_imported_and_reimported_tickets_are_checked_like_any_other(engine: Engine, tmp_path: Path) -> None:

@@ -239,14 +239,6 @@ def record_due_breaches(session: Session, now: datetime) -> int:
     return len(rows)
 
 
-class BreachMemo:
-    """Kept for callers written before ``Ticket.breach_check_at``: the stored check does its work
-    for every process (a fresh ``sla check`` included), so ``record_every_breach`` ignores it."""
-
-    def forget(self) -> None:
-        """Nothing to forget: a change stores its ticket's check with it."""
-
-
 def breach_check_due(session: Session, now: datetime) -> list[int]:
     """The open tickets that can have a breach not recorded yet: their check time has passed, or
     it is unknown (NULL: a row written before it existed) and their first clock is due. Two range
@@ -258,10 +250,10 @@ def breach_check_due(session: Session, now: datetime) -> list[int]:
     return [row[0] for query in (passed, unknown) for row in session.execute(query)]
 
 
-def record_every_breach(session: Session, now: datetime, memo: BreachMemo | None = None) -> int:
+def record_every_breach(session: Session, now: datetime) -> int:
     """Record the breach of every clock past due on open tickets, not only the earliest one
     (a resolution breach behind a breached first response): what ``sla check`` and the app's
-    30 s tick run. ``memo`` is not used any more (see ``BreachMemo``).
+    30 s tick run.
 
     Only the tickets ``breach_check_due`` names are computed; each gets its next check stored
     (the earliest running clock due later, else FAR_FUTURE: nothing breaches before a write).
@@ -271,7 +263,6 @@ def record_every_breach(session: Session, now: datetime, memo: BreachMemo | None
     The same periodic write folds the tickets changed since into the queue's full-text index
     (SQLite; 5,000 at most, ``models/ticket_search.py``): searches are right without it, faster with it.
     """
-    del memo
     ticket_search.fold_stale(session.connection())
     due_ids = breach_check_due(session, now)
     if not due_ids:

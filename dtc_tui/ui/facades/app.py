@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from dtc_tui import db
 from dtc_tui.ui.facades.base import Facade
 
 
 class AppFacade(Facade):
-    _breach_memo: Any = None  # sla_store.BreachMemo, made on the first tick (imports stay lazy)
-
     # The services are imported on first call, as the app did before: starting stays cheap.
 
     def busy_message(self) -> str:
@@ -28,14 +24,12 @@ class AppFacade(Facade):
 
     def record_breaches(self) -> int:
         """Record every SLA clock that passed its due time (the app's tick, not only cron): each
-        clock of a ticket, not only the earliest, as ``sla check`` does. A memo kept between ticks
-        spares recomputing tickets that cannot have a new breach yet."""
-        from dtc_tui.services.tickets.sla_store import BreachMemo, record_every_breach
+        clock of a ticket, not only the earliest, as ``sla check`` does. Each ticket's stored breach
+        check (``Ticket.breach_check_at``) spares recomputing those that cannot have a new one yet."""
+        from dtc_tui.services.tickets.sla_store import record_every_breach
 
-        if self._breach_memo is None:
-            self._breach_memo = BreachMemo()
         with db.write_session(self.engine) as session:
-            return record_every_breach(session, self.now(), self._breach_memo)
+            return record_every_breach(session, self.now())
 
     def checkpoint(self) -> None:
         """Fold the WAL back into the database file (PASSIVE: never waits for other sessions)."""
