@@ -45,3 +45,17 @@ def test_the_active_language_is_the_default_locale() -> None:
     finally:
         i18n.activate("en")
     assert localefmt.ago(NOW - timedelta(hours=3), NOW) == "3h ago"
+
+
+def test_whole_numbers_read_as_babel_writes_them() -> None:
+    """Whole numbers skip Babel in the locales whose grouping Python's ``{:,}`` writes: the same text."""
+    import random
+
+    from babel.numbers import format_decimal
+
+    rnd = random.Random(21)
+    values = [0, -1, 999, 1000, -1000, 10**15] + [rnd.randint(-(10**12), 10**12) for _ in range(2000)]
+    for locale in (EN, ZH, "de_DE"):
+        for value in values:
+            assert localefmt.number(value, locale=locale) == format_decimal(value, format="#,##0", locale=locale)
+    assert localefmt.number(5, 1, locale=EN) == "5.0"

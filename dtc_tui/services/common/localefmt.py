@@ -28,9 +28,16 @@ def _locale(locale: str | None) -> str:
     return locale or i18n.babel_locale()
 
 
+# Locales whose whole numbers read as Python's ``f"{n:,}"`` writes them (a "," every three digits,
+# "-" for minus): a whole number there skips Babel (~9 us a cell; a board line has eight).
+_PLAIN_GROUPING = frozenset({"en_US", "zh_Hans_CN"})
+
+
 def number(value: float | int | None, decimals: int = 0, *, locale: str | None = None) -> str:
     if value is None:
         return DASH
+    if not decimals and type(value) is int and _locale(locale) in _PLAIN_GROUPING:
+        return f"{value:,}"
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=_locale(locale))
 
