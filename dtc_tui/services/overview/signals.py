@@ -201,14 +201,14 @@ def window_counts(session: Session, start: datetime, end: datetime, category: st
     # Per category with no condition on it: a condition on the category would let SQLite read the
     # category's index (every logistics ticket ever) instead of the few hours' range of the created index.
     column = col(Ticket.category) if category else col(Ticket.sku_id)
-    for part_start, part_end in span.partial:
+    for (part_start, part_end), sign in [*((p, 1) for p in span.partial), *((p, -1) for p in span.minus)]:
         for key, n in session.execute(
             select(column, func.count())
             .where(col(Ticket.created_at) >= part_start, col(Ticket.created_at) < part_end)
             .group_by(column)
         ):
             if key is not None and (category is None or key == category):
-                found[key] += int(n)
+                found[key] += sign * int(n)
     return {key: n for key, n in found.items() if n}
 
 
