@@ -277,7 +277,9 @@ def _rows_reference(session, start: datetime, end: datetime) -> tuple[dict, dict
     return cells, frt, dict(skus), sorted((d, n) for d, n in breaches.items() if n)
 
 
-def test_edge_days_from_the_rollups_less_the_rows_outside_give_the_rows_answer(demo_engine: Engine, now: datetime) -> None:
+def test_edge_days_from_the_rollups_less_the_rows_outside_give_the_rows_answer(
+    demo_engine: Engine, now: datetime
+) -> None:
     """A period's partial edge days read as the day's roll-up less the rows outside the period (when
     those are fewer) give what the rows alone give: counts, first-response percentiles, tickets per
     SKU, breaches per day; with tickets solved ahead of the clock too (as imported data may hold)."""
@@ -298,11 +300,16 @@ def test_edge_days_from_the_rollups_less_the_rows_outside_give_the_rows_answer(d
         for start, end in windows:
             used_minus = used_minus or bool(rollups.plan(session, start, end).minus)
             cells, frt, skus, breaches = _rows_reference(session, start, end)
-            mixed = {k: v for k, v in kpis._cells(session, start, end, kpis.DIMENSIONS).items() if any(vars(v).values())}
+            mixed = {
+                k: v for k, v in kpis._cells(session, start, end, kpis.DIMENSIONS).items() if any(vars(v).values())
+            }
             assert mixed == cells, (start, end)
             got = kpis._frt_percentiles(session, start, end, None).get("", {})
             for pct, want in frt.items():
-                assert (want is None and pct not in got) or math.isclose(got[pct], want or 0, abs_tol=1e-6), (start, pct)
+                assert (want is None and pct not in got) or math.isclose(got[pct], want or 0, abs_tol=1e-6), (
+                    start,
+                    pct,
+                )
             assert window_counts(session, start, end) == skus
             listed = kpis._breaches_per_day(session, start, end)  # the days from start's (a bar per day)
             assert listed == [(d, dict(breaches).get(d, 0)) for d, _n in listed], (start, end)
