@@ -257,6 +257,25 @@ def test_today_is_read_from_the_rollups_when_nothing_lies_after_now(engine: Engi
                 assert kpis._cells(session, start, now, ()) == kpis._row_cells(session, start, now, ())
 
 
+def test_a_group_with_rows_only_after_the_end_is_not_listed(engine: Engine, now: datetime) -> None:
+    """Today read as its roll-up less the rows after now: a channel whose only tickets of the
+    period's days lie after now is no group of the report, as the rows alone give."""
+    later = now + timedelta(minutes=5)
+    if later.date() != now.date():
+        return
+    for hours in (1, 2):
+        ops.create_ticket(
+            engine, subject="t", channel="chat", now=now, actor="a", created_at=now - timedelta(hours=hours)
+        )
+    ops.create_ticket(engine, subject="later", channel="email", now=later, actor="a", created_at=later)
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=6)
+    with db.read_session(engine) as session:
+        assert rollups.plan(session, start, now).minus  # the subtraction is what is read
+        report = kpis.report(session, start=start, end=now, now=now, group_by=("channel",))
+    assert set(report.groups["channel"]) == {"chat"}
+    assert report.overall.tickets_created == 2
+
+
 def _rows_reference(session, start: datetime, end: datetime) -> tuple[dict, dict, dict, list]:
     """What a period's figures are from the ticket and breach rows alone."""
     frt = {

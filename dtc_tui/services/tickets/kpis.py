@@ -190,9 +190,11 @@ def _cells(session: Session, start: datetime, end: datetime, dimensions: tuple[s
     for part_start, part_end in span.partial:
         for key, counts in _row_cells(session, part_start, part_end, dimensions).items():
             cells[key].add(counts)
-    for part_start, part_end in span.minus:  # read with the last day's roll-up: taken out again
+    for part_start, part_end in span.minus:  # read with an edge day's roll-up: taken out again
         for key, counts in _row_cells(session, part_start, part_end, dimensions).items():
             cells[key].add(counts, -1)
+            if not any(vars(cells[key]).values()):
+                del cells[key]  # only rows outside the period: no group, as the rows alone give
     return cells
 
 
