@@ -265,7 +265,7 @@ def series_of(
 class AdsScreen(AreaScreen):
     AREA = "ads"
     AREA_TITLE = N_("Ads")
-    RELOAD_ON_FIRST_SHOW = False  # on_mount has just read the report; the start-up resumes would read it twice more
+    RELOAD_ON_FIRST_SHOW = False  # on_mount reads the report (after the first frame); resumes would read it again
     CSS_PATH = "ads.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "next_period", N_("Period"), id="ads.period"),
