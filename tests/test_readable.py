@@ -228,7 +228,7 @@ async def test_overview_recommendation_shows_its_end_at_80x24(
     async with app.run_test(size=(80, 24)) as pilot:
         await settled(pilot)
         text = " ".join(screen_text(app).split())
-        assert "USD 1,341 at stake" in text
+        assert "$1,341 at stake" in text
 
 
 def test_footer_fits_whole_entries_and_stops_at_the_first_that_does_not() -> None:

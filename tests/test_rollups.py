@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from click.testing import CliRunner
-from sqlalchemy import Engine, delete, select, text, update
+from sqlalchemy import Engine, delete, func, select, text, update
 
 from dtc_tui import db
 from dtc_tui.models import Person, SlaBreach, Ticket
@@ -242,10 +242,97 @@ def test_today_is_read_from_the_rollups_when_nothing_lies_after_now(engine: Engi
     if later.date() == now.date():
         ops.create_ticket(engine, subject="later", channel="chat", now=later, actor="a", created_at=later)
         with db.read_session(engine) as session:
-            plan = rollups.plan(session, start, now)
-            assert plan.partial and plan.partial[-1][1] == now
+            plan = rollups.plan(session, start, now)  # one row after now, three before: the day less that one
+            assert plan.partial == () and plan.minus == ((now, start + timedelta(days=4)),)
             got = kpis._rollup(kpis._cells(session, start, now, ()), None)[""]
             assert got.created == 3 == kpis._rollup(kpis._row_cells(session, start, now, ()), None)[""].created
+        for minutes in (6, 7, 8):  # more after now than before: today's rows up to now
+            at = now + timedelta(minutes=minutes)
+            if at.date() == now.date():
+                ops.create_ticket(engine, subject="later", channel="chat", now=at, actor="a", created_at=at)
+        if (now + timedelta(minutes=8)).date() == now.date():
+            with db.read_session(engine) as session:
+                plan = rollups.plan(session, start, now)
+                assert plan.minus == () and plan.partial[-1] == (start + timedelta(days=3), now)
+                assert kpis._cells(session, start, now, ()) == kpis._row_cells(session, start, now, ())
+
+
+def test_a_group_with_rows_only_after_the_end_is_not_listed(engine: Engine, now: datetime) -> None:
+    """Today read as its roll-up less the rows after now: a channel whose only tickets of the
+    period's days lie after now is no group of the report, as the rows alone give."""
+    later = now + timedelta(minutes=5)
+    if later.date() != now.date():
+        return
+    for hours in (1, 2):
+        ops.create_ticket(
+            engine, subject="t", channel="chat", now=now, actor="a", created_at=now - timedelta(hours=hours)
+        )
+    ops.create_ticket(engine, subject="later", channel="email", now=later, actor="a", created_at=later)
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=6)
+    with db.read_session(engine) as session:
+        assert rollups.plan(session, start, now).minus  # the subtraction is what is read
+        report = kpis.report(session, start=start, end=now, now=now, group_by=("channel",))
+    assert set(report.groups["channel"]) == {"chat"}
+    assert report.overall.tickets_created == 2
+
+
+def _rows_reference(session, start: datetime, end: datetime) -> tuple[dict, dict, dict, list]:
+    """What a period's figures are from the ticket and breach rows alone."""
+    frt = {
+        pct: rollups.percentile(rollups.row_histograms(session, start, end, None, None, False).get("", {}), pct)
+        for pct in (0.5, 0.9)
+    }
+    skus: dict[int, int] = defaultdict(int)
+    for sku, n in session.execute(
+        select(Ticket.sku_id, func.count())
+        .where(Ticket.created_at >= start, Ticket.created_at < end, Ticket.sku_id.is_not(None))  # type: ignore[union-attr]
+        .group_by(Ticket.sku_id)
+    ):
+        skus[sku] += n
+    breaches: dict = defaultdict(int)
+    for (due,) in session.execute(select(SlaBreach.due_at).where(SlaBreach.due_at >= start, SlaBreach.due_at < end)):
+        breaches[due.date()] += 1
+    cells = {k: v for k, v in kpis._row_cells(session, start, end, kpis.DIMENSIONS).items() if any(vars(v).values())}
+    return cells, frt, dict(skus), sorted((d, n) for d, n in breaches.items() if n)
+
+
+def test_edge_days_from_the_rollups_less_the_rows_outside_give_the_rows_answer(
+    demo_engine: Engine, now: datetime
+) -> None:
+    """A period's partial edge days read as the day's roll-up less the rows outside the period (when
+    those are fewer) give what the rows alone give: counts, first-response percentiles, tickets per
+    SKU, breaches per day; with tickets solved ahead of the clock too (as imported data may hold)."""
+    from dtc_tui.services.overview.signals import window_counts
+
+    with db.write_session(demo_engine) as session:  # a few tickets solved "later today"
+        ids = list(session.execute(select(Ticket.id).where(Ticket.is_open.is_(True)).limit(3)).scalars())  # type: ignore[attr-defined]
+        session.execute(update(Ticket).where(Ticket.id.in_(ids)).values(solved_at=now + timedelta(minutes=5)))  # type: ignore[union-attr]
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    windows = [
+        (midnight - timedelta(days=6), now),  # the KPI headline's 7d
+        (now - timedelta(days=3), now),  # the ticket-rise windows: both edges partial
+        (now - timedelta(days=17), now - timedelta(days=3)),
+        (now - timedelta(hours=5), now),
+    ]
+    with db.read_session(demo_engine) as session:
+        used_minus = False
+        for start, end in windows:
+            used_minus = used_minus or bool(rollups.plan(session, start, end).minus)
+            cells, frt, skus, breaches = _rows_reference(session, start, end)
+            mixed = {
+                k: v for k, v in kpis._cells(session, start, end, kpis.DIMENSIONS).items() if any(vars(v).values())
+            }
+            assert mixed == cells, (start, end)
+            got = kpis._frt_percentiles(session, start, end, None).get("", {})
+            for pct, want in frt.items():
+                assert (want is None and pct not in got) or math.isclose(got[pct], want or 0, abs_tol=1e-6), (
+                    start,
+                    pct,
+                )
+            assert window_counts(session, start, end) == skus
+            listed = kpis._breaches_per_day(session, start, end)  # the days from start's (a bar per day)
+            assert listed == [(d, dict(breaches).get(d, 0)) for d, _n in listed], (start, end)
+        assert used_minus  # the subtraction was exercised
 
 
 def test_percentile_of_a_histogram_is_within_a_bucket() -> None:

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, func, select
 
 from dtc_tui import db
-from dtc_tui.models import metadata
 from dtc_tui.models.base import table_of
 
 
@@ -31,6 +30,8 @@ class DatabaseInfo:
 
 
 def info(engine: Engine) -> DatabaseInfo:
+    from dtc_tui.models import metadata  # every table's model; ``is_empty`` (each app start) needs three
+
     counts: dict[str, int] = {}
     with engine.connect() as conn:
         for name in sorted(metadata.tables):

@@ -32,7 +32,6 @@ from dtc_tui.i18n import _
 from dtc_tui.models import DailySales, OrderLine, StoreDaily, StoreOrder
 from dtc_tui.models.base import table_of
 from dtc_tui.services.common import settings
-from dtc_tui.services.importers.upsert import bulk_insert, upsert
 
 ORDER = table_of(StoreOrder)
 LINE = table_of(OrderLine)
@@ -148,6 +147,8 @@ def _rebuild_store(session: Session, days: list[date], result: Rebuilt) -> None:
             continue  # only orders in another currency: the till of that day is not known here
         row["revenue"] = round(row["revenue"], 2)
         rows.append(row)
+    from dtc_tui.services.importers.upsert import upsert  # the writers' table machinery: only when rebuilding
+
     upsert(session, STORE, ("day",), rows)
 
 
@@ -185,5 +186,7 @@ def _rebuild_sales(session: Session, days: list[date], result: Rebuilt) -> None:
         fresh.setdefault(key, {"sku_id": sku_id, "warehouse_id": warehouse_id, "day": day, "units": 0, "revenue": 0.0})
         fresh[key]["stockout"] = True
     session.execute(SALES.delete().where(SALES.c.day.in_(days)))
+    from dtc_tui.services.importers.upsert import bulk_insert
+
     bulk_insert(session, SALES, list(fresh.values()))
     result.sales_rows += len(fresh)

@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 from dtc_tui.i18n import N_
 from dtc_tui.models import AdStatDaily, Campaign, PurchaseOrderLine, Sku, StockLevel, Ticket, Warehouse
 from dtc_tui.services.common import settings
+from dtc_tui.services.common.money import format_money
 from dtc_tui.services.overview.messages import Message, english, message
 from dtc_tui.services.overview.targets import CampaignTarget, QueueTarget, SkuTarget, Target, TeamTarget, TicketTarget
 
@@ -127,18 +128,19 @@ def stock_vs_ads(session: Session, now: datetime) -> list[Signal]:
             "out": state.stockout_date,
             "available": state.available,
             "per_day_sales": state.daily_sales,
-            "currency": campaign.currency,
-            "spend": per_day,
-            "revenue": revenue_per_day,
-            "at_stake": at_stake,
+            # Money as the rest of the app writes it (services/common/money.py: "$251", "£1,234"), the
+            # same in every language; an acknowledgement's fingerprint keeps only its digits.
+            "spend": format_money(per_day, campaign.currency),
+            "revenue": format_money(revenue_per_day, campaign.currency),
+            "at_stake": format_money(at_stake, campaign.currency),
         }
         if arrives and gap is not None:
             explanation = message(
                 N_(
                     "{campaign} promotes {code}, projected out of stock on {out:%b %d} ({available:,} available, "
                     "{per_day_sales:.1f}/day); the next arrival ({inbound}) lands {arrives:%b %d}, {gap} days later. "
-                    "It spends {currency} {spend:,.0f}/day (7-day average) and brings {currency} {revenue:,.0f}/day: "
-                    "pause or cut it from the stock-out until stock lands ({currency} {at_stake:,.0f} at stake)."
+                    "It spends {spend}/day (7-day average) and brings {revenue}/day: "
+                    "pause or cut it from the stock-out until stock lands ({at_stake} at stake)."
                 ),
                 inbound=state.next_inbound_ref,
                 arrives=arrives,
@@ -150,8 +152,8 @@ def stock_vs_ads(session: Session, now: datetime) -> list[Signal]:
                 N_(
                     "{campaign} promotes {code}, projected out of stock on {out:%b %d} ({available:,} available, "
                     "{per_day_sales:.1f}/day); no arrival is on order. "
-                    "It spends {currency} {spend:,.0f}/day (7-day average) and brings {currency} {revenue:,.0f}/day: "
-                    "pause or cut it from the stock-out until stock lands ({currency} {at_stake:,.0f} at stake)."
+                    "It spends {spend}/day (7-day average) and brings {revenue}/day: "
+                    "pause or cut it from the stock-out until stock lands ({at_stake} at stake)."
                 ),
                 **facts,
             )
@@ -201,14 +203,14 @@ def window_counts(session: Session, start: datetime, end: datetime, category: st
     # Per category with no condition on it: a condition on the category would let SQLite read the
     # category's index (every logistics ticket ever) instead of the few hours' range of the created index.
     column = col(Ticket.category) if category else col(Ticket.sku_id)
-    for part_start, part_end in span.partial:
+    for (part_start, part_end), sign in [*((p, 1) for p in span.partial), *((p, -1) for p in span.minus)]:
         for key, n in session.execute(
             select(column, func.count())
             .where(col(Ticket.created_at) >= part_start, col(Ticket.created_at) < part_end)
             .group_by(column)
         ):
             if key is not None and (category is None or key == category):
-                found[key] += int(n)
+                found[key] += sign * int(n)
     return {key: n for key, n in found.items() if n}
 
 

@@ -160,9 +160,9 @@ class _Counts:
     csat_sum: int = 0
     satisfied: int = 0  # csat >= 4
 
-    def add(self, other: _Counts) -> None:
+    def add(self, other: _Counts, sign: int = 1) -> None:
         for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+            setattr(self, name, getattr(self, name) + sign * getattr(other, name))
 
 
 Cells = dict[tuple[str, str, str], _Counts]
@@ -190,6 +190,11 @@ def _cells(session: Session, start: datetime, end: datetime, dimensions: tuple[s
     for part_start, part_end in span.partial:
         for key, counts in _row_cells(session, part_start, part_end, dimensions).items():
             cells[key].add(counts)
+    for part_start, part_end in span.minus:  # read with an edge day's roll-up: taken out again
+        for key, counts in _row_cells(session, part_start, part_end, dimensions).items():
+            cells[key].add(counts, -1)
+            if not any(vars(cells[key]).values()):
+                del cells[key]  # only rows outside the period: no group, as the rows alone give
     return cells
 
 
@@ -289,6 +294,12 @@ def _frt_percentiles(
         rollups.merge(
             histograms,
             rollups.row_histograms(session, part_start, part_end, dimension, key, join_person=dimension == "agent"),
+        )
+    for part_start, part_end in span.minus:
+        rollups.merge(
+            histograms,
+            rollups.row_histograms(session, part_start, part_end, dimension, key, join_person=dimension == "agent"),
+            sign=-1,
         )
     result: dict[str, dict[float, float]] = {}
     for group, histogram in histograms.items():
@@ -415,6 +426,12 @@ def _breaches_per_day(session: Session, start: datetime, end: datetime) -> list[
         ):
             key = value if isinstance(value, date) else date.fromisoformat(value)
             per_day[key] = per_day.get(key, 0) + int(count)
+    for part_start, part_end in span.minus:
+        for value, count in session.execute(
+            select(day, func.count()).where(b.due_at >= part_start, b.due_at < part_end).group_by(day)
+        ):
+            key = value if isinstance(value, date) else date.fromisoformat(value)
+            per_day[key] = per_day.get(key, 0) - int(count)
     days = max(math.ceil((end - start) / timedelta(days=1)), 1)  # a partial last day (today) gets its bar
     return [
         ((start + timedelta(days=i)).date(), per_day.get((start + timedelta(days=i)).date(), 0)) for i in range(days)

@@ -24,11 +24,14 @@ Histogram = dict[int, int]  # bucket (lower bound, minutes) -> tickets
 
 @dataclass(frozen=True)
 class Split:
-    """A period as whole days [first_day, end_day) and the partial ranges around them."""
+    """A period as whole days [first_day, end_day) and the partial ranges around them (read from
+    the rows), less the ``minus`` ranges: the rows of an edge day that lie outside the period,
+    taken out of that day's roll-up row (``plan``)."""
 
     first_day: date | None
     end_day: date | None
     partial: tuple[tuple[datetime, datetime], ...]
+    minus: tuple[tuple[datetime, datetime], ...] = ()
 
     @property
     def has_days(self) -> bool:
@@ -55,28 +58,55 @@ def split(start: datetime, end: datetime) -> Split:
     return Split(first, last, tuple(partial))
 
 
-def plan(session: Session, start: datetime, end: datetime) -> Split:
-    """``split``, with the last partial day (today, up to now) read from the roll-ups as well when
-    nothing in that day lies at or after ``end`` (no ticket created or solved, no breach due): then
-    the day's roll-up row is exactly the rows of [midnight, end). Three index probes; the common
-    case for a period ending now, so a period figure reads no ticket rows for today at all."""
-    from dtc_tui.models import SlaBreach, Ticket
+EDGE_COUNT_CAP = 20_000  # rows counted per column when choosing how to read a period's partial day
 
+
+def plan(session: Session, start: datetime, end: datetime) -> Split:
+    """``split``, with a partial day at either edge read from the roll-ups as well when that reads
+    fewer rows. A day's roll-up row is the rows of the whole day, so the rows of [midnight, end)
+    are that row less the rows of [end, next midnight), and those of [start, next midnight) the
+    row less the rows of [midnight, start) (``Split.minus``). For a period ending now, nothing lies
+    after ``end`` (no ticket created or solved, no breach due) and today costs no ticket rows at
+    all; a ticket solved with a time ahead of the clock costs only itself. When the rest of the
+    day holds more rows than the part in the period, the part is read from the rows as ``split``
+    does. A few index-only range counts, capped."""
     span = split(start, end)
     if not span.partial:
         return span
-    tail_start, tail_end = span.partial[-1]
-    if tail_end != end or tail_start != _midnight(tail_start.date()):
-        return span  # the period is within one day, or its last day is whole already
-    next_midnight = tail_start + timedelta(days=1)
+    first, last = span.first_day, span.end_day
+    partial: list[tuple[datetime, datetime]] = []
+    minus: list[tuple[datetime, datetime]] = []
+    for low, high in span.partial:
+        day = low.date()
+        day_start = _midnight(day)
+        day_end = day_start + timedelta(days=1)
+        if high > day_end or (low != day_start and high != day_end):
+            partial.append((low, high))  # across midnight, or inside one day: no day row fits it
+            continue
+        rest = (high, day_end) if low == day_start else (day_start, low)
+        outside = _rows_in(session, *rest, EDGE_COUNT_CAP)
+        if outside and _rows_in(session, low, high, outside + 1) <= outside:
+            partial.append((low, high))
+            continue
+        first = day if first is None or day < first else first
+        last = day + timedelta(days=1) if last is None or day >= last else last
+        if outside:
+            minus.append(rest)
+    return Split(first, last, tuple(partial), tuple(minus))
+
+
+def _rows_in(session: Session, start: datetime, end: datetime, cap: int) -> int:
+    """Tickets created, tickets solved and breaches due in [start, end), each counted up to ``cap``
+    (index ranges: the created, solved and due-at indexes)."""
+    from dtc_tui.models import SlaBreach, Ticket
+
     t = table_of(Ticket).c
     b = table_of(SlaBreach).c
+    total = 0
     for column in (t.created_at, t.solved_at, b.due_at):
-        probe = select(column).where(column >= end, column < next_midnight).limit(1)
-        if session.execute(probe).first() is not None:
-            return span
-    first = span.first_day if span.has_days else tail_start.date()
-    return Split(first, next_midnight.date(), span.partial[:-1])
+        capped = select(literal(1)).where(column >= start, column < end).limit(cap).subquery()
+        total += int(session.execute(select(func.count()).select_from(capped)).scalar_one())
+    return total
 
 
 def agent_key() -> Any:
@@ -165,11 +195,18 @@ def percentile(histogram: Histogram, pct: float) -> float | None:
     return lo_value + (value(high) - lo_value) * (k - low)
 
 
-def merge(into: dict[str, Histogram], more: dict[str, Histogram]) -> dict[str, Histogram]:
+def merge(into: dict[str, Histogram], more: dict[str, Histogram], sign: int = 1) -> dict[str, Histogram]:
+    """Add (``sign`` -1: take out) ``more``'s counts; a bucket or group left at 0 is dropped."""
     for group, histogram in more.items():
         target = into.setdefault(group, {})
         for bucket, n in histogram.items():
-            target[bucket] = target.get(bucket, 0) + n
+            total = target.get(bucket, 0) + sign * n
+            if total:
+                target[bucket] = total
+            else:
+                target.pop(bucket, None)
+        if not target:
+            del into[group]
     return into
 
 

@@ -16,7 +16,6 @@ from textual.widgets import Input, Label, Static
 
 from dtc_tui.i18n import N_, _
 from dtc_tui.services.ads.metrics import Period, custom
-from dtc_tui.services.ads.report import TargetError, parse_target
 from dtc_tui.services.common import periods
 from dtc_tui.ui.safe import safe
 
@@ -78,6 +77,8 @@ class TargetsForm(ModalScreen[tuple[float | None, float | None] | None]):
 
     @on(Input.Submitted)
     def _submit(self) -> None:
+        from dtc_tui.services.ads.report import TargetError, parse_target  # the report module: after the first frame
+
         try:
             roas = parse_target(self.query_one("#ads-target-roas", Input).value, _("target ROAS"))
             cpa = parse_target(self.query_one("#ads-target-cpa", Input).value, _("target CPA"))

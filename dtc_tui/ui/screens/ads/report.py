@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -18,7 +18,6 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from dtc_tui.i18n import N_, _, ngettext
-from dtc_tui.services.ads import report as ads
 from dtc_tui.services.ads.metrics import (
     PRESET_DAYS,
     Period,
@@ -30,7 +29,6 @@ from dtc_tui.services.ads.metrics import (
     fmt_signed_percent,
     last_days,
 )
-from dtc_tui.services.ads.report import AdsReport, ReportRow
 from dtc_tui.services.common import localefmt
 from dtc_tui.services.common.text import one_line
 from dtc_tui.services.overview.targets import CampaignTarget, Target
@@ -41,6 +39,9 @@ from dtc_tui.ui.screens.base import AreaScreen
 from dtc_tui.ui.widgets.charts import AdsCharts, ChartSeries
 from dtc_tui.ui.widgets.detail import DetailPanel
 from dtc_tui.ui.widgets.window_table import Column, ListSource, WindowTable
+
+if TYPE_CHECKING:
+    from dtc_tui.services.ads.report import AdsReport, ReportRow
 
 LEVELS = ("channels", "campaigns", "days")
 WIDE_FROM = 120  # table width from which the extra columns (conversions, CPC, CPM...) show
@@ -241,7 +242,9 @@ def series_of(
 ) -> ChartSeries:
     """Chart data from day rows (oldest first): in one currency, converted at fx rates where a
     day's amounts are in another, a gap where no rate exists (never drawn as 0)."""
-    data = ads.chart_days(rows, report)
+    from dtc_tui.services.ads.report import chart_days
+
+    data = chart_days(rows, report)
     return ChartSeries(
         scope,
         list(data.days),
@@ -262,7 +265,7 @@ def series_of(
 class AdsScreen(AreaScreen):
     AREA = "ads"
     AREA_TITLE = N_("Ads")
-    RELOAD_ON_FIRST_SHOW = False  # on_mount has just read the report; the start-up resumes would read it twice more
+    RELOAD_ON_FIRST_SHOW = False  # on_mount reads the report (after the first frame); resumes would read it again
     CSS_PATH = "ads.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "next_period", N_("Period"), id="ads.period"),
@@ -306,6 +309,7 @@ class AdsScreen(AreaScreen):
         self._sort_keys: list[str | None] = []
         self._chart_cache: dict[tuple[Any, ...], ChartSeries] = {}
         self._wide = False
+        self._pending_target: Target | None = None  # from the overview before the first report was read
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="ads-summary")
@@ -313,7 +317,7 @@ class AdsScreen(AreaScreen):
             [],
             clock=self.dtc.clock,
             id="ads-table",
-            empty_text=_("No rows in this period."),
+            empty_text=_("Loading..."),  # until the first report is read, right after the first frame
             row_style=lambda r, n: "bold" if r.level == "total" else "",
         )
         yield DetailPanel(max_lines=4, hint=_("b lists the moves"), id="ads-detail")
@@ -328,7 +332,16 @@ class AdsScreen(AreaScreen):
         self.period = last_days(30, self.dtc.clock.now())
         self._wide = self.size.width >= WIDE_FROM
         self.table.focus()
+        # The report (a dozen queries, the promoted SKUs' stock) is read after the first frame: the
+        # screen shows at once, its figures a moment later (issue 20: start to first frame).
+        self.call_after_refresh(self._first_load)
+
+    def _first_load(self) -> None:
+        self.table.empty_text = _("No rows in this period.")
         self.reload_data()
+        if self._pending_target is not None:
+            target, self._pending_target = self._pending_target, None
+            self.show_target(target)
 
     def on_resize(self) -> None:
         wide = self.size.width >= WIDE_FROM
@@ -351,14 +364,16 @@ class AdsScreen(AreaScreen):
         self._show_rows(keep_cursor=True)
 
     def _current_rows(self) -> list[ReportRow]:
+        from dtc_tui.services.ads.report import sort_rows  # the report module loads with the first report
+
         assert self.report is not None
         key, descending = self.sorts[self.level]
         if self.level == "channels":
-            rows = [self.report.total, *ads.sort_rows(self.report.channels, key, descending)]
+            rows = [self.report.total, *sort_rows(self.report.channels, key, descending)]
         elif self.level == "campaigns":
-            rows = ads.sort_rows(self.report.campaigns_of(self.channel), key, descending)
+            rows = sort_rows(self.report.campaigns_of(self.channel), key, descending)
         else:
-            rows = ads.sort_rows(self.day_rows, key, descending)
+            rows = sort_rows(self.day_rows, key, descending)
         if self.only_alerts:
             rows = [row for row in rows if row.has_alert]
         return rows
@@ -376,6 +391,8 @@ class AdsScreen(AreaScreen):
         self.table.set_columns(columns)
 
     def _show_rows(self, *, keep_cursor: bool, cursor_key: Any = None) -> None:
+        if self.report is None:
+            return  # a key before the first report: the report shows where it was asked for
         self.rows = self._current_rows()
         self._apply_columns()
         self.table.set_source(ListSource(self.rows, key=lambda r: r.key), keep_cursor=keep_cursor)
@@ -632,8 +649,11 @@ class AdsScreen(AreaScreen):
 
     def show_target(self, target: Target) -> None:
         """From the overview: open the campaign's days (its alert shows in the detail line)."""
+        if self.report is None:
+            self._pending_target = target
+            return
         campaign_id = target.campaign_id if isinstance(target, CampaignTarget) else None
-        row = self.report.campaign_row(campaign_id) if self.report is not None and campaign_id else None
+        row = self.report.campaign_row(campaign_id) if campaign_id else None
         if row is not None:
             self.level, self.channel, self.only_alerts = "campaigns", row.channel, False  # no old "alerts only"
             self._show_rows(keep_cursor=False, cursor_key=("campaign", row.campaign_id))
@@ -750,6 +770,8 @@ class AdsScreen(AreaScreen):
         self, campaign_id: int, version: int, name: str, currency: str = "USD"
     ) -> Callable[[tuple[float | None, float | None] | None], None]:
         def save(values: tuple[float | None, float | None] | None) -> None:
+            from dtc_tui.services.ads.report import TargetError
+
             if values is None:
                 return
             target_roas, target_cpa = values
@@ -757,7 +779,7 @@ class AdsScreen(AreaScreen):
                 self.dtc.facades.ads.set_targets(
                     campaign_id, expected_version=version, target_roas=target_roas, target_cpa=target_cpa
                 )
-            except ads.TargetError as exc:
+            except TargetError as exc:
                 self.dtc.notify_safe(str(exc), title=_("Targets not saved"), severity="error")
                 self.reload_data()
                 return
