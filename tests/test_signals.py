@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 from sqlalchemy import Engine, insert, update
@@ -148,6 +149,45 @@ def test_refund_solved_without_sync(engine: Engine) -> None:
     found = run(engine, signals.refund_unsynced)
     assert [s.target for s in found] == [TicketTarget(pending)]
     assert "'pending'" in found[0].explanation
+
+
+def test_refund_signal_names_exactly_the_tickets_its_rule_names(engine: Engine) -> None:
+    """The signal reads three index seeks; the rule it implements is one predicate, checked here on every
+    mix of refund state (values only an import could write too, on either side of "synced"), category,
+    age and openness."""
+    rng = random.Random(20)
+    states = [None, "pending", "promised", "synced", "Refunded", "voided"]
+    expected: list[int] = []
+    lookback = timedelta(days=30)
+    for i in range(60):
+        category = rng.choice(["returns", "product", "shipping"])
+        ticket_id = _ticket(engine, days_ago=70, category=category)
+        state, solved_days_ago, is_open = rng.choice(states), rng.choice([1, 5, 29, 31, 60]), rng.random() < 0.2
+        solved_at = NOW - timedelta(days=solved_days_ago, minutes=i)
+        with db.write_session(engine) as s:
+            s.execute(
+                update(Ticket)
+                .where(Ticket.id == ticket_id)
+                .values(
+                    refund_status=state, solved_at=solved_at, is_open=is_open, status="open" if is_open else "solved"
+                )
+            )
+        if (
+            not is_open
+            and solved_at >= NOW - lookback
+            and (category == "returns" or state is not None)
+            and state != "synced"
+        ):
+            expected.append(ticket_id)
+    found = run(engine, signals.refund_unsynced)
+    # Oldest solved first, as before: ticket i was solved i minutes before its day.
+    assert [s.target for s in found] == [TicketTarget(t) for t in sorted(expected, key=lambda t: _solved(engine, t))]
+    assert len(found) >= 5
+
+
+def _solved(engine: Engine, ticket_id: int) -> object:
+    with db.read_session(engine) as s:
+        return s.get(Ticket, ticket_id).solved_at  # type: ignore[union-attr]
 
 
 def test_routing_gap_for_unrouted_categories_and_uncovered_escalations(engine: Engine) -> None:

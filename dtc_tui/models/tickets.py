@@ -64,6 +64,9 @@ class Ticket(SQLModel, table=True):
         # ``sla check`` and the app's tick (issue 20): the open tickets to compute again are those whose
         # breach check time has passed, or whose check is unknown (NULL) and first clock is due.
         Index("ix_ticket_open_check", "is_open", "breach_check_at", "due_sort_at"),
+        # The refund signal (issue 20): closed tickets with a refund status other than "synced", and
+        # closed returns tickets with none, solved in the lookback: seeks here, not a scan of the period.
+        Index("ix_ticket_refund", "is_open", "refund_status", "category", "solved_at"),
         # The priority sort and the "Waiting on customer" view have indexes of their own, made by SQL
         # (an expression and a partial index): models/ticket_search.py.
         UniqueConstraint("source", "external_id", name="uq_ticket_source_external"),
