@@ -330,8 +330,11 @@ def test_edge_days_from_the_rollups_less_the_rows_outside_give_the_rows_answer(
                     pct,
                 )
             assert window_counts(session, start, end) == skus
-            listed = kpis._breaches_per_day(session, start, end)  # the days from start's (a bar per day)
-            assert listed == [(d, dict(breaches).get(d, 0)) for d, _n in listed], (start, end)
+            listed = kpis._breaches_per_day(session, start, end)  # a bar per day from start's to end's
+            assert [d for d, _n in listed] == [start.date() + timedelta(days=i) for i in range(len(listed))]
+            assert listed[-1][0] == (end - timedelta(microseconds=1)).date(), (start, end)  # today has its bar
+            assert dict(listed) == {d: dict(breaches).get(d, 0) for d, _n in listed}, (start, end)
+            assert sum(n for _d, n in listed) == sum(dict(breaches).values()), (start, end)  # no day left out
         assert used_minus  # the subtraction was exercised
 
 

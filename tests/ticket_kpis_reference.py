@@ -5,11 +5,10 @@ both periods and counts in Python, which is slow at scale but plainly right.
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import or_, select
 from sqlmodel import Session
@@ -169,10 +168,11 @@ def report(
         )
     ):
         per_day[due_at.date()] += 1
-    days = max(math.ceil(length / timedelta(days=1)), 1)  # a partial last day (today) gets its bar
-    result.breaches_per_day = [
-        ((start + timedelta(days=i)).date(), per_day.get((start + timedelta(days=i)).date(), 0)) for i in range(days)
-    ]
+    day, bars = start.date(), []  # every calendar day from start's to the one holding end's last instant
+    while datetime.combine(day, time.min, tzinfo=start.tzinfo) < end or not bars:
+        bars.append((day, per_day.get(day, 0)))
+        day += timedelta(days=1)
+    result.breaches_per_day = bars
     ages = [
         (now - created).total_seconds() / 3600
         for (created,) in session.execute(select(Ticket.created_at).where(Ticket.is_open))

@@ -17,7 +17,6 @@ Definitions (chosen where the issue is silent; all on calendar time):
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -432,9 +431,11 @@ def _breaches_per_day(session: Session, start: datetime, end: datetime) -> list[
         ):
             key = value if isinstance(value, date) else date.fromisoformat(value)
             per_day[key] = per_day.get(key, 0) - int(count)
-    days = max(math.ceil((end - start) / timedelta(days=1)), 1)  # a partial last day (today) gets its bar
+    # A bar per calendar day the period touches: partial first and last days (a start at 14:00, today)
+    # get theirs. (Counting whole 24-hour spans from the start left out today for a mid-day start.)
+    first, last = start.date(), max((end - timedelta(microseconds=1)).date(), start.date())
     return [
-        ((start + timedelta(days=i)).date(), per_day.get((start + timedelta(days=i)).date(), 0)) for i in range(days)
+        (first + timedelta(days=i), per_day.get(first + timedelta(days=i), 0)) for i in range((last - first).days + 1)
     ]
 
 
