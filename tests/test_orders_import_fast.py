@@ -30,7 +30,11 @@ from dtc_tui.models.base import table_of
 from dtc_tui.services.importers.pipeline import run_import
 from tests.conftest import FIXED_NOW, FIXTURES
 
-REFERENCE = Path(__file__).resolve().parent / "data" / "orders_import_reference.json"
+DATA = Path(__file__).resolve().parent / "data"
+REFERENCE = DATA / "orders_import_reference.json"
+# The same steps with tiny batches: orders cut across write batches (the reference differs a little:
+# a new SKU takes its name from the last line of the batch that creates it).
+REFERENCE_TINY = DATA / "orders_import_reference_tiny.json"
 GBP = FIXTURES / "shopify_orders_gbp.csv"
 BDT = FIXTURES / "shopify_orders_bdt_cod.csv"
 
@@ -251,8 +255,20 @@ def scenario(url: str, tmp: Path) -> dict[str, Any]:
     return out
 
 
-def test_orders_import_matches_the_reference(tmp_path: Path) -> None:
-    expected = json.loads(REFERENCE.read_text(encoding="utf-8"))
+def tiny_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Orders cut across write batches, and the customer cache emptied often."""
+    from dtc_tui.services.importers import pipeline, shopify_orders
+
+    monkeypatch.setattr(pipeline, "CHECK_BATCH", 3)
+    monkeypatch.setattr(pipeline, "WRITE_BATCH", 5)
+    monkeypatch.setattr(shopify_orders, "CUSTOMERS_KEPT", 4, raising=False)
+
+
+@pytest.mark.parametrize("batches", ["as shipped", "tiny"])
+def test_orders_import_matches_the_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batches: str) -> None:
+    if batches == "tiny":
+        tiny_batches(monkeypatch)
+    expected = json.loads((REFERENCE_TINY if batches == "tiny" else REFERENCE).read_text(encoding="utf-8"))
     got = json.loads(json.dumps(scenario(f"sqlite:///{tmp_path}", tmp_path)))
     assert list(got) == list(expected)
     for label in expected:
@@ -288,5 +304,9 @@ if __name__ == "__main__" and "--write-reference" in sys.argv:
     with tempfile.TemporaryDirectory() as work:
         found = scenario(f"sqlite:///{work}", Path(work))
     REFERENCE.write_text(json.dumps(found, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {REFERENCE}")
+    with tempfile.TemporaryDirectory() as work, pytest.MonkeyPatch.context() as patch:
+        tiny_batches(patch)
+        found = scenario(f"sqlite:///{work}", Path(work))
+    REFERENCE_TINY.write_text(json.dumps(found, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {REFERENCE} and {REFERENCE_TINY}")
     pytest.main([__file__, "-q"])  # and check it reads back the same
