@@ -37,8 +37,13 @@ CONFLICTS_SHOWN = 10
 CHUNK = 500
 
 
+_AS_IS = frozenset((str, int, bool, type(None)))  # what JSON keeps as it is (no subclasses)
+
+
 def plain(value: Any) -> Any:
     """A value as JSON keeps it, so a stored baseline compares equal to a fresh one."""
+    if type(value) in _AS_IS:  # most values (text): one set lookup
+        return value
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
@@ -49,6 +54,8 @@ def plain(value: Any) -> Any:
 
 
 def _same(a: Any, b: Any) -> bool:
+    if type(a) is str and type(b) is str:  # the common case, in short
+        return a == b
     if (
         isinstance(a, int | float)
         and isinstance(b, int | float)

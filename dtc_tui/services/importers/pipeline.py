@@ -233,6 +233,14 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _collect_cycles() -> None:
+    """While the collector is paused, what a write batch leaves in reference cycles (SQLAlchemy's
+    results and their contexts, with the statements' parameters) would stay until the import ends:
+    ~0.2 KB per row. The youngest generation holds only this batch's survivors: a cheap pass."""
+    if not gc.isenabled():
+        gc.collect(0)
+
+
 @contextmanager
 def _big_page_cache(session: Any) -> Iterator[None]:
     """SQLite's default 2 MB page cache thrashes on the ticket indexes past ~50k rows (measured:
@@ -423,6 +431,7 @@ def _write_pass(
         if len(batch) >= WRITE_BATCH:
             importer.write(session, batch)
             spool_ops()
+            _collect_cycles()
             done += len(batch)
             batch = []
             if progress is not None:

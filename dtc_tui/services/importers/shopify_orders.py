@@ -54,6 +54,7 @@ EXPORT = "orders-export"  # the source of refunds and fulfilments derived from t
 _DIGITS = re.compile(r"\d+")
 _UTM_CAMPAIGN = re.compile(r"^\s*utm_campaign\s*:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
 CHUNK = 500
+CUSTOMERS_KEPT = 20_000  # e-mail -> customer id, kept across batches up to this many
 
 
 @cache
@@ -187,6 +188,7 @@ class ShopifyOrders(Importer):
         super().begin(source, writing=writing)
         self.current: str | None = None  # the order whose lines are being read
         self.current_keys: Counter[str] = Counter()
+        self.current_lines: dict[str, int] = {}  # the current order's accepted line keys -> their line
         self.finished: dict[str, int] = {}  # orders already read -> their first line
         self.refused: dict[str, int] = {}  # orders whose first line was refused -> that line
 
@@ -207,7 +209,7 @@ class ShopifyOrders(Importer):
                 )
                 return None
             self.finished[name] = row.line
-            self.current, self.current_keys = name, Counter()
+            self.current, self.current_keys, self.current_lines = name, Counter(), {}
             order = self._order(row, check, name)
         elif name in self.refused:
             check.problem(
@@ -223,6 +225,20 @@ class ShopifyOrders(Importer):
             return None
         if line is None:
             return None
+        line_key = line["line_key"]
+        first = self.current_lines.get(line_key)
+        if first is not None:
+            # Keys are unique inside an order and orders are not split, so a repeated key is the
+            # current order's; checked here rather than by the pipeline, which would keep every
+            # line's key in memory (the message is the pipeline's own).
+            check.problems.append(
+                (
+                    "row",
+                    f"duplicate of line {first} ({self.describe_key((name, line_key))}) with different values",
+                )
+            )
+            return None
+        self.current_lines[line_key] = row.line
         # Tuples of items, not dicts: the pipeline hashes records to spot repeated rows.
         return {"name": name, "order": tuple(order.items()) if order else None, "line": tuple(line.items())}
 
@@ -316,7 +332,7 @@ class ShopifyOrders(Importer):
         }
 
     def key(self, record: dict[str, Any]) -> Hashable | None:
-        return (record["name"], record["line"][0][1])  # line_key is the line's first item
+        return None  # duplicates are caught in ``parse`` (an order's lines follow each other)
 
     def describe_key(self, key: Any) -> str:
         name, line_key = key
@@ -325,9 +341,12 @@ class ShopifyOrders(Importer):
     # --- writing ---------------------------------------------------------------------------
 
     def prepare(self, session: Session) -> None:
+        # Per batch (plus the batch's last order, whose lines may go on in the next one): ids of
+        # the batch's orders, those stored before this import, and the line keys each one has here.
         self.order_ids: dict[str, int] = {}
         self.existing_orders: set[int] = set()
         self.file_lines: dict[int, set[str]] = {}
+        self.lines_gone: list[int] = []  # removed at the end, so new lines get the ids they always got
         self.sku_ids: dict[str, int] = {}
         self.customer_ids: dict[str, int] = {}
         self.days: set[date] = set()
@@ -338,6 +357,15 @@ class ShopifyOrders(Importer):
         if orders:
             self._write_orders(session, orders)
         self._write_lines(session, [(record["name"], dict(record["line"])) for _line, record in batch])
+        last = batch[-1][1]["name"]
+        done = [order_id for name, order_id in self.order_ids.items() if name != last]
+        self._find_lines_gone(session, done)
+        kept = {last: self.order_ids[last]} if last in self.order_ids else {}
+        self.order_ids = kept
+        self.existing_orders &= set(kept.values())
+        self.file_lines = {order_id: self.file_lines.get(order_id, set()) for order_id in kept.values()}
+        if len(self.customer_ids) > CUSTOMERS_KEPT:  # a bounded cache: a miss is looked up again
+            self.customer_ids.clear()
 
     def _write_orders(self, session: Session, orders: list[dict[str, Any]]) -> None:
         self._customers(session, orders)
@@ -460,6 +488,7 @@ class ShopifyOrders(Importer):
         self.unchanged += outcome.unchanged
 
     def finish(self, session: Session) -> None:
+        self._find_lines_gone(session, list(self.order_ids.values()))
         self._drop_lines_gone(session)
         result = daily.rebuild_days(session, self.days)
         for message in result.notes():
@@ -467,18 +496,21 @@ class ShopifyOrders(Importer):
         audit.bump(session, "inventory")  # the board and the ads screen read what was rebuilt
         audit.bump(session, "ads")
 
-    def _drop_lines_gone(self, session: Session) -> None:
-        """Lines an order no longer has in this export (an edited order) are removed."""
-        existing = sorted(self.existing_orders)
-        gone: list[int] = []
+    def _find_lines_gone(self, session: Session, order_ids: list[int]) -> None:
+        """Lines of these orders (all their lines in the file written) that the export no longer has."""
+        existing = sorted(order_id for order_id in order_ids if order_id in self.existing_orders)
         for start in range(0, len(existing), CHUNK):
             part = existing[start : start + CHUNK]
             query = select(LINE.c.id, LINE.c.order_id, LINE.c.line_key).where(LINE.c.order_id.in_(part))
-            gone.extend(
+            self.lines_gone.extend(
                 line_id
                 for line_id, order_id, line_key in session.execute(query)
                 if line_key not in self.file_lines.get(order_id, ())
             )
+
+    def _drop_lines_gone(self, session: Session) -> None:
+        """Lines an order no longer has in this export (an edited order) are removed."""
+        gone = self.lines_gone
         for start in range(0, len(gone), CHUNK):
             session.execute(LINE.delete().where(LINE.c.id.in_(gone[start : start + CHUNK])))
         if gone:

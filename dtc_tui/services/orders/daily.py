@@ -38,6 +38,7 @@ LINE = table_of(OrderLine)
 SALES = table_of(DailySales)
 STORE = table_of(StoreDaily)
 CHUNK = 500
+SALES_DAYS = 7  # days per grouped query of the daily sales rebuild
 
 # An order in the till: not voided, and not cancelled before it was paid.
 IN_TILL = and_(
@@ -153,40 +154,54 @@ def _rebuild_store(session: Session, days: list[date], result: Rebuilt) -> None:
 
 
 def _rebuild_sales(session: Session, days: list[date], result: Rebuilt) -> None:
+    """The days' rows are replaced; the grouped query runs a few days at a time (a year of a busy
+    store is ~10^5-10^6 rows: held at once they were most of a big import's memory). The rows are
+    inserted in the order one query over all the days gives (by day, SKU, warehouse; stock-out
+    flags without sales last), so they get the same ids."""
     in_currency = ORDER.c.currency == (result.currency or "")
     line_revenue = LINE.c.quantity * LINE.c.price - LINE.c.discount
-    query = (
-        select(
-            ORDER.c.created_day,
-            LINE.c.sku_id,
-            ORDER.c.warehouse_id,
-            func.sum(LINE.c.quantity),
-            func.sum(line_revenue).filter(in_currency),
-        )
-        .select_from(LINE.join(ORDER, ORDER.c.id == LINE.c.order_id))
-        .where(ORDER.c.created_day.in_(days), SOLD, LINE.c.sku_id.isnot(None), ORDER.c.warehouse_id.isnot(None))
-        .group_by(ORDER.c.created_day, LINE.c.sku_id, ORDER.c.warehouse_id)
-    )
-    fresh = {
-        (sku_id, warehouse_id, day): {
-            "sku_id": sku_id,
-            "warehouse_id": warehouse_id,
-            "day": day,
-            "units": int(units or 0),
-            "revenue": round(float(revenue or 0), 2),
-            "stockout": False,
-        }
-        for day, sku_id, warehouse_id, units, revenue in session.execute(query)
-    }
     flagged = select(SALES.c.sku_id, SALES.c.warehouse_id, SALES.c.day).where(
         SALES.c.day.in_(days), SALES.c.stockout.is_(True)
     )
-    for sku_id, warehouse_id, day in session.execute(flagged):
-        key = (sku_id, warehouse_id, day)
-        fresh.setdefault(key, {"sku_id": sku_id, "warehouse_id": warehouse_id, "day": day, "units": 0, "revenue": 0.0})
-        fresh[key]["stockout"] = True
+    stockouts = {tuple(row): None for row in session.execute(flagged)}  # the stock-out flag is kept
     session.execute(SALES.delete().where(SALES.c.day.in_(days)))
     from dtc_tui.services.importers.upsert import bulk_insert
 
-    bulk_insert(session, SALES, list(fresh.values()))
-    result.sales_rows += len(fresh)
+    for start in range(0, len(days), SALES_DAYS):
+        part = days[start : start + SALES_DAYS]
+        query = (
+            select(
+                ORDER.c.created_day,
+                LINE.c.sku_id,
+                ORDER.c.warehouse_id,
+                func.sum(LINE.c.quantity),
+                func.sum(line_revenue).filter(in_currency),
+            )
+            .select_from(LINE.join(ORDER, ORDER.c.id == LINE.c.order_id))
+            .where(ORDER.c.created_day.in_(part), SOLD, LINE.c.sku_id.isnot(None), ORDER.c.warehouse_id.isnot(None))
+            .group_by(ORDER.c.created_day, LINE.c.sku_id, ORDER.c.warehouse_id)
+        )
+        fresh = []
+        for day, sku_id, warehouse_id, units, revenue in session.execute(query):
+            key = (sku_id, warehouse_id, day)
+            stockout = key in stockouts
+            if stockout:
+                del stockouts[key]
+            fresh.append(
+                {
+                    "sku_id": sku_id,
+                    "warehouse_id": warehouse_id,
+                    "day": day,
+                    "units": int(units or 0),
+                    "revenue": round(float(revenue or 0), 2),
+                    "stockout": stockout,
+                }
+            )
+        bulk_insert(session, SALES, fresh)
+        result.sales_rows += len(fresh)
+    left = [
+        {"sku_id": sku_id, "warehouse_id": warehouse_id, "day": day, "units": 0, "revenue": 0.0, "stockout": True}
+        for sku_id, warehouse_id, day in stockouts
+    ]
+    bulk_insert(session, SALES, left)
+    result.sales_rows += len(left)
