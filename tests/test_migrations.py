@@ -21,6 +21,9 @@ def test_fresh_database_upgrades_to_head(database_url: str) -> None:
     assert db.upgrade(engine).before == db.head_revision()
 
 
+# SQLite cannot reflect the customers' lower(email) index; alembic says so before include_object
+# leaves it out of the comparison.
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
 def test_models_and_migrations_agree(database_url: str) -> None:
     engine = db.make_engine(database_url)
     db.upgrade(engine)
