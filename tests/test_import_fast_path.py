@@ -284,6 +284,62 @@ def test_big_import_paths_write_what_the_plain_path_writes(
         assert forced[name] == plain[name], name
 
 
+def index_definitions(engine: Engine) -> list[tuple[str, str]]:
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        else:
+            sql = "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+        return sorted((str(name), str(ddl)) for name, ddl in connection.exec_driver_sql(sql))
+
+
+def test_a_big_first_import_rebuilds_the_indexes_it_dropped(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dtc_tui.services.importers import plan
+
+    _forced(monkeypatch)
+    rebuilt: list[str] = []
+    original = plan.RebuiltIndexes.rebuild
+
+    def spy(self: Any, connection: Any) -> None:
+        rebuilt.extend(table for table, _ddl in self.dropped)
+        original(self, connection)
+
+    monkeypatch.setattr(plan.RebuiltIndexes, "rebuild", spy)
+    before = index_definitions(engine)
+    path = write_file(tmp_path / "first.csv", generated_rows(300, seed=3))
+    summary = run_import(engine, "zendesk", path, now=FIXED_NOW, actor="tester")
+    assert summary.written and summary.inserted > 200
+    assert {"ticket", "sla_breach", "ticket_message"} <= set(rebuilt)
+    assert index_definitions(engine) == before
+    rebuilt.clear()
+    again = run_import(engine, "zendesk", path, now=FIXED_NOW, actor="tester")  # nothing new: nothing dropped
+    assert again.unchanged == summary.inserted and not rebuilt
+    assert index_definitions(engine) == before
+
+
+def test_a_failed_apply_leaves_the_indexes_in_place(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All or nothing, the DDL included: an apply that fails after the drop rolls it back."""
+    from dtc_tui.services.importers import plan
+
+    _forced(monkeypatch)
+    before = index_definitions(engine)
+
+    def broken(self: Any, connection: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(plan.RebuiltIndexes, "rebuild", broken)
+    path = write_file(tmp_path / "first.csv", generated_rows(300, seed=3))
+    with pytest.raises(RuntimeError):
+        run_import(engine, "zendesk", path, now=FIXED_NOW, actor="tester")
+    assert index_definitions(engine) == before
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM ticket").scalar() == 0
+
+
 def _write_reference() -> None:  # pragma: no cover - run by hand, on the code before the fast path
     import tempfile
 

@@ -290,6 +290,8 @@ class TicketWriter:
     """Mixed into the ticket importers; expects ``source_name``, ``now`` and the Importer counters."""
 
     plans = True  # the write pass can run planned (see importers/plan.py): every write goes through upsert
+    # A big first import rebuilds these tables' secondary indexes after its rows (plan.RebuiltIndexes).
+    rebuilds_indexes = ("ticket", "sla_breach", "ticket_message")
 
     source_name: str
     now: datetime
