@@ -501,6 +501,7 @@ def _planned_write(
                     for table in getattr(importer, "rebuilds_indexes", ()):
                         indexes.drop(connection, table, plan.inserts.get(table, 0))
                     apply_ops(connection, first, rollups)
+                    first = []  # applied: its rows need not stay while the next windows are read
                     for window in windows:
                         apply_ops(connection, window, rollups)
                     indexes.rebuild(connection)

@@ -15,6 +15,7 @@ from typing import Any
 from dtc_tui.i18n import N_, _, ngettext
 from dtc_tui.services.common.language import UNKNOWN as UNKNOWN_LANGUAGE
 from dtc_tui.services.common.language import Detector
+from dtc_tui.services.common.language import release as release_language_model
 from dtc_tui.services.common.text import one_line
 from dtc_tui.services.importers.base import Importer, RowCheck, number_text
 from dtc_tui.services.importers.columns import Columns, field
@@ -186,6 +187,8 @@ class _TicketImporter(TicketWriter, Importer):
         if not hasattr(self, "detect_language"):  # one per run: a second pass re-parses the same rows
             self.detect_language = Detector()
             self.guessed_languages: dict[str, str] = {}
+        if writing:  # every language is decided (pass 1): the model's ~40 MB go before the writes
+            release_language_model()
         allowed = {"status": TICKET_STATUSES, "category": tuple(CATEGORY_WORDS)}
         for name, choices in allowed.items():
             for value, target in self.mappings.get(name, {}).items():
