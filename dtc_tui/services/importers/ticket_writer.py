@@ -448,6 +448,7 @@ class TicketWriter:
                 for row in rows
                 if bases.get(row["external_id"]) != imported[row["external_id"]]
             },
+            stored=bases,
         )
 
     # --- re-imports: three-way merge -----------------------------------------------------------
@@ -508,7 +509,12 @@ class TicketWriter:
             found.update({key: decode_baseline(values) for key, values in session.execute(query)})
         return found
 
-    def _save_baselines(self, session: Session, imported: dict[str, dict[str, Any]]) -> None:
+    def _save_baselines(
+        self, session: Session, imported: dict[str, dict[str, Any]], stored: dict[str, dict[str, Any]]
+    ) -> None:
+        """``stored``: the baselines read for these keys (``_baselines``, same snapshot). A key
+        without one is inserted straight away, as the upsert would (ids assigned in the same
+        order); only the others go through the upsert's lookup (a first import: none)."""
         rows = [
             {
                 "kind": self.source_name,
@@ -518,8 +524,13 @@ class TicketWriter:
             }
             for key, values in imported.items()
         ]
+        new = [row for row in rows if row["record_key"] not in stored]
+        if new:
+            bulk_insert(session, BASELINE, new, ids=True)
+        known = [row for row in rows if row["record_key"] in stored] if len(new) < len(rows) else []
         # Compared on the values only: an unchanged re-import rewrites no baseline.
-        upsert(session, BASELINE, ("kind", "record_key"), rows, compare=("values",))
+        if known:
+            upsert(session, BASELINE, ("kind", "record_key"), known, compare=("values",))
 
     def _audit_changes(self, session: Session, outcome: UpsertOutcome, existing: dict[str, dict[str, Any]]) -> None:
         """One audit row per ticket the import changed (inserts are covered by the run's entry).
