@@ -48,6 +48,7 @@ from dtc_tui.services.importers.errors import ImportFailed, NoData, RowError
 from dtc_tui.services.importers.plan import (
     PLAN_KEY,
     BulkRollups,
+    RebuiltIndexes,
     StalePlan,
     WritePlan,
     apply_ops,
@@ -204,6 +205,7 @@ def _write(
         db.write_session(engine) as session,
         _big_page_cache(session),
         _postgres_planning(session, importer),
+        _indexes_rebuilt(session, importer, accepted),
     ):
         _write_pass(session, importer, source, spool, accepted, progress)
         _audit(session, importer, summary, *audit_args)
@@ -283,6 +285,23 @@ def _postgres_planning(session: Any, importer: Importer) -> Iterator[None]:
     if importer.inserted + sum(importer.created.values()) >= ANALYZE_AFTER_ROWS:
         for name in importer.tables:
             session.execute(text(f"ANALYZE {name}"))  # names from the importer class, not input
+
+
+@contextmanager
+def _indexes_rebuilt(session: Any, importer: Importer, accepted: int) -> Iterator[None]:
+    """The unplanned write (PostgreSQL): a big first import's tables without their secondary
+    indexes while the rows go in, rebuilt before the commit (``plan.RebuiltIndexes``). The
+    accepted rows are the most it can insert into each table."""
+    tables = getattr(importer, "rebuilds_indexes", ())
+    if not tables:
+        yield
+        return
+    connection = session.connection()
+    indexes = RebuiltIndexes()
+    for table in tables:
+        indexes.drop(connection, table, accepted)
+    yield
+    indexes.rebuild(connection)
 
 
 def _audit(
@@ -487,9 +506,14 @@ def _planned_write(
                     defer_foreign_keys(connection)
                     check_ids_unchanged(connection, plan)
                     rollups = BulkRollups(connection, plan)
+                    indexes = RebuiltIndexes()
+                    for table in getattr(importer, "rebuilds_indexes", ()):
+                        indexes.drop(connection, table, plan.inserts.get(table, 0))
                     apply_ops(connection, first, rollups)
+                    first = []  # applied: its rows need not stay while the next windows are read
                     for window in windows:
                         apply_ops(connection, window, rollups)
+                    indexes.rebuild(connection)
                     rollups.finish(connection)
                     _audit(session, importer, summary, *audit_args)
                 return

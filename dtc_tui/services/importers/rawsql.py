@@ -108,7 +108,10 @@ class Codec:
             values_head = "SELECT " + ", ".join(f"column{n + 1}" for n in range(len(free))) + " FROM (VALUES "
         extra = "".join(f" AND {self.quote(name)} = {self.mark}" for name in where)
         extra_params = [self.encode[name](value) for name, value in where.items()]
-        encoded = list(dict.fromkeys(self.encode_key(key, k) for k in keys))
+        if all(self.encode[name] is _identity for name in key):  # text / integer keys: nothing to encode
+            encoded = list(dict.fromkeys(tuple(k) for k in keys))
+        else:
+            encoded = list(dict.fromkeys(self.encode_key(key, k) for k in keys))
         for start in range(0, len(encoded), CHUNK):
             part = encoded[start : start + CHUNK]
             values_sql = ", ".join([tuple_mark] * len(part))

@@ -183,7 +183,7 @@ class CsvSource:
                     last = reader.line_num
                 for cells in reader:
                     start, last = last + 1, reader.line_num
-                    if not cells or not any(cell.strip() for cell in cells):
+                    if not "".join(cells).strip():  # no cells, or only blank ones (one C call)
                         continue
                     self.position = cast(io.BufferedReader, handle.buffer).tell()  # open() in text mode reads a file
                     yield Row(start, cells, header)

@@ -290,6 +290,8 @@ class TicketWriter:
     """Mixed into the ticket importers; expects ``source_name``, ``now`` and the Importer counters."""
 
     plans = True  # the write pass can run planned (see importers/plan.py): every write goes through upsert
+    # A big first import rebuilds these tables' secondary indexes after its rows (plan.RebuiltIndexes).
+    rebuilds_indexes = ("ticket", "sla_breach", "ticket_message")
 
     source_name: str
     now: datetime
@@ -446,6 +448,7 @@ class TicketWriter:
                 for row in rows
                 if bases.get(row["external_id"]) != imported[row["external_id"]]
             },
+            stored=bases,
         )
 
     # --- re-imports: three-way merge -----------------------------------------------------------
@@ -506,7 +509,12 @@ class TicketWriter:
             found.update({key: decode_baseline(values) for key, values in session.execute(query)})
         return found
 
-    def _save_baselines(self, session: Session, imported: dict[str, dict[str, Any]]) -> None:
+    def _save_baselines(
+        self, session: Session, imported: dict[str, dict[str, Any]], stored: dict[str, dict[str, Any]]
+    ) -> None:
+        """``stored``: the baselines read for these keys (``_baselines``, same snapshot). A key
+        without one is inserted straight away, as the upsert would (ids assigned in the same
+        order); only the others go through the upsert's lookup (a first import: none)."""
         rows = [
             {
                 "kind": self.source_name,
@@ -516,8 +524,13 @@ class TicketWriter:
             }
             for key, values in imported.items()
         ]
+        new = [row for row in rows if row["record_key"] not in stored]
+        if new:
+            bulk_insert(session, BASELINE, new, ids=True)
+        known = [row for row in rows if row["record_key"] in stored] if len(new) < len(rows) else []
         # Compared on the values only: an unchanged re-import rewrites no baseline.
-        upsert(session, BASELINE, ("kind", "record_key"), rows, compare=("values",))
+        if known:
+            upsert(session, BASELINE, ("kind", "record_key"), known, compare=("values",))
 
     def _audit_changes(self, session: Session, outcome: UpsertOutcome, existing: dict[str, dict[str, Any]]) -> None:
         """One audit row per ticket the import changed (inserts are covered by the run's entry).

@@ -15,6 +15,7 @@ from typing import Any
 from dtc_tui.i18n import N_, _, ngettext
 from dtc_tui.services.common.language import UNKNOWN as UNKNOWN_LANGUAGE
 from dtc_tui.services.common.language import Detector
+from dtc_tui.services.common.language import release as release_language_model
 from dtc_tui.services.common.text import one_line
 from dtc_tui.services.importers.base import Importer, RowCheck, number_text
 from dtc_tui.services.importers.columns import Columns, field
@@ -186,6 +187,18 @@ class _TicketImporter(TicketWriter, Importer):
         if not hasattr(self, "detect_language"):  # one per run: a second pass re-parses the same rows
             self.detect_language = Detector()
             self.guessed_languages: dict[str, str] = {}
+        if writing:  # every language is decided (pass 1): the model's ~40 MB go before the writes
+            release_language_model()
+        # Per distinct cell value: what the pure converters below made of it. An export repeats a
+        # few dozen statuses, channels, tag sets... over 100k rows; only answers that raise no
+        # problem and no warning are kept, so messages are given row by row as before.
+        self._seen_status: dict[str, str] = {}
+        self._seen_priority: dict[str, str] = {}
+        self._seen_via: dict[str, tuple[bool, str]] = {}
+        self._seen_language: dict[str, str | None] = {}
+        self._seen_tags: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self._seen_category: dict[tuple[str, str, str], str] = {}
+        self._seen_csat: dict[str, int | None] = {}
         allowed = {"status": TICKET_STATUSES, "category": tuple(CATEGORY_WORDS)}
         for name, choices in allowed.items():
             for value, target in self.mappings.get(name, {}).items():
@@ -208,8 +221,14 @@ class _TicketImporter(TicketWriter, Importer):
         return self.mappings.get(name, {}).get(text.strip().lower())
 
     def _status(self, check: RowCheck) -> str:
-        text = check.raw("status").lower()
+        cell = check.row.get("status")
+        status = self._seen_status.get(cell)
+        if status is not None:
+            return status
+        text = cell.strip().lower()
         status = self._mapped("status", text) or self.statuses.get(text)
+        if status is not None:
+            self._seen_status[cell] = status
         if status is None:
             shown = check.raw("status")
             if not shown:
@@ -274,8 +293,13 @@ class _TicketImporter(TicketWriter, Importer):
         return lines
 
     def _priority(self, check: RowCheck) -> str:
-        text = check.raw("priority").lower()
+        cell = check.row.get("priority")
+        known = self._seen_priority.get(cell)
+        if known is not None:
+            return known
+        text = cell.strip().lower()
         if text in ("", "-", "none"):
+            self._seen_priority[cell] = "normal"
             return "normal"
         if text not in PRIORITIES:
             shown = check.raw("priority")
@@ -283,7 +307,47 @@ class _TicketImporter(TicketWriter, Importer):
                 "priority", _("unknown priority {shown!r} (expected low, normal, high, urgent)").format(shown=shown)
             )
             return "normal"
+        self._seen_priority[cell] = PRIORITIES[text]
         return PRIORITIES[text]
+
+    def _via(self, check: RowCheck) -> tuple[bool, str]:
+        """(not a customer ticket, channel) of the row's ``Via`` / ``Source``."""
+        cell = check.row.get("via")
+        known = self._seen_via.get(cell)
+        if known is None:
+            text = cell.strip()
+            known = self._seen_via[cell] = (not_customer(text), channel_of(text))
+        return known
+
+    def _tags(self, check: RowCheck) -> tuple[str, tuple[str, ...]]:
+        """The row's tags as stored, and split (category candidates)."""
+        cell = check.row.get("tags")
+        known = self._seen_tags.get(cell)
+        if known is None:
+            tags = tags_of(cell.strip())
+            known = self._seen_tags[cell] = (tags, tuple(tags.split()))
+        return known
+
+    def _language_cell(self, check: RowCheck) -> str | None:
+        cell = check.row.get("language")
+        if cell in self._seen_language:
+            return self._seen_language[cell]
+        language = self._seen_language[cell] = language_of(cell.strip())
+        return language
+
+    def _csat(self, check: RowCheck) -> int | None:
+        cell = check.row.get("csat")
+        if cell in self._seen_csat:
+            return self._seen_csat[cell]
+        value = self._seen_csat[cell] = csat_of(check, "csat")
+        return value
+
+    def _category_of_row(self, category: str, tags: tuple[str, ...], ticket_type: str) -> str:
+        key = (category, " ".join(tags), ticket_type)
+        known = self._seen_category.get(key)
+        if known is None:
+            known = self._seen_category[key] = self._category(category, *tags, ticket_type)
+        return known
 
     def _common(self, check: RowCheck) -> dict[str, Any]:
         created = check.moment("created_at", required=True)
@@ -292,10 +356,10 @@ class _TicketImporter(TicketWriter, Importer):
             "subject": check.text("subject", limit=500) or "(no subject)",
             "status": self._status(check),
             "priority": self._priority(check),
-            "channel": channel_of(check.raw("via")),
-            "language": language_of(check.raw("language")),
+            "channel": self._via(check)[1],
+            "language": self._language_cell(check),
             "language_detected": False,
-            "tags": tags_of(check.raw("tags")),
+            "tags": self._tags(check)[0],
             "created_at": created,
             "updated_at": check.moment("updated_at"),
             "solved_at": check.moment("solved_at"),
@@ -304,13 +368,15 @@ class _TicketImporter(TicketWriter, Importer):
             "requester_id": check.text("requester_id", max_length=40),
             "assignee": check.text("assignee", limit=120),
             "team": self._mapped("group", check.raw("group")) or check.text("group", limit=60) or None,
-            "csat": csat_of(check, "csat"),
+            "csat": self._csat(check),
             "agent_replies": check.integer("replies"),
             "description": check.text("description", multiline=True),
         }
         if check.row.has("order_ref"):
             record["order_ref"] = check.text("order_ref", max_length=40) or None
-        record["category"] = self._category(check.raw("category"), *record["tags"].split(), check.raw("ticket_type"))
+        record["category"] = self._category_of_row(
+            check.raw("category"), self._tags(check)[1], check.raw("ticket_type")
+        )
         self._not_before_created(check, created, {"updated_at": record["updated_at"], "solved_at": record["solved_at"]})
         if record["language"] is None:
             # The export names no language: guess from the customer's words, or keep it unknown.
@@ -455,7 +521,7 @@ class ZendeskTickets(_TicketImporter):
         if check.raw("status").lower() == "deleted":
             self.ignore(N_("deleted tickets"))
             return None
-        if not_customer(check.raw("via")):
+        if self._via(check)[0]:
             self.ignore(_("not customer tickets (Via: {via})").format(via=check.raw("via").lower()))
             return None
         record = self._common(check)
@@ -518,7 +584,7 @@ class FreshdeskTickets(_TicketImporter):
     columns = FRESHDESK_COLUMNS
 
     def parse(self, row: Any, check: RowCheck) -> dict[str, Any] | None:
-        if not_customer(check.raw("via")):
+        if self._via(check)[0]:
             self.ignore(_("not customer tickets (Source: {via})").format(via=check.raw("via").lower()))
             return None
         record = self._common(check)
