@@ -311,7 +311,10 @@ def test_a_big_first_import_rebuilds_the_indexes_it_dropped(
     path = write_file(tmp_path / "first.csv", generated_rows(300, seed=3))
     summary = run_import(engine, "zendesk", path, now=FIXED_NOW, actor="tester")
     assert summary.written and summary.inserted > 200
-    assert {"ticket", "sla_breach", "ticket_message"} <= set(rebuilt)
+    if engine.dialect.name == "sqlite":
+        assert {"ticket", "sla_breach", "ticket_message"} <= set(rebuilt)
+    else:  # a DROP INDEX would lock the team's readers out of the table until the commit
+        assert rebuilt == []
     assert index_definitions(engine) == before
     rebuilt.clear()
     again = run_import(engine, "zendesk", path, now=FIXED_NOW, actor="tester")  # nothing new: nothing dropped

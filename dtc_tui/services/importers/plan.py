@@ -257,24 +257,24 @@ class RebuiltIndexes:
     made the INSERT of its rows ~9 CPU s (each row a random insert into every index B-tree);
     dropped and rebuilt with CREATE INDEX (one sort each) the same work is ~1.5 s. Only when the
     table gains at least ``INDEX_REBUILD_MIN_ROWS`` rows and at least twice as many as it holds
-    (a rebuild of a big table's indexes for a few new rows would cost more than it saves; on
-    PostgreSQL the accepted rows are the estimate, so an unchanged re-import never qualifies).
+    (a rebuild of a big table's indexes for a few new rows would cost more than it saves).
 
-    Inside the write transaction, on SQLite and PostgreSQL alike: DDL is transactional on both,
-    so other connections never see the table without its indexes, and a rollback (an error, a
-    stale plan, a crash) brings them back. The indexes are re-created from the database's own
-    definitions (``sqlite_master``, ``pg_get_indexdef``). Unique indexes and the ones behind
-    constraints stay: upserts and ``ON CONFLICT`` need them while rows go in. On PostgreSQL
-    partial and expression indexes stay too: ``pg_get_indexdef`` writes their expressions in
-    another (equivalent) form, and the definitions must come back as they were. On PostgreSQL,
-    DROP INDEX locks the table against readers until the commit: only on such a first import.
+    SQLite only, inside the write transaction: DDL is transactional, so other connections never
+    see the table without its indexes, and a rollback (an error, a stale plan, a crash) brings them
+    back. The indexes are re-created from the database's own definitions (``sqlite_master``).
+    Unique indexes stay: upserts and ``ON CONFLICT`` need them while rows go in. Not on
+    PostgreSQL (see ``drop``): DROP INDEX there locks the table against readers until the commit.
     """
 
     def __init__(self) -> None:
         self.dropped: list[tuple[str, str]] = []  # (table, CREATE INDEX statement)
 
     def drop(self, connection: Any, table: str, adding: int) -> None:
-        if adding < INDEX_REBUILD_MIN_ROWS:
+        # SQLite only: there the import holds the write lock anyway and readers (WAL) go on reading
+        # the last commit. On PostgreSQL a DROP INDEX would lock the table against every reader (the
+        # team's queues) until the import commits; an import that blocks the team costs more than
+        # the seconds the rebuild saves.
+        if adding < INDEX_REBUILD_MIN_ROWS or connection.dialect.name != "sqlite":
             return
         stored = connection.exec_driver_sql(
             f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT {int(adding) + 1}) AS held"  # names from code
@@ -287,22 +287,12 @@ class RebuiltIndexes:
 
     @staticmethod
     def _secondary(connection: Any, table: str) -> list[tuple[str, str]]:
-        if connection.dialect.name == "sqlite":
-            rows = connection.exec_driver_sql(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL "
-                "ORDER BY rowid",
-                (table,),
-            ).all()
-            return [(name, sql) for name, sql in rows if not sql.lstrip().upper().startswith("CREATE UNIQUE")]
         rows = connection.exec_driver_sql(
-            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
-            "JOIN pg_class i ON i.oid = x.indexrelid "
-            "WHERE x.indrelid = to_regclass(%s) AND NOT x.indisunique AND NOT x.indisprimary "
-            "AND x.indpred IS NULL AND x.indexprs IS NULL "
-            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid) ORDER BY i.oid",
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL "
+            "ORDER BY rowid",
             (table,),
         ).all()
-        return [(name, ddl) for name, ddl in rows]
+        return [(name, sql) for name, sql in rows if not sql.lstrip().upper().startswith("CREATE UNIQUE")]
 
     def rebuild(self, connection: Any) -> None:
         for _table, ddl in self.dropped:
