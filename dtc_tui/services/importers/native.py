@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Table, select, text, tuple_
+from sqlalchemy import Column, Table, select, text
 from sqlmodel import Session
 
 from dtc_tui.i18n import N_, _
@@ -29,7 +29,7 @@ from dtc_tui.services.importers.errors import ImportFailed, RowError
 from dtc_tui.services.importers.jsonstream import header_members
 from dtc_tui.services.importers.tables import DERIVED, TABLE_AREAS, kind_of, table
 from dtc_tui.services.importers.tickets import JsonRow, JsonSource, looks_like_json
-from dtc_tui.services.importers.upsert import column_default, upsert
+from dtc_tui.services.importers.upsert import column_default, key_lookups, upsert
 
 _BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False}
 
@@ -256,14 +256,10 @@ class TableImporter(Importer):
         if not wanted:
             return
         cols = [self.tbl.c[n] for n in names]
-        target = cols[0] if len(cols) == 1 else tuple_(*cols)
         pk_cols = [self.tbl.c[n] for n in self.pk]
         owners: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        keys = list(wanted)
-        for start in range(0, len(keys), 500):
-            part = keys[start : start + 500]
-            values = [k[0] for k in part] if len(cols) == 1 else part
-            for row in session.execute(select(*pk_cols, *cols).where(target.in_(values))):
+        for conditions in key_lookups(session, self.tbl, names, list(wanted)):
+            for row in session.execute(select(*pk_cols, *cols).where(*conditions)):
                 owners[tuple(row[len(pk_cols) :])] = tuple(row[: len(pk_cols)])
         for line, record in items:
             value = tuple(record.get(n) for n in names)

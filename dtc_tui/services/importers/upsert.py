@@ -9,7 +9,7 @@ the table has one, so a screen holding the old version refuses its stale edit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -69,20 +69,47 @@ def _values_select(columns: Sequence[Any], rows: list[tuple[Any, ...]]) -> Any:
     )
 
 
-def fetch_existing(
-    session: Session, table: Table, key: Sequence[str], keys: list[tuple[Any, ...]], where: dict[str, Any] | None = None
-) -> dict[tuple[Any, ...], dict[str, Any]]:
-    """The stored rows of these keys, by key.
+def key_lookups(session: Session, table: Table, key: Sequence[str], keys: list[tuple[Any, ...]]) -> Iterator[list[Any]]:
+    """The WHERE conditions that find these keys' stored rows, a chunk of keys at a time.
 
     SQLite scans the whole table for a row-value IN, ``(a, b) IN (VALUES ...)`` (measured: every
     batch of an orders import read every stored order, so an import slowed as the table grew). A key
     column with one value in the batch (the source of every order) is compared on its own, so the
     lookup is ``a = ? AND b IN (...)``, and what stays composite goes through a VALUES subquery,
-    which SQLite reads through the key's index (as ``rawsql`` does).
+    which SQLite reads through the key's index (as ``rawsql`` does). A NULL in a key matches
+    nothing, as in the row-value IN.
     """
-    found: dict[tuple[Any, ...], dict[str, Any]] = {}
     if not keys:
-        return found
+        return
+    pinned = {i: keys[0][i] for i in range(len(key)) if all(k[i] == keys[0][i] for k in keys)}
+    if any(value is None for value in pinned.values()):
+        return
+    free = [i for i in range(len(key)) if i not in pinned] or [len(key) - 1]
+    pinned.pop(free[0], None)  # every column pinned (one key): the last one stays in the IN
+    free_cols = [table.c[key[i]] for i in free]
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    fixed = [table.c[key[i]] == value for i, value in pinned.items()]
+    distinct = list(dict.fromkeys(tuple(k[i] for i in free) for k in keys))
+    for start in range(0, len(distinct), CHUNK):
+        part = distinct[start : start + CHUNK]
+        if len(free) == 1:
+            yield [free_cols[0].in_([k[0] for k in part]), *fixed]
+        elif sqlite:
+            yield [tuple_(*free_cols).in_(_values_select(free_cols, part)), *fixed]
+        else:
+            yield [tuple_(*free_cols).in_(part), *fixed]
+
+
+def fetch_existing(
+    session: Session, table: Table, key: Sequence[str], keys: list[tuple[Any, ...]], where: dict[str, Any] | None = None
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """The stored rows of these keys (and ``where``), by key (``key_lookups``)."""
+    found: dict[tuple[Any, ...], dict[str, Any]] = {}
+    extra = [table.c[name] == value for name, value in (where or {}).items()]
+    for conditions in key_lookups(session, table, key, keys):
+        for row in session.execute(select(table).where(*conditions, *extra)).mappings():
+            found[tuple(row[name] for name in key)] = dict(row)
+    return found
     pinned = {i: keys[0][i] for i in range(len(key)) if all(k[i] == keys[0][i] for k in keys)}
     if any(value is None for value in pinned.values()):
         return found  # a NULL never matched the row-value IN: no stored row has this key
