@@ -205,7 +205,6 @@ def _write(
         db.write_session(engine) as session,
         _big_page_cache(session),
         _postgres_planning(session, importer),
-        _indexes_rebuilt(session, importer, accepted),
     ):
         _write_pass(session, importer, source, spool, accepted, progress)
         _audit(session, importer, summary, *audit_args)
@@ -285,23 +284,6 @@ def _postgres_planning(session: Any, importer: Importer) -> Iterator[None]:
     if importer.inserted + sum(importer.created.values()) >= ANALYZE_AFTER_ROWS:
         for name in importer.tables:
             session.execute(text(f"ANALYZE {name}"))  # names from the importer class, not input
-
-
-@contextmanager
-def _indexes_rebuilt(session: Any, importer: Importer, accepted: int) -> Iterator[None]:
-    """The unplanned write (PostgreSQL): a big first import's tables without their secondary
-    indexes while the rows go in, rebuilt before the commit (``plan.RebuiltIndexes``). The
-    accepted rows are the most it can insert into each table."""
-    tables = getattr(importer, "rebuilds_indexes", ())
-    if not tables:
-        yield
-        return
-    connection = session.connection()
-    indexes = RebuiltIndexes()
-    for table in tables:
-        indexes.drop(connection, table, accepted)
-    yield
-    indexes.rebuild(connection)
 
 
 def _audit(
