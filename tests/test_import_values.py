@@ -172,3 +172,9 @@ def test_grouped_errors_say_a_repeated_problem_once_and_count_rows() -> None:
     assert grouped_errors([header] * 5) == ["x.csv:1: header: missing column 'Name'"]
     rows = [RowError("x.csv", n, "Total", f"'{n}x' is not a number") for n in (2, 3, 3)]
     assert grouped_errors(rows) == ["x.csv: Total: '2x' is not a number (2 rows: lines 2, 3)"]
+    # Several columns missing from one header: each named, not one folded as "2 rows: lines 1, 1".
+    missing = [RowError("x.csv", 1, "header", f"missing column '{name}'") for name in ("Name", "Email")]
+    assert grouped_errors(missing) == [
+        "x.csv:1: header: missing column 'Name'",
+        "x.csv:1: header: missing column 'Email'",
+    ]

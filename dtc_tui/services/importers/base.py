@@ -278,14 +278,20 @@ class ImportSummary:
 
 def grouped_errors(errors: list[RowError], shown: int = ERROR_LINES_SHOWN) -> list[str]:
     """One line per cause (column + problem with its values left out): count and first lines."""
-    groups: dict[tuple[str, str, str], list[RowError]] = {}
+    groups: dict[tuple[str, str, str, int], list[RowError]] = {}
     seen: set[tuple[str, int, str, str]] = set()
+    on_line: Counter[tuple[str, str, str, int]] = Counter()
     for error in errors:
         key = (error.file, error.line, error.column, error.problem)
         if key in seen:  # the same problem on the same line said twice (e.g. a header checked per pass)
             continue
         seen.add(key)
-        groups.setdefault((error.file, error.column, _VARYING.sub("…", error.problem)), []).append(error)
+        cause = (error.file, error.column, _VARYING.sub("…", error.problem))
+        # A group folds rows: a second problem of this cause on a line already in the group (five
+        # missing columns, all on the header line) is a group of its own, so each one is named.
+        nth = on_line[(*cause, error.line)]
+        on_line[(*cause, error.line)] += 1
+        groups.setdefault((*cause, nth), []).append(error)
     out = []
     for group in groups.values():
         first = group[0]
