@@ -748,9 +748,17 @@ def bulk(
     if priority is not None and priority not in PRIORITIES:
         raise TicketError(_("unknown priority {value!r}").format(value=priority))
     result = BulkResult()
+    wanted = sorted(set(ticket_ids))
     with db.write_session(engine) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # Every marked ticket locked before the first one changes: a change's triggers lock roll-up
+            # rows that other tickets share, so a bulk change holding a roll-up row while it waits for
+            # the next ticket deadlocked with a claim holding that ticket and wanting the same row.
+            session.execute(
+                select(col(Ticket.id)).where(col(Ticket.id).in_(wanted)).order_by(col(Ticket.id)).with_for_update()
+            )
         ctx = SlaContext(session)
-        for ticket_id in sorted(set(ticket_ids)):  # sorted: two bulk changes lock rows in the same order
+        for ticket_id in wanted:  # sorted: two bulk changes lock rows in the same order
             try:
                 ticket = _lock(session, ticket_id)  # a concurrent claim is waited for, never overwritten
             except TicketNotFound:
