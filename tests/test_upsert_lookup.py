@@ -17,7 +17,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, UniqueC
 from sqlmodel import Session
 
 from dtc_tui import db
-from dtc_tui.models.base import UTCDateTime
+from dtc_tui.models.types import UTCDateTime
 from dtc_tui.services.importers.upsert import fetch_existing
 
 META = MetaData()

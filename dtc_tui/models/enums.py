@@ -66,3 +66,14 @@ class RaciRole(StrEnum):
 def values(enum: type[StrEnum]) -> tuple[str, ...]:
     """The plain strings of an enum, in declaration order."""
     return tuple(member.value for member in enum)
+
+
+# The tickets' value lists (re-exported by ``models/tickets.py``), here so that the code that
+# checks values (the queue's filter, SLA validation) does not load the table models.
+CHANNELS = values(Channel)
+PRIORITIES = values(Priority)
+STATUSES = values(TicketStatus)
+CATEGORIES = ("logistics", "returns", "payment", "product", "site_incident", "presales")
+LANGUAGES = ("en", "de", "es", "fr", "ar")
+SLA_STATES = ("ok", "at_risk", "breached", "met", "paused")
+METRICS = ("first_response", "next_response", "resolution")

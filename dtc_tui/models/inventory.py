@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from dtc_tui.models.base import UTCDateTime, utc_field
+from dtc_tui.models.base import utc_field
+from dtc_tui.models.types import UTCDateTime
 
 PO_STATUSES = ("draft", "sent", "partial", "received", "cancelled")
 

@@ -8,7 +8,8 @@ from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from dtc_tui.models import tickets  # noqa: F401  (their tables: this module's foreign keys point there)
-from dtc_tui.models.base import UTCDateTime, utc_field
+from dtc_tui.models.base import utc_field
+from dtc_tui.models.types import UTCDateTime
 
 OUTBOX_STATES = ("queued", "sending", "retrying", "sent", "failed")
 INBOUND_OUTCOMES = ("ticket", "message", "event", "ignored", "unreadable", "duplicate")

@@ -13,7 +13,8 @@ from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from dtc_tui.models import inventory, tickets  # noqa: F401  (their tables: this module's foreign keys point there)
-from dtc_tui.models.base import UTCDateTime, utc_field
+from dtc_tui.models.base import utc_field
+from dtc_tui.models.types import UTCDateTime
 
 
 class StoreOrder(SQLModel, table=True):

@@ -8,16 +8,15 @@ from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from dtc_tui.models import inventory, team  # noqa: F401  (their tables: this module's foreign keys point there)
-from dtc_tui.models.base import UTCDateTime, utc_field
-from dtc_tui.models.enums import Channel, Priority, TicketStatus, values
-
-CHANNELS = values(Channel)
-PRIORITIES = values(Priority)
-STATUSES = values(TicketStatus)
-CATEGORIES = ("logistics", "returns", "payment", "product", "site_incident", "presales")
-LANGUAGES = ("en", "de", "es", "fr", "ar")
-SLA_STATES = ("ok", "at_risk", "breached", "met", "paused")
-METRICS = ("first_response", "next_response", "resolution")
+from dtc_tui.models.base import utc_field
+from dtc_tui.models.enums import CATEGORIES as CATEGORIES
+from dtc_tui.models.enums import CHANNELS as CHANNELS
+from dtc_tui.models.enums import LANGUAGES as LANGUAGES
+from dtc_tui.models.enums import METRICS as METRICS
+from dtc_tui.models.enums import PRIORITIES as PRIORITIES
+from dtc_tui.models.enums import SLA_STATES as SLA_STATES
+from dtc_tui.models.enums import STATUSES as STATUSES
+from dtc_tui.models.types import UTCDateTime
 
 
 class Customer(SQLModel, table=True):
@@ -119,7 +118,7 @@ class Ticket(SQLModel, table=True):
     next_due_metric: str | None = Field(default=None, max_length=20)
     next_risk_at: datetime | None = utc_field()
     due_sort_at: datetime = Field(sa_type=UTCDateTime)
-    # When the ticket can next have a breach nobody recorded (sla_store.record_every_breach): every
+    # When the ticket can next have a breach nobody recorded (sla_breaches.record_every_breach): every
     # breach of a clock due before it is recorded. Any time at or before the true one is safe (the
     # ticket is computed again, once); next_due_at always is. NULL: unknown, computed when it is due.
     breach_check_at: datetime | None = utc_field()

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from dtc_tui.models.base import UTCDateTime
+from dtc_tui.models.types import UTCDateTime
 
 revision: str = "0016"
 down_revision: str | None = "0015"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column, Date, Float, Integer, Table
 
 from dtc_tui.models import metadata
-from dtc_tui.models.base import UTCDateTime
+from dtc_tui.models.types import UTCDateTime
 
 TABLE_AREAS = {
     "ticket": "tickets",

@@ -29,7 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from dtc_tui.i18n import _
-from dtc_tui.models.tickets import CHANNELS, PRIORITIES
+from dtc_tui.models.enums import CHANNELS, PRIORITIES
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 END_OF_DAY = time.max  # "24:00"
