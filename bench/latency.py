@@ -15,7 +15,7 @@ Also times:
   (every visible line drawn), and the time to its frame (which waits for Textual's frame slot);
 - the change check (``DtcApp.check_for_changes``: reads the change counters and reloads nothing
   when nobody changed anything), the call itself, as the app runs it every second;
-- recording due breaches (``sla_store.record_due_breaches``, every 30 s in a worker thread).
+- recording due breaches (``sla_breaches.record_due_breaches``, every 30 s in a worker thread).
 
 Every key's CPU time is kept too, under its name with the suffix ``CPU``: the process's CPU time
 (all threads) from sending the key to the idle app. On a loaded machine the wall times wait for a
@@ -208,7 +208,7 @@ def breach_recording(path: Path | str, repeat: int = 10) -> list[float]:
     """Milliseconds per ``record_due_breaches`` (the app runs it every 30 s, off the UI thread)."""
     from dtc_tui import db
     from dtc_tui.clock import SystemClock
-    from dtc_tui.services.tickets.sla_store import record_due_breaches
+    from dtc_tui.services.tickets.sla_breaches import record_due_breaches
 
     engine = db.make_engine(_url(path))
     values = []

@@ -27,11 +27,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
-from sqlmodel import Session
+from sqlalchemy.engine import Connection, make_url
+
+if TYPE_CHECKING:  # imported where used: the cron paths run on Connections, without the ORM
+    from sqlmodel import Session
 
 BUSY_TIMEOUT_MS = 10_000
 STATEMENT_TIMEOUT_MS = 600_000  # PostgreSQL: a statement running 10 minutes is stuck, not busy
@@ -324,8 +326,17 @@ def _writable(path: Path) -> bool:
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
     """A short read transaction (deferred on SQLite)."""
+    from sqlmodel import Session
+
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """``read_session`` without the ORM: a Core connection in a short read transaction."""
+    with engine.connect() as connection:
+        yield connection
 
 
 def file_identity(engine: Engine) -> tuple[int, int] | None:
@@ -350,17 +361,30 @@ def block_writes(engine: Engine, reason: str) -> None:
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """A write transaction that takes the write lock at BEGIN and commits on success."""
-    blocked = getattr(engine, "_dtc_blocked", None) or getattr(getattr(engine, "_proxied", None), "_dtc_blocked", None)
-    if blocked:
-        raise DatabaseUnavailable(blocked)
-    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
-    with Session(bind, expire_on_commit=False) as session:
+    from sqlmodel import Session
+
+    with Session(_write_bind(engine), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def write_connection(engine: Engine) -> Iterator[Connection]:
+    """``write_session`` without the ORM (the cron paths): the same lock at BEGIN, commit on success."""
+    with _write_bind(engine).begin() as connection:
+        yield connection
+
+
+def _write_bind(engine: Engine) -> Engine:
+    """The engine a write transaction runs on; refuses once writes are blocked (``block_writes``)."""
+    blocked = getattr(engine, "_dtc_blocked", None) or getattr(getattr(engine, "_proxied", None), "_dtc_blocked", None)
+    if blocked:
+        raise DatabaseUnavailable(blocked)
+    return engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
 
 
 # --- migrations -------------------------------------------------------------------------------

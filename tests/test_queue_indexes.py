@@ -21,7 +21,7 @@ from dtc_tui.services.importers import pipeline
 from dtc_tui.services.tickets import ops
 from dtc_tui.services.tickets.queue import QUEUE_FILTER, QueueQuery, TicketQueueSource
 from dtc_tui.services.tickets.sla import PAUSING_STATUSES
-from dtc_tui.services.tickets.sla_store import record_every_breach
+from dtc_tui.services.tickets.sla_breaches import record_every_breach
 
 
 def _rows(engine: Engine, query: QueueQuery, *, fulltext: bool = True, page: int = 7) -> list[int]:

@@ -14,7 +14,7 @@ from dtc_tui import db
 from dtc_tui.models import Person, SlaBreach, Ticket
 from dtc_tui.models import rollups as model
 from dtc_tui.services.tickets import kpis, ops, rollups
-from dtc_tui.services.tickets.sla_store import record_due_breaches
+from dtc_tui.services.tickets.sla_breaches import record_due_breaches
 
 
 def _bucket(minutes: float) -> int:

@@ -18,7 +18,9 @@ from dtc_tui import db
 from dtc_tui.models import SlaBreach, SlaPolicy, Ticket
 from dtc_tui.services.tickets import ops, sla_admin
 from dtc_tui.services.tickets.sla import FAR_FUTURE
-from dtc_tui.services.tickets.sla_store import SlaContext, record_every_breach
+from dtc_tui.services.tickets.sla_breaches import record_every_breach
+from dtc_tui.services.tickets.sla_policies import SlaRules
+from dtc_tui.services.tickets.sla_store import SlaContext
 from tests.conftest import FIXED_NOW, FIXTURES
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -47,21 +49,26 @@ def full_recomputation(engine: Engine, now: datetime, *, running_only: bool = Tr
         }
 
 
-def sla_check(engine: Engine, now: datetime) -> int:
-    with db.write_session(engine) as session:
-        return record_every_breach(session, now)
+def sla_check(engine: Engine, now: datetime, *, via: str = "connection") -> int:
+    """``record_every_breach`` as ``sla check`` runs it (a Core connection, no ORM), or as the app's
+    tick does (``via="session"``, an ORM write session)."""
+    if via == "session":
+        with db.write_session(engine) as session:
+            return record_every_breach(session, now)
+    with db.write_connection(engine) as connection:
+        return record_every_breach(connection, now)
 
 
 def computed_tickets(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The ids ``record_every_breach`` computes clocks for, from here on."""
     seen: list[int] = []
-    original = SlaContext.clocks
+    original = SlaRules.clocks
 
-    def counting(self: SlaContext, ticket: Ticket, now: datetime) -> list:  # type: ignore[type-arg]
+    def counting(self: SlaRules, ticket: Ticket, now: datetime) -> list:  # type: ignore[type-arg]
         seen.append(ticket.id or 0)
         return original(self, ticket, now)
 
-    monkeypatch.setattr(SlaContext, "clocks", counting)
+    monkeypatch.setattr(SlaRules, "clocks", counting)
     return seen
 
 
@@ -85,8 +92,8 @@ def test_random_writes_and_clock_advances_record_what_a_full_recomputation_finds
     for step in range(60):
         now += timedelta(minutes=rng.choice([5, 20, 45, 90, 180, 400, 900]))
         allowed |= full_recomputation(engine, now, running_only=False)
-        if rng.random() < 0.7:  # most steps: the check runs, as a fresh process would
-            sla_check(engine, now)
+        if rng.random() < 0.7:  # most steps: the check runs, as a fresh process (or the app's tick) would
+            sla_check(engine, now, via=rng.choice(["connection", "session"]))
             checks += 1
             due_now = full_recomputation(engine, now)
             assert due_now <= recorded(engine), f"step {step}: missed {due_now - recorded(engine)}"

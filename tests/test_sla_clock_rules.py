@@ -18,7 +18,8 @@ from dtc_tui.services.common import settings
 from dtc_tui.services.tickets import ops, sla_admin
 from dtc_tui.services.tickets.detail import ticket_detail
 from dtc_tui.services.tickets.queue import QueueQuery, TicketQueueSource
-from dtc_tui.services.tickets.sla_store import SlaContext, record_due_breaches, record_every_breach
+from dtc_tui.services.tickets.sla_breaches import record_due_breaches, record_every_breach
+from dtc_tui.services.tickets.sla_store import SlaContext
 
 MON_0900 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, select
 from dtc_tui import db
 from dtc_tui.models import AuditLog, Person, SlaBreach, SlaPolicy, Ticket, TicketEvent
 from dtc_tui.services.tickets import ops
-from dtc_tui.services.tickets.sla_store import record_due_breaches
+from dtc_tui.services.tickets.sla_breaches import record_due_breaches
 
 
 def new_ticket(engine: Engine, now: datetime, **kw: object) -> int:

@@ -18,7 +18,7 @@ def _build(ctx: CliContext):
     from dtc_tui import db
     from dtc_tui.services.overview import acks
     from dtc_tui.services.overview.summary import build
-    from dtc_tui.services.tickets.sla_store import has_due_breaches, record_due_breaches
+    from dtc_tui.services.tickets.sla_breaches import has_due_breaches, record_due_breaches
 
     engine = ctx.engine()
     with db.read_session(engine) as session:

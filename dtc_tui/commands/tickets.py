@@ -161,12 +161,12 @@ def sla_check(ctx: CliContext, as_json: bool, limit: int) -> None:
     from dtc_tui.services.common.text import one_line
     from dtc_tui.services.tickets import sla
     from dtc_tui.services.tickets.queue import QueueQuery, TicketQueueSource
-    from dtc_tui.services.tickets.sla_store import record_every_breach
+    from dtc_tui.services.tickets.sla_breaches import record_every_breach
 
     engine = ctx.engine()
     now = ctx.now()
-    with db.write_session(engine) as session:
-        recorded = record_every_breach(session, now)
+    with db.write_connection(engine) as connection:  # Core only: a cron job does not load the ORM
+        recorded = record_every_breach(connection, now)
     found = {}
     for view in ("breached", "at_risk"):
         source = TicketQueueSource(engine, QueueQuery(view=view, now=now))

@@ -1,34 +1,16 @@
-"""Shared column types.
-
-Times are stored as naive UTC on every backend and come back timezone-aware (UTC), so the
-same code runs on SQLite (which has no time zone type) and PostgreSQL.
-"""
+"""Shared field helpers of the table models (the column types are in ``models/types.py``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Table
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import Table
 from sqlmodel import Field, SQLModel
 
+from dtc_tui.models import ticket_search
+from dtc_tui.models.types import UTCDateTime
 
-class UTCDateTime(TypeDecorator[datetime]):
-    impl = DateTime(timezone=False)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC)
+ticket_search.listen(SQLModel.metadata)  # every model module imports this one, before any create_all
 
 
 def utc_field(*, index: bool = False, nullable: bool = True, default: Any = None) -> Any:

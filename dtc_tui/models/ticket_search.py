@@ -246,12 +246,10 @@ def _create_after_metadata(target: object, connection: object, **_: object) -> N
     create(connection)
 
 
-def _listen() -> None:
+def listen(metadata: Any) -> None:
+    """Make what the migration makes after every ``create_all`` of the models' metadata (called by
+    ``models/base.py``, so that this module itself loads no SQLModel: the queue's SQL uses it)."""
     from sqlalchemy import event
-    from sqlmodel import SQLModel
 
-    if not event.contains(SQLModel.metadata, "after_create", _create_after_metadata):
-        event.listen(SQLModel.metadata, "after_create", _create_after_metadata)
-
-
-_listen()
+    if not event.contains(metadata, "after_create", _create_after_metadata):
+        event.listen(metadata, "after_create", _create_after_metadata)

@@ -10,11 +10,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlalchemy.engine import Connection
 
 from dtc_tui.i18n import _
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from dtc_tui.models import Setting
 
 DEFAULTS: dict[str, Any] = {
@@ -104,24 +106,29 @@ def forget(session: Session) -> None:
     session.info.pop(_CACHE, None)
 
 
-def get(session: Session, key: str) -> Any:
+def get(session: Session | Connection, key: str) -> Any:
+    """The setting's value; ``session`` may be a Core connection (the cron paths, without the ORM)."""
     if key not in DEFAULTS:
         raise UnknownSetting(key)
-    # One query per session for all overrides, not one per call: most keys have none, and a
-    # missing row is not kept in the identity map (the overview asked the database 117 times).
-    stored = session.info.get(_CACHE)
-    if stored is None:
-        stored = session.info[_CACHE] = _stored(session)
+    stored: dict[str, str] | None
+    if isinstance(session, Connection):  # its .info outlives the transaction (it is the DBAPI connection's)
+        stored = _stored(session)
+    else:
+        # One query per session for all overrides, not one per call: most keys have none, and a
+        # missing row is not kept in the identity map (the overview asked the database 117 times).
+        stored = session.info.get(_CACHE)
+        if stored is None:
+            stored = session.info[_CACHE] = _stored(session)
     value = stored.get(key)
     return json.loads(value) if value is not None else DEFAULTS[key]
 
 
-def _stored(session: Session) -> dict[str, str]:
+def _stored(session: Session | Connection) -> dict[str, str]:
     """The overrides as stored (JSON text). Read as plain rows, so a command that only reads settings
     does not load the ORM's system tables (~0.04 s of a headless command, e.g. the reorder board);
     through the ORM when this session has changes to flush first (a setting just put, say)."""
-    if session.new or session.dirty or session.deleted:
-        return {row.key: row.value for row in session.exec(select(_setting()))}
+    if not isinstance(session, Connection) and (session.new or session.dirty or session.deleted):
+        return {row.key: row.value for row in session.exec(_select_settings())}
     return {key: value for key, value in session.execute(text("SELECT key, value FROM setting"))}
 
 
@@ -131,9 +138,15 @@ def _setting() -> type[Setting]:
     return Setting
 
 
+def _select_settings() -> Any:
+    from sqlmodel import select  # here: reading a setting on a Core connection needs no ORM
+
+    return select(_setting())
+
+
 def all_settings(session: Session) -> dict[str, tuple[Any, str]]:
     """Every setting with its value and where it came from ("default" or "database")."""
-    stored = {row.key: json.loads(row.value) for row in session.exec(select(_setting()))}
+    stored = {row.key: json.loads(row.value) for row in session.exec(_select_settings())}
     return {
         key: (stored.get(key, default), "database" if key in stored else "default") for key, default in DEFAULTS.items()
     }

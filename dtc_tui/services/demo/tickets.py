@@ -28,7 +28,7 @@ from dtc_tui.services.tickets.sla import (
     next_due,
     select_policy,
 )
-from dtc_tui.services.tickets.sla_store import load_policies
+from dtc_tui.services.tickets.sla_policies import load_policies
 
 if TYPE_CHECKING:  # the package imports this module
     from dtc_tui.services.demo import DemoSize

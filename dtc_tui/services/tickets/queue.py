@@ -13,14 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, and_, bindparam, column, func, literal, literal_column, not_, or_, select, table, tuple_
-from sqlalchemy.orm import aliased
-from sqlmodel import col
 
 from dtc_tui import db
 from dtc_tui.i18n import N_
-from dtc_tui.models import Customer, Person, ReplyDraft, Ticket, ticket_search
-from dtc_tui.models.base import table_of
-from dtc_tui.models.tickets import CHANNELS, PRIORITIES, STATUSES
+from dtc_tui.models import ticket_search
+from dtc_tui.models.enums import CHANNELS, PRIORITIES, STATUSES
+from dtc_tui.models.lite_tables import customer, person, reply_draft, ticket
 from dtc_tui.services.common.filters import FilterError, FilterField, FilterLanguage, ParsedFilter, choices
 
 VIEWS: dict[str, str] = {  # labels marked N_: translated where shown
@@ -87,13 +85,13 @@ class QueueQuery:
     today_start: datetime | None = None
 
 
-_assignee = aliased(Person)
+_assignee = person.alias("assignee")
 
 
 def _conditions(query: QueueQuery, *, dialect: str = "sqlite", indexed: frozenset[str] = frozenset()) -> list:
     """The WHERE terms of ``query``. ``indexed``: the free-text words to look up in the SQLite
     full-text index first (``TicketQueueSource`` decides); the result is the same either way."""
-    t = table_of(Ticket).c
+    t = ticket.c
     now = query.now
     conds: list = []
     view = query.view
@@ -145,7 +143,7 @@ def _text_match(t: Any, word: str, dialect: str, indexed: bool) -> Any:
             return expr.like(like, escape="\\")
         return func.lower(expr).like(like)
 
-    customers = select(col(Customer.id)).where(contains(col(Customer.name)))
+    customers = select(customer.c.id).where(contains(customer.c.name))
     plain = or_(contains(t.subject), contains(t.order_ref), t.customer_id.in_(customers))
     if not indexed:
         return plain
@@ -167,7 +165,7 @@ def _fts_matches(word: str) -> Any:
 
 
 def _candidates(word: str, customers: Any) -> Any:
-    by_customer = select(table_of(Ticket).c.id).where(table_of(Ticket).c.customer_id.in_(customers))
+    by_customer = select(ticket.c.id).where(ticket.c.customer_id.in_(customers))
     return _fts_matches(word).union(select(_STALE.c.ticket_id), by_customer)
 
 
@@ -176,7 +174,7 @@ def _matches(t: Any, key: str, values: tuple[str, ...]) -> Any:
     if key == "assignee":
         handles = [v for v in values if v not in ("none", "-")]
         nobody = t.assignee_id.is_(None) if len(handles) < len(values) else None
-        people = select(col(Person.id)).where(func.lower(col(Person.handle)).in_(handles))
+        people = select(person.c.id).where(func.lower(person.c.handle).in_(handles))
         someone = t.assignee_id.in_(people) if handles else None
         return or_(*[c for c in (nobody, someone) if c is not None])
     if key == "tag":
@@ -190,7 +188,7 @@ def _matches(t: Any, key: str, values: tuple[str, ...]) -> Any:
 
 def _order(query: QueueQuery) -> list[tuple[Any, bool]]:
     """The sort as (expression, descending) pairs; the last one is always the id (a total order)."""
-    t = table_of(Ticket).c
+    t = ticket.c
     if query.sort == "created":
         return [(t.created_at, True), (t.id, True)]
     if query.sort == "id":
@@ -248,12 +246,12 @@ class TicketQueueSource:
             return frozenset()
         limit = FULLTEXT_MAX_CANDIDATES
         chosen = set()
-        with db.read_session(self.engine) as session:
+        with db.read_connection(self.engine) as connection:
             stale = select(func.count()).select_from(select(_STALE.c.ticket_id).limit(limit).subquery())
-            budget = limit - int(session.execute(stale).scalar_one())
+            budget = limit - int(connection.execute(stale).scalar_one())
             for word in words:
                 probe = select(func.count()).select_from(_fts_matches(word).limit(limit).subquery())
-                if budget > 0 and int(session.execute(probe).scalar_one()) < budget:
+                if budget > 0 and int(connection.execute(probe).scalar_one()) < budget:
                     chosen.add(word)
         return frozenset(chosen)
 
@@ -265,9 +263,9 @@ class TicketQueueSource:
     def count_in_thread(self) -> int:
         """The count, in a session of its own, touching nothing of this source: the table takes it
         in a thread after drawing the first rows (``WindowTable.set_source(count_later=True)``)."""
-        stmt = select(func.count()).select_from(Ticket).where(and_(True, *self._conds))
-        with db.read_session(self.engine) as session:
-            return int(session.execute(stmt).scalar_one())
+        stmt = select(func.count()).select_from(ticket).where(and_(True, *self._conds))
+        with db.read_connection(self.engine) as connection:
+            return int(connection.execute(stmt).scalar_one())
 
     def counted(self, total: int) -> None:
         """The count taken by ``count_in_thread`` (the rows read meanwhile stay valid anchors)."""
@@ -322,11 +320,11 @@ class TicketQueueSource:
 
     def _select(self, skip: int, limit: int, key: tuple | None, forward: bool) -> list[Any]:
         stmt = self._select_statement(skip, limit, key, forward)
-        with db.read_session(self.engine) as session:
-            return [tuple(r) for r in session.execute(stmt)]
+        with db.read_connection(self.engine) as connection:
+            return [tuple(r) for r in connection.execute(stmt)]
 
     def _select_statement(self, skip: int, limit: int, key: tuple | None, forward: bool) -> Any:
-        t = table_of(Ticket).c
+        t = ticket.c
         conds = list(self._conds)
         if key is not None:
             conds.append(_after(self._order, key, forward=forward))
@@ -337,10 +335,10 @@ class TicketQueueSource:
                 t.priority,
                 t.channel,
                 t.language,
-                col(Customer.name),
+                customer.c.name,
                 t.subject,
                 t.category,
-                col(_assignee.handle),
+                _assignee.c.handle,
                 t.assignee_id,
                 t.status,
                 t.next_due_at,
@@ -351,9 +349,9 @@ class TicketQueueSource:
                 self._draft_column(),
                 *[expr for expr, _ in self._order],
             )
-            .select_from(Ticket)
-            .outerjoin(Customer, col(Customer.id) == t.customer_id)
-            .outerjoin(_assignee, col(_assignee.id) == t.assignee_id)
+            .select_from(ticket)
+            .outerjoin(customer, customer.c.id == t.customer_id)
+            .outerjoin(_assignee, _assignee.c.id == t.assignee_id)
             .where(and_(True, *conds))
             .order_by(*order)
             .offset(skip)
@@ -366,9 +364,9 @@ class TicketQueueSource:
         (operator, ticket_id) unique index, in the page's own query."""
         if self.drafts_of is None:
             return literal(False)
-        t = table_of(Ticket).c
-        mine = col(ReplyDraft.operator) == self.drafts_of
-        return select(col(ReplyDraft.id)).where(mine, col(ReplyDraft.ticket_id) == t.id).exists()
+        t = ticket.c
+        mine = reply_draft.c.operator == self.drafts_of
+        return select(reply_draft.c.id).where(mine, reply_draft.c.ticket_id == t.id).exists()
 
     def key_of(self, row: QueueRow) -> int:
         return row.id

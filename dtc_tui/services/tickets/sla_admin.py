@@ -31,7 +31,8 @@ from dtc_tui.services.tickets.sla import (
     next_due,
     select_policy,
 )
-from dtc_tui.services.tickets.sla_store import SlaContext, record_due_breaches
+from dtc_tui.services.tickets.sla_breaches import record_due_breaches
+from dtc_tui.services.tickets.sla_store import SlaContext
 from dtc_tui.services.tickets.sla_validation import (
     SlaSettingError,
     calendar_problems,
@@ -394,7 +395,7 @@ def _calendar_names(session: Session) -> dict[int, str]:
 
 
 def list_policies(session: Session) -> list[PolicyView]:
-    from dtc_tui.services.tickets.sla_store import load_calendars, policy_from_row
+    from dtc_tui.services.tickets.sla_policies import load_calendars, policy_from_row
 
     names = _calendar_names(session)
     rows = list(session.execute(select(SlaPolicy).order_by(col(SlaPolicy.position), col(SlaPolicy.id))).scalars())
@@ -817,7 +818,7 @@ def explain(session: Session, ticket_id: int, now: datetime) -> Explanation | No
 def try_policy(session: Session, policy_ref: str | int, start: datetime) -> list[tuple[str, int, datetime]]:
     """The due times a policy gives a ticket created at ``start`` (nothing paused, nobody replies)."""
     from dtc_tui.services.tickets.business_hours import add_minutes
-    from dtc_tui.services.tickets.sla_store import load_calendars, policy_from_row
+    from dtc_tui.services.tickets.sla_policies import load_calendars, policy_from_row
 
     row = find_policy(session, policy_ref)
     if row is None:

@@ -26,7 +26,7 @@ class AppFacade(Facade):
         """Record every SLA clock that passed its due time (the app's tick, not only cron): each
         clock of a ticket, not only the earliest, as ``sla check`` does. Each ticket's stored breach
         check (``Ticket.breach_check_at``) spares recomputing those that cannot have a new one yet."""
-        from dtc_tui.services.tickets.sla_store import record_every_breach
+        from dtc_tui.services.tickets.sla_breaches import record_every_breach
 
         with db.write_session(self.engine) as session:
             return record_every_breach(session, self.now())

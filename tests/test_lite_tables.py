@@ -1,0 +1,46 @@
+"""The core-only tables of ``models/lite_tables.py`` say what the models say: every column they
+name exists on the model's table with the same kind of value, and the cron paths that use them
+import neither SQLModel nor pydantic nor the ORM."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from dtc_tui import models
+from dtc_tui.models import lite_tables
+from dtc_tui.models.types import UTCDateTime
+
+
+@pytest.mark.parametrize("lite", lite_tables.ALL, ids=lambda t: t.name)
+def test_every_column_matches_the_model(lite) -> None:
+    model_table = models.metadata.tables[lite.name]
+    for col in lite.columns:
+        assert col.name in model_table.c, f"{lite.name}.{col.name} is not a column of the model"
+        model_type = model_table.c[col.name].type
+        # The kind of value (String for SQLModel's AutoString, DateTime for UTCDateTime, ...).
+        assert col.type._type_affinity is model_type._type_affinity, f"{lite.name}.{col.name}"
+        assert isinstance(col.type, UTCDateTime) == isinstance(model_type, UTCDateTime), f"{lite.name}.{col.name}"
+
+
+def test_a_lite_column_that_is_not_on_the_model_is_caught() -> None:
+    from sqlalchemy import Integer, column, table
+
+    wrong = table("ticket", column("no_such_column", Integer))
+    with pytest.raises(AssertionError, match="not a column"):
+        test_every_column_matches_the_model(wrong)
+
+
+HEAVY = ("sqlmodel", "pydantic", "sqlalchemy.orm", "textual", "rich")
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["dtc_tui.models.lite_tables", "dtc_tui.services.tickets.sla_breaches", "dtc_tui.services.tickets.queue"],
+)
+def test_cron_paths_import_nothing_heavy(module: str) -> None:
+    code = f"import sys, {module}; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "", f"{module} loads {loaded}"
