@@ -92,6 +92,7 @@ BREAKDOWNS = frozenset(
 )
 _LIFETIME = re.compile(r"\b(all time|lifetime|maximum)\b", re.IGNORECASE)
 _RANGE = re.compile(r"^(.+?)\s+[-–—]\s+(.+)$")
+_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
 
 def spread(total: float, scale: int, days: int) -> list[float]:
@@ -166,7 +167,7 @@ class _AdImporter(Importer):
     def currency(self, check: RowCheck) -> str | None:
         code = check.raw("currency") or (self.header.captures.get("currency", "") if self.header else "")
         code = code.strip().upper()
-        if code and not re.fullmatch(r"[A-Z]{3}", code):
+        if code and not _CURRENCY_CODE.fullmatch(code):
             check.problem("currency", _("{code!r} is not a currency code").format(code=code))
             return None
         return code or None
@@ -236,7 +237,7 @@ class _AdImporter(Importer):
             "campaign": name,
             "start": start,
             "end": end,
-            "row": hash(tuple(cell.strip() for cell in row.cells)),
+            "row": hash(tuple(map(str.strip, row.cells))),
             "spend": spend,
             "impressions": check.integer("impressions") or 0,
             "clicks": self.clicks(check),

@@ -81,6 +81,12 @@ def is_blank(text: str | None) -> bool:
 def parse_number(text: str | None, *, decimal_comma: bool = False) -> float | None:
     if text is None:
         return None
+    try:  # the common cell, a plain number: one C call (float() allows the surrounding blanks strip() removes)
+        number = float(text)
+        if math.isfinite(number):
+            return number
+    except ValueError:
+        pass
     value = text.strip()
     if value.lower() in NONE_TOKENS:
         return None
