@@ -192,6 +192,7 @@ SORTS: dict[str, str] = {
 
 
 def urgency_key(row: BoardRow) -> tuple:
+    # ``_position_rows`` makes the same key from its locals as it builds the rows.
     urgency = row.plan.urgency
     return (urgency is None, urgency if urgency is not None else 0, -row.inp.daily_sales, row.code, row.warehouse)
 
@@ -459,6 +460,7 @@ class Board:
     units_sold: dict[int, float] = field(default_factory=dict)  # per SKU over the ABC window
     _totals: list[BoardRow] | None = field(default=None, repr=False)
     _by_key: dict[tuple[int, int], BoardRow] | None = field(default=None, repr=False)
+    _by_sku: dict[int, list[BoardRow]] | None = field(default=None, repr=False, compare=False)
     # Kept orders and selections (see ``ordered``, ``select``); ``prepare`` fills them from a worker.
     _orders: dict[tuple[bool, str], list[BoardRow]] = field(default_factory=dict, repr=False, compare=False)
     # What is kept at key presses holds no reference to a tracked object (bytes masks, int arrays,
@@ -473,13 +475,20 @@ class Board:
         if self._totals is None:
             with self._lock:  # a worker may be computing them (``prepare``): wait for its result
                 if self._totals is None:
-                    grouped: dict[int, list[BoardRow]] = defaultdict(list)
-                    for row in self.rows:
-                        grouped[row.sku_id].append(row)
                     self._totals = sorted(
-                        (total_row(rows, self.settings, self.today) for rows in grouped.values()), key=urgency_key
+                        (total_row(rows, self.settings, self.today) for rows in self.by_sku().values()),
+                        key=urgency_key,
                     )
         return self._totals
+
+    def by_sku(self) -> dict[int, list[BoardRow]]:
+        """Each SKU's rows (in the urgency order, which the totals sum them in); kept per board."""
+        if self._by_sku is None:
+            grouped: dict[int, list[BoardRow]] = defaultdict(list)
+            for row in self.rows:
+                grouped[row.sku_id].append(row)
+            self._by_sku = dict(grouped)
+        return self._by_sku
 
     def row(self, key: tuple[int, int]) -> BoardRow | None:
         if self._by_key is None:
@@ -858,9 +867,9 @@ def _build_board(session: Session, now: datetime, sku_ids: Sequence[int] | None)
 
     prepared = {sku_id: _prepare(sku, classes, cfg) for sku_id, sku in skus.items()}
     found = _Lookups({(r[0], r[1]): r for r in window_rows}, warehouses, revenue, recent_units, arrivals, on_draft)
-    rows, wanted = _position_rows(stock, prepared, found, cfg, today)
+    rows, keys, wanted = _position_rows(stock, prepared, found, cfg, today)
     transfers = _suggest(wanted, draft_out)
-    rows.sort(key=urgency_key)
+    rows = [rows[i] for i in sorted(range(len(rows)), key=keys.__getitem__)]  # by urgency
     return Board(
         today=today,
         settings=cfg,
@@ -889,8 +898,10 @@ Wanted = dict[int, tuple[list["BoardRow"], dict[int, float]]]
 
 def _position_rows(
     stock: Iterable[Sequence[Any]], prepared: dict[int, tuple], found: _Lookups, cfg: BoardSettings, today: date
-) -> tuple[list[BoardRow], Wanted]:
-    """A row per stock position (in (sku, warehouse) order), planned; and the rows that want stock.
+) -> tuple[list[BoardRow], list[tuple], Wanted]:
+    """A row per stock position (in (sku, warehouse) order), planned; each row's ``urgency_key``
+    (made here from the values at hand: a call per row cost as much as the sort); and the rows
+    that want stock.
     Once per position (30k at 10k SKUs): the SKU's values are unpacked once per SKU, the days since
     a receipt once per receipt time."""
     policy, window, aged_days, transfer_days = cfg.policy, cfg.window_days, cfg.aged_days, cfg.transfer_days
@@ -903,6 +914,8 @@ def _position_rows(
     )
     rows: list[BoardRow] = []
     append = rows.append
+    keys: list[tuple] = []
+    add_key = keys.append
     wanted: dict[int, dict[int, float]] = {}
     starts: dict[int, int] = {}  # where the rows of a SKU in ``wanted`` start
     no_arrivals: tuple[Arrival, ...] = ()
@@ -975,13 +988,15 @@ def _position_rows(
             on_draft.get(key, 0),
         )
         append(row)
+        urgency = plan.urgency
+        add_key((urgency is None, urgency if urgency is not None else 0, -daily, code, row.warehouse))
         if ordering and plan.state in _ORDERING:
             units_wanted = _units_wanted(row, transfer_days)
             if units_wanted > 0:
                 if sku_id not in wanted:
                     wanted[sku_id], starts[sku_id] = {}, start
                 wanted[sku_id][wh_id] = units_wanted
-    return rows, {sku_id: (_rows_of(rows, starts[sku_id]), units) for sku_id, units in wanted.items()}
+    return rows, keys, {sku_id: (_rows_of(rows, starts[sku_id]), units) for sku_id, units in wanted.items()}
 
 
 def _rows_of(rows: list[BoardRow], start: int) -> list[BoardRow]:
