@@ -118,8 +118,9 @@ def full_board(session: Session, now: datetime) -> Board:
         # It lives through the block (the whole of ``check``): out of the collector's sight, as the
         # reorder command's board, with its total rows, which the overview reads first.
         with startup.long_lived():
-            shared[1] = build_board(session, now)
-            shared[1].totals()
+            board = build_board(session, now)
+            board.totals()
+        shared[1] = board
     return shared[1]
 
 
