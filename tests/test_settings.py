@@ -53,3 +53,27 @@ def test_a_setting_put_is_read_back_in_the_same_session(engine: Engine) -> None:
         assert settings.get(session, "inventory.aged_days") == 150
         settings.reset(session, "inventory.aged_days", actor="tester", now=now)
         assert settings.get(session, "inventory.aged_days") == 180
+
+
+def test_a_list_setting_takes_any_number_of_values_and_a_range_takes_two(engine: Engine) -> None:
+    """``inventory.stat_classes`` is empty by default: a length check against the default refused
+    every value (["A"] too), so the statistical method could not be set for a class."""
+    from datetime import UTC, datetime
+
+    import pytest
+
+    now = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+    with db.write_session(engine) as session:
+        settings.put(session, "inventory.stat_classes", ["A"], actor="tester", now=now)
+        settings.put(session, "team.escalation_categories", ["payment"], actor="tester", now=now)
+        with pytest.raises(ValueError, match="list of text"):
+            settings.put(session, "inventory.stat_classes", "A", actor="tester", now=now)
+        with pytest.raises(ValueError, match="list of 2"):
+            settings.put(session, "ads.budget_share_new", [0.2, 0.3, 0.4], actor="tester", now=now)
+        with pytest.raises(ValueError, match="list of 2"):
+            settings.put(session, "ads.budget_share_new", ["low", "high"], actor="tester", now=now)
+        settings.put(session, "ads.budget_share_new", [0.2, 0.3], actor="tester", now=now)
+    with db.read_session(engine) as session:
+        assert settings.get(session, "inventory.stat_classes") == ["A"]
+        assert settings.get(session, "team.escalation_categories") == ["payment"]
+        assert settings.get(session, "ads.budget_share_new") == [0.2, 0.3]

@@ -98,6 +98,14 @@ class UnknownSetting(KeyError):
     pass
 
 
+# The list settings that are a (low, high) pair; the other lists have any number of text values.
+RANGES = frozenset({"ads.budget_share_new", "ads.budget_share_steady"})
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
 _CACHE = "dtc_tui.settings"  # session.info key: the stored overrides, read once per session
 
 
@@ -164,12 +172,17 @@ def put(session: Session, key: str, value: Any, *, actor: str, now: datetime) ->
         raise ValueError(_("setting {key} takes a number, not {value!r}").format(key=key, value=value))
     if isinstance(default, str) and not isinstance(value, str):
         raise ValueError(_("setting {key} takes text, not {value!r}").format(key=key, value=value))
-    if isinstance(default, list) and (not isinstance(value, list) or len(value) != len(default)):
+    if key in RANGES and (
+        not isinstance(value, list) or len(value) != 2 or not all(isinstance(v, int | float) for v in value)
+    ):
         raise ValueError(
             _("setting {key} takes a list of {count} like {example}").format(
                 key=key, count=len(default), example=json.dumps(default)
             )
         )
+    if isinstance(default, list) and key not in RANGES and not _strings(value):
+        # A list of any length (``inventory.stat_classes`` is empty by default, e.g. ["A"] to set).
+        raise ValueError(_("setting {key} takes a list of text like {example}").format(key=key, example='["A"]'))
     setting = _setting()
     row = session.get(setting, key)
     before = json.loads(row.value) if row else DEFAULTS[key]
