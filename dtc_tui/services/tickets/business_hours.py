@@ -106,6 +106,16 @@ def _micros(moment: datetime) -> int:
     return (moment - EPOCH) // _MICRO
 
 
+def micros_of(moment: datetime | None) -> int | None:
+    """An aware moment as UTC microseconds since 1970 (what ``add_micros`` and the re-apply count in)."""
+    return None if moment is None else _micros(moment)
+
+
+def moment_of(micros: int | None) -> datetime | None:
+    """The aware UTC moment of ``micros_of``'s number."""
+    return None if micros is None else EPOCH + timedelta(microseconds=micros)
+
+
 class _Walk:
     """A calendar's opening periods as sorted integer arrays (UTC microseconds) with the business
     time before each one, built once for a range of days and extended when a call runs past it.
