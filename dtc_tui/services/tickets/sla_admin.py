@@ -235,7 +235,9 @@ def reapply(session: Session, now: datetime) -> int:
     return len(changes) + len(moved)
 
 
-REBUILD_INDEXES_ABOVE = 20_000  # changed rows; measured break-even on 100k open tickets: about 15k
+# Changed rows above which SQLite's due-time indexes are rebuilt. Written in due order, 100k open
+# tickets: 27k rows 0.6 s CPU per row vs 1.2 s rebuilt, 60k 1.9 vs 1.35 (15k in random order).
+REBUILD_INDEXES_ABOVE = 20_000
 _SUMMARY = ("next_due_at", "next_due_metric", "next_risk_at", "due_sort_at", "breach_check_at")
 
 
