@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, delete, select, update
 from sqlmodel import Session, col
 
@@ -31,7 +32,8 @@ from dtc_tui.models import BusinessCalendar as CalendarRow
 from dtc_tui.models import Customer, Holiday, Setting, SlaBreach, SlaPolicy, Ticket
 from dtc_tui.models.base import table_of
 from dtc_tui.services.tickets import sla_admin
-from dtc_tui.services.tickets.sla import FAR_FUTURE
+from dtc_tui.services.tickets.business_hours import BusinessCalendar, micros_of, moment_of
+from dtc_tui.services.tickets.sla import FAR_FUTURE, Policy, SummaryRule, TicketTimes, clocks, next_due
 
 REFERENCE = Path(__file__).resolve().parent / "data" / "sla_reapply_reference.json"
 NOW = datetime(2026, 11, 25, 15, 7, 30, tzinfo=UTC)  # a Wednesday; Thanksgiving (a holiday in New York) next
@@ -299,6 +301,42 @@ def test_the_reference_covers_what_it_says() -> None:
         assert expected[label]["changed"] > 100, label
     for label in ("holidays added", "time zone changed", "at-risk share changed", "a policy off, another moved"):
         assert expected[label]["changed"] > 0, label
+
+
+@pytest.mark.parametrize("fraction", [0.25, 0.0, 1.0])
+@pytest.mark.parametrize("zone", [None, "Europe/Berlin", "America/Sao_Paulo"])
+def test_the_summary_rule_is_the_engines(fraction: float, zone: str | None) -> None:
+    """SummaryRule (what the re-apply runs) against next_due(clocks(...)) on random open tickets, with
+    pauses, on both clocks, for every at-risk share including the edges (100%: risk = next opening)."""
+    rng = random.Random(7)
+    calendar = None
+    if zone is not None:
+        week = json.dumps({d: [["08:00", "12:15"], ["13:00", "24:00"]] for d in ("mon", "tue", "thu", "fri")})
+        calendar = BusinessCalendar.from_json(zone, week, {date(2026, 11, 26)})
+    policy = Policy(1, "p", 90, 45, 2880, business_hours=calendar is not None, calendar=calendar)
+    rule = SummaryRule(policy, fraction)
+    for _ in range(400):
+        ticket = _ticket(rng, 0, [1])
+        if not ticket.is_open or ticket.solved_at is not None or ticket.status in ("solved", "closed"):
+            continue
+        times = TicketTimes(
+            ticket.created_at,
+            ticket.status,
+            ticket.first_response_at,
+            ticket.awaiting_since,
+            None,
+            ticket.paused_since,
+            ticket.paused_minutes,
+        )
+        engine = next_due(clocks(times, policy, NOW, at_risk_fraction=fraction))
+        due, metric, risk = rule(
+            micros_of(times.created_at),  # type: ignore[arg-type]
+            micros_of(times.first_response_at),
+            micros_of(times.awaiting_since),
+            micros_of(times.paused_since),
+            times.paused_minutes,
+        )
+        assert (moment_of(due), metric, moment_of(risk)) == (engine.due_at, engine.metric, engine.risk_at)
 
 
 if __name__ == "__main__" and "--write-reference" in sys.argv:

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from dtc_tui.services.tickets.business_hours import BusinessCalendar, add_minutes, minutes_between
 
@@ -226,42 +227,57 @@ class SummaryRule:
 
     No Clock objects and no datetimes: calendar hours add the target's exact microseconds (what
     ``datetime + timedelta(minutes=...)`` adds), business hours go through the calendar's cached
-    walk; the risk moment is computed only for the clock that is shown. Which clocks run and which
-    is shown are ``clocks`` and ``next_due``'s rules (tests compare the two on every case).
+    walk; each target's span is worked out once, and the risk moment only for the clock shown.
+    Which clocks run and which is shown are ``clocks`` and ``next_due``'s rules (tests compare them).
     """
 
     def __init__(self, policy: Policy, fraction: float) -> None:
         calendar = policy.clock()
-        self.add: Callable[[int, float], int] = calendar.walk.add_micros if calendar is not None else _wall_add
-
-        def pair(minutes: int | None) -> tuple[float, float] | None:
-            return (minutes, minutes * (1 - fraction)) if minutes else None
-
-        self.first = pair(policy.first_response_minutes)
-        self.next = pair(policy.next_response_minutes)
-        self.resolution = pair(policy.resolution_minutes)
+        pairs = [
+            (minutes, minutes * (1 - fraction)) if minutes else None
+            for minutes in (policy.first_response_minutes, policy.next_response_minutes, policy.resolution_minutes)
+        ]
+        self.add: Callable[[int, float], int] = _wall_add if calendar is None else _business_add(calendar)
+        # shift(t, span) is add(t, minutes) with the minutes turned into a span ahead of time
+        self.shift: Callable[[int, Any], int]
+        span: Callable[[float], Any]
+        if calendar is None:
+            self.shift, span = _wall_shift, _minutes_micros
+        elif all(m > 0 for pair in pairs if pair for m in pair):
+            self.shift, span = calendar.walk.add_span, _business_span
+        else:  # a zero target (risk share 100%) means "next opening": no span for that, add the minutes
+            self.shift, span = self.add, float
+        self.minutes = pairs
+        self.first, self.next, self.resolution = [(span(p[0]), span(p[1])) if p else None for p in pairs]
 
     def __call__(
         self, created: int, first: int | None, awaiting: int | None, paused_since: int | None, paused: float
     ) -> tuple[int | None, str | None, int | None]:
         """(due, metric, risk) of the running clock due first; ties go to the earlier metric, as in ``next_due``."""
-        add = self.add
+        shift = self.shift
         due: int | None = None
         metric: str | None = None
-        start, risk_minutes = 0, 0.0  # of the clock shown
+        start, risk, move = 0, 0.0, shift  # the clock shown: its start, risk span (or minutes) and how to add it
         if self.first is not None and first is None:
-            due, metric, start, risk_minutes = add(created, self.first[0]), "first_response", created, self.first[1]
+            due, metric, start, risk = shift(created, self.first[0]), "first_response", created, self.first[1]
         if self.next is not None and first is not None and awaiting is not None:
-            candidate = add(awaiting, self.next[0])
+            candidate = shift(awaiting, self.next[0])
             if due is None or candidate < due:
-                due, metric, start, risk_minutes = candidate, "next_response", awaiting, self.next[1]
+                due, metric, start, risk = candidate, "next_response", awaiting, self.next[1]
         if self.resolution is not None and paused_since is None:
-            candidate = add(created, self.resolution[0] + paused)
-            if due is None or candidate < due:
-                due, metric, start, risk_minutes = candidate, "resolution", created, self.resolution[1] + paused
+            if paused:  # the target grows by the paused time: minutes, not a ready span
+                minutes = self.minutes[2]
+                assert minutes is not None
+                candidate = self.add(created, minutes[0] + paused)
+                if due is None or candidate < due:
+                    due, metric, start, risk, move = candidate, "resolution", created, minutes[1] + paused, self.add
+            else:
+                candidate = shift(created, self.resolution[0])
+                if due is None or candidate < due:
+                    due, metric, start, risk = candidate, "resolution", created, self.resolution[1]
         if due is None:
             return None, None, None
-        return due, metric, add(start, risk_minutes)
+        return due, metric, move(start, risk)
 
 
 _MICRO = timedelta(microseconds=1)
@@ -275,6 +291,24 @@ def _minutes_micros(minutes: float) -> int:
 
 def _wall_add(start: int, minutes: float) -> int:
     return start + _minutes_micros(minutes)
+
+
+def _wall_shift(start: int, span: int) -> int:
+    return start + span
+
+
+def _business_span(minutes: float) -> int:
+    """The business microseconds ``add_micros`` counts for ``minutes`` (> 0)."""
+    return round(minutes * 60_000_000)
+
+
+def _business_add(calendar: BusinessCalendar) -> Callable[[int, float], int]:
+    add_span, add_micros = calendar.walk.add_span, calendar.walk.add_micros
+
+    def add(start: int, minutes: float) -> int:
+        return add_span(start, _business_span(minutes)) if minutes > 0 else add_micros(start, minutes)
+
+    return add
 
 
 def next_breach_check(ticket_clocks: list[Clock], now: datetime) -> datetime | None:
