@@ -204,34 +204,31 @@ def test_format_remaining(delta: timedelta, text: str) -> None:
 def test_the_fast_reapply_summary_is_the_engines(times: TicketTimes, metric: str | None, due: datetime | None) -> None:
     import json
 
-    from dtc_tui.services.tickets.business_hours import BusinessCalendar
-    from dtc_tui.services.tickets.sla_admin import _Summary
+    from dtc_tui.services.tickets.business_hours import BusinessCalendar, micros_of, moment_of
+    from dtc_tui.services.tickets.sla import SummaryRule
+
+    def fast_summary(policy: Policy) -> tuple[datetime | None, str | None, datetime | None]:
+        """SummaryRule on microseconds, turned back into moments."""
+        got = SummaryRule(policy, 0.25)(
+            micros_of(times.created_at),  # type: ignore[arg-type]
+            micros_of(times.first_response_at),
+            micros_of(times.awaiting_since),
+            micros_of(times.paused_since),
+            times.paused_minutes,
+        )
+        return moment_of(got[0]), got[1], moment_of(got[2])
 
     policy = Policy(5, "Standard", 720, 240, 2880)
     engine = next_due(clocks(times, policy, at(30)))
-    fast = _Summary(policy, 0.25, naive=False)(
-        times.created_at, times.first_response_at, times.awaiting_since, times.paused_since, times.paused_minutes
-    )
+    fast = fast_summary(policy)
     assert (engine.due_at, engine.metric, engine.risk_at) == fast
     assert (fast[0], fast[1]) == (due, metric)
-    # the same on business hours (Berlin, lunch gap), aware and as SQLite's naive UTC
+    # the same on business hours (Berlin, lunch gap)
     week = json.dumps({d: [["09:00", "12:00"], ["13:00", "17:30"]] for d in ("mon", "tue", "wed", "thu", "fri")})
     calendar = BusinessCalendar.from_json("Europe/Berlin", week)
     business = Policy(5, "Standard", 720, 240, 2880, business_hours=True, calendar=calendar)
     engine = next_due(clocks(times, business, at(30)))
-    for naive in (False, True):
-
-        def strip(moment: datetime | None, naive: bool = naive) -> datetime | None:
-            return moment.astimezone(UTC).replace(tzinfo=None) if naive and moment is not None else moment
-
-        fast = _Summary(business, 0.25, naive=naive)(
-            strip(times.created_at),  # type: ignore[arg-type]
-            strip(times.first_response_at),
-            strip(times.awaiting_since),
-            strip(times.paused_since),
-            times.paused_minutes,
-        )
-        assert (strip(engine.due_at), engine.metric, strip(engine.risk_at)) == fast
+    assert (engine.due_at, engine.metric, engine.risk_at) == fast_summary(business)
 
 
 # --- docs/tickets.md's worked examples, as written there ------------------------------------------

@@ -106,6 +106,16 @@ def _micros(moment: datetime) -> int:
     return (moment - EPOCH) // _MICRO
 
 
+def micros_of(moment: datetime | None) -> int | None:
+    """An aware moment as UTC microseconds since 1970 (what ``add_micros`` and the re-apply count in)."""
+    return None if moment is None else _micros(moment)
+
+
+def moment_of(micros: int | None) -> datetime | None:
+    """The aware UTC moment of ``micros_of``'s number."""
+    return None if micros is None else EPOCH + timedelta(microseconds=micros)
+
+
 class _Walk:
     """A calendar's opening periods as sorted integer arrays (UTC microseconds) with the business
     time before each one, built once for a range of days and extended when a call runs past it.
@@ -181,28 +191,46 @@ class _Walk:
         return EPOCH + timedelta(microseconds=self.add_micros(_micros(start), minutes))
 
     def add_micros(self, t: int, minutes: float) -> int:
-        """``add`` on UTC microseconds since 1970 (what the bulk re-apply calls: kept inline)."""
-        span = 7
+        """``add`` on UTC microseconds since 1970."""
+        return self._add(t, round(minutes * 60_000_000), minutes <= 0)
+
+    def add_span(self, t: int, span: int) -> int:
+        """``add_micros(t, minutes)`` for minutes > 0, given as ``round(minutes * 60_000_000)``: the bulk
+        re-apply's inner call (2-3 per ticket), so the common case (periods built) is inline here."""
         arrays = self.arrays
-        starts, ends, before, after = arrays[0], arrays[1], arrays[2], arrays[3]
+        starts, ends = arrays[0], arrays[1]
+        if starts and starts[0] <= t < ends[-1]:
+            before, after = arrays[2], arrays[3]
+            i = bisect_right(ends, t)
+            goal = before[i] + (t - starts[i] if t > starts[i] else 0) + span
+            j = bisect_left(after, goal)
+            if j < len(after):
+                return starts[j] + goal - before[j]
+        return self._add(t, span, False)
+
+    def _add(self, t: int, span: int, opening: bool) -> int:
+        """``t`` plus ``span`` business microseconds, building periods as far as it takes; ``opening``:
+        zero minutes from a closed moment is the next opening, as help desks count it."""
+        days = 7
+        arrays = self.arrays
+        starts, ends = arrays[0], arrays[1]
         if not starts or not starts[0] <= t < ends[-1]:
-            self._cover(EPOCH + timedelta(microseconds=t), span)
+            self._cover(EPOCH + timedelta(microseconds=t), days)
         while True:
             arrays = self.arrays
             starts, ends, before, after = arrays[0], arrays[1], arrays[2], arrays[3]
             i = bisect_right(ends, t)
             if i < len(ends):
-                if minutes <= 0:
-                    # Zero minutes from a closed moment is the next opening, as help desks count it.
+                if opening:
                     return t if t > starts[i] else starts[i]
-                goal = before[i] + (t - starts[i] if t > starts[i] else 0) + round(minutes * 60_000_000)
+                goal = before[i] + (t - starts[i] if t > starts[i] else 0) + span
                 j = bisect_left(after, goal)
                 if j < len(after):
                     return starts[j] + goal - before[j]
-            if span >= MAX_SEARCH_DAYS:
+            if days >= MAX_SEARCH_DAYS:
                 raise CalendarError(_("no business time within {days} days").format(days=MAX_SEARCH_DAYS))
-            span = min(span * 4, MAX_SEARCH_DAYS)
-            self._cover(EPOCH + timedelta(microseconds=t), span)
+            days = min(days * 4, MAX_SEARCH_DAYS)
+            self._cover(EPOCH + timedelta(microseconds=t), days)
 
     def between(self, a: datetime, b: datetime) -> float:
         ta, tb = _micros(a), _micros(b)

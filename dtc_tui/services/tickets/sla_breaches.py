@@ -63,12 +63,16 @@ def has_due_breaches(session: Executor, now: datetime) -> bool:
 
 
 def record_due_breaches(session: Executor, now: datetime) -> int:
-    """The SLA tick's write side: record running clocks that passed their due time (one indexed query)."""
-    due = _due_breaches(now)
-    rows = [{"ticket_id": r[0], "metric": r[1], "due_at": r[2], "recorded_at": now} for r in session.execute(due)]
-    if rows:
-        session.execute(insert(sla_breach), rows)
-    return len(rows)
+    """The SLA tick's write side: record running clocks that passed their due time.
+
+    One ``INSERT ... SELECT``: the rows never come to Python (after a re-apply that moved due times
+    at 100k open tickets they were thousands, ~0.3 s of converting each time there and back)."""
+    due = _due_breaches(now).add_columns(literal(now, UTCDateTime))
+    b = sla_breach.c
+    into = insert(sla_breach).from_select([b.ticket_id, b.metric, b.due_at, b.recorded_at], due)
+    # an INSERT's rowcount is kept only when asked for (SQLAlchemy reads it for UPDATE and DELETE)
+    result = session.execute(into, execution_options={"preserve_rowcount": True})
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def breach_check_due(session: Executor, now: datetime) -> list[int]:
