@@ -250,7 +250,9 @@ def settings_for(tmp: Path) -> MailSettings:
         maildir=str(tmp / "Maildir"),
         from_address=TEAM,
         team_addresses=("ben@shop.example",),
-        attachment_dir=str(tmp / "attachments"),
+        # Relative (to the test's own working folder): the path is in the text, and the text decides
+        # the detected language, so it must not change from run to run.
+        attachment_dir="attachments",
         max_message_mb=0.25,
         max_attachment_mb=0.002,
     )
