@@ -343,3 +343,19 @@ def test_the_reference_covers_what_it_says() -> None:
     more = expected["more mail"]["report"]
     assert more["duplicates"] >= 15 and more["messages"]
     assert more["unreadable"]  # the tag SQLite cannot hold: the batch was stored mail by mail
+
+
+def test_plain_mail_takes_the_bulk_way(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """New tickets, replies (also to a ticket of the same batch), auto-replies, duplicates and
+    unreadable mail need no mail-by-mail step: the reference above would pass on the slow way too."""
+    write_maildir(tmp_path / "Maildir", first_mails())
+    inbound.fetch_maildir(engine, settings_for(tmp_path), FIXED_NOW)
+
+    def slow(*args: object, **kwargs: object) -> str:
+        raise AssertionError("stored mail by mail")
+
+    monkeypatch.setattr(inbound, "ingest_one", slow)
+    earlier = [(f"<old{i}@example.com>", f"c{i}@example.com", "Re: x") for i in range(12)]
+    write_maildir(tmp_path / "Maildir", generated_mails(120, seed=3, prefix="b", earlier=earlier), start=100)
+    report = inbound.fetch_maildir(engine, settings_for(tmp_path), FIXED_NOW + timedelta(minutes=5))
+    assert report.read == 120 and report.tickets and report.messages and report.ignored and report.unreadable

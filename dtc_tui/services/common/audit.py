@@ -98,8 +98,9 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def bump(session: Session, area: str) -> None:
-    """Tell other instances that ``area`` changed (one cheap row to poll).
+def bump(session: Session, area: str, by: int = 1) -> None:
+    """Tell other instances that ``area`` changed (one cheap row to poll); ``by``: that many changes
+    at once (a batch writer's one bump leaves the counter where one bump per change would).
 
     An upsert, so two first writers of a fresh database cannot both insert the row (PostgreSQL
     does not serialise them the way SQLite's BEGIN IMMEDIATE does).
@@ -110,21 +111,21 @@ def bump(session: Session, area: str) -> None:
         if dialect == "sqlite":
             from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-            sqlite_stmt = sqlite_insert(table).values(area=area, counter=1)
+            sqlite_stmt = sqlite_insert(table).values(area=area, counter=by)
             session.execute(
-                sqlite_stmt.on_conflict_do_update(index_elements=[table.c.area], set_={"counter": table.c.counter + 1})
+                sqlite_stmt.on_conflict_do_update(index_elements=[table.c.area], set_={"counter": table.c.counter + by})
             )
         else:
             from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
-            pg_stmt = postgresql_insert(table).values(area=area, counter=1)
+            pg_stmt = postgresql_insert(table).values(area=area, counter=by)
             session.execute(
-                pg_stmt.on_conflict_do_update(index_elements=[table.c.area], set_={"counter": table.c.counter + 1})
+                pg_stmt.on_conflict_do_update(index_elements=[table.c.area], set_={"counter": table.c.counter + by})
             )
         return
-    result = session.exec(update(table).where(table.c.area == area).values(counter=table.c.counter + 1))
+    result = session.exec(update(table).where(table.c.area == area).values(counter=table.c.counter + by))
     if result.rowcount == 0:
-        session.add(ChangeCounter(area=area, counter=1))
+        session.add(ChangeCounter(area=area, counter=by))
         session.flush()
 
 
