@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -43,6 +44,7 @@ class SlowPath(Exception):
     """This batch needs ``inbound.ingest_one`` mail by mail; the text says why."""
 
 
+@cache
 def _defaults(model: type[SQLModel]) -> dict[str, Any]:
     """A new row's values as the model fills them in (every column, so one insert fits all rows)."""
     return {
@@ -146,9 +148,11 @@ class _Batch:
         )
         ids = sorted({*ids, *self.tag_owner})
         lock = self.session.get_bind().dialect.name == "postgresql"
+        self.tickets: dict[int, Ticket] = {}  # held here: the session's identity map holds them weakly
         for chunk in _chunks(ids, 500):
             query = select(Ticket).where(col(Ticket.id).in_(chunk)).order_by(col(Ticket.id))
-            self.session.execute(query.with_for_update() if lock else query).scalars().all()  # into the session
+            found = self.session.execute(query.with_for_update() if lock else query).scalars()
+            self.tickets.update({int(t.id or 0): t for t in found})
 
     def thread_ticket(self, mail: ParsedMail) -> int | None:
         """``BatchLookup.thread_ticket`` from what ``preload`` read."""
@@ -215,9 +219,7 @@ class _Batch:
     def ticket(self, ticket_id: int) -> Ticket:
         if ticket_id < 0:
             return cast(Ticket, self.rows.tickets[-ticket_id - 1])  # a draft: the attributes ops reads
-        ticket = self.session.get(Ticket, ticket_id)  # preloaded: from the identity map
-        assert ticket is not None
-        return ticket
+        return self.tickets[ticket_id]
 
     def customer(self, mail: ParsedMail) -> Any:
         """``BatchLookup.customer``, a new one as a draft (inserted before the tickets)."""
