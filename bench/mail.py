@@ -99,19 +99,25 @@ def main() -> None:
         ensure_defaults(session)
     settings = MailSettings(maildir=str(work / "Maildir"), from_address="support@shop.example")
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     report = inbound.fetch_maildir(engine, settings, NOW)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     rate = report.read / elapsed
     print(f"fetch: {report.summary()}")
     print(f"fetch: {report.read} messages in {elapsed:.2f} s = {rate:,.0f} messages/s (target >= {TARGET:.0f})")
+    # CPU time too: on a shared box the wall time says as much about the neighbours.
+    print(f"fetch: CPU {cpu:.2f} s = {report.read / cpu:,.0f} messages/s of CPU")
     started = time.perf_counter()
     again = inbound.fetch_maildir(engine, settings, NOW)
     again_seconds = time.perf_counter() - started
     print(f"fetch again (nothing new): {again.read} read in {again_seconds:.2f} s")
     print("met" if rate >= TARGET else "NOT met")
     if args.json:
-        args.json.write_text(json.dumps({"messages": report.read, "seconds": elapsed, "again_seconds": again_seconds}))
+        args.json.write_text(
+            json.dumps(
+                {"messages": report.read, "seconds": elapsed, "cpu_seconds": cpu, "again_seconds": again_seconds}
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, or_, update
@@ -98,34 +99,37 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def bump(session: Session, area: str) -> None:
-    """Tell other instances that ``area`` changed (one cheap row to poll).
+def bump(session: Session, area: str, by: int = 1) -> None:
+    """Tell other instances that ``area`` changed (one cheap row to poll); ``by``: that many changes
+    at once (a batch writer's one bump leaves the counter where one bump per change would).
 
     An upsert, so two first writers of a fresh database cannot both insert the row (PostgreSQL
     does not serialise them the way SQLite's BEGIN IMMEDIATE does).
     """
-    table = table_of(ChangeCounter)
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
-        if dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            sqlite_stmt = sqlite_insert(table).values(area=area, counter=1)
-            session.execute(
-                sqlite_stmt.on_conflict_do_update(index_elements=[table.c.area], set_={"counter": table.c.counter + 1})
-            )
-        else:
-            from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-
-            pg_stmt = postgresql_insert(table).values(area=area, counter=1)
-            session.execute(
-                pg_stmt.on_conflict_do_update(index_elements=[table.c.area], set_={"counter": table.c.counter + 1})
-            )
+        session.execute(_bump_upsert(dialect, area, by))
         return
-    result = session.exec(update(table).where(table.c.area == area).values(counter=table.c.counter + 1))
+    table = table_of(ChangeCounter)
+    result = session.exec(update(table).where(table.c.area == area).values(counter=table.c.counter + by))
     if result.rowcount == 0:
-        session.add(ChangeCounter(area=area, counter=1))
+        session.add(ChangeCounter(area=area, counter=by))
         session.flush()
+
+
+@lru_cache(maxsize=256)
+def _bump_upsert(dialect: str, area: str, by: int) -> Any:
+    """The upsert, built once per area: building it cost more than running it (every change bumps)."""
+    table = table_of(ChangeCounter)
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        sqlite_stmt = sqlite_insert(table).values(area=area, counter=by)
+        return sqlite_stmt.on_conflict_do_update(index_elements=[table.c.area], set_={"counter": table.c.counter + by})
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+    pg_stmt = postgresql_insert(table).values(area=area, counter=by)
+    return pg_stmt.on_conflict_do_update(index_elements=[table.c.area], set_={"counter": table.c.counter + by})
 
 
 def record(

@@ -9,18 +9,20 @@ same mail arriving twice), then becomes one of:
   or mail from the team's own addresses: those never open a ticket or restart a clock;
 - an entry in the "could not read" list with the reason; the fetch goes on.
 A customer message goes through ``ops.record_customer_message`` (the clock rules live there).
-Many mails share one transaction (a savepoint each), so a 10k Maildir is read in seconds.
+A batch of mails is one transaction, written by ``bulk`` with one insert per table; what ``bulk``
+cannot do exactly as ``ingest_one`` does goes mail by mail here (a savepoint each on a failure).
 """
 
 from __future__ import annotations
 
+import logging
 import mailbox
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
@@ -39,8 +41,10 @@ from dtc_tui.services.mail.settings import MailSettings
 from dtc_tui.services.tickets import ops
 from dtc_tui.services.tickets.sla_store import SlaContext
 
+log = logging.getLogger(__name__)
 ACTOR = "mail"
 BATCH = 200
+T = TypeVar("T")
 
 
 @dataclass
@@ -137,7 +141,7 @@ class BatchLookup:
         return customer
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -303,22 +307,38 @@ def ingest(
                     outcomes.append("unreadable")
         return outcomes
 
+    def store_fast(parsed: list[tuple[RawMail, ParsedMail | Unreadable]]) -> list[str]:
+        from dtc_tui.services.mail import bulk  # it builds on this module
+
+        with db.write_session(engine) as session, session.no_autoflush:
+            refs = [(item.source_ref, mail) for item, mail in parsed]
+            return bulk.store(session, refs, source=source, settings=settings, now=now)
+
     def flush() -> None:
         if not batch:
             return
         parsed = [(item, read_mail(item, settings)) for item in batch]
         try:
-            outcomes = store(parsed, one_by_one=False)
+            outcomes = store_fast(parsed)
         except OperationalError:
             raise
-        except Exception:
-            outcomes = store(parsed, one_by_one=True)
+        except Exception as exc:  # bulk.SlowPath, or whatever it did not foresee: the reference way, exact
+            log.debug("mail batch stored the slow way: %s: %s", type(exc).__name__, exc)
+            outcomes = store_slow(parsed)
         for outcome in outcomes:
             report.add(outcome)
         if callable(on_done):
             for item in batch:
                 on_done(item.source_ref)
         batch.clear()
+
+    def store_slow(parsed: list[tuple[RawMail, ParsedMail | Unreadable]]) -> list[str]:
+        try:
+            return store(parsed, one_by_one=False)
+        except OperationalError:
+            raise
+        except Exception:
+            return store(parsed, one_by_one=True)
 
     for item in mails:
         if item.source_ref in known:
