@@ -1,6 +1,7 @@
 """A Maildir fetch gives exactly what it gave before the fetch was made fast.
 
-``tests/data/mail_fetch_reference.json`` was written by the fetch as it was before (on each
+``tests/data/mail_fetch_reference.json`` was written by the fetch as it was before (rewritten
+once since, by the slow path, when a reply on a breached ticket stopped being lost; on each
 backend: ``DTC_TUI_WRITE_MAIL_REFERENCE=1 pytest tests/test_mail_fetch_reference.py`` on that
 code writes it again): after each step every table's rows (ids included; a count and a SHA-256
 of the rows) and the fetch's report. The steps: mail read three days ago (new tickets, known

@@ -220,3 +220,34 @@ def test_the_same_mail_twice_is_one_message(engine: Engine, now, tmp_path: Path)
     maildir(tmp_path / "Maildir", mail(), mail())
     report = fetch(engine, settings_for(tmp_path), now)
     assert (report.tickets, report.duplicates) == (1, 1)
+
+
+def test_a_reply_on_a_ticket_already_breached_is_stored_and_its_breach_recorded_once(
+    engine: Engine, now, tmp_path: Path
+) -> None:
+    """ "Any news?" on an overdue ticket: the change records the late first response before and
+    after the reply, and without autoflush the second check did not see the first row, so the
+    unique key refused the mail's whole change ("could not be stored", never tried again)."""
+    from dtc_tui.models import SlaBreach
+
+    box = maildir(tmp_path / "Maildir", mail())
+    settings = settings_for(tmp_path)
+    fetch(engine, settings, now)
+    [ticket] = tickets(engine)
+    overdue = now + timedelta(days=3)  # nobody answered: the first response is long breached
+    box.add(
+        mail(
+            subject="Re: Where is my order #1042?",
+            message_id="<news@example.cz>",
+            in_reply_to="<first@example.cz>",
+            body="Any news?",
+        )
+    )
+    report = fetch(engine, settings, overdue)
+    assert (report.read, report.messages, report.unreadable) == (1, 1, 0), report.summary()
+    assert [m.body for m in messages(engine, ticket.id)][-1] == "Any news?"
+    with db.read_session(engine) as session:
+        metrics = [
+            b.metric for b in session.execute(select(SlaBreach).where(SlaBreach.ticket_id == ticket.id)).scalars()
+        ]
+    assert metrics.count("first_response") == 1

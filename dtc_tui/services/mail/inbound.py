@@ -297,7 +297,10 @@ def ingest(
                     continue
                 try:
                     with session.begin_nested():
-                        outcomes.append(ingest_one(session, mail, ctx=ctx, own=own, lookup=lookup, **args))
+                        outcome = ingest_one(session, mail, ctx=ctx, own=own, lookup=lookup, **args)
+                    # Counted once the savepoint is released: without autoflush its rows are written
+                    # then, and a failure there had the mail counted twice (stored and unreadable).
+                    outcomes.append(outcome)
                 except OperationalError:
                     raise
                 except Exception as exc:

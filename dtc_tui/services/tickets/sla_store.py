@@ -51,6 +51,13 @@ def record_breach(session: Session, ticket_id: int, metric: str, due_at: datetim
 
     ``due_at`` is the moment the breach happened, ``recorded_at`` when it was noticed.
     """
+    if not session.autoflush and any(
+        isinstance(row, SlaBreach) and (row.ticket_id, row.metric, row.due_at) == (ticket_id, metric, due_at)
+        for row in session.new
+    ):
+        # Added earlier in this change and not flushed (the mail reader turns autoflush off): the
+        # query below cannot see it, and a second row broke the unique key, losing the customer's mail.
+        return False
     exists = session.exec(
         select(SlaBreach.id).where(
             SlaBreach.ticket_id == ticket_id, SlaBreach.metric == metric, SlaBreach.due_at == due_at
