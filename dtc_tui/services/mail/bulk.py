@@ -28,8 +28,8 @@ from dtc_tui.models import AuditLog, ChangeCounter, Customer, MailInbound, Ticke
 from dtc_tui.models.base import table_of
 from dtc_tui.services.common import audit
 from dtc_tui.services.common.language import UNKNOWN as UNKNOWN_LANGUAGE
-from dtc_tui.services.common.text import clean_text, one_line
-from dtc_tui.services.mail.inbound import ACTOR, BatchLookup, _chunks, _save_attachments
+from dtc_tui.services.common.text import one_line
+from dtc_tui.services.mail.inbound import ACTOR, BatchLookup, _chunks, _save_attachments, ignored_event_data
 from dtc_tui.services.mail.outbox import TICKET_TAG
 from dtc_tui.services.mail.parse import ParsedMail, Unreadable
 from dtc_tui.services.mail.settings import MailSettings
@@ -194,7 +194,7 @@ class _Batch:
             if ticket_id is None:
                 self.inbound(ref, "ignored", reason=not_customer[:500], **facts)
                 return "ignored"
-            data = audit._json({"from": mail.from_address, "subject": mail.subject, "why": not_customer}) or "{}"
+            data = ignored_event_data(mail, not_customer)
             self.rows.add(
                 "ticket_event",
                 {"ticket_id": ticket_id, "kind": "mail_ignored", "actor": ACTOR, "at": self.now, "data": data},
@@ -243,34 +243,28 @@ class _Batch:
         draft = SimpleNamespace(**self.ticket_defaults)
         draft.__dict__.update(
             id=-(len(self.rows.tickets) + 1),
-            subject=one_line(subject, 500),
-            channel="email",
-            language=language,
-            language_detected=language != UNKNOWN_LANGUAGE,
-            category="product",
-            priority="normal",
-            status="new",
-            customer_id=customer.id,
-            created_at=now,
-            updated_at=now,
-            awaiting_since=now,
-            last_customer_message_at=now,
-            due_sort_at=now,
+            **ops.new_ticket_values(
+                subject=subject,
+                channel="email",
+                language=language,
+                language_detected=language != UNKNOWN_LANGUAGE,
+                category="product",
+                priority="normal",
+                customer_id=customer.id,
+                created=now,
+            ),
         )
         self.rows.tickets.append(draft)
-        message = {"kind": "customer", "author": customer.name, "body": clean_text(body or subject)}
-        self.rows.add(
-            "ticket_message", {"ticket_id": draft.id, **message, "created_at": now, "message_id": mail.message_id}
-        )
+        message = ops.first_message_values(customer.name, body, subject, now, mail.message_id)
+        self.rows.add("ticket_message", {"ticket_id": draft.id, **message})
         self.ctx.apply(cast(Ticket, draft), now)  # a breach here is added to the session: the slow way then
         self.rows.add(
             "ticket_event", {"ticket_id": draft.id, "kind": "created", "actor": ACTOR, "at": now, "data": "{}"}
         )
-        after = audit._json({"subject": draft.subject, "channel": "email", "priority": "normal"})
+        created = ops.created_audit(draft.subject, "email", "normal")
         self.rows.add(
             "audit_log",
-            {"at": now, "actor": ACTOR, "entity": "ticket", "entity_id": str(draft.id), "action": "create"}
-            | {"before": None, "after": after},
+            audit.entry_row(actor=ACTOR, now=now, entity="ticket", entity_id=draft.id, action="create", after=created),
         )
         self.rows.bumps[audit.ENTITY_AREA["ticket"]] += 1
         return int(draft.id)

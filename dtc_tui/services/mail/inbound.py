@@ -219,7 +219,7 @@ def ingest_one(
                 kind="mail_ignored",
                 actor=ACTOR,
                 at=now,
-                data=audit._json({"from": mail.from_address, "subject": mail.subject, "why": not_customer}) or "{}",
+                data=ignored_event_data(mail, not_customer),
             )
         )
         _record(session, source, source_ref, "event", now, ticket_id=ticket_id, reason=not_customer[:500], **facts)
@@ -351,6 +351,11 @@ def ingest(
             flush()
     flush()
     return report
+
+
+def ignored_event_data(mail: ParsedMail, why: str) -> str:
+    """The event data of a mail kept on its ticket but not as a customer message (auto-reply, our own)."""
+    return audit._json({"from": mail.from_address, "subject": mail.subject, "why": why}) or "{}"
 
 
 def _known_refs(engine: Engine, source: str) -> set[str]:

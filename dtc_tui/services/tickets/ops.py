@@ -933,30 +933,22 @@ def open_ticket(
         raise TicketError(_("unknown priority {value!r}").format(value=priority))
     created = created_at or now
     ticket = Ticket(
-        subject=one_line(subject, 500),
-        channel=channel,
-        language=language,
-        language_detected=language_detected,
-        category=category,
-        priority=priority,
-        status="new",
-        customer_id=customer.id,
-        created_at=created,
-        updated_at=created,
-        awaiting_since=created,
-        last_customer_message_at=created,
-        due_sort_at=created,
+        **new_ticket_values(
+            subject=subject,
+            channel=channel,
+            language=language,
+            language_detected=language_detected,
+            category=category,
+            priority=priority,
+            customer_id=customer.id,
+            created=created,
+        )
     )
     session.add(ticket)
     session.flush()
     session.add(
         TicketMessage(
-            ticket_id=ticket.id or 0,
-            kind="customer",
-            author=customer.name,
-            body=clean_text(body or subject),
-            created_at=created,
-            message_id=message_id,
+            ticket_id=ticket.id or 0, **first_message_values(customer.name, body, subject, created, message_id)
         )
     )
     (ctx or SlaContext(session)).apply(ticket, now)
@@ -968,9 +960,57 @@ def open_ticket(
         entity="ticket",
         entity_id=ticket.id,
         action="create",
-        after={"subject": ticket.subject, "channel": channel, "priority": priority},
+        after=created_audit(ticket.subject, channel, priority),
     )
     return ticket.id or 0
+
+
+def new_ticket_values(
+    *,
+    subject: str,
+    channel: str,
+    language: str,
+    language_detected: bool,
+    category: str,
+    priority: str,
+    customer_id: int | None,
+    created: datetime,
+) -> dict[str, Any]:
+    """A new customer ticket's own values (the rest are the model's defaults): ``open_ticket`` and the
+    mail reader's batch inserts (``services/mail/bulk.py``) build their tickets from these."""
+    return {
+        "subject": one_line(subject, 500),
+        "channel": channel,
+        "language": language,
+        "language_detected": language_detected,
+        "category": category,
+        "priority": priority,
+        "status": "new",
+        "customer_id": customer_id,
+        "created_at": created,
+        "updated_at": created,
+        "awaiting_since": created,
+        "last_customer_message_at": created,
+        "due_sort_at": created,
+    }
+
+
+def first_message_values(
+    author: str, body: str, subject: str, created: datetime, message_id: str | None
+) -> dict[str, Any]:
+    """The customer's first message of a new ticket (its text, or the subject when it has none)."""
+    return {
+        "kind": "customer",
+        "author": author,
+        "body": clean_text(body or subject),
+        "created_at": created,
+        "message_id": message_id,
+    }
+
+
+def created_audit(subject: str, channel: str, priority: str) -> dict[str, Any]:
+    """What the audit row of a new ticket keeps."""
+    return {"subject": subject, "channel": channel, "priority": priority}
 
 
 @dataclass(frozen=True)
