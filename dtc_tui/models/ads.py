@@ -5,19 +5,20 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from dtc_tui.models import inventory  # noqa: F401  (their tables: this module's foreign keys point there)
+from dtc_tui.models.base import TableModel
 
 
-class AdChannel(SQLModel, table=True):
+class AdChannel(TableModel, table=True):
     __tablename__ = "ad_channel"
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=30, unique=True)  # google, meta, tiktok, pinterest
     name: str = Field(max_length=80)
 
 
-class Campaign(SQLModel, table=True):
+class Campaign(TableModel, table=True):
     __tablename__ = "campaign"
     __table_args__ = (UniqueConstraint("channel_id", "name", name="uq_campaign_channel_name"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -34,7 +35,7 @@ class Campaign(SQLModel, table=True):
     version: int = 1
 
 
-class AdStatDaily(SQLModel, table=True):
+class AdStatDaily(TableModel, table=True):
     __tablename__ = "ad_stat_daily"
     __table_args__ = (
         UniqueConstraint("campaign_id", "day", name="uq_adstat_campaign_day"),
@@ -50,7 +51,7 @@ class AdStatDaily(SQLModel, table=True):
     revenue: float = 0.0
 
 
-class StoreDaily(SQLModel, table=True):
+class StoreDaily(TableModel, table=True):
     """The store's own till per day: the base of blended (platform-independent) figures."""
 
     __tablename__ = "store_daily"
@@ -60,7 +61,7 @@ class StoreDaily(SQLModel, table=True):
     refunds: float = 0.0
 
 
-class PeakPeriod(SQLModel, table=True):
+class PeakPeriod(TableModel, table=True):
     """A named period (e.g. Black Friday) with relaxed targets."""
 
     __tablename__ = "peak_period"

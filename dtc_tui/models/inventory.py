@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from dtc_tui.models.base import utc_field
+from dtc_tui.models.base import TableModel, utc_field
 from dtc_tui.models.types import UTCDateTime
 
 PO_STATUSES = ("draft", "sent", "partial", "received", "cancelled")
 
 
-class Supplier(SQLModel, table=True):
+class Supplier(TableModel, table=True):
     __tablename__ = "supplier"
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120, unique=True)
@@ -23,7 +23,7 @@ class Supplier(SQLModel, table=True):
     case_pack: int = 1
 
 
-class Warehouse(SQLModel, table=True):
+class Warehouse(TableModel, table=True):
     __tablename__ = "warehouse"
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=20, unique=True)
@@ -33,7 +33,7 @@ class Warehouse(SQLModel, table=True):
     delivery_days: int = 3
 
 
-class Sku(SQLModel, table=True):
+class Sku(TableModel, table=True):
     __tablename__ = "sku"
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=64, unique=True)
@@ -58,7 +58,7 @@ class Sku(SQLModel, table=True):
     version: int = 1
 
 
-class StockLevel(SQLModel, table=True):
+class StockLevel(TableModel, table=True):
     __tablename__ = "stock_level"
     __table_args__ = (UniqueConstraint("sku_id", "warehouse_id", name="uq_stock_sku_warehouse"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -70,7 +70,7 @@ class StockLevel(SQLModel, table=True):
     version: int = 1
 
 
-class DailySales(SQLModel, table=True):
+class DailySales(TableModel, table=True):
     __tablename__ = "daily_sales"
     __table_args__ = (
         UniqueConstraint("sku_id", "warehouse_id", "day", name="uq_sales_sku_wh_day"),
@@ -85,7 +85,7 @@ class DailySales(SQLModel, table=True):
     stockout: bool = False  # the SKU was out of stock that day: excluded from velocity
 
 
-class PurchaseOrder(SQLModel, table=True):
+class PurchaseOrder(TableModel, table=True):
     __tablename__ = "purchase_order"
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=30, unique=True)
@@ -100,7 +100,7 @@ class PurchaseOrder(SQLModel, table=True):
     version: int = 1
 
 
-class PurchaseOrderLine(SQLModel, table=True):
+class PurchaseOrderLine(TableModel, table=True):
     __tablename__ = "purchase_order_line"
     __table_args__ = (UniqueConstraint("po_id", "sku_id", name="uq_po_line_sku"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -111,7 +111,7 @@ class PurchaseOrderLine(SQLModel, table=True):
     unit_cost: float = 0.0
 
 
-class StockTransfer(SQLModel, table=True):
+class StockTransfer(TableModel, table=True):
     __tablename__ = "stock_transfer"
     id: int | None = Field(default=None, primary_key=True)
     sku_id: int = Field(foreign_key="sku.id", index=True)

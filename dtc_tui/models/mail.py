@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from dtc_tui.models import tickets  # noqa: F401  (their tables: this module's foreign keys point there)
-from dtc_tui.models.base import utc_field
+from dtc_tui.models.base import TableModel, utc_field
 from dtc_tui.models.types import UTCDateTime
 
 OUTBOX_STATES = ("queued", "sending", "retrying", "sent", "failed")
 INBOUND_OUTCOMES = ("ticket", "message", "event", "ignored", "unreadable", "duplicate")
 
 
-class Outbox(SQLModel, table=True):
+class Outbox(TableModel, table=True):
     """One reply to send. Written in the transaction that records the reply; the sender claims it
     compare-and-set (status + attempts), so two processes never both send it."""
 
@@ -44,7 +44,7 @@ class Outbox(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class MailInbound(SQLModel, table=True):
+class MailInbound(TableModel, table=True):
     """Every mail read from a mailbox and what became of it (also the "could not read" list)."""
 
     __tablename__ = "mail_inbound"
@@ -61,7 +61,7 @@ class MailInbound(SQLModel, table=True):
     received_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
-class MailCursor(SQLModel, table=True):
+class MailCursor(TableModel, table=True):
     """Where an IMAP folder was left: a changed UIDVALIDITY means the UIDs start again."""
 
     __tablename__ = "mail_cursor"

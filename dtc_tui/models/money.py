@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Column, Date
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from dtc_tui.models.base import TableModel
 
 
-class FxRate(SQLModel, table=True):
+class FxRate(TableModel, table=True):
     """1 ``base`` = ``rate`` ``quote`` on ``date`` (e.g. 2026-11-17, USD, INR, 83.2).
 
     Imported (``dtc-tui import fx-rates FILE``: ``date,base,quote,rate``) like the other tables;

@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from dtc_tui.models import inventory, tickets  # noqa: F401  (their tables: this module's foreign keys point there)
-from dtc_tui.models.base import utc_field
+from dtc_tui.models.base import TableModel, utc_field
 from dtc_tui.models.types import UTCDateTime
 
 
-class StoreOrder(SQLModel, table=True):
+class StoreOrder(TableModel, table=True):
     # "order" is an SQL keyword: the table is store_order.
     __tablename__ = "store_order"
     __table_args__ = (
@@ -61,7 +61,7 @@ class StoreOrder(SQLModel, table=True):
     version: int = 1
 
 
-class OrderLine(SQLModel, table=True):
+class OrderLine(TableModel, table=True):
     __tablename__ = "order_line"
     __table_args__ = (
         UniqueConstraint("order_id", "line_key", name="uq_order_line_key"),
@@ -86,7 +86,7 @@ class OrderLine(SQLModel, table=True):
     vendor: str = Field(default="", max_length=200)
 
 
-class Fulfillment(SQLModel, table=True):
+class Fulfillment(TableModel, table=True):
     """A shipment: carrier and tracking where a file gives them; from the orders export only the time."""
 
     __tablename__ = "fulfillment"
@@ -102,7 +102,7 @@ class Fulfillment(SQLModel, table=True):
     delivered_at: datetime | None = utc_field()
 
 
-class Refund(SQLModel, table=True):
+class Refund(TableModel, table=True):
     """Money returned on an order. The orders export carries only the total refunded (no time)."""
 
     __tablename__ = "refund"

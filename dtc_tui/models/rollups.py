@@ -25,6 +25,8 @@ from typing import Any
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from dtc_tui.models.base import TableModel
+
 UNASSIGNED = 0  # agent_id of tickets with no assignee (a primary key column cannot be NULL)
 
 # Created-side figures: tickets created that day, in their current state.
@@ -48,7 +50,7 @@ def _zero(default: float = 0) -> Any:
     return Field(default=default, sa_column_kwargs={"server_default": "0"})
 
 
-class TicketDay(SQLModel, table=True):
+class TicketDay(TableModel, table=True):
     __tablename__ = "ticket_day"
     day: date = Field(primary_key=True)
     channel: str = Field(primary_key=True, max_length=20)
@@ -71,7 +73,7 @@ class TicketDay(SQLModel, table=True):
     res_breached: int = _zero()
 
 
-class TicketDayFrt(SQLModel, table=True):
+class TicketDayFrt(TableModel, table=True):
     """How many tickets created that day got their first reply after ``bucket`` minutes (see ``frt_bucket``)."""
 
     __tablename__ = "ticket_day_frt"
@@ -83,7 +85,7 @@ class TicketDayFrt(SQLModel, table=True):
     n: int = _zero()
 
 
-class TicketSkuDay(SQLModel, table=True):
+class TicketSkuDay(TableModel, table=True):
     """Tickets created per day about each SKU (the ticket-rise signal)."""
 
     __tablename__ = "ticket_sku_day"
@@ -93,7 +95,7 @@ class TicketSkuDay(SQLModel, table=True):
     n: int = _zero()
 
 
-class BreachDay(SQLModel, table=True):
+class BreachDay(TableModel, table=True):
     """SLA breaches per day they fell due, per metric (the KPI screen's breaches per day)."""
 
     __tablename__ = "sla_breach_day"

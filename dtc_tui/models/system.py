@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from dtc_tui.models.base import utc_field
+from dtc_tui.models.base import TableModel, utc_field
 from dtc_tui.models.types import UTCDateTime
 
 
-class Setting(SQLModel, table=True):
+class Setting(TableModel, table=True):
     """A domain default overridden by the operator; the value is JSON text."""
 
     __tablename__ = "setting"
@@ -21,7 +21,7 @@ class Setting(SQLModel, table=True):
     updated_by: str | None = Field(default=None, max_length=100)
 
 
-class AuditLog(SQLModel, table=True):
+class AuditLog(TableModel, table=True):
     """Every change: who, when, what, before and after (JSON text)."""
 
     __tablename__ = "audit_log"
@@ -36,7 +36,7 @@ class AuditLog(SQLModel, table=True):
     after: str | None = None
 
 
-class Presence(SQLModel, table=True):
+class Presence(TableModel, table=True):
     """Who has which record open, refreshed by a heartbeat; stale rows are ignored."""
 
     __tablename__ = "presence"
@@ -49,7 +49,7 @@ class Presence(SQLModel, table=True):
     seen_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class ChangeCounter(SQLModel, table=True):
+class ChangeCounter(TableModel, table=True):
     """One row per area, bumped on every write, so other instances can poll cheaply."""
 
     __tablename__ = "change_counter"
@@ -57,7 +57,7 @@ class ChangeCounter(SQLModel, table=True):
     counter: int = 0
 
 
-class ImportBaseline(SQLModel, table=True):
+class ImportBaseline(TableModel, table=True):
     """The values an import last wrote to one record, per field (JSON): the base of the three-way
     merge that lets a re-import change only what the file changed, never the team's edits."""
 
@@ -70,7 +70,7 @@ class ImportBaseline(SQLModel, table=True):
     imported_at: datetime = Field(sa_type=UTCDateTime)  # when these values were first written
 
 
-class OverviewAck(SQLModel, table=True):
+class OverviewAck(TableModel, table=True):
     """An overview item acknowledged (with a note) or snoozed until a time, by one operator or for the
     whole team (``operator`` = ""). It hides the item while the item's numbers are the ones seen
     (``fingerprint``); when they change, the item comes back."""
@@ -89,7 +89,7 @@ class OverviewAck(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class DbActivity(SQLModel, table=True):
+class DbActivity(TableModel, table=True):
     """A long write running now (an import), so a busy database can name who holds it.
 
     Written in its own short transaction before the work starts and deleted when it ends; a row

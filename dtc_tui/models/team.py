@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from dtc_tui.models.base import TableModel
 from dtc_tui.models.enums import RaciRole, values
 
 FUNCTIONS = ("tech", "marketing", "customer_service", "supply_chain", "data")
 RACI_VALUES = values(RaciRole)
 
 
-class Person(SQLModel, table=True):
+class Person(TableModel, table=True):
     __tablename__ = "person"
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120)
@@ -25,7 +26,7 @@ class Person(SQLModel, table=True):
     version: int = 1
 
 
-class Duty(SQLModel, table=True):
+class Duty(TableModel, table=True):
     __tablename__ = "duty"
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=60, unique=True)
@@ -37,7 +38,7 @@ class Duty(SQLModel, table=True):
     version: int = 1
 
 
-class Assignment(SQLModel, table=True):
+class Assignment(TableModel, table=True):
     """One RACI value for one person on one duty."""
 
     __tablename__ = "assignment"
@@ -48,7 +49,7 @@ class Assignment(SQLModel, table=True):
     role: str = Field(max_length=1)
 
 
-class RoutingRule(SQLModel, table=True):
+class RoutingRule(TableModel, table=True):
     """Ticket category -> duty; the duty's accountable person (or backup) gets the ticket."""
 
     __tablename__ = "routing_rule"

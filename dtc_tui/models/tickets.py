@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Index, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from dtc_tui.models import inventory, team  # noqa: F401  (their tables: this module's foreign keys point there)
-from dtc_tui.models.base import utc_field
+from dtc_tui.models.base import TableModel, utc_field
 from dtc_tui.models.enums import CATEGORIES as CATEGORIES
 from dtc_tui.models.enums import CHANNELS as CHANNELS
 from dtc_tui.models.enums import LANGUAGES as LANGUAGES
@@ -19,7 +19,7 @@ from dtc_tui.models.enums import STATUSES as STATUSES
 from dtc_tui.models.types import UTCDateTime
 
 
-class Customer(SQLModel, table=True):
+class Customer(TableModel, table=True):
     __tablename__ = "customer"
     # Customers are found by e-mail without regard to case (the orders import, inbound mail): an index
     # on ``lower(email)`` serves ``lower(email) IN (...)``, which scanned every customer once per
@@ -35,7 +35,7 @@ class Customer(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=64, index=True)
 
 
-class Ticket(SQLModel, table=True):
+class Ticket(TableModel, table=True):
     __tablename__ = "ticket"
     __table_args__ = (
         # The queue's default order is "time to next breach": the keyset index behind it.
@@ -125,7 +125,7 @@ class Ticket(SQLModel, table=True):
     version: int = 1
 
 
-class TicketMessage(SQLModel, table=True):
+class TicketMessage(TableModel, table=True):
     __tablename__ = "ticket_message"
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
@@ -137,7 +137,7 @@ class TicketMessage(SQLModel, table=True):
     message_id: str | None = Field(default=None, max_length=250, index=True)
 
 
-class TicketEvent(SQLModel, table=True):
+class TicketEvent(TableModel, table=True):
     __tablename__ = "ticket_event"
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
@@ -147,7 +147,7 @@ class TicketEvent(SQLModel, table=True):
     data: str = "{}"
 
 
-class SlaBreach(SQLModel, table=True):
+class SlaBreach(TableModel, table=True):
     """A breach recorded when it happened, so reports do not depend on when someone looked."""
 
     __tablename__ = "sla_breach"
@@ -159,7 +159,7 @@ class SlaBreach(SQLModel, table=True):
     recorded_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class BusinessCalendar(SQLModel, table=True):
+class BusinessCalendar(TableModel, table=True):
     __tablename__ = "business_calendar"
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=80, unique=True)
@@ -169,7 +169,7 @@ class BusinessCalendar(SQLModel, table=True):
     weekly_hours: str = "{}"
 
 
-class Holiday(SQLModel, table=True):
+class Holiday(TableModel, table=True):
     __tablename__ = "holiday"
     __table_args__ = (UniqueConstraint("calendar_id", "day", name="uq_holiday_calendar_day"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -178,7 +178,7 @@ class Holiday(SQLModel, table=True):
     name: str = Field(default="", max_length=80)
 
 
-class SlaPolicy(SQLModel, table=True):
+class SlaPolicy(TableModel, table=True):
     """Ordered, first match wins. Empty match fields match anything; lists are comma-separated."""
 
     __tablename__ = "sla_policy"
@@ -199,7 +199,7 @@ class SlaPolicy(SQLModel, table=True):
     pause_statuses: str = Field(default="pending,on_hold", max_length=40)
 
 
-class Macro(SQLModel, table=True):
+class Macro(TableModel, table=True):
     """A canned reply with placeholders (``{customer.first_name}``...), in one language; it may also
     set the status and priority and add or remove tags when the reply is sent
     (services/tickets/macros.py). Empty ``set_*`` fields leave the ticket's value alone."""
@@ -217,7 +217,7 @@ class Macro(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class ReplyDraft(SQLModel, table=True):
+class ReplyDraft(TableModel, table=True):
     """An operator's unsent reply to a ticket, saved while they type (one per ticket and operator),
     so Esc, a restart or a crash never loses it; sending or discarding it deletes the row.
 
