@@ -784,13 +784,12 @@ def sales_history(session: Session, cfg: BoardSettings, today: date) -> SalesHis
 def _read_history_aside(
     session: Session, cfg: BoardSettings, today: date, watermark: tuple
 ) -> Future[SalesHistory] | None:
-    """Read the history on a second connection while this one reads the velocity window (the two
-    scans are the cost of a first board; SQLite and PostgreSQL both run them in parallel).
-    Not for in-memory SQLite, where another connection is another database."""
+    """Read the history on a second connection while this one reads the velocity window: on
+    PostgreSQL, whose server runs the two scans in parallel. Not on SQLite, where both run in this
+    process: the second thread's rows wait for the interpreter lock and the build took longer
+    (10k SKUs: 410-460 ms with it, 340-410 ms without; 1k SKUs: 62-98 ms against 50-61)."""
     engine = session.get_bind()
-    if not isinstance(engine, Engine) or (
-        engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
-    ):
+    if not isinstance(engine, Engine) or engine.dialect.name == "sqlite":
         return None
 
     def work() -> SalesHistory:
