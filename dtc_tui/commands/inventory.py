@@ -111,8 +111,9 @@ def reorder(
         raise click.ClickException(_("choose one of --json and --csv"))
     # The board's ~150k objects live until the end: frozen, the collections while the output is
     # written do not walk them again and again (~0.06 s at 10k SKUs).
-    with db.read_session(ctx.engine()) as session, startup.long_lived():
-        board = build_board(session, ctx.now())
+    # A Core connection: the board reads plain rows, so the report loads no ORM and no table models.
+    with db.read_connection(ctx.engine()) as connection, startup.long_lived():
+        board = build_board(connection, ctx.now())
     if warehouse and warehouse.upper() not in {w.upper() for w in board.warehouses}:
         raise click.ClickException(
             _("unknown warehouse {warehouse!r}; known: {known}").format(

@@ -30,10 +30,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import compress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Date, Engine, TextClause, bindparam, text
-from sqlmodel import Session
+from sqlalchemy.engine import Connection
 
 from dtc_tui.i18n import N_, _
 from dtc_tui.services.common import settings as settings_service
@@ -56,6 +56,11 @@ from dtc_tui.services.inventory.rules import (
     velocity,
 )
 
+if TYPE_CHECKING:  # the board reads plain rows: through an ORM session (the app, the overview) or a
+    # Core connection (the reorder report, which then loads neither the ORM nor the table models)
+    from sqlmodel import Session
+
+
 OPEN_PO_STATUSES = ("sent", "partial")
 TOTAL_WAREHOUSE = "all"
 
@@ -75,7 +80,7 @@ class BoardSettings:
     policy: Policy
 
 
-def load_settings(session: Session) -> BoardSettings:
+def load_settings(session: Session | Connection) -> BoardSettings:
     def get(key: str) -> Any:  # each key's value is checked by the settings service
         return settings_service.get(session, key)
 
@@ -682,7 +687,9 @@ def _ids_clause(column: str, sku_ids: Sequence[int] | None, keyword: str = "AND"
     return f"{keyword} {column} IN :ids" if sku_ids is not None else ""
 
 
-def _run(session: Session, statement: TextClause, sku_ids: Sequence[int] | None, **params: object) -> list[Any]:
+def _run(
+    session: Session | Connection, statement: TextClause, sku_ids: Sequence[int] | None, **params: object
+) -> list[Any]:
     if sku_ids is not None:
         statement = statement.bindparams(bindparam("ids", expanding=True))
         params["ids"] = list(sku_ids)
@@ -721,7 +728,7 @@ class SalesHistory:
 _HISTORY_CACHE: weakref.WeakKeyDictionary[Engine, SalesHistory] = weakref.WeakKeyDictionary()
 
 
-def _watermark(session: Session) -> tuple:
+def _watermark(session: Session | Connection) -> tuple:
     newest = session.execute(text("SELECT MAX(id) FROM daily_sales")).scalar()
     counter = session.execute(text("SELECT counter FROM change_counter WHERE area = 'inventory'")).scalar()
     return (newest, counter)
@@ -740,10 +747,18 @@ def _history_bounds(cfg: BoardSettings, today: date) -> tuple[date, date, date, 
     return min(abc_start, dead_start), end, abc_start, dead_start
 
 
-def kept_history(session: Session, cfg: BoardSettings, today: date) -> tuple[SalesHistory | None, tuple]:
+def _engine_of(session: Session | Connection) -> Engine | None:
+    """The engine the rows come from (the history is kept per engine); None when the session is
+    bound to a connection of its own, whose data another connection may not see."""
+    bind = session.engine if isinstance(session, Connection) else session.get_bind()
+    return bind if isinstance(bind, Engine) else None
+
+
+def kept_history(session: Session | Connection, cfg: BoardSettings, today: date) -> tuple[SalesHistory | None, tuple]:
     """The kept history if it is still current, and the current watermark."""
     watermark = _watermark(session)
-    cached = _HISTORY_CACHE.get(session.get_bind())  # type: ignore[arg-type]
+    engine = _engine_of(session)
+    cached = _HISTORY_CACHE.get(engine) if engine is not None else None
     if (
         cached is not None
         and (cached.start, cached.end, cached.abc_start, cached.dead_start) == _history_bounds(cfg, today)
@@ -753,7 +768,7 @@ def kept_history(session: Session, cfg: BoardSettings, today: date) -> tuple[Sal
     return None, watermark
 
 
-def read_history(session: Session, cfg: BoardSettings, today: date, watermark: tuple) -> SalesHistory:
+def read_history(session: Session | Connection, cfg: BoardSettings, today: date, watermark: tuple) -> SalesHistory:
     start, end, abc_start, dead_start = _history_bounds(cfg, today)
     params: dict[str, object] = {"start": start, "end": end, "abc_start": abc_start, "dead_start": dead_start}
     abc_units = _window_sum("units", "abc_start" if abc_start > start else None)
@@ -770,30 +785,31 @@ def read_history(session: Session, cfg: BoardSettings, today: date, watermark: t
         if sold_recently:
             recent[(sku_id, wh_id)] = float(sold_recently)
     history = SalesHistory(start, end, abc_start, dead_start, watermark, dict(revenue), dict(units), recent)
-    with contextlib.suppress(TypeError):  # a bind that cannot be weakly referenced is simply not kept
-        _HISTORY_CACHE[session.get_bind()] = history  # type: ignore[index]
+    engine = _engine_of(session)
+    if engine is not None:
+        _HISTORY_CACHE[engine] = history
     return history
 
 
-def sales_history(session: Session, cfg: BoardSettings, today: date) -> SalesHistory:
+def sales_history(session: Session | Connection, cfg: BoardSettings, today: date) -> SalesHistory:
     """The history before the velocity window: kept, or read now (see ``SalesHistory``)."""
     kept, watermark = kept_history(session, cfg, today)
     return kept or read_history(session, cfg, today, watermark)
 
 
 def _read_history_aside(
-    session: Session, cfg: BoardSettings, today: date, watermark: tuple
+    session: Session | Connection, cfg: BoardSettings, today: date, watermark: tuple
 ) -> Future[SalesHistory] | None:
     """Read the history on a second connection while this one reads the velocity window: on
     PostgreSQL, whose server runs the two scans in parallel. Not on SQLite, where both run in this
     process: the second thread's rows wait for the interpreter lock and the build took longer
     (10k SKUs: 410-460 ms with it, 340-410 ms without; 1k SKUs: 62-98 ms against 50-61)."""
-    engine = session.get_bind()
-    if not isinstance(engine, Engine) or engine.dialect.name == "sqlite":
+    engine = _engine_of(session)
+    if engine is None or engine.dialect.name == "sqlite":
         return None
 
     def work() -> SalesHistory:
-        with Session(engine) as aside:
+        with engine.connect() as aside:
             return read_history(aside, cfg, today, watermark)
 
     # A daemon thread, not an executor's: the interpreter joins executor threads when it exits, so
@@ -828,13 +844,13 @@ def _without_gc() -> Iterator[None]:
             gc.enable()
 
 
-def build_board(session: Session, now: datetime, *, sku_ids: Sequence[int] | None = None) -> Board:
+def build_board(session: Session | Connection, now: datetime, *, sku_ids: Sequence[int] | None = None) -> Board:
     """Every SKU-warehouse row with its plan. ``sku_ids`` narrows the rows (ABC still ranks all SKUs)."""
     with _without_gc():
         return _build_board(session, now, sku_ids)
 
 
-def _build_board(session: Session, now: datetime, sku_ids: Sequence[int] | None) -> Board:
+def _build_board(session: Session | Connection, now: datetime, sku_ids: Sequence[int] | None) -> Board:
     cfg = load_settings(session)
     today = now.date()
     window_start = today - timedelta(days=cfg.window_days)
@@ -845,7 +861,7 @@ def _build_board(session: Session, now: datetime, sku_ids: Sequence[int] | None)
     window_rows = _run(
         session, _dates(_WINDOW.format(extra=_ids_clause("s.sku_id", sku_ids))), sku_ids, start=window_start, end=today
     )
-    warehouses = dict(session.execute(text("SELECT id, code FROM warehouse")).all())
+    warehouses: dict[int, str] = dict(session.execute(text("SELECT id, code FROM warehouse")).all())
     history = kept or (pending.result() if pending is not None else read_history(session, cfg, today, watermark))
     revenue, units_sold, recent_units = dict(history.revenue), dict(history.units), history.recent_units
     if sku_ids is None:
@@ -1064,7 +1080,7 @@ def _prepare(sku: Sequence, classes: dict[int, str], cfg: BoardSettings) -> tupl
 
 
 def _inbound(
-    session: Session, sku_ids: Sequence[int] | None, today: date, cfg: BoardSettings
+    session: Session | Connection, sku_ids: Sequence[int] | None, today: date, cfg: BoardSettings
 ) -> tuple[dict[tuple[int, int], list[Arrival]], dict[tuple[int, int], int], dict[tuple[int, int], int]]:
     """Open PO lines and in-transit transfers as arrivals; drafts as quantities on draft."""
     arrivals: dict[tuple[int, int], list[Arrival]] = defaultdict(list)
