@@ -70,3 +70,22 @@ def test_the_reorder_report_loads_no_orm(sqlite_demo_engine) -> None:
     report, _, loaded = done.stdout.rpartition("HEAVY:")
     assert '"sku": "SKU-' in report  # the report was written, with the demo's rows
     assert loaded.strip() == ""
+
+
+def test_table_models_build_their_validator_only_when_asked() -> None:
+    """The ORM never validates: a command that only reads and writes rows builds no validator
+    (``TableModel``'s ``defer_build``); one that validates still gets the model's own checks."""
+    code = (
+        "from dtc_tui.models import Ticket, Sku\n"
+        "print(Ticket.__pydantic_complete__, Sku.__pydantic_complete__)\n"
+        "Ticket(subject='x', channel='email')\n"
+        "print(Ticket.__pydantic_complete__)\n"
+        "import pydantic\n"
+        "try:\n"
+        "    Ticket.model_validate({'subject': 'y'})\n"
+        "except pydantic.ValidationError:\n"
+        "    print('refused')\n"
+        "print(Ticket.__pydantic_complete__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False", "False", "refused", "True"]
