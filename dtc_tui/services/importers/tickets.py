@@ -16,6 +16,7 @@ from dtc_tui.i18n import N_, _, ngettext
 from dtc_tui.services.common.language import UNKNOWN as UNKNOWN_LANGUAGE
 from dtc_tui.services.common.language import Detector
 from dtc_tui.services.common.language import release as release_language_model
+from dtc_tui.services.common.memory import return_free_memory
 from dtc_tui.services.common.text import one_line
 from dtc_tui.services.importers.base import Importer, RowCheck, number_text
 from dtc_tui.services.importers.columns import Columns, field
@@ -189,6 +190,7 @@ class _TicketImporter(TicketWriter, Importer):
             self.guessed_languages: dict[str, str] = {}
         if writing:  # every language is decided (pass 1): the model's ~40 MB go before the writes
             release_language_model()
+            return_free_memory()
         # Per distinct cell value: what the pure converters below made of it. An export repeats a
         # few dozen statuses, channels, tag sets... over 100k rows; only answers that raise no
         # problem and no warning are kept, so messages are given row by row as before.
