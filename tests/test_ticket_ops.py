@@ -41,8 +41,14 @@ def test_presales_gets_two_hours(engine: Engine, now: datetime) -> None:
 
 def test_claim_is_compare_and_set(engine: Engine, now: datetime) -> None:
     ticket_id = new_ticket(engine, now)
+    version_before = get(engine, ticket_id).version
     change = ops.claim(engine, ticket_id, "ana", now)
     assert change.after["assignee_id"] is not None
+    # The version the undo checks against is the one stored, read back with the update itself.
+    assert change.version_after == get(engine, ticket_id).version == version_before + 1
+    assert "was not on the team" in change.message  # ana was added by her first claim...
+    second = new_ticket(engine, now)
+    assert "was not on the team" not in ops.claim(engine, second, "ana", now).message  # ...once
     with pytest.raises(ops.ClaimConflict) as conflict:
         ops.claim(engine, ticket_id, "ben", now)
     assert conflict.value.holder == "ana"
@@ -52,7 +58,7 @@ def test_claim_is_compare_and_set(engine: Engine, now: datetime) -> None:
         ana = session.execute(select(Person).where(Person.handle == "ana")).scalars().one()
         assert ticket.assignee_id == ana.id
         assert (
-            session.execute(select(func.count()).select_from(AuditLog).where(AuditLog.action == "claim")).scalar() == 1
+            session.execute(select(func.count()).select_from(AuditLog).where(AuditLog.action == "claim")).scalar() == 2
         )
 
 

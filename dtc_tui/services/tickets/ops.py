@@ -112,11 +112,13 @@ def operator_person(session: Session, operator: str) -> Person:
     A shared box has OS users who are not yet on the Team screen; their first claim should work
     and leave them visible there rather than fail.
     """
+    return _find_person(session, operator) or _insert_person(session, operator)
+
+
+def _find_person(session: Session, operator: str) -> Person | None:
     person = session.execute(select(Person).where(col(Person.os_user) == operator)).scalars().first()
     if person is None:
         person = session.execute(select(Person).where(col(Person.handle) == operator)).scalars().first()
-    if person is None:
-        person = _insert_person(session, operator)
     return person
 
 
@@ -298,14 +300,19 @@ def claim(engine: Engine, ticket_id: int, operator: str, now: datetime) -> Chang
     Exactly one of two simultaneous claims wins; the other gets ``ClaimConflict`` naming the holder.
     """
     with db.write_session(engine) as session:
-        new_person = find_operator_id(session, operator) is None
-        me = operator_person(session, operator)
-        result = session.exec(
+        me = _find_person(session, operator)
+        new_person = me is None
+        if me is None:
+            me = _insert_person(session, operator)
+        # The new version comes back with the update: no second read of the ticket (on
+        # PostgreSQL each statement is a round trip, and the claim is a key press).
+        version = session.execute(
             update(Ticket)
             .where(col(Ticket.id) == ticket_id, col(Ticket.assignee_id).is_(None))
             .values(assignee_id=me.id, version=Ticket.version + 1, updated_at=now)
-        )
-        if result.rowcount == 0:
+            .returning(col(Ticket.version))
+        ).scalar()
+        if version is None:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
                 raise TicketNotFound(_("ticket {id} does not exist").format(id=ticket_id))
@@ -315,8 +322,6 @@ def claim(engine: Engine, ticket_id: int, operator: str, now: datetime) -> Chang
             raise ClaimConflict(
                 _("ticket {id} is already claimed by {holder}").format(id=ticket_id, holder=holder), holder
             )
-        ticket = _lock(session, ticket_id)
-        session.refresh(ticket)
         before = {"assignee_id": None}
         after = {"assignee_id": me.id}
         session.add(
@@ -344,7 +349,7 @@ def claim(engine: Engine, ticket_id: int, operator: str, now: datetime) -> Chang
                 "{operator!r} was not on the team and was added to the team matrix as a new person "
                 "(set the name, hours and roles on the Team screen, key 4)"
             ).format(operator=operator)
-        return Change(ticket_id, "claim", before, after, ticket.version, message)
+        return Change(ticket_id, "claim", before, after, int(version), message)
 
 
 def assign(
