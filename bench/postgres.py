@@ -5,8 +5,9 @@
 Copies every table of the SQLite dataset ``DB_FILE`` into the (re-created) schema ``SCHEMA`` of
 the PostgreSQL database at ``BASE_URL`` (``DTC_TUI_TEST_POSTGRES_URL``): tables made from the
 models (with the roll-up triggers), rows copied in id order in chunks, the roll-ups rebuilt,
-``alembic_version`` stamped. Prints the schema's URL. ``bench/run.py --only postgres`` calls it and
-times the headless commands against that URL (the copy costs about a minute per 100k tickets).
+``alembic_version`` stamped, every table vacuumed and analysed (as autovacuum soon would). Prints
+the schema's URL. ``bench/run.py --only postgres`` calls it and times the headless commands
+against that URL (the copy costs about a minute per 100k tickets).
 """
 
 from __future__ import annotations
@@ -69,7 +70,12 @@ def copy(db_file: Path, base: str, schema: str) -> str:
                     )
         dst.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
         dst.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": db._head_from_files()})
-        dst.exec_driver_sql("ANALYZE")
+    # What autovacuum does to a live database soon after a bulk load: the visibility map lets the
+    # queue's counts read their indexes alone (1M copy: count of the open tickets 46 -> 18 ms).
+    # Without it every figure measured right after the copy pays heap reads a real shop does not.
+    with target.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in metadata.sorted_tables:
+            conn.exec_driver_sql(f'VACUUM (ANALYZE) "{table.name}"')
     source.dispose()
     target.dispose()
     return url
