@@ -216,7 +216,8 @@ async def test_moving_past_the_rows_read_before_the_count_counts_at_once(
     original = TicketQueueSource.count_in_thread
 
     def slow(self: TicketQueueSource) -> int:
-        release.wait(10)
+        if threading.current_thread().name == "window-table-count":  # count() on the UI thread calls it too
+            release.wait(10)
         return original(self)
 
     monkeypatch.setattr(TicketQueueSource, "count_in_thread", slow)
@@ -272,3 +273,44 @@ def test_queue_first_page_before_the_count_is_the_counted_first_page(demo_engine
             early.counted(total)
             for offset in (16, max(total - 10, 0), 5):
                 assert [row.id for row in early.fetch(offset, 10)] == expected[offset : offset + 10], (view, text)
+
+
+async def test_clearing_the_filter_keeps_the_cursor_row_and_counts_later_when_it_is_on_the_first_page(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Esc after a filter: the same ticket under the cursor; on the first page the count of every
+    open ticket is still on its way (held here), further down it is taken at once to place the row."""
+    import threading
+
+    from dtc_tui.services.tickets.queue import TicketQueueSource
+
+    monkeypatch.setattr(WindowTable, "COUNT_LATER_FROM", 0)
+    release = threading.Event()
+    original = TicketQueueSource.count_in_thread
+
+    def held(self: TicketQueueSource) -> int:
+        if threading.current_thread().name == "window-table-count":  # count() on the UI thread calls it too
+            release.wait(10)
+        return original(self)
+
+    monkeypatch.setattr(TicketQueueSource, "count_in_thread", held)
+    app = make_app(sqlite_demo_engine, clock, settings)
+    try:
+        async with app.run_test(size=(120, 20)) as pilot:
+            await settle(pilot)
+            table = app.screen.query_one("#queue", WindowTable)
+            exact = table.row_count
+            near, far = 3, table.page_height + 5
+            assert exact > far
+            near_id, far_id = table.row_at(near).id, table.row_at(far).id
+            for ticket_id, index, counted_later in ((near_id, near, True), (far_id, far, False)):
+                await pilot.press("slash", "i", "d", "colon", *str(ticket_id), "enter")
+                await settle(pilot)
+                assert table.cursor_row.id == ticket_id and table.cursor == 0
+                await pilot.press("escape")
+                await settle(pilot)
+                assert table.cursor == index and table.cursor_row.id == ticket_id
+                assert table.counting is counted_later
+                assert table.row_count == exact  # exact when asked, counted or not
+    finally:
+        release.set()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Protocol, cast
@@ -209,8 +210,21 @@ class WindowTable(Widget, can_focus=True):
         key = self.cursor_key if keep_cursor else None
         self.source = source
         self._invalidate()
-        if count_later and key is None and self._largest_count >= self.COUNT_LATER_FROM:
-            self._count_in_thread(cast("CountLaterSource", source))
+        if count_later and self._largest_count >= self.COUNT_LATER_FROM:
+            rows = self._read_first_page(source)
+            # A kept cursor row among the first page's (a filter cleared at the top of the list):
+            # the count can still come later. Further down, its place needs the count: at once.
+            found = (
+                None
+                if key is None
+                else next((i for i, row in enumerate(rows[: self.page_height]) if source.key_of(row) == key), None)
+            )
+            if key is None or found is not None:
+                self._count_rest_later(cast("CountLaterSource", source), rows)
+                self.top, self.cursor = 0, found or 0
+                self.refresh()
+                return
+            self._count = None  # the rows read stay cached; the count is taken where first needed
         if key is None:
             self.top = 0
             self.cursor = 0
@@ -248,15 +262,18 @@ class WindowTable(Widget, can_focus=True):
         self._cache = []
         self._cache_start = 0
 
-    def _count_in_thread(self, source: CountLaterSource) -> None:
-        """Read the first page now (and a row more: is there more?); when there is more, count in a
-        thread. A row past those read needs the count: it is then taken at once (``row_count``)."""
-        wanted = self.page_height + 1
-        rows = list(source.fetch(0, wanted))
+    def _read_first_page(self, source: WindowSource) -> list[Any]:
+        """The first page and a row more (is there more?), read before any count and cached."""
+        rows = list(source.fetch(0, self.page_height + 1))
         self._cache, self._cache_start = rows, 0
         self.fetches += 1
+        return rows
+
+    def _count_rest_later(self, source: CountLaterSource, rows: list[Any]) -> None:
+        """With the first page read: when there is more, count in a thread. A row past those read
+        needs the count: it is then taken at once (``row_count``)."""
         self._count = len(rows)
-        if len(rows) < wanted:  # that is all of them
+        if len(rows) <= self.page_height:  # that is all of them
             source.counted(len(rows))
             return
         self._count_pending = True
@@ -268,7 +285,8 @@ class WindowTable(Widget, can_focus=True):
                 total = source.count_in_thread()
             except Exception:  # busy, gone...: left pending; the first exact need counts on the UI thread
                 return
-            with contextlib.suppress(RuntimeError):  # the app has exited meanwhile
+            # The app has exited meanwhile (RuntimeError), or is exiting and cancelled the call.
+            with contextlib.suppress(RuntimeError, CancelledError):
                 app.call_from_thread(self._counted, source, total)
 
         threading.Thread(target=count, name="window-table-count", daemon=True).start()
