@@ -314,3 +314,35 @@ async def test_clearing_the_filter_keeps_the_cursor_row_and_counts_later_when_it
                 assert table.row_count == exact  # exact when asked, counted or not
     finally:
         release.set()
+
+
+async def test_the_tables_style_is_worked_out_once_per_repaint_and_again_after_a_theme_change(
+    sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual.dom import DOMNode
+
+    app = make_app(sqlite_demo_engine, clock, settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#queue", WindowTable)
+        lines = range(table.size.height)
+        walks: list[int] = []
+
+        def counted(self: DOMNode):  # type: ignore[no-untyped-def]
+            walks.append(1)
+            return DOMNode.rich_style.fget(self)  # type: ignore[attr-defined]
+
+        monkeypatch.setattr(WindowTable, "rich_style", property(counted))
+        table.refresh()
+        cached = [table.render_line(y) for y in lines]
+        assert len(walks) == 1  # not once per line
+        uncached = []
+        for y in lines:  # what each line was with the style worked out for it alone
+            table._base = None
+            uncached.append(table.render_line(y))
+        assert cached == uncached
+        before = table._base_style
+        themes = [name for name in app.available_themes if name != app.theme]
+        app.theme = "textual-light" if "textual-light" in themes else themes[0]
+        await settle(pilot)
+        assert table._base_style == DOMNode.rich_style.fget(table) != before  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Protocol, cast
+from typing import Any, ClassVar, Protocol, Self, cast
 
 from rich.segment import Segment
 from rich.style import Style
@@ -171,6 +171,7 @@ class WindowTable(Widget, can_focus=True):
         self._shown: list[int] = []
         self._width_for = -1
         self.fetches = 0  # for benchmarks and tests: how often the source was queried
+        self._base: Style | None = None  # ``rich_style`` until the next repaint or style change
 
     # --- data ---------------------------------------------------------------------------------
 
@@ -361,6 +362,23 @@ class WindowTable(Widget, can_focus=True):
         else:
             self.refresh()
 
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Self:
+        if repaint:  # when Textual drops its cached component styles (the cursor's, the header's)
+            self._base = None
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def notify_style_update(self) -> None:
+        self._base = None
+        super().notify_style_update()
+
+    @property
+    def _base_style(self) -> Style:
+        """The table's own style (background, colour) under every line. ``rich_style`` walks every
+        ancestor's styles: per line it was a fifth of a redraw (the SLA tick redraws 37 lines)."""
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
+
     def refresh_lines(self, *indexes: int) -> None:
         """Redraw the lines of these rows (those on screen), not the whole table."""
         width = self.size.width
@@ -514,12 +532,12 @@ class WindowTable(Widget, can_focus=True):
                 style = self.get_component_rich_style("window-table--empty")
                 text = Text("  " + _(self.empty_text))
                 return Strip(list(text.render(console))).adjust_cell_length(width).apply_style(style)
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base_style)
         if index >= self._rows_known:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base_style)
         row = self.row_at(index)
         if row is None:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base_style)
         now = self.clock.now()
         key = self.source.key_of(row) if self.source is not None else None
         marked = key in self.marked
@@ -530,7 +548,7 @@ class WindowTable(Widget, can_focus=True):
             if extra:
                 text.stylize(extra)
         segments = list(text.render(console))
-        base = self.rich_style  # walks the ancestors' styles: once per line
+        base = self._base_style
         strip = Strip(segments).adjust_cell_length(width, base)
         if index == self.cursor:
             # The cursor's colours replace the cells' (a red "! -1d3h" stays "!" on the cursor bar),
