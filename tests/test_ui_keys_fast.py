@@ -13,6 +13,9 @@ No timings (bench/latency.py measures them).
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -43,6 +46,24 @@ def expected_keys(footer: KeysFooter) -> list[tuple[str, str, str, bool]]:
 async def settle(pilot) -> None:
     await pilot.pause()
     await pilot.pause()
+
+
+def hold_thread_counts(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, Callable[[Any], int]]:
+    """Every table counts later, and the count thread waits (up to 10 s) for the returned event;
+    the UI thread's own count (``count()`` calls ``count_in_thread``) is never held."""
+    from dtc_tui.services.tickets.queue import TicketQueueSource
+
+    monkeypatch.setattr(WindowTable, "COUNT_LATER_FROM", 0)
+    release = threading.Event()
+    original = TicketQueueSource.count_in_thread
+
+    def held(self: TicketQueueSource) -> int:
+        if threading.current_thread().name == "window-table-count":
+            release.wait(10)
+        return original(self)
+
+    monkeypatch.setattr(TicketQueueSource, "count_in_thread", held)
+    return release, original
 
 
 @pytest.mark.parametrize("area", ["tickets", "inventory"])
@@ -161,8 +182,6 @@ async def test_a_cursor_move_redraws_two_lines_and_they_are_the_full_redraws_lin
 async def test_queue_count_arrives_from_its_thread_and_matches(
     sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import threading
-
     from dtc_tui.services.tickets.queue import TicketQueueSource
 
     monkeypatch.setattr(WindowTable, "COUNT_LATER_FROM", 0)
@@ -207,20 +226,7 @@ async def test_moving_past_the_rows_read_before_the_count_counts_at_once(
     sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The thread's count held back: the cursor still goes past the first page, G to the last row."""
-    import threading
-
-    from dtc_tui.services.tickets.queue import TicketQueueSource
-
-    monkeypatch.setattr(WindowTable, "COUNT_LATER_FROM", 0)
-    release = threading.Event()
-    original = TicketQueueSource.count_in_thread
-
-    def slow(self: TicketQueueSource) -> int:
-        if threading.current_thread().name == "window-table-count":  # count() on the UI thread calls it too
-            release.wait(10)
-        return original(self)
-
-    monkeypatch.setattr(TicketQueueSource, "count_in_thread", slow)
+    release, original = hold_thread_counts(monkeypatch)
     app = make_app(sqlite_demo_engine, clock, settings)
     try:
         async with app.run_test(size=(120, 20)) as pilot:
@@ -280,20 +286,7 @@ async def test_clearing_the_filter_keeps_the_cursor_row_and_counts_later_when_it
 ) -> None:
     """Esc after a filter: the same ticket under the cursor; on the first page the count of every
     open ticket is still on its way (held here), further down it is taken at once to place the row."""
-    import threading
-
-    from dtc_tui.services.tickets.queue import TicketQueueSource
-
-    monkeypatch.setattr(WindowTable, "COUNT_LATER_FROM", 0)
-    release = threading.Event()
-    original = TicketQueueSource.count_in_thread
-
-    def held(self: TicketQueueSource) -> int:
-        if threading.current_thread().name == "window-table-count":  # count() on the UI thread calls it too
-            release.wait(10)
-        return original(self)
-
-    monkeypatch.setattr(TicketQueueSource, "count_in_thread", held)
+    release, original = hold_thread_counts(monkeypatch)
     app = make_app(sqlite_demo_engine, clock, settings)
     try:
         async with app.run_test(size=(120, 20)) as pilot:
