@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Hashable, Sequence
-from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Protocol, Self, cast
@@ -22,6 +21,7 @@ from typing import Any, ClassVar, Protocol, Self, cast
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Span, Text
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.geometry import Region
 from textual.message import Message
@@ -82,6 +82,15 @@ class Column:
     flex: int = 0  # columns with flex share the spare width
     align: str = "left"  # left | right
     drop: int = 0  # when the table is too narrow, columns with the highest drop go first (0: never)
+
+
+class _Counted(Message, bubble=False):
+    """A source's count, from the table's count thread to the table itself."""
+
+    def __init__(self, source: CountLaterSource, total: int) -> None:
+        super().__init__()
+        self.source = source
+        self.total = total
 
 
 class WindowTable(Widget, can_focus=True):
@@ -279,18 +288,22 @@ class WindowTable(Widget, can_focus=True):
             return
         self._count_pending = True
 
-        app = self.app
-
         def count() -> None:
             try:
                 total = source.count_in_thread()
             except Exception:  # busy, gone...: left pending; the first exact need counts on the UI thread
                 return
-            # The app has exited meanwhile (RuntimeError), or is exiting and cancelled the call.
-            with contextlib.suppress(RuntimeError, CancelledError):
-                app.call_from_thread(self._counted, source, total)
+            # post_message is thread-safe and drops the message once the table is closing; on an
+            # app that has exited meanwhile its loop is gone (RuntimeError). call_from_thread
+            # left a never-awaited coroutine (and a warning) behind in that case.
+            with contextlib.suppress(RuntimeError):
+                self.post_message(_Counted(source, total))
 
         threading.Thread(target=count, name="window-table-count", daemon=True).start()
+
+    @on(_Counted)
+    def _count_arrived(self, message: _Counted) -> None:
+        self._counted(message.source, message.total)
 
     def _counted(self, source: CountLaterSource, total: int) -> None:
         if self.source is not source or not self._count_pending:
