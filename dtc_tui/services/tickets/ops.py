@@ -116,6 +116,7 @@ def operator_person(session: Session, operator: str) -> Person:
 
 
 def _find_person(session: Session, operator: str) -> Person | None:
+    """The operator's Person by OS user name, else by handle (a team member named before they log in)."""
     person = session.execute(select(Person).where(col(Person.os_user) == operator)).scalars().first()
     if person is None:
         person = session.execute(select(Person).where(col(Person.handle) == operator)).scalars().first()
@@ -155,11 +156,8 @@ def _insert_person(session: Session, operator: str) -> Person:
 
 def find_operator_id(session: Session, operator: str) -> int | None:
     """The operator's person id without creating one (for the "Mine" view)."""
-    for column in (col(Person.os_user), col(Person.handle)):
-        found = session.execute(select(col(Person.id)).where(column == operator)).scalar()
-        if found is not None:
-            return int(found)
-    return None
+    person = _find_person(session, operator)
+    return None if person is None else person.id
 
 
 def _handle(session: Session, person_id: int | None) -> str:
