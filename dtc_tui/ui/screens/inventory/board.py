@@ -11,12 +11,9 @@ The table is the shared ``WindowTable``.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from datetime import datetime
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -38,6 +35,7 @@ from dtc_tui.ui.screens.base import AreaScreen
 from dtc_tui.ui.screens.inventory.forms import ReceiveForm, SkuParamsForm
 from dtc_tui.ui.screens.inventory.purchase_orders import PoListScreen, shown_columns, status_word
 from dtc_tui.ui.screens.inventory.sku_detail import HealthScreen, SkuDetailScreen, days_text, state_text
+from dtc_tui.ui.threads import in_daemon_thread
 from dtc_tui.ui.widgets.window_table import Column, ListSource, WindowTable
 
 VIEWS: dict[str, tuple[str, BoardFilter]] = {
@@ -116,33 +114,6 @@ BOARD_COLUMNS = [
 
 def _row_style(row: BoardRow, now: datetime) -> str:
     return "dim" if row.state == "dead" else ""
-
-
-_T = TypeVar("_T")
-
-
-async def _in_daemon_thread(work: Callable[[], _T], name: str) -> _T:
-    """``work()`` in a daemon thread, awaited. A thread worker runs in the event loop's executor,
-    whose threads the interpreter joins when it exits: quitting the app while the board is being
-    computed (the first second at 10k SKUs) would wait for the computation. A daemon thread is
-    dropped at exit; the board only reads."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[_T] = loop.create_future()
-
-    def run() -> None:
-        settle: Callable[[], object]
-        try:
-            outcome = work()
-        except BaseException as exc:  # raised in the worker, as a thread worker would
-            error = exc
-            settle = lambda: future.set_exception(error)  # noqa: E731
-        else:
-            settle = lambda: future.set_result(outcome)  # noqa: E731
-        with contextlib.suppress(RuntimeError):  # the app has quit and its loop is closed
-            loop.call_soon_threadsafe(lambda: None if future.done() else settle())  # done: cancelled
-
-    threading.Thread(target=run, name=name, daemon=True).start()
-    return await future
 
 
 class InventoryScreen(AreaScreen):
@@ -225,7 +196,7 @@ class InventoryScreen(AreaScreen):
             with startup.long_lived():  # the board's objects: out of the collector's sight
                 return self.dtc.facades.inventory.board()
 
-        board = await _in_daemon_thread(build, "inventory-board")
+        board = await in_daemon_thread(build, "inventory-board")
         self._board_ready(board)
 
     def _board_ready(self, board: Board) -> None:
@@ -244,7 +215,7 @@ class InventoryScreen(AreaScreen):
             with startup.long_lived():  # the total rows and the kept orders too
                 board.prepare(views)
 
-        await _in_daemon_thread(prepare, "inventory-board-prepare")
+        await in_daemon_thread(prepare, "inventory-board-prepare")
 
     def show_target(self, target: Target) -> None:
         """From the overview: the SKU's line over all warehouses, or the PO list."""

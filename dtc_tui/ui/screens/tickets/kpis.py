@@ -18,6 +18,7 @@ from dtc_tui.services.tickets.kpis import GROUPS, KpiReport
 from dtc_tui.ui import states
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import TitleBar
+from dtc_tui.ui.threads import in_daemon_thread
 from dtc_tui.ui.widgets.footer import KeysFooter
 from dtc_tui.ui.widgets.vim import VimScroll
 
@@ -67,10 +68,12 @@ class KpiScreen(Screen[None]):
         )
         self.compute(self.period)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="kpis")
-    def compute(self, period: str) -> None:
-        result = self.app.facades.tickets.kpi_report(period)  # type: ignore[attr-defined]
-        self.app.call_from_thread(self._computed, period, result)
+    @work(exclusive=True, exit_on_error=False, group="kpis")
+    async def compute(self, period: str) -> None:
+        # A daemon thread, not a thread worker: quitting while it computes does not wait for it.
+        facade = self.app.facades.tickets  # type: ignore[attr-defined]
+        result = await in_daemon_thread(lambda: facade.kpi_report(period), "kpis")
+        self._computed(period, result)
 
     def _computed(self, period: str, result: KpiReport) -> None:
         if period != self.period:  # a later key asked for another period; its worker will report
