@@ -1,19 +1,27 @@
-"""Quitting never waits for a computation still running: the overview, the reorder board and the
-support KPIs compute on daemon threads (``dtc_tui/ui/threads.py``).
+"""The overview, the reorder board and the support KPIs compute on daemon threads
+(``DtcApp.read_in_background``, ``dtc_tui/ui/threads.py``): quitting never waits for a computation
+still running, and a computation the database fails becomes a message.
 
-Each case runs the real app in a fresh interpreter whose computation never ends, presses the keys
+Each quit case runs the real app in a fresh interpreter whose computation never ends, presses the keys
 that quit, and expects the interpreter to exit: a thread worker's executor thread would be joined
 at exit and the process would hang until the timeout.
 """
 
 from __future__ import annotations
 
+import importlib
+import sqlite3
 import subprocess
 import sys
 import time
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from dtc_tui.clock import FixedClock
+from dtc_tui.config import Settings
+from tests.conftest import make_app
 
 CHILD = """
 import asyncio, sys, threading
@@ -77,3 +85,29 @@ def test_quitting_during_a_computation_exits_at_once(case: str, sqlite_demo_engi
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["quit", "0"], done.stdout + done.stderr[-2000:]
     assert time.monotonic() - started < 60
+
+
+# --- a read that fails says so ------------------------------------------------------------------
+
+
+def _database_gone(*args: object, **kwargs: object) -> None:
+    raise OperationalError("SELECT 1", {}, sqlite3.OperationalError("disk I/O error"))
+
+
+@pytest.mark.parametrize("case", list(CASES))
+async def test_a_computation_the_database_fails_becomes_a_message(
+    case: str, sqlite_demo_engine: Engine, clock: FixedClock, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, the worker's error was logged and dropped: the screen stayed as it was, unexplained."""
+    module, facade, method, area, before, _quit = CASES[case]
+    owner = getattr(importlib.import_module(f"dtc_tui.ui.facades.{module}"), facade)
+    monkeypatch.setattr(owner, method, _database_gone)
+    app = make_app(sqlite_demo_engine, clock, settings, start_area=area)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for key in before:
+            await pilot.press(key)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = [(n.title, n.message) for n in app._notifications]
+        assert ("Not refreshed", "database unavailable: disk I/O error") in shown
+        assert app.is_running

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import Engine
 from textual import work
@@ -30,6 +30,9 @@ from dtc_tui.ui.cursor_colours import ReadableMonochrome, cursor_variables
 from dtc_tui.ui.facades import Facades
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.help import HelpScreen, format_key
+from dtc_tui.ui.threads import in_daemon_thread
+
+_T = TypeVar("_T")
 
 BREACH_RECORD_SECONDS = 30.0
 CHECKPOINT_SECONDS = 60.0
@@ -427,6 +430,21 @@ class DtcApp(App[None]):
             message = self.facades.app.busy_message()  # names the holder: "an import by ana is running"
         self.notify_safe(f"{message}. {kept}".strip(), title=_("Not saved"), severity="error")
         return True
+
+    async def read_in_background(self, work: Callable[[], _T], name: str) -> _T | None:
+        """``work()``, a read (a screen's content), on a daemon thread (``ui/threads.py``: quitting
+        does not wait for it). A database failure becomes a notification naming the cause, and
+        None: the screen keeps what it showed (without this, a failed worker showed nothing)."""
+        try:
+            return await in_daemon_thread(work, name)
+        except Exception as exc:
+            message = db.describe_failure(exc)
+            if message is None:
+                raise
+            if db.is_busy(exc):
+                message = self.facades.app.busy_message()
+            self.notify_safe(message, title=_("Not refreshed"), severity="error")
+            return None
 
     def with_retry(self, work: Callable[[], Any], attempts: int = 2) -> Any:
         """Run a write; when the database stays busy past its busy timeout, try once more, then raise."""

@@ -35,7 +35,6 @@ from dtc_tui.ui.screens.base import AreaScreen
 from dtc_tui.ui.screens.inventory.forms import ReceiveForm, SkuParamsForm
 from dtc_tui.ui.screens.inventory.purchase_orders import PoListScreen, shown_columns, status_word
 from dtc_tui.ui.screens.inventory.sku_detail import HealthScreen, SkuDetailScreen, days_text, state_text
-from dtc_tui.ui.threads import in_daemon_thread
 from dtc_tui.ui.widgets.window_table import Column, ListSource, WindowTable
 
 VIEWS: dict[str, tuple[str, BoardFilter]] = {
@@ -196,8 +195,9 @@ class InventoryScreen(AreaScreen):
             with startup.long_lived():  # the board's objects: out of the collector's sight
                 return self.dtc.facades.inventory.board()
 
-        board = await in_daemon_thread(build, "inventory-board")
-        self._board_ready(board)
+        board = await self.dtc.read_in_background(build, "inventory-board")
+        if board is not None:
+            self._board_ready(board)
 
     def _board_ready(self, board: Board) -> None:
         self.board = board
@@ -215,7 +215,7 @@ class InventoryScreen(AreaScreen):
             with startup.long_lived():  # the total rows and the kept orders too
                 board.prepare(views)
 
-        await in_daemon_thread(prepare, "inventory-board-prepare")
+        await self.dtc.read_in_background(prepare, "inventory-board-prepare")
 
     def show_target(self, target: Target) -> None:
         """From the overview: the SKU's line over all warehouses, or the PO list."""

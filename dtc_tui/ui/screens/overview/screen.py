@@ -20,7 +20,6 @@ from dtc_tui.services.overview.summary import Item, Overview, describe_kind
 from dtc_tui.ui import states
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import AreaScreen
-from dtc_tui.ui.threads import in_daemon_thread
 from dtc_tui.ui.widgets.detail import DetailPanel
 from dtc_tui.ui.widgets.modals import TextModal
 from dtc_tui.ui.widgets.window_table import Column, ListSource, WindowTable
@@ -109,9 +108,9 @@ class OverviewScreen(AreaScreen):
 
     @work(exclusive=True, exit_on_error=False, group="overview")
     async def compute(self) -> None:
-        # A daemon thread, not a thread worker: quitting while it computes does not wait for it.
-        overview = await in_daemon_thread(self.dtc.facades.overview.build, "overview")
-        self.show(overview)
+        overview = await self.dtc.read_in_background(self.dtc.facades.overview.build, "overview")
+        if overview is not None:
+            self.show(overview)
 
     def show(self, overview: Overview) -> None:
         self.overview = overview

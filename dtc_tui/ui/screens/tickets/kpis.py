@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -18,9 +18,11 @@ from dtc_tui.services.tickets.kpis import GROUPS, KpiReport
 from dtc_tui.ui import states
 from dtc_tui.ui.safe import safe
 from dtc_tui.ui.screens.base import TitleBar
-from dtc_tui.ui.threads import in_daemon_thread
 from dtc_tui.ui.widgets.footer import KeysFooter
 from dtc_tui.ui.widgets.vim import VimScroll
+
+if TYPE_CHECKING:
+    from dtc_tui.ui.app import DtcApp
 
 PERIODS = ("today", "7d", "30d", "90d")  # the presets [ and ] step through, in the period language
 PERIOD_LABEL = {"today": N_("today"), "7d": N_("7d"), "30d": N_("30d"), "90d": N_("90d")}
@@ -70,10 +72,10 @@ class KpiScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="kpis")
     async def compute(self, period: str) -> None:
-        # A daemon thread, not a thread worker: quitting while it computes does not wait for it.
-        facade = self.app.facades.tickets  # type: ignore[attr-defined]
-        result = await in_daemon_thread(lambda: facade.kpi_report(period), "kpis")
-        self._computed(period, result)
+        app: DtcApp = self.app  # type: ignore[assignment]
+        result = await app.read_in_background(lambda: app.facades.tickets.kpi_report(period), "kpis")
+        if result is not None:
+            self._computed(period, result)
 
     def _computed(self, period: str, result: KpiReport) -> None:
         if period != self.period:  # a later key asked for another period; its worker will report
