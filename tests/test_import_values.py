@@ -178,3 +178,65 @@ def test_grouped_errors_say_a_repeated_problem_once_and_count_rows() -> None:
         "x.csv:1: header: missing column 'Name'",
         "x.csv:1: header: missing column 'Email'",
     ]
+
+
+# RowCheck.number / integer try float() / int() first (one C call for a plain cell) and fall back to
+# parse_number / parse_int: the same value, or the same problem, for every kind of cell.
+CELLS = [
+    "12",
+    " 7 ",
+    "-3.5",
+    "1e3",
+    "12.0",
+    "1_000",
+    "-0",
+    "+4",
+    "0012",
+    "",
+    "   ",
+    "-",
+    "n/a",
+    "nan",
+    "inf",
+    "-inf",
+    "25,881",
+    "1.234,50",
+    "(12)",
+    "$1,234.50",
+    "12.345",
+    "1.5",
+    "abc",
+    "12 units",
+    "\u221212",
+]
+
+
+class _OneCell:
+    line = 2
+
+    def __init__(self, cell: str) -> None:
+        self.cell = cell
+
+    def get(self, name: str) -> str:
+        return self.cell
+
+    def has(self, name: str) -> bool:
+        return True
+
+    def label(self, name: str) -> str:
+        return "Amount"
+
+
+@pytest.mark.parametrize("decimal_comma", [False, True])
+@pytest.mark.parametrize("cell", CELLS)
+def test_row_check_numbers_read_as_the_parsers_do(cell: str, decimal_comma: bool) -> None:
+    from dtc_tui.services.importers.base import RowCheck
+
+    for method, parser in (("number", parse_number), ("integer", parse_int)):
+        check = RowCheck(_OneCell(cell), UTC, decimal_comma=decimal_comma)
+        try:
+            expected, problems = parser(cell, decimal_comma=decimal_comma), []
+        except ValueProblem as exc:
+            expected, problems = None, [("Amount", str(exc))]
+        value = getattr(check, method)("amount")
+        assert (value, type(value), check.problems) == (expected, type(expected), problems), (method, cell)

@@ -60,6 +60,7 @@ STATUS_WORDS = {
 }
 MEASURES = ("spend", "impressions", "clicks", "conversions", "revenue")
 SCALE = {"spend": 100, "impressions": 1, "clicks": 1, "conversions": 100, "revenue": 100}  # integer units
+_SCALES = tuple((measure, SCALE[measure]) for measure in MEASURES)
 MAX_RANGE_DAYS = 366 * 3
 BY_DAY = N_("export with a daily breakdown (Meta: Breakdown > By time > Day; Google Ads: Segment > Time > Day)")
 # Columns that split a campaign's day into several rows; named in the summary when rows were summed.
@@ -280,13 +281,18 @@ class _AdImporter(Importer):
             split = (record["campaign"], record["start"])
             self.row_counts[split] = self.row_counts.get(split, 0) + 1
             days = (record["end"] - record["start"]).days + 1
-            shares = {m: spread(record[m], SCALE[m], days) for m in MEASURES}
-            for offset in range(days):
-                total = self.totals.setdefault(
-                    (record["campaign"], record["start"] + timedelta(days=offset)), [0.0] * len(MEASURES)
-                )
-                for index, measure in enumerate(MEASURES):
-                    total[index] += shares[measure][offset]
+            if days == 1:  # a daily row (nearly every row): spread over one day, without the lists
+                total = self.totals.setdefault(split, [0.0] * len(MEASURES))
+                for index, (measure, scale) in enumerate(_SCALES):
+                    total[index] += round(record[measure] * scale) / scale  # = spread(value, scale, 1)[0]
+            else:
+                shares = {m: spread(record[m], SCALE[m], days) for m in MEASURES}
+                for offset in range(days):
+                    total = self.totals.setdefault(
+                        (record["campaign"], record["start"] + timedelta(days=offset)), [0.0] * len(MEASURES)
+                    )
+                    for index, measure in enumerate(MEASURES):
+                        total[index] += shares[measure][offset]
             attributes = self.campaigns.setdefault(record["campaign"], {"name": record["campaign"]})
             for name in ("currency", "status", "external_id", "daily_budget"):
                 if record[name] is not None:
