@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from dtc_tui.clock import FixedClock
 from dtc_tui.config import Settings
-from tests.conftest import make_app
+from tests.conftest import make_app, screen_text
 
 CHILD = """
 import asyncio, sys, threading
@@ -111,3 +111,5 @@ async def test_a_computation_the_database_fails_becomes_a_message(
         shown = [(n.title, n.message) for n in app._notifications]
         assert ("Not refreshed", "database unavailable: disk I/O error") in shown
         assert app.is_running
+        if case == "support KPIs":
+            assert "not computed" in screen_text(app) and "computing" not in screen_text(app)

@@ -76,6 +76,10 @@ class KpiScreen(Screen[None]):
         result = await app.read_in_background(lambda: app.facades.tickets.kpi_report(period), "kpis")
         if result is not None:
             self._computed(period, result)
+        elif period == self.period:  # the read failed and a message says why: no "computing..." left
+            self.query_one(TitleBar).update(
+                Text(_("Support KPIs  {period}  not computed").format(period=_(PERIOD_LABEL[period])), style="bold")
+            )
 
     def _computed(self, period: str, result: KpiReport) -> None:
         if period != self.period:  # a later key asked for another period; its worker will report
