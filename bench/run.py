@@ -266,7 +266,7 @@ def cold_start(report: Report, size: str, path: Path, repeat: int) -> None:
                 first[area],
                 floor=floor_name,
                 target=START_RATIO,
-                note="process wall, exits at the first frame (Python waits for running worker threads before it exits)",
+                note="process wall, exits at the first frame (not waiting for the daemon-thread computations)",
             )
         )
     for area in AREAS:
