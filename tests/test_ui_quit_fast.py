@@ -109,7 +109,7 @@ async def test_a_computation_the_database_fails_becomes_a_message(
         await app.workers.wait_for_complete()
         await pilot.pause()
         shown = [(n.title, n.message) for n in app._notifications]
-        assert ("Not refreshed", "database unavailable: disk I/O error") in shown
+        assert ("Not refreshed", "database unavailable: disk I/O error.") in shown
         assert app.is_running
         if case == "support KPIs":
             assert "not computed" in screen_text(app) and "computing" not in screen_text(app)

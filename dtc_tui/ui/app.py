@@ -417,18 +417,19 @@ class DtcApp(App[None]):
 
     # --- database trouble: no traceback reaches the operator ----------------------------------
 
-    def database_trouble(self, exc: BaseException, *, kept: str = "") -> bool:
+    def database_trouble(self, exc: BaseException, *, kept: str = "", title: str | None = None) -> bool:
         """A database error during an operator's action becomes a notification naming the cause.
 
         Returns False (the caller re-raises) when ``exc`` is not a database error. ``kept`` says
-        what of the operator's input is kept for the next try.
+        what of the operator's input is kept for the next try; ``title`` is "Not saved" unless
+        given (a read says "Not refreshed").
         """
         message = db.describe_failure(exc)
         if message is None:
             return False
         if db.is_busy(exc):
             message = self.facades.app.busy_message()  # names the holder: "an import by ana is running"
-        self.notify_safe(f"{message}. {kept}".strip(), title=_("Not saved"), severity="error")
+        self.notify_safe(f"{message}. {kept}".strip(), title=title or _("Not saved"), severity="error")
         return True
 
     async def read_in_background(self, work: Callable[[], _T], name: str) -> _T | None:
@@ -438,12 +439,8 @@ class DtcApp(App[None]):
         try:
             return await in_daemon_thread(work, name)
         except Exception as exc:
-            message = db.describe_failure(exc)
-            if message is None:
+            if not self.database_trouble(exc, title=_("Not refreshed")):
                 raise
-            if db.is_busy(exc):
-                message = self.facades.app.busy_message()
-            self.notify_safe(message, title=_("Not refreshed"), severity="error")
             return None
 
     def with_retry(self, work: Callable[[], Any], attempts: int = 2) -> Any:
