@@ -240,3 +240,11 @@ def test_row_check_numbers_read_as_the_parsers_do(cell: str, decimal_comma: bool
             expected, problems = None, [("Amount", str(exc))]
         value = getattr(check, method)("amount")
         assert (value, type(value), check.problems) == (expected, type(expected), problems), (method, cell)
+
+
+def test_row_check_reads_a_long_integer_exactly() -> None:
+    """Past 2**53 a float cannot hold every integer: int() keeps the cell's digits (parse_int,
+    which goes through float, would store 12345678901234568)."""
+    from dtc_tui.services.importers.base import RowCheck
+
+    assert RowCheck(_OneCell("12345678901234567"), UTC).integer("amount") == 12345678901234567
