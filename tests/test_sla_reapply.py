@@ -22,7 +22,7 @@ NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # a Wednesday
 def test_bulk_reapply_stores_what_the_engine_computes(
     engine: Engine, rebuild_above: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sla_admin, "REBUILD_INDEXES_ABOVE", rebuild_above)
+    monkeypatch.setattr(sla_admin, "REBUILD_INDEXES_SHARE", rebuild_above)
     ids = []
     for hours in range(0, 80, 7):  # created over three days, some replied, some pending
         created = NOW - timedelta(hours=hours, minutes=13)
