@@ -139,6 +139,25 @@ def bucket_sql(dialect: str, minutes: str) -> str:
     )
 
 
+def frt_histogram_select(dialect: str, tickets: str = "", sign: int = 1) -> str:
+    """``SELECT day, channel, category, agent_id, bucket, sign * COUNT(*)`` of the answered tickets
+    matching ``tickets`` (a condition on ``t``; empty: all), for the set-based fills of ``ticket_day_frt``.
+
+    The minutes are computed once per ticket in a subquery the planner may not merge into the
+    grouping (SQLite's ``LIMIT -1``, PostgreSQL's ``OFFSET 0``): merged, each of the bucket's ten
+    references to them parses both times again (2.8x the statement's time for 5k tickets on SQLite).
+    """
+    minutes = minutes_sql(dialect, "t.first_response_at", "t.created_at")
+    scope = f" AND {tickets}" if tickets else ""
+    fence = " LIMIT -1" if dialect == "sqlite" else " OFFSET 0"
+    return (
+        f"SELECT day, channel, category, agent_id, {bucket_sql(dialect, 'm')}, {int(sign)} * COUNT(*) FROM "
+        f"(SELECT {day_sql(dialect, 't.created_at')} AS day, t.channel AS channel, t.category AS category, "
+        f"COALESCE(t.assignee_id, 0) AS agent_id, {minutes} AS m FROM ticket t "
+        f"WHERE t.first_response_at IS NOT NULL{scope}{fence}) answered GROUP BY 1, 2, 3, 4, 5"
+    )
+
+
 def _flag(r: str, metric: str | None, exclude: str | None = None) -> str:
     where = f"b.ticket_id = {r}.id" + (f" AND b.metric = '{metric}'" if metric else "")
     if exclude:
@@ -420,9 +439,7 @@ def rebuild_sql(dialect: str) -> list[str]:
         "SUM(COALESCE(f.res, 0)) "
         f"FROM ticket t LEFT JOIN {flags} ON f.ticket_id = t.id WHERE t.solved_at IS NOT NULL "
         f"GROUP BY {solved_day}, {key} ON CONFLICT ({', '.join(DAY_KEYS)}) DO UPDATE SET {solved_adds}",
-        f"INSERT INTO ticket_day_frt (day, channel, category, agent_id, bucket, n) "
-        f"SELECT {created_day}, {key}, {bucket_sql(dialect, minutes)}, COUNT(*) FROM ticket t "
-        f"WHERE t.first_response_at IS NOT NULL GROUP BY {created_day}, {key}, {bucket_sql(dialect, minutes)}",
+        f"INSERT INTO ticket_day_frt (day, channel, category, agent_id, bucket, n) {frt_histogram_select(dialect)}",
         f"INSERT INTO ticket_sku_day (day, sku_id, n) SELECT {created_day}, t.sku_id, COUNT(*) FROM ticket t "
         f"WHERE t.sku_id IS NOT NULL GROUP BY {created_day}, t.sku_id",
         f"INSERT INTO sla_breach_day (day, metric, n) SELECT {day_sql(dialect, 'b.due_at')}, b.metric, COUNT(*) "
@@ -473,9 +490,7 @@ def tickets_share_sql(dialect: str, tickets: str, sign: int = 1) -> list[str]:
         f"WHERE t.solved_at IS NOT NULL AND {tickets} GROUP BY {solved_day}, {key} "
         f"ON CONFLICT ({day_keys}) DO UPDATE SET {adds('ticket_day', SOLVED_FIELDS)}",
         f"INSERT INTO ticket_day_frt (day, channel, category, agent_id, bucket, n) "
-        f"SELECT {created_day}, {key}, {bucket_sql(dialect, minutes)}, {k}COUNT(*) FROM ticket t "
-        f"WHERE t.first_response_at IS NOT NULL AND {tickets} "
-        f"GROUP BY {created_day}, {key}, {bucket_sql(dialect, minutes)} "
+        f"{frt_histogram_select(dialect, tickets, sign)} "
         f"ON CONFLICT ({day_keys}, bucket) DO UPDATE SET n = ticket_day_frt.n + excluded.n",
         f"INSERT INTO ticket_sku_day (day, sku_id, n) SELECT {created_day}, t.sku_id, {k}COUNT(*) FROM ticket t "
         f"WHERE t.sku_id IS NOT NULL AND {tickets} GROUP BY {created_day}, t.sku_id "
