@@ -347,3 +347,40 @@ def test_percentile_of_a_histogram_is_within_a_bucket() -> None:
         got = rollups.percentile(dict(histogram), pct)
         assert got is not None and abs(got - exact) <= model.frt_bucket_width(int(exact) + 10)
     assert rollups.percentile({}, 0.5) is None
+
+
+def test_histogram_buckets_at_their_edges_on_every_fill_path(engine: Engine, now: datetime) -> None:
+    """First responses at each bucket's edge (and one before the ticket: bucket 0) land in the same
+    bucket whether the triggers, the rebuild or a bulk apply's set-based share (the subquery that
+    computes each ticket's minutes once) fills ``ticket_day_frt``."""
+    created = now - timedelta(days=4)
+    offsets = (0.0, 0.25, 599.5, 600.0, 600.01, 2879.99, 2880.0, 5000.5)
+    ids = []
+    for minutes in offsets:
+        ticket_id = ops.create_ticket(engine, subject=f"m{minutes}", channel="email", now=created, actor="t")
+        ops.add_reply(engine, ticket_id, "on it", "agent", created + timedelta(minutes=minutes))
+        ids.append(ticket_id)
+    with db.write_session(engine) as session:  # bad data: answered before it was created
+        session.execute(
+            update(Ticket).where(Ticket.id == ids[0]).values(first_response_at=created - timedelta(hours=1))
+        )
+    want = reference(engine)
+    assert {key[-1]: n for key, (n,) in want["ticket_day_frt"].items()} == {
+        0: 2,
+        599: 1,
+        600: 2,
+        2870: 1,
+        2880: 1,
+        4980: 1,
+    }
+    assert_equal(stored(engine), want)  # the triggers
+    with db.write_session(engine) as session:
+        rollups.rebuild(session)
+    assert_equal(stored(engine), want)
+    with db.write_session(engine) as session:
+        connection = session.connection()
+        connection.exec_driver_sql("DELETE FROM ticket_day_frt")
+        scope = "t.id BETWEEN %s AND %s" if connection.dialect.name != "sqlite" else "t.id BETWEEN ? AND ?"
+        histogram = next(s for s in model.tickets_share_sql(connection.dialect.name, scope) if "ticket_day_frt" in s)
+        connection.exec_driver_sql(histogram, model.share_params(histogram, scope, (min(ids), max(ids))))
+    assert stored(engine)["ticket_day_frt"] == want["ticket_day_frt"]

@@ -5,11 +5,13 @@ engine computes, and the indexes are all there afterwards."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, event, inspect, select
 
 from dtc_tui import db
+from dtc_tui.commands.common import write_defaults
 from dtc_tui.models import Ticket
 from dtc_tui.services.tickets import ops, sla_admin
 from dtc_tui.services.tickets.sla import next_due
@@ -69,3 +71,46 @@ def test_bulk_reapply_stores_what_the_engine_computes(
         first = session.get(Ticket, ids[0])
     assert first is not None and first.next_due_metric == "first_response"
     assert first.next_due_at == datetime(2026, 11, 26, 10, 47, tzinfo=UTC)
+
+
+def test_sqlite_rebuilds_the_due_indexes_only_when_most_of_the_table_changes(
+    tmp_path: Path,
+) -> None:
+    """A rebuild sorts every row of the table, closed tickets too, so it is worth it only when most
+    rows change (``REBUILD_INDEXES_SHARE`` of the table): a target change that moves every open
+    ticket of a table that is mostly open rebuilds; the same change where most rows are closed
+    edits the indexes in place. Either way the indexes are all there afterwards."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    db.upgrade(engine)
+    write_defaults(engine)
+    ids = [
+        ops.create_ticket(engine, subject=f"t{n}", channel="email", now=NOW - timedelta(hours=n), actor="t")
+        for n in range(10)
+    ]
+    dropped: list[str] = []
+    event.listen(
+        engine,
+        "before_cursor_execute",
+        lambda conn, cursor, statement, *rest: (
+            dropped.append(statement) if statement.startswith("DROP INDEX") else None
+        ),
+    )
+
+    def change_target(minutes: int) -> None:
+        with db.write_session(engine) as session:
+            sla_admin.save_policy(session, "Standard", {"first_response_minutes": minutes}, actor="t", now=NOW)
+
+    with db.read_session(engine) as session:
+        indexes = sorted(i["name"] for i in inspect(session.connection()).get_indexes("ticket"))
+    change_target(300)  # 10 of 10 rows change: rebuilt
+    assert dropped, "every row changed but the indexes were edited row by row"
+    for ticket_id in ids[:7]:  # 3 open of 10: moving them all is 30% of the table
+        ops.set_status(engine, ticket_id, "solved", "agent", NOW)
+    dropped.clear()
+    change_target(360)
+    assert not dropped, "3 rows of 10 changed but the indexes were rebuilt"
+    with db.read_session(engine) as session:
+        assert sorted(i["name"] for i in inspect(session.connection()).get_indexes("ticket")) == indexes
+        moved = session.execute(select(Ticket.next_due_at).where(Ticket.id.in_(ids[7:]))).scalars().all()  # type: ignore[attr-defined]
+    assert all(due is not None for due in moved)
+    engine.dispose()
