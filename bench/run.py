@@ -662,6 +662,16 @@ def _cell(report: Report, figure: Figure) -> str:
     return text + {"ok": " ✓", "MISS": " **✗**"}.get(verdict, "")
 
 
+def yardstick_us() -> float:
+    """Microseconds per ``sum(range(1000))``, best of five: how fast this machine runs Python right
+    now. Shared machines differ between runs (14-16 us on some, 19-25 on others) and absolute targets
+    (ms, rows/s, seconds) move with it; it is taken at the start and at the end of a run."""
+    import timeit
+
+    timer = timeit.Timer("sum(range(1000))")
+    return min(timer.repeat(repeat=5, number=2000)) / 2000 * 1e6
+
+
 def machine() -> dict[str, object]:
     import sqlite3
 
@@ -671,6 +681,7 @@ def machine() -> dict[str, object]:
         "cpus": os.cpu_count(),
         "sqlite": sqlite3.sqlite_version,
         "load_average": os.getloadavg(),
+        "yardstick_us": yardstick_us(),
     }
 
 
@@ -701,6 +712,15 @@ def load(path: Path) -> tuple[Report, dict]:
     return report, payload
 
 
+def yardstick_text(meta: dict) -> str:
+    """The yardstick at the start and end of a run, for the docs' line (older saved runs have none)."""
+    first, last = meta["machine"].get("yardstick_us"), meta.get("yardstick_us_end")
+    if first is None:
+        return ""
+    end = f", {last:.1f} us at the end" if last is not None else ""
+    return f"; `sum(range(1000))` {first:.1f} us at the start{end}"
+
+
 def write_docs(report: Report, meta: dict) -> None:
     """Replace the table between the markers in docs/performance.md."""
     start, end = "<!-- bench:table:start -->", "<!-- bench:table:end -->"
@@ -711,7 +731,7 @@ def write_docs(report: Report, meta: dict) -> None:
         f"Measured {meta['finished']} with `{meta['command']}` in {meta['seconds'] / 60:.1f} min on "
         f"{meta['machine']['cpus']} CPUs, Python {meta['machine']['python']}, SQLite "
         f"{meta['machine']['sqlite']} (load average at the start: "
-        f"{meta['machine']['load_average'][0]:.1f})."
+        f"{meta['machine']['load_average'][0]:.1f}" + yardstick_text(meta) + ")."
     )
     body = f"{start}\n{machine_line}\n\n{markdown(report)}\n{end}"
     DOCS.write_text(text[: text.index(start)] + body + text[text.index(end) + len(end) :])
@@ -851,6 +871,7 @@ def main(argv: list[str] | None = None) -> None:
             once[part](report)
     sort_figures(report, sizes)
     meta["seconds"] = time.perf_counter() - started
+    meta["yardstick_us_end"] = yardstick_us()
     meta["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     print_table(report)
     saved = save(report, meta)
