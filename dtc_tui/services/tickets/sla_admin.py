@@ -238,7 +238,7 @@ def reapply(session: Session, now: datetime) -> int:
 
 # Share of the ticket table's rows above which SQLite's due-time indexes are dropped and rebuilt
 # rather than edited row by row. A rebuild sorts every row of the table, closed ones too; edits in
-# due order cost per changed row. 104.5k rows, 100k open, CPU s per row / rebuilt: 27k changed
+# due order cost per changed row. 104.5k rows, 100k open, CPU s edited / rebuilt: 27k changed
 # 1.80 / 2.30, 60k 2.73 / 2.75 (2026-12-03; a fixed 20k had rebuilt the 27k case).
 REBUILD_INDEXES_SHARE = 0.6
 _SUMMARY = ("next_due_at", "next_due_metric", "next_risk_at", "due_sort_at", "breach_check_at")
@@ -256,7 +256,8 @@ def _write_summaries(
 
     ``policy_id`` is set only where it changes: with foreign keys on, SQLite checks the parent row
     for every row that assigns it, which more than doubled a 60k-row re-apply. SQLite gets a larger
-    page cache for the write (the four due-time indexes are updated in random order), then its own.
+    page cache for the write (each changed row moves in nine indexes, at random places in those not
+    ordered by due time), then its own.
     """
     if not moved and not changes and not checks:
         return
@@ -265,8 +266,8 @@ def _write_summaries(
         cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
         if len(moved) + len(changes) > 5000:
             connection.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MiB at most, only while writing
-        # Many rows: the indexes on due_sort_at are dropped and built again in this transaction (a
-        # sort of every row beats 8 random b-tree edits per changed row; readers see neither).
+        # Most of the table changed: the indexes on due_sort_at are dropped and built again in this
+        # transaction (one sort of every row beats the edits then; readers see neither).
         rebuilt: list[str] = []
         rows = connection.exec_driver_sql("SELECT max(rowid) FROM ticket").scalar() or 0  # one probe, not a count
         if len(moved) + len(changes) > REBUILD_INDEXES_SHARE * rows:
