@@ -384,3 +384,20 @@ def test_histogram_buckets_at_their_edges_on_every_fill_path(engine: Engine, now
         histogram = next(s for s in model.tickets_share_sql(connection.dialect.name, scope) if "ticket_day_frt" in s)
         connection.exec_driver_sql(histogram, model.share_params(histogram, scope, (min(ids), max(ids))))
     assert stored(engine)["ticket_day_frt"] == want["ticket_day_frt"]
+
+
+def test_the_histogram_fill_computes_the_minutes_in_an_unmerged_subquery(sqlite_demo_engine: Engine) -> None:
+    """SQLite runs the histogram's inner query as its own step (a co-routine or materialized), so the
+    minutes are parsed once per ticket; merged into the grouping (no ``LIMIT -1`` fence) each of the
+    bucket's references would parse them again."""
+    select_sql = model.frt_histogram_select("sqlite", "t.id BETWEEN ? AND ?")
+    with sqlite_demo_engine.connect() as connection:
+        plan = " | ".join(
+            str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {select_sql}", (1, 10**9))
+        )
+        unfenced = select_sql.replace(" LIMIT -1", "")
+        merged = " | ".join(
+            str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {unfenced}", (1, 10**9))
+        )
+    assert "CO-ROUTINE" in plan or "MATERIALIZE" in plan, plan
+    assert "CO-ROUTINE" not in merged and "MATERIALIZE" not in merged, merged  # the guard means something
