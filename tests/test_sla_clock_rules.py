@@ -10,9 +10,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import Engine, select
 
+from dtc_tui import clock as clock_module
 from dtc_tui import db
+from dtc_tui.cli import main_group
 from dtc_tui.models import SlaBreach, Ticket
 from dtc_tui.services.common import settings
 from dtc_tui.services.tickets import ops, sla_admin
@@ -132,6 +135,23 @@ def test_a_late_first_reply_and_a_late_solve_record_theirs(engine: Engine) -> No
         ("first_response", utc(23, 10), utc(23, 11)),
         ("resolution", utc(23, 17), utc(23, 18)),
     ]
+
+
+@pytest.mark.parametrize("command", [["check"], ["overview"], ["sla", "check"]])
+def test_every_periodic_check_records_every_clock_past_due(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    # The cron commands record what the app's tick records: the resolution breach behind a breached
+    # first response too (``check`` recorded only the earliest clock before 2026-12-04).
+    ticket_id = new_ticket(engine, MON_0900, priority="urgent")  # first due 10:00, resolution due 17:00
+    url = engine.url.render_as_string(hide_password=False)
+    monkeypatch.setattr(clock_module, "utcnow", lambda: utc(23, 18))
+    assert CliRunner().invoke(main_group, ["--db", url, *command]).exit_code in (0, 1)
+    expected = [("first_response", utc(23, 10), utc(23, 18)), ("resolution", utc(23, 17), utc(23, 18))]
+    assert breaches(engine, ticket_id) == expected
+    monkeypatch.setattr(clock_module, "utcnow", lambda: utc(23, 19))
+    assert CliRunner().invoke(main_group, ["--db", url, *command]).exit_code in (0, 1)
+    assert breaches(engine, ticket_id) == expected  # once each
 
 
 def test_sla_check_records_every_clock_not_only_the_earliest(engine: Engine) -> None:

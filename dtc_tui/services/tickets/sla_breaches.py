@@ -57,13 +57,11 @@ def _due_breaches(now: datetime) -> Any:
     )
 
 
-def has_due_breaches(session: Executor, now: datetime) -> bool:
-    """Whether ``record_due_breaches`` has anything to write (a read, so read-only callers can skip the write)."""
-    return session.execute(_due_breaches(now).limit(1)).first() is not None
-
-
 def record_due_breaches(session: Executor, now: datetime) -> int:
-    """The SLA tick's write side: record running clocks that passed their due time.
+    """Record the breach of each open ticket's earliest clock (its stored summary) that passed its
+    due time: what ``sla_admin.reapply`` runs after moving due times. The periodic checks (the
+    app's tick, ``sla check``, ``check``) run ``record_every_breach``, which also records the
+    clocks behind the earliest and costs what came due, not every breached ticket kept open.
 
     One ``INSERT ... SELECT``: the rows never come to Python (after a re-apply that moved due times
     at 100k open tickets they were thousands, ~0.3 s of converting each time there and back)."""
