@@ -15,7 +15,8 @@ Also times:
   (every visible line drawn), and the time to its frame (which waits for Textual's frame slot);
 - the change check (``DtcApp.check_for_changes``: reads the change counters and reloads nothing
   when nobody changed anything), the call itself, as the app runs it every second;
-- recording due breaches (``sla_breaches.record_due_breaches``, every 30 s in a worker thread).
+- recording due breaches (``sla_breaches.record_every_breach``: what the app's tick runs every 30 s
+  in a worker thread; before 2026-12-04 this timed ``record_due_breaches``, which the tick no longer runs).
 
 A key that draws no frame is an error, not a timing: without a frame there is nothing to time
 but the harness's own wait for the idle app (Pilot sleeps in 20 ms steps until the process is
@@ -219,17 +220,18 @@ async def board_session(path: Path | str, rounds: int = 1) -> Results:
 
 
 def breach_recording(path: Path | str, repeat: int = 10) -> list[float]:
-    """Milliseconds per ``record_due_breaches`` (the app runs it every 30 s, off the UI thread)."""
+    """Milliseconds per ``record_every_breach``: what the app runs every 30 s, off the UI thread
+    (``facades/app.py``, ``record_breaches``)."""
     from dtc_tui import db
     from dtc_tui.clock import SystemClock
-    from dtc_tui.services.tickets.sla_breaches import record_due_breaches
+    from dtc_tui.services.tickets.sla_breaches import record_every_breach
 
     engine = db.make_engine(_url(path))
     values = []
     for _ in range(repeat):
         started = time.perf_counter()
         with db.write_session(engine) as session:
-            record_due_breaches(session, SystemClock().now())
+            record_every_breach(session, SystemClock().now())
         values.append((time.perf_counter() - started) * 1000)
     engine.dispose()
     return values
