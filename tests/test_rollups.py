@@ -330,6 +330,11 @@ def test_edge_days_from_the_rollups_less_the_rows_outside_give_the_rows_answer(
                     pct,
                 )
             assert window_counts(session, start, end) == skus
+            span = rollups.plan(session, start, end)  # planned once, used for two counts (ticket_rise)
+            assert window_counts(session, start, end, span=span) == skus
+            assert window_counts(session, start, end, "logistics", span) == window_counts(
+                session, start, end, "logistics"
+            )
             listed = kpis._breaches_per_day(session, start, end)  # a bar per day from start's to end's
             assert [d for d, _n in listed] == [start.date() + timedelta(days=i) for i in range(len(listed))]
             assert listed[-1][0] == (end - timedelta(microseconds=1)).date(), (start, end)  # today has its bar

@@ -186,12 +186,17 @@ def stock_vs_ads(session: Session, now: datetime) -> list[Signal]:
 # --- 2. a rise in tickets about a SKU or about deliveries -------------------------------------
 
 
-def window_counts(session: Session, start: datetime, end: datetime, category: str | None = None) -> dict:
+def window_counts(
+    session: Session, start: datetime, end: datetime, category: str | None = None, span: Any = None
+) -> dict:
     """Tickets created in [start, end) per SKU, or (``category`` given) ``{category: n}`` for that one
-    category: whole days from the daily roll-ups, the partial days at the edges from the rows."""
+    category: whole days from the daily roll-ups, the partial days at the edges from the rows.
+    ``span``: ``rollups.plan(session, start, end)`` when the caller has it (one plan per window,
+    not one per count: each plan is a few capped counts of the edge days' rows)."""
     from dtc_tui.services.tickets import rollups
 
-    span = rollups.plan(session, start, end)
+    if span is None:
+        span = rollups.plan(session, start, end)
     found: dict = defaultdict(int)
     if span.has_days:
         assert span.first_day is not None and span.end_day is not None
@@ -223,6 +228,7 @@ def ticket_rise(session: Session, now: datetime) -> list[Signal]:
     """
     from dtc_tui.services.inventory.purchasing import list_pos
     from dtc_tui.services.inventory.stock_state import sku_stock_states
+    from dtc_tui.services.tickets import rollups
 
     days = int(_setting(session, "signals.ticket_rise_days"))
     baseline_days = int(_setting(session, "signals.ticket_rise_baseline_days"))
@@ -231,10 +237,13 @@ def ticket_rise(session: Session, now: datetime) -> list[Signal]:
     recent_start = now - timedelta(days=days)
     base_start = recent_start - timedelta(days=baseline_days)
 
+    recent_span = rollups.plan(session, recent_start, now)  # each window's edges planned once, for both counts
+    base_span = rollups.plan(session, base_start, recent_start)
+
     def counts(category: str | None = None) -> tuple[dict, dict]:
         """Tickets per SKU (or in one category) in the recent days and in the baseline before them."""
-        return window_counts(session, recent_start, now, category), window_counts(
-            session, base_start, recent_start, category
+        return window_counts(session, recent_start, now, category, recent_span), window_counts(
+            session, base_start, recent_start, category, base_span
         )
 
     def rising(recent: int, base: int) -> bool:
