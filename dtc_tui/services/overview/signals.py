@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
@@ -21,6 +21,9 @@ from dtc_tui.services.common import settings
 from dtc_tui.services.common.money import format_money
 from dtc_tui.services.overview.messages import Message, english, message
 from dtc_tui.services.overview.targets import CampaignTarget, QueueTarget, SkuTarget, Target, TeamTarget, TicketTarget
+
+if TYPE_CHECKING:
+    from dtc_tui.services.tickets.rollups import Split
 
 SIGNAL_KINDS = {
     "stock_vs_ads": N_("Ads promote a SKU that runs out before stock arrives"),
@@ -187,7 +190,7 @@ def stock_vs_ads(session: Session, now: datetime) -> list[Signal]:
 
 
 def window_counts(
-    session: Session, start: datetime, end: datetime, category: str | None = None, span: Any = None
+    session: Session, start: datetime, end: datetime, category: str | None = None, span: Split | None = None
 ) -> dict:
     """Tickets created in [start, end) per SKU, or (``category`` given) ``{category: n}`` for that one
     category: whole days from the daily roll-ups, the partial days at the edges from the rows.
