@@ -171,20 +171,47 @@ class BoardRow:
     @property
     def action(self) -> str:
         """What the board suggests, in a few words."""
-        parts = []
-        if self.transfer_in:
-            parts.append(f"{self.transfer_in:,}<-{self.transfer_from}")
-        if self.purchase_qty:
-            parts.append(_("buy {qty}").format(qty=f"{self.purchase_qty:,}"))
-        if not parts and self.plan.state in ("out", "reorder_now") and self.plan.need <= 0 and self.plan.next_arrival:
-            parts.append(_("expedite {ref}").format(ref=self.plan.next_arrival.ref))
-        if not parts and self.on_draft:
-            parts.append(_("{qty} on draft").format(qty=f"{self.on_draft:,}"))
-        if not parts and self.abc == "D" and self.available > 0:
-            parts.append(_("clear"))
-        if not parts and self.transfer_out:
-            parts.append(_("give {qty}").format(qty=f"{self.transfer_out:,}"))
-        return " ".join(parts)
+        return describe_action(self.action_parts)
+
+    @property
+    def action_parts(self) -> ActionParts:
+        """What ``action`` says, as values (the overview's stock snapshot keeps these, not the words)."""
+        plan = self.plan
+        arrival = plan.next_arrival.ref if plan.next_arrival else None
+        expedite = arrival if plan.state in ("out", "reorder_now") and plan.need <= 0 else None
+        clear = self.abc == "D" and self.available > 0
+        return (
+            self.transfer_in,
+            self.transfer_from,
+            self.purchase_qty,
+            expedite,
+            self.on_draft,
+            clear,
+            self.transfer_out,
+        )
+
+
+# (transfer in, from where, purchase, PO/transfer to expedite, on draft, clear it, transfer out)
+ActionParts = tuple[int, str, int, str | None, int, bool, int]
+
+
+def describe_action(parts: ActionParts) -> str:
+    """``BoardRow.action``'s words, in the active language, from ``BoardRow.action_parts``."""
+    transfer_in, transfer_from, purchase_qty, expedite, on_draft, clear, transfer_out = parts
+    words = []
+    if transfer_in:
+        words.append(f"{transfer_in:,}<-{transfer_from}")
+    if purchase_qty:
+        words.append(_("buy {qty}").format(qty=f"{purchase_qty:,}"))
+    if not words and expedite is not None:
+        words.append(_("expedite {ref}").format(ref=expedite))
+    if not words and on_draft:
+        words.append(_("{qty} on draft").format(qty=f"{on_draft:,}"))
+    if not words and clear:
+        words.append(_("clear"))
+    if not words and transfer_out:
+        words.append(_("give {qty}").format(qty=f"{transfer_out:,}"))
+    return " ".join(words)
 
 
 SORTS: dict[str, str] = {

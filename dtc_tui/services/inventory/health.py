@@ -69,76 +69,120 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def health(session: Session, now: datetime, board: Board | None = None) -> Health:
-    board = board or build_board(session, now)
+@dataclass(frozen=True)
+class HealthFigures:
+    """The counts and sums behind ``Health``, from one board (the overview's stock snapshot keeps
+    these: the KPIs' words and targets are made from them where they are shown)."""
+
+    skus: int
+    skus_in_stock: int
+    aged: int
+    slow: int
+    stock_value: float
+    cogs_annual: float
+    core_positions: int
+    core_out_days: int
+    window_days: int
+    aged_days: int
+    slow_cover_days: int
+    overstock_units: int
+    overstock_value: float
+    storage_cost_monthly: float
+    dead_skus: int
+    dead_value: float
+    states: dict[str, int]
+
+
+def figures(board: Board) -> HealthFigures:
     cfg = board.settings
-
-    def target(key: str) -> float:
-        return float(settings_service.get(session, key))
-
     totals = board.totals()
     in_stock = [t for t in totals if t.on_hand > 0]
-    aged = sum(1 for t in in_stock if t.aged)
-    slow = sum(1 for t in in_stock if t.velocity <= 0 or (t.inp.available / t.velocity) > cfg.slow_cover_days)
-    stock_value = sum(r.on_hand * r.cost for r in board.rows if r.on_hand > 0)
     costs = {t.sku_id: t.cost for t in totals}
     cogs = sum(units * costs.get(sku_id, 0.0) for sku_id, units in board.units_sold.items())
-    cogs_annual = cogs * 365 / cfg.abc_window_days
     core = [r for r in board.rows if r.abc == "A"]
-    core_out_days = sum(r.stockout_days for r in core)
     over = [r for r in board.rows if r.plan.excess_units > 0]
     dead = [t for t in totals if t.state == "dead"]
-
-    kpis = (
-        Kpi(
-            "aged_share",
-            _("SKUs aged > {days} days").format(days=cfg.aged_days),
-            _share(aged, len(in_stock)),
-            target("inventory.aged_share_target"),
-            "<=",
-            _("{count} of {total} SKUs in stock").format(count=aged, total=len(in_stock)),
-        ),
-        Kpi(
-            "turnover",
-            _("Turnover (times a year)"),
-            cogs_annual / stock_value if stock_value else None,
-            target("inventory.turnover_target"),
-            ">=",
-            _("COGS {cogs}/year over stock {value} at cost").format(
-                cogs=f"{cogs_annual:,.0f}", value=f"{stock_value:,.0f}"
-            ),
-        ),
-        Kpi(
-            "core_stockout_rate",
-            _("Stock-out rate, class A"),
-            _share(core_out_days, len(core) * cfg.window_days),
-            target("inventory.core_stockout_target"),
-            "<",
-            _("{out} stock-out days over {positions} positions x {days} days").format(
-                out=core_out_days, positions=len(core), days=cfg.window_days
-            ),
-        ),
-        Kpi(
-            "slow_share",
-            _("Slow-moving SKUs"),
-            _share(slow, len(in_stock)),
-            target("inventory.slow_share_target"),
-            "<",
-            _("{count} of {total} SKUs in stock have > {days} days of cover").format(
-                count=slow, total=len(in_stock), days=cfg.slow_cover_days
-            ),
-        ),
-    )
-    return Health(
-        kpis=kpis,
+    return HealthFigures(
         skus=len(totals),
         skus_in_stock=len(in_stock),
-        stock_value=stock_value,
-        cogs_annual=cogs_annual,
+        aged=sum(1 for t in in_stock if t.aged),
+        slow=sum(1 for t in in_stock if t.velocity <= 0 or (t.inp.available / t.velocity) > cfg.slow_cover_days),
+        stock_value=sum(r.on_hand * r.cost for r in board.rows if r.on_hand > 0),
+        cogs_annual=cogs * 365 / cfg.abc_window_days,
+        core_positions=len(core),
+        core_out_days=sum(r.stockout_days for r in core),
+        window_days=cfg.window_days,
+        aged_days=cfg.aged_days,
+        slow_cover_days=cfg.slow_cover_days,
         overstock_units=sum(r.plan.excess_units for r in over),
         overstock_value=sum(r.plan.excess_units * r.cost for r in over),
         storage_cost_monthly=sum(r.plan.storage_cost_monthly for r in over),
         dead_skus=len(dead),
         dead_value=sum(t.on_hand * t.cost for t in dead),
         states=board.counts(),
+    )
+
+
+def health(session: Session, now: datetime, board: Board | None = None) -> Health:
+    return health_from(session, figures(board or build_board(session, now)))
+
+
+def health_from(session: Session, f: HealthFigures) -> Health:
+    """The KPIs beside their targets (settings, read now) from a board's figures."""
+
+    def target(key: str) -> float:
+        return float(settings_service.get(session, key))
+
+    kpis = (
+        Kpi(
+            "aged_share",
+            _("SKUs aged > {days} days").format(days=f.aged_days),
+            _share(f.aged, f.skus_in_stock),
+            target("inventory.aged_share_target"),
+            "<=",
+            _("{count} of {total} SKUs in stock").format(count=f.aged, total=f.skus_in_stock),
+        ),
+        Kpi(
+            "turnover",
+            _("Turnover (times a year)"),
+            f.cogs_annual / f.stock_value if f.stock_value else None,
+            target("inventory.turnover_target"),
+            ">=",
+            _("COGS {cogs}/year over stock {value} at cost").format(
+                cogs=f"{f.cogs_annual:,.0f}", value=f"{f.stock_value:,.0f}"
+            ),
+        ),
+        Kpi(
+            "core_stockout_rate",
+            _("Stock-out rate, class A"),
+            _share(f.core_out_days, f.core_positions * f.window_days),
+            target("inventory.core_stockout_target"),
+            "<",
+            _("{out} stock-out days over {positions} positions x {days} days").format(
+                out=f.core_out_days, positions=f.core_positions, days=f.window_days
+            ),
+        ),
+        Kpi(
+            "slow_share",
+            _("Slow-moving SKUs"),
+            _share(f.slow, f.skus_in_stock),
+            target("inventory.slow_share_target"),
+            "<",
+            _("{count} of {total} SKUs in stock have > {days} days of cover").format(
+                count=f.slow, total=f.skus_in_stock, days=f.slow_cover_days
+            ),
+        ),
+    )
+    return Health(
+        kpis=kpis,
+        skus=f.skus,
+        skus_in_stock=f.skus_in_stock,
+        stock_value=f.stock_value,
+        cogs_annual=f.cogs_annual,
+        overstock_units=f.overstock_units,
+        overstock_value=f.overstock_value,
+        storage_cost_monthly=f.storage_cost_monthly,
+        dead_skus=f.dead_skus,
+        dead_value=f.dead_value,
+        states=f.states,
     )
