@@ -379,6 +379,28 @@ def write_connection(engine: Engine) -> Iterator[Connection]:
         yield connection
 
 
+@contextmanager
+def write_connection_nowait(engine: Engine, wait_ms: int) -> Iterator[Connection]:
+    """``write_connection`` for a write that may be skipped (a cache): it waits at most
+    ``wait_ms`` for the write lock, where others wait ``BUSY_TIMEOUT_MS``; the caller catches the
+    busy error and goes on without it."""
+    with _write_bind(engine).connect() as connection:
+        # On SQLite a setting of the connection, set on the driver's own connection (a statement
+        # through SQLAlchemy would begin a transaction, IMMEDIATE here: the very wait to avoid),
+        # and put back before the connection goes back to the pool.
+        raw = connection.connection.driver_connection if is_sqlite(engine) else None
+        if raw is not None:
+            raw.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+        try:
+            with connection.begin():
+                if raw is None:
+                    connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait_ms)}")
+                yield connection
+        finally:
+            if raw is not None:
+                raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
 def _write_bind(engine: Engine) -> Engine:
     """The engine a write transaction runs on; refuses once writes are blocked (``block_writes``)."""
     blocked = getattr(engine, "_dtc_blocked", None) or getattr(getattr(engine, "_proxied", None), "_dtc_blocked", None)

@@ -32,6 +32,8 @@ BOOKKEEPING = {
     "mail_cursor",
     "reply_draft",
     *ROLLUP_TABLES,
+    "stock_snapshot",
+    "stock_snapshot_sku",
 }
 
 
@@ -39,7 +41,7 @@ def test_every_table_has_an_export_kind() -> None:
     # Not team data but machine state: sync counters, heartbeats, running imports, the mail
     # worker's queue and mailbox positions (a backup carries them; re-importing them elsewhere
     # would resend mail), each operator's unsent reply drafts (private typing, like presence;
-    # macros are team data) and the derived roll-ups.
+    # macros are team data), the derived roll-ups and the overview's stock snapshot (a cache).
     machine_state = {
         "change_counter",
         "presence",
@@ -49,6 +51,8 @@ def test_every_table_has_an_export_kind() -> None:
         "mail_cursor",
         "reply_draft",
         *ROLLUP_TABLES,
+        "stock_snapshot",
+        "stock_snapshot_sku",
     }
     assert set(KIND_OF_TABLE) == set(metadata.tables) - machine_state
 

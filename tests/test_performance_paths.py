@@ -319,11 +319,13 @@ def test_stock_states_from_the_shared_board_are_the_narrow_boards(demo_engine: E
 def test_the_overview_builds_one_board_and_says_the_same(
     demo_engine: Engine, now: datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from types import SimpleNamespace
+
     from dtc_tui.services.inventory import board as inventory_board
+    from dtc_tui.services.inventory import snapshot
     from dtc_tui.services.inventory import stock_state as inventory
     from dtc_tui.services.overview import summary as overview
 
-    with_sharing = overview.build(demo_engine, now)
     built = []
     original = inventory_board.build_board
 
@@ -332,10 +334,15 @@ def test_the_overview_builds_one_board_and_says_the_same(
         return original(*args, **kwargs)
 
     monkeypatch.setattr(inventory, "build_board", counting)
-    again = overview.build(demo_engine, now)
-    assert built == [None]
-    monkeypatch.setattr(inventory, "one_board", lambda session, now: nullcontext())  # as before: a board per part
+    with db.write_connection(demo_engine) as connection:
+        snapshot.drop(connection)
+    with_sharing = overview.build(demo_engine, now)
+    assert built == [None]  # one board for every part
     built.clear()
+    again = overview.build(demo_engine, now)
+    assert built == []  # the stock snapshot the first build stored (test_stock_snapshot.py)
+    # As before: a board per part.
+    monkeypatch.setattr(inventory, "one_board", lambda session, now: nullcontext(SimpleNamespace(stock=None)))
     without = overview.build(demo_engine, now)
     assert len(built) > 1 and any(built)
     assert with_sharing.as_dict() == again.as_dict() == without.as_dict()

@@ -78,12 +78,15 @@ def check(ctx: CliContext) -> None:
 @pass_ctx
 def rebuild_rollups(ctx: CliContext) -> None:
     """Rebuild the daily ticket and breach roll-ups from the rows (triggers keep them current; this
-    repairs them after rows were changed with the triggers off, e.g. a hand-made bulk copy)."""
+    repairs them after rows were changed with the triggers off, e.g. a hand-made bulk copy), and
+    drop the overview's stock snapshot (kept while dtc-tui's own writes say nothing changed)."""
     from dtc_tui import db
+    from dtc_tui.services.inventory import snapshot
     from dtc_tui.services.tickets import rollups
 
     with db.write_session(ctx.engine()) as session:
         counts = rollups.rebuild(session)
+        snapshot.drop(session)
     for table, count in counts.items():
         click.echo(f"{table:<16} " + _("{count} rows").format(count=f"{count:>10,}"))
 

@@ -122,3 +122,22 @@ class StockTransfer(TableModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     expected_at: datetime | None = utc_field()
     received_at: datetime | None = utc_field()
+
+
+class StockSnapshot(TableModel, table=True):
+    """The overview's stock facts as last computed (``services/inventory/snapshot.py``): a cache
+    of what the reorder board gives, valid while ``key`` equals the inputs' watermark. One row."""
+
+    __tablename__ = "stock_snapshot"
+    id: int = Field(primary_key=True)
+    key: str = Field(max_length=200)
+    built_at: datetime = Field(sa_type=UTCDateTime)
+    facts: str  # JSON: the SKUs to reorder and the health figures
+
+
+class StockSnapshotSku(TableModel, table=True):
+    """Each SKU's stock state in the snapshot above (JSON), read a few SKUs at a time."""
+
+    __tablename__ = "stock_snapshot_sku"
+    sku_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    state: str

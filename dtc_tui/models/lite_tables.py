@@ -86,4 +86,26 @@ business_calendar = table(
 
 holiday = table("holiday", column("calendar_id", Integer), column("day", Date))
 
-ALL = (ticket, customer, person, reply_draft, sla_breach, sla_policy, business_calendar, holiday)
+# The overview's stock snapshot (services/inventory/snapshot.py): read and written by `check`.
+stock_snapshot = table(
+    "stock_snapshot",
+    column("id", Integer),
+    column("key", String),
+    column("built_at", UTCDateTime),
+    column("facts", String),
+)
+
+stock_snapshot_sku = table("stock_snapshot_sku", column("sku_id", Integer), column("state", String))
+
+ALL = (
+    ticket,
+    customer,
+    person,
+    reply_draft,
+    sla_breach,
+    sla_policy,
+    business_calendar,
+    holiday,
+    stock_snapshot,
+    stock_snapshot_sku,
+)

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, func, text, update
 from sqlalchemy import select as sa_select  # sqlmodel's select is typed for up to 4 columns
@@ -26,6 +27,9 @@ from dtc_tui.models import Sku, StockLevel, Supplier, Warehouse
 from dtc_tui.services.common import audit
 from dtc_tui.services.inventory.board import Board, BoardRow, build_board, total_row
 from dtc_tui.services.inventory.rules import STATE_LABELS, STRATEGY, reorder_point_formula, safety_stock_formula
+
+if TYPE_CHECKING:
+    from dtc_tui.services.inventory import snapshot  # it imports this module: imported where used
 
 
 class InventoryError(UserError, ValueError):
@@ -66,77 +70,125 @@ class SkuStockState:
 
 
 def _state_from(total: BoardRow, rows: Sequence[BoardRow], today: date) -> SkuStockState:
+    return SkuStockState(*state_values(total, rows, today))
+
+
+def state_values(total: BoardRow, rows: Sequence[BoardRow], today: date) -> tuple:
+    """A ``SkuStockState``'s values in the order of its fields (the stock snapshot stores every
+    SKU's: as plain values, 10k of them cost half of what the dataclasses did)."""
     plan = total.plan
     stockout = plan.stockout_date
-    arrivals = sorted(total.inp.arrivals, key=lambda a: a.day)
-    following = next((a for a in arrivals if stockout is not None and max(a.day, today) > stockout), None)
-    gap = (max(following.day, today) - stockout).days if following is not None and stockout is not None else None
-    upcoming = arrivals[0] if arrivals else None
-    return SkuStockState(
-        sku_id=total.sku_id,
-        code=total.code,
-        name=total.name,
-        state=plan.state,
-        state_label=STATE_LABELS[plan.state],
-        abc=total.abc,
-        on_hand=total.on_hand,
-        available=total.available,
-        inbound=plan.inbound,
-        daily_sales=round(total.velocity, 3),
-        cover_days=round(plan.cover_days, 1) if plan.cover_days else None,
-        stockout_date=stockout,
-        reorder_by=plan.reorder_by,
-        next_inbound_date=max(upcoming.day, today) if upcoming else None,
-        next_inbound_ref=upcoming.ref if upcoming else None,
-        days_without_stock=gap,
-        lead_time_days=total.lead_time,
-        warehouses={r.warehouse: r.state for r in rows},
+    next_date = next_ref = gap = None
+    if total.inp.arrivals:
+        arrivals = sorted(total.inp.arrivals, key=lambda a: a.day)
+        following = next((a for a in arrivals if stockout is not None and max(a.day, today) > stockout), None)
+        if following is not None and stockout is not None:
+            gap = (max(following.day, today) - stockout).days
+        next_date, next_ref = max(arrivals[0].day, today), arrivals[0].ref
+    return (
+        total.sku_id,
+        total.code,
+        total.name,
+        plan.state,
+        STATE_LABELS[plan.state],
+        total.abc,
+        total.on_hand,
+        total.available,
+        plan.inbound,
+        round(total.velocity, 3),
+        round(plan.cover_days, 1) if plan.cover_days else None,
+        stockout,
+        plan.reorder_by,
+        next_date,
+        next_ref,
+        gap,
+        total.lead_time,
+        {r.warehouse: r.state for r in rows},
     )
 
 
 _SHARED_BOARD = "dtc_tui.inventory.shared_board"  # session.info key, set by one_board()
 
 
+@dataclass
+class SharedStock:
+    """What ``one_board`` keeps for its block: the board once built, the overview's stock facts."""
+
+    now: datetime
+    board: Board | None = None
+    stock: snapshot.BuiltStock | snapshot.KeptStock | None = None
+
+
 @contextmanager
-def one_board(session: Session, now: datetime) -> Iterator[None]:
-    """Within the block, ``full_board`` and ``sku_stock_states`` read one full board, built on first
-    use, instead of a board per call. For read-only work in one session: the overview built the
-    board five times (its stock items, then the SKUs of three signals and of the ads report)."""
-    session.info[_SHARED_BOARD] = [now, None]
+def one_board(session: Session, now: datetime) -> Iterator[SharedStock]:
+    """Within the block, ``full_board`` reads one full board, built on first use, and
+    ``stock_facts`` and ``sku_stock_states`` read the stock snapshot when it is current
+    (``snapshot.py``), else that board. For read-only work in one session: the overview built the
+    board five times (its stock items, then the SKUs of three signals and of the ads report).
+    After the block, ``snapshot.keep(engine, shared.stock, now)`` stores facts it had to build."""
+    shared = SharedStock(now)
+    session.info[_SHARED_BOARD] = shared
     try:
-        yield
+        yield shared
     finally:
         session.info.pop(_SHARED_BOARD, None)
 
 
+def _shared(session: Session, now: datetime) -> SharedStock | None:
+    shared = session.info.get(_SHARED_BOARD)
+    return shared if isinstance(shared, SharedStock) and shared.now == now else None
+
+
 def full_board(session: Session, now: datetime) -> Board:
     """Every SKU-warehouse row: the shared board inside ``one_board``, else a new one."""
-    shared = session.info.get(_SHARED_BOARD)
-    if shared is None or shared[0] != now:
+    shared = _shared(session, now)
+    if shared is None:
         return build_board(session, now)
-    if shared[1] is None:
+    if shared.board is None:
         # It lives through the block (the whole of ``check``): out of the collector's sight, as the
         # reorder command's board, with its total rows, which the overview reads first.
         with startup.long_lived():
             board = build_board(session, now)
             board.totals()
-        shared[1] = board
-    return shared[1]
+        shared.board = board
+    return shared.board
+
+
+def _shared_stock(session: Session, shared: SharedStock) -> snapshot.BuiltStock | snapshot.KeptStock:
+    from dtc_tui.services.inventory import snapshot
+
+    if shared.stock is None:
+        shared.stock = snapshot.open_stock(session, shared.now.date(), lambda: full_board(session, shared.now))
+    return shared.stock
+
+
+def stock_facts(session: Session, now: datetime) -> snapshot.StockFacts:
+    """The SKUs to reorder now and the health figures: from the snapshot inside ``one_board``."""
+    from dtc_tui.services.inventory import snapshot
+
+    shared = _shared(session, now)
+    if shared is None:
+        return snapshot.facts_of(build_board(session, now))
+    return _shared_stock(session, shared).facts
+
+
+def state_values_of(board: Board) -> dict[int, tuple]:
+    """Every SKU's ``state_values`` from a full board (the stock snapshot stores them)."""
+    grouped = board.by_sku()
+    today = board.today
+    return {t.sku_id: state_values(t, grouped[t.sku_id], today) for t in board.totals()}
 
 
 def sku_stock_states(session: Session, sku_ids: Sequence[int], now: datetime) -> dict[int, SkuStockState]:
-    """``sku_stock_state`` for several SKUs with one set of queries."""
+    """``sku_stock_state`` for several SKUs with one set of queries (in the order asked: the
+    callers look the states up by SKU)."""
     if not sku_ids:
         return {}
     wanted = list(dict.fromkeys(sku_ids))
-    shared = session.info.get(_SHARED_BOARD)
-    if shared is not None and shared[0] == now:
-        board = full_board(session, now)  # a narrowed board gives the same rows (ABC ranks all SKUs)
-    else:
-        board = build_board(session, now, sku_ids=wanted)
-    # Each SKU's rows from the board's index: the overview asks the shared board of 30k rows for a
-    # few SKUs at a time, four times (signals, ads), and a scan of every row each time added up.
-    # (In the order asked, not the board's: the callers look the states up by SKU.)
+    shared = _shared(session, now)
+    if shared is not None:
+        return _shared_stock(session, shared).states(session, wanted)
+    board = build_board(session, now, sku_ids=wanted)  # a narrowed board gives the same rows (ABC ranks all SKUs)
     grouped = board.by_sku()
     return {
         sku_id: _state_from(total_row(rows, board.settings, board.today), rows, board.today)

@@ -213,22 +213,22 @@ def _tickets(engine: Engine, now: datetime, per_kind: int) -> tuple[list[Item], 
 
 
 def _inventory(session: Any, now: datetime) -> tuple[list[Item], list[Headline]]:
-    from dtc_tui.services.inventory.health import health
+    from dtc_tui.services.inventory.health import health_from
     from dtc_tui.services.inventory.purchasing import list_pos
-    from dtc_tui.services.inventory.stock_state import full_board
+    from dtc_tui.services.inventory.stock_state import stock_facts
 
-    board = full_board(session, now)
+    stock = stock_facts(session, now)  # the stock snapshot when current, else from the reorder board
     items = []
-    for total in board.totals():
-        if total.state not in ("out", "reorder_now"):
-            continue
-        plan = total.plan
+    for total in stock.reorder:  # out of stock or to reorder now, by urgency
         base = 70.0 if total.state == "out" else 55.0
         title = (
             message(
-                N_("{code} {state} (out {out:%b %d})"), code=total.code, state=total.state_label, out=plan.stockout_date
+                N_("{code} {state} (out {out:%b %d})"),
+                code=total.code,
+                state=total.state_label,
+                out=total.stockout_date,
             )
-            if plan.stockout_date
+            if total.stockout_date
             else message(N_("{code} {state} (no sales to project)"), code=total.code, state=total.state_label)
         )
         facts = {
@@ -283,7 +283,7 @@ def _inventory(session: Any, now: datetime) -> tuple[list[Item], list[Headline]]
                 PurchaseOrderTarget(po.number),
             )
         )
-    kpis = health(session, now, board)
+    kpis = health_from(session, stock.figures)
     states = kpis.states
     to_reorder = states.get("out", 0) + states.get("reorder_now", 0)
     headlines = [
@@ -402,14 +402,18 @@ def build(engine: Engine, now: datetime) -> Overview:
     with db.read_session(engine) as session:
         per_kind = int(settings.get(session, "overview.items_per_kind"))
     items, headlines, ticket_totals = _tickets(engine, now, per_kind)
+    from dtc_tui.services.inventory import snapshot
     from dtc_tui.services.inventory.stock_state import one_board
 
-    with db.read_session(engine) as session, one_board(session, now):  # one reorder board for every part
+    # One reorder board for every part, and only when the stock snapshot is not current; facts
+    # built here are stored for the next run once this read is over.
+    with db.read_session(engine) as session, one_board(session, now) as stock:
         for part in (_inventory, _ads, _team):
             part_items, part_headlines = part(session, now)
             items += part_items
             headlines += part_headlines
         signals = all_signals(session, now)
+    snapshot.keep(engine, stock.stock, now)
     items += [
         Item(s.area, f"signal_{s.kind}", s.urgency, s.title, s.explanation, s.target, s.title_msg, s.explanation_msg)
         for s in signals
