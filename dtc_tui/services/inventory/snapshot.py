@@ -37,7 +37,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, delete, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from dtc_tui import db
+from dtc_tui import db, startup
 from dtc_tui.models.lite_tables import stock_snapshot, stock_snapshot_sku
 from dtc_tui.services.inventory.board import ActionParts, Board, describe_action
 from dtc_tui.services.inventory.health import HealthFigures, figures
@@ -206,10 +206,12 @@ def keep(engine: Engine, stock: BuiltStock | KeptStock | None, now: datetime) ->
     run builds the board again, which is all this cache may cost."""
     if not isinstance(stock, BuiltStock):
         return False
-    header = {"id": 1, "key": stock.key, "built_at": now, "facts": _facts_to_json(stock.facts)}
-    encode = _ENCODER.encode
-    rows = [{"sku_id": sku_id, "state": encode(values)} for sku_id, values in stock.values.items()]
+    with startup.long_lived():  # 10k short strings: no collection meanwhile
+        header = {"id": 1, "key": stock.key, "built_at": now, "facts": _facts_to_json(stock.facts)}
+        encode = _ENCODER.encode
+        rows = [{"sku_id": sku_id, "state": encode(values)} for sku_id, values in stock.values.items()]
     try:
+        # Encoded before the lock is taken: other writers wait only for the statements.
         with db.write_connection_nowait(engine, _WRITE_WAIT_MS) as connection:
             connection.execute(delete(stock_snapshot_sku))
             connection.execute(delete(stock_snapshot))
