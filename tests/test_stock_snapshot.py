@@ -130,6 +130,32 @@ def test_a_new_version_of_the_rules_computes_the_facts_again(
     from_scratch(demo_engine, now)
     monkeypatch.setattr(snapshot, "code_digest", lambda: "another-version")
     assert read_stock(demo_engine, now)[2] == "BuiltStock"
+    assert read_stock(demo_engine, now)[2] == "KeptStock"
+    # A migration (which may rewrite rows without a counter) as well.
+    with db.write_connection(demo_engine) as connection:
+        revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        connection.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision + "-next"})
+    try:
+        assert read_stock(demo_engine, now)[2] == "BuiltStock"
+    finally:
+        with db.write_connection(demo_engine) as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+
+
+def test_without_its_source_files_the_digest_is_the_package_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    from dtc_tui import __version__
+
+    def unreadable(self: Path) -> bytes:
+        raise FileNotFoundError(self)
+
+    snapshot.code_digest.cache_clear()
+    monkeypatch.setattr(Path, "read_bytes", unreadable)
+    try:
+        assert snapshot.code_digest() == f"v{__version__}"
+    finally:
+        snapshot.code_digest.cache_clear()
 
 
 def test_hand_edits_are_picked_up_after_rebuild_rollups(demo_engine: Engine, now: datetime) -> None:

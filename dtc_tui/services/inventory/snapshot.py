@@ -13,6 +13,7 @@ So the facts are stored under a key made of everything the board reads:
   them (stock, SKUs, suppliers, warehouses, purchase orders, transfers, and the imports of stock
   and of orders, which rebuild the daily sales);
 - the newest daily-sales row;
+- the schema's migration (a migration that rewrites rows bumps no counter);
 - a digest of the code that computes them (an upgrade that changes a rule computes them again).
 
 A run whose key matches reads the facts (two small statements); any other builds the board as
@@ -181,26 +182,34 @@ def facts_of(board: Board) -> StockFacts:
 
 
 def current_key(session: Any, today: date) -> str:
-    newest, inventory, setting = session.execute(
+    newest, inventory, setting, schema = session.execute(
         text(
             "SELECT (SELECT MAX(id) FROM daily_sales),"
             " (SELECT counter FROM change_counter WHERE area = 'inventory'),"
-            " (SELECT counter FROM change_counter WHERE area = 'setting')"
+            " (SELECT counter FROM change_counter WHERE area = 'setting'),"
+            " (SELECT MAX(version_num) FROM alembic_version)"
         )
     ).one()
-    return f"{FORMAT}:{code_digest()}:{today.isoformat()}:{newest}:{inventory}:{setting}"
+    return f"{FORMAT}:{code_digest()}:{schema}:{today.isoformat()}:{newest}:{inventory}:{setting}"
 
 
 @cache
 def code_digest() -> str:
+    """The source of the modules the facts come from; where they cannot be read (a package
+    without its ``.py`` files), the package's version, which changes with every release."""
     here = Path(__file__).parent
     digest = hashlib.blake2b(digest_size=8)
-    for name in _SOURCES:
-        digest.update((here / name).read_bytes())
+    try:
+        for name in _SOURCES:
+            digest.update((here / name).read_bytes())
+    except OSError:
+        from dtc_tui import __version__
+
+        return f"v{__version__}"
     return digest.hexdigest()
 
 
-def keep(engine: Engine, stock: BuiltStock | KeptStock | None, now: datetime) -> bool:
+def keep(engine: Engine, stock: Stock | None, now: datetime) -> bool:
     """Store facts just built for the next run (after the read that built them). False when there
     was nothing new to store, or when the write could not be made now (busy, read-only): the next
     run builds the board again, which is all this cache may cost."""

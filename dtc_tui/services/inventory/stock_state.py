@@ -116,7 +116,7 @@ class SharedStock:
 
     now: datetime
     board: Board | None = None
-    stock: snapshot.BuiltStock | snapshot.KeptStock | None = None
+    stock: snapshot.Stock | None = None
 
 
 @contextmanager
@@ -154,7 +154,7 @@ def full_board(session: Session, now: datetime) -> Board:
     return shared.board
 
 
-def _shared_stock(session: Session, shared: SharedStock) -> snapshot.BuiltStock | snapshot.KeptStock:
+def _shared_stock(session: Session, shared: SharedStock) -> snapshot.Stock:
     from dtc_tui.services.inventory import snapshot
 
     if shared.stock is None:
